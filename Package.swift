@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "BridgeWatch",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "bridgewatch", targets: ["bridgewatch"]),
+    .library(name: "BridgeCore", targets: ["BridgeCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+  ],
+  targets: [
+    // Pure core: model, config, wire codec, status engine. No terminal, no sockets.
+    .target(
+      name: "BridgeCore",
+      dependencies: [
+        .product(name: "Yams", package: "Yams"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    // Sockets and files: UDP listener, heartbeat-file poller, status file.
+    .target(
+      name: "BridgeIngest",
+      dependencies: [
+        "BridgeCore",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "bridgewatch",
+      dependencies: [
+        "BridgeCore",
+        "BridgeIngest",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

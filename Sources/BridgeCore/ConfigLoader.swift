@@ -1,0 +1,511 @@
+import Foundation
+import Synchronization
+import Yams
+
+/// Yams' shared default resolver uses NSRegularExpression, which crashes when two threads parse at once
+/// (seen with parallel tests); every YAML parse in the process goes through this lock.
+private let yamlParseLock = Mutex(())
+
+func composeYAML(_ text: String) throws -> Node? {
+  try yamlParseLock.withLock { _ in try Yams.compose(yaml: text) }
+}
+
+/// Result of loading: the config plus warnings that do not stop a run (e.g. a world-readable keys file).
+public struct LoadedConfig: Sendable {
+  public var config: ConferenceConfig
+  public var warnings: [ConfigProblem]
+}
+
+/// Loads a conference config from YAML (and the CSV roster and keys file it names).
+/// Every problem is collected with file:line; nothing falls back to a default silently.
+public struct ConfigLoader {
+  static let topLevelKeys = [
+    "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
+  ]
+  static let timingKeys = ["interval", "late_after", "offline_after", "recover_after", "flap_window", "flap_changes"]
+  static let udpKeys = ["listen", "require_auth"]
+  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file"]
+  public static let csvColumns = ["id", "name", "group", "expected", "heartbeat_file"]
+  public static let maximumExpected = 1_000_000
+
+  private var problems: [ConfigProblem] = []
+  private var warnings: [ConfigProblem] = []
+  private let path: String
+
+  private init(path: String) { self.path = path }
+
+  public static func load(path: String) throws(ConfigErrors) -> LoadedConfig {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ConfigErrors(problems: [
+        ConfigProblem(SourceLocation(file: path, line: 0), "cannot read the file (\(FileProblem.describe(path: path)))")
+      ])
+    }
+    guard let text = String(validating: data, as: UTF8.self) else {
+      throw ConfigErrors(problems: [ConfigProblem(SourceLocation(file: path, line: 0), "the file is not valid UTF-8")])
+    }
+    return try load(yaml: text, path: path)
+  }
+
+  public static func load(yaml: String, path: String) throws(ConfigErrors) -> LoadedConfig {
+    var loader = ConfigLoader(path: path)
+    let config = loader.parse(yaml: yaml)
+    if let config, loader.problems.isEmpty {
+      return LoadedConfig(config: config, warnings: loader.warnings)
+    }
+    throw ConfigErrors(problems: loader.problems)
+  }
+
+  // MARK: - Parsing
+
+  private func at(_ node: Node?) -> SourceLocation {
+    SourceLocation(file: path, line: node?.mark?.line ?? 0)
+  }
+
+  private mutating func fail(_ node: Node?, _ message: String) {
+    problems.append(ConfigProblem(at(node), message))
+  }
+
+  private mutating func parse(yaml: String) -> ConferenceConfig? {
+    let root: Node?
+    do {
+      root = try composeYAML(yaml)
+    } catch let error as YamlError {
+      problems.append(Self.describe(error, path: path))
+      return nil
+    } catch {
+      problems.append(ConfigProblem(SourceLocation(file: path, line: 0), "cannot parse YAML: \(error)"))
+      return nil
+    }
+    guard let root, let mapping = root.mapping else {
+      fail(root, "the config must be a YAML mapping of keys (title, timing, sites, ...)")
+      return nil
+    }
+    let baseDirectory = FilePath.directory(of: path)
+    var config = ConferenceConfig(sites: [], baseDirectory: baseDirectory, path: path)
+    let entries = checkedEntries(mapping, allowed: Self.topLevelKeys, context: "the config")
+
+    if let node = entries["title"], let title = string(node, "title") { config.title = title }
+    if let node = entries["timing"] { config.timing = parseTiming(node) }
+    if let node = entries["udp"] { config.udp = parseUDP(node) }
+    if let node = entries["heartbeat_dir"], let value = string(node, "heartbeat_dir") {
+      config.heartbeatDirectory = FilePath.join(baseDirectory, value)
+    }
+    if let node = entries["journal"], let value = string(node, "journal") {
+      config.journalPath = FilePath.join(baseDirectory, value)
+    }
+    if let node = entries["status_file"], let value = string(node, "status_file") {
+      config.statusFilePath = FilePath.join(baseDirectory, value)
+    }
+    if let node = entries["theme"], let value = string(node, "theme") { config.theme = value }
+
+    var sites: [SiteConfig] = []
+    if let node = entries["sites"] {
+      if let sequence = node.sequence {
+        for item in sequence {
+          if let site = parseSite(item, heartbeatDirectory: config.heartbeatDirectory, baseDirectory: baseDirectory) {
+            sites.append(site)
+          }
+        }
+      } else {
+        fail(node, "'sites' must be a list of sites (each with id, name, group, expected)")
+      }
+    }
+    if let node = entries["sites_csv"], let value = string(node, "sites_csv") {
+      sites += loadCSV(
+        path: FilePath.join(baseDirectory, value), from: node, heartbeatDirectory: config.heartbeatDirectory,
+        baseDirectory: baseDirectory)
+    }
+    if entries["sites"] == nil && entries["sites_csv"] == nil {
+      fail(root, "no sites: give 'sites:' (a list) or 'sites_csv:' (a roster file), or both")
+    } else if sites.isEmpty && problems.isEmpty {
+      fail(entries["sites"] ?? entries["sites_csv"], "the config lists no sites")
+    }
+    checkDuplicates(sites)
+    config.sites = sites
+
+    if let node = entries["keys"], let value = string(node, "keys") {
+      let keysPath = FilePath.join(baseDirectory, value)
+      config.keysPath = keysPath
+      config.keys = loadKeys(path: keysPath, from: node, knownSites: Set(sites.map(\.id)))
+    }
+    return config
+  }
+
+  /// Checks a mapping for non-scalar and unknown keys (Yams itself rejects duplicates); returns the accepted entries.
+  private mutating func checkedEntries(_ mapping: Node.Mapping, allowed: [String], context: String) -> [String: Node] {
+    var entries: [String: Node] = [:]
+    for (keyNode, value) in mapping {
+      guard let key = keyNode.scalar?.string else {
+        fail(keyNode, "keys of \(context) must be plain words")
+        continue
+      }
+      guard allowed.contains(key) else {
+        var message = "unknown key '\(key)' in \(context)"
+        if let suggestion = Spelling.closest(to: key, in: allowed) { message += " (did you mean '\(suggestion)'?)" }
+        message += "; expected one of: \(allowed.joined(separator: ", "))"
+        fail(keyNode, message)
+        continue
+      }
+      entries[key] = value
+    }
+    return entries
+  }
+
+  private mutating func string(_ node: Node, _ key: String) -> String? {
+    guard let scalar = node.scalar else {
+      fail(node, "'\(key)' must be a single value, not a list or mapping")
+      return nil
+    }
+    if scalar.style == .plain && (scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null") {
+      fail(node, "'\(key)' has no value")
+      return nil
+    }
+    return scalar.string
+  }
+
+  private mutating func duration(_ node: Node, _ key: String) -> Duration? {
+    guard let text = string(node, key) else { return nil }
+    guard let value = DurationText.parse(text), value > .zero else {
+      fail(node, "'\(key)' must be a duration like 500ms, 5s, 2m or 1h, got '\(text)'")
+      return nil
+    }
+    return value
+  }
+
+  private mutating func integer(_ node: Node, _ key: String, range: ClosedRange<Int>) -> Int? {
+    guard let text = string(node, key) else { return nil }
+    let digits = text.hasPrefix("+") ? String(text.dropFirst()) : text
+    guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(digits) else {
+      let sign = text.hasPrefix("-") ? "non-negative " : ""
+      fail(node, "'\(key)' must be a \(sign)whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+      return nil
+    }
+    guard range.contains(value) else {
+      fail(node, "'\(key)' must be from \(range.lowerBound) to \(range.upperBound), got \(value)")
+      return nil
+    }
+    return value
+  }
+
+  private mutating func parseTiming(_ node: Node) -> Timing {
+    var timing = Timing()
+    guard let mapping = node.mapping else {
+      fail(node, "'timing' must be a mapping (interval, late_after, offline_after, recover_after)")
+      return timing
+    }
+    let entries = checkedEntries(mapping, allowed: Self.timingKeys, context: "'timing'")
+    if let value = entries["interval"].flatMap({ duration($0, "interval") }) { timing.interval = value }
+    if let value = entries["late_after"].flatMap({ duration($0, "late_after") }) { timing.lateAfter = value }
+    if let value = entries["offline_after"].flatMap({ duration($0, "offline_after") }) { timing.offlineAfter = value }
+    if let value = entries["recover_after"].flatMap({ integer($0, "recover_after", range: 1...100) }) {
+      timing.recoverAfter = value
+    }
+    if let value = entries["flap_window"].flatMap({ duration($0, "flap_window") }) { timing.flapWindow = value }
+    if let value = entries["flap_changes"].flatMap({ integer($0, "flap_changes", range: 2...StatusEngine.maximumFlapChanges) }) {
+      timing.flapChanges = value
+    }
+    if timing.lateAfter <= timing.interval {
+      fail(
+        entries["late_after"] ?? node,
+        "late_after (\(DurationText.format(timing.lateAfter))) must be longer than interval (\(DurationText.format(timing.interval))), or every site turns late between heartbeats"
+      )
+    }
+    if timing.lateAfter >= timing.offlineAfter {
+      fail(
+        entries["offline_after"] ?? entries["late_after"] ?? node,
+        "late_after (\(DurationText.format(timing.lateAfter))) must be shorter than offline_after (\(DurationText.format(timing.offlineAfter)))"
+      )
+    }
+    return timing
+  }
+
+  private mutating func parseUDP(_ node: Node) -> UDPSettings {
+    var udp = UDPSettings()
+    guard let mapping = node.mapping else {
+      fail(node, "'udp' must be a mapping (listen, require_auth)")
+      return udp
+    }
+    let entries = checkedEntries(mapping, allowed: Self.udpKeys, context: "'udp'")
+    if let listenNode = entries["listen"], let text = string(listenNode, "listen") {
+      if let (host, port) = HostPort.parse(text) {
+        udp.host = host
+        udp.port = port
+      } else {
+        fail(listenNode, "'listen' must be HOST:PORT (for example 0.0.0.0:7400 or [::]:7400), got '\(text)'")
+      }
+    }
+    if let authNode = entries["require_auth"], let text = string(authNode, "require_auth") {
+      switch text.lowercased() {
+      case "true", "yes", "on": udp.requireAuth = true
+      case "false", "no", "off": udp.requireAuth = false
+      default: fail(authNode, "'require_auth' must be true or false, got '\(text)'")
+      }
+    }
+    return udp
+  }
+
+  private mutating func parseSite(_ node: Node, heartbeatDirectory: String, baseDirectory: String) -> SiteConfig? {
+    guard let mapping = node.mapping else {
+      fail(node, "each entry of 'sites' must be a mapping with id, name, group, expected")
+      return nil
+    }
+    let entries = checkedEntries(mapping, allowed: Self.siteKeys, context: "a site")
+    var missing: [String] = []
+    for key in ["id", "name", "group", "expected"] where entries[key] == nil { missing.append(key) }
+    if !missing.isEmpty {
+      fail(node, "site is missing \(missing.map { "'\($0)'" }.joined(separator: ", "))")
+    }
+    let id = entries["id"].flatMap { string($0, "id") }
+    let name = entries["name"].flatMap { string($0, "name") }
+    let groupText = entries["group"].flatMap { string($0, "group") }
+    let expected = entries["expected"].flatMap { integer($0, "expected", range: 0...Self.maximumExpected) }
+    let heartbeatFile = entries["heartbeat_file"].flatMap { string($0, "heartbeat_file") }
+    return makeSite(
+      id: id, name: name, groupText: groupText, expected: expected, heartbeatFile: heartbeatFile,
+      idNode: entries["id"], groupNode: entries["group"], siteNode: node,
+      heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
+  }
+
+  private mutating func makeSite(
+    id: String?, name: String?, groupText: String?, expected: Int?, heartbeatFile: String?,
+    idNode: Node?, groupNode: Node?, siteNode: Node,
+    heartbeatDirectory: String, baseDirectory: String
+  ) -> SiteConfig? {
+    if let id, !SiteID.isValid(id) {
+      fail(idNode ?? siteNode, "bad site id '\(id)': use 1 to 64 of A-Z a-z 0-9 . _ -")
+      return nil
+    }
+    var group: [String]? = nil
+    if let groupText {
+      group = GroupPath.parse(groupText)
+      if group == nil { fail(groupNode ?? siteNode, "bad group '\(groupText)': write it as 'Province / District', no empty parts") }
+    }
+    guard let id, let name, let group, let expected else { return nil }
+    return SiteConfig(
+      id: id, name: name, group: group, expected: expected,
+      heartbeatFile: heartbeatFile.map { FilePath.join(baseDirectory, $0) } ?? FilePath.join(heartbeatDirectory, id + ".hb"),
+      heartbeatFileIsExplicit: heartbeatFile != nil,
+      location: at(siteNode))
+  }
+
+  private mutating func loadCSV(path csvPath: String, from node: Node, heartbeatDirectory: String, baseDirectory: String) -> [SiteConfig] {
+    guard let data = FileManager.default.contents(atPath: csvPath) else {
+      fail(node, "cannot read sites_csv '\(csvPath)' (\(FileProblem.describe(path: csvPath)))")
+      return []
+    }
+    guard let text = String(validating: data, as: UTF8.self) else {
+      problems.append(ConfigProblem(SourceLocation(file: csvPath, line: 0), "the roster is not valid UTF-8 (save it as CSV UTF-8)"))
+      return []
+    }
+    let records: [CSVRecord]
+    do {
+      records = try CSVReader.records(from: text)
+    } catch {
+      problems.append(ConfigProblem(SourceLocation(file: csvPath, line: error.line), error.message))
+      return []
+    }
+    guard let header = records.first else {
+      problems.append(
+        ConfigProblem(
+          SourceLocation(file: csvPath, line: 1), "the roster is empty; expected a header row id,name,group,expected[,heartbeat_file]"))
+      return []
+    }
+    let headerNames = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    let columns: Int
+    if headerNames == Self.csvColumns {
+      columns = 5
+    } else if headerNames == Array(Self.csvColumns.prefix(4)) {
+      columns = 4
+    } else {
+      problems.append(
+        ConfigProblem(
+          SourceLocation(file: csvPath, line: header.line),
+          "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected[,heartbeat_file]"))
+      return []
+    }
+    var sites: [SiteConfig] = []
+    for record in records.dropFirst() {
+      let location = SourceLocation(file: csvPath, line: record.line)
+      guard record.fields.count == columns else {
+        problems.append(
+          ConfigProblem(
+            location,
+            "expected \(columns) columns (\(Self.csvColumns.prefix(columns).joined(separator: ","))), found \(record.fields.count)"))
+        continue
+      }
+      let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+      let before = problems.count
+      if !SiteID.isValid(fields[0]) {
+        problems.append(ConfigProblem(location, "bad site id '\(fields[0])': use 1 to 64 of A-Z a-z 0-9 . _ -"))
+      }
+      if fields[1].isEmpty { problems.append(ConfigProblem(location, "site '\(fields[0])' has an empty name")) }
+      let group = GroupPath.parse(fields[2])
+      if group == nil {
+        problems.append(ConfigProblem(location, "bad group '\(fields[2])': write it as 'Province / District', no empty parts"))
+      }
+      let expected = fields[3].allSatisfy({ $0.isASCII && $0.isNumber }) && !fields[3].isEmpty ? Int(fields[3]) : nil
+      if expected == nil || expected! > Self.maximumExpected {
+        problems.append(
+          ConfigProblem(location, "'expected' must be a non-negative whole number up to \(Self.maximumExpected), got '\(fields[3])'"))
+      }
+      guard problems.count == before, let group, let expected else { continue }
+      let explicitFile = columns == 5 && !fields[4].isEmpty ? fields[4] : nil
+      sites.append(
+        SiteConfig(
+          id: fields[0], name: fields[1], group: group, expected: expected,
+          heartbeatFile: explicitFile.map { FilePath.join(baseDirectory, $0) } ?? FilePath.join(heartbeatDirectory, fields[0] + ".hb"),
+          heartbeatFileIsExplicit: explicitFile != nil,
+          location: location))
+    }
+    return sites
+  }
+
+  private mutating func checkDuplicates(_ sites: [SiteConfig]) {
+    var firstByID: [String: SiteConfig] = [:]
+    var firstByFile: [String: SiteConfig] = [:]
+    for site in sites {
+      if let first = firstByID[site.id] {
+        problems.append(ConfigProblem(site.location, "duplicate site id '\(site.id)' (first defined at \(first.location))"))
+        continue
+      }
+      firstByID[site.id] = site
+      if let first = firstByFile[site.heartbeatFile] {
+        problems.append(ConfigProblem(site.location, "site '\(site.id)' uses the same heartbeat file as '\(first.id)' (\(first.location))"))
+      }
+      firstByFile[site.heartbeatFile] = site
+    }
+  }
+
+  private mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
+    guard let data = FileManager.default.contents(atPath: keysPath) else {
+      fail(node, "cannot read keys file '\(keysPath)' (\(FileProblem.describe(path: keysPath)))")
+      return [:]
+    }
+    if let attributes = try? FileManager.default.attributesOfItem(atPath: keysPath),
+      let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0
+    {
+      warnings.append(
+        ConfigProblem(
+          SourceLocation(file: keysPath, line: 0), "keys file is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it"))
+    }
+    guard let text = String(validating: data, as: UTF8.self) else {
+      problems.append(ConfigProblem(SourceLocation(file: keysPath, line: 0), "the keys file is not valid UTF-8"))
+      return [:]
+    }
+    let keysLoader = ConfigLoader(path: keysPath)
+    var nested = keysLoader
+    defer {
+      problems += nested.problems
+      warnings += nested.warnings
+    }
+    let root: Node?
+    do {
+      root = try composeYAML(text)
+    } catch let error as YamlError {
+      nested.problems.append(Self.describe(error, path: keysPath))
+      return [:]
+    } catch {
+      nested.problems.append(ConfigProblem(SourceLocation(file: keysPath, line: 0), "cannot parse YAML: \(error)"))
+      return [:]
+    }
+    guard let root else { return [:] }
+    guard let mapping = root.mapping else {
+      nested.fail(root, "the keys file must map site ids to secrets ('HB-TU: \"secret\"')")
+      return [:]
+    }
+    var keys: [String: [UInt8]] = [:]
+    for (keyNode, valueNode) in mapping {
+      guard let id = keyNode.scalar?.string else {
+        nested.fail(keyNode, "keys must be site ids")
+        continue
+      }
+      guard knownSites.contains(id) else {
+        nested.fail(keyNode, "key for unknown site '\(id)' (not in the config)")
+        continue
+      }
+      guard let secret = nested.string(valueNode, id) else { continue }
+      if secret.utf8.count < 16 {
+        nested.warnings.append(
+          ConfigProblem(nested.at(valueNode), "the secret for '\(id)' is short (\(secret.utf8.count) bytes); use at least 16"))
+      }
+      keys[id] = Array(secret.utf8)
+    }
+    return keys
+  }
+
+  static func describe(_ error: YamlError, path: String) -> ConfigProblem {
+    switch error {
+    case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+      .composer(let context, let problem, let mark, _):
+      // Point at where the broken construct starts (an unclosed quote's opening line), not where parsing gave up.
+      guard let context else {
+        return ConfigProblem(SourceLocation(file: path, line: mark.line), "YAML syntax: \(problem)")
+      }
+      let whereFound = context.mark.line == mark.line ? "" : " at line \(mark.line)"
+      return ConfigProblem(
+        SourceLocation(file: path, line: context.mark.line), "YAML syntax: \(context.text), \(problem)\(whereFound)")
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+      return ConfigProblem(
+        SourceLocation(file: path, line: context.mark.line), "duplicate key \(keys) (each key may appear once in a mapping)")
+    case .reader(let problem, _, _, _):
+      return ConfigProblem(SourceLocation(file: path, line: 0), "YAML: \(problem)")
+    default:
+      return ConfigProblem(SourceLocation(file: path, line: 0), "YAML: \(error)")
+    }
+  }
+}
+
+public enum HostPort {
+  /// Parses `host:port` or `[v6]:port`; port 0 means "any free port".
+  public static func parse(_ text: String) -> (host: String, port: Int)? {
+    let host: Substring
+    let portText: Substring
+    if text.hasPrefix("[") {
+      guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+      host = text[text.index(after: text.startIndex)..<close]
+      portText = text[text.index(close, offsetBy: 2)...]
+    } else {
+      guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+      host = text[..<colon]
+      portText = text[text.index(after: colon)...]
+    }
+    guard !host.isEmpty, !portText.isEmpty, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
+      let port = Int(portText), (0...65535).contains(port)
+    else { return nil }
+    return (String(host), port)
+  }
+}
+
+enum FileProblem {
+  static func describe(path: String) -> String {
+    var isDirectory: ObjCBool = false
+    if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
+    if isDirectory.boolValue { return "it is a directory" }
+    if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+    return "read failed"
+  }
+}
+
+/// "Did you mean" for misspelt keys.
+enum Spelling {
+  static func closest(to word: String, in candidates: [String]) -> String? {
+    let scored = candidates.map { ($0, distance(Array(word.lowercased()), Array($0))) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else { return nil }
+    return best.0
+  }
+
+  static func distance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+      var current = [i] + Array(repeating: 0, count: b.count)
+      for j in 1...b.count {
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return previous[b.count]
+  }
+}

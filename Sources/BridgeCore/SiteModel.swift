@@ -1,0 +1,143 @@
+/// What the monitor believes about a site. Raw values index `StatusCounts`.
+public enum SiteStatus: Int, CaseIterable, Sendable, Codable, CustomStringConvertible {
+  case unknown, online, late, offline, marked
+
+  public var description: String {
+    switch self {
+    case .unknown: "unknown"
+    case .online: "online"
+    case .late: "late"
+    case .offline: "offline"
+    case .marked: "marked"
+    }
+  }
+
+  /// Higher is worse; used for a group's worst status and the severity sort.
+  public var severity: Int {
+    switch self {
+    case .online: 0
+    case .unknown: 1
+    case .marked: 2
+    case .late: 3
+    case .offline: 4
+    }
+  }
+}
+
+/// How a heartbeat or headcount reached the monitor.
+public enum HeartbeatSource: String, Sendable, Codable {
+  case udp, file, manual
+}
+
+/// The `state=` a site reports about itself.
+public enum ReportedState: String, Sendable, Codable {
+  case ok, help, degraded
+}
+
+public struct SiteFlags: OptionSet, Sendable, Hashable {
+  public let rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+  /// The site sent `state=help`.
+  public static let helpRequested = SiteFlags(rawValue: 1 << 0)
+  /// The site sent `state=degraded`.
+  public static let degraded = SiteFlags(rawValue: 1 << 1)
+  /// Many status changes in a short window.
+  public static let flapping = SiteFlags(rawValue: 1 << 2)
+  /// The heartbeat file exists but its content does not parse.
+  public static let badHeartbeatFile = SiteFlags(rawValue: 1 << 3)
+  /// The heartbeat file cannot be read (permission, directory, loop, too large).
+  public static let heartbeatFileError = SiteFlags(rawValue: 1 << 4)
+  /// Heartbeats arrived after an operator marked the site offline.
+  public static let heardWhileMarked = SiteFlags(rawValue: 1 << 5)
+}
+
+/// An operator's override: the site is offline whatever heartbeats say, until cleared.
+public struct OperatorMark: Sendable, Hashable, Codable {
+  public var operatorName: String
+  public var reason: String
+  public var unixSeconds: Double
+
+  public init(operatorName: String, reason: String, unixSeconds: Double) {
+    self.operatorName = operatorName
+    self.reason = reason
+    self.unixSeconds = unixSeconds
+  }
+}
+
+/// One accepted heartbeat, already authenticated and attributed to a site.
+public struct HeartbeatInput: Sendable, Hashable {
+  public var source: HeartbeatSource
+  public var sequence: UInt64?
+  public var count: Int?
+  public var state: ReportedState?
+  public var rttMilliseconds: Int?
+  /// The sender's `ts`, when it sent one.
+  public var senderTimestamp: UInt64?
+
+  public init(
+    source: HeartbeatSource, sequence: UInt64? = nil, count: Int? = nil, state: ReportedState? = nil,
+    rttMilliseconds: Int? = nil, senderTimestamp: UInt64? = nil
+  ) {
+    self.source = source
+    self.sequence = sequence
+    self.count = count
+    self.state = state
+    self.rttMilliseconds = rttMilliseconds
+    self.senderTimestamp = senderTimestamp
+  }
+}
+
+/// Everything the engine tracks for one site. Read-only outside the engine.
+public struct SiteRecord: Sendable {
+  public internal(set) var status: SiteStatus = .unknown
+  /// The status heartbeats alone imply; equals `status` unless the site is marked.
+  public internal(set) var heartbeatStatus: SiteStatus = .unknown
+  public internal(set) var statusSince: ClockReading?
+  public internal(set) var lastHeard: ClockReading?
+  public internal(set) var lastSource: HeartbeatSource?
+  public internal(set) var headcount: Int?
+  public internal(set) var headcountSource: HeartbeatSource?
+  public internal(set) var headcountAt: ClockReading?
+  public internal(set) var lastSequence: UInt64?
+  public internal(set) var lastSenderTimestamp: UInt64?
+  public internal(set) var rttMilliseconds: Int?
+  public internal(set) var flags: SiteFlags = []
+  public internal(set) var mark: OperatorMark?
+  public internal(set) var acknowledgedBy: String?
+  /// Heartbeats received and implied missing (by sequence gaps) over a recent, decaying window.
+  public internal(set) var receivedCount: UInt32 = 0
+  public internal(set) var missedCount: UInt32 = 0
+  /// Fresh heartbeats so far towards leaving offline.
+  public internal(set) var recoveryStreak: Int = 0
+  var flapTimes = FlapHistory()
+
+  public init() {}
+
+  /// Loss in percent implied by sequence gaps, nil before two sequenced heartbeats.
+  public var lossPercent: Double? {
+    let total = receivedCount + missedCount
+    guard total >= 2 else { return nil }
+    return Double(missedCount) * 100 / Double(total)
+  }
+
+  public var isAcknowledged: Bool { acknowledgedBy != nil }
+}
+
+/// Times of the latest status changes, newest last, in a fixed-size ring.
+struct FlapHistory: Sendable {
+  static let capacity = StatusEngine.maximumFlapChanges
+  private var times: [Int64] = []
+  private var next = 0
+
+  mutating func record(_ nanos: Int64) {
+    if times.count < Self.capacity {
+      times.append(nanos)
+    } else {
+      times[next] = nanos
+      next = (next + 1) % Self.capacity
+    }
+  }
+
+  func count(since nanos: Int64) -> Int { times.reduce(0) { $0 + ($1 >= nanos ? 1 : 0) } }
+}

@@ -1,0 +1,306 @@
+import Foundation
+
+/// Why a site's status changed.
+public enum StatusCause: Sendable, Hashable {
+  /// A heartbeat arrived (first contact, back from late, or recovered from offline).
+  case heartbeat
+  /// No heartbeat for `late_after` / `offline_after`.
+  case silence
+  case marked(operatorName: String, reason: String)
+  case markCleared(operatorName: String)
+}
+
+/// Something the event log and the journal must know about.
+public struct EngineEvent: Sendable, Hashable {
+  public enum Kind: Sendable, Hashable {
+    case statusChanged(from: SiteStatus, to: SiteStatus, cause: StatusCause)
+    case acknowledged(operatorName: String)
+    case headcountSet(count: Int, operatorName: String)
+    case flappingChanged(isFlapping: Bool)
+    case helpRequestChanged(isRequested: Bool)
+    /// Heartbeats came back while the site stays marked offline by an operator.
+    case heardWhileMarked
+  }
+
+  public var time: ClockReading
+  public var siteIndex: Int
+  public var kind: Kind
+}
+
+/// An operator action that cannot be applied; the screen shows the reason and nothing changes.
+public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvertible {
+  case noSuchSite
+  case notMarked
+  case nothingToAcknowledge(SiteStatus)
+  case headcountOutOfRange(Int)
+  case emptyReason
+
+  public var description: String {
+    switch self {
+    case .noSuchSite: "no such site"
+    case .notMarked: "the site is not marked offline"
+    case .nothingToAcknowledge(let status): "only a late or offline site can be acknowledged (it is \(status))"
+    case .headcountOutOfRange(let count): "headcount must be from 0 to \(ConfigLoader.maximumExpected), got \(count)"
+    case .emptyReason: "a mark needs a reason"
+    }
+  }
+}
+
+/// The pure status engine: heartbeats, silence and operator actions in; statuses, roll-ups and events out.
+/// No clock of its own: every call carries the time, so tests drive it without sleeping.
+public struct StatusEngine: Sendable {
+  public static let maximumFlapChanges = 16
+  /// A sequence jump larger than this is a sender restart, not loss.
+  static let largestCountedGap: UInt64 = 1000
+  /// Loss counters are halved past this, so loss reflects roughly the last few minutes.
+  static let lossWindow: UInt32 = 240
+
+  public let sites: [SiteConfig]
+  public let timing: Timing
+  public let groups: GroupTree
+  public private(set) var records: [SiteRecord]
+  /// Indexed like `groups.nodes`; index 0 is the whole conference.
+  public private(set) var rollups: [Rollup]
+  private var pendingEvents: [EngineEvent] = []
+  private let indexByID: [String: Int]
+  private let lateNanos: Int64
+  private let offlineNanos: Int64
+  private let flapWindowNanos: Int64
+
+  public init(sites: [SiteConfig], timing: Timing) {
+    self.sites = sites
+    self.timing = timing
+    groups = GroupTree(sites: sites)
+    records = Array(repeating: SiteRecord(), count: sites.count)
+    rollups = Array(repeating: Rollup(), count: groups.nodes.count)
+    var indexByID: [String: Int] = [:]
+    for (index, site) in sites.enumerated() { indexByID[site.id] = index }
+    self.indexByID = indexByID
+    lateNanos = timing.lateAfter.nanoseconds
+    offlineNanos = timing.offlineAfter.nanoseconds
+    flapWindowNanos = timing.flapWindow.nanoseconds
+    for (index, site) in sites.enumerated() {
+      let contribution = RollupContribution(records[index])
+      for node in groups.ancestorsOfSite[index] {
+        rollups[node].expectedHeadcount += site.expected
+        rollups[node].add(contribution, sign: 1)
+      }
+    }
+  }
+
+  public init(config: ConferenceConfig) {
+    self.init(sites: config.sites, timing: config.timing)
+  }
+
+  public func index(of id: String) -> Int? { indexByID[id] }
+
+  public var total: Rollup { rollups[0] }
+
+  /// Events since the last drain, oldest first. The owner drains at least once per tick.
+  public mutating func drainEvents() -> [EngineEvent] {
+    defer { pendingEvents.removeAll(keepingCapacity: true) }
+    return pendingEvents
+  }
+
+  // MARK: - Heartbeats
+
+  /// Applies one accepted heartbeat heard at `heardAt` (now for UDP, the mtime for files).
+  public mutating func heartbeat(_ input: HeartbeatInput, site index: Int, heardAt: ClockReading, now: ClockReading) {
+    let before = RollupContribution(records[index])
+    let previousHeard = records[index].lastHeard
+    if let previousHeard, heardAt < previousHeard { return }  // an older file mtime than one already seen
+    records[index].lastHeard = heardAt
+    records[index].lastSource = input.source
+    if let sequence = input.sequence { countSequence(sequence, site: index) }
+    if let timestamp = input.senderTimestamp { records[index].lastSenderTimestamp = timestamp }
+    if let rtt = input.rttMilliseconds { records[index].rttMilliseconds = rtt }
+    if let count = input.count {
+      // A count phoned in by hand stands until a heartbeat newer than it reports one.
+      let manualIsNewer = records[index].headcountSource == .manual && (records[index].headcountAt.map { $0 > heardAt } ?? false)
+      if !manualIsNewer {
+        records[index].headcount = count
+        records[index].headcountSource = input.source
+        records[index].headcountAt = heardAt
+      }
+    }
+    if let state = input.state { applyReportedState(state, site: index, now: now) }
+    if records[index].mark != nil, !records[index].flags.contains(.heardWhileMarked),
+      heardAt.unixSeconds >= records[index].mark!.unixSeconds
+    {
+      records[index].flags.insert(.heardWhileMarked)
+      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .heardWhileMarked))
+    }
+
+    let age = now.monotonicNanos - heardAt.monotonicNanos
+    switch records[index].heartbeatStatus {
+    case .unknown:
+      setHeartbeatStatus(age >= offlineNanos ? .offline : age >= lateNanos ? .late : .online, site: index, cause: .heartbeat, now: now)
+    case .online, .late:
+      setHeartbeatStatus(age >= offlineNanos ? .offline : age >= lateNanos ? .late : .online, site: index, cause: .heartbeat, now: now)
+    case .offline:
+      if age >= lateNanos { break }  // a stale heartbeat does not count towards recovery
+      let fresh = previousHeard.map { heardAt.monotonicNanos - $0.monotonicNanos < lateNanos } ?? false
+      records[index].recoveryStreak = fresh ? records[index].recoveryStreak + 1 : 1
+      if records[index].recoveryStreak >= timing.recoverAfter {
+        setHeartbeatStatus(.online, site: index, cause: .heartbeat, now: now)
+      }
+    case .marked:
+      preconditionFailure("heartbeatStatus is never marked")
+    }
+    commit(site: index, before: before)
+  }
+
+  private mutating func countSequence(_ sequence: UInt64, site index: Int) {
+    if let last = records[index].lastSequence {
+      if sequence == last { return }  // duplicate: no new information about loss
+      if sequence > last, sequence - last - 1 <= Self.largestCountedGap {
+        records[index].missedCount += UInt32(sequence - last - 1)
+      }
+    }
+    records[index].receivedCount += 1
+    records[index].lastSequence = sequence
+    if records[index].receivedCount + records[index].missedCount > Self.lossWindow {
+      records[index].receivedCount /= 2
+      records[index].missedCount /= 2
+    }
+  }
+
+  private mutating func applyReportedState(_ state: ReportedState, site index: Int, now: ClockReading) {
+    let wasHelp = records[index].flags.contains(.helpRequested)
+    records[index].flags.remove([.helpRequested, .degraded])
+    switch state {
+    case .ok: break
+    case .help: records[index].flags.insert(.helpRequested)
+    case .degraded: records[index].flags.insert(.degraded)
+    }
+    let isHelp = state == .help
+    if wasHelp != isHelp {
+      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .helpRequestChanged(isRequested: isHelp)))
+    }
+  }
+
+  /// Records what the heartbeat-file poller found wrong (or right) with a site's file.
+  public mutating func setFileFlags(_ flags: SiteFlags, site index: Int) {
+    let fileFlags: SiteFlags = [.badHeartbeatFile, .heartbeatFileError]
+    records[index].flags = records[index].flags.subtracting(fileFlags).union(flags.intersection(fileFlags))
+  }
+
+  // MARK: - Silence
+
+  /// Moves sites to late or offline as their silence grows; clears flapping that has calmed down.
+  /// O(sites) with no allocation; call it every second or so.
+  public mutating func tick(now: ClockReading) {
+    let flapSince = now.monotonicNanos - flapWindowNanos
+    for index in records.indices {
+      guard let heard = records[index].lastHeard else { continue }
+      let age = now.monotonicNanos - heard.monotonicNanos
+      switch records[index].heartbeatStatus {
+      case .online where age >= lateNanos, .late where age >= offlineNanos:
+        let before = RollupContribution(records[index])
+        setHeartbeatStatus(age >= offlineNanos ? .offline : .late, site: index, cause: .silence, now: now)
+        commit(site: index, before: before)
+      case .offline where records[index].recoveryStreak > 0 && age >= lateNanos:
+        records[index].recoveryStreak = 0
+      default:
+        break
+      }
+      if records[index].flags.contains(.flapping),
+        records[index].flapTimes.count(since: flapSince) * 2 < timing.flapChanges
+      {
+        let before = RollupContribution(records[index])
+        records[index].flags.remove(.flapping)
+        pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: false)))
+        commit(site: index, before: before)
+      }
+    }
+  }
+
+  // MARK: - Operator actions
+
+  public mutating func mark(site index: Int, operatorName: String, reason: String, now: ClockReading) throws(OperatorActionError) {
+    guard records.indices.contains(index) else { throw .noSuchSite }
+    let reason = reason.trimmingCharacters(in: .whitespaces)
+    guard !reason.isEmpty else { throw .emptyReason }
+    let before = RollupContribution(records[index])
+    let previous = records[index].status
+    records[index].mark = OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: now.unixSeconds)
+    records[index].flags.remove(.heardWhileMarked)
+    records[index].acknowledgedBy = nil
+    setStatus(.marked, site: index, cause: .marked(operatorName: operatorName, reason: reason), now: now, from: previous)
+    commit(site: index, before: before)
+  }
+
+  public mutating func clearMark(site index: Int, operatorName: String, now: ClockReading) throws(OperatorActionError) {
+    guard records.indices.contains(index) else { throw .noSuchSite }
+    guard records[index].mark != nil else { throw .notMarked }
+    let before = RollupContribution(records[index])
+    records[index].mark = nil
+    records[index].flags.remove(.heardWhileMarked)
+    setStatus(records[index].heartbeatStatus, site: index, cause: .markCleared(operatorName: operatorName), now: now, from: .marked)
+    commit(site: index, before: before)
+  }
+
+  /// Keeps the status but silences the site from the alert count and the bell until it is back online.
+  public mutating func acknowledge(site index: Int, operatorName: String, now: ClockReading) throws(OperatorActionError) {
+    guard records.indices.contains(index) else { throw .noSuchSite }
+    let status = records[index].status
+    guard status == .late || status == .offline else { throw .nothingToAcknowledge(status) }
+    let before = RollupContribution(records[index])
+    records[index].acknowledgedBy = operatorName
+    pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .acknowledged(operatorName: operatorName)))
+    commit(site: index, before: before)
+  }
+
+  /// A headcount phoned in; it stands until a newer heartbeat reports a count.
+  public mutating func setHeadcount(_ count: Int, site index: Int, operatorName: String, now: ClockReading) throws(OperatorActionError) {
+    guard records.indices.contains(index) else { throw .noSuchSite }
+    guard (0...ConfigLoader.maximumExpected).contains(count) else { throw .headcountOutOfRange(count) }
+    let before = RollupContribution(records[index])
+    records[index].headcount = count
+    records[index].headcountSource = .manual
+    records[index].headcountAt = now
+    pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .headcountSet(count: count, operatorName: operatorName)))
+    commit(site: index, before: before)
+  }
+
+  // MARK: - Internals
+
+  private mutating func setHeartbeatStatus(_ new: SiteStatus, site index: Int, cause: StatusCause, now: ClockReading) {
+    let old = records[index].heartbeatStatus
+    guard old != new else { return }
+    records[index].heartbeatStatus = new
+    if new != .offline { records[index].recoveryStreak = 0 }
+    if new == .online { records[index].acknowledgedBy = nil }
+    if old != .unknown { noteFlap(site: index, now: now) }
+    if records[index].mark == nil {
+      setStatus(new, site: index, cause: cause, now: now, from: old)
+    }
+  }
+
+  private mutating func setStatus(_ new: SiteStatus, site index: Int, cause: StatusCause, now: ClockReading, from old: SiteStatus) {
+    records[index].status = new
+    records[index].statusSince = now
+    if old != new || cause != .heartbeat {
+      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .statusChanged(from: old, to: new, cause: cause)))
+    }
+  }
+
+  private mutating func noteFlap(site index: Int, now: ClockReading) {
+    records[index].flapTimes.record(now.monotonicNanos)
+    let changes = records[index].flapTimes.count(since: now.monotonicNanos - flapWindowNanos)
+    if changes >= timing.flapChanges, !records[index].flags.contains(.flapping) {
+      records[index].flags.insert(.flapping)
+      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: true)))
+    }
+  }
+
+  /// Moves the site's contribution in every group above it from `before` to what it is now.
+  private mutating func commit(site index: Int, before: RollupContribution) {
+    let after = RollupContribution(records[index])
+    guard after != before else { return }
+    for node in groups.ancestorsOfSite[index] {
+      rollups[node].add(before, sign: -1)
+      rollups[node].add(after, sign: 1)
+    }
+  }
+}

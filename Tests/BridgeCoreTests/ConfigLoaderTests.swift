@@ -1,0 +1,231 @@
+import Foundation
+import Testing
+
+@testable import BridgeCore
+
+@Suite struct ConfigLoaderTests {
+  @Test func loadsTheIssueExampleWithCSVAndKeys() throws {
+    let path = Repository.configFixtures + "/full.yaml"
+    let loaded = try ConfigLoader.load(path: path)
+    let config = loaded.config
+    #expect(config.title == "Hội nghị trực tuyến toàn quốc quán triệt Nghị quyết Đại hội XIII")
+    #expect(config.timing.interval == .seconds(5))
+    #expect(config.timing.lateAfter == .seconds(12))
+    #expect(config.timing.offlineAfter == .seconds(30))
+    #expect(config.timing.recoverAfter == 2)
+    #expect(config.udp.host == "0.0.0.0" && config.udp.port == 7400 && !config.udp.requireAuth)
+    #expect(config.heartbeatDirectory == Repository.configFixtures + "/heartbeats")
+    #expect(config.journalPath == Repository.configFixtures + "/bridgewatch.journal")
+    #expect(config.statusFilePath == Repository.configFixtures + "/status.json")
+    #expect(config.keys["HB-TU"] == Array("a-long-secret-for-the-province-hall".utf8))
+    #expect(config.keys.count == 2)
+    #expect(config.sites.map(\.id) == ["HB-TU", "HB-DB-TULY", "HB-DB-HU", "HB-DB-CAOSON", "HB-MC-HU"])
+    #expect(config.sites[0].heartbeatFile == Repository.configFixtures + "/heartbeats/HB-TU.hb")
+    #expect(config.sites[1].heartbeatFile == Repository.configFixtures + "/custom/tuly.hb")
+    #expect(config.sites[1].heartbeatFileIsExplicit)
+    #expect(config.sites[1].group == ["Hòa Bình", "Đà Bắc"])
+    // A quoted CSV field keeps its comma; a three-level group parses.
+    #expect(config.sites[3].name == "Xã Cao Sơn, huyện Đà Bắc")
+    #expect(config.sites[3].group == ["Hòa Bình", "Đà Bắc", "Cao Sơn"])
+    #expect(config.sites[3].location.line == 3)
+    // A decomposed (NFD) name is kept byte for byte, not normalised.
+    let nfd = "Huye\u{323}\u{302}n u\u{309}y Mai Cha\u{302}u"
+    #expect(Array(config.sites[4].name.utf8) == Array(nfd.utf8))
+    #expect(config.totalExpected == 150 + 45 + 100 + 40 + 90)
+  }
+
+  @Test func loadsTheHoaBinhExample() throws {
+    let loaded = try ConfigLoader.load(path: Repository.path("examples/hoa-binh.yaml"))
+    let config = loaded.config
+    #expect(config.sites.count == 61)
+    let tree = GroupTree(sites: config.sites)
+    let province = try #require(tree.node(path: ["Hòa Bình"]))
+    #expect(tree.nodes[province].children.count == 10)
+    let districts = tree.nodes[province].children.map { tree.nodes[$0].name }
+    #expect(districts.contains("Đà Bắc") && districts.contains("Lạc Thủy") && districts.contains("Thành phố Hòa Bình"))
+    #expect((3600...3800).contains(config.totalExpected))
+    #expect(loaded.warnings.isEmpty)
+  }
+
+  /// Every broken fixture starts with `# expect: [FILE:]LINE: MESSAGE-PREFIX`.
+  static let brokenFixtures: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: Repository.configFixtures)) ?? []
+    return names.filter { name in
+      name.hasSuffix(".yaml")
+        && (try? String(contentsOfFile: Repository.configFixtures + "/" + name, encoding: .utf8))?.hasPrefix("# expect:") == true
+    }.sorted()
+  }()
+
+  @Test func thereAreBrokenFixtures() {
+    #expect(Self.brokenFixtures.count >= 11)
+  }
+
+  @Test(arguments: brokenFixtures)
+  func brokenConfigNamesFileAndLine(_ name: String) throws {
+    let path = Repository.configFixtures + "/" + name
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let header = String(text.prefix(while: { $0 != "\n" }).dropFirst("# expect: ".count))
+    var expectation = header[...]
+    var expectedFile = path
+    if let colon = expectation.firstIndex(of: ":"), !expectation[..<colon].allSatisfy(\.isNumber) {
+      expectedFile = Repository.configFixtures + "/" + expectation[..<colon]
+      expectation = expectation[expectation.index(after: colon)...].drop(while: { $0 == " " })
+    }
+    let colon = try #require(expectation.firstIndex(of: ":"))
+    let expectedLine = try #require(Int(expectation[..<colon]))
+    let expectedMessage = expectation[expectation.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+
+    let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: path) }
+    let problems = try #require(error?.problems)
+    #expect(problems.count == 1, "\(problems)")
+    let problem = try #require(problems.first)
+    #expect(problem.location.file == expectedFile)
+    #expect(problem.location.line == expectedLine, "\(problem)")
+    #expect(problem.message.hasPrefix(expectedMessage), "\(problem.message)")
+  }
+
+  private func problems(_ yaml: String) -> [ConfigProblem] {
+    do {
+      _ = try ConfigLoader.load(yaml: yaml, path: "test.yaml")
+      return []
+    } catch {
+      return error.problems
+    }
+  }
+
+  private let oneSite = "sites:\n  - {id: A, name: \"Điểm A\", group: \"Hòa Bình\", expected: 10}\n"
+
+  @Test func defaultsForEverythingButSites() throws {
+    let config = try ConfigLoader.load(yaml: oneSite, path: "dir/test.yaml").config
+    #expect(config.title == "BridgeWatch")
+    #expect(config.timing == Timing())
+    #expect(config.udp.port == 7400 && config.udp.host == "0.0.0.0")
+    #expect(config.heartbeatDirectory == "dir/heartbeats")
+    #expect(config.journalPath == "dir/bridgewatch.journal")
+    #expect(config.statusFilePath == nil && config.keysPath == nil)
+    #expect(config.theme == "default")
+  }
+
+  @Test func collectsEveryProblemNotJustTheFirst() {
+    let found = problems(
+      """
+      titel: x
+      timing:
+        recover_after: 0
+      sites:
+        - {id: "bad id", name: N, group: G, expected: 1}
+        - {id: B, name: N, group: "G / ", expected: 1}
+      """)
+    #expect(found.map(\.location.line) == [1, 3, 5, 6])
+    #expect(found[0].message.contains("did you mean 'title'"))
+  }
+
+  @Test func rejectsDuplicateKeys() {
+    let found = problems("title: a\ntitle: b\n" + oneSite)
+    #expect(found.count == 1)
+    #expect(found.first?.location.line == 1)
+    #expect(found.first?.message.hasPrefix("duplicate key 'title'") == true)
+  }
+
+  @Test func rejectsMissingFields() {
+    let found = problems("sites:\n  - {id: A, name: N, expected: 1}\n")
+    #expect(found.count == 1)
+    #expect(found.first?.location.line == 2 && found.first?.message.contains("missing 'group'") == true)
+  }
+
+  @Test func rejectsLateAfterNotLongerThanInterval() {
+    let found = problems("timing:\n  interval: 10s\n  late_after: 10s\n" + oneSite)
+    #expect(found.count == 1 && found[0].location.line == 3 && found[0].message.contains("longer than interval"))
+  }
+
+  @Test func rejectsBadListenAddressAndBoolean() {
+    let found = problems("udp:\n  listen: 7400\n  require_auth: maybe\n" + oneSite)
+    #expect(found.map(\.location.line) == [2, 3])
+  }
+
+  @Test func acceptsIPv6ListenAddress() throws {
+    let config = try ConfigLoader.load(yaml: "udp:\n  listen: \"[::1]:0\"\n" + oneSite, path: "t.yaml").config
+    #expect(config.udp.host == "::1" && config.udp.port == 0)
+  }
+
+  @Test func rejectsKeysForUnknownSites() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-keys-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "A: \"0123456789abcdef0\"\nZZ: \"0123456789abcdef0\"\n".write(toFile: directory + "/keys.yaml", atomically: true, encoding: .utf8)
+    chmod(directory + "/keys.yaml", 0o644)
+    try ("keys: keys.yaml\n" + oneSite).write(toFile: directory + "/c.yaml", atomically: true, encoding: .utf8)
+    let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: directory + "/c.yaml") }
+    #expect(error?.problems.count == 1)
+    #expect(error?.problems.first?.description == directory + "/keys.yaml:2: key for unknown site 'ZZ' (not in the config)")
+  }
+
+  @Test func warnsAboutReadableKeysFile() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-keys-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "A: \"0123456789abcdef0\"\n".write(toFile: directory + "/keys.yaml", atomically: true, encoding: .utf8)
+    chmod(directory + "/keys.yaml", 0o644)
+    try ("keys: keys.yaml\n" + oneSite).write(toFile: directory + "/c.yaml", atomically: true, encoding: .utf8)
+    let loaded = try ConfigLoader.load(path: directory + "/c.yaml")
+    #expect(loaded.warnings.count == 1 && loaded.warnings[0].message.contains("chmod 600"))
+    chmod(directory + "/keys.yaml", 0o600)
+    #expect(try ConfigLoader.load(path: directory + "/c.yaml").warnings.isEmpty)
+  }
+}
+
+@Suite struct SmallParserTests {
+  @Test func durations() {
+    #expect(DurationText.parse("500ms") == .milliseconds(500))
+    #expect(DurationText.parse("5s") == .seconds(5))
+    #expect(DurationText.parse("2m") == .seconds(120))
+    #expect(DurationText.parse("1h") == .seconds(3600))
+    for bad in ["", "5", "s", "-5s", "5 s", "1.5s", "5sec", "ms", "99999999999999h"] {
+      #expect(DurationText.parse(bad) == nil, "\(bad)")
+    }
+    #expect(DurationText.format(.milliseconds(1500)) == "1500ms")
+    #expect(DurationText.format(.seconds(120)) == "2m")
+  }
+
+  @Test func csvQuotingLinesAndBOM() throws {
+    let text = "\u{FEFF}id,name\r\n\"A\",\"Xã \"\"Tú\"\" Lý\"\r\n\r\nB,\"two\nlines\"\nC,plain\n"
+    let records = try CSVReader.records(from: text)
+    #expect(records.map(\.line) == [1, 2, 4, 6])
+    #expect(records[1].fields == ["A", "Xã \"Tú\" Lý"])
+    #expect(records[2].fields == ["B", "two\nlines"])
+    #expect(records[3].fields == ["C", "plain"])
+  }
+
+  @Test func csvErrorsNameTheLine() {
+    #expect(throws: CSVReader.Failure(line: 2, message: "a quoted field is not closed before the end of the file")) {
+      try CSVReader.records(from: "id\n\"open\nstill open")
+    }
+    #expect(throws: CSVReader.Failure.self) { try CSVReader.records(from: "a,b\"c\n") }
+    #expect(throws: CSVReader.Failure.self) { try CSVReader.records(from: "\"a\"b,c\n") }
+  }
+
+  @Test func hostPort() {
+    #expect(HostPort.parse("0.0.0.0:7400")! == ("0.0.0.0", 7400))
+    #expect(HostPort.parse("[::]:7400")! == ("::", 7400))
+    #expect(HostPort.parse("localhost:0")! == ("localhost", 0))
+    for bad in ["7400", ":7400", "host:", "host:70000", "::1:7400", "[::1]7400", "host:-1"] {
+      #expect(HostPort.parse(bad) == nil, "\(bad)")
+    }
+  }
+
+  @Test func siteIDs() {
+    #expect(SiteID.isValid("HB-DB.tu_ly-01"))
+    #expect(!SiteID.isValid(""))
+    #expect(!SiteID.isValid("Tú-Lý"))
+    #expect(!SiteID.isValid("a b"))
+    #expect(SiteID.isValid(String(repeating: "a", count: 64)))
+    #expect(!SiteID.isValid(String(repeating: "a", count: 65)))
+  }
+
+  @Test func groupedNumbers() {
+    #expect(NumberText.grouped(11631) == "11,631")
+    #expect(NumberText.grouped(11631, separator: ".") == "11.631")
+    #expect(NumberText.grouped(999) == "999")
+    #expect(NumberText.grouped(1_000_000) == "1,000,000")
+  }
+}

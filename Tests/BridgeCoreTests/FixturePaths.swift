@@ -1,0 +1,13 @@
+import Foundation
+
+/// Paths into the repository, found from this source file so tests run from any directory.
+enum Repository {
+  static let root: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+
+  static func path(_ relative: String) -> String { root + "/" + relative }
+  static let configFixtures = path("Tests/Fixtures/configs")
+}
