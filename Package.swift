@@ -44,6 +44,13 @@ let package = Package(
       ]
     ),
     .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"]),
+    .testTarget(
+      name: "BridgeIngestTests",
+      dependencies: [
+        "BridgeCore", "BridgeIngest",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore"]),
   ],
   swiftLanguageModes: [.v6]

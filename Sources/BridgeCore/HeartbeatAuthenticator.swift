@@ -1,0 +1,69 @@
+import Crypto
+
+/// Applies the authentication rules of docs/PROTOCOL.md to decoded heartbeats.
+/// Not Sendable (swift-crypto's key types are not); it lives with the engine on one event loop.
+public struct HeartbeatAuthenticator {
+  /// Accepted distance between a signed heartbeat's `ts` and the monitor's clock.
+  public static let maximumSkewSeconds: Double = 120
+
+  /// Per site index: an HMAC already keyed with the site's secret (copied per check, which skips the key
+  /// schedule on the hot path), or nil for sites without a key.
+  private let keyedMACs: [HMAC<SHA256>?]
+  public let requireAuth: Bool
+
+  public init(sites: [SiteConfig], keys: [String: [UInt8]], requireAuth: Bool) {
+    self.keyedMACs = sites.map { site in keys[site.id].map { HMAC<SHA256>(key: SymmetricKey(data: $0)) } }
+    self.requireAuth = requireAuth
+  }
+
+  public init(config: ConferenceConfig) {
+    self.init(sites: config.sites, keys: config.keys, requireAuth: config.udp.requireAuth)
+  }
+
+  public func hasKey(site index: Int) -> Bool { keyedMACs[index] != nil }
+
+  /// Checks a heartbeat already decoded from `bytes` and attributed to site `index`.
+  /// `last` is the last accepted (ts, seq) of that site, if any.
+  public func check(
+    _ heartbeat: Heartbeat, bytes: UnsafeRawBufferPointer, site index: Int,
+    last: (timestamp: UInt64, sequence: UInt64)?, nowUnixSeconds: Double
+  ) -> RejectionReason? {
+    guard var hmac = keyedMACs[index] else {
+      return requireAuth ? .unauthenticated : nil
+    }
+    guard let mac = heartbeat.mac, let timestamp = heartbeat.timestamp else { return .unauthenticated }
+    let signed = UnsafeRawBufferPointer(rebasing: bytes[0..<heartbeat.signedLength])
+    hmac.update(data: signed)
+    guard Self.constantTimeEqual(hmac.finalize(), mac) else { return .badMAC }
+    guard abs(Double(timestamp) - nowUnixSeconds) <= Self.maximumSkewSeconds else { return .stale }
+    if let last, (timestamp, heartbeat.sequence) <= (last.timestamp, last.sequence) { return .replayed }
+    return nil
+  }
+
+  /// Compares every byte whatever the first difference, so timing reveals nothing about the MAC.
+  static func constantTimeEqual(_ code: HashedAuthenticationCode<SHA256>, _ expected: [UInt8]) -> Bool {
+    guard expected.count == SHA256.byteCount else { return false }
+    var difference: UInt8 = 0
+    code.withUnsafeBytes { computed in
+      for index in 0..<SHA256.byteCount { difference |= computed[index] ^ expected[index] }
+    }
+    return difference == 0
+  }
+
+  /// Appends ` mac=<hex>` to `line` using `secret`; what agents and the docs' example do.
+  public static func sign(_ line: String, secret: [UInt8]) -> String {
+    let code = HMAC<SHA256>.authenticationCode(for: Array(line.utf8), using: SymmetricKey(data: secret))
+    return line + " mac=" + hex(Array(code))
+  }
+
+  public static func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}

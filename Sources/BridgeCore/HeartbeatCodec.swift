@@ -1,0 +1,263 @@
+// The BW1 wire format (docs/PROTOCOL.md is the contract). Pure Swift, no Foundation, so the fuzzer
+// can compile this file on its own.
+
+/// Why a datagram (or heartbeat-file content) was not accepted. Raw values name the counters.
+public enum RejectionReason: String, CaseIterable, Sendable, Codable {
+  case tooLarge = "too_large"
+  case malformed
+  case unknownSite = "unknown_site"
+  /// The site has a key (or authentication is required) and the datagram carries no `ts`/`mac`.
+  case unauthenticated
+  case badMAC = "bad_mac"
+  /// `ts` more than 120 s away from the monitor's clock.
+  case stale
+  /// `(ts, seq)` not newer than the last accepted pair.
+  case replayed
+}
+
+/// What exactly is malformed, for logs and the fuzzer; never sent back to the sender.
+public enum MalformedDetail: String, Sendable, Equatable {
+  case notUTF8 = "not UTF-8"
+  case controlCharacter = "control character or line break inside the line"
+  case badMagic = "does not start with BW1"
+  case emptyToken = "empty token (double, leading or trailing space)"
+  case tokenWithoutEquals = "token is not key=value"
+  case badKey = "bad key"
+  case duplicateKey = "duplicated key"
+  case macNotLast = "mac is not the last token"
+  case missingSite = "missing site"
+  case missingSequence = "missing seq"
+  case badSite = "bad site id"
+  case badSequence = "bad seq"
+  case badCount = "bad count"
+  case badTimestamp = "bad ts"
+  case badState = "bad state"
+  case badRTT = "bad rtt"
+  case badMAC = "bad mac (64 lowercase hex digits)"
+  case emptyValue = "empty value"
+}
+
+/// One decoded heartbeat. `site` is the raw id; looking it up is the caller's job.
+public struct Heartbeat: Sendable, Equatable {
+  public var site: String
+  public var sequence: UInt64
+  public var count: Int?
+  public var timestamp: UInt64?
+  public var state: ReportedState?
+  public var rttMilliseconds: Int?
+  /// The 32 MAC bytes, when the datagram is signed.
+  public var mac: [UInt8]?
+  /// How many leading bytes the MAC covers (everything before ` mac=`).
+  public var signedLength: Int
+
+  public init(
+    site: String, sequence: UInt64, count: Int? = nil, timestamp: UInt64? = nil, state: ReportedState? = nil,
+    rttMilliseconds: Int? = nil, mac: [UInt8]? = nil, signedLength: Int = 0
+  ) {
+    self.site = site
+    self.sequence = sequence
+    self.count = count
+    self.timestamp = timestamp
+    self.state = state
+    self.rttMilliseconds = rttMilliseconds
+    self.mac = mac
+    self.signedLength = signedLength
+  }
+}
+
+public enum DecodeFailure: Error, Sendable, Equatable {
+  case tooLarge(Int)
+  case malformed(MalformedDetail)
+
+  public var reason: RejectionReason {
+    switch self {
+    case .tooLarge: .tooLarge
+    case .malformed: .malformed
+    }
+  }
+}
+
+public enum HeartbeatCodec {
+  public static let maximumDatagramSize = 1200
+  public static let maximumCount = 1_000_000
+  public static let maximumRTTMilliseconds = 3_600_000
+  static let magic: [UInt8] = Array("BW1".utf8)
+
+  /// Decodes one datagram or heartbeat-file line. Strict: anything off the documented format is rejected.
+  public static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<Heartbeat, DecodeFailure> {
+    guard bytes.count <= maximumDatagramSize else { return .failure(.tooLarge(bytes.count)) }
+    var end = bytes.count
+    if end > 0 && bytes[end - 1] == 0x0A {
+      end -= 1
+      if end > 0 && bytes[end - 1] == 0x0D { end -= 1 }
+    }
+    var sawNonASCII = false
+    for index in 0..<end {
+      let byte = bytes[index]
+      if byte < 0x20 || byte == 0x7F { return .failure(.malformed(.controlCharacter)) }
+      if byte >= 0x80 { sawNonASCII = true }
+    }
+    let line = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+    if sawNonASCII && !isValidUTF8(line) { return .failure(.malformed(.notUTF8)) }
+    return decodeLine(line)
+  }
+
+  public static func decode(_ bytes: [UInt8]) -> Result<Heartbeat, DecodeFailure> {
+    bytes.withUnsafeBytes { decode($0) }
+  }
+
+  private static func decodeLine(_ line: UnsafeRawBufferPointer) -> Result<Heartbeat, DecodeFailure> {
+    // Magic.
+    guard line.count >= 3, line[0] == 0x42, line[1] == 0x57, line[2] == 0x31 else {
+      return .failure(.malformed(.badMagic))
+    }
+    if line.count == 3 { return .failure(.malformed(.missingSite)) }
+    guard line[3] == 0x20 else { return .failure(.malformed(.badMagic)) }
+
+    var site: String?
+    var sequence: UInt64?
+    var count: Int?
+    var timestamp: UInt64?
+    var state: ReportedState?
+    var rtt: Int?
+    var mac: [UInt8]?
+    var signedLength = line.count
+    // Keys seen, so duplicates (known or not) are rejected; at most ~600 tokens fit in 1,200 bytes.
+    var seenKeys: [UnsafeRawBufferPointer] = []
+
+    var tokenStart = 4
+    while tokenStart <= line.count {
+      var tokenEnd = tokenStart
+      while tokenEnd < line.count && line[tokenEnd] != 0x20 { tokenEnd += 1 }
+      if tokenEnd == tokenStart { return .failure(.malformed(.emptyToken)) }
+      if mac != nil { return .failure(.malformed(.macNotLast)) }
+      var equals = tokenStart
+      while equals < tokenEnd && line[equals] != 0x3D { equals += 1 }
+      guard equals < tokenEnd else { return .failure(.malformed(.tokenWithoutEquals)) }
+      guard equals > tokenStart else { return .failure(.malformed(.badKey)) }
+      let key = UnsafeRawBufferPointer(rebasing: line[tokenStart..<equals])
+      let value = UnsafeRawBufferPointer(rebasing: line[(equals + 1)..<tokenEnd])
+      for byte in key where !isKeyByte(byte) { return .failure(.malformed(.badKey)) }
+      for seen in seenKeys where seen.elementsEqual(key) { return .failure(.malformed(.duplicateKey)) }
+      seenKeys.append(key)
+      guard !value.isEmpty else { return .failure(.malformed(.emptyValue)) }
+
+      switch key.count {
+      case 4 where key.elementsEqual("site".utf8):
+        guard SiteID.isValid(utf8: value) else { return .failure(.malformed(.badSite)) }
+        site = String(decoding: value, as: UTF8.self)
+      case 3 where key.elementsEqual("seq".utf8):
+        guard let parsed = parseUnsigned(value, limit: .max) else { return .failure(.malformed(.badSequence)) }
+        sequence = parsed
+      case 5 where key.elementsEqual("count".utf8):
+        guard let parsed = parseUnsigned(value, limit: UInt64(maximumCount)) else { return .failure(.malformed(.badCount)) }
+        count = Int(parsed)
+      case 2 where key.elementsEqual("ts".utf8):
+        guard let parsed = parseUnsigned(value, limit: .max) else { return .failure(.malformed(.badTimestamp)) }
+        timestamp = parsed
+      case 5 where key.elementsEqual("state".utf8):
+        if value.elementsEqual("ok".utf8) {
+          state = .ok
+        } else if value.elementsEqual("help".utf8) {
+          state = .help
+        } else if value.elementsEqual("degraded".utf8) {
+          state = .degraded
+        } else {
+          return .failure(.malformed(.badState))
+        }
+      case 3 where key.elementsEqual("rtt".utf8):
+        guard let parsed = parseUnsigned(value, limit: UInt64(maximumRTTMilliseconds)) else { return .failure(.malformed(.badRTT)) }
+        rtt = Int(parsed)
+      case 3 where key.elementsEqual("mac".utf8):
+        guard let parsed = parseHex32(value) else { return .failure(.malformed(.badMAC)) }
+        mac = parsed
+        signedLength = tokenStart - 1
+      default:
+        break  // unknown keys are ignored, for forward compatibility
+      }
+      tokenStart = tokenEnd + 1
+      if tokenEnd == line.count { break }
+      if tokenStart == line.count { return .failure(.malformed(.emptyToken)) }
+    }
+    guard let site else { return .failure(.malformed(.missingSite)) }
+    guard let sequence else { return .failure(.malformed(.missingSequence)) }
+    return .success(
+      Heartbeat(
+        site: site, sequence: sequence, count: count, timestamp: timestamp, state: state, rttMilliseconds: rtt,
+        mac: mac, signedLength: signedLength))
+  }
+
+  /// The ack the monitor sends back for an accepted heartbeat.
+  public static func ack(site: String, sequence: UInt64) -> String {
+    "BW1 ack site=\(site) seq=\(sequence)"
+  }
+
+  /// Encodes a heartbeat line without `mac` (sign it with `HeartbeatAuthenticator.sign`).
+  public static func encode(
+    site: String, sequence: UInt64, count: Int? = nil, timestamp: UInt64? = nil, state: ReportedState? = nil,
+    rttMilliseconds: Int? = nil
+  ) -> String {
+    var line = "BW1 site=\(site) seq=\(sequence)"
+    if let count { line += " count=\(count)" }
+    if let timestamp { line += " ts=\(timestamp)" }
+    if let state { line += " state=\(state.rawValue)" }
+    if let rttMilliseconds { line += " rtt=\(rttMilliseconds)" }
+    return line
+  }
+
+  @inline(__always)
+  static func isKeyByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+      UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
+      return true
+    default:
+      return false
+    }
+  }
+
+  /// Decimal digits only (no sign, no spaces), at most `limit`.
+  static func parseUnsigned(_ value: UnsafeRawBufferPointer, limit: UInt64) -> UInt64? {
+    guard !value.isEmpty, value.count <= 20 else { return nil }
+    var result: UInt64 = 0
+    for byte in value {
+      guard byte >= 0x30 && byte <= 0x39 else { return nil }
+      let (times10, overflow1) = result.multipliedReportingOverflow(by: 10)
+      let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - 0x30))
+      guard !overflow1, !overflow2 else { return nil }
+      result = sum
+    }
+    return result <= limit ? result : nil
+  }
+
+  static func parseHex32(_ value: UnsafeRawBufferPointer) -> [UInt8]? {
+    guard value.count == 64 else { return nil }
+    var out = [UInt8](repeating: 0, count: 32)
+    for index in 0..<32 {
+      guard let high = hexValue(value[2 * index]), let low = hexValue(value[2 * index + 1]) else { return nil }
+      out[index] = high << 4 | low
+    }
+    return out
+  }
+
+  @inline(__always)
+  static func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case 0x30...0x39: byte - 0x30
+    case 0x61...0x66: byte - 0x61 + 10
+    default: nil
+    }
+  }
+
+  static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+      switch decoder.decode(&iterator) {
+      case .scalarValue: continue
+      case .emptyInput: return true
+      case .error: return false
+      }
+    }
+  }
+}

@@ -1,0 +1,189 @@
+/// Counters shown on the dashboard and in the status file. Unknown senders only move counters.
+public struct IngestCounters: Sendable, Hashable {
+  public var datagramsReceived: UInt64 = 0
+  public var datagramsAccepted: UInt64 = 0
+  /// Indexed like `RejectionReason.allCases`.
+  public private(set) var rejections = [UInt64](repeating: 0, count: RejectionReason.allCases.count)
+  public var acksSent: UInt64 = 0
+  public var filesRead: UInt64 = 0
+  public var fileErrors: UInt64 = 0
+  public var badFiles: UInt64 = 0
+
+  public init() {}
+
+  public subscript(reason: RejectionReason) -> UInt64 {
+    get { rejections[Self.position(reason)] }
+    set { rejections[Self.position(reason)] = newValue }
+  }
+
+  public var datagramsRejected: UInt64 { rejections.reduce(0, +) }
+
+  private static func position(_ reason: RejectionReason) -> Int {
+    switch reason {
+    case .tooLarge: 0
+    case .malformed: 1
+    case .unknownSite: 2
+    case .unauthenticated: 3
+    case .badMAC: 4
+    case .stale: 5
+    case .replayed: 6
+    }
+  }
+}
+
+/// The outcome of one datagram.
+public enum DatagramOutcome: Sendable, Equatable {
+  case accepted(site: Int, sequence: UInt64)
+  case rejected(RejectionReason, MalformedDetail?)
+}
+
+/// What the file poller saw for one site's heartbeat file.
+public enum FileObservation: Sendable, Equatable {
+  /// No file: the site does not use one, or has not written it yet.
+  case missing
+  /// The file cannot be used: permission denied, a directory, a symlink loop...
+  case unreadable(String)
+  /// A new modification time. `content` is nil when the file is larger than the read limit.
+  case modified(mtimeUnixSeconds: Double, content: [UInt8]?)
+}
+
+/// The engine plus everything that turns raw input into engine calls: decoder, site lookup,
+/// authentication, counters. Pure and single-owner; the ingest layer feeds it from the network and disk.
+public struct MonitorState {
+  public static let maximumHeartbeatFileSize = 4096
+
+  public private(set) var engine: StatusEngine
+  public private(set) var counters = IngestCounters()
+  public let authenticator: HeartbeatAuthenticator
+  /// Content of each site's heartbeat file as last read, so a file that was only touched counts as a bare heartbeat.
+  private var lastFileContent: [[UInt8]?]
+
+  public init(config: ConferenceConfig) {
+    engine = StatusEngine(config: config)
+    authenticator = HeartbeatAuthenticator(config: config)
+    lastFileContent = Array(repeating: nil, count: config.sites.count)
+  }
+
+  public mutating func withEngine<T, E: Error>(_ body: (inout StatusEngine) throws(E) -> T) throws(E) -> T {
+    try body(&engine)
+  }
+
+  /// Decode, authenticate and apply one UDP datagram.
+  public mutating func receiveDatagram(_ bytes: UnsafeRawBufferPointer, now: ClockReading) -> DatagramOutcome {
+    counters.datagramsReceived += 1
+    let outcome = evaluate(bytes, now: now, source: .udp)
+    switch outcome {
+    case .accepted:
+      counters.datagramsAccepted += 1
+    case .rejected(let reason, _):
+      counters[reason] += 1
+    }
+    return outcome
+  }
+
+  private mutating func evaluate(_ bytes: UnsafeRawBufferPointer, now: ClockReading, source: HeartbeatSource, expectedSite: Int? = nil)
+    -> DatagramOutcome
+  {
+    let heartbeat: Heartbeat
+    switch HeartbeatCodec.decode(bytes) {
+    case .success(let decoded): heartbeat = decoded
+    case .failure(.tooLarge): return .rejected(.tooLarge, nil)
+    case .failure(.malformed(let detail)): return .rejected(.malformed, detail)
+    }
+    guard let index = engine.index(of: heartbeat.site), expectedSite == nil || expectedSite == index else {
+      return .rejected(.unknownSite, nil)
+    }
+    let record = engine.records[index]
+    let last = record.lastSenderTimestamp.map { ($0, record.lastSequence ?? 0) }
+    if let reason = authenticator.check(heartbeat, bytes: bytes, site: index, last: last, nowUnixSeconds: now.unixSeconds) {
+      return .rejected(reason, nil)
+    }
+    // A heartbeat without `state=` means ok: a site that stops asking for help clears its request.
+    let input = HeartbeatInput(
+      source: source, sequence: heartbeat.sequence, count: heartbeat.count, state: heartbeat.state ?? .ok,
+      rttMilliseconds: heartbeat.rttMilliseconds,
+      // Only an authenticated ts orders later heartbeats; an unsigned one is not trusted for that.
+      senderTimestamp: authenticator.hasKey(site: index) ? heartbeat.timestamp : nil)
+    engine.heartbeat(input, site: index, heardAt: now, now: now)
+    return .accepted(site: index, sequence: heartbeat.sequence)
+  }
+
+  /// Applies what the poller saw for site `index`'s heartbeat file.
+  public mutating func receiveFile(_ observation: FileObservation, site index: Int, now: ClockReading) {
+    switch observation {
+    case .missing:
+      lastFileContent[index] = nil
+      engine.setFileFlags([], site: index)
+    case .unreadable:
+      counters.fileErrors += 1
+      engine.setFileFlags(.heartbeatFileError, site: index)
+    case .modified(let mtime, let content):
+      let heardAt = now.at(unixSeconds: min(mtime, now.unixSeconds))
+      guard let content else {
+        counters.badFiles += 1
+        engine.setFileFlags(.badHeartbeatFile, site: index)
+        engine.heartbeat(HeartbeatInput(source: .file), site: index, heardAt: heardAt, now: now)
+        return
+      }
+      counters.filesRead += 1
+      if content.isEmpty || content == lastFileContent[index] {
+        // An empty file is a bare heartbeat; so is a file that was only touched (its claims were applied already).
+        if content.isEmpty { engine.setFileFlags([], site: index) }
+        engine.heartbeat(HeartbeatInput(source: .file), site: index, heardAt: heardAt, now: now)
+        return
+      }
+      lastFileContent[index] = content
+      let outcome = content.withUnsafeBytes { applyFileContent($0, site: index, heardAt: heardAt, now: now) }
+      if !outcome {
+        counters.badFiles += 1
+        engine.setFileFlags(.badHeartbeatFile, site: index)
+        engine.heartbeat(HeartbeatInput(source: .file), site: index, heardAt: heardAt, now: now)
+      } else {
+        engine.setFileFlags([], site: index)
+      }
+    }
+  }
+
+  private mutating func applyFileContent(_ bytes: UnsafeRawBufferPointer, site index: Int, heardAt: ClockReading, now: ClockReading)
+    -> Bool
+  {
+    guard case .success(let heartbeat) = HeartbeatCodec.decode(bytes), heartbeat.site == engine.sites[index].id else { return false }
+    let record = engine.records[index]
+    let last = record.lastSenderTimestamp.map { ($0, record.lastSequence ?? 0) }
+    guard authenticator.check(heartbeat, bytes: bytes, site: index, last: last, nowUnixSeconds: now.unixSeconds) == nil else {
+      return false
+    }
+    let input = HeartbeatInput(
+      source: .file, sequence: heartbeat.sequence, count: heartbeat.count, state: heartbeat.state ?? .ok,
+      rttMilliseconds: heartbeat.rttMilliseconds,
+      senderTimestamp: authenticator.hasKey(site: index) ? heartbeat.timestamp : nil)
+    engine.heartbeat(input, site: index, heardAt: heardAt, now: now)
+    return true
+  }
+
+  public func snapshot(now: ClockReading, title: String) -> MonitorSnapshot {
+    MonitorSnapshot(
+      title: title, takenAt: now, sites: engine.sites, records: engine.records, rollups: engine.rollups,
+      groups: engine.groups, counters: counters)
+  }
+}
+
+/// An immutable copy of everything the faces (dashboard, status file, report) read.
+public struct MonitorSnapshot: Sendable {
+  public var title: String
+  public var takenAt: ClockReading
+  public var sites: [SiteConfig]
+  public var records: [SiteRecord]
+  public var rollups: [Rollup]
+  public var groups: GroupTree
+  public var counters: IngestCounters
+
+  /// Seconds since the site was last heard, nil if never.
+  public func ageSeconds(site index: Int) -> Double? {
+    records[index].lastHeard.map { Double(takenAt.monotonicNanos - $0.monotonicNanos) / 1e9 }
+  }
+}
+
+extension MonitorState {
+  public mutating func countAck() { counters.acksSent += 1 }
+}

@@ -1,0 +1,18 @@
+/// Makes untrusted text (names from config, states and notes from the network) safe to print: control
+/// characters (C0, DEL, C1, which includes ESC and CSI) and bidirectional overrides are dropped, so nothing
+/// reaches a terminal or log as an escape sequence.
+public enum TextSanitizer {
+  public static func printable(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars where !isUnsafe(scalar) { out.append(scalar) }
+    return String(out)
+  }
+
+  @inline(__always)
+  static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    return value < 0x20 || (0x7F...0x9F).contains(value) || (0x202A...0x202E).contains(value)
+      || (0x2066...0x2069).contains(value)
+  }
+}

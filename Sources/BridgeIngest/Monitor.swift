@@ -1,0 +1,266 @@
+import BridgeCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Events drained on a tick, with the snapshot taken right after applying them.
+public struct MonitorUpdate: Sendable {
+  public var events: [EngineEvent]
+  public var snapshot: MonitorSnapshot
+}
+
+/// The running engine: owns `MonitorState` on one event loop and feeds it from UDP, heartbeat files and a
+/// once-a-second tick. Everything that touches `state` runs on `loop`, so the hot path takes no lock.
+public final class Monitor: @unchecked Sendable {
+  public let config: ConferenceConfig
+  public let loop: any EventLoop
+  private let clock: any MonitorClock
+  private let logger: Logger
+  private let threadPool: NIOThreadPool
+  private let ownsGroup: MultiThreadedEventLoopGroup?
+  private var state: MonitorState
+  private var channel: (any Channel)?
+  private var repeatedTasks: [RepeatedTask] = []
+  private var statusFileWriteInFlight = false
+  private var updateHandler: (@Sendable (MonitorUpdate) -> Void)?
+  private let poller: HeartbeatFilePoller
+  static let vectorReadCount = 64
+  private var lastRejectionLog: Int64 = .min / 2
+  private var suppressedRejections = 0
+
+  public init(config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil) {
+    self.config = config
+    self.clock = clock
+    self.logger = logger
+    if let group {
+      loop = group.next()
+      ownsGroup = nil
+    } else {
+      let owned = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+      loop = owned.next()
+      ownsGroup = owned
+    }
+    threadPool = NIOThreadPool(numberOfThreads: 1)
+    state = MonitorState(config: config)
+    poller = HeartbeatFilePoller(paths: config.sites.map(\.heartbeatFile))
+  }
+
+  /// Called on the event loop after every tick with the events drained in it. Set before `start`.
+  public func onUpdate(_ handler: @escaping @Sendable (MonitorUpdate) -> Void) {
+    updateHandler = handler
+  }
+
+  /// Binds the UDP socket (or `listen` instead of the config's) and starts polling and ticking.
+  /// Returns the bound address.
+  @discardableResult
+  public func start(listen: (host: String, port: Int)? = nil) async throws -> SocketAddress {
+    threadPool.start()
+    let host = listen?.host ?? config.udp.host
+    let port = listen?.port ?? config.udp.port
+    let channel = try await DatagramBootstrap(group: loop)
+      .channelOption(.socketOption(.so_reuseaddr), value: 1)
+      .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReadCount)
+      // Vector reads split this buffer evenly across the messages: 2 KiB each, so any datagram over the
+      // 1,200-byte limit still arrives longer than the limit and is rejected as too large, not truncated into a valid one.
+      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.vectorReadCount * 2048))
+      .channelOption(.socketOption(.so_rcvbuf), value: 8 << 20)
+      .channelInitializer { [self] channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(DatagramHandler(monitor: self))
+        }
+      }
+      .bind(host: host, port: port).get()
+    let address = channel.localAddress!
+    try await loop.submit { [self] in
+      self.channel = channel
+      self.scheduleWork()
+    }.get()
+    var isDirectory: ObjCBool = false
+    if !FileManager.default.fileExists(atPath: config.heartbeatDirectory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+      logger.warning(
+        "heartbeat_dir \(config.heartbeatDirectory) does not exist; sites using heartbeat files will look silent until it does")
+    }
+    return address
+  }
+
+  private func scheduleWork() {
+    loop.preconditionInEventLoop()
+    repeatedTasks.append(
+      loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in self.tick() })
+    let pollPeriod = max(config.timing.interval / 2, .seconds(1))
+    repeatedTasks.append(
+      loop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: .nanoseconds(pollPeriod.nanoseconds)) { [self] _ in
+        self.pollFiles()
+      })
+  }
+
+  private func pollFiles() -> EventLoopFuture<Void> {
+    let poller = self.poller
+    return threadPool.runIfActive(eventLoop: loop) { poller.scan() }
+      .map { [self] changes in
+        let now = clock.now()
+        for change in changes {
+          state.receiveFile(change.observation, site: change.site, now: now)
+          if case .unreadable(let reason) = change.observation {
+            logger.warning("heartbeat file of \(config.sites[change.site].id) cannot be read: \(reason)")
+          }
+        }
+      }
+      .recover { [self] error in logger.error("heartbeat file scan failed: \(error)") }
+  }
+
+  private func tick() {
+    let now = clock.now()
+    state.withEngine { $0.tick(now: now) }
+    let events = state.withEngine { $0.drainEvents() }
+    let snapshot = state.snapshot(now: now, title: config.title)
+    updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
+    writeStatusFile(snapshot)
+  }
+
+  private func writeStatusFile(_ snapshot: MonitorSnapshot) {
+    guard let path = config.statusFilePath, !statusFileWriteInFlight else { return }
+    statusFileWriteInFlight = true
+    threadPool.runIfActive(eventLoop: loop) {
+      try AtomicFile.write(StatusFileEncoder.encode(snapshot), to: path)
+    }.whenComplete { [self] result in
+      statusFileWriteInFlight = false
+      if case .failure(let error) = result { logger.error("cannot write status file \(path): \(error)") }
+    }
+  }
+
+  // MARK: - Called by the datagram handler, on the loop
+
+  func receive(_ bytes: UnsafeRawBufferPointer) -> DatagramOutcome {
+    state.receiveDatagram(bytes, now: clock.now())
+  }
+
+  func noteAckSent() { state.countAck() }
+
+  /// Logs why a datagram was rejected, at most once a second (a flood must not flood the log).
+  func noteRejection(_ reason: RejectionReason, detail: MalformedDetail?, from address: SocketAddress) {
+    let now = clock.now()
+    guard now.monotonicNanos - lastRejectionLog >= 1_000_000_000 else {
+      suppressedRejections += 1
+      return
+    }
+    lastRejectionLog = now.monotonicNanos
+    let more = suppressedRejections > 0 ? " (\(suppressedRejections) more since the last report)" : ""
+    suppressedRejections = 0
+    let what = detail.map { "\(reason.rawValue): \($0.rawValue)" } ?? reason.rawValue
+    logger.notice("rejected datagram from \(address.ipAddress ?? "?"):\(address.port ?? 0): \(what)\(more)")
+  }
+
+  // MARK: - For the faces
+
+  public func snapshot() async throws -> MonitorSnapshot {
+    try await loop.submit { [self] in state.snapshot(now: clock.now(), title: config.title) }.get()
+  }
+
+  /// Runs an operator action (or any engine access) on the loop.
+  public func perform<T: Sendable, E: Error>(
+    _ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws(E) -> T
+  ) async throws -> T {
+    try await loop.submit { [self] in
+      let now = clock.now()
+      return try state.withEngine { engine in try body(&engine, now) }
+    }.get()
+  }
+
+  /// Scans heartbeat files now and applies what changed (tests and `--once` tools; the timer does the same).
+  public func pollFilesNow() async throws {
+    try await loop.flatSubmit { [self] in pollFiles() }.get()
+  }
+
+  /// Runs one tick now: silence timeouts, events to the update handler, status file.
+  public func tickNow() async throws {
+    try await loop.submit { [self] in tick() }.get()
+  }
+
+  public func stop() async {
+    let tasks = try? await loop.submit { [self] in
+      defer { repeatedTasks = [] }
+      return repeatedTasks
+    }.get()
+    for task in tasks ?? [] { task.cancel() }
+    try? await channel?.close()
+    // A last tick so the final status file and log lines reflect the end state.
+    try? await loop.submit { [self] in tick() }.get()
+    try? await threadPool.shutdownGracefully()
+    try? await ownsGroup?.shutdownGracefully()
+  }
+}
+
+final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
+  typealias InboundIn = AddressedEnvelope<ByteBuffer>
+  typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+  private let monitor: Monitor
+  private var pendingFlush = false
+
+  init(monitor: Monitor) { self.monitor = monitor }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let envelope = Self.unwrapInboundIn(data)
+    let outcome = envelope.data.withUnsafeReadableBytes { monitor.receive($0) }
+    guard case .accepted(let site, let sequence) = outcome else {
+      if case .rejected(let reason, let detail) = outcome {
+        monitor.noteRejection(reason, detail: detail, from: envelope.remoteAddress)
+      }
+      return  // never answer a rejection
+    }
+    var buffer = context.channel.allocator.buffer(capacity: 96)
+    buffer.writeString(HeartbeatCodec.ack(site: monitor.config.sites[site].id, sequence: sequence))
+    context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
+    monitor.noteAckSent()
+    pendingFlush = true
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    if pendingFlush {
+      pendingFlush = false
+      context.flush()
+    }
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    // UDP errors (an ack to a port that closed: ECONNREFUSED) must not close the listener.
+  }
+}
+
+/// Writes a file so readers never see it half-written: temp file in the same directory, fsync, rename.
+public enum AtomicFile {
+  public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+    let temporary = path + ".tmp.\(getpid())"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw POSIXError(errno: errno, path: temporary) }
+    var failure: Int32 = 0
+    var text = text
+    text.withUTF8 { bytes in
+      var offset = 0
+      while offset < bytes.count {
+        let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        offset += written
+      }
+    }
+    if failure == 0 && fsync(fd) != 0 { failure = errno }
+    close(fd)
+    if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+    if failure != 0 {
+      unlink(temporary)
+      throw POSIXError(errno: failure, path: path)
+    }
+  }
+}
+
+public struct POSIXError: Error, CustomStringConvertible {
+  public var errno: Int32
+  public var path: String
+  public var description: String { "\(path): \(String(cString: strerror(errno)))" }
+}

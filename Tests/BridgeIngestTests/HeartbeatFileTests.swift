@@ -1,0 +1,92 @@
+import BridgeCore
+import BridgeIngest
+import Foundation
+import Testing
+
+@Suite struct HeartbeatFileTests {
+  @Test func freshStaleMissingUnparsableAndHuge() async throws {
+    let fixture = try await MonitorFixture.start(sites: [
+      ("FRESH", "P"), ("STALE", "P"), ("MISSING", "P"), ("BAD", "P"), ("HUGE", "P"), ("EMPTY", "P"),
+    ])
+    defer { Task { await fixture.stop() } }
+    let now = fixture.now.unixSeconds
+    try "BW1 site=FRESH seq=5 count=33\n".write(toFile: fixture.heartbeatFile("FRESH"), atomically: true, encoding: .utf8)
+    setModificationTime(fixture.heartbeatFile("FRESH"), unixSeconds: now - 1)
+    try "BW1 site=STALE seq=5 count=20\n".write(toFile: fixture.heartbeatFile("STALE"), atomically: true, encoding: .utf8)
+    setModificationTime(fixture.heartbeatFile("STALE"), unixSeconds: now - 3600)
+    try "hello, I am not a heartbeat\n".write(toFile: fixture.heartbeatFile("BAD"), atomically: true, encoding: .utf8)
+    setModificationTime(fixture.heartbeatFile("BAD"), unixSeconds: now - 2)
+    try String(repeating: "x", count: 100_000).write(toFile: fixture.heartbeatFile("HUGE"), atomically: true, encoding: .utf8)
+    setModificationTime(fixture.heartbeatFile("HUGE"), unixSeconds: now - 2)
+    _ = FileManager.default.createFile(atPath: fixture.heartbeatFile("EMPTY"), contents: Data())
+    setModificationTime(fixture.heartbeatFile("EMPTY"), unixSeconds: now - 2)
+
+    try await fixture.monitor.pollFilesNow()
+    let snapshot = try await fixture.snapshot()
+    let byID = Dictionary(uniqueKeysWithValues: snapshot.sites.indices.map { (snapshot.sites[$0].id, snapshot.records[$0]) })
+    #expect(byID["FRESH"]!.status == .online && byID["FRESH"]!.headcount == 33 && byID["FRESH"]!.lastSource == .file)
+    #expect(byID["FRESH"]!.flags.isEmpty)
+    #expect(byID["STALE"]!.status == .offline)
+    #expect(byID["MISSING"]!.status == .unknown && byID["MISSING"]!.flags.isEmpty)
+    // Unparsable and oversized files still prove the site alive by mtime, flagged.
+    #expect(byID["BAD"]!.status == .online && byID["BAD"]!.flags.contains(.badHeartbeatFile))
+    #expect(byID["HUGE"]!.status == .online && byID["HUGE"]!.flags.contains(.badHeartbeatFile))
+    #expect(byID["EMPTY"]!.status == .online && byID["EMPTY"]!.flags.isEmpty)
+    #expect(snapshot.counters.badFiles == 2)
+    #expect(snapshot.counters.filesRead == 4)  // the empty file is read too
+  }
+
+  @Test func onlyChangedFilesAreReadAgainAndATouchIsABareHeartbeat() async throws {
+    let fixture = try await MonitorFixture.start(sites: [("A", "P")])
+    defer { Task { await fixture.stop() } }
+    let path = fixture.heartbeatFile("A")
+    try "BW1 site=A seq=1 count=10".write(toFile: path, atomically: true, encoding: .utf8)
+    setModificationTime(path, unixSeconds: fixture.now.unixSeconds - 1)
+    try await fixture.monitor.pollFilesNow()
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.snapshot().counters.filesRead == 1)
+    // The site phones in a count; a touch of the old file must not override it.
+    fixture.clock.advance(by: .seconds(5))
+    try await fixture.monitor.perform { engine, now in try engine.setHeadcount(12, site: 0, operatorName: "lan", now: now) }
+    fixture.clock.advance(by: .seconds(5))
+    setModificationTime(path, unixSeconds: fixture.now.unixSeconds)
+    try await fixture.monitor.pollFilesNow()
+    let record = try await fixture.record("A")
+    #expect(record.headcount == 12 && record.headcountSource == .manual)
+    #expect(record.lastHeard?.unixSeconds == fixture.now.unixSeconds)
+    #expect(!record.flags.contains(.badHeartbeatFile))
+  }
+
+  @Test func directoriesAndSymlinkLoopsAreFlaggedNotFatal() async throws {
+    let fixture = try await MonitorFixture.start(sites: [("DIR", "P"), ("LOOP", "P"), ("OK", "P")])
+    defer { Task { await fixture.stop() } }
+    try FileManager.default.createDirectory(atPath: fixture.heartbeatFile("DIR"), withIntermediateDirectories: false)
+    try FileManager.default.createSymbolicLink(atPath: fixture.heartbeatFile("LOOP"), withDestinationPath: fixture.heartbeatFile("LOOP"))
+    _ = FileManager.default.createFile(atPath: fixture.heartbeatFile("OK"), contents: Data())
+    try await fixture.monitor.pollFilesNow()
+    let snapshot = try await fixture.snapshot()
+    #expect(snapshot.records[0].flags.contains(.heartbeatFileError) && snapshot.records[0].status == .unknown)
+    #expect(snapshot.records[1].flags.contains(.heartbeatFileError))
+    #expect(snapshot.records[2].status == .online)
+    #expect(snapshot.counters.fileErrors == 2)
+    // Fixing the file clears the flag.
+    try FileManager.default.removeItem(atPath: fixture.heartbeatFile("DIR"))
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.snapshot().records[0].flags.isEmpty)
+  }
+
+  @Test func signedFileContentFollowsTheKeyRules() async throws {
+    let secret = "file-secret-0123456789"
+    let fixture = try await MonitorFixture.start(sites: [("SIGNED", "P"), ("FORGED", "P")], keys: ["SIGNED": secret, "FORGED": secret])
+    defer { Task { await fixture.stop() } }
+    let ts = fixture.unixNow
+    let good = HeartbeatAuthenticator.sign("BW1 site=SIGNED seq=1 count=7 ts=\(ts)", secret: Array(secret.utf8))
+    try (good + "\n").write(toFile: fixture.heartbeatFile("SIGNED"), atomically: true, encoding: .utf8)
+    try "BW1 site=FORGED seq=1 count=999 ts=\(ts)\n".write(toFile: fixture.heartbeatFile("FORGED"), atomically: true, encoding: .utf8)
+    try await fixture.monitor.pollFilesNow()
+    let snapshot = try await fixture.snapshot()
+    #expect(snapshot.records[0].headcount == 7 && snapshot.records[0].flags.isEmpty)
+    #expect(snapshot.records[1].headcount == nil && snapshot.records[1].flags.contains(.badHeartbeatFile))
+    #expect(snapshot.records[1].status == .online)
+  }
+}

@@ -1,0 +1,153 @@
+import BridgeCore
+import BridgeIngest
+import Foundation
+import Testing
+
+/// Real sockets on loopback. A valid "barrier" heartbeat sent after a rejected one proves the rejected one was
+/// processed (one socket to one socket on loopback keeps order) and that it got no reply: the first datagram
+/// back must be the barrier's ack.
+@Suite struct UDPIngestTests {
+  @Test func acceptsHeartbeatsFromSeveralSitesAndAcks() async throws {
+    let fixture = try await MonitorFixture.start()
+    defer { Task { await fixture.stop() } }
+    let client = UDPClient()
+    client.send("BW1 site=HB-TU seq=1 count=148 state=ok\n", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-TU seq=1")
+    client.send("BW1 site=HB-DB-HU seq=7 count=90 rtt=35", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-HU seq=7")
+    client.send("BW1 site=HB-DB-TULY seq=3 count=41 state=help\r\n", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-TULY seq=3")
+
+    let snapshot = try await fixture.snapshot()
+    #expect(snapshot.records.map(\.status) == [.online, .online, .online])
+    #expect(snapshot.records.map(\.headcount) == [148, 90, 41])
+    #expect(snapshot.records[1].rttMilliseconds == 35)
+    #expect(snapshot.records[2].flags.contains(.helpRequested))
+    #expect(snapshot.rollups[0].reportedHeadcount == 279)
+    #expect(snapshot.counters.datagramsReceived == 3 && snapshot.counters.datagramsAccepted == 3 && snapshot.counters.acksSent == 3)
+  }
+
+  static let secret = "tu-ly-secret-0123456789"
+
+  func signed(_ line: String) -> String { HeartbeatAuthenticator.sign(line, secret: Array(Self.secret.utf8)) }
+
+  @Test func everyRejectionReasonIsCountedAndNeverAnswered() async throws {
+    let fixture = try await MonitorFixture.start(keys: ["HB-DB-TULY": Self.secret])
+    defer { Task { await fixture.stop() } }
+    let client = UDPClient()
+    let now = fixture.unixNow
+    let cases: [(bytes: [UInt8], reason: RejectionReason)] = [
+      (Array(repeating: UInt8(ascii: "x"), count: 1500), .tooLarge),
+      (Array("BW1 site=HB-TU seq=1 seq=2".utf8), .malformed),
+      (Array("GET / HTTP/1.1\r\n\r\n".utf8), .malformed),
+      (Array("BW1 site=NOWHERE seq=1".utf8), .unknownSite),
+      (Array("BW1 site=HB-DB-TULY seq=1 count=40".utf8), .unauthenticated),
+      (Array((HeartbeatAuthenticator.sign("BW1 site=HB-DB-TULY seq=1 ts=\(now)", secret: Array("wrong-key-000000".utf8))).utf8), .badMAC),
+      (Array(signed("BW1 site=HB-DB-TULY seq=1 ts=\(now - 121)").utf8), .stale),
+      (Array(signed("BW1 site=HB-DB-TULY seq=1 ts=\(now + 121)").utf8), .stale),
+    ]
+    for (index, item) in cases.enumerated() {
+      client.send(item.bytes, port: fixture.port)
+      client.send("BW1 site=HB-TU seq=\(index + 1)", port: fixture.port)
+      #expect(client.receive() == "BW1 ack site=HB-TU seq=\(index + 1)", "case \(index): \(item.reason)")
+    }
+    let counters = try await fixture.snapshot().counters
+    for reason in RejectionReason.allCases where reason != .replayed {
+      let expected = UInt64(cases.filter { $0.reason == reason }.count)
+      #expect(counters[reason] == expected, "\(reason)")
+    }
+    #expect(counters.datagramsRejected == UInt64(cases.count))
+    #expect(counters.acksSent == UInt64(cases.count))
+    #expect(try await fixture.record("HB-DB-TULY").status == .unknown)
+  }
+
+  @Test func signedHeartbeatsRejectReplaysAndAcceptAnAgentRestart() async throws {
+    let fixture = try await MonitorFixture.start(keys: ["HB-DB-TULY": Self.secret])
+    defer { Task { await fixture.stop() } }
+    let client = UDPClient()
+    let now = fixture.unixNow
+    let first = signed("BW1 site=HB-DB-TULY seq=41 count=40 ts=\(now - 10)")
+    client.send(first, port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-TULY seq=41")
+    client.send(signed("BW1 site=HB-DB-TULY seq=42 count=42 ts=\(now - 10)"), port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-TULY seq=42")
+    // The same datagram again, and an older pair: replays, not answered.
+    client.send(first, port: fixture.port)
+    client.send(signed("BW1 site=HB-DB-TULY seq=40 count=1 ts=\(now - 10)"), port: fixture.port)
+    client.send("BW1 site=HB-TU seq=1", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-TU seq=1")
+    #expect(try await fixture.snapshot().counters[.replayed] == 2)
+    #expect(try await fixture.record("HB-DB-TULY").headcount == 42)
+    // The agent restarts: seq back to 1, but its ts is newer.
+    client.send(signed("BW1 site=HB-DB-TULY seq=1 count=43 ts=\(now - 5)"), port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-TULY seq=1")
+    #expect(try await fixture.record("HB-DB-TULY").headcount == 43)
+  }
+
+  @Test func requireAuthRejectsSitesWithoutKeys() async throws {
+    let fixture = try await MonitorFixture.start(keys: ["HB-DB-TULY": Self.secret], requireAuth: true)
+    defer { Task { await fixture.stop() } }
+    let client = UDPClient()
+    client.send("BW1 site=HB-TU seq=1", port: fixture.port)
+    client.send(signed("BW1 site=HB-DB-TULY seq=1 ts=\(fixture.unixNow)"), port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-TULY seq=1")
+    #expect(try await fixture.snapshot().counters[.unauthenticated] == 1)
+  }
+
+  @Test func silenceTurnsSitesLateThenOfflineAndTheStatusFileShowsIt() async throws {
+    let fixture = try await MonitorFixture.start()
+    defer { Task { await fixture.stop() } }
+    let client = UDPClient()
+    client.send("BW1 site=HB-TU seq=1 count=148", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-TU seq=1")
+    client.send("BW1 site=HB-DB-HU seq=1 count=90 state=help", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-HU seq=1")
+    client.send("BW1 site=HB-DB-HU seq=3 count=95", port: fixture.port)  // seq 2 lost
+    #expect(client.receive() == "BW1 ack site=HB-DB-HU seq=3")
+    fixture.clock.advance(by: .seconds(13))
+    try await fixture.monitor.tickNow()
+    #expect(try await fixture.record("HB-TU").status == .late)
+    client.send("BW1 site=HB-DB-HU seq=4 count=96", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-HU seq=4")
+    fixture.clock.advance(by: .seconds(20))
+    try await fixture.monitor.perform { engine, now in
+      try engine.mark(site: 2, operatorName: "lan", reason: "mất điện", now: now)
+    }
+    try await fixture.monitor.tickNow()
+    #expect(try await fixture.record("HB-TU").status == .offline)
+
+    // The status file is written off the loop; wait for the write that reflects the offline site.
+    var json: [String: Any] = [:]
+    for _ in 0..<100 {
+      if let data = FileManager.default.contents(atPath: fixture.directory + "/status.json"),
+        let parsed = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        (parsed["total"] as? [String: Any])?["offline"] as? Int == 1
+      {
+        json = parsed
+        break
+      }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    let total = try #require(json["total"] as? [String: Any])
+    // HB-TU silent for 33 s: offline; HB-DB-HU silent for 20 s: late; HB-DB-TULY marked.
+    #expect(total["sites"] as? Int == 3 && total["online"] as? Int == 0 && total["late"] as? Int == 1)
+    #expect(total["offline"] as? Int == 1 && total["marked"] as? Int == 1)
+    #expect(total["headcount"] as? Int == 148 + 96 && total["expected"] as? Int == 150)
+    #expect(total["alerts"] as? Int == 2)
+    let sites = try #require(json["sites"] as? [[String: Any]])
+    #expect(sites.map { $0["id"] as? String } == ["HB-TU", "HB-DB-HU", "HB-DB-TULY"])
+    #expect(sites[0]["status"] as? String == "offline" && sites[0]["headcount"] as? Int == 148)
+    #expect(abs((sites[0]["age_seconds"] as? Double ?? 0) - 33) < 0.01)
+    #expect(sites[1]["status"] as? String == "late" && sites[1]["loss_percent"] as? Double == 25.0)
+    // Later heartbeats without state=help withdrew the request.
+    #expect(sites[1]["flags"] as? [String] == [])
+    #expect(sites[1]["source"] as? String == "udp" && sites[1]["name"] as? String == "Điểm HB-DB-HU")
+    let mark = try #require(sites[2]["mark"] as? [String: Any])
+    #expect(mark["operator"] as? String == "lan" && mark["reason"] as? String == "mất điện")
+    let groups = try #require(json["groups"] as? [[String: Any]])
+    #expect(groups.map { $0["path"] as? String } == ["Hòa Bình", "Hòa Bình / Đà Bắc"])
+    let counters = try #require(json["counters"] as? [String: Any])
+    #expect(counters["datagrams_accepted"] as? Int == 4)
+    #expect((counters["rejected"] as? [String: Any])?["unknown_site"] as? Int == 0)
+  }
+}
