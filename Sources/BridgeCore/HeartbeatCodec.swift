@@ -1,6 +1,11 @@
 // The BW1 wire format (docs/PROTOCOL.md is the contract). Pure Swift, no Foundation, so the fuzzer
 // can compile this file on its own.
 
+/// The `state=` a site reports about itself.
+public enum ReportedState: String, Sendable, Codable {
+  case ok, help, degraded
+}
+
 /// Why a datagram (or heartbeat-file content) was not accepted. Raw values name the counters.
 public enum RejectionReason: String, CaseIterable, Sendable, Codable {
   case tooLarge = "too_large"

@@ -29,11 +29,6 @@ public enum HeartbeatSource: String, Sendable, Codable {
   case udp, file, manual
 }
 
-/// The `state=` a site reports about itself.
-public enum ReportedState: String, Sendable, Codable {
-  case ok, help, degraded
-}
-
 public struct SiteFlags: OptionSet, Sendable, Hashable {
   public let rawValue: UInt16
   public init(rawValue: UInt16) { self.rawValue = rawValue }

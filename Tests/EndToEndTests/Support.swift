@@ -43,3 +43,134 @@ enum Repository {
 
   static func path(_ relative: String) -> String { root + "/" + relative }
 }
+
+/// A `bridgewatch run --headless` process whose stderr is collected as it arrives.
+final class HeadlessMonitor: @unchecked Sendable {
+  let process = Process()
+  let directory: String
+  private let lock = NSLock()
+  private var collected = Data()
+  private(set) var port = 0
+
+  /// Writes `config` (and `files`) into a fresh directory and starts the monitor on a free loopback port.
+  init(config: String, files: [String: String] = [:]) throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-e2e-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory + "/heartbeats", withIntermediateDirectories: true)
+    try config.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
+    for (name, content) in files {
+      try content.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+      chmod(directory + "/" + name, 0o600)
+    }
+    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.arguments = ["run", directory + "/conference.yaml", "--headless", "--listen", "127.0.0.1:0"]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      guard let self, !data.isEmpty else { return }
+      self.lock.lock()
+      self.collected.append(data)
+      self.lock.unlock()
+    }
+    try process.run()
+    let pattern = #/listening on udp 127\.0\.0\.1:(?<port>[0-9]+)/#
+    let found = waitFor(seconds: 20) { $0.firstMatch(of: pattern).map { Int($0.output.port)! } }
+    guard let found else {
+      process.terminate()
+      throw StartFailure(log: log)
+    }
+    port = found
+  }
+
+  struct StartFailure: Error { var log: String }
+
+  var log: String {
+    lock.lock()
+    defer { lock.unlock() }
+    return String(decoding: collected, as: UTF8.self)
+  }
+
+  /// Polls the log until `match` finds something or the time is up.
+  func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if let value = match(log) { return value }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    return match(log)
+  }
+
+  /// Resident set size of the monitor process, in KiB.
+  var residentKiB: Int {
+    let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+  }
+
+  func statusFile() -> [String: Any]? {
+    guard let data = FileManager.default.contents(atPath: directory + "/status.json") else { return nil }
+    return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+  }
+
+  /// Waits until the status file satisfies `condition`.
+  func waitForStatus(seconds: Double = 10, _ condition: ([String: Any]) -> Bool) -> [String: Any]? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if let json = statusFile(), condition(json) { return json }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    return nil
+  }
+
+  func stop() -> Int32 {
+    if process.isRunning {
+      process.interrupt()
+      process.waitUntilExit()
+    }
+    try? FileManager.default.removeItem(atPath: directory)
+    return process.terminationStatus
+  }
+}
+
+/// A plain UDP socket for sending from tests.
+final class UDPSender {
+  let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+
+  deinit { close(fd) }
+
+  func send(_ bytes: [UInt8], port: Int) {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+  }
+
+  func receive(timeoutMilliseconds: Int) -> String? {
+    var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: Int((timeoutMilliseconds % 1000) * 1000))
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var buffer = [UInt8](repeating: 0, count: 2048)
+    let count = recv(fd, &buffer, buffer.count, 0)
+    return count >= 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
+  }
+}
+
+/// Runs a shell script with extra environment variables; returns stdout.
+func runShell(_ script: String, environment: [String: String]) throws -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/bash")
+  process.arguments = ["-c", script]
+  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  let out = Pipe()
+  process.standardOutput = out
+  try process.run()
+  let data = out.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
