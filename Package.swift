@@ -34,11 +34,19 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // ncursesw, reached only by BridgeTUI's CursesBackend.
+    .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+    // Dashboard: views render snapshots into a cell grid with roles; one backend copies it to curses.
+    .target(
+      name: "BridgeTUI",
+      dependencies: ["BridgeCore", "CNcurses", .product(name: "Yams", package: "Yams")]
+    ),
     .executableTarget(
       name: "bridgewatch",
       dependencies: [
         "BridgeCore",
         "BridgeIngest",
+        "BridgeTUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -51,6 +59,7 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore"]),
   ],
   swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ import Yams
 /// (seen with parallel tests); every YAML parse in the process goes through this lock.
 private let yamlParseLock = Mutex(())
 
-func composeYAML(_ text: String) throws -> Node? {
+public func composeYAML(_ text: String) throws -> Node? {
   try yamlParseLock.withLock { _ in try Yams.compose(yaml: text) }
 }
 

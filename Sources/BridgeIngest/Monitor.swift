@@ -178,6 +178,19 @@ public final class Monitor: @unchecked Sendable {
     try await loop.submit { [self] in tick() }.get()
   }
 
+  /// `perform` for a thread that is not in an async context (the dashboard's own thread).
+  public func performBlocking<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) throws -> T {
+    try loop.submit { [self] in
+      let now = clock.now()
+      return try state.withEngine { engine in try body(&engine, now) }
+    }.wait()
+  }
+
+  /// `tickNow` for a thread that is not in an async context.
+  public func tickBlocking() throws {
+    try loop.submit { [self] in tick() }.wait()
+  }
+
   public func stop() async {
     let tasks = try? await loop.submit { [self] in
       defer { repeatedTasks = [] }

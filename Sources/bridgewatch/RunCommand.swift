@@ -20,6 +20,18 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Listen on HOST:PORT instead of the config's udp.listen (port 0 picks a free port).")
   var listen: String?
 
+  @Option(help: "Colour theme: a name (default, light, high-contrast, mono) or a path to a theme file.")
+  var theme: String?
+
+  @Option(name: .customLong("operator"), help: "Operator name recorded with marks and actions (default: $USER).")
+  var operatorName: String?
+
+  @Flag(name: .customLong("no-color"), help: "No colours (attributes only); also when NO_COLOR is set.")
+  var noColor = false
+
+  @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
+  var noBell = false
+
   func run() async throws {
     let loaded: LoadedConfig
     do {
@@ -37,14 +49,62 @@ struct RunCommand: AsyncParsableCommand {
       listenOverride = parsed
     }
     guard headless else {
-      if isatty(STDOUT_FILENO) == 0 {
+      guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
         printError("bridgewatch: standard output is not a terminal; use --headless to run without the dashboard")
-      } else {
-        printError("bridgewatch: the dashboard is not part of this build yet; use --headless")
+        throw ExitCode(2)
       }
-      throw ExitCode(2)
+      try await runDashboard(loaded, listen: listenOverride)
+      return
     }
     try await runHeadless(loaded, listen: listenOverride)
+  }
+
+  private func runDashboard(_ loaded: LoadedConfig, listen: (host: String, port: Int)?) async throws {
+    LoggingSystem.bootstrap { _ in HeldLogHandler() }
+    let logger = Logger(label: "bridgewatch")
+    for warning in loaded.warnings { logger.warning("\(warning)") }
+    let environment = ProcessInfo.processInfo.environment
+    let options = DashboardOptions(
+      themeName: theme ?? loaded.config.theme,
+      operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? "operator",
+      monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
+      bell: !noBell,
+      themeDirectories: Self.themeDirectories(configPath: loaded.config.path),
+      banner: nil)
+    let monitor = Monitor(config: loaded.config, logger: logger)
+    let mailbox = UpdateMailbox()
+    monitor.onUpdate { mailbox.post($0) }
+    let bound: String
+    do {
+      let address = try await monitor.start(listen: listen)
+      bound = "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+    } catch {
+      printError("bridgewatch: cannot listen: \(error)")
+      await monitor.stop()
+      throw ExitCode(1)
+    }
+    let app = DashboardApp(
+      monitor: monitor, initial: try await monitor.snapshot(), mailbox: mailbox, options: options, listenAddress: bound)
+    ShutdownSignal.onSignal([SIGTERM, SIGHUP, SIGINT]) { _ in app.requestStop() }
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+      let thread = Thread {
+        app.run()
+        done.resume()
+      }
+      thread.name = "dashboard"
+      thread.start()
+    }
+    await monitor.stop()
+  }
+
+  /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.
+  static func themeDirectories(configPath: String) -> [String] {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    return [
+      FilePath.join(FilePath.directory(of: configPath), "themes"),
+      FileManager.default.currentDirectoryPath + "/themes",
+      executable.appendingPathComponent("../share/bridgewatch/themes").standardized.path,
+    ]
   }
 
   private func runHeadless(_ loaded: LoadedConfig, listen: (host: String, port: Int)?) async throws {
@@ -76,6 +136,20 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Waits for SIGINT or SIGTERM.
 enum ShutdownSignal {
+  /// Calls `handler` on each of `signals` (which are otherwise ignored).
+  static func onSignal(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+    let queue = DispatchQueue(label: "bridgewatch.signals")
+    var sources: [DispatchSourceSignal] = []
+    for number in signals {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+      source.setEventHandler { handler(number) }
+      source.resume()
+      sources.append(source)
+    }
+    SignalSources.keepAlive(sources)
+  }
+
   static func wait() async -> String {
     await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
       let queue = DispatchQueue(label: "bridgewatch.signals")

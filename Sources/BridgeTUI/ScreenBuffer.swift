@@ -1,0 +1,167 @@
+import BridgeCore
+import Foundation
+
+/// What a cell means; themes map roles to colours and attributes. Code never asks for a colour.
+public enum Role: String, CaseIterable, Sendable {
+  case normal
+  case header
+  case headerTitle = "header.title"
+  case headerAlert = "header.alert"
+  case columnTitles = "columns"
+  case group
+  case statusOnline = "status.online"
+  case statusLate = "status.late"
+  case statusOffline = "status.offline"
+  case statusMarked = "status.marked"
+  case statusUnknown = "status.unknown"
+  case flag
+  case dim
+  case selection
+  case logTime = "log.time"
+  case log
+  case logAlert = "log.alert"
+  case footer
+  case footerKey = "footer.key"
+  case prompt
+  case error
+  case banner
+  case overlay
+  case overlayTitle = "overlay.title"
+
+  public static func status(_ status: SiteStatus) -> Role {
+    switch status {
+    case .unknown: .statusUnknown
+    case .online: .statusOnline
+    case .late: .statusLate
+    case .offline: .statusOffline
+    case .marked: .statusMarked
+    }
+  }
+}
+
+/// One terminal cell: a grapheme (or "" where a wide grapheme to the left continues) and its role.
+public struct Cell: Sendable, Equatable {
+  public var text: String
+  public var role: Role
+  public init(_ text: String = " ", role: Role = .normal) {
+    self.text = text
+    self.role = role
+  }
+}
+
+/// An in-memory screen. Views draw here; the curses backend copies it out; tests read it as text.
+public struct ScreenBuffer: Sendable, Equatable {
+  public let width: Int
+  public let height: Int
+  public private(set) var cells: [Cell]
+
+  public init(width: Int, height: Int) {
+    self.width = max(0, width)
+    self.height = max(0, height)
+    cells = Array(repeating: Cell(), count: self.width * self.height)
+  }
+
+  public subscript(x: Int, y: Int) -> Cell {
+    get { cells[y * width + x] }
+    set { cells[y * width + x] = newValue }
+  }
+
+  /// Fills a row segment with spaces in `role`.
+  public mutating func fill(y: Int, from x: Int = 0, width fillWidth: Int? = nil, role: Role) {
+    guard y >= 0, y < height else { return }
+    let end = min(width, x + (fillWidth ?? width - x))
+    for column in max(0, x)..<max(max(0, x), end) { self[column, y] = Cell(" ", role: role) }
+  }
+
+  /// Writes `text` at (x, y) in at most `maxWidth` columns; text that does not fit ends in `…` at a cell
+  /// boundary. Untrusted text is sanitized first. Returns the columns used.
+  @discardableResult
+  public mutating func put(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {
+    guard y >= 0, y < height, x < width, x >= 0 else { return 0 }
+    let limit = min(maxWidth ?? (width - x), width - x)
+    guard limit > 0 else { return 0 }
+    let graphemes = DisplayWidth.graphemes(of: TextSanitizer.printable(text))
+    let total = graphemes.reduce(0) { $0 + $1.width }
+    let fits = total <= limit
+    let budget = fits ? limit : limit - 1  // room for the ellipsis
+    var column = x
+    for grapheme in graphemes {
+      if column - x + grapheme.width > budget { break }
+      if grapheme.width == 0 { continue }
+      self[column, y] = Cell(grapheme.text, role: role)
+      if grapheme.width == 2 { self[column + 1, y] = Cell("", role: role) }
+      column += grapheme.width
+    }
+    if !fits {
+      self[column, y] = Cell("…", role: role)
+      column += 1
+    }
+    return column - x
+  }
+
+  /// Writes `text` right-aligned so it ends at column `right` (exclusive).
+  @discardableResult
+  public mutating func putRight(_ text: String, right: Int, y: Int, role: Role, maxWidth: Int) -> Int {
+    let columns = min(DisplayWidth.of(text), maxWidth)
+    return put(text, x: right - columns, y: y, role: role, maxWidth: maxWidth)
+  }
+
+  /// The screen as lines of text (trailing spaces kept), for golden tests.
+  public var lines: [String] {
+    (0..<height).map { y in (0..<width).map { self[$0, y].text }.joined() }
+  }
+
+  /// Roles per row as single letters, for tests that check colouring without a terminal.
+  public func roles(y: Int) -> [Role] { (0..<width).map { self[$0, y].role } }
+}
+
+/// Terminal column widths per grapheme cluster (what `wcwidth` gives for the base character; combining marks
+/// ride on their base, so precomposed and decomposed Vietnamese measure the same).
+public enum DisplayWidth {
+  public struct Grapheme: Sendable {
+    public var text: String
+    public var width: Int
+  }
+
+  public static func graphemes(of text: String) -> [Grapheme] {
+    text.map { character in
+      // Render composed (NFC) where possible: terminals draw precomposed Vietnamese letters best.
+      let composed = String(character).precomposedForDisplay
+      return Grapheme(text: composed, width: width(of: character))
+    }
+  }
+
+  public static func of(_ text: String) -> Int { text.reduce(0) { $0 + width(of: $1) } }
+
+  public static func width(of character: Character) -> Int {
+    guard let first = character.unicodeScalars.first else { return 0 }
+    let value = first.value
+    if value < 0x20 || (0x7F...0x9F).contains(value) { return 0 }
+    if isZeroWidth(value) { return 0 }
+    return isWide(value) ? 2 : 1
+  }
+
+  static func isZeroWidth(_ value: UInt32) -> Bool {
+    (0x0300...0x036F).contains(value) || (0x200B...0x200F).contains(value) || value == 0xFEFF
+      || (0x1AB0...0x1AFF).contains(value) || (0x1DC0...0x1DFF).contains(value) || (0x20D0...0x20FF).contains(value)
+  }
+
+  static func isWide(_ value: UInt32) -> Bool {
+    switch value {
+    case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+      0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+      0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+      true
+    default:
+      false
+    }
+  }
+}
+
+extension String {
+  /// The NFC form of one grapheme; single scalars are already as composed as they get.
+  var precomposedForDisplay: String {
+    guard unicodeScalars.count > 1 else { return self }
+    return precomposedStringWithCanonicalMapping
+  }
+}

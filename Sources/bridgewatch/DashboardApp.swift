@@ -1,0 +1,242 @@
+import BridgeCore
+import BridgeIngest
+import BridgeTUI
+import Foundation
+import Logging
+import Synchronization
+
+struct DashboardOptions: Sendable {
+  var themeName: String
+  var operatorName: String
+  var monochrome: Bool
+  var bell: Bool
+  var themeDirectories: [String]
+  var banner: String?
+}
+
+/// Updates from the engine waiting for the UI thread. The monitor writes one byte to `wakeFD` per update so the
+/// UI sleeps in poll() until something happens.
+final class UpdateMailbox: Sendable {
+  private struct Pending {
+    var snapshot: MonitorSnapshot?
+    var events: [EngineEvent] = []
+  }
+  private let pending = Mutex(Pending())
+  let readFD: Int32
+  let writeFD: Int32
+
+  init() {
+    var fds: [Int32] = [0, 0]
+    precondition(pipe(&fds) == 0)
+    readFD = fds[0]
+    writeFD = fds[1]
+    for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+  }
+
+  func post(_ update: MonitorUpdate) {
+    pending.withLock {
+      $0.snapshot = update.snapshot
+      // Bounded: if the UI stalls, keep the newest events rather than grow without limit.
+      $0.events.append(contentsOf: update.events)
+      if $0.events.count > 5000 { $0.events.removeFirst($0.events.count - 5000) }
+    }
+    wake()
+  }
+
+  func wake() {
+    var byte: UInt8 = 1
+    _ = write(writeFD, &byte, 1)
+  }
+
+  func take() -> (MonitorSnapshot?, [EngineEvent]) {
+    var scratch = [UInt8](repeating: 0, count: 256)
+    while read(readFD, &scratch, scratch.count) > 0 {}
+    return pending.withLock { pending in
+      defer { pending = Pending() }
+      return (pending.snapshot, pending.events)
+    }
+  }
+}
+
+/// Log lines held back while curses owns the screen; printed after `endwin`.
+final class HeldLogLines: Sendable {
+  static let shared = HeldLogLines()
+  private let lines = Mutex<[String]>([])
+  private let dropped = Mutex(0)
+
+  func append(_ line: String) {
+    lines.withLock {
+      if $0.count < 2000 { $0.append(line) } else { dropped.withLock { $0 += 1 } }
+    }
+  }
+
+  func flush() {
+    let held = lines.withLock { lines in
+      defer { lines = [] }
+      return lines
+    }
+    for line in held { FileHandleOutput.writeAll(fd: 2, line + "\n") }
+    let count = dropped.withLock { $0 }
+    if count > 0 { FileHandleOutput.writeAll(fd: 2, "(\(count) more log lines dropped)\n") }
+  }
+}
+
+struct HeldLogHandler: LogHandler {
+  var metadata: Logger.Metadata = [:]
+  var logLevel: Logger.Level = .info
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+
+  func log(event: LogEvent) {
+    HeldLogLines.shared.append("\(event.level): \(event.message)")
+  }
+}
+
+/// The live dashboard: draws snapshots, turns keys into operator requests. Runs on its own thread.
+final class DashboardApp: @unchecked Sendable {
+  private let monitor: Monitor
+  private let options: DashboardOptions
+  private let mailbox: UpdateMailbox
+  private let stopRequested = Atomic<Bool>(false)
+  private var state = DashboardState()
+  private var snapshot: MonitorSnapshot
+  private var themeName: String
+  private let listenAddress: String
+  private let utcOffset: Int
+
+  init(monitor: Monitor, initial: MonitorSnapshot, mailbox: UpdateMailbox, options: DashboardOptions, listenAddress: String) {
+    self.monitor = monitor
+    self.snapshot = initial
+    self.mailbox = mailbox
+    self.options = options
+    self.themeName = options.themeName
+    self.listenAddress = listenAddress
+    utcOffset = TimeZone.current.secondsFromGMT()
+  }
+
+  /// Asks the loop to finish (SIGTERM, SIGHUP, SIGINT from outside).
+  func requestStop() {
+    stopRequested.store(true, ordering: .relaxed)
+    mailbox.wake()
+  }
+
+  /// Runs until the operator quits or a stop is requested; restores the terminal on the way out.
+  func run() {
+    var warnings: [String] = []
+    let loaded = ThemeLoader.load(options.monochrome ? "mono" : themeName, directories: options.themeDirectories)
+    warnings += loaded.warnings.map { "warning: \($0)" }
+    let backend = CursesBackend(theme: loaded.theme, monochrome: options.monochrome)
+    if !backend.colorsEnabled && !loaded.theme.isMonochrome {
+      backend.setTheme(ThemeLoader.load("mono", directories: options.themeDirectories).theme)
+      themeName = "mono"
+    } else {
+      themeName = loaded.theme.name
+    }
+    defer {
+      backend.end()
+      for warning in warnings { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
+      HeldLogLines.shared.flush()
+    }
+    var dirty = true
+    var lastFrame: UInt64 = 0
+    while !stopRequested.load(ordering: .relaxed) {
+      let now = DispatchTime.now().uptimeNanoseconds
+      if dirty && now - lastFrame >= 100_000_000 {
+        draw(backend)
+        lastFrame = now
+        dirty = false
+      }
+      let waitMilliseconds = dirty ? Int32(max(1, (100_000_000 - Int64(now - lastFrame)) / 1_000_000)) : 1000
+      var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: mailbox.readFD, events: Int16(POLLIN), revents: 0)]
+      _ = poll(&fds, 2, waitMilliseconds)
+      let (newSnapshot, events) = mailbox.take()
+      if let newSnapshot {
+        snapshot = newSnapshot
+        dirty = true
+      }
+      if !events.isEmpty {
+        absorb(events, backend: backend)
+        dirty = true
+      }
+      for key in backend.readKeys() {
+        dirty = true
+        if key == .resize { continue }
+        let order = DashboardView.siteOrder(DashboardView.rows(snapshot))
+        switch state.handle(key, siteOrder: order, sites: snapshot.sites, records: snapshot.records) {
+        case .none: break
+        case .quit: return
+        case .cycleTheme:
+          let names = ThemeLoader.available(directories: options.themeDirectories)
+          let next = names[((names.firstIndex(of: themeName) ?? -1) + 1) % names.count]
+          let loaded = ThemeLoader.load(next, directories: options.themeDirectories)
+          warnings += loaded.warnings.map { "warning: \($0)" }
+          backend.setTheme(loaded.theme)
+          themeName = next
+          state.message = ("theme: \(next)\(backend.colorsEnabled || next == "mono" ? "" : " (this terminal has no colours)")", false)
+        case .request(let request):
+          perform(request)
+        }
+      }
+    }
+  }
+
+  private func draw(_ backend: CursesBackend) {
+    let size = backend.size
+    var context = ViewContext(width: size.width, height: size.height)
+    context.glyphs = backend.supportsUTF8 ? .unicode : .ascii
+    context.utcOffsetSeconds = utcOffset
+    context.listenAddress = listenAddress
+    context.operatorName = options.operatorName
+    context.themeName = themeName
+    context.banner = options.banner
+    context.recoverAfter = monitor.config.timing.recoverAfter
+    let buffer = DashboardView.render(snapshot, state: &state, context: context)
+    backend.draw(buffer)
+  }
+
+  private func absorb(_ events: [EngineEvent], backend: CursesBackend) {
+    var ring = false
+    for event in events {
+      var isAlert = false
+      if case .statusChanged(_, let to, let cause) = event.kind, to == .offline || to == .late {
+        isAlert = true
+        // The bell is for a site newly lost to silence, not for operator marks.
+        if to == .offline, cause == .silence, !snapshot.records[event.siteIndex].isAcknowledged { ring = true }
+      }
+      if case .helpRequestChanged(true) = event.kind { isAlert = true }
+      state.appendLog(
+        LogLine(unixSeconds: event.time.unixSeconds, text: EventText.describe(event, sites: snapshot.sites), isAlert: isAlert))
+    }
+    if ring && options.bell { backend.bell() }
+  }
+
+  private func perform(_ request: OperatorRequest) {
+    let operatorName = options.operatorName
+    let result: Result<String, any Error> = Result {
+      try monitor.performBlocking { engine, now in
+        switch request {
+        case .mark(let site, let reason):
+          try engine.mark(site: site, operatorName: operatorName, reason: reason, now: now)
+          return "\(engine.sites[site].id) marked offline: \(reason)"
+        case .clearMark(let site):
+          try engine.clearMark(site: site, operatorName: operatorName, now: now)
+          return "\(engine.sites[site].id): mark cleared"
+        case .acknowledge(let site):
+          try engine.acknowledge(site: site, operatorName: operatorName, now: now)
+          return "\(engine.sites[site].id) acknowledged"
+        case .setHeadcount(let site, let count):
+          try engine.setHeadcount(count, site: site, operatorName: operatorName, now: now)
+          return "\(engine.sites[site].id): headcount set to \(NumberText.grouped(count))"
+        }
+      }
+    }
+    switch result {
+    case .success(let text): state.message = (text, false)
+    case .failure(let error): state.message = ("not done: \(error)", true)
+    }
+    // Bring the action's event and the new state to the screen now rather than at the next tick.
+    try? monitor.tickBlocking()
+  }
+}

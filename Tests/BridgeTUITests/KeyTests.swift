@@ -1,0 +1,129 @@
+import BridgeCore
+import Testing
+
+@testable import BridgeTUI
+
+@Suite struct KeyTests {
+  let snapshot = DashboardFixture.snapshot()
+  var order: [Int] { DashboardView.siteOrder(DashboardView.rows(snapshot)) }
+
+  func press(_ keys: [Key], on state: inout DashboardState) -> [Effect] {
+    keys.map { state.handle($0, siteOrder: order, sites: snapshot.sites, records: snapshot.records) }
+  }
+
+  func typed(_ text: String) -> [Key] { text.map { .character($0) } }
+
+  @Test func movementKeepsTheSelectionOnASite() {
+    var state = DashboardState()
+    state.selectedSite = 0
+    _ = press([.down, .character("j")], on: &state)
+    #expect(state.selectedSite == 2)
+    _ = press([.up], on: &state)
+    #expect(state.selectedSite == 1)
+    _ = press([.end], on: &state)
+    #expect(state.selectedSite == 6)
+    _ = press([.down], on: &state)
+    #expect(state.selectedSite == 6)
+    _ = press([.home, .character("k")], on: &state)
+    #expect(state.selectedSite == 0)
+    state.pageSize = 4
+    _ = press([.pageDown], on: &state)
+    #expect(state.selectedSite == 3)
+    // The selection is a site, not a row: a different row order keeps it.
+    let reordered = [6, 5, 4, 3, 2, 1, 0]
+    _ = state.handle(.down, siteOrder: reordered, sites: snapshot.sites, records: snapshot.records)
+    #expect(state.selectedSite == 2)
+  }
+
+  @Test func markWithAPresetReason() {
+    var state = DashboardState()
+    state.selectedSite = 3
+    let effects = press([.character("o")] + typed("3") + [.enter], on: &state)
+    #expect(effects.last == .request(.mark(site: 3, reason: "line down")))
+    #expect(state.mode == .normal)
+  }
+
+  @Test func markWithFreeTextAndBackspace() {
+    var state = DashboardState()
+    state.selectedSite = 3
+    let effects = press([.character("o")] + typed("mất điệnx") + [.backspace, .enter], on: &state)
+    #expect(effects.last == .request(.mark(site: 3, reason: "mất điện")))
+  }
+
+  @Test func escapeCancelsAPrompt() {
+    var state = DashboardState()
+    state.selectedSite = 3
+    let effects = press([.character("o")] + typed("2") + [.escape], on: &state)
+    #expect(effects.allSatisfy { $0 == .none })
+    #expect(state.mode == .normal)
+  }
+
+  @Test func anEmptyReasonIsRefused() {
+    var state = DashboardState()
+    state.selectedSite = 3
+    let effects = press([.character("o"), .enter], on: &state)
+    #expect(effects.last == Effect.none)
+    #expect(state.mode == .markReason(site: 3, input: ""))
+    #expect(state.message?.isError == true)
+  }
+
+  @Test func headcountIsValidated() {
+    var state = DashboardState()
+    state.selectedSite = 2
+    for bad in ["abc", "-5", "1000001", "12.5", "", "４５"] {
+      let effects = press([.character("c")] + typed(bad) + [.enter], on: &state)
+      #expect(effects.allSatisfy { $0 == .none }, "\(bad)")
+      #expect(state.message?.isError == true, "\(bad)")
+      _ = press([.escape], on: &state)
+    }
+    let effects = press([.character("c")] + typed("47") + [.enter], on: &state)
+    #expect(effects.last == .request(.setHeadcount(site: 2, count: 47)))
+  }
+
+  @Test func clearAndAcknowledgeOnlyWhereTheyMakeSense() {
+    var state = DashboardState()
+    state.selectedSite = 0  // online, not marked
+    #expect(press([.character("u")], on: &state) == [.none])
+    #expect(state.message?.text == "HB-TU is not marked offline")
+    #expect(press([.character("a")], on: &state) == [.none])
+    #expect(state.message?.isError == true)
+    state.selectedSite = 1  // marked
+    #expect(press([.character("u")], on: &state) == [.request(.clearMark(site: 1))])
+    state.selectedSite = 2  // offline
+    #expect(press([.character("a")], on: &state) == [.request(.acknowledge(site: 2))])
+  }
+
+  @Test func quitAsksFirst() {
+    var state = DashboardState()
+    #expect(press([.character("q"), .character("n")], on: &state) == [.none, .none])
+    #expect(state.mode == .normal)
+    #expect(press([.character("q"), .character("y")], on: &state) == [.none, .quit])
+    var other = DashboardState()
+    #expect(press([.interrupt, .interrupt], on: &other) == [.none, .quit])
+  }
+
+  @Test func themeAndHelpKeys() {
+    var state = DashboardState()
+    #expect(press([.character("t")], on: &state) == [.cycleTheme])
+    _ = press([.character("?")], on: &state)
+    #expect(state.mode == .help)
+    _ = press([.character("x")], on: &state)
+    #expect(state.mode == .normal)
+  }
+
+  @Test func helpOverlayListsEveryBinding() {
+    var state = DashboardState()
+    state.mode = .help
+    let screen = DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 100, height: 30))
+    let text = screen.lines.joined(separator: "\n")
+    for binding in KeyMap.bindings { #expect(text.contains(binding.help), "\(binding.action)") }
+    #expect(Set(KeyMap.bindings.map(\.action)) == Set(Action.allCases))
+  }
+
+  @Test func eventLogIsBounded() {
+    var state = DashboardState()
+    for index in 0..<1000 { state.appendLog(LogLine(unixSeconds: Double(index), text: "\(index)", isAlert: false)) }
+    #expect(state.log.count == DashboardState.logCapacity)
+    #expect(state.log.last?.text == "999")
+  }
+}

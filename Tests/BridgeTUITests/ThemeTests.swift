@@ -1,0 +1,81 @@
+import BridgeCore
+import Foundation
+import Testing
+
+@testable import BridgeTUI
+
+@Suite struct ThemeTests {
+  @Test(arguments: ThemeLoader.shippedNames)
+  func everyShippedThemeCoversEveryRoleWithoutWarnings(_ name: String) throws {
+    let path = Repository.path("themes/\(name).yaml")
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let (theme, warnings) = ThemeLoader.parse(yaml: text, name: name, path: path)
+    #expect(warnings.isEmpty, "\(warnings)")
+    let node = try #require(try composeYAML(text)?.mapping)
+    let keys = Set(node.map { $0.key.string ?? "" })
+    for role in Role.allCases { #expect(keys.contains(role.rawValue), "\(name) lacks \(role.rawValue)") }
+    #expect(theme.isMonochrome == (name == "mono"))
+  }
+
+  @Test func compiledInThemesEqualTheFiles() throws {
+    for (name, yaml) in ThemeLoader.builtIn {
+      #expect(yaml == (try String(contentsOfFile: Repository.path("themes/\(name).yaml"), encoding: .utf8)), "\(name)")
+    }
+  }
+
+  @Test func monoUsesAttributesOnlyAndProblemsStandOut() {
+    let theme = ThemeLoader.parse(yaml: ThemeLoader.builtIn["mono"]!, name: "mono", path: "mono").theme
+    for role in Role.allCases {
+      #expect(theme.style(role).foreground == .terminalDefault && theme.style(role).background == .terminalDefault)
+    }
+    #expect(theme.style(.statusOffline).reverse && theme.style(.statusLate).bold && theme.style(.statusMarked).underline)
+  }
+
+  @Test func aPartialThemeFallsBackAndBadEntriesWarnWithLines() {
+    let yaml = "status.online: {fg: \"#00ff00\"}\nstatus.ofline: {fg: red}\nheader: {fg: purple-ish}\nflag: {attrs: [blink]}\n"
+    let (theme, warnings) = ThemeLoader.parse(yaml: yaml, name: "mine", path: "mine.yaml")
+    #expect(theme.style(.statusOnline).foreground == .rgb(0, 255, 0))
+    #expect(theme.style(.statusOffline) == ThemeLoader.defaultTheme.style(.statusOffline))
+    #expect(warnings.map(\.location.description) == ["mine.yaml:2", "mine.yaml:3", "mine.yaml:4"])
+    #expect(warnings[0].message.hasPrefix("unknown role 'status.ofline'"))
+    #expect(warnings[1].message.hasPrefix("bad colour 'purple-ish'"))
+  }
+
+  @Test func coloursDownsample() {
+    #expect(ThemeColor.parse("#ff0000")!.resolved(colors: 256) == 196)
+    #expect(ThemeColor.parse("#ff0000")!.resolved(colors: 8) == 1)
+    #expect(ThemeColor.parse("#808080")!.resolved(colors: 256) == 244)
+    #expect(ThemeColor.parse("160")!.resolved(colors: 8) == 1)
+    #expect(ThemeColor.parse("bright-white")!.resolved(colors: 8) == 7)
+    #expect(ThemeColor.parse("bright-white")!.resolved(colors: 16) == 15)
+    #expect(ThemeColor.parse("default")!.resolved(colors: 256) == -1)
+    #expect(ThemeColor.parse("300") == nil && ThemeColor.parse("#12345") == nil)
+  }
+}
+
+@Suite struct TextWidthTests {
+  @Test func nfcAndNfdMeasureTheSame() {
+    let nfc = "Huyện ủy Mai Châu"
+    let nfd = DashboardFixture.nfdName
+    #expect(nfc.unicodeScalars.count != nfd.unicodeScalars.count)
+    #expect(DisplayWidth.of(nfc) == 17 && DisplayWidth.of(nfd) == 17)
+  }
+
+  @Test func truncationEndsInAnEllipsisAtACellBoundary() {
+    var screen = ScreenBuffer(width: 12, height: 1)
+    let used = screen.put(DashboardFixture.nfdName, x: 0, y: 0, role: .normal, maxWidth: 10)
+    #expect(used == 10)
+    #expect(screen.lines[0] == "Huyện ủy …  ")  // nine cells of text, then the ellipsis
+    // A wide character never gets cut in half.
+    var wide = ScreenBuffer(width: 6, height: 1)
+    wide.put("中文中文", x: 0, y: 0, role: .normal, maxWidth: 6)
+    #expect(wide.lines[0] == "中文…" + " ")
+    #expect(wide[1, 0].text == "" && wide[3, 0].text == "")
+  }
+
+  @Test func controlCharactersAreStripped() {
+    var screen = ScreenBuffer(width: 20, height: 1)
+    screen.put("A\u{1B}]0;pwn\u{07}B\u{9B}2JC\r\nD", x: 0, y: 0, role: .normal)
+    #expect(screen.lines[0].hasPrefix("A]0;pwnB2JCD"))
+  }
+}

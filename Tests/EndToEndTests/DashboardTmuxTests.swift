@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+/// The real binary in a real terminal: tmux on its own socket, keys by send-keys, the screen by capture-pane.
+final class TmuxSession {
+  let socket = "bw-test-\(UUID().uuidString.prefix(8))"
+  let name = "bw"
+
+  init(width: Int, height: Int, command: String) throws {
+    try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-e", "LANG=C.UTF-8", "bash --norc --noprofile"])
+    try tmux(["send-keys", "-t", name, command, "Enter"])
+  }
+
+  deinit { _ = try? tmux(["kill-server"]) }
+
+  /// Runs tmux through the shell with popen: Foundation's Process never sees the `new-session` client exit,
+  /// because the daemonized server inherits the descriptor it watches.
+  @discardableResult
+  func tmux(_ arguments: [String]) throws -> String {
+    let quoted = (["tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    // The server must not inherit the pipe either, or reading would never end.
+    let redirect = arguments.first == "new-session" ? " >/dev/null 2>&1 </dev/null" : " 2>/dev/null"
+    guard let stream = popen(quoted.joined(separator: " ") + redirect, "r") else { throw TmuxFailure() }
+    var output = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = fread(&buffer, 1, buffer.count, stream)
+      if count <= 0 { break }
+      output += buffer[0..<count]
+    }
+    guard pclose(stream) == 0 else { throw TmuxFailure() }
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  struct TmuxFailure: Error {}
+
+  func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+
+  func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+
+  /// Waits until the screen satisfies `condition`; returns the last screen either way.
+  @discardableResult
+  func waitFor(seconds: Double = 15, _ condition: (String) -> Bool) -> (ok: Bool, screen: String) {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      let text = screen()
+      if condition(text) { return (true, text) }
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    return (false, screen())
+  }
+}
+
+/// A UDP port that was free a moment ago.
+func freeUDPPort() -> Int {
+  let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+  defer { close(fd) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  _ = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+      _ = bind(fd, pointer, length)
+      return getsockname(fd, pointer, &length)
+    }
+  }
+  return Int(UInt16(bigEndian: address.sin_port))
+}
+
+@Suite(.serialized) struct DashboardTmuxTests {
+  @Test func heartbeatsShowUpMarkingWorksAndQuitRestoresTheTerminal() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-tmux-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try """
+    title: "Hội nghị trực tuyến toàn quốc"
+    timing: {interval: 1s, late_after: 5s, offline_after: 10s}
+    status_file: status.json
+    sites:
+      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
+      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
+      - {id: HB-MC-HU, name: "Huyện ủy Mai Châu", group: "Hòa Bình / Mai Châu", expected: 98}
+    """.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
+    let port = freeUDPPort()
+    let session = try TmuxSession(
+      width: 120, height: 40,
+      command: "'\(Binary.path)' run '\(directory)/conference.yaml' --listen 127.0.0.1:\(port) --operator tester --no-bell; echo EXITED=$?")
+    let started = session.waitFor { $0.contains("udp 127.0.0.1:\(port)") }
+    #expect(started.ok, "\(started.screen)")
+
+    let sender = UDPSender()
+    sender.send(Array("BW1 site=HB-TU seq=1 count=148".utf8), port: port)
+    #expect(sender.receive(timeoutMilliseconds: 2000) == "BW1 ack site=HB-TU seq=1")
+    sender.send(Array("BW1 site=HB-DB-TULY seq=1 count=44".utf8), port: port)
+    #expect(sender.receive(timeoutMilliseconds: 2000) == "BW1 ack site=HB-DB-TULY seq=1")
+    let online = session.waitFor { screen in
+      screen.split(separator: "\n").contains { $0.contains("● online") && $0.contains("HB-TU") && $0.contains("148/150") }
+        && screen.split(separator: "\n").contains { $0.contains("● online") && $0.contains("Xã Tú Lý") && $0.contains("44/45") }
+    }
+    #expect(online.ok, "\(online.screen)")
+    #expect(online.screen.contains("Online 2/3"))
+    #expect(online.screen.contains("Attendance 192 / 293 (65.5%)"))
+
+    // Mark the selected (first) site offline with preset 3.
+    try session.send("o")
+    #expect(session.waitFor { $0.contains("Reason: 1 no signal") }.ok)
+    try session.send("3", "Enter")
+    let marked = session.waitFor { screen in
+      screen.split(separator: "\n").contains { $0.contains("⊘ marked") && $0.contains("HB-TU") && $0.contains("by tester: line down") }
+    }
+    #expect(marked.ok, "\(marked.screen)")
+    #expect(marked.screen.contains("marked by tester: line down"))  // the event log
+    var statusFileShowsMark = false
+    for _ in 0..<50 {
+      if let data = FileManager.default.contents(atPath: directory + "/status.json"),
+        let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let first = (json["sites"] as? [[String: Any]])?.first, first["status"] as? String == "marked",
+        (first["mark"] as? [String: Any])?["reason"] as? String == "line down"
+      {
+        statusFileShowsMark = true
+        break
+      }
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    #expect(statusFileShowsMark)
+
+    // Quit asks first; then the shell is back on the normal screen.
+    try session.send("q")
+    #expect(session.waitFor { $0.contains("Quit BridgeWatch?") }.ok)
+    try session.send("y")
+    let exited = session.waitFor { $0.contains("EXITED=0") }
+    #expect(exited.ok, "\(exited.screen)")
+    #expect(
+      try session.tmux(["display", "-p", "-t", session.name, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    #expect(!exited.screen.contains("Events (newest first)"))
+  }
+}
