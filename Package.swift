@@ -51,16 +51,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"]),
+    // Helpers every test target shares: repository paths, a loopback UDP socket.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "TestSupport"]),
     .testTarget(
       name: "BridgeIngestTests",
       dependencies: [
-        "BridgeCore", "BridgeIngest",
+        "BridgeCore", "BridgeIngest", "TestSupport",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore"]),
+    .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

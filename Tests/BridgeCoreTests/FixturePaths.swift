@@ -1,13 +1,5 @@
-import Foundation
+import TestSupport
 
-/// Paths into the repository, found from this source file so tests run from any directory.
-enum Repository {
-  static let root: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-  }()
-
-  static func path(_ relative: String) -> String { root + "/" + relative }
+extension Repository {
   static let configFixtures = path("Tests/Fixtures/configs")
 }

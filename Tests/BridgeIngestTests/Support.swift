@@ -2,45 +2,7 @@ import BridgeCore
 import BridgeIngest
 import Foundation
 import Logging
-
-/// A plain POSIX UDP socket on loopback, as a site's script would use.
-final class UDPClient {
-  let fd: Int32
-
-  init() {
-    fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    precondition(fd >= 0)
-    var timeout = timeval(tv_sec: 2, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-  }
-
-  deinit { close(fd) }
-
-  func send(_ bytes: [UInt8], port: Int) {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let sent = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    precondition(sent == bytes.count, "sendto failed: \(errno)")
-  }
-
-  func send(_ text: String, port: Int) { send(Array(text.utf8), port: port) }
-
-  /// The next datagram, or nil after the timeout.
-  func receive(timeoutMilliseconds: Int = 2000) -> String? {
-    var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: Int((timeoutMilliseconds % 1000) * 1000))
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var buffer = [UInt8](repeating: 0, count: 2048)
-    let count = recv(fd, &buffer, buffer.count, 0)
-    guard count >= 0 else { return nil }
-    return String(decoding: buffer[0..<count], as: UTF8.self)
-  }
-}
+import TestSupport
 
 /// A monitor on a free loopback port with a manual clock set to the real time (so file mtimes and
 /// signed `ts` make sense) and a temporary directory for heartbeat and status files.

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeIngest
 import Foundation
+import TestSupport
 import Testing
 
 /// Real sockets on loopback. A valid "barrier" heartbeat sent after a rejected one proves the rejected one was
@@ -10,7 +11,7 @@ import Testing
   @Test func acceptsHeartbeatsFromSeveralSitesAndAcks() async throws {
     let fixture = try await MonitorFixture.start()
     defer { Task { await fixture.stop() } }
-    let client = UDPClient()
+    let client = UDPTestSocket()
     client.send("BW1 site=HB-TU seq=1 count=148 state=ok\n", port: fixture.port)
     #expect(client.receive() == "BW1 ack site=HB-TU seq=1")
     client.send("BW1 site=HB-DB-HU seq=7 count=90 rtt=35", port: fixture.port)
@@ -34,7 +35,7 @@ import Testing
   @Test func everyRejectionReasonIsCountedAndNeverAnswered() async throws {
     let fixture = try await MonitorFixture.start(keys: ["HB-DB-TULY": Self.secret])
     defer { Task { await fixture.stop() } }
-    let client = UDPClient()
+    let client = UDPTestSocket()
     let now = fixture.unixNow
     let cases: [(bytes: [UInt8], reason: RejectionReason)] = [
       (Array(repeating: UInt8(ascii: "x"), count: 1500), .tooLarge),
@@ -64,7 +65,7 @@ import Testing
   @Test func signedHeartbeatsRejectReplaysAndAcceptAnAgentRestart() async throws {
     let fixture = try await MonitorFixture.start(keys: ["HB-DB-TULY": Self.secret])
     defer { Task { await fixture.stop() } }
-    let client = UDPClient()
+    let client = UDPTestSocket()
     let now = fixture.unixNow
     let first = signed("BW1 site=HB-DB-TULY seq=41 count=40 ts=\(now - 10)")
     client.send(first, port: fixture.port)
@@ -87,7 +88,7 @@ import Testing
   @Test func requireAuthRejectsSitesWithoutKeys() async throws {
     let fixture = try await MonitorFixture.start(keys: ["HB-DB-TULY": Self.secret], requireAuth: true)
     defer { Task { await fixture.stop() } }
-    let client = UDPClient()
+    let client = UDPTestSocket()
     client.send("BW1 site=HB-TU seq=1", port: fixture.port)
     client.send(signed("BW1 site=HB-DB-TULY seq=1 ts=\(fixture.unixNow)"), port: fixture.port)
     #expect(client.receive() == "BW1 ack site=HB-DB-TULY seq=1")
@@ -97,7 +98,7 @@ import Testing
   @Test func silenceTurnsSitesLateThenOfflineAndTheStatusFileShowsIt() async throws {
     let fixture = try await MonitorFixture.start()
     defer { Task { await fixture.stop() } }
-    let client = UDPClient()
+    let client = UDPTestSocket()
     client.send("BW1 site=HB-TU seq=1 count=148", port: fixture.port)
     #expect(client.receive() == "BW1 ack site=HB-TU seq=1")
     client.send("BW1 site=HB-DB-HU seq=1 count=90 state=help", port: fixture.port)

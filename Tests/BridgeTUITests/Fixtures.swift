@@ -1,16 +1,8 @@
 import BridgeCore
 import Foundation
+import TestSupport
 
 @testable import BridgeTUI
-
-enum Repository {
-  static let root: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-  }()
-  static func path(_ relative: String) -> String { root + "/" + relative }
-}
 
 /// A small conference in every state: NFC and NFD names, each status, help, a manual count, loss.
 enum DashboardFixture {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The real binary in a real terminal: tmux on its own socket, keys by send-keys, the screen by capture-pane.
@@ -89,7 +90,7 @@ func freeUDPPort() -> Int {
     let started = session.waitFor { $0.contains("udp 127.0.0.1:\(port)") }
     #expect(started.ok, "\(started.screen)")
 
-    let sender = UDPSender()
+    let sender = UDPTestSocket()
     sender.send(Array("BW1 site=HB-TU seq=1 count=148".utf8), port: port)
     #expect(sender.receive(timeoutMilliseconds: 2000) == "BW1 ack site=HB-TU seq=1")
     sender.send(Array("BW1 site=HB-DB-TULY seq=1 count=44".utf8), port: port)

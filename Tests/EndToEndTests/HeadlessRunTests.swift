@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 let twoSiteConfig = """
@@ -40,7 +41,7 @@ let twoSiteConfig = """
   @Test func aFloodOfUnknownSiteIDsLeavesMemoryFlat() throws {
     let monitor = try HeadlessMonitor(config: twoSiteConfig, files: ["keys.yaml": "{}\n"])
     defer { _ = monitor.stop() }
-    let sender = UDPSender()
+    let sender = UDPTestSocket()
     var generator = SystemRandomNumberGenerator()
     func flood(_ count: Int) {
       for index in 0..<count {
@@ -71,7 +72,7 @@ let twoSiteConfig = """
   @Test func sitesGoLateThenOfflineInRealTime() throws {
     let monitor = try HeadlessMonitor(config: twoSiteConfig, files: ["keys.yaml": "{}\n"])
     defer { _ = monitor.stop() }
-    let sender = UDPSender()
+    let sender = UDPTestSocket()
     sender.send(Array("BW1 site=HB-DB-TULY seq=1 count=40".utf8), port: monitor.port)
     #expect(sender.receive(timeoutMilliseconds: 2000) == "BW1 ack site=HB-DB-TULY seq=1")
     let offline = monitor.waitFor(seconds: 15) { $0.contains("HB-DB-TULY Xã Tú Lý: late -> offline (silence)") ? true : nil }
@@ -84,7 +85,7 @@ let twoSiteConfig = """
       of: "status_file: status.json", with: "status_file: status.json\nheartbeat_dir: nowhere")
     let monitor = try HeadlessMonitor(config: config, files: ["keys.yaml": "{}\n"])
     defer { _ = monitor.stop() }
-    let sender = UDPSender()
+    let sender = UDPTestSocket()
     sender.send(Array("BW1 site=HB-TU seq=1".utf8), port: monitor.port)
     #expect(sender.receive(timeoutMilliseconds: 2000) == "BW1 ack site=HB-TU seq=1")
     Thread.sleep(forTimeInterval: 1.5)  // several poll periods (interval 1s)

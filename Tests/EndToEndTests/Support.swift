@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the real `bridgewatch` binary that `swift build` put next to the test bundle.
 enum Binary {
@@ -32,16 +33,6 @@ enum Binary {
       stdout: String(decoding: outData, as: UTF8.self),
       stderr: String(decoding: errData, as: UTF8.self))
   }
-}
-
-enum Repository {
-  static let root: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-  }()
-
-  static func path(_ relative: String) -> String { root + "/" + relative }
 }
 
 /// A `bridgewatch run --headless` process whose stderr is collected as it arrives.
@@ -131,33 +122,6 @@ final class HeadlessMonitor: @unchecked Sendable {
     }
     try? FileManager.default.removeItem(atPath: directory)
     return process.terminationStatus
-  }
-}
-
-/// A plain UDP socket for sending from tests.
-final class UDPSender {
-  let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-
-  deinit { close(fd) }
-
-  func send(_ bytes: [UInt8], port: Int) {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-  }
-
-  func receive(timeoutMilliseconds: Int) -> String? {
-    var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: Int((timeoutMilliseconds % 1000) * 1000))
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var buffer = [UInt8](repeating: 0, count: 2048)
-    let count = recv(fd, &buffer, buffer.count, 0)
-    return count >= 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
   }
 }
 
