@@ -7,7 +7,7 @@ public enum ReportedState: String, Sendable, Codable {
 }
 
 /// Why a datagram (or heartbeat-file content) was not accepted. Raw values name the counters.
-public enum RejectionReason: String, CaseIterable, Sendable, Codable {
+public enum RejectionReason: String, CaseIterable, Sendable, Codable, Error {
   case tooLarge = "too_large"
   case malformed
   case unknownSite = "unknown_site"

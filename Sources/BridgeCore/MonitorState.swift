@@ -71,7 +71,7 @@ public struct MonitorState {
   /// Decode, authenticate and apply one UDP datagram.
   public mutating func receiveDatagram(_ bytes: UnsafeRawBufferPointer, now: ClockReading) -> DatagramOutcome {
     counters.datagramsReceived += 1
-    let outcome = evaluate(bytes, now: now, source: .udp)
+    let outcome = evaluate(bytes, now: now)
     switch outcome {
     case .accepted:
       counters.datagramsAccepted += 1
@@ -81,7 +81,7 @@ public struct MonitorState {
     return outcome
   }
 
-  private mutating func evaluate(_ bytes: UnsafeRawBufferPointer, now: ClockReading, source: HeartbeatSource, expectedSite: Int? = nil)
+  private mutating func evaluate(_ bytes: UnsafeRawBufferPointer, now: ClockReading)
     -> DatagramOutcome
   {
     let heartbeat: Heartbeat
@@ -90,22 +90,34 @@ public struct MonitorState {
     case .failure(.tooLarge): return .rejected(.tooLarge, nil)
     case .failure(.malformed(let detail)): return .rejected(.malformed, detail)
     }
-    guard let index = engine.index(of: heartbeat.site), expectedSite == nil || expectedSite == index else {
+    guard let index = engine.index(of: heartbeat.site) else {
       return .rejected(.unknownSite, nil)
     }
+    switch authenticatedInput(heartbeat, bytes: bytes, site: index, source: .udp, now: now) {
+    case .failure(let reason):
+      return .rejected(reason, nil)
+    case .success(let input):
+      engine.heartbeat(input, site: index, heardAt: now, now: now)
+      return .accepted(site: index, sequence: heartbeat.sequence)
+    }
+  }
+
+  /// Applies the key rules to a decoded heartbeat of site `index` and turns it into engine input.
+  private func authenticatedInput(
+    _ heartbeat: Heartbeat, bytes: UnsafeRawBufferPointer, site index: Int, source: HeartbeatSource, now: ClockReading
+  ) -> Result<HeartbeatInput, RejectionReason> {
     let record = engine.records[index]
     let last = record.lastSenderTimestamp.map { ($0, record.lastSequence ?? 0) }
     if let reason = authenticator.check(heartbeat, bytes: bytes, site: index, last: last, nowUnixSeconds: now.unixSeconds) {
-      return .rejected(reason, nil)
+      return .failure(reason)
     }
     // A heartbeat without `state=` means ok: a site that stops asking for help clears its request.
-    let input = HeartbeatInput(
-      source: source, sequence: heartbeat.sequence, count: heartbeat.count, state: heartbeat.state ?? .ok,
-      rttMilliseconds: heartbeat.rttMilliseconds,
-      // Only an authenticated ts orders later heartbeats; an unsigned one is not trusted for that.
-      senderTimestamp: authenticator.hasKey(site: index) ? heartbeat.timestamp : nil)
-    engine.heartbeat(input, site: index, heardAt: now, now: now)
-    return .accepted(site: index, sequence: heartbeat.sequence)
+    // Only an authenticated ts orders later heartbeats; an unsigned one is not trusted for that.
+    return .success(
+      HeartbeatInput(
+        source: source, sequence: heartbeat.sequence, count: heartbeat.count, state: heartbeat.state ?? .ok,
+        rttMilliseconds: heartbeat.rttMilliseconds,
+        senderTimestamp: authenticator.hasKey(site: index) ? heartbeat.timestamp : nil))
   }
 
   /// Applies what the poller saw for site `index`'s heartbeat file.
@@ -147,16 +159,9 @@ public struct MonitorState {
   private mutating func applyFileContent(_ bytes: UnsafeRawBufferPointer, site index: Int, heardAt: ClockReading, now: ClockReading)
     -> Bool
   {
-    guard case .success(let heartbeat) = HeartbeatCodec.decode(bytes), heartbeat.site == engine.sites[index].id else { return false }
-    let record = engine.records[index]
-    let last = record.lastSenderTimestamp.map { ($0, record.lastSequence ?? 0) }
-    guard authenticator.check(heartbeat, bytes: bytes, site: index, last: last, nowUnixSeconds: now.unixSeconds) == nil else {
-      return false
-    }
-    let input = HeartbeatInput(
-      source: .file, sequence: heartbeat.sequence, count: heartbeat.count, state: heartbeat.state ?? .ok,
-      rttMilliseconds: heartbeat.rttMilliseconds,
-      senderTimestamp: authenticator.hasKey(site: index) ? heartbeat.timestamp : nil)
+    guard case .success(let heartbeat) = HeartbeatCodec.decode(bytes), heartbeat.site == engine.sites[index].id,
+      case .success(let input) = authenticatedInput(heartbeat, bytes: bytes, site: index, source: .file, now: now)
+    else { return false }
     engine.heartbeat(input, site: index, heardAt: heardAt, now: now)
     return true
   }

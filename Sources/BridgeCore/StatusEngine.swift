@@ -133,9 +133,7 @@ public struct StatusEngine: Sendable {
 
     let age = now.monotonicNanos - heardAt.monotonicNanos
     switch records[index].heartbeatStatus {
-    case .unknown:
-      setHeartbeatStatus(age >= offlineNanos ? .offline : age >= lateNanos ? .late : .online, site: index, cause: .heartbeat, now: now)
-    case .online, .late:
+    case .unknown, .online, .late:
       setHeartbeatStatus(age >= offlineNanos ? .offline : age >= lateNanos ? .late : .online, site: index, cause: .heartbeat, now: now)
     case .offline:
       if age >= lateNanos { break }  // a stale heartbeat does not count towards recovery
