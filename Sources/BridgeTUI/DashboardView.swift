@@ -86,7 +86,7 @@ public enum DashboardView {
     let tableHeight = context.height - tableTop - logHeight - 2
     state.pageSize = tableHeight
     renderTable(&screen, snapshot, rows: rows, state: &state, context: context, top: tableTop, height: tableHeight)
-    renderLog(&screen, state: state, context: context, top: context.height - 2 - logHeight, height: logHeight)
+    renderLog(&screen, snapshot, state: state, context: context, top: context.height - 2 - logHeight, height: logHeight)
     renderStatusLine(&screen, snapshot, state: state, context: context, y: context.height - 2)
     renderFooter(&screen, snapshot, state: state, context: context, y: context.height - 1)
     if state.mode == .help { renderHelp(&screen, context: context) }
@@ -299,14 +299,32 @@ public enum DashboardView {
 
   // MARK: - Log, status line, footer
 
-  static func renderLog(_ screen: inout ScreenBuffer, state: DashboardState, context: ViewContext, top: Int, height: Int) {
+  static func renderLog(
+    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext, top: Int, height: Int
+  ) {
     screen.fill(y: top, role: .columnTitles)
-    screen.put("Events (newest first)", x: 1, y: top, role: .columnTitles)
+    let titleWidth = screen.put("Events (newest first)", x: 1, y: top, role: .columnTitles)
+    screen.putRight(
+      countersText(snapshot.counters), right: context.width - 1, y: top, role: .columnTitles, maxWidth: context.width - titleWidth - 4)
     for (offset, line) in state.log.reversed().prefix(height - 1).enumerated() {
       let y = top + 1 + offset
       screen.put(clock(line.unixSeconds, offset: context.utcOffsetSeconds), x: 1, y: y, role: .logTime)
       screen.put(line.text, x: 11, y: y, role: line.isAlert ? .logAlert : .log, maxWidth: context.width - 12)
     }
+  }
+
+  /// Ingest counters in one line: datagrams accepted and rejected (top reasons), heartbeat files.
+  static func countersText(_ counters: IngestCounters) -> String {
+    var text = "udp \(NumberText.grouped(Int(counters.datagramsAccepted))) ok"
+    let rejected = counters.datagramsRejected
+    if rejected > 0 {
+      let reasons = RejectionReason.allCases.filter { counters[$0] > 0 }.sorted { counters[$0] > counters[$1] }.prefix(2)
+      let detail = reasons.map { "\(NumberText.grouped(Int(counters[$0]))) \($0.rawValue.replacingOccurrences(of: "_", with: " "))" }
+      text += ", \(NumberText.grouped(Int(rejected))) rejected (\(detail.joined(separator: ", ")))"
+    }
+    text += " · files \(NumberText.grouped(Int(counters.filesRead))) read"
+    if counters.fileErrors + counters.badFiles > 0 { text += ", \(NumberText.grouped(Int(counters.fileErrors + counters.badFiles))) bad" }
+    return text
   }
 
   static func renderStatusLine(

@@ -35,6 +35,8 @@ enum DashboardFixture {
     beat("BW1 site=HB-DB-CAOSON seq=1 count=50", at: start)
     beat("BW1 site=HB-MC-HU seq=1 count=90", at: start)
     beat("BW1 site=HB-MC-PACO seq=1 count=30", at: start)
+    beat("BW1 site=NOWHERE seq=1", at: start)  // counted as unknown_site
+    beat("BW1 site=HB-TU seq=x", at: start)  // counted as malformed
     let later = start.advanced(by: .seconds(20))
     beat("BW1 site=HB-TU seq=2 count=149 rtt=35", at: later)
     beat("BW1 site=HB-DB-CAOSON seq=4 count=51 state=help", at: later)  // two lost
