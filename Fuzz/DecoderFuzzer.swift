@@ -21,7 +21,9 @@ public func fuzzDecoder(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let line = HeartbeatCodec.encode(
       site: heartbeat.site, sequence: heartbeat.sequence, count: heartbeat.count, timestamp: heartbeat.timestamp,
       state: heartbeat.state, rttMilliseconds: heartbeat.rttMilliseconds)
-    guard case .success(let again) = HeartbeatCodec.decode(Array(line.utf8)) else { preconditionFailure("re-encoded line rejected: \(line)") }
+    guard case .success(let again) = HeartbeatCodec.decode(Array(line.utf8)) else {
+      preconditionFailure("re-encoded line rejected: \(line)")
+    }
     precondition(again.site == heartbeat.site && again.sequence == heartbeat.sequence && again.count == heartbeat.count)
   case .failure(.tooLarge(let size)):
     precondition(size > HeartbeatCodec.maximumDatagramSize)
