@@ -162,10 +162,7 @@ public final class Monitor: @unchecked Sendable {
   public func perform<T: Sendable, E: Error>(
     _ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws(E) -> T
   ) async throws -> T {
-    try await loop.submit { [self] in
-      let now = clock.now()
-      return try state.withEngine { engine in try body(&engine, now) }
-    }.get()
+    try await applyOnLoop(body).get()
   }
 
   /// Scans heartbeat files now and applies what changed (tests and `--once` tools; the timer does the same).
@@ -180,10 +177,14 @@ public final class Monitor: @unchecked Sendable {
 
   /// `perform` for a thread that is not in an async context (the dashboard's own thread).
   public func performBlocking<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) throws -> T {
-    try loop.submit { [self] in
+    try applyOnLoop(body).wait()
+  }
+
+  private func applyOnLoop<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) -> EventLoopFuture<T> {
+    loop.submit { [self] in
       let now = clock.now()
       return try state.withEngine { engine in try body(&engine, now) }
-    }.wait()
+    }
   }
 
   /// `tickNow` for a thread that is not in an async context.

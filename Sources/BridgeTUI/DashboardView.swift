@@ -3,10 +3,9 @@ import BridgeCore
 /// Status glyphs that do not rely on colour, with ASCII fallbacks for non-UTF-8 locales.
 public struct Glyphs: Sendable {
   public var online, late, offline, marked, unknown: String
-  public var ellipsisSafe: Bool
 
-  public static let unicode = Glyphs(online: "●", late: "◐", offline: "✖", marked: "⊘", unknown: "?", ellipsisSafe: true)
-  public static let ascii = Glyphs(online: "o", late: "~", offline: "X", marked: "M", unknown: "?", ellipsisSafe: false)
+  public static let unicode = Glyphs(online: "●", late: "◐", offline: "✖", marked: "⊘", unknown: "?")
+  public static let ascii = Glyphs(online: "o", late: "~", offline: "X", marked: "M", unknown: "?")
 
   public func glyph(_ status: SiteStatus) -> String {
     switch status {

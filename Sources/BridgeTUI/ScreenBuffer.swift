@@ -110,9 +110,6 @@ public struct ScreenBuffer: Sendable, Equatable {
   public var lines: [String] {
     (0..<height).map { y in (0..<width).map { self[$0, y].text }.joined() }
   }
-
-  /// Roles per row as single letters, for tests that check colouring without a terminal.
-  public func roles(y: Int) -> [Role] { (0..<width).map { self[$0, y].role } }
 }
 
 /// Terminal column widths per grapheme cluster (what `wcwidth` gives for the base character; combining marks
