@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "bridgewatch", targets: ["bridgewatch"]),
     .library(name: "BridgeCore", targets: ["BridgeCore"]),
+    .library(name: "BridgeField", targets: ["BridgeField"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -41,10 +42,14 @@ let package = Package(
       name: "BridgeTUI",
       dependencies: ["BridgeCore", "CNcurses", .product(name: "Yams", package: "Yams")]
     ),
+    // What runs at the bridge points and in rehearsals: the agent's session, the simulator's plan, demo rosters.
+    // Pure like BridgeCore; the sockets are in the executable.
+    .target(name: "BridgeField", dependencies: ["BridgeCore"]),
     .executableTarget(
       name: "bridgewatch",
       dependencies: [
         "BridgeCore",
+        "BridgeField",
         "BridgeIngest",
         "BridgeTUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,6 +66,7 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "TestSupport"]),
   ],

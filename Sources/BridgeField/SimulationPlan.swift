@@ -1,0 +1,223 @@
+import BridgeCore
+import Foundation
+
+/// What the rehearsal simulator makes the sites do.
+public enum SimulationScenario: String, CaseIterable, Sendable {
+  /// Sites connect over the first minutes, headcounts climb and settle; a few drop out, one flaps, one asks for
+  /// help, one loses 20% of its datagrams, one signs with a wrong key.
+  case normal
+  /// `normal`, plus one district losing its line for two minutes.
+  case storm
+  /// Every site at one heartbeat per second from the first second, for load tests.
+  case load
+
+  public var summary: String {
+    switch self {
+    case .normal: "sites connect over the first minutes; drop-outs, a flapping site, a help request, a lossy line, a wrong key"
+    case .storm: "normal, plus one district losing its line for two minutes"
+    case .load: "every site sends one heartbeat per second from the start"
+    }
+  }
+}
+
+/// How one simulated site behaves. Times are simulated seconds from the start of the run.
+public struct SimulatedSite: Sendable, Hashable {
+  public var connectAt: Double
+  /// Share of the expected headcount that eventually shows up.
+  public var fill: Double
+  public var rttBase: Int
+  public var flaps = false
+  public var asksForHelp = false
+  public var lossPercent = 0
+  public var signsWithWrongKey = false
+  public var dropsOut = false
+  public var inStormDistrict = false
+  public var usesHeartbeatFile = false
+}
+
+/// One heartbeat a simulated site produces.
+public struct SimulatedBeat: Sendable, Hashable {
+  public var site: Int
+  public var time: Double
+  public var sequence: UInt64
+  public var count: Int
+  public var state: ReportedState
+  public var rttMilliseconds: Int
+  /// Sent, but the simulated line loses it.
+  public var isLost: Bool
+  public var viaFile: Bool
+}
+
+/// A deterministic plan for every site of a config: the same config, scenario and seed give the same heartbeats.
+/// Each heartbeat is computed from (seed, site, number) alone, so the plan can be asked in any order.
+public struct SimulationPlan: Sendable {
+  public let scenario: SimulationScenario
+  public let seed: UInt64
+  /// Simulated seconds between two heartbeats of one site.
+  public let interval: Double
+  public let sites: [SimulatedSite]
+  public let ids: [String]
+  /// The district that loses its line in `storm`, and when.
+  public let stormDistrict: [String]?
+  public static let stormStart: Double = 150
+  public static let stormLength: Double = 120
+  /// Secret each site signs with (a wrong one for the wrong-key site); nil sends unsigned.
+  private let secrets: [[UInt8]?]
+  private let expected: [Int]
+  private let flapUp: Double
+  private let flapDown: Double
+  static let arrivalSeconds: Double = 90
+  static let dropOutCycle: Double = 900
+  static let helpCycle: Double = 1800
+
+  public init(config: ConferenceConfig, scenario: SimulationScenario, seed: UInt64) {
+    self.scenario = scenario
+    self.seed = seed
+    ids = config.sites.map(\.id)
+    expected = config.sites.map(\.expected)
+    let configInterval = Double(config.timing.interval.nanoseconds) / 1e9
+    interval = scenario == .load ? 1 : configInterval
+    flapUp = Double(config.timing.recoverAfter + 3) * configInterval
+    flapDown = Double(config.timing.offlineAfter.nanoseconds) / 1e9 + 2 * configInterval
+    let count = config.sites.count
+
+    var sites = (0..<count).map { index -> SimulatedSite in
+      let u = SimRandom.unit(seed, 10, UInt64(index))
+      let v = SimRandom.unit(seed, 11, UInt64(index))
+      let connectAt: Double =
+        switch scenario {
+        case .load: u
+        // Most sites within the first minute, the rest over the next two.
+        case .normal, .storm: u < 0.85 ? min(60, -18 * log(1 - v)) : 60 + 120 * v
+        }
+      return SimulatedSite(
+        connectAt: connectAt, fill: scenario == .load ? 1 : 0.93 + 0.07 * SimRandom.unit(seed, 12, UInt64(index)),
+        rttBase: 15 + Int(SimRandom.unit(seed, 13, UInt64(index)) * 90),
+        usesHeartbeatFile: config.sites[index].heartbeatFileIsExplicit)
+    }
+
+    var district: [String]?
+    if scenario == .storm { district = Self.pickStormDistrict(config.sites, seed: seed) }
+    if let district {
+      for index in sites.indices where config.sites[index].group.starts(with: district) { sites[index].inStormDistrict = true }
+    }
+    stormDistrict = district
+
+    if scenario != .load {
+      // Each special role goes to a different site, none in the storm district, so their effects stay apart.
+      var candidates = sites.indices.filter { !sites[$0].inStormDistrict }
+        .sorted { SimRandom.hash(seed, 20, UInt64($0)) < SimRandom.hash(seed, 20, UInt64($1)) }
+      func take(where condition: (Int) -> Bool = { _ in true }) -> Int? {
+        guard let position = candidates.firstIndex(where: condition) else { return nil }
+        return candidates.remove(at: position)
+      }
+      if let site = take(where: { config.keys[config.sites[$0].id] != nil }) { sites[site].signsWithWrongKey = true }
+      if let site = take() { sites[site].flaps = true }
+      if let site = take() { sites[site].asksForHelp = true }
+      if let site = take(where: { !sites[$0].usesHeartbeatFile }) { sites[site].lossPercent = 20 }
+      let dropOuts = count >= 8 ? max(1, count * 3 / 100) : 0
+      for _ in 0..<dropOuts {
+        if let site = take() { sites[site].dropsOut = true }
+      }
+    }
+    self.sites = sites
+    secrets = config.sites.enumerated().map { index, site in
+      guard let key = config.keys[site.id] else { return nil }
+      return sites[index].signsWithWrongKey ? key + Array("-wrong".utf8) : key
+    }
+  }
+
+  /// A second-level group (a district) with at least two sites, chosen by the seed; a top-level one if there are none.
+  static func pickStormDistrict(_ sites: [SiteConfig], seed: UInt64) -> [String]? {
+    for depth in [2, 1] {
+      var sizes: [[String]: Int] = [:]
+      for site in sites where site.group.count >= depth { sizes[Array(site.group.prefix(depth)), default: 0] += 1 }
+      let candidates = sizes.filter { $0.value >= 2 && $0.value < sites.count }.keys
+        .sorted { $0.joined(separator: GroupPath.separator) < $1.joined(separator: GroupPath.separator) }
+      if !candidates.isEmpty { return candidates[Int(SimRandom.hash(seed, 30) % UInt64(candidates.count))] }
+    }
+    return nil
+  }
+
+  public func isSigned(site: Int) -> Bool { secrets[site] != nil }
+
+  /// Time of heartbeat number `number` (from 0) of `site`.
+  public func time(site: Int, number: UInt64) -> Double {
+    sites[site].connectAt + Double(number) * interval
+  }
+
+  /// Heartbeat number `number` of `site`, or nil when the site is silent then (line down, flapping, storm).
+  public func beat(site index: Int, number: UInt64) -> SimulatedBeat? {
+    let site = sites[index]
+    let time = self.time(site: index, number: number)
+    let sinceConnect = time - site.connectAt
+    if site.inStormDistrict && time >= Self.stormStart && time < Self.stormStart + Self.stormLength { return nil }
+    if site.flaps && sinceConnect >= 60 && (sinceConnect - 60).truncatingRemainder(dividingBy: flapUp + flapDown) >= flapUp {
+      return nil
+    }
+    if site.dropsOut && isInDropOut(site: index, sinceConnect: sinceConnect) { return nil }
+    let key = UInt64(index)
+    let lost = site.lossPercent > 0 && SimRandom.unit(seed, 40, key, number) * 100 < Double(site.lossPercent)
+    var state = ReportedState.ok
+    if site.asksForHelp && sinceConnect >= 40 && (sinceConnect - 40).truncatingRemainder(dividingBy: Self.helpCycle) < 180 {
+      state = .help
+    }
+    return SimulatedBeat(
+      site: index, time: time, sequence: number + 1, count: headcount(site: index, number: number, sinceConnect: sinceConnect),
+      state: state, rttMilliseconds: site.rttBase + Int(SimRandom.unit(seed, 41, key, number) * Double(site.rttBase) * 0.3),
+      isLost: lost, viaFile: site.usesHeartbeatFile)
+  }
+
+  /// Outages recur: in each 15-minute cycle after connecting, a drop-out site is down for 1 to 4 minutes with
+  /// probability 0.7 (always in the first cycle, so a short rehearsal sees one).
+  private func isInDropOut(site index: Int, sinceConnect: Double) -> Bool {
+    let cycle = (sinceConnect / Self.dropOutCycle).rounded(.down)
+    let cycleKey = UInt64(max(0, cycle))
+    guard cycle == 0 || SimRandom.unit(seed, 50, UInt64(index), cycleKey) < 0.7 else { return false }
+    let start = 60 + SimRandom.unit(seed, 51, UInt64(index), cycleKey) * 540
+    let length = 60 + SimRandom.unit(seed, 52, UInt64(index), cycleKey) * 180
+    let position = sinceConnect - cycle * Self.dropOutCycle
+    return position >= start && position < start + length
+  }
+
+  /// People arrive over the first minutes after the line comes up, then the count wavers by up to 2%.
+  private func headcount(site index: Int, number: UInt64, sinceConnect: Double) -> Int {
+    let expected = Double(self.expected[index])
+    if scenario == .load { return self.expected[index] }
+    let present = sites[index].fill * (1 - exp(-sinceConnect / Self.arrivalSeconds))
+    let waver = (SimRandom.unit(seed, 60, UInt64(index), number / 6) - 0.5) * 0.04
+    let count = (expected * present * (1 + waver)).rounded()
+    return min(max(0, Int(count)), HeartbeatCodec.maximumCount)
+  }
+
+  /// The BW1 line for `beat`, signed with the site's key when it has one.
+  public func line(for beat: SimulatedBeat, unixSeconds: UInt64) -> String {
+    let secret = secrets[beat.site]
+    let line = HeartbeatCodec.encode(
+      site: ids[beat.site], sequence: beat.sequence, count: beat.count, timestamp: secret == nil ? nil : unixSeconds,
+      state: beat.state == .ok ? nil : beat.state, rttMilliseconds: beat.rttMilliseconds)
+    return secret.map { HeartbeatAuthenticator.sign(line, secret: $0) } ?? line
+  }
+
+  /// Who does what, for the simulator's opening summary.
+  public func roles(names: [String]) -> [String] {
+    func describe(_ index: Int) -> String { "\(ids[index]) (\(names[index]))" }
+    var lines: [String] = []
+    for (index, site) in sites.enumerated() {
+      if site.flaps { lines.append("flaps: \(describe(index))") }
+      if site.asksForHelp { lines.append("asks for help: \(describe(index))") }
+      if site.lossPercent > 0 { lines.append("loses \(site.lossPercent)% of datagrams: \(describe(index))") }
+      if site.signsWithWrongKey { lines.append("signs with a wrong key: \(describe(index))") }
+      if site.dropsOut { lines.append("drops out now and then: \(describe(index))") }
+    }
+    if let stormDistrict {
+      lines.append(
+        "storm: \(stormDistrict.joined(separator: GroupPath.separator)) loses its line from "
+          + "\(DurationText.format(.seconds(Self.stormStart))) to \(DurationText.format(.seconds(Self.stormStart + Self.stormLength)))")
+    }
+    if scenario != .load && !secrets.contains(where: { $0 != nil }) {
+      lines.append("no site has a key, so none signs with a wrong one")
+    }
+    return lines
+  }
+}
