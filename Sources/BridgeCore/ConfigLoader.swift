@@ -477,8 +477,8 @@ public enum HostPort {
   }
 }
 
-enum FileProblem {
-  static func describe(path: String) -> String {
+public enum FileProblem {
+  public static func describe(path: String) -> String {
     var isDirectory: ObjCBool = false
     if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
     if isDirectory.boolValue { return "it is a directory" }

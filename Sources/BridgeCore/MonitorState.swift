@@ -34,7 +34,8 @@ public struct IngestCounters: Sendable, Hashable {
 /// The outcome of one datagram.
 public enum DatagramOutcome: Sendable, Equatable {
   case accepted(site: Int, sequence: UInt64)
-  case rejected(RejectionReason, MalformedDetail?)
+  /// `site` is the site the datagram claimed to come from, when that id is known.
+  case rejected(RejectionReason, MalformedDetail?, site: Int? = nil)
 }
 
 /// What the file poller saw for one site's heartbeat file.
@@ -75,7 +76,7 @@ public struct MonitorState {
     switch outcome {
     case .accepted:
       counters.datagramsAccepted += 1
-    case .rejected(let reason, _):
+    case .rejected(let reason, _, _):
       counters[reason] += 1
     }
     return outcome
@@ -95,7 +96,7 @@ public struct MonitorState {
     }
     switch authenticatedInput(heartbeat, bytes: bytes, site: index, source: .udp, now: now) {
     case .failure(let reason):
-      return .rejected(reason, nil)
+      return .rejected(reason, nil, site: index)
     case .success(let input):
       engine.heartbeat(input, site: index, heardAt: now, now: now)
       return .accepted(site: index, sequence: heartbeat.sequence)
@@ -191,4 +192,23 @@ public struct MonitorSnapshot: Sendable {
 
 extension MonitorState {
   public mutating func countAck() { counters.acksSent += 1 }
+}
+
+extension MonitorSnapshot {
+  /// One line of conference totals for logs: "7,380 of 7,400 sites up (online 7,370, late 10) · offline 12 · ...".
+  public var totalsLine: String {
+    let total = rollups[0]
+    let counts = total.statusCounts
+    var parts = [
+      "\(NumberText.grouped(total.sitesUp)) of \(NumberText.grouped(total.siteCount)) sites up "
+        + "(online \(NumberText.grouped(counts[.online])), late \(NumberText.grouped(counts[.late])))",
+      "offline \(NumberText.grouped(counts[.offline]))", "marked \(NumberText.grouped(counts[.marked]))",
+      "unknown \(NumberText.grouped(counts[.unknown]))",
+      "headcount \(NumberText.grouped(total.reportedHeadcount)) of \(NumberText.grouped(total.expectedHeadcount))",
+    ]
+    if let percent = total.attendancePercent {
+      parts[parts.count - 1] += " (\(Int(percent.rounded(.down)))%)"
+    }
+    return parts.joined(separator: " · ")
+  }
 }

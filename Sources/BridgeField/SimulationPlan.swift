@@ -203,12 +203,17 @@ public struct SimulationPlan: Sendable {
   public func roles(names: [String]) -> [String] {
     func describe(_ index: Int) -> String { "\(ids[index]) (\(names[index]))" }
     var lines: [String] = []
+    var dropOuts: [Int] = []
     for (index, site) in sites.enumerated() {
       if site.flaps { lines.append("flaps: \(describe(index))") }
       if site.asksForHelp { lines.append("asks for help: \(describe(index))") }
       if site.lossPercent > 0 { lines.append("loses \(site.lossPercent)% of datagrams: \(describe(index))") }
       if site.signsWithWrongKey { lines.append("signs with a wrong key: \(describe(index))") }
-      if site.dropsOut { lines.append("drops out now and then: \(describe(index))") }
+      if site.dropsOut { dropOuts.append(index) }
+    }
+    if !dropOuts.isEmpty {
+      let named = dropOuts.prefix(3).map(describe).joined(separator: ", ")
+      lines.append("drop out now and then: \(named)" + (dropOuts.count > 3 ? " and \(dropOuts.count - 3) more" : ""))
     }
     if let stormDistrict {
       lines.append(

@@ -139,7 +139,7 @@ public final class Monitor: @unchecked Sendable {
   func noteAckSent() { state.countAck() }
 
   /// Logs why a datagram was rejected, at most once a second (a flood must not flood the log).
-  func noteRejection(_ reason: RejectionReason, detail: MalformedDetail?, from address: SocketAddress) {
+  func noteRejection(_ reason: RejectionReason, detail: MalformedDetail?, site: Int?, from address: SocketAddress) {
     let now = clock.now()
     guard now.monotonicNanos - lastRejectionLog >= 1_000_000_000 else {
       suppressedRejections += 1
@@ -149,7 +149,8 @@ public final class Monitor: @unchecked Sendable {
     let more = suppressedRejections > 0 ? " (\(suppressedRejections) more since the last report)" : ""
     suppressedRejections = 0
     let what = detail.map { "\(reason.rawValue): \($0.rawValue)" } ?? reason.rawValue
-    logger.notice("rejected datagram from \(address.ipAddress ?? "?"):\(address.port ?? 0): \(what)\(more)")
+    let claimed = site.map { " for site \(config.sites[$0].id)" } ?? ""
+    logger.notice("rejected datagram from \(address.ipAddress ?? "?"):\(address.port ?? 0)\(claimed): \(what)\(more)")
   }
 
   // MARK: - For the faces
@@ -219,8 +220,8 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     let envelope = Self.unwrapInboundIn(data)
     let outcome = envelope.data.withUnsafeReadableBytes { monitor.receive($0) }
     guard case .accepted(let site, let sequence) = outcome else {
-      if case .rejected(let reason, let detail) = outcome {
-        monitor.noteRejection(reason, detail: detail, from: envelope.remoteAddress)
+      if case .rejected(let reason, let detail, let site) = outcome {
+        monitor.noteRejection(reason, detail: detail, site: site, from: envelope.remoteAddress)
       }
       return  // never answer a rejection
     }

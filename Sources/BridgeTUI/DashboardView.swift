@@ -115,7 +115,7 @@ public enum DashboardView {
     }
     var x = 1
     if let banner = context.banner {
-      x += screen.put(" \(banner) ", x: x, y: 0, role: .banner, maxWidth: 24) + 1
+      x += screen.put(" \(banner) ", x: x, y: 0, role: .banner, maxWidth: max(12, (right - x) / 2)) + 1
     }
     screen.put(snapshot.title, x: x, y: 0, role: .headerTitle, maxWidth: max(0, right - x))
 

@@ -3,6 +3,8 @@ import BridgeCore
 import BridgeIngest
 import Foundation
 import Logging
+import NIOCore
+import Synchronization
 
 struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -48,43 +50,43 @@ struct RunCommand: AsyncParsableCommand {
       }
       listenOverride = parsed
     }
+    let runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
     guard headless else {
       guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
         printError("bridgewatch: standard output is not a terminal; use --headless to run without the dashboard")
         throw ExitCode(2)
       }
-      try await runDashboard(loaded, listen: listenOverride)
+      let options = DashboardOptions.from(
+        theme: theme ?? loaded.config.theme, operatorName: operatorName, noColor: noColor, noBell: noBell,
+        configPath: loaded.config.path)
+      try await runner.runDashboard(options)
       return
     }
-    try await runHeadless(loaded, listen: listenOverride)
+    try await runner.runHeadless()
   }
+}
 
-  private func runDashboard(_ loaded: LoadedConfig, listen: (host: String, port: Int)?) async throws {
+/// The monitor with one of its faces (dashboard or log), shared by `run` and `demo`.
+struct MonitorRunner {
+  var config: ConferenceConfig
+  var warnings: [ConfigProblem]
+  var listen: (host: String, port: Int)?
+  /// Called once the socket is bound, with the bound address (the demo starts its simulator here).
+  var onStart: @Sendable (SocketAddress) -> Void = { _ in }
+  /// Called when the monitor is about to stop.
+  var onStop: @Sendable () -> Void = {}
+
+  func runDashboard(_ options: DashboardOptions) async throws {
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
     let logger = Logger(label: "bridgewatch")
-    for warning in loaded.warnings { logger.warning("\(warning)") }
-    let environment = ProcessInfo.processInfo.environment
-    let options = DashboardOptions(
-      themeName: theme ?? loaded.config.theme,
-      operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? "operator",
-      monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
-      bell: !noBell,
-      themeDirectories: Self.themeDirectories(configPath: loaded.config.path),
-      banner: nil)
-    let monitor = Monitor(config: loaded.config, logger: logger)
+    for warning in warnings { logger.warning("\(warning)") }
+    let monitor = Monitor(config: config, logger: logger)
     let mailbox = UpdateMailbox()
     monitor.onUpdate { mailbox.post($0) }
-    let bound: String
-    do {
-      let address = try await monitor.start(listen: listen)
-      bound = "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
-    } catch {
-      printError("bridgewatch: cannot listen: \(error)")
-      await monitor.stop()
-      throw ExitCode(1)
-    }
+    let address = try await start(monitor)
     let app = DashboardApp(
-      monitor: monitor, initial: try await monitor.snapshot(), mailbox: mailbox, options: options, listenAddress: bound)
+      monitor: monitor, initial: try await monitor.snapshot(), mailbox: mailbox, options: options,
+      listenAddress: Self.describe(address))
     ShutdownSignal.onSignal([SIGTERM, SIGHUP, SIGINT]) { _ in app.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
@@ -94,7 +96,69 @@ struct RunCommand: AsyncParsableCommand {
       thread.name = "dashboard"
       thread.start()
     }
+    onStop()
     await monitor.stop()
+  }
+
+  /// Logs status changes to standard error; with `summaryEvery`, also a line of totals that often.
+  func runHeadless(summaryEvery: Int64? = nil) async throws {
+    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    let logger = Logger(label: "bridgewatch")
+    for warning in warnings { logger.warning("\(warning)") }
+    let sites = config.sites
+    let monitor = Monitor(config: config, logger: logger)
+    let lastSummary = Mutex<Int64>(0)
+    monitor.onUpdate { update in
+      for event in update.events { logger.info("\(EventText.describe(event, sites: sites))") }
+      guard let summaryEvery else { return }
+      let now = update.snapshot.takenAt.monotonicNanos
+      let due = lastSummary.withLock { last in
+        guard now - last >= summaryEvery * 1_000_000_000 else { return false }
+        last = now
+        return true
+      }
+      if due { logger.info("\(update.snapshot.totalsLine)") }
+    }
+    let address = try await start(monitor)
+    logger.info(
+      "listening on udp \(Self.describe(address)); \(sites.count) sites; heartbeat files in \(config.heartbeatDirectory)")
+    let signal = await ShutdownSignal.wait()
+    logger.info("received \(signal), stopping")
+    onStop()
+    await monitor.stop()
+  }
+
+  private func start(_ monitor: Monitor) async throws -> SocketAddress {
+    do {
+      let address = try await monitor.start(listen: listen)
+      onStart(address)
+      return address
+    } catch {
+      printError(
+        "bridgewatch: cannot listen on \(HostPortText.format(host: listen?.host ?? config.udp.host, port: listen?.port ?? config.udp.port)): \(error)"
+      )
+      await monitor.stop()
+      throw ExitCode(1)
+    }
+  }
+
+  static func describe(_ address: SocketAddress) -> String {
+    HostPortText.format(host: address.ipAddress ?? "?", port: address.port ?? 0)
+  }
+}
+
+extension DashboardOptions {
+  static func from(theme: String, operatorName: String?, noColor: Bool, noBell: Bool, configPath: String, banner: String? = nil)
+    -> DashboardOptions
+  {
+    let environment = ProcessInfo.processInfo.environment
+    return DashboardOptions(
+      themeName: theme,
+      operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? "operator",
+      monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
+      bell: !noBell,
+      themeDirectories: themeDirectories(configPath: configPath),
+      banner: banner)
   }
 
   /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.
@@ -105,32 +169,6 @@ struct RunCommand: AsyncParsableCommand {
       FileManager.default.currentDirectoryPath + "/themes",
       executable.appendingPathComponent("../share/bridgewatch/themes").standardized.path,
     ]
-  }
-
-  private func runHeadless(_ loaded: LoadedConfig, listen: (host: String, port: Int)?) async throws {
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-    let logger = Logger(label: "bridgewatch")
-    for warning in loaded.warnings { logger.warning("\(warning)") }
-    let sites = loaded.config.sites
-    let monitor = Monitor(config: loaded.config, logger: logger)
-    monitor.onUpdate { update in
-      for event in update.events { logger.info("\(EventText.describe(event, sites: sites))") }
-    }
-    let address: String
-    do {
-      let bound = try await monitor.start(listen: listen)
-      address = "\(bound.ipAddress ?? "?"):\(bound.port ?? 0)"
-    } catch {
-      printError(
-        "bridgewatch: cannot listen on \(listen.map { HostPortText.format(host: $0.host, port: $0.port) } ?? "the configured address"): \(error)"
-      )
-      await monitor.stop()
-      throw ExitCode(1)
-    }
-    logger.info("listening on udp \(address); \(sites.count) sites; heartbeat files in \(loaded.config.heartbeatDirectory)")
-    let signal = await ShutdownSignal.wait()
-    logger.info("received \(signal), stopping")
-    await monitor.stop()
   }
 }
 

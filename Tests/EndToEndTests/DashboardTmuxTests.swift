@@ -136,4 +136,20 @@ func freeUDPPort() -> Int {
       try session.tmux(["display", "-p", "-t", session.name, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     #expect(!exited.screen.contains("Events (newest first)"))
   }
+
+  @Test func theDemoShowsSitesComingOnlineWithinTenSeconds() throws {
+    let session = try TmuxSession(width: 120, height: 40, command: "'\(Binary.path)' demo --no-bell; echo EXITED=$?")
+    let started = session.waitFor(seconds: 10) { $0.contains(" DEMO · simulated  Hội nghị trực tuyến toàn quốc") }
+    #expect(started.ok, "\(started.screen)")
+    let live = session.waitFor(seconds: 10) { screen in
+      screen.split(separator: "\n").filter { $0.contains("● online") && $0.contains("HB-") }.count >= 3
+    }
+    #expect(live.ok, "\(live.screen)")
+    #expect(live.screen.contains("unknown -> online (heartbeat)"))
+    try session.send("q")
+    #expect(session.waitFor { $0.contains("Quit BridgeWatch?") }.ok)
+    try session.send("y")
+    let exited = session.waitFor { $0.contains("EXITED=0") }
+    #expect(exited.ok, "\(exited.screen)")
+  }
 }

@@ -44,7 +44,7 @@ final class HeadlessMonitor: @unchecked Sendable {
   private(set) var port = 0
 
   /// Writes `config` (and `files`) into a fresh directory and starts the monitor on a free loopback port.
-  init(config: String, files: [String: String] = [:]) throws {
+  init(config: String, files: [String: String] = [:], listen: String = "127.0.0.1:0") throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-e2e-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory + "/heartbeats", withIntermediateDirectories: true)
     try config.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
@@ -53,7 +53,7 @@ final class HeadlessMonitor: @unchecked Sendable {
       chmod(directory + "/" + name, 0o600)
     }
     process.executableURL = URL(fileURLWithPath: Binary.path)
-    process.arguments = ["run", directory + "/conference.yaml", "--headless", "--listen", "127.0.0.1:0"]
+    process.arguments = ["run", directory + "/conference.yaml", "--headless", "--listen", listen]
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice
@@ -137,4 +137,68 @@ func runShell(_ script: String, environment: [String: String]) throws -> (status
   let data = out.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A long-running `bridgewatch` process (agent, sim, demo) whose stdout and stderr are collected as they arrive.
+final class BackgroundProcess: @unchecked Sendable {
+  let process = Process()
+  private let lock = NSLock()
+  private var collected = Data()
+
+  init(_ arguments: [String]) throws {
+    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    process.standardInput = FileHandle.nullDevice
+    output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      guard let self, !data.isEmpty else { return }
+      self.lock.lock()
+      self.collected.append(data)
+      self.lock.unlock()
+    }
+    try process.run()
+  }
+
+  var output: String {
+    lock.lock()
+    defer { lock.unlock() }
+    return String(decoding: collected, as: UTF8.self)
+  }
+
+  /// Polls the output until `match` finds something or the time is up.
+  func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if let value = match(output) { return value }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    return match(output)
+  }
+
+  /// Sends SIGINT and waits; returns the exit status.
+  func stop() -> Int32 {
+    if process.isRunning {
+      process.interrupt()
+      process.waitUntilExit()
+    }
+    return process.terminationStatus
+  }
+}
+
+extension HeadlessMonitor {
+  /// The status file's entry for `site`.
+  func site(_ id: String, in json: [String: Any]) -> [String: Any]? {
+    (json["sites"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+  }
+
+  /// Waits until `site` is online with `headcount` in the status file.
+  func waitOnline(_ id: String, headcount: Int, seconds: Double = 15) -> [String: Any]? {
+    waitForStatus(seconds: seconds) { json in
+      guard let entry = site(id, in: json) else { return false }
+      return entry["status"] as? String == "online" && entry["headcount"] as? Int == headcount
+    }.flatMap { site(id, in: $0) }
+  }
 }

@@ -1,0 +1,131 @@
+import ArgumentParser
+import BridgeCore
+import BridgeField
+import Foundation
+import NIOCore
+
+struct DemoCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "demo",
+    abstract: "See BridgeWatch live with no setup: a monitor, simulated sites and the dashboard in one process.",
+    discussion: """
+      Plays the built-in Hòa Bình roster (61 bridge points), or with --sites N a generated national conference \
+      across the 63 provinces. The monitor listens on a free loopback port; heartbeat files, the status file and \
+      the journal go to a temporary folder that is removed on exit.
+      """)
+
+  @Option(help: "Simulate a national conference of this many sites instead of the Hòa Bình roster.")
+  var sites: Int?
+
+  @Option(help: "normal, storm or load.")
+  var scenario: String = "storm"
+
+  @Option(help: "Seed for the scenario's choices.")
+  var seed: UInt64 = 1
+
+  @Option(help: "How many times faster than real time to play the scenario.")
+  var speed: Double = 1
+
+  @Flag(help: "No dashboard: log status changes and a line of totals every 10 seconds to standard error.")
+  var headless = false
+
+  @Option(help: "Colour theme: a name (default, light, high-contrast, mono) or a path to a theme file.")
+  var theme: String?
+
+  @Option(name: .customLong("operator"), help: "Operator name recorded with marks and actions (default: $USER).")
+  var operatorName: String?
+
+  @Flag(name: .customLong("no-color"), help: "No colours (attributes only); also when NO_COLOR is set.")
+  var noColor = false
+
+  @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
+  var noBell = false
+
+  func validate() throws {
+    if let sites, sites < 1 || sites > 100_000 { throw ValidationError("--sites must be from 1 to 100,000") }
+    guard SimulationScenario(rawValue: scenario) != nil else {
+      throw ValidationError("--scenario must be one of \(SimulationScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    guard speed > 0, speed <= 1000 else { throw ValidationError("--speed must be more than 0 and at most 1000") }
+  }
+
+  func run() async throws {
+    if !headless, isatty(STDOUT_FILENO) == 0 || isatty(STDIN_FILENO) == 0 {
+      printError("bridgewatch: standard output is not a terminal; use --headless to run the demo without the dashboard")
+      throw ExitCode(2)
+    }
+    var template = "/tmp/bridgewatch-demo-XXXXXX".utf8CString
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+      printError("bridgewatch: cannot create a temporary folder: \(String(cString: strerror(errno)))")
+      throw ExitCode(1)
+    }
+    let directory = String(cString: made)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let config = try Self.demoConfig(sites: sites, directory: directory)
+    let plan = SimulationPlan(config: config, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
+    let speed = self.speed
+    let holder = DriverHolder()
+    var runner = MonitorRunner(config: config, warnings: [], listen: ("127.0.0.1", 0))
+    runner.onStart = { bound in
+      guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
+      let driver = SimulatorDriver(plan: plan, config: config, address: address, speed: speed)
+      holder.driver = driver
+      let thread = Thread { try? driver.run() }
+      thread.name = "simulator"
+      thread.start()
+    }
+    runner.onStop = { holder.driver?.stop() }
+    let what = sites.map { "\(NumberText.grouped($0)) simulated sites" } ?? "simulated Hòa Bình roster"
+    if headless {
+      printError("demo: \(what), scenario \(scenario), seed \(seed); status file: \(directory)/status.json")
+      for line in plan.roles(names: config.sites.map(\.name)) { printError("demo: " + line) }
+      try await runner.runHeadless(summaryEvery: 10)
+    } else {
+      let banner = "DEMO · simulated"
+      try await runner.runDashboard(
+        .from(
+          theme: theme ?? config.theme, operatorName: operatorName, noColor: noColor, noBell: noBell, configPath: config.path,
+          banner: banner))
+    }
+  }
+
+  /// The built-in roster (or a national one), with files under `directory`, a third of the sites signing, and two
+  /// sites keeping heartbeat files, so the demo shows every way in.
+  static func demoConfig(sites count: Int?, directory: String) throws -> ConferenceConfig {
+    let heartbeats = directory + "/heartbeats"
+    var config: ConferenceConfig
+    if let count {
+      config = ConferenceConfig(
+        sites: DemoRoster.national(sites: count, heartbeatDirectory: heartbeats), baseDirectory: directory,
+        path: "<demo>")
+      config.title = "Hội nghị trực tuyến toàn quốc (demo, \(NumberText.grouped(count, separator: ".")) điểm cầu)"
+    } else {
+      config = try ConfigLoader.load(yaml: DemoRoster.hoaBinhYAML, path: "hoa-binh.yaml (built in)").config
+    }
+    config.path = directory + "/demo.yaml"
+    config.heartbeatDirectory = heartbeats
+    config.journalPath = directory + "/bridgewatch.journal"
+    config.statusFilePath = directory + "/status.json"
+    config.udp.host = "127.0.0.1"
+    config.udp.port = 0
+    try FileManager.default.createDirectory(atPath: heartbeats, withIntermediateDirectories: true)
+    for index in config.sites.indices {
+      config.sites[index].heartbeatFile = heartbeats + "/" + config.sites[index].id + ".hb"
+      if index % 3 == 1 { config.keys[config.sites[index].id] = Array("demo-secret-\(config.sites[index].id)".utf8) }
+    }
+    for index in [3, config.sites.count / 2] where index < config.sites.count && config.sites.count >= 4 {
+      config.sites[index].heartbeatFileIsExplicit = true
+    }
+    return config
+  }
+}
+
+/// The simulator, once the monitor has a port.
+final class DriverHolder: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: SimulatorDriver?
+  var driver: SimulatorDriver? {
+    get { lock.withLock { stored } }
+    set { lock.withLock { stored = newValue } }
+  }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import BridgeCore
+import BridgeField
+import Foundation
+
+struct SendCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "send",
+    abstract: "Send one heartbeat and print the monitor's ack, or that none came: for testing a line.",
+    discussion: """
+      Exits 0 when the monitor acknowledged, 1 when no ack came in time. The monitor never answers a heartbeat it \
+      rejects (unknown site, missing or wrong key, a clock off by more than two minutes), so no ack means: wrong \
+      address or port, a blocked line, or a rejected heartbeat; the monitor's log says which.
+      """)
+
+  @Option(help: "The site id, exactly as in the monitor's config.")
+  var site: String
+
+  @Option(help: "The monitor's HOST:PORT.")
+  var monitor: String
+
+  @Option(help: "The headcount to report.")
+  var count: Int?
+
+  @Option(name: .customLong("key-file"), help: "A file holding this site's secret (one line); the heartbeat is signed with it.")
+  var keyFile: String?
+
+  @Option(help: "The sequence number to send.")
+  var seq: UInt64 = 1
+
+  @Option(help: "How long to wait for the ack.")
+  var timeout = "2s"
+
+  func validate() throws {
+    guard SiteID.isValid(site) else { throw ValidationError("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
+    guard HostPort.parse(monitor) != nil else { throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'") }
+    if let count, count < 0 || count > HeartbeatCodec.maximumCount {
+      throw ValidationError("--count must be from 0 to \(HeartbeatCodec.maximumCount)")
+    }
+    guard seq > 0 else { throw ValidationError("--seq must be at least 1") }
+    guard DurationText.parse(timeout) != nil else { throw ValidationError("--timeout must be a duration (e.g. 2s), got '\(timeout)'") }
+  }
+
+  func run() throws {
+    var secret: [UInt8]?
+    if let keyFile {
+      do {
+        let read = try KeyFile.read(keyFile)
+        secret = read.secret
+        if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
+      } catch {
+        FileHandleOutput.writeAll(fd: 2, "bridgewatch send: \(error)\n")
+        throw ExitCode(2)
+      }
+    }
+    let target = HostPort.parse(monitor)!
+    let address: UDPAddress
+    switch UDPAddress.resolve(host: target.host, port: target.port) {
+    case .success(let resolved): address = resolved
+    case .failure(let error):
+      FileHandleOutput.writeAll(fd: 2, "bridgewatch send: \(error)\n")
+      throw ExitCode(1)
+    }
+    let client = try UDPClient(family: address.family)
+    let clock = SystemClock()
+    var session = AgentSession(site: site, secret: secret, firstSequence: seq)
+    let line = session.nextHeartbeat(count: count, now: clock.now())
+    if let failure = client.send(Array(line.utf8), to: address) {
+      FileHandleOutput.writeAll(fd: 2, "bridgewatch send: cannot send to \(address): \(String(cString: strerror(failure)))\n")
+      throw ExitCode(1)
+    }
+    print("sent to \(address): \(line)")
+    let limit = DurationText.parse(timeout)!
+    let deadline = clock.now().monotonicNanos + limit.nanoseconds
+    while true {
+      let left = deadline - clock.now().monotonicNanos
+      guard left > 0, client.waitReadable(timeoutMilliseconds: Int32(left / 1_000_000)) else { break }
+      while let datagram = client.receiveNow() {
+        if let rtt = session.receive(datagram, now: clock.now()) {
+          print("ack: \(TextSanitizer.printable(String(decoding: datagram, as: UTF8.self))) (rtt \(rtt) ms)")
+          return
+        }
+      }
+    }
+    print(
+      "no ack within \(DurationText.format(limit)): the address or port is wrong, the line is blocked, or the monitor "
+        + "rejected the heartbeat (unknown site, missing or wrong key, clock off by over 2 minutes); its log says which")
+    throw ExitCode(1)
+  }
+}

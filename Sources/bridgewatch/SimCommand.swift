@@ -1,0 +1,80 @@
+import ArgumentParser
+import BridgeCore
+import BridgeField
+import Foundation
+
+struct SimCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sim",
+    abstract: "Rehearse: pretend to be every site of a config, over real UDP and heartbeat files.",
+    discussion: """
+      Scenarios: normal (\(SimulationScenario.normal.summary)); storm (\(SimulationScenario.storm.summary)); \
+      load (\(SimulationScenario.load.summary)). The same config, scenario and seed always play the same way. \
+      --speed 4 plays four minutes of the scenario per minute; sites then send four times as often.
+      """)
+
+  @Argument(help: "The conference config (YAML) whose sites to play; signs with its keys file.")
+  var config: String
+
+  @Option(help: "The monitor's HOST:PORT (default: the config's udp.listen, on this machine).")
+  var monitor: String?
+
+  @Option(help: "How many times faster than real time to play the scenario.")
+  var speed: Double = 1
+
+  @Option(help: "Seed for the scenario's choices; the same seed plays the same way.")
+  var seed: UInt64 = 1
+
+  @Option(help: "normal, storm or load.")
+  var scenario: String = "normal"
+
+  @Option(help: "Stop after this long (e.g. 10m); default: until Ctrl-C.")
+  var duration: String?
+
+  func validate() throws {
+    guard speed > 0, speed <= 1000 else { throw ValidationError("--speed must be more than 0 and at most 1000") }
+    guard SimulationScenario(rawValue: scenario) != nil else {
+      throw ValidationError("--scenario must be one of \(SimulationScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    if let monitor, HostPort.parse(monitor) == nil { throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'") }
+    if let duration, DurationText.parse(duration) == nil {
+      throw ValidationError("--duration must be a duration (e.g. 10m), got '\(duration)'")
+    }
+  }
+
+  func run() throws {
+    let loaded: LoadedConfig
+    do {
+      loaded = try ConfigLoader.load(path: config)
+    } catch {
+      reportConfigErrors(error)
+      throw ExitCode(1)
+    }
+    for warning in loaded.warnings { printError("warning: \(warning)") }
+    let conference = loaded.config
+    let target = monitor.flatMap(HostPort.parse) ?? (Self.localHost(conference.udp.host), conference.udp.port)
+    let address: UDPAddress
+    switch UDPAddress.resolve(host: target.host, port: target.port) {
+    case .success(let resolved): address = resolved
+    case .failure(let error):
+      printError("bridgewatch sim: \(error)")
+      throw ExitCode(1)
+    }
+    let plan = SimulationPlan(config: conference, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
+    print(
+      "simulating \(NumberText.grouped(conference.sites.count)) sites of \(config) → \(address), scenario \(scenario), "
+        + "seed \(seed), speed \(speed)×")
+    for line in plan.roles(names: conference.sites.map(\.name)) { print("  " + line) }
+    StopFlag.install()
+    let driver = SimulatorDriver(plan: plan, config: conference, address: address, speed: speed)
+    try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in
+      print("\(DurationText.format(.seconds(Int(simulated)))) simulated · \(SimulatorDriver.describe(totals))")
+    }
+    print("done · \(SimulatorDriver.describe(driver.currentTotals))")
+  }
+
+  /// Where to reach a monitor that listens on all addresses: this machine.
+  static func localHost(_ host: String) -> String {
+    host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host
+  }
+}

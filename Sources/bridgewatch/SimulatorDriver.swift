@@ -1,0 +1,103 @@
+import BridgeCore
+import BridgeField
+import BridgeIngest
+import Foundation
+import Synchronization
+
+/// Plays a simulation plan in real time: UDP heartbeats to the monitor, heartbeat files for the sites that keep one.
+final class SimulatorDriver: Sendable {
+  struct Totals: Sendable {
+    var sent = 0
+    var lostOnTheLine = 0
+    var filesWritten = 0
+    var acks = 0
+    var sendErrors = 0
+    var fileErrors = 0
+  }
+
+  let plan: SimulationPlan
+  let heartbeatFiles: [String]
+  let address: UDPAddress
+  let speed: Double
+  private let stopRequested = Atomic<Bool>(false)
+  private let totals = Mutex(Totals())
+
+  init(plan: SimulationPlan, config: ConferenceConfig, address: UDPAddress, speed: Double) {
+    self.plan = plan
+    heartbeatFiles = config.sites.map(\.heartbeatFile)
+    self.address = address
+    self.speed = speed
+  }
+
+  var currentTotals: Totals { totals.withLock { $0 } }
+
+  func stop() { stopRequested.store(true, ordering: .relaxed) }
+
+  /// Runs until `stop()` or, when given, `duration` real seconds. `progress` is called about every
+  /// `progressEvery` seconds with the simulated time.
+  func run(duration: Double? = nil, progressEvery: Double = 10, progress: (Double, Totals) -> Void = { _, _ in }) throws {
+    let client = try UDPClient(family: address.family)
+    for (index, site) in plan.sites.enumerated() where site.usesHeartbeatFile {
+      try? FileManager.default.createDirectory(
+        atPath: FilePath.directory(of: heartbeatFiles[index]), withIntermediateDirectories: true)
+    }
+    var run = SimulationRun(plan: plan)
+    let start = DispatchTime.now().uptimeNanoseconds
+    var nextProgress = progressEvery
+    var pending = Totals()
+    while !stopRequested.load(ordering: .relaxed) && !StopFlag.isSet {
+      let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      if let duration, elapsed >= duration { break }
+      let simulated = elapsed * speed
+      let unixSeconds = UInt64(Date().timeIntervalSince1970)
+      while let beat = run.next(upTo: simulated) {
+        if beat.isLost {
+          pending.lostOnTheLine += 1
+          continue
+        }
+        let line = plan.line(for: beat, unixSeconds: unixSeconds)
+        if beat.viaFile {
+          do {
+            try AtomicFile.write(line + "\n", to: heartbeatFiles[beat.site])
+            pending.filesWritten += 1
+          } catch {
+            pending.fileErrors += 1
+          }
+        } else if client.send(Array(line.utf8), to: address) == nil {
+          pending.sent += 1
+        } else {
+          pending.sendErrors += 1
+        }
+      }
+      while client.receiveNow() != nil { pending.acks += 1 }
+      totals.withLock { total in
+        total.sent += pending.sent
+        total.lostOnTheLine += pending.lostOnTheLine
+        total.filesWritten += pending.filesWritten
+        total.acks += pending.acks
+        total.sendErrors += pending.sendErrors
+        total.fileErrors += pending.fileErrors
+      }
+      pending = Totals()
+      if elapsed >= nextProgress {
+        progress(simulated, currentTotals)
+        nextProgress += progressEvery
+      }
+      // Sleep until the next heartbeat is due (acks wake us to be counted), at most 50 ms.
+      let untilNext = ((run.nextTime ?? simulated + 1) - simulated) / speed
+      _ = client.waitReadable(timeoutMilliseconds: Int32(max(0, min(0.05, untilNext)) * 1000))
+    }
+    while client.receiveNow() != nil { totals.withLock { $0.acks += 1 } }
+  }
+
+  static func describe(_ totals: Totals) -> String {
+    var parts = [
+      "sent \(NumberText.grouped(totals.sent))", "acked \(NumberText.grouped(totals.acks))",
+      "lost on the line \(NumberText.grouped(totals.lostOnTheLine))",
+    ]
+    if totals.filesWritten > 0 { parts.append("files written \(NumberText.grouped(totals.filesWritten))") }
+    if totals.sendErrors > 0 { parts.append("send errors \(NumberText.grouped(totals.sendErrors))") }
+    if totals.fileErrors > 0 { parts.append("file errors \(NumberText.grouped(totals.fileErrors))") }
+    return parts.joined(separator: " · ")
+  }
+}

@@ -1,0 +1,109 @@
+import BridgeCore
+import Foundation
+
+/// A resolved IPv4 or IPv6 address to send heartbeats to.
+struct UDPAddress: CustomStringConvertible {
+  var storage = sockaddr_storage()
+  var length: socklen_t = 0
+  var family: Int32 { Int32(storage.ss_family) }
+  var description: String
+
+  /// Resolves HOST:PORT (names, IPv4, [IPv6]). Returns nil with the resolver's message on failure.
+  static func resolve(host: String, port: Int) -> Result<UDPAddress, ResolveError> {
+    var hints = addrinfo()
+    hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+    hints.ai_family = AF_UNSPEC
+    var list: UnsafeMutablePointer<addrinfo>?
+    let status = getaddrinfo(host, String(port), &hints, &list)
+    guard status == 0, let first = list else {
+      return .failure(ResolveError(message: "cannot resolve \(host): \(String(cString: gai_strerror(status)))"))
+    }
+    defer { freeaddrinfo(list) }
+    var address = UDPAddress(description: HostPortText.format(host: host, port: port))
+    withUnsafeMutableBytes(of: &address.storage) { target in
+      target.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+    }
+    address.length = first.pointee.ai_addrlen
+    return .success(address)
+  }
+
+  struct ResolveError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+  }
+}
+
+/// A plain UDP socket for the agent, `send` and the simulator: send to one address, read what comes back.
+final class UDPClient {
+  let fd: Int32
+  let family: Int32
+
+  init(family: Int32) throws {
+    self.family = family
+    fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw POSIXFailure(operation: "socket", errno: errno) }
+    // Room for the acks of a simulator that sends thousands of heartbeats a second.
+    var size: Int32 = 4 << 20
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+  }
+
+  deinit { close(fd) }
+
+  /// Sends one datagram; returns errno on failure (the caller decides how loudly to report it).
+  @discardableResult
+  func send(_ bytes: [UInt8], to address: UDPAddress) -> Int32? {
+    var target = address.storage
+    let sent = withUnsafePointer(to: &target) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, address.length) }
+    }
+    return sent < 0 ? errno : nil
+  }
+
+  /// Waits up to `timeoutMilliseconds` for the socket to be readable (0: do not wait).
+  func waitReadable(timeoutMilliseconds: Int32) -> Bool {
+    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&descriptor, 1, timeoutMilliseconds) > 0
+  }
+
+  /// The next datagram already waiting, without blocking.
+  func receiveNow() -> [UInt8]? {
+    var buffer = [UInt8](repeating: 0, count: 2048)
+    let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+    return count >= 0 ? Array(buffer[0..<count]) : nil
+  }
+}
+
+struct POSIXFailure: Error, CustomStringConvertible {
+  var operation: String
+  var errno: Int32
+  var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+}
+
+/// Reads a site's secret from a key file: the whole file is the secret, minus one trailing line break.
+enum KeyFile {
+  static func read(_ path: String) throws -> (secret: [UInt8], warning: String?) {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ValidationFailure("cannot read key file \(path) (\(FileProblem.describe(path: path)))")
+    }
+    var bytes = Array(data)
+    if bytes.last == 0x0A { bytes.removeLast() }
+    if bytes.last == 0x0D { bytes.removeLast() }
+    guard !bytes.isEmpty else { throw ValidationFailure("\(path):1: the key file is empty") }
+    guard !bytes.contains(0x0A) else {
+      throw ValidationFailure("\(path):2: the key file must hold one line, the site's secret")
+    }
+    var warning: String?
+    if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+      let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0
+    {
+      warning = "warning: \(path) is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it"
+    }
+    return (bytes, warning)
+  }
+}
+
+/// A usage or input problem, printed as is.
+struct ValidationFailure: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
