@@ -21,7 +21,10 @@ public struct LoadedConfig: Sendable {
 public struct ConfigLoader {
   static let topLevelKeys = [
     "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
+    "schedule",
   ]
+  static let scheduleKeys = ["utc_offset", "sessions"]
+  static let sessionKeys = ["name", "start", "end"]
   static let timingKeys = ["interval", "late_after", "offline_after", "recover_after", "flap_window", "flap_changes"]
   static let udpKeys = ["listen", "require_auth"]
   static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file"]
@@ -97,6 +100,7 @@ public struct ConfigLoader {
       config.statusFilePath = FilePath.join(baseDirectory, value)
     }
     if let node = entries["theme"], let value = string(node, "theme") { config.theme = value }
+    if let node = entries["schedule"] { config.schedule = parseSchedule(node) }
 
     var sites: [SiteConfig] = []
     if let node = entries["sites"] {
@@ -185,6 +189,68 @@ public struct ConfigLoader {
       return nil
     }
     return value
+  }
+
+  private mutating func parseSchedule(_ node: Node) -> Schedule {
+    var schedule = Schedule()
+    guard let mapping = node.mapping else {
+      fail(node, "'schedule' must be a mapping with 'sessions' (and optionally 'utc_offset')")
+      return schedule
+    }
+    let entries = checkedEntries(mapping, allowed: Self.scheduleKeys, context: "schedule")
+    if let offsetNode = entries["utc_offset"], let text = string(offsetNode, "utc_offset") {
+      if let offset = LocalTimeText.parseOffset(text) {
+        schedule.utcOffsetSeconds = offset
+      } else {
+        fail(offsetNode, "'utc_offset' must look like +07:00, got '\(text)'")
+      }
+    }
+    guard let sessionsNode = entries["sessions"] else {
+      fail(node, "'schedule' needs 'sessions': a list of {name, start, end}")
+      return schedule
+    }
+    guard let items = sessionsNode.sequence else {
+      fail(sessionsNode, "'sessions' must be a list of {name, start, end}")
+      return schedule
+    }
+    var seen: Set<String> = []
+    var located: [(ScheduleSession, Node)] = []
+    for item in items {
+      guard let itemMapping = item.mapping else {
+        fail(item, "each session must be a mapping {name, start, end}")
+        continue
+      }
+      let fields = checkedEntries(itemMapping, allowed: Self.sessionKeys, context: "a session")
+      guard let nameNode = fields["name"], let startNode = fields["start"], let endNode = fields["end"] else {
+        fail(item, "a session needs name, start and end (\"2026-11-23 07:30\")")
+        continue
+      }
+      guard let name = string(nameNode, "name"), let startText = string(startNode, "start"), let endText = string(endNode, "end")
+      else { continue }
+      guard let start = LocalTimeText.parse(startText, utcOffsetSeconds: schedule.utcOffsetSeconds) else {
+        fail(startNode, "'start' must be a local date and time like \"2026-11-23 07:30\", got '\(startText)'")
+        continue
+      }
+      guard let end = LocalTimeText.parse(endText, utcOffsetSeconds: schedule.utcOffsetSeconds) else {
+        fail(endNode, "'end' must be a local date and time like \"2026-11-23 11:30\", got '\(endText)'")
+        continue
+      }
+      guard end > start else {
+        fail(endNode, "session '\(name)' ends (\(endText)) before it starts (\(startText))")
+        continue
+      }
+      guard seen.insert(name).inserted else {
+        fail(nameNode, "duplicate session name '\(name)'")
+        continue
+      }
+      located.append((ScheduleSession(name: name, start: start, end: end), item))
+    }
+    located.sort { $0.0.start < $1.0.start }
+    for (earlier, later) in zip(located, located.dropFirst()) where later.0.start < earlier.0.end {
+      fail(later.1, "session '\(later.0.name)' overlaps '\(earlier.0.name)'")
+    }
+    schedule.sessions = located.map(\.0)
+    return schedule
   }
 
   private mutating func parseTiming(_ node: Node) -> Timing {

@@ -111,6 +111,7 @@ public struct ConferenceConfig: Sendable {
   /// Site id -> shared secret (UTF-8 bytes of the string in the keys file).
   public var keys: [String: [UInt8]] = [:]
   public var theme: String = "default"
+  public var schedule = Schedule()
   public var sites: [SiteConfig]
   /// The config file as named by the user.
   public var path: String
@@ -137,5 +138,100 @@ public enum FilePath {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     if slash == path.startIndex { return "/" }
     return String(path[..<slash])
+  }
+}
+
+/// The conference's sessions, e.g. day 1 morning 07:30-11:30. Times are written in the conference's local time.
+public struct Schedule: Sendable, Hashable {
+  /// Offset of the conference's local time from UTC; Vietnam's is +07:00 all year.
+  public var utcOffsetSeconds = 7 * 3600
+  public var sessions: [ScheduleSession] = []
+
+  public init() {}
+
+  /// The session running at `unixSeconds`, if any.
+  public func session(at unixSeconds: Double) -> ScheduleSession? {
+    sessions.first { $0.start <= unixSeconds && unixSeconds < $0.end }
+  }
+}
+
+public struct ScheduleSession: Sendable, Hashable {
+  public var name: String
+  /// Unix seconds.
+  public var start: Double
+  public var end: Double
+
+  public init(name: String, start: Double, end: Double) {
+    self.name = name
+    self.start = start
+    self.end = end
+  }
+}
+
+/// "2026-11-23 07:30" in a fixed UTC offset, both ways.
+public enum LocalTimeText {
+  public static func parse(_ text: String, utcOffsetSeconds: Int) -> Double? {
+    let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+    guard parts.count == 2 else { return nil }
+    let date = parts[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+    let time = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+    guard date.count == 3, time.count == 2 || time.count == 3, let year = date[0], let month = date[1], let day = date[2],
+      let hour = time[0], let minute = time[1], (2000...2200).contains(year), (1...12).contains(month), (0...23).contains(hour),
+      (0...59).contains(minute), parts[0].count == 10
+    else { return nil }
+    let second = time.count == 3 ? time[2] : 0
+    guard let second, (0...59).contains(second), (1...daysIn(month, year)).contains(day) else { return nil }
+    let days = daysFromCivil(year, month, day)
+    return Double(days * 86400 + hour * 3600 + minute * 60 + second - utcOffsetSeconds)
+  }
+
+  /// "2026-11-23 07:30" (seconds only when not zero).
+  public static func format(_ unixSeconds: Double, utcOffsetSeconds: Int) -> String {
+    let local = Int((unixSeconds + Double(utcOffsetSeconds)).rounded(.down))
+    let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
+    let secondsOfDay = local - days * 86400
+    let (year, month, day) = civilFromDays(days)
+    func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    var text = "\(year)-\(two(month))-\(two(day)) \(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60))"
+    if secondsOfDay % 60 != 0 { text += ":\(two(secondsOfDay % 60))" }
+    return text
+  }
+
+  /// "+07:00" -> 25200.
+  public static func parseOffset(_ text: String) -> Int? {
+    guard text.count == 6, let sign = text.first, sign == "+" || sign == "-", text.dropFirst(3).first == ":",
+      let hours = Int(text.dropFirst().prefix(2)), let minutes = Int(text.suffix(2)), hours <= 14, minutes < 60
+    else { return nil }
+    return (sign == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
+  }
+
+  static func daysIn(_ month: Int, _ year: Int) -> Int {
+    switch month {
+    case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+    case 4, 6, 9, 11: 30
+    default: 31
+    }
+  }
+
+  // Howard Hinnant's days_from_civil / civil_from_days: proleptic Gregorian, no Foundation calendar needed.
+  static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146097 + dayOfEra - 719468
+  }
+
+  static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+    let z = days + 719468
+    let era = (z >= 0 ? z : z - 146096) / 146097
+    let dayOfEra = z - era * 146097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthPart = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * monthPart + 2) / 5 + 1
+    let month = monthPart < 10 ? monthPart + 3 : monthPart - 9
+    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
   }
 }

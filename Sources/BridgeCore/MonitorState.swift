@@ -183,6 +183,8 @@ public struct MonitorSnapshot: Sendable {
   public var rollups: [Rollup]
   public var groups: GroupTree
   public var counters: IngestCounters
+  /// Why the journal cannot be written, while it cannot.
+  public var journalProblem: String?
 
   /// Seconds since the site was last heard, nil if never.
   public func ageSeconds(site index: Int) -> Double? {

@@ -261,6 +261,24 @@ public struct StatusEngine: Sendable {
     commit(site: index, before: before)
   }
 
+  /// Puts back what the journal kept from before a restart: no events (they are in the journal already).
+  /// The site stays `unknown` until heard again, unless it is marked.
+  public mutating func restore(_ restored: RestoredSite, site index: Int, now: ClockReading) {
+    let before = RollupContribution(records[index])
+    if let mark = restored.mark {
+      records[index].mark = mark
+      records[index].status = .marked
+      records[index].statusSince = now
+    }
+    records[index].acknowledgedBy = restored.acknowledgedBy
+    if let count = restored.manualHeadcount {
+      records[index].headcount = count
+      records[index].headcountSource = .manual
+      records[index].headcountAt = now
+    }
+    commit(site: index, before: before)
+  }
+
   // MARK: - Internals
 
   private mutating func setHeartbeatStatus(_ new: SiteStatus, site index: Int, cause: StatusCause, now: ClockReading) {

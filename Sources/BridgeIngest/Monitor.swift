@@ -28,8 +28,21 @@ public final class Monitor: @unchecked Sendable {
   static let vectorReadCount = 64
   private var lastRejectionLog: Int64 = .min / 2
   private var suppressedRejections = 0
+  private let journal: JournalFile?
+  /// Events drained (and journaled) right after an operator action, delivered to the faces at the next tick.
+  private var carriedEvents: [EngineEvent] = []
+  private var lastSampledHeadcount: [Int?]
+  private var lastSampleNanos: [Int64]
+  private var journalProblem: String?
+  /// At most one headcount sample per site in this long.
+  static let headcountSampleNanos: Int64 = 10_000_000_000
 
-  public init(config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil) {
+  /// `journal` receives every status change, operator action and headcount sample; `restored` is what an
+  /// earlier run left in it (marks, acknowledgements, headcounts set by hand).
+  public init(
+    config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil,
+    journal: JournalFile? = nil, restored: [RestoredSite] = []
+  ) {
     self.config = config
     self.clock = clock
     self.logger = logger
@@ -44,6 +57,14 @@ public final class Monitor: @unchecked Sendable {
     threadPool = NIOThreadPool(numberOfThreads: 1)
     state = MonitorState(config: config)
     poller = HeartbeatFilePoller(paths: config.sites.map(\.heartbeatFile))
+    self.journal = journal
+    lastSampledHeadcount = Array(repeating: nil, count: config.sites.count)
+    lastSampleNanos = Array(repeating: .min / 2, count: config.sites.count)
+    let now = clock.now()
+    for (index, site) in restored.enumerated() where index < config.sites.count && site != RestoredSite() {
+      state.withEngine { $0.restore(site, site: index, now: now) }
+      lastSampledHeadcount[index] = site.manualHeadcount
+    }
   }
 
   /// Called on the event loop after every tick with the events drained in it. Set before `start`.
@@ -75,6 +96,7 @@ public final class Monitor: @unchecked Sendable {
     try await loop.submit { [self] in
       self.channel = channel
       self.scheduleWork()
+      writeJournal([JournalRecord(unixSeconds: clock.now().unixSeconds, site: nil, kind: .start(sites: config.sites.count))], sync: true)
     }.get()
     var isDirectory: ObjCBool = false
     if !FileManager.default.fileExists(atPath: config.heartbeatDirectory, isDirectory: &isDirectory) || !isDirectory.boolValue {
@@ -113,10 +135,51 @@ public final class Monitor: @unchecked Sendable {
   private func tick() {
     let now = clock.now()
     state.withEngine { $0.tick(now: now) }
-    let events = state.withEngine { $0.drainEvents() }
-    let snapshot = state.snapshot(now: now, title: config.title)
+    let fresh = state.withEngine { $0.drainEvents() }
+    if journal != nil {
+      // Status changes of the last second go out as one batch, with the headcount samples that are due.
+      writeJournal(fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) } + headcountSamples(now: now), sync: true)
+    }
+    let events = carriedEvents + fresh
+    carriedEvents = []
+    var snapshot = state.snapshot(now: now, title: config.title)
+    snapshot.journalProblem = journalProblem
     updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
     writeStatusFile(snapshot)
+  }
+
+  /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds.
+  private func headcountSamples(now: ClockReading) -> [JournalRecord] {
+    var samples: [JournalRecord] = []
+    let records = state.engine.records
+    for index in records.indices {
+      guard let count = records[index].headcount, records[index].headcountSource != .manual,
+        count != lastSampledHeadcount[index], now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos
+      else { continue }
+      lastSampledHeadcount[index] = count
+      lastSampleNanos[index] = now.monotonicNanos
+      samples.append(
+        JournalRecord(
+          unixSeconds: now.unixSeconds, site: config.sites[index].id,
+          kind: .headcount(count: count, source: records[index].headcountSource ?? .udp, operatorName: nil)))
+    }
+    return samples
+  }
+
+  /// Writes to the journal; a failure is logged once and shown on the faces until writing works again.
+  @discardableResult
+  private func writeJournal(_ records: [JournalRecord], sync: Bool) -> JournalFile.OpenError? {
+    guard let journal, !records.isEmpty else { return nil }
+    do {
+      try journal.append(records, sync: sync)
+      if journalProblem != nil { logger.notice("journal \(journal.path) is being written again") }
+      journalProblem = nil
+      return nil
+    } catch {
+      if journalProblem != error.description { logger.error("\(error)") }
+      journalProblem = error.description
+      return error
+    }
   }
 
   private func writeStatusFile(_ snapshot: MonitorSnapshot) {
@@ -181,10 +244,19 @@ public final class Monitor: @unchecked Sendable {
     try applyOnLoop(body).wait()
   }
 
+  /// Applies `body`, then journals what it did (fsynced when it was an operator action) before returning, so the
+  /// screen confirms only what is on disk.
   private func applyOnLoop<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) -> EventLoopFuture<T> {
     loop.submit { [self] in
       let now = clock.now()
-      return try state.withEngine { engine in try body(&engine, now) }
+      let result = try state.withEngine { engine in try body(&engine, now) }
+      let events = state.withEngine { $0.drainEvents() }
+      carriedEvents += events
+      let records = events.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
+      if let failure = writeJournal(records, sync: records.contains(where: \.isOperatorAction)) {
+        throw JournalNotSaved(reason: failure.description)
+      }
+      return result
     }
   }
 
@@ -201,7 +273,11 @@ public final class Monitor: @unchecked Sendable {
     for task in tasks ?? [] { task.cancel() }
     try? await channel?.close()
     // A last tick so the final status file and log lines reflect the end state.
-    try? await loop.submit { [self] in tick() }.get()
+    try? await loop.submit { [self] in
+      tick()
+      writeJournal([JournalRecord(unixSeconds: clock.now().unixSeconds, site: nil, kind: .stop)], sync: true)
+      journal?.close()
+    }.get()
     try? await threadPool.shutdownGracefully()
     try? await ownsGroup?.shutdownGracefully()
   }
@@ -242,6 +318,12 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     // UDP errors (an ack to a port that closed: ECONNREFUSED) must not close the listener.
   }
+}
+
+/// An operator action was applied but could not be written to the journal.
+public struct JournalNotSaved: Error, CustomStringConvertible {
+  public var reason: String
+  public var description: String { "applied, but NOT saved to the journal: \(reason)" }
 }
 
 /// Writes a file so readers never see it half-written: temp file in the same directory, fsync, rename.

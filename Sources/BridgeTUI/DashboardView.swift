@@ -30,6 +30,8 @@ public struct ViewContext: Sendable {
   public var themeName: String = "default"
   /// Shown in the header when set (the demo says it is a demo).
   public var banner: String?
+  /// The schedule's current session, "between sessions", or nil without a schedule.
+  public var sessionLabel: String?
   /// The config's recover_after, for the "recovering n/N" flag.
   public var recoverAfter: Int = 2
 
@@ -112,6 +114,9 @@ public enum DashboardView {
     right -= screen.putRight(time, right: right, y: 0, role: .headerTitle, maxWidth: 8) + 2
     if !context.listenAddress.isEmpty {
       right -= screen.putRight("udp \(context.listenAddress)", right: right, y: 0, role: .header, maxWidth: 28) + 2
+    }
+    if let session = context.sessionLabel {
+      right -= screen.putRight(session, right: right, y: 0, role: .headerTitle, maxWidth: 24) + 2
     }
     var x = 1
     if let banner = context.banner {
@@ -303,8 +308,14 @@ public enum DashboardView {
   ) {
     screen.fill(y: top, role: .columnTitles)
     let titleWidth = screen.put("Events (newest first)", x: 1, y: top, role: .columnTitles)
-    screen.putRight(
-      countersText(snapshot.counters), right: context.width - 1, y: top, role: .columnTitles, maxWidth: context.width - titleWidth - 4)
+    if let problem = snapshot.journalProblem {
+      // Nothing is being saved: that must be impossible to miss.
+      screen.fill(y: top, role: .error)
+      screen.put("JOURNAL NOT WRITTEN: \(problem)", x: 1, y: top, role: .error, maxWidth: context.width - 2)
+    } else {
+      screen.putRight(
+        countersText(snapshot.counters), right: context.width - 1, y: top, role: .columnTitles, maxWidth: context.width - titleWidth - 4)
+    }
     for (offset, line) in state.log.reversed().prefix(height - 1).enumerated() {
       let y = top + 1 + offset
       screen.put(clock(line.unixSeconds, offset: context.utcOffsetSeconds), x: 1, y: y, role: .logTime)

@@ -6,7 +6,9 @@ struct BridgeWatchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bridgewatch",
     abstract: "Watch every bridge point of a national online conference.",
-    subcommands: [CheckCommand.self, RunCommand.self, DemoCommand.self, AgentCommand.self, SendCommand.self, SimCommand.self]
+    subcommands: [
+      CheckCommand.self, RunCommand.self, DemoCommand.self, AgentCommand.self, SendCommand.self, SimCommand.self, ReportCommand.self,
+    ]
   )
 }
 

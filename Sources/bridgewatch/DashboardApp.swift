@@ -191,9 +191,18 @@ final class DashboardApp: @unchecked Sendable {
     context.operatorName = options.operatorName
     context.themeName = themeName
     context.banner = options.banner
+    context.sessionLabel = Self.sessionLabel(monitor.config.schedule, at: snapshot.takenAt.unixSeconds)
     context.recoverAfter = monitor.config.timing.recoverAfter
     let buffer = DashboardView.render(snapshot, state: &state, context: context)
     backend.draw(buffer)
+  }
+
+  static func sessionLabel(_ schedule: Schedule, at unixSeconds: Double) -> String? {
+    guard let first = schedule.sessions.first, let last = schedule.sessions.last else { return nil }
+    if let current = schedule.session(at: unixSeconds) { return current.name }
+    if unixSeconds < first.start { return "before \(first.name)" }
+    if unixSeconds >= last.end { return "after the last session" }
+    return "between sessions"
   }
 
   private func absorb(_ events: [EngineEvent], backend: CursesBackend) {
@@ -234,6 +243,7 @@ final class DashboardApp: @unchecked Sendable {
     }
     switch result {
     case .success(let text): state.message = (text, false)
+    case .failure(let error as JournalNotSaved): state.message = ("\(error)", true)
     case .failure(let error): state.message = ("not done: \(error)", true)
     }
     // Bring the action's event and the new state to the screen now rather than at the next tick.

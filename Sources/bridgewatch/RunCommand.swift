@@ -34,6 +34,11 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
   var noBell = false
 
+  @Flag(
+    name: .customLong("skip-bad-journal-lines"),
+    help: "Start even if journal lines (other than a torn last one) cannot be read; they stay in the file.")
+  var skipBadJournalLines = false
+
   func run() async throws {
     let loaded: LoadedConfig
     do {
@@ -50,7 +55,8 @@ struct RunCommand: AsyncParsableCommand {
       }
       listenOverride = parsed
     }
-    let runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
+    var runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
+    runner.skipBadJournalLines = skipBadJournalLines
     guard headless else {
       guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
         printError("bridgewatch: standard output is not a terminal; use --headless to run without the dashboard")
@@ -75,12 +81,43 @@ struct MonitorRunner {
   var onStart: @Sendable (SocketAddress) -> Void = { _ in }
   /// Called when the monitor is about to stop.
   var onStop: @Sendable () -> Void = {}
+  var skipBadJournalLines = false
+
+  /// Opens and replays the journal, or explains why the monitor cannot start.
+  private func openJournal() throws -> (JournalFile, [RestoredSite], [String]) {
+    let opened: JournalFile.Opened
+    do {
+      opened = try JournalFile.open(path: config.journalPath, skipBadLines: skipBadJournalLines)
+    } catch {
+      printError("bridgewatch: \(error)")
+      throw ExitCode(1)
+    }
+    var index: [String: Int] = [:]
+    for (position, site) in config.sites.enumerated() { index[site.id] = position }
+    let restored = RestoredSite.replay(opened.content.records, siteIndex: { index[$0] }, siteCount: config.sites.count)
+    var notes = opened.warnings.map { "warning: \($0)" }
+    if !opened.content.records.isEmpty {
+      let marks = restored.filter { $0.mark != nil }.count
+      let acks = restored.filter { $0.acknowledgedBy != nil }.count
+      let counts = restored.filter { $0.manualHeadcount != nil }.count
+      notes.append(
+        "journal \(config.journalPath): replayed \(NumberText.grouped(opened.content.records.count)) records; restored "
+          + "\(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; sites start unknown until heard")
+    }
+    return (opened.file, restored, notes)
+  }
+
+  private func makeMonitor(logger: Logger) throws -> Monitor {
+    let (journal, restored, notes) = try openJournal()
+    for note in notes { logger.notice("\(note)") }
+    return Monitor(config: config, logger: logger, journal: journal, restored: restored)
+  }
 
   func runDashboard(_ options: DashboardOptions) async throws {
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
-    let monitor = Monitor(config: config, logger: logger)
+    let monitor = try makeMonitor(logger: logger)
     let mailbox = UpdateMailbox()
     monitor.onUpdate { mailbox.post($0) }
     let address = try await start(monitor)
@@ -106,7 +143,7 @@ struct MonitorRunner {
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
     let sites = config.sites
-    let monitor = Monitor(config: config, logger: logger)
+    let monitor = try makeMonitor(logger: logger)
     let lastSummary = Mutex<Int64>(0)
     monitor.onUpdate { update in
       for event in update.events { logger.info("\(EventText.describe(event, sites: sites))") }
