@@ -130,7 +130,8 @@ struct Timeline {
     statuses = Array(repeating: [], count: count)
     headcounts = Array(repeating: [], count: count)
     var marked = [Bool](repeating: false, count: count)
-    var manual = [Bool](repeating: false, count: count)
+    /// The last headcount set by hand, while no heartbeat has replaced it: a restarted monitor shows it again.
+    var manual = [Int?](repeating: nil, count: count)
     // Journal order is time order except within a second (actions are written before the tick's batch).
     let ordered = records.enumerated().sorted { ($0.element.unixSeconds, $0.offset) < ($1.element.unixSeconds, $1.offset) }
     for (_, record) in ordered {
@@ -141,7 +142,7 @@ struct Timeline {
         let starting = if case .start = record.kind { true } else { false }
         for site in 0..<count {
           statuses[site].append((time, starting && marked[site] ? .marked : .unknown))
-          if !(starting && manual[site]) { headcounts[site].append((time, nil)) }
+          headcounts[site].append((time, starting ? manual[site] : nil))
         }
         continue
       default: break
@@ -153,7 +154,7 @@ struct Timeline {
       case .clear: marked[site] = false
       case .headcount(let value, let source, _):
         headcounts[site].append((time, value))
-        manual[site] = source == .manual
+        manual[site] = source == .manual ? value : nil
       default: break
       }
     }

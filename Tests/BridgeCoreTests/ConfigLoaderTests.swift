@@ -33,6 +33,11 @@ import Testing
     let nfd = "Huye\u{323}\u{302}n u\u{309}y Mai Cha\u{302}u"
     #expect(Array(config.sites[4].name.utf8) == Array(nfd.utf8))
     #expect(config.totalExpected == 150 + 45 + 100 + 40 + 90)
+    #expect(config.schedule.sessions.map(\.name) == ["Ngày 1 - sáng", "Ngày 1 - chiều"])
+    #expect(config.schedule.sessions[0].start == 1_795_393_800)  // 2026-11-23 07:30 +07:00
+    #expect(config.schedule.sessions[1].end - config.schedule.sessions[1].start == 3.5 * 3600)
+    #expect(config.schedule.session(at: 1_795_393_800 + 3600)?.name == "Ngày 1 - sáng")
+    #expect(config.schedule.session(at: 1_795_393_800 + 4.5 * 3600) == nil)
   }
 
   @Test func loadsTheHoaBinhExample() throws {

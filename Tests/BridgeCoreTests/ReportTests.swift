@@ -1,0 +1,124 @@
+import BridgeCore
+import Testing
+
+/// A scripted journal whose figures are worked out by hand below.
+@Suite struct ReportTests {
+  static let config: ConferenceConfig = {
+    var config = ConferenceConfig(sites: [
+      SiteConfig(id: "A", name: "Xã A", group: ["P", "D1"], expected: 100, heartbeatFile: "/tmp/A.hb"),
+      SiteConfig(id: "B", name: "Xã B", group: ["P", "D1"], expected: 50, heartbeatFile: "/tmp/B.hb"),
+      SiteConfig(id: "C", name: "Xã C", group: ["P", "D2"], expected: 40, heartbeatFile: "/tmp/C.hb"),
+    ])
+    config.title = "Thử"
+    config.schedule.sessions = [
+      ScheduleSession(name: "morning", start: 10_000, end: 13_600), ScheduleSession(name: "day 2", start: 20_000, end: 21_000),
+    ]
+    return config
+  }()
+
+  static let records: [JournalRecord] = {
+    func at(_ time: Double, _ site: String?, _ kind: JournalRecord.Kind) -> JournalRecord {
+      JournalRecord(unixSeconds: time, site: site, kind: kind)
+    }
+    return [
+      at(9_000, nil, .start(sites: 3)),
+      at(9_500, "A", .status(from: .unknown, to: .online, cause: "heartbeat")),
+      at(9_500, "A", .headcount(count: 80, source: .udp, operatorName: nil)),
+      at(10_600, "A", .status(from: .online, to: .late, cause: "silence")),
+      at(10_612, "A", .status(from: .late, to: .offline, cause: "silence")),
+      at(10_900, "B", .status(from: .unknown, to: .online, cause: "heartbeat")),
+      at(10_900, "B", .headcount(count: 45, source: .udp, operatorName: nil)),
+      at(11_200, "A", .status(from: .offline, to: .online, cause: "heartbeat")),
+      at(11_300, "A", .headcount(count: 95, source: .udp, operatorName: nil)),
+      at(12_000, "A", .mark(operatorName: "Lan", reason: "line down")),
+      at(12_000, "A", .status(from: .online, to: .marked, cause: "mark")),
+      at(12_300, "A", .clear(operatorName: "Lan")),
+      at(12_300, "A", .status(from: .marked, to: .online, cause: "clear")),
+      at(12_600, "B", .headcount(count: 50, source: .manual, operatorName: "Lan")),
+      at(14_000, nil, .stop),
+      at(19_000, nil, .start(sites: 3)),
+      at(19_100, "A", .status(from: .unknown, to: .online, cause: "heartbeat")),
+      at(19_100, "A", .headcount(count: 70, source: .udp, operatorName: nil)),
+      at(20_500, nil, .stop),
+    ]
+  }()
+
+  @Test func figuresMatchTheHandWorkedJournal() throws {
+    let report = try ConferenceReport.build(config: Self.config, records: Self.records)
+    #expect(report.sessions.map(\.name) == ["morning", "day 2"])
+    let morning = report.sessions[0]
+    #expect(morning.observedEnd == 13_600)
+    let a = morning.sites[0]
+    // Up 10,000-10,612 (late still counts), 11,200-12,000, 12,300-13,600.
+    #expect(a.upSeconds == 612 + 800 + 1300)
+    #expect(a.outages == 2)
+    #expect(a.outageSeconds == 588 + 300)
+    #expect(a.longestOutageSeconds == 588)
+    #expect(a.firstConnectSeconds == 0)
+    #expect(a.peakHeadcount == 95)
+    #expect(abs(a.averageHeadcount! - (80.0 * 1300 + 95 * 2300) / 3600) < 1e-9)
+    #expect(a.attendancePercent == 95)
+
+    let b = morning.sites[1]
+    #expect(b.upSeconds == 2700)
+    #expect(b.onlinePercent == 75)
+    #expect(b.firstConnectSeconds == 900)
+    #expect(b.outages == 0)
+    #expect(b.peakHeadcount == 50)
+    #expect(abs(b.averageHeadcount! - (45.0 * 1700 + 50 * 1000) / 2700) < 1e-9)
+    #expect(b.attendancePercent == 100)
+
+    let c = morning.sites[2]
+    #expect(c.upSeconds == 0 && c.firstConnectSeconds == nil && c.peakHeadcount == nil && c.attendancePercent == nil)
+
+    let district1 = try #require(morning.groups.first { $0.path == ["P", "D1"] })
+    #expect(district1.sites == 2 && district1.connected == 2)
+    #expect(district1.upSeconds == 5412 && district1.siteSeconds == 7200)
+    #expect(district1.outages == 2 && district1.outageSeconds == 888)
+    #expect(district1.peakHeadcount == 145 && district1.expected == 150)
+    let district2 = try #require(morning.groups.first { $0.path == ["P", "D2"] })
+    #expect(district2.connected == 0 && district2.attendancePercent == 0)
+    #expect(morning.total.sites == 3 && morning.total.connected == 2)
+    #expect(morning.total.peakHeadcount == 145 && morning.total.expected == 190)
+    #expect(abs(morning.total.onlinePercent - 5412.0 * 100 / 10_800) < 1e-9)
+    #expect(morning.groups.map(\.path) == [["P"], ["P", "D1"], ["P", "D2"]])
+
+    // Day 2: the journal ends at 20,500. The monitor restarted at 19,000: A came back; B's hand count is shown again.
+    let day2 = report.sessions[1]
+    #expect(day2.observedEnd == 20_500)
+    #expect(day2.sites[0].upSeconds == 500 && day2.sites[0].onlinePercent == 100 && day2.sites[0].peakHeadcount == 70)
+    #expect(day2.sites[0].outages == 0)
+    #expect(day2.sites[1].upSeconds == 0 && day2.sites[1].peakHeadcount == 50 && day2.sites[1].firstConnectSeconds == nil)
+  }
+
+  @Test func withoutAScheduleTheWholeSpanIsOneSession() throws {
+    var config = Self.config
+    config.schedule.sessions = []
+    let report = try ConferenceReport.build(config: config, records: Self.records)
+    #expect(report.sessions.count == 1)
+    #expect(report.sessions[0].start == 9_000 && report.sessions[0].observedEnd == 20_500)
+    // A: up 9,500-10,612, 11,200-12,000, 12,300-14,000, 19,100-20,500.
+    #expect(report.sessions[0].sites[0].upSeconds == 1112 + 800 + 1700 + 1400)
+    #expect(throws: ConferenceReport.BuildError.noSuchSession("evening", known: [])) {
+      try ConferenceReport.build(config: config, records: Self.records, session: "evening")
+    }
+    #expect(throws: ConferenceReport.BuildError.emptyJournal) { try ConferenceReport.build(config: config, records: []) }
+  }
+
+  @Test func theThreeFormatsCarryTheSameFigures() throws {
+    let report = try ConferenceReport.build(config: Self.config, records: Self.records, session: "morning")
+    let markdown = ReportRenderer.render(report, config: Self.config, format: .md)
+    #expect(markdown.contains("## morning: 1970-01-01 09:46:40 – 1970-01-01 10:46:40 (UTC+07:00)"))
+    #expect(markdown.contains("- Bridge points connected: 2 of 3 (66.7%)"))
+    #expect(markdown.contains("- Attendance (peak headcount / expected): 145 / 190 (76.3%)"))
+    #expect(markdown.contains("| A | Xã A | P / D1 | 75.3% | 2 | 14m48s | 9m48s | 0s | 95 | 90 | 100 | 95.0% |"), "\(markdown)")
+    #expect(markdown.contains("| C | Xã C | P / D2 | 0.0% | 0 | 0s | 0s | never | – | – | 40 | – |"))
+    let csv = ReportRenderer.render(report, config: Self.config, format: .csv)
+    let rows = csv.split(separator: "\r\n")
+    #expect(rows.first?.hasPrefix("session,level,group,id,name,points,connected,online_percent") == true)
+    #expect(rows.contains("morning,site,P / D1,A,Xã A,1,1,75.3,2,888,588,0,95,89.6,100,95.0"), "\(csv)")
+    #expect(rows.contains("morning,total,,,,3,2,50.1,2,888,,,145,,190,76.3"))
+    let json = ReportRenderer.render(report, config: Self.config, format: .json)
+    #expect(json.contains(#""id": "B", "name": "Xã B", "group": "P / D1", "online_percent": 75.00, "outages": 0"#), "\(json)")
+  }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(.serialized) struct JournalRecoveryTests {
+  @Test func marksAcknowledgementsAndHandCountsSurviveKillDashNine() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-recovery-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try """
+    title: "Hội nghị trực tuyến toàn quốc"
+    timing: {interval: 1s, late_after: 2s, offline_after: 4s}
+    status_file: status.json
+    journal: conference.journal
+    sites:
+      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
+      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
+      - {id: HB-MC-HU, name: "Huyện ủy Mai Châu", group: "Hòa Bình / Mai Châu", expected: 98}
+    """.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
+    let port = freeUDPPort()
+    let session = try TmuxSession(
+      width: 120, height: 40,
+      command: "'\(Binary.path)' run '\(directory)/conference.yaml' --listen 127.0.0.1:\(port) --operator tester --no-bell")
+    #expect(session.waitFor { $0.contains("udp 127.0.0.1:\(port)") }.ok)
+    let sender = UDPTestSocket()
+    for (site, count) in [("HB-TU", 148), ("HB-DB-TULY", 44), ("HB-MC-HU", 98)] {
+      sender.send("BW1 site=\(site) seq=1 count=\(count)", port: port)
+      #expect(sender.receive() == "BW1 ack site=\(site) seq=1")
+    }
+
+    // Mark the hall offline, phone in Tú Lý's headcount, acknowledge Mai Châu once it is offline.
+    try session.send("o")
+    #expect(session.waitFor { $0.contains("Reason: 1 no signal") }.ok)
+    try session.send("3", "Enter")
+    #expect(session.waitFor { $0.contains("HB-TU marked offline: line down") }.ok)
+    try session.send("j")
+    #expect(session.waitFor { $0.contains(" HB-DB-TULY  Xã Tú Lý  ·") }.ok)
+    try session.send("c")
+    try session.send("52", "Enter")
+    let counted = session.waitFor { $0.contains("HB-DB-TULY: headcount set to 52") }
+    #expect(counted.ok, "\(counted.screen)")
+    try session.send("j")
+    let offline = session.waitFor { screen in
+      screen.contains(" HB-MC-HU  Huyện ủy Mai Châu  ·")
+        && screen.split(separator: "\n").contains { $0.contains("offline") && $0.contains("HB-MC-HU") }
+    }
+    #expect(offline.ok, "\(offline.screen)")
+    try session.send("a")
+    #expect(session.waitFor { $0.contains("HB-MC-HU acknowledged") }.ok)
+
+    // Power cut: no clean shutdown at all.
+    let pid = try #require(
+      Int32(
+        try runShell("pgrep -f 'listen 127.0.0.1:\(port)' | head -1", environment: [:]).output.trimmingCharacters(
+          in: .whitespacesAndNewlines)))
+    kill(pid, SIGKILL)
+    #expect(session.waitFor { $0.contains("Killed") }.ok)
+    try FileManager.default.removeItem(atPath: directory + "/status.json")
+
+    let restarted = try BackgroundProcess(["run", directory + "/conference.yaml", "--headless", "--listen", "127.0.0.1:0"])
+    defer { _ = restarted.stop() }
+    #expect(
+      restarted.waitFor(seconds: 15) {
+        $0.contains("restored 1 marks, 1 acknowledgements, 1 headcounts set by hand") ? true : nil
+      } == true, "\(restarted.output)")
+    var sites: [String: [String: Any]] = [:]
+    for _ in 0..<100 {
+      if let data = FileManager.default.contents(atPath: directory + "/status.json"),
+        let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let list = json["sites"] as? [[String: Any]]
+      {
+        for site in list { sites[site["id"] as! String] = site }
+        break
+      }
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    let hall = try #require(sites["HB-TU"])
+    #expect(hall["status"] as? String == "marked")
+    #expect((hall["mark"] as? [String: Any])?["reason"] as? String == "line down")
+    #expect((hall["mark"] as? [String: Any])?["operator"] as? String == "tester")
+    let tuly = try #require(sites["HB-DB-TULY"])
+    #expect(tuly["status"] as? String == "unknown")
+    #expect(tuly["headcount"] as? Int == 52 && tuly["headcount_source"] as? String == "manual")
+    let maiChau = try #require(sites["HB-MC-HU"])
+    #expect(maiChau["status"] as? String == "unknown")
+    #expect(maiChau["acknowledged_by"] as? String == "tester")
+
+    // A second monitor on the same journal is refused, and says why.
+    let second = try Binary.run(["run", directory + "/conference.yaml", "--headless", "--listen", "127.0.0.1:0"])
+    #expect(second.status == 1)
+    #expect(second.stderr.contains("conference.journal is locked by another running monitor"), "\(second.stderr)")
+
+    // The journal holds every action with its operator, and the report reads it.
+    let journal = try String(contentsOfFile: directory + "/conference.journal", encoding: .utf8)
+    #expect(journal.contains(#""type":"mark","site":"HB-TU","operator":"tester","reason":"line down""#))
+    #expect(journal.contains(#""type":"headcount","site":"HB-DB-TULY","count":52,"source":"manual","operator":"tester""#))
+    #expect(journal.contains(#""type":"ack","site":"HB-MC-HU","operator":"tester""#))
+    let report = try Binary.run(["report", directory + "/conference.yaml", "--format", "csv"])
+    #expect(report.status == 0, "\(report.stderr)")
+    #expect(report.stdout.contains(",site,Hòa Bình / Đà Bắc,HB-DB-TULY,Xã Tú Lý,1,1,"), "\(report.stdout)")
+  }
+}
