@@ -86,6 +86,27 @@ let fieldKeys = ["keys.yaml": "HB-TU: \"hall-secret\"\n"]
     #expect(unsigned.stop() == 0)
   }
 
+  @Test func onATerminalTheAgentShowsOneCalmStatusLine() throws {
+    let monitor = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
+    defer { _ = monitor.stop() }
+    let session = try TmuxSession(
+      width: 120, height: 10,
+      command: "'\(Binary.path)' agent --site HB-DB-TULY --monitor 127.0.0.1:\(monitor.port) --interval 300ms --count 44; echo EXITED=$?")
+    let connected = session.waitFor { screen in
+      screen.contains("HB-DB-TULY → 127.0.0.1:\(monitor.port) · connected · last ack 0s ago · rtt ")
+        && screen.contains("headcount 44 · seq ")
+    }
+    #expect(connected.ok, "\(connected.screen)")
+    // Rewritten in place: after several heartbeats there is still exactly one status line.
+    Thread.sleep(forTimeInterval: 1.5)
+    let screen = session.screen()
+    #expect(screen.split(separator: "\n").filter { $0.contains("· connected ·") }.count == 1, "\(screen)")
+    try session.send("C-c")
+    let exited = session.waitFor { $0.contains("EXITED=0") }
+    #expect(exited.ok, "\(exited.screen)")
+    #expect(exited.screen.contains("stopped after"))
+  }
+
   @Test func anAgentCanKeepAHeartbeatFileFresh() throws {
     let monitor = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
     defer { _ = monitor.stop() }
