@@ -2,18 +2,25 @@ import Foundation
 
 /// Writes to a raw file descriptor, retrying short writes and EINTR.
 public enum FileHandleOutput {
+  /// For terminals and pipes, where a failed write has nowhere better to be reported.
   public static func writeAll(fd: Int32, _ string: String) {
+    _ = write(fd: fd, string)
+  }
+
+  /// Returns 0, or the errno of the write that failed.
+  public static func write(fd: Int32, _ string: String) -> Int32 {
     var string = string
-    string.withUTF8 { buffer in
+    return string.withUTF8 { buffer in
       var offset = 0
       while offset < buffer.count {
-        let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
         if written < 0 {
           if errno == EINTR { continue }
-          return
+          return errno
         }
         offset += written
       }
+      return 0
     }
   }
 }

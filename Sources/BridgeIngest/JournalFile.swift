@@ -93,19 +93,7 @@ public final class JournalFile: @unchecked Sendable {
       text += JournalCodec.encode(record)
       text += "\n"
     }
-    var failure: Int32 = 0
-    text.withUTF8 { bytes in
-      var offset = 0
-      while offset < bytes.count {
-        let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          failure = errno
-          return
-        }
-        offset += written
-      }
-    }
+    var failure = FileHandleOutput.write(fd: fd, text)
     if failure == 0 && sync && fdatasync(fd) != 0 { failure = errno }
     guard failure == 0 else {
       throw OpenError(description: "cannot write journal \(path): \(String(cString: strerror(failure)))")

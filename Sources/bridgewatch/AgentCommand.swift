@@ -54,17 +54,7 @@ struct AgentCommand: ParsableCommand {
 
   func run() throws {
     let period = DurationText.parse(interval)!
-    var secret: [UInt8]?
-    if let keyFile {
-      do {
-        let read = try KeyFile.read(keyFile)
-        secret = read.secret
-        if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
-      } catch {
-        FileHandleOutput.writeAll(fd: 2, "bridgewatch agent: \(error)\n")
-        throw ExitCode(2)
-      }
-    }
+    let secret = try KeyFile.secretOrExit(keyFile, command: "agent")
     StopFlag.install()
     let output = AgentOutput(site: site)
     var headcount = HeadcountSource(fixed: count, path: countFile)

@@ -27,3 +27,13 @@ func reportConfigErrors(_ errors: ConfigErrors) {
     printError("\(problem.location): error: \(problem.message)")
   }
 }
+
+/// Loads a config for a command, or prints every problem as FILE:LINE and exits 1.
+func loadConfigOrExit(_ path: String) throws -> LoadedConfig {
+  do {
+    return try ConfigLoader.load(path: path)
+  } catch {
+    reportConfigErrors(error)
+    throw ExitCode(1)
+  }
+}

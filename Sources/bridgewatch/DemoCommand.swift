@@ -29,17 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
   @Flag(help: "No dashboard: log status changes and a line of totals every 10 seconds to standard error.")
   var headless = false
 
-  @Option(help: "Colour theme: a name (default, light, high-contrast, mono) or a path to a theme file.")
-  var theme: String?
-
-  @Option(name: .customLong("operator"), help: "Operator name recorded with marks and actions (default: $USER).")
-  var operatorName: String?
-
-  @Flag(name: .customLong("no-color"), help: "No colours (attributes only); also when NO_COLOR is set.")
-  var noColor = false
-
-  @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
-  var noBell = false
+  @OptionGroup var dashboard: DashboardFlags
 
   func validate() throws {
     if let sites, sites < 1 || sites > 100_000 { throw ValidationError("--sites must be from 1 to 100,000") }
@@ -82,10 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
       try await runner.runHeadless(summaryEvery: 10)
     } else {
       let banner = "DEMO · simulated"
-      try await runner.runDashboard(
-        .from(
-          theme: theme ?? config.theme, operatorName: operatorName, noColor: noColor, noBell: noBell, configPath: config.path,
-          banner: banner))
+      try await runner.runDashboard(dashboard.options(config: config, banner: banner))
     }
   }
 

@@ -35,13 +35,7 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let loaded: LoadedConfig
-    do {
-      loaded = try ConfigLoader.load(path: config)
-    } catch {
-      reportConfigErrors(error)
-      throw ExitCode(1)
-    }
+    let loaded = try loadConfigOrExit(config)
     let path = journal ?? loaded.config.journalPath
     guard let data = FileManager.default.contents(atPath: path) else {
       printError("bridgewatch report: cannot read journal \(path) (\(FileProblem.describe(path: path)))")

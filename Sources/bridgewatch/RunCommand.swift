@@ -22,17 +22,7 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Listen on HOST:PORT instead of the config's udp.listen (port 0 picks a free port).")
   var listen: String?
 
-  @Option(help: "Colour theme: a name (default, light, high-contrast, mono) or a path to a theme file.")
-  var theme: String?
-
-  @Option(name: .customLong("operator"), help: "Operator name recorded with marks and actions (default: $USER).")
-  var operatorName: String?
-
-  @Flag(name: .customLong("no-color"), help: "No colours (attributes only); also when NO_COLOR is set.")
-  var noColor = false
-
-  @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
-  var noBell = false
+  @OptionGroup var dashboard: DashboardFlags
 
   @Flag(
     name: .customLong("skip-bad-journal-lines"),
@@ -40,13 +30,7 @@ struct RunCommand: AsyncParsableCommand {
   var skipBadJournalLines = false
 
   func run() async throws {
-    let loaded: LoadedConfig
-    do {
-      loaded = try ConfigLoader.load(path: config)
-    } catch {
-      reportConfigErrors(error)
-      throw ExitCode(1)
-    }
+    let loaded = try loadConfigOrExit(config)
     var listenOverride: (host: String, port: Int)?
     if let listen {
       guard let parsed = HostPort.parse(listen) else {
@@ -62,10 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         printError("bridgewatch: standard output is not a terminal; use --headless to run without the dashboard")
         throw ExitCode(2)
       }
-      let options = DashboardOptions.from(
-        theme: theme ?? loaded.config.theme, operatorName: operatorName, noColor: noColor, noBell: noBell,
-        configPath: loaded.config.path)
-      try await runner.runDashboard(options)
+      try await runner.runDashboard(dashboard.options(config: loaded.config))
       return
     }
     try await runner.runHeadless()
@@ -184,20 +165,33 @@ struct MonitorRunner {
   }
 }
 
-extension DashboardOptions {
-  static func from(theme: String, operatorName: String?, noColor: Bool, noBell: Bool, configPath: String, banner: String? = nil)
-    -> DashboardOptions
-  {
+/// The dashboard's options, shared by `run` and `demo`.
+struct DashboardFlags: ParsableArguments {
+  @Option(help: "Colour theme: a name (default, light, high-contrast, mono) or a path to a theme file.")
+  var theme: String?
+
+  @Option(name: .customLong("operator"), help: "Operator name recorded with marks and actions (default: $USER).")
+  var operatorName: String?
+
+  @Flag(name: .customLong("no-color"), help: "No colours (attributes only); also when NO_COLOR is set.")
+  var noColor = false
+
+  @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
+  var noBell = false
+
+  func options(config: ConferenceConfig, banner: String? = nil) -> DashboardOptions {
     let environment = ProcessInfo.processInfo.environment
     return DashboardOptions(
-      themeName: theme,
+      themeName: theme ?? config.theme,
       operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? "operator",
       monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
       bell: !noBell,
-      themeDirectories: themeDirectories(configPath: configPath),
+      themeDirectories: DashboardOptions.themeDirectories(configPath: config.path),
       banner: banner)
   }
+}
 
+extension DashboardOptions {
   /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.
   static func themeDirectories(configPath: String) -> [String] {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()

@@ -42,17 +42,7 @@ struct SendCommand: ParsableCommand {
   }
 
   func run() throws {
-    var secret: [UInt8]?
-    if let keyFile {
-      do {
-        let read = try KeyFile.read(keyFile)
-        secret = read.secret
-        if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
-      } catch {
-        FileHandleOutput.writeAll(fd: 2, "bridgewatch send: \(error)\n")
-        throw ExitCode(2)
-      }
-    }
+    let secret = try KeyFile.secretOrExit(keyFile, command: "send")
     let target = HostPort.parse(monitor)!
     let address: UDPAddress
     switch UDPAddress.resolve(host: target.host, port: target.port) {

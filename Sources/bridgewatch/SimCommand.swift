@@ -43,13 +43,7 @@ struct SimCommand: ParsableCommand {
   }
 
   func run() throws {
-    let loaded: LoadedConfig
-    do {
-      loaded = try ConfigLoader.load(path: config)
-    } catch {
-      reportConfigErrors(error)
-      throw ExitCode(1)
-    }
+    let loaded = try loadConfigOrExit(config)
     for warning in loaded.warnings { printError("warning: \(warning)") }
     let conference = loaded.config
     let target = monitor.flatMap(HostPort.parse) ?? (Self.localHost(conference.udp.host), conference.udp.port)

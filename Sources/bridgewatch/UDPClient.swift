@@ -1,3 +1,4 @@
+import ArgumentParser
 import BridgeCore
 import Foundation
 
@@ -81,6 +82,19 @@ struct POSIXFailure: Error, CustomStringConvertible {
 
 /// Reads a site's secret from a key file: the whole file is the secret, minus one trailing line break.
 enum KeyFile {
+  /// The secret for `agent` and `send`, or nil without a key file; prints the problem and exits 2 if it is unusable.
+  static func secretOrExit(_ path: String?, command: String) throws -> [UInt8]? {
+    guard let path else { return nil }
+    do {
+      let read = try read(path)
+      if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
+      return read.secret
+    } catch {
+      FileHandleOutput.writeAll(fd: 2, "bridgewatch \(command): \(error)\n")
+      throw ExitCode(2)
+    }
+  }
+
   static func read(_ path: String) throws -> (secret: [UInt8], warning: String?) {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ValidationFailure("cannot read key file \(path) (\(FileProblem.describe(path: path)))")

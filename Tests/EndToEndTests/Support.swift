@@ -39,8 +39,7 @@ enum Binary {
 final class HeadlessMonitor: @unchecked Sendable {
   let process = Process()
   let directory: String
-  private let lock = NSLock()
-  private var collected = Data()
+  private let collector = OutputCollector()
   private(set) var port = 0
 
   /// Writes `config` (and `files`) into a fresh directory and starts the monitor on a free loopback port.
@@ -54,17 +53,9 @@ final class HeadlessMonitor: @unchecked Sendable {
     }
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = ["run", directory + "/conference.yaml", "--headless", "--listen", listen]
-    let errors = Pipe()
-    process.standardError = errors
+    process.standardError = collector.pipe
     process.standardOutput = FileHandle.nullDevice
     process.standardInput = FileHandle.nullDevice
-    errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      guard let self, !data.isEmpty else { return }
-      self.lock.lock()
-      self.collected.append(data)
-      self.lock.unlock()
-    }
     try process.run()
     let pattern = #/listening on udp 127\.0\.0\.1:(?<port>[0-9]+)/#
     let found = waitFor(seconds: 20) { $0.firstMatch(of: pattern).map { Int($0.output.port)! } }
@@ -77,21 +68,10 @@ final class HeadlessMonitor: @unchecked Sendable {
 
   struct StartFailure: Error { var log: String }
 
-  var log: String {
-    lock.lock()
-    defer { lock.unlock() }
-    return String(decoding: collected, as: UTF8.self)
-  }
+  var log: String { collector.text }
 
   /// Polls the log until `match` finds something or the time is up.
-  func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if let value = match(log) { return value }
-      Thread.sleep(forTimeInterval: 0.02)
-    }
-    return match(log)
-  }
+  func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? { collector.waitFor(seconds: seconds, match) }
 
   /// Resident set size of the monitor process, in KiB.
   var residentKiB: Int {
@@ -142,41 +122,21 @@ func runShell(_ script: String, environment: [String: String]) throws -> (status
 /// A long-running `bridgewatch` process (agent, sim, demo) whose stdout and stderr are collected as they arrive.
 final class BackgroundProcess: @unchecked Sendable {
   let process = Process()
-  private let lock = NSLock()
-  private var collected = Data()
+  private let collector = OutputCollector()
 
   init(_ arguments: [String]) throws {
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
+    process.standardOutput = collector.pipe
+    process.standardError = collector.pipe
     process.standardInput = FileHandle.nullDevice
-    output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      guard let self, !data.isEmpty else { return }
-      self.lock.lock()
-      self.collected.append(data)
-      self.lock.unlock()
-    }
     try process.run()
   }
 
-  var output: String {
-    lock.lock()
-    defer { lock.unlock() }
-    return String(decoding: collected, as: UTF8.self)
-  }
+  var output: String { collector.text }
 
   /// Polls the output until `match` finds something or the time is up.
-  func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if let value = match(output) { return value }
-      Thread.sleep(forTimeInterval: 0.05)
-    }
-    return match(output)
-  }
+  func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? { collector.waitFor(seconds: seconds, match) }
 
   /// Sends SIGINT and waits; returns the exit status.
   func stop() -> Int32 {
@@ -200,5 +160,32 @@ extension HeadlessMonitor {
       guard let entry = site(id, in: json) else { return false }
       return entry["status"] as? String == "online" && entry["headcount"] as? Int == headcount
     }.flatMap { site(id, in: $0) }
+  }
+}
+
+/// Collects what a child process writes to a pipe as it arrives, so a chatty child never blocks.
+final class OutputCollector: @unchecked Sendable {
+  let pipe = Pipe()
+  private let lock = NSLock()
+  private var collected = Data()
+
+  init() {
+    pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      guard let self, !data.isEmpty else { return }
+      self.lock.withLock { self.collected.append(data) }
+    }
+  }
+
+  var text: String { lock.withLock { String(decoding: collected, as: UTF8.self) } }
+
+  /// Polls the text until `match` finds something or the time is up.
+  func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if let value = match(text) { return value }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    return match(text)
   }
 }
