@@ -71,8 +71,7 @@ func freeUDPPort() -> Int {
 
 @Suite(.serialized) struct DashboardTmuxTests {
   @Test func heartbeatsShowUpMarkingWorksAndQuitRestoresTheTerminal() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-tmux-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let directory = try makeScratchDirectory("bw-tmux")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try """
     title: "Hội nghị trực tuyến toàn quốc"

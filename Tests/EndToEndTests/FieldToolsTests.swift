@@ -19,11 +19,7 @@ let fieldKeys = ["keys.yaml": "HB-TU: \"hall-secret\"\n"]
 
 @Suite(.serialized) struct FieldToolsTests {
   /// A scratch folder for an agent's own files (key file, count file).
-  func scratch() throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-agent-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    return directory
-  }
+  func scratch() throws -> String { try makeScratchDirectory("bw-agent") }
 
   @Test func agentsKeepSitesOnlineReportRTTFollowTheCountFileAndSurviveAMonitorRestart() throws {
     let port = freeUDPPort()

@@ -4,8 +4,7 @@ import Testing
 
 @Suite(.serialized) struct JournalRecoveryTests {
   @Test func marksAcknowledgementsAndHandCountsSurviveKillDashNine() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-recovery-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let directory = try makeScratchDirectory("bw-recovery")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try """
     title: "Hội nghị trực tuyến toàn quốc"
