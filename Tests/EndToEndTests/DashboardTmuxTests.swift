@@ -39,6 +39,22 @@ final class TmuxSession {
 
   func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 
+  /// The process the pane's shell is running in the foreground: the direct child of the pane's shell.
+  /// Matching command lines instead can hit the matcher's own shell, whose command line holds the pattern too.
+  func foregroundProcessID() throws -> pid_t? {
+    let shellText = try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"])
+    guard let shell = pid_t(shellText.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+      guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        let commandEnd = stat.lastIndex(of: ")")
+      else { continue }
+      // "pid (command) state ppid ...": the command may hold spaces, so fields start after the last ')'.
+      let fields = stat[stat.index(after: commandEnd)...].split(separator: " ")
+      if fields.count > 1, pid_t(fields[1]) == shell { return pid }
+    }
+    return nil
+  }
+
   /// Waits until the screen satisfies `condition`; returns the last screen either way.
   @discardableResult
   func waitFor(seconds: Double = 15, _ condition: (String) -> Bool) -> (ok: Bool, screen: String) {

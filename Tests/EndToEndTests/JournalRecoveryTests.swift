@@ -48,10 +48,7 @@ import Testing
     #expect(session.waitFor { $0.contains("HB-MC-HU acknowledged") }.ok)
 
     // Power cut: no clean shutdown at all.
-    let pid = try #require(
-      Int32(
-        try runShell("pgrep -f 'listen 127.0.0.1:\(port)' | head -1", environment: [:]).output.trimmingCharacters(
-          in: .whitespacesAndNewlines)))
+    let pid = try #require(try session.foregroundProcessID())
     kill(pid, SIGKILL)
     #expect(session.waitFor { $0.contains("Killed") }.ok)
     try FileManager.default.removeItem(atPath: directory + "/status.json")
