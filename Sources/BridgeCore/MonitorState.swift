@@ -167,10 +167,12 @@ public struct MonitorState {
     return true
   }
 
-  public func snapshot(now: ClockReading, title: String) -> MonitorSnapshot {
+  /// `detailSite`: the site whose last hour the dashboard's detail pane shows, if one is open.
+  public func snapshot(now: ClockReading, title: String, detailSite: Int? = nil) -> MonitorSnapshot {
     MonitorSnapshot(
       title: title, takenAt: now, sites: engine.sites, records: engine.records, rollups: engine.rollups,
-      groups: engine.groups, counters: counters)
+      groups: engine.groups, counters: counters,
+      detail: detailSite.flatMap { engine.sites.indices.contains($0) ? engine.history.view(site: $0, now: now.monotonicNanos) : nil })
   }
 }
 
@@ -183,6 +185,8 @@ public struct MonitorSnapshot: Sendable {
   public var rollups: [Rollup]
   public var groups: GroupTree
   public var counters: IngestCounters
+  /// The last hour of the site the dashboard asked about.
+  public var detail: SiteHistoryView?
   /// Why the journal cannot be written, while it cannot.
   public var journalProblem: String?
 

@@ -62,6 +62,8 @@ public struct StatusEngine: Sendable {
   /// Indexed like `groups.nodes`; index 0 is the whole conference.
   public private(set) var rollups: [Rollup]
   private var pendingEvents: [EngineEvent] = []
+  /// Every site's last hour, for the detail pane.
+  public private(set) var history: HistoryStore
   private let indexByID: [String: Int]
   private let lateNanos: Int64
   private let offlineNanos: Int64
@@ -73,6 +75,7 @@ public struct StatusEngine: Sendable {
     groups = GroupTree(sites: sites)
     records = Array(repeating: SiteRecord(), count: sites.count)
     rollups = Array(repeating: Rollup(), count: groups.nodes.count)
+    history = HistoryStore(sites: sites.count, interval: timing.interval)
     var indexByID: [String: Int] = [:]
     for (index, site) in sites.enumerated() { indexByID[site.id] = index }
     self.indexByID = indexByID
@@ -111,6 +114,8 @@ public struct StatusEngine: Sendable {
     if let previousHeard, heardAt < previousHeard { return }  // an older file mtime than one already seen
     records[index].lastHeard = heardAt
     records[index].lastSource = input.source
+    history.begin(at: now.monotonicNanos)
+    history.noteHeartbeat(site: index, at: heardAt.monotonicNanos)
     if let sequence = input.sequence { countSequence(sequence, site: index) }
     if let timestamp = input.senderTimestamp { records[index].lastSenderTimestamp = timestamp }
     if let rtt = input.rttMilliseconds { records[index].rttMilliseconds = rtt }
@@ -121,6 +126,7 @@ public struct StatusEngine: Sendable {
         records[index].headcount = count
         records[index].headcountSource = input.source
         records[index].headcountAt = heardAt
+        history.noteHeadcount(count, site: index, at: heardAt.monotonicNanos)
       }
     }
     if let state = input.state { applyReportedState(state, site: index, now: now) }
@@ -128,7 +134,7 @@ public struct StatusEngine: Sendable {
       heardAt.unixSeconds >= records[index].mark!.unixSeconds
     {
       records[index].flags.insert(.heardWhileMarked)
-      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .heardWhileMarked))
+      emit(EngineEvent(time: now, siteIndex: index, kind: .heardWhileMarked))
     }
 
     let age = now.monotonicNanos - heardAt.monotonicNanos
@@ -173,7 +179,7 @@ public struct StatusEngine: Sendable {
     }
     let isHelp = state == .help
     if wasHelp != isHelp {
-      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .helpRequestChanged(isRequested: isHelp)))
+      emit(EngineEvent(time: now, siteIndex: index, kind: .helpRequestChanged(isRequested: isHelp)))
     }
   }
 
@@ -189,6 +195,7 @@ public struct StatusEngine: Sendable {
   /// O(sites) with no allocation; call it every second or so.
   public mutating func tick(now: ClockReading) {
     let flapSince = now.monotonicNanos - flapWindowNanos
+    history.begin(at: now.monotonicNanos)
     for index in records.indices {
       guard let heard = records[index].lastHeard else { continue }
       let age = now.monotonicNanos - heard.monotonicNanos
@@ -207,7 +214,7 @@ public struct StatusEngine: Sendable {
       {
         let before = RollupContribution(records[index])
         records[index].flags.remove(.flapping)
-        pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: false)))
+        emit(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: false)))
         commit(site: index, before: before)
       }
     }
@@ -245,7 +252,7 @@ public struct StatusEngine: Sendable {
     guard status == .late || status == .offline else { throw .nothingToAcknowledge(status) }
     let before = RollupContribution(records[index])
     records[index].acknowledgedBy = operatorName
-    pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .acknowledged(operatorName: operatorName)))
+    emit(EngineEvent(time: now, siteIndex: index, kind: .acknowledged(operatorName: operatorName)))
     commit(site: index, before: before)
   }
 
@@ -257,7 +264,8 @@ public struct StatusEngine: Sendable {
     records[index].headcount = count
     records[index].headcountSource = .manual
     records[index].headcountAt = now
-    pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .headcountSet(count: count, operatorName: operatorName)))
+    history.noteHeadcount(count, site: index, at: now.monotonicNanos)
+    emit(EngineEvent(time: now, siteIndex: index, kind: .headcountSet(count: count, operatorName: operatorName)))
     commit(site: index, before: before)
   }
 
@@ -281,6 +289,11 @@ public struct StatusEngine: Sendable {
 
   // MARK: - Internals
 
+  private mutating func emit(_ event: EngineEvent) {
+    pendingEvents.append(event)
+    history.noteEvent(event)
+  }
+
   private mutating func setHeartbeatStatus(_ new: SiteStatus, site index: Int, cause: StatusCause, now: ClockReading) {
     let old = records[index].heartbeatStatus
     guard old != new else { return }
@@ -297,7 +310,7 @@ public struct StatusEngine: Sendable {
     records[index].status = new
     records[index].statusSince = now
     if old != new || cause != .heartbeat {
-      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .statusChanged(from: old, to: new, cause: cause)))
+      emit(EngineEvent(time: now, siteIndex: index, kind: .statusChanged(from: old, to: new, cause: cause)))
     }
   }
 
@@ -306,7 +319,7 @@ public struct StatusEngine: Sendable {
     let changes = records[index].flapTimes.count(since: now.monotonicNanos - flapWindowNanos)
     if changes >= timing.flapChanges, !records[index].flags.contains(.flapping) {
       records[index].flags.insert(.flapping)
-      pendingEvents.append(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: true)))
+      emit(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: true)))
     }
   }
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Events drained on a tick, with the snapshot taken right after applying them.
 public struct MonitorUpdate: Sendable {
@@ -34,6 +35,8 @@ public final class Monitor: @unchecked Sendable {
   private var lastSampledHeadcount: [Int?]
   private var lastSampleNanos: [Int64]
   private var journalProblem: String?
+  /// The site whose last hour goes into each snapshot (the dashboard's detail pane), or -1.
+  private let detailSite = Atomic<Int>(-1)
   /// At most one headcount sample per site in this long.
   static let headcountSampleNanos: Int64 = 10_000_000_000
 
@@ -142,7 +145,8 @@ public final class Monitor: @unchecked Sendable {
     }
     let events = carriedEvents + fresh
     carriedEvents = []
-    var snapshot = state.snapshot(now: now, title: config.title)
+    let detail = detailSite.load(ordering: .relaxed)
+    var snapshot = state.snapshot(now: now, title: config.title, detailSite: detail >= 0 ? detail : nil)
     snapshot.journalProblem = journalProblem
     updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
     writeStatusFile(snapshot)
@@ -217,6 +221,11 @@ public final class Monitor: @unchecked Sendable {
   }
 
   // MARK: - For the faces
+
+  /// Asks for `site`'s last hour in every snapshot from now on (nil: none). Cheap: one site's copy per tick.
+  public func showDetail(site: Int?) {
+    detailSite.store(site ?? -1, ordering: .relaxed)
+  }
 
   public func snapshot() async throws -> MonitorSnapshot {
     try await loop.submit { [self] in state.snapshot(now: clock.now(), title: config.title) }.get()

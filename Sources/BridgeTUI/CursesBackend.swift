@@ -15,7 +15,11 @@ public final class CursesBackend {
 
   /// Switches the terminal to curses mode. `monochrome` forces attributes only (--no-color, NO_COLOR).
   public init(theme: Theme, monochrome: Bool) {
-    setlocale(LC_ALL, "")
+    if setlocale(LC_ALL, "") == nil, Self.environmentAsksForUTF8() {
+      // LANG=vi_VN.UTF-8 on a machine without that locale installed: the terminal still speaks UTF-8, so keep
+      // Vietnamese readable with the C.UTF-8 character set rather than folding it to ASCII.
+      setlocale(LC_ALL, "C.UTF-8")
+    }
     supportsUTF8 = String(cString: nl_langinfo(nl_item(CODESET))).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
     _ = initscr()
     CursesBackend.installCrashHandlers()
@@ -68,6 +72,13 @@ public final class CursesBackend {
     doupdate()
   }
 
+  static func environmentAsksForUTF8() -> Bool {
+    let environment = ProcessInfo.processInfo.environment
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
+    let upper = locale.uppercased()
+    return upper.hasSuffix(".UTF-8") || upper.hasSuffix(".UTF8")
+  }
+
   private func put(_ text: String, y: Int, x: Int, attributes: attr_t, pair: Int16) {
     let shown = supportsUTF8 ? text : ASCIIFolding.fold(text)
     var characters = shown.unicodeScalars.prefix(4).map { wchar_t(bitPattern: $0.value) }
@@ -113,6 +124,8 @@ public final class CursesBackend {
         switch Int32(value) {
         case KEY_UP: keys.append(.up)
         case KEY_DOWN: keys.append(.down)
+        case KEY_LEFT: keys.append(.left)
+        case KEY_RIGHT: keys.append(.right)
         case KEY_PPAGE: keys.append(.pageUp)
         case KEY_NPAGE: keys.append(.pageDown)
         case KEY_HOME: keys.append(.home)

@@ -33,8 +33,14 @@ public struct LogLine: Sendable, Equatable {
   }
 }
 
-/// The dashboard's own state: selection, mode, messages, event log. It never holds engine state; views read
-/// the latest snapshot alongside it.
+/// One row of the site table.
+public enum TableRow: Sendable, Equatable, Hashable {
+  case group(node: Int)
+  case site(index: Int)
+}
+
+/// The dashboard's own state: selection, mode, list options, messages, event log. It never holds engine state;
+/// views read the latest snapshot alongside it.
 public struct DashboardState: Sendable {
   public enum Mode: Sendable, Equatable {
     case normal
@@ -42,33 +48,112 @@ public struct DashboardState: Sendable {
     case confirmQuit
     case markReason(site: Int, input: String)
     case headcount(site: Int, input: String)
+    case filter(input: String)
   }
 
   public static let logCapacity = 200
 
+  public var strings = Strings.english
   public var mode: Mode = .normal
-  /// The selected site, by index into the roster; kept when rows re-sort.
-  public var selectedSite: Int?
+  /// The selected row, a site or a group; kept by identity when rows re-sort or re-filter.
+  public var selection: TableRow?
+  public var listOptions = SiteListOptions()
+  public var showsWall = false
+  /// The selected site's detail pane is open.
+  public var showsDetail = false
   public var scrollOffset = 0
+  public var wallScroll = 0
   public var message: (text: String, isError: Bool)?
   /// Newest last; a fixed-size ring so two days of events do not grow memory.
   public private(set) var log: [LogLine] = []
-  /// Rows of the table last drawn, for paging.
+  /// Rows of the table (or wall lines) last drawn, for paging.
   public var pageSize = 10
+  /// The rows and wall as last laid out; keys move through these.
+  public internal(set) var rows: [TableRow] = []
+  public internal(set) var visibleCount = 0
+  var wall = WallLayout()
+  var wallSize = (width: 0, height: 0)
+  /// The list options `rows` were computed with; a change makes the next key or frame lay out again.
+  var laidOutOptions: SiteListOptions?
+  var laidOutWall = false
+  var rosterIndex: RosterIndex?
 
   public init() {}
+
+  public var selectedSite: Int? {
+    get { if case .site(let index) = selection { index } else { nil } }
+    set { selection = newValue.map { .site(index: $0) } }
+  }
+
+  /// The site whose detail pane is open, if any.
+  public var detailSite: Int? { showsDetail ? selectedSite : nil }
 
   public mutating func appendLog(_ line: LogLine) {
     log.append(line)
     if log.count > Self.logCapacity { log.removeFirst(log.count - Self.logCapacity) }
   }
 
-  /// Handles one key against the current rows (site indices in display order).
-  public mutating func handle(_ key: Key, siteOrder: [Int], sites: [SiteConfig], records: [SiteRecord]) -> Effect {
+  // MARK: - Layout
+
+  /// Applies the filter, sort and collapsed groups to `snapshot` and puts the selection on a row that shows:
+  /// the same site if it still shows, else the group that hides it, else the first site.
+  public mutating func layOut(_ snapshot: MonitorSnapshot) {
+    if rosterIndex?.siteCount != snapshot.sites.count { rosterIndex = RosterIndex(sites: snapshot.sites) }
+    let visible = SiteList.visibleSites(snapshot, index: rosterIndex!, options: listOptions)
+    visibleCount = visible.reduce(0) { $0 + ($1 ? 1 : 0) }
+    if showsWall {
+      var wallOptions = listOptions
+      wallOptions.sort = .group
+      wallOptions.collapsed = []
+      rows = SiteList.rows(snapshot, index: rosterIndex!, options: wallOptions, visible: visible)
+      wall = WallLayout(snapshot, rows: rows, width: wallSize.width, height: wallSize.height)
+    } else {
+      rows = SiteList.rows(snapshot, index: rosterIndex!, options: listOptions, visible: visible)
+    }
+    laidOutOptions = listOptions
+    laidOutWall = showsWall
+    reconcileSelection(snapshot)
+  }
+
+  private mutating func layOutIfStale(_ snapshot: MonitorSnapshot) {
+    if laidOutOptions != listOptions || laidOutWall != showsWall { layOut(snapshot) }
+  }
+
+  private mutating func reconcileSelection(_ snapshot: MonitorSnapshot) {
+    if showsWall {
+      if let site = selectedSite, wall.position(of: site) != nil { return }
+      // A group (or a hidden site) selected in the table: the first shown site under it.
+      let under: Int? =
+        switch selection {
+        case .group(let node): node
+        case .site(let index): snapshot.groups.ancestorsOfSite[index].last
+        case nil: nil
+        }
+      if let under, let site = wall.order.first(where: { snapshot.groups.ancestorsOfSite[$0].contains(under) }) {
+        selectedSite = site
+      } else {
+        selectedSite = wall.order.first
+      }
+      return
+    }
+    if let selection, rows.contains(selection) { return }
+    if case .site(let index) = selection,
+      let group = snapshot.groups.ancestorsOfSite[index].reversed().first(where: { rows.contains(.group(node: $0)) })
+    {
+      self.selection = .group(node: group)
+      return
+    }
+    selection = rows.first { if case .site = $0 { true } else { false } } ?? rows.first
+  }
+
+  // MARK: - Keys
+
+  /// Handles one key against the latest snapshot.
+  public mutating func handle(_ key: Key, snapshot: MonitorSnapshot) -> Effect {
     switch mode {
     case .help:
       mode = .normal
-      if KeyMap.action(for: key) == .quit { return handleAction(.quit, siteOrder: siteOrder, sites: sites, records: records) }
+      if KeyMap.action(for: key) == .quit { return handleAction(.quit, snapshot: snapshot) }
       return .none
     case .confirmQuit:
       if case .character(let character) = key, character == "y" || character == "Y" { return .quit }
@@ -76,24 +161,29 @@ public struct DashboardState: Sendable {
       mode = .normal
       message = nil
       return .none
+    case .filter(let input):
+      return handleFilterKey(key, input: input, snapshot: snapshot)
     case .markReason(let site, let input):
+      let presets = strings.markPresets
+      let strings = strings
       return handlePrompt(key, input: input, site: site) { site, text in
-        let preset = Int(text).flatMap { (1...MarkReasons.presets.count).contains($0) ? MarkReasons.presets[$0 - 1] : nil }
+        let preset = Int(text).flatMap { (1...presets.count).contains($0) ? presets[$0 - 1] : nil }
         let reason = preset ?? text
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-          return .failure(PromptError("give a reason: 1-\(MarkReasons.presets.count) or text"))
+          return .failure(PromptError(strings(.giveReason, presets.count)))
         }
         return .success(.mark(site: site, reason: reason))
       } update: {
         .markReason(site: $0, input: $1)
       }
     case .headcount(let site, let input):
+      let strings = strings
       return handlePrompt(key, input: input, site: site) { site, text in
         let digits = text.trimmingCharacters(in: .whitespaces)
         guard !digits.isEmpty, digits.count <= 7, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(digits),
           count <= ConfigLoader.maximumExpected
         else {
-          return .failure(PromptError("headcount must be a whole number from 0 to 1,000,000; '\(text)' was not applied"))
+          return .failure(PromptError(strings(.badHeadcount, strings.number(ConfigLoader.maximumExpected), text)))
         }
         return .success(.setHeadcount(site: site, count: count))
       } update: {
@@ -101,8 +191,33 @@ public struct DashboardState: Sendable {
       }
     case .normal:
       guard let action = KeyMap.action(for: key) else { return .none }
-      return handleAction(action, siteOrder: siteOrder, sites: sites, records: records)
+      return handleAction(action, snapshot: snapshot)
     }
+  }
+
+  private mutating func handleFilterKey(_ key: Key, input: String, snapshot: MonitorSnapshot) -> Effect {
+    switch key {
+    case .escape, .interrupt:
+      mode = .normal
+      listOptions.filterText = ""
+      message = (strings(.filterCleared), false)
+    case .enter:
+      mode = .normal
+      message = nil
+    case .backspace:
+      mode = .filter(input: String(input.dropLast()))
+      listOptions.filterText = String(input.dropLast())
+    case .character(let character):
+      guard !character.isNewline, character.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }), input.count < 80 else {
+        return .none
+      }
+      mode = .filter(input: input + String(character))
+      listOptions.filterText = input + String(character)
+    default:
+      return .none
+    }
+    layOutIfStale(snapshot)
+    return .none
   }
 
   private mutating func handlePrompt(
@@ -111,7 +226,7 @@ public struct DashboardState: Sendable {
     switch key {
     case .escape, .interrupt:
       mode = .normal
-      message = ("cancelled", false)
+      message = (strings(.cancelled), false)
       return .none
     case .enter:
       switch submit(site, input) {
@@ -138,20 +253,49 @@ public struct DashboardState: Sendable {
     }
   }
 
-  private mutating func handleAction(_ action: Action, siteOrder: [Int], sites: [SiteConfig], records: [SiteRecord]) -> Effect {
+  private mutating func handleAction(_ action: Action, snapshot: MonitorSnapshot) -> Effect {
     message = nil
-    let position = selectedSite.flatMap { siteOrder.firstIndex(of: $0) }
-    func select(_ index: Int) {
-      guard !siteOrder.isEmpty else { return }
-      selectedSite = siteOrder[max(0, min(siteOrder.count - 1, index))]
-    }
+    layOutIfStale(snapshot)
     switch action {
-    case .moveUp: select((position ?? 1) - 1)
-    case .moveDown: select((position ?? -1) + 1)
-    case .pageUp: select((position ?? 0) - max(1, pageSize - 1))
-    case .pageDown: select((position ?? 0) + max(1, pageSize - 1))
-    case .home: select(0)
-    case .end: select(siteOrder.count - 1)
+    case .moveUp: moveVertically(by: -1)
+    case .moveDown: moveVertically(by: 1)
+    case .pageUp: moveVertically(by: -max(1, pageSize - 1))
+    case .pageDown: moveVertically(by: max(1, pageSize - 1))
+    case .moveLeft: moveInWall(by: -1)
+    case .moveRight: moveInWall(by: 1)
+    case .home: moveVertically(by: Int.min / 2)
+    case .end: moveVertically(by: Int.max / 2)
+    case .open:
+      switch selection {
+      case .group(let node):
+        if listOptions.collapsed.contains(node) { listOptions.collapsed.remove(node) } else { listOptions.collapsed.insert(node) }
+      case .site:
+        showsDetail.toggle()
+      case nil:
+        break
+      }
+    case .collapseAll:
+      listOptions.collapsed = SiteList.allGroups(snapshot)
+    case .expandAll:
+      listOptions.collapsed = []
+    case .filter:
+      mode = .filter(input: listOptions.filterText)
+    case .problemsOnly:
+      listOptions.problemsOnly.toggle()
+      message = (strings(listOptions.problemsOnly ? .problemsOnly : .allSites), false)
+    case .escape:
+      if showsDetail {
+        showsDetail = false
+      } else if listOptions.isFiltering {
+        listOptions.filterText = ""
+        listOptions.problemsOnly = false
+        message = (strings(.filterCleared), false)
+      }
+    case .cycleSort:
+      listOptions.sort = listOptions.sort.next
+      message = (strings(.sortChanged, strings(listOptions.sort.label)), false)
+    case .toggleWall:
+      showsWall.toggle()
     case .help: mode = .help
     case .quit:
       mode = .confirmQuit
@@ -161,16 +305,16 @@ public struct DashboardState: Sendable {
       mode = .markReason(site: site, input: "")
     case .clearMark:
       guard let site = selectedSite else { return .none }
-      guard records[site].mark != nil else {
-        message = ("\(sites[site].id) is not marked offline", true)
+      guard snapshot.records[site].mark != nil else {
+        message = (strings(.notMarked, snapshot.sites[site].id), true)
         return .none
       }
       return .request(.clearMark(site: site))
     case .acknowledge:
       guard let site = selectedSite else { return .none }
-      let status = records[site].status
+      let status = snapshot.records[site].status
       guard status == .late || status == .offline else {
-        message = ("only a late or offline site can be acknowledged; \(sites[site].id) is \(status)", true)
+        message = (strings(.cannotAcknowledge, snapshot.sites[site].id, strings.status(status)), true)
         return .none
       }
       return .request(.acknowledge(site: site))
@@ -178,6 +322,35 @@ public struct DashboardState: Sendable {
       guard let site = selectedSite else { return .none }
       mode = .headcount(site: site, input: "")
     }
+    layOutIfStale(snapshot)
     return .none
+  }
+
+  /// Up and down: through table rows, or from wall line to wall line keeping the column.
+  private mutating func moveVertically(by delta: Int) {
+    if showsWall {
+      guard let site = selectedSite, let target = wall.site(from: site, lines: delta) else {
+        selectedSite = wall.order.first
+        return
+      }
+      selectedSite = target
+      return
+    }
+    guard !rows.isEmpty else { return }
+    let position = selection.flatMap { rows.firstIndex(of: $0) }
+    let start = position ?? (delta > 0 ? -1 : rows.count)
+    let target = max(0, min(rows.count - 1, start.addingReportingOverflow(delta).partialValue))
+    selection = rows[target]
+  }
+
+  /// Left and right: the previous or next site on the wall; in the table, the same as up and down.
+  private mutating func moveInWall(by delta: Int) {
+    guard showsWall else { return }
+    guard let site = selectedSite, let position = wall.position(of: site) else {
+      selectedSite = wall.order.first
+      return
+    }
+    let target = max(0, min(wall.order.count - 1, position + delta))
+    if wall.order.indices.contains(target) { selectedSite = wall.order[target] }
   }
 }

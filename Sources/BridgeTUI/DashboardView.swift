@@ -2,10 +2,19 @@ import BridgeCore
 
 /// Status glyphs that do not rely on colour, with ASCII fallbacks for non-UTF-8 locales.
 public struct Glyphs: Sendable {
-  public var online, late, offline, marked, unknown: String
+  public var online, late, offline, marked, unknown, help: String
+  /// Heartbeat strip: every interval heard, some missed, all missed.
+  public var heard, partlyHeard, missed: String
+  /// Sparkline levels, lowest first.
+  public var levels: [String]
+  public var isASCII: Bool
 
-  public static let unicode = Glyphs(online: "●", late: "◐", offline: "✖", marked: "⊘", unknown: "?")
-  public static let ascii = Glyphs(online: "o", late: "~", offline: "X", marked: "M", unknown: "?")
+  public static let unicode = Glyphs(
+    online: "●", late: "◐", offline: "✖", marked: "⊘", unknown: "?", help: "!", heard: "█", partlyHeard: "▄", missed: "·",
+    levels: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], isASCII: false)
+  public static let ascii = Glyphs(
+    online: "o", late: "~", offline: "X", marked: "M", unknown: "?", help: "!", heard: "#", partlyHeard: "+", missed: ".",
+    levels: ["_", ".", "-", "=", "+", "*", "#", "@"], isASCII: true)
 
   public func glyph(_ status: SiteStatus) -> String {
     switch status {
@@ -34,6 +43,8 @@ public struct ViewContext: Sendable {
   public var sessionLabel: String?
   /// The config's recover_after, for the "recovering n/N" flag.
   public var recoverAfter: Int = 2
+  /// Ids of the sites that sign their heartbeats, for the detail pane.
+  public var signedSites: Set<String> = []
 
   public init(width: Int, height: Int) {
     self.width = width
@@ -41,56 +52,55 @@ public struct ViewContext: Sendable {
   }
 }
 
-/// One row of the site table.
-public enum TableRow: Sendable, Equatable {
-  case group(node: Int)
-  case site(index: Int)
-}
-
 public enum DashboardView {
   public static let minimumWidth = 80
   public static let minimumHeight = 24
-
-  /// Group rows and site rows in roster order: each group followed by its own sites, then its subgroups.
-  public static func rows(_ snapshot: MonitorSnapshot) -> [TableRow] {
-    var rows: [TableRow] = []
-    rows.reserveCapacity(snapshot.sites.count + snapshot.groups.nodes.count)
-    func walk(_ node: Int) {
-      if node != 0 { rows.append(.group(node: node)) }
-      for site in snapshot.groups.nodes[node].sites { rows.append(.site(index: site)) }
-      for child in snapshot.groups.nodes[node].children { walk(child) }
-    }
-    walk(0)
-    return rows
-  }
-
-  public static func siteOrder(_ rows: [TableRow]) -> [Int] {
-    rows.compactMap { if case .site(let index) = $0 { return index } else { return nil } }
-  }
 
   /// Table rows that fit for a terminal of this height (the app uses it for paging).
   public static func tableHeight(forHeight height: Int) -> Int { max(1, height - 5 - logPaneHeight(forHeight: height)) }
 
   static func logPaneHeight(forHeight height: Int) -> Int { max(4, min(12, height / 5)) }
 
+  static func detailPaneHeight(forHeight height: Int) -> Int { max(11, min(16, height * 2 / 5)) }
+
   public static func render(_ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext) -> ScreenBuffer {
     var screen = ScreenBuffer(width: context.width, height: context.height)
     guard context.width >= minimumWidth, context.height >= minimumHeight else {
-      renderTooSmall(&screen, context: context)
+      renderTooSmall(&screen, strings: state.strings, context: context)
       return screen
     }
-    let rows = rows(snapshot)
-    if state.selectedSite == nil { state.selectedSite = siteOrder(rows).first }
-    renderHeader(&screen, snapshot, context: context)
-    let logHeight = logPaneHeight(forHeight: context.height)
-    let tableTop = 3
-    let tableHeight = context.height - tableTop - logHeight - 2
-    state.pageSize = tableHeight
-    renderTable(&screen, snapshot, rows: rows, state: &state, context: context, top: tableTop, height: tableHeight)
-    renderLog(&screen, snapshot, state: state, context: context, top: context.height - 2 - logHeight, height: logHeight)
+    // Below the header and a title line; above the status line and footer.
+    let top = 3
+    let bottom = context.height - 2
+    var space = bottom - top
+    let detailHeight = state.showsDetail ? detailPaneHeight(forHeight: context.height) : 0
+    space -= detailHeight
+    state.wallSize = (context.width, space)
+    state.layOut(snapshot)
+    if state.selectedSite == nil { state.showsDetail = false }
+    renderHeader(&screen, snapshot, state: state, context: context)
+    var logHeight = 0
+    if state.showsWall {
+      // The wall takes the room it needs; the event log gets what is left if that is worth showing.
+      let needed = max(1, state.wall.lines.count)
+      let wallHeight = needed + 6 <= space ? needed : space
+      if !state.showsDetail && space - wallHeight >= 5 { logHeight = min(12, space - wallHeight - 1) }
+      state.pageSize = wallHeight
+      renderWall(&screen, snapshot, state: &state, context: context, top: top, height: wallHeight)
+    } else {
+      if !state.showsDetail { logHeight = logPaneHeight(forHeight: context.height) }
+      let tableHeight = space - logHeight
+      state.pageSize = tableHeight
+      renderTable(&screen, snapshot, state: &state, context: context, top: top, height: tableHeight)
+    }
+    if state.showsDetail, let site = state.selectedSite {
+      renderDetail(&screen, snapshot, site: site, state: state, context: context, top: bottom - detailHeight, height: detailHeight)
+    } else if logHeight > 0 {
+      renderLog(&screen, snapshot, state: state, context: context, top: bottom - logHeight, height: logHeight)
+    }
     renderStatusLine(&screen, snapshot, state: state, context: context, y: context.height - 2)
     renderFooter(&screen, snapshot, state: state, context: context, y: context.height - 1)
-    if state.mode == .help { renderHelp(&screen, context: context) }
+    if state.mode == .help { renderHelp(&screen, strings: state.strings, context: context) }
     return screen
   }
 
@@ -105,18 +115,24 @@ public enum DashboardView {
 
   static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-  static func renderHeader(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, context: ViewContext) {
+  static func renderHeader(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) {
+    let strings = state.strings
     let width = context.width
     screen.fill(y: 0, role: .header)
     screen.fill(y: 1, role: .header)
     let time = clock(snapshot.takenAt.unixSeconds, offset: context.utcOffsetSeconds)
     var right = width - 1
     right -= screen.putRight(time, right: right, y: 0, role: .headerTitle, maxWidth: 8) + 2
-    if !context.listenAddress.isEmpty {
-      right -= screen.putRight("udp \(context.listenAddress)", right: right, y: 0, role: .header, maxWidth: 28) + 2
+    let filtering = state.listOptions.isFiltering
+    if filtering {
+      let text = strings(.filtered, strings.number(state.visibleCount), strings.number(snapshot.sites.count))
+      right -= screen.putRight(text, right: right, y: 0, role: .headerAlert, maxWidth: 32) + 2
     }
     if let session = context.sessionLabel {
       right -= screen.putRight(session, right: right, y: 0, role: .headerTitle, maxWidth: 24) + 2
+    }
+    if !context.listenAddress.isEmpty && (!filtering || width >= 120) {
+      right -= screen.putRight("udp \(context.listenAddress)", right: right, y: 0, role: .header, maxWidth: 28) + 2
     }
     var x = 1
     if let banner = context.banner {
@@ -127,50 +143,56 @@ public enum DashboardView {
     // Attendance first (right), then the counts in order of importance as far as they fit.
     let total = snapshot.rollups[0]
     let attendance =
-      "Attendance \(NumberText.grouped(total.reportedHeadcount)) / \(NumberText.grouped(total.expectedHeadcount))"
-      + (total.attendancePercent.map { " (\(percent($0)))" } ?? "")
+      strings(.attendance, strings.number(total.reportedHeadcount), strings.number(total.expectedHeadcount))
+      + (total.attendancePercent.map { " (\(strings.percent($0)))" } ?? "")
     let attendanceWidth = screen.putRight(attendance, right: width - 1, y: 1, role: .headerTitle, maxWidth: width - 2)
     let limit = width - 1 - attendanceWidth - 2
     var column = 1
-    func stat(_ label: String, _ value: String, alert: Bool = false) {
-      let text = "\(label) \(value)"
+    func stat(_ label: TextKey, _ value: String, alert: Bool = false) {
+      let text = "\(strings(label)) \(value)"
       guard column + DisplayWidth.of(text) <= limit else { return }
       column += screen.put(text, x: column, y: 1, role: alert ? .headerAlert : .header) + 2
     }
-    stat("Online", "\(NumberText.grouped(total.statusCounts[.online]))/\(NumberText.grouped(total.siteCount))")
-    stat("Offline", "\(total.statusCounts[.offline])", alert: total.statusCounts[.offline] > 0)
-    stat("Late", "\(total.statusCounts[.late])", alert: total.statusCounts[.late] > 0)
-    if total.unacknowledgedAlerts > 0 { stat("Alerts", "\(total.unacknowledgedAlerts)", alert: true) }
-    if total.helpRequests > 0 { stat("Help", "\(total.helpRequests)", alert: true) }
-    stat("Marked", "\(total.statusCounts[.marked])")
-  }
-
-  static func percent(_ value: Double) -> String {
-    let tenths = Int((value * 10).rounded())
-    return "\(tenths / 10).\(tenths % 10)%"
+    stat(.headerOnline, "\(strings.number(total.statusCounts[.online]))/\(strings.number(total.siteCount))")
+    stat(.headerOffline, strings.number(total.statusCounts[.offline]), alert: total.statusCounts[.offline] > 0)
+    stat(.headerLate, strings.number(total.statusCounts[.late]), alert: total.statusCounts[.late] > 0)
+    if total.unacknowledgedAlerts > 0 { stat(.headerAlerts, strings.number(total.unacknowledgedAlerts), alert: true) }
+    if total.helpRequests > 0 { stat(.headerHelp, strings.number(total.helpRequests), alert: true) }
+    stat(.headerMarked, strings.number(total.statusCounts[.marked]))
   }
 
   // MARK: - Table
 
   struct Columns {
-    var status = 0, id = 0, name = 0, count = 0, heard = 0, loss = 0, rtt = 0, flags = 0
-    var statusWidth = 10, idWidth = 12, nameWidth = 20, countWidth = 11, heardWidth = 6, lossWidth = 6, rttWidth = 6, flagsWidth = 10
+    var status = 0, id = 0, name = 0, group = 0, count = 0, heard = 0, loss = 0, rtt = 0, flags = 0
+    var statusWidth = 10, idWidth = 12, nameWidth = 20, groupWidth = 0, countWidth = 11, heardWidth = 6, lossWidth = 6, rttWidth = 6
+    var flagsWidth = 10
     /// Loss and RTT need room; below 100 columns the name matters more.
     var showsLinkQuality: Bool
 
-    init(width: Int, longestID: Int) {
+    /// `showsGroup`: a flat (sorted) list names each site's group, since no group rows say it.
+    init(width: Int, longestID: Int, strings: Strings, showsGroup: Bool) {
+      // Wide enough for the language's words: "mất kết nối", "Tín hiệu".
+      statusWidth = SiteStatus.allCases.map { DisplayWidth.of(strings.status($0)) + 2 }.max() ?? 10
+      heardWidth = max(6, DisplayWidth.of(strings(.columnHeard)))
+      lossWidth = max(6, DisplayWidth.of(strings(.columnLoss)))
       showsLinkQuality = width >= 100
       idWidth = max(8, min(longestID, width >= 160 ? 24 : width >= 110 ? 18 : 13))
       countWidth = width >= 100 ? 13 : 11
       let linkQuality = showsLinkQuality ? lossWidth + rttWidth + 2 : 0
       let fixed = statusWidth + idWidth + countWidth + heardWidth + linkQuality + 6
-      let flexible = width - fixed - 1
+      var flexible = width - fixed - 1
+      if showsGroup {
+        groupWidth = max(10, min(36, flexible * 3 / 10))
+        flexible -= groupWidth + 1
+      }
       nameWidth = max(12, min(48, flexible * 6 / 10))
       flagsWidth = max(6, flexible - nameWidth)
       status = 1
       id = status + statusWidth + 1
       name = id + idWidth + 1
-      count = name + nameWidth + 1
+      group = name + nameWidth + 1
+      count = showsGroup ? group + groupWidth + 1 : name + nameWidth + 1
       heard = count + countWidth + 1
       loss = heard + heardWidth + 1
       rtt = loss + lossWidth + 1
@@ -179,26 +201,38 @@ public enum DashboardView {
   }
 
   static func renderTable(
-    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, rows: [TableRow], state: inout DashboardState, context: ViewContext,
-    top: Int, height: Int
+    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext, top: Int, height: Int
   ) {
+    let strings = state.strings
+    let rows = state.rows
     let longestID = snapshot.sites.reduce(2) { max($0, $1.id.count) }
-    let columns = Columns(width: context.width, longestID: longestID)
+    let flat = state.listOptions.sort != .group
+    let columns = Columns(
+      width: context.width, longestID: longestID, strings: strings, showsGroup: flat && context.width >= 100)
     let titleY = top - 1
     screen.fill(y: titleY, role: .columnTitles)
-    screen.put("Status", x: columns.status, y: titleY, role: .columnTitles)
-    screen.put("ID", x: columns.id, y: titleY, role: .columnTitles)
-    screen.put("Name", x: columns.name, y: titleY, role: .columnTitles)
-    screen.putRight("Count/Exp", right: columns.count + columns.countWidth, y: titleY, role: .columnTitles, maxWidth: columns.countWidth)
-    screen.putRight("Heard", right: columns.heard + columns.heardWidth, y: titleY, role: .columnTitles, maxWidth: columns.heardWidth)
+    screen.put(strings(.columnStatus), x: columns.status, y: titleY, role: .columnTitles, maxWidth: columns.statusWidth)
+    screen.put(strings(.columnID), x: columns.id, y: titleY, role: .columnTitles)
+    screen.put(strings(.columnName), x: columns.name, y: titleY, role: .columnTitles)
+    if columns.groupWidth > 0 { screen.put(strings(.columnGroup), x: columns.group, y: titleY, role: .columnTitles) }
+    screen.putRight(
+      strings(.columnCount), right: columns.count + columns.countWidth, y: titleY, role: .columnTitles, maxWidth: columns.countWidth)
+    screen.putRight(
+      strings(.columnHeard), right: columns.heard + columns.heardWidth, y: titleY, role: .columnTitles, maxWidth: columns.heardWidth)
     if columns.showsLinkQuality {
-      screen.putRight("Loss", right: columns.loss + columns.lossWidth, y: titleY, role: .columnTitles, maxWidth: columns.lossWidth)
-      screen.putRight("RTT", right: columns.rtt + columns.rttWidth, y: titleY, role: .columnTitles, maxWidth: columns.rttWidth)
+      screen.putRight(
+        strings(.columnLoss), right: columns.loss + columns.lossWidth, y: titleY, role: .columnTitles, maxWidth: columns.lossWidth)
+      screen.putRight(
+        strings(.columnRTT), right: columns.rtt + columns.rttWidth, y: titleY, role: .columnTitles, maxWidth: columns.rttWidth)
     }
-    screen.put("Flags", x: columns.flags, y: titleY, role: .columnTitles)
+    let flagsTitleWidth = screen.put(strings(.columnFlags), x: columns.flags, y: titleY, role: .columnTitles)
 
-    // Keep the selected site on screen.
-    let selectedRow = state.selectedSite.flatMap { selected in rows.firstIndex(of: .site(index: selected)) }
+    guard !rows.isEmpty else {
+      screen.put(strings(.noSiteMatches), x: 2, y: top + 1, role: .dim, maxWidth: context.width - 4)
+      return
+    }
+    // Keep the selected row on screen.
+    let selectedRow = state.selection.flatMap { rows.firstIndex(of: $0) }
     if let selectedRow {
       if selectedRow < state.scrollOffset { state.scrollOffset = max(0, selectedRow - 1) }
       if selectedRow >= state.scrollOffset + height { state.scrollOffset = selectedRow - height + 1 }
@@ -211,38 +245,52 @@ public enum DashboardView {
       let y = top + line
       switch rows[rowIndex] {
       case .group(let node):
-        renderGroupRow(&screen, snapshot, node: node, y: y, columns: columns, context: context)
+        renderGroupRow(
+          &screen, snapshot, node: node, y: y, columns: columns, strings: strings, context: context,
+          collapsed: state.listOptions.collapsed.contains(node), selected: rowIndex == selectedRow)
       case .site(let index):
-        renderSiteRow(&screen, snapshot, index: index, y: y, columns: columns, context: context, selected: rowIndex == selectedRow)
+        renderSiteRow(
+          &screen, snapshot, index: index, y: y, columns: columns, strings: strings, context: context, selected: rowIndex == selectedRow)
       }
     }
+    // Where the list is: sort order and position, right of the column titles.
+    var notes: [String] = []
+    if flat { notes.append(strings(.sortedBy, strings(state.listOptions.sort.label))) }
     if rows.count > height {
-      let indicator = "\(state.scrollOffset + 1)-\(min(rows.count, state.scrollOffset + height)) of \(rows.count) rows"
-      screen.putRight(indicator, right: context.width - 1, y: titleY, role: .columnTitles, maxWidth: 24)
+      notes.append(strings(.rowsShown, state.scrollOffset + 1, min(rows.count, state.scrollOffset + height), rows.count))
+    }
+    if !notes.isEmpty {
+      let room = context.width - columns.flags - flagsTitleWidth - 3
+      screen.putRight(notes.joined(separator: " · "), right: context.width - 1, y: titleY, role: .columnTitles, maxWidth: max(0, room))
     }
   }
 
   static func renderGroupRow(
-    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, node: Int, y: Int, columns: Columns, context: ViewContext
+    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, node: Int, y: Int, columns: Columns, strings: Strings,
+    context: ViewContext, collapsed: Bool, selected: Bool
   ) {
     let group = snapshot.groups.nodes[node]
     let rollup = snapshot.rollups[node]
     let worst = rollup.worstStatus
-    screen.put(context.glyphs.glyph(worst), x: columns.status, y: y, role: Role.status(worst))
+    if selected { screen.fill(y: y, role: .selection) }
+    let role: Role = selected ? .selection : .group
+    screen.put(context.glyphs.glyph(worst), x: columns.status, y: y, role: selected ? .selection : Role.status(worst))
+    screen.put(collapsed ? "▸" : "▾", x: columns.status + 2, y: y, role: role)
     let indent = String(repeating: "  ", count: group.depth - 1)
     let label = indent + group.path.joined(separator: GroupPath.separator)
-    screen.put(label, x: columns.id, y: y, role: .group, maxWidth: columns.count - columns.id - 1)
+    screen.put(label, x: columns.id, y: y, role: role, maxWidth: columns.count - columns.id - 1)
     screen.putRight(
-      "\(NumberText.grouped(rollup.reportedHeadcount))/\(NumberText.grouped(rollup.expectedHeadcount))",
-      right: columns.count + columns.countWidth, y: y, role: .group, maxWidth: columns.countWidth)
-    var summary = "\(rollup.sitesUp)/\(rollup.siteCount) up"
-    if let attendance = rollup.attendancePercent { summary += "  \(percent(attendance))" }
-    if rollup.statusCounts[.offline] > 0 { summary += "  \(rollup.statusCounts[.offline]) offline" }
-    screen.put(summary, x: columns.heard + 1, y: y, role: .group, maxWidth: context.width - columns.heard - 2)
+      "\(strings.number(rollup.reportedHeadcount))/\(strings.number(rollup.expectedHeadcount))",
+      right: columns.count + columns.countWidth, y: y, role: role, maxWidth: columns.countWidth)
+    var summary = strings(.groupUp, strings.number(rollup.sitesUp), strings.number(rollup.siteCount))
+    if let attendance = rollup.attendancePercent { summary += "  \(strings.percent(attendance))" }
+    if rollup.statusCounts[.offline] > 0 { summary += "  " + strings(.groupOffline, strings.number(rollup.statusCounts[.offline])) }
+    screen.put(summary, x: columns.heard + 1, y: y, role: role, maxWidth: context.width - columns.heard - 2)
   }
 
   static func renderSiteRow(
-    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, index: Int, y: Int, columns: Columns, context: ViewContext, selected: Bool
+    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, index: Int, y: Int, columns: Columns, strings: Strings,
+    context: ViewContext, selected: Bool
   ) {
     let site = snapshot.sites[index]
     let record = snapshot.records[index]
@@ -251,45 +299,47 @@ public enum DashboardView {
     let textRole: Role = selected ? .selection : .normal
     let dimRole: Role = selected ? .selection : .dim
     screen.put(
-      "\(context.glyphs.glyph(record.status)) \(record.status)", x: columns.status, y: y, role: statusRole, maxWidth: columns.statusWidth)
+      "\(context.glyphs.glyph(record.status)) \(strings.status(record.status))", x: columns.status, y: y, role: statusRole,
+      maxWidth: columns.statusWidth)
     screen.put(site.id, x: columns.id, y: y, role: textRole, maxWidth: columns.idWidth)
     screen.put(site.name, x: columns.name, y: y, role: textRole, maxWidth: columns.nameWidth)
-    let count = record.headcount.map { NumberText.grouped($0) } ?? "–"
+    if columns.groupWidth > 0 { screen.put(site.groupLabel, x: columns.group, y: y, role: dimRole, maxWidth: columns.groupWidth) }
+    let count = record.headcount.map { strings.number($0) } ?? "–"
     let manual = record.headcountSource == .manual ? "*" : ""
     screen.putRight(
-      "\(count)\(manual)/\(NumberText.grouped(site.expected))", right: columns.count + columns.countWidth, y: y, role: textRole,
+      "\(count)\(manual)/\(strings.number(site.expected))", right: columns.count + columns.countWidth, y: y, role: textRole,
       maxWidth: columns.countWidth)
-    let age = snapshot.ageSeconds(site: index).map(ageText) ?? "never"
+    let age = snapshot.ageSeconds(site: index).map(ageText) ?? strings(.never)
     screen.putRight(
       age, right: columns.heard + columns.heardWidth, y: y, role: record.lastHeard == nil ? dimRole : textRole, maxWidth: columns.heardWidth
     )
     if columns.showsLinkQuality {
-      let loss = record.lossPercent.map { percent($0) } ?? "–"
+      let loss = record.lossPercent.map { strings.percent($0) } ?? "–"
       screen.putRight(loss, right: columns.loss + columns.lossWidth, y: y, role: textRole, maxWidth: columns.lossWidth)
       let rtt = record.rttMilliseconds.map { "\($0)ms" } ?? "–"
       screen.putRight(rtt, right: columns.rtt + columns.rttWidth, y: y, role: textRole, maxWidth: columns.rttWidth)
     }
     screen.put(
-      flagsText(record, recoverAfter: context.recoverAfter), x: columns.flags, y: y, role: selected ? .selection : .flag,
-      maxWidth: context.width - columns.flags - 1)
+      flagsText(record, recoverAfter: context.recoverAfter, strings: strings), x: columns.flags, y: y,
+      role: selected ? .selection : .flag, maxWidth: context.width - columns.flags - 1)
   }
 
-  static func flagsText(_ record: SiteRecord, recoverAfter: Int) -> String {
+  static func flagsText(_ record: SiteRecord, recoverAfter: Int, strings: Strings) -> String {
     var parts: [String] = []
-    if record.flags.contains(.helpRequested) { parts.append("HELP") }
+    if record.flags.contains(.helpRequested) { parts.append(strings(.flagHelp)) }
     if record.heartbeatStatus == .offline && record.recoveryStreak > 0 {
-      parts.append("recovering \(record.recoveryStreak)/\(recoverAfter)")
+      parts.append(strings(.flagRecovering, record.recoveryStreak, recoverAfter))
     }
-    if record.flags.contains(.flapping) { parts.append("flapping") }
-    if record.flags.contains(.degraded) { parts.append("degraded") }
-    if record.flags.contains(.badHeartbeatFile) { parts.append("bad file") }
-    if record.flags.contains(.heartbeatFileError) { parts.append("file error") }
+    if record.flags.contains(.flapping) { parts.append(strings(.flagFlapping)) }
+    if record.flags.contains(.degraded) { parts.append(strings(.flagDegraded)) }
+    if record.flags.contains(.badHeartbeatFile) { parts.append(strings(.flagBadFile)) }
+    if record.flags.contains(.heartbeatFileError) { parts.append(strings(.flagFileError)) }
     if let mark = record.mark {
-      var text = "by \(mark.operatorName): \(mark.reason)"
-      if record.flags.contains(.heardWhileMarked) { text += " (heard again)" }
+      var text = strings(.flagMarkedBy, mark.operatorName, mark.reason)
+      if record.flags.contains(.heardWhileMarked) { text += " " + strings(.flagHeardAgain) }
       parts.append(text)
     }
-    if let by = record.acknowledgedBy { parts.append("ack \(by)") }
+    if let by = record.acknowledgedBy { parts.append(strings(.flagAcknowledged, by)) }
     return parts.joined(separator: ", ")
   }
 
@@ -306,15 +356,17 @@ public enum DashboardView {
   static func renderLog(
     _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext, top: Int, height: Int
   ) {
+    let strings = state.strings
     screen.fill(y: top, role: .columnTitles)
-    let titleWidth = screen.put("Events (newest first)", x: 1, y: top, role: .columnTitles)
+    let titleWidth = screen.put(strings(.eventsTitle), x: 1, y: top, role: .columnTitles)
     if let problem = snapshot.journalProblem {
       // Nothing is being saved: that must be impossible to miss.
       screen.fill(y: top, role: .error)
-      screen.put("JOURNAL NOT WRITTEN: \(problem)", x: 1, y: top, role: .error, maxWidth: context.width - 2)
+      screen.put(strings(.journalNotWritten, problem), x: 1, y: top, role: .error, maxWidth: context.width - 2)
     } else {
       screen.putRight(
-        countersText(snapshot.counters), right: context.width - 1, y: top, role: .columnTitles, maxWidth: context.width - titleWidth - 4)
+        countersText(snapshot.counters, strings: strings), right: context.width - 1, y: top, role: .columnTitles,
+        maxWidth: context.width - titleWidth - 4)
     }
     for (offset, line) in state.log.reversed().prefix(height - 1).enumerated() {
       let y = top + 1 + offset
@@ -324,22 +376,25 @@ public enum DashboardView {
   }
 
   /// Ingest counters in one line: datagrams accepted and rejected (top reasons), heartbeat files.
-  static func countersText(_ counters: IngestCounters) -> String {
-    var text = "udp \(NumberText.grouped(Int(counters.datagramsAccepted))) ok"
+  static func countersText(_ counters: IngestCounters, strings: Strings) -> String {
+    var text = strings(.countersUDP, strings.number(Int(counters.datagramsAccepted)))
     let rejected = counters.datagramsRejected
     if rejected > 0 {
       let reasons = RejectionReason.allCases.filter { counters[$0] > 0 }.sorted { counters[$0] > counters[$1] }.prefix(2)
-      let detail = reasons.map { "\(NumberText.grouped(Int(counters[$0]))) \($0.rawValue.replacingOccurrences(of: "_", with: " "))" }
-      text += ", \(NumberText.grouped(Int(rejected))) rejected (\(detail.joined(separator: ", ")))"
+      let detail = reasons.map { "\(strings.number(Int(counters[$0]))) \($0.rawValue.replacingOccurrences(of: "_", with: " "))" }
+      text += ", " + strings(.countersRejected, strings.number(Int(rejected)), detail.joined(separator: ", "))
     }
-    text += " · files \(NumberText.grouped(Int(counters.filesRead))) read"
-    if counters.fileErrors + counters.badFiles > 0 { text += ", \(NumberText.grouped(Int(counters.fileErrors + counters.badFiles))) bad" }
+    text += " · " + strings(.countersFiles, strings.number(Int(counters.filesRead)))
+    if counters.fileErrors + counters.badFiles > 0 {
+      text += ", " + strings(.countersBad, strings.number(Int(counters.fileErrors + counters.badFiles)))
+    }
     return text
   }
 
   static func renderStatusLine(
     _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext, y: Int
   ) {
+    let strings = state.strings
     if let message = state.message {
       screen.fill(y: y, role: message.isError ? .error : .prompt)
       screen.put(message.text, x: 1, y: y, role: message.isError ? .error : .prompt, maxWidth: context.width - 2)
@@ -347,46 +402,79 @@ public enum DashboardView {
     }
     switch state.mode {
     case .markReason, .headcount:
-      screen.put("Enter = confirm · Esc = cancel", x: 1, y: y, role: .dim, maxWidth: context.width - 2)
+      screen.put(strings(.promptHint), x: 1, y: y, role: .dim, maxWidth: context.width - 2)
+      return
+    case .filter:
+      screen.put(strings(.filterHint), x: 1, y: y, role: .dim, maxWidth: context.width - 2)
       return
     default:
       break
     }
-    guard let selected = state.selectedSite else { return }
-    let site = snapshot.sites[selected]
-    let record = snapshot.records[selected]
-    var text = "\(site.id)  \(site.name)  ·  \(site.groupLabel)  ·  \(record.status)"
-    if let since = record.statusSince { text += " since \(clock(since.unixSeconds, offset: context.utcOffsetSeconds))" }
-    if let source = record.headcountSource { text += "  ·  count from \(source.rawValue)" }
-    screen.put(text, x: 1, y: y, role: .dim, maxWidth: context.width - 2)
+    switch state.selection {
+    case .site(let selected):
+      let site = snapshot.sites[selected]
+      let record = snapshot.records[selected]
+      let count = record.headcount.map { strings.number($0) } ?? "–"
+      var text = "\(site.id)  \(site.name)  ·  \(site.groupLabel)  ·  \(strings.status(record.status))"
+      if let since = record.statusSince {
+        text += " " + strings(.statusSince, clock(since.unixSeconds, offset: context.utcOffsetSeconds))
+      }
+      text += "  ·  \(count)/\(strings.number(site.expected))"
+      if let source = record.headcountSource { text += "  ·  " + strings(.countSource, source.rawValue) }
+      screen.put(text, x: 1, y: y, role: .dim, maxWidth: context.width - 2)
+    case .group(let node):
+      let rollup = snapshot.rollups[node]
+      let text =
+        snapshot.groups.nodes[node].path.joined(separator: GroupPath.separator) + "  ·  "
+        + strings(.groupUp, strings.number(rollup.sitesUp), strings.number(rollup.siteCount)) + "  ·  "
+        + strings(.attendance, strings.number(rollup.reportedHeadcount), strings.number(rollup.expectedHeadcount))
+      screen.put(text, x: 1, y: y, role: .dim, maxWidth: context.width - 2)
+    case nil:
+      break
+    }
   }
 
   static func renderFooter(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext, y: Int) {
+    let strings = state.strings
     screen.fill(y: y, role: .footer)
     switch state.mode {
     case .markReason(let site, let input):
       screen.fill(y: y, role: .prompt)
-      let presets = MarkReasons.presets.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
-      let text = "Mark \(snapshot.sites[site].id) offline. Reason: \(presets), or type one: \(input)▏"
+      let presets = strings.markPresets.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
+      let text = strings(.markPrompt, snapshot.sites[site].id, presets) + "\(input)▏"
       screen.put(text, x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
     case .headcount(let site, let input):
       screen.fill(y: y, role: .prompt)
-      let text =
-        "Headcount for \(snapshot.sites[site].id) (expected \(NumberText.grouped(snapshot.sites[site].expected))): \(input)▏"
+      let text = strings(.headcountPrompt, snapshot.sites[site].id, strings.number(snapshot.sites[site].expected)) + "\(input)▏"
       screen.put(text, x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
+    case .filter(let input):
+      screen.fill(y: y, role: .prompt)
+      screen.put(strings(.filterPrompt) + "\(input)▏", x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
     case .confirmQuit:
       screen.fill(y: y, role: .prompt)
-      screen.put("Quit BridgeWatch? y = quit, any other key = stay", x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
+      screen.put(strings(.confirmQuit), x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
     case .normal, .help:
+      // Help and quit always show; the others in order of use as far as they fit.
+      let all = KeyMap.footerOrder.compactMap { action in
+        KeyMap.bindings.first { $0.action == action }.flatMap { binding in
+          binding.footerLabel.map { (binding.footerKey, strings($0), action) }
+        }
+      }
+      let reserved = all.filter { $0.2 == .help || $0.2 == .quit }
+      func width(_ hint: (String, String, Action)) -> Int { DisplayWidth.of(hint.0) + 1 + DisplayWidth.of(hint.1) + 2 }
+      let who = "\(context.operatorName) · \(context.themeName)"
+      var room = context.width - 2 - reserved.reduce(0) { $0 + width($1) }
+      var chosen: [(String, String, Action)] = []
+      for hint in all where hint.2 != .help && hint.2 != .quit {
+        guard width(hint) <= room else { break }
+        chosen.append(hint)
+        room -= width(hint)
+      }
       var x = 1
-      let hints = [("↑↓", "move")] + KeyMap.bindings.compactMap { binding in binding.footerLabel.map { (binding.footerKey, $0) } }
-      for (key, label) in hints {
-        let needed = DisplayWidth.of(key) + 1 + DisplayWidth.of(label) + 2
-        guard x + needed < context.width - 1 else { break }
+      for (key, label, _) in chosen + reserved {
         x += screen.put(key, x: x, y: y, role: .footerKey)
         x += screen.put(" \(label)  ", x: x, y: y, role: .footer)
       }
-      let who = "\(context.operatorName) · \(context.themeName)"
       if x + DisplayWidth.of(who) < context.width - 1 {
         screen.putRight(who, right: context.width - 1, y: y, role: .footer, maxWidth: context.width - x - 1)
       }
@@ -395,28 +483,35 @@ public enum DashboardView {
 
   // MARK: - Overlays
 
-  static func renderHelp(_ screen: inout ScreenBuffer, context: ViewContext) {
-    let lines = KeyMap.bindings.map { (key: $0.keyLabel, help: $0.help) }
+  static func renderHelp(_ screen: inout ScreenBuffer, strings: Strings, context: ViewContext) {
+    // Bindings that share a help text share a line: "↑/k ↓/j ←/h →/l  move...".
+    var lines: [(key: String, help: String)] = []
+    var previous: TextKey?
+    for binding in KeyMap.bindings {
+      if binding.help == previous {
+        lines[lines.count - 1].key += " " + binding.keyLabel
+      } else {
+        lines.append((binding.keyLabel, strings(binding.help)))
+      }
+      previous = binding.help
+    }
     let keyWidth = lines.map { DisplayWidth.of($0.key) }.max() ?? 4
-    let width = min(context.width - 4, 72)
+    let width = min(context.width - 4, 96)
     let height = min(context.height - 2, lines.count + 4)
     let left = (context.width - width) / 2
     let top = max(1, (context.height - height) / 2)
     for y in top..<(top + height) { screen.fill(y: y, from: left, width: width, role: .overlay) }
-    screen.put("Keys", x: left + 2, y: top, role: .overlayTitle)
+    screen.put(strings(.helpTitle), x: left + 2, y: top, role: .overlayTitle)
     for (offset, line) in lines.enumerated() where offset < height - 3 {
       let y = top + 2 + offset
       screen.put(line.key, x: left + 2, y: y, role: .overlayTitle)
       screen.put(line.help, x: left + 4 + keyWidth, y: y, role: .overlay, maxWidth: width - keyWidth - 6)
     }
-    screen.put("any key closes this help", x: left + 2, y: top + height - 1, role: .overlay, maxWidth: width - 4)
+    screen.put(strings(.helpClose), x: left + 2, y: top + height - 1, role: .overlay, maxWidth: width - 4)
   }
 
-  static func renderTooSmall(_ screen: inout ScreenBuffer, context: ViewContext) {
-    let lines = [
-      "Terminal too small: \(context.width)x\(context.height).",
-      "Enlarge to at least \(minimumWidth)x\(minimumHeight).",
-    ]
+  static func renderTooSmall(_ screen: inout ScreenBuffer, strings: Strings, context: ViewContext) {
+    let lines = [strings(.tooSmall, context.width, context.height), strings(.enlarge, minimumWidth, minimumHeight)]
     let top = max(0, context.height / 2 - 1)
     for (offset, line) in lines.enumerated() {
       let width = DisplayWidth.of(line)

@@ -1,7 +1,9 @@
+import BridgeCore
+
 /// A key as the dashboard understands it, independent of curses key codes.
 public enum Key: Sendable, Hashable {
   case character(Character)
-  case up, down, pageUp, pageDown, home, end
+  case up, down, left, right, pageUp, pageDown, home, end
   case enter, escape, backspace, tab
   case resize
   case interrupt  // Ctrl-C
@@ -9,7 +11,9 @@ public enum Key: Sendable, Hashable {
 
 /// What an operator can ask for. Keys map to actions in `KeyMap.bindings`; nothing else reads keys.
 public enum Action: String, Sendable, CaseIterable {
-  case moveUp, moveDown, pageUp, pageDown, home, end
+  case moveUp, moveDown, moveLeft, moveRight, pageUp, pageDown, home, end
+  case open, collapseAll, expandAll
+  case filter, problemsOnly, escape, cycleSort, toggleWall
   case markOffline, clearMark, acknowledge, setHeadcount
   case cycleTheme, help, quit
 }
@@ -20,35 +24,45 @@ public struct KeyBinding: Sendable {
   public var keyLabel: String
   public var action: Action
   /// Short label for the footer; nil keeps it out of the footer.
-  public var footerLabel: String?
-  public var help: String
+  public var footerLabel: TextKey?
+  public var help: TextKey
 
   /// The first key's label alone, for the footer ("q" rather than "q/^C").
   public var footerKey: String { String(keyLabel.split(separator: "/").first ?? Substring(keyLabel)) }
 }
 
+/// The one table of keys. The footer and the help overlay are generated from it; both languages use the same keys.
 public enum KeyMap {
   public static let bindings: [KeyBinding] = [
-    KeyBinding(keys: [.up, .character("k")], keyLabel: "↑/k", action: .moveUp, footerLabel: nil, help: "move up"),
-    KeyBinding(keys: [.down, .character("j")], keyLabel: "↓/j", action: .moveDown, footerLabel: nil, help: "move down"),
-    KeyBinding(keys: [.pageUp], keyLabel: "PgUp", action: .pageUp, footerLabel: nil, help: "page up"),
-    KeyBinding(keys: [.pageDown], keyLabel: "PgDn", action: .pageDown, footerLabel: nil, help: "page down"),
-    KeyBinding(keys: [.home], keyLabel: "Home", action: .home, footerLabel: nil, help: "first site"),
-    KeyBinding(keys: [.end], keyLabel: "End", action: .end, footerLabel: nil, help: "last site"),
-    KeyBinding(
-      keys: [.character("o")], keyLabel: "o", action: .markOffline, footerLabel: "mark",
-      help: "mark the selected site offline, with a reason"),
-    KeyBinding(
-      keys: [.character("u")], keyLabel: "u", action: .clearMark, footerLabel: "clear", help: "clear the mark on the selected site"),
-    KeyBinding(
-      keys: [.character("a")], keyLabel: "a", action: .acknowledge, footerLabel: "ack",
-      help: "acknowledge a late/offline site (silences its alert and bell)"),
-    KeyBinding(
-      keys: [.character("c")], keyLabel: "c", action: .setHeadcount, footerLabel: "count",
-      help: "set the selected site's headcount by hand (phoned in)"),
-    KeyBinding(keys: [.character("t")], keyLabel: "t", action: .cycleTheme, footerLabel: "theme", help: "next colour theme"),
-    KeyBinding(keys: [.character("?")], keyLabel: "?", action: .help, footerLabel: "help", help: "show or hide this help"),
-    KeyBinding(keys: [.character("q"), .interrupt], keyLabel: "q/^C", action: .quit, footerLabel: "quit", help: "quit (asks to confirm)"),
+    KeyBinding(keys: [.up, .character("k")], keyLabel: "↑/k", action: .moveUp, footerLabel: nil, help: .keyMove),
+    KeyBinding(keys: [.down, .character("j")], keyLabel: "↓/j", action: .moveDown, footerLabel: nil, help: .keyMove),
+    KeyBinding(keys: [.left, .character("h")], keyLabel: "←/h", action: .moveLeft, footerLabel: nil, help: .keyMove),
+    KeyBinding(keys: [.right, .character("l")], keyLabel: "→/l", action: .moveRight, footerLabel: nil, help: .keyMove),
+    KeyBinding(keys: [.pageUp], keyLabel: "PgUp", action: .pageUp, footerLabel: nil, help: .keyPaging),
+    KeyBinding(keys: [.pageDown], keyLabel: "PgDn", action: .pageDown, footerLabel: nil, help: .keyPaging),
+    KeyBinding(keys: [.home], keyLabel: "Home", action: .home, footerLabel: nil, help: .keyPaging),
+    KeyBinding(keys: [.end], keyLabel: "End", action: .end, footerLabel: nil, help: .keyPaging),
+    KeyBinding(keys: [.enter, .character(" ")], keyLabel: "Enter/Space", action: .open, footerLabel: .footerDetail, help: .keyOpen),
+    KeyBinding(keys: [.character("-")], keyLabel: "-", action: .collapseAll, footerLabel: nil, help: .keyCollapseAll),
+    KeyBinding(keys: [.character("+"), .character("=")], keyLabel: "+", action: .expandAll, footerLabel: nil, help: .keyExpandAll),
+    KeyBinding(keys: [.character("/")], keyLabel: "/", action: .filter, footerLabel: .footerFilter, help: .keyFilter),
+    KeyBinding(keys: [.character("!")], keyLabel: "!", action: .problemsOnly, footerLabel: .footerProblems, help: .keyProblems),
+    KeyBinding(keys: [.escape], keyLabel: "Esc", action: .escape, footerLabel: nil, help: .keyEscape),
+    KeyBinding(keys: [.character("s")], keyLabel: "s", action: .cycleSort, footerLabel: .footerSort, help: .keySort),
+    KeyBinding(keys: [.character("w")], keyLabel: "w", action: .toggleWall, footerLabel: .footerWall, help: .keyWall),
+    KeyBinding(keys: [.character("o")], keyLabel: "o", action: .markOffline, footerLabel: .footerMark, help: .keyMark),
+    KeyBinding(keys: [.character("u")], keyLabel: "u", action: .clearMark, footerLabel: .footerClear, help: .keyClear),
+    KeyBinding(keys: [.character("a")], keyLabel: "a", action: .acknowledge, footerLabel: .footerAck, help: .keyAcknowledge),
+    KeyBinding(keys: [.character("c")], keyLabel: "c", action: .setHeadcount, footerLabel: .footerCount, help: .keyCount),
+    KeyBinding(keys: [.character("t")], keyLabel: "t", action: .cycleTheme, footerLabel: .footerTheme, help: .keyTheme),
+    KeyBinding(keys: [.character("?")], keyLabel: "?", action: .help, footerLabel: .footerHelp, help: .keyHelp),
+    KeyBinding(keys: [.character("q"), .interrupt], keyLabel: "q/^C", action: .quit, footerLabel: .footerQuit, help: .keyQuit),
+  ]
+
+  /// The footer's hints, most used first; it shows as many as fit, and always help and quit.
+  public static let footerOrder: [Action] = [
+    .markOffline, .filter, .problemsOnly, .toggleWall, .open, .cycleSort, .setHeadcount, .acknowledge, .clearMark, .cycleTheme,
+    .help, .quit,
   ]
 
   static let actionByKey: [Key: Action] = {
@@ -58,9 +72,4 @@ public enum KeyMap {
   }()
 
   public static func action(for key: Key) -> Action? { actionByKey[key] }
-}
-
-/// Reasons offered when marking a site offline; typed text is accepted too.
-public enum MarkReasons {
-  public static let presets = ["no signal", "power cut", "line down", "cancelled by site"]
 }

@@ -12,6 +12,7 @@ struct DashboardOptions: Sendable {
   var bell: Bool
   var themeDirectories: [String]
   var banner: String?
+  var language: Language
 }
 
 /// Updates from the engine waiting for the UI thread. The monitor writes one byte to `wakeFD` per update so the
@@ -105,6 +106,7 @@ final class DashboardApp: @unchecked Sendable {
   private var themeName: String
   private let listenAddress: String
   private let utcOffset: Int
+  private lazy var signedSites = Set(monitor.config.keys.keys)
 
   init(monitor: Monitor, initial: MonitorSnapshot, mailbox: UpdateMailbox, options: DashboardOptions, listenAddress: String) {
     self.monitor = monitor
@@ -114,6 +116,7 @@ final class DashboardApp: @unchecked Sendable {
     self.themeName = options.themeName
     self.listenAddress = listenAddress
     utcOffset = TimeZone.current.secondsFromGMT()
+    state.strings = Strings(options.language)
   }
 
   /// Asks the loop to finish (SIGTERM, SIGHUP, SIGINT from outside).
@@ -141,6 +144,7 @@ final class DashboardApp: @unchecked Sendable {
     }
     var dirty = true
     var lastFrame: UInt64 = 0
+    var detailSite: Int?
     while !stopRequested.load(ordering: .relaxed) {
       let now = DispatchTime.now().uptimeNanoseconds
       if dirty && now - lastFrame >= 100_000_000 {
@@ -163,8 +167,7 @@ final class DashboardApp: @unchecked Sendable {
       for key in backend.readKeys() {
         dirty = true
         if key == .resize { continue }
-        let order = DashboardView.siteOrder(DashboardView.rows(snapshot))
-        switch state.handle(key, siteOrder: order, sites: snapshot.sites, records: snapshot.records) {
+        switch state.handle(key, snapshot: snapshot) {
         case .none: break
         case .quit: return
         case .cycleTheme:
@@ -174,10 +177,17 @@ final class DashboardApp: @unchecked Sendable {
           warnings += loaded.warnings.map { "warning: \($0)" }
           backend.setTheme(loaded.theme)
           themeName = next
-          state.message = ("theme: \(next)\(backend.colorsEnabled || next == "mono" ? "" : " (this terminal has no colours)")", false)
+          let strings = state.strings
+          state.message = (strings(.themeChanged, next) + (backend.colorsEnabled || next == "mono" ? "" : strings(.themeNoColours)), false)
         case .request(let request):
           perform(request)
         }
+      }
+      if state.detailSite != detailSite {
+        // The engine sends the open site's last hour with each snapshot; ask for it now rather than next second.
+        detailSite = state.detailSite
+        monitor.showDetail(site: detailSite)
+        try? monitor.tickBlocking()
       }
     }
   }
@@ -191,18 +201,19 @@ final class DashboardApp: @unchecked Sendable {
     context.operatorName = options.operatorName
     context.themeName = themeName
     context.banner = options.banner
-    context.sessionLabel = Self.sessionLabel(monitor.config.schedule, at: snapshot.takenAt.unixSeconds)
+    context.sessionLabel = Self.sessionLabel(monitor.config.schedule, at: snapshot.takenAt.unixSeconds, strings: state.strings)
+    context.signedSites = signedSites
     context.recoverAfter = monitor.config.timing.recoverAfter
     let buffer = DashboardView.render(snapshot, state: &state, context: context)
     backend.draw(buffer)
   }
 
-  static func sessionLabel(_ schedule: Schedule, at unixSeconds: Double) -> String? {
+  static func sessionLabel(_ schedule: Schedule, at unixSeconds: Double, strings: Strings = .english) -> String? {
     guard let first = schedule.sessions.first, let last = schedule.sessions.last else { return nil }
     if let current = schedule.session(at: unixSeconds) { return current.name }
-    if unixSeconds < first.start { return "before \(first.name)" }
-    if unixSeconds >= last.end { return "after the last session" }
-    return "between sessions"
+    if unixSeconds < first.start { return strings(.beforeSession, first.name) }
+    if unixSeconds >= last.end { return strings(.afterLastSession) }
+    return strings(.betweenSessions)
   }
 
   private func absorb(_ events: [EngineEvent], backend: CursesBackend) {
@@ -216,35 +227,38 @@ final class DashboardApp: @unchecked Sendable {
       }
       if case .helpRequestChanged(true) = event.kind { isAlert = true }
       state.appendLog(
-        LogLine(unixSeconds: event.time.unixSeconds, text: EventText.describe(event, sites: snapshot.sites), isAlert: isAlert))
+        LogLine(
+          unixSeconds: event.time.unixSeconds, text: EventText.describe(event, sites: snapshot.sites, strings: state.strings),
+          isAlert: isAlert))
     }
     if ring && options.bell { backend.bell() }
   }
 
   private func perform(_ request: OperatorRequest) {
     let operatorName = options.operatorName
+    let strings = state.strings
     let result: Result<String, any Error> = Result {
       try monitor.performBlocking { engine, now in
         switch request {
         case .mark(let site, let reason):
           try engine.mark(site: site, operatorName: operatorName, reason: reason, now: now)
-          return "\(engine.sites[site].id) marked offline: \(reason)"
+          return strings(.markedOffline, engine.sites[site].id, reason)
         case .clearMark(let site):
           try engine.clearMark(site: site, operatorName: operatorName, now: now)
-          return "\(engine.sites[site].id): mark cleared"
+          return strings(.markCleared, engine.sites[site].id)
         case .acknowledge(let site):
           try engine.acknowledge(site: site, operatorName: operatorName, now: now)
-          return "\(engine.sites[site].id) acknowledged"
+          return strings(.acknowledged, engine.sites[site].id)
         case .setHeadcount(let site, let count):
           try engine.setHeadcount(count, site: site, operatorName: operatorName, now: now)
-          return "\(engine.sites[site].id): headcount set to \(NumberText.grouped(count))"
+          return strings(.headcountSet, engine.sites[site].id, strings.number(count))
         }
       }
     }
     switch result {
     case .success(let text): state.message = (text, false)
     case .failure(let error as JournalNotSaved): state.message = ("\(error)", true)
-    case .failure(let error): state.message = ("not done: \(error)", true)
+    case .failure(let error): state.message = (strings(.notDone, "\(error)"), true)
     }
     // Bring the action's event and the new state to the screen now rather than at the next tick.
     try? monitor.tickBlocking()

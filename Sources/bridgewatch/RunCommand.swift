@@ -179,6 +179,9 @@ struct DashboardFlags: ParsableArguments {
   @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
   var noBell = false
 
+  @Option(help: "Language of the screen: vi or en (default: from LC_ALL / LANG; vi_* selects Vietnamese).")
+  var lang: Language?
+
   func options(config: ConferenceConfig, banner: String? = nil) -> DashboardOptions {
     let environment = ProcessInfo.processInfo.environment
     return DashboardOptions(
@@ -187,9 +190,12 @@ struct DashboardFlags: ParsableArguments {
       monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
       bell: !noBell,
       themeDirectories: DashboardOptions.themeDirectories(configPath: config.path),
-      banner: banner)
+      banner: banner,
+      language: lang ?? Language.fromEnvironment(environment))
   }
 }
+
+extension Language: ExpressibleByArgument {}
 
 extension DashboardOptions {
   /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.

@@ -1,0 +1,239 @@
+/// The language of the operator's screen.
+public enum Language: String, Sendable, CaseIterable {
+  case en, vi
+
+  /// From the locale variables, most specific first (as setlocale reads them): `vi_VN.UTF-8` selects Vietnamese.
+  public static func fromEnvironment(_ environment: [String: String]) -> Language {
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+      guard let value = environment[name], !value.isEmpty else { continue }
+      return value.lowercased().hasPrefix("vi") ? .vi : .en
+    }
+    return .en
+  }
+}
+
+/// Every label, prompt, help text and event message on the dashboard. Both tables hold every key (a test checks);
+/// `{0}`, `{1}`... are filled in order.
+public enum TextKey: String, CaseIterable, Sendable {
+  // Header
+  case attendance, headerOnline, headerOffline, headerLate, headerAlerts, headerHelp, headerMarked, filtered, sortedBy
+  case beforeSession, afterLastSession, betweenSessions
+  // Statuses
+  case statusUnknown, statusOnline, statusLate, statusOffline, statusMarked
+  // Table
+  case columnStatus, columnID, columnName, columnCount, columnHeard, columnLoss, columnRTT, columnFlags, columnGroup
+  case groupUp, groupOffline, rowsShown, never, noSiteMatches
+  case flagHelp, flagRecovering, flagFlapping, flagDegraded, flagBadFile, flagFileError, flagMarkedBy, flagHeardAgain, flagAcknowledged
+  // Sort orders
+  case sortGroup, sortSeverity, sortName, sortShortfall, sortLastHeard
+  // Wall
+  case wallTitle, wallLegend
+  // Detail pane
+  case detailTitle, detailGroup, detailExpected, detailSourceUDP, detailSourceFile, detailSigned, detailUnsigned, detailStatus
+  case detailSince, detailLastHeartbeat, detailNeverHeard, detailLoss, detailRTT, detailMark, detailAcknowledged, detailHeadcountHistory
+  case detailBeatHistory, detailBeatLegend, detailEvents, detailNoEvents, detailClose, detailCountFrom
+  // Log and counters
+  case eventsTitle, journalNotWritten, countersUDP, countersRejected, countersFiles, countersBad
+  // Status line, prompts, footer, overlays
+  case statusSince, countSource, promptHint, markPrompt, headcountPrompt, filterPrompt, filterHint, confirmQuit
+  case helpTitle, helpClose, tooSmall, enlarge, move
+  // Messages
+  case cancelled, giveReason, badHeadcount, notMarked, cannotAcknowledge, themeChanged, themeNoColours, markedOffline
+  case markCleared, acknowledged, headcountSet, notDone, filterCleared, problemsOnly, allSites, sortChanged
+  // Mark presets
+  case presetNoSignal, presetPowerCut, presetLineDown, presetCancelled
+  // Key help
+  case keyMove, keyPaging, keyOpen, keyCollapseAll
+  case keyExpandAll, keyFilter, keyProblems, keyEscape, keySort, keyWall, keyMark, keyClear, keyAcknowledge, keyCount, keyTheme
+  case keyHelp, keyQuit
+  // Footer labels
+  case footerFilter, footerProblems, footerSort, footerWall, footerDetail, footerMark, footerClear, footerAck, footerCount
+  case footerTheme, footerHelp, footerQuit
+  // Events
+  case eventStatus, causeHeartbeat, causeSilence, causeMarked, causeMarkCleared, eventAcknowledged, eventHeadcount, eventFlapping
+  case eventNotFlapping, eventHelp, eventHelpWithdrawn, eventHeardWhileMarked
+}
+
+public struct Strings: Sendable {
+  public let language: Language
+  private let table: [TextKey: String]
+  private let statusNames: [String]
+
+  public static let english = Strings(.en)
+  public static let vietnamese = Strings(.vi)
+
+  public init(_ language: Language) {
+    self.language = language
+    let table = language == .vi ? Self.vietnameseTable : Self.englishTable
+    self.table = table
+    let keys: [TextKey] = [.statusUnknown, .statusOnline, .statusLate, .statusOffline, .statusMarked]
+    statusNames = keys.map { table[$0] ?? $0.rawValue }
+  }
+
+  /// The text for `key` with `{0}`, `{1}`... replaced by `arguments`.
+  public func callAsFunction(_ key: TextKey, _ arguments: any CustomStringConvertible...) -> String {
+    let template = table[key] ?? key.rawValue
+    guard !arguments.isEmpty else { return template }
+    // One pass over the template, so a "{1}" inside an argument (a site's name) is never substituted.
+    var text = ""
+    var rest = template[...]
+    while let open = rest.firstIndex(of: "{") {
+      text += rest[..<open]
+      let afterOpen = rest.index(after: open)
+      if let close = rest[afterOpen...].firstIndex(of: "}"), let position = Int(rest[afterOpen..<close]),
+        arguments.indices.contains(position)
+      {
+        text += arguments[position].description
+        rest = rest[rest.index(after: close)...]
+      } else {
+        text += "{"
+        rest = rest[afterOpen...]
+      }
+    }
+    return text + rest
+  }
+
+  /// SiteStatus.rawValue indexes the precomputed names: no lookup per table row.
+  public func status(_ status: SiteStatus) -> String { statusNames[status.rawValue] }
+
+  /// 11631 -> "11,631" in English, "11.631" in Vietnamese.
+  public func number(_ value: Int) -> String { NumberText.grouped(value, separator: language == .vi ? "." : ",") }
+
+  /// One decimal: "98.5%" / "98,5%".
+  public func percent(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10)\(language == .vi ? "," : ".")\(tenths % 10)%"
+  }
+
+  public var markPresets: [String] {
+    [self(.presetNoSignal), self(.presetPowerCut), self(.presetLineDown), self(.presetCancelled)]
+  }
+
+  public static func table(_ language: Language) -> [TextKey: String] {
+    language == .vi ? vietnameseTable : englishTable
+  }
+
+  static let englishTable: [TextKey: String] = [
+    .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
+    .headerAlerts: "Alerts", .headerHelp: "Help", .headerMarked: "Marked", .filtered: "filtered: {0} of {1}", .sortedBy: "sort: {0}",
+    .beforeSession: "before {0}", .afterLastSession: "after the last session", .betweenSessions: "between sessions",
+    .statusUnknown: "unknown", .statusOnline: "online", .statusLate: "late", .statusOffline: "offline", .statusMarked: "marked",
+    .columnStatus: "Status", .columnID: "ID", .columnName: "Name", .columnCount: "Count/Exp", .columnHeard: "Heard",
+    .columnLoss: "Loss", .columnRTT: "RTT", .columnFlags: "Flags", .columnGroup: "Group",
+    .groupUp: "{0}/{1} up", .groupOffline: "{0} offline", .rowsShown: "{0}-{1} of {2} rows", .never: "never",
+    .noSiteMatches: "No site matches the filter. Esc clears it.",
+    .flagHelp: "HELP", .flagRecovering: "recovering {0}/{1}", .flagFlapping: "flapping", .flagDegraded: "degraded",
+    .flagBadFile: "bad file", .flagFileError: "file error", .flagMarkedBy: "by {0}: {1}", .flagHeardAgain: "(heard again)",
+    .flagAcknowledged: "ack {0}",
+    .sortGroup: "group", .sortSeverity: "severity", .sortName: "name", .sortShortfall: "headcount shortfall",
+    .sortLastHeard: "last heard",
+    .wallTitle: "Wall: {0} sites, one cell each", .wallLegend: "● online ◐ late ✖ offline ⊘ marked ! help ? unknown",
+    .detailTitle: "Site {0}", .detailGroup: "Group", .detailExpected: "expected {0}", .detailSourceUDP: "heartbeats by UDP",
+    .detailSourceFile: "or file {0}", .detailSigned: "signed", .detailUnsigned: "unsigned", .detailStatus: "Status",
+    .detailSince: "since {0} ({1} ago)", .detailLastHeartbeat: "Last heartbeat", .detailNeverHeard: "never heard",
+    .detailLoss: "loss {0}", .detailRTT: "rtt {0} ms", .detailMark: "Marked offline by {0} at {1}: {2}",
+    .detailAcknowledged: "acknowledged by {0}", .detailHeadcountHistory: "Headcount, last 60 min",
+    .detailBeatHistory: "Heartbeats, last 60 min", .detailBeatLegend: "1 cell = {0}; █ heard, ▄ some missed, · missed",
+    .detailEvents: "Events of this site", .detailNoEvents: "none in this run", .detailClose: "Esc closes",
+    .detailCountFrom: "count {0} from {1}",
+    .eventsTitle: "Events (newest first)", .journalNotWritten: "JOURNAL NOT WRITTEN: {0}", .countersUDP: "udp {0} ok",
+    .countersRejected: "{0} rejected ({1})", .countersFiles: "files {0} read", .countersBad: "{0} bad",
+    .statusSince: "since {0}", .countSource: "count from {0}", .promptHint: "Enter = confirm · Esc = cancel",
+    .markPrompt: "Mark {0} offline. Reason: {1}, or type one: ", .headcountPrompt: "Headcount for {0} (expected {1}): ",
+    .filterPrompt: "Filter (id, name or group; no accents needed): ", .filterHint: "Enter = keep filter · Esc = clear",
+    .confirmQuit: "Quit BridgeWatch? y = quit, any other key = stay", .helpTitle: "Keys", .helpClose: "any key closes this help",
+    .tooSmall: "Terminal too small: {0}x{1}.", .enlarge: "Enlarge to at least {0}x{1}.", .move: "move",
+    .cancelled: "cancelled", .giveReason: "give a reason: 1-{0} or text",
+    .badHeadcount: "headcount must be a whole number from 0 to {0}; '{1}' was not applied",
+    .notMarked: "{0} is not marked offline", .cannotAcknowledge: "only a late or offline site can be acknowledged; {0} is {1}",
+    .themeChanged: "theme: {0}", .themeNoColours: " (this terminal has no colours)", .markedOffline: "{0} marked offline: {1}",
+    .markCleared: "{0}: mark cleared", .acknowledged: "{0} acknowledged", .headcountSet: "{0}: headcount set to {1}",
+    .notDone: "not done: {0}", .filterCleared: "filter cleared",
+    .problemsOnly: "showing problems only (offline, late, marked, help, flapping)",
+    .allSites: "showing all sites", .sortChanged: "sorted by {0}",
+    .presetNoSignal: "no signal", .presetPowerCut: "power cut", .presetLineDown: "line down", .presetCancelled: "cancelled by site",
+    .keyMove: "move; ← → also across the wall",
+    .keyPaging: "page up, page down, first row, last row",
+    .keyOpen: "group: fold or unfold; site: open its detail", .keyCollapseAll: "collapse all groups",
+    .keyExpandAll: "expand all groups", .keyFilter: "filter by id, name or group (accents optional)",
+    .keyProblems: "problems only: offline, late, marked, help, flapping", .keyEscape: "close the detail, then clear the filter",
+    .keySort: "sort: group, severity, name, shortfall, last heard", .keyWall: "wall view: every site as one cell",
+    .keyMark: "mark the selected site offline, with a reason", .keyClear: "clear the mark on the selected site",
+    .keyAcknowledge: "acknowledge a late or offline site: no alert, bell",
+    .keyCount: "set the headcount by hand (phoned in)", .keyTheme: "next colour theme",
+    .keyHelp: "show or hide this help", .keyQuit: "quit (asks to confirm)",
+    .footerFilter: "filter", .footerProblems: "problems", .footerSort: "sort", .footerWall: "wall", .footerDetail: "detail",
+    .footerMark: "mark", .footerClear: "clear", .footerAck: "ack", .footerCount: "count", .footerTheme: "theme",
+    .footerHelp: "help", .footerQuit: "quit",
+    .eventStatus: "{0}: {1} -> {2} ({3})", .causeHeartbeat: "heartbeat", .causeSilence: "silence", .causeMarked: "marked by {0}: {1}",
+    .causeMarkCleared: "mark cleared by {0}", .eventAcknowledged: "{0}: acknowledged by {1}",
+    .eventHeadcount: "{0}: headcount set to {1} by {2}", .eventFlapping: "{0}: flapping", .eventNotFlapping: "{0}: no longer flapping",
+    .eventHelp: "{0}: asks for help", .eventHelpWithdrawn: "{0}: help request withdrawn",
+    .eventHeardWhileMarked: "{0}: heartbeats resumed while marked offline",
+  ]
+
+  static let vietnameseTable: [TextKey: String] = [
+    .attendance: "Quân số {0} / {1}", .headerOnline: "Trực tuyến", .headerOffline: "Mất kết nối", .headerLate: "Chậm",
+    .headerAlerts: "Cảnh báo", .headerHelp: "Cần hỗ trợ", .headerMarked: "Đánh dấu", .filtered: "lọc: {0} / {1}",
+    .sortedBy: "sắp xếp: {0}",
+    .beforeSession: "trước {0}", .afterLastSession: "sau phiên cuối", .betweenSessions: "giữa hai phiên",
+    .statusUnknown: "chưa rõ", .statusOnline: "trực tuyến", .statusLate: "chậm", .statusOffline: "mất kết nối",
+    .statusMarked: "đã đánh dấu",
+    .columnStatus: "Trạng thái", .columnID: "Mã", .columnName: "Điểm cầu", .columnCount: "Quân số/DK", .columnHeard: "Tín hiệu",
+    .columnLoss: "Mất gói", .columnRTT: "RTT", .columnFlags: "Ghi chú", .columnGroup: "Đơn vị",
+    .groupUp: "{0}/{1} trực tuyến", .groupOffline: "{0} mất kết nối", .rowsShown: "dòng {0}-{1} / {2}", .never: "chưa",
+    .noSiteMatches: "Không có điểm cầu nào khớp bộ lọc. Esc để bỏ lọc.",
+    .flagHelp: "CẦN HỖ TRỢ", .flagRecovering: "đang phục hồi {0}/{1}", .flagFlapping: "chập chờn", .flagDegraded: "suy giảm",
+    .flagBadFile: "tệp sai", .flagFileError: "lỗi đọc tệp", .flagMarkedBy: "{0}: {1}", .flagHeardAgain: "(có tín hiệu lại)",
+    .flagAcknowledged: "{0} đã xác nhận",
+    .sortGroup: "đơn vị", .sortSeverity: "mức độ sự cố", .sortName: "tên", .sortShortfall: "thiếu quân số",
+    .sortLastHeard: "tín hiệu cuối",
+    .wallTitle: "Toàn cảnh: {0} điểm cầu, mỗi ô một điểm",
+    .wallLegend: "● trực tuyến ◐ chậm ✖ mất kết nối ⊘ ngoại tuyến ! cần hỗ trợ ? chưa rõ",
+    .detailTitle: "Điểm cầu {0}", .detailGroup: "Đơn vị", .detailExpected: "dự kiến {0}", .detailSourceUDP: "tín hiệu qua UDP",
+    .detailSourceFile: "hoặc tệp {0}", .detailSigned: "có ký", .detailUnsigned: "không ký", .detailStatus: "Trạng thái",
+    .detailSince: "từ {0} ({1} trước)", .detailLastHeartbeat: "Tín hiệu cuối", .detailNeverHeard: "chưa nhận tín hiệu",
+    .detailLoss: "mất gói {0}", .detailRTT: "rtt {0} ms", .detailMark: "{0} đánh dấu ngoại tuyến lúc {1}: {2}",
+    .detailAcknowledged: "{0} đã xác nhận", .detailHeadcountHistory: "Quân số, 60 phút qua",
+    .detailBeatHistory: "Tín hiệu, 60 phút qua", .detailBeatLegend: "1 ô = {0}; █ có, ▄ mất một phần, · mất",
+    .detailEvents: "Sự kiện của điểm cầu", .detailNoEvents: "chưa có trong lần chạy này", .detailClose: "Esc để đóng",
+    .detailCountFrom: "quân số {0} từ {1}",
+    .eventsTitle: "Sự kiện (mới nhất trước)", .journalNotWritten: "NHẬT KÝ KHÔNG GHI ĐƯỢC: {0}", .countersUDP: "udp {0} hợp lệ",
+    .countersRejected: "{0} bị từ chối ({1})", .countersFiles: "tệp {0} đã đọc", .countersBad: "{0} lỗi",
+    .statusSince: "từ {0}", .countSource: "quân số từ {0}", .promptHint: "Enter = xác nhận · Esc = hủy",
+    .markPrompt: "Đánh dấu ngoại tuyến {0}. Lý do: {1}, hoặc gõ lý do: ", .headcountPrompt: "Quân số của {0} (dự kiến {1}): ",
+    .filterPrompt: "Lọc (mã, tên hoặc đơn vị; gõ không dấu cũng được): ", .filterHint: "Enter = giữ bộ lọc · Esc = bỏ lọc",
+    .confirmQuit: "Thoát BridgeWatch? y = thoát, phím khác = ở lại", .helpTitle: "Phím tắt",
+    .helpClose: "nhấn phím bất kỳ để đóng", .tooSmall: "Cửa sổ quá nhỏ: {0}x{1}.", .enlarge: "Hãy mở rộng tối thiểu {0}x{1}.",
+    .move: "di chuyển",
+    .cancelled: "đã hủy", .giveReason: "nhập lý do: 1-{0} hoặc gõ chữ",
+    .badHeadcount: "quân số phải là số nguyên từ 0 đến {0}; '{1}' không được áp dụng",
+    .notMarked: "{0} chưa bị đánh dấu ngoại tuyến",
+    .cannotAcknowledge: "chỉ xác nhận được điểm cầu chậm hoặc mất kết nối; {0} đang {1}", .themeChanged: "giao diện: {0}",
+    .themeNoColours: " (terminal này không có màu)", .markedOffline: "đã đánh dấu ngoại tuyến {0}: {1}",
+    .markCleared: "{0}: đã bỏ đánh dấu", .acknowledged: "{0} đã xác nhận", .headcountSet: "{0}: quân số đặt thành {1}",
+    .notDone: "chưa thực hiện: {0}", .filterCleared: "đã bỏ lọc",
+    .problemsOnly: "chỉ hiện sự cố (mất kết nối, chậm, ngoại tuyến, cần hỗ trợ, chập chờn)", .allSites: "hiện tất cả điểm cầu",
+    .sortChanged: "sắp xếp theo {0}",
+    .presetNoSignal: "mất tín hiệu", .presetPowerCut: "mất điện", .presetLineDown: "đứt đường truyền",
+    .presetCancelled: "điểm cầu báo hủy",
+    .keyMove: "di chuyển; ← → cả trong toàn cảnh",
+    .keyPaging: "trang trước, trang sau, dòng đầu, dòng cuối",
+    .keyOpen: "đơn vị: thu gọn/mở; điểm cầu: xem chi tiết", .keyCollapseAll: "thu gọn mọi đơn vị",
+    .keyExpandAll: "mở mọi đơn vị", .keyFilter: "lọc theo mã, tên hoặc đơn vị (không cần dấu)",
+    .keyProblems: "chỉ sự cố: mất kết nối, chậm, đánh dấu, cần hỗ trợ", .keyEscape: "đóng chi tiết, rồi bỏ lọc",
+    .keySort: "sắp xếp: đơn vị, sự cố, tên, thiếu quân số, tín hiệu",
+    .keyWall: "toàn cảnh: mỗi điểm cầu một ô", .keyMark: "đánh dấu ngoại tuyến điểm cầu đang chọn, kèm lý do",
+    .keyClear: "bỏ đánh dấu điểm cầu đang chọn", .keyAcknowledge: "xác nhận điểm chậm/mất kết nối: tắt cảnh báo, chuông",
+    .keyCount: "nhập quân số bằng tay (báo qua điện thoại)", .keyTheme: "đổi bảng màu", .keyHelp: "hiện hoặc ẩn trợ giúp này",
+    .keyQuit: "thoát (hỏi lại trước)",
+    .footerFilter: "lọc", .footerProblems: "sự cố", .footerSort: "sắp xếp", .footerWall: "toàn cảnh", .footerDetail: "chi tiết",
+    .footerMark: "đánh dấu", .footerClear: "bỏ dấu", .footerAck: "xác nhận", .footerCount: "quân số", .footerTheme: "màu",
+    .footerHelp: "trợ giúp", .footerQuit: "thoát",
+    .eventStatus: "{0}: {1} -> {2} ({3})", .causeHeartbeat: "có tín hiệu", .causeSilence: "mất tín hiệu",
+    .causeMarked: "{0} đánh dấu: {1}", .causeMarkCleared: "{0} bỏ đánh dấu", .eventAcknowledged: "{0}: {1} đã xác nhận",
+    .eventHeadcount: "{0}: {2} đặt quân số {1}", .eventFlapping: "{0}: chập chờn", .eventNotFlapping: "{0}: hết chập chờn",
+    .eventHelp: "{0}: cần hỗ trợ", .eventHelpWithdrawn: "{0}: thôi yêu cầu hỗ trợ",
+    .eventHeardWhileMarked: "{0}: có tín hiệu lại trong khi đang đánh dấu ngoại tuyến",
+  ]
+}

@@ -1,0 +1,179 @@
+import BridgeCore
+import Foundation
+
+/// Text folded for searching: lower case, accents dropped, đ as d, so `hoa binh` finds `Hòa Bình`.
+public enum SearchFolding {
+  public static func fold(_ text: String) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(text.utf8.count)
+    for scalar in text.decomposedStringWithCanonicalMapping.unicodeScalars {
+      switch scalar.value {
+      case 0x0300...0x036F: continue  // combining accents
+      case 0x41...0x5A: bytes.append(UInt8(scalar.value + 0x20))
+      case 0x0110, 0x0111: bytes.append(UInt8(ascii: "d"))  // Đ đ do not decompose
+      case 0x00...0x7F: bytes.append(UInt8(scalar.value))
+      default: bytes += Array(String(scalar).lowercased().utf8)
+      }
+    }
+    return bytes
+  }
+
+  /// Words of the query, folded; every word must occur.
+  public static func words(_ query: String) -> [[UInt8]] {
+    fold(query).split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).map(Array.init)
+  }
+
+  static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty else { return true }
+    guard haystack.count >= needle.count else { return false }
+    let first = needle[0]
+    return haystack.withUnsafeBufferPointer { hay in
+      needle.withUnsafeBufferPointer { pin in
+        var start = 0
+        let last = hay.count - pin.count
+        while start <= last {
+          if hay[start] == first {
+            var matched = 1
+            while matched < pin.count && hay[start + matched] == pin[matched] { matched += 1 }
+            if matched == pin.count { return true }
+          }
+          start += 1
+        }
+        return false
+      }
+    }
+  }
+}
+
+/// What never changes while the monitor runs, prepared once: each site's folded search text and name.
+public struct RosterIndex: Sendable {
+  public let siteCount: Int
+  let searchText: [[UInt8]]
+  let foldedNames: [[UInt8]]
+
+  public init(sites: [SiteConfig]) {
+    siteCount = sites.count
+    searchText = sites.map { SearchFolding.fold("\($0.id) \($0.name) \($0.groupLabel)") }
+    foldedNames = sites.map { SearchFolding.fold($0.name) }
+  }
+}
+
+public enum SortOrder: Int, CaseIterable, Sendable {
+  case group, severity, name, shortfall, lastHeard
+
+  public var label: TextKey {
+    switch self {
+    case .group: .sortGroup
+    case .severity: .sortSeverity
+    case .name: .sortName
+    case .shortfall: .sortShortfall
+    case .lastHeard: .sortLastHeard
+    }
+  }
+
+  public var next: SortOrder { SortOrder(rawValue: (rawValue + 1) % SortOrder.allCases.count)! }
+}
+
+/// Which sites show, in what order, under which group rows: the filter, the problems-only switch, the sort
+/// and the collapsed groups applied to a snapshot.
+public struct SiteListOptions: Sendable, Equatable {
+  public var filterText = ""
+  public var problemsOnly = false
+  public var sort = SortOrder.group
+  /// Group nodes whose sites and subgroups are hidden.
+  public var collapsed: Set<Int> = []
+
+  public init() {}
+
+  public var isFiltering: Bool { problemsOnly || !filterText.trimmingCharacters(in: .whitespaces).isEmpty }
+}
+
+public enum SiteList {
+  /// A site an operator should look at: offline, late, marked, asking for help, or flapping.
+  public static func isProblem(_ record: SiteRecord) -> Bool {
+    switch record.status {
+    case .offline, .late, .marked: return true
+    case .online, .unknown: return !record.flags.isDisjoint(with: [.helpRequested, .flapping])
+    }
+  }
+
+  /// For each site, whether it passes the filter and the problems-only switch.
+  public static func visibleSites(_ snapshot: MonitorSnapshot, index: RosterIndex, options: SiteListOptions) -> [Bool] {
+    let words = SearchFolding.words(options.filterText)
+    var visible = [Bool](repeating: true, count: snapshot.sites.count)
+    guard options.isFiltering else { return visible }
+    for site in snapshot.sites.indices {
+      if options.problemsOnly && !isProblem(snapshot.records[site]) {
+        visible[site] = false
+        continue
+      }
+      if !words.isEmpty {
+        let text = index.searchText[site]
+        for word in words where !SearchFolding.contains(text, word) {
+          visible[site] = false
+          break
+        }
+      }
+    }
+    return visible
+  }
+
+  /// The table's rows. Sorted by group: the group tree with collapsed groups folded away and groups without a
+  /// visible site left out. Other orders: a flat list of the visible sites, ties in roster order.
+  public static func rows(_ snapshot: MonitorSnapshot, index: RosterIndex, options: SiteListOptions, visible: [Bool]) -> [TableRow] {
+    var rows: [TableRow] = []
+    if options.sort == .group {
+      rows.reserveCapacity(snapshot.sites.count + snapshot.groups.nodes.count)
+      let filtering = options.isFiltering
+      var hasVisible = [Bool](repeating: !filtering, count: snapshot.groups.nodes.count)
+      if filtering {
+        for site in snapshot.sites.indices where visible[site] {
+          for node in snapshot.groups.ancestorsOfSite[site] { hasVisible[node] = true }
+        }
+      }
+      func walk(_ node: Int) {
+        guard hasVisible[node] else { return }
+        if node != 0 {
+          rows.append(.group(node: node))
+          if options.collapsed.contains(node) { return }
+        }
+        for site in snapshot.groups.nodes[node].sites where visible[site] { rows.append(.site(index: site)) }
+        for child in snapshot.groups.nodes[node].children { walk(child) }
+      }
+      walk(0)
+      return rows
+    }
+    var order = snapshot.sites.indices.filter { visible[$0] }
+    let records = snapshot.records
+    switch options.sort {
+    case .group:
+      break
+    case .severity:
+      // Worst first; a help request ranks a site above others of its status; then roster order.
+      func rank(_ site: Int) -> Int {
+        records[site].status.severity * 2 + (records[site].flags.contains(.helpRequested) ? 1 : 0)
+      }
+      let ranks = records.indices.map(rank)
+      order.sort { ranks[$0] != ranks[$1] ? ranks[$0] > ranks[$1] : $0 < $1 }
+    case .name:
+      let names = index.foldedNames
+      order.sort { names[$0] != names[$1] ? names[$0].lexicographicallyPrecedes(names[$1]) : $0 < $1 }
+    case .shortfall:
+      // Biggest gap between expected and reported first; a site with no count yet lacks all of it.
+      let gaps = snapshot.sites.indices.map { snapshot.sites[$0].expected - (records[$0].headcount ?? 0) }
+      order.sort { gaps[$0] != gaps[$1] ? gaps[$0] > gaps[$1] : $0 < $1 }
+    case .lastHeard:
+      // Longest silent first; never heard before everything.
+      let heard = records.map { $0.lastHeard?.monotonicNanos ?? .min }
+      order.sort { heard[$0] != heard[$1] ? heard[$0] < heard[$1] : $0 < $1 }
+    }
+    rows.reserveCapacity(order.count)
+    for site in order { rows.append(.site(index: site)) }
+    return rows
+  }
+
+  /// Every group node, for "collapse all".
+  public static func allGroups(_ snapshot: MonitorSnapshot) -> Set<Int> {
+    Set(snapshot.groups.nodes.indices.dropFirst())
+  }
+}
