@@ -67,8 +67,8 @@ let package = Package(
       ]
     ),
     .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
-    .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "TestSupport"]),
+    .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

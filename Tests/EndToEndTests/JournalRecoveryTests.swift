@@ -32,13 +32,13 @@ import Testing
     #expect(session.waitFor { $0.contains("Reason: 1 no signal") }.ok)
     try session.send("3", "Enter")
     #expect(session.waitFor { $0.contains("HB-TU marked offline: line down") }.ok)
-    try session.send("j")
+    try session.send("j", "j")  // past the Đà Bắc group row
     #expect(session.waitFor { $0.contains(" HB-DB-TULY  Xã Tú Lý  ·") }.ok)
     try session.send("c")
     try session.send("52", "Enter")
     let counted = session.waitFor { $0.contains("HB-DB-TULY: headcount set to 52") }
     #expect(counted.ok, "\(counted.screen)")
-    try session.send("j")
+    try session.send("j", "j")  // past the Mai Châu group row
     let offline = session.waitFor { screen in
       screen.contains(" HB-MC-HU  Huyện ủy Mai Châu  ·")
         && screen.split(separator: "\n").contains { $0.contains("offline") && $0.contains("HB-MC-HU") }
