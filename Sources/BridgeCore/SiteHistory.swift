@@ -102,6 +102,9 @@ public struct HistoryStore: Sendable {
     eventCounts[site] &+= 1
   }
 
+  /// Sizes of the rings, for tests that check they never grow.
+  var storageCounts: [Int] { [beatBits.count, lastBeatSlot.count, minuteCounts.count, lastMinute.count, events.count, eventCounts.count] }
+
   /// A copy of one site's last hour as of `now`, oldest first.
   public func view(site: Int, now nanos: Int64) -> SiteHistoryView {
     let nowSlot = Self.floorDivide(nanos, slotNanos)

@@ -178,7 +178,7 @@ public enum DashboardView {
       lossWidth = max(6, DisplayWidth.of(strings(.columnLoss)))
       showsLinkQuality = width >= 100
       idWidth = max(8, min(longestID, width >= 160 ? 24 : width >= 110 ? 18 : 13))
-      countWidth = width >= 100 ? 13 : 11
+      countWidth = width >= 100 ? 15 : 13
       let linkQuality = showsLinkQuality ? lossWidth + rttWidth + 2 : 0
       let fixed = statusWidth + idWidth + countWidth + heardWidth + linkQuality + 6
       var flexible = width - fixed - 1

@@ -58,7 +58,7 @@ public struct RosterIndex: Sendable {
   }
 }
 
-public enum SortOrder: Int, CaseIterable, Sendable {
+public enum SiteSort: Int, CaseIterable, Sendable {
   case group, severity, name, shortfall, lastHeard
 
   public var label: TextKey {
@@ -71,7 +71,7 @@ public enum SortOrder: Int, CaseIterable, Sendable {
     }
   }
 
-  public var next: SortOrder { SortOrder(rawValue: (rawValue + 1) % SortOrder.allCases.count)! }
+  public var next: SiteSort { SiteSort(rawValue: (rawValue + 1) % SiteSort.allCases.count)! }
 }
 
 /// Which sites show, in what order, under which group rows: the filter, the problems-only switch, the sort
@@ -79,7 +79,7 @@ public enum SortOrder: Int, CaseIterable, Sendable {
 public struct SiteListOptions: Sendable, Equatable {
   public var filterText = ""
   public var problemsOnly = false
-  public var sort = SortOrder.group
+  public var sort = SiteSort.group
   /// Group nodes whose sites and subgroups are hidden.
   public var collapsed: Set<Int> = []
 

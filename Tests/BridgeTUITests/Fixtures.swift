@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgeField
 import Foundation
 import TestSupport
 
@@ -8,7 +9,7 @@ import TestSupport
 enum DashboardFixture {
   static let nfdName = "Huye\u{323}\u{302}n u\u{309}y Mai Cha\u{302}u"  // "Huyện ủy Mai Châu", decomposed
 
-  static func snapshot() -> MonitorSnapshot {
+  static func snapshot(detailSite: Int? = nil) -> MonitorSnapshot {
     let rows: [(String, String, String, Int)] = [
       ("HB-TU", "Tỉnh ủy Hòa Bình", "Hòa Bình", 150),
       ("HB-DB-HU", "Huyện ủy Đà Bắc", "Hòa Bình / Đà Bắc", 119),
@@ -51,7 +52,7 @@ enum DashboardFixture {
       try! engine.setHeadcount(47, site: 2, operatorName: "minh", now: now)
       try! engine.acknowledge(site: 5, operatorName: "minh", now: now)
     }
-    return state.snapshot(now: now, title: config.title)
+    return state.snapshot(now: now, title: config.title, detailSite: detailSite)
   }
 
   static func context(width: Int, height: Int) -> ViewContext {
@@ -67,5 +68,62 @@ enum DashboardFixture {
       LogLine(unixSeconds: 1_763_800_030, text: "HB-DB-HU Huyện ủy Đà Bắc: online -> offline (silence)", isAlert: true),
       LogLine(unixSeconds: 1_763_800_040, text: "HB-DB-HU Huyện ủy Đà Bắc: offline -> marked (marked by lan: line down)", isAlert: false),
     ]
+  }
+}
+
+/// Big rosters in a fixed mix of states, for the wall and the scale goldens: a 204-site province and the
+/// 7,400-site national demo roster.
+enum ScaleFixture {
+  static let start = ClockReading(monotonicNanos: 5_000_000_000_000, unixSeconds: 1_763_800_000)
+
+  static func province() -> [SiteConfig] {
+    let districts = ["Bá Thước", "Cẩm Thủy", "Đông Sơn", "Hà Trung", "Hậu Lộc", "Hoằng Hóa", "Nga Sơn"]
+    var sites = [SiteConfig(id: "TH-TU", name: "Tỉnh ủy Thanh Hóa", group: ["Thanh Hóa"], expected: 250, heartbeatFile: "/hb/TH-TU")]
+    for (number, district) in districts.enumerated() {
+      for member in 0..<29 {
+        let id = "TH-D\(number + 1)-\(member < 10 ? "0" : "")\(member)"
+        let name = member == 0 ? "Huyện ủy \(district)" : "Xã \(district) \(member)"
+        sites.append(SiteConfig(id: id, name: name, group: ["Thanh Hóa", district], expected: 40 + member, heartbeatFile: "/hb/\(id)"))
+      }
+    }
+    return sites
+  }
+
+  static func national() -> [SiteConfig] { DemoRoster.national(sites: 7400, heartbeatDirectory: "/hb") }
+
+  /// Site i's state follows a fixed hash: about 2% never heard, 2.5% offline, 2.5% late, 1% asking for help,
+  /// 1% marked by an operator, the rest online with 80-100% of their expected headcount.
+  static func snapshot(_ sites: [SiteConfig], title: String, detailSite: Int? = nil) -> MonitorSnapshot {
+    var config = ConferenceConfig(sites: sites)
+    config.title = title
+    config.timing.interval = .seconds(5)
+    config.timing.lateAfter = .seconds(10)
+    config.timing.offlineAfter = .seconds(30)
+    var state = MonitorState(config: config)
+    let now = start.advanced(by: .seconds(60))
+    state.withEngine { engine in
+      engine.tick(now: start)
+      for index in sites.indices {
+        let hash = (UInt64(index) &* 2_654_435_761) % 1000
+        let count = sites[index].expected * (80 + Int(hash % 21)) / 100
+        func beat(at reading: ClockReading, state: ReportedState = .ok) {
+          engine.heartbeat(
+            HeartbeatInput(source: .udp, sequence: 1, count: count, state: state, rttMilliseconds: 20 + Int(hash % 80)), site: index,
+            heardAt: reading, now: reading)
+        }
+        switch hash {
+        case 0..<20: break
+        case 20..<45: beat(at: start)
+        case 45..<70: beat(at: now.advanced(by: .seconds(-15)))
+        case 70..<80: beat(at: now, state: .help)
+        case 80..<90:
+          beat(at: now)
+          try! engine.mark(site: index, operatorName: "lan", reason: "mất điện", now: now)
+        default: beat(at: now)
+        }
+      }
+      engine.tick(now: now)
+    }
+    return state.snapshot(now: now, title: title, detailSite: detailSite)
   }
 }

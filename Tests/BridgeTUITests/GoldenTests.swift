@@ -7,16 +7,23 @@ import Testing
 
 /// Screens compared as text against files in Tests/Fixtures/golden. Regenerate after a deliberate layout change
 /// with BRIDGEWATCH_UPDATE_GOLDEN=1 swift test --filter GoldenTests, and review the diff.
-@Suite struct GoldenTests {
-  func check(_ screen: ScreenBuffer, _ name: String) throws {
-    let path = Repository.path("Tests/Fixtures/golden/\(name).txt")
-    let text = screen.lines.map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
-    if ProcessInfo.processInfo.environment["BRIDGEWATCH_UPDATE_GOLDEN"] == "1" {
-      try text.write(toFile: path, atomically: true, encoding: .utf8)
-    }
-    let golden = try String(contentsOfFile: path, encoding: .utf8)
-    #expect(text == golden, "screen differs from \(name).txt:\n\(text)")
+func checkGolden(_ screen: ScreenBuffer, _ name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+  let path = Repository.path("Tests/Fixtures/golden/\(name).txt")
+  let text = screenText(screen)
+  if ProcessInfo.processInfo.environment["BRIDGEWATCH_UPDATE_GOLDEN"] == "1" {
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
   }
+  let golden = try String(contentsOfFile: path, encoding: .utf8)
+  #expect(text == golden, "screen differs from \(name).txt:\n\(text)", sourceLocation: sourceLocation)
+}
+
+/// The screen as text, trailing spaces dropped.
+func screenText(_ screen: ScreenBuffer) -> String {
+  screen.lines.map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
+}
+
+@Suite struct GoldenTests {
+  func check(_ screen: ScreenBuffer, _ name: String) throws { try checkGolden(screen, name) }
 
   func render(width: Int, height: Int, _ configure: (inout DashboardState) -> Void = { _ in }) -> ScreenBuffer {
     var state = DashboardState()
