@@ -1,3 +1,4 @@
+import BridgeField
 import Foundation
 import TestSupport
 import Testing
@@ -167,4 +168,60 @@ func freeUDPPort() -> Int {
     let exited = session.waitFor { $0.contains("EXITED=0") }
     #expect(exited.ok, "\(exited.screen)")
   }
+
+  @Test func aNationalControlRoomFiltersToADistrictOpensASiteAndMarksItOffline() throws {
+    // The demo's national roster is deterministic: pick a district of Hòa Bình and type it without accents.
+    let roster = DemoRoster.national(sites: 7400, heartbeatDirectory: "/unused")
+    let hall = try #require(roster.first { $0.group.first == "Hòa Bình" && $0.id.hasSuffix("-D03-HU") })
+    let district = roster.filter { $0.group == hall.group }
+    let typed = plainLowercase("hoa binh \(hall.group[1])")
+    #expect(typed.allSatisfy { $0.isASCII }, "\(typed)")
+
+    let session = try TmuxSession(
+      width: 160, height: 50, command: "'\(Binary.path)' demo --sites 7400 --operator tester --no-bell --lang en; echo EXITED=$?")
+    let started = session.waitFor(seconds: 20) { $0.contains("Online") && $0.contains("/7,400") }
+    #expect(started.ok, "\(started.screen)")
+
+    try session.send("/")
+    #expect(session.waitFor { $0.contains("Filter (id, name or group; no accents needed):") }.ok)
+    try session.send("-l", typed)
+    try session.send("Enter")
+    let filtered = session.waitFor { screen in
+      screen.contains("filtered: \(district.count) of 7,400")
+        && screen.contains(" \(hall.id)  \(hall.name)  ·  Hòa Bình / \(hall.group[1])")
+    }
+    #expect(filtered.ok, "\(filtered.screen)")
+    // Only that district's sites are listed.
+    let listedIDs = filtered.screen.split(separator: "\n").filter { $0.contains(" \(hall.id.dropLast(2))") }
+    #expect(listedIDs.count >= min(district.count, 20), "\(filtered.screen)")
+
+    try session.send("Enter")
+    let detail = session.waitFor { $0.contains("Site \(hall.id)  ·  \(hall.name)") && $0.contains("Heartbeats, last 60 min") }
+    #expect(detail.ok, "\(detail.screen)")
+    #expect(detail.screen.contains("Group: Hòa Bình / \(hall.group[1])  ·  expected \(hall.expected)"))
+
+    try session.send("o")
+    #expect(session.waitFor { $0.contains("Mark \(hall.id) offline. Reason: 1 no signal") }.ok)
+    try session.send("1", "Enter")
+    let marked = session.waitFor { screen in
+      screen.contains("\(hall.id) marked offline: no signal") && screen.contains("Marked offline by tester at")
+        && screen.split(separator: "\n").contains { $0.contains("⊘ marked") && $0.contains(hall.id) }
+    }
+    #expect(marked.ok, "\(marked.screen)")
+
+    try session.send("q")
+    #expect(session.waitFor { $0.contains("Quit BridgeWatch?") }.ok)
+    try session.send("y")
+    let exited = session.waitFor { $0.contains("EXITED=0") }
+    #expect(exited.ok, "\(exited.screen)")
+  }
+}
+
+/// Lower case without accents, as an operator types on a keyboard without a Vietnamese input method.
+func plainLowercase(_ text: String) -> String {
+  String(
+    String.UnicodeScalarView(
+      text.decomposedStringWithCanonicalMapping.lowercased().unicodeScalars.filter { !(0x0300...0x036F).contains($0.value) }
+    )
+  ).replacingOccurrences(of: "đ", with: "d")
 }
