@@ -45,6 +45,8 @@ let package = Package(
     // What runs at the bridge points and in rehearsals: the agent's session, the simulator's plan, demo rosters.
     // Pure like BridgeCore; the sockets are in the executable.
     .target(name: "BridgeField", dependencies: ["BridgeCore"]),
+    // sendmmsg for the load benchmark's sender (needs _GNU_SOURCE, which the Glibc module lacks).
+    .target(name: "CSocketBatch"),
     .executableTarget(
       name: "bridgewatch",
       dependencies: [
@@ -52,7 +54,9 @@ let package = Package(
         "BridgeField",
         "BridgeIngest",
         "BridgeTUI",
+        "CSocketBatch",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

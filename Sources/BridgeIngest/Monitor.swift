@@ -190,7 +190,7 @@ public final class Monitor: @unchecked Sendable {
     guard let path = config.statusFilePath, !statusFileWriteInFlight else { return }
     statusFileWriteInFlight = true
     threadPool.runIfActive(eventLoop: loop) {
-      try AtomicFile.write(StatusFileEncoder.encode(snapshot), to: path)
+      try AtomicFile.write(StatusFileEncoder.encodeBytes(snapshot), to: path)
     }.whenComplete { [self] result in
       statusFileWriteInFlight = false
       if case .failure(let error) = result { logger.error("cannot write status file \(path): \(error)") }
@@ -338,10 +338,14 @@ public struct JournalNotSaved: Error, CustomStringConvertible {
 /// Writes a file so readers never see it half-written: temp file in the same directory, fsync, rename.
 public enum AtomicFile {
   public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+    try write(Array(text.utf8), to: path, mode: mode)
+  }
+
+  public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
     let temporary = path + ".tmp.\(getpid())"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
     guard fd >= 0 else { throw POSIXError(errno: errno, path: temporary) }
-    var failure = FileHandleOutput.write(fd: fd, text)
+    var failure = FileHandleOutput.write(fd: fd, bytes)
     if failure == 0 && fsync(fd) != 0 { failure = errno }
     close(fd)
     if failure == 0 && rename(temporary, path) != 0 { failure = errno }

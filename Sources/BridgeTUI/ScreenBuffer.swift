@@ -99,6 +99,13 @@ public struct ScreenBuffer: Sendable, Equatable {
     return column - x
   }
 
+  /// Writes one of the dashboard's own one-column glyphs (status marks, wall cells, strip and sparkline blocks):
+  /// trusted text, so no sanitizing or measuring. The wall draws thousands of these per frame.
+  public mutating func putGlyph(_ glyph: String, x: Int, y: Int, role: Role) {
+    guard y >= 0, y < height, x >= 0, x < width else { return }
+    cells[y * width + x] = Cell(glyph, role: role)
+  }
+
   /// Writes `text` right-aligned so it ends at column `right` (exclusive).
   @discardableResult
   public mutating func putRight(_ text: String, right: Int, y: Int, role: Role, maxWidth: Int) -> Int {

@@ -19,7 +19,8 @@ struct WallLayout: Sendable {
   /// Column of each position, counted from the first cell column.
   var columns: [Int] = []
   var lineOfPosition: [Int] = []
-  private var positionOfSite: [Int: Int] = [:]
+  /// Position of each site in `order`, -1 when not on the wall; indexed by site.
+  private var positionOfSite: [Int32] = []
 
   init() {}
 
@@ -53,8 +54,8 @@ struct WallLayout: Sendable {
     columns = chosen.columns.map { $0 * pitch }
     lineOfPosition = [Int](repeating: 0, count: order.count)
     for (lineIndex, line) in lines.enumerated() { for position in line.positions { lineOfPosition[position] = lineIndex } }
-    positionOfSite.reserveCapacity(order.count)
-    for (position, site) in order.enumerated() { positionOfSite[site] = position }
+    positionOfSite = [Int32](repeating: -1, count: snapshot.sites.count)
+    for (position, site) in order.enumerated() { positionOfSite[site] = Int32(position) }
   }
 
   private static func pack(_ groups: GroupTree, shownSites: [[Int]], hasShown: [Bool], level: Int, cellsPerLine: Int)
@@ -106,7 +107,10 @@ struct WallLayout: Sendable {
     return (lines, order, columns)
   }
 
-  func position(of site: Int) -> Int? { positionOfSite[site] }
+  func position(of site: Int) -> Int? {
+    guard positionOfSite.indices.contains(site), positionOfSite[site] >= 0 else { return nil }
+    return Int(positionOfSite[site])
+  }
 
   /// The site `delta` lines above or below `site`, in the nearest column; stops at the first and last line.
   func site(from site: Int, lines delta: Int) -> Int? {
@@ -168,7 +172,7 @@ extension DashboardView {
       if let node = line.node {
         let group = snapshot.groups.nodes[node]
         let worst = snapshot.rollups[node].worstStatus
-        screen.put(context.glyphs.glyph(worst), x: 1, y: y, role: Role.status(worst))
+        screen.putGlyph(context.glyphs.glyph(worst), x: 1, y: y, role: Role.status(worst))
         let indent = String(repeating: " ", count: max(0, group.depth - 1))
         screen.put(indent + group.name, x: 3, y: y, role: .group, maxWidth: wall.labelWidth - 2)
       }
@@ -176,7 +180,7 @@ extension DashboardView {
         let site = wall.order[position]
         var (glyph, role) = wallGlyph(snapshot.records[site], glyphs: context.glyphs)
         if position == selectedPosition { role = .selection }
-        screen.put(glyph, x: cellLeft + wall.columns[position], y: y, role: role)
+        screen.putGlyph(glyph, x: cellLeft + wall.columns[position], y: y, role: role)
       }
     }
     if wall.lines.count > height {

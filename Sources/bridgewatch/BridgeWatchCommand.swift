@@ -8,6 +8,7 @@ struct BridgeWatchCommand: AsyncParsableCommand {
     abstract: "Watch every bridge point of a national online conference.",
     subcommands: [
       CheckCommand.self, RunCommand.self, DemoCommand.self, AgentCommand.self, SendCommand.self, SimCommand.self, ReportCommand.self,
+      BenchCommand.self,
     ]
   )
 }

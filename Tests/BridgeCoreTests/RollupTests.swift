@@ -64,14 +64,7 @@ import Testing
   }
 
   static func recount(_ engine: StatusEngine) -> [Rollup] {
-    var rollups = Array(repeating: Rollup(), count: engine.groups.nodes.count)
-    for (index, record) in engine.records.enumerated() {
-      for node in engine.groups.ancestorsOfSite[index] {
-        rollups[node].expectedHeadcount += engine.sites[index].expected
-        rollups[node].add(RollupContribution(record), sign: 1)
-      }
-    }
-    return rollups
+    Rollup.recount(sites: engine.sites, records: engine.records, groups: engine.groups)
   }
 }
 

@@ -1,0 +1,86 @@
+import ArgumentParser
+import BridgeCore
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure BridgeWatch on this machine (build with -c release first).",
+    discussion: """
+      micro: ingest (decode, verify, apply), engine tick, roll-up recount, frame composition and filtering at \
+      national scale, each next to a reference measured in the same run.
+      load: a headless monitor takes a blast of signed heartbeats over loopback, then the same blast goes to the \
+      C ceiling program (benchmarks/ceiling/udp_ceiling.c, compiled with cc); prints both rates and their ratio, \
+      kernel drops, CPU and peak RSS. With --dashboard, also the CPU of the monitor with its dashboard open (in tmux) \
+      at national load and idle.
+      """,
+    subcommands: [MicroBench.self, LoadBench.self],
+    defaultSubcommand: MicroBench.self)
+}
+
+struct MicroBench: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "micro", abstract: "Time the hot paths in this process.")
+
+  @Option(help: "Sites in the generated national roster.")
+  var sites = 10_000
+
+  @Option(help: "Samples per figure; the median is printed.")
+  var samples = 7
+
+  @Option(help: "Only the benchmarks whose group contains this: ingest, ingest-signed, engine, frame, filter (for profiling).")
+  var only: String?
+
+  func run() throws {
+    #if DEBUG
+      printError("bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench")
+    #endif
+    let benchmarks = MicroBenchmarks(sites: sites, samples: samples, only: only)
+    print("bridgewatch bench micro: \(NumberText.grouped(sites)) sites, median of \(samples) samples")
+    for result in benchmarks.run() {
+      var line = result.name.padding(toLength: 52, withPad: " ", startingAt: 0) + MicroBenchmarks.format(result.nanosecondsPerOperation)
+      if let target = result.target {
+        line += "   target < \(MicroBenchmarks.format(target))  \(result.nanosecondsPerOperation < target ? "MET" : "MISSED")"
+      }
+      if !result.note.isEmpty && !result.note.hasPrefix("sink") { line += "   (\(result.note))" }
+      print(line)
+    }
+  }
+}
+
+struct LoadBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "load", abstract: "Blast heartbeats at a headless monitor and at the C ceiling program; compare.")
+
+  @Option(help: "Sites in the monitor's roster.")
+  var sites = 10_000
+
+  @Option(help: "Heartbeats per site in the blast.")
+  var rounds = 30
+
+  @Option(help: "The ceiling program's source.")
+  var ceiling = "benchmarks/ceiling/udp_ceiling.c"
+
+  @Flag(help: "Also measure the monitor with its dashboard open in tmux, at national load and idle (about 2 minutes).")
+  var dashboard = false
+
+  func run() throws {
+    guard FileManager.default.fileExists(atPath: ceiling) else {
+      printError("bench: \(ceiling) not found; run from the repository root or give --ceiling PATH")
+      throw ExitCode(2)
+    }
+    var template = "/tmp/bridgewatch-bench-XXXXXX".utf8CString
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ExitCode(1) }
+    let directory = String(cString: made)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+    let benchmark = LoadBenchmark(
+      binary: binary, sites: sites, rounds: rounds, ceilingSource: URL(fileURLWithPath: ceiling).path, dashboard: dashboard,
+      directory: directory)
+    do {
+      try benchmark.run { line in FileHandleOutput.writeAll(fd: 1, line + "\n") }
+    } catch {
+      printError("bench: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}

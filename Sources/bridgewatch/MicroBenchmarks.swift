@@ -1,0 +1,203 @@
+import BridgeCore
+import BridgeField
+import BridgeTUI
+import Crypto
+import Foundation
+
+/// Times the hot paths in-process at national scale. Each figure is the median of several samples, printed next
+/// to a reference measured in the same run, so a noisy machine moves both.
+struct MicroBenchmarks {
+  let sites: Int
+  let samples: Int
+  /// Run only the groups whose name contains this (ingest, engine, frame, filter); nil runs all.
+  var only: String?
+
+  func wants(_ group: String) -> Bool { only.map { group.contains($0) } ?? true }
+
+  struct Result {
+    var name: String
+    var nanosecondsPerOperation: Double
+    var target: Double?
+    var note = ""
+  }
+
+  static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+  /// Runs `body` `samples` times (each returning how many operations it did) and gives the median time per operation.
+  func median(_ body: () -> (operations: Int, nanoseconds: UInt64)) -> Double {
+    var perOperation: [Double] = []
+    for _ in 0..<samples {
+      let (operations, nanoseconds) = body()
+      perOperation.append(Double(nanoseconds) / Double(max(1, operations)))
+    }
+    perOperation.sort()
+    return perOperation[perOperation.count / 2]
+  }
+
+  func config(signed: Bool) -> ConferenceConfig {
+    var config = ConferenceConfig(sites: DemoRoster.national(sites: sites, heartbeatDirectory: "/nonexistent"))
+    config.timing.interval = .seconds(1)
+    if signed {
+      for site in config.sites { config.keys[site.id] = Array("bench-secret-\(site.id)".utf8) }
+      config.udp.requireAuth = true
+    }
+    return config
+  }
+
+  /// `rounds` heartbeats per site, round-robin, as the wire bytes (signed with each site's key when `signed`).
+  func datagrams(_ config: ConferenceConfig, rounds: Int, unixSeconds: UInt64) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    out.reserveCapacity(rounds * config.sites.count)
+    for round in 0..<rounds {
+      for site in config.sites {
+        let line = HeartbeatCodec.encode(
+          site: site.id, sequence: UInt64(round + 1), count: site.expected - round % 7,
+          timestamp: config.keys.isEmpty ? nil : unixSeconds, state: nil, rttMilliseconds: 40)
+        let signed = config.keys[site.id].map { HeartbeatAuthenticator.sign(line, secret: $0) } ?? line
+        out.append(Array(signed.utf8))
+      }
+    }
+    return out
+  }
+
+  func run() -> [Result] {
+    var results: [Result] = []
+    let unixSeconds = UInt64(Date().timeIntervalSince1970)
+    let start = ClockReading(monotonicNanos: 1_000_000_000_000, unixSeconds: Double(unixSeconds))
+
+    // Ingest: decode + (verify) + apply, through MonitorState as the monitor does it.
+    for signed in [false, true] where wants(signed ? "ingest-signed" : "ingest-unsigned") {
+      let config = config(signed: signed)
+      let wire = datagrams(config, rounds: 8, unixSeconds: unixSeconds)
+      var accepted = 0
+      let time = median {
+        var state = MonitorState(config: config)
+        var reading = start
+        let begin = Self.now()
+        for (offset, bytes) in wire.enumerated() {
+          if offset % config.sites.count == 0 { reading = reading.advanced(by: .seconds(1)) }
+          if case .accepted = bytes.withUnsafeBytes({ state.receiveDatagram($0, now: reading) }) { accepted += 1 }
+        }
+        return (wire.count, Self.now() - begin)
+      }
+      precondition(accepted == wire.count * samples, "the benchmark's heartbeats must all be accepted")
+      results.append(
+        Result(
+          name: signed ? "ingest: decode + verify + apply, signed" : "ingest: decode + apply, unsigned", nanosecondsPerOperation: time,
+          target: signed ? 2000 : nil))
+      if signed {
+        // Reference: the HMAC-SHA256 alone over the same bytes, from a keyed state prepared once per site as the
+        // authenticator does: the floor for a signed heartbeat.
+        let keyed = config.sites.map { HMAC<SHA256>(key: SymmetricKey(data: config.keys[$0.id]!)) }
+        var sink: UInt8 = 0
+        let hmac = median {
+          let begin = Self.now()
+          for (offset, bytes) in wire.enumerated() {
+            var mac = keyed[offset % keyed.count]
+            bytes.withUnsafeBytes { mac.update(data: UnsafeRawBufferPointer(rebasing: $0.dropLast(69))) }
+            sink ^= mac.finalize().withUnsafeBytes { $0[0] }
+          }
+          return (wire.count, Self.now() - begin)
+        }
+        results.append(Result(name: "  reference: HMAC-SHA256 of the same bytes", nanosecondsPerOperation: hmac, note: "sink \(sink % 2)"))
+      }
+    }
+
+    guard wants("engine") || wants("frame") || wants("filter") else { return results }
+    // The engine's tick and a roll-up recount, with every site online.
+    let config = config(signed: false)
+    var state = MonitorState(config: config)
+    for bytes in datagrams(config, rounds: 1, unixSeconds: unixSeconds) {
+      _ = bytes.withUnsafeBytes { state.receiveDatagram($0, now: start) }
+    }
+    var engine = state.engine
+    var tickReading = start
+    let tick = median {
+      let begin = Self.now()
+      for _ in 0..<50 {
+        tickReading = tickReading.advanced(by: .milliseconds(10))
+        engine.tick(now: tickReading)
+      }
+      return (50, Self.now() - begin)
+    }
+    results.append(Result(name: "engine tick, \(NumberText.grouped(sites)) sites", nanosecondsPerOperation: tick))
+    var groupsSeen = 0
+    let recount = median {
+      let begin = Self.now()
+      for _ in 0..<20 { groupsSeen += Rollup.recount(sites: engine.sites, records: engine.records, groups: engine.groups).count }
+      return (20, Self.now() - begin)
+    }
+    results.append(
+      Result(
+        name: "roll-up recount from scratch, \(NumberText.grouped(engine.groups.nodes.count - 1)) groups", nanosecondsPerOperation: recount,
+        note: "the engine updates incrementally instead"))
+
+    // Frames and filtering over a national snapshot in a mix of states.
+    let snapshot = Self.mixedSnapshot(config, start: start)
+    func frame(_ width: Int, _ height: Int, _ configure: (inout DashboardState) -> Void) -> Double {
+      var dashboard = DashboardState()
+      configure(&dashboard)
+      let context = ViewContext(width: width, height: height)
+      _ = DashboardView.render(snapshot, state: &dashboard, context: context)  // builds the roster index once
+      return median {
+        let begin = Self.now()
+        for _ in 0..<10 { _ = DashboardView.render(snapshot, state: &dashboard, context: context) }
+        return (10, Self.now() - begin)
+      }
+    }
+    let empty = median {
+      let begin = Self.now()
+      for _ in 0..<10 { _ = ScreenBuffer(width: 250, height: 70) }
+      return (10, Self.now() - begin)
+    }
+    results.append(Result(name: "frame: table 250x70, by group", nanosecondsPerOperation: frame(250, 70) { _ in }, target: 2_000_000))
+    results.append(
+      Result(
+        name: "frame: table 250x70, by severity", nanosecondsPerOperation: frame(250, 70) { $0.listOptions.sort = .severity },
+        target: 2_000_000))
+    results.append(Result(name: "frame: table 120x40, by group", nanosecondsPerOperation: frame(120, 40) { _ in }, target: 2_000_000))
+    results.append(Result(name: "frame: wall 250x70", nanosecondsPerOperation: frame(250, 70) { $0.showsWall = true }, target: 2_000_000))
+    results.append(Result(name: "  reference: an empty 250x70 buffer", nanosecondsPerOperation: empty))
+
+    var filtering = DashboardState()
+    _ = DashboardView.render(snapshot, state: &filtering, context: ViewContext(width: 250, height: 70))
+    _ = filtering.handle(.character("/"), snapshot: snapshot)
+    let query = Array("hoa binh")
+    let keystroke = median {
+      let begin = Self.now()
+      for character in query { _ = filtering.handle(.character(character), snapshot: snapshot) }
+      for _ in query { _ = filtering.handle(.backspace, snapshot: snapshot) }
+      return (query.count * 2, Self.now() - begin)
+    }
+    results.append(Result(name: "filter keystroke (re-filter and re-list)", nanosecondsPerOperation: keystroke, target: 5_000_000))
+    return results
+  }
+
+  /// Sites in a fixed mix: mostly online, some late, offline, never heard, marked, asking for help.
+  static func mixedSnapshot(_ config: ConferenceConfig, start: ClockReading) -> MonitorSnapshot {
+    var state = MonitorState(config: config)
+    let now = start.advanced(by: .seconds(60))
+    state.withEngine { engine in
+      engine.tick(now: start)
+      for index in config.sites.indices {
+        let hash = (UInt64(index) &* 2_654_435_761) % 1000
+        let input = HeartbeatInput(
+          source: .udp, sequence: 1, count: config.sites[index].expected * 9 / 10, state: hash < 80 && hash >= 70 ? .help : .ok)
+        switch hash {
+        case 0..<20: break
+        case 20..<45: engine.heartbeat(input, site: index, heardAt: start, now: start)
+        default: engine.heartbeat(input, site: index, heardAt: now, now: now)
+        }
+        if (80..<90).contains(hash) { try? engine.mark(site: index, operatorName: "bench", reason: "line down", now: now) }
+      }
+      engine.tick(now: now)
+    }
+    return state.snapshot(now: now, title: "Hội nghị trực tuyến toàn quốc")
+  }
+
+  static func format(_ nanoseconds: Double) -> String {
+    if nanoseconds >= 1_000_000 { return String(format: "%.2f ms", nanoseconds / 1_000_000) }
+    if nanoseconds >= 1000 { return String(format: "%.2f µs", nanoseconds / 1000) }
+    return String(format: "%.0f ns", nanoseconds)
+  }
+}

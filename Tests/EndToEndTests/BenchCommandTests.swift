@@ -1,0 +1,25 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The benchmarks' figures mean something only in a release build on a quiet machine (docs/PERFORMANCE.md); here
+/// the command must run end to end and report every figure, with the debug build warned about.
+@Suite struct BenchCommandTests {
+  @Test func microBenchmarksReportEveryFigure() throws {
+    let result = try Binary.run(["bench", "micro", "--sites", "300", "--samples", "1"])
+    #expect(result.status == 0, "\(result.stderr)")
+    for figure in [
+      "ingest: decode + apply, unsigned", "ingest: decode + verify + apply, signed", "reference: HMAC-SHA256", "engine tick, 300 sites",
+      "roll-up recount", "frame: table 250x70, by group", "frame: wall 250x70", "filter keystroke",
+    ] {
+      #expect(result.stdout.contains(figure), "\(figure) missing from:\n\(result.stdout)")
+    }
+    #expect(result.stderr.contains("debug build"))
+  }
+
+  @Test func theLoadTestSaysWhereTheCeilingProgramIs() throws {
+    let result = try Binary.run(["bench", "load", "--ceiling", "/nonexistent/udp_ceiling.c"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("/nonexistent/udp_ceiling.c not found"))
+  }
+}
