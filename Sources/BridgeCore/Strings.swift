@@ -36,7 +36,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case eventsTitle, journalNotWritten, countersUDP, countersRejected, countersFiles, countersBad
   // Status line, prompts, footer, overlays
   case statusSince, countSource, promptHint, markPrompt, headcountPrompt, filterPrompt, filterHint, confirmQuit
-  case helpTitle, helpClose, tooSmall, enlarge, move
+  case helpTitle, helpClose, tooSmall, enlarge
   // Messages
   case cancelled, giveReason, badHeadcount, notMarked, cannotAcknowledge, themeChanged, themeNoColours, markedOffline
   case markCleared, acknowledged, headcountSet, notDone, filterCleared, problemsOnly, allSites, sortChanged
@@ -60,7 +60,6 @@ public struct Strings: Sendable {
   private let statusNames: [String]
 
   public static let english = Strings(.en)
-  public static let vietnamese = Strings(.vi)
 
   public init(_ language: Language) {
     self.language = language
@@ -142,7 +141,7 @@ public struct Strings: Sendable {
     .markPrompt: "Mark {0} offline. Reason: {1}, or type one: ", .headcountPrompt: "Headcount for {0} (expected {1}): ",
     .filterPrompt: "Filter (id, name or group; no accents needed): ", .filterHint: "Enter = keep filter · Esc = clear",
     .confirmQuit: "Quit BridgeWatch? y = quit, any other key = stay", .helpTitle: "Keys", .helpClose: "any key closes this help",
-    .tooSmall: "Terminal too small: {0}x{1}.", .enlarge: "Enlarge to at least {0}x{1}.", .move: "move",
+    .tooSmall: "Terminal too small: {0}x{1}.", .enlarge: "Enlarge to at least {0}x{1}.",
     .cancelled: "cancelled", .giveReason: "give a reason: 1-{0} or text",
     .badHeadcount: "headcount must be a whole number from 0 to {0}; '{1}' was not applied",
     .notMarked: "{0} is not marked offline", .cannotAcknowledge: "only a late or offline site can be acknowledged; {0} is {1}",
@@ -205,7 +204,6 @@ public struct Strings: Sendable {
     .filterPrompt: "Lọc (mã, tên hoặc đơn vị; gõ không dấu cũng được): ", .filterHint: "Enter = giữ bộ lọc · Esc = bỏ lọc",
     .confirmQuit: "Thoát BridgeWatch? y = thoát, phím khác = ở lại", .helpTitle: "Phím tắt",
     .helpClose: "nhấn phím bất kỳ để đóng", .tooSmall: "Cửa sổ quá nhỏ: {0}x{1}.", .enlarge: "Hãy mở rộng tối thiểu {0}x{1}.",
-    .move: "di chuyển",
     .cancelled: "đã hủy", .giveReason: "nhập lý do: 1-{0} hoặc gõ chữ",
     .badHeadcount: "quân số phải là số nguyên từ 0 đến {0}; '{1}' không được áp dụng",
     .notMarked: "{0} chưa bị đánh dấu ngoại tuyến",

@@ -56,9 +56,6 @@ public enum DashboardView {
   public static let minimumWidth = 80
   public static let minimumHeight = 24
 
-  /// Table rows that fit for a terminal of this height (the app uses it for paging).
-  public static func tableHeight(forHeight height: Int) -> Int { max(1, height - 5 - logPaneHeight(forHeight: height)) }
-
   static func logPaneHeight(forHeight height: Int) -> Int { max(4, min(12, height / 5)) }
 
   static func detailPaneHeight(forHeight height: Int) -> Int { max(11, min(16, height * 2 / 5)) }

@@ -41,7 +41,7 @@ struct MicroBench: ParsableCommand {
       if let target = result.target {
         line += "   target < \(MicroBenchmarks.format(target))  \(result.nanosecondsPerOperation < target ? "MET" : "MISSED")"
       }
-      if !result.note.isEmpty && !result.note.hasPrefix("sink") { line += "   (\(result.note))" }
+      if !result.note.isEmpty { line += "   (\(result.note))" }
       print(line)
     }
   }
