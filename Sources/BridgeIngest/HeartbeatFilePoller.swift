@@ -1,8 +1,10 @@
 import BridgeCore
 import Foundation
 
-/// Stats every site's heartbeat file and reads it only when its mtime changed. Runs off the event loop
-/// (a network share can block); scans never overlap, so its bookkeeping needs no lock.
+/// Watches every site's heartbeat file and reads one only when its mtime changed. Files are looked for through
+/// their directory's listing, re-read only when the directory changes, so a conference of UDP sites costs one
+/// `stat` of the folder per scan rather than one per site. Runs off the event loop (a network share can block);
+/// scans never overlap, so its bookkeeping needs no lock.
 final class HeartbeatFilePoller: @unchecked Sendable {
   private enum Seen: Equatable {
     case missing
@@ -10,25 +12,107 @@ final class HeartbeatFilePoller: @unchecked Sendable {
     case modified(seconds: Int, nanoseconds: Int)
   }
 
+  /// The heartbeat files that live in one directory, and what its last listing held.
+  private struct Folder {
+    struct Stamp: Equatable {
+      var device: UInt64
+      var inode: UInt64
+      var seconds: Int
+      var nanoseconds: Int
+    }
+
+    let path: String
+    var sites: [(site: Int, name: String)] = []
+    var listed: Stamp?
+    var listedAtNanos: Int64 = .min / 2
+    var names: Set<String> = []
+  }
+
+  /// A listing is trusted this long at most, in case a network share's directory times lag.
+  static let relistNanos: Int64 = 30_000_000_000
+  /// A directory changed this recently may change again within its timestamp's granularity: list it again.
+  static let settleSeconds = 2
+
   private let paths: [String]
   private var seen: [Seen?]
+  private var folders: [Folder]
 
   init(paths: [String]) {
     self.paths = paths
     seen = Array(repeating: nil, count: paths.count)
+    var folderIndex: [String: Int] = [:]
+    var folders: [Folder] = []
+    for (site, path) in paths.enumerated() {
+      let directory = FilePath.directory(of: path)
+      let name = String(path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...])
+      let index =
+        folderIndex[directory]
+        ?? {
+          folders.append(Folder(path: directory))
+          folderIndex[directory] = folders.count - 1
+          return folders.count - 1
+        }()
+      folders[index].sites.append((site, name))
+    }
+    self.folders = folders
   }
 
   /// Returns only what changed since the previous scan.
   func scan() -> [(site: Int, observation: FileObservation)] {
     var changes: [(Int, FileObservation)] = []
-    for (index, path) in paths.enumerated() {
-      let (now, observation) = Self.observe(path: path, previous: seen[index])
-      if now != seen[index], let observation {
-        changes.append((index, observation))
+    var clock = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &clock)
+    let nowNanos = Int64(clock.tv_sec) * 1_000_000_000 + Int64(clock.tv_nsec)
+    for index in folders.indices {
+      let present = presentNames(in: &folders[index], nowNanos: nowNanos)
+      for (site, name) in folders[index].sites {
+        let (now, observation): (Seen, FileObservation?)
+        if let present, !present.contains(name) {
+          (now, observation) = (.missing, .missing)
+        } else {
+          (now, observation) = Self.observe(path: paths[site], previous: seen[site])
+        }
+        if now != seen[site], let observation {
+          changes.append((site, observation))
+        }
+        seen[site] = now
       }
-      seen[index] = now
     }
     return changes
+  }
+
+  /// The names in the folder, or nil when each file must be looked at on its own (the folder cannot be
+  /// listed). A folder that does not exist holds nothing.
+  private func presentNames(in folder: inout Folder, nowNanos: Int64) -> Set<String>? {
+    var info = stat()
+    guard stat(folder.path, &info) == 0 else {
+      folder.listed = nil
+      return errno == ENOENT || errno == ENOTDIR ? [] : nil
+    }
+    let stamp = Folder.Stamp(
+      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), seconds: Int(info.st_mtim.tv_sec),
+      nanoseconds: Int(info.st_mtim.tv_nsec))
+    if stamp == folder.listed, nowNanos - folder.listedAtNanos < Self.relistNanos { return folder.names }
+    guard let directory = opendir(folder.path) else {
+      folder.listed = nil
+      return nil
+    }
+    defer { closedir(directory) }
+    var names = Set<String>()
+    names.reserveCapacity(folder.names.count)
+    while let entry = readdir(directory) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) { String(cString: $0) }
+      }
+      names.insert(name)
+    }
+    folder.names = names
+    // Trust this listing next time only if the folder has been still for a while: a file created in the same
+    // timestamp tick as the listing would not move the folder's mtime again.
+    let settled = time(nil) - Int(info.st_mtim.tv_sec) >= Self.settleSeconds
+    folder.listed = settled ? stamp : nil
+    folder.listedAtNanos = nowNanos
+    return names
   }
 
   private static func observe(path: String, previous: Seen?) -> (Seen, FileObservation?) {

@@ -24,6 +24,9 @@ public final class Monitor: @unchecked Sendable {
   private var channel: (any Channel)?
   private var repeatedTasks: [RepeatedTask] = []
   private var statusFileWriteInFlight = false
+  private var statusFileSchedule = StatusFileSchedule()
+  /// Events came since the status file was last written (one may have come while a write was in flight).
+  private var statusFileOwesEvents = false
   private var updateHandler: (@Sendable (MonitorUpdate) -> Void)?
   private let poller: HeartbeatFilePoller
   static let vectorReadCount = 64
@@ -135,7 +138,8 @@ public final class Monitor: @unchecked Sendable {
       .recover { [self] error in logger.error("heartbeat file scan failed: \(error)") }
   }
 
-  private func tick() {
+  @discardableResult
+  private func tick(writesStatusFile: Bool = true) -> MonitorSnapshot {
     let now = clock.now()
     state.withEngine { $0.tick(now: now) }
     let fresh = state.withEngine { $0.drainEvents() }
@@ -149,7 +153,9 @@ public final class Monitor: @unchecked Sendable {
     var snapshot = state.snapshot(now: now, title: config.title, detailSite: detail >= 0 ? detail : nil)
     snapshot.journalProblem = journalProblem
     updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
-    writeStatusFile(snapshot)
+    statusFileOwesEvents = statusFileOwesEvents || !events.isEmpty
+    if writesStatusFile { writeStatusFile(snapshot) }
+    return snapshot
   }
 
   /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds.
@@ -187,7 +193,11 @@ public final class Monitor: @unchecked Sendable {
   }
 
   private func writeStatusFile(_ snapshot: MonitorSnapshot) {
-    guard let path = config.statusFilePath, !statusFileWriteInFlight else { return }
+    guard let path = config.statusFilePath, !statusFileWriteInFlight,
+      statusFileSchedule.isDue(snapshot, hadEvents: statusFileOwesEvents)
+    else { return }
+    statusFileSchedule.writing(snapshot)
+    statusFileOwesEvents = false
     statusFileWriteInFlight = true
     threadPool.runIfActive(eventLoop: loop) {
       try AtomicFile.write(StatusFileEncoder.encodeBytes(snapshot), to: path)
@@ -245,7 +255,7 @@ public final class Monitor: @unchecked Sendable {
 
   /// Runs one tick now: silence timeouts, events to the update handler, status file.
   public func tickNow() async throws {
-    try await loop.submit { [self] in tick() }.get()
+    try await loop.submit { [self] in _ = tick() }.get()
   }
 
   /// `perform` for a thread that is not in an async context (the dashboard's own thread).
@@ -271,7 +281,7 @@ public final class Monitor: @unchecked Sendable {
 
   /// `tickNow` for a thread that is not in an async context.
   public func tickBlocking() throws {
-    try loop.submit { [self] in tick() }.wait()
+    try loop.submit { [self] in _ = tick() }.wait()
   }
 
   public func stop() async {
@@ -282,12 +292,18 @@ public final class Monitor: @unchecked Sendable {
     for task in tasks ?? [] { task.cancel() }
     try? await channel?.close()
     // A last tick so the final status file and log lines reflect the end state.
-    try? await loop.submit { [self] in
-      tick()
+    let final = try? await loop.submit { [self] in
+      let snapshot = tick(writesStatusFile: false)
       writeJournal([JournalRecord(unixSeconds: clock.now().unixSeconds, site: nil, kind: .stop)], sync: true)
       journal?.close()
+      return snapshot
     }.get()
-    try? await threadPool.shutdownGracefully()
+    try? await threadPool.shutdownGracefully()  // lets a status file write in flight finish first
+    if let path = config.statusFilePath, let final {
+      do { try AtomicFile.write(StatusFileEncoder.encodeBytes(final), to: path) } catch {
+        logger.error("cannot write status file \(path): \(error)")
+      }
+    }
     try? await ownsGroup?.shutdownGracefully()
   }
 }

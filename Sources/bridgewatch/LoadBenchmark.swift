@@ -191,13 +191,24 @@ struct LoadBenchmark {
     return out
   }
 
-  static func accepted(statusFile: String) -> Int? {
-    guard let data = FileManager.default.contents(atPath: statusFile),
-      let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-      let counters = json["counters"] as? [String: Any]
-    else { return nil }
-    return counters["datagrams_accepted"] as? Int
+  /// Datagrams the monitor accepted, from the first status file written after `unixTime` (counts alone are
+  /// refreshed every few seconds, so this can wait that long).
+  static func accepted(statusFile: String, writtenAfter unixTime: Double, timeout: Double = 15) -> Int? {
+    let deadline = now() + timeout
+    while now() < deadline {
+      if let data = FileManager.default.contents(atPath: statusFile),
+        let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let generated = json["generated_at"] as? Double, generated > unixTime,
+        let counters = json["counters"] as? [String: Any]
+      {
+        return counters["datagrams_accepted"] as? Int
+      }
+      usleep(50_000)
+    }
+    return nil
   }
+
+  static func unixNow() -> Double { Date().timeIntervalSince1970 }
 
   static func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -245,15 +256,14 @@ struct LoadBenchmark {
     usleep(2_500_000)
     let blast = Self.heartbeats(roster, rounds: 2..<(2 + rounds))
     let dropsBefore = Self.socketState(port: port)?.drops ?? 0
-    let acceptedBefore = Self.accepted(statusFile: statusFile) ?? 0
+    let acceptedBefore = Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0
     let cpuBefore = Self.figures(pid: monitor.processIdentifier)?.cpuSeconds ?? 0
     let begin = Self.now()
     let sent = blaster.send(blast, 0..<blast.count)
     let sendEnd = Self.now()
     let drained = Self.waitForDrain(port: port)
     let cpuAfter = Self.figures(pid: monitor.processIdentifier)?.cpuSeconds ?? 0
-    usleep(1_500_000)  // the status file is written once a second
-    let accepted = (Self.accepted(statusFile: statusFile) ?? 0) - acceptedBefore
+    let accepted = (Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0) - acceptedBefore
     let drops = (Self.socketState(port: port)?.drops ?? 0) - dropsBefore
     let monitorRate = Double(accepted) / (drained - begin)
     report(
@@ -265,11 +275,10 @@ struct LoadBenchmark {
     let national = Array(roster.prefix(7400))
     let paced = Self.heartbeats(national, rounds: (2 + rounds)..<(12 + rounds))
     let pacedDropsBefore = Self.socketState(port: port)?.drops ?? 0
-    let pacedAcceptedBefore = Self.accepted(statusFile: statusFile) ?? 0
+    let pacedAcceptedBefore = Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0
     let pacedSent = blaster.pace(paced, seconds: 10)
     _ = Self.waitForDrain(port: port)
-    usleep(1_500_000)
-    let pacedAccepted = (Self.accepted(statusFile: statusFile) ?? 0) - pacedAcceptedBefore
+    let pacedAccepted = (Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0) - pacedAcceptedBefore
     let pacedDrops = (Self.socketState(port: port)?.drops ?? 0) - pacedDropsBefore
     report(
       "national pace (\(NumberText.grouped(national.count)) sites x 1/s, 10 s): sent \(NumberText.grouped(pacedSent)), "

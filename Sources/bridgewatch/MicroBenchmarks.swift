@@ -133,6 +133,19 @@ struct MicroBenchmarks {
 
     // Frames and filtering over a national snapshot in a mix of states.
     let snapshot = Self.mixedSnapshot(config, start: start)
+    if wants("engine") {
+      // What the monitor does once a second whether or not anything arrives: the status file.
+      var bytes = 0
+      let encode = median {
+        let begin = Self.now()
+        for _ in 0..<5 { bytes += StatusFileEncoder.encodeBytes(snapshot).count }
+        return (5, Self.now() - begin)
+      }
+      results.append(
+        Result(
+          name: "status file: encode \(NumberText.grouped(sites)) sites", nanosecondsPerOperation: encode,
+          note: "\(bytes / (5 * samples) / 1024) KiB"))
+    }
     func frame(_ width: Int, _ height: Int, _ configure: (inout DashboardState) -> Void) -> Double {
       var dashboard = DashboardState()
       configure(&dashboard)

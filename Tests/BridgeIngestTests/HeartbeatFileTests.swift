@@ -89,4 +89,57 @@ import Testing
     #expect(snapshot.records[1].headcount == nil && snapshot.records[1].flags.contains(.badHeartbeatFile))
     #expect(snapshot.records[1].status == .online)
   }
+
+  /// Files are found through their folder's listing, kept while the folder is unchanged: a file that appears,
+  /// or one rewritten in place (which does not change the folder), must still be seen at the next scan.
+  @Test func aSettledFolderIsListedOnceYetNewAndRewrittenFilesAreSeen() async throws {
+    let fixture = try await MonitorFixture.start(sites: [("A", "P"), ("B", "P"), ("C", "P")])
+    defer { Task { await fixture.stop() } }
+    let folder = fixture.directory + "/heartbeats"
+    let now = fixture.now.unixSeconds
+    try "BW1 site=A seq=1 count=10".write(toFile: fixture.heartbeatFile("A"), atomically: true, encoding: .utf8)
+    setModificationTime(fixture.heartbeatFile("A"), unixSeconds: now - 1)
+    // The folder has been still for a minute, so its listing is kept after this scan.
+    setModificationTime(folder, unixSeconds: now - 60)
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.record("A").headcount == 10)
+    #expect(try await fixture.record("B").status == .unknown)
+
+    // Rewritten in place: the folder's mtime does not move.
+    let handle = try #require(FileHandle(forWritingAtPath: fixture.heartbeatFile("A")))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data("BW1 site=A seq=2 count=11".utf8))
+    try handle.close()
+    setModificationTime(fixture.heartbeatFile("A"), unixSeconds: now)
+    setModificationTime(folder, unixSeconds: now - 60)
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.record("A").headcount == 11)
+
+    // A new file changes the folder, so the folder is listed again.
+    try "BW1 site=B seq=1 count=20".write(toFile: fixture.heartbeatFile("B"), atomically: true, encoding: .utf8)
+    setModificationTime(fixture.heartbeatFile("B"), unixSeconds: now)
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.record("B").headcount == 20)
+
+    // Removed: the site is no longer heard from its file (it goes silent, not unknown).
+    try FileManager.default.removeItem(atPath: fixture.heartbeatFile("A"))
+    try await fixture.monitor.pollFilesNow()
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.snapshot().counters.filesRead == 3)
+    #expect(try await fixture.record("C").lastHeard == nil)
+  }
+
+  /// Sites whose files live in a folder that does not exist are silent, and the scan does not fail.
+  @Test func aMissingFolderMeansNoFiles() async throws {
+    let fixture = try await MonitorFixture.start(sites: [("A", "P")])
+    defer { Task { await fixture.stop() } }
+    try FileManager.default.removeItem(atPath: fixture.directory + "/heartbeats")
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.record("A").status == .unknown)
+    try FileManager.default.createDirectory(atPath: fixture.directory + "/heartbeats", withIntermediateDirectories: true)
+    try "BW1 site=A seq=1 count=7".write(toFile: fixture.heartbeatFile("A"), atomically: true, encoding: .utf8)
+    setModificationTime(fixture.heartbeatFile("A"), unixSeconds: fixture.now.unixSeconds)
+    try await fixture.monitor.pollFilesNow()
+    #expect(try await fixture.record("A").headcount == 7)
+  }
 }
