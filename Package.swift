@@ -25,11 +25,12 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
-    // Sockets and files: UDP listener, heartbeat-file poller, status file.
+    // Sockets and files: UDP listener, heartbeat-file poller, status file, journal.
     .target(
       name: "BridgeIngest",
       dependencies: [
         "BridgeCore",
+        "CLinux",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
@@ -45,8 +46,9 @@ let package = Package(
     // What runs at the bridge points and in rehearsals: the agent's session, the simulator's plan, demo rosters.
     // Pure like BridgeCore; the sockets are in the executable.
     .target(name: "BridgeField", dependencies: ["BridgeCore"]),
-    // sendmmsg for the load benchmark's sender (needs _GNU_SOURCE, which the Glibc module lacks).
-    .target(name: "CSocketBatch"),
+    // Linux calls the Glibc module lacks: recvmmsg and sendmmsg for the UDP listener and the load benchmark's
+    // sender, mallopt for the monitor's memory.
+    .target(name: "CLinux"),
     .executableTarget(
       name: "bridgewatch",
       dependencies: [
@@ -54,7 +56,7 @@ let package = Package(
         "BridgeField",
         "BridgeIngest",
         "BridgeTUI",
-        "CSocketBatch",
+        "CLinux",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),

@@ -194,7 +194,12 @@ public enum HeartbeatCodec {
 
   /// The ack the monitor sends back for an accepted heartbeat.
   public static func ack(site: String, sequence: UInt64) -> String {
-    "BW1 ack site=\(site) seq=\(sequence)"
+    ackPrefix(site: site) + String(sequence)
+  }
+
+  /// The ack up to its sequence number (the monitor keeps one per site and appends the digits).
+  public static func ackPrefix(site: String) -> String {
+    "BW1 ack site=\(site) seq="
   }
 
   /// Encodes a heartbeat line without `mac` (sign it with `HeartbeatAuthenticator.sign`).

@@ -11,8 +11,9 @@ public struct MonitorUpdate: Sendable {
   public var snapshot: MonitorSnapshot
 }
 
-/// The running engine: owns `MonitorState` on one event loop and feeds it from UDP, heartbeat files and a
-/// once-a-second tick. Everything that touches `state` runs on `loop`, so the hot path takes no lock.
+/// The running engine: feeds `MonitorState` from UDP, heartbeat files and a once-a-second tick. Datagrams are
+/// applied on the listener's thread, everything else on `loop`; `state` is behind a lock taken once per batch of
+/// up to 64 datagrams, so the two never wait on each other for long.
 public final class Monitor: @unchecked Sendable {
   public let config: ConferenceConfig
   public let loop: any EventLoop
@@ -20,8 +21,11 @@ public final class Monitor: @unchecked Sendable {
   private let logger: Logger
   private let threadPool: NIOThreadPool
   private let ownsGroup: MultiThreadedEventLoopGroup?
-  private var state: MonitorState
-  private var channel: (any Channel)?
+  private let state: Mutex<MonitorState>
+  private let listener = Mutex<DatagramListener?>(nil)
+  /// "BW1 ack site=<id> seq=" of every site, back to back; `ackPrefixEnds[i]` is where site i's ends.
+  private let ackPrefixes: [UInt8]
+  private let ackPrefixEnds: [Int]
   private var repeatedTasks: [RepeatedTask] = []
   private var statusFileWriteInFlight = false
   private var statusFileSchedule = StatusFileSchedule()
@@ -29,7 +33,7 @@ public final class Monitor: @unchecked Sendable {
   private var statusFileOwesEvents = false
   private var updateHandler: (@Sendable (MonitorUpdate) -> Void)?
   private let poller: HeartbeatFilePoller
-  static let vectorReadCount = 64
+  /// Rejection logging, touched only on the listener's thread.
   private var lastRejectionLog: Int64 = .min / 2
   private var suppressedRejections = 0
   private let journal: JournalFile?
@@ -61,7 +65,7 @@ public final class Monitor: @unchecked Sendable {
       ownsGroup = owned
     }
     threadPool = NIOThreadPool(numberOfThreads: 1)
-    state = MonitorState(config: config)
+    var state = MonitorState(config: config)
     poller = HeartbeatFilePoller(paths: config.sites.map(\.heartbeatFile))
     self.journal = journal
     lastSampledHeadcount = Array(repeating: nil, count: config.sites.count)
@@ -71,6 +75,15 @@ public final class Monitor: @unchecked Sendable {
       state.withEngine { $0.restore(site, site: index, now: now) }
       lastSampledHeadcount[index] = site.manualHeadcount
     }
+    self.state = Mutex(state)
+    var prefixes: [UInt8] = []
+    var ends: [Int] = []
+    for site in config.sites {
+      prefixes += HeartbeatCodec.ackPrefix(site: site.id).utf8
+      ends.append(prefixes.count)
+    }
+    ackPrefixes = prefixes
+    ackPrefixEnds = ends
   }
 
   /// Called on the event loop after every tick with the events drained in it. Set before `start`.
@@ -85,22 +98,12 @@ public final class Monitor: @unchecked Sendable {
     threadPool.start()
     let host = listen?.host ?? config.udp.host
     let port = listen?.port ?? config.udp.port
-    let channel = try await DatagramBootstrap(group: loop)
-      .channelOption(.socketOption(.so_reuseaddr), value: 1)
-      .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReadCount)
-      // Vector reads split this buffer evenly across the messages: 2 KiB each, so any datagram over the
-      // 1,200-byte limit still arrives longer than the limit and is rejected as too large, not truncated into a valid one.
-      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.vectorReadCount * 2048))
-      .channelOption(.socketOption(.so_rcvbuf), value: 8 << 20)
-      .channelInitializer { [self] channel in
-        channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(DatagramHandler(monitor: self))
-        }
-      }
-      .bind(host: host, port: port).get()
-    let address = channel.localAddress!
+    let listener: DatagramListener
+    listener = try DatagramListener(host: host, port: port)
+    listener.start { [self] batch in receive(batch) }
+    self.listener.withLock { $0 = listener }
+    let address = listener.address
     try await loop.submit { [self] in
-      self.channel = channel
       self.scheduleWork()
       writeJournal([JournalRecord(unixSeconds: clock.now().unixSeconds, site: nil, kind: .start(sites: config.sites.count))], sync: true)
     }.get()
@@ -128,8 +131,10 @@ public final class Monitor: @unchecked Sendable {
     return threadPool.runIfActive(eventLoop: loop) { poller.scan() }
       .map { [self] changes in
         let now = clock.now()
+        state.withLock { state in
+          for change in changes { state.receiveFile(change.observation, site: change.site, now: now) }
+        }
         for change in changes {
-          state.receiveFile(change.observation, site: change.site, now: now)
           if case .unreadable(let reason) = change.observation {
             logger.warning("heartbeat file of \(config.sites[change.site].id) cannot be read: \(reason)")
           }
@@ -141,16 +146,20 @@ public final class Monitor: @unchecked Sendable {
   @discardableResult
   private func tick(writesStatusFile: Bool = true) -> MonitorSnapshot {
     let now = clock.now()
-    state.withEngine { $0.tick(now: now) }
-    let fresh = state.withEngine { $0.drainEvents() }
+    let detail = detailSite.load(ordering: .relaxed)
+    var (fresh, snapshot) = state.withLock { state in
+      state.withEngine { $0.tick(now: now) }
+      let fresh = state.withEngine { $0.drainEvents() }
+      return (fresh, state.snapshot(now: now, title: config.title, detailSite: detail >= 0 ? detail : nil))
+    }
     if journal != nil {
       // Status changes of the last second go out as one batch, with the headcount samples that are due.
-      writeJournal(fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) } + headcountSamples(now: now), sync: true)
+      writeJournal(
+        fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) } + headcountSamples(snapshot.records, now: now), sync: true)
     }
     let events = carriedEvents + fresh
     carriedEvents = []
-    let detail = detailSite.load(ordering: .relaxed)
-    var snapshot = state.snapshot(now: now, title: config.title, detailSite: detail >= 0 ? detail : nil)
+    fresh = []
     snapshot.journalProblem = journalProblem
     updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
     statusFileOwesEvents = statusFileOwesEvents || !events.isEmpty
@@ -159,9 +168,8 @@ public final class Monitor: @unchecked Sendable {
   }
 
   /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds.
-  private func headcountSamples(now: ClockReading) -> [JournalRecord] {
+  private func headcountSamples(_ records: [SiteRecord], now: ClockReading) -> [JournalRecord] {
     var samples: [JournalRecord] = []
-    let records = state.engine.records
     for index in records.indices {
       guard let count = records[index].headcount, records[index].headcountSource != .manual,
         count != lastSampledHeadcount[index], now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos
@@ -207,27 +215,49 @@ public final class Monitor: @unchecked Sendable {
     }
   }
 
-  // MARK: - Called by the datagram handler, on the loop
+  // MARK: - On the listener's thread
 
-  func receive(_ bytes: UnsafeRawBufferPointer) -> DatagramOutcome {
-    state.receiveDatagram(bytes, now: clock.now())
+  /// Applies a batch of datagrams under one lock and queues an ack for each one accepted.
+  private func receive(_ batch: DatagramBatch) {
+    let now = clock.now()
+    var firstRejection: (index: Int, reason: RejectionReason, detail: MalformedDetail?, site: Int?)?
+    var rejections = 0
+    state.withLock { state in
+      for index in 0..<batch.count {
+        switch state.receiveDatagram(batch.datagram(index), now: now) {
+        case .accepted(let site, let sequence):
+          let start = site == 0 ? 0 : ackPrefixEnds[site - 1]
+          ackPrefixes.withUnsafeBytes { prefixes in
+            batch.queueAck(to: index, prefix: UnsafeRawBufferPointer(rebasing: prefixes[start..<ackPrefixEnds[site]]), sequence: sequence)
+          }
+          state.countAck()
+        case .rejected(let reason, let detail, let site):
+          // Never answer a rejection.
+          if firstRejection == nil { firstRejection = (index, reason, detail, site) }
+          rejections += 1
+        }
+      }
+    }
+    if let first = firstRejection {
+      noteRejections(rejections, first.reason, detail: first.detail, site: first.site, from: batch.sender(first.index), now: now)
+    }
   }
 
-  func noteAckSent() { state.countAck() }
-
   /// Logs why a datagram was rejected, at most once a second (a flood must not flood the log).
-  func noteRejection(_ reason: RejectionReason, detail: MalformedDetail?, site: Int?, from address: SocketAddress) {
-    let now = clock.now()
+  private func noteRejections(
+    _ count: Int, _ reason: RejectionReason, detail: MalformedDetail?, site: Int?, from sender: String, now: ClockReading
+  ) {
     guard now.monotonicNanos - lastRejectionLog >= 1_000_000_000 else {
-      suppressedRejections += 1
+      suppressedRejections += count
       return
     }
     lastRejectionLog = now.monotonicNanos
+    suppressedRejections += count - 1
     let more = suppressedRejections > 0 ? " (\(suppressedRejections) more since the last report)" : ""
     suppressedRejections = 0
     let what = detail.map { "\(reason.rawValue): \($0.rawValue)" } ?? reason.rawValue
     let claimed = site.map { " for site \(config.sites[$0].id)" } ?? ""
-    logger.notice("rejected datagram from \(address.ipAddress ?? "?"):\(address.port ?? 0)\(claimed): \(what)\(more)")
+    logger.notice("rejected datagram from \(sender)\(claimed): \(what)\(more)")
   }
 
   // MARK: - For the faces
@@ -238,7 +268,10 @@ public final class Monitor: @unchecked Sendable {
   }
 
   public func snapshot() async throws -> MonitorSnapshot {
-    try await loop.submit { [self] in state.snapshot(now: clock.now(), title: config.title) }.get()
+    try await loop.submit { [self] in
+      let now = clock.now()
+      return state.withLock { $0.snapshot(now: now, title: config.title) }
+    }.get()
   }
 
   /// Runs an operator action (or any engine access) on the loop.
@@ -268,8 +301,10 @@ public final class Monitor: @unchecked Sendable {
   private func applyOnLoop<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) -> EventLoopFuture<T> {
     loop.submit { [self] in
       let now = clock.now()
-      let result = try state.withEngine { engine in try body(&engine, now) }
-      let events = state.withEngine { $0.drainEvents() }
+      let (result, events) = try state.withLock { state in
+        let result = try state.withEngine { engine in try body(&engine, now) }
+        return (result, state.withEngine { $0.drainEvents() })
+      }
       carriedEvents += events
       let records = events.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
       if let failure = writeJournal(records, sync: records.contains(where: \.isOperatorAction)) {
@@ -290,7 +325,11 @@ public final class Monitor: @unchecked Sendable {
       return repeatedTasks
     }.get()
     for task in tasks ?? [] { task.cancel() }
-    try? await channel?.close()
+    // Waits for the listener's thread, so no datagram is applied after the last tick.
+    listener.withLock { listener in
+      defer { listener = nil }
+      return listener
+    }?.stop()
     // A last tick so the final status file and log lines reflect the end state.
     let final = try? await loop.submit { [self] in
       let snapshot = tick(writesStatusFile: false)
@@ -305,43 +344,6 @@ public final class Monitor: @unchecked Sendable {
       }
     }
     try? await ownsGroup?.shutdownGracefully()
-  }
-}
-
-final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
-  typealias InboundIn = AddressedEnvelope<ByteBuffer>
-  typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-
-  private let monitor: Monitor
-  private var pendingFlush = false
-
-  init(monitor: Monitor) { self.monitor = monitor }
-
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    let envelope = Self.unwrapInboundIn(data)
-    let outcome = envelope.data.withUnsafeReadableBytes { monitor.receive($0) }
-    guard case .accepted(let site, let sequence) = outcome else {
-      if case .rejected(let reason, let detail, let site) = outcome {
-        monitor.noteRejection(reason, detail: detail, site: site, from: envelope.remoteAddress)
-      }
-      return  // never answer a rejection
-    }
-    var buffer = context.channel.allocator.buffer(capacity: 96)
-    buffer.writeString(HeartbeatCodec.ack(site: monitor.config.sites[site].id, sequence: sequence))
-    context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
-    monitor.noteAckSent()
-    pendingFlush = true
-  }
-
-  func channelReadComplete(context: ChannelHandlerContext) {
-    if pendingFlush {
-      pendingFlush = false
-      context.flush()
-    }
-  }
-
-  func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    // UDP errors (an ack to a port that closed: ECONNREFUSED) must not close the listener.
   }
 }
 

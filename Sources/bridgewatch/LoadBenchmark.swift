@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeField
-import CSocketBatch
+import CLinux
 import Foundation
 
 /// The load test: a headless monitor (this binary) takes a blast of signed heartbeats over loopback, then the same

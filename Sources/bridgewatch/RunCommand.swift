@@ -30,6 +30,7 @@ struct RunCommand: AsyncParsableCommand {
   var skipBadJournalLines = false
 
   func run() async throws {
+    MemoryTuning.returnLargeBuffersToTheKernel()
     let loaded = try loadConfigOrExit(config)
     var listenOverride: (host: String, port: Int)?
     if let listen {

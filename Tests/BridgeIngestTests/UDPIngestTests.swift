@@ -28,6 +28,35 @@ import Testing
     #expect(snapshot.counters.datagramsReceived == 3 && snapshot.counters.datagramsAccepted == 3 && snapshot.counters.acksSent == 3)
   }
 
+  /// Bursts from several senders arrive in batches of up to 64: every sender gets exactly the acks for its own
+  /// heartbeats (an ack must go to the address its heartbeat came from), and a datagram longer than the receive
+  /// slot is rejected as too large, not truncated into a valid heartbeat.
+  @Test func burstsFromManySendersAreBatchedAndEachSenderGetsItsOwnAcks() async throws {
+    let fixture = try await MonitorFixture.start()
+    defer { Task { await fixture.stop() } }
+    let sites = ["HB-TU", "HB-DB-HU", "HB-DB-TULY"]
+    let senders = sites.map { _ in UDPTestSocket() }
+    let perSender = 150
+    for round in 1...perSender {
+      for (index, sender) in senders.enumerated() {
+        sender.send("BW1 site=\(sites[index]) seq=\(UInt64.max - UInt64(perSender) + UInt64(round)) count=\(round)", port: fixture.port)
+      }
+    }
+    let valid = "BW1 site=HB-TU seq=1 count=5 "
+    senders[0].send(Array(valid.utf8) + Array(repeating: UInt8(ascii: " "), count: 4000 - valid.utf8.count), port: fixture.port)
+    for (index, sender) in senders.enumerated() {
+      var acks: [String] = []
+      while acks.count < perSender, let ack = sender.receive() { acks.append(ack) }
+      let expected = (1...perSender).map { "BW1 ack site=\(sites[index]) seq=\(UInt64.max - UInt64(perSender) + UInt64($0))" }
+      #expect(acks == expected, "acks to \(sites[index])")
+    }
+    #expect(senders[0].receive(timeoutMilliseconds: 300) == nil, "no ack for the oversized datagram")
+    let snapshot = try await fixture.snapshot()
+    #expect(snapshot.counters.datagramsAccepted == UInt64(perSender * sites.count))
+    #expect(snapshot.counters[.tooLarge] == 1)
+    #expect(snapshot.records.map(\.headcount) == [perSender, perSender, perSender])
+  }
+
   static let secret = "tu-ly-secret-0123456789"
 
   func signed(_ line: String) -> String { HeartbeatAuthenticator.sign(line, secret: Array(Self.secret.utf8)) }

@@ -1,0 +1,207 @@
+import BridgeCore
+import CLinux
+import Foundation
+import NIOCore
+import Synchronization
+
+/// The UDP listener: a plain socket read by a thread of its own with `recvmmsg`, up to 64 datagrams a call, and
+/// answered with one `sendmmsg` per batch. SwiftNIO's datagram channel allocated an envelope and a buffer for each
+/// datagram in and each ack out, which at 10,000 sites was most of the monitor's time per heartbeat.
+final class DatagramListener: Sendable {
+  let fd: Int32
+  let address: SocketAddress
+  private let wakeRead: Int32
+  private let wakeWrite: Int32
+  private let stopping = Atomic<Bool>(false)
+  private let running = Atomic<Bool>(false)
+  private let finished = DispatchSemaphore(value: 0)
+
+  struct ListenError: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  /// Binds `host`:`port` (a numeric address or a name; port 0 picks a free one).
+  init(host: String, port: Int, receiveBufferBytes: Int32 = 8 << 20) throws(ListenError) {
+    var hints = addrinfo()
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+    hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+    var found: UnsafeMutablePointer<addrinfo>?
+    let lookup = getaddrinfo(host, String(port), &hints, &found)
+    guard lookup == 0, let info = found else {
+      throw ListenError(description: "cannot resolve \(host): \(String(cString: gai_strerror(lookup)))")
+    }
+    defer { freeaddrinfo(found) }
+    let fd = socket(info.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw ListenError(description: "socket: \(String(cString: strerror(errno)))") }
+    var one: Int32 = 1
+    var size = receiveBufferBytes
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    // The kernel caps this at net.core.rmem_max; a smaller buffer only means drops sooner under a flood.
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+      let reason = String(cString: strerror(errno))
+      close(fd)
+      throw ListenError(description: "bind: \(reason)")
+    }
+    var bound = sockaddr_storage()
+    var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    _ = withUnsafeMutablePointer(to: &bound) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) }
+    }
+    var pipeEnds: [Int32] = [0, 0]
+    guard pipe(&pipeEnds) == 0, fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC) == 0,
+      let address = Self.describe(bound, length: boundLength).flatMap({ try? SocketAddress(ipAddress: $0.host, port: $0.port) })
+    else {
+      close(fd)
+      throw ListenError(description: "cannot set up the listener: \(String(cString: strerror(errno)))")
+    }
+    self.fd = fd
+    self.address = address
+    wakeRead = pipeEnds[0]
+    wakeWrite = pipeEnds[1]
+  }
+
+  /// Starts the reading thread. `handle` runs on it for every batch received and queues the acks to send.
+  func start(_ handle: @escaping @Sendable (DatagramBatch) -> Void) {
+    running.store(true, ordering: .sequentiallyConsistent)
+    let thread = Thread { [self] in
+      run(handle)
+      finished.signal()
+    }
+    thread.name = "bridgewatch-udp"
+    thread.start()
+  }
+
+  private func run(_ handle: (DatagramBatch) -> Void) {
+    let batch = DatagramBatch()
+    var watched = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+    while !stopping.load(ordering: .relaxed) {
+      // Sleeps here until a datagram or `stop` arrives: no CPU while nothing comes in.
+      if poll(&watched, 2, -1) < 0 && errno != EINTR { return }
+      if watched[1].revents != 0 { return }
+      // Drain what is waiting, a batch at a time; a full batch means there may be more.
+      while !stopping.load(ordering: .relaxed) {
+        let count = batch.receive(from: fd)
+        guard count > 0 else { break }
+        handle(batch)
+        batch.sendAcks(on: fd)
+        if count < DatagramBatch.capacity { break }
+      }
+    }
+  }
+
+  /// Stops the thread (waiting for it) and closes the socket. Safe to call more than once.
+  func stop() {
+    guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
+    if running.load(ordering: .sequentiallyConsistent) {
+      var byte: UInt8 = 1
+      _ = write(wakeWrite, &byte, 1)
+      finished.wait()
+    }
+    close(fd)
+    close(wakeRead)
+    close(wakeWrite)
+  }
+
+  /// "host" and port of a socket address, numerically.
+  static func describe(_ address: sockaddr_storage, length: socklen_t) -> (host: String, port: Int)? {
+    var address = address
+    var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+    var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+    let result = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        getnameinfo(
+          $0, length, &host, socklen_t(host.count), &service, socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
+      }
+    }
+    guard result == 0 else { return nil }
+    func text(_ characters: [CChar]) -> String {
+      String(decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    return (text(host), Int(text(service)) ?? 0)
+  }
+}
+
+/// Up to 64 datagrams as received, with their senders, and the acks to send back. Buffers are allocated once and
+/// reused for every batch; only the listener's thread touches them.
+final class DatagramBatch: @unchecked Sendable {
+  static let capacity = 64
+  /// Larger than any valid datagram (1,200 bytes), so a longer one arrives longer than the limit and is rejected
+  /// as too large, not truncated into a valid one.
+  static let slotSize = 2048
+  /// An ack is "BW1 ack site=<id of at most 64 bytes> seq=<at most 20 digits>".
+  static let ackSlotSize = 128
+
+  private let slots = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * slotSize)
+  private let lengths = UnsafeMutablePointer<size_t>.allocate(capacity: capacity)
+  private let senders = UnsafeMutablePointer<sockaddr_storage>.allocate(capacity: capacity)
+  private let senderLengths = UnsafeMutablePointer<socklen_t>.allocate(capacity: capacity)
+  private let acks = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * ackSlotSize)
+  private let ackLengths = UnsafeMutablePointer<size_t>.allocate(capacity: capacity)
+  private let ackRecipients = UnsafeMutablePointer<sockaddr_storage>.allocate(capacity: capacity)
+  private let ackRecipientLengths = UnsafeMutablePointer<socklen_t>.allocate(capacity: capacity)
+  private(set) var count = 0
+  private(set) var ackCount = 0
+
+  deinit {
+    for pointer in [slots, acks] as [UnsafeMutablePointer<UInt8>] { pointer.deallocate() }
+    lengths.deallocate()
+    senders.deallocate()
+    senderLengths.deallocate()
+    ackLengths.deallocate()
+    ackRecipients.deallocate()
+    ackRecipientLengths.deallocate()
+  }
+
+  /// Receives what is waiting, without blocking. Returns how many datagrams (0 when none, or on an error).
+  func receive(from fd: Int32) -> Int {
+    ackCount = 0
+    let received = bw_receive_batch(fd, slots, Self.slotSize, UInt32(Self.capacity), lengths, senders, senderLengths)
+    count = max(0, Int(received))
+    return count
+  }
+
+  func datagram(_ index: Int) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: slots + index * Self.slotSize, count: Int(lengths[index]))
+  }
+
+  /// The sender of datagram `index`, as "host:port", for logs.
+  func sender(_ index: Int) -> String {
+    guard let (host, port) = DatagramListener.describe(senders[index], length: senderLengths[index]) else { return "?" }
+    return HostPortText.format(host: host, port: port)
+  }
+
+  /// Queues an ack to the sender of datagram `index`: `prefix` followed by `sequence` in decimal.
+  func queueAck(to index: Int, prefix: UnsafeRawBufferPointer, sequence: UInt64) {
+    let slot = acks + ackCount * Self.ackSlotSize
+    let prefixLength = min(prefix.count, Self.ackSlotSize - 20)
+    if prefixLength > 0 { UnsafeMutableRawPointer(slot).copyMemory(from: prefix.baseAddress!, byteCount: prefixLength) }
+    // Digits, written backwards into the end of the slot, then moved in place.
+    var rest = sequence
+    var cursor = slot + Self.ackSlotSize
+    repeat {
+      cursor -= 1
+      cursor.pointee = UInt8(truncatingIfNeeded: 48 + rest % 10)
+      rest /= 10
+    } while rest > 0
+    let digitCount = slot + Self.ackSlotSize - cursor
+    (slot + prefixLength).update(from: cursor, count: digitCount)
+    ackLengths[ackCount] = size_t(prefixLength + digitCount)
+    ackRecipients[ackCount] = senders[index]
+    ackRecipientLengths[ackCount] = senderLengths[index]
+    ackCount += 1
+  }
+
+  /// Sends the queued acks. One that cannot be sent (the sender's port closed, a full buffer) is skipped: an ack
+  /// is a courtesy, and the heartbeat was already taken.
+  func sendAcks(on fd: Int32) {
+    var sent = 0
+    while sent < ackCount {
+      let taken = bw_send_batch_to(
+        fd, acks + sent * Self.ackSlotSize, Self.ackSlotSize, ackLengths + sent, ackRecipients + sent,
+        ackRecipientLengths + sent, UInt32(ackCount - sent))
+      sent += taken > 0 ? Int(taken) : 1
+    }
+    ackCount = 0
+  }
+}

@@ -1,0 +1,65 @@
+#define _GNU_SOURCE
+#include "clinux.h"
+
+#include <malloc.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define BW_BATCH 64
+
+int bw_send_batch(int fd, const void *const *buffers, const size_t *lengths, unsigned count) {
+  struct mmsghdr messages[BW_BATCH];
+  struct iovec vectors[BW_BATCH];
+  if (count > BW_BATCH) count = BW_BATCH;
+  memset(messages, 0, sizeof(struct mmsghdr) * count);
+  for (unsigned i = 0; i < count; i++) {
+    vectors[i].iov_base = (void *)buffers[i];
+    vectors[i].iov_len = lengths[i];
+    messages[i].msg_hdr.msg_iov = &vectors[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  return sendmmsg(fd, messages, count, 0);
+}
+
+int bw_receive_batch(int fd, unsigned char *slots, size_t slot_size, unsigned count, size_t *lengths,
+                     void *address_storage, unsigned *address_lengths) {
+  struct sockaddr_storage *addresses = address_storage;
+  struct mmsghdr messages[BW_BATCH];
+  struct iovec vectors[BW_BATCH];
+  if (count > BW_BATCH) count = BW_BATCH;
+  memset(messages, 0, sizeof(struct mmsghdr) * count);
+  for (unsigned i = 0; i < count; i++) {
+    vectors[i].iov_base = slots + i * slot_size;
+    vectors[i].iov_len = slot_size;
+    messages[i].msg_hdr.msg_iov = &vectors[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_name = &addresses[i];
+    messages[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+  }
+  int received = recvmmsg(fd, messages, count, MSG_DONTWAIT, NULL);
+  for (int i = 0; i < received; i++) {
+    lengths[i] = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) ? slot_size : messages[i].msg_len;
+    address_lengths[i] = messages[i].msg_hdr.msg_namelen;
+  }
+  return received;
+}
+
+int bw_send_batch_to(int fd, const unsigned char *slots, size_t slot_size, const size_t *lengths,
+                     const void *address_storage, const unsigned *address_lengths, unsigned count) {
+  const struct sockaddr_storage *addresses = address_storage;
+  struct mmsghdr messages[BW_BATCH];
+  struct iovec vectors[BW_BATCH];
+  if (count > BW_BATCH) count = BW_BATCH;
+  memset(messages, 0, sizeof(struct mmsghdr) * count);
+  for (unsigned i = 0; i < count; i++) {
+    vectors[i].iov_base = (void *)(slots + i * slot_size);
+    vectors[i].iov_len = lengths[i];
+    messages[i].msg_hdr.msg_iov = &vectors[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_name = (void *)&addresses[i];
+    messages[i].msg_hdr.msg_namelen = address_lengths[i];
+  }
+  return sendmmsg(fd, messages, count, MSG_DONTWAIT);
+}
+
+int bw_set_mmap_threshold(size_t bytes) { return mallopt(M_MMAP_THRESHOLD, (int)bytes); }

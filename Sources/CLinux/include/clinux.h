@@ -1,0 +1,29 @@
+#ifndef BRIDGEWATCH_CLINUX_H
+#define BRIDGEWATCH_CLINUX_H
+
+#include <stddef.h>
+
+/// Linux calls Swift's Glibc module does not expose: recvmmsg and sendmmsg (they need _GNU_SOURCE), mallopt.
+/// Addresses are `struct sockaddr_storage` arrays passed as `void *` so this header includes no system header of
+/// its own (one here would take those declarations away from Swift's Glibc module in the targets that import both).
+
+/// Sends `count` datagrams on the connected socket `fd`. Returns how many the kernel took, or -1 with errno set.
+int bw_send_batch(int fd, const void *const *buffers, const size_t *lengths, unsigned count);
+
+/// Receives up to `count` datagrams without blocking into `slots`, `slot_size` bytes each. For each, `lengths`
+/// gets its length (`slot_size` when it was truncated, so a caller whose limit is below `slot_size` still sees it
+/// as too large) and `addresses`/`address_lengths` its sender. Returns how many, or -1 with errno set (EAGAIN:
+/// none waiting).
+int bw_receive_batch(int fd, unsigned char *slots, size_t slot_size, unsigned count, size_t *lengths,
+                     void *addresses, unsigned *address_lengths);
+
+/// Sends `count` datagrams, each `lengths[i]` bytes from `slots + i * slot_size`, to `addresses[i]`. Returns how
+/// many the kernel took, or -1 with errno set.
+int bw_send_batch_to(int fd, const unsigned char *slots, size_t slot_size, const size_t *lengths,
+                     const void *addresses, const unsigned *address_lengths, unsigned count);
+
+/// Makes glibc give every allocation of at least `bytes` back to the kernel when it is freed (a fixed mmap
+/// threshold instead of one that rises with each large buffer freed). Returns 1 on success.
+int bw_set_mmap_threshold(size_t bytes);
+
+#endif
