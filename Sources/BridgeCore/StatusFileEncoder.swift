@@ -1,13 +1,68 @@
 /// The status file (docs/STATUS-FILE.md): a JSON snapshot other tools read. Written by hand because it is
-/// produced every second for up to 10,000 sites and Foundation's encoder costs tens of milliseconds there.
+/// produced every few seconds for up to 10,000 sites and Foundation's encoder costs tens of milliseconds there.
 public enum StatusFileEncoder {
   public static let schemaVersion = 1
 
   public static func encode(_ snapshot: MonitorSnapshot) -> String { String(decoding: encodeBytes(snapshot), as: UTF8.self) }
 
-  /// The document as UTF-8 bytes, with no String built along the way (what the monitor writes every second).
   public static func encodeBytes(_ snapshot: MonitorSnapshot) -> [UInt8] {
-    var out = JSONWriter(capacity: 512 + snapshot.sites.count * 320 + snapshot.groups.nodes.count * 260)
+    var bytes: [UInt8] = []
+    encode(snapshot, fixed: FixedParts(snapshot), into: &bytes)
+    return bytes
+  }
+
+  /// What never changes during a run, escaped once: each site's id, name and group, each group's path and depth.
+  /// Escaping them took most of the time of a 10,000-site file.
+  public struct FixedParts: Sendable {
+    /// `{"id": …, "name": …, "group": …` of every site, back to back; `siteEnds[i]` is where site i's ends.
+    let sites: [UInt8]
+    let siteEnds: [Int]
+    /// `{"path": …, "depth": N, "rollup": ` of every group but the root, likewise.
+    let groups: [UInt8]
+    let groupEnds: [Int]
+
+    public init(_ snapshot: MonitorSnapshot) {
+      var out = JSONWriter(capacity: snapshot.sites.count * 120)
+      var ends: [Int] = []
+      ends.reserveCapacity(snapshot.sites.count)
+      for config in snapshot.sites {
+        out.raw("{\"id\": ")
+        out.string(config.id)
+        out.raw(", \"name\": ")
+        out.string(config.name)
+        out.raw(", \"group\": ")
+        out.string(config.groupLabel)
+        ends.append(out.bytes.count)
+      }
+      sites = out.bytes
+      siteEnds = ends
+      out = JSONWriter(capacity: snapshot.groups.nodes.count * 60)
+      ends = [0]
+      for node in snapshot.groups.nodes.dropFirst() {
+        out.raw("{\"path\": ")
+        out.string(node.path.joined(separator: GroupPath.separator))
+        out.raw(", \"depth\": ")
+        out.int(node.depth)
+        out.raw(", \"rollup\": ")
+        ends.append(out.bytes.count)
+      }
+      groups = out.bytes
+      groupEnds = ends
+    }
+
+    public func matches(_ snapshot: MonitorSnapshot) -> Bool {
+      siteEnds.count == snapshot.sites.count && groupEnds.count == snapshot.groups.nodes.count
+    }
+  }
+
+  /// Encodes into `bytes` (emptied first, its capacity kept: the monitor reuses one buffer for every write).
+  /// `fixed` must have been made from a snapshot of the same config.
+  public static func encode(_ snapshot: MonitorSnapshot, fixed: FixedParts, into bytes: inout [UInt8]) {
+    precondition(fixed.matches(snapshot), "the status file's fixed parts come from another config")
+    bytes.removeAll(keepingCapacity: true)
+    var out = JSONWriter(reusing: bytes, capacity: 512 + snapshot.sites.count * 320 + snapshot.groups.nodes.count * 260)
+    bytes = []
+    defer { bytes = out.bytes }
     out.raw("{\n")
     out.raw("  \"schema\": \(schemaVersion),\n")
     out.raw("  \"title\": ")
@@ -18,23 +73,20 @@ public enum StatusFileEncoder {
     rollup(snapshot.rollups[0], into: &out)
     out.raw(",\n  \"groups\": [")
     for node in 1..<snapshot.groups.nodes.count {
-      out.raw(node == 1 ? "\n    {\"path\": " : ",\n    {\"path\": ")
-      out.string(snapshot.groups.nodes[node].path.joined(separator: GroupPath.separator))
-      out.raw(", \"depth\": ")
-      out.int(snapshot.groups.nodes[node].depth)
-      out.raw(", \"rollup\": ")
+      out.raw(node == 1 ? "\n    " : ",\n    ")
+      out.bytes.append(contentsOf: fixed.groups[fixed.groupEnds[node - 1]..<fixed.groupEnds[node]])
       rollup(snapshot.rollups[node], into: &out)
       out.raw("}")
     }
     out.raw("\n  ],\n  \"sites\": [")
     for index in snapshot.sites.indices {
       out.raw(index == 0 ? "\n    " : ",\n    ")
+      out.bytes.append(contentsOf: fixed.sites[(index == 0 ? 0 : fixed.siteEnds[index - 1])..<fixed.siteEnds[index]])
       site(index, snapshot, into: &out)
     }
     out.raw("\n  ],\n  \"counters\": ")
     counters(snapshot.counters, into: &out)
     out.raw("\n}\n")
-    return out.bytes
   }
 
   private static func rollup(_ rollup: Rollup, into out: inout JSONWriter) {
@@ -65,15 +117,10 @@ public enum StatusFileEncoder {
   static let statusKeys = SiteStatus.allCases.map { ", \"\($0)\": " }
   static let statusValues = SiteStatus.allCases.map { ", \"status\": \"\($0)\", \"flags\": [" }
 
+  /// A site's entry after its fixed part.
   private static func site(_ index: Int, _ snapshot: MonitorSnapshot, into out: inout JSONWriter) {
     let config = snapshot.sites[index]
     let record = snapshot.records[index]
-    out.raw("{\"id\": ")
-    out.string(config.id)
-    out.raw(", \"name\": ")
-    out.string(config.name)
-    out.raw(", \"group\": ")
-    out.string(config.groupLabel)
     out.raw(statusValues[record.status.rawValue])
     var first = true
     for (flag, name) in flagNames where record.flags.contains(flag) {
@@ -141,6 +188,11 @@ struct JSONWriter {
   var bytes: [UInt8] = []
 
   init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+
+  init(reusing buffer: [UInt8], capacity: Int) {
+    bytes = buffer
+    bytes.reserveCapacity(capacity)
+  }
 
   var text: String { String(decoding: bytes, as: UTF8.self) }
 

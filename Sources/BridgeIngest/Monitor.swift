@@ -28,6 +28,7 @@ public final class Monitor: @unchecked Sendable {
   private let ackPrefixEnds: [Int]
   private var repeatedTasks: [RepeatedTask] = []
   private var statusFileWriteInFlight = false
+  private let statusFileWriter: StatusFileWriter?
   private var statusFileSchedule = StatusFileSchedule()
   /// Events came since the status file was last written (one may have come while a write was in flight).
   private var statusFileOwesEvents = false
@@ -74,6 +75,9 @@ public final class Monitor: @unchecked Sendable {
     for (index, site) in restored.enumerated() where index < config.sites.count && site != RestoredSite() {
       state.withEngine { $0.restore(site, site: index, now: now) }
       lastSampledHeadcount[index] = site.manualHeadcount
+    }
+    statusFileWriter = config.statusFilePath.map {
+      StatusFileWriter(path: $0, fixed: StatusFileEncoder.FixedParts(state.snapshot(now: now, title: config.title)))
     }
     self.state = Mutex(state)
     var prefixes: [UInt8] = []
@@ -201,17 +205,17 @@ public final class Monitor: @unchecked Sendable {
   }
 
   private func writeStatusFile(_ snapshot: MonitorSnapshot) {
-    guard let path = config.statusFilePath, !statusFileWriteInFlight,
+    guard let writer = statusFileWriter, !statusFileWriteInFlight,
       statusFileSchedule.isDue(snapshot, hadEvents: statusFileOwesEvents)
     else { return }
     statusFileSchedule.writing(snapshot)
     statusFileOwesEvents = false
     statusFileWriteInFlight = true
     threadPool.runIfActive(eventLoop: loop) {
-      try AtomicFile.write(StatusFileEncoder.encodeBytes(snapshot), to: path)
+      try writer.write(snapshot)
     }.whenComplete { [self] result in
       statusFileWriteInFlight = false
-      if case .failure(let error) = result { logger.error("cannot write status file \(path): \(error)") }
+      if case .failure(let error) = result { logger.error("cannot write status file \(writer.path): \(error)") }
     }
   }
 
@@ -338,10 +342,8 @@ public final class Monitor: @unchecked Sendable {
       return snapshot
     }.get()
     try? await threadPool.shutdownGracefully()  // lets a status file write in flight finish first
-    if let path = config.statusFilePath, let final {
-      do { try AtomicFile.write(StatusFileEncoder.encodeBytes(final), to: path) } catch {
-        logger.error("cannot write status file \(path): \(error)")
-      }
+    if let writer = statusFileWriter, let final {
+      do { try writer.write(final) } catch { logger.error("cannot write status file \(writer.path): \(error)") }
     }
     try? await ownsGroup?.shutdownGracefully()
   }
@@ -351,6 +353,24 @@ public final class Monitor: @unchecked Sendable {
 public struct JournalNotSaved: Error, CustomStringConvertible {
   public var reason: String
   public var description: String { "applied, but NOT saved to the journal: \(reason)" }
+}
+
+/// Encodes and writes the status file, reusing one buffer (megabytes at national scale) for every write. Writes
+/// never overlap: the monitor starts one only when none is in flight.
+final class StatusFileWriter: @unchecked Sendable {
+  let path: String
+  private let fixed: StatusFileEncoder.FixedParts
+  private var buffer: [UInt8] = []
+
+  init(path: String, fixed: StatusFileEncoder.FixedParts) {
+    self.path = path
+    self.fixed = fixed
+  }
+
+  func write(_ snapshot: MonitorSnapshot) throws {
+    StatusFileEncoder.encode(snapshot, fixed: fixed, into: &buffer)
+    try AtomicFile.write(buffer, to: path)
+  }
 }
 
 /// Writes a file so readers never see it half-written: temp file in the same directory, fsync, rename.
