@@ -41,11 +41,14 @@ public struct HeartbeatAuthenticator {
   }
 
   /// Compares every byte whatever the first difference, so timing reveals nothing about the MAC.
-  static func constantTimeEqual(_ code: HashedAuthenticationCode<SHA256>, _ expected: [UInt8]) -> Bool {
-    guard expected.count == SHA256.byteCount else { return false }
+  static func constantTimeEqual(_ code: HashedAuthenticationCode<SHA256>, _ expected: HeartbeatMAC) -> Bool {
     var difference: UInt8 = 0
     code.withUnsafeBytes { computed in
-      for index in 0..<SHA256.byteCount { difference |= computed[index] ^ expected[index] }
+      guard computed.count == 32 else {
+        difference = 1
+        return
+      }
+      for index in 0..<32 { difference |= computed[index] ^ expected.byte(index) }
     }
     return difference == 0
   }

@@ -42,6 +42,24 @@ public enum MalformedDetail: String, Sendable, Equatable {
   case emptyValue = "empty value"
 }
 
+/// The 32 bytes of a heartbeat's `mac`, held inline: no allocation per signed heartbeat.
+public struct HeartbeatMAC: Sendable, Hashable {
+  /// Byte i is bits 8 × (i mod 8) of word i / 8.
+  var words = SIMD4<UInt64>()
+
+  init() {}
+
+  public init?(bytes: [UInt8]) {
+    guard bytes.count == 32 else { return nil }
+    for (index, byte) in bytes.enumerated() { words[index >> 3] |= UInt64(byte) << UInt64((index & 7) * 8) }
+  }
+
+  @inline(__always)
+  public func byte(_ index: Int) -> UInt8 { UInt8(truncatingIfNeeded: words[index >> 3] >> UInt64((index & 7) * 8)) }
+
+  public var bytes: [UInt8] { (0..<32).map(byte) }
+}
+
 /// One decoded heartbeat. `site` is the raw id; looking it up is the caller's job.
 public struct Heartbeat: Sendable, Equatable {
   public var site: String
@@ -51,13 +69,13 @@ public struct Heartbeat: Sendable, Equatable {
   public var state: ReportedState?
   public var rttMilliseconds: Int?
   /// The 32 MAC bytes, when the datagram is signed.
-  public var mac: [UInt8]?
+  public var mac: HeartbeatMAC?
   /// How many leading bytes the MAC covers (everything before ` mac=`).
   public var signedLength: Int
 
   public init(
     site: String, sequence: UInt64, count: Int? = nil, timestamp: UInt64? = nil, state: ReportedState? = nil,
-    rttMilliseconds: Int? = nil, mac: [UInt8]? = nil, signedLength: Int = 0
+    rttMilliseconds: Int? = nil, mac: HeartbeatMAC? = nil, signedLength: Int = 0
   ) {
     self.site = site
     self.sequence = sequence
@@ -125,7 +143,7 @@ public enum HeartbeatCodec {
     var timestamp: UInt64?
     var state: ReportedState?
     var rtt: Int?
-    var mac: [UInt8]?
+    var mac: HeartbeatMAC?
     var signedLength = line.count
     // Keys seen, so duplicates (known or not) are rejected; at most ~600 tokens fit in 1,200 bytes.
     var seenKeys: [UnsafeRawBufferPointer] = []
@@ -240,12 +258,18 @@ public enum HeartbeatCodec {
     return result <= limit ? result : nil
   }
 
-  static func parseHex32(_ value: UnsafeRawBufferPointer) -> [UInt8]? {
+  static func parseHex32(_ value: UnsafeRawBufferPointer) -> HeartbeatMAC? {
     guard value.count == 64 else { return nil }
-    var out = [UInt8](repeating: 0, count: 32)
-    for index in 0..<32 {
-      guard let high = hexValue(value[2 * index]), let low = hexValue(value[2 * index + 1]) else { return nil }
-      out[index] = high << 4 | low
+    var out = HeartbeatMAC()
+    for word in 0..<4 {
+      // A word at a time in a local: writing SIMD lanes byte by byte cost more than the rest of the decode.
+      var bits: UInt64 = 0
+      for byte in 0..<8 {
+        let offset = (word * 8 + byte) * 2
+        guard let high = hexValue(value[offset]), let low = hexValue(value[offset + 1]) else { return nil }
+        bits |= UInt64(high << 4 | low) << UInt64(byte * 8)
+      }
+      out.words[word] = bits
     }
     return out
   }
