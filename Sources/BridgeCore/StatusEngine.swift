@@ -6,16 +6,18 @@ public enum StatusCause: Sendable, Hashable {
   case heartbeat
   /// No heartbeat for `late_after` / `offline_after`.
   case silence
-  case marked(operatorName: String, reason: String)
-  case markCleared(operatorName: String)
+  // Operator causes are rare and carry text: boxed, so every event slot of the history rings stays small.
+  indirect case marked(operatorName: String, reason: String)
+  indirect case markCleared(operatorName: String)
 }
 
 /// Something the event log and the journal must know about.
 public struct EngineEvent: Sendable, Hashable {
   public enum Kind: Sendable, Hashable {
     case statusChanged(from: SiteStatus, to: SiteStatus, cause: StatusCause)
-    case acknowledged(operatorName: String)
-    case headcountSet(count: Int, operatorName: String)
+    // Boxed like the operator causes above.
+    indirect case acknowledged(operatorName: String)
+    indirect case headcountSet(count: Int, operatorName: String)
     case flappingChanged(isFlapping: Bool)
     case helpRequestChanged(isRequested: Bool)
     /// Heartbeats came back while the site stays marked offline by an operator.

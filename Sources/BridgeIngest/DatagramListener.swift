@@ -10,8 +10,6 @@ import Synchronization
 final class DatagramListener: Sendable {
   let fd: Int32
   let address: SocketAddress
-  private let wakeRead: Int32
-  private let wakeWrite: Int32
   private let stopping = Atomic<Bool>(false)
   private let running = Atomic<Bool>(false)
   private let finished = DispatchSemaphore(value: 0)
@@ -48,17 +46,13 @@ final class DatagramListener: Sendable {
     _ = withUnsafeMutablePointer(to: &bound) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) }
     }
-    var pipeEnds: [Int32] = [0, 0]
-    guard pipe(&pipeEnds) == 0, fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC) == 0,
-      let address = Self.describe(bound, length: boundLength).flatMap({ try? SocketAddress(ipAddress: $0.host, port: $0.port) })
+    guard let address = Self.describe(bound, length: boundLength).flatMap({ try? SocketAddress(ipAddress: $0.host, port: $0.port) })
     else {
       close(fd)
       throw ListenError(description: "cannot set up the listener: \(String(cString: strerror(errno)))")
     }
     self.fd = fd
     self.address = address
-    wakeRead = pipeEnds[0]
-    wakeWrite = pipeEnds[1]
   }
 
   /// Starts the reading thread. `handle` runs on it for every batch received and queues the acks to send.
@@ -74,19 +68,14 @@ final class DatagramListener: Sendable {
 
   private func run(_ handle: (DatagramBatch) -> Void) {
     let batch = DatagramBatch()
-    var watched = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-    while !stopping.load(ordering: .relaxed) {
-      // Sleeps here until a datagram or `stop` arrives: no CPU while nothing comes in.
-      if poll(&watched, 2, -1) < 0 && errno != EINTR { return }
-      if watched[1].revents != 0 { return }
-      // Drain what is waiting, a batch at a time; a full batch means there may be more.
-      while !stopping.load(ordering: .relaxed) {
-        let count = batch.receive(from: fd)
-        guard count > 0 else { break }
-        handle(batch)
-        batch.sendAcks(on: fd)
-        if count < DatagramBatch.capacity { break }
-      }
+    while true {
+      // Sleeps in the kernel until at least one datagram (or `stop`) arrives, then takes all that are waiting, up
+      // to a batch: one system call per wake-up, and no CPU while nothing comes in.
+      let count = batch.receive(from: fd, waiting: true)
+      if stopping.load(ordering: .relaxed) { return }
+      guard count > 0 else { continue }  // EINTR, or an error the next call reports again
+      handle(batch)
+      batch.sendAcks(on: fd)
     }
   }
 
@@ -94,13 +83,11 @@ final class DatagramListener: Sendable {
   func stop() {
     guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
     if running.load(ordering: .sequentiallyConsistent) {
-      var byte: UInt8 = 1
-      _ = write(wakeWrite, &byte, 1)
+      // Wakes the thread blocked in recvmmsg (on an unbound UDP socket this also returns ENOTCONN, ignored).
+      _ = shutdown(fd, Int32(SHUT_RDWR))
       finished.wait()
     }
     close(fd)
-    close(wakeRead)
-    close(wakeWrite)
   }
 
   /// "host" and port of a socket address, numerically.
@@ -153,10 +140,11 @@ final class DatagramBatch: @unchecked Sendable {
     ackRecipientLengths.deallocate()
   }
 
-  /// Receives what is waiting, without blocking. Returns how many datagrams (0 when none, or on an error).
-  func receive(from fd: Int32) -> Int {
+  /// Receives what is waiting, first blocking until something is when `waiting`. Returns how many datagrams
+  /// (0 when none, or on an error).
+  func receive(from fd: Int32, waiting: Bool) -> Int {
     ackCount = 0
-    let received = bw_receive_batch(fd, slots, Self.slotSize, UInt32(Self.capacity), lengths, senders, senderLengths)
+    let received = bw_receive_batch(fd, slots, Self.slotSize, UInt32(Self.capacity), lengths, senders, senderLengths, waiting ? 1 : 0)
     count = max(0, Int(received))
     return count
   }

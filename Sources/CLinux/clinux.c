@@ -22,7 +22,7 @@ int bw_send_batch(int fd, const void *const *buffers, const size_t *lengths, uns
 }
 
 int bw_receive_batch(int fd, unsigned char *slots, size_t slot_size, unsigned count, size_t *lengths,
-                     void *address_storage, unsigned *address_lengths) {
+                     void *address_storage, unsigned *address_lengths, int wait) {
   struct sockaddr_storage *addresses = address_storage;
   struct mmsghdr messages[BW_BATCH];
   struct iovec vectors[BW_BATCH];
@@ -36,7 +36,7 @@ int bw_receive_batch(int fd, unsigned char *slots, size_t slot_size, unsigned co
     messages[i].msg_hdr.msg_name = &addresses[i];
     messages[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
   }
-  int received = recvmmsg(fd, messages, count, MSG_DONTWAIT, NULL);
+  int received = recvmmsg(fd, messages, count, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
   for (int i = 0; i < received; i++) {
     lengths[i] = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) ? slot_size : messages[i].msg_len;
     address_lengths[i] = messages[i].msg_hdr.msg_namelen;

@@ -117,13 +117,14 @@ struct LoadBenchmark {
       }
     }
 
-    /// Sends `datagrams` evenly over `seconds`, in 100 slices per second.
+    /// Spreads the datagrams evenly over `seconds`, a slice every millisecond: sites send independently, so the
+    /// monitor must be measured waking for one or two datagrams at a time, not for bursts.
     func pace(_ datagrams: Datagrams, seconds: Double) -> Int {
-      let slices = max(1, Int(seconds * 100))
+      let slices = max(1, Int(seconds * 1000))
       let begin = LoadBenchmark.now()
       var sent = 0
       for slice in 0..<slices {
-        let due = begin + Double(slice) / 100
+        let due = begin + Double(slice) / 1000
         let wait = due - LoadBenchmark.now()
         if wait > 0 { usleep(UInt32(wait * 1e6)) }
         let lower = datagrams.count * slice / slices

@@ -10,12 +10,12 @@
 /// Sends `count` datagrams on the connected socket `fd`. Returns how many the kernel took, or -1 with errno set.
 int bw_send_batch(int fd, const void *const *buffers, const size_t *lengths, unsigned count);
 
-/// Receives up to `count` datagrams without blocking into `slots`, `slot_size` bytes each. For each, `lengths`
-/// gets its length (`slot_size` when it was truncated, so a caller whose limit is below `slot_size` still sees it
-/// as too large) and `addresses`/`address_lengths` its sender. Returns how many, or -1 with errno set (EAGAIN:
-/// none waiting).
+/// Receives up to `count` datagrams into `slots`, `slot_size` bytes each: what is waiting, after blocking until
+/// at least one is when `wait` is nonzero. For each, `lengths` gets its length (`slot_size` when it was
+/// truncated, so a caller whose limit is below `slot_size` still sees it as too large) and
+/// `addresses`/`address_lengths` its sender. Returns how many, or -1 with errno set (EAGAIN: none waiting).
 int bw_receive_batch(int fd, unsigned char *slots, size_t slot_size, unsigned count, size_t *lengths,
-                     void *addresses, unsigned *address_lengths);
+                     void *addresses, unsigned *address_lengths, int wait);
 
 /// Sends `count` datagrams, each `lengths[i]` bytes from `slots + i * slot_size`, to `addresses[i]`. Returns how
 /// many the kernel took, or -1 with errno set.
