@@ -14,7 +14,7 @@ public enum StatusFileEncoder {
   /// What never changes during a run, escaped once: each site's id, name and group, each group's path and depth.
   /// Escaping them took most of the time of a 10,000-site file.
   public struct FixedParts: Sendable {
-    /// `{"id": …, "name": …, "group": …` of every site, back to back; `siteEnds[i]` is where site i's ends.
+    /// `{"id": …, "name": …, "group": …` of every site, back to back; site i's runs from `siteEnds[i]` to `[i + 1]`.
     let sites: [UInt8]
     let siteEnds: [Int]
     /// `{"path": …, "depth": N, "rollup": ` of every group but the root, likewise.
@@ -23,8 +23,8 @@ public enum StatusFileEncoder {
 
     public init(_ snapshot: MonitorSnapshot) {
       var out = JSONWriter(capacity: snapshot.sites.count * 120)
-      var ends: [Int] = []
-      ends.reserveCapacity(snapshot.sites.count)
+      var ends = [0]
+      ends.reserveCapacity(snapshot.sites.count + 1)
       for config in snapshot.sites {
         out.raw("{\"id\": ")
         out.string(config.id)
@@ -51,7 +51,7 @@ public enum StatusFileEncoder {
     }
 
     public func matches(_ snapshot: MonitorSnapshot) -> Bool {
-      siteEnds.count == snapshot.sites.count && groupEnds.count == snapshot.groups.nodes.count
+      siteEnds.count == snapshot.sites.count + 1 && groupEnds.count == snapshot.groups.nodes.count
     }
   }
 
@@ -81,7 +81,7 @@ public enum StatusFileEncoder {
     out.raw("\n  ],\n  \"sites\": [")
     for index in snapshot.sites.indices {
       out.raw(index == 0 ? "\n    " : ",\n    ")
-      out.bytes.append(contentsOf: fixed.sites[(index == 0 ? 0 : fixed.siteEnds[index - 1])..<fixed.siteEnds[index]])
+      out.bytes.append(contentsOf: fixed.sites[fixed.siteEnds[index]..<fixed.siteEnds[index + 1]])
       site(index, snapshot, into: &out)
     }
     out.raw("\n  ],\n  \"counters\": ")

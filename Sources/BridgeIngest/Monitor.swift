@@ -23,7 +23,7 @@ public final class Monitor: @unchecked Sendable {
   private let ownsGroup: MultiThreadedEventLoopGroup?
   private let state: Mutex<MonitorState>
   private let listener = Mutex<DatagramListener?>(nil)
-  /// "BW1 ack site=<id> seq=" of every site, back to back; `ackPrefixEnds[i]` is where site i's ends.
+  /// "BW1 ack site=<id> seq=" of every site, back to back; site i's runs from `ackPrefixEnds[i]` to `[i + 1]`.
   private let ackPrefixes: [UInt8]
   private let ackPrefixEnds: [Int]
   private var repeatedTasks: [RepeatedTask] = []
@@ -81,7 +81,7 @@ public final class Monitor: @unchecked Sendable {
     }
     self.state = Mutex(state)
     var prefixes: [UInt8] = []
-    var ends: [Int] = []
+    var ends = [0]
     for site in config.sites {
       prefixes += HeartbeatCodec.ackPrefix(site: site.id).utf8
       ends.append(prefixes.count)
@@ -102,8 +102,7 @@ public final class Monitor: @unchecked Sendable {
     threadPool.start()
     let host = listen?.host ?? config.udp.host
     let port = listen?.port ?? config.udp.port
-    let listener: DatagramListener
-    listener = try DatagramListener(host: host, port: port)
+    let listener = try DatagramListener(host: host, port: port)
     listener.start { [self] batch in receive(batch) }
     self.listener.withLock { $0 = listener }
     let address = listener.address
@@ -151,7 +150,7 @@ public final class Monitor: @unchecked Sendable {
   private func tick(writesStatusFile: Bool = true) -> MonitorSnapshot {
     let now = clock.now()
     let detail = detailSite.load(ordering: .relaxed)
-    var (fresh, snapshot) = state.withLock { state in
+    let (fresh, taken) = state.withLock { state in
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
       return (fresh, state.snapshot(now: now, title: config.title, detailSite: detail >= 0 ? detail : nil))
@@ -159,11 +158,11 @@ public final class Monitor: @unchecked Sendable {
     if journal != nil {
       // Status changes of the last second go out as one batch, with the headcount samples that are due.
       writeJournal(
-        fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) } + headcountSamples(snapshot.records, now: now), sync: true)
+        fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) } + headcountSamples(taken.records, now: now), sync: true)
     }
     let events = carriedEvents + fresh
     carriedEvents = []
-    fresh = []
+    var snapshot = taken
     snapshot.journalProblem = journalProblem
     updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
     statusFileOwesEvents = statusFileOwesEvents || !events.isEmpty
@@ -230,9 +229,9 @@ public final class Monitor: @unchecked Sendable {
       for index in 0..<batch.count {
         switch state.receiveDatagram(batch.datagram(index), now: now) {
         case .accepted(let site, let sequence):
-          let start = site == 0 ? 0 : ackPrefixEnds[site - 1]
           ackPrefixes.withUnsafeBytes { prefixes in
-            batch.queueAck(to: index, prefix: UnsafeRawBufferPointer(rebasing: prefixes[start..<ackPrefixEnds[site]]), sequence: sequence)
+            let prefix = UnsafeRawBufferPointer(rebasing: prefixes[ackPrefixEnds[site]..<ackPrefixEnds[site + 1]])
+            batch.queueAck(to: index, prefix: prefix, sequence: sequence)
           }
           state.countAck()
         case .rejected(let reason, let detail, let site):
