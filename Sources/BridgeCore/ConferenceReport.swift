@@ -120,8 +120,8 @@ public struct ConferenceReport: Sendable, Equatable {
 struct Timeline {
   /// Per site: (time, status) at each change, in time order.
   var statuses: [[(time: Double, status: SiteStatus)]]
-  /// Per site: (time, headcount or nil) at each change.
-  var headcounts: [[(time: Double, count: Int?)]]
+  /// Per site: (time, headcount or nil, highest count since the previous sample) at each change.
+  var headcounts: [[(time: Double, count: Int?, peak: Int?)]]
 
   init(config: ConferenceConfig, records: [JournalRecord]) {
     let count = config.sites.count
@@ -142,7 +142,7 @@ struct Timeline {
         let starting = if case .start = record.kind { true } else { false }
         for site in 0..<count {
           statuses[site].append((time, starting && marked[site] ? .marked : .unknown))
-          headcounts[site].append((time, starting ? manual[site] : nil))
+          headcounts[site].append((time, starting ? manual[site] : nil, nil))
         }
         continue
       default: break
@@ -152,8 +152,8 @@ struct Timeline {
       case .status(_, let to, _): statuses[site].append((time, to))
       case .mark: marked[site] = true
       case .clear: marked[site] = false
-      case .headcount(let value, let source, _):
-        headcounts[site].append((time, value))
+      case .headcount(let value, let source, _, let peak):
+        headcounts[site].append((time, value, peak))
         manual[site] = source == .manual ? value : nil
       default: break
       }
@@ -214,7 +214,9 @@ struct Timeline {
       let clippedStart = max(step.time, start)
       let clippedEnd = min(stepEnd, end)
       guard let value = step.count, clippedEnd > clippedStart || (step.time >= start && step.time <= end) else { continue }
-      report.peakHeadcount = max(report.peakHeadcount ?? value, value)
+      // A sample's `peak` is the highest count since the previous sample, reported at or before its time.
+      let peak = step.time >= start && step.time <= end ? max(value, step.peak ?? value) : value
+      report.peakHeadcount = max(report.peakHeadcount ?? peak, peak)
       if clippedEnd > clippedStart {
         weighted += Double(value) * (clippedEnd - clippedStart)
         known += clippedEnd - clippedStart

@@ -10,10 +10,14 @@ public struct JournalRecord: Sendable, Hashable {
     case mark(operatorName: String, reason: String)
     case clear(operatorName: String)
     case acknowledge(operatorName: String)
-    /// `operatorName` only for a headcount set by hand.
-    case headcount(count: Int, source: HeartbeatSource, operatorName: String?)
+    /// `operatorName` only for a headcount set by hand. `peak`: the highest count reported since the previous
+    /// sample when it was above `count` (samples are at most one per 10 s; the peak must not fall between them).
+    case headcount(count: Int, source: HeartbeatSource, operatorName: String?, peak: Int? = nil)
     case flapping(Bool)
     case help(Bool)
+    /// `dropped` status changes and headcount samples, from this record's time to `until`, could not be written
+    /// (the journal's disk was full or the file was gone) and were dropped to keep the backlog bounded.
+    case gap(dropped: Int, until: Double)
   }
 
   public var unixSeconds: Double
@@ -31,7 +35,7 @@ public struct JournalRecord: Sendable, Hashable {
   public var isOperatorAction: Bool {
     switch kind {
     case .mark, .clear, .acknowledge: true
-    case .headcount(_, let source, _): source == .manual
+    case .headcount(_, let source, _, _): source == .manual
     default: false
     }
   }
@@ -89,6 +93,9 @@ public enum JournalCodec {
     switch record.kind {
     case .start(let sites): out.raw(",\"v\":\(version),\"sites\":\(sites)")
     case .stop: break
+    case .gap(let dropped, let until):
+      out.raw(",\"dropped\":\(dropped),\"until\":")
+      out.number(until, decimals: 3)
     case .status(let from, let to, let cause):
       out.raw(",\"from\":")
       out.string(from.description)
@@ -104,13 +111,14 @@ public enum JournalCodec {
     case .clear(let operatorName), .acknowledge(let operatorName):
       out.raw(",\"operator\":")
       out.string(operatorName)
-    case .headcount(let count, let source, let operatorName):
+    case .headcount(let count, let source, let operatorName, let peak):
       out.raw(",\"count\":\(count),\"source\":")
       out.string(source.rawValue)
       if let operatorName {
         out.raw(",\"operator\":")
         out.string(operatorName)
       }
+      if let peak { out.raw(",\"peak\":\(peak)") }
     case .flapping(let on), .help(let on):
       out.raw(",\"on\":\(on)")
     }
@@ -129,6 +137,7 @@ public enum JournalCodec {
     case .headcount: "headcount"
     case .flapping: "flapping"
     case .help: "help"
+    case .gap: "gap"
     }
   }
 
@@ -162,18 +171,26 @@ public enum JournalCodec {
       if let count = fields["count"] as? Int, (0...HeartbeatCodec.maximumCount).contains(count),
         let source = text("source").flatMap(HeartbeatSource.init(rawValue:))
       {
-        kind = .headcount(count: count, source: source, operatorName: text("operator"))
+        let peak = (fields["peak"] as? Int).flatMap { (0...HeartbeatCodec.maximumCount).contains($0) ? $0 : nil }
+        kind = .headcount(count: count, source: source, operatorName: text("operator"), peak: peak)
       } else {
         kind = nil
       }
     case "flapping": kind = flag("on").map { .flapping($0) }
     case "help": kind = flag("on").map { .help($0) }
-    default: return .failure(JournalLineError("unknown type \"\(TextSanitizer.printable(String(type.prefix(40))))\""))
+    case "gap":
+      if let dropped = fields["dropped"] as? Int, dropped >= 0, let until = (fields["until"] as? NSNumber)?.doubleValue, until.isFinite {
+        kind = .gap(dropped: dropped, until: until)
+      } else {
+        kind = nil
+      }
+    default:
+      return .failure(JournalLineError("unknown record type \"\(TextSanitizer.printable(String(type.prefix(40))))\"", isUnknownType: true))
     }
     guard let kind else { return .failure(JournalLineError("a \"\(type)\" record with missing or bad fields")) }
     let needsSite: Bool =
       switch kind {
-      case .start, .stop: false
+      case .start, .stop, .gap: false
       default: true
       }
     if needsSite && site == nil { return .failure(JournalLineError("a \"\(type)\" record without \"site\"")) }
@@ -183,7 +200,13 @@ public enum JournalCodec {
 
 public struct JournalLineError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String
-  public init(_ description: String) { self.description = description }
+  /// A well-formed record of a type this version does not know (written by a newer monitor): skipped with a note,
+  /// never a reason to refuse the journal.
+  public var isUnknownType: Bool
+  public init(_ description: String, isUnknownType: Bool = false) {
+    self.description = description
+    self.isUnknownType = isUnknownType
+  }
 }
 
 extension SiteStatus {
@@ -195,6 +218,8 @@ public struct JournalContent: Sendable {
   public var records: [JournalRecord] = []
   /// Complete lines that could not be decoded: line number and reason.
   public var badLines: [(line: Int, error: JournalLineError)] = []
+  /// Lines of record types this version does not know (a newer monitor wrote them): line number and reason.
+  public var unknownTypeLines: [(line: Int, error: JournalLineError)] = []
   /// Bytes after the last line break that do not decode: a write cut short (a power cut). Its line number.
   public var tornLine: Int?
   /// Where the complete lines end; a torn tail starts here.
@@ -229,6 +254,7 @@ public struct JournalContent: Sendable {
     if line.isEmpty { return }
     switch Self.decodeLine(line) {
     case .success(let record): records.append(record)
+    case .failure(let error) where error.isUnknownType: unknownTypeLines.append((number, error))
     case .failure(let error): badLines.append((number, error))
     }
   }
@@ -245,14 +271,35 @@ public struct RestoredSite: Sendable, Equatable {
   public var mark: OperatorMark?
   public var acknowledgedBy: String?
   public var manualHeadcount: Int?
+  /// The site was heard in an earlier run: if it stays silent after the restart, it is an outage, not `unknown`.
+  public var wasHeard: Bool
 
-  public init(mark: OperatorMark? = nil, acknowledgedBy: String? = nil, manualHeadcount: Int? = nil) {
+  public init(mark: OperatorMark? = nil, acknowledgedBy: String? = nil, manualHeadcount: Int? = nil, wasHeard: Bool = false) {
     self.mark = mark
     self.acknowledgedBy = acknowledgedBy
     self.manualHeadcount = manualHeadcount
+    self.wasHeard = wasHeard
   }
 
-  /// Replays the records in order; sites no longer in the config are ignored.
+  /// Marks still in force for site ids the config no longer has (the replay skips them; the operator must hear
+  /// of it), in the order they were made.
+  public static func orphanMarks(_ records: [JournalRecord], siteIndex: (String) -> Int?) -> [(site: String, mark: OperatorMark)] {
+    var marks: [String: OperatorMark] = [:]
+    var order: [String] = []
+    for record in records {
+      guard let id = record.site, siteIndex(id) == nil else { continue }
+      switch record.kind {
+      case .mark(let operatorName, let reason):
+        if marks[id] == nil { order.append(id) }
+        marks[id] = OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.unixSeconds)
+      case .clear: marks[id] = nil
+      default: break
+      }
+    }
+    return order.compactMap { id in marks[id].map { (id, $0) } }
+  }
+
+  /// Replays the records in order; sites no longer in the config are ignored (see `orphanMarks`).
   public static func replay(_ records: [JournalRecord], siteIndex: (String) -> Int?, siteCount: Int) -> [RestoredSite] {
     var sites = [RestoredSite](repeating: RestoredSite(), count: siteCount)
     for record in records {
@@ -265,13 +312,46 @@ public struct RestoredSite: Sendable, Equatable {
         sites[index].mark = nil
       case .acknowledge(let operatorName):
         sites[index].acknowledgedBy = operatorName
-      case .status(_, .online, _):
-        sites[index].acknowledgedBy = nil
-      case .headcount(let count, let source, _):
+      case .status(_, let to, _):
+        if to == .online { sites[index].acknowledgedBy = nil }
+        if to == .online || to == .late || to == .offline { sites[index].wasHeard = true }
+      case .headcount(let count, let source, _, _):
         sites[index].manualHeadcount = source == .manual ? count : nil
+        if source != .manual { sites[index].wasHeard = true }
       default: break
       }
     }
     return sites
+  }
+}
+
+extension JournalRecord {
+  /// A `start` and what alone restores the monitor's present state: each site's status, mark, acknowledgement
+  /// and headcount. Written first into a journal created anew (the old file was deleted under the monitor).
+  public static func checkpoint(_ records: [SiteRecord], sites: [SiteConfig], unixSeconds: Double) -> [JournalRecord] {
+    var out = [JournalRecord(unixSeconds: unixSeconds, site: nil, kind: .start(sites: sites.count))]
+    for (index, record) in records.enumerated() {
+      let id = sites[index].id
+      if let mark = record.mark {
+        out.append(
+          JournalRecord(unixSeconds: mark.unixSeconds, site: id, kind: .mark(operatorName: mark.operatorName, reason: mark.reason)))
+      }
+      // What heartbeats say, then the mark over it: a later restart must know the site was heard.
+      if record.heartbeatStatus != .unknown {
+        out.append(
+          JournalRecord(unixSeconds: unixSeconds, site: id, kind: .status(from: .unknown, to: record.heartbeatStatus, cause: "checkpoint")))
+      }
+      if record.status == .marked {
+        out.append(
+          JournalRecord(unixSeconds: unixSeconds, site: id, kind: .status(from: record.heartbeatStatus, to: .marked, cause: "mark")))
+      }
+      if let name = record.acknowledgedBy {
+        out.append(JournalRecord(unixSeconds: unixSeconds, site: id, kind: .acknowledge(operatorName: name)))
+      }
+      if let count = record.headcount, let source = record.headcountSource {
+        out.append(JournalRecord(unixSeconds: unixSeconds, site: id, kind: .headcount(count: count, source: source, operatorName: nil)))
+      }
+    }
+    return out
   }
 }

@@ -59,10 +59,15 @@ public struct MonitorState {
   /// Content of each site's heartbeat file as last read, so a file that was only touched counts as a bare heartbeat.
   private var lastFileContent: [[UInt8]?]
 
-  public init(config: ConferenceConfig) {
+  /// Signed heartbeats whose `ts` is before this (Unix seconds) are refused as replays until the site's first one
+  /// after it is accepted: the monitor's start, since the last accepted `ts`/`seq` of the previous run is gone.
+  public let refuseSignedBefore: UInt64
+
+  public init(config: ConferenceConfig, refuseSignedBefore: UInt64 = 0) {
     engine = StatusEngine(config: config)
     authenticator = HeartbeatAuthenticator(config: config)
     lastFileContent = Array(repeating: nil, count: config.sites.count)
+    self.refuseSignedBefore = refuseSignedBefore
   }
 
   public mutating func withEngine<T, E: Error>(_ body: (inout StatusEngine) throws(E) -> T) throws(E) -> T {
@@ -108,7 +113,9 @@ public struct MonitorState {
     _ heartbeat: Heartbeat, bytes: UnsafeRawBufferPointer, site index: Int, source: HeartbeatSource, now: ClockReading
   ) -> Result<HeartbeatInput, RejectionReason> {
     let record = engine.records[index]
-    let last = record.lastSenderTimestamp.map { ($0, record.lastSequence ?? 0) }
+    let last =
+      record.lastSenderTimestamp.map { ($0, record.lastSequence ?? 0) }
+      ?? (refuseSignedBefore > 0 ? (refuseSignedBefore - 1, UInt64.max) : nil)
     if let reason = authenticator.check(heartbeat, bytes: bytes, site: index, last: last, nowUnixSeconds: now.unixSeconds) {
       return .failure(reason)
     }

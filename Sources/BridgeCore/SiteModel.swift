@@ -90,6 +90,9 @@ public struct SiteRecord: Sendable {
   public internal(set) var heartbeatStatus: SiteStatus = .unknown
   public internal(set) var statusSince: ClockReading?
   public internal(set) var lastHeard: ClockReading?
+  /// Set for a site heard before a restart and not since: its silence counts from the restart, so a site that
+  /// died with the old run becomes offline (an alert) instead of staying `unknown` for ever.
+  public internal(set) var awaitedSince: ClockReading?
   public internal(set) var lastSource: HeartbeatSource?
   public internal(set) var headcount: Int?
   public internal(set) var headcountSource: HeartbeatSource?

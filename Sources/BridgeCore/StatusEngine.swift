@@ -199,10 +199,10 @@ public struct StatusEngine: Sendable {
     let flapSince = now.monotonicNanos - flapWindowNanos
     history.begin(at: now.monotonicNanos)
     for index in records.indices {
-      guard let heard = records[index].lastHeard else { continue }
+      guard let heard = records[index].lastHeard ?? records[index].awaitedSince else { continue }
       let age = now.monotonicNanos - heard.monotonicNanos
       switch records[index].heartbeatStatus {
-      case .online where age >= lateNanos, .late where age >= offlineNanos:
+      case .online where age >= lateNanos, .late where age >= offlineNanos, .unknown where age >= offlineNanos:
         let before = RollupContribution(records[index])
         setHeartbeatStatus(age >= offlineNanos ? .offline : .late, site: index, cause: .silence, now: now)
         commit(site: index, before: before)
@@ -281,6 +281,7 @@ public struct StatusEngine: Sendable {
       records[index].statusSince = now
     }
     records[index].acknowledgedBy = restored.acknowledgedBy
+    if restored.wasHeard { records[index].awaitedSince = now }
     if let count = restored.manualHeadcount {
       records[index].headcount = count
       records[index].headcountSource = .manual

@@ -69,6 +69,9 @@ public enum StatusFileEncoder {
     out.string(snapshot.title)
     out.raw(",\n  \"generated_at\": ")
     out.number(snapshot.takenAt.unixSeconds, decimals: 3)
+    // null while the journal is written; otherwise why not, and what waits (scripts alert on it).
+    out.raw(",\n  \"journal_problem\": ")
+    if let problem = snapshot.journalProblem { out.string(problem) } else { out.raw("null") }
     out.raw(",\n  \"total\": ")
     rollup(snapshot.rollups[0], into: &out)
     out.raw(",\n  \"groups\": [")

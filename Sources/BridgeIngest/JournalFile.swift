@@ -3,10 +3,20 @@ import Foundation
 
 /// The journal on disk: append-only, mode 0600, locked so that two monitors never write one file.
 /// Used from the monitor's event loop only.
+///
+/// The file only ever holds whole lines: a write cut short (disk full) is rolled back with `ftruncate`, and the
+/// records that could not be written wait in a bounded backlog until the disk takes them. The journal is the file
+/// at `path`: when that file is deleted under the running monitor, a new one is created there and given the
+/// current state (`checkpoint`) before anything else; when the path holds another file, nothing is written to
+/// it and the records wait.
 public final class JournalFile: @unchecked Sendable {
   public let path: String
   private var fd: Int32
+  /// Bytes of whole lines in the file: where a failed write is rolled back to.
+  private var size: off_t
   private var needsLineBreak: Bool
+  private var identity: FileIdentity
+  private(set) public var backlog = JournalBacklog()
 
   /// What opening found: the records to replay and warnings to log.
   public struct Opened {
@@ -19,19 +29,50 @@ public final class JournalFile: @unchecked Sendable {
     public var description: String
   }
 
-  private init(path: String, fd: Int32, needsLineBreak: Bool) {
+  /// What became of an append.
+  public enum Outcome: Equatable, Sendable {
+    /// Everything, the backlog included, is in the file (and on disk if synced).
+    case written
+    /// Written after the file at `path` had been deleted: a new journal was created with the current state.
+    case recreated
+    /// Not written; the records wait in the backlog. `reason` says why, for the screen and the log.
+    case waiting(reason: String)
+  }
+
+  struct FileIdentity: Equatable {
+    var device: UInt64
+    var inode: UInt64
+    init(_ info: stat) {
+      device = UInt64(info.st_dev)
+      inode = UInt64(info.st_ino)
+    }
+  }
+
+  private init(path: String, fd: Int32, size: off_t, needsLineBreak: Bool, identity: FileIdentity) {
     self.path = path
     self.fd = fd
+    self.size = size
     self.needsLineBreak = needsLineBreak
+    self.identity = identity
   }
 
   deinit { close() }
 
-  /// Opens (or creates) the journal, takes its lock and reads it. A torn last line is cut off with a warning;
-  /// any other bad line stops the start, unless `skipBadLines`, which keeps it in the file and warns.
-  public static func open(path: String, skipBadLines: Bool) throws(OpenError) -> Opened {
-    let fd = Foundation.open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw OpenError(description: "cannot open journal \(path): \(String(cString: strerror(errno)))") }
+  /// Opens a journal file without following a symlink, and takes its lock.
+  private static func openLocked(path: String, flags: Int32) throws(OpenError) -> (Int32, stat) {
+    let fd = Foundation.open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | flags, 0o600)
+    guard fd >= 0 else {
+      let reason = errno
+      if reason == ELOOP {
+        throw OpenError(description: "journal \(path) is a symbolic link; give the journal's real path in the config")
+      }
+      throw OpenError(description: "cannot open journal \(path): \(String(cString: strerror(reason)))")
+    }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      Foundation.close(fd)
+      throw OpenError(description: "journal \(path) is not a regular file")
+    }
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
       let reason = errno
       Foundation.close(fd)
@@ -42,12 +83,15 @@ public final class JournalFile: @unchecked Sendable {
       }
       throw OpenError(description: "cannot lock journal \(path): \(String(cString: strerror(reason)))")
     }
+    return (fd, info)
+  }
+
+  /// Opens (or creates) the journal, takes its lock and reads it. A torn last line is cut off with a warning;
+  /// any other bad line stops the start, unless `skipBadLines`, which keeps it in the file and warns. Records of
+  /// types this version does not know are skipped with a note.
+  public static func open(path: String, skipBadLines: Bool) throws(OpenError) -> Opened {
+    let (fd, info) = try openLocked(path: path, flags: O_CREAT)
     var warnings: [String] = []
-    var info = stat()
-    if fstat(fd, &info) == 0, info.st_mode & 0o077 != 0 {
-      fchmod(fd, 0o600)
-      warnings.append("journal \(path) was readable by other users (mode \(String(info.st_mode & 0o777, radix: 8))); made it 600")
-    }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
@@ -74,6 +118,16 @@ public final class JournalFile: @unchecked Sendable {
       }
       warnings += listed.map { "skipping bad journal line \($0)" } + more
     }
+    if !content.unknownTypeLines.isEmpty {
+      let first = content.unknownTypeLines[0]
+      warnings.append(
+        "\(path):\(first.line): \(first.error) (a newer monitor wrote it); skipped \(content.unknownTypeLines.count) such line(s)")
+    }
+    // Only now that it reads as a journal is it ours to tighten.
+    if info.st_mode & 0o077 != 0 {
+      fchmod(fd, 0o600)
+      warnings.append("journal \(path) was readable by other users (mode \(String(info.st_mode & 0o777, radix: 8))); made it 600")
+    }
     if let torn = content.tornLine {
       warnings.append(
         "\(path):\(torn): the last line was cut short (a crash or power cut while writing); dropped it, \(bytes.count - content.validLength) bytes"
@@ -81,13 +135,46 @@ public final class JournalFile: @unchecked Sendable {
       ftruncate(fd, off_t(content.validLength))
     }
     let needsLineBreak = content.validLength > 0 && bytes[content.validLength - 1] != 0x0A
-    return Opened(file: JournalFile(path: path, fd: fd, needsLineBreak: needsLineBreak), content: content, warnings: warnings)
+    let file = JournalFile(
+      path: path, fd: fd, size: off_t(content.validLength), needsLineBreak: needsLineBreak, identity: FileIdentity(info))
+    return Opened(file: file, content: content, warnings: warnings)
   }
 
-  /// Appends records in one write; with `sync`, they are on disk when this returns.
-  public func append(_ records: [JournalRecord], sync: Bool) throws(OpenError) {
-    guard !records.isEmpty else { return }
-    guard fd >= 0 else { throw OpenError(description: "journal \(path) is closed") }
+  /// Appends what waits in the backlog, then `records`, as whole lines in one write; with `sync`, they are on disk
+  /// when this returns `.written`. `checkpoint` gives the current state, written first into a journal that had
+  /// to be created anew because the file at `path` was deleted.
+  @discardableResult
+  public func append(_ records: [JournalRecord], sync: Bool, now unixSeconds: Double, checkpoint: () -> [JournalRecord]) -> Outcome {
+    backlog.append(contentsOf: records)
+    guard fd >= 0 else { return backlog.isEmpty ? .written : .waiting(reason: "journal \(path) is closed") }
+    // Checked on every call, records or not (the monitor calls once a second): a deleted journal must not go
+    // unnoticed while nothing happens, or marks that look saved are lost at exit.
+    var recreated = false
+    switch checkIdentity() {
+    case .same: break
+    case .deleted:
+      do {
+        try reopenDeleted(checkpoint: checkpoint())
+        recreated = true
+      } catch {
+        return .waiting(reason: "the journal file was deleted and cannot be created again: \(error)")
+      }
+    case .replaced:
+      return .waiting(
+        reason: "\(path) is no longer this monitor's journal (another file is there now); move it away and the "
+          + "monitor starts a new journal there with the current state")
+    }
+    guard !backlog.isEmpty else { return recreated ? .recreated : .written }
+    let pending = backlog.recordsToWrite(now: unixSeconds)
+    if let failure = writeLines(pending, sync: sync) {
+      return .waiting(reason: "cannot write journal \(path): \(String(cString: strerror(failure)))")
+    }
+    backlog.removeAll()
+    return recreated ? .recreated : .written
+  }
+
+  /// Writes whole lines or nothing: a short or failed write (or a failed fsync) is cut back off the file.
+  private func writeLines(_ records: [JournalRecord], sync: Bool) -> Int32? {
     var text = needsLineBreak ? "\n" : ""
     for record in records {
       text += JournalCodec.encode(record)
@@ -96,9 +183,39 @@ public final class JournalFile: @unchecked Sendable {
     var failure = FileHandleOutput.write(fd: fd, text)
     if failure == 0 && sync && fdatasync(fd) != 0 { failure = errno }
     guard failure == 0 else {
+      // Whatever part of the lines reached the file goes again, or the next record would be glued onto half a one.
+      ftruncate(fd, size)
+      return failure
+    }
+    size += off_t(text.utf8.count)
+    needsLineBreak = false
+    return nil
+  }
+
+  enum IdentityCheck { case same, deleted, replaced }
+
+  /// Is the open file still the file at `path`? Two system calls, once per batch.
+  private func checkIdentity() -> IdentityCheck {
+    var open = stat()
+    var atPath = stat()
+    let linked = fstat(fd, &open) == 0 && open.st_nlink > 0
+    guard lstat(path, &atPath) == 0 else { return errno == ENOENT ? .deleted : (linked ? .same : .deleted) }
+    if linked && FileIdentity(atPath) == identity { return .same }
+    return .replaced
+  }
+
+  /// The file at `path` was deleted: create it again (never through a symlink or over a file that appeared
+  /// meanwhile), lock it, and write `checkpoint` (a `start` and the current state) so that it alone restores the monitor.
+  private func reopenDeleted(checkpoint: [JournalRecord]) throws(OpenError) {
+    let (newFD, info) = try Self.openLocked(path: path, flags: O_CREAT | O_EXCL)
+    Foundation.close(fd)
+    fd = newFD
+    identity = FileIdentity(info)
+    size = 0
+    needsLineBreak = false
+    if let failure = writeLines(checkpoint, sync: true) {
       throw OpenError(description: "cannot write journal \(path): \(String(cString: strerror(failure)))")
     }
-    needsLineBreak = false
   }
 
   public func close() {

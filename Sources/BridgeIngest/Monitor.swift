@@ -28,6 +28,7 @@ public final class Monitor: @unchecked Sendable {
   private let ackPrefixEnds: [Int]
   private var repeatedTasks: [RepeatedTask] = []
   private var statusFileWriteInFlight = false
+  private var statusFileProblem: String?
   private let statusFileWriter: StatusFileWriter?
   private var statusFileSchedule = StatusFileSchedule()
   /// Events came since the status file was last written (one may have come while a write was in flight).
@@ -42,7 +43,11 @@ public final class Monitor: @unchecked Sendable {
   private var carriedEvents: [EngineEvent] = []
   private var lastSampledHeadcount: [Int?]
   private var lastSampleNanos: [Int64]
+  /// What the faces show while journal records wait; `journalCause` is its reason alone, logged once.
   private var journalProblem: String?
+  private var journalCause: String?
+  /// Per site: the highest reported headcount since its last journal sample.
+  private var windowPeak: [Int?]
   /// The site whose last hour goes into each snapshot (the dashboard's detail pane), or -1.
   private let detailSite = Atomic<Int>(-1)
   /// At most one headcount sample per site in this long.
@@ -66,12 +71,15 @@ public final class Monitor: @unchecked Sendable {
       ownsGroup = owned
     }
     threadPool = NIOThreadPool(numberOfThreads: 1)
-    var state = MonitorState(config: config)
+    let now = clock.now()
+    // A signed heartbeat from before this start is a replay of one captured earlier (its ts would pass the skew
+    // window for two minutes after a restart).
+    var state = MonitorState(config: config, refuseSignedBefore: UInt64(max(0, now.unixSeconds.rounded(.down))))
     poller = HeartbeatFilePoller(paths: config.sites.map(\.heartbeatFile))
     self.journal = journal
     lastSampledHeadcount = Array(repeating: nil, count: config.sites.count)
     lastSampleNanos = Array(repeating: .min / 2, count: config.sites.count)
-    let now = clock.now()
+    windowPeak = Array(repeating: nil, count: config.sites.count)
     for (index, site) in restored.enumerated() where index < config.sites.count && site != RestoredSite() {
       state.withEngine { $0.restore(site, site: index, now: now) }
       lastSampledHeadcount[index] = site.manualHeadcount
@@ -170,36 +178,64 @@ public final class Monitor: @unchecked Sendable {
     return snapshot
   }
 
-  /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds.
-  private func headcountSamples(_ records: [SiteRecord], now: ClockReading) -> [JournalRecord] {
+  /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds (`flush`: every
+  /// change now, whatever the window, as on stop). A count that rose and fell back within a window is not lost:
+  /// the sample carries the window's `peak`.
+  private func headcountSamples(_ records: [SiteRecord], now: ClockReading, flush: Bool = false) -> [JournalRecord] {
     var samples: [JournalRecord] = []
     for index in records.indices {
-      guard let count = records[index].headcount, records[index].headcountSource != .manual,
-        count != lastSampledHeadcount[index], now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos
+      guard let count = records[index].headcount, records[index].headcountSource != .manual else {
+        windowPeak[index] = nil
+        continue
+      }
+      let peak = max(windowPeak[index] ?? count, count)
+      windowPeak[index] = peak
+      guard count != lastSampledHeadcount[index] || peak > count,
+        flush || now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos
       else { continue }
       lastSampledHeadcount[index] = count
       lastSampleNanos[index] = now.monotonicNanos
+      windowPeak[index] = nil
       samples.append(
         JournalRecord(
           unixSeconds: now.unixSeconds, site: config.sites[index].id,
-          kind: .headcount(count: count, source: records[index].headcountSource ?? .udp, operatorName: nil)))
+          kind: .headcount(
+            count: count, source: records[index].headcountSource ?? .udp, operatorName: nil, peak: peak > count ? peak : nil)))
     }
     return samples
   }
 
-  /// Writes to the journal; a failure is logged once and shown on the faces until writing works again.
+  /// Writes to the journal, or leaves the records waiting in its backlog; what waits is logged once per cause and
+  /// shown on the faces until it is written.
   @discardableResult
-  private func writeJournal(_ records: [JournalRecord], sync: Bool) -> JournalFile.OpenError? {
-    guard let journal, !records.isEmpty else { return nil }
-    do {
-      try journal.append(records, sync: sync)
-      if journalProblem != nil { logger.notice("journal \(journal.path) is being written again") }
+  private func writeJournal(_ records: [JournalRecord], sync: Bool) -> String? {
+    guard let journal else { return nil }
+    let now = clock.now()
+    let outcome = journal.append(records, sync: sync, now: now.unixSeconds) { [self] in
+      JournalRecord.checkpoint(state.withLock { $0.engine.records }, sites: config.sites, unixSeconds: now.unixSeconds)
+    }
+    switch outcome {
+    case .written:
+      if journalProblem != nil { logger.notice("journal \(journal.path) is being written again; nothing waits") }
       journalProblem = nil
+      journalCause = nil
       return nil
-    } catch {
-      if journalProblem != error.description { logger.error("\(error)") }
-      journalProblem = error.description
-      return error
+    case .recreated:
+      logger.warning(
+        "journal \(journal.path) was deleted under the running monitor; created it again with the current state (marks, acknowledgements, statuses, headcounts); the older history was in the deleted file"
+      )
+      journalProblem = nil
+      journalCause = nil
+      return nil
+    case .waiting(let reason):
+      let backlog = journal.backlog
+      var waiting =
+        "waiting: \(backlog.operatorActionCount) operator action(s), \(backlog.records.count - backlog.operatorActionCount) other record(s)"
+      if backlog.droppedCount > 0 { waiting += "; \(backlog.droppedCount) status/headcount record(s) dropped to stay bounded" }
+      if journalCause != reason { logger.error("\(reason); records wait and are written when the journal takes them again") }
+      journalCause = reason
+      journalProblem = "\(reason) (\(waiting))"
+      return journalProblem
     }
   }
 
@@ -214,7 +250,29 @@ public final class Monitor: @unchecked Sendable {
       try writer.write(snapshot)
     }.whenComplete { [self] result in
       statusFileWriteInFlight = false
-      if case .failure(let error) = result { logger.error("cannot write status file \(writer.path): \(error)") }
+      // Logged when it starts failing, when the reason changes and when it works again; not every second.
+      switch result {
+      case .failure(let error):
+        let problem = "\(error)"
+        if statusFileProblem != problem { logger.error("cannot write status file \(writer.path): \(problem)") }
+        statusFileProblem = problem
+      case .success:
+        if statusFileProblem != nil { logger.notice("status file \(writer.path) is being written again") }
+        statusFileProblem = nil
+      }
+    }
+  }
+
+  /// At exit with records still unwritten: every waiting operator action goes to the log as its journal line, so
+  /// it can be added to the journal by hand; nothing is dropped without a word.
+  private func reportUnsaved(_ journal: JournalFile) {
+    let backlog = journal.backlog
+    let others = backlog.records.count - backlog.operatorActionCount
+    logger.critical(
+      "journal \(journal.path) was NOT written at exit: \(backlog.operatorActionCount) operator action(s) and \(others) other record(s) are lost unless added by hand; the operator actions follow as journal lines"
+    )
+    for record in backlog.records where record.isOperatorAction {
+      logger.critical("unsaved journal line: \(JournalCodec.encode(record))")
     }
   }
 
@@ -311,7 +369,7 @@ public final class Monitor: @unchecked Sendable {
       carriedEvents += events
       let records = events.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
       if let failure = writeJournal(records, sync: records.contains(where: \.isOperatorAction)) {
-        throw JournalNotSaved(reason: failure.description)
+        throw JournalNotSaved(reason: failure)
       }
       return result
     }
@@ -336,7 +394,12 @@ public final class Monitor: @unchecked Sendable {
     // A last tick so the final status file and log lines reflect the end state.
     let final = try? await loop.submit { [self] in
       let snapshot = tick(writesStatusFile: false)
-      writeJournal([JournalRecord(unixSeconds: clock.now().unixSeconds, site: nil, kind: .stop)], sync: true)
+      // Counts still inside their 10-second window go now, or the report's figures would fall short of the screen's.
+      let now = clock.now()
+      writeJournal(
+        headcountSamples(snapshot.records, now: now, flush: true) + [JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop)],
+        sync: true)
+      if let journal, !journal.backlog.isEmpty { reportUnsaved(journal) }
       journal?.close()
       return snapshot
     }.get()
@@ -348,10 +411,10 @@ public final class Monitor: @unchecked Sendable {
   }
 }
 
-/// An operator action was applied but could not be written to the journal.
+/// An operator action was applied but could not be written to the journal yet: it waits in the backlog.
 public struct JournalNotSaved: Error, CustomStringConvertible {
   public var reason: String
-  public var description: String { "applied, but NOT saved to the journal: \(reason)" }
+  public var description: String { "applied, but NOT yet saved to the journal: \(reason)" }
 }
 
 /// Encodes and writes the status file, reusing one buffer (megabytes at national scale) for every write. Writes
@@ -370,31 +433,4 @@ final class StatusFileWriter: @unchecked Sendable {
     StatusFileEncoder.encode(snapshot, fixed: fixed, into: &buffer)
     try AtomicFile.write(buffer, to: path)
   }
-}
-
-/// Writes a file so readers never see it half-written: temp file in the same directory, fsync, rename.
-public enum AtomicFile {
-  public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws {
-    try write(Array(text.utf8), to: path, mode: mode)
-  }
-
-  public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
-    let temporary = path + ".tmp.\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-    guard fd >= 0 else { throw POSIXError(errno: errno, path: temporary) }
-    var failure = FileHandleOutput.write(fd: fd, bytes)
-    if failure == 0 && fsync(fd) != 0 { failure = errno }
-    close(fd)
-    if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-    if failure != 0 {
-      unlink(temporary)
-      throw POSIXError(errno: failure, path: path)
-    }
-  }
-}
-
-public struct POSIXError: Error, CustomStringConvertible {
-  public var errno: Int32
-  public var path: String
-  public var description: String { "\(path): \(String(cString: strerror(errno)))" }
 }

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeIngest
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct JournalFileTests {
@@ -23,7 +24,7 @@ import Testing
     } catch {
       #expect(error.description.contains("is locked by another running monitor"))
     }
-    try first.file.append([record], sync: true)
+    #expect(first.file.write([record]) == .written)
     first.file.close()
     // The lock goes with the first writer; the record is there for the next.
     let second = try JournalFile.open(path: path, skipBadLines: false)
@@ -38,7 +39,7 @@ import Testing
     let opened = try JournalFile.open(path: path, skipBadLines: false)
     #expect(opened.content.records == [record])
     #expect(opened.warnings.count == 1 && opened.warnings[0].hasSuffix("dropped it, 27 bytes"), "\(opened.warnings)")
-    try opened.file.append([record], sync: true)
+    #expect(opened.file.write([record]) == .written)
     opened.file.close()
     #expect(try String(contentsOfFile: path, encoding: .utf8) == good + "\n" + good + "\n")
   }
@@ -57,7 +58,12 @@ import Testing
     }
     let skipped = try JournalFile.open(path: path, skipBadLines: true)
     #expect(skipped.content.records.count == 2)
-    #expect(skipped.warnings == ["skipping bad journal line \(path):2: not a JSON object"])
+    // The refused open left the mode alone (it was not known to be a journal); going on with it tightens it.
+    #expect(
+      skipped.warnings == [
+        "skipping bad journal line \(path):2: not a JSON object",
+        "journal \(path) was readable by other users (mode 644); made it 600",
+      ])
     skipped.file.close()
     // Nothing is dropped from the file.
     #expect(try String(contentsOfFile: path, encoding: .utf8) == original)
@@ -70,5 +76,112 @@ import Testing
     var info = stat()
     #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
     #expect(opened.warnings.first?.contains("made it 600") == true)
+  }
+
+  let mark = JournalRecord(unixSeconds: 1_763_800_050, site: "HB-DB-TULY", kind: .mark(operatorName: "Minh", reason: "power cut"))
+  let status = JournalRecord(
+    unixSeconds: 1_763_800_051, site: "HB-DB-TULY", kind: .status(from: .offline, to: .marked, cause: "mark"))
+  let checkpoint = [
+    JournalRecord(unixSeconds: 1_763_800_100, site: nil, kind: .start(sites: 2)),
+    JournalRecord(unixSeconds: 1_763_800_000, site: "HB-TU", kind: .mark(operatorName: "Lan", reason: "line down")),
+  ]
+
+  func lines(_ records: [JournalRecord]) -> String { records.map { JournalCodec.encode($0) + "\n" }.joined() }
+
+  @Test func aJournalDeletedUnderTheMonitorIsCreatedAgainWithTheCurrentStateFirst() throws {
+    let path = try scratchPath()
+    let opened = try JournalFile.open(path: path, skipBadLines: false)
+    #expect(opened.file.write([record]) == .written)
+    unlink(path)
+    #expect(opened.file.append([mark], sync: true, now: 1_763_800_100, checkpoint: { checkpoint }) == .recreated)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == lines(checkpoint + [mark]))
+    // The new file is locked and private like the first.
+    var info = stat()
+    #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+    #expect(throws: JournalFile.OpenError.self) { try JournalFile.open(path: path, skipBadLines: false) }
+    #expect(opened.file.write([status]) == .written)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == lines(checkpoint + [mark, status]))
+  }
+
+  @Test func aJournalReplacedByAnotherFileIsLeftAloneAndTheRecordsWait() throws {
+    let path = try scratchPath()
+    let opened = try JournalFile.open(path: path, skipBadLines: false)
+    #expect(opened.file.write([record]) == .written)
+    try "someone else's file\n".write(toFile: path + ".other", atomically: false, encoding: .utf8)
+    rename(path + ".other", path)
+    guard case .waiting(let reason) = opened.file.write([mark]) else {
+      Issue.record("wrote into a file that is not the journal")
+      return
+    }
+    #expect(reason.contains("no longer this monitor's journal"))
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "someone else's file\n")
+    #expect(opened.file.backlog.records == [mark] && opened.file.backlog.operatorActionCount == 1)
+    // Once the stranger is moved away, the journal comes back with the state and what waited, in order.
+    unlink(path)
+    #expect(opened.file.append([status], sync: true, now: 1_763_800_100, checkpoint: { checkpoint }) == .recreated)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == lines(checkpoint + [mark, status]))
+    #expect(opened.file.backlog.isEmpty)
+  }
+
+  @Test func aSymlinkedJournalIsRefusedAndItsTargetIsNotTouched() throws {
+    let path = try scratchPath()
+    let victim = path + ".victim"
+    _ = FileManager.default.createFile(atPath: victim, contents: Data("precious\n".utf8), attributes: [.posixPermissions: 0o644])
+    symlink(victim, path)
+    do {
+      _ = try JournalFile.open(path: path, skipBadLines: false)
+      Issue.record("opened a journal through a symlink")
+    } catch {
+      #expect(error.description.contains("is a symbolic link"))
+    }
+    var info = stat()
+    #expect(stat(victim, &info) == 0 && info.st_mode & 0o777 == 0o644)
+    #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+  }
+
+  @Test func aFileThatIsNotAJournalKeepsItsMode() throws {
+    let path = try scratchPath()
+    _ = FileManager.default.createFile(atPath: path, contents: Data("hello\n".utf8), attributes: [.posixPermissions: 0o644])
+    #expect(throws: JournalFile.OpenError.self) { try JournalFile.open(path: path, skipBadLines: false) }
+    var info = stat()
+    #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o644)
+  }
+
+  @Test func aFullDiskLeavesWholeLinesAndWhatWaitedIsWrittenWhenSpaceReturns() throws {
+    let (mounted, skipReason) = SmallFilesystem.mount(kilobytes: 64)
+    guard let disk = mounted else {
+      print("aFullDiskLeavesWholeLines... \(skipReason ?? "")")
+      return
+    }
+    let path = disk.path + "/conference.journal"
+    let opened = try JournalFile.open(path: path, skipBadLines: false)
+    #expect(opened.file.write([record]) == .written)
+    disk.fill()
+    // Enough records that some bytes would fit in the last free block: the write is short, then fails.
+    let batch = (0..<200).map {
+      JournalRecord(unixSeconds: 1_763_800_060 + Double($0), site: "HB-TU", kind: .headcount(count: $0, source: .udp, operatorName: nil))
+    }
+    var waited = 0
+    for records in [batch, [mark], [status]] {
+      if case .waiting = opened.file.write(records) { waited += 1 }
+    }
+    #expect(waited == 3)
+    #expect(opened.file.backlog.operatorActionCount == 1 && opened.file.backlog.records.count == 202)
+    // Only whole lines in the file: it reads back clean, holding just what was written before the disk filled.
+    let during = JournalContent.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    #expect(during.badLines.isEmpty && during.tornLine == nil && during.records == [record])
+    disk.free()
+    #expect(opened.file.write([]) == .written)
+    let after = JournalContent.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    #expect(after.badLines.isEmpty && after.tornLine == nil)
+    #expect(after.records == [record] + batch + [mark, status])
+  }
+}
+
+extension JournalFile {
+  /// Appends and syncs; the tests' journals never need a checkpoint unless they delete the file.
+  @discardableResult
+  func write(_ records: [JournalRecord]) -> Outcome {
+    append(records, sync: true, now: 1_763_800_100, checkpoint: { [] })
   }
 }

@@ -1,0 +1,45 @@
+import BridgeCore
+import Foundation
+
+/// Writes a file so readers never see it half-written: a temporary file in the same directory, fsync, rename.
+///
+/// The temporary name is unpredictable and created with `O_CREAT | O_EXCL | O_NOFOLLOW`, so a symlink planted in a
+/// shared folder (the heartbeat folder many sites write) cannot make us write through it; rename replaces a
+/// symlink at the final path with our file rather than following it.
+public enum AtomicFile {
+  public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(FileWriteError) {
+    try write(Array(text.utf8), to: path, mode: mode)
+  }
+
+  public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(FileWriteError) {
+    let (fd, temporary) = try createTemporary(beside: path, mode: mode)
+    var failure = FileHandleOutput.write(fd: fd, bytes)
+    if failure == 0 && fsync(fd) != 0 { failure = errno }
+    close(fd)
+    if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+    if failure != 0 {
+      unlink(temporary)
+      throw FileWriteError(errno: failure, path: path)
+    }
+  }
+
+  /// Creates a new file next to `path` under a random name; never opens an existing file or a symlink.
+  static func createTemporary(beside path: String, mode: mode_t) throws(FileWriteError) -> (Int32, String) {
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<16 {
+      let suffix = String(generator.next(), radix: 36)
+      let temporary = "\(path).tmp-\(suffix)"
+      let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+      if fd >= 0 { return (fd, temporary) }
+      if errno != EEXIST { throw FileWriteError(errno: errno, path: temporary) }
+    }
+    throw FileWriteError(errno: EEXIST, path: path + ".tmp-*")
+  }
+}
+
+/// A file could not be written: the path and the system's reason.
+public struct FileWriteError: Error, CustomStringConvertible {
+  public var errno: Int32
+  public var path: String
+  public var description: String { "\(path): \(String(cString: strerror(errno)))" }
+}
