@@ -47,7 +47,7 @@ let package = Package(
     // Pure like BridgeCore; the sockets are in the executable.
     .target(name: "BridgeField", dependencies: ["BridgeCore"]),
     // Linux calls the Glibc module lacks: recvmmsg and sendmmsg for the UDP listener and the load benchmark's
-    // sender, mallopt for the monitor's memory.
+    // sender, mallopt for the monitor's memory, a pseudo-terminal for the tests.
     .target(name: "CLinux"),
     .executableTarget(
       name: "bridgewatch",
@@ -74,7 +74,7 @@ let package = Package(
     ),
     .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "CLinux", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -6,14 +6,29 @@ import Yams
 /// (seen with parallel tests); every YAML parse in the process goes through this lock.
 private let yamlParseLock = Mutex(())
 
+/// Every YAML the program reads (config, keys, themes) is composed here: aliases are refused first, in linear
+/// time, because composing nested ones is exponential (see `YAMLAliasGuard`).
 public func composeYAML(_ text: String) throws -> Node? {
-  try yamlParseLock.withLock { _ in try Yams.compose(yaml: text) }
+  if let alias = YAMLAliasGuard.firstAlias(in: text) { throw YAMLAliasError(line: alias.line, column: alias.column) }
+  return try yamlParseLock.withLock { _ in try Yams.compose(yaml: text) }
+}
+
+/// A YAML file uses an alias (`*name`); none of BridgeWatch's files may.
+public struct YAMLAliasError: Error, CustomStringConvertible {
+  public var line: Int
+  public var column: Int
+  public var description: String {
+    "YAML aliases (*name) are not allowed in BridgeWatch files (column \(column)); write the value out in full"
+  }
 }
 
 /// Result of loading: the config plus warnings that do not stop a run (e.g. a world-readable keys file).
 public struct LoadedConfig: Sendable {
   public var config: ConferenceConfig
   public var warnings: [ConfigProblem]
+  /// Problems that stop `run` (and so `check`) but not tools that only read the config elsewhere, such as
+  /// `report` on an analyst's machine: a listen host that does not resolve here.
+  public var runProblems: [ConfigProblem] = []
 }
 
 /// Loads a conference config from YAML (and the CSV roster and keys file it names).
@@ -33,6 +48,7 @@ public struct ConfigLoader {
 
   private var problems: [ConfigProblem] = []
   private var warnings: [ConfigProblem] = []
+  private var runProblems: [ConfigProblem] = []
   private let path: String
 
   private init(path: String) { self.path = path }
@@ -43,8 +59,10 @@ public struct ConfigLoader {
         ConfigProblem(SourceLocation(file: path, line: 0), "cannot read the file (\(FileProblem.describe(path: path)))")
       ])
     }
-    guard let text = String(validating: data, as: UTF8.self) else {
-      throw ConfigErrors(problems: [ConfigProblem(SourceLocation(file: path, line: 0), "the file is not valid UTF-8")])
+    let text: String
+    switch TextFile.decode(Array(data)) {
+    case .success(let decoded): text = decoded
+    case .failure(let bad): throw ConfigErrors(problems: [ConfigProblem(SourceLocation(file: path, line: bad.line), "the file is \(bad)")])
     }
     return try load(yaml: text, path: path)
   }
@@ -53,7 +71,7 @@ public struct ConfigLoader {
     var loader = ConfigLoader(path: path)
     let config = loader.parse(yaml: yaml)
     if let config, loader.problems.isEmpty {
-      return LoadedConfig(config: config, warnings: loader.warnings)
+      return LoadedConfig(config: config, warnings: loader.warnings, runProblems: loader.runProblems)
     }
     throw ConfigErrors(problems: loader.problems)
   }
@@ -75,6 +93,9 @@ public struct ConfigLoader {
     } catch let error as YamlError {
       problems.append(Self.describe(error, path: path))
       return nil
+    } catch let error as YAMLAliasError {
+      problems.append(ConfigProblem(SourceLocation(file: path, line: error.line), error.description))
+      return nil
     } catch {
       problems.append(ConfigProblem(SourceLocation(file: path, line: 0), "cannot parse YAML: \(error)"))
       return nil
@@ -95,6 +116,15 @@ public struct ConfigLoader {
     }
     if let node = entries["journal"], let value = string(node, "journal") {
       config.journalPath = FilePath.join(baseDirectory, value)
+      var info = stat()
+      if lstat(config.journalPath, &info) == 0 {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: fail(node, "journal '\(value)' is a directory; give the path of a file (for example conference.journal)")
+        case S_IFLNK: fail(node, "journal '\(value)' is a symbolic link; give the journal's real path")
+        default: fail(node, "journal '\(value)' is not a regular file")
+        }
+      }
     }
     if let node = entries["status_file"], let value = string(node, "status_file") {
       config.statusFilePath = FilePath.join(baseDirectory, value)
@@ -296,6 +326,10 @@ public struct ConfigLoader {
       if let (host, port) = HostPort.parse(text) {
         udp.host = host
         udp.port = port
+        // What `run` does at start; `check` must refuse what `run` would.
+        if let problem = HostPort.resolutionProblem(host: host, port: port) {
+          runProblems.append(ConfigProblem(at(listenNode), "'listen' host '\(host)' \(problem)"))
+        }
       } else {
         fail(listenNode, "'listen' must be HOST:PORT (for example 0.0.0.0:7400 or [::]:7400), got '\(text)'")
       }
@@ -322,7 +356,12 @@ public struct ConfigLoader {
       fail(node, "site is missing \(missing.map { "'\($0)'" }.joined(separator: ", "))")
     }
     let id = entries["id"].flatMap { string($0, "id") }
-    let name = entries["name"].flatMap { string($0, "name") }
+    var name = entries["name"].flatMap { string($0, "name") }
+    if let given = name, given.trimmingCharacters(in: .whitespaces).isEmpty {
+      // The same rule as the CSV roster's.
+      fail(entries["name"] ?? node, "site '\(id ?? "?")' has an empty name")
+      name = nil
+    }
     let groupText = entries["group"].flatMap { string($0, "group") }
     let expected = entries["expected"].flatMap { integer($0, "expected", range: 0...Self.maximumExpected) }
     let heartbeatFile = entries["heartbeat_file"].flatMap { string($0, "heartbeat_file") }
@@ -359,8 +398,9 @@ public struct ConfigLoader {
       fail(node, "cannot read sites_csv '\(csvPath)' (\(FileProblem.describe(path: csvPath)))")
       return []
     }
-    guard let text = String(validating: data, as: UTF8.self) else {
-      problems.append(ConfigProblem(SourceLocation(file: csvPath, line: 0), "the roster is not valid UTF-8 (save it as CSV UTF-8)"))
+    guard case .success(let text) = TextFile.decode(Array(data)) else {
+      let line = TextFile.decode(Array(data)).failureLine
+      problems.append(ConfigProblem(SourceLocation(file: csvPath, line: line), "the roster is not valid UTF-8 (save it as CSV UTF-8)"))
       return []
     }
     let records: [CSVRecord]
@@ -454,8 +494,9 @@ public struct ConfigLoader {
         ConfigProblem(
           SourceLocation(file: keysPath, line: 0), "keys file is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it"))
     }
-    guard let text = String(validating: data, as: UTF8.self) else {
-      problems.append(ConfigProblem(SourceLocation(file: keysPath, line: 0), "the keys file is not valid UTF-8"))
+    guard case .success(let text) = TextFile.decode(Array(data)) else {
+      let line = TextFile.decode(Array(data)).failureLine
+      problems.append(ConfigProblem(SourceLocation(file: keysPath, line: line), "the keys file is not valid UTF-8"))
       return [:]
     }
     let keysLoader = ConfigLoader(path: keysPath)
@@ -469,6 +510,9 @@ public struct ConfigLoader {
       root = try composeYAML(text)
     } catch let error as YamlError {
       nested.problems.append(Self.describe(error, path: keysPath))
+      return [:]
+    } catch let error as YAMLAliasError {
+      nested.problems.append(ConfigProblem(SourceLocation(file: keysPath, line: error.line), error.description))
       return [:]
     } catch {
       nested.problems.append(ConfigProblem(SourceLocation(file: keysPath, line: 0), "cannot parse YAML: \(error)"))
@@ -523,6 +567,17 @@ public struct ConfigLoader {
 }
 
 public enum HostPort {
+  /// Why `host` cannot be listened on (it does not resolve), or nil. Literal addresses need no lookup.
+  public static func resolutionProblem(host: String, port: Int) -> String? {
+    var hints = addrinfo()
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+    hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+    var found: UnsafeMutablePointer<addrinfo>?
+    let result = getaddrinfo(host, String(port), &hints, &found)
+    defer { if found != nil { freeaddrinfo(found) } }
+    return result == 0 ? nil : "does not resolve (\(String(cString: gai_strerror(result))))"
+  }
+
   /// Parses `host:port` or `[v6]:port`; port 0 means "any free port".
   public static func parse(_ text: String) -> (host: String, port: Int)? {
     let host: Substring

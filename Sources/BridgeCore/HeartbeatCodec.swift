@@ -118,7 +118,13 @@ public enum HeartbeatCodec {
     for index in 0..<end {
       let byte = bytes[index]
       if byte < 0x20 || byte == 0x7F { return .failure(.malformed(.controlCharacter)) }
-      if byte >= 0x80 { sawNonASCII = true }
+      if byte >= 0x80 {
+        sawNonASCII = true
+        // C1 controls (U+0080-U+009F, which include CSI) are 0xC2 0x80-0x9F in UTF-8.
+        if byte == 0xC2 && index + 1 < end && (0x80...0x9F).contains(bytes[index + 1]) {
+          return .failure(.malformed(.controlCharacter))
+        }
+      }
     }
     let line = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
     if sawNonASCII && !isValidUTF8(line) { return .failure(.malformed(.notUTF8)) }

@@ -9,6 +9,15 @@ public enum TextSanitizer {
     return String(out)
   }
 
+  /// `printable` for multi-line output (reports, summaries, logs): line breaks and tabs stay, every other
+  /// control character goes.
+  public static func printableLines(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { isUnsafe($0) && $0 != "\n" && $0 != "\t" }) else { return text }
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars where !isUnsafe(scalar) || scalar == "\n" || scalar == "\t" { out.append(scalar) }
+    return String(out)
+  }
+
   @inline(__always)
   static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
     let value = scalar.value

@@ -31,15 +31,19 @@ final class DatagramListener: Sendable {
     defer { freeaddrinfo(found) }
     let fd = socket(info.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw ListenError(description: "socket: \(String(cString: strerror(errno)))") }
-    var one: Int32 = 1
     var size = receiveBufferBytes
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    // No SO_REUSEADDR or SO_REUSEPORT: UDP has no TIME_WAIT to skip, and with either one another process (any
+    // local user, or a second monitor by mistake) could bind the same port and take the heartbeats.
     // The kernel caps this at net.core.rmem_max; a smaller buffer only means drops sooner under a flood.
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
-      let reason = String(cString: strerror(errno))
+      let reason = errno
       close(fd)
-      throw ListenError(description: "bind: \(reason)")
+      if reason == EADDRINUSE {
+        throw ListenError(
+          description: "udp port \(port) is already in use by another process (another monitor?); the monitor's port must be its own")
+      }
+      throw ListenError(description: "bind: \(String(cString: strerror(reason)))")
     }
     var bound = sockaddr_storage()
     var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -195,6 +195,8 @@ enum ASCIIFolding {
     case "▏": return "_"
     case "·": return "."
     case "↑", "↓": return "^"
+    case "▸": return "+"
+    case "▾": return "-"
     case "–", "—": return "-"
     default: break
     }

@@ -7,14 +7,16 @@ public struct Glyphs: Sendable {
   public var heard, partlyHeard, missed: String
   /// Sparkline levels, lowest first.
   public var levels: [String]
+  /// A group row's fold marker; never `?`, which is the unknown status.
+  public var folded, unfolded: String
   public var isASCII: Bool
 
   public static let unicode = Glyphs(
     online: "●", late: "◐", offline: "✖", marked: "⊘", unknown: "?", help: "!", heard: "█", partlyHeard: "▄", missed: "·",
-    levels: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], isASCII: false)
+    levels: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], folded: "▸", unfolded: "▾", isASCII: false)
   public static let ascii = Glyphs(
     online: "o", late: "~", offline: "X", marked: "M", unknown: "?", help: "!", heard: "#", partlyHeard: "+", missed: ".",
-    levels: ["_", ".", "-", "=", "+", "*", "#", "@"], isASCII: true)
+    levels: ["_", ".", "-", "=", "+", "*", "#", "@"], folded: "+", unfolded: "-", isASCII: true)
 
   public func glyph(_ status: SiteStatus) -> String {
     switch status {
@@ -272,7 +274,7 @@ public enum DashboardView {
     if selected { screen.fill(y: y, role: .selection) }
     let role: Role = selected ? .selection : .group
     screen.put(context.glyphs.glyph(worst), x: columns.status, y: y, role: selected ? .selection : Role.status(worst))
-    screen.put(collapsed ? "▸" : "▾", x: columns.status + 2, y: y, role: role)
+    screen.put(collapsed ? context.glyphs.folded : context.glyphs.unfolded, x: columns.status + 2, y: y, role: role)
     let indent = String(repeating: "  ", count: group.depth - 1)
     let label = indent + group.path.joined(separator: GroupPath.separator)
     screen.put(label, x: columns.id, y: y, role: role, maxWidth: columns.count - columns.id - 1)
@@ -508,11 +510,30 @@ public enum DashboardView {
   }
 
   static func renderTooSmall(_ screen: inout ScreenBuffer, strings: Strings, context: ViewContext) {
+    // Wrapped to the width: the message must be readable however small the terminal is.
     let lines = [strings(.tooSmall, context.width, context.height), strings(.enlarge, minimumWidth, minimumHeight)]
-    let top = max(0, context.height / 2 - 1)
-    for (offset, line) in lines.enumerated() {
+      .flatMap { wrap($0, width: max(1, context.width)) }
+    let top = max(0, (context.height - lines.count) / 2)
+    for (offset, line) in lines.enumerated() where top + offset < context.height {
       let width = DisplayWidth.of(line)
-      screen.put(line, x: max(0, (context.width - width) / 2), y: top + offset, role: .error)
+      screen.put(line, x: max(0, (context.width - width) / 2), y: top + offset, role: .error, maxWidth: context.width)
     }
+  }
+
+  /// Splits `text` at spaces into lines at most `width` columns wide (a longer word gets a line of its own).
+  static func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ") {
+      let candidate = current.isEmpty ? String(word) : current + " " + word
+      if DisplayWidth.of(candidate) <= width || current.isEmpty {
+        current = candidate
+      } else {
+        lines.append(current)
+        current = String(word)
+      }
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines
   }
 }

@@ -129,9 +129,10 @@ public enum ThemeLoader {
     do {
       root = try composeYAML(yaml)
     } catch {
+      let line = (error as? YAMLAliasError)?.line ?? 0
       return (
         Theme(name: name, styles: styles, isMonochrome: false),
-        [ConfigProblem(SourceLocation(file: path, line: 0), "cannot parse theme: \(error)")]
+        [ConfigProblem(SourceLocation(file: path, line: line), "cannot parse theme: \(error)")]
       )
     }
     guard let mapping = root?.mapping else {
@@ -192,7 +193,7 @@ public enum ThemeLoader {
     let isPath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml")
     let candidates = isPath ? [nameOrPath] : directories.map { $0 + "/" + nameOrPath + ".yaml" }
     for path in candidates {
-      if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
+      if let data = FileManager.default.contents(atPath: path), case .success(let text) = TextFile.decode(Array(data)) {
         let name = isPath ? (path as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "") : nameOrPath
         return parse(yaml: text, name: name, path: path)
       }

@@ -1,7 +1,11 @@
 #define _GNU_SOURCE
 #include "clinux.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -63,3 +67,22 @@ int bw_send_batch_to(int fd, const unsigned char *slots, size_t slot_size, const
 }
 
 int bw_set_mmap_threshold(size_t bytes) { return mallopt(M_MMAP_THRESHOLD, (int)bytes); }
+
+int bw_open_pty(int *master, int *slave, unsigned short rows, unsigned short cols) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  if (m < 0) return -1;
+  if (grantpt(m) != 0 || unlockpt(m) != 0) {
+    close(m);
+    return -1;
+  }
+  struct winsize size = {.ws_row = rows, .ws_col = cols};
+  ioctl(m, TIOCSWINSZ, &size);
+  int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+  if (s < 0) {
+    close(m);
+    return -1;
+  }
+  *master = m;
+  *slave = s;
+  return 0;
+}

@@ -75,7 +75,7 @@ enum StopFlag {
   static var isSet: Bool { requested.load(ordering: .relaxed) }
 
   static func install() {
-    for number in [SIGINT, SIGTERM, SIGHUP] {
+    for number in StopSignals.numbers {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { _ in StopFlag.requested.store(true, ordering: .relaxed) }
       sigemptyset(&action.sa_mask)
@@ -160,6 +160,10 @@ struct AgentLoop {
     var nextSend = clock.now().monotonicNanos
     var lastState = AgentSession.LineState.waitingForFirstAck
     var lastAckAt: ClockReading?
+    // Without a terminal (systemd) the status line is not shown: a monitor that never answers must still be said,
+    // after three intervals and then every five minutes.
+    let startedAt = clock.now().monotonicNanos
+    var nextNoAnswerNote = startedAt + 3 * interval.nanoseconds
     while !StopFlag.isSet {
       var now = clock.now()
       if now.monotonicNanos >= nextSend {
@@ -211,6 +215,13 @@ struct AgentLoop {
         let gap = lastAckAt.map { Int(Double(session.lastAck!.monotonicNanos - $0.monotonicNanos) / 1e9) } ?? 0
         output.event("acks are back after \(gap)s (rtt \(session.lastRTTMilliseconds ?? 0) ms)")
       default: break
+      }
+      if state == .waitingForFirstAck && now.monotonicNanos >= nextNoAnswerNote {
+        let waited = Int((now.monotonicNanos - startedAt) / 1_000_000_000)
+        output.event(
+          "no answer from \(destination) yet after \(waited)s (\(session.sentCount) heartbeats sent); check the monitor's "
+            + "address and port, a firewall, and that the site's id and key match the monitor's config")
+        nextNoAnswerNote = now.monotonicNanos + 300_000_000_000
       }
       if state == .connected { lastAckAt = session.lastAck }
       lastState = state

@@ -14,13 +14,14 @@ struct BridgeWatchCommand: AsyncParsableCommand {
 }
 
 /// Prints to standard error.
+/// Writes a line to standard error. Config names, journal text and network text end up in these lines, so every
+/// control character but line breaks is dropped here, once for all commands: nothing printed can be an escape
+/// sequence (a group name once retitled the terminal through `check`).
 func printError(_ text: String) {
-  var stream = StandardError()
-  print(text, to: &stream)
+  FileHandleOutput.writeAll(fd: 2, TextSanitizer.printableLines(text) + "\n")
 }
 
-struct StandardError: TextOutputStream {
-  mutating func write(_ string: String) {
-    FileHandleOutput.writeAll(fd: 2, string)
-  }
+/// Writes a line to standard output, sanitized like `printError`.
+func printOutput(_ text: String) {
+  FileHandleOutput.writeAll(fd: 1, TextSanitizer.printableLines(text) + "\n")
 }

@@ -12,28 +12,30 @@ struct CheckCommand: ParsableCommand {
   var config: String
 
   func run() throws {
-    do {
-      let loaded = try ConfigLoader.load(path: config)
-      print(ConfigSummary.render(loaded))
-    } catch {
-      reportConfigErrors(error)
-      throw ExitCode(1)
-    }
+    let loaded = try loadConfigOrExit(config, toRun: true)
+    printOutput(ConfigSummary.render(loaded))
   }
 }
 
-func reportConfigErrors(_ errors: ConfigErrors) {
-  for problem in errors.problems {
+func reportConfigErrors(_ problems: [ConfigProblem]) {
+  for problem in problems {
     printError("\(problem.location): error: \(problem.message)")
   }
 }
 
-/// Loads a config for a command, or prints every problem as FILE:LINE and exits 1.
-func loadConfigOrExit(_ path: String) throws -> LoadedConfig {
+/// Loads a config for a command, or prints every problem as FILE:LINE and exits 1. `toRun`: also refuse what
+/// would stop the monitor at start (`run`, and `check`, which must refuse what `run` refuses).
+func loadConfigOrExit(_ path: String, toRun: Bool = false) throws -> LoadedConfig {
+  let loaded: LoadedConfig
   do {
-    return try ConfigLoader.load(path: path)
+    loaded = try ConfigLoader.load(path: path)
   } catch {
-    reportConfigErrors(error)
+    reportConfigErrors(error.problems)
     throw ExitCode(1)
   }
+  if toRun && !loaded.runProblems.isEmpty {
+    reportConfigErrors(loaded.runProblems)
+    throw ExitCode(1)
+  }
+  return loaded
 }

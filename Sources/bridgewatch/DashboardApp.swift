@@ -91,7 +91,7 @@ struct HeldLogHandler: LogHandler {
   }
 
   func log(event: LogEvent) {
-    HeldLogLines.shared.append("\(event.level): \(event.message)")
+    HeldLogLines.shared.append(TextSanitizer.printable("\(event.level): \(event.message)"))
   }
 }
 
@@ -155,6 +155,12 @@ final class DashboardApp: @unchecked Sendable {
       let waitMilliseconds = dirty ? Int32(max(1, (100_000_000 - Int64(now - lastFrame)) / 1_000_000)) : 1000
       var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: mailbox.readFD, events: Int16(POLLIN), revents: 0)]
       _ = poll(&fds, 2, waitMilliseconds)
+      // The terminal went away without a SIGHUP (an SSH link dropped, `timeout` closed it): poll would report it
+      // ready forever and the loop would spin. That is a stop, like the signal.
+      if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+        HeldLogLines.shared.append("notice: the terminal went away; stopping")
+        return
+      }
       let (newSnapshot, events) = mailbox.take()
       if let newSnapshot {
         snapshot = newSnapshot

@@ -41,8 +41,8 @@ struct DemoCommand: AsyncParsableCommand {
 
   func run() async throws {
     MemoryTuning.returnLargeBuffersToTheKernel()
-    if !headless, isatty(STDOUT_FILENO) == 0 || isatty(STDIN_FILENO) == 0 {
-      printError("bridgewatch: standard output is not a terminal; use --headless to run the demo without the dashboard")
+    if !headless, let problem = DashboardTerminal.problem() {
+      printError("bridgewatch: \(problem); use --headless to run the demo without the dashboard")
       throw ExitCode(2)
     }
     var template = "/tmp/bridgewatch-demo-XXXXXX".utf8CString

@@ -62,13 +62,13 @@ struct ReportCommand: ParsableCommand {
     let text = ReportRenderer.render(report, config: loaded.config, format: ReportFormat(rawValue: format)!)
     if let output {
       do {
-        try text.write(toFile: output, atomically: true, encoding: .utf8)
+        try TextSanitizer.printableLines(text).write(toFile: output, atomically: true, encoding: .utf8)
       } catch {
         printError("bridgewatch report: cannot write \(output): \(error.localizedDescription)")
         throw ExitCode(1)
       }
     } else {
-      FileHandleOutput.writeAll(fd: 1, text)
+      FileHandleOutput.writeAll(fd: 1, TextSanitizer.printableLines(text))
     }
   }
 }

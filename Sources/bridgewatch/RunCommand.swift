@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     MemoryTuning.returnLargeBuffersToTheKernel()
-    let loaded = try loadConfigOrExit(config)
+    let loaded = try loadConfigOrExit(config, toRun: listen == nil)
     var listenOverride: (host: String, port: Int)?
     if let listen {
       guard let parsed = HostPort.parse(listen) else {
@@ -43,8 +43,8 @@ struct RunCommand: AsyncParsableCommand {
     var runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
     runner.skipBadJournalLines = skipBadJournalLines
     guard headless else {
-      guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
-        printError("bridgewatch: standard output is not a terminal; use --headless to run without the dashboard")
+      if let problem = DashboardTerminal.problem() {
+        printError("bridgewatch: \(problem); use --headless to run without the dashboard")
         throw ExitCode(2)
       }
       try await runner.runDashboard(dashboard.options(config: loaded.config))
@@ -78,13 +78,20 @@ struct MonitorRunner {
     for (position, site) in config.sites.enumerated() { index[site.id] = position }
     let restored = RestoredSite.replay(opened.content.records, siteIndex: { index[$0] }, siteCount: config.sites.count)
     var notes = opened.warnings.map { "warning: \($0)" }
+    for orphan in RestoredSite.orphanMarks(opened.content.records, siteIndex: { index[$0] }) {
+      notes.append(
+        "warning: the journal has \(orphan.site) marked offline by \(orphan.mark.operatorName) (\(orphan.mark.reason)), but "
+          + "\(orphan.site) is no longer in the config; that mark is not restored")
+    }
     if !opened.content.records.isEmpty {
       let marks = restored.filter { $0.mark != nil }.count
       let acks = restored.filter { $0.acknowledgedBy != nil }.count
       let counts = restored.filter { $0.manualHeadcount != nil }.count
+      let heard = restored.filter(\.wasHeard).count
       notes.append(
         "journal \(config.journalPath): replayed \(NumberText.grouped(opened.content.records.count)) records; restored "
-          + "\(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; sites start unknown until heard")
+          + "\(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; sites start unknown until heard, "
+          + "and the \(NumberText.grouped(heard)) heard before the restart go offline if not heard within offline_after")
     }
     return (opened.file, restored, notes)
   }
@@ -106,7 +113,7 @@ struct MonitorRunner {
     let app = DashboardApp(
       monitor: monitor, initial: try await monitor.snapshot(), mailbox: mailbox, options: options,
       listenAddress: Self.describe(address))
-    ShutdownSignal.onSignal([SIGTERM, SIGHUP, SIGINT]) { _ in app.requestStop() }
+    StopSignals.onStop { _ in app.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
         app.run()
@@ -121,7 +128,7 @@ struct MonitorRunner {
 
   /// Logs status changes to standard error; with `summaryEvery`, also a line of totals that often.
   func runHeadless(summaryEvery: Int64? = nil) async throws {
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    LoggingSystem.bootstrap { SanitizingLogHandler(StreamLogHandler.standardError(label: $0)) }
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
     let sites = config.sites
@@ -141,7 +148,7 @@ struct MonitorRunner {
     let address = try await start(monitor)
     logger.info(
       "listening on udp \(Self.describe(address)); \(sites.count) sites; heartbeat files in \(config.heartbeatDirectory)")
-    let signal = await ShutdownSignal.wait()
+    let signal = await StopSignals.wait()
     logger.info("received \(signal), stopping")
     onStop()
     await monitor.stop()
@@ -210,45 +217,6 @@ extension DashboardOptions {
   }
 }
 
-/// Waits for SIGINT or SIGTERM.
-enum ShutdownSignal {
-  /// Calls `handler` on each of `signals` (which are otherwise ignored).
-  static func onSignal(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
-    let queue = DispatchQueue(label: "bridgewatch.signals")
-    var sources: [DispatchSourceSignal] = []
-    for number in signals {
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-      source.setEventHandler { handler(number) }
-      source.resume()
-      sources.append(source)
-    }
-    SignalSources.keepAlive(sources)
-  }
-
-  static func wait() async -> String {
-    await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-      let queue = DispatchQueue(label: "bridgewatch.signals")
-      let resumed = ResumeOnce(continuation)
-      var sources: [DispatchSourceSignal] = []
-      for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-        source.setEventHandler { resumed.resume(name) }
-        source.resume()
-        sources.append(source)
-      }
-      SignalSources.keepAlive(sources)
-    }
-  }
-}
-
-/// Keeps the dispatch sources alive for the life of the process.
-enum SignalSources {
-  nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-  static func keepAlive(_ new: [DispatchSourceSignal]) { sources += new }
-}
-
 final class ResumeOnce: @unchecked Sendable {
   private let lock = NSLock()
   private var continuation: CheckedContinuation<String, Never>?
@@ -259,5 +227,45 @@ final class ResumeOnce: @unchecked Sendable {
     continuation = nil
     lock.unlock()
     pending?.resume(returning: value)
+  }
+}
+
+/// Drops control characters from log messages and metadata: names from the config and text from the network end
+/// up in log lines, and a log is often read on a terminal (`journalctl`, `tail -f`).
+struct SanitizingLogHandler<Wrapped: LogHandler>: LogHandler {
+  var wrapped: Wrapped
+  init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+  var metadata: Logger.Metadata {
+    get { wrapped.metadata }
+    set { wrapped.metadata = newValue }
+  }
+  var logLevel: Logger.Level {
+    get { wrapped.logLevel }
+    set { wrapped.logLevel = newValue }
+  }
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { wrapped[metadataKey: key] }
+    set { wrapped[metadataKey: key] = newValue }
+  }
+
+  func log(event: LogEvent) {
+    var event = event
+    event.message = "\(TextSanitizer.printable(event.message.description))"
+    wrapped.log(event: event)
+  }
+}
+
+/// Whether this terminal can show the dashboard.
+enum DashboardTerminal {
+  /// Why the dashboard cannot draw here, or nil when it can.
+  static func problem(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else { return "standard output is not a terminal" }
+    let term = environment["TERM"] ?? ""
+    // A dumb terminal cannot move the cursor: curses would draw a blank screen and say nothing.
+    if term.isEmpty || term == "dumb" {
+      return "this terminal (TERM=\(term.isEmpty ? "unset" : term)) cannot draw the dashboard; set TERM (for example xterm-256color)"
+    }
+    return nil
   }
 }

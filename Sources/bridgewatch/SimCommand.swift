@@ -58,7 +58,7 @@ struct SimCommand: ParsableCommand {
     print(
       "simulating \(NumberText.grouped(conference.sites.count)) sites of \(config) → \(address), scenario \(scenario), "
         + "seed \(seed), speed \(speed)×")
-    for line in plan.roles(names: conference.sites.map(\.name)) { print("  " + line) }
+    for line in plan.roles(names: conference.sites.map(\.name)) { printOutput("  " + line) }
     StopFlag.install()
     let driver = SimulatorDriver(plan: plan, config: conference, address: address, speed: speed)
     try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in

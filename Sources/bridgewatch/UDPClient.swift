@@ -100,8 +100,9 @@ enum KeyFile {
       throw ValidationFailure("cannot read key file \(path) (\(FileProblem.describe(path: path)))")
     }
     var bytes = Array(data)
-    if bytes.last == 0x0A { bytes.removeLast() }
-    if bytes.last == 0x0D { bytes.removeLast() }
+    // An editor's byte-order mark and trailing blanks are not part of the secret; they only make the MACs wrong.
+    if bytes.starts(with: TextFile.byteOrderMark) { bytes.removeFirst(3) }
+    while let last = bytes.last, [0x0A, 0x0D, 0x20, 0x09].contains(last) { bytes.removeLast() }
     guard !bytes.isEmpty else { throw ValidationFailure("\(path):1: the key file is empty") }
     guard !bytes.contains(0x0A) else {
       throw ValidationFailure("\(path):2: the key file must hold one line, the site's secret")

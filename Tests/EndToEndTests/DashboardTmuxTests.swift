@@ -9,6 +9,7 @@ final class TmuxSession {
   let name = "bw"
 
   init(width: Int, height: Int, command: String) throws {
+    try RequiredTool.require("tmux")
     try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-e", "LANG=C.UTF-8", "bash --norc --noprofile"])
     try tmux(["send-keys", "-t", name, command, "Enter"])
   }

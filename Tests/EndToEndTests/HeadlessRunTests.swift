@@ -17,6 +17,7 @@ let twoSiteConfig = """
 
 @Suite(.serialized) struct HeadlessRunTests {
   @Test func theDocumentedShellExampleIsAccepted() throws {
+    try RequiredTool.require("socat", "openssl")
     let monitor = try HeadlessMonitor(config: twoSiteConfig, files: ["keys.yaml": "HB-TU: \"hoa-binh-province-hall-secret\"\n"])
     defer { _ = monitor.stop() }
     let doc = try String(contentsOfFile: Repository.path("docs/PROTOCOL.md"), encoding: .utf8)

@@ -1,3 +1,4 @@
+import BridgeCore
 import Foundation
 import TestSupport
 
@@ -96,12 +97,24 @@ final class HeadlessMonitor: @unchecked Sendable {
   }
 
   func stop() -> Int32 {
+    let status = finish()
+    try? FileManager.default.removeItem(atPath: directory)
+    return status
+  }
+
+  /// Sends `signal` (SIGINT by default) and waits for the exit, keeping the folder to look at.
+  @discardableResult
+  func finish(signal: Int32 = SIGINT) -> Int32 {
     if process.isRunning {
-      process.interrupt()
+      kill(process.processIdentifier, signal)
       process.waitUntilExit()
     }
-    try? FileManager.default.removeItem(atPath: directory)
     return process.terminationStatus
+  }
+
+  /// The journal's records, as `report` would read them.
+  func journal(_ path: String? = nil) throws -> JournalContent {
+    JournalContent.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path ?? directory + "/bridgewatch.journal"))))
   }
 }
 

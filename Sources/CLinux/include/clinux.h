@@ -26,4 +26,8 @@ int bw_send_batch_to(int fd, const unsigned char *slots, size_t slot_size, const
 /// threshold instead of one that rises with each large buffer freed). Returns 1 on success.
 int bw_set_mmap_threshold(size_t bytes);
 
+/// Opens a pseudo-terminal pair of `rows` x `cols` without making it anyone's controlling terminal (tests run the
+/// dashboard on it and close the master to play a terminal that goes away). Returns 0, or -1 with errno set.
+int bw_open_pty(int *master, int *slave, unsigned short rows, unsigned short cols);
+
 #endif
