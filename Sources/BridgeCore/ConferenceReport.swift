@@ -56,7 +56,7 @@ public struct SessionReport: Sendable, Equatable {
   /// Where the journal's data for this session ends (earlier than `end` while it is still running).
   public var observedEnd: Double
   public var sites: [SiteReport]
-  /// Every group at every depth, parents before children.
+  /// Every group at every depth, depth first: each group directly followed by the groups under it.
   public var groups: [GroupReport]
   public var total: GroupReport
 }
@@ -110,7 +110,8 @@ public struct ConferenceReport: Sendable, Equatable {
       }
       return SessionReport(
         name: session.name, start: session.start, end: session.end, observedEnd: observedEnd, sites: sites,
-        groups: Array(groups.dropFirst()), total: groups[0])
+        // Each province followed by its own districts, wherever the roster first mentions them.
+        groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0])
     }
     return ConferenceReport(title: config.title, sessions: reports)
   }

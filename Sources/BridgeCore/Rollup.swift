@@ -126,6 +126,19 @@ public struct GroupTree: Sendable {
     }
   }
 
+  /// Node indices depth first from the root, children in roster order: a district listed under its province
+  /// even when the roster names it after another province.
+  public var depthFirstOrder: [Int] {
+    var order: [Int] = []
+    order.reserveCapacity(nodes.count)
+    var stack = [0]
+    while let node = stack.popLast() {
+      order.append(node)
+      stack += nodes[node].children.reversed()
+    }
+    return order
+  }
+
   public func node(path: [String]) -> Int? {
     var current = 0
     for segment in path {

@@ -10,14 +10,49 @@ public enum SimulationScenario: String, CaseIterable, Sendable {
   case storm
   /// Every site at one heartbeat per second from the first second, for load tests.
   case load
+  /// `storm` at a newcomer's pace (the demo's default): most sites online within 10 seconds with headcounts
+  /// climbing, the first incidents within the first minute.
+  case quick
 
   public var summary: String {
     switch self {
     case .normal: "sites connect over the first minutes; drop-outs, a flapping site, a help request, a lossy line, a wrong key"
     case .storm: "normal, plus one district losing its line for two minutes"
     case .load: "every site sends one heartbeat per second from the start"
+    case .quick: "storm at a newcomer's pace: most sites online within 10 s, incidents within the first minute"
     }
   }
+
+  /// When things happen, in simulated seconds.
+  var pace: SimulationPace { self == .quick ? .quick : .realistic }
+}
+
+/// The timing of a scenario's events. `realistic` is what a conference's first minutes look like; `quick` shows
+/// the same events in the first minute of a demo.
+struct SimulationPace: Sendable {
+  /// Most sites connect within `firstWave` (exponential with mean `firstWaveMean`); `lateShare` of them over the
+  /// following `lateSpread`.
+  var firstWaveMean: Double
+  var firstWave: Double
+  var lateShare: Double
+  var lateSpread: Double
+  /// People arrive with this time constant after the line comes up.
+  var arrivalSeconds: Double
+  /// A drop-out's first outage starts this long after it connects, plus up to `dropOutSpread`.
+  var dropOutStart: Double
+  var dropOutSpread: Double
+  /// Flapping and help requests start this long after connecting.
+  var flapStart: Double
+  var helpStart: Double
+  var stormStart: Double
+  var stormLength: Double
+
+  static let realistic = SimulationPace(
+    firstWaveMean: 18, firstWave: 60, lateShare: 0.15, lateSpread: 120, arrivalSeconds: 90, dropOutStart: 60,
+    dropOutSpread: 540, flapStart: 60, helpStart: 40, stormStart: 150, stormLength: 120)
+  static let quick = SimulationPace(
+    firstWaveMean: 2.5, firstWave: 8, lateShare: 0.1, lateSpread: 30, arrivalSeconds: 15, dropOutStart: 5,
+    dropOutSpread: 15, flapStart: 10, helpStart: 10, stormStart: 25, stormLength: 75)
 }
 
 /// How one simulated site behaves. Times are simulated seconds from the start of the run.
@@ -57,22 +92,24 @@ public struct SimulationPlan: Sendable {
   public let interval: Double
   public let sites: [SimulatedSite]
   public let ids: [String]
-  /// The district that loses its line in `storm`, and when.
+  /// The district that loses its line in `storm` and `quick`, and when.
   public let stormDistrict: [String]?
-  public static let stormStart: Double = 150
-  public static let stormLength: Double = 120
+  public var stormStart: Double { pace.stormStart }
+  public var stormLength: Double { pace.stormLength }
+  let pace: SimulationPace
   /// Secret each site signs with (a wrong one for the wrong-key site); nil sends unsigned.
   private let secrets: [[UInt8]?]
   private let expected: [Int]
   private let flapUp: Double
   private let flapDown: Double
-  static let arrivalSeconds: Double = 90
   static let dropOutCycle: Double = 900
   static let helpCycle: Double = 1800
 
   public init(config: ConferenceConfig, scenario: SimulationScenario, seed: UInt64) {
     self.scenario = scenario
     self.seed = seed
+    let pace = scenario.pace
+    self.pace = pace
     ids = config.sites.map(\.id)
     expected = config.sites.map(\.expected)
     let configInterval = Double(config.timing.interval.nanoseconds) / 1e9
@@ -87,8 +124,10 @@ public struct SimulationPlan: Sendable {
       let connectAt: Double =
         switch scenario {
         case .load: u
-        // Most sites within the first minute, the rest over the next two.
-        case .normal, .storm: u < 0.85 ? min(60, -18 * log(1 - v)) : 60 + 120 * v
+        // Most sites in a first wave, the rest over the following minutes.
+        case .normal, .storm, .quick:
+          u < 1 - pace.lateShare
+            ? min(pace.firstWave, -pace.firstWaveMean * log(1 - v)) : pace.firstWave + pace.lateSpread * v
         }
       return SimulatedSite(
         connectAt: connectAt, fill: scenario == .load ? 1 : 0.93 + 0.07 * SimRandom.unit(seed, 12, UInt64(index)),
@@ -97,7 +136,7 @@ public struct SimulationPlan: Sendable {
     }
 
     var district: [String]?
-    if scenario == .storm { district = Self.pickStormDistrict(config.sites, seed: seed) }
+    if scenario == .storm || scenario == .quick { district = Self.pickStormDistrict(config.sites, seed: seed) }
     if let district {
       for index in sites.indices where config.sites[index].group.starts(with: district) { sites[index].inStormDistrict = true }
     }
@@ -151,15 +190,19 @@ public struct SimulationPlan: Sendable {
     let site = sites[index]
     let time = self.time(site: index, number: number)
     let sinceConnect = time - site.connectAt
-    if site.inStormDistrict && time >= Self.stormStart && time < Self.stormStart + Self.stormLength { return nil }
-    if site.flaps && sinceConnect >= 60 && (sinceConnect - 60).truncatingRemainder(dividingBy: flapUp + flapDown) >= flapUp {
+    if site.inStormDistrict && time >= stormStart && time < stormStart + stormLength { return nil }
+    if site.flaps && sinceConnect >= pace.flapStart
+      && (sinceConnect - pace.flapStart).truncatingRemainder(dividingBy: flapUp + flapDown) >= flapUp
+    {
       return nil
     }
     if site.dropsOut && isInDropOut(site: index, sinceConnect: sinceConnect) { return nil }
     let key = UInt64(index)
     let lost = site.lossPercent > 0 && SimRandom.unit(seed, 40, key, number) * 100 < Double(site.lossPercent)
     var state = ReportedState.ok
-    if site.asksForHelp && sinceConnect >= 40 && (sinceConnect - 40).truncatingRemainder(dividingBy: Self.helpCycle) < 180 {
+    if site.asksForHelp && sinceConnect >= pace.helpStart
+      && (sinceConnect - pace.helpStart).truncatingRemainder(dividingBy: Self.helpCycle) < 180
+    {
       state = .help
     }
     return SimulatedBeat(
@@ -174,7 +217,7 @@ public struct SimulationPlan: Sendable {
     let cycle = (sinceConnect / Self.dropOutCycle).rounded(.down)
     let cycleKey = UInt64(max(0, cycle))
     guard cycle == 0 || SimRandom.unit(seed, 50, UInt64(index), cycleKey) < 0.7 else { return false }
-    let start = 60 + SimRandom.unit(seed, 51, UInt64(index), cycleKey) * 540
+    let start = pace.dropOutStart + SimRandom.unit(seed, 51, UInt64(index), cycleKey) * pace.dropOutSpread
     let length = 60 + SimRandom.unit(seed, 52, UInt64(index), cycleKey) * 180
     let position = sinceConnect - cycle * Self.dropOutCycle
     return position >= start && position < start + length
@@ -184,7 +227,7 @@ public struct SimulationPlan: Sendable {
   private func headcount(site index: Int, number: UInt64, sinceConnect: Double) -> Int {
     let expected = Double(self.expected[index])
     if scenario == .load { return self.expected[index] }
-    let present = sites[index].fill * (1 - exp(-sinceConnect / Self.arrivalSeconds))
+    let present = sites[index].fill * (1 - exp(-sinceConnect / pace.arrivalSeconds))
     let waver = (SimRandom.unit(seed, 60, UInt64(index), number / 6) - 0.5) * 0.04
     let count = (expected * present * (1 + waver)).rounded()
     return min(max(0, Int(count)), HeartbeatCodec.maximumCount)
@@ -218,7 +261,7 @@ public struct SimulationPlan: Sendable {
     if let stormDistrict {
       lines.append(
         "storm: \(stormDistrict.joined(separator: GroupPath.separator)) loses its line from "
-          + "\(DurationText.format(.seconds(Self.stormStart))) to \(DurationText.format(.seconds(Self.stormStart + Self.stormLength)))")
+          + "\(DurationText.format(.seconds(stormStart))) to \(DurationText.format(.seconds(stormStart + stormLength)))")
     }
     if scenario != .load && !secrets.contains(where: { $0 != nil }) {
       lines.append("no site has a key, so none signs with a wrong one")

@@ -179,10 +179,8 @@ public struct DashboardState: Sendable {
     case .headcount(let site, let input):
       let strings = strings
       return handlePrompt(key, input: input, site: site) { site, text in
-        let digits = text.trimmingCharacters(in: .whitespaces)
-        guard !digits.isEmpty, digits.count <= 7, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(digits),
-          count <= ConfigLoader.maximumExpected
-        else {
+        // The same reading as the agent's count file: "1.234" (Vietnamese), "1,234" and "1 234" are 1234.
+        guard case .success(let count) = CountText.parse(Array(text.utf8)), count <= ConfigLoader.maximumExpected else {
           return .failure(PromptError(strings(.badHeadcount, strings.number(ConfigLoader.maximumExpected), text)))
         }
         return .success(.setHeadcount(site: site, count: count))

@@ -1,4 +1,5 @@
 import BridgeCore
+import CNcurses
 import Foundation
 
 /// What a cell means; themes map roles to colours and attributes. Code never asks for a colour.
@@ -119,8 +120,13 @@ public struct ScreenBuffer: Sendable, Equatable {
   }
 }
 
-/// Terminal column widths per grapheme cluster (what `wcwidth` gives for the base character; combining marks
-/// ride on their base, so precomposed and decomposed Vietnamese measure the same).
+/// Terminal column widths per grapheme cluster: the terminal's own `wcwidth` of the base character (the C
+/// library's tables, the ones the terminal's side of ncurses uses), with a built-in table when the locale cannot
+/// say. Combining marks ride on their base, so precomposed and decomposed Vietnamese measure the same.
+///
+/// Emoji built from several scalars (ZWJ families, flags, skin tones, variation selectors) are drawn by
+/// terminals at widths nobody agrees on; they are drawn as their first scalar alone, whose width is known, so a
+/// name with one never shifts the columns after it.
 public enum DisplayWidth {
   public struct Grapheme: Sendable {
     public var text: String
@@ -129,9 +135,9 @@ public enum DisplayWidth {
 
   public static func graphemes(of text: String) -> [Grapheme] {
     text.map { character in
+      let shown = drawable(character)
       // Render composed (NFC) where possible: terminals draw precomposed Vietnamese letters best.
-      let composed = String(character).precomposedForDisplay
-      return Grapheme(text: composed, width: width(of: character))
+      return Grapheme(text: shown.precomposedForDisplay, width: width(of: character))
     }
   }
 
@@ -142,7 +148,30 @@ public enum DisplayWidth {
     let value = first.value
     if value < 0x20 || (0x7F...0x9F).contains(value) { return 0 }
     if isZeroWidth(value) { return 0 }
+    if value >= 0x80 {
+      let measured = bw_wcwidth(value)
+      if measured >= 0 { return min(Int(measured), 2) }
+    }
     return isWide(value) ? 2 : 1
+  }
+
+  /// The grapheme as it is drawn: itself, unless it carries more than combining marks after its base.
+  static func drawable(_ character: Character) -> String {
+    let scalars = character.unicodeScalars
+    guard scalars.count > 1 else { return String(character) }
+    let rest = scalars.dropFirst()
+    if rest.allSatisfy(isPlainCombiningMark) { return String(character) }
+    return String(scalars.first!)
+  }
+
+  static func isPlainCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    // Variation selectors and the keycap mark are marks too, but they turn text into emoji of unsure width.
+    if (0xFE00...0xFE0F).contains(value) || (0xE0100...0xE01EF).contains(value) || value == 0x20E3 { return false }
+    switch scalar.properties.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark: return true
+    default: return false
+    }
   }
 
   static func isZeroWidth(_ value: UInt32) -> Bool {

@@ -27,6 +27,10 @@ static inline int bw_put_cell(int y, int x, const wchar_t *text, attr_t attribut
   return mvwadd_wch(stdscr, y, x, &cell);
 }
 
+// The C library's column width of one character in the current locale (-1: not printable there); wcwidth
+// needs _XOPEN_SOURCE, which Swift's Glibc module does not define.
+static inline int bw_wcwidth(unsigned int scalar) { return wcwidth((wchar_t)scalar); }
+
 // Reads one key; returns KEY_CODE_YES for function keys, OK for characters, ERR when none.
 static inline int bw_get_wch(wint_t *key) { return wget_wch(stdscr, key); }
 #endif

@@ -17,8 +17,11 @@ struct DemoCommand: AsyncParsableCommand {
   @Option(help: "Simulate a national conference of this many sites instead of the Hòa Bình roster.")
   var sites: Int?
 
-  @Option(help: "normal, storm or load.")
-  var scenario: String = "storm"
+  @Option(
+    help:
+      "quick (the default: a living conference within 10 seconds, incidents within the first minute), or the realistic pace of normal or storm, or load."
+  )
+  var scenario: String = "quick"
 
   @Option(help: "Seed for the scenario's choices.")
   var seed: UInt64 = 1

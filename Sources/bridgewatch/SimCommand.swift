@@ -9,7 +9,7 @@ struct SimCommand: ParsableCommand {
     abstract: "Rehearse: pretend to be every site of a config, over real UDP and heartbeat files.",
     discussion: """
       Scenarios: normal (\(SimulationScenario.normal.summary)); storm (\(SimulationScenario.storm.summary)); \
-      load (\(SimulationScenario.load.summary)). The same config, scenario and seed always play the same way. \
+      load (\(SimulationScenario.load.summary)); quick (\(SimulationScenario.quick.summary)). The same config, scenario and seed always play the same way. \
       --speed 4 plays four minutes of the scenario per minute; sites then send four times as often.
       """)
 

@@ -157,3 +157,19 @@ extension Result {
     if case .success = self { true } else { false }
   }
 }
+
+@Suite struct ReportOrderTests {
+  @Test func districtsAreListedUnderTheirProvinceWhateverTheRosterOrder() throws {
+    let sites = [("A", "Hòa Bình / Đà Bắc"), ("B", "Bắc Kạn / Ba Bể"), ("C", "Hòa Bình / Mai Châu"), ("D", "Bắc Kạn")].map {
+      SiteConfig(id: $0.0, name: $0.0, group: GroupPath.parse($0.1)!, expected: 10, heartbeatFile: "/x")
+    }
+    var config = ConferenceConfig(sites: sites)
+    config.schedule.sessions = [ScheduleSession(name: "S", start: 1000, end: 2000)]
+    let report = try ConferenceReport.build(
+      config: config, records: [JournalRecord(unixSeconds: 1000, site: nil, kind: .start(sites: 4))], session: nil)
+    #expect(
+      report.sessions[0].groups.map { $0.path.joined(separator: " / ") } == [
+        "Hòa Bình", "Hòa Bình / Đà Bắc", "Hòa Bình / Mai Châu", "Bắc Kạn", "Bắc Kạn / Ba Bể",
+      ])
+  }
+}

@@ -57,6 +57,20 @@ struct Rehearsal {
     #expect(first.events != other.events)
   }
 
+  @Test func theDemosQuickPaceShowsALivingConferenceAtOnceAndIncidentsWithinAMinute() throws {
+    let quick = Rehearsal(config: Self.hoaBinh, scenario: .quick, seed: 1, seconds: 60, sampleAt: [10, 30])
+    let online = try #require(quick.statusAt[10]).filter { $0 == .online || $0 == .late }.count
+    #expect(online * 10 >= Self.hoaBinh.sites.count * 8, "only \(online) of \(Self.hoaBinh.sites.count) online at 10 s")
+    let firstOffline = quick.events.first {
+      if case .statusChanged(_, .offline, .silence) = $0.kind { true } else { false }
+    }
+    let firstOfflineSecond = try #require(firstOffline).time.monotonicNanos / 1_000_000_000
+    #expect(firstOfflineSecond < 60)
+    // The realistic pace is unchanged: at 10 s most of the province is still unknown.
+    let realistic = Rehearsal(config: Self.hoaBinh, scenario: .storm, seed: 1, seconds: 10, sampleAt: [10])
+    #expect(try #require(realistic.statusAt[10]).filter { $0 == .unknown }.count * 2 > Self.hoaBinh.sites.count)
+  }
+
   @Test func aNormalRehearsalDoesWhatTheRehearsalTeamExpects() throws {
     let config = Self.hoaBinh
     let plan = SimulationPlan(config: config, scenario: .normal, seed: 3)

@@ -76,6 +76,11 @@ import Testing
     }
     let effects = press([.character("c")] + typed("47") + [.enter], on: &state)
     #expect(effects.last == .request(.setHeadcount(site: 2, count: 47)))
+    // Thousands as a Vietnamese or English hand writes them, as in count files.
+    for (typedCount, count) in [("1.234", 1234), ("11,631", 11631), (" 2 048 ", 2048)] {
+      let grouped = press([.character("c")] + typed(typedCount) + [.enter], on: &state)
+      #expect(grouped.last == .request(.setHeadcount(site: 2, count: count)), "\(typedCount)")
+    }
   }
 
   @Test func clearAndAcknowledgeOnlyWhereTheyMakeSense() {

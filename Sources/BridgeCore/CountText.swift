@@ -1,6 +1,4 @@
-import BridgeCore
-
-/// The headcount a site's staff type into the agent's count file: one whole number, as people write it.
+/// A headcount as people type it: into the agent's count file, or at the dashboard's `c` prompt. One whole number.
 public enum CountText {
   /// Accepts surrounding white space and line breaks, and thousands written the Vietnamese or English way
   /// ("11.631", "11,631", "11 631"); anything else is refused with a message saying what was found.
