@@ -58,4 +58,9 @@ public final class ManualClock: MonitorClock {
   public func advance(by duration: Duration) {
     reading.withLock { $0 = $0.advanced(by: duration) }
   }
+
+  /// Moves the wall clock alone, as NTP stepping it or someone setting the time would.
+  public func stepWall(by seconds: Double) {
+    reading.withLock { $0.unixSeconds += seconds }
+  }
 }

@@ -1,3 +1,13 @@
+public struct ClockStepNote: Sendable, Equatable {
+  public var unixSeconds: Double
+  public var seconds: Double
+
+  public init(unixSeconds: Double, seconds: Double) {
+    self.unixSeconds = unixSeconds
+    self.seconds = seconds
+  }
+}
+
 /// Figures for one bridge point over one session.
 public struct SiteReport: Sendable, Equatable {
   public var site: Int
@@ -65,6 +75,9 @@ public struct SessionReport: Sendable, Equatable {
 public struct ConferenceReport: Sendable, Equatable {
   public var title: String
   public var sessions: [SessionReport]
+  /// Steps of the monitor's wall clock found in the journal: when (on the re-based time line) and by how much.
+  /// Times before a step, back to the start of its run, are re-based onto the clock after it.
+  public var clockSteps: [ClockStepNote] = []
 
   public enum BuildError: Error, Equatable, CustomStringConvertible {
     case noSuchSession(String, known: [String])
@@ -85,80 +98,240 @@ public struct ConferenceReport: Sendable, Equatable {
   public static func build(config: ConferenceConfig, records: [JournalRecord], session name: String? = nil) throws(BuildError)
     -> ConferenceReport
   {
-    guard let first = records.first else { throw .emptyJournal }
-    let timeline = Timeline(config: config, records: records)
-    let lastTime = records.map(\.unixSeconds).max() ?? first.unixSeconds
-    var sessions = config.schedule.sessions
-    if sessions.isEmpty {
-      sessions = [ScheduleSession(name: "whole recorded span", start: records.map(\.unixSeconds).min()!, end: lastTime)]
+    var builder = Builder(config: config)
+    for record in records { builder.take(record) }
+    return try builder.build(session: name)
+  }
+
+  /// The report's state, fed one record at a time as the journal is read: what it keeps per site is the steps
+  /// of its status and headcount, never the records themselves.
+  public struct Builder: Sendable {
+    let config: ConferenceConfig
+    var timeline: Timeline
+    private let siteIndex: [String: Int]
+    public private(set) var recordCount = 0
+
+    public init(config: ConferenceConfig) {
+      self.config = config
+      timeline = Timeline(siteCount: config.sites.count)
+      var index: [String: Int] = [:]
+      for (position, site) in config.sites.enumerated() { index[site.id] = position }
+      siteIndex = index
     }
-    if let name {
-      guard let chosen = sessions.first(where: { $0.name == name }) else {
-        throw .noSuchSession(name, known: config.schedule.sessions.map(\.name))
-      }
-      sessions = [chosen]
+
+    public mutating func take(_ record: JournalRecord) {
+      recordCount += 1
+      timeline.take(record, site: record.site.flatMap { siteIndex[$0] })
     }
-    let tree = GroupTree(sites: config.sites)
-    let reports = sessions.map { session -> SessionReport in
-      let observedEnd = max(session.start, min(session.end, lastTime))
-      let sites = config.sites.indices.map {
-        timeline.report(site: $0, from: session.start, to: observedEnd, expected: config.sites[$0].expected)
+
+    /// The report, once every record is in.
+    public mutating func build(session name: String? = nil) throws(BuildError) -> ConferenceReport {
+      guard recordCount > 0 else { throw .emptyJournal }
+      timeline.seal()
+      let (firstTime, lastTime) = (timeline.firstTime, timeline.lastTime)
+      var sessions = config.schedule.sessions
+      if sessions.isEmpty {
+        sessions = [ScheduleSession(name: "whole recorded span", start: firstTime, end: lastTime)]
       }
-      var groups = tree.nodes.map { GroupReport(path: $0.path) }
-      for site in sites {
-        for node in tree.ancestorsOfSite[site.site] { groups[node].add(site) }
+      if let name {
+        guard let chosen = sessions.first(where: { $0.name == name }) else {
+          throw .noSuchSession(name, known: config.schedule.sessions.map(\.name))
+        }
+        sessions = [chosen]
       }
-      return SessionReport(
-        name: session.name, start: session.start, end: session.end, observedEnd: observedEnd, sites: sites,
-        // Each province followed by its own districts, wherever the roster first mentions them.
-        groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0])
+      let tree = GroupTree(sites: config.sites)
+      let reports = sessions.map { session -> SessionReport in
+        let observedEnd = max(session.start, min(session.end, lastTime))
+        let sites = config.sites.indices.map {
+          timeline.report(site: $0, from: session.start, to: observedEnd, expected: config.sites[$0].expected)
+        }
+        var groups = tree.nodes.map { GroupReport(path: $0.path) }
+        for site in sites {
+          for node in tree.ancestorsOfSite[site.site] { groups[node].add(site) }
+        }
+        return SessionReport(
+          name: session.name, start: session.start, end: session.end, observedEnd: observedEnd, sites: sites,
+          // Each province followed by its own districts, wherever the roster first mentions them.
+          groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0])
+      }
+      return ConferenceReport(title: config.title, sessions: reports, clockSteps: timeline.clockSteps)
     }
-    return ConferenceReport(title: config.title, sessions: reports)
   }
 }
 
-/// Each site's status and headcount over time, rebuilt from the journal.
-struct Timeline {
-  /// Per site: (time, status) at each change, in time order.
-  var statuses: [[(time: Double, status: SiteStatus)]]
-  /// Per site: (time, headcount or nil, highest count since the previous sample) at each change.
-  var headcounts: [[(time: Double, count: Int?, peak: Int?)]]
+/// Each site's status and headcount over time, rebuilt from the journal one record at a time.
+///
+/// While the journal is read, steps go to the end of one log in journal order: appending to one array per site
+/// missed the cache twice a record (7,400 arrays) and took a quarter of the report's time. `seal` then groups
+/// the log by site with a counting sort, which keeps journal order within a site.
+struct Timeline: Sendable {
+  struct StatusStep: Sendable, TimedStep {
+    var time: Double
+    var site: Int32
+    var status: SiteStatus
+  }
 
-  init(config: ConferenceConfig, records: [JournalRecord]) {
-    let count = config.sites.count
-    var index: [String: Int] = [:]
-    for (position, site) in config.sites.enumerated() { index[site.id] = position }
-    statuses = Array(repeating: [], count: count)
-    headcounts = Array(repeating: [], count: count)
-    var marked = [Bool](repeating: false, count: count)
-    /// The last headcount set by hand, while no heartbeat has replaced it: a restarted monitor shows it again.
-    var manual = [Int?](repeating: nil, count: count)
-    // Journal order is time order except within a second (actions are written before the tick's batch).
-    let ordered = records.enumerated().sorted { ($0.element.unixSeconds, $0.offset) < ($1.element.unixSeconds, $1.offset) }
-    for (_, record) in ordered {
-      let time = record.unixSeconds
-      switch record.kind {
-      case .start, .stop:
-        // A (re)started monitor knows nothing until sites are heard again; marks and hand counts carry over.
-        let starting = if case .start = record.kind { true } else { false }
-        for site in 0..<count {
-          statuses[site].append((time, starting && marked[site] ? .marked : .unknown))
-          headcounts[site].append((time, starting ? manual[site] : nil, nil))
-        }
-        continue
-      default: break
+  /// 24 bytes a step: a two-day journal holds millions of them. -1 stands for "none".
+  struct CountStep: Sendable, TimedStep {
+    var time: Double
+    var site: Int32
+    var storedCount: Int32
+    var storedPeak: Int32
+
+    init(time: Double, site: Int, count: Int?, peak: Int?) {
+      self.time = time
+      self.site = Int32(site)
+      storedCount = count.map { Int32(clamping: $0) } ?? -1
+      storedPeak = peak.map { Int32(clamping: $0) } ?? -1
+    }
+
+    var count: Int? { storedCount < 0 ? nil : Int(storedCount) }
+    var peak: Int? { storedPeak < 0 ? nil : Int(storedPeak) }
+  }
+
+  let siteCount: Int
+  /// Each status change; after `seal`, grouped by site, each site's in time order.
+  private var statusSteps: [StatusStep] = []
+  /// Each headcount (or its loss at a start or stop), with the highest count since the previous sample.
+  private var countSteps: [CountStep] = []
+  /// After `seal`: where each site's steps start in the arrays above (one more entry: the end).
+  private var statusStarts: [Int] = []
+  private var countStarts: [Int] = []
+  private var marked: [Bool]
+  /// The last headcount set by hand, while no heartbeat has replaced it: a restarted monitor shows it again.
+  private var manual: [Int?]
+
+  /// A stretch of the journal on one wall clock: a new one begins at each start and at each clock step.
+  private struct Segment {
+    var firstStatus: Int
+    var firstCount: Int
+    var earliest = Double.infinity
+    var latest = -Double.infinity
+    /// The clock step that ended it; nil when a start (or the journal's end) did.
+    var stepAtEnd: Double?
+    /// Seconds added to its times by `seal`.
+    var offset = 0.0
+  }
+
+  private var segments = [Segment(firstStatus: 0, firstCount: 0)]
+  /// Clock steps: the segment each begins, and by how much.
+  private var steps: [(segment: Int, unixSeconds: Double, seconds: Double)] = []
+  /// After `seal`: the earliest and latest time of any record, re-based.
+  private(set) var firstTime = Double.infinity
+  private(set) var lastTime = -Double.infinity
+
+  init(siteCount: Int) {
+    self.siteCount = siteCount
+    marked = Array(repeating: false, count: siteCount)
+    manual = Array(repeating: nil, count: siteCount)
+  }
+
+  var isSealed: Bool { !statusStarts.isEmpty }
+
+  mutating func take(_ record: JournalRecord, site: Int?) {
+    precondition(!isSealed, "a sealed timeline takes no more records")
+    let time = record.unixSeconds
+    switch record.kind {
+    case .clock(let step):
+      segments[segments.count - 1].stepAtEnd = step
+      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count))
+      steps.append((segments.count - 1, time, step))
+    case .start:
+      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count))
+    default: break
+    }
+    segments[segments.count - 1].earliest = min(segments[segments.count - 1].earliest, time)
+    segments[segments.count - 1].latest = max(segments[segments.count - 1].latest, time)
+    switch record.kind {
+    case .start, .stop:
+      // A (re)started monitor knows nothing until sites are heard again; marks and hand counts carry over.
+      let starting = if case .start = record.kind { true } else { false }
+      for site in 0..<siteCount {
+        statusSteps.append(StatusStep(time: time, site: Int32(site), status: starting && marked[site] ? .marked : .unknown))
+        countSteps.append(CountStep(time: time, site: site, count: starting ? manual[site] : nil, peak: nil))
       }
-      guard let id = record.site, let site = index[id] else { continue }
-      switch record.kind {
-      case .status(_, let to, _): statuses[site].append((time, to))
-      case .mark: marked[site] = true
-      case .clear: marked[site] = false
-      case .headcount(let value, let source, _, let peak):
-        headcounts[site].append((time, value, peak))
-        manual[site] = source == .manual ? value : nil
-      default: break
+      return
+    default: break
+    }
+    guard let site else { return }
+    switch record.kind {
+    case .status(_, let to, _): statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
+    case .mark: marked[site] = true
+    case .clear: marked[site] = false
+    case .headcount(let value, let source, _, let peak):
+      countSteps.append(CountStep(time: time, site: site, count: value, peak: peak))
+      manual[site] = source == .manual ? value : nil
+    default: break
+    }
+  }
+
+  /// Re-bases the times before each clock step, then groups the steps by site, each site's in time order.
+  mutating func seal() {
+    guard !isSealed else { return }
+    rebase()
+    (statusSteps, statusStarts) = Self.groupedBySite(statusSteps, siteCount: siteCount)
+    (countSteps, countStarts) = Self.groupedBySite(countSteps, siteCount: siteCount)
+  }
+
+  /// Times before a clock step, back to the start of its run, move onto the clock after it (the later clock is
+  /// taken as right: a step is most often NTP correcting a clock that was wrong at boot). Durations across the
+  /// step then come out as they were, not an hour too long or negative.
+  private mutating func rebase() {
+    var offset = 0.0
+    for index in segments.indices.reversed() {
+      offset = segments[index].stepAtEnd.map { offset + $0 } ?? 0
+      segments[index].offset = offset
+      if offset != 0 {
+        let statusEnd = index + 1 < segments.count ? segments[index + 1].firstStatus : statusSteps.count
+        let countEnd = index + 1 < segments.count ? segments[index + 1].firstCount : countSteps.count
+        for position in segments[index].firstStatus..<statusEnd { statusSteps[position].time += offset }
+        for position in segments[index].firstCount..<countEnd { countSteps[position].time += offset }
+      }
+      if segments[index].earliest <= segments[index].latest {
+        firstTime = min(firstTime, segments[index].earliest + offset)
+        lastTime = max(lastTime, segments[index].latest + offset)
       }
     }
+  }
+
+  /// The clock steps, at their re-based times.
+  var clockSteps: [ClockStepNote] {
+    steps.map { ClockStepNote(unixSeconds: $0.unixSeconds + segments[$0.segment].offset, seconds: $0.seconds) }
+  }
+
+  func statuses(of site: Int) -> ArraySlice<StatusStep> { statusSteps[statusStarts[site]..<statusStarts[site + 1]] }
+  func headcounts(of site: Int) -> ArraySlice<CountStep> { countSteps[countStarts[site]..<countStarts[site + 1]] }
+
+  /// A counting sort by site (stable), then each site's run put in time order: journal order is time order
+  /// except within a second (actions are written before the tick's batch), so equal times keep journal order.
+  private static func groupedBySite<Step: TimedStep>(_ log: [Step], siteCount: Int) -> ([Step], [Int]) {
+    var starts = [Int](repeating: 0, count: siteCount + 1)
+    for step in log { starts[Int(step.site) + 1] += 1 }
+    for site in 0..<siteCount { starts[site + 1] += starts[site] }
+    var next = starts
+    var grouped = [Step](unsafeUninitializedCapacity: log.count) { buffer, initialized in
+      for step in log {
+        let site = Int(step.site)
+        (buffer.baseAddress! + next[site]).initialize(to: step)
+        next[site] += 1
+      }
+      initialized = log.count
+    }
+    for site in 0..<siteCount {
+      // Insertion sort: nearly always already in order, so one comparison a step.
+      var position = starts[site] + 1
+      while position < starts[site + 1] {
+        let step = grouped[position]
+        var hole = position
+        while hole > starts[site] && grouped[hole - 1].time > step.time {
+          grouped[hole] = grouped[hole - 1]
+          hole -= 1
+        }
+        grouped[hole] = step
+        position += 1
+      }
+    }
+    return (grouped, starts)
   }
 
   func report(site: Int, from start: Double, to end: Double, expected: Int) -> SiteReport {
@@ -175,9 +348,10 @@ struct Timeline {
         currentOutage = 0
       }
     }
-    let changes = statuses[site]
-    for (position, change) in changes.enumerated() {
-      let segmentEnd = position + 1 < changes.count ? changes[position + 1].time : Double.infinity
+    let changes = statuses(of: site)
+    for position in changes.indices {
+      let change = changes[position]
+      let segmentEnd = position + 1 < changes.endIndex ? changes[position + 1].time : Double.infinity
       let clippedStart = max(change.time, start)
       let clippedEnd = min(segmentEnd, end)
       let inside = clippedEnd > clippedStart || (clippedEnd == clippedStart && change.time >= start && change.time < end)
@@ -209,9 +383,10 @@ struct Timeline {
     // Headcount: the value in force at each moment of the session.
     var weighted = 0.0
     var known = 0.0
-    let steps = headcounts[site]
-    for (position, step) in steps.enumerated() {
-      let stepEnd = position + 1 < steps.count ? steps[position + 1].time : Double.infinity
+    let steps = headcounts(of: site)
+    for position in steps.indices {
+      let step = steps[position]
+      let stepEnd = position + 1 < steps.endIndex ? steps[position + 1].time : Double.infinity
       let clippedStart = max(step.time, start)
       let clippedEnd = min(stepEnd, end)
       guard let value = step.count, clippedEnd > clippedStart || (step.time >= start && step.time <= end) else { continue }
@@ -226,4 +401,9 @@ struct Timeline {
     if known > 0 { report.averageHeadcount = weighted / known }
     return report
   }
+}
+
+protocol TimedStep {
+  var time: Double { get }
+  var site: Int32 { get }
 }

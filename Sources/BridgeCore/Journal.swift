@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One line of the journal (docs/JOURNAL.md is the contract): a status change, an operator action, a headcount
 /// sample, or the monitor starting and stopping.
@@ -18,6 +19,9 @@ public struct JournalRecord: Sendable, Hashable {
     /// `dropped` status changes and headcount samples, from this record's time to `until`, could not be written
     /// (the journal's disk was full or the file was gone) and were dropped to keep the backlog bounded.
     case gap(dropped: Int, until: Double)
+    /// The monitor's wall clock stepped by `step` seconds (positive: forward) just before this record's time. The
+    /// report re-bases the run's earlier times onto the clock after the step.
+    case clock(step: Double)
   }
 
   public var unixSeconds: Double
@@ -37,6 +41,15 @@ public struct JournalRecord: Sendable, Hashable {
     case .mark, .clear, .acknowledge: true
     case .headcount(_, let source, _, _): source == .manual
     default: false
+    }
+  }
+
+  /// Never dropped from a full backlog: operator actions, and what the report needs to place everything else in
+  /// time (starts, stops, clock steps).
+  public var isNeverDropped: Bool {
+    switch kind {
+    case .start, .stop, .clock: true
+    default: isOperatorAction
     }
   }
 
@@ -96,6 +109,9 @@ public enum JournalCodec {
     case .gap(let dropped, let until):
       out.raw(",\"dropped\":\(dropped),\"until\":")
       out.number(until, decimals: 3)
+    case .clock(let step):
+      out.raw(",\"step\":")
+      out.number(step, decimals: 3)
     case .status(let from, let to, let cause):
       out.raw(",\"from\":")
       out.string(from.description)
@@ -138,63 +154,64 @@ public enum JournalCodec {
     case .flapping: "flapping"
     case .help: "help"
     case .gap: "gap"
+    case .clock: "clock"
     }
   }
 
   /// Decodes one line; the error says what is wrong with it.
   public static func decode(_ line: Substring) -> Result<JournalRecord, JournalLineError> {
-    guard let data = line.data(using: .utf8),
-      let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-      let fields = object as? [String: Any]
-    else { return .failure(JournalLineError("not a JSON object")) }
-    guard let time = (fields["t"] as? NSNumber)?.doubleValue, time.isFinite, time > 0 else {
-      return .failure(JournalLineError("missing or bad \"t\""))
-    }
-    guard let type = fields["type"] as? String else { return .failure(JournalLineError("missing \"type\"")) }
-    func text(_ key: String) -> String? { fields[key] as? String }
-    func flag(_ key: String) -> Bool? { fields[key] as? Bool }
-    let site = text("site")
+    var line = line
+    return line.withUTF8 { decode(bytes: $0) }
+  }
+
+  /// Decodes one line's bytes (without its line break).
+  public static func decode(bytes line: UnsafeBufferPointer<UInt8>) -> Result<JournalRecord, JournalLineError> {
+    var fields = JournalLineFields()
+    guard JournalLineReader.read(line, into: &fields) else { return .failure(JournalLineError("not a JSON object")) }
+    guard let time = fields.time, time.isFinite, time > 0 else { return .failure(JournalLineError("missing or bad \"t\"")) }
+    guard let type = fields.type else { return .failure(JournalLineError("missing \"type\"")) }
     let kind: JournalRecord.Kind?
-    switch type {
-    case "start": kind = (fields["sites"] as? Int).map { .start(sites: $0) }
-    case "stop": kind = .stop
-    case "status":
-      if let from = text("from").flatMap(SiteStatus.named), let to = text("to").flatMap(SiteStatus.named), let cause = text("cause") {
+    func inRange(_ value: Int?) -> Int? { value.flatMap { (0...HeartbeatCodec.maximumCount).contains($0) ? $0 : nil } }
+    // By the type's place in the reader's vocabulary: comparing the name with each type's took a tenth of the time.
+    guard let recordType = fields.typeIndex.flatMap(JournalLineReader.RecordType.init(rawValue:)) else {
+      return .failure(JournalLineError("unknown record type \"\(TextSanitizer.printable(String(type.prefix(40))))\"", isUnknownType: true))
+    }
+    switch recordType {
+    case .start: kind = fields.sites.map { .start(sites: $0) }
+    case .stop: kind = .stop
+    case .status:
+      if let from = fields.from.flatMap(SiteStatus.named), let to = fields.to.flatMap(SiteStatus.named), let cause = fields.cause {
         kind = .status(from: from, to: to, cause: cause)
       } else {
         kind = nil
       }
-    case "mark": kind = text("operator").flatMap { name in text("reason").map { .mark(operatorName: name, reason: $0) } }
-    case "clear": kind = text("operator").map { .clear(operatorName: $0) }
-    case "ack": kind = text("operator").map { .acknowledge(operatorName: $0) }
-    case "headcount":
-      if let count = fields["count"] as? Int, (0...HeartbeatCodec.maximumCount).contains(count),
-        let source = text("source").flatMap(HeartbeatSource.init(rawValue:))
-      {
-        let peak = (fields["peak"] as? Int).flatMap { (0...HeartbeatCodec.maximumCount).contains($0) ? $0 : nil }
-        kind = .headcount(count: count, source: source, operatorName: text("operator"), peak: peak)
+    case .mark: kind = fields.operatorName.flatMap { name in fields.reason.map { .mark(operatorName: name, reason: $0) } }
+    case .clear: kind = fields.operatorName.map { .clear(operatorName: $0) }
+    case .ack: kind = fields.operatorName.map { .acknowledge(operatorName: $0) }
+    case .headcount:
+      if let count = inRange(fields.count), let source = fields.source.flatMap(HeartbeatSource.init(rawValue:)) {
+        kind = .headcount(count: count, source: source, operatorName: fields.operatorName, peak: inRange(fields.peak))
       } else {
         kind = nil
       }
-    case "flapping": kind = flag("on").map { .flapping($0) }
-    case "help": kind = flag("on").map { .help($0) }
-    case "gap":
-      if let dropped = fields["dropped"] as? Int, dropped >= 0, let until = (fields["until"] as? NSNumber)?.doubleValue, until.isFinite {
+    case .flapping: kind = fields.on.map { .flapping($0) }
+    case .help: kind = fields.on.map { .help($0) }
+    case .gap:
+      if let dropped = fields.dropped, dropped >= 0, let until = fields.until, until.isFinite {
         kind = .gap(dropped: dropped, until: until)
       } else {
         kind = nil
       }
-    default:
-      return .failure(JournalLineError("unknown record type \"\(TextSanitizer.printable(String(type.prefix(40))))\"", isUnknownType: true))
+    case .clock: kind = fields.step.flatMap { $0.isFinite ? .clock(step: $0) : nil }
     }
     guard let kind else { return .failure(JournalLineError("a \"\(type)\" record with missing or bad fields")) }
     let needsSite: Bool =
       switch kind {
-      case .start, .stop, .gap: false
+      case .start, .stop, .gap, .clock: false
       default: true
       }
-    if needsSite && site == nil { return .failure(JournalLineError("a \"\(type)\" record without \"site\"")) }
-    return .success(JournalRecord(unixSeconds: time, site: needsSite ? site : nil, kind: kind))
+    if needsSite && fields.site == nil { return .failure(JournalLineError("a \"\(type)\" record without \"site\"")) }
+    return .success(JournalRecord(unixSeconds: time, site: needsSite ? fields.site : nil, kind: kind))
   }
 }
 
@@ -210,58 +227,274 @@ public struct JournalLineError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 extension SiteStatus {
-  static func named(_ name: String) -> SiteStatus? { allCases.first { $0.description == name } }
+  static func named(_ name: String) -> SiteStatus? {
+    switch name {
+    case "unknown": .unknown
+    case "online": .online
+    case "late": .late
+    case "offline": .offline
+    case "marked": .marked
+    default: nil
+    }
+  }
 }
 
-/// A journal file's content, split into records; what was wrong with it is kept apart.
+/// Reads a journal a piece at a time, handing over each record as its line completes: a journal of two national
+/// days (two million lines) is never held in memory whole, as bytes or as records. What was wrong with it is
+/// kept apart, counted, with the first few lines named.
+public struct JournalScanner: Sendable {
+  /// Longer lines are bad lines and are not buffered: a hostile file must not make the reader grow without bound.
+  public static let maximumLineLength = 1 << 16
+  /// Bad and unknown-type lines named; the rest are only counted.
+  public static let namedLineLimit = 20
+
+  public private(set) var lineCount = 0
+  public private(set) var recordCount = 0
+  /// Complete lines that could not be decoded: line number and reason (the first `namedLineLimit`).
+  public private(set) var badLines: [(line: Int, error: JournalLineError)] = []
+  public private(set) var badLineCount = 0
+  /// Lines of record types this version does not know (a newer monitor wrote them); the first few.
+  public private(set) var unknownTypeLines: [(line: Int, error: JournalLineError)] = []
+  public private(set) var unknownTypeLineCount = 0
+  /// Bytes after the last line break that do not decode: a write cut short (a power cut). Its line number.
+  public private(set) var tornLine: Int?
+  /// Where the whole lines end; a torn tail starts here.
+  public private(set) var validLength = 0
+  /// The last record is whole but has no line break after it.
+  public private(set) var endsWithoutLineBreak = false
+  public private(set) var bytesRead = 0
+  /// Bytes of the line in progress, when it spans pieces.
+  private var partial: [UInt8] = []
+  private var partialTooLong = false
+
+  public init() {}
+
+  /// Takes the next piece of the file; `visit` gets each record whose line ends in it.
+  public mutating func feed(_ piece: UnsafeBufferPointer<UInt8>, _ visit: (JournalRecord) -> Void) {
+    guard let base = piece.baseAddress else { return }
+    var lineStart = 0
+    while lineStart < piece.count {
+      guard let found = memchr(base + lineStart, 0x0A, piece.count - lineStart) else { break }
+      let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+      if partial.isEmpty && !partialTooLong {
+        takeLine(UnsafeBufferPointer(rebasing: piece[lineStart..<end]), visit)
+      } else {
+        keepPartial(UnsafeBufferPointer(rebasing: piece[lineStart..<end]))
+        takePartialLine(visit)
+      }
+      lineStart = end + 1
+      validLength = bytesRead + lineStart
+    }
+    keepPartial(UnsafeBufferPointer(rebasing: piece[lineStart...]))
+    bytesRead += piece.count
+  }
+
+  /// The end of the file: a last line without a line break is kept if whole, else set apart as torn.
+  public mutating func finish(_ visit: (JournalRecord) -> Void) {
+    guard !partial.isEmpty || partialTooLong else { return }
+    lineCount += 1
+    let decoded = partialTooLong ? nil : partial.withUnsafeBufferPointer { try? JournalCodec.decode(bytes: $0).get() }
+    if let decoded {
+      recordCount += 1
+      visit(decoded)
+      validLength = bytesRead
+      endsWithoutLineBreak = true
+    } else {
+      tornLine = lineCount
+    }
+    partial = []
+    partialTooLong = false
+  }
+
+  private mutating func keepPartial(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard !bytes.isEmpty, !partialTooLong else { return }
+    if partial.count + bytes.count > Self.maximumLineLength {
+      partialTooLong = true
+      partial = []
+    } else {
+      partial.append(contentsOf: bytes)
+    }
+  }
+
+  private mutating func takePartialLine(_ visit: (JournalRecord) -> Void) {
+    if partialTooLong {
+      lineCount += 1
+      noteBad(JournalLineError("longer than \(NumberText.grouped(Self.maximumLineLength)) bytes"))
+    } else {
+      partial.withUnsafeBufferPointer { takeLine($0, visit) }
+    }
+    partial.removeAll(keepingCapacity: true)
+    partialTooLong = false
+  }
+
+  private mutating func takeLine(_ line: UnsafeBufferPointer<UInt8>, _ visit: (JournalRecord) -> Void) {
+    lineCount += 1
+    if line.isEmpty { return }
+    if line.count > Self.maximumLineLength {
+      noteBad(JournalLineError("longer than \(NumberText.grouped(Self.maximumLineLength)) bytes"))
+      return
+    }
+    switch JournalCodec.decode(bytes: line) {
+    case .success(let record):
+      recordCount += 1
+      visit(record)
+    case .failure(let error) where error.isUnknownType:
+      unknownTypeLineCount += 1
+      if unknownTypeLines.count < Self.namedLineLimit { unknownTypeLines.append((lineCount, error)) }
+    case .failure(let error): noteBad(error)
+    }
+  }
+
+  private mutating func noteBad(_ error: JournalLineError) {
+    badLineCount += 1
+    if badLines.count < Self.namedLineLimit { badLines.append((lineCount, error)) }
+  }
+
+  /// Reads `fd` from its current offset to the end, a megabyte at a time. `progress` gets the bytes read so far
+  /// after each piece. Returns errno if a read fails.
+  public mutating func read(fd: Int32, visit: (JournalRecord) -> Void, progress: (Int) -> Void = { _ in }) -> Int32? {
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
+    defer { buffer.deallocate() }
+    while true {
+      let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
+      if count < 0 && errno == EINTR { continue }
+      if count < 0 { return errno }
+      if count == 0 { break }
+      feed(UnsafeBufferPointer(rebasing: buffer[0..<count]), visit)
+      progress(bytesRead)
+    }
+    finish(visit)
+    return nil
+  }
+}
+
+/// Something computed from a journal's records in order, that can be computed for consecutive stretches of the
+/// journal apart (on all cores) and joined: `a` over the first stretch, then `append(b)` over the next, is the
+/// same as one fold over both.
+public protocol JournalFold: Sendable {
+  mutating func take(_ record: JournalRecord)
+  mutating func append(_ later: Self)
+}
+
+extension JournalScanner {
+  /// This scan followed by `later`, the scan of the bytes right after the ones this one read (which end with a
+  /// line break).
+  public mutating func append(_ later: JournalScanner) {
+    let lines = lineCount
+    for (line, error) in later.badLines where badLines.count < Self.namedLineLimit { badLines.append((line + lines, error)) }
+    for (line, error) in later.unknownTypeLines where unknownTypeLines.count < Self.namedLineLimit {
+      unknownTypeLines.append((line + lines, error))
+    }
+    badLineCount += later.badLineCount
+    unknownTypeLineCount += later.unknownTypeLineCount
+    tornLine = later.tornLine.map { $0 + lines }
+    validLength = bytesRead + later.validLength
+    if later.bytesRead > 0 { endsWithoutLineBreak = later.endsWithoutLineBreak }
+    bytesRead += later.bytesRead
+    lineCount += later.lineCount
+    recordCount += later.recordCount
+  }
+
+  /// Reads the `size` bytes of `fd` as `stretches` stretches split at line breaks, each on its own thread with
+  /// its own copy of `fold`, and joins them in order. `progress` gets the bytes read so far, from one thread.
+  /// Returns errno if a read fails.
+  public static func read<Fold: JournalFold>(
+    fd: Int32, size: Int, stretches: Int, fold: Fold, progress: @escaping @Sendable (Int) -> Void = { _ in }
+  ) -> Result<(JournalScanner, Fold), ReadError> {
+    // Each stretch starts right after a line break, so no line is split between two readers.
+    var bounds = [0]
+    for part in 1..<max(stretches, 1) {
+      guard let next = lineStart(fd: fd, after: max(size * part / stretches, bounds.last!), size: size) else { break }
+      if next > bounds.last! && next < size { bounds.append(next) }
+    }
+    bounds.append(size)
+    let count = bounds.count - 1
+    let starts = bounds
+    let results = Mutex<[Int: (JournalScanner, Fold, Int32?)]>([:])
+    let total = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: count) { part in
+      var scanner = JournalScanner()
+      var mine = fold
+      let failure = scanner.read(fd: fd, from: starts[part], to: starts[part + 1], visit: { mine.take($0) }) { read in
+        let sum = total.add(read, ordering: .relaxed).newValue
+        if part == 0 { progress(sum) }
+      }
+      results.withLock { $0[part] = (scanner, mine, failure) }
+    }
+    return results.withLock { parts -> Result<(JournalScanner, Fold), ReadError> in
+      var (scanner, joined, failure) = parts[0]!
+      if let failure { return .failure(ReadError(errno: failure)) }
+      for part in 1..<count {
+        let (later, laterFold, laterFailure) = parts[part]!
+        if let laterFailure { return .failure(ReadError(errno: laterFailure)) }
+        scanner.append(later)
+        joined.append(laterFold)
+      }
+      return .success((scanner, joined))
+    }
+  }
+
+  public struct ReadError: Error, Sendable {
+    public var errno: Int32
+  }
+
+  /// Where the first line starting after `offset` begins, or nil when a read fails.
+  private static func lineStart(fd: Int32, after offset: Int, size: Int) -> Int? {
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    var position = offset
+    while position < size {
+      let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(position)) }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { return count == 0 ? size : nil }
+      if let index = buffer[0..<count].firstIndex(of: 0x0A) { return position + index + 1 }
+      position += count
+    }
+    return size
+  }
+
+  /// Reads bytes `start..<end` of `fd` with pread, a megabyte at a time; `progress` gets the bytes just read.
+  mutating func read(fd: Int32, from start: Int, to end: Int, visit: (JournalRecord) -> Void, progress: (Int) -> Void) -> Int32? {
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
+    defer { buffer.deallocate() }
+    var position = start
+    while position < end {
+      let count = pread(fd, buffer.baseAddress, min(buffer.count, end - position), off_t(position))
+      if count < 0 && errno == EINTR { continue }
+      if count < 0 { return errno }
+      if count == 0 { break }
+      feed(UnsafeBufferPointer(rebasing: buffer[0..<count]), visit)
+      position += count
+      progress(count)
+    }
+    finish(visit)
+    return nil
+  }
+}
+
+extension RestoredSite.Replay: JournalFold {
+  public mutating func take(_ record: JournalRecord) { take(record, siteIndex: record.site.flatMap { siteIndex[$0] }) }
+}
+
+/// A journal's content held whole: for tests and small files. Large journals go through `JournalScanner`.
 public struct JournalContent: Sendable {
   public var records: [JournalRecord] = []
-  /// Complete lines that could not be decoded: line number and reason.
   public var badLines: [(line: Int, error: JournalLineError)] = []
-  /// Lines of record types this version does not know (a newer monitor wrote them): line number and reason.
   public var unknownTypeLines: [(line: Int, error: JournalLineError)] = []
-  /// Bytes after the last line break that do not decode: a write cut short (a power cut). Its line number.
   public var tornLine: Int?
-  /// Where the complete lines end; a torn tail starts here.
   public var validLength: Int = 0
 
   public init() {}
 
   public static func parse(_ bytes: [UInt8]) -> JournalContent {
     var content = JournalContent()
-    var lineStart = 0
-    var lineNumber = 0
-    for index in bytes.indices where bytes[index] == 0x0A {
-      lineNumber += 1
-      content.take(bytes[lineStart..<index], line: lineNumber)
-      lineStart = index + 1
-    }
-    content.validLength = lineStart
-    if lineStart < bytes.count {
-      lineNumber += 1
-      // A last line with no line break was being written when the machine stopped. Keep it if it is whole.
-      if case .success(let record) = decodeLine(bytes[lineStart...]) {
-        content.records.append(record)
-        content.validLength = bytes.count
-      } else {
-        content.tornLine = lineNumber
-      }
-    }
+    var scanner = JournalScanner()
+    bytes.withUnsafeBufferPointer { scanner.feed($0) { content.records.append($0) } }
+    scanner.finish { content.records.append($0) }
+    content.badLines = scanner.badLines
+    content.unknownTypeLines = scanner.unknownTypeLines
+    content.tornLine = scanner.tornLine
+    content.validLength = scanner.validLength
     return content
-  }
-
-  private mutating func take(_ line: ArraySlice<UInt8>, line number: Int) {
-    if line.isEmpty { return }
-    switch Self.decodeLine(line) {
-    case .success(let record): records.append(record)
-    case .failure(let error) where error.isUnknownType: unknownTypeLines.append((number, error))
-    case .failure(let error): badLines.append((number, error))
-    }
-  }
-
-  private static func decodeLine(_ line: ArraySlice<UInt8>) -> Result<JournalRecord, JournalLineError> {
-    guard let text = String(validating: line, as: UTF8.self) else { return .failure(JournalLineError("not UTF-8")) }
-    return JournalCodec.decode(Substring(text))
   }
 }
 
@@ -284,44 +517,125 @@ public struct RestoredSite: Sendable, Equatable {
   /// Marks still in force for site ids the config no longer has (the replay skips them; the operator must hear
   /// of it), in the order they were made.
   public static func orphanMarks(_ records: [JournalRecord], siteIndex: (String) -> Int?) -> [(site: String, mark: OperatorMark)] {
-    var marks: [String: OperatorMark] = [:]
-    var order: [String] = []
-    for record in records {
-      guard let id = record.site, siteIndex(id) == nil else { continue }
-      switch record.kind {
-      case .mark(let operatorName, let reason):
-        if marks[id] == nil { order.append(id) }
-        marks[id] = OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.unixSeconds)
-      case .clear: marks[id] = nil
-      default: break
-      }
-    }
-    return order.compactMap { id in marks[id].map { (id, $0) } }
+    var replay = Replay(siteCount: 0)
+    for record in records { replay.take(record, siteIndex: siteIndex(record.site ?? "")) }
+    return replay.orphanMarks
   }
 
   /// Replays the records in order; sites no longer in the config are ignored (see `orphanMarks`).
   public static func replay(_ records: [JournalRecord], siteIndex: (String) -> Int?, siteCount: Int) -> [RestoredSite] {
-    var sites = [RestoredSite](repeating: RestoredSite(), count: siteCount)
-    for record in records {
-      guard let id = record.site, let index = siteIndex(id) else { continue }
+    var replay = Replay(siteCount: siteCount)
+    for record in records { replay.take(record, siteIndex: record.site.flatMap(siteIndex)) }
+    return replay.sites
+  }
+
+  /// The replay one record at a time, as the journal is read. Each site keeps the last change of each thing a
+  /// record can change, so the replays of two consecutive stretches of the journal compose (`append`): a long
+  /// journal is read in pieces on all cores and the pieces' replays joined in order.
+  public struct Replay: Sendable {
+    /// The last value a stretch of the journal gave, or nothing (the value from before it stands).
+    enum Change<Value: Sendable>: Sendable {
+      case unchanged
+      case set(Value)
+
+      func after(_ earlier: Change) -> Change {
+        if case .set = self { return self }
+        return earlier
+      }
+
+      func value(or fallback: Value) -> Value {
+        if case .set(let value) = self { return value }
+        return fallback
+      }
+    }
+
+    struct SiteChanges: Sendable {
+      var mark = Change<OperatorMark?>.unchanged
+      var acknowledgedBy = Change<String?>.unchanged
+      var manualHeadcount = Change<Int?>.unchanged
+      var wasHeard = false
+
+      func after(_ earlier: SiteChanges) -> SiteChanges {
+        SiteChanges(
+          mark: mark.after(earlier.mark), acknowledgedBy: acknowledgedBy.after(earlier.acknowledgedBy),
+          manualHeadcount: manualHeadcount.after(earlier.manualHeadcount), wasHeard: wasHeard || earlier.wasHeard)
+      }
+    }
+
+    private var changes: [SiteChanges]
+    private var orphans: [String: Change<OperatorMark?>] = [:]
+    private var orphanOrder: [String] = []
+    /// Each site id's place in the config, for `take(_:)`.
+    let siteIndex: [String: Int]
+
+    public init(siteCount: Int) {
+      changes = Array(repeating: SiteChanges(), count: siteCount)
+      siteIndex = [:]
+    }
+
+    /// A replay for the config's `sites`, looking each record's site up by its id.
+    public init(sites: [SiteConfig]) {
+      changes = Array(repeating: SiteChanges(), count: sites.count)
+      var index: [String: Int] = [:]
+      for (position, site) in sites.enumerated() { index[site.id] = position }
+      siteIndex = index
+    }
+
+    public var sites: [RestoredSite] {
+      changes.map { site in
+        RestoredSite(
+          mark: site.mark.value(or: nil), acknowledgedBy: site.acknowledgedBy.value(or: nil),
+          manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard)
+      }
+    }
+
+    /// Marks in force for sites the config no longer has, in the order they were made.
+    public var orphanMarks: [(site: String, mark: OperatorMark)] {
+      orphanOrder.compactMap { id in orphans[id].flatMap { $0.value(or: nil) }.map { (id, $0) } }
+    }
+
+    /// `siteIndex`: the record's site in the config, nil if it has none or the config no longer has it.
+    public mutating func take(_ record: JournalRecord, siteIndex: Int?) {
+      guard let index = siteIndex else {
+        guard let id = record.site else { return }
+        switch record.kind {
+        case .mark(let operatorName, let reason):
+          if !orphanOrder.contains(id) { orphanOrder.append(id) }
+          orphans[id] = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.unixSeconds))
+        case .clear:
+          if !orphanOrder.contains(id) { orphanOrder.append(id) }
+          orphans[id] = .set(nil)
+        default: break
+        }
+        return
+      }
       switch record.kind {
       case .mark(let operatorName, let reason):
-        sites[index].mark = OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.unixSeconds)
-        sites[index].acknowledgedBy = nil
+        changes[index].mark = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.unixSeconds))
+        changes[index].acknowledgedBy = .set(nil)
       case .clear:
-        sites[index].mark = nil
+        changes[index].mark = .set(nil)
       case .acknowledge(let operatorName):
-        sites[index].acknowledgedBy = operatorName
+        changes[index].acknowledgedBy = .set(operatorName)
       case .status(_, let to, _):
-        if to == .online { sites[index].acknowledgedBy = nil }
-        if to == .online || to == .late || to == .offline { sites[index].wasHeard = true }
+        if to == .online { changes[index].acknowledgedBy = .set(nil) }
+        if to == .online || to == .late || to == .offline { changes[index].wasHeard = true }
       case .headcount(let count, let source, _, _):
-        sites[index].manualHeadcount = source == .manual ? count : nil
-        if source != .manual { sites[index].wasHeard = true }
+        changes[index].manualHeadcount = .set(source == .manual ? count : nil)
+        if source != .manual { changes[index].wasHeard = true }
       default: break
       }
     }
-    return sites
+
+    /// This replay followed by `later`, the replay of the stretch of journal right after this one's.
+    public mutating func append(_ later: Replay) {
+      precondition(later.changes.count == changes.count, "replays of different configs")
+      for index in changes.indices { changes[index] = later.changes[index].after(changes[index]) }
+      for id in later.orphanOrder {
+        if !orphanOrder.contains(id) { orphanOrder.append(id) }
+        orphans[id] = (later.orphans[id] ?? .unchanged).after(orphans[id] ?? .unchanged)
+      }
+    }
   }
 }
 

@@ -2,7 +2,8 @@
 ///
 /// Bounded: when more than `capacity` records wait, the oldest records that are not operator actions (status
 /// changes, headcount samples) are dropped and counted, so a `gap` record can say how many. Operator actions are
-/// never dropped: there are few of them (a person types each), and they are what the report cannot rebuild.
+/// never dropped: there are few of them (a person types each), and they are what the report cannot rebuild; nor
+/// are starts, stops and clock steps, which place everything else in time.
 public struct JournalBacklog: Sendable {
   public let capacity: Int
   public private(set) var records: [JournalRecord] = []
@@ -27,7 +28,7 @@ public struct JournalBacklog: Sendable {
     var kept: [JournalRecord] = []
     kept.reserveCapacity(records.count - excess)
     for record in records {
-      if excess > 0 && !record.isOperatorAction {
+      if excess > 0 && !record.isNeverDropped {
         excess -= 1
         droppedCount += 1
         droppedSince = min(droppedSince ?? record.unixSeconds, record.unixSeconds)

@@ -2,6 +2,8 @@
 public struct IngestCounters: Sendable, Hashable {
   public var datagramsReceived: UInt64 = 0
   public var datagramsAccepted: UInt64 = 0
+  /// Accepted datagrams that were signed: set against `stale` refusals to tell when the monitor's clock is off.
+  public var signedAccepted: UInt64 = 0
   /// Indexed like `RejectionReason.allCases`.
   public private(set) var rejections = [UInt64](repeating: 0, count: RejectionReason.allCases.count)
   public var acksSent: UInt64 = 0
@@ -104,6 +106,7 @@ public struct MonitorState {
       return .rejected(reason, nil, site: index)
     case .success(let input):
       engine.heartbeat(input, site: index, heardAt: now, now: now)
+      if input.senderTimestamp != nil { counters.signedAccepted += 1 }
       return .accepted(site: index, sequence: heartbeat.sequence)
     }
   }
@@ -196,6 +199,8 @@ public struct MonitorSnapshot: Sendable {
   public var detail: SiteHistoryView?
   /// Why the journal cannot be written, while it cannot.
   public var journalProblem: String?
+  /// A recent step of the monitor's wall clock, or signs that it is off.
+  public var clockNote: ClockNote?
 
   /// Seconds since the site was last heard, nil if never.
   public func ageSeconds(site index: Int) -> Double? {

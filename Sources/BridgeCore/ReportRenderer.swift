@@ -19,6 +19,10 @@ public enum ReportRenderer {
   static func markdown(_ report: ConferenceReport, config: ConferenceConfig) -> String {
     let offset = config.schedule.utcOffsetSeconds
     var lines = ["# Report: \(cell(report.title))", ""]
+    for note in clockNotes(report, offset: offset) {
+      lines.append(note)
+      lines.append("")
+    }
     for session in report.sessions {
       let start = LocalTimeText.format(session.start, utcOffsetSeconds: offset)
       let end = LocalTimeText.format(session.end, utcOffsetSeconds: offset)
@@ -70,6 +74,15 @@ public enum ReportRenderer {
       "Online: time a point was online or late (heard within `offline_after`). An outage: a point offline or marked "
         + "offline after it had connected. Attendance: peak headcount over expected.")
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// One sentence per step of the monitor's clock found in the journal.
+  public static func clockNotes(_ report: ConferenceReport, offset: Int) -> [String] {
+    report.clockSteps.map { step in
+      "Note: the monitor's clock stepped \(ClockNote.signedDuration(step.seconds)) at "
+        + "\(LocalTimeText.format(step.unixSeconds, utcOffsetSeconds: offset)); times before it in that run are re-based "
+        + "onto the clock after it."
+    }
   }
 
   /// Table cells: no pipes or line breaks from names, no control characters.
@@ -126,7 +139,15 @@ public enum ReportRenderer {
     out.string(report.title)
     out.raw(", \"utc_offset\": ")
     out.string(offsetText(config.schedule.utcOffsetSeconds))
-    out.raw(", \"sessions\": [")
+    out.raw(", \"clock_steps\": [")
+    for (position, step) in report.clockSteps.enumerated() {
+      out.raw(position == 0 ? "{\"at\": " : ", {\"at\": ")
+      out.number(step.unixSeconds, decimals: 3)
+      out.raw(", \"seconds\": ")
+      out.number(step.seconds, decimals: 3)
+      out.raw("}")
+    }
+    out.raw("], \"sessions\": [")
     for (position, session) in report.sessions.enumerated() {
       out.raw(position == 0 ? "\n  {" : ",\n  {")
       out.raw("\"name\": ")

@@ -72,6 +72,9 @@ public enum StatusFileEncoder {
     // null while the journal is written; otherwise why not, and what waits (scripts alert on it).
     out.raw(",\n  \"journal_problem\": ")
     if let problem = snapshot.journalProblem { out.string(problem) } else { out.raw("null") }
+    // null unless the wall clock stepped in the last 10 minutes or most signed heartbeats are refused as stale.
+    out.raw(",\n  \"clock_problem\": ")
+    if let note = snapshot.clockNote { out.string(note.text) } else { out.raw("null") }
     out.raw(",\n  \"total\": ")
     rollup(snapshot.rollups[0], into: &out)
     out.raw(",\n  \"groups\": [")

@@ -1,6 +1,6 @@
 /// When the monitor rewrites the status file. Encoding 7,400 sites costs milliseconds and the file is megabytes, so
 /// it is written at once only when something a reader acts on changed (a status, mark, acknowledgement, headcount
-/// total, help request, rejected datagram, bad heartbeat file, the journal's state); ages, round trips and accepted counts alone are
+/// total, help request, rejected datagram, bad heartbeat file, the journal's state, the clock's); ages, round trips and accepted counts alone are
 /// refreshed every `refreshNanos`, so `generated_at` still shows the monitor is alive.
 public struct StatusFileSchedule: Sendable {
   /// What the last written file showed of the things that trigger a write.
@@ -10,6 +10,7 @@ public struct StatusFileSchedule: Sendable {
     var fileErrors: UInt64
     var badFiles: UInt64
     var journalProblem: String?
+    var clockNote: ClockNote?
 
     init(_ snapshot: MonitorSnapshot) {
       rollups = snapshot.rollups
@@ -17,6 +18,7 @@ public struct StatusFileSchedule: Sendable {
       fileErrors = snapshot.counters.fileErrors
       badFiles = snapshot.counters.badFiles
       journalProblem = snapshot.journalProblem
+      clockNote = snapshot.clockNote
     }
   }
 

@@ -33,7 +33,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case detailSince, detailLastHeartbeat, detailNeverHeard, detailLoss, detailRTT, detailMark, detailAcknowledged, detailHeadcountHistory
   case detailBeatHistory, detailBeatLegend, detailEvents, detailNoEvents, detailClose, detailCountFrom
   // Log and counters
-  case eventsTitle, journalNotWritten, countersUDP, countersRejected, countersFiles, countersBad
+  case eventsTitle, journalNotWritten, clockOff, clockStepped, countersUDP, countersRejected, countersFiles, countersBad
   // Status line, prompts, footer, overlays
   case statusSince, countSource, promptHint, markPrompt, headcountPrompt, filterPrompt, filterHint, confirmQuit
   case helpTitle, helpClose, tooSmall, enlarge
@@ -135,7 +135,9 @@ public struct Strings: Sendable {
     .detailBeatHistory: "Heartbeats, last 60 min", .detailBeatLegend: "1 cell = {0}; █ heard, ▄ some missed, · missed",
     .detailEvents: "Events of this site", .detailNoEvents: "none in this run", .detailClose: "Esc closes",
     .detailCountFrom: "count {0} from {1}",
-    .eventsTitle: "Events (newest first)", .journalNotWritten: "JOURNAL NOT WRITTEN: {0}", .countersUDP: "udp {0} ok",
+    .eventsTitle: "Events (newest first)", .journalNotWritten: "JOURNAL NOT WRITTEN: {0}",
+    .clockOff: "MONITOR CLOCK OFF? {0} of {1} signed heartbeats in 30 s refused as stale; check: timedatectl",
+    .clockStepped: "CLOCK STEPPED {0} at {1}; ages unaffected, the report re-bases times", .countersUDP: "udp {0} ok",
     .countersRejected: "{0} rejected ({1})", .countersFiles: "files {0} read", .countersBad: "{0} bad",
     .statusSince: "since {0}", .countSource: "count from {0}", .promptHint: "Enter = confirm · Esc = cancel",
     .markPrompt: "Mark {0} offline. Reason: {1}, or type one: ", .headcountPrompt: "Headcount for {0} (expected {1}): ",
@@ -197,7 +199,9 @@ public struct Strings: Sendable {
     .detailBeatHistory: "Tín hiệu, 60 phút qua", .detailBeatLegend: "1 ô = {0}; █ có, ▄ mất một phần, · mất",
     .detailEvents: "Sự kiện của điểm cầu", .detailNoEvents: "chưa có trong lần chạy này", .detailClose: "Esc để đóng",
     .detailCountFrom: "quân số {0} từ {1}",
-    .eventsTitle: "Sự kiện (mới nhất trước)", .journalNotWritten: "NHẬT KÝ KHÔNG GHI ĐƯỢC: {0}", .countersUDP: "udp {0} hợp lệ",
+    .eventsTitle: "Sự kiện (mới nhất trước)", .journalNotWritten: "NHẬT KÝ KHÔNG GHI ĐƯỢC: {0}",
+    .clockOff: "ĐỒNG HỒ MÁY GIÁM SÁT SAI? {0}/{1} nhịp có ký trong 30 giây bị từ chối vì lệch giờ; kiểm tra: timedatectl",
+    .clockStepped: "ĐỒNG HỒ NHẢY {0} lúc {1}; tuổi nhịp không ảnh hưởng, báo cáo tự hiệu chỉnh giờ", .countersUDP: "udp {0} hợp lệ",
     .countersRejected: "{0} bị từ chối ({1})", .countersFiles: "tệp {0} đã đọc", .countersBad: "{0} lỗi",
     .statusSince: "từ {0}", .countSource: "quân số từ {0}", .promptHint: "Enter = xác nhận · Esc = hủy",
     .markPrompt: "Đánh dấu ngoại tuyến {0}. Lý do: {1}, hoặc gõ lý do: ", .headcountPrompt: "Quân số của {0} (dự kiến {1}): ",

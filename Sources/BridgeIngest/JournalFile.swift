@@ -18,10 +18,11 @@ public final class JournalFile: @unchecked Sendable {
   private var identity: FileIdentity
   private(set) public var backlog = JournalBacklog()
 
-  /// What opening found: the records to replay and warnings to log.
+  /// What opening found: what the reading counted (the records went to the caller as they were read) and
+  /// warnings to log.
   public struct Opened {
     public var file: JournalFile
-    public var content: JournalContent
+    public var scan: JournalScanner
     public var warnings: [String]
   }
 
@@ -86,58 +87,78 @@ public final class JournalFile: @unchecked Sendable {
     return (fd, info)
   }
 
-  /// Opens (or creates) the journal, takes its lock and reads it. A torn last line is cut off with a warning;
-  /// any other bad line stops the start, unless `skipBadLines`, which keeps it in the file and warns. Records of
-  /// types this version does not know are skipped with a note.
-  public static func open(path: String, skipBadLines: Bool) throws(OpenError) -> Opened {
+  /// Opens (or creates) the journal, takes its lock and reads it, handing each record to `visit` as it is read
+  /// (`progress` gets the bytes read so far and the file's size). A torn last line is cut off with a warning; any
+  /// other bad line stops the start, unless `skipBadLines`, which keeps it in the file and warns. Records of types
+  /// this version does not know are skipped with a note.
+  public static func open(
+    path: String, skipBadLines: Bool, progress: (_ read: Int, _ size: Int) -> Void = { _, _ in },
+    visit: (JournalRecord) -> Void = { _ in }
+  ) throws(OpenError) -> Opened {
     let (fd, info) = try openLocked(path: path, flags: O_CREAT)
-    var warnings: [String] = []
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = pread(fd, &chunk, chunk.count, off_t(bytes.count))
-      if count < 0 && errno == EINTR { continue }
-      guard count >= 0 else {
-        let reason = errno
-        Foundation.close(fd)
-        throw OpenError(description: "cannot read journal \(path): \(String(cString: strerror(reason)))")
-      }
-      if count == 0 { break }
-      bytes += chunk[0..<count]
+    var scan = JournalScanner()
+    let size = Int(info.st_size)
+    if let failure = scan.read(fd: fd, visit: visit, progress: { progress($0, size) }) {
+      Foundation.close(fd)
+      throw OpenError(description: "cannot read journal \(path): \(String(cString: strerror(failure)))")
     }
-    let content = JournalContent.parse(bytes)
-    if !content.badLines.isEmpty {
-      let listed = content.badLines.prefix(10).map { "\(path):\($0.line): \($0.error)" }
-      let more = content.badLines.count > 10 ? ["... and \(content.badLines.count - 10) more bad lines"] : []
+    return try finishOpening(path: path, fd: fd, info: info, scan: scan, skipBadLines: skipBadLines)
+  }
+
+  /// Opens the journal like `open(path:skipBadLines:progress:visit:)`, computing `fold` over its records; a long
+  /// journal is read in stretches on all cores at once (a two-day national journal is 2,000,000 lines).
+  public static func open<Fold: JournalFold>(
+    path: String, skipBadLines: Bool, fold: Fold, progress: @escaping @Sendable (_ read: Int, _ size: Int) -> Void = { _, _ in }
+  ) throws(OpenError) -> (Opened, Fold) {
+    let (fd, info) = try openLocked(path: path, flags: O_CREAT)
+    let size = Int(info.st_size)
+    // Below a few megabytes one thread is quicker than starting others.
+    let stretches = size >= 8 << 20 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
+    switch JournalScanner.read(fd: fd, size: size, stretches: stretches, fold: fold, progress: { progress($0, size) }) {
+    case .failure(let failure):
+      Foundation.close(fd)
+      throw OpenError(description: "cannot read journal \(path): \(String(cString: strerror(failure.errno)))")
+    case .success(let (scan, folded)):
+      return (try finishOpening(path: path, fd: fd, info: info, scan: scan, skipBadLines: skipBadLines), folded)
+    }
+  }
+
+  /// What both ways of opening do once the journal is read: refuse bad lines (or warn), note unknown types,
+  /// tighten the mode, cut off a torn last line.
+  private static func finishOpening(path: String, fd: Int32, info: stat, scan: JournalScanner, skipBadLines: Bool) throws(OpenError)
+    -> Opened
+  {
+    var warnings: [String] = []
+    if scan.badLineCount > 0 {
+      let listed = scan.badLines.prefix(10).map { "\(path):\($0.line): \($0.error)" }
+      let more = scan.badLineCount > 10 ? ["... and \(scan.badLineCount - 10) more bad lines"] : []
       if !skipBadLines {
         Foundation.close(fd)
         throw OpenError(
           description: (listed + more).joined(separator: "\n")
-            + "\nthe journal has \(content.badLines.count) bad line(s); fix them, or start with --skip-bad-journal-lines "
+            + "\nthe journal has \(scan.badLineCount) bad line(s); fix them, or start with --skip-bad-journal-lines "
             + "to leave them in the file and go on without them")
       }
       warnings += listed.map { "skipping bad journal line \($0)" } + more
     }
-    if !content.unknownTypeLines.isEmpty {
-      let first = content.unknownTypeLines[0]
+    if let first = scan.unknownTypeLines.first {
       warnings.append(
-        "\(path):\(first.line): \(first.error) (a newer monitor wrote it); skipped \(content.unknownTypeLines.count) such line(s)")
+        "\(path):\(first.line): \(first.error) (a newer monitor wrote it); skipped \(scan.unknownTypeLineCount) such line(s)")
     }
     // Only now that it reads as a journal is it ours to tighten.
     if info.st_mode & 0o077 != 0 {
       fchmod(fd, 0o600)
       warnings.append("journal \(path) was readable by other users (mode \(String(info.st_mode & 0o777, radix: 8))); made it 600")
     }
-    if let torn = content.tornLine {
+    if let torn = scan.tornLine {
       warnings.append(
-        "\(path):\(torn): the last line was cut short (a crash or power cut while writing); dropped it, \(bytes.count - content.validLength) bytes"
-      )
-      ftruncate(fd, off_t(content.validLength))
+        "\(path):\(torn): the last line was cut short (a crash or power cut while writing); dropped it, "
+          + "\(scan.bytesRead - scan.validLength) bytes")
+      ftruncate(fd, off_t(scan.validLength))
     }
-    let needsLineBreak = content.validLength > 0 && bytes[content.validLength - 1] != 0x0A
     let file = JournalFile(
-      path: path, fd: fd, size: off_t(content.validLength), needsLineBreak: needsLineBreak, identity: FileIdentity(info))
-    return Opened(file: file, content: content, warnings: warnings)
+      path: path, fd: fd, size: off_t(scan.validLength), needsLineBreak: scan.endsWithoutLineBreak, identity: FileIdentity(info))
+    return Opened(file: file, scan: scan, warnings: warnings)
   }
 
   /// Appends what waits in the backlog, then `records`, as whole lines in one write; with `sync`, they are on disk

@@ -46,6 +46,9 @@ public final class Monitor: @unchecked Sendable {
   /// What the faces show while journal records wait; `journalCause` is its reason alone, logged once.
   private var journalProblem: String?
   private var journalCause: String?
+  private var clockWatch = ClockWatch()
+  /// What was last logged about the clock's looking off, so it is said when it starts and when it ends.
+  private var loggedClockOff = false
   /// Per site: the highest reported headcount since its last journal sample.
   private var windowPeak: [Int?]
   /// The site whose last hour goes into each snapshot (the dashboard's detail pane), or -1.
@@ -163,19 +166,42 @@ public final class Monitor: @unchecked Sendable {
       let fresh = state.withEngine { $0.drainEvents() }
       return (fresh, state.snapshot(now: now, title: config.title, detailSite: detail >= 0 ? detail : nil))
     }
+    let clockRecords = watchClock(now: now, counters: taken.counters)
     if journal != nil {
       // Status changes of the last second go out as one batch, with the headcount samples that are due.
       writeJournal(
-        fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) } + headcountSamples(taken.records, now: now), sync: true)
+        clockRecords + fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
+          + headcountSamples(taken.records, now: now), sync: true)
     }
     let events = carriedEvents + fresh
     carriedEvents = []
     var snapshot = taken
     snapshot.journalProblem = journalProblem
+    snapshot.clockNote = clockWatch.note(now: now)
     updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
     statusFileOwesEvents = statusFileOwesEvents || !events.isEmpty
     if writesStatusFile { writeStatusFile(snapshot) }
     return snapshot
+  }
+
+  /// Compares the wall clock with the monotonic one: a step is logged and journaled (the report re-bases the times
+  /// before it); most signed heartbeats refused as stale is logged when it starts and when it ends.
+  private func watchClock(now: ClockReading, counters: IngestCounters) -> [JournalRecord] {
+    let step = clockWatch.observe(now, staleRefused: counters[.stale], signedAccepted: counters.signedAccepted)
+    let note = clockWatch.note(now: now)
+    let looksOff = note?.clockLooksOff ?? false
+    if looksOff && !loggedClockOff, let note {
+      logger.error("\(ClockNote(staleSigned: note.staleSigned, acceptedSigned: note.acceptedSigned).text)")
+    } else if !looksOff && loggedClockOff {
+      logger.notice("signed heartbeats are accepted again: the monitor's clock and the sites' agree")
+    }
+    loggedClockOff = looksOff
+    guard let step else { return [] }
+    let stepText = ClockNote.signedDuration(step)
+    logger.warning(
+      "the wall clock stepped \(stepText) (against the monotonic clock); ages and timeouts are not affected, the journal records the step so the report re-bases the times before it"
+    )
+    return [JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .clock(step: step))]
   }
 
   /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds (`flush`: every
@@ -331,7 +357,10 @@ public final class Monitor: @unchecked Sendable {
   public func snapshot() async throws -> MonitorSnapshot {
     try await loop.submit { [self] in
       let now = clock.now()
-      return state.withLock { $0.snapshot(now: now, title: config.title) }
+      var snapshot = state.withLock { $0.snapshot(now: now, title: config.title) }
+      snapshot.journalProblem = journalProblem
+      snapshot.clockNote = clockWatch.note(now: now)
+      return snapshot
     }.get()
   }
 

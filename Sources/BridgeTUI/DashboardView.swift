@@ -362,6 +362,18 @@ public enum DashboardView {
       // Nothing is being saved: that must be impossible to miss.
       screen.fill(y: top, role: .error)
       screen.put(strings(.journalNotWritten, problem), x: 1, y: top, role: .error, maxWidth: context.width - 2)
+    } else if let note = snapshot.clockNote {
+      // A monitor whose clock is off refuses every signed site: the cause must be on screen, not only in the log.
+      screen.fill(y: top, role: .error)
+      var parts: [String] = []
+      if note.clockLooksOff {
+        parts.append(strings(.clockOff, strings.number(note.staleSigned), strings.number(note.staleSigned + note.acceptedSigned)))
+      }
+      if let step = note.step {
+        parts.append(
+          strings(.clockStepped, ClockNote.signedDuration(step.seconds), clock(step.unixSeconds, offset: context.utcOffsetSeconds)))
+      }
+      screen.put(parts.joined(separator: " · "), x: 1, y: top, role: .error, maxWidth: context.width - 2)
     } else {
       screen.putRight(
         countersText(snapshot.counters, strings: strings), right: context.width - 1, y: top, role: .columnTitles,

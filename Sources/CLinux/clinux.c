@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "clinux.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -85,4 +87,32 @@ int bw_open_pty(int *master, int *slave, unsigned short rows, unsigned short col
   *master = m;
   *slave = s;
   return 0;
+}
+
+static int bw_signal_pipe_write_end = -1;
+
+static void bw_signal_to_pipe(int number) {
+  int saved = errno;
+  unsigned char byte = (unsigned char)number;
+  // Non-blocking: a full pipe already holds a stop, and a handler must never wait.
+  ssize_t ignored = write(bw_signal_pipe_write_end, &byte, 1);
+  (void)ignored;
+  errno = saved;
+}
+
+int bw_signal_pipe(const int *signals, int count) {
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) return -1;
+  int flags = fcntl(ends[1], F_GETFL);
+  fcntl(ends[1], F_SETFL, flags | O_NONBLOCK);
+  bw_signal_pipe_write_end = ends[1];
+  for (int index = 0; index < count; index++) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = bw_signal_to_pipe;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(signals[index], &action, NULL) != 0) return -1;
+  }
+  return ends[0];
 }

@@ -13,8 +13,11 @@ struct BenchCommand: ParsableCommand {
       C ceiling program (benchmarks/ceiling/udp_ceiling.c, compiled with cc); prints both rates and their ratio, \
       kernel drops, CPU and peak RSS. With --dashboard, also the CPU of the monitor with its dashboard open (in tmux) \
       at national load and idle.
+      journal: a journal shaped like two national days (2,000,000 lines, 7,400 sites) is generated; the monitor is \
+      restarted on it (time until it listens, peak RSS) and the report is run on it (time, peak RSS), next to the \
+      time it takes only to read the file.
       """,
-    subcommands: [MicroBench.self, LoadBench.self],
+    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self],
     defaultSubcommand: MicroBench.self)
 }
 
@@ -78,6 +81,45 @@ struct LoadBench: ParsableCommand {
       directory: directory)
     do {
       try benchmark.run { line in FileHandleOutput.writeAll(fd: 1, line + "\n") }
+    } catch {
+      printError("bench: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}
+
+struct JournalBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "journal", abstract: "Restart the monitor on, and report from, a journal of two national days.")
+
+  @Option(help: "Sites in the roster.")
+  var sites = 7400
+
+  @Option(help: "Lines in the generated journal.")
+  var lines = 2_000_000
+
+  @Option(help: "Runs of each measurement; the range is printed.")
+  var runs = 3
+
+  @Flag(help: "Keep the generated config and journal (for profiling) and say where they are.")
+  var keep = false
+
+  func run() throws {
+    #if DEBUG
+      printError(
+        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench journal")
+    #endif
+    var template = "/tmp/bridgewatch-bench-XXXXXX".utf8CString
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ExitCode(1) }
+    let directory = String(cString: made)
+    defer {
+      if keep { printError("bench: kept \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) }
+    }
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+    do {
+      try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run { line in
+        FileHandleOutput.writeAll(fd: 1, line + "\n")
+      }
     } catch {
       printError("bench: \(error)")
       throw ExitCode(1)

@@ -13,7 +13,6 @@ struct BridgeWatchCommand: AsyncParsableCommand {
   )
 }
 
-/// Prints to standard error.
 /// Writes a line to standard error. Config names, journal text and network text end up in these lines, so every
 /// control character but line breaks is dropped here, once for all commands: nothing printed can be an escape
 /// sequence (a group name once retitled the terminal through `check`).

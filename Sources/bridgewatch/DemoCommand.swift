@@ -43,6 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    StopSignals.install()
     MemoryTuning.returnLargeBuffersToTheKernel()
     if !headless, let problem = DashboardTerminal.problem() {
       printError("bridgewatch: \(problem); use --headless to run the demo without the dashboard")

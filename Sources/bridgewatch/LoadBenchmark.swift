@@ -138,6 +138,13 @@ struct LoadBenchmark {
   // MARK: - The conference
 
   func writeConference(sites count: Int, interval: String, name: String) throws -> (config: String, roster: [SiteConfig]) {
+    try Self.writeConference(sites: count, interval: interval, name: name, directory: directory)
+  }
+
+  /// A national roster of `count` signed sites, as a config, CSV and keys file in `directory`.
+  static func writeConference(sites count: Int, interval: String, name: String, directory: String) throws -> (
+    config: String, roster: [SiteConfig]
+  ) {
     let roster = DemoRoster.national(sites: count, heartbeatDirectory: directory + "/heartbeats")
     var csv = "id,name,group,expected\n"
     var keys = ""
@@ -368,6 +375,12 @@ struct LoadBenchmark {
     report(
       "dashboard at national load: \(NumberText.grouped(sent)) heartbeats in 30 s; monitor CPU \(String(format: "%.2f", (after - before) / 30 * 100))% "
         + "of one core (target under 3%)  \((after - before) / 30 < 0.03 ? "MET" : "MISSED")")
+    if let floor = try? answeringCeilingCPU(beats) {
+      report(
+        "reference: the C ceiling program answering the same heartbeats at the same pace (recvmmsg + sendmmsg, nothing "
+          + "else): CPU \(String(format: "%.2f", floor * 100))% of one core; the monitor takes \(String(format: "%.1f", (after - before) / 30 / floor))x that"
+      )
+    }
     // Idle: wait until every site has gone offline and nothing changes any more, then measure.
     _ = blaster.pace(Self.heartbeats(roster, rounds: 8..<9), seconds: 0.1)
     usleep(65_000_000)
@@ -377,6 +390,38 @@ struct LoadBenchmark {
     report(
       "dashboard idle (no heartbeats, nothing changing): CPU \(String(format: "%.2f", ((idleAfter?.cpuSeconds ?? 0) - idleBefore) / 20 * 100))% "
         + "of one core; peak RSS \(String(format: "%.1f", Double(idleAfter?.peakRSSKiB ?? 0) / 1024)) MiB")
+  }
+}
+
+extension LoadBenchmark {
+  /// CPU share of one core the ceiling program (in its "ack" mode) spends answering `beats` paced over 30 s: the
+  /// system calls and wake-ups alone, what no monitor can go below on this machine.
+  func answeringCeilingCPU(_ beats: Datagrams) throws -> Double {
+    let ceilingBinary = directory + "/udp_ceiling"
+    if !FileManager.default.fileExists(atPath: ceilingBinary) {
+      let compile = Process()
+      compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      compile.arguments = ["cc", "-O2", "-o", ceilingBinary, ceilingSource]
+      try compile.run()
+      compile.waitUntilExit()
+      guard compile.terminationStatus == 0 else { throw BenchFailure("cannot compile \(ceilingSource) with cc") }
+    }
+    let port = Self.freePort()
+    let ceiling = Process()
+    ceiling.executableURL = URL(fileURLWithPath: ceilingBinary)
+    ceiling.arguments = ["\(port)", "60000", "ack"]
+    ceiling.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+    try ceiling.run()
+    defer {
+      ceiling.terminate()
+      ceiling.waitUntilExit()
+    }
+    try Self.waitForSocket(port: port)
+    let blaster = try Blaster(port: port)
+    let before = Self.figures(pid: ceiling.processIdentifier)?.cpuSeconds ?? 0
+    _ = blaster.pace(beats, seconds: 30)
+    let after = Self.figures(pid: ceiling.processIdentifier)?.cpuSeconds ?? 0
+    return (after - before) / 30
   }
 }
 

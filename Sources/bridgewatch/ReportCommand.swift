@@ -37,27 +37,47 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     let loaded = try loadConfigOrExit(config)
     let path = journal ?? loaded.config.journalPath
-    guard let data = FileManager.default.contents(atPath: path) else {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
       printError("bridgewatch report: cannot read journal \(path) (\(FileProblem.describe(path: path)))")
       throw ExitCode(1)
     }
-    let content = JournalContent.parse(Array(data))
-    for bad in content.badLines.prefix(skipBadJournalLines ? 10 : 20) {
-      printError("\(path):\(bad.line): \(skipBadJournalLines ? "warning: skipped" : "error:") \(bad.error)")
-    }
-    if !content.badLines.isEmpty && !skipBadJournalLines {
-      printError("bridgewatch report: \(content.badLines.count) bad journal line(s); fix them or pass --skip-bad-journal-lines")
+    defer { close(fd) }
+    // Read as a stream into the report's per-site steps: two national days are two million lines.
+    var builder = ConferenceReport.Builder(config: loaded.config)
+    var scan = JournalScanner()
+    var info = stat()
+    let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+    var progress = ReadingProgress(what: "reading journal \(path)")
+    let failure = scan.read(fd: fd, visit: { builder.take($0) }, progress: { progress.update(read: $0, of: size) })
+    progress.finish()
+    if let failure {
+      printError("bridgewatch report: cannot read journal \(path): \(String(cString: strerror(failure)))")
       throw ExitCode(1)
     }
-    if let torn = content.tornLine {
+    for bad in scan.badLines.prefix(skipBadJournalLines ? 10 : 20) {
+      printError("\(path):\(bad.line): \(skipBadJournalLines ? "warning: skipped" : "error:") \(bad.error)")
+    }
+    if scan.badLineCount > 0 && !skipBadJournalLines {
+      printError("bridgewatch report: \(scan.badLineCount) bad journal line(s); fix them or pass --skip-bad-journal-lines")
+      throw ExitCode(1)
+    }
+    if let first = scan.unknownTypeLines.first {
+      printError(
+        "\(path):\(first.line): warning: \(first.error) (a newer monitor wrote it); left out \(scan.unknownTypeLineCount) such line(s)")
+    }
+    if let torn = scan.tornLine {
       printError("\(path):\(torn): warning: the last line is cut short (a crash while writing); left out")
     }
     let report: ConferenceReport
     do {
-      report = try ConferenceReport.build(config: loaded.config, records: content.records, session: session)
+      report = try builder.build(session: session)
     } catch {
       printError("bridgewatch report: \(error)")
       throw ExitCode(1)
+    }
+    if ReportFormat(rawValue: format) == .csv {
+      for note in ReportRenderer.clockNotes(report, offset: loaded.config.schedule.utcOffsetSeconds) { printError(note) }
     }
     let text = ReportRenderer.render(report, config: loaded.config, format: ReportFormat(rawValue: format)!)
     if let output {

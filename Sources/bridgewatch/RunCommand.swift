@@ -30,6 +30,7 @@ struct RunCommand: AsyncParsableCommand {
   var skipBadJournalLines = false
 
   func run() async throws {
+    StopSignals.install()
     MemoryTuning.returnLargeBuffersToTheKernel()
     let loaded = try loadConfigOrExit(config, toRun: listen == nil)
     var listenOverride: (host: String, port: Int)?
@@ -67,31 +68,36 @@ struct MonitorRunner {
 
   /// Opens and replays the journal, or explains why the monitor cannot start.
   private func openJournal() throws -> (JournalFile, [RestoredSite], [String]) {
+    let progress = Mutex(ReadingProgress(what: "reading journal \(config.journalPath)"))
     let opened: JournalFile.Opened
+    let replay: RestoredSite.Replay
     do {
-      opened = try JournalFile.open(path: config.journalPath, skipBadLines: skipBadJournalLines)
+      (opened, replay) = try JournalFile.open(
+        path: config.journalPath, skipBadLines: skipBadJournalLines, fold: RestoredSite.Replay(sites: config.sites),
+        progress: { read, size in progress.withLock { $0.update(read: read, of: size) } })
     } catch {
+      progress.withLock { $0.finish() }
       printError("bridgewatch: \(error)")
       throw ExitCode(1)
     }
-    var index: [String: Int] = [:]
-    for (position, site) in config.sites.enumerated() { index[site.id] = position }
-    let restored = RestoredSite.replay(opened.content.records, siteIndex: { index[$0] }, siteCount: config.sites.count)
+    progress.withLock { $0.finish() }
+    let restored = replay.sites
     var notes = opened.warnings.map { "warning: \($0)" }
-    for orphan in RestoredSite.orphanMarks(opened.content.records, siteIndex: { index[$0] }) {
+    for orphan in replay.orphanMarks {
       notes.append(
         "warning: the journal has \(orphan.site) marked offline by \(orphan.mark.operatorName) (\(orphan.mark.reason)), but "
           + "\(orphan.site) is no longer in the config; that mark is not restored")
     }
-    if !opened.content.records.isEmpty {
+    if opened.scan.recordCount > 0 {
       let marks = restored.filter { $0.mark != nil }.count
       let acks = restored.filter { $0.acknowledgedBy != nil }.count
       let counts = restored.filter { $0.manualHeadcount != nil }.count
       let heard = restored.filter(\.wasHeard).count
       notes.append(
-        "journal \(config.journalPath): replayed \(NumberText.grouped(opened.content.records.count)) records; restored "
-          + "\(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; sites start unknown until heard, "
-          + "and the \(NumberText.grouped(heard)) heard before the restart go offline if not heard within offline_after")
+        "journal \(config.journalPath): replayed \(NumberText.grouped(opened.scan.recordCount)) records in "
+          + "\(progress.withLock { $0.elapsedText }); restored \(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; "
+          + "sites start unknown until heard, and the \(NumberText.grouped(heard)) heard before the restart go offline "
+          + "if not heard within offline_after")
     }
     return (opened.file, restored, notes)
   }

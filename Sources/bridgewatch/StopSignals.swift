@@ -1,4 +1,6 @@
+import CLinux
 import Foundation
+import Synchronization
 
 /// The one list of signals that stop a long-running command (monitor, dashboard, demo, agent, simulator), and the
 /// one way the monitor's commands wait for them. A terminal closing sends SIGHUP; under systemd or `timeout` the
@@ -15,32 +17,61 @@ enum StopSignals {
     }
   }
 
-  /// Calls `handler` with the signal's name each time one of `numbers` arrives (their default action, dying, is
-  /// switched off).
-  static func onStop(handler: @escaping @Sendable (String) -> Void) {
-    let queue = DispatchQueue(label: "bridgewatch.signals")
-    var sources: [DispatchSourceSignal] = []
-    for number in numbers {
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-      source.setEventHandler { handler(name(number)) }
-      source.resume()
-      sources.append(source)
-    }
-    SignalSources.keepAlive(sources)
+  private struct State {
+    var installed = false
+    var handlers: [@Sendable (String) -> Void] = []
+    /// The first stop signal that arrived, kept for handlers registered after it.
+    var first: String?
   }
 
-  /// Waits for the first stop signal; returns its name.
+  private static let state = Mutex(State())
+
+  /// Takes over the stop signals for the whole process, first thing in every long-running command: from here on
+  /// a stop is never lost and never kills the process, even while the journal is still being read (a SIGTERM
+  /// there used to be lost between switching off the default action and the handler's start, leaving a monitor
+  /// that ignored it). Each signal's handler writes into a pipe; one thread reads it and calls the handlers.
+  static func install() {
+    let alreadyInstalled = state.withLock { state in
+      defer { state.installed = true }
+      return state.installed
+    }
+    guard !alreadyInstalled else { return }
+    let fd = numbers.withUnsafeBufferPointer { bw_signal_pipe($0.baseAddress, Int32($0.count)) }
+    guard fd >= 0 else { fatalError("cannot install the stop signals' handlers: \(String(cString: strerror(errno)))") }
+    let reader = Thread {
+      var byte: UInt8 = 0
+      while true {
+        let count = read(fd, &byte, 1)
+        if count < 0 && errno == EINTR { continue }
+        guard count == 1 else { return }
+        let signal = name(Int32(byte))
+        let handlers = state.withLock { state in
+          if state.first == nil { state.first = signal }
+          return state.handlers
+        }
+        for handler in handlers { handler(signal) }
+      }
+    }
+    reader.name = "stop-signals"
+    reader.start()
+  }
+
+  /// Calls `handler` with the signal's name each time one of `numbers` arrives, and at once if one arrived
+  /// before (its default action, dying, is switched off).
+  static func onStop(handler: @escaping @Sendable (String) -> Void) {
+    install()
+    let earlier = state.withLock { state in
+      state.handlers.append(handler)
+      return state.first
+    }
+    if let earlier { handler(earlier) }
+  }
+
+  /// Waits for the first stop signal (returns at once if one already came); returns its name.
   static func wait() async -> String {
     await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
       let resumed = ResumeOnce(continuation)
       onStop { resumed.resume($0) }
     }
   }
-}
-
-/// Keeps the dispatch sources alive for the life of the process.
-enum SignalSources {
-  nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-  static func keepAlive(_ new: [DispatchSourceSignal]) { sources += new }
 }

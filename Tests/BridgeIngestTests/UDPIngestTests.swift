@@ -182,4 +182,47 @@ import Testing
     #expect(counters["datagrams_accepted"] as? Int == 4)
     #expect((counters["rejected"] as? [String: Any])?["unknown_site"] as? Int == 0)
   }
+
+  /// The wall clock stepped an hour ahead while the sites' clocks are right: every signed heartbeat is refused as
+  /// stale. Ages do not jump (they run on the monotonic clock); the faces say the clock stepped and looks off.
+  @Test func aWallClockStepIsSaidAndSignedSitesRefusedAsStalePointAtTheClock() async throws {
+    let fixture = try await MonitorFixture.start(keys: ["HB-DB-TULY": Self.secret, "HB-TU": Self.secret], requireAuth: true)
+    defer { Task { await fixture.stop() } }
+    let client = UDPTestSocket()
+    let siteClock = fixture.unixNow
+    client.send(signed("BW1 site=HB-TU seq=1 ts=\(siteClock)"), port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-TU seq=1")
+    try await fixture.monitor.tickNow()
+    #expect(try await fixture.snapshot().clockNote == nil)
+
+    fixture.clock.stepWall(by: 3600)
+    try await fixture.monitor.tickNow()
+    let stepped = try await fixture.snapshot()
+    #expect(stepped.clockNote?.step?.seconds == 3600)
+    #expect(stepped.clockNote?.clockLooksOff == false)
+    #expect(try await fixture.record("HB-TU").status == .online, "a wall step alone must not age a site")
+
+    for sequence in 2..<8 {
+      client.send(signed("BW1 site=HB-TU seq=\(sequence) ts=\(siteClock + UInt64(sequence))"), port: fixture.port)
+      client.send(signed("BW1 site=HB-DB-TULY seq=\(sequence) ts=\(siteClock + UInt64(sequence))"), port: fixture.port)
+    }
+    #expect(client.receive(timeoutMilliseconds: 300) == nil, "stale heartbeats are never answered")
+    try await fixture.monitor.tickNow()
+    let off = try #require(try await fixture.snapshot().clockNote)
+    // The one accepted before the step is in the window too when the timer's own tick came before it.
+    #expect(off.clockLooksOff && off.staleSigned == 12 && off.acceptedSigned <= 1)
+    #expect(off.text.contains("monitor clock off? 12 of \(12 + off.acceptedSigned) signed heartbeats"))
+    var problem: String?
+    for _ in 0..<100 {
+      if let data = FileManager.default.contents(atPath: fixture.directory + "/status.json"),
+        let parsed = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let text = parsed["clock_problem"] as? String, text.contains("clock off?")
+      {
+        problem = text
+        break
+      }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(problem?.contains("stepped +1 h 0 min 0 s") == true, "\(problem ?? "no clock_problem in the status file")")
+  }
 }

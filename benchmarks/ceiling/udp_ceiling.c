@@ -4,7 +4,11 @@
  * counts, and does nothing else. It prints "ready" once bound, then, after IDLE_MS without a datagram
  * (or a SIGTERM), "received N datagrams, B bytes, first-to-last S seconds" and exits.
  *
- *   cc -O2 -o udp_ceiling udp_ceiling.c && ./udp_ceiling 7401 2000
+ * With a third argument "ack" it also answers every datagram with a short datagram to its sender, with one
+ * sendmmsg per batch, as the monitor acknowledges heartbeats: the least a monitor can spend per heartbeat in
+ * system calls, the reference for the dashboard's CPU at national load.
+ *
+ *   cc -O2 -o udp_ceiling udp_ceiling.c && ./udp_ceiling 7401 2000 [ack]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +40,7 @@ int main(int argc, char **argv) {
   }
   int port = atoi(argv[1]);
   int idle_ms = atoi(argv[2]);
+  int answer = argc > 3 && strcmp(argv[3], "ack") == 0;
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) { perror("socket"); return 1; }
   int buffer = 8 << 20;
@@ -51,14 +56,24 @@ int main(int argc, char **argv) {
   signal(SIGINT, on_signal);
 
   static char slots[BATCH][SLOT];
-  struct mmsghdr messages[BATCH];
-  struct iovec vectors[BATCH];
+  static struct sockaddr_storage senders[BATCH];
+  static const char ack[] = "BW1 ack site=X seq=1";
+  struct mmsghdr messages[BATCH], replies[BATCH];
+  struct iovec vectors[BATCH], reply_vectors[BATCH];
   for (int i = 0; i < BATCH; i++) {
     vectors[i].iov_base = slots[i];
     vectors[i].iov_len = SLOT;
     memset(&messages[i], 0, sizeof messages[i]);
     messages[i].msg_hdr.msg_iov = &vectors[i];
     messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_name = &senders[i];
+    messages[i].msg_hdr.msg_namelen = sizeof senders[i];
+    reply_vectors[i].iov_base = (void *)ack;
+    reply_vectors[i].iov_len = sizeof ack - 1;
+    memset(&replies[i], 0, sizeof replies[i]);
+    replies[i].msg_hdr.msg_iov = &reply_vectors[i];
+    replies[i].msg_hdr.msg_iovlen = 1;
+    replies[i].msg_hdr.msg_name = &senders[i];
   }
   printf("ready\n");
   fflush(stdout);
@@ -80,7 +95,12 @@ int main(int argc, char **argv) {
     if (count == 0) first = t;
     last = t;
     count += (unsigned long long)received;
-    for (int i = 0; i < received; i++) bytes += messages[i].msg_len;
+    for (int i = 0; i < received; i++) {
+      bytes += messages[i].msg_len;
+      replies[i].msg_hdr.msg_namelen = messages[i].msg_hdr.msg_namelen;
+      messages[i].msg_hdr.msg_namelen = sizeof senders[i];
+    }
+    if (answer) sendmmsg(fd, replies, (unsigned)received, 0);
   }
   printf("received %llu datagrams, %llu bytes, first-to-last %.6f seconds\n", count, bytes, last - first);
   return 0;

@@ -30,4 +30,9 @@ int bw_set_mmap_threshold(size_t bytes);
 /// dashboard on it and close the master to play a terminal that goes away). Returns 0, or -1 with errno set.
 int bw_open_pty(int *master, int *slave, unsigned short rows, unsigned short cols);
 
+/// Makes each of `signals` write its number into a pipe (non-blocking, close-on-exec) from an async-signal-safe
+/// handler, for every thread of the process; returns the pipe's read end, or -1 with errno set. Nothing arriving
+/// after this returns is lost or takes its default action, whatever threads exist.
+int bw_signal_pipe(const int *signals, int count);
+
 #endif
