@@ -1,6 +1,6 @@
 /// When the monitor rewrites the status file. Encoding 7,400 sites costs milliseconds and the file is megabytes, so
 /// it is written at once only when something a reader acts on changed (a status, mark, acknowledgement, headcount
-/// total, help request, rejected datagram, bad heartbeat file, the journal's state, the clock's); ages, round trips and accepted counts alone are
+/// help request, rejected datagram, bad heartbeat file, the journal's state, the clock's); ages, round trips, headcounts and accepted counts alone are
 /// refreshed every `refreshNanos`, so `generated_at` still shows the monitor is alive.
 public struct StatusFileSchedule: Sendable {
   /// What the last written file showed of the things that trigger a write.
@@ -13,7 +13,13 @@ public struct StatusFileSchedule: Sendable {
     var clockNote: ClockNote?
 
     init(_ snapshot: MonitorSnapshot) {
-      rollups = snapshot.rollups
+      // Headcounts move with nearly every heartbeat of a conference under way: a total alone waits for the
+      // refresh, or the 2 MB file would be rewritten every second (a point of CPU at national load).
+      rollups = snapshot.rollups.map { rollup in
+        var withoutHeadcount = rollup
+        withoutHeadcount.reportedHeadcount = 0
+        return withoutHeadcount
+      }
       rejections = snapshot.counters.rejections
       fileErrors = snapshot.counters.fileErrors
       badFiles = snapshot.counters.badFiles

@@ -297,13 +297,7 @@ struct LoadBenchmark {
     monitor.waitUntilExit()
 
     // The same blast into the ceiling program.
-    let ceilingBinary = directory + "/udp_ceiling"
-    let compile = Process()
-    compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    compile.arguments = ["cc", "-O2", "-o", ceilingBinary, ceilingSource]
-    try compile.run()
-    compile.waitUntilExit()
-    guard compile.terminationStatus == 0 else { throw BenchFailure("cannot compile \(ceilingSource) with cc") }
+    let ceilingBinary = try compiledCeiling()
     let ceilingPort = Self.freePort()
     let ceiling = Process()
     ceiling.executableURL = URL(fileURLWithPath: ceilingBinary)
@@ -394,18 +388,23 @@ struct LoadBenchmark {
 }
 
 extension LoadBenchmark {
+  /// The ceiling program, compiled with cc into the bench's folder once.
+  func compiledCeiling() throws -> String {
+    let binary = directory + "/udp_ceiling"
+    guard !FileManager.default.fileExists(atPath: binary) else { return binary }
+    let compile = Process()
+    compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    compile.arguments = ["cc", "-O2", "-o", binary, ceilingSource]
+    try compile.run()
+    compile.waitUntilExit()
+    guard compile.terminationStatus == 0 else { throw BenchFailure("cannot compile \(ceilingSource) with cc") }
+    return binary
+  }
+
   /// CPU share of one core the ceiling program (in its "ack" mode) spends answering `beats` paced over 30 s: the
   /// system calls and wake-ups alone, what no monitor can go below on this machine.
   func answeringCeilingCPU(_ beats: Datagrams) throws -> Double {
-    let ceilingBinary = directory + "/udp_ceiling"
-    if !FileManager.default.fileExists(atPath: ceilingBinary) {
-      let compile = Process()
-      compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      compile.arguments = ["cc", "-O2", "-o", ceilingBinary, ceilingSource]
-      try compile.run()
-      compile.waitUntilExit()
-      guard compile.terminationStatus == 0 else { throw BenchFailure("cannot compile \(ceilingSource) with cc") }
-    }
+    let ceilingBinary = try compiledCeiling()
     let port = Self.freePort()
     let ceiling = Process()
     ceiling.executableURL = URL(fileURLWithPath: ceilingBinary)

@@ -5,6 +5,10 @@ import Testing
 @Suite struct ClockStepTests {
   let start = ClockReading(monotonicNanos: 5_000_000_000_000, unixSeconds: 1_763_800_000)
 
+  static let oneSite = ConferenceConfig(
+    sites: [SiteConfig(id: "A", name: "Điểm A", group: GroupPath.parse("Hòa Bình")!, expected: 10, heartbeatFile: "/tmp/A.hb")],
+    baseDirectory: "/tmp", path: "/tmp/x.yaml")
+
   @Test func aStepIsTheWallClockMovingOtherwiseThanTheMonotonicOne() {
     var watch = ClockWatch()
     var now = start
@@ -73,10 +77,7 @@ import Testing
   /// between: the report must give the real span, not an hour more (or a negative stretch).
   @Test(arguments: [3600.0, -1200.0])
   func theReportReBasesTheTimesBeforeAStep(step: Double) throws {
-    let config = ConferenceConfig(
-      sites: [SiteConfig(id: "A", name: "Điểm A", group: GroupPath.parse("Hòa Bình")!, expected: 10, heartbeatFile: "/tmp/A.hb")],
-      baseDirectory: "/tmp",
-      path: "/tmp/x.yaml")
+    let config = Self.oneSite
     let t0 = 1_763_800_000.0
     let records = [
       JournalRecord(unixSeconds: t0, site: nil, kind: .start(sites: 1)),
@@ -98,10 +99,7 @@ import Testing
   }
 
   @Test func aStepDoesNotReachBackIntoAnEarlierRun() throws {
-    let config = ConferenceConfig(
-      sites: [SiteConfig(id: "A", name: "Điểm A", group: GroupPath.parse("Hòa Bình")!, expected: 10, heartbeatFile: "/tmp/A.hb")],
-      baseDirectory: "/tmp",
-      path: "/tmp/x.yaml")
+    let config = Self.oneSite
     let t0 = 1_763_800_000.0
     let records = [
       JournalRecord(unixSeconds: t0, site: nil, kind: .start(sites: 1)),

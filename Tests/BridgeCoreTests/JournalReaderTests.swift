@@ -6,6 +6,20 @@ import Testing
 @Suite struct JournalReaderTests {
   func decode(_ line: String) -> Result<JournalRecord, JournalLineError> { JournalCodec.decode(Substring(line)) }
 
+  /// Feeds `bytes` to a scanner `pieceSize` bytes at a time, as reads of a file would.
+  func scanInPieces(_ bytes: [UInt8], of pieceSize: Int) -> (JournalScanner, [JournalRecord]) {
+    var scanner = JournalScanner()
+    var seen: [JournalRecord] = []
+    var start = 0
+    while start < bytes.count {
+      let end = min(bytes.count, start + pieceSize)
+      bytes[start..<end].withUnsafeBufferPointer { piece in scanner.feed(piece) { seen.append($0) } }
+      start = end
+    }
+    scanner.finish { seen.append($0) }
+    return (scanner, seen)
+  }
+
   @Test func escapesSurrogatesAndSpacingAreReadAsJSONHasThem() throws {
     let record = try decode(
       #" { "t" : 1763800002.25 , "type":"mark","site":"HB\u002DTU","operator":"L\u00e2n","reason":"a\"b\\c\/d\n\t\ud83d\ude00 x" } "#
@@ -74,15 +88,7 @@ import Testing
     #expect(whole.records == records + [records[0]])
     #expect(whole.badLines.map(\.line) == [records.count + 1])
     for pieceSize in [1, 2, 3, 7, 64, 1000] {
-      var scanner = JournalScanner()
-      var seen: [JournalRecord] = []
-      var start = 0
-      while start < bytes.count {
-        let end = min(bytes.count, start + pieceSize)
-        bytes[start..<end].withUnsafeBufferPointer { piece in scanner.feed(piece) { seen.append($0) } }
-        start = end
-      }
-      scanner.finish { seen.append($0) }
+      let (scanner, seen) = scanInPieces(bytes, of: pieceSize)
       #expect(seen == whole.records, "pieces of \(pieceSize)")
       #expect(scanner.badLines.map(\.line) == [records.count + 1] && scanner.badLineCount == 1)
       #expect(scanner.validLength == bytes.count && scanner.endsWithoutLineBreak && scanner.tornLine == nil)
@@ -94,16 +100,7 @@ import Testing
     let good = JournalCodec.encode(JournalTests.everyKind[0])
     let long = #"{"t":1,"type":"stop","x":""# + String(repeating: "a", count: JournalScanner.maximumLineLength) + #""}"#
     for pieceSize in [4096, 1 << 20] {
-      var scanner = JournalScanner()
-      var seen: [JournalRecord] = []
-      let bytes = Array((good + "\n" + long + "\n" + good + "\n").utf8)
-      var start = 0
-      while start < bytes.count {
-        let end = min(bytes.count, start + pieceSize)
-        bytes[start..<end].withUnsafeBufferPointer { piece in scanner.feed(piece) { seen.append($0) } }
-        start = end
-      }
-      scanner.finish { seen.append($0) }
+      let (scanner, seen) = scanInPieces(Array((good + "\n" + long + "\n" + good + "\n").utf8), of: pieceSize)
       #expect(seen.count == 2)
       #expect(scanner.badLines.map(\.line) == [2] && scanner.badLines.first?.error.description.hasPrefix("longer than") == true)
     }

@@ -49,6 +49,7 @@ import Testing
     }
     run.heartbeat("A", count: 40)
     written["steady, 5 s after the last write"] = run.tick()
+    // A headcount alone moves with nearly every heartbeat: it waits for the next refresh.
     run.heartbeat("A", count: 41)
     written["headcount changed"] = run.tick()
     let garbage = Array("not a heartbeat".utf8)
@@ -63,7 +64,7 @@ import Testing
       written == [
         "first tick": true, "nothing changed": false, "A came online": true,
         "steady 1": false, "steady 2": false, "steady 3": false, "steady 4": false,
-        "steady, 5 s after the last write": true, "headcount changed": true, "datagram rejected": true,
+        "steady, 5 s after the last write": true, "headcount changed": false, "datagram rejected": true,
         "quiet again": false, "B marked": true,
       ])
   }

@@ -164,10 +164,9 @@ import Testing
     Thread.sleep(forTimeInterval: 1.2)  // the first count is sampled at its tick
     // Within the next 10-second window: up to 149, back to 120. The screen showed 149 as the peak.
     sender.send("BW1 site=HB-TU seq=2 count=149", port: monitor.port)
-    #expect(monitor.waitOnline("HB-TU", headcount: 149) != nil)
-    Thread.sleep(forTimeInterval: 1.2)
+    #expect(monitor.waitHeadcount("HB-TU", 149) != nil)
     sender.send("BW1 site=HB-TU seq=3 count=120", port: monitor.port)
-    #expect(monitor.waitOnline("HB-TU", headcount: 120) != nil)
+    #expect(monitor.waitHeadcount("HB-TU", 120) != nil)
     #expect(monitor.finish() == 0)
     let samples = try monitor.journal().records.compactMap { record -> (Int, Int?)? in
       if case .headcount(let count, _, _, let peak) = record.kind, record.site == "HB-TU" { return (count, peak) }

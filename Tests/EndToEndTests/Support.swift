@@ -168,6 +168,12 @@ extension HeadlessMonitor {
   }
 
   /// Waits until `site` is online with `headcount` in the status file.
+  /// Waits until the status file shows `headcount` for the site, whatever its status (a headcount alone reaches
+  /// the file at its 5 s refresh, by when a site of a fast test config may be late).
+  func waitHeadcount(_ id: String, _ headcount: Int, seconds: Double = 15) -> [String: Any]? {
+    waitForStatus(seconds: seconds) { json in site(id, in: json)?["headcount"] as? Int == headcount }.flatMap { site(id, in: $0) }
+  }
+
   func waitOnline(_ id: String, headcount: Int, seconds: Double = 15) -> [String: Any]? {
     waitForStatus(seconds: seconds) { json in
       guard let entry = site(id, in: json) else { return false }
