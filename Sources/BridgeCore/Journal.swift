@@ -14,6 +14,9 @@ public struct JournalRecord: Sendable, Hashable {
     /// `operatorName` only for a headcount set by hand. `peak`: the highest count reported since the previous
     /// sample when it was above `count` (samples are at most one per 10 s; the peak must not fall between them).
     case headcount(count: Int, source: HeartbeatSource, operatorName: String?, peak: Int? = nil)
+    case claim(operatorName: String)
+    /// `operatorName` nil: ended by itself, the site back online.
+    case release(operatorName: String?)
     case flapping(Bool)
     case help(Bool)
     /// `dropped` status changes and headcount samples, from this record's time to `until`, could not be written
@@ -38,7 +41,8 @@ public struct JournalRecord: Sendable, Hashable {
   /// Operator actions are fsynced before the screen confirms them; the rest may wait for the next batch.
   public var isOperatorAction: Bool {
     switch kind {
-    case .mark, .clear, .acknowledge: true
+    case .mark, .clear, .acknowledge, .claim: true
+    case .release(let operatorName): operatorName != nil
     case .headcount(_, let source, _, _): source == .manual
     default: false
     }
@@ -77,6 +81,10 @@ public struct JournalRecord: Sendable, Hashable {
       return [JournalRecord(unixSeconds: time, site: site, kind: .acknowledge(operatorName: operatorName))]
     case .headcountSet(let count, let operatorName):
       return [JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: .manual, operatorName: operatorName))]
+    case .claimed(let operatorName):
+      return [JournalRecord(unixSeconds: time, site: site, kind: .claim(operatorName: operatorName))]
+    case .claimReleased(let operatorName):
+      return [JournalRecord(unixSeconds: time, site: site, kind: .release(operatorName: operatorName))]
     case .flappingChanged(let isFlapping):
       return [JournalRecord(unixSeconds: time, site: site, kind: .flapping(isFlapping))]
     case .helpRequestChanged(let isRequested):
@@ -124,9 +132,14 @@ public enum JournalCodec {
       out.string(operatorName)
       out.raw(",\"reason\":")
       out.string(reason)
-    case .clear(let operatorName), .acknowledge(let operatorName):
+    case .clear(let operatorName), .acknowledge(let operatorName), .claim(let operatorName):
       out.raw(",\"operator\":")
       out.string(operatorName)
+    case .release(let operatorName):
+      if let operatorName {
+        out.raw(",\"operator\":")
+        out.string(operatorName)
+      }
     case .headcount(let count, let source, let operatorName, let peak):
       out.raw(",\"count\":\(count),\"source\":")
       out.string(source.rawValue)
@@ -150,6 +163,8 @@ public enum JournalCodec {
     case .mark: "mark"
     case .clear: "clear"
     case .acknowledge: "ack"
+    case .claim: "claim"
+    case .release: "release"
     case .headcount: "headcount"
     case .flapping: "flapping"
     case .help: "help"
@@ -188,6 +203,8 @@ public enum JournalCodec {
     case .mark: kind = fields.operatorName.flatMap { name in fields.reason.map { .mark(operatorName: name, reason: $0) } }
     case .clear: kind = fields.operatorName.map { .clear(operatorName: $0) }
     case .ack: kind = fields.operatorName.map { .acknowledge(operatorName: $0) }
+    case .claim: kind = fields.operatorName.map { .claim(operatorName: $0) }
+    case .release: kind = .release(operatorName: fields.operatorName)
     case .headcount:
       if let count = inRange(fields.count), let source = fields.source.flatMap(HeartbeatSource.init(rawValue:)) {
         kind = .headcount(count: count, source: source, operatorName: fields.operatorName, peak: inRange(fields.peak))
@@ -506,12 +523,18 @@ public struct RestoredSite: Sendable, Equatable {
   public var manualHeadcount: Int?
   /// The site was heard in an earlier run: if it stays silent after the restart, it is an outage, not `unknown`.
   public var wasHeard: Bool
+  /// Someone was on the site and had not released it.
+  public var claim: SiteClaim?
 
-  public init(mark: OperatorMark? = nil, acknowledgedBy: String? = nil, manualHeadcount: Int? = nil, wasHeard: Bool = false) {
+  public init(
+    mark: OperatorMark? = nil, acknowledgedBy: String? = nil, manualHeadcount: Int? = nil, wasHeard: Bool = false,
+    claim: SiteClaim? = nil
+  ) {
     self.mark = mark
     self.acknowledgedBy = acknowledgedBy
     self.manualHeadcount = manualHeadcount
     self.wasHeard = wasHeard
+    self.claim = claim
   }
 
   /// Marks still in force for site ids the config no longer has (the replay skips them; the operator must hear
@@ -554,11 +577,13 @@ public struct RestoredSite: Sendable, Equatable {
       var acknowledgedBy = Change<String?>.unchanged
       var manualHeadcount = Change<Int?>.unchanged
       var wasHeard = false
+      var claim = Change<SiteClaim?>.unchanged
 
       func after(_ earlier: SiteChanges) -> SiteChanges {
         SiteChanges(
           mark: mark.after(earlier.mark), acknowledgedBy: acknowledgedBy.after(earlier.acknowledgedBy),
-          manualHeadcount: manualHeadcount.after(earlier.manualHeadcount), wasHeard: wasHeard || earlier.wasHeard)
+          manualHeadcount: manualHeadcount.after(earlier.manualHeadcount), wasHeard: wasHeard || earlier.wasHeard,
+          claim: claim.after(earlier.claim))
       }
     }
 
@@ -585,7 +610,7 @@ public struct RestoredSite: Sendable, Equatable {
       changes.map { site in
         RestoredSite(
           mark: site.mark.value(or: nil), acknowledgedBy: site.acknowledgedBy.value(or: nil),
-          manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard)
+          manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard, claim: site.claim.value(or: nil))
       }
     }
 
@@ -623,6 +648,10 @@ public struct RestoredSite: Sendable, Equatable {
       case .headcount(let count, let source, _, _):
         changes[index].manualHeadcount = .set(source == .manual ? count : nil)
         if source != .manual { changes[index].wasHeard = true }
+      case .claim(let operatorName):
+        changes[index].claim = .set(SiteClaim(operatorName: operatorName, unixSeconds: record.unixSeconds))
+      case .release:
+        changes[index].claim = .set(nil)
       default: break
       }
     }
@@ -664,6 +693,9 @@ extension JournalRecord {
       }
       if let count = record.headcount, let source = record.headcountSource {
         out.append(JournalRecord(unixSeconds: unixSeconds, site: id, kind: .headcount(count: count, source: source, operatorName: nil)))
+      }
+      if let claim = record.claim {
+        out.append(JournalRecord(unixSeconds: claim.unixSeconds, site: id, kind: .claim(operatorName: claim.operatorName)))
       }
     }
     return out

@@ -43,10 +43,10 @@ enum JournalLineReader {
   /// holding one costs no reference counting.
   /// The record types, most frequent first; `types` spells them in the same order.
   enum RecordType: Int {
-    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock
+    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release
   }
   static let types: [StaticString] = [
-    "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock",
+    "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock", "claim", "release",
   ]
   static let statuses: [StaticString] = ["unknown", "online", "late", "offline", "marked"]
   static let causes: [StaticString] = ["heartbeat", "silence", "mark", "clear", "checkpoint"]

@@ -103,6 +103,8 @@ public struct SiteRecord: Sendable {
   public internal(set) var flags: SiteFlags = []
   public internal(set) var mark: OperatorMark?
   public internal(set) var acknowledgedBy: String?
+  /// Who is handling the site ("I'm on it"), until released or the site is back online.
+  public internal(set) var claim: SiteClaim?
   /// Heartbeats received and implied missing (by sequence gaps) over a recent, decaying window.
   public internal(set) var receivedCount: UInt32 = 0
   public internal(set) var missedCount: UInt32 = 0

@@ -18,6 +18,9 @@ public struct EngineEvent: Sendable, Hashable {
     // Boxed like the operator causes above.
     indirect case acknowledged(operatorName: String)
     indirect case headcountSet(count: Int, operatorName: String)
+    indirect case claimed(operatorName: String)
+    /// `operatorName` nil: the claim ended by itself, the site being back online.
+    indirect case claimReleased(operatorName: String?)
     case flappingChanged(isFlapping: Bool)
     case helpRequestChanged(isRequested: Bool)
     /// Heartbeats came back while the site stays marked offline by an operator.
@@ -29,21 +32,44 @@ public struct EngineEvent: Sendable, Hashable {
   public var kind: Kind
 }
 
-/// An operator action that cannot be applied; the screen shows the reason and nothing changes.
+/// An operator action that cannot be applied; the screen shows the reason and nothing changes. Conflicts say what
+/// the site is now and who did what, never overwrite silently.
 public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvertible {
   case noSuchSite
   case notMarked
   case nothingToAcknowledge(SiteStatus)
   case headcountOutOfRange(Int)
   case emptyReason
+  case alreadyMarked(OperatorMark)
+  case alreadyAcknowledged(by: String)
+  /// The operator decided on a status the site no longer has.
+  case changedMeanwhile(now: SiteStatus)
+  case alreadyClaimed(SiteClaim)
+  case notClaimed
+  /// Releasing someone else's claim needs `force` (the console asks first).
+  case claimedByAnother(SiteClaim)
 
-  public var description: String {
+  public var description: String { describe(utcOffsetSeconds: 0) }
+
+  /// The reason for a person, with times in the conference's local time.
+  public func describe(utcOffsetSeconds offset: Int) -> String {
+    func clock(_ unixSeconds: Double) -> String {
+      String(LocalTimeText.format(unixSeconds, utcOffsetSeconds: offset).split(separator: " ").last ?? "")
+    }
     switch self {
-    case .noSuchSite: "no such site"
-    case .notMarked: "the site is not marked offline"
-    case .nothingToAcknowledge(let status): "only a late or offline site can be acknowledged (it is \(status))"
-    case .headcountOutOfRange(let count): "headcount must be from 0 to \(ConfigLoader.maximumExpected), got \(count)"
-    case .emptyReason: "a mark needs a reason"
+    case .noSuchSite: return "no such site"
+    case .notMarked: return "the site is not marked offline"
+    case .nothingToAcknowledge(let status): return "only a late or offline site can be acknowledged (it is \(status))"
+    case .headcountOutOfRange(let count): return "headcount must be from 0 to \(ConfigLoader.maximumExpected), got \(count)"
+    case .emptyReason: return "a mark needs a reason"
+    case .alreadyMarked(let mark):
+      return "already marked by \(mark.operatorName) at \(clock(mark.unixSeconds)) (\(mark.reason))"
+    case .alreadyAcknowledged(let name): return "already acknowledged by \(name)"
+    case .changedMeanwhile(let status): return "the site changed meanwhile: it is \(status) now"
+    case .alreadyClaimed(let claim): return "\(claim.operatorName) has been on it since \(clock(claim.unixSeconds))"
+    case .notClaimed: return "nobody is on this site"
+    case .claimedByAnother(let claim):
+      return "\(claim.operatorName) is on it since \(clock(claim.unixSeconds)); release it anyway?"
     }
   }
 }
@@ -224,6 +250,48 @@ public struct StatusEngine: Sendable {
 
   // MARK: - Operator actions
 
+  /// Applies a request made by `who`; the events go out with the next drain. Refused, with what the site is now
+  /// and who did what, when it conflicts with the site's state.
+  public mutating func apply(_ request: OperatorRequest, by who: OperatorIdentity, now: ClockReading) throws(OperatorActionError) {
+    guard let index = indexByID[request.site] else { throw .noSuchSite }
+    let record = records[index]
+    if let seen = request.seenStatus, seen != record.status { throw .changedMeanwhile(now: record.status) }
+    let name = who.displayName
+    switch request.action {
+    case .mark(let reason):
+      if let mark = record.mark { throw .alreadyMarked(mark) }
+      try mark(site: index, operatorName: name, reason: reason, now: now)
+    case .clear:
+      try clearMark(site: index, operatorName: name, now: now)
+    case .acknowledge:
+      if let by = record.acknowledgedBy { throw .alreadyAcknowledged(by: by) }
+      try acknowledge(site: index, operatorName: name, now: now)
+    case .setHeadcount(let count):
+      try setHeadcount(count, site: index, operatorName: name, now: now)
+    case .claim:
+      try claim(site: index, operatorName: name, now: now)
+    case .release(let force):
+      try release(site: index, operatorName: name, force: force, now: now)
+    }
+  }
+
+  /// "I'm on it": shown on every console until released or until the site is back online.
+  public mutating func claim(site index: Int, operatorName: String, now: ClockReading) throws(OperatorActionError) {
+    guard records.indices.contains(index) else { throw .noSuchSite }
+    if let claim = records[index].claim { throw .alreadyClaimed(claim) }
+    records[index].claim = SiteClaim(operatorName: operatorName, unixSeconds: now.unixSeconds)
+    emit(EngineEvent(time: now, siteIndex: index, kind: .claimed(operatorName: operatorName)))
+  }
+
+  /// Ends a claim: one's own, or (with `force`) someone else's.
+  public mutating func release(site index: Int, operatorName: String, force: Bool, now: ClockReading) throws(OperatorActionError) {
+    guard records.indices.contains(index) else { throw .noSuchSite }
+    guard let claim = records[index].claim else { throw .notClaimed }
+    if claim.operatorName != operatorName && !force { throw .claimedByAnother(claim) }
+    records[index].claim = nil
+    emit(EngineEvent(time: now, siteIndex: index, kind: .claimReleased(operatorName: operatorName)))
+  }
+
   public mutating func mark(site index: Int, operatorName: String, reason: String, now: ClockReading) throws(OperatorActionError) {
     guard records.indices.contains(index) else { throw .noSuchSite }
     let reason = reason.trimmingCharacters(in: .whitespaces)
@@ -282,6 +350,7 @@ public struct StatusEngine: Sendable {
     }
     records[index].acknowledgedBy = restored.acknowledgedBy
     if restored.wasHeard { records[index].awaitedSince = now }
+    records[index].claim = restored.claim
     if let count = restored.manualHeadcount {
       records[index].headcount = count
       records[index].headcountSource = .manual
@@ -314,6 +383,11 @@ public struct StatusEngine: Sendable {
     records[index].statusSince = now
     if old != new || cause != .heartbeat {
       emit(EngineEvent(time: now, siteIndex: index, kind: .statusChanged(from: old, to: new, cause: cause)))
+    }
+    // Whoever was on it is done: the site is back.
+    if new == .online, records[index].claim != nil {
+      records[index].claim = nil
+      emit(EngineEvent(time: now, siteIndex: index, kind: .claimReleased(operatorName: nil)))
     }
   }
 

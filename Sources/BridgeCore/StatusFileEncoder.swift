@@ -166,6 +166,12 @@ public enum StatusFileEncoder {
       out.raw(", \"acknowledged_by\": ")
       out.string(by)
     }
+    if let claim = record.claim {
+      out.raw(", \"claimed_by\": ")
+      out.string(claim.operatorName)
+      out.raw(", \"claimed_at\": ")
+      out.number(claim.unixSeconds, decimals: 3)
+    }
     out.raw("}")
   }
 

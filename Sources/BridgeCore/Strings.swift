@@ -51,6 +51,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case footerTheme, footerHelp, footerQuit
   // Events
   case eventStatus, causeHeartbeat, causeSilence, causeMarked, causeMarkCleared, eventAcknowledged, eventHeadcount, eventFlapping
+  case eventClaimed, eventClaimReleased, eventClaimEnded
   case eventNotFlapping, eventHelp, eventHelpWithdrawn, eventHeardWhileMarked
 }
 
@@ -168,6 +169,8 @@ public struct Strings: Sendable {
     .footerHelp: "help", .footerQuit: "quit",
     .eventStatus: "{0}: {1} -> {2} ({3})", .causeHeartbeat: "heartbeat", .causeSilence: "silence", .causeMarked: "marked by {0}: {1}",
     .causeMarkCleared: "mark cleared by {0}", .eventAcknowledged: "{0}: acknowledged by {1}",
+    .eventClaimed: "{0}: {1} is on it", .eventClaimReleased: "{0}: released by {1}",
+    .eventClaimEnded: "{0}: back online, nobody needs to be on it",
     .eventHeadcount: "{0}: headcount set to {1} by {2}", .eventFlapping: "{0}: flapping", .eventNotFlapping: "{0}: no longer flapping",
     .eventHelp: "{0}: asks for help", .eventHelpWithdrawn: "{0}: help request withdrawn",
     .eventHeardWhileMarked: "{0}: heartbeats resumed while marked offline",
@@ -234,6 +237,8 @@ public struct Strings: Sendable {
     .footerHelp: "trợ giúp", .footerQuit: "thoát",
     .eventStatus: "{0}: {1} -> {2} ({3})", .causeHeartbeat: "có tín hiệu", .causeSilence: "mất tín hiệu",
     .causeMarked: "{0} đánh dấu: {1}", .causeMarkCleared: "{0} bỏ đánh dấu", .eventAcknowledged: "{0}: {1} đã xác nhận",
+    .eventClaimed: "{0}: {1} đang xử lý", .eventClaimReleased: "{0}: {1} thôi xử lý",
+    .eventClaimEnded: "{0}: đã trực tuyến lại, thôi xử lý",
     .eventHeadcount: "{0}: {2} đặt quân số {1}", .eventFlapping: "{0}: chập chờn", .eventNotFlapping: "{0}: hết chập chờn",
     .eventHelp: "{0}: cần hỗ trợ", .eventHelpWithdrawn: "{0}: thôi yêu cầu hỗ trợ",
     .eventHeardWhileMarked: "{0}: có tín hiệu lại trong khi đang đánh dấu ngoại tuyến",

@@ -1,7 +1,8 @@
 import BridgeCore
 
-/// A request the dashboard hands to the engine's owner; the engine validates and emits the events.
-public enum OperatorRequest: Sendable, Equatable {
+/// An action the dashboard's keys ask for, on a site of its list; the app turns it into an `OperatorRequest`
+/// (by the site's id, with the operator's identity) that the monitor applies, answers and journals.
+public enum DashboardRequest: Sendable, Equatable {
   case mark(site: Int, reason: String)
   case clearMark(site: Int)
   case acknowledge(site: Int)
@@ -11,7 +12,7 @@ public enum OperatorRequest: Sendable, Equatable {
 /// What a key asks the application to do beyond redrawing.
 public enum Effect: Sendable, Equatable {
   case none
-  case request(OperatorRequest)
+  case request(DashboardRequest)
   case cycleTheme
   case quit
 }
@@ -219,7 +220,7 @@ public struct DashboardState: Sendable {
   }
 
   private mutating func handlePrompt(
-    _ key: Key, input: String, site: Int, submit: (Int, String) -> Result<OperatorRequest, PromptError>, update: (Int, String) -> Mode
+    _ key: Key, input: String, site: Int, submit: (Int, String) -> Result<DashboardRequest, PromptError>, update: (Int, String) -> Mode
   ) -> Effect {
     switch key {
     case .escape, .interrupt:

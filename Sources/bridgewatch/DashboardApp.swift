@@ -240,24 +240,32 @@ final class DashboardApp: @unchecked Sendable {
     if ring && options.bell { backend.bell() }
   }
 
-  private func perform(_ request: OperatorRequest) {
-    let operatorName = options.operatorName
+  private func perform(_ request: DashboardRequest) {
+    // The monitor's own dashboard runs as the monitor's user: only the operator's name says who.
+    let who = OperatorIdentity(name: options.operatorName)
     let strings = state.strings
+    let offset = utcOffset
     let result: Result<String, any Error> = Result {
       try monitor.performBlocking { engine, now in
-        switch request {
-        case .mark(let site, let reason):
-          try engine.mark(site: site, operatorName: operatorName, reason: reason, now: now)
-          return strings(.markedOffline, engine.sites[site].id, reason)
-        case .clearMark(let site):
-          try engine.clearMark(site: site, operatorName: operatorName, now: now)
-          return strings(.markCleared, engine.sites[site].id)
-        case .acknowledge(let site):
-          try engine.acknowledge(site: site, operatorName: operatorName, now: now)
-          return strings(.acknowledged, engine.sites[site].id)
-        case .setHeadcount(let site, let count):
-          try engine.setHeadcount(count, site: site, operatorName: operatorName, now: now)
-          return strings(.headcountSet, engine.sites[site].id, strings.number(count))
+        let sites = engine.sites
+        func id(_ site: Int) -> String { sites[site].id }
+        do {
+          switch request {
+          case .mark(let site, let reason):
+            try engine.apply(OperatorRequest(site: id(site), action: .mark(reason: reason)), by: who, now: now)
+            return strings(.markedOffline, id(site), reason)
+          case .clearMark(let site):
+            try engine.apply(OperatorRequest(site: id(site), action: .clear), by: who, now: now)
+            return strings(.markCleared, id(site))
+          case .acknowledge(let site):
+            try engine.apply(OperatorRequest(site: id(site), action: .acknowledge), by: who, now: now)
+            return strings(.acknowledged, id(site))
+          case .setHeadcount(let site, let count):
+            try engine.apply(OperatorRequest(site: id(site), action: .setHeadcount(count)), by: who, now: now)
+            return strings(.headcountSet, id(site), strings.number(count))
+          }
+        } catch let refused as OperatorActionError {
+          throw RefusedAction(text: refused.describe(utcOffsetSeconds: offset))
         }
       }
     }
@@ -269,4 +277,10 @@ final class DashboardApp: @unchecked Sendable {
     // Bring the action's event and the new state to the screen now rather than at the next tick.
     try? monitor.tickBlocking()
   }
+}
+
+/// An operator action the engine refused, with its reason in the conference's local time.
+struct RefusedAction: Error, CustomStringConvertible {
+  var text: String
+  var description: String { text }
 }

@@ -50,7 +50,7 @@ import Testing
       #expect(try JournalCodec.decode(Substring(JournalCodec.encode(record))).get() == record)
     }
     let text =
-      JournalCodec.encode(records[1]) + "\n" + #"{"t":1763800002,"type":"claim","site":"A","operator":"lan"}"# + "\n"
+      JournalCodec.encode(records[1]) + "\n" + #"{"t":1763800002,"type":"probe","site":"A","method":"sip"}"# + "\n"
       + JournalCodec.encode(records[0]) + "\n"
     let content = JournalContent.parse(Array(text.utf8))
     #expect(content.badLines.isEmpty)
