@@ -36,19 +36,20 @@ public enum TextKey: String, CaseIterable, Sendable {
   case eventsTitle, journalNotWritten, clockOff, clockStepped, countersUDP, countersRejected, countersFiles, countersBad
   // Status line, prompts, footer, overlays
   case statusSince, countSource, promptHint, markPrompt, headcountPrompt, filterPrompt, filterHint, confirmQuit
-  case helpTitle, helpClose, tooSmall, enlarge
+  case helpTitle, helpClose, tooSmall, enlarge, confirmRelease
   // Messages
   case cancelled, giveReason, badHeadcount, notMarked, cannotAcknowledge, themeChanged, themeNoColours, markedOffline
+  case claimTaken, claimReleased, flagClaimed
   case markCleared, acknowledged, headcountSet, notDone, filterCleared, problemsOnly, allSites, sortChanged
   // Mark presets
   case presetNoSignal, presetPowerCut, presetLineDown, presetCancelled
   // Key help
   case keyMove, keyPaging, keyOpen, keyCollapseAll
   case keyExpandAll, keyFilter, keyProblems, keyEscape, keySort, keyWall, keyMark, keyClear, keyAcknowledge, keyCount, keyTheme
-  case keyHelp, keyQuit
+  case keyHelp, keyQuit, keyClaim
   // Footer labels
   case footerFilter, footerProblems, footerSort, footerWall, footerDetail, footerMark, footerClear, footerAck, footerCount
-  case footerTheme, footerHelp, footerQuit
+  case footerTheme, footerHelp, footerQuit, footerClaim
   // Events
   case eventStatus, causeHeartbeat, causeSilence, causeMarked, causeMarkCleared, eventAcknowledged, eventHeadcount, eventFlapping
   case eventClaimed, eventClaimReleased, eventClaimEnded
@@ -162,6 +163,9 @@ public struct Strings: Sendable {
     .keySort: "sort: group, severity, name, shortfall, last heard", .keyWall: "wall view: every site as one cell",
     .keyMark: "mark the selected site offline, with a reason", .keyClear: "clear the mark on the selected site",
     .keyAcknowledge: "acknowledge a late or offline site: no alert, bell",
+    .keyClaim: "I'm on it (shown on every console); again to release",
+    .footerClaim: "on it", .claimTaken: "{0}: you are on it", .claimReleased: "{0}: released",
+    .flagClaimed: "{0} is on it", .confirmRelease: "{0} is on {1} since {2}. Release it? y = yes, any other key = no",
     .keyCount: "set the headcount by hand (phoned in)", .keyTheme: "next colour theme",
     .keyHelp: "show or hide this help", .keyQuit: "quit (asks to confirm)",
     .footerFilter: "filter", .footerProblems: "problems", .footerSort: "sort", .footerWall: "wall", .footerDetail: "detail",
@@ -230,6 +234,9 @@ public struct Strings: Sendable {
     .keySort: "sắp xếp: đơn vị, sự cố, tên, thiếu quân số, tín hiệu",
     .keyWall: "toàn cảnh: mỗi điểm cầu một ô", .keyMark: "đánh dấu ngoại tuyến điểm cầu đang chọn, kèm lý do",
     .keyClear: "bỏ đánh dấu điểm cầu đang chọn", .keyAcknowledge: "xác nhận điểm chậm/mất kết nối: tắt cảnh báo, chuông",
+    .keyClaim: "tôi đang xử lý (mọi màn hình đều thấy); bấm lại để thôi",
+    .footerClaim: "xử lý", .claimTaken: "{0}: bạn đang xử lý", .claimReleased: "{0}: đã thôi xử lý",
+    .flagClaimed: "{0} đang xử lý", .confirmRelease: "{0} đang xử lý {1} từ {2}. Thôi xử lý thay? y = có, phím khác = không",
     .keyCount: "nhập quân số bằng tay (báo qua điện thoại)", .keyTheme: "đổi bảng màu", .keyHelp: "hiện hoặc ẩn trợ giúp này",
     .keyQuit: "thoát (hỏi lại trước)",
     .footerFilter: "lọc", .footerProblems: "sự cố", .footerSort: "sắp xếp", .footerWall: "toàn cảnh", .footerDetail: "chi tiết",

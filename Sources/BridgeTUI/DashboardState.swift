@@ -7,6 +7,9 @@ public enum DashboardRequest: Sendable, Equatable {
   case clearMark(site: Int)
   case acknowledge(site: Int)
   case setHeadcount(site: Int, count: Int)
+  case claim(site: Int)
+  /// `force`: someone else's claim, after the operator confirmed.
+  case release(site: Int, force: Bool)
 }
 
 /// What a key asks the application to do beyond redrawing.
@@ -47,6 +50,8 @@ public struct DashboardState: Sendable {
     case normal
     case help
     case confirmQuit
+    /// Someone else is on the site: release their claim? (y/n)
+    case confirmRelease(site: Int)
     case markReason(site: Int, input: String)
     case headcount(site: Int, input: String)
     case filter(input: String)
@@ -56,6 +61,8 @@ public struct DashboardState: Sendable {
 
   public var strings = Strings.english
   public var mode: Mode = .normal
+  /// Who this console's operator is, as the engine records it: tells one's own claim from someone else's.
+  public var operatorName = ""
   /// The selected row, a site or a group; kept by identity when rows re-sort or re-filter.
   public var selection: TableRow?
   public var listOptions = SiteListOptions()
@@ -161,6 +168,11 @@ public struct DashboardState: Sendable {
       if key == .interrupt { return .quit }
       mode = .normal
       message = nil
+      return .none
+    case .confirmRelease(let site):
+      mode = .normal
+      message = nil
+      if case .character(let character) = key, character == "y" || character == "Y" { return .request(.release(site: site, force: true)) }
       return .none
     case .filter(let input):
       return handleFilterKey(key, input: input, snapshot: snapshot)
@@ -320,6 +332,12 @@ public struct DashboardState: Sendable {
     case .setHeadcount:
       guard let site = selectedSite else { return .none }
       mode = .headcount(site: site, input: "")
+    case .claim:
+      guard let site = selectedSite else { return .none }
+      // Unclaimed: take it. One's own: give it back. Someone else's: only after asking.
+      guard let claim = snapshot.records[site].claim else { return .request(.claim(site: site)) }
+      if claim.operatorName == operatorName { return .request(.release(site: site, force: false)) }
+      mode = .confirmRelease(site: site)
     }
     layOutIfStale(snapshot)
     return .none

@@ -339,6 +339,7 @@ public enum DashboardView {
       parts.append(text)
     }
     if let by = record.acknowledgedBy { parts.append(strings(.flagAcknowledged, by)) }
+    if let claim = record.claim { parts.append(strings(.flagClaimed, claim.operatorName)) }
     return parts.joined(separator: ", ")
   }
 
@@ -464,6 +465,13 @@ public enum DashboardView {
     case .confirmQuit:
       screen.fill(y: y, role: .prompt)
       screen.put(strings(.confirmQuit), x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
+    case .confirmRelease(let site):
+      screen.fill(y: y, role: .prompt)
+      let claim = snapshot.records[site].claim
+      let text = strings(
+        .confirmRelease, claim?.operatorName ?? "–", snapshot.sites[site].id,
+        claim.map { clock($0.unixSeconds, offset: context.utcOffsetSeconds, withSeconds: false) } ?? "–")
+      screen.put(text, x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
     case .normal, .help:
       // Help and quit always show; the others in order of use as far as they fit.
       let all = KeyMap.footerOrder.compactMap { action in

@@ -14,7 +14,7 @@ public enum Action: String, Sendable, CaseIterable {
   case moveUp, moveDown, moveLeft, moveRight, pageUp, pageDown, home, end
   case open, collapseAll, expandAll
   case filter, problemsOnly, escape, cycleSort, toggleWall
-  case markOffline, clearMark, acknowledge, setHeadcount
+  case markOffline, clearMark, acknowledge, setHeadcount, claim
   case cycleTheme, help, quit
 }
 
@@ -54,6 +54,7 @@ public enum KeyMap {
     KeyBinding(keys: [.character("u")], keyLabel: "u", action: .clearMark, footerLabel: .footerClear, help: .keyClear),
     KeyBinding(keys: [.character("a")], keyLabel: "a", action: .acknowledge, footerLabel: .footerAck, help: .keyAcknowledge),
     KeyBinding(keys: [.character("c")], keyLabel: "c", action: .setHeadcount, footerLabel: .footerCount, help: .keyCount),
+    KeyBinding(keys: [.character("i")], keyLabel: "i", action: .claim, footerLabel: .footerClaim, help: .keyClaim),
     KeyBinding(keys: [.character("t")], keyLabel: "t", action: .cycleTheme, footerLabel: .footerTheme, help: .keyTheme),
     KeyBinding(keys: [.character("?")], keyLabel: "?", action: .help, footerLabel: .footerHelp, help: .keyHelp),
     KeyBinding(keys: [.character("q"), .interrupt], keyLabel: "q/^C", action: .quit, footerLabel: .footerQuit, help: .keyQuit),
@@ -61,7 +62,8 @@ public enum KeyMap {
 
   /// The footer's hints, most used first; it shows as many as fit, and always help and quit.
   public static let footerOrder: [Action] = [
-    .markOffline, .filter, .problemsOnly, .toggleWall, .open, .cycleSort, .setHeadcount, .acknowledge, .clearMark, .cycleTheme,
+    .markOffline, .filter, .problemsOnly, .toggleWall, .open, .cycleSort, .setHeadcount, .acknowledge, .claim, .clearMark,
+    .cycleTheme,
     .help, .quit,
   ]
 

@@ -117,6 +117,7 @@ final class DashboardApp: @unchecked Sendable {
     self.listenAddress = listenAddress
     utcOffset = TimeZone.current.secondsFromGMT()
     state.strings = Strings(options.language)
+    state.operatorName = OperatorIdentity(name: options.operatorName).displayName
   }
 
   /// Asks the loop to finish (SIGTERM, SIGHUP, SIGINT from outside).
@@ -263,6 +264,12 @@ final class DashboardApp: @unchecked Sendable {
           case .setHeadcount(let site, let count):
             try engine.apply(OperatorRequest(site: id(site), action: .setHeadcount(count)), by: who, now: now)
             return strings(.headcountSet, id(site), strings.number(count))
+          case .claim(let site):
+            try engine.apply(OperatorRequest(site: id(site), action: .claim), by: who, now: now)
+            return strings(.claimTaken, id(site))
+          case .release(let site, let force):
+            try engine.apply(OperatorRequest(site: id(site), action: .release(force: force)), by: who, now: now)
+            return strings(.claimReleased, id(site))
           }
         } catch let refused as OperatorActionError {
           throw RefusedAction(text: refused.describe(utcOffsetSeconds: offset))

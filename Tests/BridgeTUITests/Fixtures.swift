@@ -9,7 +9,8 @@ import TestSupport
 enum DashboardFixture {
   static let nfdName = "Huye\u{323}\u{302}n u\u{309}y Mai Cha\u{302}u"  // "Huyện ủy Mai Châu", decomposed
 
-  static func snapshot(detailSite: Int? = nil) -> MonitorSnapshot {
+  /// `claims`: sites someone is on, and who.
+  static func snapshot(detailSite: Int? = nil, claims: [(site: Int, by: String)] = []) -> MonitorSnapshot {
     let rows: [(String, String, String, Int)] = [
       ("HB-TU", "Tỉnh ủy Hòa Bình", "Hòa Bình", 150),
       ("HB-DB-HU", "Huyện ủy Đà Bắc", "Hòa Bình / Đà Bắc", 119),
@@ -51,6 +52,7 @@ enum DashboardFixture {
       try! engine.mark(site: 1, operatorName: "lan", reason: "line down", now: now)
       try! engine.setHeadcount(47, site: 2, operatorName: "minh", now: now)
       try! engine.acknowledge(site: 5, operatorName: "minh", now: now)
+      for claim in claims { try! engine.claim(site: claim.site, operatorName: claim.by, now: now) }
     }
     return state.snapshot(now: now, title: config.title, detailSite: detailSite)
   }

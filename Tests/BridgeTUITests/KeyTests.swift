@@ -96,6 +96,28 @@ import Testing
     #expect(press([.character("a")], on: &state) == [.request(.acknowledge(site: 2))])
   }
 
+  @Test func iTakesAClaimGivesOneBackAndAsksBeforeEndingSomeoneElses() {
+    let claimed = DashboardFixture.snapshot(claims: [(site: 2, by: "lan"), (site: 3, by: "minh")])
+    var state = DashboardState()
+    state.operatorName = "lan"
+    state.selectedSite = 1
+    #expect(state.handle(.character("i"), snapshot: claimed) == .request(.claim(site: 1)))
+    state.selectedSite = 2
+    #expect(state.handle(.character("i"), snapshot: claimed) == .request(.release(site: 2, force: false)))
+    state.selectedSite = 3
+    #expect(state.handle(.character("i"), snapshot: claimed) == .none)
+    #expect(state.mode == .confirmRelease(site: 3))
+    #expect(state.handle(.character("n"), snapshot: claimed) == .none && state.mode == .normal)
+    _ = state.handle(.character("i"), snapshot: claimed)
+    #expect(state.handle(.character("y"), snapshot: claimed) == .request(.release(site: 3, force: true)))
+    // The row says who is on it; the prompt says whose claim would end.
+    state.mode = .confirmRelease(site: 3)
+    let text = DashboardView.render(claimed, state: &state, context: DashboardFixture.context(width: 160, height: 30)).lines
+      .joined(separator: "\n")
+    #expect(text.contains("minh is on it"), "\(text)")
+    #expect(text.contains("minh is on HB-DB-CAOSON since"), "\(text)")
+  }
+
   @Test func quitAsksFirst() {
     var state = DashboardState()
     #expect(press([.character("q"), .character("n")], on: &state) == [.none, .none])
