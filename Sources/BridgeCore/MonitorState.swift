@@ -181,8 +181,12 @@ public struct MonitorState {
   public func snapshot(now: ClockReading, title: String, detailSite: Int? = nil) -> MonitorSnapshot {
     MonitorSnapshot(
       title: title, takenAt: now, sites: engine.sites, records: engine.records, rollups: engine.rollups,
-      groups: engine.groups, counters: counters,
-      detail: detailSite.flatMap { engine.sites.indices.contains($0) ? engine.history.view(site: $0, now: now.monotonicNanos) : nil })
+      groups: engine.groups, counters: counters, detail: detailSite.flatMap { detail(site: $0, now: now) })
+  }
+
+  /// The last hour of one site, for a detail pane; nil for a site the config does not have.
+  public func detail(site: Int, now: ClockReading) -> SiteHistoryView? {
+    engine.sites.indices.contains(site) ? engine.history.view(site: site, now: now.monotonicNanos) : nil
   }
 }
 

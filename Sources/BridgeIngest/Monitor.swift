@@ -33,7 +33,8 @@ public final class Monitor: @unchecked Sendable {
   private var statusFileSchedule = StatusFileSchedule()
   /// Events came since the status file was last written (one may have come while a write was in flight).
   private var statusFileOwesEvents = false
-  private var updateHandler: (@Sendable (MonitorUpdate) -> Void)?
+  /// Everyone who gets updates: the dashboard, the headless log, and (later) each console; the next id.
+  private let subscribers = Mutex<(all: [Int: MonitorSubscription], nextID: Int)>(([:], 0))
   private let poller: HeartbeatFilePoller
   /// Rejection logging, touched only on the listener's thread.
   private var lastRejectionLog: Int64 = .min / 2
@@ -51,8 +52,6 @@ public final class Monitor: @unchecked Sendable {
   private var loggedClockOff = false
   /// Per site: the highest reported headcount since its last journal sample.
   private var windowPeak: [Int?]
-  /// The site whose last hour goes into each snapshot (the dashboard's detail pane), or -1.
-  private let detailSite = Atomic<Int>(-1)
   /// At most one headcount sample per site in this long.
   static let headcountSampleNanos: Int64 = 10_000_000_000
 
@@ -101,10 +100,21 @@ public final class Monitor: @unchecked Sendable {
     ackPrefixEnds = ends
   }
 
-  /// Called on the event loop after every tick with the events drained in it. Set before `start`.
-  public func onUpdate(_ handler: @escaping @Sendable (MonitorUpdate) -> Void) {
-    updateHandler = handler
+  /// Delivers every update (after every tick, with the events drained in it) to `handler`, on the event loop,
+  /// until the subscription is cancelled. Each subscription asks for its own site's last hour (`showDetail`).
+  public func subscribe(_ handler: @escaping @Sendable (MonitorUpdate) -> Void) -> MonitorSubscription {
+    subscribers.withLock { subscribers in
+      let subscription = MonitorSubscription(id: subscribers.nextID, handler: handler) { [weak self] id in
+        _ = self?.subscribers.withLock { $0.all.removeValue(forKey: id) }
+      }
+      subscribers.nextID += 1
+      subscribers.all[subscription.id] = subscription
+      return subscription
+    }
   }
+
+  /// The number of live subscriptions (for the status line and tests).
+  public var subscriberCount: Int { subscribers.withLock { $0.all.count } }
 
   /// Binds the UDP socket (or `listen` instead of the config's) and starts polling and ticking.
   /// Returns the bound address.
@@ -160,11 +170,14 @@ public final class Monitor: @unchecked Sendable {
   @discardableResult
   private func tick(writesStatusFile: Bool = true) -> MonitorSnapshot {
     let now = clock.now()
-    let detail = detailSite.load(ordering: .relaxed)
-    let (fresh, taken) = state.withLock { state in
+    let audience = subscribers.withLock { Array($0.all.values) }
+    // One snapshot for all; a subscriber that asked for a site's last hour gets that site's copy with it.
+    let wanted = Set(audience.compactMap(\.detailSite))
+    let (fresh, taken, details) = state.withLock { state in
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
-      return (fresh, state.snapshot(now: now, title: config.title, detailSite: detail >= 0 ? detail : nil))
+      let details = Dictionary(uniqueKeysWithValues: wanted.compactMap { site in state.detail(site: site, now: now).map { (site, $0) } })
+      return (fresh, state.snapshot(now: now, title: config.title), details)
     }
     let clockRecords = watchClock(now: now, counters: taken.counters)
     if journal != nil {
@@ -178,7 +191,11 @@ public final class Monitor: @unchecked Sendable {
     var snapshot = taken
     snapshot.journalProblem = journalProblem
     snapshot.clockNote = clockWatch.note(now: now)
-    updateHandler?(MonitorUpdate(events: events, snapshot: snapshot))
+    for subscriber in audience {
+      var own = snapshot
+      own.detail = subscriber.detailSite.flatMap { details[$0] }
+      subscriber.deliver(MonitorUpdate(events: events, snapshot: own))
+    }
     statusFileOwesEvents = statusFileOwesEvents || !events.isEmpty
     if writesStatusFile { writeStatusFile(snapshot) }
     return snapshot
@@ -349,11 +366,6 @@ public final class Monitor: @unchecked Sendable {
 
   // MARK: - For the faces
 
-  /// Asks for `site`'s last hour in every snapshot from now on (nil: none). Cheap: one site's copy per tick.
-  public func showDetail(site: Int?) {
-    detailSite.store(site ?? -1, ordering: .relaxed)
-  }
-
   public func snapshot() async throws -> MonitorSnapshot {
     try await loop.submit { [self] in
       let now = clock.now()
@@ -462,4 +474,32 @@ final class StatusFileWriter: @unchecked Sendable {
     StatusFileEncoder.encode(snapshot, fixed: fixed, into: &buffer)
     try AtomicFile.write(buffer, to: path)
   }
+}
+
+/// One subscriber's end of the monitor's updates: what it wants besides the shared snapshot (a site's last hour)
+/// and how to stop.
+public final class MonitorSubscription: Sendable {
+  let id: Int
+  private let handler: @Sendable (MonitorUpdate) -> Void
+  private let onCancel: @Sendable (Int) -> Void
+  private let detail = Atomic<Int>(-1)
+
+  init(id: Int, handler: @escaping @Sendable (MonitorUpdate) -> Void, onCancel: @escaping @Sendable (Int) -> Void) {
+    self.id = id
+    self.handler = handler
+    self.onCancel = onCancel
+  }
+
+  /// Asks for `site`'s last hour in this subscriber's updates from now on (nil: none). Cheap: one site's copy.
+  public func showDetail(site: Int?) { detail.store(site ?? -1, ordering: .relaxed) }
+
+  var detailSite: Int? {
+    let site = detail.load(ordering: .relaxed)
+    return site >= 0 ? site : nil
+  }
+
+  func deliver(_ update: MonitorUpdate) { handler(update) }
+
+  /// No more updates from the next tick on.
+  public func cancel() { onCancel(id) }
 }

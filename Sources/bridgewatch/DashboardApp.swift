@@ -98,6 +98,8 @@ struct HeldLogHandler: LogHandler {
 /// The live dashboard: draws snapshots, turns keys into operator requests. Runs on its own thread.
 final class DashboardApp: @unchecked Sendable {
   private let monitor: Monitor
+  /// This dashboard's updates, and its detail-pane request.
+  private let subscription: MonitorSubscription
   private let options: DashboardOptions
   private let mailbox: UpdateMailbox
   private let stopRequested = Atomic<Bool>(false)
@@ -108,7 +110,11 @@ final class DashboardApp: @unchecked Sendable {
   private let utcOffset: Int
   private lazy var signedSites = Set(monitor.config.keys.keys)
 
-  init(monitor: Monitor, initial: MonitorSnapshot, mailbox: UpdateMailbox, options: DashboardOptions, listenAddress: String) {
+  init(
+    monitor: Monitor, subscription: MonitorSubscription, initial: MonitorSnapshot, mailbox: UpdateMailbox, options: DashboardOptions,
+    listenAddress: String
+  ) {
+    self.subscription = subscription
     self.monitor = monitor
     self.snapshot = initial
     self.mailbox = mailbox
@@ -193,7 +199,7 @@ final class DashboardApp: @unchecked Sendable {
       if state.detailSite != detailSite {
         // The engine sends the open site's last hour with each snapshot; ask for it now rather than next second.
         detailSite = state.detailSite
-        monitor.showDetail(site: detailSite)
+        subscription.showDetail(site: detailSite)
         try? monitor.tickBlocking()
       }
     }

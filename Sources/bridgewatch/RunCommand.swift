@@ -114,10 +114,10 @@ struct MonitorRunner {
     for warning in warnings { logger.warning("\(warning)") }
     let monitor = try makeMonitor(logger: logger)
     let mailbox = UpdateMailbox()
-    monitor.onUpdate { mailbox.post($0) }
+    let subscription = monitor.subscribe { mailbox.post($0) }
     let address = try await start(monitor)
     let app = DashboardApp(
-      monitor: monitor, initial: try await monitor.snapshot(), mailbox: mailbox, options: options,
+      monitor: monitor, subscription: subscription, initial: try await monitor.snapshot(), mailbox: mailbox, options: options,
       listenAddress: Self.describe(address))
     StopSignals.onStop { _ in app.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -140,7 +140,7 @@ struct MonitorRunner {
     let sites = config.sites
     let monitor = try makeMonitor(logger: logger)
     let lastSummary = Mutex<Int64>(0)
-    monitor.onUpdate { update in
+    _ = monitor.subscribe { update in
       for event in update.events { logger.info("\(EventText.describe(event, sites: sites))") }
       guard let summaryEvery else { return }
       let now = update.snapshot.takenAt.monotonicNanos

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeIngest
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -224,5 +225,46 @@ import Testing
       try await Task.sleep(for: .milliseconds(20))
     }
     #expect(problem?.contains("stepped +1 h 0 min 0 s") == true, "\(problem ?? "no clock_problem in the status file")")
+  }
+}
+
+/// One publisher, many subscribers: each gets every update, with the detail pane it asked for.
+@Suite struct MonitorSubscriptionTests {
+  /// The updates a subscriber has received so far.
+  final class Inbox: Sendable {
+    let updates = Mutex<[MonitorUpdate]>([])
+    func post(_ update: MonitorUpdate) { updates.withLock { $0.append(update) } }
+    var last: MonitorUpdate? { updates.withLock { $0.last } }
+    var count: Int { updates.withLock { $0.count } }
+  }
+
+  @Test func everySubscriberGetsTheUpdateWithItsOwnDetailPane() async throws {
+    let fixture = try await MonitorFixture.start()
+    defer { Task { await fixture.stop() } }
+    let wall = Inbox()
+    let province = Inbox()
+    let wallSubscription = fixture.monitor.subscribe { wall.post($0) }
+    let provinceSubscription = fixture.monitor.subscribe { province.post($0) }
+    #expect(fixture.monitor.subscriberCount == 2)
+    provinceSubscription.showDetail(site: 2)
+    let client = UDPTestSocket()
+    client.send("BW1 site=HB-DB-TULY seq=1 count=40", port: fixture.port)
+    #expect(client.receive() == "BW1 ack site=HB-DB-TULY seq=1")
+    try await fixture.monitor.tickNow()
+    #expect(wall.last?.snapshot.detail == nil)
+    #expect(province.last?.snapshot.detail != nil)
+    #expect(province.last?.snapshot.records[2].status == .online && wall.last?.snapshot.records[2].status == .online)
+    // The status change went to both, in whichever update drained it (the timer's tick or ours).
+    for inbox in [wall, province] {
+      #expect(inbox.updates.withLock { $0.contains { $0.events.contains { $0.siteIndex == 2 } } })
+    }
+    // A cancelled subscriber hears nothing more; the other goes on.
+    wallSubscription.cancel()
+    #expect(fixture.monitor.subscriberCount == 1)
+    let wallSoFar = wall.count
+    let provinceSoFar = province.count
+    try await fixture.monitor.tickNow()
+    #expect(wall.count == wallSoFar)
+    #expect(province.count > provinceSoFar)
   }
 }
