@@ -171,13 +171,11 @@ public final class Monitor: @unchecked Sendable {
   private func tick(writesStatusFile: Bool = true) -> MonitorSnapshot {
     let now = clock.now()
     let audience = subscribers.withLock { Array($0.all.values) }
-    // One snapshot for all; a subscriber that asked for a site's last hour gets that site's copy with it.
-    let wanted = Set(audience.compactMap(\.detailSite))
     let (fresh, taken, details) = state.withLock { state in
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
-      let details = Dictionary(uniqueKeysWithValues: wanted.compactMap { site in state.detail(site: site, now: now).map { (site, $0) } })
-      return (fresh, state.snapshot(now: now, title: config.title), details)
+      let (taken, details) = self.snapshot(of: state, for: audience, now: now)
+      return (fresh, taken, details)
     }
     let clockRecords = watchClock(now: now, counters: taken.counters)
     if journal != nil {
@@ -188,6 +186,26 @@ public final class Monitor: @unchecked Sendable {
     }
     let events = carriedEvents + fresh
     carriedEvents = []
+    let snapshot = publish(events, taken, details, to: audience, now: now)
+    if writesStatusFile { writeStatusFile(snapshot) }
+    return snapshot
+  }
+
+  /// One snapshot for all subscribers, and the last hour of each site one of them asked about. Under the lock.
+  private func snapshot(of state: MonitorState, for audience: [MonitorSubscription], now: ClockReading) -> (
+    MonitorSnapshot, [Int: SiteHistoryView]
+  ) {
+    let wanted = Set(audience.compactMap(\.detailSite))
+    let details = Dictionary(uniqueKeysWithValues: wanted.compactMap { site in state.detail(site: site, now: now).map { (site, $0) } })
+    return (state.snapshot(now: now, title: config.title), details)
+  }
+
+  /// Hands `events` and the snapshot to every subscriber, each with the detail pane it asked for.
+  @discardableResult
+  private func publish(
+    _ events: [EngineEvent], _ taken: MonitorSnapshot, _ details: [Int: SiteHistoryView], to audience: [MonitorSubscription],
+    now: ClockReading
+  ) -> MonitorSnapshot {
     var snapshot = taken
     snapshot.journalProblem = journalProblem
     snapshot.clockNote = clockWatch.note(now: now)
@@ -197,8 +215,18 @@ public final class Monitor: @unchecked Sendable {
       subscriber.deliver(MonitorUpdate(events: events, snapshot: own))
     }
     statusFileOwesEvents = statusFileOwesEvents || !events.isEmpty
-    if writesStatusFile { writeStatusFile(snapshot) }
     return snapshot
+  }
+
+  /// Publishes the current state and the events of operator actions now, without the tick's work (silence,
+  /// journal batch, status file): an action or a detail request shows on every face at once.
+  private func publishNow() {
+    let now = clock.now()
+    let audience = subscribers.withLock { Array($0.all.values) }
+    let (taken, details) = state.withLock { state in self.snapshot(of: state, for: audience, now: now) }
+    let events = carriedEvents
+    carriedEvents = []
+    publish(events, taken, details, to: audience, now: now)
   }
 
   /// Compares the wall clock with the monotonic one: a step is logged and journaled (the report re-bases the times
@@ -419,6 +447,28 @@ public final class Monitor: @unchecked Sendable {
   /// `tickNow` for a thread that is not in an async context.
   public func tickBlocking() throws {
     try loop.submit { [self] in _ = tick() }.wait()
+  }
+
+  /// Applies an operator request for `who`, journals it (on disk before this returns), and publishes the new
+  /// state to every subscriber at once. Throws `OperatorActionError` when refused (nothing changed), or
+  /// `JournalNotSaved` when applied but not yet on disk.
+  public func apply(_ request: OperatorRequest, by who: OperatorIdentity) async throws {
+    try await applyAndPublish(request, by: who).get()
+  }
+
+  /// `apply` for a thread that is not in an async context (the dashboard's own thread).
+  public func applyBlocking(_ request: OperatorRequest, by who: OperatorIdentity) throws {
+    try applyAndPublish(request, by: who).wait()
+  }
+
+  private func applyAndPublish(_ request: OperatorRequest, by who: OperatorIdentity) -> EventLoopFuture<Void> {
+    applyOnLoop { engine, now in try engine.apply(request, by: who, now: now) }
+      .always { [self] _ in publishNow() }
+  }
+
+  /// Publishes now, outside the tick (a face asked for another site's detail pane).
+  public func publishBlocking() throws {
+    try loop.submit { [self] in publishNow() }.wait()
   }
 
   public func stop() async {

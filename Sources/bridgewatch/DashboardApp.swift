@@ -200,7 +200,7 @@ final class DashboardApp: @unchecked Sendable {
         // The engine sends the open site's last hour with each snapshot; ask for it now rather than next second.
         detailSite = state.detailSite
         subscription.showDetail(site: detailSite)
-        try? monitor.tickBlocking()
+        try? monitor.publishBlocking()
       }
     }
   }
@@ -251,49 +251,37 @@ final class DashboardApp: @unchecked Sendable {
     // The monitor's own dashboard runs as the monitor's user: only the operator's name says who.
     let who = OperatorIdentity(name: options.operatorName)
     let strings = state.strings
-    let offset = utcOffset
-    let result: Result<String, any Error> = Result {
-      try monitor.performBlocking { engine, now in
-        let sites = engine.sites
-        func id(_ site: Int) -> String { sites[site].id }
-        do {
-          switch request {
-          case .mark(let site, let reason):
-            try engine.apply(OperatorRequest(site: id(site), action: .mark(reason: reason)), by: who, now: now)
-            return strings(.markedOffline, id(site), reason)
-          case .clearMark(let site):
-            try engine.apply(OperatorRequest(site: id(site), action: .clear), by: who, now: now)
-            return strings(.markCleared, id(site))
-          case .acknowledge(let site):
-            try engine.apply(OperatorRequest(site: id(site), action: .acknowledge), by: who, now: now)
-            return strings(.acknowledged, id(site))
-          case .setHeadcount(let site, let count):
-            try engine.apply(OperatorRequest(site: id(site), action: .setHeadcount(count)), by: who, now: now)
-            return strings(.headcountSet, id(site), strings.number(count))
-          case .claim(let site):
-            try engine.apply(OperatorRequest(site: id(site), action: .claim), by: who, now: now)
-            return strings(.claimTaken, id(site))
-          case .release(let site, let force):
-            try engine.apply(OperatorRequest(site: id(site), action: .release(force: force)), by: who, now: now)
-            return strings(.claimReleased, id(site))
-          }
-        } catch let refused as OperatorActionError {
-          throw RefusedAction(text: refused.describe(utcOffsetSeconds: offset))
-        }
-      }
+    let sites = snapshot.sites
+    func id(_ site: Int) -> String { sites[site].id }
+    let (operatorRequest, confirmation): (OperatorRequest, String)
+    switch request {
+    case .mark(let site, let reason):
+      (operatorRequest, confirmation) = (
+        OperatorRequest(site: id(site), action: .mark(reason: reason)), strings(.markedOffline, id(site), reason)
+      )
+    case .clearMark(let site):
+      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .clear), strings(.markCleared, id(site)))
+    case .acknowledge(let site):
+      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .acknowledge), strings(.acknowledged, id(site)))
+    case .setHeadcount(let site, let count):
+      (operatorRequest, confirmation) = (
+        OperatorRequest(site: id(site), action: .setHeadcount(count)), strings(.headcountSet, id(site), strings.number(count))
+      )
+    case .claim(let site):
+      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .claim), strings(.claimTaken, id(site)))
+    case .release(let site, let force):
+      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .release(force: force)), strings(.claimReleased, id(site)))
     }
-    switch result {
-    case .success(let text): state.message = (text, false)
-    case .failure(let error as JournalNotSaved): state.message = ("\(error)", true)
-    case .failure(let error): state.message = (strings(.notDone, "\(error)"), true)
+    // Applied, journaled and published to every face before this returns: the new state is on screen now.
+    do {
+      try monitor.applyBlocking(operatorRequest, by: who)
+      state.message = (confirmation, false)
+    } catch let refused as OperatorActionError {
+      state.message = (strings(.notDone, refused.describe(utcOffsetSeconds: utcOffset)), true)
+    } catch let unsaved as JournalNotSaved {
+      state.message = ("\(unsaved)", true)
+    } catch {
+      state.message = (strings(.notDone, "\(error)"), true)
     }
-    // Bring the action's event and the new state to the screen now rather than at the next tick.
-    try? monitor.tickBlocking()
   }
-}
-
-/// An operator action the engine refused, with its reason in the conference's local time.
-struct RefusedAction: Error, CustomStringConvertible {
-  var text: String
-  var description: String { text }
 }

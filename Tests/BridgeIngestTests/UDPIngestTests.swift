@@ -267,4 +267,31 @@ import Testing
     #expect(wall.count == wallSoFar)
     #expect(province.count > provinceSoFar)
   }
+
+  @Test func anActionIsPublishedToEverySubscriberBeforeItReturnsAndAConflictIsRefused() async throws {
+    let fixture = try await MonitorFixture.start()
+    defer { Task { await fixture.stop() } }
+    let first = Inbox()
+    let second = Inbox()
+    _ = fixture.monitor.subscribe { first.post($0) }
+    _ = fixture.monitor.subscribe { second.post($0) }
+    try await fixture.monitor.apply(
+      OperatorRequest(site: "HB-DB-HU", action: .mark(reason: "mất điện")), by: OperatorIdentity(name: "lan", unixUser: "ops"))
+    for inbox in [first, second] {
+      let update = try #require(inbox.last)
+      #expect(update.snapshot.records[1].status == .marked)
+      #expect(
+        update.events.contains {
+          $0.kind == .statusChanged(from: .unknown, to: .marked, cause: .marked(operatorName: "lan (ops)", reason: "mất điện"))
+        })
+    }
+    do {
+      try await fixture.monitor.apply(OperatorRequest(site: "HB-DB-HU", action: .mark(reason: "again")), by: OperatorIdentity(name: "minh"))
+      Issue.record("a second mark was applied over the first")
+    } catch let refused as OperatorActionError {
+      guard case .alreadyMarked(let mark) = refused else { throw refused }
+      #expect(mark.operatorName == "lan (ops)" && mark.reason == "mất điện")
+    }
+    #expect(try await fixture.record("HB-DB-HU").mark?.reason == "mất điện")
+  }
 }
