@@ -367,21 +367,14 @@ public struct JournalScanner: Sendable {
     if badLines.count < Self.namedLineLimit { badLines.append((lineCount, error)) }
   }
 
-  /// Reads `fd` from its current offset to the end, a megabyte at a time. `progress` gets the bytes read so far
-  /// after each piece. Returns errno if a read fails.
+  /// Reads the whole of `fd`, a megabyte at a time. `progress` gets the bytes read so far after each piece.
+  /// Returns errno if a read fails.
   public mutating func read(fd: Int32, visit: (JournalRecord) -> Void, progress: (Int) -> Void = { _ in }) -> Int32? {
-    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
-    defer { buffer.deallocate() }
-    while true {
-      let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
-      if count < 0 && errno == EINTR { continue }
-      if count < 0 { return errno }
-      if count == 0 { break }
-      feed(UnsafeBufferPointer(rebasing: buffer[0..<count]), visit)
-      progress(bytesRead)
+    var total = 0
+    return read(fd: fd, from: 0, to: .max, visit: visit) { count in
+      total += count
+      progress(total)
     }
-    finish(visit)
-    return nil
   }
 }
 
@@ -469,7 +462,8 @@ extension JournalScanner {
     return size
   }
 
-  /// Reads bytes `start..<end` of `fd` with pread, a megabyte at a time; `progress` gets the bytes just read.
+  /// Reads bytes `start..<end` of `fd` (or to its end) with pread, a megabyte at a time; `progress` gets the bytes
+  /// just read.
   mutating func read(fd: Int32, from start: Int, to end: Int, visit: (JournalRecord) -> Void, progress: (Int) -> Void) -> Int32? {
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
     defer { buffer.deallocate() }
@@ -535,14 +529,6 @@ public struct RestoredSite: Sendable, Equatable {
     self.manualHeadcount = manualHeadcount
     self.wasHeard = wasHeard
     self.claim = claim
-  }
-
-  /// Marks still in force for site ids the config no longer has (the replay skips them; the operator must hear
-  /// of it), in the order they were made.
-  public static func orphanMarks(_ records: [JournalRecord], siteIndex: (String) -> Int?) -> [(site: String, mark: OperatorMark)] {
-    var replay = Replay(siteCount: 0)
-    for record in records { replay.take(record, siteIndex: siteIndex(record.site ?? "")) }
-    return replay.orphanMarks
   }
 
   /// Replays the records in order; sites no longer in the config are ignored (see `orphanMarks`).

@@ -421,11 +421,6 @@ public final class Monitor: @unchecked Sendable {
     try await loop.submit { [self] in _ = tick() }.get()
   }
 
-  /// `perform` for a thread that is not in an async context (the dashboard's own thread).
-  public func performBlocking<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) throws -> T {
-    try applyOnLoop(body).wait()
-  }
-
   /// Applies `body`, then journals what it did (fsynced when it was an operator action) before returning, so the
   /// screen confirms only what is on disk.
   private func applyOnLoop<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) -> EventLoopFuture<T> {

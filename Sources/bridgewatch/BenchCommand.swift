@@ -71,19 +71,11 @@ struct LoadBench: ParsableCommand {
       printError("bench: \(ceiling) not found; run from the repository root or give --ceiling PATH")
       throw ExitCode(2)
     }
-    var template = "/tmp/bridgewatch-bench-XXXXXX".utf8CString
-    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ExitCode(1) }
-    let directory = String(cString: made)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-    let benchmark = LoadBenchmark(
-      binary: binary, sites: sites, rounds: rounds, ceilingSource: URL(fileURLWithPath: ceiling).path, dashboard: dashboard,
-      directory: directory)
-    do {
-      try benchmark.run { line in FileHandleOutput.writeAll(fd: 1, line + "\n") }
-    } catch {
-      printError("bench: \(error)")
-      throw ExitCode(1)
+    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+      try LoadBenchmark(
+        binary: binary, sites: sites, rounds: rounds, ceilingSource: URL(fileURLWithPath: ceiling).path, dashboard: dashboard,
+        directory: directory
+      ).run(report: report)
     }
   }
 }
@@ -109,6 +101,18 @@ struct JournalBench: ParsableCommand {
       printError(
         "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench journal")
     #endif
+    try BenchRun.inScratchDirectory(keep: keep) { directory, binary, report in
+      try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run(report: report)
+    }
+  }
+}
+
+/// What the benchmarks that run this binary share: a scratch folder (kept with `keep`), the binary's own path,
+/// figures to standard output, and a failure said once.
+enum BenchRun {
+  static func inScratchDirectory(
+    keep: Bool, _ body: (_ directory: String, _ binary: String, _ report: (String) -> Void) throws -> Void
+  ) throws {
     var template = "/tmp/bridgewatch-bench-XXXXXX".utf8CString
     guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ExitCode(1) }
     let directory = String(cString: made)
@@ -117,9 +121,7 @@ struct JournalBench: ParsableCommand {
     }
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
     do {
-      try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run { line in
-        FileHandleOutput.writeAll(fd: 1, line + "\n")
-      }
+      try body(directory, binary) { line in FileHandleOutput.writeAll(fd: 1, line + "\n") }
     } catch {
       printError("bench: \(error)")
       throw ExitCode(1)
