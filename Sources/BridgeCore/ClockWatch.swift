@@ -57,8 +57,8 @@ public struct ClockWatch: Sendable {
 }
 
 /// What the monitor says about its clock: a recent step, and whether most signed heartbeats are refused as stale.
-public struct ClockNote: Sendable, Equatable {
-  public struct Step: Sendable, Equatable {
+public struct ClockNote: Sendable, Equatable, Codable {
+  public struct Step: Sendable, Equatable, Codable {
     /// Positive: the wall clock jumped forward.
     public var seconds: Double
     /// When, on the clock after the step.

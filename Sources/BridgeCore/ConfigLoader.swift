@@ -36,8 +36,9 @@ public struct LoadedConfig: Sendable {
 public struct ConfigLoader {
   static let topLevelKeys = [
     "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
-    "schedule",
+    "schedule", "console",
   ]
+  static let consoleKeys = ["socket", "max_consoles"]
   static let scheduleKeys = ["utc_offset", "sessions"]
   static let sessionKeys = ["name", "start", "end"]
   static let timingKeys = ["interval", "late_after", "offline_after", "recover_after", "flap_window", "flap_changes"]
@@ -74,6 +75,27 @@ public struct ConfigLoader {
       return LoadedConfig(config: config, warnings: loader.warnings, runProblems: loader.runProblems)
     }
     throw ConfigErrors(problems: loader.problems)
+  }
+
+  /// The console socket of the config at `path`, reading only `journal` and `console.socket`: a console's user
+  /// may not read the roster or the keys (and needs neither).
+  public static func consoleSocketPath(configPath path: String) throws(ConfigErrors) -> String {
+    func failure(_ line: Int, _ message: String) -> ConfigErrors {
+      ConfigErrors(problems: [ConfigProblem(SourceLocation(file: path, line: line), message)])
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw failure(0, "cannot read the file (\(FileProblem.describe(path: path)))")
+    }
+    guard case .success(let text) = TextFile.decode(Array(data)), let root = try? composeYAML(text), let mapping = root.mapping else {
+      throw failure(0, "cannot read it as a config; `bridgewatch check \(path)` says why")
+    }
+    let baseDirectory = FilePath.directory(of: path)
+    var config = ConferenceConfig(sites: [], baseDirectory: baseDirectory, path: path)
+    if let journal = mapping["journal"]?.scalar?.string { config.journalPath = FilePath.join(baseDirectory, journal) }
+    if let socket = mapping["console"]?.mapping?["socket"]?.scalar?.string, !socket.isEmpty {
+      config.console.socketPath = FilePath.join(baseDirectory, socket)
+    }
+    return config.consoleSocketPath
   }
 
   // MARK: - Parsing
@@ -131,6 +153,7 @@ public struct ConfigLoader {
     }
     if let node = entries["theme"], let value = string(node, "theme") { config.theme = value }
     if let node = entries["schedule"] { config.schedule = parseSchedule(node) }
+    if let node = entries["console"] { config.console = parseConsole(node, baseDirectory: baseDirectory) }
 
     var sites: [SiteConfig] = []
     if let node = entries["sites"] {
@@ -156,6 +179,14 @@ public struct ConfigLoader {
     }
     checkDuplicates(sites)
     config.sites = sites
+    if config.consoleSocketPath.utf8.count > ConsoleSettings.maximumSocketPathBytes {
+      // Only `run` needs the socket; `check`, `report` and `console --socket` work without it.
+      runProblems.append(
+        ConfigProblem(
+          at(entries["console"] ?? entries["journal"] ?? root),
+          "the console socket \(config.consoleSocketPath) is longer than a Unix socket path may be (\(ConsoleSettings.maximumSocketPathBytes) bytes); set console.socket to a shorter path"
+        ))
+    }
 
     if let node = entries["keys"], let value = string(node, "keys") {
       let keysPath = FilePath.join(baseDirectory, value)
@@ -313,6 +344,26 @@ public struct ConfigLoader {
       )
     }
     return timing
+  }
+
+  private mutating func parseConsole(_ node: Node, baseDirectory: String) -> ConsoleSettings {
+    var console = ConsoleSettings()
+    guard let mapping = node.mapping else {
+      fail(node, "'console' must be a mapping (socket, max_consoles)")
+      return console
+    }
+    let entries = checkedEntries(mapping, allowed: Self.consoleKeys, context: "'console'")
+    if let socketNode = entries["socket"], let text = string(socketNode, "socket") {
+      if text.isEmpty { fail(socketNode, "'socket' must be a path") } else { console.socketPath = FilePath.join(baseDirectory, text) }
+    }
+    if let limitNode = entries["max_consoles"], let text = string(limitNode, "max_consoles") {
+      if let limit = Int(text), (1...1000).contains(limit) {
+        console.maximumConsoles = limit
+      } else {
+        fail(limitNode, "'max_consoles' must be a whole number from 1 to 1000, got '\(text)'")
+      }
+    }
+    return console
   }
 
   private mutating func parseUDP(_ node: Node) -> UDPSettings {

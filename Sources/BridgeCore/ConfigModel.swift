@@ -112,6 +112,7 @@ public struct ConferenceConfig: Sendable {
   public var keys: [String: [UInt8]] = [:]
   public var theme: String = "default"
   public var schedule = Schedule()
+  public var console = ConsoleSettings()
   public var sites: [SiteConfig]
   /// The config file as named by the user.
   public var path: String
@@ -124,6 +125,27 @@ public struct ConferenceConfig: Sendable {
   }
 
   public var totalExpected: Int { sites.reduce(0) { $0 + $1.expected } }
+
+  /// The Unix socket consoles attach to: `console.socket`, or the config file's name with `.sock` next to the
+  /// journal (`conference.yaml` journaling to `/var/lib/bw/x.journal` listens on `/var/lib/bw/conference.sock`).
+  public var consoleSocketPath: String {
+    if let path = console.socketPath { return path }
+    var name = String(path.split(separator: "/").last ?? "bridgewatch")
+    if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
+    return FilePath.join(FilePath.directory(of: journalPath), name + ".sock")
+  }
+}
+
+/// Where and how many consoles attach.
+public struct ConsoleSettings: Sendable, Hashable {
+  /// Nil: next to the journal (see `ConferenceConfig.consoleSocketPath`).
+  public var socketPath: String?
+  /// More consoles than this are refused with a clear message.
+  public var maximumConsoles = 64
+  /// The longest path a Unix socket can have on Linux (`sun_path` less its terminating zero).
+  public static let maximumSocketPathBytes = 107
+
+  public init() {}
 }
 
 /// Small path helpers; paths here are plain POSIX strings.

@@ -1,5 +1,5 @@
 /// Counters shown on the dashboard and in the status file. Unknown senders only move counters.
-public struct IngestCounters: Sendable, Hashable {
+public struct IngestCounters: Sendable, Hashable, Codable {
   public var datagramsReceived: UInt64 = 0
   public var datagramsAccepted: UInt64 = 0
   /// Accepted datagrams that were signed: set against `stale` refusals to tell when the monitor's clock is off.

@@ -148,7 +148,7 @@ public struct HistoryStore: Sendable {
   }
 }
 
-public enum BeatSlot: Sendable, Equatable {
+public enum BeatSlot: Sendable, Equatable, Codable {
   case heard, missed, noData
 }
 

@@ -29,7 +29,7 @@ public enum HeartbeatSource: String, Sendable, Codable {
   case udp, file, manual
 }
 
-public struct SiteFlags: OptionSet, Sendable, Hashable {
+public struct SiteFlags: OptionSet, Sendable, Hashable, Codable {
   public let rawValue: UInt16
   public init(rawValue: UInt16) { self.rawValue = rawValue }
 

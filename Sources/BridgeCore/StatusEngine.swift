@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why a site's status changed.
-public enum StatusCause: Sendable, Hashable {
+public enum StatusCause: Sendable, Hashable, Codable {
   /// A heartbeat arrived (first contact, back from late, or recovered from offline).
   case heartbeat
   /// No heartbeat for `late_after` / `offline_after`.
@@ -13,7 +13,7 @@ public enum StatusCause: Sendable, Hashable {
 
 /// Something the event log and the journal must know about.
 public struct EngineEvent: Sendable, Hashable {
-  public enum Kind: Sendable, Hashable {
+  public enum Kind: Sendable, Hashable, Codable {
     case statusChanged(from: SiteStatus, to: SiteStatus, cause: StatusCause)
     // Boxed like the operator causes above.
     indirect case acknowledged(operatorName: String)
@@ -34,7 +34,7 @@ public struct EngineEvent: Sendable, Hashable {
 
 /// An operator action that cannot be applied; the screen shows the reason and nothing changes. Conflicts say what
 /// the site is now and who did what, never overwrite silently.
-public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum OperatorActionError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
   case noSuchSite
   case notMarked
   case nothingToAcknowledge(SiteStatus)

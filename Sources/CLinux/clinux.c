@@ -116,3 +116,12 @@ int bw_signal_pipe(const int *signals, int count) {
   }
   return ends[0];
 }
+
+int bw_peer_credentials(int fd, unsigned *uid, int *pid) {
+  struct ucred credentials;
+  socklen_t length = sizeof credentials;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+  *uid = credentials.uid;
+  *pid = credentials.pid;
+  return 0;
+}

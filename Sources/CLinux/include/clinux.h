@@ -35,4 +35,8 @@ int bw_open_pty(int *master, int *slave, unsigned short rows, unsigned short col
 /// after this returns is lost or takes its default action, whatever threads exist.
 int bw_signal_pipe(const int *signals, int count);
 
+/// The user and process at the other end of the connected Unix socket `fd` (SO_PEERCRED: what the kernel
+/// recorded at connect, which the peer cannot forge). Returns 0, or -1 with errno set.
+int bw_peer_credentials(int fd, unsigned *uid, int *pid);
+
 #endif

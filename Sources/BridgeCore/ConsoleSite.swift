@@ -1,0 +1,221 @@
+/// One site's record as a console gets it. Short keys and absent nils: a 7,400-site snapshot stays near a
+/// megabyte.
+public struct ConsoleSite: Sendable, Equatable, Codable {
+  public var index: Int
+  public var status: SiteStatus
+  public var heartbeatStatus: SiteStatus
+  public var since: ConsoleClock?
+  public var heard: ConsoleClock?
+  public var awaited: ConsoleClock?
+  public var source: HeartbeatSource?
+  public var count: Int?
+  public var countSource: HeartbeatSource?
+  public var countAt: ConsoleClock?
+  public var sequence: UInt64?
+  public var senderTimestamp: UInt64?
+  public var rtt: Int?
+  public var flags: SiteFlags
+  public var mark: OperatorMark?
+  public var acknowledgedBy: String?
+  public var claim: SiteClaim?
+  public var received: UInt32
+  public var missed: UInt32
+  public var streak: Int
+
+  enum CodingKeys: String, CodingKey {
+    case index = "i", status, heartbeatStatus = "hb", since, heard, awaited, source, count, countSource = "count_source"
+    case countAt = "count_at", sequence = "seq", senderTimestamp = "ts", rtt, flags, mark, acknowledgedBy = "ack", claim
+    case received, missed, streak
+  }
+
+  public init(_ record: SiteRecord, index: Int) {
+    self.index = index
+    status = record.status
+    heartbeatStatus = record.heartbeatStatus
+    since = record.statusSince.map(ConsoleClock.init)
+    heard = record.lastHeard.map(ConsoleClock.init)
+    awaited = record.awaitedSince.map(ConsoleClock.init)
+    source = record.lastSource
+    count = record.headcount
+    countSource = record.headcountSource
+    countAt = record.headcountAt.map(ConsoleClock.init)
+    sequence = record.lastSequence
+    senderTimestamp = record.lastSenderTimestamp
+    rtt = record.rttMilliseconds
+    flags = record.flags
+    mark = record.mark
+    acknowledgedBy = record.acknowledgedBy
+    claim = record.claim
+    received = record.receivedCount
+    missed = record.missedCount
+    streak = record.recoveryStreak
+  }
+
+  public var record: SiteRecord {
+    var record = SiteRecord()
+    record.status = status
+    record.heartbeatStatus = heartbeatStatus
+    record.statusSince = since?.reading
+    record.lastHeard = heard?.reading
+    record.awaitedSince = awaited?.reading
+    record.lastSource = source
+    record.headcount = count
+    record.headcountSource = countSource
+    record.headcountAt = countAt?.reading
+    record.lastSequence = sequence
+    record.lastSenderTimestamp = senderTimestamp
+    record.rttMilliseconds = rtt
+    record.flags = flags
+    record.mark = mark
+    record.acknowledgedBy = acknowledgedBy
+    record.claim = claim
+    record.receivedCount = received
+    record.missedCount = missed
+    record.recoveryStreak = streak
+    return record
+  }
+
+  /// How a site changed between two publishes, for a delta.
+  public enum Change: Equatable {
+    case none
+    /// Only heard again: it travels in the compact beats.
+    case beat
+    /// Anything a person reads besides the beat: the whole record travels.
+    case whole
+  }
+
+  public static func change(from old: SiteRecord, to new: SiteRecord) -> Change {
+    if old.status != new.status || old.heartbeatStatus != new.heartbeatStatus || old.statusSince != new.statusSince
+      || old.awaitedSince != new.awaitedSince || old.lastSource != new.lastSource || old.headcount != new.headcount
+      || old.headcountSource != new.headcountSource || old.flags != new.flags || old.mark != new.mark
+      || old.acknowledgedBy != new.acknowledgedBy || old.claim != new.claim || old.recoveryStreak != new.recoveryStreak
+    {
+      return .whole
+    }
+    if old.lastHeard != new.lastHeard || old.lastSequence != new.lastSequence || old.rttMilliseconds != new.rttMilliseconds
+      || old.receivedCount != new.receivedCount || old.missedCount != new.missedCount
+    {
+      return new.lastHeard == nil ? .whole : .beat
+    }
+    return .none
+  }
+}
+
+/// Sites heard again since the last delta, seven integers each (index, heard at in monotonic nanoseconds and in unix
+/// milliseconds, sequence, round trip in milliseconds, received, missed; -1 for none) in one string: a national
+/// conference hears every site every second, and decoding 7,400 objects a second would cost each console more
+/// than drawing.
+public struct ConsoleBeats: Sendable, Equatable, Codable {
+  public struct Beat: Sendable, Equatable {
+    public var index: Int
+    public var heard: ClockReading
+    public var sequence: UInt64?
+    public var rtt: Int?
+    public var received: UInt32
+    public var missed: UInt32
+
+    public init(index: Int, heard: ClockReading, sequence: UInt64?, rtt: Int?, received: UInt32, missed: UInt32) {
+      self.index = index
+      self.heard = heard
+      self.sequence = sequence
+      self.rtt = rtt
+      self.received = received
+      self.missed = missed
+    }
+  }
+
+  static let fieldsPerBeat = 7
+  /// The encoded form: comma-separated integers.
+  public private(set) var text: String
+
+  public init() { text = "" }
+
+  public init(_ beats: [Beat]) {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(beats.count * 48)
+    for beat in beats {
+      for value in [
+        Int64(beat.index), beat.heard.monotonicNanos, Int64((beat.heard.unixSeconds * 1000).rounded()),
+        beat.sequence.map { Int64(clamping: $0) } ?? -1, Int64(beat.rtt ?? -1), Int64(beat.received), Int64(beat.missed),
+      ] {
+        if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
+        Self.append(value, to: &bytes)
+      }
+    }
+    text = String(decoding: bytes, as: UTF8.self)
+  }
+
+  public init(from decoder: any Decoder) throws {
+    text = try decoder.singleValueContainer().decode(String.self)
+    guard beats() != nil else {
+      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "beats are not groups of seven integers"))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(text)
+  }
+
+  public var isEmpty: Bool { text.isEmpty }
+
+  /// The beats, or nil when the text is not groups of seven integers in range.
+  public func beats() -> [Beat]? {
+    var values: [Int64] = []
+    var current: Int64 = 0
+    var negative = false
+    var digits = 0
+    var utf8 = Array(text.utf8)
+    guard !utf8.isEmpty else { return [] }
+    utf8.append(UInt8(ascii: ","))
+    for byte in utf8 {
+      switch byte {
+      case UInt8(ascii: "-") where digits == 0 && !negative: negative = true
+      case UInt8(ascii: "0")...UInt8(ascii: "9"):
+        guard digits < 18 else { return nil }
+        current = current * 10 + Int64(byte - UInt8(ascii: "0"))
+        digits += 1
+      case UInt8(ascii: ","):
+        guard digits > 0 else { return nil }
+        values.append(negative ? -current : current)
+        (current, negative, digits) = (0, false, 0)
+      default: return nil
+      }
+    }
+    guard values.count % Self.fieldsPerBeat == 0 else { return nil }
+    var beats: [Beat] = []
+    beats.reserveCapacity(values.count / Self.fieldsPerBeat)
+    for start in stride(from: 0, to: values.count, by: Self.fieldsPerBeat) {
+      let v = Array(values[start..<start + Self.fieldsPerBeat])
+      guard v[0] >= 0, v[0] <= Int64(Int32.max), v[4] >= -1, v[4] <= Int64(Int32.max), v[5] >= 0, v[5] <= Int64(UInt32.max),
+        v[6] >= 0, v[6] <= Int64(UInt32.max), v[3] >= -1
+      else { return nil }
+      beats.append(
+        Beat(
+          index: Int(v[0]), heard: ClockReading(monotonicNanos: v[1], unixSeconds: Double(v[2]) / 1000),
+          sequence: v[3] < 0 ? nil : UInt64(v[3]), rtt: v[4] < 0 ? nil : Int(v[4]), received: UInt32(v[5]), missed: UInt32(v[6])))
+    }
+    return beats
+  }
+
+  private static func append(_ value: Int64, to bytes: inout [UInt8]) {
+    bytes.append(contentsOf: String(value).utf8)
+  }
+}
+
+extension ConsoleBeats.Beat {
+  /// Sets what the beat carries on `record`.
+  public func apply(to record: inout SiteRecord) {
+    record.lastHeard = heard
+    record.lastSequence = sequence
+    record.rttMilliseconds = rtt
+    record.receivedCount = received
+    record.missedCount = missed
+  }
+
+  public init(_ record: SiteRecord, index: Int) {
+    self.init(
+      index: index, heard: record.lastHeard ?? ClockReading(monotonicNanos: 0, unixSeconds: 0), sequence: record.lastSequence,
+      rtt: record.rttMilliseconds, received: record.receivedCount, missed: record.missedCount)
+  }
+}
