@@ -9,6 +9,9 @@ import Synchronization
 public struct MonitorUpdate: Sendable {
   public var events: [EngineEvent]
   public var snapshot: MonitorSnapshot
+  /// The last hour of each site the subscriber asked about (`showDetails`); `snapshot.detail` holds the one of
+  /// `showDetail(site:)`.
+  public var details: [Int: SiteHistoryView] = [:]
 }
 
 /// The running engine: feeds `MonitorState` from UDP, heartbeat files and a once-a-second tick. Datagrams are
@@ -195,7 +198,7 @@ public final class Monitor: @unchecked Sendable {
   private func snapshot(of state: MonitorState, for audience: [MonitorSubscription], now: ClockReading) -> (
     MonitorSnapshot, [Int: SiteHistoryView]
   ) {
-    let wanted = Set(audience.compactMap(\.detailSite))
+    let wanted = audience.reduce(into: Set<Int>()) { $0.formUnion($1.detailSites) }
     let details = Dictionary(uniqueKeysWithValues: wanted.compactMap { site in state.detail(site: site, now: now).map { (site, $0) } })
     return (state.snapshot(now: now, title: config.title), details)
   }
@@ -211,8 +214,9 @@ public final class Monitor: @unchecked Sendable {
     snapshot.clockNote = clockWatch.note(now: now)
     for subscriber in audience {
       var own = snapshot
-      own.detail = subscriber.detailSite.flatMap { details[$0] }
-      subscriber.deliver(MonitorUpdate(events: events, snapshot: own))
+      let asked = subscriber.detailSites
+      own.detail = asked.count == 1 ? details[asked.first!] : nil
+      subscriber.deliver(MonitorUpdate(events: events, snapshot: own, details: details.filter { asked.contains($0.key) }))
     }
     statusFileOwesEvents = statusFileOwesEvents || !events.isEmpty
     return snapshot
@@ -456,7 +460,8 @@ public final class Monitor: @unchecked Sendable {
     try applyAndPublish(request, by: who).wait()
   }
 
-  private func applyAndPublish(_ request: OperatorRequest, by who: OperatorIdentity) -> EventLoopFuture<Void> {
+  /// `apply` for a caller that must not wait (the console server): the future completes on the loop.
+  public func applyAndPublish(_ request: OperatorRequest, by who: OperatorIdentity) -> EventLoopFuture<Void> {
     applyOnLoop { engine, now in try engine.apply(request, by: who, now: now) }
       .always { [self] _ in publishNow() }
   }
@@ -464,6 +469,11 @@ public final class Monitor: @unchecked Sendable {
   /// Publishes now, outside the tick (a face asked for another site's detail pane).
   public func publishBlocking() throws {
     try loop.submit { [self] in publishNow() }.wait()
+  }
+
+  /// `publishBlocking` without waiting.
+  public func requestPublish() {
+    loop.execute { [self] in publishNow() }
   }
 
   public func stop() async {
@@ -500,6 +510,7 @@ public final class Monitor: @unchecked Sendable {
 /// An operator action was applied but could not be written to the journal yet: it waits in the backlog.
 public struct JournalNotSaved: Error, CustomStringConvertible {
   public var reason: String
+  public init(reason: String) { self.reason = reason }
   public var description: String { "applied, but NOT yet saved to the journal: \(reason)" }
 }
 
@@ -527,7 +538,7 @@ public final class MonitorSubscription: Sendable {
   let id: Int
   private let handler: @Sendable (MonitorUpdate) -> Void
   private let onCancel: @Sendable (Int) -> Void
-  private let detail = Atomic<Int>(-1)
+  private let detail = Mutex<Set<Int>>([])
 
   init(id: Int, handler: @escaping @Sendable (MonitorUpdate) -> Void, onCancel: @escaping @Sendable (Int) -> Void) {
     self.id = id
@@ -536,12 +547,12 @@ public final class MonitorSubscription: Sendable {
   }
 
   /// Asks for `site`'s last hour in this subscriber's updates from now on (nil: none). Cheap: one site's copy.
-  public func showDetail(site: Int?) { detail.store(site ?? -1, ordering: .relaxed) }
+  public func showDetail(site: Int?) { detail.withLock { $0 = site.map { [$0] } ?? [] } }
 
-  var detailSite: Int? {
-    let site = detail.load(ordering: .relaxed)
-    return site >= 0 ? site : nil
-  }
+  /// Asks for the last hour of each of `sites` (a console server, for each of its consoles).
+  public func showDetails(_ sites: Set<Int>) { detail.withLock { $0 = sites } }
+
+  var detailSites: Set<Int> { detail.withLock { $0 } }
 
   func deliver(_ update: MonitorUpdate) { handler(update) }
 

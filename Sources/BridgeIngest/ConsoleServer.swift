@@ -1,0 +1,528 @@
+import BridgeCore
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// Serves the monitor's state to consoles on a Unix socket (docs/CONSOLE-PROTOCOL.md), on a thread of its own:
+/// one subscription to the monitor, one delta encoded per publish for every console, each console with its own
+/// bounded queue. A console that stalls loses its queued deltas and gets a fresh snapshot when it reads again;
+/// nothing it does reaches ingest, the journal or the other consoles.
+public final class ConsoleServer: Sendable {
+  public struct Limits: Sendable {
+    public var maximumConsoles = 64
+    /// Bytes queued for one console before its queue is dropped (it then gets a fresh snapshot).
+    public var queueBytes = 4 * 1024 * 1024
+    /// The kernel's send buffer per console: a console whose reads stall must not make the kernel hold megabytes
+    /// for it; our queue is the bound.
+    public var sendBufferBytes: Int32 = 256 * 1024
+    public init() {}
+  }
+
+  public let path: String
+  private let monitor: Monitor
+  private let facts: ConsoleFacts
+  private let logger: Logger
+  private let limits: Limits
+  private let listenFD: Int32
+  private let inbox = ConsoleServerInbox()
+  private let stopped = Atomic<Bool>(false)
+  private let started = Atomic<Bool>(false)
+  private let finished = Mutex<CheckedContinuation<Void, Never>?>(nil)
+  private let done = Atomic<Bool>(false)
+  private let attachedList = Mutex<ConsoleList>(ConsoleList(consoles: []))
+  /// The socket file's identity, so stopping removes only our own socket.
+  private let socketInode: UInt64
+
+  /// Listens on `path` (see `ConsoleSocket.listen`); call `start` to serve.
+  public init(path: String, monitor: Monitor, facts: ConsoleFacts, logger: Logger, limits: Limits = Limits()) throws {
+    self.path = path
+    self.monitor = monitor
+    self.facts = facts
+    self.logger = logger
+    self.limits = limits
+    listenFD = try ConsoleSocket.listen(path: path)
+    var info = stat()
+    socketInode = stat(path, &info) == 0 ? UInt64(info.st_ino) : 0
+  }
+
+  /// The consoles attached now (for `status` and tests).
+  public var consoles: ConsoleList { attachedList.withLock { $0 } }
+
+  public func start() {
+    let subscription = monitor.subscribe { [inbox] update in inbox.post(update) }
+    let thread = Thread { [self] in
+      let loop = ConsoleServerLoop(server: self, subscription: subscription)
+      loop.run()
+      subscription.cancel()
+      done.store(true, ordering: .releasing)
+      finished.withLock { $0 }?.resume()
+    }
+    thread.name = "consoles"
+    started.store(true, ordering: .relaxed)
+    thread.start()
+    monitor.requestPublish()
+  }
+
+  /// Closes every console and removes the socket.
+  public func stop() async {
+    stopped.store(true, ordering: .relaxed)
+    inbox.wake()
+    if started.load(ordering: .relaxed) {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let alreadyDone = finished.withLock { pending -> Bool in
+          if done.load(ordering: .acquiring) { return true }
+          pending = continuation
+          return false
+        }
+        if alreadyDone { continuation.resume() }
+      }
+    }
+    close(listenFD)
+    var info = stat()
+    if stat(path, &info) == 0, UInt64(info.st_ino) == socketInode { unlink(path) }
+  }
+
+  // For the loop.
+  fileprivate var context:
+    (monitor: Monitor, facts: ConsoleFacts, logger: Logger, limits: Limits, listenFD: Int32, inbox: ConsoleServerInbox)
+  {
+    (monitor, facts, logger, limits, listenFD, inbox)
+  }
+  fileprivate var isStopped: Bool { stopped.load(ordering: .relaxed) }
+  fileprivate func publishList(_ list: ConsoleList) { attachedList.withLock { $0 = list } }
+}
+
+/// What other threads hand the console thread: monitor updates and answers to requests, with a pipe to wake it.
+final class ConsoleServerInbox: Sendable {
+  private struct Pending {
+    var update: MonitorUpdate?
+    var events: [EngineEvent] = []
+    var droppedEvents = 0
+    var answers: [(connection: Int, answer: ConsoleAnswer)] = []
+  }
+  private let pending = Mutex(Pending())
+  let readFD: Int32
+  private let writeFD: Int32
+  /// Events kept for consoles if the thread falls behind (a mass outage is 7,400 at once).
+  static let eventLimit = 20_000
+
+  init() {
+    var fds: [Int32] = [0, 0]
+    precondition(pipe(&fds) == 0)
+    readFD = fds[0]
+    writeFD = fds[1]
+    for fd in fds {
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+  }
+
+  func post(_ update: MonitorUpdate) {
+    pending.withLock {
+      $0.events += update.events
+      $0.update = update
+      if $0.events.count > Self.eventLimit {
+        $0.droppedEvents += $0.events.count - Self.eventLimit
+        $0.events.removeFirst($0.events.count - Self.eventLimit)
+      }
+    }
+    wake()
+  }
+
+  func post(_ answer: ConsoleAnswer, to connection: Int) {
+    pending.withLock { $0.answers.append((connection, answer)) }
+    wake()
+  }
+
+  func wake() {
+    var byte: UInt8 = 1
+    _ = write(writeFD, &byte, 1)
+  }
+
+  func take() -> (update: MonitorUpdate?, events: [EngineEvent], answers: [(connection: Int, answer: ConsoleAnswer)]) {
+    var scratch = [UInt8](repeating: 0, count: 256)
+    while read(readFD, &scratch, scratch.count) > 0 {}
+    return pending.withLock { pending in
+      defer { pending = Pending() }
+      return (pending.update, pending.events, pending.answers)
+    }
+  }
+}
+
+/// One console's connection, owned by the console thread.
+private final class ConsoleConnection {
+  let id: Int
+  let fd: Int32
+  let unixUser: String
+  let peerPID: Int32
+  let since: Double
+  var hello: ConsoleHello?
+  var framer = LineFramer(limit: ConsoleProtocol.maximumClientLine)
+  /// Encoded lines waiting to be written, the first one `headWritten` bytes in.
+  var queue: [[UInt8]] = []
+  var headWritten = 0
+  var queuedBytes = 0
+  /// Gets a snapshot as soon as its queue is empty (just attached, or its queue overflowed).
+  var needsSnapshot = false
+  /// Close once the queue is written (after a refusal, or a status reply).
+  var closeWhenFlushed = false
+  var detailSite: Int?
+  var lastDetail: SiteHistoryView??
+  var overflows = 0
+
+  init(id: Int, fd: Int32, unixUser: String, peerPID: Int32, since: Double) {
+    self.id = id
+    self.fd = fd
+    self.unixUser = unixUser
+    self.peerPID = peerPID
+    self.since = since
+  }
+
+  var isAttached: Bool { hello?.purpose == .console && !closeWhenFlushed }
+
+  var label: String {
+    let name = hello.map { OperatorIdentity(name: $0.operatorName, unixUser: unixUser).displayName } ?? unixUser
+    return "\(name), pid \(peerPID)"
+  }
+}
+
+/// The console thread's state and loop.
+private final class ConsoleServerLoop {
+  private let server: ConsoleServer
+  private let monitor: Monitor
+  private let facts: ConsoleFacts
+  private let logger: Logger
+  private let limits: ConsoleServer.Limits
+  private let listenFD: Int32
+  private let inbox: ConsoleServerInbox
+  private let subscription: MonitorSubscription
+  private let indexByID: [String: Int]
+  private var connections: [Int: ConsoleConnection] = [:]
+  private var nextID = 0
+  private var revision: UInt64 = 0
+  /// What the consoles were last told (the base of the next delta).
+  private var published: MonitorSnapshot?
+  private var publishedDetails: [Int: SiteHistoryView] = [:]
+  /// The snapshot message of `published`, encoded once for every console that needs it.
+  private var encodedSnapshot: (revision: UInt64, bytes: [UInt8])?
+  private var refusedForLimit = 0
+
+  init(server: ConsoleServer, subscription: MonitorSubscription) {
+    self.server = server
+    (monitor, facts, logger, limits, listenFD, inbox) = server.context
+    self.subscription = subscription
+    var indexByID: [String: Int] = [:]
+    for (index, site) in facts.sites.enumerated() { indexByID[site.id] = index }
+    self.indexByID = indexByID
+  }
+
+  func run() {
+    while !server.isStopped {
+      var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0), pollfd(fd: inbox.readFD, events: Int16(POLLIN), revents: 0)]
+      let order = connections.keys.sorted()
+      for id in order {
+        let connection = connections[id]!
+        var events = Int16(POLLIN)
+        if !connection.queue.isEmpty { events |= Int16(POLLOUT) }
+        fds.append(pollfd(fd: connection.fd, events: events, revents: 0))
+      }
+      _ = poll(&fds, nfds_t(fds.count), 1000)
+      if server.isStopped { break }
+      let (update, events, answers) = inbox.take()
+      if let update { publish(update, events: events) }
+      for (id, answer) in answers {
+        if let connection = connections[id] { enqueue(.answer(answer), to: connection) }
+      }
+      if fds[0].revents & Int16(POLLIN) != 0 { accept() }
+      for (position, id) in order.enumerated() {
+        guard let connection = connections[id] else { continue }
+        let revents = fds[position + 2].revents
+        if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { read(connection) }
+        if connections[id] != nil, revents & Int16(POLLOUT) != 0 { flush(connection) }
+      }
+      for connection in Array(connections.values) { serveSnapshotIfDue(connection) }
+    }
+    for connection in Array(connections.values) { drop(connection, reason: "the monitor is stopping", level: .info) }
+  }
+
+  // MARK: Connections
+
+  private func accept() {
+    while true {
+      let fd = Glibc.accept(listenFD, nil, nil)
+      guard fd >= 0 else { return }
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+      guard let peer = ConsoleSocket.peer(of: fd) else {
+        close(fd)
+        continue
+      }
+      var bufferSize = limits.sendBufferBytes
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
+      let connection = ConsoleConnection(id: nextID, fd: fd, unixUser: peer.user, peerPID: peer.pid, since: Date().timeIntervalSince1970)
+      nextID += 1
+      connections[connection.id] = connection
+    }
+  }
+
+  private func drop(_ connection: ConsoleConnection, reason: String, level: Logger.Level) {
+    close(connection.fd)
+    connections.removeValue(forKey: connection.id)
+    if connection.hello?.purpose == .console {
+      logger.log(level: level, "console detached: \(connection.label): \(reason)")
+      updateDetailRequests()
+      publishList()
+    }
+  }
+
+  private func read(_ connection: ConsoleConnection) {
+    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, $0.count) }
+      if count == 0 {
+        drop(connection, reason: "closed by the console", level: .info)
+        return
+      }
+      if count < 0 {
+        if errno == EAGAIN || errno == EINTR { break }
+        drop(connection, reason: "read failed: \(String(cString: strerror(errno)))", level: .notice)
+        return
+      }
+      chunk.withUnsafeBytes { connection.framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+      do {
+        while let line = try connection.framer.nextLine() {
+          try handle(try ConsoleProtocol.decode(line), from: connection)
+          guard connections[connection.id] != nil else { return }
+        }
+      } catch {
+        drop(connection, reason: "\(error)", level: .notice)
+        return
+      }
+      if count < chunk.count { break }
+    }
+  }
+
+  private func handle(_ message: ConsoleMessage, from connection: ConsoleConnection) throws(ConsoleProtocolError) {
+    guard let hello = connection.hello else {
+      guard case .hello(let hello) = message else { throw .malformed("expected hello first, got \(message.typeName)") }
+      greet(connection, hello)
+      return
+    }
+    guard hello.purpose == .console, !connection.closeWhenFlushed else { throw .malformed("\(message.typeName) after the reply") }
+    switch message {
+    case .request(let request):
+      guard !hello.readOnly else {
+        enqueue(.answer(ConsoleAnswer(id: request.id, outcome: .notAllowed("read-only console"))), to: connection)
+        return
+      }
+      let who = OperatorIdentity(name: hello.operatorName, unixUser: connection.unixUser)
+      let inbox = self.inbox
+      let id = connection.id
+      monitor.applyAndPublish(request.request, by: who).whenComplete { result in
+        let outcome: ConsoleAnswer.Outcome
+        switch result {
+        case .success: outcome = .applied
+        case .failure(let refused as OperatorActionError): outcome = .refused(refused)
+        case .failure(let unsaved as JournalNotSaved): outcome = .unsaved(unsaved.reason)
+        case .failure(let error): outcome = .notAllowed("\(error)")
+        }
+        inbox.post(ConsoleAnswer(id: request.id, outcome: outcome), to: id)
+      }
+    case .show(let show):
+      connection.detailSite = show.site.flatMap { indexByID[$0] }
+      connection.lastDetail = nil
+      updateDetailRequests()
+      monitor.requestPublish()
+    case .resync:
+      dropQueue(of: connection)
+      connection.needsSnapshot = true
+    default:
+      throw .malformed("a console does not send \(message.typeName)")
+    }
+  }
+
+  private func greet(_ connection: ConsoleConnection, _ hello: ConsoleHello) {
+    var hello = hello
+    hello.operatorName = TextSanitizer.printable(hello.operatorName.trimmingCharacters(in: .whitespaces)).prefix(64).description
+    if hello.operatorName.isEmpty { hello.operatorName = connection.unixUser }
+    hello.group = hello.group.map { String(TextSanitizer.printable($0).prefix(200)) }
+    connection.hello = hello
+    guard hello.version == ConsoleProtocol.version else {
+      refuse(
+        connection,
+        "this monitor speaks console protocol version \(ConsoleProtocol.version), the console version \(hello.version): use the same bridgewatch for both"
+      )
+      return
+    }
+    let attached = connections.values.filter(\.isAttached).count - (hello.purpose == .console ? 1 : 0)
+    if hello.purpose == .console && attached >= limits.maximumConsoles {
+      refusedForLimit += 1
+      logger.warning("console refused for \(connection.label): \(attached) consoles are attached, the most this monitor takes")
+      refuse(
+        connection,
+        "\(attached) consoles are attached, the most this monitor takes (console.max_consoles in the config); close one or raise the limit"
+      )
+      return
+    }
+    let welcome = ConsoleWelcome(pid: Int(getpid()), unixUser: connection.unixUser, facts: facts)
+    enqueue(.welcome(welcome), to: connection)
+    connection.needsSnapshot = true
+    if hello.purpose == .console {
+      let mode = hello.readOnly ? ", read-only" : ""
+      let group = hello.group.map { ", group \($0)" } ?? ""
+      logger.info("console attached: \(connection.label)\(mode)\(group)")
+      publishList()
+    }
+    serveSnapshotIfDue(connection)
+  }
+
+  private func refuse(_ connection: ConsoleConnection, _ reason: String) {
+    enqueue(.refused(ConsoleRefusal(reason: reason)), to: connection)
+    connection.hello?.purpose = .status
+    connection.closeWhenFlushed = true
+    flush(connection)
+  }
+
+  private func publishList() {
+    server.publishList(
+      ConsoleList(
+        consoles: connections.values.filter(\.isAttached).sorted { $0.id < $1.id }.map {
+          ConsoleList.Entry(
+            unixUser: $0.unixUser, operatorName: $0.hello?.operatorName ?? $0.unixUser, readOnly: $0.hello?.readOnly ?? false,
+            group: $0.hello?.group, since: $0.since)
+        }))
+  }
+
+  private func updateDetailRequests() {
+    subscription.showDetails(Set(connections.values.compactMap(\.detailSite)))
+  }
+
+  // MARK: Publishing
+
+  private var monitorStatus: ConsoleMonitorStatus {
+    ConsoleMonitorStatus(
+      counters: published?.counters ?? IngestCounters(), journalProblem: published?.journalProblem, clockNote: published?.clockNote,
+      consoles: connections.values.filter(\.isAttached).count)
+  }
+
+  private func publish(_ update: MonitorUpdate, events: [EngineEvent]) {
+    let snapshot = update.snapshot
+    publishedDetails = update.details
+    guard let previous = published, previous.records.count == snapshot.records.count else {
+      published = snapshot
+      revision += 1
+      return
+    }
+    var whole: [ConsoleSite] = []
+    var beats: [ConsoleBeats.Beat] = []
+    for index in snapshot.records.indices {
+      switch ConsoleSite.change(from: previous.records[index], to: snapshot.records[index]) {
+      case .none: break
+      case .beat: beats.append(ConsoleBeats.Beat(snapshot.records[index], index: index))
+      case .whole: whole.append(ConsoleSite(snapshot.records[index], index: index))
+      }
+    }
+    published = snapshot
+    let base = revision
+    revision += 1
+    let delta = ConsoleDelta(
+      revision: revision, base: base, taken: ConsoleClock(snapshot.takenAt), sites: whole, beats: ConsoleBeats(beats),
+      events: events.map(ConsoleEvent.init), status: monitorStatus)
+    var encoded: [UInt8]?
+    for connection in connections.values where connection.isAttached {
+      if !connection.needsSnapshot {
+        if encoded == nil { encoded = ConsoleProtocol.encode(.delta(delta)) }
+        enqueue(bytes: encoded!, to: connection)
+      }
+      sendDetailIfChanged(connection)
+    }
+  }
+
+  private func sendDetailIfChanged(_ connection: ConsoleConnection) {
+    guard !connection.needsSnapshot else { return }
+    let detail = connection.detailSite.flatMap { publishedDetails[$0] }
+    guard connection.detailSite == nil || detail != nil else { return }  // asked for; comes with the next publish
+    if let last = connection.lastDetail, last == detail { return }
+    connection.lastDetail = .some(detail)
+    enqueue(.detail(ConsoleDetail(history: detail)), to: connection)
+  }
+
+  /// Sends a snapshot to a console that needs one, once what it was sending is out.
+  private func serveSnapshotIfDue(_ connection: ConsoleConnection) {
+    guard connection.needsSnapshot, connection.queue.isEmpty, let published else { return }
+    if encodedSnapshot?.revision != revision {
+      let snapshot = ConsoleSnapshot(
+        revision: revision, taken: ConsoleClock(published.takenAt),
+        sites: published.records.enumerated().map { ConsoleSite($0.element, index: $0.offset) }, status: monitorStatus)
+      encodedSnapshot = (revision, ConsoleProtocol.encode(.snapshot(snapshot)))
+    }
+    connection.needsSnapshot = false
+    enqueue(bytes: encodedSnapshot!.bytes, to: connection, isSnapshot: true)
+    connection.lastDetail = nil
+    sendDetailIfChanged(connection)
+    if connection.hello?.purpose == .status {
+      enqueue(.consoles(server.consoles), to: connection)
+      connection.closeWhenFlushed = true
+    }
+    flush(connection)
+  }
+
+  // MARK: Writing
+
+  private func enqueue(_ message: ConsoleMessage, to connection: ConsoleConnection) {
+    enqueue(bytes: ConsoleProtocol.encode(message), to: connection)
+  }
+
+  private func enqueue(bytes: [UInt8], to connection: ConsoleConnection, isSnapshot: Bool = false) {
+    if !isSnapshot && connection.queuedBytes + bytes.count > limits.queueBytes && !connection.queue.isEmpty {
+      // The console is not reading: what it missed is replaced by a snapshot when it reads again.
+      dropQueue(of: connection)
+      connection.needsSnapshot = true
+      connection.overflows += 1
+      if connection.overflows == 1 || connection.overflows % 100 == 0 {
+        logger.notice(
+          "console \(connection.label) is not reading; its queued updates were dropped (\(connection.overflows) time(s)), it gets a fresh snapshot when it reads again"
+        )
+      }
+      return
+    }
+    connection.queue.append(bytes)
+    connection.queuedBytes += bytes.count
+  }
+
+  /// Drops what waits, except a line already partly written (the console would read half a line).
+  private func dropQueue(of connection: ConsoleConnection) {
+    if connection.headWritten > 0, let head = connection.queue.first {
+      connection.queue = [head]
+      connection.queuedBytes = head.count
+    } else {
+      connection.queue = []
+      connection.queuedBytes = 0
+      connection.headWritten = 0
+    }
+  }
+
+  private func flush(_ connection: ConsoleConnection) {
+    while let head = connection.queue.first {
+      let written = head.withUnsafeBytes { bytes in
+        Glibc.send(connection.fd, bytes.baseAddress! + connection.headWritten, bytes.count - connection.headWritten, Int32(MSG_NOSIGNAL))
+      }
+      if written < 0 {
+        if errno == EAGAIN || errno == EINTR { return }
+        drop(connection, reason: "write failed: \(String(cString: strerror(errno)))", level: .info)
+        return
+      }
+      connection.headWritten += written
+      if connection.headWritten == head.count {
+        connection.queue.removeFirst()
+        connection.queuedBytes -= head.count
+        connection.headWritten = 0
+      }
+    }
+    if connection.closeWhenFlushed {
+      shutdown(connection.fd, Int32(SHUT_WR))
+      drop(connection, reason: "done", level: .debug)
+    }
+  }
+}

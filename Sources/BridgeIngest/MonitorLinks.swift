@@ -1,0 +1,313 @@
+import BridgeCore
+import Foundation
+import Synchronization
+
+/// The dashboard of `run`: the monitor in the same process.
+public final class InProcessLink: MonitorLink {
+  private let monitor: Monitor
+  public let facts: ConsoleFacts
+  private let subscription = Mutex<MonitorSubscription?>(nil)
+
+  public init(monitor: Monitor, facts: ConsoleFacts) {
+    self.monitor = monitor
+    self.facts = facts
+  }
+
+  public func attach(_ deliver: @escaping @Sendable (LinkUpdate) -> Void) {
+    let subscription = monitor.subscribe { update in deliver(LinkUpdate(snapshot: update.snapshot, events: update.events)) }
+    self.subscription.withLock { $0 = subscription }
+    monitor.requestPublish()
+  }
+
+  public func perform(_ request: OperatorRequest, operatorName: String) -> ConsoleAnswer.Outcome {
+    // The monitor's own dashboard runs as the monitor's user: only the operator's name says who.
+    do {
+      try monitor.applyBlocking(request, by: OperatorIdentity(name: operatorName))
+      return .applied
+    } catch let refused as OperatorActionError {
+      return .refused(refused)
+    } catch let unsaved as JournalNotSaved {
+      return .unsaved(unsaved.reason)
+    } catch {
+      return .notAllowed("\(error)")
+    }
+  }
+
+  public func showDetail(site: Int?) {
+    subscription.withLock { $0 }?.showDetail(site: site)
+    try? monitor.publishBlocking()
+  }
+
+  public func detach() { subscription.withLock { $0 }?.cancel() }
+}
+
+/// A console's link to a monitor over its Unix socket: a snapshot, then deltas, kept in a `ConsoleMirror`. When
+/// the monitor goes away the link says so and connects again by itself, every second, until it is back.
+public final class ConsoleClient: MonitorLink {
+  public struct Refused: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  public let path: String
+  private let hello: ConsoleHello
+  private let group: String?
+  /// The monitor's pid and the Unix user it records for this console, from the first welcome.
+  public let monitorPID: Int
+  public let unixUser: String
+  private let state: Mutex<State>
+  private let answers = Mutex<[Int: ConsoleAnswer.Outcome]>([:])
+  private let answered = NSCondition()
+  private let stopping = Atomic<Bool>(false)
+  /// How long `perform` waits for the monitor's answer.
+  public static let answerTimeout: TimeInterval = 5
+
+  private struct State {
+    var fd: Int32
+    var mirror: ConsoleMirror
+    var nextRequest = 1
+    var detailSiteID: String?
+    var deliver: (@Sendable (LinkUpdate) -> Void)?
+  }
+
+  public var facts: ConsoleFacts { state.withLock { $0.mirror.facts } }
+
+  /// The state as last received (all unknown until the first snapshot).
+  public var currentSnapshot: MonitorSnapshot { state.withLock { $0.mirror.snapshot } }
+
+  /// Whether a monitor answers on `path`: its welcome, or the reason none does.
+  public static func probe(path: String) throws -> ConsoleWelcome {
+    let (fd, welcome) = try connect(
+      path: path, hello: ConsoleHello(operatorName: "probe", readOnly: true, group: nil, purpose: .status))
+    _ = pendingFramers.withLock { $0.removeValue(forKey: fd) }
+    close(fd)
+    return welcome
+  }
+
+  /// What `bridgewatch status` prints.
+  public struct Status: Sendable {
+    public var welcome: ConsoleWelcome
+    public var mirror: ConsoleMirror
+    public var consoles: ConsoleList
+  }
+
+  /// Asks the monitor on `path` for a snapshot and its list of consoles.
+  public static func status(path: String) throws -> Status {
+    let user = ConsoleSocket.userName(getuid())
+    let (fd, welcome) = try connect(path: path, hello: ConsoleHello(operatorName: user, readOnly: true, group: nil, purpose: .status))
+    defer { close(fd) }
+    var framer = pendingFramers.withLock { $0.removeValue(forKey: fd) } ?? LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var mirror = try ConsoleMirror(facts: welcome.facts)
+    var sawSnapshot = false
+    while let line = try readLine(fd, &framer) {
+      switch try ConsoleProtocol.decode(line) {
+      case .snapshot(let snapshot):
+        mirror.apply(snapshot)
+        sawSnapshot = true
+      case .detail: break
+      case .consoles(let list) where sawSnapshot: return Status(welcome: welcome, mirror: mirror, consoles: list)
+      case let other: throw ConsoleSocket.Failure("the monitor sent \(other.typeName) where its status was expected")
+      }
+    }
+    throw ConsoleSocket.Failure("the monitor closed the connection before sending its status")
+  }
+
+  /// Connects and reads the welcome; throws when no monitor answers, it refuses this console, or the group does
+  /// not exist.
+  public init(path: String, hello: ConsoleHello) throws {
+    self.path = path
+    self.hello = hello
+    group = hello.group
+    let (fd, welcome) = try Self.connect(path: path, hello: hello)
+    monitorPID = welcome.pid
+    unixUser = welcome.unixUser
+    do {
+      state = Mutex(State(fd: fd, mirror: try ConsoleMirror(facts: welcome.facts, group: hello.group)))
+    } catch {
+      close(fd)
+      throw error
+    }
+  }
+
+  private static func connect(path: String, hello: ConsoleHello) throws -> (Int32, ConsoleWelcome) {
+    let fd = try ConsoleSocket.connect(path: path)
+    // The welcome comes at once from a live monitor; one that does not answer is as good as gone.
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var framer = LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
+    do {
+      try send(.hello(hello), on: fd)
+      guard let line = try readLine(fd, &framer) else { throw ConsoleSocket.Failure("the monitor closed the connection") }
+      switch try ConsoleProtocol.decode(line) {
+      case .welcome(let welcome):
+        timeout = timeval(tv_sec: 0, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // What followed the welcome in the same read stays in `framer`: put it back by handing the framer on.
+        pendingFramers.withLock { $0[fd] = framer }
+        return (fd, welcome)
+      case .refused(let refusal): throw Refused(description: "the monitor refused this console: \(refusal.reason)")
+      case let other: throw ConsoleSocket.Failure("the monitor sent \(other.typeName) before its welcome")
+      }
+    } catch {
+      close(fd)
+      throw error
+    }
+  }
+
+  /// Bytes read past a welcome by `connect`, handed to the reader of that descriptor.
+  private static let pendingFramers = Mutex<[Int32: LineFramer]>([:])
+
+  private static func send(_ message: ConsoleMessage, on fd: Int32) throws {
+    let bytes = ConsoleProtocol.encode(message)
+    var sent = 0
+    while sent < bytes.count {
+      let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw ConsoleSocket.Failure("cannot write to the monitor", errno: errno)
+      }
+      sent += count
+    }
+  }
+
+  /// The next line, reading as needed; nil at the end of the stream.
+  private static func readLine(_ fd: Int32, _ framer: inout LineFramer) throws -> ArraySlice<UInt8>? {
+    var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+    while true {
+      if let line = try framer.nextLine() { return line }
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count == 0 { return nil }
+      if count < 0 {
+        if errno == EINTR { continue }
+        if errno == EAGAIN { throw ConsoleSocket.Failure("the monitor did not answer within 5 seconds") }
+        throw ConsoleSocket.Failure("cannot read from the monitor", errno: errno)
+      }
+      chunk.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+  }
+
+  public func attach(_ deliver: @escaping @Sendable (LinkUpdate) -> Void) {
+    state.withLock { $0.deliver = deliver }
+    let thread = Thread { [self] in readLoop() }
+    thread.name = "console-link"
+    thread.start()
+  }
+
+  public func perform(_ request: OperatorRequest, operatorName: String) -> ConsoleAnswer.Outcome {
+    let (fd, id) = state.withLock { state in
+      defer { state.nextRequest += 1 }
+      return (state.fd, state.nextRequest)
+    }
+    guard fd >= 0 else { return .notAllowed(Strings(.en)(.monitorGone)) }
+    do {
+      try Self.send(.request(ConsoleRequest(id: id, request: request)), on: fd)
+    } catch {
+      return .notAllowed("\(error)")
+    }
+    let deadline = Date().addingTimeInterval(Self.answerTimeout)
+    answered.lock()
+    defer { answered.unlock() }
+    while true {
+      if let outcome = answers.withLock({ $0.removeValue(forKey: id) }) { return outcome }
+      if !answered.wait(until: deadline) { return .notAllowed(Strings(.en)(.noAnswer)) }
+    }
+  }
+
+  public func showDetail(site: Int?) {
+    let (fd, id) = state.withLock { state in
+      state.detailSiteID = site.map { state.mirror.facts.sites[state.mirror.shownSites[$0]].id }
+      return (state.fd, state.detailSiteID)
+    }
+    if fd >= 0 { try? Self.send(.show(ConsoleShow(site: id)), on: fd) }
+  }
+
+  public func detach() {
+    stopping.store(true, ordering: .relaxed)
+    let fd = state.withLock { $0.fd }
+    if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+  }
+
+  // MARK: On the link's thread
+
+  private func readLoop() {
+    while !stopping.load(ordering: .relaxed) {
+      let fd = state.withLock { $0.fd }
+      var framer = Self.pendingFramers.withLock { $0.removeValue(forKey: fd) } ?? LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
+      var reason = "the monitor closed the connection"
+      do {
+        while let line = try Self.readLine(fd, &framer) {
+          try receive(try ConsoleProtocol.decode(line), fd: fd)
+        }
+      } catch {
+        reason = "\(error)"
+      }
+      close(fd)
+      if stopping.load(ordering: .relaxed) { return }
+      let deliver = state.withLock { state in
+        state.fd = -1
+        return state.deliver
+      }
+      deliver?(LinkUpdate(snapshot: nil, events: [], connection: .lost(reason: reason)))
+      reconnect()
+    }
+  }
+
+  private func receive(_ message: ConsoleMessage, fd: Int32) throws {
+    switch message {
+    case .snapshot(let snapshot):
+      let (update, deliver) = state.withLock { state in
+        state.mirror.apply(snapshot)
+        return (state.mirror.snapshot, state.deliver)
+      }
+      deliver?(LinkUpdate(snapshot: update, events: []))
+    case .delta(let delta):
+      let (outcome, update, deliver) = state.withLock { state in
+        let outcome = state.mirror.apply(delta)
+        return (outcome, state.mirror.snapshot, state.deliver)
+      }
+      switch outcome {
+      case .needsSnapshot: try Self.send(.resync, on: fd)
+      case .applied(let events): deliver?(LinkUpdate(snapshot: update, events: events))
+      }
+    case .detail(let detail):
+      let (update, deliver) = state.withLock { state in
+        state.mirror.apply(detail)
+        return (state.mirror.snapshot, state.deliver)
+      }
+      deliver?(LinkUpdate(snapshot: update, events: []))
+    case .answer(let answer):
+      answers.withLock { $0[answer.id] = answer.outcome }
+      answered.lock()
+      answered.broadcast()
+      answered.unlock()
+    case .refused(let refusal):
+      throw Refused(description: refusal.reason)
+    case .consoles, .welcome:
+      break
+    case .hello, .request, .show, .resync:
+      throw ConsoleSocket.Failure("the monitor sent \(message.typeName), which only consoles send")
+    }
+  }
+
+  /// Tries every second until a monitor answers on the socket, then takes up where it left off: the same group,
+  /// the same detail pane; the screen keeps its filter, sort, folds and selection.
+  private func reconnect() {
+    while !stopping.load(ordering: .relaxed) {
+      Thread.sleep(forTimeInterval: 1)
+      guard let (fd, welcome) = try? Self.connect(path: path, hello: hello) else { continue }
+      let (detail, facts) = state.withLock { ($0.detailSiteID, $0.mirror.facts) }
+      if welcome.facts != facts {
+        // The conference changed under us (a new roster): start over from its facts.
+        guard let mirror = try? ConsoleMirror(facts: welcome.facts, group: group) else {
+          close(fd)
+          continue
+        }
+        state.withLock { $0.mirror = mirror }
+      }
+      state.withLock { $0.fd = fd }
+      if let detail { try? Self.send(.show(ConsoleShow(site: detail)), on: fd) }
+      return
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import BridgeCore
+import BridgeIngest
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+/// The console server on a real Unix socket, with a raw client that speaks the protocol line by line.
+@Suite struct ConsoleServerTests {
+  struct Served {
+    let fixture: MonitorFixture
+    let server: ConsoleServer
+    var path: String { server.path }
+
+    static func start(limits: ConsoleServer.Limits = ConsoleServer.Limits()) async throws -> Served {
+      let fixture = try await MonitorFixture.start()
+      let server = try ConsoleServer(
+        path: fixture.directory + "/test.sock", monitor: fixture.monitor,
+        facts: ConsoleFacts(config: fixture.config, listenAddress: "127.0.0.1:\(fixture.port)"),
+        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits)
+      server.start()
+      return Served(fixture: fixture, server: server)
+    }
+
+    func stop() async {
+      await server.stop()
+      await fixture.stop()
+    }
+  }
+
+  /// A console as bytes on a socket: what it sends, and each line it receives.
+  final class RawConsole {
+    let fd: Int32
+    private var pending: [UInt8] = []
+
+    init(path: String, receiveBuffer: Int32? = nil) throws {
+      fd = try ConsoleSocket.connect(path: path)
+      if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+      var timeout = timeval(tv_sec: 5, tv_usec: 0)
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+    func send(_ message: ConsoleMessage) { send(ConsoleProtocol.encode(message)) }
+
+    func hello(version: Int = ConsoleProtocol.version, readOnly: Bool = false, purpose: ConsoleHello.Purpose = .console) {
+      send(.hello(ConsoleHello(version: version, operatorName: "lan", readOnly: readOnly, group: nil, purpose: purpose)))
+    }
+
+    /// The next message; nil when the monitor closed the connection (or nothing came within 5 s).
+    func receive() -> ConsoleMessage? {
+      var chunk = [UInt8](repeating: 0, count: 65536)
+      while true {
+        if let newline = pending.firstIndex(of: 0x0A) {
+          let line = pending[..<newline]
+          defer { pending.removeFirst(newline + 1) }
+          return try? ConsoleProtocol.decode(line)
+        }
+        let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if count <= 0 { return nil }
+        pending += chunk[0..<count]
+      }
+    }
+
+    /// Messages until one matches.
+    func receive<T>(until match: (ConsoleMessage) -> T?) -> T? {
+      while let message = receive() {
+        if let found = match(message) { return found }
+      }
+      return nil
+    }
+  }
+
+  @Test func aConsoleGetsTheFactsASnapshotThenDeltasWithOtherConsolesActions() async throws {
+    let served = try await Served.start()
+    defer { Task { await served.stop() } }
+    var info = stat()
+    #expect(stat(served.path, &info) == 0 && info.st_mode & 0o777 == 0o660, "owner and group may attach, nobody else")
+
+    let desk = try RawConsole(path: served.path)
+    desk.hello()
+    guard case .welcome(let welcome) = desk.receive() else { Issue.record("no welcome"); return }
+    #expect(welcome.facts.sites.map(\.id) == ["HB-TU", "HB-DB-HU", "HB-DB-TULY"])
+    #expect(welcome.unixUser == ConsoleSocket.userName(getuid()))
+    #expect(welcome.pid == Int(getpid()))
+    guard case .snapshot(let snapshot) = desk.receive() else { Issue.record("no snapshot"); return }
+    var mirror = try ConsoleMirror(facts: welcome.facts)
+    mirror.apply(snapshot)
+
+    // Another console marks a site; this one gets a delta with the record and the event, then its own answer is
+    // not involved (it asked nothing).
+    let other = try RawConsole(path: served.path)
+    other.hello()
+    _ = other.receive(until: { if case .snapshot = $0 { true } else { nil } })
+    other.send(.request(ConsoleRequest(id: 7, request: OperatorRequest(site: "HB-DB-HU", action: .mark(reason: "line down")))))
+    let answer = other.receive(until: { if case .answer(let answer) = $0 { answer } else { nil } })
+    #expect(answer == ConsoleAnswer(id: 7, outcome: .applied))
+    let events = desk.receive(until: { message -> [EngineEvent]? in
+      guard case .delta(let delta) = message, case .applied(let events) = mirror.apply(delta), !events.isEmpty else { return nil }
+      return events
+    })
+    #expect(mirror.snapshot.records[1].status == .marked)
+    #expect(
+      mirror.snapshot.records[1].mark?.operatorName == "lan (\(ConsoleSocket.userName(getuid())))"
+        || getuid() == 0 && ConsoleSocket.userName(0) == "lan")
+    #expect(events?.first?.siteIndex == 1)
+
+    // The same mark again is refused with who made it, and nothing changes.
+    other.send(.request(ConsoleRequest(id: 8, request: OperatorRequest(site: "HB-DB-HU", action: .mark(reason: "again")))))
+    let refused = other.receive(until: { if case .answer(let answer) = $0 { answer } else { nil } })
+    guard case .refused(.alreadyMarked(let mark)) = refused?.outcome else { Issue.record("\(String(describing: refused))"); return }
+    #expect(mark.reason == "line down")
+    #expect(served.server.consoles.consoles.count == 2)
+  }
+
+  @Test func aReadOnlyConsoleIsAnsweredNotAllowedAndNothingChanges() async throws {
+    let served = try await Served.start()
+    defer { Task { await served.stop() } }
+    let wall = try RawConsole(path: served.path)
+    wall.hello(readOnly: true)
+    wall.send(.request(ConsoleRequest(id: 1, request: OperatorRequest(site: "HB-TU", action: .mark(reason: "x")))))
+    let answer = wall.receive(until: { if case .answer(let answer) = $0 { answer } else { nil } })
+    #expect(answer == ConsoleAnswer(id: 1, outcome: .notAllowed("read-only console")))
+    #expect(try await served.fixture.record("HB-TU").mark == nil)
+  }
+
+  @Test func anotherVersionTooManyConsolesAndBadMessagesAreRefusedOrClosed() async throws {
+    var limits = ConsoleServer.Limits()
+    limits.maximumConsoles = 1
+    let served = try await Served.start(limits: limits)
+    defer { Task { await served.stop() } }
+
+    let future = try RawConsole(path: served.path)
+    future.hello(version: 99)
+    guard case .refused(let refusal) = future.receive() else { Issue.record("not refused"); return }
+    #expect(refusal.reason.contains("speaks console protocol version \(ConsoleProtocol.version)"))
+    #expect(future.receive() == nil, "closed after the refusal")
+
+    let first = try RawConsole(path: served.path)
+    first.hello()
+    _ = first.receive(until: { if case .snapshot = $0 { true } else { nil } })
+    let second = try RawConsole(path: served.path)
+    second.hello()
+    guard case .refused(let full) = second.receive() else { Issue.record("not refused"); return }
+    #expect(full.reason.contains("1 consoles are attached, the most this monitor takes"))
+
+    // A status request is not a console: it is answered even when the consoles are full.
+    let status = try RawConsole(path: served.path)
+    status.hello(purpose: .status)
+    let list = status.receive(until: { if case .consoles(let list) = $0 { list } else { nil } })
+    #expect(list?.consoles.count == 1)
+
+    for bad in [
+      Array("not json\n".utf8), Array("{\"type\":\"snapshot\"}\n".utf8), [0xFF, 0xFE, 0x0A], Array("{\"type\":\"welcome\"}\n".utf8),
+    ] {
+      let console = try RawConsole(path: served.path)
+      console.send(bad)
+      #expect(console.receive() == nil, "closed: \(bad.prefix(20))")
+    }
+    // A line that never ends is cut off at the limit, not buffered for ever.
+    let endless = try RawConsole(path: served.path)
+    endless.send([UInt8](repeating: UInt8(ascii: "a"), count: ConsoleProtocol.maximumClientLine + 10))
+    #expect(endless.receive() == nil)
+    // After all that, the attached console is still served.
+    #expect(served.server.consoles.consoles.count == 1)
+  }
+
+  @Test func aConsoleThatStopsReadingLosesItsQueueAndGetsAFreshSnapshot() async throws {
+    var limits = ConsoleServer.Limits()
+    limits.queueBytes = 4096
+    limits.sendBufferBytes = 4096
+    let served = try await Served.start(limits: limits)
+    defer { Task { await served.stop() } }
+    let slow = try RawConsole(path: served.path, receiveBuffer: 4096)
+    slow.hello()
+    guard case .welcome(let welcome) = slow.receive() else { Issue.record("no welcome"); return }
+    var mirror = try ConsoleMirror(facts: welcome.facts)
+    guard case .snapshot(let first) = slow.receive() else { Issue.record("no snapshot"); return }
+    mirror.apply(first)
+
+    // While it does not read, the state changes many times (each publish a delta of a few hundred bytes).
+    let who = OperatorIdentity(name: "binh")
+    for round in 0..<150 {
+      let action: OperatorRequest.Action = round % 2 == 0 ? .mark(reason: "round \(round)") : .clear
+      try await served.fixture.monitor.apply(OperatorRequest(site: "HB-TU", action: action), by: who)
+    }
+    // Reading again: what it missed was dropped, a snapshot replaced it, and it ends where the monitor is.
+    var snapshots = 0
+    var deltasBehind = 0
+    while let message = slow.receive() {
+      switch message {
+      case .snapshot(let snapshot):
+        snapshots += 1
+        mirror.apply(snapshot)
+      case .delta(let delta):
+        if case .needsSnapshot = mirror.apply(delta) { deltasBehind += 1 }
+      default: break
+      }
+      if mirror.snapshot.records[0].mark?.reason == "round 148" && snapshots > 0 { break }
+    }
+    #expect(snapshots >= 1)
+    #expect(deltasBehind == 0, "every delta after the snapshot follows it")
+    #expect(mirror.snapshot.records[0].mark?.reason == "round 148")
+  }
+
+  @Test func aStaleSocketIsReplacedButALiveOneIsNeverTaken() async throws {
+    let served = try await Served.start()
+    defer { Task { await served.stop() } }
+    #expect(throws: ConsoleSocket.Failure.self) {
+      _ = try ConsoleServer(
+        path: served.path, monitor: served.fixture.monitor, facts: ConsoleFacts(config: served.fixture.config, listenAddress: ""),
+        logger: Logger(label: "test"))
+    }
+    // A socket file nobody listens on (a monitor killed with -9 leaves one).
+    let stale = served.fixture.directory + "/stale.sock"
+    let fd = try ConsoleSocket.listen(path: stale)
+    close(fd)
+    #expect(throws: ConsoleSocket.Failure.self) { _ = try ConsoleSocket.connect(path: stale) }
+    let replaced = try ConsoleSocket.listen(path: stale)
+    close(replaced)
+    // Not a socket: left alone.
+    let plain = served.fixture.directory + "/plain.sock"
+    try "keep".write(toFile: plain, atomically: true, encoding: .utf8)
+    #expect(throws: ConsoleSocket.Failure.self) { _ = try ConsoleSocket.listen(path: plain) }
+    #expect(try String(contentsOfFile: plain, encoding: .utf8) == "keep")
+  }
+}
