@@ -63,6 +63,8 @@ public struct DashboardState: Sendable {
   public var mode: Mode = .normal
   /// Who this console's operator is, as the engine records it: tells one's own claim from someone else's.
   public var operatorName = ""
+  /// A wall screen's console: every action key answers that it is read-only.
+  public var readOnly = false
   /// The selected row, a site or a group; kept by identity when rows re-sort or re-filter.
   public var selection: TableRow?
   public var listOptions = SiteListOptions()
@@ -311,6 +313,9 @@ public struct DashboardState: Sendable {
     case .quit:
       mode = .confirmQuit
     case .cycleTheme: return .cycleTheme
+    case .markOffline where readOnly, .clearMark where readOnly, .acknowledge where readOnly, .setHeadcount where readOnly,
+      .claim where readOnly:
+      message = (strings(.readOnlyConsole), true)
     case .markOffline:
       guard let site = selectedSite else { return .none }
       mode = .markReason(site: site, input: "")

@@ -7,7 +7,8 @@ struct BridgeWatchCommand: AsyncParsableCommand {
     commandName: "bridgewatch",
     abstract: "Watch every bridge point of a national online conference.",
     subcommands: [
-      CheckCommand.self, RunCommand.self, DemoCommand.self, AgentCommand.self, SendCommand.self, SimCommand.self, ReportCommand.self,
+      CheckCommand.self, RunCommand.self, ConsoleCommand.self, StatusCommand.self, DemoCommand.self, AgentCommand.self, SendCommand.self,
+      SimCommand.self, ReportCommand.self,
       BenchCommand.self,
     ]
   )

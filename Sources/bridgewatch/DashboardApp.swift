@@ -13,6 +13,8 @@ struct DashboardOptions: Sendable {
   var themeDirectories: [String]
   var banner: String?
   var language: Language
+  /// A wall screen: action keys answer that this console is read-only.
+  var readOnly = false
 }
 
 /// Updates from the engine waiting for the UI thread. The monitor writes one byte to `wakeFD` per update so the
@@ -21,6 +23,7 @@ final class UpdateMailbox: Sendable {
   private struct Pending {
     var snapshot: MonitorSnapshot?
     var events: [EngineEvent] = []
+    var connection: LinkUpdate.Connection?
   }
   private let pending = Mutex(Pending())
   let readFD: Int32
@@ -34,9 +37,10 @@ final class UpdateMailbox: Sendable {
     for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
   }
 
-  func post(_ update: MonitorUpdate) {
+  func post(_ update: LinkUpdate) {
     pending.withLock {
-      $0.snapshot = update.snapshot
+      if let snapshot = update.snapshot { $0.snapshot = snapshot }
+      $0.connection = update.connection
       // Bounded: if the UI stalls, keep the newest events rather than grow without limit.
       $0.events.append(contentsOf: update.events)
       if $0.events.count > 5000 { $0.events.removeFirst($0.events.count - 5000) }
@@ -49,12 +53,12 @@ final class UpdateMailbox: Sendable {
     _ = write(writeFD, &byte, 1)
   }
 
-  func take() -> (MonitorSnapshot?, [EngineEvent]) {
+  func take() -> (MonitorSnapshot?, [EngineEvent], LinkUpdate.Connection?) {
     var scratch = [UInt8](repeating: 0, count: 256)
     while read(readFD, &scratch, scratch.count) > 0 {}
     return pending.withLock { pending in
       defer { pending = Pending() }
-      return (pending.snapshot, pending.events)
+      return (pending.snapshot, pending.events, pending.connection)
     }
   }
 }
@@ -97,33 +101,35 @@ struct HeldLogHandler: LogHandler {
 
 /// The live dashboard: draws snapshots, turns keys into operator requests. Runs on its own thread.
 final class DashboardApp: @unchecked Sendable {
-  private let monitor: Monitor
-  /// This dashboard's updates, and its detail-pane request.
-  private let subscription: MonitorSubscription
+  /// The monitor: in this process, or over the console socket.
+  private let link: any MonitorLink
+  private let facts: ConsoleFacts
   private let options: DashboardOptions
-  private let mailbox: UpdateMailbox
+  private let mailbox = UpdateMailbox()
   private let stopRequested = Atomic<Bool>(false)
   private var state = DashboardState()
   private var snapshot: MonitorSnapshot
+  private var connection: LinkUpdate.Connection = .live
   private var themeName: String
-  private let listenAddress: String
   private let utcOffset: Int
-  private lazy var signedSites = Set(monitor.config.keys.keys)
+  private let signedSites: Set<String>
+  private let schedule: Schedule
 
-  init(
-    monitor: Monitor, subscription: MonitorSubscription, initial: MonitorSnapshot, mailbox: UpdateMailbox, options: DashboardOptions,
-    listenAddress: String
-  ) {
-    self.subscription = subscription
-    self.monitor = monitor
+  /// `operatorIdentity`: the name the monitor records for this console's actions ("lan (ops)"), to tell its own
+  /// claims from others'.
+  init(link: any MonitorLink, initial: MonitorSnapshot, options: DashboardOptions, operatorIdentity: OperatorIdentity) {
+    self.link = link
+    facts = link.facts
     self.snapshot = initial
-    self.mailbox = mailbox
     self.options = options
     self.themeName = options.themeName
-    self.listenAddress = listenAddress
     utcOffset = TimeZone.current.secondsFromGMT()
+    signedSites = facts.signedSites
+    schedule = facts.schedule
     state.strings = Strings(options.language)
-    state.operatorName = OperatorIdentity(name: options.operatorName).displayName
+    state.operatorName = operatorIdentity.displayName
+    state.readOnly = options.readOnly
+    link.attach { [mailbox] update in mailbox.post(update) }
   }
 
   /// Asks the loop to finish (SIGTERM, SIGHUP, SIGINT from outside).
@@ -168,7 +174,12 @@ final class DashboardApp: @unchecked Sendable {
         HeldLogLines.shared.append("notice: the terminal went away; stopping")
         return
       }
-      let (newSnapshot, events) = mailbox.take()
+      let (newSnapshot, events, newConnection) = mailbox.take()
+      if let newConnection, newConnection != connection {
+        connection = newConnection
+        dirty = true
+        if case .lost(let reason) = newConnection { HeldLogLines.shared.append("notice: monitor gone (\(reason)); reconnecting") }
+      }
       if let newSnapshot {
         snapshot = newSnapshot
         dirty = true
@@ -199,8 +210,7 @@ final class DashboardApp: @unchecked Sendable {
       if state.detailSite != detailSite {
         // The engine sends the open site's last hour with each snapshot; ask for it now rather than next second.
         detailSite = state.detailSite
-        subscription.showDetail(site: detailSite)
-        try? monitor.publishBlocking()
+        link.showDetail(site: detailSite)
       }
     }
   }
@@ -210,13 +220,14 @@ final class DashboardApp: @unchecked Sendable {
     var context = ViewContext(width: size.width, height: size.height)
     context.glyphs = backend.supportsUTF8 ? .unicode : .ascii
     context.utcOffsetSeconds = utcOffset
-    context.listenAddress = listenAddress
+    context.listenAddress = facts.listenAddress
     context.operatorName = options.operatorName
     context.themeName = themeName
     context.banner = options.banner
-    context.sessionLabel = Self.sessionLabel(monitor.config.schedule, at: snapshot.takenAt.unixSeconds, strings: state.strings)
+    if case .lost = connection { context.banner = state.strings(.monitorGone) }
+    context.sessionLabel = Self.sessionLabel(schedule, at: snapshot.takenAt.unixSeconds, strings: state.strings)
     context.signedSites = signedSites
-    context.recoverAfter = monitor.config.timing.recoverAfter
+    context.recoverAfter = facts.recoverAfter
     let buffer = DashboardView.render(snapshot, state: &state, context: context)
     backend.draw(buffer)
   }
@@ -248,8 +259,6 @@ final class DashboardApp: @unchecked Sendable {
   }
 
   private func perform(_ request: DashboardRequest) {
-    // The monitor's own dashboard runs as the monitor's user: only the operator's name says who.
-    let who = OperatorIdentity(name: options.operatorName)
     let strings = state.strings
     let sites = snapshot.sites
     func id(_ site: Int) -> String { sites[site].id }
@@ -273,15 +282,11 @@ final class DashboardApp: @unchecked Sendable {
       (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .release(force: force)), strings(.claimReleased, id(site)))
     }
     // Applied, journaled and published to every face before this returns: the new state is on screen now.
-    do {
-      try monitor.applyBlocking(operatorRequest, by: who)
-      state.message = (confirmation, false)
-    } catch let refused as OperatorActionError {
-      state.message = (strings(.notDone, refused.describe(utcOffsetSeconds: utcOffset)), true)
-    } catch let unsaved as JournalNotSaved {
-      state.message = ("\(unsaved)", true)
-    } catch {
-      state.message = (strings(.notDone, "\(error)"), true)
+    switch link.perform(operatorRequest, operatorName: options.operatorName) {
+    case .applied: state.message = (confirmation, false)
+    case .refused(let refused): state.message = (strings(.notDone, refused.describe(utcOffsetSeconds: utcOffset)), true)
+    case .unsaved(let reason): state.message = ("\(JournalNotSaved(reason: reason))", true)
+    case .notAllowed(let reason): state.message = (strings(.notDone, reason), true)
     }
   }
 }

@@ -41,6 +41,18 @@ struct RunCommand: AsyncParsableCommand {
       }
       listenOverride = parsed
     }
+    if let running = try? ConsoleClient.probe(path: loaded.config.consoleSocketPath) {
+      // The journal is that monitor's: a second one could not open it. Join it instead.
+      guard !headless else {
+        printError(
+          "bridgewatch: a monitor already runs for \(config) (pid \(running.pid)) and holds its journal; `bridgewatch console \(config)` attaches to it"
+        )
+        throw ExitCode(1)
+      }
+      printError("bridgewatch: a monitor already runs for \(config) (pid \(running.pid)); opening a console on it")
+      try ConsoleSession(socketPath: loaded.config.consoleSocketPath, configPath: config, dashboard: dashboard).run()
+      return
+    }
     var runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
     runner.skipBadJournalLines = skipBadJournalLines
     guard headless else {
@@ -113,12 +125,11 @@ struct MonitorRunner {
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
     let monitor = try makeMonitor(logger: logger)
-    let mailbox = UpdateMailbox()
-    let subscription = monitor.subscribe { mailbox.post($0) }
     let address = try await start(monitor)
+    let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
+    let link = InProcessLink(monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: Self.describe(address)))
     let app = DashboardApp(
-      monitor: monitor, subscription: subscription, initial: try await monitor.snapshot(), mailbox: mailbox, options: options,
-      listenAddress: Self.describe(address))
+      link: link, initial: try await monitor.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: options.operatorName))
     StopSignals.onStop { _ in app.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
@@ -129,7 +140,26 @@ struct MonitorRunner {
       thread.start()
     }
     onStop()
+    link.detach()
+    await consoles?.stop()
     await monitor.stop()
+  }
+
+  /// Listens for consoles; a failure is logged and the monitor runs on without them (its own face still works).
+  private func startConsoleServer(_ monitor: Monitor, listenAddress: String, logger: Logger) async throws -> ConsoleServer? {
+    do {
+      var limits = ConsoleServer.Limits()
+      limits.maximumConsoles = config.console.maximumConsoles
+      let server = try ConsoleServer(
+        path: config.consoleSocketPath, monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: listenAddress), logger: logger,
+        limits: limits)
+      server.start()
+      logger.info("consoles attach with: bridgewatch console \(config.path)  (socket \(config.consoleSocketPath))")
+      return server
+    } catch {
+      logger.error("consoles cannot attach: \(error)")
+      return nil
+    }
   }
 
   /// Logs status changes to standard error; with `summaryEvery`, also a line of totals that often.
@@ -154,9 +184,11 @@ struct MonitorRunner {
     let address = try await start(monitor)
     logger.info(
       "listening on udp \(Self.describe(address)); \(sites.count) sites; heartbeat files in \(config.heartbeatDirectory)")
+    let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
     let signal = await StopSignals.wait()
     logger.info("received \(signal), stopping")
     onStop()
+    await consoles?.stop()
     await monitor.stop()
   }
 
@@ -197,13 +229,17 @@ struct DashboardFlags: ParsableArguments {
   var lang: Language?
 
   func options(config: ConferenceConfig, banner: String? = nil) -> DashboardOptions {
+    options(defaultTheme: config.theme, configPath: config.path, banner: banner)
+  }
+
+  func options(defaultTheme: String, configPath: String, banner: String? = nil) -> DashboardOptions {
     let environment = ProcessInfo.processInfo.environment
     return DashboardOptions(
-      themeName: theme ?? config.theme,
-      operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? "operator",
+      themeName: theme ?? defaultTheme,
+      operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? ConsoleSocket.userName(getuid()),
       monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
       bell: !noBell,
-      themeDirectories: DashboardOptions.themeDirectories(configPath: config.path),
+      themeDirectories: DashboardOptions.themeDirectories(configPath: configPath),
       banner: banner,
       language: lang ?? Language.fromEnvironment(environment))
   }

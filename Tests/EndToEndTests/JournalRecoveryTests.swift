@@ -81,10 +81,17 @@ import Testing
     #expect(maiChau["status"] as? String == "unknown")
     #expect(maiChau["acknowledged_by"] as? String == "tester")
 
-    // A second monitor on the same journal is refused, and says why.
+    // A second headless monitor on the same journal is refused, and says why and how to attach instead.
     let second = try Binary.run(["run", directory + "/conference.yaml", "--headless", "--listen", "127.0.0.1:0"])
     #expect(second.status == 1)
-    #expect(second.stderr.contains("conference.journal is locked by another running monitor"), "\(second.stderr)")
+    #expect(second.stderr.contains("a monitor already runs for \(directory)/conference.yaml (pid "), "\(second.stderr)")
+    #expect(second.stderr.contains("bridgewatch console"), "\(second.stderr)")
+    // Without its socket (removed by hand), the journal's lock still refuses a second monitor.
+    let socket = directory + "/conference.sock"
+    #expect(unlink(socket) == 0)
+    let third = try Binary.run(["run", directory + "/conference.yaml", "--headless", "--listen", "127.0.0.1:0"])
+    #expect(third.status == 1)
+    #expect(third.stderr.contains("conference.journal is locked by another running monitor"), "\(third.stderr)")
 
     // The journal holds every action with its operator, and the report reads it.
     let journal = try String(contentsOfFile: directory + "/conference.journal", encoding: .utf8)

@@ -44,8 +44,9 @@ final class HeadlessMonitor: @unchecked Sendable {
   private(set) var port = 0
 
   /// Writes `config` (and `files`) into a fresh directory and starts the monitor on a free loopback port.
-  init(config: String, files: [String: String] = [:], listen: String = "127.0.0.1:0") throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-e2e-\(UUID().uuidString)").path
+  /// `directory`: start in this one (a restart of an earlier monitor) instead of a fresh one.
+  init(config: String, files: [String: String] = [:], listen: String = "127.0.0.1:0", directory reused: String? = nil) throws {
+    directory = reused ?? FileManager.default.temporaryDirectory.appendingPathComponent("bw-e2e-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory + "/heartbeats", withIntermediateDirectories: true)
     try config.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
     for (name, content) in files {
