@@ -92,6 +92,8 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
     {
       return .whole
     }
+    // A headcount refreshed by this beat travels in the beat; set at any other time, it travels whole.
+    if old.headcountAt != new.headcountAt && new.headcountAt != new.lastHeard { return .whole }
     if old.lastHeard != new.lastHeard || old.lastSequence != new.lastSequence || old.rttMilliseconds != new.rttMilliseconds
       || old.receivedCount != new.receivedCount || old.missedCount != new.missedCount
     {
@@ -101,8 +103,9 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
   }
 }
 
-/// Sites heard again since the last delta, seven integers each (index, heard at in monotonic nanoseconds and in unix
-/// milliseconds, sequence, round trip in milliseconds, received, missed; -1 for none) in one string: a national
+/// Sites heard again since the last delta, eight integers each (index, heard at in monotonic nanoseconds and in unix
+/// milliseconds, sequence, round trip in milliseconds, received, missed, 1 when the beat refreshed the headcount
+/// else 0; -1 for none) in one string: a national
 /// conference hears every site every second, and decoding 7,400 objects a second would cost each console more
 /// than drawing.
 public struct ConsoleBeats: Sendable, Equatable, Codable {
@@ -113,18 +116,23 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
     public var rtt: Int?
     public var received: UInt32
     public var missed: UInt32
+    /// The beat carried the headcount the site already had: its time moves to `heard`.
+    public var refreshedCount: Bool
 
-    public init(index: Int, heard: ClockReading, sequence: UInt64?, rtt: Int?, received: UInt32, missed: UInt32) {
+    public init(
+      index: Int, heard: ClockReading, sequence: UInt64?, rtt: Int?, received: UInt32, missed: UInt32, refreshedCount: Bool = false
+    ) {
       self.index = index
       self.heard = heard
       self.sequence = sequence
       self.rtt = rtt
       self.received = received
       self.missed = missed
+      self.refreshedCount = refreshedCount
     }
   }
 
-  static let fieldsPerBeat = 7
+  static let fieldsPerBeat = 8
   /// The encoded form: comma-separated integers.
   public private(set) var text: String
 
@@ -134,9 +142,10 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(beats.count * 48)
     for beat in beats {
-      for value in [
+      for value: Int64 in [
         Int64(beat.index), beat.heard.monotonicNanos, Int64((beat.heard.unixSeconds * 1000).rounded()),
         beat.sequence.map { Int64(clamping: $0) } ?? -1, Int64(beat.rtt ?? -1), Int64(beat.received), Int64(beat.missed),
+        beat.refreshedCount ? 1 : 0,
       ] {
         if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
         Self.append(value, to: &bytes)
@@ -148,7 +157,7 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
   public init(from decoder: any Decoder) throws {
     text = try decoder.singleValueContainer().decode(String.self)
     guard beats() != nil else {
-      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "beats are not groups of seven integers"))
+      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "beats are not groups of eight integers"))
     }
   }
 
@@ -159,7 +168,7 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
 
   public var isEmpty: Bool { text.isEmpty }
 
-  /// The beats, or nil when the text is not groups of seven integers in range.
+  /// The beats, or nil when the text is not groups of eight integers in range.
   public func beats() -> [Beat]? {
     var values: [Int64] = []
     var current: Int64 = 0
@@ -188,12 +197,13 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
     for start in stride(from: 0, to: values.count, by: Self.fieldsPerBeat) {
       let v = Array(values[start..<start + Self.fieldsPerBeat])
       guard v[0] >= 0, v[0] <= Int64(Int32.max), v[4] >= -1, v[4] <= Int64(Int32.max), v[5] >= 0, v[5] <= Int64(UInt32.max),
-        v[6] >= 0, v[6] <= Int64(UInt32.max), v[3] >= -1
+        v[6] >= 0, v[6] <= Int64(UInt32.max), v[3] >= -1, v[7] == 0 || v[7] == 1
       else { return nil }
       beats.append(
         Beat(
           index: Int(v[0]), heard: ClockReading(monotonicNanos: v[1], unixSeconds: Double(v[2]) / 1000),
-          sequence: v[3] < 0 ? nil : UInt64(v[3]), rtt: v[4] < 0 ? nil : Int(v[4]), received: UInt32(v[5]), missed: UInt32(v[6])))
+          sequence: v[3] < 0 ? nil : UInt64(v[3]), rtt: v[4] < 0 ? nil : Int(v[4]), received: UInt32(v[5]), missed: UInt32(v[6]),
+          refreshedCount: v[7] == 1))
     }
     return beats
   }
@@ -211,11 +221,13 @@ extension ConsoleBeats.Beat {
     record.rttMilliseconds = rtt
     record.receivedCount = received
     record.missedCount = missed
+    if refreshedCount { record.headcountAt = heard }
   }
 
   public init(_ record: SiteRecord, index: Int) {
     self.init(
       index: index, heard: record.lastHeard ?? ClockReading(monotonicNanos: 0, unixSeconds: 0), sequence: record.lastSequence,
-      rtt: record.rttMilliseconds, received: record.receivedCount, missed: record.missedCount)
+      rtt: record.rttMilliseconds, received: record.receivedCount, missed: record.missedCount,
+      refreshedCount: record.headcountAt != nil && record.headcountAt == record.lastHeard)
   }
 }
