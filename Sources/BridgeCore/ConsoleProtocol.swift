@@ -38,10 +38,18 @@ public enum ConsoleProtocol {
     }
   }
 
+  /// The version a hello line states when it is not ours (whatever else it holds); nil otherwise.
+  public static func otherVersion(_ line: some Collection<UInt8>) -> Int? {
+    guard let stated = try? JSONDecoder().decode(StatedVersion.self, from: Data(line)), stated.version != version else { return nil }
+    return stated.version
+  }
+
+  private struct StatedVersion: Decodable { var version: Int }
+
   private static let lineEncoder: JSONEncoder = {
     let encoder = JSONEncoder()
-    // Never "\/": a path reads as written.
-    encoder.outputFormatting = [.withoutEscapingSlashes]
+    // Never "\/": a path reads as written; keys in one order, so the same state is the same line.
+    encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
     return encoder
   }()
 }
@@ -338,8 +346,8 @@ public struct ConsoleRequest: Sendable, Equatable, Codable {
   }
 }
 
-public struct ConsoleAnswer: Sendable, Equatable, Codable {
-  public enum Outcome: Sendable, Equatable, Codable {
+public struct ConsoleAnswer: Sendable, Equatable {
+  public enum Outcome: Sendable, Equatable {
     case applied
     case refused(OperatorActionError)
     /// Applied, but the journal could not take it yet: it waits in the backlog.
@@ -418,29 +426,5 @@ public struct ConsoleEvent: Sendable, Equatable, Codable {
     try container.encode(event.siteIndex, forKey: .site)
     try container.encode(ConsoleClock(event.time), forKey: .time)
     try container.encode(event.kind, forKey: .kind)
-  }
-}
-
-extension SiteHistoryView: Codable {
-  enum CodingKeys: String, CodingKey {
-    case site, slotSeconds = "slot_seconds", beats, minuteCounts = "minute_counts", recentEvents = "events"
-  }
-
-  public init(from decoder: any Decoder) throws {
-    let container = try decoder.container(keyedBy: CodingKeys.self)
-    self.init(
-      site: try container.decode(Int.self, forKey: .site), slotSeconds: try container.decode(Int.self, forKey: .slotSeconds),
-      beats: try container.decode([BeatSlot].self, forKey: .beats),
-      minuteCounts: try container.decode([Int?].self, forKey: .minuteCounts),
-      recentEvents: try container.decode([ConsoleEvent].self, forKey: .recentEvents).map(\.event))
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(site, forKey: .site)
-    try container.encode(slotSeconds, forKey: .slotSeconds)
-    try container.encode(beats, forKey: .beats)
-    try container.encode(minuteCounts, forKey: .minuteCounts)
-    try container.encode(recentEvents.map(ConsoleEvent.init), forKey: .recentEvents)
   }
 }

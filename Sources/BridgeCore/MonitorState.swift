@@ -13,6 +13,12 @@ public struct IngestCounters: Sendable, Hashable, Codable {
 
   public init() {}
 
+  enum CodingKeys: String, CodingKey {
+    case datagramsReceived = "datagrams_received", datagramsAccepted = "datagrams_accepted"
+    case signedAccepted = "signed_accepted", rejections, acksSent = "acks_sent", filesRead = "files_read"
+    case fileErrors = "file_errors", badFiles = "bad_files"
+  }
+
   public subscript(reason: RejectionReason) -> UInt64 {
     get { rejections[Self.position(reason)] }
     set { rejections[Self.position(reason)] = newValue }

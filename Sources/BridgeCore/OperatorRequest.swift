@@ -18,8 +18,8 @@ public struct OperatorIdentity: Sendable, Hashable, Codable {
 
 /// An operator action as data: what a console sends and the monitor applies, journals and answers. Sites are
 /// named by id (a console knows ids, not the engine's indexes).
-public struct OperatorRequest: Sendable, Hashable, Codable {
-  public enum Action: Sendable, Hashable, Codable {
+public struct OperatorRequest: Sendable, Hashable {
+  public enum Action: Sendable, Hashable {
     /// Marks the site offline by hand (a line known to be down).
     case mark(reason: String)
     case clear
@@ -55,4 +55,6 @@ public struct SiteClaim: Sendable, Hashable, Codable {
     self.operatorName = operatorName
     self.unixSeconds = unixSeconds
   }
+
+  enum CodingKeys: String, CodingKey { case operatorName = "operator", unixSeconds = "at" }
 }

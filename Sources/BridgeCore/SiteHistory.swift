@@ -148,7 +148,7 @@ public struct HistoryStore: Sendable {
   }
 }
 
-public enum BeatSlot: Sendable, Equatable, Codable {
+public enum BeatSlot: Sendable, Equatable {
   case heard, missed, noData
 }
 

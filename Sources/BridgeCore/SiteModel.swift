@@ -1,5 +1,5 @@
 /// What the monitor believes about a site. Raw values index `StatusCounts`.
-public enum SiteStatus: Int, CaseIterable, Sendable, Codable, CustomStringConvertible {
+public enum SiteStatus: Int, CaseIterable, Sendable, CustomStringConvertible {
   case unknown, online, late, offline, marked
 
   public var description: String {
@@ -58,6 +58,8 @@ public struct OperatorMark: Sendable, Hashable, Codable {
     self.reason = reason
     self.unixSeconds = unixSeconds
   }
+
+  enum CodingKeys: String, CodingKey { case operatorName = "operator", reason, unixSeconds = "at" }
 }
 
 /// One accepted heartbeat, already authenticated and attributed to a site.

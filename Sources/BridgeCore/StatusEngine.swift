@@ -34,7 +34,7 @@ public struct EngineEvent: Sendable, Hashable {
 
 /// An operator action that cannot be applied; the screen shows the reason and nothing changes. Conflicts say what
 /// the site is now and who did what, never overwrite silently.
-public enum OperatorActionError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvertible {
   case noSuchSite
   case notMarked
   case nothingToAcknowledge(SiteStatus)

@@ -292,6 +292,11 @@ private final class ConsoleServerLoop {
       chunk.withUnsafeBytes { connection.framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
       do {
         while let line = try connection.framer.nextLine() {
+          if connection.hello == nil, let version = ConsoleProtocol.otherVersion(line) {
+            // Another version's hello may not parse as ours: answer with the version rather than "malformed".
+            refuse(connection, Self.versionRefusal(theirs: version))
+            return
+          }
           try handle(try ConsoleProtocol.decode(line), from: connection)
           guard connections[connection.id] != nil else { return }
         }
@@ -349,10 +354,7 @@ private final class ConsoleServerLoop {
     hello.group = hello.group.map { String(TextSanitizer.printable($0).prefix(200)) }
     connection.hello = hello
     guard hello.version == ConsoleProtocol.version else {
-      refuse(
-        connection,
-        "this monitor speaks console protocol version \(ConsoleProtocol.version), the console version \(hello.version): use the same bridgewatch for both"
-      )
+      refuse(connection, Self.versionRefusal(theirs: hello.version))
       return
     }
     let attached = connections.values.filter(\.isAttached).count - (hello.purpose == .console ? 1 : 0)
@@ -375,6 +377,10 @@ private final class ConsoleServerLoop {
       publishList()
     }
     serveSnapshotIfDue(connection)
+  }
+
+  private static func versionRefusal(theirs: Int) -> String {
+    "this monitor speaks console protocol version \(ConsoleProtocol.version), the console version \(theirs): use the same bridgewatch for both"
   }
 
   private func refuse(_ connection: ConsoleConnection, _ reason: String) {

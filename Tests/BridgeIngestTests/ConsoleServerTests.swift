@@ -137,6 +137,11 @@ import Testing
     guard case .refused(let refusal) = future.receive() else { Issue.record("not refused"); return }
     #expect(refusal.reason.contains("speaks console protocol version \(ConsoleProtocol.version)"))
     #expect(future.receive() == nil, "closed after the refusal")
+    // A later version's hello that is not ours in shape is still answered with the version.
+    let later = try RawConsole(path: served.path)
+    later.send(Array(#"{"type":"hello","version":2,"who":{"name":"lan"}}"#.utf8) + [0x0A])
+    guard case .refused(let laterRefusal) = later.receive() else { Issue.record("a later hello was not refused"); return }
+    #expect(laterRefusal.reason.contains("the console version 2"))
 
     let first = try RawConsole(path: served.path)
     first.hello()
