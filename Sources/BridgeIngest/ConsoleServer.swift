@@ -167,6 +167,8 @@ private final class ConsoleConnection {
   var needsSnapshot = false
   /// Close once the queue is written (after a refusal, or a status reply).
   var closeWhenFlushed = false
+  /// The peer shut its sending side (`printf … | socat`): a reply still due is written before closing.
+  var readClosed = false
   var detailSite: Int?
   var lastDetail: SiteHistoryView??
   var overflows = 0
@@ -223,7 +225,7 @@ private final class ConsoleServerLoop {
       let order = connections.keys.sorted()
       for id in order {
         let connection = connections[id]!
-        var events = Int16(POLLIN)
+        var events = connection.readClosed ? Int16(0) : Int16(POLLIN)
         if !connection.queue.isEmpty { events |= Int16(POLLOUT) }
         fds.append(pollfd(fd: connection.fd, events: events, revents: 0))
       }
@@ -281,6 +283,10 @@ private final class ConsoleServerLoop {
     while true {
       let count = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, $0.count) }
       if count == 0 {
+        if connection.closeWhenFlushed || connection.hello?.purpose == .status {
+          connection.readClosed = true
+          return
+        }
         drop(connection, reason: "closed by the console", level: .info)
         return
       }

@@ -156,6 +156,12 @@ import Testing
     status.hello(purpose: .status)
     let list = status.receive(until: { if case .consoles(let list) = $0 { list } else { nil } })
     #expect(list?.consoles.count == 1)
+    // A script that shuts its side after the hello (`printf … | socat`) still gets the whole reply.
+    let script = try RawConsole(path: served.path)
+    script.hello(purpose: .status)
+    shutdown(script.fd, Int32(SHUT_WR))
+    let scriptList = script.receive(until: { if case .consoles(let list) = $0 { list } else { nil } })
+    #expect(scriptList?.consoles.count == 1)
 
     for bad in [
       Array("not json\n".utf8), Array("{\"type\":\"snapshot\"}\n".utf8), [0xFF, 0xFE, 0x0A], Array("{\"type\":\"welcome\"}\n".utf8),
