@@ -33,4 +33,44 @@ import Testing
     }
     #expect(tamperedVerdict == .badMAC)
   }
+
+  /// Every line of the console protocol's example session is a message this version reads, sent by the side the
+  /// document says, and the monitor's lines rebuild the state the text describes.
+  @Test func theConsoleProtocolsExampleSessionDecodes() throws {
+    let doc = try String(contentsOfFile: Repository.path("docs/CONSOLE-PROTOCOL.md"), encoding: .utf8)
+    let lines = doc.split(separator: "\n").filter { $0.hasPrefix("> {") || $0.hasPrefix("< {") }
+    #expect(lines.count >= 10)
+    var mirror: ConsoleMirror?
+    var answers: [ConsoleAnswer] = []
+    for line in lines {
+      let message = try ConsoleProtocol.decode(Array(line.dropFirst(2).utf8))
+      let fromConsole: Bool
+      switch message {
+      case .hello, .request, .show, .resync: fromConsole = true
+      default: fromConsole = false
+      }
+      #expect(fromConsole == line.hasPrefix(">"), "\(message.typeName) on the wrong side")
+      switch message {
+      case .welcome(let welcome): mirror = try ConsoleMirror(facts: welcome.facts)
+      case .snapshot(let snapshot): mirror?.apply(snapshot)
+      case .delta(let delta):
+        // The example skips the empty deltas in between: a console would resync; here the base is taken as read.
+        if case .needsSnapshot = mirror?.apply(delta) {
+          var rebased = delta
+          rebased.base = try #require(mirror?.revision)
+          _ = mirror?.apply(rebased)
+        }
+      case .detail(let detail): mirror?.apply(detail)
+      case .answer(let answer): answers.append(answer)
+      default: break
+      }
+    }
+    let state = try #require(mirror)
+    #expect(state.snapshot.sites.map(\.id) == ["BK-TU", "BK-CD"])
+    #expect(state.snapshot.records[1].status == .marked)
+    #expect(state.snapshot.records[1].mark?.reason == "line down")
+    #expect(state.snapshot.records[0].lastSequence == 2)
+    #expect(state.snapshot.detail?.beats.last == .heard)
+    #expect(answers.map(\.outcome) == [.applied, .refused(.alreadyMarked(try #require(state.snapshot.records[1].mark)))])
+  }
 }

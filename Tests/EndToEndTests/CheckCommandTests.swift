@@ -10,6 +10,8 @@ import Testing
     #expect(result.stdout.contains("61 bridge points in 11 groups, expected headcount 3,702"))
     #expect(result.stdout.contains("Hội nghị trực tuyến toàn quốc quán triệt Nghị quyết Đại hội XIII"))
     #expect(result.stdout.contains("    Đà Bắc                  6 sites      362 expected"))
+    // Where consoles attach: the config's name with .sock, next to the journal.
+    #expect(result.stdout.contains("console socket: \(Repository.path("examples/hoa-binh.sock")) (at most 64 consoles)"))
   }
 
   static let broken = [
