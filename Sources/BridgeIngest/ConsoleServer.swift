@@ -49,9 +49,13 @@ public final class ConsoleServer: Sendable {
   /// The consoles attached now (for `status` and tests).
   public var consoles: ConsoleList { attachedList.withLock { $0 } }
 
+  /// The console thread's name in /proc (`bench consoles` reads its CPU time).
+  public static let threadName = "bw-consoles"
+
   public func start() {
     let subscription = monitor.subscribe { [inbox] update in inbox.post(update) }
     let thread = Thread { [self] in
+      ThreadName.setCurrent(ConsoleServer.threadName)
       let loop = ConsoleServerLoop(server: self, subscription: subscription)
       loop.run()
       subscription.cancel()
@@ -421,7 +425,9 @@ private final class ConsoleServerLoop {
   private func publish(_ update: MonitorUpdate, events: [EngineEvent]) {
     let snapshot = update.snapshot
     publishedDetails = update.details
-    guard let previous = published, previous.records.count == snapshot.records.count else {
+    // Nobody to send a delta to (no console, or only ones waiting for a snapshot): skip comparing 7,400 records.
+    let wantsDelta = connections.values.contains { $0.isAttached && !$0.needsSnapshot }
+    guard wantsDelta, let previous = published, previous.records.count == snapshot.records.count else {
       published = snapshot
       revision += 1
       return

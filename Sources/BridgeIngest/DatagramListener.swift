@@ -63,6 +63,7 @@ final class DatagramListener: Sendable {
   func start(_ handle: @escaping @Sendable (DatagramBatch) -> Void) {
     running.store(true, ordering: .sequentiallyConsistent)
     let thread = Thread { [self] in
+      ThreadName.setCurrent("bw-udp")
       run(handle)
       finished.signal()
     }

@@ -189,7 +189,10 @@ public final class ConsoleClient: MonitorLink {
 
   public func attach(_ deliver: @escaping @Sendable (LinkUpdate) -> Void) {
     state.withLock { $0.deliver = deliver }
-    let thread = Thread { [self] in readLoop() }
+    let thread = Thread { [self] in
+      ThreadName.setCurrent("bw-console-link")
+      readLoop()
+    }
     thread.name = "console-link"
     thread.start()
   }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 
 #define BW_BATCH 64
 
@@ -124,4 +125,11 @@ int bw_peer_credentials(int fd, unsigned *uid, int *pid) {
   *uid = credentials.uid;
   *pid = credentials.pid;
   return 0;
+}
+
+void bw_set_thread_name(const char *name) {
+  char truncated[16];
+  strncpy(truncated, name, sizeof truncated - 1);
+  truncated[sizeof truncated - 1] = 0;
+  prctl(PR_SET_NAME, truncated, 0, 0, 0);
 }

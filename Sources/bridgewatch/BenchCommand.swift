@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
       restarted on it (time until it listens, peak RSS) and the report is run on it (time, peak RSS), next to the \
       time it takes only to read the file.
       """,
-    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self],
+    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self, ConsolesBench.self],
     defaultSubcommand: MicroBench.self)
 }
 
@@ -75,6 +75,36 @@ struct LoadBench: ParsableCommand {
       try LoadBenchmark(
         binary: binary, sites: sites, rounds: rounds, ceilingSource: URL(fileURLWithPath: ceiling).path, dashboard: dashboard,
         directory: directory
+      ).run(report: report)
+    }
+  }
+}
+
+struct ConsolesBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "consoles",
+    abstract: "What consoles cost a monitor at national load: CPU and memory per console, action-to-screen latency.")
+
+  @Option(help: "Sites in the monitor's roster, each heard once a second.")
+  var sites = 7400
+
+  @Option(help: "Consoles attached in the second phase.")
+  var consoles = 20
+
+  @Option(help: "Seconds each phase is measured.")
+  var seconds = 20
+
+  @Option(help: "Actions timed from one console to the others.")
+  var actions = 60
+
+  func run() throws {
+    guard consoles >= 2, sites >= 1, seconds >= 1, actions >= 1 else {
+      printError("bench consoles: needs at least 2 consoles, 1 site, 1 second and 1 action")
+      throw ExitCode(2)
+    }
+    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+      try ConsoleBenchmark(
+        binary: binary, sites: sites, consoles: consoles, seconds: seconds, actions: actions, directory: directory
       ).run(report: report)
     }
   }

@@ -22,4 +22,15 @@ import Testing
     #expect(result.status == 2)
     #expect(result.stderr.contains("/nonexistent/udp_ceiling.c not found"))
   }
+
+  @Test func theConsolesBenchmarkTimesEveryActionOnEveryOtherConsole() throws {
+    let result = try Binary.run(["bench", "consoles", "--sites", "300", "--consoles", "3", "--seconds", "1", "--actions", "4"])
+    #expect(result.status == 0, "\(result.stderr)")
+    for figure in ["no console: monitor CPU", "3 consoles attached: monitor CPU", "per console: CPU"] {
+      #expect(result.stdout.contains(figure), "\(figure) missing from:\n\(result.stdout)")
+    }
+    // Every action reached both other consoles: 4 x 2 samples, none missing.
+    #expect(result.stdout.contains("4 actions (4 applied) x 2 consoles = 8 samples"), "\(result.stdout)")
+    #expect(result.stdout.contains("not seen within 2 s: 0"), "\(result.stdout)")
+  }
 }

@@ -39,4 +39,7 @@ int bw_signal_pipe(const int *signals, int count);
 /// recorded at connect, which the peer cannot forge). Returns 0, or -1 with errno set.
 int bw_peer_credentials(int fd, unsigned *uid, int *pid);
 
+/// Names the calling thread for the kernel (/proc/PID/task/TID/comm, `top -H`); at most 15 bytes are kept.
+void bw_set_thread_name(const char *name);
+
 #endif
