@@ -5,15 +5,6 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Events drained on a tick, with the snapshot taken right after applying them.
-public struct MonitorUpdate: Sendable {
-  public var events: [EngineEvent]
-  public var snapshot: MonitorSnapshot
-  /// The last hour of each site the subscriber asked about (`showDetails`); `snapshot.detail` holds the one of
-  /// `showDetail(site:)`.
-  public var details: [Int: SiteHistoryView] = [:]
-}
-
 /// The running engine: feeds `MonitorState` from UDP, heartbeat files and a once-a-second tick. Datagrams are
 /// applied on the listener's thread, everything else on `loop`; `state` is behind a lock taken once per batch of
 /// up to 64 datagrams, so the two never wait on each other for long.
@@ -505,57 +496,4 @@ public final class Monitor: @unchecked Sendable {
     }
     try? await ownsGroup?.shutdownGracefully()
   }
-}
-
-/// An operator action was applied but could not be written to the journal yet: it waits in the backlog.
-public struct JournalNotSaved: Error, CustomStringConvertible {
-  public var reason: String
-  public init(reason: String) { self.reason = reason }
-  public var description: String { "applied, but NOT yet saved to the journal: \(reason)" }
-}
-
-/// Encodes and writes the status file, reusing one buffer (megabytes at national scale) for every write. Writes
-/// never overlap: the monitor starts one only when none is in flight.
-final class StatusFileWriter: @unchecked Sendable {
-  let path: String
-  private let fixed: StatusFileEncoder.FixedParts
-  private var buffer: [UInt8] = []
-
-  init(path: String, fixed: StatusFileEncoder.FixedParts) {
-    self.path = path
-    self.fixed = fixed
-  }
-
-  func write(_ snapshot: MonitorSnapshot) throws {
-    StatusFileEncoder.encode(snapshot, fixed: fixed, into: &buffer)
-    try AtomicFile.write(buffer, to: path)
-  }
-}
-
-/// One subscriber's end of the monitor's updates: what it wants besides the shared snapshot (a site's last hour)
-/// and how to stop.
-public final class MonitorSubscription: Sendable {
-  let id: Int
-  private let handler: @Sendable (MonitorUpdate) -> Void
-  private let onCancel: @Sendable (Int) -> Void
-  private let detail = Mutex<Set<Int>>([])
-
-  init(id: Int, handler: @escaping @Sendable (MonitorUpdate) -> Void, onCancel: @escaping @Sendable (Int) -> Void) {
-    self.id = id
-    self.handler = handler
-    self.onCancel = onCancel
-  }
-
-  /// Asks for `site`'s last hour in this subscriber's updates from now on (nil: none). Cheap: one site's copy.
-  public func showDetail(site: Int?) { detail.withLock { $0 = site.map { [$0] } ?? [] } }
-
-  /// Asks for the last hour of each of `sites` (a console server, for each of its consoles).
-  public func showDetails(_ sites: Set<Int>) { detail.withLock { $0 = sites } }
-
-  var detailSites: Set<Int> { detail.withLock { $0 } }
-
-  func deliver(_ update: MonitorUpdate) { handler(update) }
-
-  /// No more updates from the next tick on.
-  public func cancel() { onCancel(id) }
 }

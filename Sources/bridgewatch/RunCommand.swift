@@ -154,7 +154,12 @@ struct MonitorRunner {
         path: config.consoleSocketPath, monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: listenAddress), logger: logger,
         limits: limits)
       server.start()
-      logger.info("consoles attach with: bridgewatch console \(config.path)  (socket \(config.consoleSocketPath))")
+      // The demo's config is made in memory: there, only the socket names the monitor.
+      let how =
+        FileManager.default.fileExists(atPath: config.path)
+        ? "bridgewatch console \(config.path)  (socket \(config.consoleSocketPath))"
+        : "bridgewatch console --socket \(config.consoleSocketPath)"
+      logger.info("consoles attach with: \(how)")
       return server
     } catch {
       logger.error("consoles cannot attach: \(error)")

@@ -1,0 +1,39 @@
+import BridgeCore
+import Synchronization
+
+/// Events drained on a tick, with the snapshot taken right after applying them.
+public struct MonitorUpdate: Sendable {
+  public var events: [EngineEvent]
+  public var snapshot: MonitorSnapshot
+  /// The last hour of each site the subscriber asked about (`showDetails`); `snapshot.detail` holds the one of
+  /// `showDetail(site:)`.
+  public var details: [Int: SiteHistoryView] = [:]
+}
+
+/// One subscriber's end of the monitor's updates: what it wants besides the shared snapshot (a site's last hour)
+/// and how to stop.
+public final class MonitorSubscription: Sendable {
+  let id: Int
+  private let handler: @Sendable (MonitorUpdate) -> Void
+  private let onCancel: @Sendable (Int) -> Void
+  private let detail = Mutex<Set<Int>>([])
+
+  init(id: Int, handler: @escaping @Sendable (MonitorUpdate) -> Void, onCancel: @escaping @Sendable (Int) -> Void) {
+    self.id = id
+    self.handler = handler
+    self.onCancel = onCancel
+  }
+
+  /// Asks for `site`'s last hour in this subscriber's updates from now on (nil: none). Cheap: one site's copy.
+  public func showDetail(site: Int?) { detail.withLock { $0 = site.map { [$0] } ?? [] } }
+
+  /// Asks for the last hour of each of `sites` (a console server, for each of its consoles).
+  public func showDetails(_ sites: Set<Int>) { detail.withLock { $0 = sites } }
+
+  var detailSites: Set<Int> { detail.withLock { $0 } }
+
+  func deliver(_ update: MonitorUpdate) { handler(update) }
+
+  /// No more updates from the next tick on.
+  public func cancel() { onCancel(id) }
+}
