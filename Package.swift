@@ -68,7 +68,7 @@ let package = Package(
     .testTarget(
       name: "BridgeIngestTests",
       dependencies: [
-        "BridgeCore", "BridgeIngest", "TestSupport",
+        "BridgeCore", "BridgeIngest", "BridgeTUI", "TestSupport",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

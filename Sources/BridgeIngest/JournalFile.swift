@@ -246,10 +246,3 @@ public final class JournalFile: @unchecked Sendable {
     }
   }
 }
-
-/// An operator action was applied but could not be written to the journal yet: it waits in the backlog.
-public struct JournalNotSaved: Error, CustomStringConvertible {
-  public var reason: String
-  public init(reason: String) { self.reason = reason }
-  public var description: String { "applied, but NOT yet saved to the journal: \(reason)" }
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeIngest
+import BridgeTUI
 import Foundation
 import Logging
 
@@ -148,11 +149,13 @@ struct ConsoleSession {
     }
     if dashboard.theme == nil { options.themeName = client.facts.theme }
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
-    let app = DashboardApp(
+    let app = DashboardRuntime(
       link: client, initial: client.currentSnapshot, options: options,
-      operatorIdentity: OperatorIdentity(name: options.operatorName, unixUser: client.unixUser))
+      operatorIdentity: OperatorIdentity(name: options.operatorName, unixUser: client.unixUser),
+      notice: { HeldLogLines.shared.append($0) })
     StopSignals.onStop { _ in app.requestStop() }
     app.run()
+    HeldLogLines.shared.flush()
     client.detach()
   }
 }

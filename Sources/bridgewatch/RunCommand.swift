@@ -1,6 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeIngest
+import BridgeTUI
 import Foundation
 import Logging
 import NIOCore
@@ -128,12 +129,14 @@ struct MonitorRunner {
     let address = try await start(monitor)
     let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
     let link = InProcessLink(monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: Self.describe(address)))
-    let app = DashboardApp(
-      link: link, initial: try await monitor.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: options.operatorName))
+    let app = DashboardRuntime(
+      link: link, initial: try await monitor.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: options.operatorName),
+      notice: { HeldLogLines.shared.append($0) })
     StopSignals.onStop { _ in app.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
         app.run()
+        HeldLogLines.shared.flush()
         done.resume()
       }
       thread.name = "dashboard"

@@ -1,20 +1,31 @@
 import BridgeCore
-import BridgeIngest
-import BridgeTUI
 import Foundation
-import Logging
 import Synchronization
 
-struct DashboardOptions: Sendable {
-  var themeName: String
-  var operatorName: String
-  var monochrome: Bool
-  var bell: Bool
-  var themeDirectories: [String]
-  var banner: String?
-  var language: Language
+public struct DashboardOptions: Sendable {
+  public var themeName: String
+  public var operatorName: String
+  public var monochrome: Bool
+  public var bell: Bool
+  public var themeDirectories: [String]
+  public var banner: String?
+  public var language: Language
   /// A wall screen: action keys answer that this console is read-only.
-  var readOnly = false
+  public var readOnly = false
+
+  public init(
+    themeName: String, operatorName: String, monochrome: Bool, bell: Bool, themeDirectories: [String], banner: String?,
+    language: Language, readOnly: Bool = false
+  ) {
+    self.themeName = themeName
+    self.operatorName = operatorName
+    self.monochrome = monochrome
+    self.bell = bell
+    self.themeDirectories = themeDirectories
+    self.banner = banner
+    self.language = language
+    self.readOnly = readOnly
+  }
 }
 
 /// Updates from the engine waiting for the UI thread. The monitor writes one byte to `wakeFD` per update so the
@@ -63,44 +74,26 @@ final class UpdateMailbox: Sendable {
   }
 }
 
-/// Log lines held back while curses owns the screen; printed after `endwin`.
-final class HeldLogLines: Sendable {
-  static let shared = HeldLogLines()
-  private let lines = Mutex<[String]>([])
-  private let dropped = Mutex(0)
-
-  func append(_ line: String) {
-    lines.withLock {
-      if $0.count < 2000 { $0.append(line) } else { dropped.withLock { $0 += 1 } }
+/// Which events are alerts in the event log, and when the bell rings: for a site newly lost to silence that nobody
+/// acknowledged, never for an operator's mark or a late site.
+public enum AlertPolicy {
+  public static func isAlert(_ event: EngineEvent) -> Bool {
+    switch event.kind {
+    case .statusChanged(_, let to, _): to == .offline || to == .late
+    case .helpRequestChanged(let isRequested): isRequested
+    default: false
     }
   }
 
-  func flush() {
-    let held = lines.withLock { lines in
-      defer { lines = [] }
-      return lines
-    }
-    for line in held { FileHandleOutput.writeAll(fd: 2, line + "\n") }
-    let count = dropped.withLock { $0 }
-    if count > 0 { FileHandleOutput.writeAll(fd: 2, "(\(count) more log lines dropped)\n") }
+  public static func rings(for event: EngineEvent, records: [SiteRecord]) -> Bool {
+    guard case .statusChanged(_, .offline, .silence) = event.kind, records.indices.contains(event.siteIndex) else { return false }
+    return !records[event.siteIndex].isAcknowledged
   }
 }
 
-struct HeldLogHandler: LogHandler {
-  var metadata: Logger.Metadata = [:]
-  var logLevel: Logger.Level = .info
-  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-    get { metadata[key] }
-    set { metadata[key] = newValue }
-  }
-
-  func log(event: LogEvent) {
-    HeldLogLines.shared.append(TextSanitizer.printable("\(event.level): \(event.message)"))
-  }
-}
-
-/// The live dashboard: draws snapshots, turns keys into operator requests. Runs on its own thread.
-final class DashboardApp: @unchecked Sendable {
+/// The live dashboard's runtime: its loop, mailbox, held notices and bell policy. Draws snapshots from a monitor
+/// link onto a terminal backend and turns keys into operator requests. Runs on its own thread.
+public final class DashboardRuntime: @unchecked Sendable {
   /// The monitor: in this process, or over the console socket.
   private let link: any MonitorLink
   private let facts: ConsoleFacts
@@ -114,10 +107,25 @@ final class DashboardApp: @unchecked Sendable {
   private let utcOffset: Int
   private let signedSites: Set<String>
   private let schedule: Schedule
+  private let makeBackend: (Theme, _ monochrome: Bool) -> any TerminalBackend
+  /// Where notices go while the backend owns the screen (the caller prints them once it is given back).
+  private let notice: @Sendable (String) -> Void
+  private var backend: (any TerminalBackend)?
+  private var warnings: [String] = []
+  private var dirty = true
+  private var lastFrame: UInt64 = 0
+  private var shownDetailSite: Int?
 
   /// `operatorIdentity`: the name the monitor records for this console's actions ("lan (ops)"), to tell its own
   /// claims from others'.
-  init(link: any MonitorLink, initial: MonitorSnapshot, options: DashboardOptions, operatorIdentity: OperatorIdentity) {
+  /// `backend`: makes the terminal once the theme is known (curses by default).
+  public init(
+    link: any MonitorLink, initial: MonitorSnapshot, options: DashboardOptions, operatorIdentity: OperatorIdentity,
+    notice: @escaping @Sendable (String) -> Void,
+    backend: @escaping (Theme, _ monochrome: Bool) -> any TerminalBackend = { CursesBackend(theme: $0, monochrome: $1) }
+  ) {
+    makeBackend = backend
+    self.notice = notice
     self.link = link
     facts = link.facts
     self.snapshot = initial
@@ -133,89 +141,111 @@ final class DashboardApp: @unchecked Sendable {
   }
 
   /// Asks the loop to finish (SIGTERM, SIGHUP, SIGINT from outside).
-  func requestStop() {
+  public func requestStop() {
     stopRequested.store(true, ordering: .relaxed)
     mailbox.wake()
   }
 
   /// Runs until the operator quits or a stop is requested; restores the terminal on the way out.
-  func run() {
-    var warnings: [String] = []
+  public func run() {
+    let backend = start()
+    defer { finish(backend) }
+    while !stopRequested.load(ordering: .relaxed) {
+      guard step(backend, waitMilliseconds: nil) else { return }
+    }
+  }
+
+  /// Makes the backend with the chosen theme (mono on a terminal without colour).
+  public func start() -> any TerminalBackend {
     let loaded = ThemeLoader.load(options.monochrome ? "mono" : themeName, directories: options.themeDirectories)
     warnings += loaded.warnings.map { "warning: \($0)" }
-    let backend = CursesBackend(theme: loaded.theme, monochrome: options.monochrome)
+    let backend = makeBackend(loaded.theme, options.monochrome)
     if !backend.colorsEnabled && !loaded.theme.isMonochrome {
       backend.setTheme(ThemeLoader.load("mono", directories: options.themeDirectories).theme)
       themeName = "mono"
     } else {
       themeName = loaded.theme.name
     }
-    defer {
-      backend.end()
-      for warning in warnings { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
-      HeldLogLines.shared.flush()
-    }
-    var dirty = true
-    var lastFrame: UInt64 = 0
-    var detailSite: Int?
-    while !stopRequested.load(ordering: .relaxed) {
-      let now = DispatchTime.now().uptimeNanoseconds
-      if dirty && now - lastFrame >= 100_000_000 {
-        draw(backend)
-        lastFrame = now
-        dirty = false
-      }
-      let waitMilliseconds = dirty ? Int32(max(1, (100_000_000 - Int64(now - lastFrame)) / 1_000_000)) : 1000
-      var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: mailbox.readFD, events: Int16(POLLIN), revents: 0)]
-      _ = poll(&fds, 2, waitMilliseconds)
-      // The terminal went away without a SIGHUP (an SSH link dropped, `timeout` closed it): poll would report it
-      // ready forever and the loop would spin. That is a stop, like the signal.
-      if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
-        HeldLogLines.shared.append("notice: the terminal went away; stopping")
-        return
-      }
-      let (newSnapshot, events, newConnection) = mailbox.take()
-      if let newConnection, newConnection != connection {
-        connection = newConnection
-        dirty = true
-        if case .lost(let reason) = newConnection { HeldLogLines.shared.append("notice: monitor gone (\(reason)); reconnecting") }
-      }
-      if let newSnapshot {
-        snapshot = newSnapshot
-        dirty = true
-      }
-      if !events.isEmpty {
-        absorb(events, backend: backend)
-        dirty = true
-      }
-      for key in backend.readKeys() {
-        dirty = true
-        if key == .resize { continue }
-        switch state.handle(key, snapshot: snapshot) {
-        case .none: break
-        case .quit: return
-        case .cycleTheme:
-          let names = ThemeLoader.available(directories: options.themeDirectories)
-          let next = names[((names.firstIndex(of: themeName) ?? -1) + 1) % names.count]
-          let loaded = ThemeLoader.load(next, directories: options.themeDirectories)
-          warnings += loaded.warnings.map { "warning: \($0)" }
-          backend.setTheme(loaded.theme)
-          themeName = next
-          let strings = state.strings
-          state.message = (strings(.themeChanged, next) + (backend.colorsEnabled || next == "mono" ? "" : strings(.themeNoColours)), false)
-        case .request(let request):
-          perform(request)
-        }
-      }
-      if state.detailSite != detailSite {
-        // The engine sends the open site's last hour with each snapshot; ask for it now rather than next second.
-        detailSite = state.detailSite
-        link.showDetail(site: detailSite)
-      }
-    }
+    self.backend = backend
+    return backend
   }
 
-  private func draw(_ backend: CursesBackend) {
+  /// Gives the terminal back, then hands on what waited for it.
+  public func finish(_ backend: any TerminalBackend) {
+    backend.end()
+    for warning in warnings { notice(warning) }
+    warnings = []
+  }
+
+  /// One turn of the loop: draws if something changed (at most ten frames a second), waits for input or an
+  /// update (`waitMilliseconds`, or until the next frame is due, or a second), applies them. False: stop.
+  public func step(_ backend: any TerminalBackend, waitMilliseconds: Int32?) -> Bool {
+    let now = DispatchTime.now().uptimeNanoseconds
+    if dirty && now - lastFrame >= 100_000_000 {
+      draw(backend)
+      lastFrame = now
+      dirty = false
+    }
+    let due = dirty ? Int32(max(1, (100_000_000 - Int64(now - lastFrame)) / 1_000_000)) : 1000
+    var fds = [
+      pollfd(fd: backend.inputDescriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: mailbox.readFD, events: Int16(POLLIN), revents: 0),
+    ]
+    _ = poll(&fds, 2, waitMilliseconds ?? due)
+    // The terminal went away without a SIGHUP (an SSH link dropped, `timeout` closed it): poll would report it
+    // ready forever and the loop would spin. That is a stop, like the signal.
+    if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+      notice("notice: the terminal went away; stopping")
+      return false
+    }
+    let (newSnapshot, events, newConnection) = mailbox.take()
+    if let newConnection, newConnection != connection {
+      connection = newConnection
+      dirty = true
+      if case .lost(let reason) = newConnection { notice("notice: monitor gone (\(reason)); reconnecting") }
+    }
+    if let newSnapshot {
+      snapshot = newSnapshot
+      dirty = true
+    }
+    if !events.isEmpty {
+      absorb(events, backend: backend)
+      dirty = true
+    }
+    for key in backend.readKeys() {
+      dirty = true
+      if key == .resize { continue }
+      switch state.handle(key, snapshot: snapshot) {
+      case .none: break
+      case .quit: return false
+      case .cycleTheme:
+        let names = ThemeLoader.available(directories: options.themeDirectories)
+        let next = names[((names.firstIndex(of: themeName) ?? -1) + 1) % names.count]
+        let loaded = ThemeLoader.load(next, directories: options.themeDirectories)
+        warnings += loaded.warnings.map { "warning: \($0)" }
+        backend.setTheme(loaded.theme)
+        themeName = next
+        let strings = state.strings
+        state.message = (strings(.themeChanged, next) + (backend.colorsEnabled || next == "mono" ? "" : strings(.themeNoColours)), false)
+      case .request(let request):
+        perform(request)
+      }
+    }
+    if state.detailSite != shownDetailSite {
+      // The engine sends the open site's last hour with each snapshot; ask for it now rather than next second.
+      shownDetailSite = state.detailSite
+      link.showDetail(site: shownDetailSite)
+    }
+    return true
+  }
+
+  /// Draws the current state now, whatever the frame pacing (tests read it back).
+  public func redraw(_ backend: any TerminalBackend) {
+    draw(backend)
+    lastFrame = DispatchTime.now().uptimeNanoseconds
+    dirty = false
+  }
+
+  private func draw(_ backend: any TerminalBackend) {
     let size = backend.size
     var context = ViewContext(width: size.width, height: size.height)
     context.glyphs = backend.supportsUTF8 ? .unicode : .ascii
@@ -232,7 +262,7 @@ final class DashboardApp: @unchecked Sendable {
     backend.draw(buffer)
   }
 
-  static func sessionLabel(_ schedule: Schedule, at unixSeconds: Double, strings: Strings = .english) -> String? {
+  public static func sessionLabel(_ schedule: Schedule, at unixSeconds: Double, strings: Strings = .english) -> String? {
     guard let first = schedule.sessions.first, let last = schedule.sessions.last else { return nil }
     if let current = schedule.session(at: unixSeconds) { return current.name }
     if unixSeconds < first.start { return strings(.beforeSession, first.name) }
@@ -240,20 +270,14 @@ final class DashboardApp: @unchecked Sendable {
     return strings(.betweenSessions)
   }
 
-  private func absorb(_ events: [EngineEvent], backend: CursesBackend) {
+  private func absorb(_ events: [EngineEvent], backend: any TerminalBackend) {
     var ring = false
     for event in events {
-      var isAlert = false
-      if case .statusChanged(_, let to, let cause) = event.kind, to == .offline || to == .late {
-        isAlert = true
-        // The bell is for a site newly lost to silence, not for operator marks.
-        if to == .offline, cause == .silence, !snapshot.records[event.siteIndex].isAcknowledged { ring = true }
-      }
-      if case .helpRequestChanged(true) = event.kind { isAlert = true }
+      ring = ring || AlertPolicy.rings(for: event, records: snapshot.records)
       state.appendLog(
         LogLine(
           unixSeconds: event.time.unixSeconds, text: EventText.describe(event, sites: snapshot.sites, strings: state.strings),
-          isAlert: isAlert))
+          isAlert: AlertPolicy.isAlert(event)))
     }
     if ring && options.bell { backend.bell() }
   }

@@ -1,0 +1,155 @@
+import BridgeCore
+import BridgeIngest
+import BridgeTUI
+import Foundation
+import Synchronization
+import Testing
+
+/// The dashboard's runtime on a recording terminal, linked to a real monitor in this process: what it draws,
+/// when it rings, what it hands on after giving the terminal back.
+@Suite struct DashboardRuntimeTests {
+  final class Notices: Sendable {
+    let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+  }
+
+  struct Rig {
+    let fixture: MonitorFixture
+    let link: InProcessLink
+    let runtime: DashboardRuntime
+    let backend: RecordingBackend
+    let notices: Notices
+
+    static func start(bell: Bool = true, theme: String = "default") async throws -> Rig {
+      let fixture = try await MonitorFixture.start()
+      let link = InProcessLink(monitor: fixture.monitor, facts: ConsoleFacts(config: fixture.config, listenAddress: "127.0.0.1:7400"))
+      let options = DashboardOptions(
+        themeName: theme, operatorName: "lan", monochrome: false, bell: bell, themeDirectories: [], banner: nil,
+        language: .en)
+      let notices = Notices()
+      let recording = RecordingBackend(width: 120, height: 30)
+      let runtime = DashboardRuntime(
+        link: link, initial: try await fixture.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: "lan"),
+        notice: { notices.append($0) },
+        backend: { theme, _ in
+          recording.setTheme(theme)
+          return recording
+        })
+      _ = runtime.start()
+      let backend = recording
+      return Rig(fixture: fixture, link: link, runtime: runtime, backend: backend, notices: notices)
+    }
+
+    func stop() async {
+      runtime.finish(backend)
+      link.detach()
+      await fixture.stop()
+    }
+
+    /// Every site heard now.
+    func hearAll() async throws {
+      let sites = fixture.config.sites.count
+      try await fixture.monitor.perform { engine, now in
+        for site in 0..<sites {
+          engine.heartbeat(
+            HeartbeatInput(source: .udp, sequence: UInt64(now.unixSeconds), count: 40), site: site, heardAt: now, now: now)
+        }
+      }
+      try await fixture.monitor.tickNow()
+    }
+
+    /// Moves time on, ticks, and lets the runtime take in what was published.
+    func pass(seconds: Int) async throws {
+      fixture.clock.advance(by: .seconds(seconds))
+      try await fixture.monitor.tickNow()
+      settle()
+    }
+
+    func settle() {
+      for _ in 0..<5 { _ = runtime.step(backend, waitMilliseconds: 20) }
+      runtime.redraw(backend)
+    }
+
+    var screen: String { backend.screen.joined(separator: "\n") }
+  }
+
+  @Test func theBellRingsForASiteLostToSilenceThatNobodyAcknowledged() async throws {
+    let rig = try await Rig.start()
+    try await rig.hearAll()
+    rig.settle()
+    #expect(rig.backend.bells == 0)
+    #expect(rig.screen.contains("Online 3/3"), "\(rig.screen)")
+
+    // Late is an alert in the log, not a bell.
+    try await rig.pass(seconds: 13)
+    #expect(rig.backend.bells == 0, "late sites do not ring")
+    #expect(rig.screen.contains("Late 3"), "\(rig.screen)")
+
+    // Acknowledged while late: when silence takes them offline, nobody is called.
+    for site in ["HB-TU", "HB-DB-HU", "HB-DB-TULY"] {
+      #expect(rig.link.perform(OperatorRequest(site: site, action: .acknowledge), operatorName: "lan") == .applied)
+    }
+    try await rig.pass(seconds: 20)
+    #expect(rig.screen.contains("Offline 3"), "\(rig.screen)")
+    #expect(rig.backend.bells == 0, "acknowledged sites do not ring")
+
+    // Back online (two heartbeats), the acknowledgement ends; lost to silence again, they ring, once.
+    try await rig.hearAll()
+    try await rig.pass(seconds: 1)
+    try await rig.hearAll()
+    rig.settle()
+    #expect(rig.screen.contains("Online 3/3"), "\(rig.screen)")
+    try await rig.pass(seconds: 31)
+    #expect(rig.screen.contains("Offline 3"), "\(rig.screen)")
+    #expect(rig.backend.bells == 1)
+    await rig.stop()
+    #expect(rig.backend.ended, "the terminal is given back")
+  }
+
+  @Test func anOperatorsMarkNeverRingsAndNoBellMeansNone() async throws {
+    let rig = try await Rig.start()
+    try await rig.hearAll()
+    rig.settle()
+    #expect(rig.link.perform(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), operatorName: "lan") == .applied)
+    rig.settle()
+    #expect(rig.backend.bells == 0, "a mark is the operator's own doing")
+    #expect(rig.screen.contains("marked by lan"), "the event log says who: \(rig.screen)")
+    await rig.stop()
+
+    let quiet = try await Rig.start(bell: false)
+    try await quiet.hearAll()
+    try await quiet.pass(seconds: 45)
+    #expect(quiet.screen.contains("Offline 3"), "\(quiet.screen)")
+    #expect(quiet.backend.bells == 0, "--no-bell")
+    await quiet.stop()
+  }
+
+  @Test func keysBecomeRequestsTheMonitorApplies() async throws {
+    let rig = try await Rig.start()
+    try await rig.hearAll()
+    rig.settle()
+    rig.backend.type(.character("s"), .character("s"))  // sort by name; the selection stays on its site (HB-TU)
+    rig.settle()
+    rig.backend.type(.character("o"), .character("3"), .enter)  // mark offline, reason 3 "line down", confirm
+    rig.settle()
+    let marked = try await rig.fixture.snapshot().records.compactMap(\.mark)
+    #expect(marked.map(\.reason) == ["line down"], "\(rig.screen)")
+    #expect(marked.first?.operatorName == "lan")
+    #expect(try await rig.fixture.record("HB-TU").status == .marked, "the selected site")
+    #expect(rig.screen.contains("⊘ marked  HB-TU"), "\(rig.screen)")
+    #expect(rig.screen.contains("by lan: line down"), "\(rig.screen)")
+    rig.backend.type(.character("q"), .character("y"))
+    #expect(rig.runtime.step(rig.backend, waitMilliseconds: 10) == false, "q then y quits")
+    await rig.stop()
+  }
+
+  @Test func warningsWaitUntilTheTerminalIsGivenBack() async throws {
+    let rig = try await Rig.start(theme: "no-such-theme")
+    rig.settle()
+    #expect(rig.notices.lines.withLock { $0 }.isEmpty, "nothing is written under the dashboard")
+    await rig.stop()
+    let notices = rig.notices.lines.withLock { $0 }
+    #expect(notices.contains { $0.hasPrefix("warning:") && $0.contains("no-such-theme") }, "\(notices)")
+    #expect(rig.backend.theme?.name == "default", "an unknown theme falls back")
+  }
+}
