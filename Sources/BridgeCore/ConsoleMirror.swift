@@ -119,6 +119,9 @@ public struct ConsoleMirror: Sendable {
     consoleCount = status.consoles
   }
 
+  /// The events that concern shown sites, renumbered to them.
+  public func shownEvents(_ events: [EngineEvent]) -> [EngineEvent] { events.compactMap(shown) }
+
   private func shown(_ event: EngineEvent) -> EngineEvent? {
     guard let local = shownIndex(ofMonitorSite: event.siteIndex) else { return nil }
     var event = event

@@ -280,12 +280,17 @@ public struct ConsoleSnapshot: Sendable, Equatable, Codable {
   public var taken: ConsoleClock
   public var sites: [ConsoleSite]
   public var status: ConsoleMonitorStatus
+  /// The monitor's latest events, oldest first, so a console attaching mid-conference starts with a log.
+  public var events: [ConsoleEvent]?
 
-  public init(revision: UInt64, taken: ConsoleClock, sites: [ConsoleSite], status: ConsoleMonitorStatus) {
+  public init(
+    revision: UInt64, taken: ConsoleClock, sites: [ConsoleSite], status: ConsoleMonitorStatus, events: [ConsoleEvent]? = nil
+  ) {
     self.revision = revision
     self.taken = taken
     self.sites = sites
     self.status = status
+    self.events = events
   }
 }
 

@@ -1,5 +1,5 @@
-/// One site's record as a console gets it. Short keys and absent nils: a 7,400-site snapshot stays near a
-/// megabyte.
+/// One site's record as a console gets it. Short keys and absent nils: a 7,400-site snapshot stays near two
+/// megabytes.
 public struct ConsoleSite: Sendable, Equatable, Codable {
   public var index: Int
   public var status: SiteStatus

@@ -167,6 +167,9 @@ private final class ConsoleConnection {
   var queue: [[UInt8]] = []
   var headWritten = 0
   var queuedBytes = 0
+  /// Bytes queued after the last snapshot: the bound applies to these, so a snapshot larger than the bound (a
+  /// national roster on a small queue) is never dropped for the small lines queued behind it.
+  var bytesSinceSnapshot = 0
   /// Gets a snapshot as soon as its queue is empty (just attached, or its queue overflowed).
   var needsSnapshot = false
   /// Close once the queue is written (after a refusal, or a status reply).
@@ -213,6 +216,9 @@ private final class ConsoleServerLoop {
   /// The snapshot message of `published`, encoded once for every console that needs it.
   private var encodedSnapshot: (revision: UInt64, bytes: [UInt8])?
   private var refusedForLimit = 0
+  /// The latest events, for the log of a console that attaches now.
+  private var recentEvents: [EngineEvent] = []
+  static let recentEventLimit = 200
 
   init(server: ConsoleServer, subscription: MonitorSubscription) {
     self.server = server
@@ -425,6 +431,8 @@ private final class ConsoleServerLoop {
   private func publish(_ update: MonitorUpdate, events: [EngineEvent]) {
     let snapshot = update.snapshot
     publishedDetails = update.details
+    recentEvents += events.suffix(Self.recentEventLimit)
+    if recentEvents.count > Self.recentEventLimit { recentEvents.removeFirst(recentEvents.count - Self.recentEventLimit) }
     // Nobody to send a delta to (no console, or only ones waiting for a snapshot): skip comparing 7,400 records.
     let wantsDelta = connections.values.contains { $0.isAttached && !$0.needsSnapshot }
     guard wantsDelta, let previous = published, previous.records.count == snapshot.records.count else {
@@ -472,7 +480,8 @@ private final class ConsoleServerLoop {
     if encodedSnapshot?.revision != revision {
       let snapshot = ConsoleSnapshot(
         revision: revision, taken: ConsoleClock(published.takenAt),
-        sites: published.records.enumerated().map { ConsoleSite($0.element, index: $0.offset) }, status: monitorStatus)
+        sites: published.records.enumerated().map { ConsoleSite($0.element, index: $0.offset) }, status: monitorStatus,
+        events: recentEvents.map(ConsoleEvent.init))
       encodedSnapshot = (revision, ConsoleProtocol.encode(.snapshot(snapshot)))
     }
     connection.needsSnapshot = false
@@ -493,7 +502,7 @@ private final class ConsoleServerLoop {
   }
 
   private func enqueue(bytes: [UInt8], to connection: ConsoleConnection, isSnapshot: Bool = false) {
-    if !isSnapshot && connection.queuedBytes + bytes.count > limits.queueBytes && !connection.queue.isEmpty {
+    if !isSnapshot && connection.bytesSinceSnapshot + bytes.count > limits.queueBytes && !connection.queue.isEmpty {
       // The console is not reading: what it missed is replaced by a snapshot when it reads again.
       dropQueue(of: connection)
       connection.needsSnapshot = true
@@ -507,10 +516,12 @@ private final class ConsoleServerLoop {
     }
     connection.queue.append(bytes)
     connection.queuedBytes += bytes.count
+    connection.bytesSinceSnapshot = isSnapshot ? 0 : connection.bytesSinceSnapshot + bytes.count
   }
 
   /// Drops what waits, except a line already partly written (the console would read half a line).
   private func dropQueue(of connection: ConsoleConnection) {
+    connection.bytesSinceSnapshot = 0
     if connection.headWritten > 0, let head = connection.queue.first {
       connection.queue = [head]
       connection.queuedBytes = head.count

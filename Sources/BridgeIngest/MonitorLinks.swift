@@ -67,6 +67,15 @@ public final class ConsoleClient: MonitorLink {
     var nextRequest = 1
     var detailSiteID: String?
     var deliver: (@Sendable (LinkUpdate) -> Void)?
+    /// When the newest event handed to the face happened: a snapshot's recent events after it are new to the face
+    /// (it attached, or came back after the monitor restarted); those before it are already in its log.
+    var loggedUntil = -Double.infinity
+
+    mutating func newEvents(_ events: [EngineEvent]) -> [EngineEvent] {
+      let new = events.filter { $0.time.unixSeconds > loggedUntil }
+      if let last = new.map(\.time.unixSeconds).max() { loggedUntil = last }
+      return mirror.shownEvents(new)
+    }
   }
 
   public var facts: ConsoleFacts { state.withLock { $0.mirror.facts } }
@@ -259,14 +268,17 @@ public final class ConsoleClient: MonitorLink {
   private func receive(_ message: ConsoleMessage, fd: Int32) throws {
     switch message {
     case .snapshot(let snapshot):
-      let (update, deliver) = state.withLock { state in
+      let (update, events, deliver) = state.withLock { state in
         state.mirror.apply(snapshot)
-        return (state.mirror.snapshot, state.deliver)
+        return (state.mirror.snapshot, state.newEvents((snapshot.events ?? []).map(\.event)), state.deliver)
       }
-      deliver?(LinkUpdate(snapshot: update, events: []))
+      deliver?(LinkUpdate(snapshot: update, events: events))
     case .delta(let delta):
       let (outcome, update, deliver) = state.withLock { state in
         let outcome = state.mirror.apply(delta)
+        if case .applied = outcome, let last = delta.events.map(\.event.time.unixSeconds).max() {
+          state.loggedUntil = max(state.loggedUntil, last)
+        }
         return (outcome, state.mirror.snapshot, state.deliver)
       }
       switch outcome {

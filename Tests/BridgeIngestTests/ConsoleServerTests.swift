@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeIngest
 import Foundation
 import Logging
+import Synchronization
 import TestSupport
 import Testing
 
@@ -238,5 +239,33 @@ import Testing
     try "keep".write(toFile: plain, atomically: true, encoding: .utf8)
     #expect(throws: ConsoleSocket.Failure.self) { _ = try ConsoleSocket.listen(path: plain) }
     #expect(try String(contentsOfFile: plain, encoding: .utf8) == "keep")
+  }
+
+  @Test func aConsoleAttachingLaterStartsWithTheRecentEventsOnce() async throws {
+    let served = try await Served.start()
+    defer { Task { await served.stop() } }
+    let who = OperatorIdentity(name: "binh")
+    try await served.fixture.monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), by: who)
+    try await served.fixture.monitor.apply(OperatorRequest(site: "HB-DB-HU", action: .claim), by: who)
+
+    // A province console (Đà Bắc) attaches afterwards: its log starts with what concerns it, renumbered to its rows.
+    let received = Mutex<[EngineEvent]>([])
+    let client = try ConsoleClient(
+      path: served.path, hello: ConsoleHello(operatorName: "lan", readOnly: true, group: "Đà Bắc", purpose: .console))
+    defer { client.detach() }
+    client.attach { update in received.withLock { $0 += update.events } }
+    let deadline = ContinuousClock.now + .seconds(5)
+    while received.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    let first = received.withLock { $0 }
+    #expect(first.map(\.kind) == [.claimed(operatorName: "binh")], "only its group's event, once: \(first)")
+    #expect(first.first?.siteIndex == 0, "HB-DB-HU is the first of the group's rows")
+
+    // Later events come once, in deltas; a fresh snapshot (the console asked again) repeats none.
+    try await served.fixture.monitor.apply(OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "power cut")), by: who)
+    while received.withLock({ $0.count < 2 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    try await Task.sleep(for: .milliseconds(300))
+    let all = received.withLock { $0 }
+    #expect(all.count == 2, "\(all)")
+    #expect(all.last?.siteIndex == 1)
   }
 }
