@@ -39,7 +39,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case helpTitle, helpClose, tooSmall, enlarge, confirmRelease
   // Messages
   case cancelled, giveReason, badHeadcount, notMarked, cannotAcknowledge, themeChanged, themeNoColours, markedOffline
-  case claimTaken, claimReleased, flagClaimed, readOnlyConsole, monitorGone, noAnswer
+  case claimTaken, claimReleased, flagClaimed, readOnlyConsole, readOnlyTag, monitorGone, noAnswer
   case markCleared, acknowledged, headcountSet, notDone, filterCleared, problemsOnly, allSites, sortChanged
   // Mark presets
   case presetNoSignal, presetPowerCut, presetLineDown, presetCancelled
@@ -165,7 +165,8 @@ public struct Strings: Sendable {
     .keyAcknowledge: "acknowledge a late or offline site: no alert, bell",
     .keyClaim: "I'm on it (shown on every console); again to release",
     .footerClaim: "on it", .claimTaken: "{0}: you are on it", .claimReleased: "{0}: released",
-    .readOnlyConsole: "read-only console: actions are made on another console", .monitorGone: "monitor gone, reconnecting",
+    .readOnlyConsole: "read-only console: actions are made on another console", .readOnlyTag: "read-only",
+    .monitorGone: "monitor gone, reconnecting",
     .noAnswer: "the monitor did not answer in time; look at the site before trying again",
     .flagClaimed: "{0} is on it", .confirmRelease: "{0} is on {1} since {2}. Release it? y = yes, any other key = no",
     .keyCount: "set the headcount by hand (phoned in)", .keyTheme: "next colour theme",
@@ -238,7 +239,8 @@ public struct Strings: Sendable {
     .keyClear: "bỏ đánh dấu điểm cầu đang chọn", .keyAcknowledge: "xác nhận điểm chậm/mất kết nối: tắt cảnh báo, chuông",
     .keyClaim: "tôi đang xử lý (mọi màn hình đều thấy); bấm lại để thôi",
     .footerClaim: "xử lý", .claimTaken: "{0}: bạn đang xử lý", .claimReleased: "{0}: đã thôi xử lý",
-    .readOnlyConsole: "màn hình chỉ xem: thao tác ở màn hình khác", .monitorGone: "mất kết nối máy giám sát, đang kết nối lại",
+    .readOnlyConsole: "màn hình chỉ xem: thao tác ở màn hình khác", .readOnlyTag: "chỉ xem",
+    .monitorGone: "mất kết nối máy giám sát, đang kết nối lại",
     .noAnswer: "máy giám sát không trả lời kịp; xem lại điểm cầu trước khi thử lại",
     .flagClaimed: "{0} đang xử lý", .confirmRelease: "{0} đang xử lý {1} từ {2}. Thôi xử lý thay? y = có, phím khác = không",
     .keyCount: "nhập quân số bằng tay (báo qua điện thoại)", .keyTheme: "đổi bảng màu", .keyHelp: "hiện hoặc ẩn trợ giúp này",

@@ -313,8 +313,7 @@ public struct DashboardState: Sendable {
     case .quit:
       mode = .confirmQuit
     case .cycleTheme: return .cycleTheme
-    case .markOffline where readOnly, .clearMark where readOnly, .acknowledge where readOnly, .setHeadcount where readOnly,
-      .claim where readOnly:
+    case let action where readOnly && action.changesASite:
       message = (strings(.readOnlyConsole), true)
     case .markOffline:
       guard let site = selectedSite else { return .none }

@@ -478,10 +478,11 @@ public enum DashboardView {
         KeyMap.bindings.first { $0.action == action }.flatMap { binding in
           binding.footerLabel.map { (binding.footerKey, strings($0), action) }
         }
-      }
+      }.filter { !(state.readOnly && $0.2.changesASite) }
       let reserved = all.filter { $0.2 == .help || $0.2 == .quit }
       func width(_ hint: (String, String, Action)) -> Int { DisplayWidth.of(hint.0) + 1 + DisplayWidth.of(hint.1) + 2 }
-      let who = "\(context.operatorName) · \(context.themeName)"
+      let who = [context.operatorName, state.readOnly ? strings(.readOnlyTag) : nil, context.themeName].compactMap { $0 }
+        .joined(separator: " · ")
       var room = context.width - 2 - reserved.reduce(0) { $0 + width($1) }
       var chosen: [(String, String, Action)] = []
       for hint in all where hint.2 != .help && hint.2 != .quit {

@@ -16,6 +16,14 @@ public enum Action: String, Sendable, CaseIterable {
   case filter, problemsOnly, escape, cycleSort, toggleWall
   case markOffline, clearMark, acknowledge, setHeadcount, claim
   case cycleTheme, help, quit
+
+  /// Changes a site for everyone: refused on a read-only console, and left out of its footer.
+  public var changesASite: Bool {
+    switch self {
+    case .markOffline, .clearMark, .acknowledge, .setHeadcount, .claim: true
+    default: false
+    }
+  }
 }
 
 public struct KeyBinding: Sendable {

@@ -151,4 +151,25 @@ import Testing
     #expect(state.log.count == DashboardState.logCapacity)
     #expect(state.log.last?.text == "999")
   }
+
+  @Test func aReadOnlyConsoleRefusesEveryActionKeyAndLeavesThemOutOfItsFooter() {
+    var state = DashboardState()
+    state.readOnly = true
+    state.selectedSite = 0
+    for key in ["o", "u", "a", "c", "i"] {
+      state.message = nil
+      #expect(press(typed(key), on: &state) == [.none], "\(key) made a request")
+      #expect(state.message?.0 == "read-only console: actions are made on another console", "\(key)")
+      #expect(state.mode == .normal, "\(key) opened a prompt")
+    }
+    let footer = DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 160, height: 30)).lines.last ?? ""
+    #expect(!footer.contains("o mark") && !footer.contains("i on it") && !footer.contains("a ack"), "\(footer)")
+    #expect(footer.contains("/ filter") && footer.contains("? help") && footer.contains("read-only"), "\(footer)")
+
+    // The same keys on a console that may act do what they say.
+    var acting = DashboardState()
+    acting.selectedSite = 0
+    _ = press(typed("o"), on: &acting)
+    #expect(acting.mode != .normal, "o opens the reason prompt")
+  }
 }
