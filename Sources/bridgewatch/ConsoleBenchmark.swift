@@ -42,14 +42,9 @@ struct ConsoleBenchmark {
         + "\(consoles) consoles; \(seconds) s each")
     let (configPath, roster) = try LoadBenchmark.writeConference(sites: sites, interval: "1s", name: "consoles", directory: directory)
     let port = LoadBenchmark.freePort()
-    let monitor = Process()
-    monitor.executableURL = URL(fileURLWithPath: binary)
-    monitor.arguments = ["run", configPath, "--headless", "--listen", "127.0.0.1:\(port)"]
-    monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try monitor.run()
+    let monitor = try LoadBenchmark.startHeadlessMonitor(binary: binary, config: configPath, port: port)
     defer { if monitor.isRunning { monitor.terminate() } }
     let pid = monitor.processIdentifier
-    try LoadBenchmark.waitForSocket(port: port)
     let socketPath = directory + "/consoles.sock"
 
     // Heartbeats for the whole run from one thread, a round a second, each round spread over its second.

@@ -234,6 +234,22 @@ struct LoadBenchmark {
     return Int(UInt16(bigEndian: address.sin_port))
   }
 
+  /// `run --headless` on 127.0.0.1:`port`, listening when this returns; its log is discarded.
+  static func startHeadlessMonitor(binary: String, config: String, port: Int) throws -> Process {
+    let monitor = Process()
+    monitor.executableURL = URL(fileURLWithPath: binary)
+    monitor.arguments = ["run", config, "--headless", "--listen", "127.0.0.1:\(port)"]
+    monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    try monitor.run()
+    do {
+      try waitForSocket(port: port)
+    } catch {
+      monitor.terminate()
+      throw error
+    }
+    return monitor
+  }
+
   static func waitForSocket(port: Int, seconds: Double = 30) throws {
     let deadline = now() + seconds
     while socketState(port: port) == nil {
@@ -249,13 +265,8 @@ struct LoadBenchmark {
     let (configPath, roster) = try writeConference(sites: sites, interval: "1s", name: "load")
     let statusFile = directory + "/load-status.json"
     let port = Self.freePort()
-    let monitor = Process()
-    monitor.executableURL = URL(fileURLWithPath: binary)
-    monitor.arguments = ["run", configPath, "--headless", "--listen", "127.0.0.1:\(port)"]
-    monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try monitor.run()
+    let monitor = try Self.startHeadlessMonitor(binary: binary, config: configPath, port: port)
     defer { if monitor.isRunning { monitor.terminate() } }
-    try Self.waitForSocket(port: port)
     let blaster = try Blaster(port: port)
 
     // Every site heard once, paced, so the blast measures steady-state heartbeats rather than first contacts.
