@@ -69,6 +69,30 @@ public struct SessionReport: Sendable, Equatable {
   /// Every group at every depth, depth first: each group directly followed by the groups under it.
   public var groups: [GroupReport]
   public var total: GroupReport
+  /// What operators did in the session, in time order.
+  public var actions: [OperatorAction] = []
+}
+
+/// An operator's action, from the journal: who marked, cleared, acknowledged, counted by hand, or took a site.
+public struct OperatorAction: Sendable, Equatable {
+  public enum Kind: String, Sendable {
+    case mark, clear, acknowledge, headcount, claim, release
+  }
+  public var unixSeconds: Double
+  public var site: Int
+  public var kind: Kind
+  /// Nil: a claim that ended by itself when the site came back online.
+  public var operatorName: String?
+  /// A mark's reason, or the headcount set.
+  public var detail: String?
+
+  public init(unixSeconds: Double, site: Int, kind: Kind, operatorName: String?, detail: String? = nil) {
+    self.unixSeconds = unixSeconds
+    self.site = site
+    self.kind = kind
+    self.operatorName = operatorName
+    self.detail = detail
+  }
 }
 
 /// The post-conference report, computed from the journal alone.
@@ -152,7 +176,8 @@ public struct ConferenceReport: Sendable, Equatable {
         return SessionReport(
           name: session.name, start: session.start, end: session.end, observedEnd: observedEnd, sites: sites,
           // Each province followed by its own districts, wherever the roster first mentions them.
-          groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0])
+          groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0],
+          actions: timeline.actions.filter { $0.unixSeconds >= session.start && $0.unixSeconds <= observedEnd })
       }
       return ConferenceReport(title: config.title, sessions: reports, clockSteps: timeline.clockSteps)
     }
@@ -194,6 +219,8 @@ struct Timeline: Sendable {
   private var statusSteps: [StatusStep] = []
   /// Each headcount (or its loss at a start or stop), with the highest count since the previous sample.
   private var countSteps: [CountStep] = []
+  /// Operator actions, in journal order (few: people make them).
+  private(set) var actions: [OperatorAction] = []
   /// After `seal`: where each site's steps start in the arrays above (one more entry: the end).
   private var statusStarts: [Int] = []
   private var countStarts: [Int] = []
@@ -205,6 +232,7 @@ struct Timeline: Sendable {
   private struct Segment {
     var firstStatus: Int
     var firstCount: Int
+    var firstAction: Int
     var earliest = Double.infinity
     var latest = -Double.infinity
     /// The clock step that ended it; nil when a start (or the journal's end) did.
@@ -213,7 +241,7 @@ struct Timeline: Sendable {
     var offset = 0.0
   }
 
-  private var segments = [Segment(firstStatus: 0, firstCount: 0)]
+  private var segments = [Segment(firstStatus: 0, firstCount: 0, firstAction: 0)]
   /// Clock steps: the segment each begins, and by how much.
   private var steps: [(segment: Int, unixSeconds: Double, seconds: Double)] = []
   /// After `seal`: the earliest and latest time of any record, re-based.
@@ -234,10 +262,10 @@ struct Timeline: Sendable {
     switch record.kind {
     case .clock(let step):
       segments[segments.count - 1].stepAtEnd = step
-      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count))
+      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count))
       steps.append((segments.count - 1, time, step))
     case .start:
-      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count))
+      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count))
     default: break
     }
     segments[segments.count - 1].earliest = min(segments[segments.count - 1].earliest, time)
@@ -256,11 +284,21 @@ struct Timeline: Sendable {
     guard let site else { return }
     switch record.kind {
     case .status(_, let to, _): statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
-    case .mark: marked[site] = true
-    case .clear: marked[site] = false
-    case .headcount(let value, let source, _, let peak):
+    case .mark(let name, let reason):
+      marked[site] = true
+      actions.append(OperatorAction(unixSeconds: time, site: site, kind: .mark, operatorName: name, detail: reason))
+    case .clear(let name):
+      marked[site] = false
+      actions.append(OperatorAction(unixSeconds: time, site: site, kind: .clear, operatorName: name))
+    case .acknowledge(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .acknowledge, operatorName: name))
+    case .claim(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .claim, operatorName: name))
+    case .release(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .release, operatorName: name))
+    case .headcount(let value, let source, let name, let peak):
       countSteps.append(CountStep(time: time, site: site, count: value, peak: peak))
       manual[site] = source == .manual ? value : nil
+      if let name, source == .manual {
+        actions.append(OperatorAction(unixSeconds: time, site: site, kind: .headcount, operatorName: name, detail: "\(value)"))
+      }
     default: break
     }
   }
@@ -269,6 +307,8 @@ struct Timeline: Sendable {
   mutating func seal() {
     guard !isSealed else { return }
     rebase()
+    // Re-based runs can interleave; equal times keep journal order.
+    actions = actions.enumerated().sorted { ($0.element.unixSeconds, $0.offset) < ($1.element.unixSeconds, $1.offset) }.map(\.element)
     (statusSteps, statusStarts) = Self.groupedBySite(statusSteps, siteCount: siteCount)
     (countSteps, countStarts) = Self.groupedBySite(countSteps, siteCount: siteCount)
   }
@@ -286,6 +326,8 @@ struct Timeline: Sendable {
         let countEnd = index + 1 < segments.count ? segments[index + 1].firstCount : countSteps.count
         for position in segments[index].firstStatus..<statusEnd { statusSteps[position].time += offset }
         for position in segments[index].firstCount..<countEnd { countSteps[position].time += offset }
+        let actionEnd = index + 1 < segments.count ? segments[index + 1].firstAction : actions.count
+        for position in segments[index].firstAction..<actionEnd { actions[position].unixSeconds += offset }
       }
       if segments[index].earliest <= segments[index].latest {
         firstTime = min(firstTime, segments[index].earliest + offset)

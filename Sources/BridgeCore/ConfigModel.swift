@@ -207,15 +207,15 @@ public enum LocalTimeText {
     return Double(days * 86400 + hour * 3600 + minute * 60 + second - utcOffsetSeconds)
   }
 
-  /// "2026-11-23 07:30" (seconds only when not zero).
-  public static func format(_ unixSeconds: Double, utcOffsetSeconds: Int) -> String {
+  /// "2026-11-23 07:30" (seconds only when not zero, unless `alwaysSeconds`: a column of times lines up).
+  public static func format(_ unixSeconds: Double, utcOffsetSeconds: Int, alwaysSeconds: Bool = false) -> String {
     let local = Int((unixSeconds + Double(utcOffsetSeconds)).rounded(.down))
     let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
     let secondsOfDay = local - days * 86400
     let (year, month, day) = civilFromDays(days)
     func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
     var text = "\(year)-\(two(month))-\(two(day)) \(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60))"
-    if secondsOfDay % 60 != 0 { text += ":\(two(secondsOfDay % 60))" }
+    if alwaysSeconds || secondsOfDay % 60 != 0 { text += ":\(two(secondsOfDay % 60))" }
     return text
   }
 

@@ -69,11 +69,37 @@ public enum ReportRenderer {
         )
       }
       lines.append("")
+      lines.append("### Operator actions")
+      lines.append("")
+      if session.actions.isEmpty {
+        lines.append("None.")
+      } else {
+        lines.append("| Time | ID | Name | Action | By | Reason or count |")
+        lines.append("|---|---|---|---|---|---|")
+        for action in session.actions {
+          let site = config.sites[action.site]
+          lines.append(
+            "| \(LocalTimeText.format(action.unixSeconds, utcOffsetSeconds: offset, alwaysSeconds: true)) | \(cell(site.id)) | \(cell(site.name)) | "
+              + "\(actionWords(action)) | \(cell(action.operatorName ?? "–")) | \(cell(action.detail ?? "")) |")
+        }
+      }
+      lines.append("")
     }
     lines.append(
       "Online: time a point was online or late (heard within `offline_after`). An outage: a point offline or marked "
         + "offline after it had connected. Attendance: peak headcount over expected.")
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func actionWords(_ action: OperatorAction) -> String {
+    switch action.kind {
+    case .mark: "marked offline"
+    case .clear: "cleared the mark"
+    case .acknowledge: "acknowledged"
+    case .headcount: "set the headcount"
+    case .claim: "on it"
+    case .release: action.operatorName == nil ? "claim ended (back online)" : "released"
+    }
   }
 
   /// One sentence per step of the monitor's clock found in the journal.
@@ -186,6 +212,20 @@ public enum ReportRenderer {
         if let average = site.averageHeadcount { out.number(average, decimals: 1) } else { out.raw("null") }
         out.raw(", \"expected\": \(site.expected), \"attendance_percent\": ")
         if let attendance = site.attendancePercent { out.number(attendance, decimals: 2) } else { out.raw("null") }
+        out.raw("}")
+      }
+      out.raw("],\n   \"actions\": [")
+      for (index, action) in session.actions.enumerated() {
+        out.raw(index == 0 ? "\n    {\"at\": " : ",\n    {\"at\": ")
+        out.number(action.unixSeconds, decimals: 3)
+        out.raw(", \"site\": ")
+        out.string(config.sites[action.site].id)
+        out.raw(", \"action\": ")
+        out.string(action.kind.rawValue)
+        out.raw(", \"operator\": ")
+        if let name = action.operatorName { out.string(name) } else { out.raw("null") }
+        out.raw(", \"detail\": ")
+        if let detail = action.detail { out.string(detail) } else { out.raw("null") }
         out.raw("}")
       }
       out.raw("]}")

@@ -35,6 +35,9 @@ import Testing
       at(12_300, "A", .clear(operatorName: "Lan")),
       at(12_300, "A", .status(from: .marked, to: .online, cause: "clear")),
       at(12_600, "B", .headcount(count: 50, source: .manual, operatorName: "Lan")),
+      at(12_700, "C", .claim(operatorName: "minh (ops)")),
+      at(12_800, "C", .acknowledge(operatorName: "minh (ops)")),
+      at(12_900, "C", .release(operatorName: nil)),
       at(14_000, nil, .stop),
       at(19_000, nil, .start(sites: 3)),
       at(19_100, "A", .status(from: .unknown, to: .online, cause: "heartbeat")),
@@ -120,5 +123,38 @@ import Testing
     #expect(rows.contains("morning,total,,,,3,2,50.1,2,888,,,145,,190,76.3"))
     let json = ReportRenderer.render(report, config: Self.config, format: .json)
     #expect(json.contains(#""id": "B", "name": "Xã B", "group": "P / D1", "online_percent": 75.00, "outages": 0"#), "\(json)")
+  }
+
+  @Test func theLogOfActionsSaysWhoDidWhatAndWhen() throws {
+    let report = try ConferenceReport.build(config: Self.config, records: Self.records)
+    let morning = report.sessions[0]
+    #expect(morning.actions.map(\.kind) == [.mark, .clear, .headcount, .claim, .acknowledge, .release])
+    #expect(morning.actions.map(\.operatorName) == ["Lan", "Lan", "Lan", "minh (ops)", "minh (ops)", nil])
+    #expect(morning.actions.first?.detail == "line down")
+    #expect(morning.actions[2].detail == "50")
+    #expect(report.sessions[1].actions.isEmpty, "day 2 had none")
+
+    let markdown = ReportRenderer.render(
+      try ConferenceReport.build(config: Self.config, records: Self.records, session: "morning"), config: Self.config, format: .md)
+    #expect(markdown.contains("### Operator actions"))
+    #expect(markdown.contains("| 1970-01-01 10:20:00 | A | Xã A | marked offline | Lan | line down |"), "\(markdown)")
+    #expect(markdown.contains("| 1970-01-01 10:31:40 | C | Xã C | on it | minh (ops) |  |"), "\(markdown)")
+    #expect(markdown.contains("| C | Xã C | claim ended (back online) | – |"), "\(markdown)")
+    let json = ReportRenderer.render(report, config: Self.config, format: .json)
+    #expect(json.contains(#"{"at": 12700.000, "site": "C", "action": "claim", "operator": "minh (ops)", "detail": null}"#), "\(json)")
+  }
+
+  @Test func actionsBeforeAClockStepAreRebasedWithTheRest() throws {
+    let records = [
+      JournalRecord(unixSeconds: 10_000, site: nil, kind: .start(sites: 3)),
+      JournalRecord(unixSeconds: 10_100, site: "A", kind: .mark(operatorName: "Lan", reason: "line down")),
+      // The clock was 1,000 s slow; it stepped forward.
+      JournalRecord(unixSeconds: 11_200, site: nil, kind: .clock(step: 1_000)),
+      JournalRecord(unixSeconds: 11_300, site: "A", kind: .clear(operatorName: "Lan")),
+    ]
+    var config = Self.config
+    config.schedule.sessions = []
+    let actions = try ConferenceReport.build(config: config, records: records).sessions[0].actions
+    #expect(actions.map(\.unixSeconds) == [11_100, 11_300])
   }
 }
