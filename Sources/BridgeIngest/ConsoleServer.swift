@@ -154,6 +154,20 @@ final class ConsoleServerInbox: Sendable {
   }
 }
 
+/// A line waiting for a console, and what may become of it when the console does not read.
+struct QueuedLine {
+  enum Kind {
+    /// A delta or a detail: dropped on overflow, the next snapshot replaces it.
+    case update
+    /// Dropped on overflow unless begun; a fresh one follows.
+    case snapshot
+    /// A welcome, an answer, a refusal: nothing replaces it, so it is never dropped.
+    case reply
+  }
+  var bytes: [UInt8]
+  var kind: Kind
+}
+
 /// One console's connection, owned by the console thread.
 private final class ConsoleConnection {
   let id: Int
@@ -164,12 +178,11 @@ private final class ConsoleConnection {
   var hello: ConsoleHello?
   var framer = LineFramer(limit: ConsoleProtocol.maximumClientLine)
   /// Encoded lines waiting to be written, the first one `headWritten` bytes in.
-  var queue: [[UInt8]] = []
+  var queue: [QueuedLine] = []
   var headWritten = 0
-  var queuedBytes = 0
-  /// Bytes queued after the last snapshot: the bound applies to these, so a snapshot larger than the bound (a
-  /// national roster on a small queue) is never dropped for the small lines queued behind it.
-  var bytesSinceSnapshot = 0
+  /// Bytes waiting, by kind: the bound applies to updates alone, so a snapshot larger than the bound (a national
+  /// roster on a small queue) is never dropped for the updates behind it, and replies are never dropped.
+  var queuedBytes: [QueuedLine.Kind: Int] = [:]
   /// Gets a snapshot as soon as its queue is empty (just attached, or its queue overflowed).
   var needsSnapshot = false
   /// Close once the queue is written (after a refusal, or a status reply).
@@ -485,7 +498,7 @@ private final class ConsoleServerLoop {
       encodedSnapshot = (revision, ConsoleProtocol.encode(.snapshot(snapshot)))
     }
     connection.needsSnapshot = false
-    enqueue(bytes: encodedSnapshot!.bytes, to: connection, isSnapshot: true)
+    enqueue(bytes: encodedSnapshot!.bytes, to: connection, kind: .snapshot)
     connection.lastDetail = nil
     sendDetailIfChanged(connection)
     if connection.hello?.purpose == .status {
@@ -498,11 +511,23 @@ private final class ConsoleServerLoop {
   // MARK: Writing
 
   private func enqueue(_ message: ConsoleMessage, to connection: ConsoleConnection) {
-    enqueue(bytes: ConsoleProtocol.encode(message), to: connection)
+    let kind: QueuedLine.Kind =
+      switch message {
+      case .delta, .detail: .update
+      case .snapshot: .snapshot
+      default: .reply
+      }
+    enqueue(bytes: ConsoleProtocol.encode(message), to: connection, kind: kind)
   }
 
-  private func enqueue(bytes: [UInt8], to connection: ConsoleConnection, isSnapshot: Bool = false) {
-    if !isSnapshot && connection.bytesSinceSnapshot + bytes.count > limits.queueBytes && !connection.queue.isEmpty {
+  private func enqueue(bytes: [UInt8], to connection: ConsoleConnection, kind: QueuedLine.Kind = .update) {
+    let waiting = connection.queuedBytes[kind, default: 0]
+    if kind == .reply && waiting + bytes.count > limits.queueBytes {
+      // Requests sent without reading the answers: nothing to replace them with, and no bound otherwise.
+      drop(connection, reason: "it sends requests without reading the answers", level: .notice)
+      return
+    }
+    if kind == .update && waiting + bytes.count > limits.queueBytes && !connection.queue.isEmpty {
       // The console is not reading: what it missed is replaced by a snapshot when it reads again.
       dropQueue(of: connection)
       connection.needsSnapshot = true
@@ -514,27 +539,24 @@ private final class ConsoleServerLoop {
       }
       return
     }
-    connection.queue.append(bytes)
-    connection.queuedBytes += bytes.count
-    connection.bytesSinceSnapshot = isSnapshot ? 0 : connection.bytesSinceSnapshot + bytes.count
+    connection.queue.append(QueuedLine(bytes: bytes, kind: kind))
+    connection.queuedBytes[kind, default: 0] += bytes.count
   }
 
-  /// Drops what waits, except a line already partly written (the console would read half a line).
+  /// Drops the updates and snapshots that wait, except a line already partly written (the console would read half
+  /// a line); replies stay.
   private func dropQueue(of connection: ConsoleConnection) {
-    connection.bytesSinceSnapshot = 0
-    if connection.headWritten > 0, let head = connection.queue.first {
-      connection.queue = [head]
-      connection.queuedBytes = head.count
-    } else {
-      connection.queue = []
-      connection.queuedBytes = 0
-      connection.headWritten = 0
-    }
+    let begun = connection.headWritten > 0 ? connection.queue.first : nil
+    let rest = connection.queue.dropFirst(begun == nil ? 0 : 1).filter { $0.kind == .reply }
+    connection.queue = (begun.map { [$0] } ?? []) + rest
+    if begun == nil { connection.headWritten = 0 }
+    connection.queuedBytes = [:]
+    for line in connection.queue { connection.queuedBytes[line.kind, default: 0] += line.bytes.count }
   }
 
   private func flush(_ connection: ConsoleConnection) {
     while let head = connection.queue.first {
-      let written = head.withUnsafeBytes { bytes in
+      let written = head.bytes.withUnsafeBytes { bytes in
         Glibc.send(connection.fd, bytes.baseAddress! + connection.headWritten, bytes.count - connection.headWritten, Int32(MSG_NOSIGNAL))
       }
       if written < 0 {
@@ -543,9 +565,9 @@ private final class ConsoleServerLoop {
         return
       }
       connection.headWritten += written
-      if connection.headWritten == head.count {
+      if connection.headWritten == head.bytes.count {
         connection.queue.removeFirst()
-        connection.queuedBytes -= head.count
+        connection.queuedBytes[head.kind, default: 0] -= head.bytes.count
         connection.headWritten = 0
       }
     }

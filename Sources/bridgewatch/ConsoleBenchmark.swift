@@ -116,6 +116,7 @@ struct ConsoleBenchmark {
 
     // One console acts; the others are timed until it is in their model. Sites spread over the roster.
     var answered = 0
+    var notApplied: [String] = []
     var late = 0
     for action in 0..<actions {
       let site = (action / 2 * 97) % sites
@@ -129,7 +130,10 @@ struct ConsoleBenchmark {
         probe.active = true
       }
       let request = OperatorRequest(site: roster[site].id, action: marking ? .mark(reason: reason!) : .clear)
-      if case .applied = links[0].perform(request, operatorName: "bench-0") { answered += 1 }
+      switch links[0].perform(request, operatorName: "bench-0") {
+      case .applied: answered += 1
+      case let other: notApplied.append("\(roster[site].id) \(marking ? "mark" : "clear"): \(other)")
+      }
       let deadline = LoadBenchmark.now() + 2
       while LoadBenchmark.now() < deadline, probe.withLock({ $0.seen.count }) < consoles - 1 { usleep(1000) }
       late +=
@@ -140,6 +144,7 @@ struct ConsoleBenchmark {
         }
       usleep(UInt32(100_000 + (action * 37 % 200) * 1000))  // actions at uneven moments of the second
     }
+    for line in notApplied.prefix(5) { report("not applied: \(line)") }
     let samples = probe.withLock { $0.samples }.sorted()
     func percentile(_ p: Double) -> Double {
       samples.isEmpty ? .nan : samples[min(samples.count - 1, Int((Double(samples.count) * p).rounded(.up)) - 1)] * 1000

@@ -192,16 +192,22 @@ import Testing
     guard case .snapshot(let first) = slow.receive() else { Issue.record("no snapshot"); return }
     mirror.apply(first)
 
-    // While it does not read, the state changes many times (each publish a delta of a few hundred bytes).
+    // It stops reading while the state changes many times (each publish a delta of a few hundred bytes), and
+    // midway asks for something: its updates overflow, its answer, queued behind a full socket, must not.
     let who = OperatorIdentity(name: "binh")
     // An odd number of rounds: the last one is a mark, so the end state is one the console can recognise.
     for round in 0...150 {
       let action: OperatorRequest.Action = round % 2 == 0 ? .mark(reason: "round \(round)") : .clear
       try await served.fixture.monitor.apply(OperatorRequest(site: "HB-TU", action: action), by: who)
+      if round == 50 {
+        slow.send(.request(ConsoleRequest(id: 7, request: OperatorRequest(site: "HB-DB-HU", action: .claim))))
+        try await Task.sleep(for: .milliseconds(100))
+      }
     }
     // Reading again: what it missed was dropped, a snapshot replaced it, and it ends where the monitor is.
     var snapshots = 0
     var deltasBehind = 0
+    var answer: ConsoleAnswer?
     let deadline = ContinuousClock.now + .seconds(20)
     while ContinuousClock.now < deadline, let message = slow.receive() {
       switch message {
@@ -210,13 +216,16 @@ import Testing
         mirror.apply(snapshot)
       case .delta(let delta):
         if case .needsSnapshot = mirror.apply(delta) { deltasBehind += 1 }
+      case .answer(let received): answer = received
       default: break
       }
-      if mirror.snapshot.records[0].mark?.reason == "round 150" && snapshots > 0 { break }
+      if mirror.snapshot.records[0].mark?.reason == "round 150" && snapshots > 0 && answer != nil { break }
     }
     #expect(snapshots >= 1)
     #expect(deltasBehind == 0, "every delta after the snapshot follows it")
     #expect(mirror.snapshot.records[0].mark?.reason == "round 150")
+    #expect(answer == ConsoleAnswer(id: 7, outcome: .applied), "the answer survived the overflows")
+    #expect(mirror.snapshot.records[1].claim?.operatorName.hasPrefix("lan") == true, "and its claim is in the state")
   }
 
   @Test func aStaleSocketIsReplacedButALiveOneIsNeverTaken() async throws {
@@ -267,5 +276,29 @@ import Testing
     let all = received.withLock { $0 }
     #expect(all.count == 2, "\(all)")
     #expect(all.last?.siteIndex == 1)
+  }
+
+  @Test func aConsoleThatSendsRequestsWithoutReadingTheAnswersIsClosed() async throws {
+    var limits = ConsoleServer.Limits()
+    limits.queueBytes = 4096
+    limits.sendBufferBytes = 4096
+    let served = try await Served.start(limits: limits)
+    defer { Task { await served.stop() } }
+    let hostile = try RawConsole(path: served.path, receiveBuffer: 4096)
+    hostile.hello(readOnly: true)
+    // Answers ("read-only console") pile up unread until the monitor has had enough.
+    var lines: [UInt8] = []
+    for id in 0..<3000 {
+      lines += ConsoleProtocol.encode(.request(ConsoleRequest(id: id, request: OperatorRequest(site: "HB-TU", action: .clear))))
+    }
+    hostile.send(lines)
+    try await Task.sleep(for: .milliseconds(500))
+    var received = 0
+    while hostile.receive() != nil { received += 1 }
+    #expect(received < 3000, "closed before all its answers were queued: \(received)")
+    // The others are served as before.
+    let desk = try RawConsole(path: served.path)
+    desk.hello()
+    #expect(desk.receive(until: { if case .snapshot = $0 { true } else { nil } }) == true)
   }
 }
