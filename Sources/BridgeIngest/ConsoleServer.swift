@@ -399,6 +399,7 @@ private final class ConsoleServerLoop {
     let welcome = ConsoleWelcome(pid: Int(getpid()), unixUser: connection.unixUser, facts: facts)
     enqueue(.welcome(welcome), to: connection)
     connection.needsSnapshot = true
+    if published == nil { monitor.requestPublish() }
     if hello.purpose == .console {
       let mode = hello.readOnly ? ", read-only" : ""
       let group = hello.group.map { ", group \($0)" } ?? ""
@@ -446,7 +447,15 @@ private final class ConsoleServerLoop {
     publishedDetails = update.details
     recentEvents += events.suffix(Self.recentEventLimit)
     if recentEvents.count > Self.recentEventLimit { recentEvents.removeFirst(recentEvents.count - Self.recentEventLimit) }
-    // Nobody to send a delta to (no console, or only ones waiting for a snapshot): skip comparing 7,400 records.
+    // Nobody to serve: keep no copy of the state (megabytes at national scale); the first to come asks for one.
+    guard connections.values.contains(where: { $0.hello != nil }) else {
+      published = nil
+      publishedDetails = [:]
+      encodedSnapshot = nil
+      revision += 1
+      return
+    }
+    // Nobody to send a delta to (only consoles waiting for a snapshot): skip comparing 7,400 records.
     let wantsDelta = connections.values.contains { $0.isAttached && !$0.needsSnapshot }
     guard wantsDelta, let previous = published, previous.records.count == snapshot.records.count else {
       published = snapshot
