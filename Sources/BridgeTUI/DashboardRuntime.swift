@@ -110,7 +110,6 @@ public final class DashboardRuntime: @unchecked Sendable {
   private let makeBackend: (Theme, _ monochrome: Bool) -> any TerminalBackend
   /// Where notices go while the backend owns the screen (the caller prints them once it is given back).
   private let notice: @Sendable (String) -> Void
-  private var backend: (any TerminalBackend)?
   private var warnings: [String] = []
   private var dirty = true
   private var lastFrame: UInt64 = 0
@@ -166,7 +165,6 @@ public final class DashboardRuntime: @unchecked Sendable {
     } else {
       themeName = loaded.theme.name
     }
-    self.backend = backend
     return backend
   }
 
