@@ -11,7 +11,8 @@ import Synchronization
 public final class ConsoleServer: Sendable {
   public struct Limits: Sendable {
     public var maximumConsoles = 64
-    /// Bytes queued for one console before its queue is dropped (it then gets a fresh snapshot).
+    /// Bytes of deltas and details queued for one console before they are dropped (it then gets a fresh snapshot);
+    /// also the most its unread answers may take before it is closed.
     public var queueBytes = 4 * 1024 * 1024
     /// The kernel's send buffer per console: a console whose reads stall must not make the kernel hold megabytes
     /// for it; our queue is the bound.

@@ -180,10 +180,7 @@ import Testing
   }
 
   @Test func aConsoleThatStopsReadingLosesItsQueueAndGetsAFreshSnapshot() async throws {
-    var limits = ConsoleServer.Limits()
-    limits.queueBytes = 4096
-    limits.sendBufferBytes = 4096
-    let served = try await Served.start(limits: limits)
+    let served = try await Served.start(limits: .small)
     defer { Task { await served.stop() } }
     let slow = try RawConsole(path: served.path, receiveBuffer: 4096)
     slow.hello()
@@ -279,10 +276,7 @@ import Testing
   }
 
   @Test func aConsoleThatSendsRequestsWithoutReadingTheAnswersIsClosed() async throws {
-    var limits = ConsoleServer.Limits()
-    limits.queueBytes = 4096
-    limits.sendBufferBytes = 4096
-    let served = try await Served.start(limits: limits)
+    let served = try await Served.start(limits: .small)
     defer { Task { await served.stop() } }
     let hostile = try RawConsole(path: served.path, receiveBuffer: 4096)
     hostile.hello(readOnly: true)
@@ -300,5 +294,15 @@ import Testing
     let desk = try RawConsole(path: served.path)
     desk.hello()
     #expect(desk.receive(until: { if case .snapshot = $0 { true } else { nil } }) == true)
+  }
+}
+
+extension ConsoleServer.Limits {
+  /// A 4 KiB queue and send buffer: a console that does not read overflows within a few updates.
+  static var small: ConsoleServer.Limits {
+    var limits = ConsoleServer.Limits()
+    limits.queueBytes = 4096
+    limits.sendBufferBytes = 4096
+    return limits
   }
 }
