@@ -38,7 +38,7 @@ public struct ConfigLoader {
     "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
     "schedule", "console",
   ]
-  static let consoleKeys = ["socket", "max_consoles"]
+  static let consoleKeys = ["socket", "max_consoles", "read_only_users"]
   static let scheduleKeys = ["utc_offset", "sessions"]
   static let sessionKeys = ["name", "start", "end"]
   static let timingKeys = ["interval", "late_after", "offline_after", "recover_after", "flap_window", "flap_changes"]
@@ -349,7 +349,7 @@ public struct ConfigLoader {
   private mutating func parseConsole(_ node: Node, baseDirectory: String) -> ConsoleSettings {
     var console = ConsoleSettings()
     guard let mapping = node.mapping else {
-      fail(node, "'console' must be a mapping (socket, max_consoles)")
+      fail(node, "'console' must be a mapping (socket, max_consoles, read_only_users)")
       return console
     }
     let entries = checkedEntries(mapping, allowed: Self.consoleKeys, context: "'console'")
@@ -361,6 +361,20 @@ public struct ConfigLoader {
         console.maximumConsoles = limit
       } else {
         fail(limitNode, "'max_consoles' must be a whole number from 1 to 1000, got '\(text)'")
+      }
+    }
+    if let usersNode = entries["read_only_users"] {
+      if let items = usersNode.sequence {
+        for item in items {
+          guard let name = string(item, "read_only_users") else { continue }
+          if name.isEmpty || name.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } ?? false }) {
+            fail(item, "'read_only_users' holds Unix user names, got '\(TextSanitizer.printable(name))'")
+          } else {
+            console.readOnlyUsers.append(name)
+          }
+        }
+      } else {
+        fail(usersNode, "'read_only_users' must be a list of Unix user names, like [wall]")
       }
     }
     return console

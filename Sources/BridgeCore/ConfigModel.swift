@@ -142,6 +142,8 @@ public struct ConsoleSettings: Sendable, Hashable {
   public var socketPath: String?
   /// More consoles than this are refused with a clear message.
   public var maximumConsoles = 64
+  /// Unix users whose consoles are read-only whatever they ask (wall screens), decided by the monitor.
+  public var readOnlyUsers: [String] = []
   /// The longest path a Unix socket can have on Linux (`sun_path` less its terminating zero).
   public static let maximumSocketPathBytes = 107
 

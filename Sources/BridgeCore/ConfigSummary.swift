@@ -19,7 +19,8 @@ public enum ConfigSummary {
     )
     lines.append("heartbeat files: \(config.heartbeatDirectory)")
     lines.append("journal: \(config.journalPath)")
-    lines.append("console socket: \(config.consoleSocketPath) (at most \(config.console.maximumConsoles) consoles)")
+    let readOnly = config.console.readOnlyUsers.isEmpty ? "" : "; read-only for \(config.console.readOnlyUsers.joined(separator: ", "))"
+    lines.append("console socket: \(config.consoleSocketPath) (at most \(config.console.maximumConsoles) consoles\(readOnly))")
     if let statusFile = config.statusFilePath { lines.append("status file: \(statusFile)") }
     lines.append("groups:")
     let nameWidth = tree.nodes.dropFirst().map { $0.name.count + 2 * $0.depth }.max() ?? 0

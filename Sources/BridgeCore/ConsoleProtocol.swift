@@ -183,15 +183,19 @@ public struct ConsoleWelcome: Sendable, Equatable, Codable {
   /// The Unix user the monitor read from the connection: what it records with this console's actions.
   public var unixUser: String
   public var facts: ConsoleFacts
+  /// True when the monitor made this console read-only (its Unix user is in `console.read_only_users`), whatever
+  /// the hello asked; absent otherwise.
+  public var readOnly: Bool?
 
-  public init(version: Int = ConsoleProtocol.version, pid: Int, unixUser: String, facts: ConsoleFacts) {
+  public init(version: Int = ConsoleProtocol.version, pid: Int, unixUser: String, facts: ConsoleFacts, readOnly: Bool? = nil) {
     self.version = version
     self.pid = pid
     self.unixUser = unixUser
     self.facts = facts
+    self.readOnly = readOnly
   }
 
-  enum CodingKeys: String, CodingKey { case version, pid, unixUser = "unix_user", facts }
+  enum CodingKeys: String, CodingKey { case version, pid, unixUser = "unix_user", facts, readOnly = "read_only" }
 }
 
 public struct ConsoleRefusal: Sendable, Equatable, Codable {

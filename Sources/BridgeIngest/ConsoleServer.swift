@@ -11,6 +11,8 @@ import Synchronization
 public final class ConsoleServer: Sendable {
   public struct Limits: Sendable {
     public var maximumConsoles = 64
+    /// Unix users whose consoles are read-only whatever their hello says (`console.read_only_users`).
+    public var readOnlyUsers: Set<String> = []
     /// Bytes of deltas and details queued for one console before they are dropped (it then gets a fresh snapshot);
     /// also the most its unread answers may take before it is closed.
     public var queueBytes = 4 * 1024 * 1024
@@ -397,7 +399,12 @@ private final class ConsoleServerLoop {
       )
       return
     }
-    let welcome = ConsoleWelcome(pid: Int(getpid()), unixUser: connection.unixUser, facts: facts)
+    let forced = !hello.readOnly && limits.readOnlyUsers.contains(connection.unixUser)
+    if forced {
+      hello.readOnly = true
+      connection.hello = hello
+    }
+    let welcome = ConsoleWelcome(pid: Int(getpid()), unixUser: connection.unixUser, facts: facts, readOnly: forced ? true : nil)
     enqueue(.welcome(welcome), to: connection)
     connection.needsSnapshot = true
     if published == nil { monitor.requestPublish() }

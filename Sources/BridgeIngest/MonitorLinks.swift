@@ -54,6 +54,8 @@ public final class ConsoleClient: MonitorLink {
   /// The monitor's pid and the Unix user it records for this console, from the first welcome.
   public let monitorPID: Int
   public let unixUser: String
+  /// Asked for, or imposed by the monitor (`console.read_only_users`).
+  public let isReadOnly: Bool
   private let state: Mutex<State>
   private let answers = Mutex<[Int: ConsoleAnswer.Outcome]>([:])
   private let answered = NSCondition()
@@ -131,6 +133,7 @@ public final class ConsoleClient: MonitorLink {
     let (fd, welcome) = try Self.connect(path: path, hello: hello)
     monitorPID = welcome.pid
     unixUser = welcome.unixUser
+    isReadOnly = hello.readOnly || welcome.readOnly == true
     do {
       state = Mutex(State(fd: fd, mirror: try ConsoleMirror(facts: welcome.facts, group: hello.group)))
     } catch {

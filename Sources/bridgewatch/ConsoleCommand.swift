@@ -147,6 +147,8 @@ struct ConsoleSession {
       printError("bridgewatch: \(error)")
       throw ExitCode(1)
     }
+    // The monitor may make it read-only (console.read_only_users): the footer then says so.
+    options.readOnly = options.readOnly || client.isReadOnly
     if dashboard.theme == nil { options.themeName = client.facts.theme }
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
     let app = DashboardRuntime(

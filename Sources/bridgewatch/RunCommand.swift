@@ -153,6 +153,7 @@ struct MonitorRunner {
     do {
       var limits = ConsoleServer.Limits()
       limits.maximumConsoles = config.console.maximumConsoles
+      limits.readOnlyUsers = Set(config.console.readOnlyUsers)
       let server = try ConsoleServer(
         path: config.consoleSocketPath, monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: listenAddress), logger: logger,
         limits: limits)

@@ -234,4 +234,47 @@ import Testing
     #expect(NumberText.grouped(999) == "999")
     #expect(NumberText.grouped(1_000_000) == "1,000,000")
   }
+
+  static let consoleSites = """
+    sites:
+      - {id: HB-TU, name: "Tỉnh ủy", group: "Hòa Bình", expected: 150}
+    """
+
+  @Test func theConsoleSectionSaysWhereAndWhoMayAct() throws {
+    let plain = try ConfigLoader.load(
+      yaml: Self.consoleSites + "\njournal: /var/lib/bw/conference.journal\n", path: "/etc/bw/conference.yaml")
+    #expect(plain.config.consoleSocketPath == "/var/lib/bw/conference.sock", "next to the journal, named after the config")
+    #expect(plain.config.console.maximumConsoles == 64)
+    #expect(plain.config.console.readOnlyUsers.isEmpty)
+
+    let yaml =
+      Self.consoleSites + """
+
+        console:
+          socket: run/bw.sock
+          max_consoles: 8
+          read_only_users: [wall, "tuong-trinh"]
+        """
+    let loaded = try ConfigLoader.load(yaml: yaml, path: "/etc/bw/conference.yaml")
+    #expect(loaded.config.consoleSocketPath == "/etc/bw/run/bw.sock", "relative to the config")
+    #expect(loaded.config.console.maximumConsoles == 8)
+    #expect(loaded.config.console.readOnlyUsers == ["wall", "tuong-trinh"])
+  }
+
+  @Test(arguments: [
+    ("console: {max_consoles: 0}", "'max_consoles' must be a whole number from 1 to 1000, got '0'"),
+    ("console: {read_only_users: wall}", "'read_only_users' must be a list of Unix user names"),
+    ("console: {read_only_users: [\"two words\"]}", "'read_only_users' holds Unix user names, got 'two words'"),
+    ("console: {sockets: x}", "sockets"),
+    ("console: [socket]", "'console' must be a mapping"),
+  ])
+  func aBadConsoleSectionSaysWhereAndWhy(line: String, message: String) {
+    do {
+      _ = try ConfigLoader.load(yaml: Self.consoleSites + "\n" + line + "\n", path: "/etc/bw/conference.yaml")
+      Issue.record("accepted: \(line)")
+    } catch {
+      #expect(error.description.contains(message), "\(error)")
+      #expect(error.description.contains("/etc/bw/conference.yaml:3"), "names the line: \(error)")
+    }
+  }
 }

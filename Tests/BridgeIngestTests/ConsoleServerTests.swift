@@ -127,6 +127,29 @@ import Testing
     #expect(try await served.fixture.record("HB-TU").mark == nil)
   }
 
+  @Test func aUserTheConfigMakesReadOnlyCannotActWhateverItsHelloSays() async throws {
+    // This process's own user stands for the wall account.
+    var limits = ConsoleServer.Limits()
+    limits.readOnlyUsers = [ConsoleSocket.userName(getuid())]
+    let served = try await Served.start(limits: limits)
+    defer { Task { await served.stop() } }
+    let wall = try RawConsole(path: served.path)
+    wall.hello(readOnly: false)
+    guard case .welcome(let welcome) = wall.receive() else { Issue.record("no welcome"); return }
+    #expect(welcome.readOnly == true, "the console is told, so its keys and footer say so")
+    wall.send(.request(ConsoleRequest(id: 1, request: OperatorRequest(site: "HB-TU", action: .mark(reason: "x")))))
+    let answer = wall.receive(until: { if case .answer(let answer) = $0 { answer } else { nil } })
+    #expect(answer == ConsoleAnswer(id: 1, outcome: .notAllowed("read-only console")))
+    #expect(try await served.fixture.record("HB-TU").mark == nil)
+    #expect(served.server.consoles.consoles.first?.readOnly == true, "status lists it as read-only")
+
+    // The real client takes it from the welcome.
+    let client = try ConsoleClient(
+      path: served.path, hello: ConsoleHello(operatorName: "wall", readOnly: false, group: nil, purpose: .console))
+    defer { client.detach() }
+    #expect(client.isReadOnly)
+  }
+
   @Test func anotherVersionTooManyConsolesAndBadMessagesAreRefusedOrClosed() async throws {
     var limits = ConsoleServer.Limits()
     limits.maximumConsoles = 1
