@@ -192,6 +192,9 @@ private final class ConsoleConnection {
   var closeWhenFlushed = false
   /// The peer shut its sending side (`printf … | socat`): a reply still due is written before closing.
   var readClosed = false
+  /// Its descriptor is closed: nothing more may be written, and it must not be closed twice (the number may
+  /// already belong to another file of this process).
+  var isClosed = false
   var detailSite: Int?
   var lastDetail: SiteHistoryView??
   var overflows = 0
@@ -295,6 +298,8 @@ private final class ConsoleServerLoop {
   }
 
   private func drop(_ connection: ConsoleConnection, reason: String, level: Logger.Level) {
+    guard !connection.isClosed else { return }
+    connection.isClosed = true
     close(connection.fd)
     connections.removeValue(forKey: connection.id)
     if connection.hello?.purpose == .console {
@@ -538,6 +543,7 @@ private final class ConsoleServerLoop {
   }
 
   private func enqueue(bytes: [UInt8], to connection: ConsoleConnection, kind: QueuedLine.Kind = .update) {
+    guard !connection.isClosed else { return }
     let waiting = connection.queuedBytes[kind, default: 0]
     if kind == .reply && waiting + bytes.count > limits.queueBytes {
       // Requests sent without reading the answers: nothing to replace them with, and no bound otherwise.
@@ -572,6 +578,7 @@ private final class ConsoleServerLoop {
   }
 
   private func flush(_ connection: ConsoleConnection) {
+    guard !connection.isClosed else { return }
     while let head = connection.queue.first {
       let written = head.bytes.withUnsafeBytes { bytes in
         Glibc.send(connection.fd, bytes.baseAddress! + connection.headWritten, bytes.count - connection.headWritten, Int32(MSG_NOSIGNAL))

@@ -69,6 +69,7 @@ public final class ConsoleClient: MonitorLink {
     var nextRequest = 1
     var detailSiteID: String?
     var deliver: (@Sendable (LinkUpdate) -> Void)?
+    var readerStarted = false
     /// When the newest event handed to the face happened: a snapshot's recent events after it are new to the face
     /// (it attached, or came back after the monitor restarted); those before it are already in its log.
     var loggedUntil = -Double.infinity
@@ -200,7 +201,10 @@ public final class ConsoleClient: MonitorLink {
   }
 
   public func attach(_ deliver: @escaping @Sendable (LinkUpdate) -> Void) {
-    state.withLock { $0.deliver = deliver }
+    state.withLock {
+      $0.deliver = deliver
+      $0.readerStarted = true
+    }
     let thread = Thread { [self] in
       ThreadName.setCurrent("bw-console-link")
       readLoop()
@@ -210,16 +214,19 @@ public final class ConsoleClient: MonitorLink {
   }
 
   public func perform(_ request: OperatorRequest, operatorName: String) -> ConsoleAnswer.Outcome {
-    let (fd, id) = state.withLock { state in
-      defer { state.nextRequest += 1 }
-      return (state.fd, state.nextRequest)
+    // Sent under the lock: the reader clears `fd` before closing it, so a request never goes to a reused number.
+    let sent = state.withLock { state -> (id: Int?, failure: String?) in
+      guard state.fd >= 0 else { return (nil, Strings(.en)(.monitorGone)) }
+      let id = state.nextRequest
+      state.nextRequest += 1
+      do {
+        try Self.send(.request(ConsoleRequest(id: id, request: request)), on: state.fd)
+      } catch {
+        return (nil, "\(error)")
+      }
+      return (id, nil)
     }
-    guard fd >= 0 else { return .notAllowed(Strings(.en)(.monitorGone)) }
-    do {
-      try Self.send(.request(ConsoleRequest(id: id, request: request)), on: fd)
-    } catch {
-      return .notAllowed("\(error)")
-    }
+    guard let id = sent.id else { return .notAllowed(sent.failure ?? "") }
     let deadline = Date().addingTimeInterval(Self.answerTimeout)
     answered.lock()
     defer { answered.unlock() }
@@ -230,17 +237,24 @@ public final class ConsoleClient: MonitorLink {
   }
 
   public func showDetail(site: Int?) {
-    let (fd, id) = state.withLock { state in
+    state.withLock { state in
       state.detailSiteID = site.map { state.mirror.facts.sites[state.mirror.shownSites[$0]].id }
-      return (state.fd, state.detailSiteID)
+      if state.fd >= 0 { try? Self.send(.show(ConsoleShow(site: state.detailSiteID)), on: state.fd) }
     }
-    if fd >= 0 { try? Self.send(.show(ConsoleShow(site: id)), on: fd) }
   }
 
   public func detach() {
     stopping.store(true, ordering: .relaxed)
-    let fd = state.withLock { $0.fd }
-    if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+    // Under the lock: the reader clears `fd` before it closes it, so this never reaches a number reused since.
+    state.withLock { state in
+      guard state.fd >= 0 else { return }
+      if state.readerStarted {
+        shutdown(state.fd, Int32(SHUT_RDWR))  // the reader wakes, sees `stopping` and closes it
+      } else {
+        close(state.fd)
+        state.fd = -1
+      }
+    }
   }
 
   // MARK: On the link's thread
@@ -257,12 +271,12 @@ public final class ConsoleClient: MonitorLink {
       } catch {
         reason = "\(error)"
       }
-      close(fd)
-      if stopping.load(ordering: .relaxed) { return }
       let deliver = state.withLock { state in
         state.fd = -1
         return state.deliver
       }
+      close(fd)
+      if stopping.load(ordering: .relaxed) { return }
       deliver?(LinkUpdate(snapshot: nil, events: [], connection: .lost(reason: reason)))
       reconnect()
     }
@@ -323,8 +337,13 @@ public final class ConsoleClient: MonitorLink {
         }
         state.withLock { $0.mirror = mirror }
       }
-      state.withLock { $0.fd = fd }
-      if let detail { try? Self.send(.show(ConsoleShow(site: detail)), on: fd) }
+      let detached = state.withLock { state -> Bool in
+        if stopping.load(ordering: .relaxed) { return true }
+        state.fd = fd
+        if let detail { try? Self.send(.show(ConsoleShow(site: detail)), on: fd) }
+        return false
+      }
+      if detached { close(fd) }
       return
     }
   }

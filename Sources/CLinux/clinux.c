@@ -71,11 +71,6 @@ int bw_send_batch_to(int fd, const unsigned char *slots, size_t slot_size, const
 
 int bw_set_mmap_threshold(size_t bytes) { return mallopt(M_MMAP_THRESHOLD, (int)bytes); }
 
-// Before main and before any thread: an arena cap set later leaves the arenas threads already made. Each thread
-// that allocates (the listener, the event loop, the console server, Swift's cooperative pool) otherwise gets an
-// arena of its own that keeps what it freed.
-__attribute__((constructor)) static void bw_cap_malloc_arenas(void) { mallopt(M_ARENA_MAX, 2); }
-
 int bw_open_pty(int *master, int *slave, unsigned short rows, unsigned short cols) {
   int m = posix_openpt(O_RDWR | O_NOCTTY);
   if (m < 0) return -1;

@@ -7,7 +7,5 @@ enum MemoryTuning {
   /// gives every buffer over 128 KiB back to the kernel when it is freed.
   static func returnLargeBuffersToTheKernel() {
     _ = bw_set_mmap_threshold(128 * 1024)
-    // Malloc arenas are capped at two before main (clinux.c): one per allocating thread took peak RSS at 10,000
-    // sites from 62.3 to 64.5 MiB (bench load, 2026-11-23) at the same ingest rate.
   }
 }
