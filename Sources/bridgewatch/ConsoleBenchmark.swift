@@ -68,7 +68,7 @@ struct ConsoleBenchmark {
 
     func measure(_ label: String) -> (cpu: Double, rssMiB: Double, receivedPerSecond: Double, serverCPU: Double) {
       let serverBefore = Self.threadCPUSeconds(pid: pid, named: ConsoleServer.threadName) ?? 0
-      let readBefore = Self.bytesRead() ?? 0
+      let readBefore = ProcFiles.value("rchar", in: "/proc/self/io") ?? 0
       let dropsBefore = LoadBenchmark.socketState(port: port)?.drops ?? 0
       let sentBefore = pacer.sent.load(ordering: .relaxed)
       let before = LoadBenchmark.figures(pid: pid)?.cpuSeconds ?? 0
@@ -77,10 +77,10 @@ struct ConsoleBenchmark {
       let after = LoadBenchmark.figures(pid: pid)?.cpuSeconds ?? 0
       let elapsed = LoadBenchmark.now() - begin
       // What this process read is what its consoles received (the /proc reads are a few kB).
-      let received = Double((Self.bytesRead() ?? 0) - readBefore) / elapsed
+      let received = Double((ProcFiles.value("rchar", in: "/proc/self/io") ?? 0) - readBefore) / elapsed
       let cpu = (after - before) / elapsed * 100
       let serverCPU = ((Self.threadCPUSeconds(pid: pid, named: ConsoleServer.threadName) ?? 0) - serverBefore) / elapsed * 100
-      let rss = Double(Self.currentRSSKiB(pid: pid) ?? 0) / 1024
+      let rss = Double(ProcFiles.value("VmRSS", in: "/proc/\(pid)/status") ?? 0) / 1024
       let drops = (LoadBenchmark.socketState(port: port)?.drops ?? 0) - dropsBefore
       report(
         "\(label): monitor CPU \(String(format: "%.2f", cpu))% of one core (its console thread \(String(format: "%.2f", serverCPU))%), RSS \(String(format: "%.1f", rss)) MiB, "
@@ -167,34 +167,13 @@ struct ConsoleBenchmark {
     monitor.waitUntilExit()
   }
 
-  /// Bytes this process has read from files and sockets (`rchar` of /proc/self/io).
-  static func bytesRead() -> Int? {
-    guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return nil }
-    return io.split(separator: "\n").first { $0.hasPrefix("rchar:") }.flatMap {
-      Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-    }
-  }
-
   /// CPU seconds of the process's thread with this kernel name.
   static func threadCPUSeconds(pid: Int32, named name: String) -> Double? {
     guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
-    for task in tasks {
-      let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-      guard comm == name, let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
-        let end = stat.lastIndex(of: ")")
-      else { continue }
-      let fields = stat[stat.index(after: end)...].split(separator: " ")
-      guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-      return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    let task = tasks.first {
+      (try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        == name
     }
-    return nil
-  }
-
-  static func currentRSSKiB(pid: Int32) -> Int? {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    return status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap {
-      Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-    }
+    return task.flatMap { ProcFiles.cpuSeconds(stat: "/proc/\(pid)/task/\($0)/stat") }
   }
 }

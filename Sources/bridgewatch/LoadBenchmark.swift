@@ -36,17 +36,8 @@ struct LoadBenchmark {
   }
 
   static func figures(pid: Int32) -> ProcessFigures? {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")"),
-      let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-    else { return nil }
-    // Fields after "(comm)": state is 3rd overall, utime the 14th and stime the 15th.
-    let fields = stat[stat.index(after: end)...].split(separator: " ")
-    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap {
-      Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-    }
-    return ProcessFigures(cpuSeconds: (user + system) / ticks, peakRSSKiB: peak ?? 0)
+    guard let cpu = ProcFiles.cpuSeconds(stat: "/proc/\(pid)/stat") else { return nil }
+    return ProcessFigures(cpuSeconds: cpu, peakRSSKiB: ProcFiles.value("VmHWM", in: "/proc/\(pid)/status") ?? 0)
   }
 
   static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
