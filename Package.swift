@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
   ],
   targets: [
     // Pure core: model, config, wire codec, status engine. No terminal, no sockets.
@@ -33,6 +34,20 @@ let package = Package(
         "CLinux",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    // The Prometheus endpoint: the exposition (swift-prometheus) and its HTTP/1.1 server (SwiftNIO), on a thread of
+    // its own so that no scraper can stall ingest.
+    .target(
+      name: "BridgeMetrics",
+      dependencies: [
+        "BridgeCore",
+        "BridgeIngest",
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -55,6 +70,7 @@ let package = Package(
         "BridgeCore",
         "BridgeField",
         "BridgeIngest",
+        "BridgeMetrics",
         "BridgeTUI",
         "CLinux",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,6 +87,10 @@ let package = Package(
         "BridgeCore", "BridgeIngest", "BridgeTUI", "TestSupport",
         .product(name: "Logging", package: "swift-log"),
       ]
+    ),
+    .testTarget(
+      name: "BridgeMetricsTests",
+      dependencies: ["BridgeCore", "BridgeIngest", "BridgeMetrics", "TestSupport", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),

@@ -36,8 +36,9 @@ public struct LoadedConfig: Sendable {
 public struct ConfigLoader {
   static let topLevelKeys = [
     "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
-    "schedule", "console",
+    "schedule", "console", "metrics",
   ]
+  static let metricsKeys = ["listen", "per_site"]
   static let consoleKeys = ["socket", "max_consoles", "read_only_users"]
   static let scheduleKeys = ["utc_offset", "sessions"]
   static let sessionKeys = ["name", "start", "end"]
@@ -154,6 +155,7 @@ public struct ConfigLoader {
     if let node = entries["theme"], let value = string(node, "theme") { config.theme = value }
     if let node = entries["schedule"] { config.schedule = parseSchedule(node) }
     if let node = entries["console"] { config.console = parseConsole(node, baseDirectory: baseDirectory) }
+    if let node = entries["metrics"] { config.metrics = parseMetrics(node) }
 
     var sites: [SiteConfig] = []
     if let node = entries["sites"] {
@@ -378,6 +380,33 @@ public struct ConfigLoader {
       }
     }
     return console
+  }
+
+  private mutating func parseMetrics(_ node: Node) -> MetricsSettings {
+    var metrics = MetricsSettings()
+    guard let mapping = node.mapping else {
+      fail(node, "'metrics' must be a mapping (listen, per_site)")
+      return metrics
+    }
+    let entries = checkedEntries(mapping, allowed: Self.metricsKeys, context: "'metrics'")
+    if let listenNode = entries["listen"], let text = string(listenNode, "listen") {
+      if let (host, port) = HostPort.parse(text) {
+        metrics.listen = (host, port)
+        if let problem = HostPort.resolutionProblem(host: host, port: port) {
+          runProblems.append(ConfigProblem(at(listenNode), "metrics 'listen' host '\(host)' \(problem)"))
+        }
+      } else {
+        fail(listenNode, "metrics 'listen' must be HOST:PORT (for example 127.0.0.1:9740), got '\(text)'")
+      }
+    }
+    if let perSiteNode = entries["per_site"], let text = string(perSiteNode, "per_site") {
+      switch text {
+      case "true", "yes", "on": metrics.perSite = true
+      case "false", "no", "off": metrics.perSite = false
+      default: fail(perSiteNode, "'per_site' must be true or false, got '\(text)'")
+      }
+    }
+    return metrics
   }
 
   private mutating func parseUDP(_ node: Node) -> UDPSettings {

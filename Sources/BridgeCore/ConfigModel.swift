@@ -113,6 +113,7 @@ public struct ConferenceConfig: Sendable {
   public var theme: String = "default"
   public var schedule = Schedule()
   public var console = ConsoleSettings()
+  public var metrics = MetricsSettings()
   public var sites: [SiteConfig]
   /// The config file as named by the user.
   public var path: String
@@ -146,6 +147,23 @@ public struct ConsoleSettings: Sendable, Hashable {
   public var readOnlyUsers: [String] = []
   /// The longest path a Unix socket can have on Linux (`sun_path` less its terminating zero).
   public static let maximumSocketPathBytes = 107
+
+  public init() {}
+}
+
+/// The Prometheus endpoint: off unless `metrics.listen` (or `--metrics-listen`) says where.
+public struct MetricsSettings: Sendable, Hashable {
+  public var listen: (host: String, port: Int)? {
+    get { host.map { ($0, port) } }
+    set {
+      host = newValue?.host
+      port = newValue?.port ?? 0
+    }
+  }
+  /// One series per site (up, last heard, headcount, unacknowledged alert): four more per site, off by default.
+  public var perSite = false
+  private var host: String?
+  private var port = 0
 
   public init() {}
 }

@@ -21,6 +21,12 @@ public enum ConfigSummary {
     lines.append("journal: \(config.journalPath)")
     let readOnly = config.console.readOnlyUsers.isEmpty ? "" : "; read-only for \(config.console.readOnlyUsers.joined(separator: ", "))"
     lines.append("console socket: \(config.consoleSocketPath) (at most \(config.console.maximumConsoles) consoles\(readOnly))")
+    if let (host, port) = config.metrics.listen {
+      let perSite = config.metrics.perSite ? ", with per-site series" : ""
+      lines.append("metrics: http://\(HostPortText.format(host: host, port: port))/metrics\(perSite)")
+    } else {
+      lines.append("metrics: off (metrics.listen)")
+    }
     if let statusFile = config.statusFilePath { lines.append("status file: \(statusFile)") }
     lines.append("groups:")
     let nameWidth = tree.nodes.dropFirst().map { $0.name.count + 2 * $0.depth }.max() ?? 0

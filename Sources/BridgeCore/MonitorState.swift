@@ -10,13 +10,33 @@ public struct IngestCounters: Sendable, Hashable, Codable {
   public var filesRead: UInt64 = 0
   public var fileErrors: UInt64 = 0
   public var badFiles: UInt64 = 0
+  /// Heartbeats taken from heartbeat files (a changed modification time), good content or not.
+  public var fileHeartbeats: UInt64 = 0
 
   public init() {}
 
   enum CodingKeys: String, CodingKey {
     case datagramsReceived = "datagrams_received", datagramsAccepted = "datagrams_accepted"
     case signedAccepted = "signed_accepted", rejections, acksSent = "acks_sent", filesRead = "files_read"
-    case fileErrors = "file_errors", badFiles = "bad_files"
+    case fileErrors = "file_errors", badFiles = "bad_files", fileHeartbeats = "file_heartbeats"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    datagramsReceived = try container.decode(UInt64.self, forKey: .datagramsReceived)
+    datagramsAccepted = try container.decode(UInt64.self, forKey: .datagramsAccepted)
+    signedAccepted = try container.decode(UInt64.self, forKey: .signedAccepted)
+    rejections = try container.decode([UInt64].self, forKey: .rejections)
+    guard rejections.count == RejectionReason.allCases.count else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .rejections, in: container, debugDescription: "expected \(RejectionReason.allCases.count) rejection counts")
+    }
+    acksSent = try container.decode(UInt64.self, forKey: .acksSent)
+    filesRead = try container.decode(UInt64.self, forKey: .filesRead)
+    fileErrors = try container.decode(UInt64.self, forKey: .fileErrors)
+    badFiles = try container.decode(UInt64.self, forKey: .badFiles)
+    // Added after version 1 of the console protocol was written down: absent from older monitors.
+    fileHeartbeats = try container.decodeIfPresent(UInt64.self, forKey: .fileHeartbeats) ?? 0
   }
 
   public subscript(reason: RejectionReason) -> UInt64 {
@@ -147,6 +167,7 @@ public struct MonitorState {
       counters.fileErrors += 1
       engine.setFileFlags(.heartbeatFileError, site: index)
     case .modified(let mtime, let content):
+      counters.fileHeartbeats += 1
       let heardAt = now.at(unixSeconds: min(mtime, now.unixSeconds))
       guard let content else {
         counters.badFiles += 1

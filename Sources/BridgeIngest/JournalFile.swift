@@ -17,6 +17,10 @@ public final class JournalFile: @unchecked Sendable {
   private var needsLineBreak: Bool
   private var identity: FileIdentity
   private(set) public var backlog = JournalBacklog()
+  /// How long the last `fdatasync` took, when the last append wrote lines and synced them; nil otherwise.
+  private(set) public var lastSyncSeconds: Double?
+  /// Whether the last append put lines in the file (most appends, once a second, have nothing to write).
+  private(set) public var lastAppendWroteLines = false
 
   /// What opening found: what the reading counted (the records went to the caller as they were read) and
   /// warnings to log.
@@ -167,6 +171,8 @@ public final class JournalFile: @unchecked Sendable {
   @discardableResult
   public func append(_ records: [JournalRecord], sync: Bool, now unixSeconds: Double, checkpoint: () -> [JournalRecord]) -> Outcome {
     backlog.append(contentsOf: records)
+    lastSyncSeconds = nil
+    lastAppendWroteLines = false
     guard fd >= 0 else { return backlog.isEmpty ? .written : .waiting(reason: "journal \(path) is closed") }
     // Checked on every call, records or not (the monitor calls once a second): a deleted journal must not go
     // unnoticed while nothing happens, or marks that look saved are lost at exit.
@@ -191,6 +197,7 @@ public final class JournalFile: @unchecked Sendable {
       return .waiting(reason: "cannot write journal \(path): \(String(cString: strerror(failure)))")
     }
     backlog.removeAll()
+    lastAppendWroteLines = true
     return recreated ? .recreated : .written
   }
 
@@ -202,7 +209,11 @@ public final class JournalFile: @unchecked Sendable {
       text += "\n"
     }
     var failure = FileHandleOutput.write(fd: fd, text)
-    if failure == 0 && sync && fdatasync(fd) != 0 { failure = errno }
+    if failure == 0 && sync {
+      let started = DispatchTime.now().uptimeNanoseconds
+      if fdatasync(fd) != 0 { failure = errno }
+      lastSyncSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+    }
     guard failure == 0 else {
       // Whatever part of the lines reached the file goes again, or the next record would be glued onto half a one.
       ftruncate(fd, size)

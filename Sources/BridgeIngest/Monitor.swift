@@ -46,6 +46,7 @@ public final class Monitor: @unchecked Sendable {
   private var loggedClockOff = false
   /// Per site: the highest reported headcount since its last journal sample.
   private var windowPeak: [Int?]
+  private let healthObserver: (any MonitorHealthObserver)?
   /// At most one headcount sample per site in this long.
   static let headcountSampleNanos: Int64 = 10_000_000_000
 
@@ -53,9 +54,10 @@ public final class Monitor: @unchecked Sendable {
   /// earlier run left in it (marks, acknowledgements, headcounts set by hand).
   public init(
     config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil,
-    journal: JournalFile? = nil, restored: [RestoredSite] = []
+    journal: JournalFile? = nil, restored: [RestoredSite] = [], healthObserver: (any MonitorHealthObserver)? = nil
   ) {
     self.config = config
+    self.healthObserver = healthObserver
     self.clock = clock
     self.logger = logger
     if let group {
@@ -163,6 +165,8 @@ public final class Monitor: @unchecked Sendable {
 
   @discardableResult
   private func tick(writesStatusFile: Bool = true) -> MonitorSnapshot {
+    let started = DispatchTime.now().uptimeNanoseconds
+    defer { healthObserver?.tickTook(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
     let now = clock.now()
     let audience = subscribers.withLock { Array($0.all.values) }
     let (fresh, taken, details) = state.withLock { state in
@@ -279,6 +283,13 @@ public final class Monitor: @unchecked Sendable {
     let now = clock.now()
     let outcome = journal.append(records, sync: sync, now: now.unixSeconds) { [self] in
       JournalRecord.checkpoint(state.withLock { $0.engine.records }, sites: config.sites, unixSeconds: now.unixSeconds)
+    }
+    switch outcome {
+    case .written, .recreated:
+      if journal.lastAppendWroteLines {
+        healthObserver?.journalWritten(atUnixSeconds: now.unixSeconds, syncSeconds: journal.lastSyncSeconds)
+      }
+    case .waiting: healthObserver?.journalWriteFailed()
     }
     switch outcome {
     case .written:

@@ -37,3 +37,14 @@ public final class MonitorSubscription: Sendable {
   /// No more updates from the next tick on.
   public func cancel() { onCancel(id) }
 }
+
+/// What the monitor tells about its own health as it works, for the metrics endpoint. Called on the monitor's
+/// event loop: implementations only record (an atomic add, a histogram bucket) and return.
+public protocol MonitorHealthObserver: Sendable {
+  /// One tick's work (timeouts, journal batch, publishing to the faces) took `seconds`.
+  func tickTook(seconds: Double)
+  /// Lines reached the journal at `unixSeconds`; `syncSeconds` is how long their fdatasync took, when synced.
+  func journalWritten(atUnixSeconds unixSeconds: Double, syncSeconds: Double?)
+  /// An append failed (disk full, journal deleted or replaced): its records wait in the backlog.
+  func journalWriteFailed()
+}

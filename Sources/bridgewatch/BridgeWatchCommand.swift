@@ -6,6 +6,7 @@ struct BridgeWatchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bridgewatch",
     abstract: "Watch every bridge point of a national online conference.",
+    version: BuildInfo.version,
     subcommands: [
       CheckCommand.self, RunCommand.self, ConsoleCommand.self, StatusCommand.self, DemoCommand.self, AgentCommand.self, SendCommand.self,
       SimCommand.self, ReportCommand.self,

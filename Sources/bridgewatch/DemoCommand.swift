@@ -34,6 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
 
   @OptionGroup var dashboard: DashboardFlags
 
+  @OptionGroup var metrics: MetricsFlags
+
   func validate() throws {
     if let sites, sites < 1 || sites > 100_000 { throw ValidationError("--sites must be from 1 to 100,000") }
     guard SimulationScenario(rawValue: scenario) != nil else {
@@ -56,7 +58,9 @@ struct DemoCommand: AsyncParsableCommand {
     }
     let directory = String(cString: made)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let config = try Self.demoConfig(sites: sites, directory: directory)
+    var demoConfig = try Self.demoConfig(sites: sites, directory: directory)
+    try metrics.apply(to: &demoConfig)
+    let config = demoConfig
     let plan = SimulationPlan(config: config, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
     let speed = self.speed
     let holder = DriverHolder()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeIngest
+import BridgeMetrics
 import BridgeTUI
 import Foundation
 import Logging
@@ -25,6 +26,8 @@ struct RunCommand: AsyncParsableCommand {
 
   @OptionGroup var dashboard: DashboardFlags
 
+  @OptionGroup var metrics: MetricsFlags
+
   @Flag(
     name: .customLong("skip-bad-journal-lines"),
     help: "Start even if journal lines (other than a torn last one) cannot be read; they stay in the file.")
@@ -33,7 +36,8 @@ struct RunCommand: AsyncParsableCommand {
   func run() async throws {
     StopSignals.install()
     MemoryTuning.returnLargeBuffersToTheKernel()
-    let loaded = try loadConfigOrExit(config, toRun: listen == nil)
+    var loaded = try loadConfigOrExit(config, toRun: listen == nil)
+    try metrics.apply(to: &loaded.config)
     var listenOverride: (host: String, port: Int)?
     if let listen {
       guard let parsed = HostPort.parse(listen) else {
@@ -115,19 +119,40 @@ struct MonitorRunner {
     return (opened.file, restored, notes)
   }
 
-  private func makeMonitor(logger: Logger) throws -> Monitor {
+  private func makeMonitor(logger: Logger) throws -> (Monitor, MetricsExporter?) {
     let (journal, restored, notes) = try openJournal()
     for note in notes { logger.notice("\(note)") }
-    return Monitor(config: config, logger: logger, journal: journal, restored: restored)
+    let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
+    let monitor = Monitor(config: config, logger: logger, journal: journal, restored: restored, healthObserver: exporter)
+    if let exporter { _ = monitor.subscribe { exporter.observe($0) } }
+    return (monitor, exporter)
+  }
+
+  /// Serves `/metrics` when asked to; a port that cannot be had stops the start (the config says it is wanted).
+  private func startMetrics(_ exporter: MetricsExporter?, monitor: Monitor, logger: Logger) async throws -> MetricsServer? {
+    guard let exporter, let (host, port) = config.metrics.listen else { return nil }
+    let server = MetricsServer(exporter: exporter, logger: logger)
+    do {
+      let address = try await server.start(host: host, port: port)
+      logger.info("metrics at http://\(Self.describe(address))/metrics")
+      return server
+    } catch {
+      printError("bridgewatch: cannot serve metrics on \(HostPortText.format(host: host, port: port)): \(error)")
+      await server.stop()
+      await monitor.stop()
+      throw ExitCode(1)
+    }
   }
 
   func runDashboard(_ options: DashboardOptions) async throws {
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
-    let monitor = try makeMonitor(logger: logger)
+    let (monitor, exporter) = try makeMonitor(logger: logger)
     let address = try await start(monitor)
+    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger)
     let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
+    if let consoles { exporter?.countConsoles { consoles.consoles.consoles.count } }
     let link = InProcessLink(monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: Self.describe(address)))
     let app = DashboardRuntime(
       link: link, initial: try await monitor.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: options.operatorName),
@@ -145,6 +170,7 @@ struct MonitorRunner {
     onStop()
     link.detach()
     await consoles?.stop()
+    await metrics?.stop()
     await monitor.stop()
   }
 
@@ -177,7 +203,7 @@ struct MonitorRunner {
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
     let sites = config.sites
-    let monitor = try makeMonitor(logger: logger)
+    let (monitor, exporter) = try makeMonitor(logger: logger)
     let lastSummary = Mutex<Int64>(0)
     _ = monitor.subscribe { update in
       for event in update.events { logger.info("\(EventText.describe(event, sites: sites))") }
@@ -193,11 +219,14 @@ struct MonitorRunner {
     let address = try await start(monitor)
     logger.info(
       "listening on udp \(Self.describe(address)); \(sites.count) sites; heartbeat files in \(config.heartbeatDirectory)")
+    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger)
     let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
+    if let consoles { exporter?.countConsoles { consoles.consoles.consoles.count } }
     let signal = await StopSignals.wait()
     logger.info("received \(signal), stopping")
     onStop()
     await consoles?.stop()
+    await metrics?.stop()
     await monitor.stop()
   }
 
@@ -251,6 +280,28 @@ struct DashboardFlags: ParsableArguments {
       themeDirectories: DashboardOptions.themeDirectories(configPath: configPath),
       banner: banner,
       language: lang ?? Language.fromEnvironment(environment))
+  }
+}
+
+/// The metrics endpoint's options, shared by `run` and `demo`; they override the config's `metrics:` section.
+struct MetricsFlags: ParsableArguments {
+  @Option(
+    name: .customLong("metrics-listen"),
+    help: "Serve Prometheus metrics at http://HOST:PORT/metrics (for example 127.0.0.1:9740; port 0 picks one).")
+  var listen: String?
+
+  @Flag(name: .customLong("metrics-per-site"), help: "Also export per-site series (up, last heard, headcount): four per site.")
+  var perSite = false
+
+  func apply(to config: inout ConferenceConfig) throws {
+    if let listen {
+      guard let parsed = HostPort.parse(listen) else {
+        printError("bridgewatch: --metrics-listen must be HOST:PORT, got '\(listen)'")
+        throw ExitCode(2)
+      }
+      config.metrics.listen = parsed
+    }
+    if perSite { config.metrics.perSite = true }
   }
 }
 

@@ -277,4 +277,33 @@ import Testing
       #expect(error.description.contains("/etc/bw/conference.yaml:3"), "names the line: \(error)")
     }
   }
+
+  @Test func theMetricsSectionIsOffUnlessItSaysWhere() throws {
+    let plain = try ConfigLoader.load(yaml: Self.consoleSites, path: "/etc/bw/conference.yaml")
+    #expect(plain.config.metrics.listen == nil)
+    #expect(!plain.config.metrics.perSite)
+    let loaded = try ConfigLoader.load(
+      yaml: Self.consoleSites + "\nmetrics:\n  listen: \"[::1]:9740\"\n  per_site: yes\n", path: "/etc/bw/conference.yaml")
+    #expect(loaded.config.metrics.listen?.host == "::1")
+    #expect(loaded.config.metrics.listen?.port == 9740)
+    #expect(loaded.config.metrics.perSite)
+    #expect(ConfigSummary.render(loaded).contains("metrics: http://[::1]:9740/metrics, with per-site series"))
+  }
+
+  @Test(arguments: [
+    ("metrics: {listen: 9740}", "metrics 'listen' must be HOST:PORT (for example 127.0.0.1:9740), got '9740'"),
+    ("metrics: {listen: \"127.0.0.1:99999\"}", "got '127.0.0.1:99999'"),
+    ("metrics: {per_site: maybe}", "'per_site' must be true or false, got 'maybe'"),
+    ("metrics: {port: 9740}", "port"),
+    ("metrics: 127.0.0.1:9740", "'metrics' must be a mapping"),
+  ])
+  func aBadMetricsSectionSaysWhereAndWhy(line: String, message: String) {
+    do {
+      _ = try ConfigLoader.load(yaml: Self.consoleSites + "\n" + line + "\n", path: "/etc/bw/conference.yaml")
+      Issue.record("accepted: \(line)")
+    } catch {
+      #expect(error.description.contains(message), "\(error)")
+      #expect(error.description.contains("/etc/bw/conference.yaml:3"), "names the line: \(error)")
+    }
+  }
 }

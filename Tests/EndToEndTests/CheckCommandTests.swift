@@ -12,6 +12,7 @@ import Testing
     #expect(result.stdout.contains("    Đà Bắc                  6 sites      362 expected"))
     // Where consoles attach: the config's name with .sock, next to the journal.
     #expect(result.stdout.contains("console socket: \(Repository.path("examples/hoa-binh.sock")) (at most 64 consoles)"))
+    #expect(result.stdout.contains("metrics: off (metrics.listen)"))
   }
 
   static let broken = [

@@ -45,7 +45,10 @@ final class HeadlessMonitor: @unchecked Sendable {
 
   /// Writes `config` (and `files`) into a fresh directory and starts the monitor on a free loopback port.
   /// `directory`: start in this one (a restart of an earlier monitor) instead of a fresh one.
-  init(config: String, files: [String: String] = [:], listen: String = "127.0.0.1:0", directory reused: String? = nil) throws {
+  init(
+    config: String, files: [String: String] = [:], listen: String = "127.0.0.1:0", directory reused: String? = nil,
+    arguments: [String] = []
+  ) throws {
     directory = reused ?? FileManager.default.temporaryDirectory.appendingPathComponent("bw-e2e-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory + "/heartbeats", withIntermediateDirectories: true)
     try config.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
@@ -54,7 +57,7 @@ final class HeadlessMonitor: @unchecked Sendable {
       chmod(directory + "/" + name, 0o600)
     }
     process.executableURL = URL(fileURLWithPath: Binary.path)
-    process.arguments = ["run", directory + "/conference.yaml", "--headless", "--listen", listen]
+    process.arguments = ["run", directory + "/conference.yaml", "--headless", "--listen", listen] + arguments
     process.standardError = collector.pipe
     process.standardOutput = FileHandle.nullDevice
     process.standardInput = FileHandle.nullDevice

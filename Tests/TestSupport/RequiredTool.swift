@@ -26,6 +26,7 @@ public enum RequiredTool {
   static func package(_ tool: String) -> String {
     switch tool {
     case "promtool": "prometheus"
+    case "amtool": "prometheus-alertmanager"
     case "sipp": "sip-tester"
     default: tool
     }

@@ -1,0 +1,296 @@
+import BridgeCore
+import BridgeIngest
+import Foundation
+import NIOCore
+import Prometheus
+import Synchronization
+
+/// The monitor's figures in Prometheus' text format. Every series is made at start (a group, status or reason
+/// with nothing in it reads 0, never appears late); the exposition is rendered from the latest snapshot into a
+/// reused buffer, at most once per snapshot however often it is scraped, on the caller's thread (the HTTP
+/// server's, never the ingest's). No label carries an operator's name, a reason, a sequence number or an address.
+public final class MetricsExporter: MonitorHealthObserver, Sendable {
+  /// Prometheus 3 refuses a scrape without it.
+  public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+  /// What an operator did, as counted in `bridgewatch_operator_actions_total{action}`.
+  public enum ActionKind: String, CaseIterable, Sendable {
+    case mark, clear, acknowledge
+    case setHeadcount = "set_headcount"
+    case claim, release
+
+    /// The action an event records, if it records one (status changes by silence or heartbeats do not).
+    public init?(_ event: EngineEvent) {
+      switch event.kind {
+      case .statusChanged(_, _, .marked): self = .mark
+      case .statusChanged(_, _, .markCleared): self = .clear
+      case .acknowledged: self = .acknowledge
+      case .headcountSet: self = .setHeadcount
+      case .claimed: self = .claim
+      case .claimReleased(let operatorName): if operatorName == nil { return nil } else { self = .release }
+      default: return nil
+      }
+    }
+  }
+
+  /// Bounds of the tick-duration histogram, in seconds: a tick is normally well under a millisecond per thousand
+  /// sites; a second means the monitor falls behind.
+  public static let tickBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
+  /// Bounds of the journal's fdatasync histogram, in seconds: local disks sync in milliseconds, a failing or
+  /// overloaded one in seconds.
+  public static let syncBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+  private struct GroupSeries {
+    var sites: [Gauge]  // indexed by SiteStatus.rawValue
+    var expected: Gauge
+    var reported: Gauge
+    var help: Gauge
+    var unacknowledged: Gauge
+  }
+
+  private struct SiteSeries {
+    var up: Gauge
+    var lastHeard: Gauge
+    var headcount: Gauge
+    var unacknowledged: Gauge
+  }
+
+  /// What the monitor's loop hands over; read by the renderer under the lock, held only to copy.
+  private struct Latest {
+    var snapshot: MonitorSnapshot?
+    var generation = 0
+    var actions = [UInt64](repeating: 0, count: ActionKind.allCases.count)
+  }
+
+  /// The renderer's own state: what the counters already carry, and the last exposition.
+  private struct Rendering {
+    var generation = -1
+    var exportedCounters = IngestCounters()
+    var exportedActions = [UInt64](repeating: 0, count: ActionKind.allCases.count)
+    var scratch: [UInt8] = []
+    var body = ByteBuffer()
+  }
+
+  private let registry = PrometheusCollectorRegistry()
+  private let schedule: Schedule
+  private let groupSeries: [GroupSeries]
+  private let siteSeries: [SiteSeries]
+  private let heartbeatsUDP: Counter
+  private let heartbeatsFile: Counter
+  private let datagramsReceived: Counter
+  private let rejected: [Counter]  // indexed like RejectionReason.allCases
+  private let acksSent: Counter
+  private let fileReads: Counter
+  private let fileUnreadable: Counter
+  private let fileBad: Counter
+  private let actions: [Counter]  // indexed like ActionKind.allCases
+  private let journalFailures: Counter
+  private let journalLastWrite: Gauge
+  private let consolesAttached: Gauge
+  private let sessionActive: Gauge
+  private let tickDuration: ValueHistogram
+  private let journalSync: ValueHistogram
+  private let latest = Mutex(Latest())
+  private let rendering = Mutex(Rendering())
+  private let consoleCount = Mutex<@Sendable () -> Int>({ 0 })
+
+  /// Every series of `config`, at their values before anything is heard: all sites unknown, the expected
+  /// headcounts set.
+  public init(config: ConferenceConfig, startUnixSeconds: Double) {
+    self.schedule = config.schedule
+    let registry = self.registry
+    let groups = GroupTree(sites: config.sites)
+
+    groupSeries = groups.nodes.map { node in
+      let labels = Self.groupLabels(node)
+      return GroupSeries(
+        sites: SiteStatus.allCases.map { status in
+          registry.gauge(
+            "bridgewatch_sites", labels: labels + [("status", status.description)],
+            help: "Bridge points by status (unknown, online, late, offline, marked) in a group; depth 0 is the whole conference")
+        },
+        expected: registry.gauge("bridgewatch_headcount_expected", labels: labels, help: "Attendees expected in a group's bridge points"),
+        reported: registry.gauge(
+          "bridgewatch_headcount_reported", labels: labels,
+          help: "Attendees last reported by a group's bridge points (sites marked offline count 0)"),
+        help: registry.gauge("bridgewatch_help_requests", labels: labels, help: "Bridge points of a group asking for help"),
+        unacknowledged: registry.gauge(
+          "bridgewatch_unacknowledged_alerts", labels: labels,
+          help: "Late or offline bridge points of a group that no operator has acknowledged"))
+    }
+    if config.metrics.perSite {
+      siteSeries = config.sites.map { site in
+        let group = site.group.joined(separator: GroupPath.separator)
+        let labels = [("site", site.id), ("group", group), ("province", site.group.first ?? "")]
+        return SiteSeries(
+          up: registry.gauge("bridgewatch_site_up", labels: labels, help: "1 while a bridge point is heard (online or late), else 0"),
+          lastHeard: registry.gauge(
+            "bridgewatch_site_last_heard_timestamp_seconds", labels: labels,
+            help: "When a bridge point was last heard, as a Unix time; 0 if not heard since the monitor started"),
+          headcount: registry.gauge("bridgewatch_site_headcount", labels: labels, help: "Attendees last reported by a bridge point"),
+          unacknowledged: registry.gauge(
+            "bridgewatch_site_unacknowledged_alert", labels: labels,
+            help: "1 while a bridge point is late or offline and no operator has acknowledged it (a marked one is not)"))
+      }
+    } else {
+      siteSeries = []
+    }
+
+    let heartbeats = "Heartbeats accepted, by how they came (udp datagram or heartbeat file)"
+    heartbeatsUDP = registry.counter("bridgewatch_heartbeats_accepted_total", labels: [("source", "udp")], help: heartbeats)
+    heartbeatsFile = registry.counter("bridgewatch_heartbeats_accepted_total", labels: [("source", "file")], help: heartbeats)
+    datagramsReceived = registry.counter(
+      "bridgewatch_datagrams_received_total", help: "UDP datagrams received on the heartbeat port, accepted or not")
+    rejected = RejectionReason.allCases.map { reason in
+      registry.counter(
+        "bridgewatch_datagrams_rejected_total", labels: [("reason", reason.rawValue)],
+        help: "UDP datagrams rejected, by reason (too_large, malformed, unknown_site, unauthenticated, bad_mac, stale, replayed)")
+    }
+    acksSent = registry.counter("bridgewatch_acks_sent_total", help: "Acknowledgements sent to agents")
+    fileReads = registry.counter("bridgewatch_heartbeat_file_reads_total", help: "Heartbeat files read after they changed")
+    let fileProblems = "Heartbeat files that could not be used, by problem (unreadable, bad: too large or not a heartbeat)"
+    fileUnreadable = registry.counter("bridgewatch_heartbeat_file_problems_total", labels: [("problem", "unreadable")], help: fileProblems)
+    fileBad = registry.counter("bridgewatch_heartbeat_file_problems_total", labels: [("problem", "bad")], help: fileProblems)
+    actions = ActionKind.allCases.map { kind in
+      registry.counter(
+        "bridgewatch_operator_actions_total", labels: [("action", kind.rawValue)],
+        help: "Operator actions applied, by kind (mark, clear, acknowledge, set_headcount, claim, release)")
+    }
+    journalFailures = registry.counter(
+      "bridgewatch_journal_write_failures_total",
+      help: "Journal appends that failed (disk full, journal deleted or replaced); their records wait and are retried")
+    journalLastWrite = registry.gauge(
+      "bridgewatch_journal_last_write_timestamp_seconds",
+      help: "When lines last reached the journal, as a Unix time; 0 before the first")
+    consolesAttached = registry.gauge("bridgewatch_consoles_attached", help: "Consoles attached to the monitor")
+    sessionActive = registry.gauge("bridgewatch_session_active", help: "1 while a session of the config's schedule is running, else 0")
+    tickDuration = registry.histogram(
+      "bridgewatch_tick_duration_seconds", buckets: Self.tickBuckets,
+      help: "Time the monitor's once-a-second tick took (timeouts, journal batch, publishing)")
+    journalSync = registry.histogram(
+      "bridgewatch_journal_fsync_duration_seconds", buckets: Self.syncBuckets,
+      help: "Time the journal's fdatasync took")
+    registry.gauge("bridgewatch_start_time_seconds", help: "When the monitor started, as a Unix time").set(to: startUnixSeconds)
+    registry.gauge(
+      "bridgewatch_build_info", labels: [("version", BuildInfo.version)], help: "The running build; always 1"
+    ).set(to: 1)
+    setInitialValues(config, groups)
+  }
+
+  /// Before the first snapshot: every site unknown, each group's expected headcount from the config.
+  private func setInitialValues(_ config: ConferenceConfig, _ groups: GroupTree) {
+    for (site, ancestors) in zip(config.sites, groups.ancestorsOfSite) {
+      for node in ancestors {
+        groupSeries[node].sites[SiteStatus.unknown.rawValue].increment(by: 1)
+        groupSeries[node].expected.increment(by: Double(site.expected))
+      }
+    }
+  }
+
+  /// Where `bridgewatch_consoles_attached` comes from (the console server, once it runs).
+  public func countConsoles(with count: @escaping @Sendable () -> Int) { consoleCount.withLock { $0 = count } }
+
+  private static func groupLabels(_ node: GroupTree.Node) -> [(String, String)] {
+    [("group", node.path.joined(separator: GroupPath.separator)), ("province", node.path.first ?? ""), ("depth", String(node.depth))]
+  }
+
+  /// Takes the monitor's update: the snapshot to render next, and the operator actions among its events. Cheap:
+  /// called on the monitor's loop.
+  public func observe(_ update: MonitorUpdate) {
+    latest.withLock { latest in
+      latest.snapshot = update.snapshot
+      latest.generation += 1
+      for event in update.events {
+        if let kind = ActionKind(event) { latest.actions[ActionKind.allCases.firstIndex(of: kind)!] += 1 }
+      }
+    }
+  }
+
+  // MARK: - MonitorHealthObserver (on the monitor's loop; each call is an atomic update)
+
+  public func tickTook(seconds: Double) { tickDuration.record(seconds) }
+
+  public func journalWritten(atUnixSeconds unixSeconds: Double, syncSeconds: Double?) {
+    journalLastWrite.set(to: unixSeconds)
+    if let syncSeconds { journalSync.record(syncSeconds) }
+  }
+
+  public func journalWriteFailed() { journalFailures.increment() }
+
+  // MARK: - Rendering
+
+  /// The exposition of the latest snapshot. The same buffer is handed out until the next snapshot arrives, so a
+  /// flood of scrapes costs one rendering per tick.
+  public func render() -> ByteBuffer {
+    let (snapshot, generation, actionCounts) = latest.withLock { ($0.snapshot, $0.generation, $0.actions) }
+    return rendering.withLock { rendering in
+      if rendering.generation == generation { return rendering.body }
+      if let snapshot { update(from: snapshot, actionCounts: actionCounts, &rendering) }
+      rendering.scratch.removeAll(keepingCapacity: true)
+      registry.emit(into: &rendering.scratch)
+      rendering.body = ByteBuffer(bytes: rendering.scratch)
+      rendering.generation = generation
+      return rendering.body
+    }
+  }
+
+  /// `render()` as text (tests, `promtool`).
+  public func renderText() -> String {
+    let body = render()
+    return body.getString(at: body.readerIndex, length: body.readableBytes) ?? ""
+  }
+
+  private func update(from snapshot: MonitorSnapshot, actionCounts: [UInt64], _ rendering: inout Rendering) {
+    for (node, series) in zip(snapshot.rollups, groupSeries) {
+      for status in SiteStatus.allCases { series.sites[status.rawValue].set(to: Double(node.statusCounts[status])) }
+      series.expected.set(to: Double(node.expectedHeadcount))
+      series.reported.set(to: Double(node.reportedHeadcount))
+      series.help.set(to: Double(node.helpRequests))
+      series.unacknowledged.set(to: Double(node.unacknowledgedAlerts))
+    }
+    for (record, series) in zip(snapshot.records, siteSeries) {
+      series.up.set(to: record.status == .online || record.status == .late ? 1 : 0)
+      series.lastHeard.set(to: record.lastHeard?.unixSeconds ?? 0)
+      series.headcount.set(to: Double(record.status == .marked ? 0 : record.headcount ?? 0))
+      let alerting = (record.status == .late || record.status == .offline) && record.acknowledgedBy == nil
+      series.unacknowledged.set(to: alerting ? 1 : 0)
+    }
+    let counters = snapshot.counters
+    let before = rendering.exportedCounters
+    heartbeatsUDP.increment(by: Self.delta(counters.datagramsAccepted, before.datagramsAccepted))
+    heartbeatsFile.increment(by: Self.delta(counters.fileHeartbeats, before.fileHeartbeats))
+    datagramsReceived.increment(by: Self.delta(counters.datagramsReceived, before.datagramsReceived))
+    for (index, reason) in RejectionReason.allCases.enumerated() {
+      rejected[index].increment(by: Self.delta(counters[reason], before[reason]))
+    }
+    acksSent.increment(by: Self.delta(counters.acksSent, before.acksSent))
+    fileReads.increment(by: Self.delta(counters.filesRead, before.filesRead))
+    fileUnreadable.increment(by: Self.delta(counters.fileErrors, before.fileErrors))
+    fileBad.increment(by: Self.delta(counters.badFiles, before.badFiles))
+    rendering.exportedCounters = counters
+    for index in actions.indices {
+      actions[index].increment(by: Self.delta(actionCounts[index], rendering.exportedActions[index]))
+    }
+    rendering.exportedActions = actionCounts
+    consolesAttached.set(to: Double(consoleCount.withLock { $0 }()))
+    sessionActive.set(to: schedule.session(at: snapshot.takenAt.unixSeconds) == nil ? 0 : 1)
+  }
+
+  /// What a counter gained since it was last exported (never negative: the snapshot's counters only grow).
+  private static func delta(_ now: UInt64, _ before: UInt64) -> Int64 { now > before ? Int64(now - before) : 0 }
+}
+
+extension PrometheusCollectorRegistry {
+  // Names are written whole (unit suffix included), as Prometheus' naming conventions give them.
+  fileprivate func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+    makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+  }
+
+  fileprivate func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+    makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+  }
+
+  fileprivate func histogram(_ name: String, buckets: [Double], help: String) -> ValueHistogram {
+    makeValueHistogram(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: [], buckets: buckets)
+  }
+}

@@ -1,0 +1,113 @@
+import BridgeCore
+import BridgeMetrics
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+/// The HTTP side of `/metrics`, on a real loopback socket.
+@Suite struct MetricsServerTests {
+  static func serve(_ limits: MetricsServer.Limits = MetricsServer.Limits()) async throws -> (MetricsServer, Int) {
+    let exporter = MetricsExporter(config: metricsConfig(sites: hoaBinhSites), startUnixSeconds: 0)
+    let server = MetricsServer(
+      exporter: exporter, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits)
+    let address = try await server.start(host: "127.0.0.1", port: 0)
+    return (server, address.port!)
+  }
+
+  @Test func getAnswersTheExpositionWithItsContentType() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    let response = try #require(HTTPTestResponse.fetch(port: port))
+    #expect(response.status == 200)
+    #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+    #expect(response.headers["content-length"] == String(response.body.utf8.count))
+    #expect(metricValue(response.body, #"bridgewatch_headcount_expected{group="",province="",depth="0"}"#) == 518)
+    let query = try #require(HTTPTestResponse.fetch(port: port, path: "/metrics?x=1"))
+    #expect(query.status == 200)
+  }
+
+  @Test func headAnswersTheHeadersAlone() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    let get = try #require(HTTPTestResponse.fetch(port: port))
+    let head = try #require(HTTPTestResponse.fetch(port: port, method: "HEAD"))
+    #expect(head.status == 200)
+    #expect(head.body.isEmpty)
+    #expect(head.headers["content-length"] == get.headers["content-length"])
+    #expect(head.headers["content-type"] == get.headers["content-type"])
+  }
+
+  @Test func otherPathsAre404AndOtherMethods405() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    for path in ["/", "/metrics/", "/metricsx", "/../metrics"] {
+      #expect(HTTPTestResponse.fetch(port: port, path: path)?.status == 404, "\(path)")
+    }
+    for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
+      let response = try #require(HTTPTestResponse.fetch(port: port, method: method))
+      #expect(response.status == 405, "\(method)")
+      #expect(response.headers["allow"] == "GET, HEAD")
+    }
+  }
+
+  @Test func garbageAndHugeRequestLinesAre400AndClosed() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    let garbage = try #require(TCPTestClient(port: port))
+    garbage.send([0x16, 0x03, 0x01, 0x00, 0xff] + Array("\r\n\r\n".utf8))
+    #expect(HTTPTestResponse.parse(garbage.readToEnd())?.status == 400)
+    let huge = try #require(TCPTestClient(port: port))
+    huge.send("GET /" + String(repeating: "a", count: 1_048_576) + " HTTP/1.1\r\n\r\n")
+    #expect(HTTPTestResponse.parse(huge.readToEnd())?.status == 400)
+    // The server still answers.
+    #expect(HTTPTestResponse.fetch(port: port)?.status == 200)
+  }
+
+  @Test func keepAliveAnswersSeveralRequestsOnOneConnection() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    let client = try #require(TCPTestClient(port: port))
+    client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nHEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    let text = String(decoding: client.readToEnd(), as: UTF8.self)
+    #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 2)
+  }
+
+  @Test func aNewConnectionEvictsTheOldestIdleOneWhenFull() async throws {
+    var limits = MetricsServer.Limits()
+    limits.maximumConnections = 3
+    limits.requestDeadline = .seconds(120)  // only eviction closes connections here, however slow the machine
+    let (server, port) = try await Self.serve(limits)
+    defer { Task { await server.stop() } }
+    // Three that never finish a request (slowloris), oldest first.
+    var idle: [TCPTestClient] = []
+    for _ in 0..<3 {
+      let client = try #require(TCPTestClient(port: port))
+      client.send("GET /metrics HTTP/1.1\r\n")
+      idle.append(client)
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    // A scraper still gets its answer, and the oldest waiting connection made room for it.
+    #expect(HTTPTestResponse.fetch(port: port)?.status == 200)
+    #expect(idle[0].isClosedByPeer(within: 2))
+    #expect(!idle[2].isClosedByPeer(within: 0.3))
+    #expect(server.connectionCount <= 3)
+  }
+
+  @Test func aRequestThatNeverCompletesIsClosedAtItsDeadline() async throws {
+    var limits = MetricsServer.Limits()
+    limits.requestDeadline = .milliseconds(300)
+    let (server, port) = try await Self.serve(limits)
+    defer { Task { await server.stop() } }
+    let trickle = try #require(TCPTestClient(port: port))
+    trickle.send("GET /metrics HTTP/1.1\r\n")
+    // A header line every 50 ms, for up to 200 of them: the server must close it anyway, at its deadline.
+    var linesSent = 0
+    while linesSent < 200, trickle.send("X-Slow: 1\r\n"), !trickle.isClosedByPeer(within: 0.05) {
+      linesSent += 1
+    }
+    #expect(linesSent < 200, "still open after 200 header lines")
+    // Its slot is given back (the server's side of the close may come a moment after the client's).
+    try await waitUntil { server.connectionCount == 0 }
+  }
+}
