@@ -3,6 +3,7 @@ import BridgeIngest
 import BridgeMetrics
 import Foundation
 import Logging
+import Synchronization
 import TestSupport
 import Testing
 
@@ -175,6 +176,27 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     #expect(failed != nil)
     try await monitor.tickNow()
     #expect(metricValue(exporter.renderText(), "bridgewatch_journal_write_failures_total") ?? 0 >= 2)
+  }
+
+  @Test func consolesAttachedComesFromTheConsoleServer() async throws {
+    let directory = try makeMetricsScratch()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let config = metricsConfig(sites: hoaBinhSites, directory: directory)
+    let exporter = MetricsExporter(config: config, startUnixSeconds: 0)
+    let monitor = Monitor(
+      config: config, clock: ManualClock(unixSeconds: Date().timeIntervalSince1970),
+      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), healthObserver: exporter)
+    _ = monitor.subscribe { exporter.observe($0) }
+    _ = try await monitor.start()
+    defer { Task { await monitor.stop() } }
+    let attached = Mutex(0)
+    exporter.countConsoles { attached.withLock { $0 } }
+    attached.withLock { $0 = 3 }
+    try await monitor.tickNow()
+    #expect(metricValue(exporter.renderText(), "bridgewatch_consoles_attached") == 3)
+    attached.withLock { $0 = 1 }
+    try await monitor.tickNow()
+    #expect(metricValue(exporter.renderText(), "bridgewatch_consoles_attached") == 1)
   }
 
   @Test func aFloodOfScrapesRendersOncePerSnapshot() async throws {
