@@ -22,6 +22,9 @@ public struct SiteReport: Sendable, Equatable {
   public var firstConnectSeconds: Double?
   public var peakHeadcount: Int?
   public var averageHeadcount: Double?
+  /// How the site was heard over the whole journal (agent datagrams, heartbeat files, the monitor's probes), as
+  /// the status records of its heartbeats say; empty for journals from before that was recorded.
+  public var heardBy: [HeartbeatSource] = []
 
   public var onlinePercent: Double { sessionSeconds > 0 ? upSeconds * 100 / sessionSeconds : 0 }
   public var attendancePercent: Double? {
@@ -225,6 +228,8 @@ struct Timeline: Sendable {
   private var statusStarts: [Int] = []
   private var countStarts: [Int] = []
   private var marked: [Bool]
+  /// Per site, the sources its heartbeat-caused status changes named.
+  private var heardBy: [Set<HeartbeatSource>]
   /// The last headcount set by hand, while no heartbeat has replaced it: a restarted monitor shows it again.
   private var manual: [Int?]
 
@@ -252,6 +257,7 @@ struct Timeline: Sendable {
     self.siteCount = siteCount
     marked = Array(repeating: false, count: siteCount)
     manual = Array(repeating: nil, count: siteCount)
+    heardBy = Array(repeating: [], count: siteCount)
   }
 
   var isSealed: Bool { !statusStarts.isEmpty }
@@ -283,7 +289,9 @@ struct Timeline: Sendable {
     }
     guard let site else { return }
     switch record.kind {
-    case .status(_, let to, _): statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
+    case .status(_, let to, _, let source):
+      statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
+      if let source { heardBy[site].insert(source) }
     case .mark(let name, let reason):
       marked[site] = true
       actions.append(OperatorAction(unixSeconds: time, site: site, kind: .mark, operatorName: name, detail: reason))
@@ -379,6 +387,7 @@ struct Timeline: Sendable {
   func report(site: Int, from start: Double, to end: Double, expected: Int) -> SiteReport {
     var report = SiteReport(site: site, expected: expected)
     report.sessionSeconds = max(0, end - start)
+    report.heardBy = [HeartbeatSource.udp, .file, .probe].filter { heardBy[site].contains($0) }
     // Status: walk the segments, remembering whether the site was ever up (an outage needs a prior connection).
     var everUp = false
     var outageOpen = false

@@ -36,16 +36,18 @@ public struct LoadedConfig: Sendable {
 public struct ConfigLoader {
   static let topLevelKeys = [
     "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
-    "schedule", "console", "metrics",
+    "schedule", "console", "metrics", "probing",
   ]
+  static let probingKeys = ["period", "timeout", "rate"]
   static let metricsKeys = ["listen", "per_site"]
   static let consoleKeys = ["socket", "max_consoles", "read_only_users"]
   static let scheduleKeys = ["utc_offset", "sessions"]
   static let sessionKeys = ["name", "start", "end"]
   static let timingKeys = ["interval", "late_after", "offline_after", "recover_after", "flap_window", "flap_changes"]
   static let udpKeys = ["listen", "require_auth"]
-  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file"]
-  public static let csvColumns = ["id", "name", "group", "expected", "heartbeat_file"]
+  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file", "probe"]
+  /// The first four in this order; then `heartbeat_file` and `probe`, either, both, in any order.
+  public static let csvColumns = ["id", "name", "group", "expected", "heartbeat_file", "probe"]
   public static let maximumExpected = 1_000_000
 
   private var problems: [ConfigProblem] = []
@@ -156,6 +158,7 @@ public struct ConfigLoader {
     if let node = entries["schedule"] { config.schedule = parseSchedule(node) }
     if let node = entries["console"] { config.console = parseConsole(node, baseDirectory: baseDirectory) }
     if let node = entries["metrics"] { config.metrics = parseMetrics(node) }
+    if let node = entries["probing"] { config.probing = parseProbing(node) }
 
     var sites: [SiteConfig] = []
     if let node = entries["sites"] {
@@ -180,7 +183,9 @@ public struct ConfigLoader {
       fail(entries["sites"] ?? entries["sites_csv"], "the config lists no sites")
     }
     checkDuplicates(sites)
+    resolveProbes(&sites)
     config.sites = sites
+    checkProbing(config, node: entries["probing"] ?? root)
     if config.consoleSocketPath.utf8.count > ConsoleSettings.maximumSocketPathBytes {
       // Only `run` needs the socket; `check`, `report` and `console --socket` work without it.
       runProblems.append(
@@ -409,6 +414,65 @@ public struct ConfigLoader {
     return metrics
   }
 
+  private mutating func parseProbing(_ node: Node) -> ProbingSettings {
+    var probing = ProbingSettings()
+    guard let mapping = node.mapping else {
+      fail(node, "'probing' must be a mapping (period, timeout, rate)")
+      return probing
+    }
+    let entries = checkedEntries(mapping, allowed: Self.probingKeys, context: "'probing'")
+    if let periodNode = entries["period"], let period = duration(periodNode, "period") {
+      if period < .seconds(1) { fail(periodNode, "probing 'period' must be at least 1s") } else { probing.period = period }
+    }
+    if let timeoutNode = entries["timeout"], let timeout = duration(timeoutNode, "timeout") {
+      if timeout < .milliseconds(100) || timeout > .seconds(60) {
+        fail(timeoutNode, "probing 'timeout' must be from 100ms to 60s")
+      } else {
+        probing.timeout = timeout
+      }
+    }
+    if let rateNode = entries["rate"], let rate = integer(rateNode, "rate", range: 1...100_000) { probing.ratePerSecond = rate }
+    return probing
+  }
+
+  /// Resolves every probe's host once, now: a name that does not resolve is an error `run` and `check` refuse.
+  private mutating func resolveProbes(_ sites: inout [SiteConfig]) {
+    var resolved: [String: Result<String, HostPort.ResolutionProblem>] = [:]
+    for index in sites.indices {
+      guard let probe = sites[index].probe else { continue }
+      let outcome = resolved[probe.host] ?? HostPort.resolveNumeric(host: probe.host)
+      resolved[probe.host] = outcome
+      switch outcome {
+      case .success(let address): sites[index].probe?.address = address
+      case .failure(let problem):
+        runProblems.append(ConfigProblem(sites[index].location, "site '\(sites[index].id)': probe host '\(probe.host)' \(problem)"))
+      }
+    }
+  }
+
+  /// Probing that cannot keep its period or outlives it: said once, at the `probing` section (or the top).
+  private mutating func checkProbing(_ config: ConferenceConfig, node: Node) {
+    let probed = config.sites.filter { $0.probe != nil }.count
+    guard probed > 0 else { return }
+    let period = config.probing.effectivePeriod(config.timing)
+    if config.probing.timeout >= period {
+      fail(
+        node,
+        "probing 'timeout' (\(DurationText.format(config.probing.timeout))) must be shorter than the probing period (\(DurationText.format(period)))"
+      )
+    }
+    let periodSeconds = Double(period.nanoseconds) / 1e9
+    let needed = Double(probed) / periodSeconds
+    if needed > Double(config.probing.ratePerSecond) {
+      let stretched = Double(probed) / Double(config.probing.ratePerSecond)
+      warnings.append(
+        ConfigProblem(
+          at(node),
+          "\(probed) probed sites every \(DurationText.format(period)) need \(Int(needed.rounded(.up))) probes/s, more than probing.rate (\(config.probing.ratePerSecond)); "
+            + "each site is probed every \(String(format: "%.1f", stretched))s instead, so set late_after above that or raise the rate"))
+    }
+  }
+
   private mutating func parseUDP(_ node: Node) -> UDPSettings {
     var udp = UDPSettings()
     guard let mapping = node.mapping else {
@@ -459,10 +523,19 @@ public struct ConfigLoader {
     let groupText = entries["group"].flatMap { string($0, "group") }
     let expected = entries["expected"].flatMap { integer($0, "expected", range: 0...Self.maximumExpected) }
     let heartbeatFile = entries["heartbeat_file"].flatMap { string($0, "heartbeat_file") }
-    return makeSite(
+    var probe: ProbeTarget?
+    if let probeNode = entries["probe"], let text = string(probeNode, "probe") {
+      switch ProbeTarget.parse(text) {
+      case .success(let parsed): probe = parsed
+      case .failure(let error): fail(probeNode, "probe \(error)")
+      }
+    }
+    var site = makeSite(
       id: id, name: name, groupText: groupText, expected: expected, heartbeatFile: heartbeatFile,
       idNode: entries["id"], groupNode: entries["group"], siteNode: node,
       heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
+    site?.probe = probe
+    return site
   }
 
   private mutating func makeSite(
@@ -511,18 +584,19 @@ public struct ConfigLoader {
       return []
     }
     let headerNames = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-    let columns: Int
-    if headerNames == Self.csvColumns {
-      columns = 5
-    } else if headerNames == Array(Self.csvColumns.prefix(4)) {
-      columns = 4
-    } else {
+    let optional = headerNames.dropFirst(4)
+    guard Array(headerNames.prefix(4)) == Array(Self.csvColumns.prefix(4)),
+      optional.allSatisfy({ Self.csvColumns.dropFirst(4).contains($0) }), Set(optional).count == optional.count
+    else {
       problems.append(
         ConfigProblem(
           SourceLocation(file: csvPath, line: header.line),
-          "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected[,heartbeat_file]"))
+          "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected and optionally heartbeat_file, probe"))
       return []
     }
+    let columns = headerNames.count
+    let fileColumn = headerNames.firstIndex(of: "heartbeat_file")
+    let probeColumn = headerNames.firstIndex(of: "probe")
     var sites: [SiteConfig] = []
     for record in records.dropFirst() {
       let location = SourceLocation(file: csvPath, line: record.line)
@@ -530,7 +604,7 @@ public struct ConfigLoader {
         problems.append(
           ConfigProblem(
             location,
-            "expected \(columns) columns (\(Self.csvColumns.prefix(columns).joined(separator: ","))), found \(record.fields.count)"))
+            "expected \(columns) columns (\(headerNames.joined(separator: ","))), found \(record.fields.count)"))
         continue
       }
       let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -548,13 +622,20 @@ public struct ConfigLoader {
         problems.append(
           ConfigProblem(location, "'expected' must be a non-negative whole number up to \(Self.maximumExpected), got '\(fields[3])'"))
       }
+      var probe: ProbeTarget?
+      if let probeColumn, !fields[probeColumn].isEmpty {
+        switch ProbeTarget.parse(fields[probeColumn]) {
+        case .success(let parsed): probe = parsed
+        case .failure(let error): problems.append(ConfigProblem(location, "probe \(error)"))
+        }
+      }
       guard problems.count == before, let group, let expected else { continue }
-      let explicitFile = columns == 5 && !fields[4].isEmpty ? fields[4] : nil
+      let explicitFile = fileColumn.flatMap { fields[$0].isEmpty ? nil : fields[$0] }
       sites.append(
         SiteConfig(
           id: fields[0], name: fields[1], group: group, expected: expected,
           heartbeatFile: explicitFile.map { FilePath.join(baseDirectory, $0) } ?? FilePath.join(heartbeatDirectory, fields[0] + ".hb"),
-          heartbeatFileIsExplicit: explicitFile != nil,
+          heartbeatFileIsExplicit: explicitFile != nil, probe: probe,
           location: location))
     }
     return sites
@@ -661,6 +742,10 @@ public struct ConfigLoader {
 }
 
 public enum HostPort {
+  public struct ResolutionProblem: Error, CustomStringConvertible {
+    public var description: String
+  }
+
   /// Why `host` cannot be listened on (it does not resolve), or nil. Literal addresses need no lookup.
   public static func resolutionProblem(host: String, port: Int) -> String? {
     var hints = addrinfo()
@@ -670,6 +755,33 @@ public enum HostPort {
     let result = getaddrinfo(host, String(port), &hints, &found)
     defer { if found != nil { freeaddrinfo(found) } }
     return result == 0 ? nil : "does not resolve (\(String(cString: gai_strerror(result))))"
+  }
+
+  /// The numeric address `host` resolves to (the first one, IPv4 preferred), or why it does not.
+  public static func resolveNumeric(host: String) -> Result<String, ResolutionProblem> {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+    var found: UnsafeMutablePointer<addrinfo>?
+    let result = getaddrinfo(host, nil, &hints, &found)
+    defer { if found != nil { freeaddrinfo(found) } }
+    guard result == 0 else {
+      return .failure(ResolutionProblem(description: "does not resolve (\(String(cString: gai_strerror(result))))"))
+    }
+    var candidates: [(family: Int32, text: String)] = []
+    var entry = found
+    while let current = entry {
+      var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+      if getnameinfo(current.pointee.ai_addr, current.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+        candidates.append(
+          (current.pointee.ai_family, String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+      }
+      entry = current.pointee.ai_next
+    }
+    guard let chosen = candidates.first(where: { $0.family == AF_INET }) ?? candidates.first else {
+      return .failure(ResolutionProblem(description: "does not resolve to an address"))
+    }
+    return .success(chosen.text)
   }
 
   /// Parses `host:port` or `[v6]:port`; port 0 means "any free port".

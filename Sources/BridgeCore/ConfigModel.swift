@@ -69,11 +69,13 @@ public struct SiteConfig: Sendable, Hashable {
   public var heartbeatFile: String
   /// Whether `heartbeatFile` was named explicitly rather than derived from `heartbeat_dir`.
   public var heartbeatFileIsExplicit: Bool
+  /// Checked by the monitor itself (SIP OPTIONS, TCP connect, ICMP echo) besides any agent.
+  public var probe: ProbeTarget?
   public var location: SourceLocation
 
   public init(
     id: String, name: String, group: [String], expected: Int, heartbeatFile: String,
-    heartbeatFileIsExplicit: Bool = false, location: SourceLocation = SourceLocation(file: "", line: 0)
+    heartbeatFileIsExplicit: Bool = false, probe: ProbeTarget? = nil, location: SourceLocation = SourceLocation(file: "", line: 0)
   ) {
     self.id = id
     self.name = name
@@ -81,6 +83,7 @@ public struct SiteConfig: Sendable, Hashable {
     self.expected = expected
     self.heartbeatFile = heartbeatFile
     self.heartbeatFileIsExplicit = heartbeatFileIsExplicit
+    self.probe = probe
     self.location = location
   }
 
@@ -114,6 +117,7 @@ public struct ConferenceConfig: Sendable {
   public var schedule = Schedule()
   public var console = ConsoleSettings()
   public var metrics = MetricsSettings()
+  public var probing = ProbingSettings()
   public var sites: [SiteConfig]
   /// The config file as named by the user.
   public var path: String

@@ -21,6 +21,16 @@ public enum ConfigSummary {
     lines.append("journal: \(config.journalPath)")
     let readOnly = config.console.readOnlyUsers.isEmpty ? "" : "; read-only for \(config.console.readOnlyUsers.joined(separator: ", "))"
     lines.append("console socket: \(config.consoleSocketPath) (at most \(config.console.maximumConsoles) consoles\(readOnly))")
+    let probed = config.sites.compactMap(\.probe)
+    if !probed.isEmpty {
+      let kinds = ProbeTarget.Kind.allCases.compactMap { kind -> String? in
+        let count = probed.filter { $0.kind == kind }.count
+        return count > 0 ? "\(count) \(kind.rawValue)" : nil
+      }
+      lines.append(
+        "probes: \(probed.count) sites (\(kinds.joined(separator: ", "))), every \(DurationText.format(config.probing.effectivePeriod(config.timing))), "
+          + "timeout \(DurationText.format(config.probing.timeout)), at most \(config.probing.ratePerSecond)/s")
+    }
     if let (host, port) = config.metrics.listen {
       let perSite = config.metrics.perSite ? ", with per-site series" : ""
       lines.append("metrics: http://\(HostPortText.format(host: host, port: port))/metrics\(perSite)")

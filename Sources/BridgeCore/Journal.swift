@@ -7,7 +7,8 @@ public struct JournalRecord: Sendable, Hashable {
   public enum Kind: Sendable, Hashable {
     case start(sites: Int)
     case stop
-    case status(from: SiteStatus, to: SiteStatus, cause: String)
+    /// `source`: how the heartbeat that caused it came (`udp`, `file`, `probe`), when `cause` is `heartbeat`.
+    case status(from: SiteStatus, to: SiteStatus, cause: String, source: HeartbeatSource? = nil)
     case mark(operatorName: String, reason: String)
     case clear(operatorName: String)
     case acknowledge(operatorName: String)
@@ -57,8 +58,9 @@ public struct JournalRecord: Sendable, Hashable {
     }
   }
 
-  /// The journal records for an engine event, if it is one the journal keeps.
-  public static func records(for event: EngineEvent, sites: [SiteConfig]) -> [JournalRecord] {
+  /// The journal records for an engine event, if it is one the journal keeps. `heardBy`: how the site was last
+  /// heard, recorded with a status change a heartbeat caused.
+  public static func records(for event: EngineEvent, sites: [SiteConfig], heardBy: HeartbeatSource? = nil) -> [JournalRecord] {
     let site = sites[event.siteIndex].id
     let time = event.time.unixSeconds
     switch event.kind {
@@ -75,7 +77,8 @@ public struct JournalRecord: Sendable, Hashable {
         causeName = "clear"
         records.append(JournalRecord(unixSeconds: time, site: site, kind: .clear(operatorName: operatorName)))
       }
-      records.append(JournalRecord(unixSeconds: time, site: site, kind: .status(from: from, to: to, cause: causeName)))
+      let source = cause == .heartbeat ? heardBy : nil
+      records.append(JournalRecord(unixSeconds: time, site: site, kind: .status(from: from, to: to, cause: causeName, source: source)))
       return records
     case .acknowledged(let operatorName):
       return [JournalRecord(unixSeconds: time, site: site, kind: .acknowledge(operatorName: operatorName))]
@@ -120,13 +123,17 @@ public enum JournalCodec {
     case .clock(let step):
       out.raw(",\"step\":")
       out.number(step, decimals: 3)
-    case .status(let from, let to, let cause):
+    case .status(let from, let to, let cause, let source):
       out.raw(",\"from\":")
       out.string(from.description)
       out.raw(",\"to\":")
       out.string(to.description)
       out.raw(",\"cause\":")
       out.string(cause)
+      if let source {
+        out.raw(",\"source\":")
+        out.string(source.rawValue)
+      }
     case .mark(let operatorName, let reason):
       out.raw(",\"operator\":")
       out.string(operatorName)
@@ -196,7 +203,8 @@ public enum JournalCodec {
     case .stop: kind = .stop
     case .status:
       if let from = fields.from.flatMap(SiteStatus.named), let to = fields.to.flatMap(SiteStatus.named), let cause = fields.cause {
-        kind = .status(from: from, to: to, cause: cause)
+        // `source` was added later: older journals have none, and a newer source than this build knows is ignored.
+        kind = .status(from: from, to: to, cause: cause, source: fields.source.flatMap(HeartbeatSource.init(rawValue:)))
       } else {
         kind = nil
       }
@@ -628,7 +636,7 @@ public struct RestoredSite: Sendable, Equatable {
         changes[index].mark = .set(nil)
       case .acknowledge(let operatorName):
         changes[index].acknowledgedBy = .set(operatorName)
-      case .status(_, let to, _):
+      case .status(_, let to, _, _):
         if to == .online { changes[index].acknowledgedBy = .set(nil) }
         if to == .online || to == .late || to == .offline { changes[index].wasHeard = true }
       case .headcount(let count, let source, _, _):

@@ -12,6 +12,12 @@ public struct IngestCounters: Sendable, Hashable, Codable {
   public var badFiles: UInt64 = 0
   /// Heartbeats taken from heartbeat files (a changed modification time), good content or not.
   public var fileHeartbeats: UInt64 = 0
+  /// Probes sent, answered alive (each a heartbeat), and not answered in time.
+  public var probesSent: UInt64 = 0
+  public var probeHeartbeats: UInt64 = 0
+  public var probeTimeouts: UInt64 = 0
+  /// Answers on the probe sockets that were dropped, indexed like `ProbeRejection.allCases`.
+  public var probeRejections = [UInt64](repeating: 0, count: ProbeRejection.allCases.count)
 
   public init() {}
 
@@ -19,6 +25,13 @@ public struct IngestCounters: Sendable, Hashable, Codable {
     case datagramsReceived = "datagrams_received", datagramsAccepted = "datagrams_accepted"
     case signedAccepted = "signed_accepted", rejections, acksSent = "acks_sent", filesRead = "files_read"
     case fileErrors = "file_errors", badFiles = "bad_files", fileHeartbeats = "file_heartbeats"
+    case probesSent = "probes_sent", probeHeartbeats = "probe_heartbeats", probeTimeouts = "probe_timeouts"
+    case probeRejections = "probe_rejections"
+  }
+
+  public subscript(probe reason: ProbeRejection) -> UInt64 {
+    get { probeRejections[ProbeRejection.allCases.firstIndex(of: reason)!] }
+    set { probeRejections[ProbeRejection.allCases.firstIndex(of: reason)!] = newValue }
   }
 
   public init(from decoder: any Decoder) throws {
@@ -37,6 +50,11 @@ public struct IngestCounters: Sendable, Hashable, Codable {
     badFiles = try container.decode(UInt64.self, forKey: .badFiles)
     // Added after version 1 of the console protocol was written down: absent from older monitors.
     fileHeartbeats = try container.decodeIfPresent(UInt64.self, forKey: .fileHeartbeats) ?? 0
+    probesSent = try container.decodeIfPresent(UInt64.self, forKey: .probesSent) ?? 0
+    probeHeartbeats = try container.decodeIfPresent(UInt64.self, forKey: .probeHeartbeats) ?? 0
+    probeTimeouts = try container.decodeIfPresent(UInt64.self, forKey: .probeTimeouts) ?? 0
+    let rejections = try container.decodeIfPresent([UInt64].self, forKey: .probeRejections) ?? []
+    if rejections.count == ProbeRejection.allCases.count { probeRejections = rejections }
   }
 
   public subscript(reason: RejectionReason) -> UInt64 {
@@ -202,6 +220,21 @@ public struct MonitorState {
     else { return false }
     engine.heartbeat(input, site: index, heardAt: heardAt, now: now)
     return true
+  }
+
+  /// Probes sent and answers dropped in one wake-up of the prober (`rejections` indexed like
+  /// `ProbeRejection.allCases`).
+  public mutating func countProbes(sent: Int, rejections: [Int]) {
+    counters.probesSent += UInt64(sent)
+    for (index, count) in rejections.enumerated() where count > 0 { counters.probeRejections[index] += UInt64(count) }
+  }
+
+  /// What the prober found for one site.
+  public mutating func receiveProbe(
+    _ outcome: ProbeOutcome, rttMilliseconds: Int?, site index: Int, sentAt: ClockReading, now: ClockReading
+  ) {
+    if outcome.isAlive { counters.probeHeartbeats += 1 } else { counters.probeTimeouts += 1 }
+    engine.probeResult(outcome, rttMilliseconds: rttMilliseconds, site: index, sentAt: sentAt, now: now)
   }
 
   /// `detailSite`: the site whose last hour the dashboard's detail pane shows, if one is open.

@@ -57,12 +57,13 @@ public enum ReportRenderer {
       lines.append("### By bridge point")
       lines.append("")
       lines.append(
-        "| ID | Name | Group | Online | Outages | Outage time | Longest | First connect | Peak | Average | Expected | Attendance |")
-      lines.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        "| ID | Name | Group | Heard by | Online | Outages | Outage time | Longest | First connect | Peak | Average | Expected | Attendance |"
+      )
+      lines.append("|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
       for site in session.sites {
         let config = config.sites[site.site]
         lines.append(
-          "| \(cell(config.id)) | \(cell(config.name)) | \(cell(config.groupLabel)) | \(percent(site.onlinePercent)) | "
+          "| \(cell(config.id)) | \(cell(config.name)) | \(cell(config.groupLabel)) | \(heardBy(site)) | \(percent(site.onlinePercent)) | "
             + "\(count(site.outages)) | \(duration(site.outageSeconds)) | \(duration(site.longestOutageSeconds)) | "
             + "\(site.firstConnectSeconds.map(duration) ?? "never") | \(site.peakHeadcount.map(count) ?? "–") | "
             + "\(site.averageHeadcount.map { count(Int($0.rounded())) } ?? "–") | \(count(site.expected)) | \(percent(site.attendancePercent)) |"
@@ -116,11 +117,25 @@ public enum ReportRenderer {
     TextSanitizer.printable(text).replacingOccurrences(of: "|", with: "\\|")
   }
 
+  /// "agent", "file", "probe" or several; "–" when the journal does not say.
+  static func heardBy(_ site: SiteReport) -> String {
+    let words = site.heardBy.map { source in
+      switch source {
+      case .udp: "agent"
+      case .file: "file"
+      case .probe: "probe"
+      case .manual: "by hand"
+      }
+    }
+    return words.isEmpty ? "–" : words.joined(separator: ", ")
+  }
+
   // MARK: - CSV
 
   static let csvColumns = [
     "session", "level", "group", "id", "name", "points", "connected", "online_percent", "outages", "outage_seconds",
     "longest_outage_seconds", "first_connect_seconds", "peak_headcount", "average_headcount", "expected", "attendance_percent",
+    "heard_by",
   ]
 
   static func csv(_ report: ConferenceReport, config: ConferenceConfig) -> String {
@@ -130,7 +145,7 @@ public enum ReportRenderer {
         [
           session.name, level, group.path.joined(separator: GroupPath.separator), "", "", "\(group.sites)", "\(group.connected)",
           decimal(group.onlinePercent), "\(group.outages)", decimal(group.outageSeconds, digits: 0), "", "",
-          "\(group.peakHeadcount)", "", "\(group.expected)", group.attendancePercent.map { decimal($0) } ?? "",
+          "\(group.peakHeadcount)", "", "\(group.expected)", group.attendancePercent.map { decimal($0) } ?? "", "",
         ]
       }
       rows.append(groupRow("total", session.total))
@@ -142,7 +157,7 @@ public enum ReportRenderer {
           decimal(site.onlinePercent), "\(site.outages)", decimal(site.outageSeconds, digits: 0),
           decimal(site.longestOutageSeconds, digits: 0), site.firstConnectSeconds.map { decimal($0, digits: 0) } ?? "",
           site.peakHeadcount.map { "\($0)" } ?? "", site.averageHeadcount.map { decimal($0) } ?? "", "\(site.expected)",
-          site.attendancePercent.map { decimal($0) } ?? "",
+          site.attendancePercent.map { decimal($0) } ?? "", site.heardBy.map(\.rawValue).joined(separator: " "),
         ])
       }
     }
@@ -212,7 +227,7 @@ public enum ReportRenderer {
         if let average = site.averageHeadcount { out.number(average, decimals: 1) } else { out.raw("null") }
         out.raw(", \"expected\": \(site.expected), \"attendance_percent\": ")
         if let attendance = site.attendancePercent { out.number(attendance, decimals: 2) } else { out.raw("null") }
-        out.raw("}")
+        out.raw(", \"heard_by\": [\(site.heardBy.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]}")
       }
       out.raw("],\n   \"actions\": [")
       for (index, action) in session.actions.enumerated() {

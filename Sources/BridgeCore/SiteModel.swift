@@ -26,7 +26,8 @@ public enum SiteStatus: Int, CaseIterable, Sendable, CustomStringConvertible {
 
 /// How a heartbeat or headcount reached the monitor.
 public enum HeartbeatSource: String, Sendable, Codable {
-  case udp, file, manual
+  /// `probe`: the monitor's own SIP OPTIONS, TCP connect or ICMP echo was answered.
+  case udp, file, manual, probe
 }
 
 public struct SiteFlags: OptionSet, Sendable, Hashable, Codable {
@@ -102,6 +103,9 @@ public struct SiteRecord: Sendable {
   public internal(set) var lastSequence: UInt64?
   public internal(set) var lastSenderTimestamp: UInt64?
   public internal(set) var rttMilliseconds: Int?
+  /// What the last probe of a probed site found, and when it was sent.
+  public internal(set) var probeOutcome: ProbeOutcome?
+  public internal(set) var probeAt: ClockReading?
   public internal(set) var flags: SiteFlags = []
   public internal(set) var mark: OperatorMark?
   public internal(set) var acknowledgedBy: String?

@@ -136,6 +136,21 @@ public struct StatusEngine: Sendable {
   // MARK: - Heartbeats
 
   /// Applies one accepted heartbeat heard at `heardAt` (now for UDP, the mtime for files).
+  /// A probe of a site was answered (a heartbeat heard at `sentAt` plus the round trip) or timed out (silence;
+  /// only recorded, for the detail pane).
+  public mutating func probeResult(_ outcome: ProbeOutcome, rttMilliseconds: Int?, site index: Int, sentAt: ClockReading, now: ClockReading)
+  {
+    records[index].probeOutcome = outcome
+    records[index].probeAt = sentAt
+    guard outcome.isAlive else {
+      // We asked and nobody answered: a probed site never heard goes offline after offline_after from the first
+      // unanswered probe, instead of staying unknown.
+      if records[index].lastHeard == nil && records[index].awaitedSince == nil { records[index].awaitedSince = sentAt }
+      return
+    }
+    heartbeat(HeartbeatInput(source: .probe, rttMilliseconds: rttMilliseconds), site: index, heardAt: now, now: now)
+  }
+
   public mutating func heartbeat(_ input: HeartbeatInput, site index: Int, heardAt: ClockReading, now: ClockReading) {
     let before = RollupContribution(records[index])
     let previousHeard = records[index].lastHeard

@@ -172,6 +172,21 @@ public enum StatusFileEncoder {
       out.raw(", \"claimed_at\": ")
       out.number(claim.unixSeconds, decimals: 3)
     }
+    if let probe = config.probe {
+      out.raw(", \"probe\": {\"target\": ")
+      out.string(probe.description)
+      out.raw(", \"result\": ")
+      if let outcome = record.probeOutcome { out.string(outcome.word) } else { out.raw("null") }
+      if let code = record.probeOutcome?.sipCode {
+        out.raw(", \"code\": ")
+        out.int(code)
+      }
+      if let at = record.probeAt {
+        out.raw(", \"at\": ")
+        out.number(at.unixSeconds, decimals: 3)
+      }
+      out.raw("}")
+    }
     out.raw("}")
   }
 
@@ -189,8 +204,16 @@ public enum StatusFileEncoder {
       out.raw("\"\(reason.rawValue)\": \(counters[reason])")
     }
     out.raw(
-      "}, \"acks_sent\": \(counters.acksSent), \"files_read\": \(counters.filesRead), \"file_errors\": \(counters.fileErrors), \"bad_files\": \(counters.badFiles)}"
+      "}, \"acks_sent\": \(counters.acksSent), \"files_read\": \(counters.filesRead), \"file_errors\": \(counters.fileErrors), \"bad_files\": \(counters.badFiles)"
     )
+    out.raw(
+      ", \"probes_sent\": \(counters.probesSent), \"probe_answers\": \(counters.probeHeartbeats), \"probe_timeouts\": \(counters.probeTimeouts), \"probe_rejected\": {"
+    )
+    for (offset, reason) in ProbeRejection.allCases.enumerated() {
+      out.raw(offset == 0 ? "" : ", ")
+      out.raw("\"\(reason.rawValue)\": \(counters[probe: reason])")
+    }
+    out.raw("}}")
   }
 }
 

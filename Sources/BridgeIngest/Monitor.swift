@@ -17,6 +17,10 @@ public final class Monitor: @unchecked Sendable {
   private let ownsGroup: MultiThreadedEventLoopGroup?
   private let state: Mutex<MonitorState>
   private let listener = Mutex<DatagramListener?>(nil)
+  private let prober = Mutex<Prober?>(nil)
+  /// Probe-answer rejection logging, touched only on the prober's thread.
+  private var lastProbeRejectionLog: Int64 = .min / 2
+  private var suppressedProbeRejections = 0
   /// "BW1 ack site=<id> seq=" of every site, back to back; site i's runs from `ackPrefixEnds[i]` to `[i + 1]`.
   private let ackPrefixes: [UInt8]
   private let ackPrefixEnds: [Int]
@@ -120,8 +124,17 @@ public final class Monitor: @unchecked Sendable {
     let host = listen?.host ?? config.udp.host
     let port = listen?.port ?? config.udp.port
     let listener = try DatagramListener(host: host, port: port)
+    let prober: Prober
+    do {
+      prober = try Prober(sites: config.sites, probing: config.probing, timing: config.timing)
+    } catch {
+      listener.stop()
+      throw error
+    }
     listener.start { [self] batch in receive(batch) }
     self.listener.withLock { $0 = listener }
+    prober.start { [self] batch in receive(batch) }
+    self.prober.withLock { $0 = prober }
     let address = listener.address
     try await loop.submit { [self] in
       self.scheduleWork()
@@ -179,7 +192,8 @@ public final class Monitor: @unchecked Sendable {
     if journal != nil {
       // Status changes of the last second go out as one batch, with the headcount samples that are due.
       writeJournal(
-        clockRecords + fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
+        clockRecords
+          + fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites, heardBy: taken.records[$0.siteIndex].lastSource) }
           + headcountSamples(taken.records, now: now), sync: true)
     }
     let events = carriedEvents + fresh
@@ -381,6 +395,31 @@ public final class Monitor: @unchecked Sendable {
     }
   }
 
+  // MARK: - On the prober's thread
+
+  /// Applies what one wake-up of the prober found, under one lock.
+  private func receive(_ batch: ProbeBatch) {
+    let now = clock.now()
+    state.withLock { state in
+      state.countProbes(sent: batch.sent, rejections: batch.rejections)
+      for result in batch.results {
+        state.receiveProbe(
+          result.outcome, rttMilliseconds: result.rttMilliseconds, site: result.site,
+          sentAt: now.advanced(by: .nanoseconds(-result.sentNanosAgo)), now: now)
+      }
+    }
+    guard let first = batch.firstRejection else { return }
+    let count = batch.rejections.reduce(0, +)
+    guard now.monotonicNanos - lastProbeRejectionLog >= 1_000_000_000 else {
+      suppressedProbeRejections += count
+      return
+    }
+    lastProbeRejectionLog = now.monotonicNanos
+    let more = suppressedProbeRejections + count - 1 > 0 ? " (\(suppressedProbeRejections + count - 1) more since the last report)" : ""
+    suppressedProbeRejections = 0
+    logger.notice("dropped an answer on a probe socket from \(first.from): \(first.reason.rawValue)\(more)")
+  }
+
   /// Logs why a datagram was rejected, at most once a second (a flood must not flood the log).
   private func noteRejections(
     _ count: Int, _ reason: RejectionReason, detail: MalformedDetail?, site: Int?, from sender: String, now: ClockReading
@@ -488,6 +527,10 @@ public final class Monitor: @unchecked Sendable {
     listener.withLock { listener in
       defer { listener = nil }
       return listener
+    }?.stop()
+    prober.withLock { prober in
+      defer { prober = nil }
+      return prober
     }?.stop()
     // A last tick so the final status file and log lines reflect the end state.
     let final = try? await loop.submit { [self] in

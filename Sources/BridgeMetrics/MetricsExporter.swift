@@ -77,6 +77,10 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   private let siteSeries: [SiteSeries]
   private let heartbeatsUDP: Counter
   private let heartbeatsFile: Counter
+  private let heartbeatsProbe: Counter
+  private let probesSent: Counter
+  private let probeTimeouts: Counter
+  private let probeRejected: [Counter]  // indexed like ProbeRejection.allCases
   private let datagramsReceived: Counter
   private let rejected: [Counter]  // indexed like RejectionReason.allCases
   private let acksSent: Counter
@@ -136,9 +140,19 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
       siteSeries = []
     }
 
-    let heartbeats = "Heartbeats accepted, by how they came (udp datagram or heartbeat file)"
+    let heartbeats = "Heartbeats accepted, by how they came (udp datagram, heartbeat file, or an answered probe)"
     heartbeatsUDP = registry.counter("bridgewatch_heartbeats_accepted_total", labels: [("source", "udp")], help: heartbeats)
     heartbeatsFile = registry.counter("bridgewatch_heartbeats_accepted_total", labels: [("source", "file")], help: heartbeats)
+    heartbeatsProbe = registry.counter(
+      "bridgewatch_heartbeats_accepted_total", labels: [("source", "probe")], help: heartbeats)
+    probesSent = registry.counter(
+      "bridgewatch_probes_sent_total", help: "Probes sent to sites without an agent (SIP OPTIONS, TCP connect, ICMP echo)")
+    probeTimeouts = registry.counter("bridgewatch_probe_timeouts_total", help: "Probes not answered within probing.timeout")
+    probeRejected = ProbeRejection.allCases.map { reason in
+      registry.counter(
+        "bridgewatch_probe_answers_rejected_total", labels: [("reason", reason.rawValue)],
+        help: "Answers on the probe sockets dropped, by reason (too_large, malformed, unmatched, wrong_source)")
+    }
     datagramsReceived = registry.counter(
       "bridgewatch_datagrams_received_total", help: "UDP datagrams received on the heartbeat port, accepted or not")
     rejected = RejectionReason.allCases.map { reason in
@@ -259,6 +273,12 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     let before = rendering.exportedCounters
     heartbeatsUDP.increment(by: Self.delta(counters.datagramsAccepted, before.datagramsAccepted))
     heartbeatsFile.increment(by: Self.delta(counters.fileHeartbeats, before.fileHeartbeats))
+    heartbeatsProbe.increment(by: Self.delta(counters.probeHeartbeats, before.probeHeartbeats))
+    probesSent.increment(by: Self.delta(counters.probesSent, before.probesSent))
+    probeTimeouts.increment(by: Self.delta(counters.probeTimeouts, before.probeTimeouts))
+    for (index, reason) in ProbeRejection.allCases.enumerated() {
+      probeRejected[index].increment(by: Self.delta(counters[probe: reason], before[probe: reason]))
+    }
     datagramsReceived.increment(by: Self.delta(counters.datagramsReceived, before.datagramsReceived))
     for (index, reason) in RejectionReason.allCases.enumerated() {
       rejected[index].increment(by: Self.delta(counters[reason], before[reason]))

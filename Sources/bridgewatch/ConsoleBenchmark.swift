@@ -41,8 +41,7 @@ struct ConsoleBenchmark {
       "consoles: \(NumberText.grouped(sites)) sites at one heartbeat per site per second; the monitor alone, then with "
         + "\(consoles) consoles; \(seconds) s each")
     let (configPath, roster) = try LoadBenchmark.writeConference(sites: sites, interval: "1s", name: "consoles", directory: directory)
-    let port = LoadBenchmark.freePort()
-    let monitor = try LoadBenchmark.startHeadlessMonitor(binary: binary, config: configPath, port: port)
+    let (monitor, port) = try LoadBenchmark.startHeadlessMonitor(binary: binary, config: configPath)
     defer { if monitor.isRunning { monitor.terminate() } }
     let pid = monitor.processIdentifier
     let socketPath = directory + "/consoles.sock"

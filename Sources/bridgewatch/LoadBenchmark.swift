@@ -225,20 +225,40 @@ struct LoadBenchmark {
     return Int(UInt16(bigEndian: address.sin_port))
   }
 
-  /// `run --headless` on 127.0.0.1:`port`, listening when this returns; its log is discarded.
-  static func startHeadlessMonitor(binary: String, config: String, port: Int) throws -> Process {
-    let monitor = Process()
-    monitor.executableURL = URL(fileURLWithPath: binary)
-    monitor.arguments = ["run", config, "--headless", "--listen", "127.0.0.1:\(port)"]
-    monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try monitor.run()
-    do {
-      try waitForSocket(port: port)
-    } catch {
-      monitor.terminate()
-      throw error
+  /// `run --headless` on a free loopback port, listening when this returns; its log is discarded. The port is
+  /// free when picked but may be taken before the monitor binds it (tests run in parallel): a monitor that exits
+  /// at once is started again on another port.
+  static func startHeadlessMonitor(binary: String, config: String) throws -> (process: Process, port: Int) {
+    var lastFailure: (any Error)?
+    for _ in 0..<3 {
+      let port = freePort()
+      let monitor = Process()
+      monitor.executableURL = URL(fileURLWithPath: binary)
+      monitor.arguments = ["run", config, "--headless", "--listen", "127.0.0.1:\(port)"]
+      monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
+      try monitor.run()
+      do {
+        try waitForSocket(port: port, while: monitor)
+        return (monitor, port)
+      } catch {
+        if monitor.isRunning { monitor.terminate() }
+        monitor.waitUntilExit()
+        lastFailure = error
+      }
     }
-    return monitor
+    throw lastFailure ?? BenchFailure("the monitor did not start")
+  }
+
+  /// Waits until something listens on `port`; gives up early when `process` exits.
+  static func waitForSocket(port: Int, while process: Process, seconds: Double = 30) throws {
+    let deadline = now() + seconds
+    while socketState(port: port) == nil {
+      guard process.isRunning else {
+        throw BenchFailure("the monitor exited (status \(process.terminationStatus)) before listening on 127.0.0.1:\(port)")
+      }
+      guard now() < deadline else { throw BenchFailure("nothing listens on 127.0.0.1:\(port) after \(Int(seconds)) s") }
+      usleep(20_000)
+    }
   }
 
   static func waitForSocket(port: Int, seconds: Double = 30) throws {
@@ -255,8 +275,7 @@ struct LoadBenchmark {
     report("load: \(NumberText.grouped(sites)) sites, signed heartbeats, \(rounds) per site in the blast")
     let (configPath, roster) = try writeConference(sites: sites, interval: "1s", name: "load")
     let statusFile = directory + "/load-status.json"
-    let port = Self.freePort()
-    let monitor = try Self.startHeadlessMonitor(binary: binary, config: configPath, port: port)
+    let (monitor, port) = try Self.startHeadlessMonitor(binary: binary, config: configPath)
     defer { if monitor.isRunning { monitor.terminate() } }
     let blaster = try Blaster(port: port)
 

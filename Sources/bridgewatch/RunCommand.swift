@@ -235,6 +235,10 @@ struct MonitorRunner {
       let address = try await monitor.start(listen: listen)
       onStart(address)
       return address
+    } catch let error as ProbeSetupError {
+      printError("bridgewatch: \(error)")
+      await monitor.stop()
+      throw ExitCode(1)
     } catch {
       printError(
         "bridgewatch: cannot listen on \(HostPortText.format(host: listen?.host ?? config.udp.host, port: listen?.port ?? config.udp.port)): \(error)"

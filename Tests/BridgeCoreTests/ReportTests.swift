@@ -22,11 +22,11 @@ import Testing
     }
     return [
       at(9_000, nil, .start(sites: 3)),
-      at(9_500, "A", .status(from: .unknown, to: .online, cause: "heartbeat")),
+      at(9_500, "A", .status(from: .unknown, to: .online, cause: "heartbeat", source: .udp)),
       at(9_500, "A", .headcount(count: 80, source: .udp, operatorName: nil)),
       at(10_600, "A", .status(from: .online, to: .late, cause: "silence")),
       at(10_612, "A", .status(from: .late, to: .offline, cause: "silence")),
-      at(10_900, "B", .status(from: .unknown, to: .online, cause: "heartbeat")),
+      at(10_900, "B", .status(from: .unknown, to: .online, cause: "heartbeat", source: .probe)),
       at(10_900, "B", .headcount(count: 45, source: .udp, operatorName: nil)),
       at(11_200, "A", .status(from: .offline, to: .online, cause: "heartbeat")),
       at(11_300, "A", .headcount(count: 95, source: .udp, operatorName: nil)),
@@ -114,15 +114,18 @@ import Testing
     #expect(markdown.contains("## morning: 1970-01-01 09:46:40 – 1970-01-01 10:46:40 (UTC+07:00)"))
     #expect(markdown.contains("- Bridge points connected: 2 of 3 (66.7%)"))
     #expect(markdown.contains("- Attendance (peak headcount / expected): 145 / 190 (76.3%)"))
-    #expect(markdown.contains("| A | Xã A | P / D1 | 75.3% | 2 | 14m48s | 9m48s | 0s | 95 | 90 | 100 | 95.0% |"), "\(markdown)")
-    #expect(markdown.contains("| C | Xã C | P / D2 | 0.0% | 0 | 0s | 0s | never | – | – | 40 | – |"))
+    #expect(markdown.contains("| A | Xã A | P / D1 | agent | 75.3% | 2 | 14m48s | 9m48s | 0s | 95 | 90 | 100 | 95.0% |"), "\(markdown)")
+    #expect(markdown.contains("| B | Xã B | P / D1 | probe | 75.0% |"), "\(markdown)")
+    #expect(markdown.contains("| C | Xã C | P / D2 | – | 0.0% | 0 | 0s | 0s | never | – | – | 40 | – |"))
     let csv = ReportRenderer.render(report, config: Self.config, format: .csv)
     let rows = csv.split(separator: "\r\n")
     #expect(rows.first?.hasPrefix("session,level,group,id,name,points,connected,online_percent") == true)
-    #expect(rows.contains("morning,site,P / D1,A,Xã A,1,1,75.3,2,888,588,0,95,89.6,100,95.0"), "\(csv)")
-    #expect(rows.contains("morning,total,,,,3,2,50.1,2,888,,,145,,190,76.3"))
+    #expect(rows.contains("morning,site,P / D1,A,Xã A,1,1,75.3,2,888,588,0,95,89.6,100,95.0,udp"), "\(csv)")
+    #expect(rows.contains("morning,site,P / D1,B,Xã B,1,1,75.0,0,0,0,900,50,46.9,50,100.0,probe"), "\(csv)")
+    #expect(rows.contains("morning,total,,,,3,2,50.1,2,888,,,145,,190,76.3,"))
     let json = ReportRenderer.render(report, config: Self.config, format: .json)
     #expect(json.contains(#""id": "B", "name": "Xã B", "group": "P / D1", "online_percent": 75.00, "outages": 0"#), "\(json)")
+    #expect(json.contains(#""attendance_percent": 100.00, "heard_by": ["probe"]}"#), "\(json)")
   }
 
   @Test func theLogOfActionsSaysWhoDidWhatAndWhen() throws {

@@ -57,9 +57,9 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     #expect(metricValue(text, "bridgewatch_build_info{version=\"\(BuildInfo.version)\"}") == 1)
     #expect(metricValue(text, "bridgewatch_tick_duration_seconds_count") == 0)
     #expect(!text.contains("bridgewatch_site_up"))
-    // 4 groups × (5 statuses + 4 figures), 2 + 1 + 7 + 1 + 1 + 2 + 6 + 1 counters, 5 gauges, 2 histograms.
+    // 4 groups × (5 statuses + 4 figures), 3 + 1 + 7 + 1 + 1 + 2 + 6 + 1 + 2 + 4 counters, 5 gauges, 2 histograms.
     let histogramLines = (MetricsExporter.tickBuckets.count + 3) + (MetricsExporter.syncBuckets.count + 3)
-    #expect(seriesCount(text) == 4 * 9 + 21 + 5 + histogramLines)
+    #expect(seriesCount(text) == 4 * 9 + 28 + 5 + histogramLines)
   }
 
   @Test func perSiteSeriesOnlyWhenAskedAndNeverWithOperatorText() async throws {

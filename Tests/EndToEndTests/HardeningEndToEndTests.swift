@@ -113,7 +113,10 @@ import Testing
     #expect(
       content.records.contains { $0.site == "HB-TU" && $0.kind == .status(from: .unknown, to: .online, cause: "checkpoint") },
       "\(content.records.map { JournalCodec.encode($0) })")
-    #expect(content.records.contains { $0.site == "HB-DB-TULY" && $0.kind == .status(from: .unknown, to: .online, cause: "heartbeat") })
+    #expect(
+      content.records.contains {
+        $0.site == "HB-DB-TULY" && $0.kind == .status(from: .unknown, to: .online, cause: "heartbeat", source: .udp)
+      })
     #expect(content.records.last?.kind == .stop)
   }
 
@@ -147,7 +150,7 @@ import Testing
     let content = try monitor.journal(journal)
     #expect(content.badLines.isEmpty && content.tornLine == nil, "\(content.badLines)")
     let cameOnline = Set(
-      content.records.compactMap { $0.kind == .status(from: .unknown, to: .online, cause: "heartbeat") ? $0.site : nil })
+      content.records.compactMap { $0.kind == .status(from: .unknown, to: .online, cause: "heartbeat", source: .udp) ? $0.site : nil })
     #expect(cameOnline.isSuperset(of: communes), "missing: \(Set(communes).subtracting(cameOnline).sorted())")
     #expect(content.records.last?.kind == .stop)
     // And the report reads it.

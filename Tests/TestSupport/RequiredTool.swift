@@ -27,6 +27,7 @@ public enum RequiredTool {
     switch tool {
     case "promtool": "prometheus"
     case "amtool": "prometheus-alertmanager"
+    case "ip": "iproute2"
     case "sipp": "sip-tester"
     default: tool
     }
