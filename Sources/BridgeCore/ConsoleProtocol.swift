@@ -218,17 +218,20 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     public var heartbeatFile: String
     /// The site signs its heartbeats (it has a key); the key itself never leaves the monitor.
     public var signs: Bool
+    /// The monitor probes it: `sip://10.0.0.5:5060` and the like (absent from monitors before probes).
+    public var probe: String?
 
-    public init(id: String, name: String, group: [String], expected: Int, heartbeatFile: String, signs: Bool) {
+    public init(id: String, name: String, group: [String], expected: Int, heartbeatFile: String, signs: Bool, probe: String? = nil) {
       self.id = id
       self.name = name
       self.group = group
       self.expected = expected
       self.heartbeatFile = heartbeatFile
       self.signs = signs
+      self.probe = probe
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, group, expected, heartbeatFile = "heartbeat_file", signs }
+    enum CodingKeys: String, CodingKey { case id, name, group, expected, heartbeatFile = "heartbeat_file", signs, probe }
   }
 
   public struct Session: Sendable, Equatable, Codable {
@@ -251,7 +254,8 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     title = config.title
     sites = config.sites.map {
       Site(
-        id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile, signs: config.keys[$0.id] != nil)
+        id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile, signs: config.keys[$0.id] != nil,
+        probe: $0.probe?.description)
     }
     sessions = config.schedule.sessions.map { Session(name: $0.name, start: $0.start, end: $0.end) }
     utcOffsetSeconds = config.schedule.utcOffsetSeconds
@@ -261,7 +265,11 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
   }
 
   public var siteConfigs: [SiteConfig] {
-    sites.map { SiteConfig(id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile) }
+    sites.map {
+      SiteConfig(
+        id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile,
+        probe: $0.probe.flatMap { try? ProbeTarget.parse($0).get() })
+    }
   }
 
   public var schedule: Schedule {

@@ -21,11 +21,15 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
   public var received: UInt32
   public var missed: UInt32
   public var streak: Int
+  /// A probed site's last probe: its outcome as a word (`answered` with `probe_code`, `connected`...) and when.
+  public var probe: String?
+  public var probeCode: Int?
+  public var probeAt: ConsoleClock?
 
   enum CodingKeys: String, CodingKey {
     case index = "i", status, heartbeatStatus = "hb", since, heard, awaited, source, count, countSource = "count_source"
     case countAt = "count_at", sequence = "seq", senderTimestamp = "ts", rtt, flags, mark, acknowledgedBy = "ack", claim
-    case received, missed, streak
+    case received, missed, streak, probe, probeCode = "probe_code", probeAt = "probe_at"
   }
 
   public init(_ record: SiteRecord, index: Int) {
@@ -49,6 +53,9 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
     received = record.receivedCount
     missed = record.missedCount
     streak = record.recoveryStreak
+    probe = record.probeOutcome?.word
+    probeCode = record.probeOutcome?.sipCode
+    probeAt = record.probeAt.map(ConsoleClock.init)
   }
 
   public var record: SiteRecord {
@@ -72,6 +79,8 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
     record.receivedCount = received
     record.missedCount = missed
     record.recoveryStreak = streak
+    record.probeOutcome = probe.flatMap { ProbeOutcome(word: $0, code: probeCode) }
+    record.probeAt = probeAt?.reading
     return record
   }
 
@@ -89,6 +98,7 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
       || old.awaitedSince != new.awaitedSince || old.lastSource != new.lastSource || old.headcount != new.headcount
       || old.headcountSource != new.headcountSource || old.flags != new.flags || old.mark != new.mark
       || old.acknowledgedBy != new.acknowledgedBy || old.claim != new.claim || old.recoveryStreak != new.recoveryStreak
+      || old.probeOutcome != new.probeOutcome
     {
       return .whole
     }

@@ -22,31 +22,78 @@ public enum SIPProbeCodec {
     public var sequence: UInt32
   }
 
-  /// The OPTIONS request for `target`, from `local` (the address the socket sends from).
+  /// The OPTIONS request for `target`, from `local` (the address the socket sends from). `token` (random per
+  /// probe) and `site` make the Call-ID, `<token hex>-<site>@bridgewatch`, which the answer must carry back.
   public static func request(
-    target: ProbeTarget, local: (host: String, port: Int), callID: String, sequence: UInt32, tag: String
+    target: ProbeTarget, local: (host: String, port: Int), tag: String, token: UInt64, site: Int, sequence: UInt32
   ) -> [UInt8] {
-    func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
-    let user = target.user.map { "\($0)@" } ?? ""
-    // The Request-URI names the host as the config writes it.
-    let uri = "sip:\(user)\(bracketed(target.host)):\(target.port)"
-    let localHost = bracketed(local.host)
-    let text =
-      "OPTIONS \(uri) SIP/2.0\r\n"
-      + "Via: SIP/2.0/UDP \(localHost):\(local.port);branch=z9hG4bK\(callID.prefix(16))\(sequence);rport\r\n"
-      + "Max-Forwards: 70\r\n"
-      + "From: <sip:bridgewatch@\(localHost)>;tag=\(tag)\r\n"
-      + "To: <\(uri)>\r\n"
-      + "Call-ID: \(callID)\r\n"
-      + "CSeq: \(sequence) OPTIONS\r\n"
-      + "Contact: <sip:bridgewatch@\(localHost):\(local.port)>\r\n"
-      + "Accept: application/sdp\r\n"
-      + "User-Agent: BridgeWatch/\(BuildInfo.version)\r\n"
-      + "Content-Length: 0\r\n\r\n"
-    return Array(text.utf8)
+    var bytes: [UInt8] = []
+    Template(target: target, local: local, tag: tag).write(into: &bytes, token: token, site: site, sequence: sequence)
+    return bytes
   }
 
-  /// The status code, Call-ID and CSeq number of a response to OPTIONS; `malformed` for anything else.
+  /// The Call-ID of a probe.
+  public static func callID(token: UInt64, site: Int) -> String { "\(String(token, radix: 16))-\(site)@bridgewatch" }
+
+  /// A site's OPTIONS request made once, but for the per-probe token and sequence: writing one is a few copies.
+  public struct Template: Sendable {
+    private let beforeBranch: [UInt8]
+    private let beforeCallID: [UInt8]
+    private let beforeSequence: [UInt8]
+    private let rest: [UInt8]
+
+    public init(target: ProbeTarget, local: (host: String, port: Int), tag: String) {
+      func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+      let user = target.user.map { "\($0)@" } ?? ""
+      // The Request-URI names the host as the config writes it.
+      let uri = "sip:\(user)\(bracketed(target.host)):\(target.port)"
+      let localHost = bracketed(local.host)
+      beforeBranch = Array("OPTIONS \(uri) SIP/2.0\r\nVia: SIP/2.0/UDP \(localHost):\(local.port);branch=z9hG4bK".utf8)
+      beforeCallID = Array(
+        ";rport\r\nMax-Forwards: 70\r\nFrom: <sip:bridgewatch@\(localHost)>;tag=\(tag)\r\nTo: <\(uri)>\r\nCall-ID: ".utf8)
+      beforeSequence = Array("@bridgewatch\r\nCSeq: ".utf8)
+      rest = Array(
+        (" OPTIONS\r\nContact: <sip:bridgewatch@\(localHost):\(local.port)>\r\nAccept: application/sdp\r\n"
+          + "User-Agent: BridgeWatch/\(BuildInfo.version)\r\nContent-Length: 0\r\n\r\n").utf8)
+    }
+
+    /// Replaces `bytes` with the request for one probe.
+    public func write(into bytes: inout [UInt8], token: UInt64, site: Int, sequence: UInt32) {
+      bytes.removeAll(keepingCapacity: true)
+      bytes += beforeBranch
+      Self.appendHex(token, to: &bytes)
+      Self.appendDecimal(UInt64(sequence), to: &bytes)
+      bytes += beforeCallID
+      Self.appendHex(token, to: &bytes)
+      bytes.append(UInt8(ascii: "-"))
+      Self.appendDecimal(UInt64(site), to: &bytes)
+      bytes += beforeSequence
+      Self.appendDecimal(UInt64(sequence), to: &bytes)
+      bytes += rest
+    }
+
+    static func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
+      let digits = Array("0123456789abcdef".utf8)
+      var shift = 60
+      while shift > 0 && (value >> UInt64(shift)) & 0xf == 0 { shift -= 4 }
+      while shift >= 0 {
+        bytes.append(digits[Int((value >> UInt64(shift)) & 0xf)])
+        shift -= 4
+      }
+    }
+
+    static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {
+      var divisor: UInt64 = 1
+      while value / divisor >= 10 { divisor *= 10 }
+      while divisor > 0 {
+        bytes.append(UInt8(ascii: "0") + UInt8((value / divisor) % 10))
+        divisor /= 10
+      }
+    }
+  }
+
+  /// The status code, Call-ID and CSeq number of a response to OPTIONS; `malformed` for anything else. Works on
+  /// the bytes: no copy of the message is made.
   public static func parseResponse(_ bytes: UnsafeRawBufferPointer) -> Result<Response, ProbeRejection> {
     guard bytes.count <= maximumResponseBytes else { return .failure(.tooLarge) }
     // "SIP/2.0 200 OK\r\n": the version, a three-digit code, anything up to the end of the line.
@@ -59,29 +106,77 @@ public enum SIPProbeCodec {
       code = code * 10 + Int(byte - 0x30)
     }
     guard (100...699).contains(code) else { return .failure(.malformed) }
-    guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.malformed) }
-    var callID: Substring?
+    var callID: Range<Int>?
     var sequence: UInt32?
-    var method: Substring?
+    var isOptions = false
     // Headers end at the first empty line; a body (if any) is never read.
-    for line in text.split(separator: "\r\n", omittingEmptySubsequences: false).dropFirst() {
-      if line.isEmpty { break }
-      guard let colon = line.firstIndex(of: ":") else { continue }
-      let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-      let value = line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" })
-      switch name {
-      case "call-id", "i": callID = value.prefix(while: { $0 != " " && $0 != "\t" })
-      case "cseq":
-        let parts = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        if parts.count == 2, let number = UInt32(parts[0]) {
-          sequence = number
-          method = parts[1]
+    var lineStart = firstLineEnd(bytes, from: 0).map { $0 + 2 } ?? bytes.count
+    while lineStart < bytes.count, let lineEnd = firstLineEnd(bytes, from: lineStart), lineEnd > lineStart {
+      let line = lineStart..<lineEnd
+      lineStart = lineEnd + 2
+      guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else { continue }
+      let name = line.lowerBound..<colon
+      var valueStart = colon + 1
+      while valueStart < line.upperBound && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) { valueStart += 1 }
+      let value = valueStart..<line.upperBound
+      if equalsIgnoringCase(bytes, trimmed(bytes, name), "call-id") || equalsIgnoringCase(bytes, trimmed(bytes, name), "i") {
+        var end = value.lowerBound
+        while end < value.upperBound && bytes[end] != 0x20 && bytes[end] != 0x09 { end += 1 }
+        callID = value.lowerBound..<end
+      } else if equalsIgnoringCase(bytes, trimmed(bytes, name), "cseq") {
+        var cursor = value.lowerBound
+        var number: UInt64 = 0
+        var digits = 0
+        while cursor < value.upperBound, bytes[cursor] >= 0x30, bytes[cursor] <= 0x39, digits < 10 {
+          number = number * 10 + UInt64(bytes[cursor] - 0x30)
+          digits += 1
+          cursor += 1
         }
-      default: break
+        guard digits > 0, cursor < value.upperBound, bytes[cursor] == 0x20 || bytes[cursor] == 0x09, number <= UInt32.max else {
+          continue
+        }
+        while cursor < value.upperBound && (bytes[cursor] == 0x20 || bytes[cursor] == 0x09) { cursor += 1 }
+        var methodEnd = value.upperBound
+        while methodEnd > cursor && (bytes[methodEnd - 1] == 0x20 || bytes[methodEnd - 1] == 0x09) { methodEnd -= 1 }
+        sequence = UInt32(number)
+        isOptions = (methodEnd - cursor) == 7 && equalsIgnoringCase(bytes, cursor..<methodEnd, "OPTIONS") && bytes[cursor] == 0x4f
       }
     }
-    guard let callID, !callID.isEmpty, let sequence, method == "OPTIONS" else { return .failure(.malformed) }
-    return .success(Response(code: code, callID: callID, sequence: sequence))
+    guard let callID, !callID.isEmpty, let sequence, isOptions,
+      let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[callID]), as: UTF8.self)
+    else { return .failure(.malformed) }
+    return .success(Response(code: code, callID: Substring(text), sequence: sequence))
+  }
+
+  private static func firstLineEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+    var index = start
+    while index + 1 < bytes.count {
+      if bytes[index] == 0x0d && bytes[index + 1] == 0x0a { return index }
+      index += 1
+    }
+    return nil
+  }
+
+  private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+    var lower = range.lowerBound
+    var upper = range.upperBound
+    while lower < upper && (bytes[lower] == 0x20 || bytes[lower] == 0x09) { lower += 1 }
+    while upper > lower && (bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09) { upper -= 1 }
+    return lower..<upper
+  }
+
+  private static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ word: StaticString) -> Bool {
+    guard range.count == word.utf8CodeUnitCount else { return false }
+    return word.withUTF8Buffer { expected in
+      for (offset, index) in range.enumerated() {
+        var byte = bytes[index]
+        if byte >= 0x41 && byte <= 0x5a { byte += 0x20 }
+        var want = expected[offset]
+        if want >= 0x41 && want <= 0x5a { want += 0x20 }
+        if byte != want { return false }
+      }
+      return true
+    }
   }
 }
 

@@ -156,6 +156,31 @@ public enum ProbeOutcome: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
+  /// For a narrow column: "SIP 486", "TCP", "TCP refused", "ICMP", "no answer", "unreachable".
+  public var shortText: String {
+    switch self {
+    case .sipAnswered(let code): "SIP \(code)"
+    case .tcpConnected: "TCP"
+    case .tcpRefused: "TCP refused"
+    case .icmpReply: "ICMP"
+    case .timedOut: "no answer"
+    case .unreachable: "unreachable"
+    }
+  }
+
+  /// The outcome `word` (and `code`, for SIP) name; nil for a word this build does not know.
+  public init?(word: String, code: Int?) {
+    switch word {
+    case "answered": self = .sipAnswered(code: code ?? 0)
+    case "connected": self = .tcpConnected
+    case "refused": self = .tcpRefused
+    case "reply": self = .icmpReply
+    case "no_answer": self = .timedOut
+    case "unreachable": self = .unreachable
+    default: return nil
+    }
+  }
+
   public var sipCode: Int? {
     if case .sipAnswered(let code) = self { code } else { nil }
   }

@@ -24,6 +24,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case columnStatus, columnID, columnName, columnCount, columnHeard, columnLoss, columnRTT, columnFlags, columnGroup
   case groupUp, groupOffline, rowsShown, never, noSiteMatches
   case flagHelp, flagRecovering, flagFlapping, flagDegraded, flagBadFile, flagFileError, flagMarkedBy, flagHeardAgain, flagAcknowledged
+  case flagByProbe, flagByAgent, detailProbe, detailProbeNotYet
   // Sort orders
   case sortGroup, sortSeverity, sortName, sortShortfall, sortLastHeard
   // Wall
@@ -125,7 +126,8 @@ public struct Strings: Sendable {
     .noSiteMatches: "No site matches the filter. Esc clears it.",
     .flagHelp: "HELP", .flagRecovering: "recovering {0}/{1}", .flagFlapping: "flapping", .flagDegraded: "degraded",
     .flagBadFile: "bad file", .flagFileError: "file error", .flagMarkedBy: "by {0}: {1}", .flagHeardAgain: "(heard again)",
-    .flagAcknowledged: "ack {0}",
+    .flagAcknowledged: "ack {0}", .flagByProbe: "probe {0}", .flagByAgent: "by agent",
+    .detailProbe: "Probe", .detailProbeNotYet: "not probed yet",
     .sortGroup: "group", .sortSeverity: "severity", .sortName: "name", .sortShortfall: "headcount shortfall",
     .sortLastHeard: "last heard",
     .wallTitle: "Wall: {0} sites, one cell each", .wallLegend: "● online ◐ late ✖ offline ⊘ marked ! help ? unknown",
@@ -196,7 +198,8 @@ public struct Strings: Sendable {
     .noSiteMatches: "Không có điểm cầu nào khớp bộ lọc. Esc để bỏ lọc.",
     .flagHelp: "CẦN HỖ TRỢ", .flagRecovering: "đang phục hồi {0}/{1}", .flagFlapping: "chập chờn", .flagDegraded: "suy giảm",
     .flagBadFile: "tệp sai", .flagFileError: "lỗi đọc tệp", .flagMarkedBy: "{0}: {1}", .flagHeardAgain: "(có tín hiệu lại)",
-    .flagAcknowledged: "{0} đã xác nhận",
+    .flagAcknowledged: "{0} đã xác nhận", .flagByProbe: "thăm dò {0}", .flagByAgent: "qua agent",
+    .detailProbe: "Thăm dò", .detailProbeNotYet: "chưa thăm dò",
     .sortGroup: "đơn vị", .sortSeverity: "mức độ sự cố", .sortName: "tên", .sortShortfall: "thiếu quân số",
     .sortLastHeard: "tín hiệu cuối",
     .wallTitle: "Toàn cảnh: {0} điểm cầu, mỗi ô một điểm",

@@ -1,4 +1,5 @@
 import BridgeCore
+import CLinux
 import Foundation
 import Synchronization
 
@@ -43,6 +44,7 @@ final class Prober: @unchecked Sendable {
     var ipv6: Bool
     /// The local address SIP requests name in Via and Contact.
     var localHost: String
+    var template: SIPProbeCodec.Template?
   }
 
   private struct Pending {
@@ -75,7 +77,17 @@ final class Prober: @unchecked Sendable {
   private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
   private let tag: String
 
-  static func monotonicNanos() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds) }
+  /// CLOCK_MONOTONIC, the clock the kernel's receive times are converted to.
+  static func monotonicNanos() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+  }
+
+  /// The loop wakes this often while probes wait for answers: probes due within a tick go together, answers are
+  /// read together (their round trips from the kernel's receive times, not from when they were read).
+  static let tickNanos: Int64 = 10_000_000
+  private var requestBuffer: [UInt8] = []
 
   /// Opens what `sites`' probes need; throws with the reason (ICMP not allowed, a SIP socket that cannot bind).
   init(sites: [SiteConfig], probing: ProbingSettings, timing: Timing) throws(ProbeSetupError) {
@@ -94,7 +106,8 @@ final class Prober: @unchecked Sendable {
         localHost = localHosts[addressText] ?? Self.localAddress(toward: address, length: length) ?? (ipv6 ? "::" : "0.0.0.0")
         localHosts[addressText] = localHost
       }
-      targets[index] = Target(kind: probe.kind, probe: probe, address: address, length: length, ipv6: ipv6, localHost: localHost)
+      targets[index] = Target(
+        kind: probe.kind, probe: probe, address: address, length: length, ipv6: ipv6, localHost: localHost, template: nil)
       probed.append((index, site.id))
     }
     self.targets = targets
@@ -127,6 +140,15 @@ final class Prober: @unchecked Sendable {
       throw error
     }
     if targets.contains(where: { $0?.kind == .tcp }) { Self.raiseOpenFileLimit() }
+    for index in self.targets.indices {
+      guard let target = self.targets[index], target.kind == .sip else { continue }
+      self.targets[index]?.template = SIPProbeCodec.Template(
+        target: target.probe, local: (target.localHost, sipPorts[target.ipv6 ? 1 : 0]), tag: tag)
+    }
+    for fd in sipSockets + icmpSockets where fd >= 0 {
+      var on: Int32 = 1
+      setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
   }
 
   deinit {
@@ -134,7 +156,12 @@ final class Prober: @unchecked Sendable {
     buffer.deallocate()
   }
 
+  private var closed = false
+
+  /// Closes every descriptor once (a failed init closes them, and deinit comes after it too).
   private func closeAll() {
+    guard !closed else { return }
+    closed = true
     for fd in sipSockets + icmpSockets where fd >= 0 { close(fd) }
     sipSockets = [-1, -1]
     icmpSockets = [-1, -1]
@@ -172,41 +199,40 @@ final class Prober: @unchecked Sendable {
 
   private func run(_ handle: (ProbeBatch) -> Void) {
     var descriptors: [pollfd] = []
+    var sleeper = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
     while !stopping.load(ordering: .relaxed) {
       var batch = ProbeBatch()
-      var now = Self.monotonicNanos()
-      for site in schedule.due(at: now) { send(site, now: now, into: &batch) }
-      expire(now: now, into: &batch)
+      let now = Self.monotonicNanos()
+      // What falls due within this tick goes now: at most a tick early, spread as the schedule spreads them.
+      for site in schedule.due(at: now + Self.tickNanos) { send(site, now: now, into: &batch) }
 
+      // What has arrived since the last tick, without waiting.
       descriptors.removeAll(keepingCapacity: true)
-      descriptors.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
       for fd in sipSockets + icmpSockets where fd >= 0 { descriptors.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
       let fixed = descriptors.count
       for site in tcpInFlight { descriptors.append(pollfd(fd: pending[site]!.tcpFD, events: Int16(POLLOUT), revents: 0)) }
-      let nextDeadline = deadlineHead < deadlines.count ? deadlines[deadlineHead].at : Int64.max
-      let wakeAt = min(schedule.nextSendNanos, nextDeadline)
-      let waitMilliseconds = Int32(clamping: max(0, min(1000, (wakeAt - now + 999_999) / 1_000_000)))
-      if !batch.isEmpty {
-        handle(batch)
-        batch = ProbeBatch()
-      }
-      let ready = poll(&descriptors, nfds_t(descriptors.count), waitMilliseconds)
-      if stopping.load(ordering: .relaxed) { break }
-      guard ready > 0 else { continue }
-      now = Self.monotonicNanos()
-      if descriptors[0].revents != 0 { drainWakePipe() }
-      for entry in descriptors[1..<fixed] where entry.revents != 0 { readAnswers(entry.fd, now: now, into: &batch) }
-      var stillInFlight: [Int] = []
-      for (offset, site) in tcpInFlight.enumerated() {
-        let entry = descriptors[fixed + offset]
-        if entry.revents == 0 {
-          stillInFlight.append(site)
-        } else {
-          finishConnect(site, now: now, into: &batch)
+      if poll(&descriptors, nfds_t(descriptors.count), 0) > 0 {
+        let readAt = Self.monotonicNanos()
+        for entry in descriptors[0..<fixed] where entry.revents != 0 { readAnswers(entry.fd, now: readAt, into: &batch) }
+        var stillInFlight: [Int] = []
+        for (offset, site) in tcpInFlight.enumerated() {
+          if descriptors[fixed + offset].revents == 0 {
+            stillInFlight.append(site)
+          } else {
+            finishConnect(site, now: readAt, into: &batch)
+          }
         }
+        tcpInFlight = stillInFlight
       }
-      tcpInFlight = stillInFlight
+      expire(now: Self.monotonicNanos(), into: &batch)
       if !batch.isEmpty { handle(batch) }
+
+      // Sleep a tick while answers are awaited; otherwise until the next probe is due (at most a second).
+      let waiting = deadlineHead < deadlines.count
+      let untilNext =
+        schedule.nextSendNanos == .max ? Int64(1_000_000_000) : schedule.nextSendNanos - Self.tickNanos - Self.monotonicNanos()
+      let sleepNanos = waiting ? Self.tickNanos : max(Self.tickNanos, min(1_000_000_000, untilNext))
+      if poll(&sleeper, 1, Int32(sleepNanos / 1_000_000)) > 0 { drainWakePipe() }
     }
     for site in tcpInFlight { if let fd = pending[site]?.tcpFD, fd >= 0 { close(fd) } }
     tcpInFlight = []
@@ -232,10 +258,8 @@ final class Prober: @unchecked Sendable {
     let family = target.ipv6 ? 1 : 0
     switch target.kind {
     case .sip:
-      let callID = "\(String(token, radix: 16))-\(site)@bridgewatch"
-      let request = SIPProbeCodec.request(
-        target: target.probe, local: (target.localHost, sipPorts[family]), callID: callID, sequence: sequence, tag: tag)
-      guard sendTo(sipSockets[family], request, target) else { return record(site, .unreachable, now: now, into: &batch) }
+      target.template!.write(into: &requestBuffer, token: token, site: site, sequence: sequence)
+      guard sendTo(sipSockets[family], requestBuffer, target) else { return record(site, .unreachable, now: now, into: &batch) }
     case .icmp:
       entry.sequence = sequence & 0xffff
       let packet = ICMPEchoCodec.request(
@@ -257,7 +281,7 @@ final class Prober: @unchecked Sendable {
       switch failure {
       case 0:
         close(fd)
-        return record(site, .tcpConnected, rtt: 0, now: now, into: &batch)
+        return record(site, .tcpConnected, now: now, into: &batch)
       case EINPROGRESS:
         entry.tcpFD = fd
         pending[site] = entry
@@ -266,7 +290,7 @@ final class Prober: @unchecked Sendable {
         return
       case ECONNREFUSED:
         close(fd)
-        return record(site, .tcpRefused, rtt: 0, now: now, into: &batch)
+        return record(site, .tcpRefused, now: now, into: &batch)
       default:
         close(fd)
         return record(site, .unreachable, now: now, into: &batch)
@@ -302,23 +326,23 @@ final class Prober: @unchecked Sendable {
     let isSIP = sipSockets[family] == fd
     while true {
       var sender = sockaddr_storage()
-      var senderLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-      // MSG_TRUNC: the datagram's real length, so one larger than the buffer is seen as too large, not cut down.
-      let count = withUnsafeMutablePointer(to: &sender) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT | MSG_TRUNC), $0, &senderLength)
-        }
-      }
+      var senderLength = UInt32(MemoryLayout<sockaddr_storage>.size)
+      var receivedAt: Int64 = 0
+      // The real length comes back, so one larger than the buffer is seen as too large, not cut down.
+      let count = Int(
+        bw_receive_stamped(fd, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count, &sender, &senderLength, &receivedAt))
       guard count >= 0 else { return }
-      let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, buffer.count)])
+      let length = socklen_t(senderLength)
       if count > buffer.count {
-        batch.reject(.tooLarge, from: Self.describe(sender, senderLength))
+        batch.reject(.tooLarge, from: Self.describe(sender, length))
         continue
       }
+      let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+      let at = receivedAt > 0 ? min(receivedAt, now) : now
       if isSIP {
-        matchSIP(bytes, from: sender, senderLength, now: now, into: &batch)
+        matchSIP(bytes, from: sender, length, now: at, into: &batch)
       } else {
-        matchICMP(bytes, ipv6: family == 1, raw: icmpIsRaw[family], from: sender, senderLength, now: now, into: &batch)
+        matchICMP(bytes, ipv6: family == 1, raw: icmpIsRaw[family], from: sender, length, now: at, into: &batch)
       }
     }
   }
@@ -378,9 +402,10 @@ final class Prober: @unchecked Sendable {
     var size = socklen_t(MemoryLayout<Int32>.size)
     getsockopt(waiting.tcpFD, SOL_SOCKET, SO_ERROR, &failure, &size)
     closeTCP(site)
+    // The connect's round trip is known only to the tick: no RTT is claimed for it.
     switch failure {
-    case 0: complete(site, .tcpConnected, now: now, into: &batch)
-    case ECONNREFUSED: complete(site, .tcpRefused, now: now, into: &batch)
+    case 0: complete(site, .tcpConnected, now: now, rtt: false, into: &batch)
+    case ECONNREFUSED: complete(site, .tcpRefused, now: now, rtt: false, into: &batch)
     default: complete(site, .unreachable, now: now, into: &batch)
     }
   }
@@ -391,10 +416,10 @@ final class Prober: @unchecked Sendable {
     pending[site]?.tcpFD = -1
   }
 
-  private func complete(_ site: Int, _ outcome: ProbeOutcome, now: Int64, into batch: inout ProbeBatch) {
+  private func complete(_ site: Int, _ outcome: ProbeOutcome, now: Int64, rtt measured: Bool = true, into batch: inout ProbeBatch) {
     guard let waiting = pending[site] else { return }
     pending[site] = nil
-    let rtt = outcome.isAlive ? Int(((now - waiting.sentAt) + 500_000) / 1_000_000) : nil
+    let rtt = outcome.isAlive && measured ? Int((max(0, now - waiting.sentAt) + 500_000) / 1_000_000) : nil
     batch.results.append(ProbeBatch.Result(site: site, outcome: outcome, rttMilliseconds: rtt, sentNanosAgo: now - waiting.sentAt))
   }
 

@@ -319,12 +319,20 @@ public enum DashboardView {
       screen.putRight(rtt, right: columns.rtt + columns.rttWidth, y: y, role: textRole, maxWidth: columns.rttWidth)
     }
     screen.put(
-      flagsText(record, recoverAfter: context.recoverAfter, strings: strings), x: columns.flags, y: y,
+      flagsText(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil), x: columns.flags, y: y,
       role: selected ? .selection : .flag, maxWidth: context.width - columns.flags - 1)
   }
 
-  static func flagsText(_ record: SiteRecord, recoverAfter: Int, strings: Strings) -> String {
+  static func flagsText(_ record: SiteRecord, recoverAfter: Int, strings: Strings, probed: Bool = false) -> String {
     var parts: [String] = []
+    // A probed site says which evidence it was last heard by: its probe (with what answered) or its agent.
+    if probed, let source = record.lastSource {
+      if source == .probe, let outcome = record.probeOutcome {
+        parts.append(strings(.flagByProbe, outcome.shortText))
+      } else if source != .probe {
+        parts.append(strings(.flagByAgent))
+      }
+    }
     if record.flags.contains(.helpRequested) { parts.append(strings(.flagHelp)) }
     if record.heartbeatStatus == .offline && record.recoveryStreak > 0 {
       parts.append(strings(.flagRecovering, record.recoveryStreak, recoverAfter))

@@ -34,7 +34,7 @@ extension DashboardView {
       status += " " + strings(.detailSince, time(since.unixSeconds), ageText(Double(now.monotonicNanos - since.monotonicNanos) / 1e9))
     }
     var statusLine: [(String, Role)] = [(strings(.detailStatus) + ": ", .dim), (status, Role.status(record.status))]
-    let flags = flagsText(record, recoverAfter: context.recoverAfter, strings: strings)
+    let flags = flagsText(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil)
     if !flags.isEmpty { statusLine.append(("  ·  " + flags, .flag)) }
     lines.append(statusLine)
     if let heard = record.lastHeard {
@@ -50,6 +50,16 @@ extension DashboardView {
       lines.append([(strings(.detailLastHeartbeat) + ": ", .dim), (parts.joined(separator: "  ·  "), .normal)])
     } else {
       lines.append([(strings(.detailLastHeartbeat) + ": ", .dim), (strings(.detailNeverHeard), .dim)])
+    }
+    if let probe = site.probe {
+      var parts = [probe.description]
+      if let outcome = record.probeOutcome, let at = record.probeAt {
+        parts.append(outcome.description)
+        parts.append(time(at.unixSeconds))
+      } else {
+        parts.append(strings(.detailProbeNotYet))
+      }
+      lines.append([(strings(.detailProbe) + ": ", .dim), (parts.joined(separator: "  ·  "), .normal)])
     }
     if let mark = record.mark {
       lines.append([(strings(.detailMark, mark.operatorName, time(mark.unixSeconds), mark.reason), .statusMarked)])

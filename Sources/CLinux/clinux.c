@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <time.h>
 
 #define BW_BATCH 64
 
@@ -132,4 +133,34 @@ void bw_set_thread_name(const char *name) {
   strncpy(truncated, name, sizeof truncated - 1);
   truncated[sizeof truncated - 1] = 0;
   prctl(PR_SET_NAME, truncated, 0, 0, 0);
+}
+
+int bw_receive_stamped(int fd, unsigned char *buffer, size_t size, void *address, unsigned *address_length,
+                       long long *received_at) {
+  struct iovec vector = {.iov_base = buffer, .iov_len = size};
+  char control[CMSG_SPACE(sizeof(struct timespec))];
+  struct msghdr message;
+  memset(&message, 0, sizeof message);
+  message.msg_name = address;
+  message.msg_namelen = *address_length;
+  message.msg_iov = &vector;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t received = recvmsg(fd, &message, MSG_DONTWAIT | MSG_TRUNC);
+  if (received < 0) return -1;
+  *address_length = message.msg_namelen;
+  *received_at = 0;
+  for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec stamp, real, monotonic;
+      memcpy(&stamp, CMSG_DATA(header), sizeof stamp);
+      clock_gettime(CLOCK_REALTIME, &real);
+      clock_gettime(CLOCK_MONOTONIC, &monotonic);
+      long long age = (long long)(real.tv_sec - stamp.tv_sec) * 1000000000LL + (real.tv_nsec - stamp.tv_nsec);
+      if (age < 0) age = 0;
+      *received_at = (long long)monotonic.tv_sec * 1000000000LL + monotonic.tv_nsec - age;
+    }
+  }
+  return (int)received;
 }

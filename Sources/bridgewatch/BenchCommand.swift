@@ -16,8 +16,10 @@ struct BenchCommand: ParsableCommand {
       journal: a journal shaped like two national days (2,000,000 lines, 7,400 sites) is generated; the monitor is \
       restarted on it (time until it listens, peak RSS) and the report is run on it (time, peak RSS), next to the \
       time it takes only to read the file.
+      probes: a monitor probes a national roster by SIP OPTIONS every 5 s, answered on loopback; its CPU next to \
+      the responder's, and any false late or offline.
       """,
-    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self, ConsolesBench.self],
+    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self, ConsolesBench.self, ProbesBench.self],
     defaultSubcommand: MicroBench.self)
 }
 
@@ -106,6 +108,31 @@ struct ConsolesBench: ParsableCommand {
       try ConsoleBenchmark(
         binary: binary, sites: sites, consoles: consoles, seconds: seconds, actions: actions, directory: directory
       ).run(report: report)
+    }
+  }
+}
+
+struct ProbesBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "probes", abstract: "A monitor probing a national roster by SIP OPTIONS: CPU, and no false alarm.")
+
+  @Option(help: "Probed sites, each probed every 5 s.")
+  var sites = 7400
+
+  @Option(help: "Seconds measured (after a 15 s warm-up).")
+  var seconds = 120
+
+  func run() throws {
+    #if DEBUG
+      printError(
+        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench probes")
+    #endif
+    guard sites >= 1, seconds >= 1 else {
+      printError("bench probes: needs at least 1 site and 1 second")
+      throw ExitCode(2)
+    }
+    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+      try ProbeBenchmark(binary: binary, sites: sites, seconds: seconds, directory: directory).run(report: report)
     }
   }
 }

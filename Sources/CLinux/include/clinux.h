@@ -22,6 +22,12 @@ int bw_receive_batch(int fd, unsigned char *slots, size_t slot_size, unsigned co
 int bw_send_batch_to(int fd, const unsigned char *slots, size_t slot_size, const size_t *lengths,
                      const void *addresses, const unsigned *address_lengths, unsigned count);
 
+/// Receives one datagram without waiting, from a socket with SO_TIMESTAMPNS on: returns its real length (larger
+/// than `size` when it was cut), or -1 with errno set (EAGAIN: nothing waiting). `received_at` gets when the kernel
+/// received it, on CLOCK_MONOTONIC (as DispatchTime counts), or 0 when the kernel gave no time.
+int bw_receive_stamped(int fd, unsigned char *buffer, size_t size, void *address, unsigned *address_length,
+                       long long *received_at);
+
 /// Makes glibc give every allocation of at least `bytes` back to the kernel when it is freed (a fixed mmap
 /// threshold instead of one that rises with each large buffer freed). Returns 1 on success.
 int bw_set_mmap_threshold(size_t bytes);
