@@ -33,8 +33,8 @@ final class SIPpEndpoint {
 
 @Suite(.serialized) struct ProbeEndToEndTests {
   /// SIPp answers OPTIONS with 200 on one port and 486 on another; a third port has nothing behind it. Two sites
-  /// online with their codes and round trips, one offline after offline_after; the report says they were heard by
-  /// probes, and a mark on a probed site works like on any other.
+  /// online with their codes and round trips, one offline after offline_after; the journal and the report say they
+  /// were heard by probes.
   @Test func sipProbesAgainstSIPp() throws {
     try RequiredTool.require("sipp")
     let ready = try SIPpEndpoint(scenario: "options-200.xml", port: freeUDPPort())
@@ -83,6 +83,38 @@ final class SIPpEndpoint {
     let journal = try String(contentsOfFile: monitor.directory + "/bridgewatch.journal", encoding: .utf8)
     #expect(journal.contains(#""site":"HB-READY","from":"unknown","to":"online","cause":"heartbeat","source":"probe"}"#), "\(journal)")
     try? FileManager.default.removeItem(atPath: monitor.directory)
+  }
+
+  /// `sim` plays the endpoints of a config's loopback probes: the monitor probes them and finds them up, by probe.
+  @Test func theSimulatorAnswersTheMonitorsProbes() throws {
+    let sipPort = freeUDPPort()
+    let tcpPort = freeTCPPort()
+    let monitor = try HeadlessMonitor(
+      config: """
+        title: Sim
+        timing: { interval: 1s, late_after: 3s, offline_after: 5s }
+        probing: { timeout: 500ms }
+        status_file: status.json
+        sites:
+          - { id: AGENT, name: "Có agent", group: "P", expected: 10 }
+          - { id: CODEC, name: "Codec SIP", group: "P", expected: 10, probe: "sip://127.0.0.1:\(sipPort)" }
+          - { id: H323, name: "Codec H.323", group: "P", expected: 10, probe: "tcp://127.0.0.1:\(tcpPort)" }
+        """)
+    defer { _ = monitor.stop() }
+    let sim = try BackgroundProcess([
+      "sim", monitor.directory + "/conference.yaml", "--monitor", "127.0.0.1:\(monitor.port)", "--scenario", "quick", "--speed", "4",
+    ])
+    defer { _ = sim.stop() }
+    let status = monitor.waitForStatus(seconds: 20) { json in
+      let sites = json["sites"] as? [[String: Any]] ?? []
+      return sites.count == 3 && sites.allSatisfy { $0["status"] as? String == "online" }
+    }
+    let sites = try #require(status?["sites"] as? [[String: Any]], "sim: \(sim.output)\nmonitor: \(monitor.log)")
+    #expect(sites[0]["source"] as? String == "udp")
+    #expect(sites[1]["source"] as? String == "probe")
+    #expect((sites[1]["probe"] as? [String: Any])?["result"] as? String == "answered")
+    #expect((sites[2]["probe"] as? [String: Any])?["result"] as? String == "connected")
+    #expect(sim.output.contains("plays the endpoints of 2 probed sites on this machine"), "\(sim.output)")
   }
 
   /// ICMP echo against 127.0.0.1 in a network namespace of the test's own, where ping sockets are allowed for
