@@ -139,7 +139,8 @@ final class HandSIPEndpoint {
     #expect(record.status == .online, "after \(rounds) rounds: \(snapshot.counters)")
     #expect(record.lastSource == .probe)
     // The answer's code, unless the next probe (nobody answers it) has timed out since.
-    #expect(record.probeOutcome == .sipAnswered(code: 200) || record.probeOutcome == .timedOut, "\(String(describing: record.probeOutcome))")
+    let outcome = record.probeOutcome
+    #expect(outcome == .sipAnswered(code: 200) || outcome == .timedOut, "\(String(describing: outcome))")
     #expect(record.rttMilliseconds != nil)
     let counters = snapshot.counters
     #expect(counters[probe: .wrongSource] >= 1)
