@@ -259,6 +259,18 @@ public struct ConfigLoader {
     return value
   }
 
+  /// true/yes/on or false/no/off, in any case; anything else is an error at its line.
+  private mutating func boolean(_ node: Node, _ key: String) -> Bool? {
+    guard let text = string(node, key) else { return nil }
+    switch text.lowercased() {
+    case "true", "yes", "on": return true
+    case "false", "no", "off": return false
+    default:
+      fail(node, "'\(key)' must be true or false, got '\(text)'")
+      return nil
+    }
+  }
+
   private mutating func parseSchedule(_ node: Node) -> Schedule {
     var schedule = Schedule()
     guard let mapping = node.mapping else {
@@ -404,13 +416,7 @@ public struct ConfigLoader {
         fail(listenNode, "metrics 'listen' must be HOST:PORT (for example 127.0.0.1:9740), got '\(text)'")
       }
     }
-    if let perSiteNode = entries["per_site"], let text = string(perSiteNode, "per_site") {
-      switch text {
-      case "true", "yes", "on": metrics.perSite = true
-      case "false", "no", "off": metrics.perSite = false
-      default: fail(perSiteNode, "'per_site' must be true or false, got '\(text)'")
-      }
-    }
+    if let perSiteNode = entries["per_site"], let value = boolean(perSiteNode, "per_site") { metrics.perSite = value }
     return metrics
   }
 
@@ -492,13 +498,7 @@ public struct ConfigLoader {
         fail(listenNode, "'listen' must be HOST:PORT (for example 0.0.0.0:7400 or [::]:7400), got '\(text)'")
       }
     }
-    if let authNode = entries["require_auth"], let text = string(authNode, "require_auth") {
-      switch text.lowercased() {
-      case "true", "yes", "on": udp.requireAuth = true
-      case "false", "no", "off": udp.requireAuth = false
-      default: fail(authNode, "'require_auth' must be true or false, got '\(text)'")
-      }
-    }
+    if let authNode = entries["require_auth"], let value = boolean(authNode, "require_auth") { udp.requireAuth = value }
     return udp
   }
 

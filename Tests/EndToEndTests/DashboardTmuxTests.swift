@@ -71,8 +71,14 @@ final class TmuxSession {
 }
 
 /// A UDP port that was free a moment ago.
-func freeUDPPort() -> Int {
-  let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+func freeUDPPort() -> Int { freeLoopbackPort(Int32(SOCK_DGRAM.rawValue)) }
+
+/// A free loopback TCP port (bound and released: the tool that gets it binds it a moment later).
+func freeTCPPort() -> Int { freeLoopbackPort(Int32(SOCK_STREAM.rawValue)) }
+
+/// A loopback port of `type` (datagram or stream) that was free a moment ago.
+func freeLoopbackPort(_ type: Int32) -> Int {
+  let fd = socket(AF_INET, type, 0)
   defer { close(fd) }
   var address = sockaddr_in()
   address.sin_family = sa_family_t(AF_INET)

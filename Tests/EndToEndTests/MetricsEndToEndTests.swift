@@ -36,23 +36,6 @@ func runTool(_ tool: String, _ arguments: [String], input: String? = nil, direct
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// A free loopback TCP port (bound and released: the tool that gets it binds it a moment later).
-func freeTCPPort() -> Int {
-  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  defer { close(fd) }
-  var address = sockaddr_in()
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_addr.s_addr = inet_addr("127.0.0.1")
-  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-  _ = withUnsafeMutablePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-      bind(fd, pointer, length)
-      return getsockname(fd, pointer, &length)
-    }
-  }
-  return Int(UInt16(bigEndian: address.sin_port))
-}
-
 @Suite(.serialized) struct MetricsEndToEndTests {
   /// `promtool check metrics` on what the real endpoint serves for the built-in 61-site demo and for a national
   /// 7,400-site one with per-site series; the number of series is docs/METRICS.md's.
