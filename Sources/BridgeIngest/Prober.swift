@@ -91,7 +91,9 @@ final class Prober: @unchecked Sendable {
 
   /// Opens what `sites`' probes need; throws with the reason (ICMP not allowed, a SIP socket that cannot bind).
   init(sites: [SiteConfig], probing: ProbingSettings, timing: Timing) throws(ProbeSetupError) {
-    var targets: [Target?] = Array(repeating: nil, count: sites.count)
+    // Nothing per site unless some site is probed: a conference of agents pays nothing for the prober.
+    let anyProbe = sites.contains { $0.probe != nil }
+    var targets: [Target?] = anyProbe ? Array(repeating: nil, count: sites.count) : []
     var probed: [(index: Int, id: String)] = []
     var localHosts: [String: String] = [:]
     for (index, site) in sites.enumerated() {
@@ -111,7 +113,7 @@ final class Prober: @unchecked Sendable {
       probed.append((index, site.id))
     }
     self.targets = targets
-    pending = Array(repeating: nil, count: sites.count)
+    pending = anyProbe ? Array(repeating: nil, count: sites.count) : []
     timeoutNanos = probing.timeout.nanoseconds
     let now = Self.monotonicNanos()
     schedule = ProbeSchedule(
