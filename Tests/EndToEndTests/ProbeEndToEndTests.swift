@@ -99,6 +99,7 @@ final class SIPpEndpoint {
           - { id: AGENT, name: "Có agent", group: "P", expected: 10 }
           - { id: CODEC, name: "Codec SIP", group: "P", expected: 10, probe: "sip://127.0.0.1:\(sipPort)" }
           - { id: H323, name: "Codec H.323", group: "P", expected: 10, probe: "tcp://127.0.0.1:\(tcpPort)" }
+        \(Self.hasIPv6Loopback ? "  - { id: CODEC6, name: \"Codec SIP IPv6\", group: \"P\", expected: 10, probe: \"sip://[::1]:\(sipPort)\" }" : "")
         """)
     defer { _ = monitor.stop() }
     let sim = try BackgroundProcess([
@@ -107,14 +108,20 @@ final class SIPpEndpoint {
     defer { _ = sim.stop() }
     let status = monitor.waitForStatus(seconds: 20) { json in
       let sites = json["sites"] as? [[String: Any]] ?? []
-      return sites.count == 3 && sites.allSatisfy { $0["status"] as? String == "online" }
+      return sites.count == (Self.hasIPv6Loopback ? 4 : 3) && sites.allSatisfy { $0["status"] as? String == "online" }
     }
     let sites = try #require(status?["sites"] as? [[String: Any]], "sim: \(sim.output)\nmonitor: \(monitor.log)")
     #expect(sites[0]["source"] as? String == "udp")
     #expect(sites[1]["source"] as? String == "probe")
     #expect((sites[1]["probe"] as? [String: Any])?["result"] as? String == "answered")
     #expect((sites[2]["probe"] as? [String: Any])?["result"] as? String == "connected")
-    #expect(sim.output.contains("plays the endpoints of 2 probed sites on this machine"), "\(sim.output)")
+    if Self.hasIPv6Loopback {
+      #expect((sites[3]["probe"] as? [String: Any])?["target"] as? String == "sip://[::1]:\(sipPort)")
+      #expect((sites[3]["probe"] as? [String: Any])?["result"] as? String == "answered", "SIP over IPv6")
+      #expect(sim.output.contains("plays the endpoints of 3 probed sites on this machine"), "\(sim.output)")
+    } else {
+      print("theSimulatorAnswersTheMonitorsProbes: the IPv6 site is skipped: this machine has no ::1")
+    }
   }
 
   /// ICMP echo against 127.0.0.1 in a network namespace of the test's own, where ping sockets are allowed for
@@ -130,6 +137,7 @@ final class SIPpEndpoint {
       status_file: status.json
       sites:
         - { id: LO, name: "Loopback", group: "P", expected: 1, probe: "icmp://127.0.0.1" }
+      \(Self.hasIPv6Loopback ? "  - { id: LO6, name: \"Loopback IPv6\", group: \"P\", expected: 1, probe: \"icmp://[::1]\" }" : "")
       """.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
@@ -148,20 +156,22 @@ final class SIPpEndpoint {
         }
       }
       let deadline = Date().addingTimeInterval(15)
-      var site: [String: Any]?
+      var sites: [[String: Any]] = []
       while Date() < deadline {
         if let data = FileManager.default.contents(atPath: directory + "/status.json"),
           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let entry = (json["sites"] as? [[String: Any]])?.first, entry["status"] as? String == "online"
+          let entries = json["sites"] as? [[String: Any]], entries.allSatisfy({ $0["status"] as? String == "online" })
         {
-          site = entry
+          sites = entries
           break
         }
         Thread.sleep(forTimeInterval: 0.1)
       }
-      let online = try #require(site, "log: \(log.text)")
-      #expect((online["probe"] as? [String: Any])?["result"] as? String == "reply")
-      #expect(online["source"] as? String == "probe")
+      #expect(sites.count == (Self.hasIPv6Loopback ? 2 : 1), "all online, IPv4 and IPv6; log: \(log.text)")
+      for online in sites {
+        #expect((online["probe"] as? [String: Any])?["result"] as? String == "reply")
+        #expect(online["source"] as? String == "probe")
+      }
       return
     }
     print("icmpProbesInANetworkNamespace: skipped: \(reason)")
@@ -198,6 +208,19 @@ final class SIPpEndpoint {
     }
     print("forbiddenICMPIsOneClearMessageAtStart: skipped: \(reason)")
   }
+
+  /// Whether ::1 can be bound here (IPv6 is on); the IPv6 parts are skipped, and say so, where it is not.
+  static let hasIPv6Loopback: Bool = {
+    let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in6()
+    address.sin6_family = sa_family_t(AF_INET6)
+    address.sin6_addr = in6addr_loopback
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0 }
+    }
+  }()
 
   /// Why this machine cannot give a test a network namespace of its own (not root, no unshare, no ip), or nil.
   static func namespaceProblem() -> String? {
