@@ -19,8 +19,7 @@ public final class Monitor: @unchecked Sendable {
   private let listener = Mutex<DatagramListener?>(nil)
   private let prober = Mutex<Prober?>(nil)
   /// Probe-answer rejection logging, touched only on the prober's thread.
-  private var lastProbeRejectionLog: Int64 = .min / 2
-  private var suppressedProbeRejections = 0
+  private var probeRejectionLog = ThrottledNote()
   /// "BW1 ack site=<id> seq=" of every site, back to back; site i's runs from `ackPrefixEnds[i]` to `[i + 1]`.
   private let ackPrefixes: [UInt8]
   private let ackPrefixEnds: [Int]
@@ -35,8 +34,7 @@ public final class Monitor: @unchecked Sendable {
   private let subscribers = Mutex<(all: [Int: MonitorSubscription], nextID: Int)>(([:], 0))
   private let poller: HeartbeatFilePoller
   /// Rejection logging, touched only on the listener's thread.
-  private var lastRejectionLog: Int64 = .min / 2
-  private var suppressedRejections = 0
+  private var rejectionLog = ThrottledNote()
   private let journal: JournalFile?
   /// Events drained (and journaled) right after an operator action, delivered to the faces at the next tick.
   private var carriedEvents: [EngineEvent] = []
@@ -408,15 +406,9 @@ public final class Monitor: @unchecked Sendable {
           sentAt: now.advanced(by: .nanoseconds(-result.sentNanosAgo)), now: now)
       }
     }
-    guard let first = batch.firstRejection else { return }
-    let count = batch.rejections.reduce(0, +)
-    guard now.monotonicNanos - lastProbeRejectionLog >= 1_000_000_000 else {
-      suppressedProbeRejections += count
-      return
-    }
-    lastProbeRejectionLog = now.monotonicNanos
-    let more = suppressedProbeRejections + count - 1 > 0 ? " (\(suppressedProbeRejections + count - 1) more since the last report)" : ""
-    suppressedProbeRejections = 0
+    guard let first = batch.firstRejection,
+      let more = probeRejectionLog.due(count: batch.rejections.reduce(0, +), now: now)
+    else { return }
     logger.notice("dropped an answer on a probe socket from \(first.from): \(first.reason.rawValue)\(more)")
   }
 
@@ -424,14 +416,7 @@ public final class Monitor: @unchecked Sendable {
   private func noteRejections(
     _ count: Int, _ reason: RejectionReason, detail: MalformedDetail?, site: Int?, from sender: String, now: ClockReading
   ) {
-    guard now.monotonicNanos - lastRejectionLog >= 1_000_000_000 else {
-      suppressedRejections += count
-      return
-    }
-    lastRejectionLog = now.monotonicNanos
-    suppressedRejections += count - 1
-    let more = suppressedRejections > 0 ? " (\(suppressedRejections) more since the last report)" : ""
-    suppressedRejections = 0
+    guard let more = rejectionLog.due(count: count, now: now) else { return }
     let what = detail.map { "\(reason.rawValue): \($0.rawValue)" } ?? reason.rawValue
     let claimed = site.map { " for site \(config.sites[$0].id)" } ?? ""
     logger.notice("rejected datagram from \(sender)\(claimed): \(what)\(more)")
@@ -549,5 +534,25 @@ public final class Monitor: @unchecked Sendable {
       do { try writer.write(final) } catch { logger.error("cannot write status file \(writer.path): \(error)") }
     }
     try? await ownsGroup?.shutdownGracefully()
+  }
+}
+
+/// At most one log line a second for something that may come in floods: the rest are counted and said with the
+/// next line.
+struct ThrottledNote {
+  private var lastLogged: Int64 = .min / 2
+  private var suppressed = 0
+
+  /// For `count` new occurrences at `now`: nil while within a second of the last line (they are counted);
+  /// otherwise the text to end the line with, " (N more since the last report)" or "".
+  mutating func due(count: Int, now: ClockReading) -> String? {
+    guard now.monotonicNanos - lastLogged >= 1_000_000_000 else {
+      suppressed += count
+      return nil
+    }
+    lastLogged = now.monotonicNanos
+    let more = suppressed + count - 1
+    suppressed = 0
+    return more > 0 ? " (\(more) more since the last report)" : ""
   }
 }

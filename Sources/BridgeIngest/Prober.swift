@@ -20,9 +20,11 @@ struct ProbeBatch: Sendable {
 
   var isEmpty: Bool { results.isEmpty && sent == 0 && firstRejection == nil }
 
-  mutating func reject(_ reason: ProbeRejection, from sender: String) {
+  /// Counts a dropped answer; the sender is described (a getnameinfo) only for the first of the wake-up, which
+  /// is all the log says, so a flood of junk costs no lookup per datagram.
+  mutating func reject(_ reason: ProbeRejection, from sender: @autoclosure () -> String) {
     rejections[ProbeRejection.allCases.firstIndex(of: reason)!] += 1
-    if firstRejection == nil { firstRejection = (reason, sender) }
+    if firstRejection == nil { firstRejection = (reason, sender()) }
   }
 }
 
@@ -250,8 +252,12 @@ final class Prober: @unchecked Sendable {
   private func send(_ site: Int, now: Int64, into batch: inout ProbeBatch) {
     guard let target = targets[site] else { return }
     if let stale = pending[site] {
-      // Still waiting (a rate cap stretched the period past the timeout cannot happen: timeout < period). Close it.
-      if stale.tcpFD >= 0 { closeTCP(site) }
+      // The previous probe still waits (only if the timeout outlasts the period, which the config refuses): it
+      // is given up, its connect closed, its late answer unmatched.
+      if stale.tcpFD >= 0 {
+        closeTCP(site)
+        tcpInFlight.removeAll { $0 == site }
+      }
       pending[site] = nil
     }
     sequence &+= 1
@@ -261,16 +267,16 @@ final class Prober: @unchecked Sendable {
     switch target.kind {
     case .sip:
       target.template!.write(into: &requestBuffer, token: token, site: site, sequence: sequence)
-      guard sendTo(sipSockets[family], requestBuffer, target) else { return record(site, .unreachable, now: now, into: &batch) }
+      guard sendTo(sipSockets[family], requestBuffer, target) else { return record(site, .unreachable, into: &batch) }
     case .icmp:
       entry.sequence = sequence & 0xffff
       let packet = ICMPEchoCodec.request(
         ipv6: target.ipv6, identifier: icmpIdentifier, sequence: UInt16(entry.sequence), token: token, site: UInt32(site))
-      guard sendTo(icmpSockets[family], packet, target) else { return record(site, .unreachable, now: now, into: &batch) }
+      guard sendTo(icmpSockets[family], packet, target) else { return record(site, .unreachable, into: &batch) }
     case .tcp:
       let fd = socket(
         Int32(target.address.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-      guard fd >= 0 else { return record(site, .unreachable, now: now, into: &batch) }
+      guard fd >= 0 else { return record(site, .unreachable, into: &batch) }
       // Closing sends a reset: no TIME_WAIT left behind for every probe, and the endpoint frees the slot at once.
       var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
       setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
@@ -283,7 +289,7 @@ final class Prober: @unchecked Sendable {
       switch failure {
       case 0:
         close(fd)
-        return record(site, .tcpConnected, now: now, into: &batch)
+        return record(site, .tcpConnected, into: &batch)
       case EINPROGRESS:
         entry.tcpFD = fd
         pending[site] = entry
@@ -292,10 +298,10 @@ final class Prober: @unchecked Sendable {
         return
       case ECONNREFUSED:
         close(fd)
-        return record(site, .tcpRefused, now: now, into: &batch)
+        return record(site, .tcpRefused, into: &batch)
       default:
         close(fd)
-        return record(site, .unreachable, now: now, into: &batch)
+        return record(site, .unreachable, into: &batch)
       }
     }
     batch.sent += 1
@@ -316,9 +322,8 @@ final class Prober: @unchecked Sendable {
   }
 
   /// An outcome known at once (a refused or immediate connect, a send that failed).
-  private func record(_ site: Int, _ outcome: ProbeOutcome, rtt: Int? = nil, now: Int64, into batch: inout ProbeBatch) {
-    _ = now
-    batch.results.append(ProbeBatch.Result(site: site, outcome: outcome, rttMilliseconds: rtt, sentNanosAgo: 0))
+  private func record(_ site: Int, _ outcome: ProbeOutcome, into batch: inout ProbeBatch) {
+    batch.results.append(ProbeBatch.Result(site: site, outcome: outcome, rttMilliseconds: nil, sentNanosAgo: 0))
   }
 
   // MARK: - Answers

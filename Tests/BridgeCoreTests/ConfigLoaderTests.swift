@@ -269,6 +269,11 @@ import Testing
     ("console: [socket]", "'console' must be a mapping"),
   ])
   func aBadConsoleSectionSaysWhereAndWhy(line: String, message: String) {
+    expectRefusedAtItsLine(line, message)
+  }
+
+  /// `line`, added after one site (so at line 3), is refused with `message` at its line.
+  private func expectRefusedAtItsLine(_ line: String, _ message: String) {
     do {
       _ = try ConfigLoader.load(yaml: Self.consoleSites + "\n" + line + "\n", path: "/etc/bw/conference.yaml")
       Issue.record("accepted: \(line)")
@@ -298,12 +303,6 @@ import Testing
     ("metrics: 127.0.0.1:9740", "'metrics' must be a mapping"),
   ])
   func aBadMetricsSectionSaysWhereAndWhy(line: String, message: String) {
-    do {
-      _ = try ConfigLoader.load(yaml: Self.consoleSites + "\n" + line + "\n", path: "/etc/bw/conference.yaml")
-      Issue.record("accepted: \(line)")
-    } catch {
-      #expect(error.description.contains(message), "\(error)")
-      #expect(error.description.contains("/etc/bw/conference.yaml:3"), "names the line: \(error)")
-    }
+    expectRefusedAtItsLine(line, message)
   }
 }

@@ -89,10 +89,7 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     let clock = ManualClock(unixSeconds: Date().timeIntervalSince1970)
     let exporter = MetricsExporter(config: config, startUnixSeconds: clock.now().unixSeconds)
     let opened = try JournalFile.open(path: directory + "/bridgewatch.journal", skipBadLines: false)
-    let monitor = Monitor(
-      config: config, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-      journal: opened.file, healthObserver: exporter)
-    _ = monitor.subscribe { exporter.observe($0) }
+    let monitor = exportedMonitor(config, clock: clock, exporter: exporter, journal: opened.file)
     let port = try await monitor.start().port!
     defer { Task { await monitor.stop() } }
     let socket = UDPTestSocket()
@@ -161,10 +158,7 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     let exporter = MetricsExporter(config: config, startUnixSeconds: 0)
     let journalPath = directory + "/bridgewatch.journal"
     let opened = try JournalFile.open(path: journalPath, skipBadLines: false)
-    let monitor = Monitor(
-      config: config, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-      journal: opened.file, healthObserver: exporter)
-    _ = monitor.subscribe { exporter.observe($0) }
+    let monitor = exportedMonitor(config, clock: clock, exporter: exporter, journal: opened.file)
     _ = try await monitor.start()
     defer { Task { await monitor.stop() } }
     // Another file at the journal's path: the monitor must not write into it; its records wait.
@@ -183,10 +177,7 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let config = metricsConfig(sites: hoaBinhSites, directory: directory)
     let exporter = MetricsExporter(config: config, startUnixSeconds: 0)
-    let monitor = Monitor(
-      config: config, clock: ManualClock(unixSeconds: Date().timeIntervalSince1970),
-      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), healthObserver: exporter)
-    _ = monitor.subscribe { exporter.observe($0) }
+    let monitor = exportedMonitor(config, clock: ManualClock(unixSeconds: Date().timeIntervalSince1970), exporter: exporter)
     _ = try await monitor.start()
     defer { Task { await monitor.stop() } }
     let attached = Mutex(0)
@@ -206,6 +197,15 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     // The same storage is handed out again: no new rendering until a snapshot comes.
     #expect(first.withUnsafeReadableBytes { $0.baseAddress } == again.withUnsafeReadableBytes { $0.baseAddress })
   }
+}
+
+/// A monitor wired to `exporter` as `run` wires it: its health observer, and a subscriber of its updates.
+func exportedMonitor(_ config: ConferenceConfig, clock: ManualClock, exporter: MetricsExporter, journal: JournalFile? = nil) -> Monitor {
+  let monitor = Monitor(
+    config: config, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), journal: journal,
+    healthObserver: exporter)
+  _ = monitor.subscribe { exporter.observe($0) }
+  return monitor
 }
 
 func makeMetricsScratch() throws -> String {
