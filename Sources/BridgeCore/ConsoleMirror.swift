@@ -116,6 +116,7 @@ public struct ConsoleMirror: Sendable {
     snapshot.counters = status.counters
     snapshot.journalProblem = status.journalProblem
     snapshot.clockNote = status.clockNote
+    snapshot.role = status.role
     consoleCount = status.consoles
   }
 

@@ -91,6 +91,12 @@ public enum ConsoleMessage: Sendable, Equatable {
   case resync
   /// Monitor → console (to `bridgewatch status`): the consoles attached.
   case consoles(ConsoleList)
+  /// Monitor → standby: operator actions in order, or none as a keep-alive (every second).
+  case actions(FollowActions)
+  /// Monitor → standby: the whole operator state, when the standby's position has left the action log.
+  case state(FollowState)
+  /// Console → standby: become the primary (`bridgewatch promote`); answered by an `answer` with the same id.
+  case promote(ConsolePromote)
 
   public var typeName: String {
     switch self {
@@ -105,6 +111,9 @@ public enum ConsoleMessage: Sendable, Equatable {
     case .show: "show"
     case .resync: "resync"
     case .consoles: "consoles"
+    case .actions: "actions"
+    case .state: "state"
+    case .promote: "promote"
     }
   }
 }
@@ -126,6 +135,9 @@ extension ConsoleMessage: Codable {
     case "show": self = .show(try ConsoleShow(from: decoder))
     case "resync": self = .resync
     case "consoles": self = .consoles(try ConsoleList(from: decoder))
+    case "actions": self = .actions(try FollowActions(from: decoder))
+    case "state": self = .state(try FollowState(from: decoder))
+    case "promote": self = .promote(try ConsolePromote(from: decoder))
     default: throw ConsoleProtocolError.unknownType(String(type.prefix(40)))
     }
   }
@@ -145,6 +157,9 @@ extension ConsoleMessage: Codable {
     case .show(let body): try body.encode(to: encoder)
     case .resync: break
     case .consoles(let body): try body.encode(to: encoder)
+    case .actions(let body): try body.encode(to: encoder)
+    case .state(let body): try body.encode(to: encoder)
+    case .promote(let body): try body.encode(to: encoder)
     }
   }
 }
@@ -155,6 +170,10 @@ public struct ConsoleHello: Sendable, Equatable, Codable {
     case console
     /// `bridgewatch status`: one snapshot and the list of consoles, then goodbye.
     case status
+    /// A standby (`run --follow`): operator actions from `follow` on, then every new one, and a keep-alive.
+    case follow
+    /// Another monitor asking who this one is (`run --peer`): the welcome, with the role, then goodbye.
+    case peer
   }
   public var version: Int
   /// The name the operator gave (`--operator`); the monitor adds the Unix user it reads from the socket.
@@ -163,17 +182,23 @@ public struct ConsoleHello: Sendable, Equatable, Codable {
   /// The group the console shows (for the list of consoles; the console filters itself).
   public var group: String?
   public var purpose: Purpose
+  /// A standby's position in this primary's actions (nil: it wants the whole state first).
+  public var follow: FollowPosition?
 
-  public init(version: Int = ConsoleProtocol.version, operatorName: String, readOnly: Bool, group: String?, purpose: Purpose) {
+  public init(
+    version: Int = ConsoleProtocol.version, operatorName: String, readOnly: Bool, group: String?, purpose: Purpose,
+    follow: FollowPosition? = nil
+  ) {
     self.version = version
     self.operatorName = operatorName
     self.readOnly = readOnly
     self.group = group
     self.purpose = purpose
+    self.follow = follow
   }
 
   enum CodingKeys: String, CodingKey {
-    case version, operatorName = "operator", readOnly = "read_only", group, purpose
+    case version, operatorName = "operator", readOnly = "read_only", group, purpose, follow
   }
 }
 
@@ -186,16 +211,21 @@ public struct ConsoleWelcome: Sendable, Equatable, Codable {
   /// True when the monitor made this console read-only (its Unix user is in `console.read_only_users`), whatever
   /// the hello asked; absent otherwise.
   public var readOnly: Bool?
+  /// Primary or standby, and what the monitor knows of its pair (absent from monitors before standbys).
+  public var role: MonitorRole?
 
-  public init(version: Int = ConsoleProtocol.version, pid: Int, unixUser: String, facts: ConsoleFacts, readOnly: Bool? = nil) {
+  public init(
+    version: Int = ConsoleProtocol.version, pid: Int, unixUser: String, facts: ConsoleFacts, readOnly: Bool? = nil, role: MonitorRole? = nil
+  ) {
     self.version = version
     self.pid = pid
     self.unixUser = unixUser
     self.facts = facts
     self.readOnly = readOnly
+    self.role = role
   }
 
-  enum CodingKeys: String, CodingKey { case version, pid, unixUser = "unix_user", facts, readOnly = "read_only" }
+  enum CodingKeys: String, CodingKey { case version, pid, unixUser = "unix_user", facts, readOnly = "read_only", role }
 }
 
 public struct ConsoleRefusal: Sendable, Equatable, Codable {
@@ -338,15 +368,17 @@ public struct ConsoleMonitorStatus: Sendable, Equatable, Codable {
   public var clockNote: ClockNote?
   /// Consoles attached now.
   public var consoles: Int
+  public var role: MonitorRole?
 
-  public init(counters: IngestCounters, journalProblem: String?, clockNote: ClockNote?, consoles: Int) {
+  public init(counters: IngestCounters, journalProblem: String?, clockNote: ClockNote?, consoles: Int, role: MonitorRole? = nil) {
     self.counters = counters
     self.journalProblem = journalProblem
     self.clockNote = clockNote
     self.consoles = consoles
+    self.role = role
   }
 
-  enum CodingKeys: String, CodingKey { case counters, journalProblem = "journal_problem", clockNote = "clock", consoles }
+  enum CodingKeys: String, CodingKey { case counters, journalProblem = "journal_problem", clockNote = "clock", consoles, role }
 }
 
 public struct ConsoleDetail: Sendable, Equatable, Codable {
@@ -378,6 +410,11 @@ public struct ConsoleAnswer: Sendable, Equatable {
     self.id = id
     self.outcome = outcome
   }
+}
+
+public struct ConsolePromote: Sendable, Equatable, Codable {
+  public var id: Int
+  public init(id: Int) { self.id = id }
 }
 
 public struct ConsoleShow: Sendable, Equatable, Codable {

@@ -26,6 +26,10 @@ public struct JournalRecord: Sendable, Hashable {
     /// The monitor's wall clock stepped by `step` seconds (positive: forward) just before this record's time. The
     /// report re-bases the run's earlier times onto the clock after the step.
     case clock(step: Double)
+    /// The monitor's role from here on (standby at a start with --follow, primary when promoted, replaced when it
+    /// learns its standby was promoted), and why: `report --journal A --journal B` takes each stretch from the
+    /// monitor that was primary.
+    case role(String, note: String)
   }
 
   public var unixSeconds: Double
@@ -53,7 +57,7 @@ public struct JournalRecord: Sendable, Hashable {
   /// time (starts, stops, clock steps).
   public var isNeverDropped: Bool {
     switch kind {
-    case .start, .stop, .clock: true
+    case .start, .stop, .clock, .role: true
     default: isOperatorAction
     }
   }
@@ -157,6 +161,11 @@ public enum JournalCodec {
       if let peak { out.raw(",\"peak\":\(peak)") }
     case .flapping(let on), .help(let on):
       out.raw(",\"on\":\(on)")
+    case .role(let role, let note):
+      out.raw(",\"role\":")
+      out.string(role)
+      out.raw(",\"reason\":")
+      out.string(note)
     }
     out.raw("}")
     return out.text
@@ -177,6 +186,7 @@ public enum JournalCodec {
     case .help: "help"
     case .gap: "gap"
     case .clock: "clock"
+    case .role: "role"
     }
   }
 
@@ -228,11 +238,12 @@ public enum JournalCodec {
         kind = nil
       }
     case .clock: kind = fields.step.flatMap { $0.isFinite ? .clock(step: $0) : nil }
+    case .role: kind = fields.role.map { .role($0, note: fields.reason ?? "") }
     }
     guard let kind else { return .failure(JournalLineError("a \"\(type)\" record with missing or bad fields")) }
     let needsSite: Bool =
       switch kind {
-      case .start, .stop, .gap, .clock: false
+      case .start, .stop, .gap, .clock, .role: false
       default: true
       }
     if needsSite && fields.site == nil { return .failure(JournalLineError("a \"\(type)\" record without \"site\"")) }

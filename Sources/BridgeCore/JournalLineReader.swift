@@ -26,6 +26,7 @@ struct JournalLineFields {
   var until: Double?
   var step: Double?
   var on: Bool?
+  var role: String?
 }
 
 enum JournalLineReader {
@@ -43,10 +44,10 @@ enum JournalLineReader {
   /// holding one costs no reference counting.
   /// The record types, most frequent first; `types` spells them in the same order.
   enum RecordType: Int {
-    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release
+    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release, role
   }
   static let types: [StaticString] = [
-    "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock", "claim", "release",
+    "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock", "claim", "release", "role",
   ]
   static let statuses: [StaticString] = ["unknown", "online", "late", "offline", "marked"]
   static let causes: [StaticString] = ["heartbeat", "silence", "mark", "clear", "checkpoint"]
@@ -117,13 +118,13 @@ enum JournalLineReader {
 
     /// The known keys, told apart by their bytes.
     enum Key {
-      case time, type, site, from, to, cause, operatorName, reason, source, count, peak, sites, dropped, until, step, on
+      case time, type, site, from, to, cause, operatorName, reason, source, count, peak, sites, dropped, until, step, on, role
       case unknown
 
       static let names: [(StaticString, Key)] = [
         ("t", .time), ("type", .type), ("site", .site), ("from", .from), ("to", .to), ("cause", .cause),
         ("operator", .operatorName), ("reason", .reason), ("source", .source), ("count", .count), ("peak", .peak),
-        ("sites", .sites), ("dropped", .dropped), ("until", .until), ("step", .step), ("on", .on),
+        ("sites", .sites), ("dropped", .dropped), ("until", .until), ("step", .step), ("on", .on), ("role", .role),
       ]
 
       init(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -157,6 +158,7 @@ enum JournalLineReader {
       case (.operatorName, .string(let text, _)): fields.operatorName = text
       case (.reason, .string(let text, _)): fields.reason = text
       case (.source, .string(let text, _)): fields.source = text
+      case (.role, .string(let text, _)): fields.role = text
       default: break
       }
     }

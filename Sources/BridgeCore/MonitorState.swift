@@ -265,6 +265,8 @@ public struct MonitorSnapshot: Sendable {
   public var journalProblem: String?
   /// A recent step of the monitor's wall clock, or signs that it is off.
   public var clockNote: ClockNote?
+  /// Primary or standby (nil: a monitor alone, as before standbys).
+  public var role: MonitorRole?
 
   /// Seconds since the site was last heard, nil if never.
   public func ageSeconds(site index: Int) -> Double? {

@@ -57,6 +57,38 @@ public enum StatusFileEncoder {
 
   /// Encodes into `bytes` (emptied first, its capacity kept: the monitor reuses one buffer for every write).
   /// `fixed` must have been made from a snapshot of the same config.
+  private static func role(_ role: MonitorRole, into out: inout JSONWriter) {
+    func optionalNumber(_ value: Double?) {
+      if let value { out.number(value, decimals: 3) } else { out.raw("null") }
+    }
+    func optionalString(_ value: String?) {
+      if let value { out.string(value) } else { out.raw("null") }
+    }
+    out.raw(",\n  \"role\": ")
+    out.string(role.kind.rawValue)
+    out.raw(",\n  \"standby\": {\"following\": ")
+    optionalString(role.following)
+    out.raw(", \"primary_last_contact\": ")
+    optionalNumber(role.lastPrimaryContact)
+    out.raw(", \"primary_silent_since\": ")
+    optionalNumber(role.primarySilentSince)
+    out.raw(", \"link_problem\": ")
+    optionalString(role.linkProblem)
+    out.raw(", \"promoted_at\": ")
+    optionalNumber(role.promotedAt)
+    out.raw("}")
+    out.raw(",\n  \"replaced_by\": ")
+    if let replaced = role.replacedBy {
+      out.raw("{\"peer\": ")
+      out.string(replaced.peer)
+      out.raw(", \"promoted_at\": ")
+      out.number(replaced.promotedAt, decimals: 3)
+      out.raw("}")
+    } else {
+      out.raw("null")
+    }
+  }
+
   public static func encode(_ snapshot: MonitorSnapshot, fixed: FixedParts, into bytes: inout [UInt8]) {
     precondition(fixed.matches(snapshot), "the status file's fixed parts come from another config")
     bytes.removeAll(keepingCapacity: true)
@@ -75,6 +107,8 @@ public enum StatusFileEncoder {
     // null unless the wall clock stepped in the last 10 minutes or most signed heartbeats are refused as stale.
     out.raw(",\n  \"clock_problem\": ")
     if let note = snapshot.clockNote { out.string(note.text) } else { out.raw("null") }
+    // Primary or standby: scripts and the old primary's operators read it here (README "Running with a standby").
+    role(snapshot.role ?? .primary, into: &out)
     out.raw(",\n  \"total\": ")
     rollup(snapshot.rollups[0], into: &out)
     out.raw(",\n  \"groups\": [")

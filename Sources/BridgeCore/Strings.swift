@@ -48,6 +48,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keyMove, keyPaging, keyOpen, keyCollapseAll
   case keyExpandAll, keyFilter, keyProblems, keyEscape, keySort, keyWall, keyMark, keyClear, keyAcknowledge, keyCount, keyTheme
   case keyHelp, keyQuit, keyClaim
+  // Primary and standby
+  case roleStandby, rolePrimarySilent, roleReplaced, primarySilentLine, replacedLine, promotedLine, standbyLine
   // Footer labels
   case footerFilter, footerProblems, footerSort, footerWall, footerDetail, footerMark, footerClear, footerAck, footerCount
   case footerTheme, footerHelp, footerQuit, footerClaim
@@ -169,6 +171,11 @@ public struct Strings: Sendable {
     .footerClaim: "on it", .claimTaken: "{0}: you are on it", .claimReleased: "{0}: released",
     .readOnlyConsole: "read-only console: actions are made on another console", .readOnlyTag: "read-only",
     .monitorGone: "monitor gone, reconnecting",
+    .roleStandby: "STANDBY", .rolePrimarySilent: "PRIMARY SILENT since {0}", .roleReplaced: "REPLACED",
+    .primarySilentLine: "PRIMARY SILENT since {0}: if it is down, promote this standby (bridgewatch promote CONFIG on this machine)",
+    .replacedLine: "REPLACED: {0} was promoted at {1}; act there. Stop this monitor and restart it as a standby (run --follow)",
+    .promotedLine: "this standby was promoted to primary: operators act here now",
+    .standbyLine: "standby of {0}: actions are made on the primary",
     .noAnswer: "the monitor did not answer in time; look at the site before trying again",
     .flagClaimed: "{0} is on it", .confirmRelease: "{0} is on {1} since {2}. Release it? y = yes, any other key = no",
     .keyCount: "set the headcount by hand (phoned in)", .keyTheme: "next colour theme",
@@ -244,6 +251,11 @@ public struct Strings: Sendable {
     .footerClaim: "xử lý", .claimTaken: "{0}: bạn đang xử lý", .claimReleased: "{0}: đã thôi xử lý",
     .readOnlyConsole: "màn hình chỉ xem: thao tác ở màn hình khác", .readOnlyTag: "chỉ xem",
     .monitorGone: "mất kết nối máy giám sát, đang kết nối lại",
+    .roleStandby: "DỰ PHÒNG", .rolePrimarySilent: "MÁY CHÍNH IM LẶNG từ {0}", .roleReplaced: "ĐÃ BỊ THAY THẾ",
+    .primarySilentLine: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên (bridgewatch promote CONFIG trên máy này)",
+    .replacedLine: "ĐÃ BỊ THAY THẾ: {0} đã được nâng lên lúc {1}; thao tác ở đó. Dừng máy này và chạy lại làm dự phòng (run --follow)",
+    .promotedLine: "máy dự phòng này đã được nâng lên làm máy chính: thao tác tại đây",
+    .standbyLine: "dự phòng của {0}: thao tác ở máy chính",
     .noAnswer: "máy giám sát không trả lời kịp; xem lại điểm cầu trước khi thử lại",
     .flagClaimed: "{0} đang xử lý", .confirmRelease: "{0} đang xử lý {1} từ {2}. Thôi xử lý thay? y = có, phím khác = không",
     .keyCount: "nhập quân số bằng tay (báo qua điện thoại)", .keyTheme: "đổi bảng màu", .keyHelp: "hiện hoặc ẩn trợ giúp này",

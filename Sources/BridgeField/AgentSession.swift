@@ -1,52 +1,95 @@
 import BridgeCore
 
-/// What a site agent knows about its line: the heartbeats it sent, the acks that came back, the round trip.
-/// Pure (the clock is passed in); `bridgewatch agent` and `bridgewatch send` drive it over a real socket.
+/// What a site agent knows about its lines: the heartbeats it sent, the acks that came back from each monitor, the
+/// round trips. One sequence for all monitors (the same heartbeat goes to each); acks are tracked per monitor, and
+/// an ack from any of them means the site is heard. Pure (the clock is passed in); `bridgewatch agent` and
+/// `bridgewatch send` drive it over real sockets.
 public struct AgentSession: Sendable {
+  /// One monitor's side of the line: what it has not acknowledged yet, and its last ack.
+  public struct Line: Sendable {
+    /// Send times of the latest heartbeats not yet acknowledged; bounded, since a dead line acks nothing.
+    fileprivate var inFlight: [(sequence: UInt64, sentNanos: Int64)] = []
+    public fileprivate(set) var lastRTTMilliseconds: Int?
+    public fileprivate(set) var lastAck: ClockReading?
+    public fileprivate(set) var ackedCount: UInt64 = 0
+
+    public func state(now: ClockReading, interval: Duration) -> LineState {
+      guard let lastAck else { return .waitingForFirstAck }
+      let age = Double(now.monotonicNanos - lastAck.monotonicNanos) / 1e9
+      return age > 3 * Double(interval.nanoseconds) / 1e9 ? .noAck(sinceSeconds: age) : .connected
+    }
+  }
+
   public let site: String
   private let secret: [UInt8]?
   public private(set) var sequence: UInt64
-  /// Send times of the latest heartbeats not yet acknowledged; bounded, since a dead line acks nothing.
-  private var inFlight: [(sequence: UInt64, sentNanos: Int64)] = []
   static let inFlightLimit = 32
-  public private(set) var lastRTTMilliseconds: Int?
-  public private(set) var lastAck: ClockReading?
+  /// One per monitor, in the order given.
+  public private(set) var lines: [Line]
   public private(set) var sentCount: UInt64 = 0
+  /// Heartbeats acknowledged by at least one monitor.
   public private(set) var ackedCount: UInt64 = 0
+  /// The highest sequence any monitor acknowledged (so a heartbeat acked by two monitors counts once).
+  private var highestAcked: UInt64 = 0
 
-  /// `firstSequence` is the number the first heartbeat carries.
-  public init(site: String, secret: [UInt8]?, firstSequence: UInt64 = 1) {
+  /// `firstSequence` is the number the first heartbeat carries; `monitors` how many monitors it is sent to.
+  public init(site: String, secret: [UInt8]?, firstSequence: UInt64 = 1, monitors: Int = 1) {
     self.site = site
     self.secret = secret
     sequence = firstSequence - 1
+    lines = Array(repeating: Line(), count: max(1, monitors))
   }
 
   public var isSigned: Bool { secret != nil }
 
-  /// The next heartbeat line: a new sequence number, the round trip of the last ack, signed when there is a key.
-  public mutating func nextHeartbeat(count: Int?, state: ReportedState? = nil, now: ClockReading) -> String {
-    sequence += 1
-    sentCount += 1
-    inFlight.append((sequence, now.monotonicNanos))
-    if inFlight.count > Self.inFlightLimit { inFlight.removeFirst(inFlight.count - Self.inFlightLimit) }
-    let line = HeartbeatCodec.encode(
-      site: site, sequence: sequence, count: count, timestamp: secret == nil ? nil : UInt64(now.unixSeconds), state: state,
-      rttMilliseconds: lastRTTMilliseconds)
-    return secret.map { HeartbeatAuthenticator.sign(line, secret: $0) } ?? line
+  /// The round trip of the latest ack from any monitor.
+  public var lastRTTMilliseconds: Int? { latestLine?.lastRTTMilliseconds }
+  /// The latest ack from any monitor.
+  public var lastAck: ClockReading? { latestLine?.lastAck }
+
+  private var latestLine: Line? {
+    lines.filter { $0.lastAck != nil }.max { $0.lastAck!.monotonicNanos < $1.lastAck!.monotonicNanos }
   }
 
-  /// Takes a datagram from the monitor. Returns the round trip in milliseconds when it acknowledges one of our
-  /// heartbeats still in flight; anything else (another site's ack, a duplicate, noise) is ignored.
-  public mutating func receive(_ datagram: [UInt8], now: ClockReading) -> Int? {
-    guard let acked = Self.parseAck(datagram, site: site),
-      let position = inFlight.firstIndex(where: { $0.sequence == acked })
+  /// The next heartbeat, one line per monitor: the same sequence number, each with the round trip of that
+  /// monitor's last ack, signed when there is a key.
+  public mutating func nextHeartbeats(count: Int?, state: ReportedState? = nil, now: ClockReading) -> [String] {
+    sequence += 1
+    sentCount += 1
+    return lines.indices.map { monitor in
+      lines[monitor].inFlight.append((sequence, now.monotonicNanos))
+      if lines[monitor].inFlight.count > Self.inFlightLimit {
+        lines[monitor].inFlight.removeFirst(lines[monitor].inFlight.count - Self.inFlightLimit)
+      }
+      let line = HeartbeatCodec.encode(
+        site: site, sequence: sequence, count: count, timestamp: secret == nil ? nil : UInt64(now.unixSeconds), state: state,
+        rttMilliseconds: lines[monitor].lastRTTMilliseconds)
+      return secret.map { HeartbeatAuthenticator.sign(line, secret: $0) } ?? line
+    }
+  }
+
+  /// The next heartbeat for the first monitor (a session with one).
+  public mutating func nextHeartbeat(count: Int?, state: ReportedState? = nil, now: ClockReading) -> String {
+    nextHeartbeats(count: count, state: state, now: now)[0]
+  }
+
+  /// Takes a datagram from monitor number `monitor`. Returns the round trip in milliseconds when it acknowledges
+  /// one of our heartbeats still in flight to that monitor; anything else (another site's ack, a duplicate, noise,
+  /// an ack arriving on the wrong monitor's socket) is ignored.
+  public mutating func receive(_ datagram: [UInt8], from monitor: Int = 0, now: ClockReading) -> Int? {
+    guard lines.indices.contains(monitor), let acked = Self.parseAck(datagram, site: site),
+      let position = lines[monitor].inFlight.firstIndex(where: { $0.sequence == acked })
     else { return nil }
-    let sentNanos = inFlight[position].sentNanos
-    inFlight.removeFirst(position + 1)  // older ones will not be acked any more
+    let sentNanos = lines[monitor].inFlight[position].sentNanos
+    lines[monitor].inFlight.removeFirst(position + 1)  // older ones will not be acked any more
     let rtt = Int((now.monotonicNanos - sentNanos + 999_999) / 1_000_000)
-    lastRTTMilliseconds = rtt
-    lastAck = now
-    ackedCount += 1
+    lines[monitor].lastRTTMilliseconds = rtt
+    lines[monitor].lastAck = now
+    lines[monitor].ackedCount += 1
+    if acked > highestAcked {
+      highestAcked = acked
+      ackedCount += 1
+    }
     return rtt
   }
 
@@ -68,9 +111,10 @@ public struct AgentSession: Sendable {
     case noAck(sinceSeconds: Double)
   }
 
+  /// The site's state as a whole: connected when any monitor acknowledges.
   public func lineState(now: ClockReading, interval: Duration) -> LineState {
-    guard let lastAck else { return .waitingForFirstAck }
-    let age = Double(now.monotonicNanos - lastAck.monotonicNanos) / 1e9
-    return age > 3 * Double(interval.nanoseconds) / 1e9 ? .noAck(sinceSeconds: age) : .connected
+    let states = lines.map { $0.state(now: now, interval: interval) }
+    if states.contains(.connected) { return .connected }
+    return latestLine?.state(now: now, interval: interval) ?? .waitingForFirstAck
   }
 }

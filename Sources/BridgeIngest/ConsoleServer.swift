@@ -198,6 +198,8 @@ private final class ConsoleConnection {
   var detailSite: Int?
   var lastDetail: SiteHistoryView??
   var overflows = 0
+  /// A standby: the last revision of the primary's action log it was sent.
+  var followedRevision: UInt64?
 
   init(id: Int, fd: Int32, unixUser: String, peerPID: Int32, since: Double) {
     self.id = id
@@ -208,6 +210,7 @@ private final class ConsoleConnection {
   }
 
   var isAttached: Bool { hello?.purpose == .console && !closeWhenFlushed }
+  var isFollower: Bool { hello?.purpose == .follow && !closeWhenFlushed }
 
   var label: String {
     let name = hello.map { OperatorIdentity(name: $0.operatorName, unixUser: unixUser).displayName } ?? unixUser
@@ -302,6 +305,9 @@ private final class ConsoleServerLoop {
     connection.isClosed = true
     close(connection.fd)
     connections.removeValue(forKey: connection.id)
+    if connection.hello?.purpose == .follow {
+      logger.log(level: level == .info ? .notice : level, "standby detached: \(connection.label): \(reason)")
+    }
     if connection.hello?.purpose == .console {
       logger.log(level: level, "console detached: \(connection.label): \(reason)")
       updateDetailRequests()
@@ -314,7 +320,7 @@ private final class ConsoleServerLoop {
     while true {
       let count = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, $0.count) }
       if count == 0 {
-        if connection.closeWhenFlushed || connection.hello?.purpose == .status {
+        if connection.closeWhenFlushed || connection.hello?.purpose == .status || connection.hello?.purpose == .peer {
           connection.readClosed = true
           return
         }
@@ -351,8 +357,27 @@ private final class ConsoleServerLoop {
       greet(connection, hello)
       return
     }
-    guard hello.purpose == .console, !connection.closeWhenFlushed else { throw .malformed("\(message.typeName) after the reply") }
+    guard hello.purpose == .console, !connection.closeWhenFlushed else {
+      throw .malformed("\(message.typeName) from a \(hello.purpose.rawValue) connection")
+    }
     switch message {
+    case .promote(let promote):
+      guard !hello.readOnly else {
+        enqueue(.answer(ConsoleAnswer(id: promote.id, outcome: .notAllowed("read-only console"))), to: connection)
+        return
+      }
+      let who = OperatorIdentity(name: hello.operatorName, unixUser: connection.unixUser)
+      let inbox = self.inbox
+      let id = connection.id
+      logger.notice("promotion asked by \(connection.label)")
+      monitor.promote(by: who).whenComplete { result in
+        let outcome: ConsoleAnswer.Outcome
+        switch result {
+        case .success: outcome = .applied
+        case .failure(let error): outcome = .notAllowed("\(error)")
+        }
+        inbox.post(ConsoleAnswer(id: promote.id, outcome: outcome), to: id)
+      }
     case .request(let request):
       guard !hello.readOnly else {
         enqueue(.answer(ConsoleAnswer(id: request.id, outcome: .notAllowed("read-only console"))), to: connection)
@@ -409,8 +434,22 @@ private final class ConsoleServerLoop {
       hello.readOnly = true
       connection.hello = hello
     }
-    let welcome = ConsoleWelcome(pid: Int(getpid()), unixUser: connection.unixUser, facts: facts, readOnly: forced ? true : nil)
+    let welcome = ConsoleWelcome(
+      pid: Int(getpid()), unixUser: connection.unixUser, facts: facts, readOnly: forced ? true : nil, role: monitor.currentRole)
     enqueue(.welcome(welcome), to: connection)
+    switch hello.purpose {
+    case .peer:
+      connection.closeWhenFlushed = true
+      flush(connection)
+      return
+    case .follow:
+      let position = hello.follow.map { ", after revision \($0.after)" } ?? ", wants the whole state"
+      logger.notice("standby attached: \(connection.label)\(position)")
+      sendFollowed(to: connection, after: hello.follow)
+      flush(connection)
+      return
+    case .console, .status: break
+    }
     connection.needsSnapshot = true
     if published == nil { monitor.requestPublish() }
     if hello.purpose == .console {
@@ -452,16 +491,34 @@ private final class ConsoleServerLoop {
   private var monitorStatus: ConsoleMonitorStatus {
     ConsoleMonitorStatus(
       counters: published?.counters ?? IngestCounters(), journalProblem: published?.journalProblem, clockNote: published?.clockNote,
-      consoles: connections.values.filter(\.isAttached).count)
+      consoles: connections.values.filter(\.isAttached).count, role: published?.role)
+  }
+
+  /// Sends a standby what it lacks: the actions after its position, or the whole state when they have left the
+  /// log (or it has none); with nothing new, a keep-alive (it tells the standby the primary is alive).
+  private func sendFollowed(to connection: ConsoleConnection, after position: FollowPosition?) {
+    let (epoch, revision, actions) = monitor.followedActions(after: position)
+    if let actions {
+      enqueue(.actions(FollowActions(epoch: epoch, revision: revision, actions: actions)), to: connection)
+      connection.followedRevision = actions.last?.revision ?? position?.after ?? revision
+    } else if let state = try? monitor.followState().wait() {
+      enqueue(.state(state), to: connection)
+      connection.followedRevision = state.revision
+    }
   }
 
   private func publish(_ update: MonitorUpdate, events: [EngineEvent]) {
     let snapshot = update.snapshot
+    let epoch = monitor.followedActions(after: nil).epoch
+    for connection in connections.values where connection.isFollower {
+      sendFollowed(to: connection, after: connection.followedRevision.map { FollowPosition(epoch: epoch, after: $0) })
+      flush(connection)
+    }
     publishedDetails = update.details
     recentEvents += events.suffix(Self.recentEventLimit)
     if recentEvents.count > Self.recentEventLimit { recentEvents.removeFirst(recentEvents.count - Self.recentEventLimit) }
     // Nobody to serve: keep no copy of the state (megabytes at national scale); the first to come asks for one.
-    guard connections.values.contains(where: { $0.hello != nil }) else {
+    guard connections.values.contains(where: { $0.hello != nil && $0.hello?.purpose != .follow }) else {
       published = nil
       publishedDetails = [:]
       encodedSnapshot = nil
@@ -546,8 +603,10 @@ private final class ConsoleServerLoop {
     guard !connection.isClosed else { return }
     let waiting = connection.queuedBytes[kind, default: 0]
     if kind == .reply && waiting + bytes.count > limits.queueBytes {
-      // Requests sent without reading the answers: nothing to replace them with, and no bound otherwise.
-      drop(connection, reason: "it sends requests without reading the answers", level: .notice)
+      // Requests sent without reading the answers (or a standby not reading its actions): nothing to replace them
+      // with, and no bound otherwise. A standby that comes back asks from its position, or gets the whole state.
+      let why = connection.hello?.purpose == .follow ? "it does not read what it is sent" : "it sends requests without reading the answers"
+      drop(connection, reason: why, level: .notice)
       return
     }
     if kind == .update && waiting + bytes.count > limits.queueBytes && !connection.queue.isEmpty {

@@ -51,6 +51,12 @@ public final class Monitor: @unchecked Sendable {
   private let healthObserver: (any MonitorHealthObserver)?
   /// At most one headcount sample per site in this long.
   static let headcountSampleNanos: Int64 = 10_000_000_000
+  /// Operator actions by revision, for the standbys that follow this monitor.
+  private let actionLog: Mutex<ActionLog>
+  /// Primary or standby, and when a standby's primary was last heard; read by the follower's thread too.
+  private let role = Mutex<(role: MonitorRole, watch: PrimaryContactWatch?)>((.primary, nil))
+  /// What an operator types to promote this monitor (in refusals and the silent-primary warning).
+  public var promoteCommand = "bridgewatch promote CONFIG"
 
   /// `journal` receives every status change, operator action and headcount sample; `restored` is what an
   /// earlier run left in it (marks, acknowledgements, headcounts set by hand).
@@ -72,6 +78,8 @@ public final class Monitor: @unchecked Sendable {
     }
     threadPool = NIOThreadPool(numberOfThreads: 1)
     let now = clock.now()
+    // Names this run: a standby that reconnects after the primary restarted must not take revisions for the old run's.
+    actionLog = Mutex(ActionLog(epoch: "\(getpid())-\(Int64(now.unixSeconds * 1000))-\(UInt32.random(in: 0...UInt32.max))"))
     // A signed heartbeat from before this start is a replay of one captured earlier (its ts would pass the skew
     // window for two minutes after a restart).
     var state = MonitorState(config: config, refuseSignedBefore: UInt64(max(0, now.unixSeconds.rounded(.down))))
@@ -136,7 +144,13 @@ public final class Monitor: @unchecked Sendable {
     let address = listener.address
     try await loop.submit { [self] in
       self.scheduleWork()
-      writeJournal([JournalRecord(unixSeconds: clock.now().unixSeconds, site: nil, kind: .start(sites: config.sites.count))], sync: true)
+      let now = clock.now().unixSeconds
+      var records = [JournalRecord(unixSeconds: now, site: nil, kind: .start(sites: config.sites.count))]
+      let role = self.role.withLock { $0.role }
+      if role.kind == .standby {
+        records.append(JournalRecord(unixSeconds: now, site: nil, kind: .role("standby", note: "following \(role.following ?? "")")))
+      }
+      writeJournal(records, sync: true)
     }.get()
     var isDirectory: ObjCBool = false
     if !FileManager.default.fileExists(atPath: config.heartbeatDirectory, isDirectory: &isDirectory) || !isDirectory.boolValue {
@@ -187,6 +201,7 @@ public final class Monitor: @unchecked Sendable {
       return (fresh, taken, details)
     }
     let clockRecords = watchClock(now: now, counters: taken.counters)
+    watchPrimary(now: now)
     if journal != nil {
       // Status changes of the last second go out as one batch, with the headcount samples that are due.
       writeJournal(
@@ -219,6 +234,7 @@ public final class Monitor: @unchecked Sendable {
     var snapshot = taken
     snapshot.journalProblem = journalProblem
     snapshot.clockNote = clockWatch.note(now: now)
+    snapshot.role = currentRole
     for subscriber in audience {
       var own = snapshot
       let asked = subscriber.detailSites
@@ -430,6 +446,7 @@ public final class Monitor: @unchecked Sendable {
       var snapshot = state.withLock { $0.snapshot(now: now, title: config.title) }
       snapshot.journalProblem = journalProblem
       snapshot.clockNote = clockWatch.note(now: now)
+      snapshot.role = currentRole
       return snapshot
     }.get()
   }
@@ -488,8 +505,14 @@ public final class Monitor: @unchecked Sendable {
 
   /// `apply` for a caller that must not wait (the console server): the future completes on the loop.
   public func applyAndPublish(_ request: OperatorRequest, by who: OperatorIdentity) -> EventLoopFuture<Void> {
-    applyOnLoop { engine, now in try engine.apply(request, by: who, now: now) }
-      .always { [self] _ in publishNow() }
+    if let refusal = role.withLock({ $0.role.refusal(promoteHint: promoteCommand) }) {
+      return loop.makeFailedFuture(RoleRefusal(description: refusal))
+    }
+    return applyOnLoop { [self] engine, now in
+      try engine.apply(request, by: who, now: now)
+      actionLog.withLock { _ = $0.append(request, by: who, at: now.unixSeconds) }
+    }
+    .always { [self] _ in publishNow() }
   }
 
   /// Publishes now, outside the tick (a face asked for another site's detail pane).
@@ -500,6 +523,146 @@ public final class Monitor: @unchecked Sendable {
   /// `publishBlocking` without waiting.
   public func requestPublish() {
     loop.execute { [self] in publishNow() }
+  }
+
+  // MARK: - Primary and standby
+
+  /// Primary or standby, as every face shows it.
+  public var currentRole: MonitorRole { role.withLock { $0.role } }
+
+  /// Makes this monitor a standby of `source` (before `start`): operators' actions are refused here, the follower
+  /// applies the primary's, and the primary is silent after `silentAfter` without a word.
+  public func becomeStandby(following source: String, silentAfter: Duration) {
+    let now = clock.now()
+    role.withLock { $0 = (MonitorRole(kind: .standby, following: source), PrimaryContactWatch(silentAfter: silentAfter, start: now)) }
+  }
+
+  /// A standby still following (not promoted).
+  public var isFollowing: Bool { role.withLock { $0.role.kind == .standby } }
+
+  /// The actions after `position` for a standby of this monitor, or nil when it needs the whole state.
+  public func followedActions(after position: FollowPosition?) -> (epoch: String, revision: UInt64, actions: [FollowedAction]?) {
+    actionLog.withLock { log in
+      (log.epoch, log.revision, position.flatMap { log.actions(after: $0.after, epoch: $0.epoch) })
+    }
+  }
+
+  /// The whole operator state for a standby, at the revision it stands for.
+  public func followState() -> EventLoopFuture<FollowState> {
+    loop.submit { [self] in
+      state.withLock { state in
+        actionLog.withLock { log in
+          FollowState(epoch: log.epoch, revision: log.revision, records: state.engine.records, sites: config.sites)
+        }
+      }
+    }
+  }
+
+  /// A word from the primary on the follow link (any line, a keep-alive too), or why the link is down.
+  public func notePrimaryContact(linkProblem: String? = nil) {
+    let now = clock.now()
+    let cameBack = role.withLock { pair -> Bool in
+      pair.role.linkProblem = linkProblem
+      guard linkProblem == nil, var watch = pair.watch else { return false }
+      defer { pair.watch = watch }
+      let back = watch.contact(now: now)
+      pair.role.lastPrimaryContact = watch.lastContactUnix
+      pair.role.primarySilentSince = nil
+      return back
+    }
+    if cameBack { logger.notice("the primary is heard again on the follow link") }
+  }
+
+  /// Says, once, when the primary has been silent too long (every face shows it and rings).
+  private func watchPrimary(now: ClockReading) {
+    let silent = role.withLock { pair -> Double? in
+      guard pair.role.kind == .standby, var watch = pair.watch else { return nil }
+      defer { pair.watch = watch }
+      guard watch.check(now: now) else { return nil }
+      pair.role.primarySilentSince = watch.silentSince
+      return watch.silentSince
+    }
+    guard let silent else { return }
+    let seconds = Int(now.unixSeconds - silent)
+    logger.critical(
+      "PRIMARY SILENT: no word from \(currentRole.following ?? "the primary") for \(seconds)s\(currentRole.linkProblem.map { " (\($0))" } ?? ""); if it is down, make this standby the primary: \(promoteCommand)"
+    )
+  }
+
+  /// Applies the primary's actions on this standby, in order, each with its operator and original time, and
+  /// journals them; returns what could not be applied (the standby's view differed), for the log.
+  public func applyFollowed(_ actions: [FollowedAction]) -> EventLoopFuture<[String]> {
+    loop.submit { [self] in
+      let now = clock.now()
+      var notes: [String] = []
+      let events = state.withLock { state in
+        for action in actions {
+          let at = ClockReading(monotonicNanos: now.monotonicNanos, unixSeconds: action.at)
+          do {
+            try state.withEngine { engine in try engine.apply(action.request, by: action.who, now: at) }
+            actionLog.withLock { _ = $0.append(action.request, by: action.who, at: action.at) }
+          } catch {
+            notes.append("\(action.request.site) (\(action.who.displayName)): \(error)")
+          }
+        }
+        return state.withEngine { $0.drainEvents() }
+      }
+      carriedEvents += events
+      writeJournal(events.flatMap { JournalRecord.records(for: $0, sites: config.sites) }, sync: true)
+      publishNow()
+      return notes
+    }
+  }
+
+  /// Brings this standby to the primary's whole operator state (a resync).
+  public func applyFollowed(_ state: FollowState) -> EventLoopFuture<[String]> {
+    loop.flatSubmit { [self] in
+      let records = self.state.withLock { $0.engine.records }
+      let requests = state.requests(toBring: records, sites: config.sites, now: clock.now().unixSeconds)
+      return applyFollowed(requests.map { FollowedAction(revision: 0, request: $0.request, who: $0.who, at: $0.at) })
+    }
+  }
+
+  /// Makes this standby the primary: it stops following and accepts operators' actions. Refused while the
+  /// primary is heard (two primaries would be two writers), and on a monitor that is not a standby.
+  public func promote(by who: OperatorIdentity) -> EventLoopFuture<Void> {
+    loop.submit { [self] in
+      let now = clock.now()
+      let refusal = role.withLock { pair -> String? in
+        guard pair.role.kind == .standby else { return "this monitor is already the primary" }
+        guard pair.role.primarySilentSince != nil else {
+          let age = pair.role.lastPrimaryContact.map { "last word \(Int(now.unixSeconds - $0))s ago" } ?? "heard"
+          return "the primary is alive (\(age)); stop it first, or wait until this standby says PRIMARY SILENT"
+        }
+        pair.role = MonitorRole(kind: .primary, promotedAt: now.unixSeconds)
+        pair.watch = nil
+        return nil
+      }
+      if let refusal { throw RoleRefusal(description: refusal) }
+      logger.critical("PROMOTED to primary by \(who.displayName): this monitor no longer follows; operators act here now")
+      writeJournal(
+        [JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .role("primary", note: "promoted by \(who.displayName)"))], sync: true
+      )
+      publishNow()
+    }
+  }
+
+  /// The peer (`--peer`) says it was promoted: this monitor is no longer the primary the conference follows.
+  public func noteReplaced(by peer: String, promotedAt: Double) {
+    loop.execute { [self] in
+      let isNew = role.withLock { pair -> Bool in
+        guard pair.role.replacedBy == nil else { return false }
+        pair.role.replacedBy = MonitorRole.Replacement(peer: peer, promotedAt: promotedAt)
+        return true
+      }
+      guard isNew else { return }
+      let now = clock.now().unixSeconds
+      logger.critical(
+        "REPLACED: the standby \(peer) was promoted to primary; operator actions are refused here. Stop this monitor and restart it as a standby of the new primary (run --follow)"
+      )
+      writeJournal([JournalRecord(unixSeconds: now, site: nil, kind: .role("replaced", note: "by \(peer)"))], sync: true)
+      publishNow()
+    }
   }
 
   public func stop() async {
@@ -555,4 +718,9 @@ struct ThrottledNote {
     suppressed = 0
     return more > 0 ? " (\(more) more since the last report)" : ""
   }
+}
+
+/// An operator action refused because of the monitor's role (a standby, or a replaced primary).
+public struct RoleRefusal: Error, CustomStringConvertible {
+  public var description: String
 }

@@ -95,6 +95,29 @@ public final class ConsoleClient: MonitorLink {
     return welcome
   }
 
+  /// Asks the monitor on `path` to become the primary (`bridgewatch promote`): its answer.
+  public static func promote(path: String, operatorName: String) throws -> ConsoleAnswer.Outcome {
+    let (fd, _) = try connect(path: path, hello: ConsoleHello(operatorName: operatorName, readOnly: false, group: nil, purpose: .console))
+    defer { close(fd) }
+    var framer = pendingFramers.withLock { $0.removeValue(forKey: fd) } ?? LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    try send(.promote(ConsolePromote(id: 1)), on: fd)
+    while let line = try readLine(fd, &framer) {
+      if case .answer(let answer) = try ConsoleProtocol.decode(line), answer.id == 1 { return answer.outcome }
+    }
+    throw ConsoleSocket.Failure("the monitor closed the connection before answering")
+  }
+
+  /// Who the monitor on `path` is (`run --peer`): its welcome, with its role, without attaching.
+  public static func peer(path: String) throws -> ConsoleWelcome {
+    let (fd, welcome) = try connect(
+      path: path, hello: ConsoleHello(operatorName: "peer", readOnly: true, group: nil, purpose: .peer))
+    _ = pendingFramers.withLock { $0.removeValue(forKey: fd) }
+    close(fd)
+    return welcome
+  }
+
   /// What `bridgewatch status` prints.
   public struct Status: Sendable {
     public var welcome: ConsoleWelcome
@@ -315,9 +338,9 @@ public final class ConsoleClient: MonitorLink {
       answered.unlock()
     case .refused(let refusal):
       throw Refused(description: refusal.reason)
-    case .consoles, .welcome:
+    case .consoles, .welcome, .actions, .state:
       break
-    case .hello, .request, .show, .resync:
+    case .hello, .request, .show, .resync, .promote:
       throw ConsoleSocket.Failure("the monitor sent \(message.typeName), which only consoles send")
     }
   }

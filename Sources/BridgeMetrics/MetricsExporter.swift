@@ -91,6 +91,10 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   private let journalFailures: Counter
   private let journalLastWrite: Gauge
   private let consolesAttached: Gauge
+  private let standby: Gauge
+  private let primarySilent: Gauge
+  private let primaryLastContact: Gauge
+  private let replaced: Gauge
   private let sessionActive: Gauge
   private let tickDuration: ValueHistogram
   private let journalSync: ValueHistogram
@@ -177,6 +181,14 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
       "bridgewatch_journal_last_write_timestamp_seconds",
       help: "When lines last reached the journal, as a Unix time; 0 before the first")
     consolesAttached = registry.gauge("bridgewatch_consoles_attached", help: "Consoles attached to the monitor")
+    standby = registry.gauge("bridgewatch_standby", help: "1 while this monitor is a standby following a primary, else 0")
+    primarySilent = registry.gauge(
+      "bridgewatch_primary_silent", help: "1 while this standby's primary has been silent longer than --primary-silent-after, else 0")
+    primaryLastContact = registry.gauge(
+      "bridgewatch_primary_last_contact_timestamp_seconds",
+      help: "When this standby last heard from its primary, as a Unix time; 0 if never or not a standby")
+    replaced = registry.gauge(
+      "bridgewatch_replaced", help: "1 once this monitor learned (--peer) that its standby was promoted in its place, else 0")
     sessionActive = registry.gauge("bridgewatch_session_active", help: "1 while a session of the config's schedule is running, else 0")
     tickDuration = registry.histogram(
       "bridgewatch_tick_duration_seconds", buckets: Self.tickBuckets,
@@ -294,6 +306,11 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     rendering.exportedActions = actionCounts
     consolesAttached.set(to: Double(consoleCount.withLock { $0 }()))
     sessionActive.set(to: schedule.session(at: snapshot.takenAt.unixSeconds) == nil ? 0 : 1)
+    let role = snapshot.role ?? .primary
+    standby.set(to: role.kind == .standby ? 1 : 0)
+    primarySilent.set(to: role.kind == .standby && role.primarySilentSince != nil ? 1 : 0)
+    primaryLastContact.set(to: role.kind == .standby ? role.lastPrimaryContact ?? 0 : 0)
+    replaced.set(to: role.replacedBy == nil ? 0 : 1)
   }
 
   /// What a counter gained since it was last exported (never negative: the snapshot's counters only grow).

@@ -202,6 +202,7 @@ public final class DashboardRuntime: @unchecked Sendable {
       if case .lost(let reason) = newConnection { notice("notice: monitor gone (\(reason)); reconnecting") }
     }
     if let newSnapshot {
+      noteRoleChange(from: snapshot.role, to: newSnapshot.role, at: newSnapshot.takenAt.unixSeconds, backend: backend)
       snapshot = newSnapshot
       dirty = true
     }
@@ -252,6 +253,15 @@ public final class DashboardRuntime: @unchecked Sendable {
     context.operatorName = options.operatorName
     context.themeName = themeName
     context.banner = options.banner
+    if let role = snapshot.role {
+      if role.replacedBy != nil {
+        context.banner = state.strings(.roleReplaced)
+      } else if let since = role.primarySilentSince {
+        context.banner = state.strings(.rolePrimarySilent, clock(since))
+      } else if role.kind == .standby {
+        context.banner = state.strings(.roleStandby)
+      }
+    }
     if case .lost = connection { context.banner = state.strings(.monitorGone) }
     context.sessionLabel = Self.sessionLabel(schedule, at: snapshot.takenAt.unixSeconds, strings: state.strings)
     context.signedSites = signedSites
@@ -267,6 +277,28 @@ public final class DashboardRuntime: @unchecked Sendable {
     if unixSeconds >= last.end { return strings(.afterLastSession) }
     return strings(.betweenSessions)
   }
+
+  /// A primary falling silent, a promotion, a replacement: said in the log, and the first and last ring the bell.
+  private func noteRoleChange(from old: MonitorRole?, to new: MonitorRole?, at unixSeconds: Double, backend: any TerminalBackend) {
+    guard let new, old != new else { return }
+    let strings = state.strings
+    var ring = false
+    if let since = new.primarySilentSince, old?.primarySilentSince == nil {
+      state.appendLog(LogLine(unixSeconds: unixSeconds, text: strings(.primarySilentLine, clock(since)), isAlert: true))
+      ring = true
+    }
+    if new.promotedAt != nil, old?.kind == .standby {
+      state.appendLog(LogLine(unixSeconds: unixSeconds, text: strings(.promotedLine), isAlert: false))
+    }
+    if let replaced = new.replacedBy, old?.replacedBy == nil {
+      state.appendLog(
+        LogLine(unixSeconds: unixSeconds, text: strings(.replacedLine, replaced.peer, clock(replaced.promotedAt)), isAlert: true))
+      ring = true
+    }
+    if ring && options.bell { backend.bell() }
+  }
+
+  private func clock(_ unixSeconds: Double) -> String { DashboardView.clock(unixSeconds, offset: utcOffset, withSeconds: false) }
 
   private func absorb(_ events: [EngineEvent], backend: any TerminalBackend) {
     var ring = false

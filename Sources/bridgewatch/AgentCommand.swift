@@ -19,8 +19,11 @@ struct AgentCommand: ParsableCommand {
   @Option(help: "This site's id, exactly as in the monitor's config.")
   var site: String
 
-  @Option(help: "The monitor's HOST:PORT (not needed with --heartbeat-file).")
-  var monitor: String?
+  @Option(
+    help: ArgumentHelp(
+      "The monitor's HOST:PORT (not needed with --heartbeat-file). Give it twice for a primary and its standby: each heartbeat goes to both.",
+      valueName: "host:port"))
+  var monitor: [String] = []
 
   @Option(name: .customLong("key-file"), help: "A file holding this site's secret (one line); heartbeats are signed with it.")
   var keyFile: String?
@@ -39,9 +42,12 @@ struct AgentCommand: ParsableCommand {
 
   func validate() throws {
     guard SiteID.isValid(site) else { throw ValidationError("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
-    if monitor == nil && heartbeatFile == nil { throw ValidationError("give --monitor HOST:PORT (or --heartbeat-file PATH)") }
-    if monitor != nil && heartbeatFile != nil { throw ValidationError("give either --monitor or --heartbeat-file, not both") }
-    if let monitor, HostPort.parse(monitor) == nil { throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'") }
+    if monitor.isEmpty && heartbeatFile == nil { throw ValidationError("give --monitor HOST:PORT (or --heartbeat-file PATH)") }
+    if !monitor.isEmpty && heartbeatFile != nil { throw ValidationError("give either --monitor or --heartbeat-file, not both") }
+    for monitor in monitor where HostPort.parse(monitor) == nil {
+      throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'")
+    }
+    if monitor.count > 8 { throw ValidationError("at most 8 --monitor (a primary and its standby need two)") }
     if count != nil && countFile != nil { throw ValidationError("give either --count or --count-file, not both") }
     if let count, count < 0 || count > HeartbeatCodec.maximumCount {
       throw ValidationError("--count must be from 0 to \(HeartbeatCodec.maximumCount)")
@@ -58,12 +64,12 @@ struct AgentCommand: ParsableCommand {
     StopFlag.install()
     let output = AgentOutput(site: site)
     var headcount = HeadcountSource(fixed: count, path: countFile)
-    var loop = AgentLoop(session: AgentSession(site: site, secret: secret), interval: period, output: output)
+    var loop = AgentLoop(
+      session: AgentSession(site: site, secret: secret, monitors: max(1, monitor.count)), interval: period, output: output)
     if let heartbeatFile {
       loop.runWritingFile(heartbeatFile, headcount: &headcount)
     } else {
-      let target = HostPort.parse(monitor!)!
-      loop.runSending(to: target, headcount: &headcount)
+      loop.runSending(to: monitor.map { HostPort.parse($0)! }, headcount: &headcount)
     }
     output.finish("stopped after \(loop.session.sentCount) heartbeats, \(loop.session.ackedCount) acknowledged")
   }
@@ -148,18 +154,26 @@ struct AgentLoop {
   let output: AgentOutput
   let clock = SystemClock()
 
-  mutating func runSending(to target: (host: String, port: Int), headcount: inout HeadcountSource) {
-    let destination = HostPortText.format(host: target.host, port: target.port)
-    output.event(
-      "sending heartbeats for \(session.site) to \(destination) every \(DurationText.format(interval))"
-        + (session.isSigned ? ", signed" : ", unsigned"))
+  /// One monitor as the agent sees it: where it is, its socket, and what was last said about it.
+  private struct MonitorLine {
+    let target: (host: String, port: Int)
+    let destination: String
     var address: UDPAddress?
     var client: UDPClient?
     var resolvedAt: Int64 = 0
     var problem: String?
-    var nextSend = clock.now().monotonicNanos
     var lastState = AgentSession.LineState.waitingForFirstAck
     var lastAckAt: ClockReading?
+  }
+
+  mutating func runSending(to targets: [(host: String, port: Int)], headcount: inout HeadcountSource) {
+    var monitors = targets.map { MonitorLine(target: $0, destination: HostPortText.format(host: $0.host, port: $0.port)) }
+    let several = monitors.count > 1
+    output.event(
+      "sending heartbeats for \(session.site) to \(monitors.map(\.destination).joined(separator: " and ")) every \(DurationText.format(interval))"
+        + (session.isSigned ? ", signed" : ", unsigned"))
+    var nextSend = clock.now().monotonicNanos
+    var lastOverall = AgentSession.LineState.waitingForFirstAck
     // Without a terminal (systemd) the status line is not shown: a monitor that never answers must still be said,
     // after three intervals and then every five minutes.
     let startedAt = clock.now().monotonicNanos
@@ -169,63 +183,81 @@ struct AgentLoop {
       if now.monotonicNanos >= nextSend {
         nextSend = max(nextSend + interval.nanoseconds, now.monotonicNanos + interval.nanoseconds / 2)
         if let change = headcount.refresh() { output.event(change) }
-        // A monitor that moved to another address is found again by resolving anew while no ack comes back.
-        if address != nil, session.lineState(now: now, interval: interval) != .connected,
-          now.monotonicNanos - resolvedAt > 60_000_000_000
-        {
-          address = nil
-        }
-        if address == nil {
-          switch UDPAddress.resolve(host: target.host, port: target.port) {
-          case .success(let resolved):
-            resolvedAt = now.monotonicNanos
-            if client?.family != resolved.family { client = try? UDPClient(family: resolved.family) }
-            address = resolved
-          case .failure(let error):
-            problem = note("\(error); retrying every \(DurationText.format(interval))", previous: problem)
-          }
-        }
-        if let address, let client {
-          let line = session.nextHeartbeat(count: headcount.current, now: now)
-          if let failure = client.send(Array(line.utf8), to: address) {
-            problem = note(
-              "cannot send to \(destination): \(String(cString: strerror(failure))); retrying every \(DurationText.format(interval))",
-              previous: problem)
-          } else {
-            problem = nil
-          }
+        let lines = session.nextHeartbeats(count: headcount.current, now: now)
+        for index in monitors.indices {
+          send(lines[index], to: &monitors[index], state: session.lines[index].state(now: now, interval: interval), now: now)
         }
       }
       let wait = max(0, min(nextSend - now.monotonicNanos, 1_000_000_000)) / 1_000_000
-      if let client {
-        if client.waitReadable(timeoutMilliseconds: Int32(wait)) {
-          while let datagram = client.receiveNow() { _ = session.receive(datagram, now: clock.now()) }
+      if monitors.contains(where: { $0.client != nil }) {
+        let readable = UDPClient.waitReadable(monitors.map(\.client), timeoutMilliseconds: Int32(wait))
+        for index in monitors.indices where readable[index] {
+          while let datagram = monitors[index].client?.receiveNow() { _ = session.receive(datagram, from: index, now: clock.now()) }
         }
       } else {
         StopFlag.sleep(milliseconds: wait)
       }
       now = clock.now()
-      let state = session.lineState(now: now, interval: interval)
-      switch (lastState, state) {
-      case (.waitingForFirstAck, .connected):
-        output.event("connected: the monitor acknowledged seq \(session.sequence) (rtt \(session.lastRTTMilliseconds ?? 0) ms)")
-      case (.connected, .noAck):
-        output.event("no ack for \(Int(intervalSeconds * 3))s; still sending every \(DurationText.format(interval))")
-      case (.noAck, .connected):
-        let gap = lastAckAt.map { Int(Double(session.lastAck!.monotonicNanos - $0.monotonicNanos) / 1e9) } ?? 0
-        output.event("acks are back after \(gap)s (rtt \(session.lastRTTMilliseconds ?? 0) ms)")
-      default: break
+      for index in monitors.indices {
+        let line = session.lines[index]
+        let state = line.state(now: now, interval: interval)
+        let name = several ? "\(monitors[index].destination): " : ""
+        switch (monitors[index].lastState, state) {
+        case (.waitingForFirstAck, .connected):
+          output.event("\(name)connected: the monitor acknowledged seq \(session.sequence) (rtt \(line.lastRTTMilliseconds ?? 0) ms)")
+        case (.connected, .noAck):
+          output.event("\(name)no ack for \(Int(intervalSeconds * 3))s; still sending every \(DurationText.format(interval))")
+        case (.noAck, .connected):
+          let gap = monitors[index].lastAckAt.map { Int(Double(line.lastAck!.monotonicNanos - $0.monotonicNanos) / 1e9) } ?? 0
+          output.event("\(name)acks are back after \(gap)s (rtt \(line.lastRTTMilliseconds ?? 0) ms)")
+        default: break
+        }
+        if state == .connected { monitors[index].lastAckAt = line.lastAck }
+        monitors[index].lastState = state
       }
-      if state == .waitingForFirstAck && now.monotonicNanos >= nextNoAnswerNote {
+      let overall = session.lineState(now: now, interval: interval)
+      if several {
+        switch (lastOverall, overall) {
+        case (.connected, .noAck): output.event("NO monitor acknowledges any more; still sending to all")
+        case (.noAck, .connected): output.event("heard again by at least one monitor")
+        default: break
+        }
+      }
+      lastOverall = overall
+      if overall == .waitingForFirstAck && now.monotonicNanos >= nextNoAnswerNote {
         let waited = Int((now.monotonicNanos - startedAt) / 1_000_000_000)
         output.event(
-          "no answer from \(destination) yet after \(waited)s (\(session.sentCount) heartbeats sent); check the monitor's "
-            + "address and port, a firewall, and that the site's id and key match the monitor's config")
+          "no answer from \(monitors.map(\.destination).joined(separator: " or ")) yet after \(waited)s (\(session.sentCount) heartbeats sent); "
+            + "check the monitor's address and port, a firewall, and that the site's id and key match the monitor's config")
         nextNoAnswerNote = now.monotonicNanos + 300_000_000_000
       }
-      if state == .connected { lastAckAt = session.lastAck }
-      lastState = state
-      output.status(statusText(state: state, destination: destination, problem: problem, now: now, count: headcount.current))
+      output.status(statusText(monitors: monitors, now: now, count: headcount.current))
+    }
+  }
+
+  /// Sends one heartbeat to one monitor, resolving its address first when needed.
+  private func send(_ line: String, to monitor: inout MonitorLine, state: AgentSession.LineState, now: ClockReading) {
+    // A monitor that moved to another address is found again by resolving anew while no ack comes back.
+    if monitor.address != nil, state != .connected, now.monotonicNanos - monitor.resolvedAt > 60_000_000_000 {
+      monitor.address = nil
+    }
+    if monitor.address == nil {
+      switch UDPAddress.resolve(host: monitor.target.host, port: monitor.target.port) {
+      case .success(let resolved):
+        monitor.resolvedAt = now.monotonicNanos
+        if monitor.client?.family != resolved.family { monitor.client = try? UDPClient(family: resolved.family) }
+        monitor.address = resolved
+      case .failure(let error):
+        monitor.problem = note("\(error); retrying every \(DurationText.format(interval))", previous: monitor.problem)
+      }
+    }
+    guard let address = monitor.address, let client = monitor.client else { return }
+    if let failure = client.send(Array(line.utf8), to: address) {
+      monitor.problem = note(
+        "cannot send to \(monitor.destination): \(String(cString: strerror(failure))); retrying every \(DurationText.format(interval))",
+        previous: monitor.problem)
+    } else {
+      monitor.problem = nil
     }
   }
 
@@ -270,24 +302,27 @@ struct AgentLoop {
     return problem
   }
 
-  private func statusText(state: AgentSession.LineState, destination: String, problem: String?, now: ClockReading, count: Int?)
-    -> String
-  {
-    var parts = ["\(session.site) → \(destination)"]
-    if let problem {
-      parts.append(problem)
-    } else {
-      switch state {
-      case .waitingForFirstAck:
-        parts.append("waiting for the first ack (\(session.sentCount) sent)")
-      case .connected:
-        let age = session.lastAck.map { Int(Double(now.monotonicNanos - $0.monotonicNanos) / 1e9) } ?? 0
-        parts.append("connected")
-        parts.append("last ack \(age)s ago")
-        parts.append("rtt \(session.lastRTTMilliseconds ?? 0) ms")
-      case .noAck(let seconds):
-        parts.append("NO ACK for \(Int(seconds))s, still sending every \(DurationText.format(interval))")
+  /// "HB-TU → 10.0.0.1:9999 connected, last ack 2s ago, rtt 3 ms · headcount 148 · seq 12"; with two monitors,
+  /// one part per monitor.
+  private func statusText(monitors: [MonitorLine], now: ClockReading, count: Int?) -> String {
+    var parts: [String] = []
+    for (index, monitor) in monitors.enumerated() {
+      let line = session.lines[index]
+      var text = "\(index == 0 ? "\(session.site) → " : "")\(monitor.destination) "
+      if let problem = monitor.problem {
+        text += problem
+      } else {
+        switch line.state(now: now, interval: interval) {
+        case .waitingForFirstAck:
+          text += "waiting for the first ack (\(session.sentCount) sent)"
+        case .connected:
+          let age = line.lastAck.map { Int(Double(now.monotonicNanos - $0.monotonicNanos) / 1e9) } ?? 0
+          text += "connected, last ack \(age)s ago, rtt \(line.lastRTTMilliseconds ?? 0) ms"
+        case .noAck(let seconds):
+          text += "NO ACK for \(Int(seconds))s, still sending every \(DurationText.format(interval))"
+        }
       }
+      parts.append(text)
     }
     parts.append("headcount \(count.map { NumberText.grouped($0) } ?? "–")")
     parts.append("seq \(session.sequence)")

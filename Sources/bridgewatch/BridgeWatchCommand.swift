@@ -8,7 +8,8 @@ struct BridgeWatchCommand: AsyncParsableCommand {
     abstract: "Watch every bridge point of a national online conference.",
     version: BuildInfo.version,
     subcommands: [
-      CheckCommand.self, RunCommand.self, ConsoleCommand.self, StatusCommand.self, DemoCommand.self, AgentCommand.self, SendCommand.self,
+      CheckCommand.self, RunCommand.self, ConsoleCommand.self, StatusCommand.self, PromoteCommand.self, DemoCommand.self, AgentCommand.self,
+      SendCommand.self,
       SimCommand.self, ReportCommand.self,
       BenchCommand.self,
     ]

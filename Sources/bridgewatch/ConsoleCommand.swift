@@ -29,6 +29,12 @@ struct ConsoleCommand: ParsableCommand {
   @Option(help: "Show only this group and what is under it (a name, or a path like \"Bắc Kạn / Chợ Đồn\").")
   var group: String?
 
+  @Flag(
+    help: ArgumentHelp(
+      "Draw nothing: connect the monitor's socket to standard input and output (the SSH account of a standby's --follow runs this)."
+    ))
+  var relay = false
+
   @OptionGroup var dashboard: DashboardFlags
 
   func validate() throws {
@@ -38,10 +44,108 @@ struct ConsoleCommand: ParsableCommand {
   func run() throws {
     StopSignals.install()
     let path = try socketPathOrExit(config: config, socket: socket)
+    if relay {
+      StopSignals.onStop { _ in Glibc.exit(0) }
+      do {
+        try SocketRelay.run(path: path)
+      } catch {
+        printError("bridgewatch console --relay: \(error)")
+        throw ExitCode(1)
+      }
+      return
+    }
     var session = ConsoleSession(socketPath: path, configPath: config ?? path, dashboard: dashboard)
     session.readOnly = readOnly
     session.group = group
     try session.run()
+  }
+}
+
+struct PromoteCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "promote",
+    abstract: "Make a standby whose primary is silent the primary: it stops following and accepts operators' actions.",
+    discussion: """
+      Refused while the standby still hears its primary (two primaries would be two writers): stop the primary first, \
+      or wait until the standby says PRIMARY SILENT. A promoted standby never goes back to following by itself; see \
+      the README, "Running with a standby", for what to do with the old primary.
+      """
+  )
+
+  @Argument(help: "The standby's conference config (YAML).")
+  var config: String?
+
+  @Option(help: "The standby's console socket, instead of the config's.")
+  var socket: String?
+
+  @Option(name: .customLong("operator"), help: "Who promotes (default: $USER); recorded in the journal.")
+  var operatorName: String?
+
+  func validate() throws {
+    if config == nil && socket == nil { throw ValidationError("give the config (or --socket PATH)") }
+  }
+
+  func run() throws {
+    let path = try socketPathOrExit(config: config, socket: socket)
+    let name = operatorName ?? ProcessInfo.processInfo.environment["USER"] ?? ConsoleSocket.userName(getuid())
+    let outcome: ConsoleAnswer.Outcome
+    do {
+      outcome = try ConsoleClient.promote(path: path, operatorName: name)
+    } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
+      printError("bridgewatch: \(failure)")
+      throw ExitCode(3)
+    } catch {
+      printError("bridgewatch: \(error)")
+      throw ExitCode(1)
+    }
+    switch outcome {
+    case .applied:
+      printOutput("promoted: this monitor is the primary now; operators act on it (socket \(path))")
+    case .notAllowed(let reason), .unsaved(let reason):
+      printError("bridgewatch: not promoted: \(TextSanitizer.printable(reason))")
+      throw ExitCode(1)
+    case .refused(let error):
+      printError("bridgewatch: not promoted: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// `console --relay`: the monitor's socket on standard input and output, byte for byte, until either side ends.
+/// What passes is checked by the monitor and the standby at each end, never here.
+enum SocketRelay {
+  static func run(path: String) throws {
+    let socket = try ConsoleSocket.connect(path: path)
+    defer { close(socket) }
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    var inputOpen = true
+    while true {
+      var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: inputOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)]
+      guard poll(&fds, 2, 1000) >= 0 || errno == EINTR else { throw POSIXFailure(operation: "poll", errno: errno) }
+      if fds[0].revents != 0 {
+        let count = buffer.withUnsafeMutableBytes { read(socket, $0.baseAddress, $0.count) }
+        if count <= 0 { return }
+        guard FileHandleOutput.write(fd: 1, Array(buffer[0..<count])) == 0 else { return }
+      }
+      if fds[1].revents != 0 {
+        let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if count <= 0 {
+          // The standby hung up: tell the monitor, and keep relaying what it still sends until it closes.
+          shutdown(socket, Int32(SHUT_WR))
+          inputOpen = false
+          continue
+        }
+        var sent = 0
+        while sent < count {
+          let written = buffer.withUnsafeBytes { send(socket, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL)) }
+          if written < 0 {
+            if errno == EINTR { continue }
+            return
+          }
+          sent += written
+        }
+      }
+    }
   }
 }
 
@@ -104,6 +208,9 @@ enum StatusSummary {
       "alerts: \(number(total.unacknowledgedAlerts)) not acknowledged · help requests \(number(total.helpRequests)) · flapping "
         + "\(number(total.flapping))",
     ]
+    if let role = snapshot.role, role != .primary {
+      lines.insert(roleLine(role, utcOffsetSeconds: utcOffsetSeconds), at: 1)
+    }
     let claimed = snapshot.records.filter { $0.claim != nil }.count
     if claimed > 0 { lines.append("being handled: \(number(claimed)) site(s) claimed") }
     if let problem = snapshot.journalProblem { lines.append("JOURNAL NOT WRITTEN: \(problem)") }
@@ -118,6 +225,25 @@ enum StatusSummary {
       lines.append(line)
     }
     return lines.joined(separator: "\n")
+  }
+}
+
+extension StatusSummary {
+  /// What `status` says of a monitor in a pair: a standby and its primary's last word, a promotion, a replacement.
+  static func roleLine(_ role: MonitorRole, utcOffsetSeconds: Int) -> String {
+    func time(_ unixSeconds: Double) -> String { LocalTimeText.format(unixSeconds, utcOffsetSeconds: utcOffsetSeconds) }
+    if let replaced = role.replacedBy {
+      return "REPLACED: the standby \(replaced.peer) was promoted at \(time(replaced.promotedAt)); operator actions are refused here"
+    }
+    if let promotedAt = role.promotedAt { return "role: primary, promoted from standby at \(time(promotedAt))" }
+    var line = "role: STANDBY of \(role.following ?? "?")"
+    if let since = role.primarySilentSince {
+      line += " · PRIMARY SILENT since \(time(since)); if it is down: bridgewatch promote CONFIG"
+    } else {
+      line += " · primary last heard " + (role.lastPrimaryContact.map(time) ?? "never")
+    }
+    if let problem = role.linkProblem { line += " · link: \(problem)" }
+    return line
   }
 }
 

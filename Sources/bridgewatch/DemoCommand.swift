@@ -68,7 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
     var runner = MonitorRunner(config: config, warnings: [], listen: ("127.0.0.1", 0))
     runner.onStart = { bound in
       guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
-      let driver = SimulatorDriver(plan: plan, config: config, address: address, speed: speed, endpoints: endpoints)
+      let driver = SimulatorDriver(plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints)
       holder.driver = driver
       let thread = Thread { try? driver.run() }
       thread.name = "simulator"

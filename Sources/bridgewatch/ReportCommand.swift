@@ -15,8 +15,12 @@ struct ReportCommand: ParsableCommand {
   @Argument(help: "The conference config (YAML).")
   var config: String
 
-  @Option(help: "The journal to read (default: the config's journal).")
-  var journal: String?
+  @Option(
+    help: ArgumentHelp(
+      "The journal to read (default: the config's journal). Give it twice, the primary's and the standby's, to merge a "
+        + "conference whose roles changed: each stretch is taken from the monitor that was primary, each action once.",
+      valueName: "path"))
+  var journal: [String] = []
 
   @Option(help: "md (for people), csv (for spreadsheets) or json (for tools).")
   var format: String = "md"
@@ -36,38 +40,19 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let loaded = try loadConfigOrExit(config)
-    let path = journal ?? loaded.config.journalPath
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      printError("bridgewatch report: cannot read journal \(path) (\(FileProblem.describe(path: path)))")
-      throw ExitCode(1)
-    }
-    defer { close(fd) }
-    // Read as a stream into the report's per-site steps: two national days are two million lines.
+    let paths = journal.isEmpty ? [loaded.config.journalPath] : journal
     var builder = ConferenceReport.Builder(config: loaded.config)
-    var scan = JournalScanner()
-    var info = stat()
-    let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
-    var progress = ReadingProgress(what: "reading journal \(path)")
-    let failure = scan.read(fd: fd, visit: { builder.take($0) }, progress: { progress.update(read: $0, of: size) })
-    progress.finish()
-    if let failure {
-      printError("bridgewatch report: cannot read journal \(path): \(String(cString: strerror(failure)))")
-      throw ExitCode(1)
-    }
-    for bad in scan.badLines.prefix(skipBadJournalLines ? 10 : 20) {
-      printError("\(path):\(bad.line): \(skipBadJournalLines ? "warning: skipped" : "error:") \(bad.error)")
-    }
-    if scan.badLineCount > 0 && !skipBadJournalLines {
-      printError("bridgewatch report: \(scan.badLineCount) bad journal line(s); fix them or pass --skip-bad-journal-lines")
-      throw ExitCode(1)
-    }
-    if let first = scan.unknownTypeLines.first {
-      printError(
-        "\(path):\(first.line): warning: \(first.error) (a newer monitor wrote it); left out \(scan.unknownTypeLineCount) such line(s)")
-    }
-    if let torn = scan.tornLine {
-      printError("\(path):\(torn): warning: the last line is cut short (a crash while writing); left out")
+    if paths.count == 1 {
+      // Read as a stream into the report's per-site steps: two national days are two million lines.
+      try read(paths[0]) { builder.take($0) }
+    } else {
+      var journals: [[JournalRecord]] = []
+      for path in paths {
+        var records: [JournalRecord] = []
+        try read(path) { records.append($0) }
+        journals.append(records)
+      }
+      for record in JournalMerge.merge(journals) { builder.take(record) }
     }
     let report: ConferenceReport
     do {
@@ -89,6 +74,40 @@ struct ReportCommand: ParsableCommand {
       }
     } else {
       FileHandleOutput.writeAll(fd: 1, TextSanitizer.printableLines(text))
+    }
+  }
+
+  /// Reads one journal, handing each record to `visit`; bad lines stop the report unless skipped.
+  private func read(_ path: String, visit: (JournalRecord) -> Void) throws {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      printError("bridgewatch report: cannot read journal \(path) (\(FileProblem.describe(path: path)))")
+      throw ExitCode(1)
+    }
+    defer { close(fd) }
+    var scan = JournalScanner()
+    var info = stat()
+    let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+    var progress = ReadingProgress(what: "reading journal \(path)")
+    let failure = scan.read(fd: fd, visit: visit, progress: { progress.update(read: $0, of: size) })
+    progress.finish()
+    if let failure {
+      printError("bridgewatch report: cannot read journal \(path): \(String(cString: strerror(failure)))")
+      throw ExitCode(1)
+    }
+    for bad in scan.badLines.prefix(skipBadJournalLines ? 10 : 20) {
+      printError("\(path):\(bad.line): \(skipBadJournalLines ? "warning: skipped" : "error:") \(bad.error)")
+    }
+    if scan.badLineCount > 0 && !skipBadJournalLines {
+      printError("bridgewatch report: \(scan.badLineCount) bad journal line(s) in \(path); fix them or pass --skip-bad-journal-lines")
+      throw ExitCode(1)
+    }
+    if let first = scan.unknownTypeLines.first {
+      printError(
+        "\(path):\(first.line): warning: \(first.error) (a newer monitor wrote it); left out \(scan.unknownTypeLineCount) such line(s)")
+    }
+    if let torn = scan.tornLine {
+      printError("\(path):\(torn): warning: the last line is cut short (a crash while writing); left out")
     }
   }
 }

@@ -28,10 +28,40 @@ struct RunCommand: AsyncParsableCommand {
 
   @OptionGroup var metrics: MetricsFlags
 
+  @Option(
+    help: ArgumentHelp(
+      "Run as the standby of a primary: follow its operator actions from its console socket (a path), or from a command "
+        + "that reaches it, e.g. 'ssh bw@primary bridgewatch console --relay /etc/bridgewatch/conference.yaml'.",
+      valueName: "source"))
+  var follow: String?
+
+  @Option(
+    name: .customLong("primary-silent-after"),
+    help: "With --follow: how long without a word from the primary before every console says PRIMARY SILENT.")
+  var primarySilentAfter = "10s"
+
+  @Option(
+    help: ArgumentHelp(
+      "The standby's console socket (or a command reaching it): this monitor shows when the standby was promoted in its place.",
+      valueName: "source"))
+  var peer: String?
+
   @Flag(
     name: .customLong("skip-bad-journal-lines"),
     help: "Start even if journal lines (other than a torn last one) cannot be read; they stay in the file.")
   var skipBadJournalLines = false
+
+  func validate() throws {
+    guard let silent = DurationText.parse(primarySilentAfter), silent >= .seconds(2) else {
+      throw ValidationError("--primary-silent-after must be a duration of at least 2s (e.g. 10s), got '\(primarySilentAfter)'")
+    }
+    if follow != nil && peer != nil {
+      throw ValidationError("give --follow (this is the standby) or --peer (this is the primary), not both")
+    }
+    for source in [follow, peer].compactMap({ $0 }) where source.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw ValidationError("--follow and --peer need a socket path or a command")
+    }
+  }
 
   func run() async throws {
     StopSignals.install()
@@ -60,6 +90,9 @@ struct RunCommand: AsyncParsableCommand {
     }
     var runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
     runner.skipBadJournalLines = skipBadJournalLines
+    runner.follow = follow
+    runner.primarySilentAfter = DurationText.parse(primarySilentAfter)!
+    runner.peer = peer
     guard headless else {
       if let problem = DashboardTerminal.problem() {
         printError("bridgewatch: \(problem); use --headless to run without the dashboard")
@@ -82,6 +115,10 @@ struct MonitorRunner {
   /// Called when the monitor is about to stop.
   var onStop: @Sendable () -> Void = {}
   var skipBadJournalLines = false
+  /// A standby's source (`--follow`), how long its primary may be silent, and a primary's peer (`--peer`).
+  var follow: String?
+  var primarySilentAfter: Duration = .seconds(10)
+  var peer: String?
 
   /// Opens and replays the journal, or explains why the monitor cannot start.
   private func openJournal() throws -> (JournalFile, [RestoredSite], [String]) {
@@ -124,6 +161,8 @@ struct MonitorRunner {
     for note in notes { logger.notice("\(note)") }
     let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
     let monitor = Monitor(config: config, logger: logger, journal: journal, restored: restored, healthObserver: exporter)
+    monitor.promoteCommand = "bridgewatch promote \(config.path)"
+    if let follow { monitor.becomeStandby(following: follow, silentAfter: primarySilentAfter) }
     if let exporter { _ = monitor.subscribe { exporter.observe($0) } }
     return (monitor, exporter)
   }
@@ -153,6 +192,7 @@ struct MonitorRunner {
     let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger)
     let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
     if let consoles { exporter?.countConsoles { consoles.consoles.consoles.count } }
+    let pair = startPair(monitor, listenAddress: Self.describe(address), logger: logger)
     let link = InProcessLink(monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: Self.describe(address)))
     let app = DashboardRuntime(
       link: link, initial: try await monitor.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: options.operatorName),
@@ -169,9 +209,32 @@ struct MonitorRunner {
     }
     onStop()
     link.detach()
+    stopPair(pair)
     await consoles?.stop()
     await metrics?.stop()
     await monitor.stop()
+  }
+
+  /// A standby's follower and a primary's watch on its peer, as asked.
+  private func startPair(_ monitor: Monitor, listenAddress: String, logger: Logger) -> (Follower?, PeerWatch?) {
+    var follower: Follower?
+    if let follow {
+      logger.notice(
+        "STANDBY: following \(follow); operator actions are taken on the primary; PRIMARY SILENT after \(DurationText.format(primarySilentAfter)) without a word"
+      )
+      follower = Follower(
+        source: follow, monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: listenAddress), logger: logger,
+        stallAfter: primarySilentAfter)
+      follower?.start()
+    }
+    let watch = peer.map { PeerWatch(source: $0, monitor: monitor) }
+    watch?.start()
+    return (follower, watch)
+  }
+
+  private func stopPair(_ pair: (Follower?, PeerWatch?)) {
+    pair.0?.stop()
+    pair.1?.stop()
   }
 
   /// Listens for consoles; a failure is logged and the monitor runs on without them (its own face still works).
@@ -222,9 +285,11 @@ struct MonitorRunner {
     let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger)
     let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
     if let consoles { exporter?.countConsoles { consoles.consoles.consoles.count } }
+    let pair = startPair(monitor, listenAddress: Self.describe(address), logger: logger)
     let signal = await StopSignals.wait()
     logger.info("received \(signal), stopping")
     onStop()
+    stopPair(pair)
     await consoles?.stop()
     await metrics?.stop()
     await monitor.stop()

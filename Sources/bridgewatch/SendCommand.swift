@@ -8,7 +8,8 @@ struct SendCommand: ParsableCommand {
     commandName: "send",
     abstract: "Send one heartbeat and print the monitor's ack, or that none came: for testing a line.",
     discussion: """
-      Exits 0 when the monitor acknowledged, 1 when no ack came in time. The monitor never answers a heartbeat it \
+      Exits 0 when the monitor acknowledged (every monitor, when --monitor is given more than once), 1 when an ack \
+      did not come in time. The monitor never answers a heartbeat it \
       rejects (unknown site, missing or wrong key, a clock off by more than two minutes), so no ack means: wrong \
       address or port, a blocked line, or a rejected heartbeat; the monitor's log says which.
       """)
@@ -16,8 +17,8 @@ struct SendCommand: ParsableCommand {
   @Option(help: "The site id, exactly as in the monitor's config.")
   var site: String
 
-  @Option(help: "The monitor's HOST:PORT.")
-  var monitor: String
+  @Option(help: ArgumentHelp("The monitor's HOST:PORT; give it twice for a primary and its standby.", valueName: "host:port"))
+  var monitor: [String]
 
   @Option(help: "The headcount to report.")
   var count: Int?
@@ -33,7 +34,10 @@ struct SendCommand: ParsableCommand {
 
   func validate() throws {
     guard SiteID.isValid(site) else { throw ValidationError("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
-    guard HostPort.parse(monitor) != nil else { throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'") }
+    guard !monitor.isEmpty else { throw ValidationError("give --monitor HOST:PORT") }
+    for monitor in monitor where HostPort.parse(monitor) == nil {
+      throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'")
+    }
     if let count, count < 0 || count > HeartbeatCodec.maximumCount {
       throw ValidationError("--count must be from 0 to \(HeartbeatCodec.maximumCount)")
     }
@@ -43,37 +47,46 @@ struct SendCommand: ParsableCommand {
 
   func run() throws {
     let secret = try KeyFile.secretOrExit(keyFile, command: "send")
-    let target = HostPort.parse(monitor)!
-    let address: UDPAddress
-    switch UDPAddress.resolve(host: target.host, port: target.port) {
-    case .success(let resolved): address = resolved
-    case .failure(let error):
-      FileHandleOutput.writeAll(fd: 2, "bridgewatch send: \(error)\n")
-      throw ExitCode(1)
+    var addresses: [UDPAddress] = []
+    for target in monitor.map({ HostPort.parse($0)! }) {
+      switch UDPAddress.resolve(host: target.host, port: target.port) {
+      case .success(let resolved): addresses.append(resolved)
+      case .failure(let error):
+        FileHandleOutput.writeAll(fd: 2, "bridgewatch send: \(error)\n")
+        throw ExitCode(1)
+      }
     }
-    let client = try UDPClient(family: address.family)
+    let clients = try addresses.map { try UDPClient(family: $0.family) }
     let clock = SystemClock()
-    var session = AgentSession(site: site, secret: secret, firstSequence: seq)
-    let line = session.nextHeartbeat(count: count, now: clock.now())
-    if let failure = client.send(Array(line.utf8), to: address) {
-      FileHandleOutput.writeAll(fd: 2, "bridgewatch send: cannot send to \(address): \(String(cString: strerror(failure)))\n")
-      throw ExitCode(1)
+    var session = AgentSession(site: site, secret: secret, firstSequence: seq, monitors: addresses.count)
+    let lines = session.nextHeartbeats(count: count, now: clock.now())
+    for (index, address) in addresses.enumerated() {
+      if let failure = clients[index].send(Array(lines[index].utf8), to: address) {
+        FileHandleOutput.writeAll(fd: 2, "bridgewatch send: cannot send to \(address): \(String(cString: strerror(failure)))\n")
+        throw ExitCode(1)
+      }
+      print("sent to \(address): \(lines[index])")
     }
-    print("sent to \(address): \(line)")
     let limit = DurationText.parse(timeout)!
     let deadline = clock.now().monotonicNanos + limit.nanoseconds
-    while true {
+    var acked = Array(repeating: false, count: addresses.count)
+    while acked.contains(false) {
       let left = deadline - clock.now().monotonicNanos
-      guard left > 0, client.waitReadable(timeoutMilliseconds: Int32(left / 1_000_000)) else { break }
-      while let datagram = client.receiveNow() {
-        if let rtt = session.receive(datagram, now: clock.now()) {
-          print("ack: \(TextSanitizer.printable(String(decoding: datagram, as: UTF8.self))) (rtt \(rtt) ms)")
-          return
+      guard left > 0 else { break }
+      let readable = UDPClient.waitReadable(clients, timeoutMilliseconds: Int32(left / 1_000_000))
+      for index in clients.indices where readable[index] {
+        while let datagram = clients[index].receiveNow() {
+          guard let rtt = session.receive(datagram, from: index, now: clock.now()) else { continue }
+          acked[index] = true
+          let from = addresses.count > 1 ? " from \(addresses[index])" : ""
+          print("ack\(from): \(TextSanitizer.printable(String(decoding: datagram, as: UTF8.self))) (rtt \(rtt) ms)")
         }
       }
     }
+    guard acked.contains(false) else { return }
+    let silent = addresses.count > 1 ? " from \(zip(addresses, acked).filter { !$0.1 }.map { "\($0.0)" }.joined(separator: " and "))" : ""
     print(
-      "no ack within \(DurationText.format(limit)): the address or port is wrong, the line is blocked, or the monitor "
+      "no ack\(silent) within \(DurationText.format(limit)): the address or port is wrong, the line is blocked, or the monitor "
         + "rejected the heartbeat (unknown site, missing or wrong key, clock off by over 2 minutes); its log says which")
     throw ExitCode(1)
   }

@@ -16,8 +16,11 @@ struct SimCommand: ParsableCommand {
   @Argument(help: "The conference config (YAML) whose sites to play; signs with its keys file.")
   var config: String
 
-  @Option(help: "The monitor's HOST:PORT (default: the config's udp.listen, on this machine).")
-  var monitor: String?
+  @Option(
+    help: ArgumentHelp(
+      "The monitor's HOST:PORT (default: the config's udp.listen, on this machine); give it twice for a primary and its standby.",
+      valueName: "host:port"))
+  var monitor: [String] = []
 
   @Option(help: "How many times faster than real time to play the scenario.")
   var speed: Double = 1
@@ -36,7 +39,9 @@ struct SimCommand: ParsableCommand {
     guard SimulationScenario(rawValue: scenario) != nil else {
       throw ValidationError("--scenario must be one of \(SimulationScenario.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    if let monitor, HostPort.parse(monitor) == nil { throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'") }
+    for monitor in monitor where HostPort.parse(monitor) == nil {
+      throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'")
+    }
     if let duration, DurationText.parse(duration) == nil {
       throw ValidationError("--duration must be a duration (e.g. 10m), got '\(duration)'")
     }
@@ -46,17 +51,19 @@ struct SimCommand: ParsableCommand {
     let loaded = try loadConfigOrExit(config)
     for warning in loaded.warnings { printError("warning: \(warning)") }
     let conference = loaded.config
-    let target = monitor.flatMap(HostPort.parse) ?? (Self.localHost(conference.udp.host), conference.udp.port)
-    let address: UDPAddress
-    switch UDPAddress.resolve(host: target.host, port: target.port) {
-    case .success(let resolved): address = resolved
-    case .failure(let error):
-      printError("bridgewatch sim: \(error)")
-      throw ExitCode(1)
+    let targets = monitor.isEmpty ? [(Self.localHost(conference.udp.host), conference.udp.port)] : monitor.map { HostPort.parse($0)! }
+    var addresses: [UDPAddress] = []
+    for target in targets {
+      switch UDPAddress.resolve(host: target.0, port: target.1) {
+      case .success(let resolved): addresses.append(resolved)
+      case .failure(let error):
+        printError("bridgewatch sim: \(error)")
+        throw ExitCode(1)
+      }
     }
     let plan = SimulationPlan(config: conference, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
     print(
-      "simulating \(NumberText.grouped(conference.sites.count)) sites of \(config) → \(address), scenario \(scenario), "
+      "simulating \(NumberText.grouped(conference.sites.count)) sites of \(config) → \(addresses.map { "\($0)" }.joined(separator: " and ")), scenario \(scenario), "
         + "seed \(seed), speed \(speed)×")
     for line in plan.roles(names: conference.sites.map(\.name)) { printOutput("  " + line) }
     let endpoints = SimulatedEndpoints(sites: conference.sites)
@@ -67,7 +74,7 @@ struct SimCommand: ParsableCommand {
     for skipped in endpoints.skipped { printError("warning: cannot play probed endpoint \(skipped)") }
     StopFlag.install()
     let driver = SimulatorDriver(
-      plan: plan, config: conference, address: address, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints)
+      plan: plan, config: conference, addresses: addresses, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints)
     try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in
       print("\(DurationText.format(.seconds(Int(simulated)))) simulated · \(SimulatorDriver.describe(totals))")
     }

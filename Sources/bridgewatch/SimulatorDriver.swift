@@ -17,7 +17,8 @@ final class SimulatorDriver: Sendable {
 
   let plan: SimulationPlan
   let heartbeatFiles: [String]
-  let address: UDPAddress
+  /// Every monitor each heartbeat goes to (a primary and its standby).
+  let addresses: [UDPAddress]
   let speed: Double
   private let stopRequested = Atomic<Bool>(false)
   private let totals = Mutex(Totals())
@@ -29,10 +30,10 @@ final class SimulatorDriver: Sendable {
   private let lastUp: Mutex<(times: [Double], start: UInt64)>
   private let upWindow: Double
 
-  init(plan: SimulationPlan, config: ConferenceConfig, address: UDPAddress, speed: Double, endpoints: SimulatedEndpoints? = nil) {
+  init(plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil) {
     self.plan = plan
     heartbeatFiles = config.sites.map(\.heartbeatFile)
-    self.address = address
+    self.addresses = addresses
     self.speed = speed
     self.endpoints = endpoints
     playedSites = endpoints?.playedSites ?? []
@@ -56,7 +57,7 @@ final class SimulatorDriver: Sendable {
   /// Runs until `stop()` or, when given, `duration` real seconds. `progress` is called about every
   /// `progressEvery` seconds with the simulated time.
   func run(duration: Double? = nil, progressEvery: Double = 10, progress: (Double, Totals) -> Void = { _, _ in }) throws {
-    let client = try UDPClient(family: address.family)
+    let clients = try addresses.map { try UDPClient(family: $0.family) }
     for (index, site) in plan.sites.enumerated() where site.usesHeartbeatFile {
       try? FileManager.default.createDirectory(
         atPath: FilePath.directory(of: heartbeatFiles[index]), withIntermediateDirectories: true)
@@ -90,13 +91,15 @@ final class SimulatorDriver: Sendable {
           } catch {
             pending.fileErrors += 1
           }
-        } else if client.send(Array(line.utf8), to: address) == nil {
-          pending.sent += 1
         } else {
-          pending.sendErrors += 1
+          let bytes = Array(line.utf8)
+          let failures = zip(clients, addresses).filter { $0.0.send(bytes, to: $0.1) != nil }.count
+          if failures == 0 { pending.sent += 1 } else { pending.sendErrors += 1 }
         }
       }
-      while client.receiveNow() != nil { pending.acks += 1 }
+      for client in clients {
+        while client.receiveNow() != nil { pending.acks += 1 }
+      }
       totals.withLock { total in
         total.sent += pending.sent
         total.lostOnTheLine += pending.lostOnTheLine
@@ -112,9 +115,11 @@ final class SimulatorDriver: Sendable {
       }
       // Sleep until the next heartbeat is due (acks wake us to be counted), at most 50 ms.
       let untilNext = ((run.nextTime ?? simulated + 1) - simulated) / speed
-      _ = client.waitReadable(timeoutMilliseconds: Int32(max(0, min(0.05, untilNext)) * 1000))
+      _ = UDPClient.waitReadable(clients, timeoutMilliseconds: Int32(max(0, min(0.05, untilNext)) * 1000))
     }
-    while client.receiveNow() != nil { totals.withLock { $0.acks += 1 } }
+    for client in clients {
+      while client.receiveNow() != nil { totals.withLock { $0.acks += 1 } }
+    }
   }
 
   static func describe(_ totals: Totals) -> String {

@@ -66,6 +66,13 @@ final class UDPClient {
     return poll(&descriptor, 1, timeoutMilliseconds) > 0
   }
 
+  /// Waits up to `timeoutMilliseconds` for any of `clients` to be readable; returns which are.
+  static func waitReadable(_ clients: [UDPClient?], timeoutMilliseconds: Int32) -> [Bool] {
+    var descriptors = clients.map { pollfd(fd: $0?.fd ?? -1, events: Int16(POLLIN), revents: 0) }
+    guard poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds) > 0 else { return clients.map { _ in false } }
+    return descriptors.map { $0.revents & Int16(POLLIN) != 0 }
+  }
+
   /// The next datagram already waiting, without blocking.
   func receiveNow() -> [UInt8]? {
     var buffer = [UInt8](repeating: 0, count: 2048)

@@ -49,4 +49,27 @@ import Testing
     #expect(session.receive(Array("BW1 ack site=HB-TU seq=1".utf8), now: start) == nil)
     #expect(session.receive(Array("BW1 ack site=HB-TU seq=1000".utf8), now: start) == 0)
   }
+
+  @Test func tracksEachMonitorsAcksAndCountsAHeartbeatOnceWhenBothAck() {
+    var session = AgentSession(site: "HB-TU", secret: nil, monitors: 2)
+    #expect(session.nextHeartbeats(count: 10, now: start) == ["BW1 site=HB-TU seq=1 count=10", "BW1 site=HB-TU seq=1 count=10"])
+    let ack = Array("BW1 ack site=HB-TU seq=1".utf8)
+    #expect(session.receive(ack, from: 1, now: start.advanced(by: .milliseconds(40))) == 40)
+    #expect(session.lines[0].state(now: start, interval: .seconds(5)) == .waitingForFirstAck)
+    #expect(session.lineState(now: start, interval: .seconds(5)) == .connected)
+    #expect(session.receive(ack, from: 0, now: start.advanced(by: .milliseconds(7))) == 7)
+    #expect(session.ackedCount == 1)
+    #expect(session.lines.map(\.ackedCount) == [1, 1])
+    // Each monitor's heartbeat carries its own round trip.
+    #expect(
+      session.nextHeartbeats(count: 10, now: start) == ["BW1 site=HB-TU seq=2 count=10 rtt=7", "BW1 site=HB-TU seq=2 count=10 rtt=40"])
+    // The first monitor goes quiet: the site stays connected through the second; each line says its own state.
+    let later = start.advanced(by: .seconds(30))
+    #expect(session.receive(Array("BW1 ack site=HB-TU seq=2".utf8), from: 1, now: later) != nil)
+    #expect(session.lines[0].state(now: later, interval: .seconds(5)) == .noAck(sinceSeconds: 30))
+    #expect(session.lineState(now: later, interval: .seconds(5)) == .connected)
+    #expect(session.ackedCount == 2)
+    // An ack for monitor 0's line arriving as monitor 5's is noise.
+    #expect(session.receive(Array("BW1 ack site=HB-TU seq=2".utf8), from: 5, now: later) == nil)
+  }
 }

@@ -82,21 +82,27 @@ let fieldKeys = ["keys.yaml": "HB-TU: \"hall-secret\"\n"]
     #expect(unsigned.stop() == 0)
   }
 
-  @Test func onATerminalTheAgentShowsOneCalmStatusLine() throws {
+  @Test func onATerminalTheAgentShowsOneCalmStatusLineWithEachMonitorsState() throws {
     let monitor = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
     defer { _ = monitor.stop() }
+    // A standby that is not there: the site stays connected through the primary, and the line says which is silent.
+    let silentPort = freeUDPPort()
     let session = try TmuxSession(
-      width: 120, height: 10,
-      command: "'\(Binary.path)' agent --site HB-DB-TULY --monitor 127.0.0.1:\(monitor.port) --interval 300ms --count 44; echo EXITED=$?")
+      width: 160, height: 10,
+      command:
+        "'\(Binary.path)' agent --site HB-DB-TULY --monitor 127.0.0.1:\(monitor.port) --monitor 127.0.0.1:\(silentPort) --interval 300ms --count 44; echo EXITED=$?"
+    )
     let connected = session.waitFor { screen in
-      screen.contains("HB-DB-TULY → 127.0.0.1:\(monitor.port) · connected · last ack 0s ago · rtt ")
-        && screen.contains("headcount 44 · seq ")
+      screen.contains("HB-DB-TULY → 127.0.0.1:\(monitor.port) connected, last ack 0s ago, rtt ")
+        && screen.contains("· 127.0.0.1:\(silentPort) waiting for the first ack") && screen.contains("headcount 44 · seq ")
     }
     #expect(connected.ok, "\(connected.screen)")
+    #expect(connected.screen.contains("127.0.0.1:\(monitor.port): connected: the monitor acknowledged seq"), "\(connected.screen)")
+    #expect(monitor.waitOnline("HB-DB-TULY", headcount: 44) != nil)
     // Rewritten in place: after several heartbeats there is still exactly one status line.
     Thread.sleep(forTimeInterval: 1.5)
     let screen = session.screen()
-    #expect(screen.split(separator: "\n").filter { $0.contains("· connected ·") }.count == 1, "\(screen)")
+    #expect(screen.split(separator: "\n").filter { $0.contains(" connected, last ack") }.count == 1, "\(screen)")
     try session.send("C-c")
     let exited = session.waitFor { $0.contains("EXITED=0") }
     #expect(exited.ok, "\(exited.screen)")
