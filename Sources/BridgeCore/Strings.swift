@@ -49,7 +49,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keyExpandAll, keyFilter, keyProblems, keyEscape, keySort, keyWall, keyMark, keyClear, keyAcknowledge, keyCount, keyTheme
   case keyHelp, keyQuit, keyClaim
   // Primary and standby
-  case roleStandby, rolePrimarySilent, roleReplaced, primarySilentLine, replacedLine, promotedLine, standbyLine
+  case roleStandby, rolePrimarySilent, roleReplaced, primarySilentLine, replacedLine, promotedLine
+  case standbyActionRefused, silentActionRefused, replacedActionRefused
   // Footer labels
   case footerFilter, footerProblems, footerSort, footerWall, footerDetail, footerMark, footerClear, footerAck, footerCount
   case footerTheme, footerHelp, footerQuit, footerClaim
@@ -175,7 +176,9 @@ public struct Strings: Sendable {
     .primarySilentLine: "PRIMARY SILENT since {0}: if it is down, promote this standby (bridgewatch promote CONFIG on this machine)",
     .replacedLine: "REPLACED: {0} was promoted at {1}; act there. Stop this monitor and restart it as a standby (run --follow)",
     .promotedLine: "this standby was promoted to primary: operators act here now",
-    .standbyLine: "standby of {0}: actions are made on the primary",
+    .standbyActionRefused: "standby: act on the primary ({0}); its actions arrive here by themselves",
+    .silentActionRefused: "standby, primary silent: promote this monitor first (bridgewatch promote CONFIG), then act",
+    .replacedActionRefused: "replaced: the standby was promoted; act on it",
     .noAnswer: "the monitor did not answer in time; look at the site before trying again",
     .flagClaimed: "{0} is on it", .confirmRelease: "{0} is on {1} since {2}. Release it? y = yes, any other key = no",
     .keyCount: "set the headcount by hand (phoned in)", .keyTheme: "next colour theme",
@@ -255,7 +258,9 @@ public struct Strings: Sendable {
     .primarySilentLine: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên (bridgewatch promote CONFIG trên máy này)",
     .replacedLine: "ĐÃ BỊ THAY THẾ: {0} đã được nâng lên lúc {1}; thao tác ở đó. Dừng máy này và chạy lại làm dự phòng (run --follow)",
     .promotedLine: "máy dự phòng này đã được nâng lên làm máy chính: thao tác tại đây",
-    .standbyLine: "dự phòng của {0}: thao tác ở máy chính",
+    .standbyActionRefused: "máy dự phòng: thao tác ở máy chính ({0}); thao tác ở đó tự chuyển sang đây",
+    .silentActionRefused: "máy dự phòng, máy chính im lặng: nâng máy này lên trước (bridgewatch promote CONFIG), rồi thao tác",
+    .replacedActionRefused: "đã bị thay thế: máy dự phòng đã được nâng lên; thao tác ở đó",
     .noAnswer: "máy giám sát không trả lời kịp; xem lại điểm cầu trước khi thử lại",
     .flagClaimed: "{0} đang xử lý", .confirmRelease: "{0} đang xử lý {1} từ {2}. Thôi xử lý thay? y = có, phím khác = không",
     .keyCount: "nhập quân số bằng tay (báo qua điện thoại)", .keyTheme: "đổi bảng màu", .keyHelp: "hiện hoặc ẩn trợ giúp này",

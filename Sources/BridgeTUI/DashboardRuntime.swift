@@ -136,6 +136,7 @@ public final class DashboardRuntime: @unchecked Sendable {
     state.strings = Strings(options.language)
     state.operatorName = operatorIdentity.displayName
     state.readOnly = options.readOnly
+    state.actionsRefused = initial.role.flatMap { Self.actionRefusal($0, strings: state.strings) }
     link.attach { [mailbox] update in mailbox.post(update) }
   }
 
@@ -203,6 +204,7 @@ public final class DashboardRuntime: @unchecked Sendable {
     }
     if let newSnapshot {
       noteRoleChange(from: snapshot.role, to: newSnapshot.role, at: newSnapshot.takenAt.unixSeconds, backend: backend)
+      state.actionsRefused = newSnapshot.role.flatMap { Self.actionRefusal($0, strings: state.strings) }
       snapshot = newSnapshot
       dirty = true
     }
@@ -296,6 +298,14 @@ public final class DashboardRuntime: @unchecked Sendable {
       ring = true
     }
     if ring && options.bell { backend.bell() }
+  }
+
+  /// What an action key answers on a standby or a replaced primary (nil: actions are taken here).
+  static func actionRefusal(_ role: MonitorRole, strings: Strings) -> String? {
+    if role.replacedBy != nil { return strings(.replacedActionRefused) }
+    guard role.kind == .standby else { return nil }
+    if role.primarySilentSince != nil { return strings(.silentActionRefused) }
+    return strings(.standbyActionRefused, role.following ?? "?")
   }
 
   private func clock(_ unixSeconds: Double) -> String { DashboardView.clock(unixSeconds, offset: utcOffset, withSeconds: false) }

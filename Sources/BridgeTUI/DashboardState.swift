@@ -65,6 +65,9 @@ public struct DashboardState: Sendable {
   public var operatorName = ""
   /// A wall screen's console: every action key answers that it is read-only.
   public var readOnly = false
+  /// Why this monitor takes no action now (a standby, a replaced primary): every action key says so at once,
+  /// with where to act instead, rather than after a reason is typed.
+  public var actionsRefused: String?
   /// The selected row, a site or a group; kept by identity when rows re-sort or re-filter.
   public var selection: TableRow?
   public var listOptions = SiteListOptions()
@@ -315,6 +318,8 @@ public struct DashboardState: Sendable {
     case .cycleTheme: return .cycleTheme
     case let action where readOnly && action.changesASite:
       message = (strings(.readOnlyConsole), true)
+    case let action where actionsRefused != nil && action.changesASite:
+      message = (actionsRefused!, true)
     case .markOffline:
       guard let site = selectedSite else { return .none }
       mode = .markReason(site: site, input: "")

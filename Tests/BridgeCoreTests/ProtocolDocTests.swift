@@ -73,4 +73,21 @@ import Testing
     #expect(state.snapshot.detail?.beats.last == .heard)
     #expect(answers.map(\.outcome) == [.applied, .refused(.alreadyMarked(try #require(state.snapshot.records[1].mark)))])
   }
+
+  /// The standby example: the follow hello, then the primary's actions and a keep-alive, each as this version reads.
+  @Test func theConsoleProtocolsStandbyExampleDecodes() throws {
+    let doc = try String(contentsOfFile: Repository.path("docs/CONSOLE-PROTOCOL.md"), encoding: .utf8)
+    let lines = doc.split(separator: "\n").filter { $0.hasPrefix("s> {") || $0.hasPrefix("p< {") }
+    let messages = try lines.map { try ConsoleProtocol.decode(Array($0.dropFirst(3).utf8)) }
+    guard messages.count == 3, case .hello(let hello) = messages[0], case .actions(let batch) = messages[1],
+      case .actions(let keepAlive) = messages[2]
+    else {
+      Issue.record("\(messages)")
+      return
+    }
+    #expect(hello.purpose == .follow && hello.follow?.after == 6)
+    #expect(batch.actions.map(\.revision) == [7] && batch.epoch == hello.follow?.epoch)
+    #expect(batch.actions.first?.who.displayName == "lan (ops)")
+    #expect(keepAlive.actions.isEmpty && keepAlive.revision == 7)
+  }
 }

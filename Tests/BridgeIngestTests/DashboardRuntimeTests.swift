@@ -143,6 +143,38 @@ import Testing
     await rig.stop()
   }
 
+  /// A standby's dashboard: says it is one, refuses action keys at once with where to act, rings once when its
+  /// primary falls silent, and takes actions once promoted.
+  @Test func aStandbysDashboardSaysWhereToActRingsWhenThePrimaryIsSilentAndActsOncePromoted() async throws {
+    let rig = try await Rig.start()
+    rig.fixture.monitor.becomeStandby(following: "/run/bridgewatch/primary.sock", silentAfter: .seconds(5))
+    try await rig.hearAll()
+    try await rig.pass(seconds: 1)
+    #expect(rig.screen.contains(" STANDBY "), "\(rig.screen)")
+    rig.backend.type(.character("s"), .character("s"), .character("o"))
+    rig.settle()
+    #expect(rig.screen.contains("standby: act on the primary (/run/bridgewatch/primary.sock)"), "\(rig.screen)")
+    #expect(!rig.screen.contains("Reason:"), "no prompt for an action that would be refused")
+    #expect(rig.backend.bells == 0)
+
+    try await rig.pass(seconds: 5)
+    #expect(rig.screen.contains("PRIMARY SILENT since"), "\(rig.screen)")
+    #expect(rig.screen.contains("promote this standby"), "\(rig.screen)")
+    #expect(rig.backend.bells == 1)
+    try await rig.pass(seconds: 1)
+    #expect(rig.backend.bells == 1, "rings once")
+
+    try await rig.fixture.monitor.promote(by: OperatorIdentity(name: "minh")).get()
+    rig.settle()
+    let header = rig.backend.screen.first ?? ""
+    #expect(!header.contains("STANDBY") && !header.contains("PRIMARY SILENT"), "\(header)")
+    #expect(rig.screen.contains("promoted to primary"), "\(rig.screen)")
+    rig.backend.type(.character("o"), .character("3"), .enter)
+    rig.settle()
+    #expect(try await rig.fixture.snapshot().records.compactMap(\.mark).map(\.reason) == ["line down"], "\(rig.screen)")
+    await rig.stop()
+  }
+
   @Test func warningsWaitUntilTheTerminalIsGivenBack() async throws {
     let rig = try await Rig.start(theme: "no-such-theme")
     rig.settle()
