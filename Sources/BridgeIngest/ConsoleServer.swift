@@ -11,6 +11,8 @@ import Synchronization
 public final class ConsoleServer: Sendable {
   public struct Limits: Sendable {
     public var maximumConsoles = 64
+    /// Standbys following at once (one is the design; a few allow a rehearsal beside the real one).
+    public var maximumStandbys = 4
     /// Unix users whose consoles are read-only whatever their hello says (`console.read_only_users`).
     public var readOnlyUsers: Set<String> = []
     /// Bytes of deltas and details queued for one console before they are dropped (it then gets a fresh snapshot);
@@ -427,6 +429,12 @@ private final class ConsoleServerLoop {
         connection,
         "\(attached) consoles are attached, the most this monitor takes (console.max_consoles in the config); close one or raise the limit"
       )
+      return
+    }
+    let following = connections.values.filter(\.isFollower).count - (hello.purpose == .follow ? 1 : 0)
+    if hello.purpose == .follow && following >= limits.maximumStandbys {
+      logger.warning("standby refused for \(connection.label): \(following) standbys follow this monitor already")
+      refuse(connection, "\(following) standbys follow this monitor already, the most it takes")
       return
     }
     let forced = !hello.readOnly && limits.readOnlyUsers.contains(connection.unixUser)
