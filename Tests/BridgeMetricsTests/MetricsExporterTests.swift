@@ -88,6 +88,40 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
         == 10)
   }
 
+  /// A standby says so, then that its primary is silent, then (promoted) that it is a standby no more; a primary
+  /// that learns it was replaced says that.
+  @Test func theRoleOfAMonitorInAPairIsExported() async throws {
+    let directory = try makeMetricsScratch()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let config = metricsConfig(sites: hoaBinhSites, directory: directory, perSite: false)
+    let clock = ManualClock(unixSeconds: 1_795_000_000)
+    let exporter = MetricsExporter(config: config, startUnixSeconds: clock.now().unixSeconds)
+    let monitor = exportedMonitor(config, clock: clock, exporter: exporter)
+    monitor.becomeStandby(following: "/run/bridgewatch/primary.sock", silentAfter: .seconds(10))
+    _ = try await monitor.start()
+    defer { Task { await monitor.stop() } }
+    clock.advance(by: .seconds(2))
+    monitor.notePrimaryContact()
+    try await monitor.tickNow()
+    var text = exporter.renderText()
+    #expect(metricValue(text, "bridgewatch_standby") == 1)
+    #expect(metricValue(text, "bridgewatch_primary_silent") == 0)
+    #expect(metricValue(text, "bridgewatch_primary_last_contact_timestamp_seconds") == 1_795_000_002)
+    clock.advance(by: .seconds(11))
+    try await monitor.tickNow()
+    text = exporter.renderText()
+    #expect(metricValue(text, "bridgewatch_primary_silent") == 1)
+    try await monitor.promote(by: OperatorIdentity(name: "minh")).get()
+    try await monitor.tickNow()
+    text = exporter.renderText()
+    #expect(metricValue(text, "bridgewatch_standby") == 0)
+    #expect(metricValue(text, "bridgewatch_primary_silent") == 0)
+    #expect(metricValue(text, "bridgewatch_replaced") == 0)
+    monitor.noteReplaced(by: "/run/bridgewatch/other.sock", promotedAt: 1_795_000_020)
+    try await monitor.tickNow()
+    #expect(metricValue(exporter.renderText(), "bridgewatch_replaced") == 1)
+  }
+
   @Test func theFiguresFollowARealMonitor() async throws {
     let directory = try makeMetricsScratch()
     defer { try? FileManager.default.removeItem(atPath: directory) }
