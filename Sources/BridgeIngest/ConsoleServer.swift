@@ -364,40 +364,12 @@ private final class ConsoleServerLoop {
     }
     switch message {
     case .promote(let promote):
-      guard !hello.readOnly else {
-        enqueue(.answer(ConsoleAnswer(id: promote.id, outcome: .notAllowed("read-only console"))), to: connection)
-        return
-      }
-      let who = OperatorIdentity(name: hello.operatorName, unixUser: connection.unixUser)
-      let inbox = self.inbox
-      let id = connection.id
+      guard let who = actor(of: connection, answering: promote.id) else { return }
       logger.notice("promotion asked by \(connection.label)")
-      monitor.promote(by: who).whenComplete { result in
-        let outcome: ConsoleAnswer.Outcome
-        switch result {
-        case .success: outcome = .applied
-        case .failure(let error): outcome = .notAllowed("\(error)")
-        }
-        inbox.post(ConsoleAnswer(id: promote.id, outcome: outcome), to: id)
-      }
+      answer(promote.id, to: connection, when: monitor.promote(by: who))
     case .request(let request):
-      guard !hello.readOnly else {
-        enqueue(.answer(ConsoleAnswer(id: request.id, outcome: .notAllowed("read-only console"))), to: connection)
-        return
-      }
-      let who = OperatorIdentity(name: hello.operatorName, unixUser: connection.unixUser)
-      let inbox = self.inbox
-      let id = connection.id
-      monitor.applyAndPublish(request.request, by: who).whenComplete { result in
-        let outcome: ConsoleAnswer.Outcome
-        switch result {
-        case .success: outcome = .applied
-        case .failure(let refused as OperatorActionError): outcome = .refused(refused)
-        case .failure(let unsaved as JournalNotSaved): outcome = .unsaved(unsaved.reason)
-        case .failure(let error): outcome = .notAllowed("\(error)")
-        }
-        inbox.post(ConsoleAnswer(id: request.id, outcome: outcome), to: id)
-      }
+      guard let who = actor(of: connection, answering: request.id) else { return }
+      answer(request.id, to: connection, when: monitor.applyAndPublish(request.request, by: who))
     case .show(let show):
       connection.detailSite = show.site.flatMap { indexByID[$0] }
       connection.lastDetail = nil
@@ -408,6 +380,32 @@ private final class ConsoleServerLoop {
       connection.needsSnapshot = true
     default:
       throw .malformed("a console does not send \(message.typeName)")
+    }
+  }
+
+  /// Who acts through this console, or nil (answered at once) when it is read-only.
+  private func actor(of connection: ConsoleConnection, answering id: Int) -> OperatorIdentity? {
+    guard let hello = connection.hello, !hello.readOnly else {
+      enqueue(.answer(ConsoleAnswer(id: id, outcome: .notAllowed("read-only console"))), to: connection)
+      return nil
+    }
+    return OperatorIdentity(name: hello.operatorName, unixUser: connection.unixUser)
+  }
+
+  /// Answers request `id` when `result` completes: applied, refused with the engine's reason, applied but not yet
+  /// saved, or not allowed (the monitor's role, a stop).
+  private func answer(_ id: Int, to connection: ConsoleConnection, when result: EventLoopFuture<Void>) {
+    let inbox = self.inbox
+    let connectionID = connection.id
+    result.whenComplete { result in
+      let outcome: ConsoleAnswer.Outcome
+      switch result {
+      case .success: outcome = .applied
+      case .failure(let refused as OperatorActionError): outcome = .refused(refused)
+      case .failure(let unsaved as JournalNotSaved): outcome = .unsaved(unsaved.reason)
+      case .failure(let error): outcome = .notAllowed("\(error)")
+      }
+      inbox.post(ConsoleAnswer(id: id, outcome: outcome), to: connectionID)
     }
   }
 

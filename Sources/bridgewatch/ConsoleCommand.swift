@@ -88,16 +88,7 @@ struct PromoteCommand: ParsableCommand {
   func run() throws {
     let path = try socketPathOrExit(config: config, socket: socket)
     let name = operatorName ?? ProcessInfo.processInfo.environment["USER"] ?? ConsoleSocket.userName(getuid())
-    let outcome: ConsoleAnswer.Outcome
-    do {
-      outcome = try ConsoleClient.promote(path: path, operatorName: name)
-    } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
-      printError("bridgewatch: \(failure)")
-      throw ExitCode(3)
-    } catch {
-      printError("bridgewatch: \(error)")
-      throw ExitCode(1)
-    }
+    let outcome = try askMonitor { try ConsoleClient.promote(path: path, operatorName: name) }
     switch outcome {
     case .applied:
       printOutput("promoted: this monitor is the primary now; operators act on it (socket \(path))")
@@ -168,17 +159,21 @@ struct StatusCommand: ParsableCommand {
 
   func run() throws {
     let path = try socketPathOrExit(config: config, socket: socket)
-    let status: ConsoleClient.Status
-    do {
-      status = try ConsoleClient.status(path: path)
-    } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
-      printError("bridgewatch: \(failure)")
-      throw ExitCode(3)
-    } catch {
-      printError("bridgewatch: \(error)")
-      throw ExitCode(1)
-    }
+    let status = try askMonitor { try ConsoleClient.status(path: path) }
     printOutput(StatusSummary.text(status, socketPath: path, utcOffsetSeconds: TimeZone.current.secondsFromGMT()))
+  }
+}
+
+/// Runs a one-off question to the monitor; exits 3 when no monitor runs, 1 when it cannot be asked.
+private func askMonitor<T>(_ question: () throws -> T) throws -> T {
+  do {
+    return try question()
+  } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
+    printError("bridgewatch: \(failure)")
+    throw ExitCode(3)
+  } catch {
+    printError("bridgewatch: \(error)")
+    throw ExitCode(1)
   }
 }
 

@@ -3,20 +3,8 @@ import BridgeIngest
 import Foundation
 import Testing
 
-let standbyConfig = """
-  title: "Hội nghị thử"
-  timing:
-    interval: 1s
-    late_after: 3s
-    offline_after: 6s
-  status_file: status.json
-  sites:
-    - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-    - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
-    - {id: HB-MC-HU, name: "Huyện ủy Mai Châu", group: "Hòa Bình / Mai Châu", expected: 98}
-  """
-
-/// Two real monitors on loopback, each with its own journal and socket: a primary, and a standby following it.
+/// Two real monitors on loopback, each with its own journal and socket: a primary, and a standby following it
+/// (the field tools' conference: three sites, one signing).
 @Suite(.serialized) struct StandbyEndToEndTests {
   /// A console on `directory`'s monitor, as an operator would open one, to make actions with.
   static func console(_ directory: String, operatorName: String = "lan") throws -> ConsoleClient {
@@ -35,10 +23,11 @@ let standbyConfig = """
   }
 
   @Test func theStandbyFollowsOutlivesThePrimaryIsPromotedAndTheOldPrimaryLearnsItWasReplaced() throws {
-    let primary = try HeadlessMonitor(config: standbyConfig)
+    let primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
     defer { _ = primary.stop() }
     let primarySocket = primary.directory + "/conference.sock"
-    let standby = try HeadlessMonitor(config: standbyConfig, arguments: ["--follow", primarySocket, "--primary-silent-after", "3s"])
+    let standby = try HeadlessMonitor(
+      config: fieldConfig, files: fieldKeys, arguments: ["--follow", primarySocket, "--primary-silent-after", "3s"])
     defer { _ = standby.stop() }
     let sim = try BackgroundProcess([
       "sim", primary.directory + "/conference.yaml", "--monitor", "127.0.0.1:\(primary.port)", "--monitor", "127.0.0.1:\(standby.port)",
@@ -102,7 +91,7 @@ let standbyConfig = """
 
     // The old primary comes back with --peer: it shows it was replaced, and refuses actions.
     let returned = try HeadlessMonitor(
-      config: standbyConfig, directory: primary.directory, arguments: ["--peer", standby.directory + "/conference.sock"])
+      config: fieldConfig, files: fieldKeys, directory: primary.directory, arguments: ["--peer", standby.directory + "/conference.sock"])
     defer { returned.finish() }
     let replaced = returned.waitForStatus(seconds: 10) { $0["replaced_by"] is [String: Any] }
     #expect((replaced?["replaced_by"] as? [String: Any])?["peer"] as? String == standby.directory + "/conference.sock", "\(returned.log)")
@@ -131,11 +120,12 @@ let standbyConfig = """
   /// The follow link runs through a relay command, as over SSH. Stopped a while, then continued, it catches up;
   /// killed, the standby connects again and asks from where it was; either way every action arrives once.
   @Test func aFollowerCutOffCatchesUpOnEveryActionNoneTwice() throws {
-    let primary = try HeadlessMonitor(config: standbyConfig)
+    let primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
     defer { _ = primary.stop() }
     let primarySocket = primary.directory + "/conference.sock"
     let relay = "'\(Binary.path)' console --relay --socket '\(primarySocket)'"
-    let standby = try HeadlessMonitor(config: standbyConfig, arguments: ["--follow", relay, "--primary-silent-after", "20s"])
+    let standby = try HeadlessMonitor(
+      config: fieldConfig, files: fieldKeys, arguments: ["--follow", relay, "--primary-silent-after", "20s"])
     defer { _ = standby.stop() }
     #expect(standby.waitForStatus { Self.standbyPart($0)["primary_last_contact"] is Double } != nil, "\(standby.log)")
     let relayPID = try #require(Self.relayPID(socket: primarySocket), "\(standby.log)")
@@ -202,7 +192,8 @@ let standbyConfig = """
     sleep 30
     """.write(toFile: script, atomically: true, encoding: .utf8)
     chmod(script, 0o755)
-    let standby = try HeadlessMonitor(config: standbyConfig, arguments: ["--follow", "sh '\(script)'", "--primary-silent-after", "3s"])
+    let standby = try HeadlessMonitor(
+      config: fieldConfig, files: fieldKeys, arguments: ["--follow", "sh '\(script)'", "--primary-silent-after", "3s"])
     defer { _ = standby.stop() }
     let dropped = standby.waitFor(seconds: 10) { log in
       log.contains("follow link to sh '\(script)' dropped: malformed message") ? true : nil
@@ -215,7 +206,7 @@ let standbyConfig = """
     }
     #expect(runs >= 2, "retried")
     // Still a monitor: heartbeats are acknowledged and the primary is reported silent, nothing crashed.
-    let send = try Binary.run(["send", "--site", "HB-TU", "--monitor", "127.0.0.1:\(standby.port)", "--count", "5"])
+    let send = try Binary.run(["send", "--site", "HB-DB-TULY", "--monitor", "127.0.0.1:\(standby.port)", "--count", "5"])
     #expect(send.status == 0, "\(send.stdout)")
     #expect(standby.waitForStatus(seconds: 8) { Self.standbyPart($0)["primary_silent_since"] is Double } != nil)
     #expect(standby.process.isRunning)
