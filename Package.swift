@@ -94,7 +94,8 @@ let package = Package(
     ),
     .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "BridgeIngest", "CLinux", "TestSupport"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "BridgeIngest", "CLinux", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )
