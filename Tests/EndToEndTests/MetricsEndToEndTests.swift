@@ -115,20 +115,13 @@ func runTool(_ tool: String, _ arguments: [String], input: String? = nil, direct
     try config.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
     try FileManager.default.copyItem(atPath: Repository.path("examples/prometheus/alerts.yml"), toPath: directory + "/alerts.yml")
     let webPort = freeTCPPort()
-    let prometheus = Process()
-    prometheus.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    prometheus.arguments = [
-      "prometheus", "--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",
-      "--web.listen-address=127.0.0.1:\(webPort)",
-    ]
-    let logCollector = OutputCollector()
-    prometheus.standardError = logCollector.pipe
-    prometheus.standardOutput = logCollector.pipe
-    try prometheus.run()
-    defer {
-      prometheus.terminate()
-      prometheus.waitUntilExit()
-    }
+    let prometheus = try BackgroundProcess(
+      executable: "/usr/bin/env",
+      [
+        "prometheus", "--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",
+        "--web.listen-address=127.0.0.1:\(webPort)",
+      ])
+    defer { _ = prometheus.stop() }
 
     func query(_ expression: String) -> [[String: Any]]? {
       let encoded = expression.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -166,7 +159,7 @@ func runTool(_ tool: String, _ arguments: [String], input: String? = nil, direct
       if seen == expected { break }
       Thread.sleep(forTimeInterval: 0.5)
     }
-    #expect(seen == expected, "Prometheus log: \(logCollector.text.suffix(2000))")
+    #expect(seen == expected, "Prometheus log: \(prometheus.output.suffix(2000))")
     #expect(query(#"up{job="bridgewatch"}"#)?.count == 1)
 
     // The shipped rules loaded in the real Prometheus.

@@ -139,22 +139,13 @@ final class SIPpEndpoint {
         - { id: LO, name: "Loopback", group: "P", expected: 1, probe: "icmp://127.0.0.1" }
       \(Self.hasIPv6Loopback ? "  - { id: LO6, name: \"Loopback IPv6\", group: \"P\", expected: 1, probe: \"icmp://[::1]\" }" : "")
       """.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-      process.arguments = [
-        "--net", "sh", "-c",
-        "ip link set lo up && sysctl -qw net.ipv4.ping_group_range='0 2147483647' && exec '\(Binary.path)' run '\(directory)/conference.yaml' --headless --listen 127.0.0.1:0",
-      ]
-      let log = OutputCollector()
-      process.standardError = log.pipe
-      process.standardOutput = log.pipe
-      try process.run()
-      defer {
-        if process.isRunning {
-          kill(process.processIdentifier, SIGINT)
-          process.waitUntilExit()
-        }
-      }
+      let monitor = try BackgroundProcess(
+        executable: "/usr/bin/unshare",
+        [
+          "--net", "sh", "-c",
+          "ip link set lo up && sysctl -qw net.ipv4.ping_group_range='0 2147483647' && exec '\(Binary.path)' run '\(directory)/conference.yaml' --headless --listen 127.0.0.1:0",
+        ])
+      defer { _ = monitor.stop() }
       let deadline = Date().addingTimeInterval(15)
       var sites: [[String: Any]] = []
       while Date() < deadline {
@@ -167,7 +158,7 @@ final class SIPpEndpoint {
         }
         Thread.sleep(forTimeInterval: 0.1)
       }
-      #expect(sites.count == (Self.hasIPv6Loopback ? 2 : 1), "all online, IPv4 and IPv6; log: \(log.text)")
+      #expect(sites.count == (Self.hasIPv6Loopback ? 2 : 1), "all online, IPv4 and IPv6; log: \(monitor.output)")
       for online in sites {
         #expect((online["probe"] as? [String: Any])?["result"] as? String == "reply")
         #expect(online["source"] as? String == "probe")

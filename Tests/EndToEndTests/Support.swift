@@ -136,13 +136,14 @@ func runShell(_ script: String, environment: [String: String]) throws -> (status
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// A long-running `bridgewatch` process (agent, sim, demo) whose stdout and stderr are collected as they arrive.
+/// A long-running process (by default `bridgewatch`: agent, sim, demo; or a real peer such as Prometheus) whose
+/// stdout and stderr are collected as they arrive.
 final class BackgroundProcess: @unchecked Sendable {
   let process = Process()
   private let collector = OutputCollector()
 
-  init(_ arguments: [String]) throws {
-    process.executableURL = URL(fileURLWithPath: Binary.path)
+  init(executable: String = Binary.path, _ arguments: [String]) throws {
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardOutput = collector.pipe
     process.standardError = collector.pipe
