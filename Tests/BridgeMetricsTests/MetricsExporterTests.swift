@@ -28,13 +28,15 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
   ("SL-TU", "Sơn La", 200),
 ]
 
+/// The labels of the whole conference's series and of one district's.
+private let conference = #"group="",province="",depth="0""#
+private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",depth="2""#
+
 @Suite struct MetricsExporterTests {
   @Test func everySeriesIsThereFromTheStartWithTheConfigsFigures() {
     let exporter = MetricsExporter(config: metricsConfig(sites: hoaBinhSites), startUnixSeconds: 1_795_000_000)
     let text = exporter.renderText()
     // Groups: the conference, Hòa Bình, Hòa Bình / Đà Bắc, Sơn La.
-    let conference = #"group="",province="",depth="0""#
-    let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",depth="2""#
     #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"unknown\"}") == 4)
     #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"online\"}") == 0)
     #expect(metricValue(text, "bridgewatch_sites{\(daBac),status=\"unknown\"}") == 2)
@@ -144,8 +146,6 @@ let hoaBinhSites: [(id: String, group: String, expected: Int)] = [
     try await monitor.apply(OperatorRequest(site: "HB-DB-HU", action: .setHeadcount(85)), by: OperatorIdentity(name: "lan"))
     try await monitor.tickNow()
     let text = exporter.renderText()
-    let conference = #"group="",province="",depth="0""#
-    let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",depth="2""#
     #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"online\"}") == 2)
     #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"marked\"}") == 1)
     #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"unknown\"}") == 1)
