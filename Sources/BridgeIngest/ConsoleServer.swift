@@ -200,8 +200,8 @@ private final class ConsoleConnection {
   var detailSite: Int?
   var lastDetail: SiteHistoryView??
   var overflows = 0
-  /// A standby: the last revision of the primary's action log it was sent.
-  var followedRevision: UInt64?
+  /// A standby: where it stands in this monitor's action log (what it was last sent).
+  var followed: FollowPosition?
 
   init(id: Int, fd: Int32, unixUser: String, peerPID: Int32, since: Double) {
     self.id = id
@@ -506,18 +506,17 @@ private final class ConsoleServerLoop {
     let (epoch, revision, actions) = monitor.followedActions(after: position)
     if let actions {
       enqueue(.actions(FollowActions(epoch: epoch, revision: revision, actions: actions)), to: connection)
-      connection.followedRevision = actions.last?.revision ?? position?.after ?? revision
+      connection.followed = FollowPosition(epoch: epoch, after: actions.last?.revision ?? position?.after ?? revision)
     } else if let state = try? monitor.followState().wait() {
       enqueue(.state(state), to: connection)
-      connection.followedRevision = state.revision
+      connection.followed = FollowPosition(epoch: state.epoch, after: state.revision)
     }
   }
 
   private func publish(_ update: MonitorUpdate, events: [EngineEvent]) {
     let snapshot = update.snapshot
-    let epoch = monitor.followedActions(after: nil).epoch
     for connection in connections.values where connection.isFollower {
-      sendFollowed(to: connection, after: connection.followedRevision.map { FollowPosition(epoch: epoch, after: $0) })
+      sendFollowed(to: connection, after: connection.followed)
       flush(connection)
     }
     publishedDetails = update.details
