@@ -241,7 +241,8 @@ public struct MonitorState {
   public func snapshot(now: ClockReading, title: String, detailSite: Int? = nil) -> MonitorSnapshot {
     MonitorSnapshot(
       title: title, takenAt: now, sites: engine.sites, records: engine.records, rollups: engine.rollups,
-      groups: engine.groups, counters: counters, detail: detailSite.flatMap { detail(site: $0, now: now) })
+      groups: engine.groups, counters: counters, detail: detailSite.flatMap { detail(site: $0, now: now) },
+      recordsRevision: engine.recordsRevision)
   }
 
   /// The last hour of one site, for a detail pane; nil for a site the config does not have.
@@ -255,7 +256,9 @@ public struct MonitorSnapshot: Sendable {
   public var title: String
   public var takenAt: ClockReading
   public var sites: [SiteConfig]
-  public var records: [SiteRecord]
+  public var records: [SiteRecord] {
+    didSet { recordsRevision &+= 1 }
+  }
   public var rollups: [Rollup]
   public var groups: GroupTree
   public var counters: IngestCounters
@@ -267,6 +270,9 @@ public struct MonitorSnapshot: Sendable {
   public var clockNote: ClockNote?
   /// Primary or standby (nil: a monitor alone, as before standbys).
   public var role: MonitorRole?
+  /// Equal in two snapshots from one source (the engine, or a console's mirror) only if no record changed in
+  /// between: faces skip work that depends on the records alone (the table's rows, the status file's sites).
+  public var recordsRevision: UInt64 = 0
 
   /// Seconds since the site was last heard, nil if never.
   public func ageSeconds(site index: Int) -> Double? {

@@ -86,7 +86,15 @@ public struct StatusEngine: Sendable {
   public let sites: [SiteConfig]
   public let timing: Timing
   public let groups: GroupTree
-  public private(set) var records: [SiteRecord]
+  public private(set) var records: [SiteRecord] {
+    // A plain didSet (no oldValue) still lets `records[i].x = y` mutate in place.
+    didSet { recordsRevision &+= 1 }
+  }
+  /// Moves with every change to any site's record: a face that saw this revision has nothing new to lay out.
+  public private(set) var recordsRevision: UInt64 = 0
+  /// The records as of the last silence pass, and the earliest time silence could change one of them.
+  private var silenceCheckedRevision: UInt64 = .max
+  private(set) var nextSilenceDeadline: Int64 = .min
   /// Indexed like `groups.nodes`; index 0 is the whole conference.
   public private(set) var rollups: [Rollup]
   private var pendingEvents: [EngineEvent] = []
@@ -229,16 +237,21 @@ public struct StatusEngine: Sendable {
   /// Records what the heartbeat-file poller found wrong (or right) with a site's file.
   public mutating func setFileFlags(_ flags: SiteFlags, site index: Int) {
     let fileFlags: SiteFlags = [.badHeartbeatFile, .heartbeatFileError]
-    records[index].flags = records[index].flags.subtracting(fileFlags).union(flags.intersection(fileFlags))
+    let new = records[index].flags.subtracting(fileFlags).union(flags.intersection(fileFlags))
+    // Every scan reports a missing file again: only a real change may move the records' revision.
+    if new != records[index].flags { records[index].flags = new }
   }
 
   // MARK: - Silence
 
   /// Moves sites to late or offline as their silence grows; clears flapping that has calmed down.
-  /// O(sites) with no allocation; call it every second or so.
+  /// O(sites) with no allocation when it has work; call it every second or so. A quiet monitor skips the pass:
+  /// until a record changes or the earliest deadline the last pass found comes, it cannot change anything.
   public mutating func tick(now: ClockReading) {
-    let flapSince = now.monotonicNanos - flapWindowNanos
     history.begin(at: now.monotonicNanos)
+    guard recordsRevision != silenceCheckedRevision || now.monotonicNanos >= nextSilenceDeadline else { return }
+    let flapSince = now.monotonicNanos - flapWindowNanos
+    var deadline = Int64.max
     for index in records.indices {
       guard let heard = records[index].lastHeard ?? records[index].awaitedSince else { continue }
       let age = now.monotonicNanos - heard.monotonicNanos
@@ -252,15 +265,27 @@ public struct StatusEngine: Sendable {
       default:
         break
       }
-      if records[index].flags.contains(.flapping),
-        records[index].flapTimes.count(since: flapSince) * 2 < timing.flapChanges
-      {
-        let before = RollupContribution(records[index])
-        records[index].flags.remove(.flapping)
-        emit(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: false)))
-        commit(site: index, before: before)
+      // When silence next changes this site, as it is now.
+      switch records[index].heartbeatStatus {
+      case .online: deadline = min(deadline, heard.monotonicNanos + lateNanos)
+      case .late, .unknown: deadline = min(deadline, heard.monotonicNanos + offlineNanos)
+      case .offline where records[index].recoveryStreak > 0: deadline = min(deadline, heard.monotonicNanos + lateNanos)
+      case .offline, .marked: break
+      }
+      if records[index].flags.contains(.flapping) {
+        if records[index].flapTimes.count(since: flapSince) * 2 < timing.flapChanges {
+          let before = RollupContribution(records[index])
+          records[index].flags.remove(.flapping)
+          emit(EngineEvent(time: now, siteIndex: index, kind: .flappingChanged(isFlapping: false)))
+          commit(site: index, before: before)
+        } else {
+          // Calming down is a count over a sliding window: looked at every tick while it lasts.
+          deadline = now.monotonicNanos
+        }
       }
     }
+    nextSilenceDeadline = deadline
+    silenceCheckedRevision = recordsRevision
   }
 
   // MARK: - Operator actions

@@ -11,16 +11,30 @@ public enum AtomicFile {
     try write(Array(text.utf8), to: path, mode: mode)
   }
 
-  public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(FileWriteError) {
+  /// Returns the written file's identity, to tell later whether the path still names it.
+  @discardableResult
+  public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(FileWriteError) -> FileIdentity? {
     let (fd, temporary) = try createTemporary(beside: path, mode: mode)
     var failure = FileHandleOutput.write(fd: fd, bytes)
     if failure == 0 && fsync(fd) != 0 { failure = errno }
+    let identity = failure == 0 ? FileIdentity(fd: fd) : nil
     close(fd)
     if failure == 0 && rename(temporary, path) != 0 { failure = errno }
     if failure != 0 {
       unlink(temporary)
       throw FileWriteError(errno: failure, path: path)
     }
+    return identity
+  }
+
+  /// Sets the modification time of the file at `path` to now if it is still the file `identity` names (never
+  /// through a symlink); false when it is gone or another file.
+  public static func touch(_ path: String, ifStill identity: FileIdentity) -> Bool {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    guard FileIdentity(fd: fd) == identity else { return false }
+    return futimens(fd, nil) == 0
   }
 
   /// Creates a new file next to `path` under a random name; never opens an existing file or a symlink.
@@ -34,6 +48,19 @@ public enum AtomicFile {
       if errno != EEXIST { throw FileWriteError(errno: errno, path: temporary) }
     }
     throw FileWriteError(errno: EEXIST, path: path + ".tmp-*")
+  }
+}
+
+/// Which file an open descriptor is (device and inode).
+public struct FileIdentity: Equatable, Sendable {
+  var device: UInt64
+  var inode: UInt64
+
+  init?(fd: Int32) {
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return nil }
+    device = UInt64(info.st_dev)
+    inode = UInt64(info.st_ino)
   }
 }
 

@@ -48,6 +48,10 @@ public final class Monitor: @unchecked Sendable {
   private var loggedClockOff = false
   /// Per site: the highest reported headcount since its last journal sample.
   private var windowPeak: [Int?]
+  /// The records the last sampling pass saw, and whether it left a change waiting for its window: with neither
+  /// a new record nor a waiting change, a pass would find nothing (a quiet monitor skips it).
+  private var sampledRevision: UInt64?
+  private var samplesWaiting = false
   private let healthObserver: (any MonitorHealthObserver)?
   /// At most one headcount sample per site in this long.
   static let headcountSampleNanos: Int64 = 10_000_000_000
@@ -207,7 +211,7 @@ public final class Monitor: @unchecked Sendable {
       writeJournal(
         clockRecords
           + fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites, heardBy: taken.records[$0.siteIndex].lastSource) }
-          + headcountSamples(taken.records, now: now), sync: true)
+          + headcountSamples(taken.records, revision: taken.recordsRevision, now: now), sync: true)
     }
     let events = carriedEvents + fresh
     carriedEvents = []
@@ -279,7 +283,10 @@ public final class Monitor: @unchecked Sendable {
   /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds (`flush`: every
   /// change now, whatever the window, as on stop). A count that rose and fell back within a window is not lost:
   /// the sample carries the window's `peak`.
-  private func headcountSamples(_ records: [SiteRecord], now: ClockReading, flush: Bool = false) -> [JournalRecord] {
+  private func headcountSamples(_ records: [SiteRecord], revision: UInt64?, now: ClockReading, flush: Bool = false) -> [JournalRecord] {
+    if !flush, !samplesWaiting, let revision, revision == sampledRevision { return [] }
+    sampledRevision = revision
+    samplesWaiting = false
     var samples: [JournalRecord] = []
     for index in records.indices {
       guard let count = records[index].headcount, records[index].headcountSource != .manual else {
@@ -288,9 +295,11 @@ public final class Monitor: @unchecked Sendable {
       }
       let peak = max(windowPeak[index] ?? count, count)
       windowPeak[index] = peak
-      guard count != lastSampledHeadcount[index] || peak > count,
-        flush || now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos
-      else { continue }
+      guard count != lastSampledHeadcount[index] || peak > count else { continue }
+      guard flush || now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos else {
+        samplesWaiting = true
+        continue
+      }
       lastSampledHeadcount[index] = count
       lastSampleNanos[index] = now.monotonicNanos
       windowPeak[index] = nil
@@ -345,14 +354,19 @@ public final class Monitor: @unchecked Sendable {
   }
 
   private func writeStatusFile(_ snapshot: MonitorSnapshot) {
-    guard let writer = statusFileWriter, !statusFileWriteInFlight,
-      statusFileSchedule.isDue(snapshot, hadEvents: statusFileOwesEvents)
-    else { return }
-    statusFileSchedule.writing(snapshot)
-    statusFileOwesEvents = false
+    guard let writer = statusFileWriter, !statusFileWriteInFlight else { return }
+    let action = statusFileSchedule.action(for: snapshot, hadEvents: statusFileOwesEvents)
+    switch action {
+    case .none: return
+    case .touch: statusFileSchedule.touching(snapshot)
+    case .write:
+      statusFileSchedule.writing(snapshot)
+      statusFileOwesEvents = false
+    }
     statusFileWriteInFlight = true
     threadPool.runIfActive(eventLoop: loop) {
-      try writer.write(snapshot)
+      // A file someone removed or replaced by something else is written again rather than touched.
+      if action == .write || !writer.touch() { try writer.write(snapshot) }
     }.whenComplete { [self] result in
       statusFileWriteInFlight = false
       // Logged when it starts failing, when the reason changes and when it works again; not every second.
@@ -686,7 +700,9 @@ public final class Monitor: @unchecked Sendable {
       // Counts still inside their 10-second window go now, or the report's figures would fall short of the screen's.
       let now = clock.now()
       writeJournal(
-        headcountSamples(snapshot.records, now: now, flush: true) + [JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop)],
+        headcountSamples(snapshot.records, revision: nil, now: now, flush: true) + [
+          JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop)
+        ],
         sync: true)
       if let journal, !journal.backlog.isEmpty { reportUnsaved(journal) }
       journal?.close()

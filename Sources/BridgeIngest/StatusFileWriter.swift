@@ -6,6 +6,8 @@ final class StatusFileWriter: @unchecked Sendable {
   let path: String
   private let fixed: StatusFileEncoder.FixedParts
   private var buffer: [UInt8] = []
+  /// The file last written, which `touch` may only touch.
+  private var written: FileIdentity?
 
   init(path: String, fixed: StatusFileEncoder.FixedParts) {
     self.path = path
@@ -14,6 +16,13 @@ final class StatusFileWriter: @unchecked Sendable {
 
   func write(_ snapshot: MonitorSnapshot) throws {
     StatusFileEncoder.encode(snapshot, fixed: fixed, into: &buffer)
-    try AtomicFile.write(buffer, to: path)
+    written = try AtomicFile.write(buffer, to: path)
+  }
+
+  /// Sets the file's modification time to now, saying the monitor is alive while nothing in it changed; false when
+  /// the file last written is no longer at the path (removed, replaced), which wants a write instead.
+  func touch() -> Bool {
+    guard let written else { return false }
+    return AtomicFile.touch(path, ifStill: written)
   }
 }

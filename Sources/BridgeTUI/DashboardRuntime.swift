@@ -102,6 +102,10 @@ public final class DashboardRuntime: @unchecked Sendable {
   private let stopRequested = Atomic<Bool>(false)
   private var state = DashboardState()
   private var snapshot: MonitorSnapshot
+  /// The frame last drawn (the backend keeps it too, to draw only what changed) and the one before it, whose
+  /// cells the next frame reuses.
+  private var drawnFrame: ScreenBuffer?
+  private var spareFrame: ScreenBuffer?
   private var connection: LinkUpdate.Connection = .live
   private var themeName: String
   private let utcOffset: Int
@@ -268,8 +272,13 @@ public final class DashboardRuntime: @unchecked Sendable {
     context.sessionLabel = Self.sessionLabel(schedule, at: snapshot.takenAt.unixSeconds, strings: state.strings)
     context.signedSites = signedSites
     context.recoverAfter = facts.recoverAfter
-    let buffer = DashboardView.render(snapshot, state: &state, context: context)
-    backend.draw(buffer)
+    // The frame before last is no longer the backend's to compare with: it is blanked and drawn into.
+    var frame = spareFrame ?? ScreenBuffer(width: 0, height: 0)
+    spareFrame = nil
+    DashboardView.render(snapshot, state: &state, context: context, into: &frame)
+    backend.draw(frame)
+    spareFrame = drawnFrame
+    drawnFrame = frame
   }
 
   public static func sessionLabel(_ schedule: Schedule, at unixSeconds: Double, strings: Strings = .english) -> String? {

@@ -86,10 +86,27 @@ public struct DashboardState: Sendable {
   public internal(set) var visibleCount = 0
   var wall = WallLayout()
   var wallSize = (width: 0, height: 0)
-  /// The list options `rows` were computed with; a change makes the next key or frame lay out again.
-  var laidOutOptions: SiteListOptions?
-  var laidOutWall = false
+  /// What `rows` and the wall were laid out from; a frame or key that finds the same lays out nothing again, so a
+  /// quiet national roster costs a frame its visible rows only.
+  var laidOut: LayoutKey?
   var rosterIndex: RosterIndex?
+
+  struct LayoutKey: Equatable {
+    var options: SiteListOptions
+    var showsWall: Bool
+    var wallWidth: Int
+    var wallHeight: Int
+    var siteCount: Int
+    /// Only when the rows depend on the records (problems only, or sorted by something the records hold).
+    var recordsRevision: UInt64?
+  }
+
+  func layoutKey(_ snapshot: MonitorSnapshot) -> LayoutKey {
+    let options = showsWall ? listOptions.forWall : listOptions
+    return LayoutKey(
+      options: options, showsWall: showsWall, wallWidth: showsWall ? wallSize.width : 0, wallHeight: showsWall ? wallSize.height : 0,
+      siteCount: snapshot.sites.count, recordsRevision: options.dependsOnRecords ? snapshot.recordsRevision : nil)
+  }
 
   public init() {}
 
@@ -111,25 +128,20 @@ public struct DashboardState: Sendable {
   /// Applies the filter, sort and collapsed groups to `snapshot` and puts the selection on a row that shows:
   /// the same site if it still shows, else the group that hides it, else the first site.
   public mutating func layOut(_ snapshot: MonitorSnapshot) {
-    if rosterIndex?.siteCount != snapshot.sites.count { rosterIndex = RosterIndex(sites: snapshot.sites) }
-    let visible = SiteList.visibleSites(snapshot, index: rosterIndex!, options: listOptions)
-    visibleCount = visible.reduce(0) { $0 + ($1 ? 1 : 0) }
-    if showsWall {
-      var wallOptions = listOptions
-      wallOptions.sort = .group
-      wallOptions.collapsed = []
-      rows = SiteList.rows(snapshot, index: rosterIndex!, options: wallOptions, visible: visible)
-      wall = WallLayout(snapshot, rows: rows, width: wallSize.width, height: wallSize.height)
-    } else {
-      rows = SiteList.rows(snapshot, index: rosterIndex!, options: listOptions, visible: visible)
+    let key = layoutKey(snapshot)
+    if key != laidOut {
+      if rosterIndex?.siteCount != snapshot.sites.count { rosterIndex = RosterIndex(sites: snapshot.sites) }
+      let visible = SiteList.visibleSites(snapshot, index: rosterIndex!, options: listOptions)
+      visibleCount = visible.reduce(0) { $0 + ($1 ? 1 : 0) }
+      rows = SiteList.rows(snapshot, index: rosterIndex!, options: key.options, visible: visible)
+      wall = showsWall ? WallLayout(snapshot, rows: rows, width: wallSize.width, height: wallSize.height) : WallLayout()
+      laidOut = key
     }
-    laidOutOptions = listOptions
-    laidOutWall = showsWall
     reconcileSelection(snapshot)
   }
 
   private mutating func layOutIfStale(_ snapshot: MonitorSnapshot) {
-    if laidOutOptions != listOptions || laidOutWall != showsWall { layOut(snapshot) }
+    if laidOut?.options != (showsWall ? listOptions.forWall : listOptions) || laidOut?.showsWall != showsWall { layOut(snapshot) }
   }
 
   private mutating func reconcileSelection(_ snapshot: MonitorSnapshot) {

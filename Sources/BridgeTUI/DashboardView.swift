@@ -64,9 +64,17 @@ public enum DashboardView {
 
   public static func render(_ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext) -> ScreenBuffer {
     var screen = ScreenBuffer(width: context.width, height: context.height)
+    render(snapshot, state: &state, context: context, into: &screen)
+    return screen
+  }
+
+  /// Renders into `screen`, blanked first and resized to the context; the live dashboard reuses its buffers.
+  public static func render(_ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext, into screen: inout ScreenBuffer)
+  {
+    screen.clear(width: context.width, height: context.height)
     guard context.width >= minimumWidth, context.height >= minimumHeight else {
       renderTooSmall(&screen, strings: state.strings, context: context)
-      return screen
+      return
     }
     // Below the header and a title line; above the status line and footer.
     let top = 3
@@ -100,7 +108,6 @@ public enum DashboardView {
     renderStatusLine(&screen, snapshot, state: state, context: context, y: context.height - 2)
     renderFooter(&screen, snapshot, state: state, context: context, y: context.height - 1)
     if state.mode == .help { renderHelp(&screen, strings: state.strings, context: context) }
-    return screen
   }
 
   // MARK: - Header
@@ -204,7 +211,7 @@ public enum DashboardView {
   ) {
     let strings = state.strings
     let rows = state.rows
-    let longestID = snapshot.sites.reduce(2) { max($0, $1.id.count) }
+    let longestID = state.rosterIndex?.longestID ?? RosterIndex(sites: snapshot.sites).longestID
     let flat = state.listOptions.sort != .group
     let columns = Columns(
       width: context.width, longestID: longestID, strings: strings, showsGroup: flat && context.width >= 100)

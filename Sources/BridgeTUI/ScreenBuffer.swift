@@ -52,14 +52,28 @@ public struct Cell: Sendable, Equatable {
 
 /// An in-memory screen. Views draw here; the curses backend copies it out; tests read it as text.
 public struct ScreenBuffer: Sendable, Equatable {
-  public let width: Int
-  public let height: Int
+  public private(set) var width: Int
+  public private(set) var height: Int
   public private(set) var cells: [Cell]
 
   public init(width: Int, height: Int) {
     self.width = max(0, width)
     self.height = max(0, height)
     cells = Array(repeating: Cell(), count: self.width * self.height)
+  }
+
+  /// Blanks the buffer at the given size, in place when the size is the same: a frame a second then costs no
+  /// allocation (a screenful of cells is larger than malloc's mmap threshold: each new one was mapped, faulted in
+  /// and unmapped again).
+  public mutating func clear(width: Int, height: Int) {
+    guard max(0, width) == self.width, max(0, height) == self.height else {
+      self = ScreenBuffer(width: width, height: height)
+      return
+    }
+    let blank = Cell()
+    cells.withUnsafeMutableBufferPointer { cells in
+      for index in cells.indices { cells[index] = blank }
+    }
   }
 
   public subscript(x: Int, y: Int) -> Cell {
@@ -81,6 +95,7 @@ public struct ScreenBuffer: Sendable, Equatable {
     guard y >= 0, y < height, x < width, x >= 0 else { return 0 }
     let limit = min(maxWidth ?? (width - x), width - x)
     guard limit > 0 else { return 0 }
+    if DisplayWidth.isPrintableASCII(text) { return putASCII(text, x: x, y: y, role: role, limit: limit) }
     let graphemes = DisplayWidth.graphemes(of: TextSanitizer.printable(text))
     let total = graphemes.reduce(0) { $0 + $1.width }
     let fits = total <= limit
@@ -95,6 +110,23 @@ public struct ScreenBuffer: Sendable, Equatable {
     }
     if !fits {
       self[column, y] = Cell("…", role: role)
+      column += 1
+    }
+    return column - x
+  }
+
+  /// `put` for text of printable ASCII alone (ids, numbers, ages, most labels): a byte is a cell, nothing to
+  /// sanitize or measure.
+  private mutating func putASCII(_ text: String, x: Int, y: Int, role: Role, limit: Int) -> Int {
+    let count = text.utf8.count
+    let shown = count <= limit ? count : limit - 1
+    var column = x
+    for byte in text.utf8.prefix(shown) {
+      cells[y * width + column] = Cell(String(Character(Unicode.Scalar(byte))), role: role)
+      column += 1
+    }
+    if count > limit {
+      cells[y * width + column] = Cell("…", role: role)
       column += 1
     }
     return column - x
@@ -141,7 +173,14 @@ public enum DisplayWidth {
     }
   }
 
-  public static func of(_ text: String) -> Int { text.reduce(0) { $0 + width(of: $1) } }
+  public static func of(_ text: String) -> Int {
+    isPrintableASCII(text) ? text.utf8.count : text.reduce(0) { $0 + width(of: $1) }
+  }
+
+  /// Only the characters from space to tilde: each is one grapheme one column wide.
+  static func isPrintableASCII(_ text: String) -> Bool {
+    text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+  }
 
   public static func width(of character: Character) -> Int {
     guard let first = character.unicodeScalars.first else { return 0 }

@@ -50,11 +50,14 @@ public struct RosterIndex: Sendable {
   public let siteCount: Int
   let searchText: [[UInt8]]
   let foldedNames: [[UInt8]]
+  /// The longest site id, in characters (at least 2), which sizes the table's id column.
+  let longestID: Int
 
   public init(sites: [SiteConfig]) {
     siteCount = sites.count
     searchText = sites.map { SearchFolding.fold("\($0.id) \($0.name) \($0.groupLabel)") }
     foldedNames = sites.map { SearchFolding.fold($0.name) }
+    longestID = sites.reduce(2) { max($0, $1.id.count) }
   }
 }
 
@@ -86,6 +89,17 @@ public struct SiteListOptions: Sendable, Equatable {
   public init() {}
 
   public var isFiltering: Bool { problemsOnly || !filterText.trimmingCharacters(in: .whitespaces).isEmpty }
+
+  /// The wall shows every shown site in roster order: sorting and folding are the table's.
+  var forWall: SiteListOptions {
+    var options = self
+    options.sort = .group
+    options.collapsed = []
+    return options
+  }
+
+  /// Whether the rows depend on the sites' records (statuses, counts, silence), not only on the roster.
+  public var dependsOnRecords: Bool { problemsOnly || sort != .group }
 }
 
 public enum SiteList {

@@ -305,4 +305,49 @@ struct EngineHarness {
     #expect(h.engine.records[2].flags.contains(.degraded))
     #expect(h.engine.total.helpRequests == 0)
   }
+
+  /// A quiet monitor skips the silence pass until a record changes or a deadline comes. Whatever happens (random
+  /// heartbeats, outages, flapping, marks), after every tick no site may be left where a full pass would move it.
+  @Test func skippedSilencePassesNeverLeaveATransitionUndone() {
+    var timing = Timing()
+    timing.flapWindow = .seconds(120)
+    var h = EngineHarness(groups: Array(repeating: "P / D", count: 8), timing: timing)
+    var random = SplitMix(seed: 17)
+    var transitions = 0
+    for second in 0..<900 {
+      // Sites come and go in long spells, some flapping fast; a few get marked and cleared.
+      for site in 0..<8 where (second / (40 + site * 13)) % 2 == 0 && random.next() % 3 != 0 {
+        h.beat(site, seq: UInt64(second))
+      }
+      if random.next() % 97 == 0 { try? h.engine.mark(site: Int(random.next() % 8), operatorName: "lan", reason: "x", now: h.now) }
+      if random.next() % 89 == 0 { try? h.engine.clearMark(site: Int(random.next() % 8), operatorName: "lan", now: h.now) }
+      h.wait(.seconds(1))
+      transitions += h.statusChanges().count
+      let now = h.now.monotonicNanos
+      for (index, record) in h.engine.records.enumerated() {
+        guard let heard = (record.lastHeard ?? record.awaitedSince)?.monotonicNanos else { continue }
+        let age = now - heard
+        let due: Bool =
+          switch record.heartbeatStatus {
+          case .online: age >= timing.lateAfter.nanoseconds
+          case .late, .unknown: age >= timing.offlineAfter.nanoseconds
+          case .offline: record.recoveryStreak > 0 && age >= timing.lateAfter.nanoseconds
+          case .marked: false
+          }
+        let calmed =
+          record.flags.contains(.flapping)
+          && record.flapTimes.count(since: now - timing.flapWindow.nanoseconds) * 2 < timing.flapChanges
+        #expect(!due && !calmed, "site \(index) at second \(second)")
+      }
+    }
+    #expect(transitions > 40)
+    // Everyone silent and offline at last: nothing is due until someone is heard.
+    for site in 0..<8 { try? h.engine.clearMark(site: site, operatorName: "lan", now: h.now) }
+    h.waitTicking(700)
+    #expect(h.engine.records.allSatisfy { $0.status == .offline && !$0.flags.contains(.flapping) })
+    #expect(h.engine.nextSilenceDeadline == .max)
+    h.beat(3, seq: 10_000)
+    h.wait(.seconds(1))
+    #expect(h.engine.nextSilenceDeadline == h.now.monotonicNanos - 1_000_000_000 + timing.lateAfter.nanoseconds)
+  }
 }

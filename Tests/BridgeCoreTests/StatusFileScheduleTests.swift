@@ -21,18 +21,24 @@ import Testing
       _ = bytes.withUnsafeBytes { state.receiveDatagram($0, now: clock.now()) }
     }
 
-    /// One tick after `seconds`; returns whether the file was written.
-    mutating func tick(after seconds: Int64 = 1) -> Bool {
+    /// One tick after `seconds`; returns what the monitor does with the file.
+    mutating func step(after seconds: Int64 = 1) -> StatusFileSchedule.Action {
       clock.advance(by: .seconds(seconds))
       let now = clock.now()
       state.withEngine { $0.tick(now: now) }
       let events = state.withEngine { $0.drainEvents() }
       let snapshot = state.snapshot(now: now, title: "t")
-      guard schedule.isDue(snapshot, hadEvents: !events.isEmpty) else { return false }
-      schedule.writing(snapshot)
-      writes += 1
-      return true
+      let action = schedule.action(for: snapshot, hadEvents: !events.isEmpty)
+      switch action {
+      case .none: break
+      case .write: schedule.writing(snapshot)
+      case .touch: schedule.touching(snapshot)
+      }
+      return action
     }
+
+    /// One tick after `seconds`; returns whether the file was written.
+    mutating func tick(after seconds: Int64 = 1) -> Bool { step(after: seconds) == .write }
   }
 
   @Test func writtenAtOnceWhenSomethingReadersActOnChangesOtherwiseRefreshed() {
@@ -75,7 +81,54 @@ import Testing
     let snapshot = run.state.snapshot(now: run.clock.now(), title: "t")
     // The monitor remembers events it could not write yet and passes them on the next call.
     let schedule = run.schedule
-    #expect(schedule.isDue(snapshot, hadEvents: true))
-    #expect(!schedule.isDue(snapshot, hadEvents: false))
+    #expect(schedule.action(for: snapshot, hadEvents: true) == .write)
+    #expect(schedule.action(for: snapshot, hadEvents: false) == .none)
+  }
+
+  @Test func aQuietMonitorTouchesTheFileAndRewritesItOnlyEveryMinute() {
+    var run = Run()
+    run.heartbeat("A", count: 40)
+    // A is heard once, then silent until offline: that change is written at once.
+    var wentOffline: StatusFileSchedule.Action?
+    for _ in 1...300 where wentOffline == nil {
+      let action = run.step()
+      if run.state.engine.records[0].status == .offline { wentOffline = action }
+    }
+    #expect(wentOffline == .write)
+    // Then nothing changes but the time: a touch every 5 s, and a write (generated_at, ages) every 60 s.
+    var quiet: [Int: StatusFileSchedule.Action] = [:]
+    for second in 1...125 {
+      let action = run.step()
+      if action != .none { quiet[second] = action }
+    }
+    var expected: [Int: StatusFileSchedule.Action] = [:]
+    for second in stride(from: 5, through: 125, by: 5) { expected[second] = second % 60 == 0 ? .write : .touch }
+    #expect(quiet == expected)
+
+    // One heartbeat of an offline site is content, not yet a change of status: the next refresh (5 s after the
+    // touch at 125) writes instead of touching; then it is quiet again.
+    run.heartbeat("A", count: 40)
+    let refreshes = (1...10).map { _ in run.step() }
+    #expect(refreshes == [.none, .none, .none, .none, .write, .none, .none, .none, .none, .touch])
+  }
+
+  @Test func aStandbysLastWordFromItsPrimaryWaitsForTheRefreshButSilenceIsWrittenAtOnce() {
+    var run = Run()
+    _ = run.tick()
+    func snapshot(_ role: MonitorRole) -> MonitorSnapshot {
+      var taken = run.state.snapshot(now: run.clock.now(), title: "t")
+      taken.role = role
+      return taken
+    }
+    var role = MonitorRole(kind: .standby, following: "/run/bw.sock")
+    role.lastPrimaryContact = 100
+    run.schedule.writing(snapshot(role))
+    run.clock.advance(by: .seconds(1))
+    role.lastPrimaryContact = 101
+    let contactOnly = run.schedule.action(for: snapshot(role), hadEvents: false)
+    role.primarySilentSince = 101
+    let silent = run.schedule.action(for: snapshot(role), hadEvents: false)
+    #expect(contactOnly == .none)
+    #expect(silent == .write)
   }
 }

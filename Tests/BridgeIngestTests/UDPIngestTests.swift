@@ -228,6 +228,81 @@ import Testing
   }
 }
 
+/// A monitor where nothing happens does not rebuild its status file: it touches it every 5 s (the monitor is alive)
+/// and rewrites it every minute; a file removed meanwhile is written again at the next refresh.
+@Suite struct QuietStatusFileTests {
+  struct Seen: Equatable {
+    var inode: UInt64
+    var modifiedAt: Int
+    var generatedAt: Double
+  }
+
+  static func seen(_ path: String) -> Seen? {
+    var info = stat()
+    guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path),
+      let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let generated = json["generated_at"] as? Double
+    else { return nil }
+    return Seen(inode: UInt64(info.st_ino), modifiedAt: info.st_mtim.tv_sec, generatedAt: generated)
+  }
+
+  /// Waits (the file is written off the loop) until the file shows something other than `old`.
+  static func change(_ path: String, from old: Seen?) async throws -> Seen? {
+    for _ in 0..<150 {
+      if let seen = seen(path), seen != old { return seen }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    return nil
+  }
+
+  /// Ticks until the file changes from `old`: a tick that finds the last write or touch still in flight leaves
+  /// the file alone, and the next one, at the same time, does what it skipped.
+  static func tick(_ fixture: MonitorFixture, until path: String, changesFrom old: Seen?, where wanted: (Seen) -> Bool = { _ in true })
+    async throws -> Seen?
+  {
+    var seen = old
+    for _ in 0..<4 {
+      try await fixture.monitor.tickNow()
+      seen = try await change(path, from: seen)
+      if let seen, wanted(seen) { return seen }
+    }
+    return nil
+  }
+
+  @Test func aQuietMonitorTouchesItsStatusFileAndRewritesItEveryMinute() async throws {
+    let fixture = try await MonitorFixture.start()
+    defer { Task { await fixture.stop() } }
+    let path = fixture.directory + "/status.json"
+    try await fixture.monitor.tickNow()
+    let first = try #require(try await Self.change(path, from: nil))
+    // Backdated, so a touch shows whatever the file system's time resolution.
+    setModificationTime(path, unixSeconds: fixture.clock.now().unixSeconds - 3600)
+    let backdated = try #require(Self.seen(path))
+
+    fixture.clock.advance(by: .seconds(5))
+    let touched = try #require(try await Self.tick(fixture, until: path, changesFrom: backdated))
+    #expect(touched.inode == first.inode, "touched, not rewritten")
+    #expect(touched.generatedAt == first.generatedAt)
+    #expect(abs(Double(touched.modifiedAt) - Date().timeIntervalSince1970) < 5)
+
+    // 60 s after the last write: written again, with the time of now.
+    for _ in 0..<10 {
+      fixture.clock.advance(by: .seconds(5))
+      try await fixture.monitor.tickNow()
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    fixture.clock.advance(by: .seconds(5))
+    let rewritten = try #require(try await Self.tick(fixture, until: path, changesFrom: touched) { $0.inode != touched.inode })
+    #expect(rewritten.inode != first.inode)
+    #expect(abs(rewritten.generatedAt - first.generatedAt - 60) < 0.01)
+
+    // Removed by someone: the next refresh writes it rather than touching nothing.
+    try FileManager.default.removeItem(atPath: path)
+    fixture.clock.advance(by: .seconds(5))
+    let restored = try #require(try await Self.tick(fixture, until: path, changesFrom: nil))
+    #expect(abs(restored.generatedAt - first.generatedAt - 65) < 0.01)
+  }
+}
+
 /// One publisher, many subscribers: each gets every update, with the detail pane it asked for.
 @Suite struct MonitorSubscriptionTests {
   /// The updates a subscriber has received so far.

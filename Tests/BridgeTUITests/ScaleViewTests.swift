@@ -198,6 +198,41 @@ import Testing
     #expect(sites(.lastHeard).first == "HB-MC-VANMAI")
   }
 
+  /// Rows are laid out again only when what they come from changed: the options, or the records where the view
+  /// depends on them (problems only, a sort by status, shortfall or silence).
+  @Test func aLaidOutListFollowsTheRecordsWhereItDependsOnThem() {
+    let before = DashboardFixture.snapshot()
+    var after = before
+    after.records[0] = before.records[2]  // HB-TU now has HB-DB-TULY's record: offline
+    #expect(after.recordsRevision != before.recordsRevision)
+    func shown(_ state: DashboardState) -> [String] {
+      state.rows.compactMap { if case .site(let site) = $0 { before.sites[site].id } else { nil } }
+    }
+
+    var problems = DashboardState()
+    problems.listOptions.problemsOnly = true
+    _ = render(before, 120, 24, state: &problems)
+    let problemsBefore = shown(problems)
+    _ = render(after, 120, 24, state: &problems)
+    #expect(!problemsBefore.contains("HB-TU"))
+    #expect(shown(problems) == ["HB-TU"] + problemsBefore)
+
+    var severity = DashboardState()
+    severity.listOptions.sort = .severity
+    _ = render(before, 120, 24, state: &severity)
+    let severityBefore = shown(severity)
+    _ = render(after, 120, 24, state: &severity)
+    #expect(severityBefore.first == "HB-DB-TULY")
+    #expect(shown(severity).prefix(2) == ["HB-TU", "HB-DB-TULY"])
+
+    // By group, the rows are the roster's whatever the records say: the layout of the first frame is kept.
+    var byGroup = DashboardState()
+    _ = render(before, 120, 24, state: &byGroup)
+    let key = byGroup.laidOut
+    _ = render(after, 120, 24, state: &byGroup)
+    #expect(key != nil && byGroup.laidOut == key)
+  }
+
   // MARK: - Detail
 
   @Test func theDetailPaneShowsEverythingKnownAboutTheSite() throws {
