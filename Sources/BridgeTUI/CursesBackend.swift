@@ -22,6 +22,11 @@ public final class CursesBackend {
     }
     supportsUTF8 = String(cString: nl_langinfo(nl_item(CODESET))).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
     _ = initscr()
+    // ncurses 6.4 flushes its output at every cursor move until the screen has once been through endwin and
+    // doupdate: each frame went out as a write(2) per changed line (40 system calls, and as many wake-ups of the
+    // terminal, for a clock and a column of ages). Once through, a frame is one write. Before any mode is set.
+    endwin()
+    doupdate()
     CursesBackend.installCrashHandlers()
     raw()
     noecho()

@@ -106,6 +106,12 @@ public final class DashboardRuntime: @unchecked Sendable {
   /// cells the next frame reuses.
   private var drawnFrame: ScreenBuffer?
   private var spareFrame: ScreenBuffer?
+  /// What the last whole frame was drawn from, and whether a key, event or connection change came since: without
+  /// either, the next frame only moves the clock and the ages (`DashboardView.refreshTimes`).
+  private var drawnBasis: DashboardView.FrameBasis?
+  private var needsWholeFrame = true
+  /// Frames that only moved the clock and the ages, counted for tests and profiles.
+  public private(set) var timeOnlyFrames = 0
   private var connection: LinkUpdate.Connection = .live
   private var themeName: String
   private let utcOffset: Int
@@ -204,6 +210,7 @@ public final class DashboardRuntime: @unchecked Sendable {
     if let newConnection, newConnection != connection {
       connection = newConnection
       dirty = true
+      needsWholeFrame = true
       if case .lost(let reason) = newConnection { notice("notice: monitor gone (\(reason)); reconnecting") }
     }
     if let newSnapshot {
@@ -215,9 +222,11 @@ public final class DashboardRuntime: @unchecked Sendable {
     if !events.isEmpty {
       absorb(events, backend: backend)
       dirty = true
+      needsWholeFrame = true
     }
     for key in backend.readKeys() {
       dirty = true
+      needsWholeFrame = true
       if key == .resize { continue }
       switch state.handle(key, snapshot: snapshot) {
       case .none: break
@@ -245,6 +254,7 @@ public final class DashboardRuntime: @unchecked Sendable {
 
   /// Draws the current state now, whatever the frame pacing (tests read it back).
   public func redraw(_ backend: any TerminalBackend) {
+    needsWholeFrame = true
     draw(backend)
     lastFrame = DispatchTime.now().uptimeNanoseconds
     dirty = false
@@ -272,10 +282,19 @@ public final class DashboardRuntime: @unchecked Sendable {
     context.sessionLabel = Self.sessionLabel(schedule, at: snapshot.takenAt.unixSeconds, strings: state.strings)
     context.signedSites = signedSites
     context.recoverAfter = facts.recoverAfter
-    // The frame before last is no longer the backend's to compare with: it is blanked and drawn into.
+    // The frame before last is no longer the backend's to compare with: it is drawn into.
     var frame = spareFrame ?? ScreenBuffer(width: 0, height: 0)
     spareFrame = nil
-    DashboardView.render(snapshot, state: &state, context: context, into: &frame)
+    let basis = DashboardView.FrameBasis(snapshot, context: context)
+    if !needsWholeFrame, basis == drawnBasis, DashboardView.refreshesTimes(state, context: context), let drawnFrame {
+      frame.overwrite(with: drawnFrame)
+      DashboardView.refreshTimes(&frame, snapshot, state: state, context: context)
+      timeOnlyFrames += 1
+    } else {
+      DashboardView.render(snapshot, state: &state, context: context, into: &frame)
+      drawnBasis = basis
+      needsWholeFrame = false
+    }
     backend.draw(frame)
     spareFrame = drawnFrame
     drawnFrame = frame

@@ -97,6 +97,7 @@ public enum DashboardView {
     } else {
       if !state.showsDetail { logHeight = logPaneHeight(forHeight: context.height) }
       let tableHeight = space - logHeight
+      assert(state.showsDetail || tableHeight == plainTableHeight(context))
       state.pageSize = tableHeight
       renderTable(&screen, snapshot, state: &state, context: context, top: top, height: tableHeight)
     }
@@ -110,6 +111,68 @@ public enum DashboardView {
     if state.mode == .help { renderHelp(&screen, strings: state.strings, context: context) }
   }
 
+  // MARK: - Frames where only the time moved
+
+  /// What a frame shows apart from the time. A frame drawn from the same basis, with the dashboard's state unchanged
+  /// (no key, no event), differs from the last only in the header's clock and the table's ages: `refreshTimes`
+  /// patches those into the last frame, so an idle national dashboard does not lay out its screen every second.
+  struct FrameBasis: Equatable {
+    var width: Int
+    var height: Int
+    var recordsRevision: UInt64
+    var counters: IngestCounters
+    var role: MonitorRole?
+    var journalProblem: String?
+    var clockNote: ClockNote?
+    var hasDetail: Bool
+    var sessionLabel: String?
+    var banner: String?
+
+    init(_ snapshot: MonitorSnapshot, context: ViewContext) {
+      width = context.width
+      height = context.height
+      recordsRevision = snapshot.recordsRevision
+      counters = snapshot.counters
+      role = snapshot.role
+      journalProblem = snapshot.journalProblem
+      clockNote = snapshot.clockNote
+      hasDetail = snapshot.detail != nil
+      sessionLabel = context.sessionLabel
+      banner = context.banner
+    }
+  }
+
+  /// Whether `refreshTimes` can bring the last frame of this state up to date: the plain table, no wall, detail
+  /// pane, prompt or overlay.
+  static func refreshesTimes(_ state: DashboardState, context: ViewContext) -> Bool {
+    state.mode == .normal && !state.showsWall && !state.showsDetail && context.width >= minimumWidth
+      && context.height >= minimumHeight
+  }
+
+  /// The table's rows on the plain screen (no detail pane): between the header and the log pane.
+  static func plainTableHeight(_ context: ViewContext) -> Int { context.height - 2 - 3 - logPaneHeight(forHeight: context.height) }
+
+  /// Brings `screen`, the last frame drawn for `state`, to `snapshot`'s time: the clock and every shown age. Only
+  /// valid when `refreshesTimes` holds and the basis is that of the last frame.
+  static func refreshTimes(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) {
+    renderClock(&screen, snapshot, context: context)
+    let rows = state.rows
+    guard !rows.isEmpty else { return }
+    let columns = Columns(
+      width: context.width, longestID: state.rosterIndex?.longestID ?? RosterIndex(sites: snapshot.sites).longestID,
+      strings: state.strings, showsGroup: state.listOptions.sort != .group && context.width >= 100)
+    let selectedRow = state.selection.flatMap { rows.firstIndex(of: $0) }
+    for line in 0..<plainTableHeight(context) {
+      let rowIndex = state.scrollOffset + line
+      guard rowIndex < rows.count else { break }
+      guard case .site(let index) = rows[rowIndex] else { continue }
+      let y = 3 + line
+      let selected = rowIndex == selectedRow
+      screen.fill(y: y, from: columns.heard, width: columns.heardWidth, role: selected ? .selection : .normal)
+      renderAge(&screen, snapshot, index: index, y: y, columns: columns, strings: state.strings, selected: selected)
+    }
+  }
+
   // MARK: - Header
 
   static func clock(_ unixSeconds: Double, offset: Int, withSeconds: Bool = true) -> String {
@@ -121,14 +184,20 @@ public enum DashboardView {
 
   static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
+  /// The header's clock, top right; returns its width.
+  @discardableResult
+  static func renderClock(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, context: ViewContext) -> Int {
+    let time = clock(snapshot.takenAt.unixSeconds, offset: context.utcOffsetSeconds)
+    return screen.putRight(time, right: context.width - 1, y: 0, role: .headerTitle, maxWidth: 8)
+  }
+
   static func renderHeader(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) {
     let strings = state.strings
     let width = context.width
     screen.fill(y: 0, role: .header)
     screen.fill(y: 1, role: .header)
-    let time = clock(snapshot.takenAt.unixSeconds, offset: context.utcOffsetSeconds)
     var right = width - 1
-    right -= screen.putRight(time, right: right, y: 0, role: .headerTitle, maxWidth: 8) + 2
+    right -= renderClock(&screen, snapshot, context: context) + 2
     let filtering = state.listOptions.isFiltering
     if filtering {
       let text = strings(.filtered, strings.number(state.visibleCount), strings.number(snapshot.sites.count))
@@ -315,10 +384,7 @@ public enum DashboardView {
     screen.putRight(
       "\(count)\(manual)/\(strings.number(site.expected))", right: columns.count + columns.countWidth, y: y, role: textRole,
       maxWidth: columns.countWidth)
-    let age = snapshot.ageSeconds(site: index).map(ageText) ?? strings(.never)
-    screen.putRight(
-      age, right: columns.heard + columns.heardWidth, y: y, role: record.lastHeard == nil ? dimRole : textRole, maxWidth: columns.heardWidth
-    )
+    renderAge(&screen, snapshot, index: index, y: y, columns: columns, strings: strings, selected: selected)
     if columns.showsLinkQuality {
       let loss = record.lossPercent.map { strings.percent($0) } ?? "–"
       screen.putRight(loss, right: columns.loss + columns.lossWidth, y: y, role: textRole, maxWidth: columns.lossWidth)
@@ -328,6 +394,15 @@ public enum DashboardView {
     screen.put(
       flagsText(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil), x: columns.flags, y: y,
       role: selected ? .selection : .flag, maxWidth: context.width - columns.flags - 1)
+  }
+
+  /// The "Heard" cell of a site's row: how long ago it was last heard.
+  static func renderAge(
+    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, index: Int, y: Int, columns: Columns, strings: Strings, selected: Bool
+  ) {
+    let age = snapshot.ageSeconds(site: index).map(ageText) ?? strings(.never)
+    let role: Role = selected ? .selection : snapshot.records[index].lastHeard == nil ? .dim : .normal
+    screen.putRight(age, right: columns.heard + columns.heardWidth, y: y, role: role, maxWidth: columns.heardWidth)
   }
 
   static func flagsText(_ record: SiteRecord, recoverAfter: Int, strings: Strings, probed: Bool = false) -> String {

@@ -81,6 +81,19 @@ public struct ScreenBuffer: Sendable, Equatable {
     set { cells[y * width + x] = newValue }
   }
 
+  /// Becomes a copy of `other`, in place when the size is the same (no allocation, as for `clear`).
+  public mutating func overwrite(with other: ScreenBuffer) {
+    guard other.width == width, other.height == height else {
+      self = other
+      return
+    }
+    other.cells.withUnsafeBufferPointer { source in
+      cells.withUnsafeMutableBufferPointer { cells in
+        for index in cells.indices { cells[index] = source[index] }
+      }
+    }
+  }
+
   /// Fills a row segment with spaces in `role`.
   public mutating func fill(y: Int, from x: Int = 0, width fillWidth: Int? = nil, role: Role) {
     guard y >= 0, y < height else { return }

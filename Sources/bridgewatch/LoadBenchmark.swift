@@ -282,17 +282,22 @@ struct LoadBenchmark {
     // Every site heard once, paced, so the blast measures steady-state heartbeats rather than first contacts.
     let warmUp = Self.heartbeats(roster, rounds: 1..<2)
     _ = blaster.pace(warmUp, seconds: 2)
+    let warmedUp = Self.unixNow()
     usleep(2_500_000)
     let blast = Self.heartbeats(roster, rounds: 2..<(2 + rounds))
     let dropsBefore = Self.socketState(port: port)?.drops ?? 0
-    let acceptedBefore = Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0
+    // A file made after the last heartbeat has them all (one comes within 5 s of a change; a quiet monitor writes
+    // only every minute, so "a file newer than now" would wait for nothing).
+    let acceptedBefore = Self.accepted(statusFile: statusFile, writtenAfter: warmedUp) ?? 0
     let cpuBefore = Self.figures(pid: monitor.processIdentifier)?.cpuSeconds ?? 0
     let begin = Self.now()
     let sent = blaster.send(blast, 0..<blast.count)
     let sendEnd = Self.now()
     let drained = Self.waitForDrain(port: port)
+    let drainedAt = Self.unixNow()
     let cpuAfter = Self.figures(pid: monitor.processIdentifier)?.cpuSeconds ?? 0
-    let accepted = (Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0) - acceptedBefore
+    let acceptedAfterBlast = Self.accepted(statusFile: statusFile, writtenAfter: drainedAt) ?? 0
+    let accepted = acceptedAfterBlast - acceptedBefore
     let drops = (Self.socketState(port: port)?.drops ?? 0) - dropsBefore
     let monitorRate = Double(accepted) / (drained - begin)
     report(
@@ -304,10 +309,9 @@ struct LoadBenchmark {
     let national = Array(roster.prefix(7400))
     let paced = Self.heartbeats(national, rounds: (2 + rounds)..<(12 + rounds))
     let pacedDropsBefore = Self.socketState(port: port)?.drops ?? 0
-    let pacedAcceptedBefore = Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0
     let pacedSent = blaster.pace(paced, seconds: 10)
     _ = Self.waitForDrain(port: port)
-    let pacedAccepted = (Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0) - pacedAcceptedBefore
+    let pacedAccepted = (Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0) - acceptedAfterBlast
     let pacedDrops = (Self.socketState(port: port)?.drops ?? 0) - pacedDropsBefore
     report(
       "national pace (\(NumberText.grouped(national.count)) sites x 1/s, 10 s): sent \(NumberText.grouped(pacedSent)), "
@@ -396,14 +400,15 @@ struct LoadBenchmark {
           + "else): CPU \(String(format: "%.2f", floor * 100))% of one core; the monitor takes \(String(format: "%.1f", (after - before) / 30 / floor))x that"
       )
     }
-    // Idle: wait until every site has gone offline and nothing changes any more, then measure.
+    // Idle: wait until every site has gone offline and nothing changes any more, then measure a whole minute (the
+    // status file is rewritten once a minute while nothing changes).
     _ = blaster.pace(Self.heartbeats(roster, rounds: 8..<9), seconds: 0.1)
     usleep(65_000_000)
     let idleBefore = Self.figures(pid: pid)?.cpuSeconds ?? 0
-    usleep(20_000_000)
+    usleep(60_000_000)
     let idleAfter = Self.figures(pid: pid)
     report(
-      "dashboard idle (no heartbeats, nothing changing): CPU \(String(format: "%.2f", ((idleAfter?.cpuSeconds ?? 0) - idleBefore) / 20 * 100))% "
+      "dashboard idle (no heartbeats, nothing changing), 60 s: CPU \(String(format: "%.3f", ((idleAfter?.cpuSeconds ?? 0) - idleBefore) / 60 * 100))% "
         + "of one core; peak RSS \(String(format: "%.1f", Double(idleAfter?.peakRSSKiB ?? 0) / 1024)) MiB")
   }
 }

@@ -124,6 +124,44 @@ import Testing
     await quiet.stop()
   }
 
+  /// While nothing but the time moves, a frame patches the clock and the ages into the last one: it must be what
+  /// a whole frame would draw. A heartbeat, an event or a key brings whole frames back.
+  @Test func framesWhereOnlyTheTimeMovedMatchWholeFrames() async throws {
+    let rig = try await Rig.start()
+    try await rig.hearAll()
+    rig.settle()
+    /// Ticks `seconds` on and lets the runtime draw at its own pace (no forced redraw).
+    func pass(seconds: Int) async throws {
+      rig.fixture.clock.advance(by: .seconds(seconds))
+      try await rig.fixture.monitor.tickNow()
+      let drawn = rig.backend.frames.count
+      for _ in 0..<40 where rig.backend.frames.count == drawn { _ = rig.runtime.step(rig.backend, waitMilliseconds: 30) }
+    }
+    let patchedBefore = rig.runtime.timeOnlyFrames
+    try await pass(seconds: 7)
+    #expect(rig.runtime.timeOnlyFrames == patchedBefore + 1)
+    let patched = try #require(rig.backend.frames.last)
+    rig.runtime.redraw(rig.backend)
+    #expect(patched == rig.backend.frames.last, "\(rig.screen)")
+    #expect(rig.screen.contains("HB-TU") && rig.screen.contains(" 7s "), "\(rig.screen)")
+
+    // One site heard again: a record changed, so the next frame is whole, that site heard a second ago.
+    try await rig.fixture.monitor.perform { engine, now in
+      engine.heartbeat(HeartbeatInput(source: .udp, sequence: 1_000_000, count: 41), site: 0, heardAt: now, now: now)
+    }
+    let patchedAfterPatch = rig.runtime.timeOnlyFrames
+    try await pass(seconds: 1)
+    #expect(rig.runtime.timeOnlyFrames == patchedAfterPatch)
+    #expect(rig.screen.contains(" 1s ") && rig.screen.contains(" 8s "), "\(rig.screen)")
+    // Quiet again: patched, and still the same as a whole frame.
+    try await pass(seconds: 2)
+    #expect(rig.runtime.timeOnlyFrames == patchedAfterPatch + 1)
+    let patchedAgain = try #require(rig.backend.frames.last)
+    rig.runtime.redraw(rig.backend)
+    #expect(patchedAgain == rig.backend.frames.last, "\(rig.screen)")
+    await rig.stop()
+  }
+
   @Test func keysBecomeRequestsTheMonitorApplies() async throws {
     let rig = try await Rig.start()
     try await rig.hearAll()

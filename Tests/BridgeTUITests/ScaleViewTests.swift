@@ -233,6 +233,52 @@ import Testing
     #expect(key != nil && byGroup.laidOut == key)
   }
 
+  /// A frame where only the time moved is the last frame with its clock and ages patched: for every table state,
+  /// it must be exactly the frame a whole render would draw.
+  @Test func aFrameWhereOnlyTheTimeMovedIsTheWholeFrameDrawnAgain() {
+    let fixtures = [DashboardFixture.snapshot(), Self.national]
+    var checked = 0
+    for (fixtureIndex, before) in fixtures.enumerated() {
+      for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+        for setUp in 0..<5 {
+          var state = DashboardState()
+          switch setUp {
+          case 1: state.selectedSite = 3
+          case 2: state.listOptions.sort = .severity
+          case 3: state.listOptions.filterText = fixtureIndex == 0 ? "xa" : "7"
+          case 4: state.selectedSite = before.sites.count - 2  // scrolled to the end
+          default: break
+          }
+          let context = context(width, height)
+          var last = DashboardView.render(before, state: &state, context: context)
+          #expect(DashboardView.refreshesTimes(state, context: context))
+          for seconds in [1, 59, 61, 3599, 3601, 90_000] {
+            var after = before
+            after.takenAt = before.takenAt.advanced(by: .seconds(seconds))
+            #expect(DashboardView.FrameBasis(after, context: context) == DashboardView.FrameBasis(before, context: context))
+            var whole = state
+            let expected = DashboardView.render(after, state: &whole, context: context)
+            DashboardView.refreshTimes(&last, after, state: state, context: context)
+            #expect(screenText(last) == screenText(expected), "fixture \(fixtureIndex), \(width)x\(height), set-up \(setUp), +\(seconds) s")
+            #expect(last == expected)
+            checked += 1
+          }
+        }
+      }
+    }
+    #expect(checked == 2 * 3 * 5 * 6)
+    // A changed record, another size or an open detail pane is not a time-only frame.
+    var changed = Self.national
+    changed.records[0] = changed.records[1]
+    let context = context(120, 40)
+    #expect(DashboardView.FrameBasis(changed, context: context) != DashboardView.FrameBasis(Self.national, context: context))
+    #expect(
+      DashboardView.FrameBasis(Self.national, context: context) != DashboardView.FrameBasis(Self.national, context: self.context(120, 41)))
+    var detail = DashboardState()
+    detail.showsDetail = true
+    #expect(!DashboardView.refreshesTimes(detail, context: context))
+  }
+
   // MARK: - Detail
 
   @Test func theDetailPaneShowsEverythingKnownAboutTheSite() throws {
