@@ -90,11 +90,22 @@ public enum StatusFileEncoder {
   }
 
   public static func encode(_ snapshot: MonitorSnapshot, fixed: FixedParts, into bytes: inout [UInt8]) {
-    precondition(fixed.matches(snapshot), "the status file's fixed parts come from another config")
     bytes.removeAll(keepingCapacity: true)
-    var out = JSONWriter(reusing: bytes, capacity: 512 + snapshot.sites.count * 320 + snapshot.groups.nodes.count * 260)
-    bytes = []
-    defer { bytes = out.bytes }
+    bytes.reserveCapacity(512 + snapshot.sites.count * 320 + snapshot.groups.nodes.count * 260)
+    encode(snapshot, fixed: fixed) { bytes.append(contentsOf: $0) }
+  }
+
+  /// The document handed to `emit` in chunks of about `chunkBytes`, so the monitor writes a 2 MB file without
+  /// holding it whole in memory (a buffer that large, alive while the engine copies its records under load, was
+  /// the monitor's peak memory).
+  public static func encode(_ snapshot: MonitorSnapshot, fixed: FixedParts, chunkBytes: Int = 64 * 1024, emit: ([UInt8]) -> Void) {
+    precondition(fixed.matches(snapshot), "the status file's fixed parts come from another config")
+    var out = JSONWriter(capacity: chunkBytes + 8 * 1024)
+    func emitIfFull() {
+      guard out.bytes.count >= chunkBytes else { return }
+      emit(out.bytes)
+      out.bytes.removeAll(keepingCapacity: true)
+    }
     out.raw("{\n")
     out.raw("  \"schema\": \(schemaVersion),\n")
     out.raw("  \"title\": ")
@@ -117,16 +128,19 @@ public enum StatusFileEncoder {
       out.bytes.append(contentsOf: fixed.groups[fixed.groupEnds[node - 1]..<fixed.groupEnds[node]])
       rollup(snapshot.rollups[node], into: &out)
       out.raw("}")
+      emitIfFull()
     }
     out.raw("\n  ],\n  \"sites\": [")
     for index in snapshot.sites.indices {
       out.raw(index == 0 ? "\n    " : ",\n    ")
       out.bytes.append(contentsOf: fixed.sites[fixed.siteEnds[index]..<fixed.siteEnds[index + 1]])
       site(index, snapshot, into: &out)
+      emitIfFull()
     }
     out.raw("\n  ],\n  \"counters\": ")
     counters(snapshot.counters, into: &out)
     out.raw("\n}\n")
+    emit(out.bytes)
   }
 
   private static func rollup(_ rollup: Rollup, into out: inout JSONWriter) {
@@ -257,11 +271,6 @@ struct JSONWriter {
   var bytes: [UInt8] = []
 
   init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
-
-  init(reusing buffer: [UInt8], capacity: Int) {
-    bytes = buffer
-    bytes.reserveCapacity(capacity)
-  }
 
   var text: String { String(decoding: bytes, as: UTF8.self) }
 

@@ -14,8 +14,19 @@ public enum AtomicFile {
   /// Returns the written file's identity, to tell later whether the path still names it.
   @discardableResult
   public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(FileWriteError) -> FileIdentity? {
+    try write(to: path, mode: mode) { sink in sink(bytes) }
+  }
+
+  /// Writes what `produce` hands its sink, chunk by chunk: a file of megabytes need never be whole in memory.
+  @discardableResult
+  public static func write(to path: String, mode: mode_t = 0o644, producing produce: (_ sink: ([UInt8]) -> Void) -> Void)
+    throws(FileWriteError) -> FileIdentity?
+  {
     let (fd, temporary) = try createTemporary(beside: path, mode: mode)
-    var failure = FileHandleOutput.write(fd: fd, bytes)
+    var failure: Int32 = 0
+    produce { chunk in
+      if failure == 0 { failure = FileHandleOutput.write(fd: fd, chunk) }
+    }
     if failure == 0 && fsync(fd) != 0 { failure = errno }
     let identity = failure == 0 ? FileIdentity(fd: fd) : nil
     close(fd)

@@ -106,11 +106,17 @@ public final class ConsoleServer: Sendable {
 final class ConsoleServerInbox: Sendable {
   private struct Pending {
     var update: MonitorUpdate?
+    /// An update came, kept without its snapshot when nobody wants one.
+    var updated = false
     var events: [EngineEvent] = []
     var droppedEvents = 0
     var answers: [(connection: Int, answer: ConsoleAnswer)] = []
   }
   private let pending = Mutex(Pending())
+  /// Whether a console is attached to be served the state. While none is, updates are taken without their
+  /// snapshot: holding it here until the thread wakes kept the engine's records shared, so each heartbeat after a
+  /// tick copied all of them (at national load, megabytes a second and the monitor's peak memory).
+  let wantsSnapshots = Atomic<Bool>(false)
   let readFD: Int32
   private let writeFD: Int32
   /// Events kept for consoles if the thread falls behind (a mass outage is 7,400 at once).
@@ -128,9 +134,11 @@ final class ConsoleServerInbox: Sendable {
   }
 
   func post(_ update: MonitorUpdate) {
+    let keep = wantsSnapshots.load(ordering: .relaxed)
     pending.withLock {
       $0.events += update.events
-      $0.update = update
+      $0.update = keep ? update : nil
+      $0.updated = true
       if $0.events.count > Self.eventLimit {
         $0.droppedEvents += $0.events.count - Self.eventLimit
         $0.events.removeFirst($0.events.count - Self.eventLimit)
@@ -149,12 +157,12 @@ final class ConsoleServerInbox: Sendable {
     _ = write(writeFD, &byte, 1)
   }
 
-  func take() -> (update: MonitorUpdate?, events: [EngineEvent], answers: [(connection: Int, answer: ConsoleAnswer)]) {
+  func take() -> (update: MonitorUpdate?, updated: Bool, events: [EngineEvent], answers: [(connection: Int, answer: ConsoleAnswer)]) {
     var scratch = [UInt8](repeating: 0, count: 256)
     while read(readFD, &scratch, scratch.count) > 0 {}
     return pending.withLock { pending in
       defer { pending = Pending() }
-      return (pending.update, pending.events, pending.answers)
+      return (pending.update, pending.updated, pending.events, pending.answers)
     }
   }
 }
@@ -265,8 +273,8 @@ private final class ConsoleServerLoop {
       }
       _ = poll(&fds, nfds_t(fds.count), 1000)
       if server.isStopped { break }
-      let (update, events, answers) = inbox.take()
-      if let update { publish(update, events: events) }
+      let (update, updated, events, answers) = inbox.take()
+      if updated { publish(update, events: events) }
       for (id, answer) in answers {
         if let connection = connections[id] { enqueue(.answer(answer), to: connection) }
       }
@@ -278,6 +286,7 @@ private final class ConsoleServerLoop {
         if connections[id] != nil, revents & Int16(POLLOUT) != 0 { flush(connection) }
       }
       for connection in Array(connections.values) { serveSnapshotIfDue(connection) }
+      inbox.wantsSnapshots.store(servesState, ordering: .relaxed)
     }
     for connection in Array(connections.values) { drop(connection, reason: "the monitor is stopping", level: .info) }
   }
@@ -513,23 +522,24 @@ private final class ConsoleServerLoop {
     }
   }
 
-  private func publish(_ update: MonitorUpdate, events: [EngineEvent]) {
-    let snapshot = update.snapshot
+  /// `update` is nil when it came while nobody wanted the state (`ConsoleServerInbox.wantsSnapshots`).
+  private func publish(_ update: MonitorUpdate?, events: [EngineEvent]) {
     for connection in connections.values where connection.isFollower {
       sendFollowed(to: connection, after: connection.followed)
       flush(connection)
     }
-    publishedDetails = update.details
     recentEvents += events.suffix(Self.recentEventLimit)
     if recentEvents.count > Self.recentEventLimit { recentEvents.removeFirst(recentEvents.count - Self.recentEventLimit) }
     // Nobody to serve: keep no copy of the state (megabytes at national scale); the first to come asks for one.
-    guard connections.values.contains(where: { $0.hello != nil && $0.hello?.purpose != .follow }) else {
+    guard let update, servesState else {
       published = nil
       publishedDetails = [:]
       encodedSnapshot = nil
       revision += 1
       return
     }
+    let snapshot = update.snapshot
+    publishedDetails = update.details
     // Nobody to send a delta to (only consoles waiting for a snapshot): skip comparing 7,400 records.
     let wantsDelta = connections.values.contains { $0.isAttached && !$0.needsSnapshot }
     guard wantsDelta, let previous = published, previous.records.count == snapshot.records.count else {
@@ -561,6 +571,9 @@ private final class ConsoleServerLoop {
       sendDetailIfChanged(connection)
     }
   }
+
+  /// Whether a console (not a standby following actions) is attached and wants the state.
+  private var servesState: Bool { connections.values.contains { $0.hello != nil && $0.hello?.purpose != .follow } }
 
   private func sendDetailIfChanged(_ connection: ConsoleConnection) {
     guard !connection.needsSnapshot else { return }

@@ -1,11 +1,10 @@
 import BridgeCore
 
-/// Encodes and writes the status file, reusing one buffer (megabytes at national scale) for every write. Writes
+/// Encodes and writes the status file in chunks (it is megabytes at national scale, never whole in memory). Writes
 /// never overlap: the monitor starts one only when none is in flight.
 final class StatusFileWriter: @unchecked Sendable {
   let path: String
   private let fixed: StatusFileEncoder.FixedParts
-  private var buffer: [UInt8] = []
   /// The file last written, which `touch` may only touch.
   private var written: FileIdentity?
 
@@ -15,8 +14,7 @@ final class StatusFileWriter: @unchecked Sendable {
   }
 
   func write(_ snapshot: MonitorSnapshot) throws {
-    StatusFileEncoder.encode(snapshot, fixed: fixed, into: &buffer)
-    written = try AtomicFile.write(buffer, to: path)
+    written = try AtomicFile.write(to: path) { sink in StatusFileEncoder.encode(snapshot, fixed: fixed, emit: sink) }
   }
 
   /// Sets the file's modification time to now, saying the monitor is alive while nothing in it changed; false when

@@ -43,5 +43,12 @@ import Testing
     let secondSites = try #require(again["sites"] as? [[String: Any]])
     #expect(secondSites[1]["headcount"] as? Int == 39 && secondSites[1]["status"] as? String == "online")
     #expect(secondSites[1]["age_seconds"] as? Double == 1.0)
+
+    // The monitor writes it in chunks: the same document, cut where a chunk is full.
+    var chunks: [[UInt8]] = []
+    StatusFileEncoder.encode(second, fixed: fixed, chunkBytes: 100) { chunks.append($0) }
+    #expect(chunks.count > 2)
+    #expect(chunks.dropLast().allSatisfy { $0.count >= 100 })
+    #expect(Array(chunks.joined()) == buffer)
   }
 }
