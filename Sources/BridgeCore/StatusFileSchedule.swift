@@ -15,13 +15,29 @@ public struct StatusFileSchedule: Sendable {
 
   /// What the last written file showed of the things that trigger a write.
   struct Triggers: Equatable {
+    /// Roll-ups come from the records alone: with the same records, `others` is all there is to compare.
     var rollups: [Rollup]
-    var rejections: [UInt64]
-    var fileErrors: UInt64
-    var badFiles: UInt64
-    var journalProblem: String?
-    var clockNote: ClockNote?
-    var role: MonitorRole?
+    var others: Others
+
+    struct Others: Equatable {
+      var rejections: [UInt64]
+      var fileErrors: UInt64
+      var badFiles: UInt64
+      var journalProblem: String?
+      var clockNote: ClockNote?
+      var role: MonitorRole?
+
+      init(_ snapshot: MonitorSnapshot) {
+        rejections = snapshot.counters.rejections
+        fileErrors = snapshot.counters.fileErrors
+        badFiles = snapshot.counters.badFiles
+        journalProblem = snapshot.journalProblem
+        clockNote = snapshot.clockNote
+        // A standby hears its primary every second; the time of the last word is content, not a trigger.
+        role = snapshot.role
+        role?.lastPrimaryContact = nil
+      }
+    }
 
     init(_ snapshot: MonitorSnapshot) {
       // Headcounts move with nearly every heartbeat of a conference under way: a total alone waits for the
@@ -31,22 +47,7 @@ public struct StatusFileSchedule: Sendable {
         withoutHeadcount.reportedHeadcount = 0
         return withoutHeadcount
       }
-      rejections = snapshot.counters.rejections
-      fileErrors = snapshot.counters.fileErrors
-      badFiles = snapshot.counters.badFiles
-      journalProblem = snapshot.journalProblem
-      clockNote = snapshot.clockNote
-      // A standby hears its primary every second; the time of the last word is content, not a trigger.
-      role = snapshot.role
-      role?.lastPrimaryContact = nil
-    }
-
-    func matchesApartFromRollups(_ snapshot: MonitorSnapshot) -> Bool {
-      var role = snapshot.role
-      role?.lastPrimaryContact = nil
-      return rejections == snapshot.counters.rejections && fileErrors == snapshot.counters.fileErrors
-        && badFiles == snapshot.counters.badFiles && journalProblem == snapshot.journalProblem && clockNote == snapshot.clockNote
-        && self.role == role
+      others = Others(snapshot)
     }
   }
 
@@ -82,9 +83,8 @@ public struct StatusFileSchedule: Sendable {
   public func action(for snapshot: MonitorSnapshot, hadEvents: Bool) -> Action {
     let current = Content(snapshot)
     if hadEvents { return .write }
-    // Roll-ups come from the records alone: with the same records, the cheap triggers are all there is to compare.
     let sameRecords = current.recordsRevision == content?.recordsRevision
-    let triggered = sameRecords ? !(triggers?.matchesApartFromRollups(snapshot) ?? false) : triggers != Triggers(snapshot)
+    let triggered = sameRecords ? triggers?.others != Triggers.Others(snapshot) : triggers != Triggers(snapshot)
     if triggered { return .write }
     let now = snapshot.takenAt.monotonicNanos
     guard now - max(writtenAtNanos, touchedAtNanos) >= refreshNanos else { return .none }

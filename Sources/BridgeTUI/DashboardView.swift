@@ -158,9 +158,7 @@ public enum DashboardView {
     renderClock(&screen, snapshot, context: context)
     let rows = state.rows
     guard !rows.isEmpty else { return }
-    let columns = Columns(
-      width: context.width, longestID: state.rosterIndex?.longestID ?? RosterIndex(sites: snapshot.sites).longestID,
-      strings: state.strings, showsGroup: state.listOptions.sort != .group && context.width >= 100)
+    let columns = tableColumns(snapshot, state: state, context: context)
     let selectedRow = state.selection.flatMap { rows.firstIndex(of: $0) }
     for line in 0..<plainTableHeight(context) {
       let rowIndex = state.scrollOffset + line
@@ -280,10 +278,8 @@ public enum DashboardView {
   ) {
     let strings = state.strings
     let rows = state.rows
-    let longestID = state.rosterIndex?.longestID ?? RosterIndex(sites: snapshot.sites).longestID
     let flat = state.listOptions.sort != .group
-    let columns = Columns(
-      width: context.width, longestID: longestID, strings: strings, showsGroup: flat && context.width >= 100)
+    let columns = tableColumns(snapshot, state: state, context: context)
     let titleY = top - 1
     screen.fill(y: titleY, role: .columnTitles)
     screen.put(strings(.columnStatus), x: columns.status, y: titleY, role: .columnTitles, maxWidth: columns.statusWidth)
@@ -338,6 +334,14 @@ public enum DashboardView {
       let room = context.width - columns.flags - flagsTitleWidth - 3
       screen.putRight(notes.joined(separator: " · "), right: context.width - 1, y: titleY, role: .columnTitles, maxWidth: max(0, room))
     }
+  }
+
+  /// The table's columns; a flat (sorted) list names each site's group, since no group rows say it.
+  static func tableColumns(_ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) -> Columns {
+    let longestID = state.rosterIndex?.longestID ?? snapshot.sites.reduce(2) { max($0, $1.id.count) }
+    return Columns(
+      width: context.width, longestID: longestID, strings: state.strings,
+      showsGroup: state.listOptions.sort != .group && context.width >= 100)
   }
 
   static func renderGroupRow(
