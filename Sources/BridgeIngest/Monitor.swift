@@ -207,11 +207,14 @@ public final class Monitor: @unchecked Sendable {
     let clockRecords = watchClock(now: now, counters: taken.counters)
     watchPrimary(now: now)
     if journal != nil {
-      // Status changes of the last second go out as one batch, with the headcount samples that are due.
-      writeJournal(
-        clockRecords
-          + fresh.flatMap { JournalRecord.records(for: $0, sites: config.sites, heardBy: taken.records[$0.siteIndex].lastSource) }
-          + headcountSamples(taken.records, revision: taken.recordsRevision, now: now), sync: true)
+      // Status changes of the last second go out as one batch, with the headcount samples that are due; built in
+      // one array, as at first contact it holds two records for every site.
+      var batch = clockRecords
+      for event in fresh {
+        batch += JournalRecord.records(for: event, sites: config.sites, heardBy: taken.records[event.siteIndex].lastSource)
+      }
+      appendHeadcountSamples(taken.records, revision: taken.recordsRevision, now: now, to: &batch)
+      writeJournal(batch, sync: true)
     }
     let events = carriedEvents + fresh
     carriedEvents = []
@@ -280,14 +283,15 @@ public final class Monitor: @unchecked Sendable {
     return [JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .clock(step: step))]
   }
 
-  /// A sample for each site whose reported headcount changed, at most one per site per 10 seconds (`flush`: every
-  /// change now, whatever the window, as on stop). A count that rose and fell back within a window is not lost:
-  /// the sample carries the window's `peak`.
-  private func headcountSamples(_ records: [SiteRecord], revision: UInt64?, now: ClockReading, flush: Bool = false) -> [JournalRecord] {
-    if !flush, !samplesWaiting, let revision, revision == sampledRevision { return [] }
+  /// Appends a sample for each site whose reported headcount changed, at most one per site per 10 seconds
+  /// (`flush`: every change now, whatever the window, as on stop). A count that rose and fell back within a window
+  /// is not lost: the sample carries the window's `peak`.
+  private func appendHeadcountSamples(
+    _ records: [SiteRecord], revision: UInt64?, now: ClockReading, flush: Bool = false, to samples: inout [JournalRecord]
+  ) {
+    if !flush, !samplesWaiting, let revision, revision == sampledRevision { return }
     sampledRevision = revision
     samplesWaiting = false
-    var samples: [JournalRecord] = []
     for index in records.indices {
       guard let count = records[index].headcount, records[index].headcountSource != .manual else {
         windowPeak[index] = nil
@@ -309,7 +313,6 @@ public final class Monitor: @unchecked Sendable {
           kind: .headcount(
             count: count, source: records[index].headcountSource ?? .udp, operatorName: nil, peak: peak > count ? peak : nil)))
     }
-    return samples
   }
 
   /// Writes to the journal, or leaves the records waiting in its backlog; what waits is logged once per cause and
@@ -699,11 +702,10 @@ public final class Monitor: @unchecked Sendable {
       let snapshot = tick(writesStatusFile: false)
       // Counts still inside their 10-second window go now, or the report's figures would fall short of the screen's.
       let now = clock.now()
-      writeJournal(
-        headcountSamples(snapshot.records, revision: nil, now: now, flush: true) + [
-          JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop)
-        ],
-        sync: true)
+      var last: [JournalRecord] = []
+      appendHeadcountSamples(snapshot.records, revision: nil, now: now, flush: true, to: &last)
+      last.append(JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop))
+      writeJournal(last, sync: true)
       if let journal, !journal.backlog.isEmpty { reportUnsaved(journal) }
       journal?.close()
       return snapshot

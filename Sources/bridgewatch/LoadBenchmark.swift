@@ -190,21 +190,25 @@ struct LoadBenchmark {
     return out
   }
 
-  /// Datagrams the monitor accepted, from the first status file written after `unixTime` (counts alone are
-  /// refreshed every few seconds, so this can wait that long).
-  static func accepted(statusFile: String, writtenAfter unixTime: Double, timeout: Double = 15) -> Int? {
+  /// Datagrams the monitor accepted, from a status file that shows the monitor's state after `unixTime`: one
+  /// written after it, or one touched more than a second after it (a touch means nothing changed since the file
+  /// was written; the second lets a batch being applied at `unixTime` count as a change). Counts alone are
+  /// refreshed every few seconds, so this can wait that long; a monitor that writes nothing is an error, never 0.
+  static func accepted(statusFile: String, writtenAfter unixTime: Double, timeout: Double = 15) throws -> Int {
     let deadline = now() + timeout
     while now() < deadline {
+      var info = stat()
+      let touched = stat(statusFile, &info) == 0 ? Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 : 0
       if let data = FileManager.default.contents(atPath: statusFile),
         let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let generated = json["generated_at"] as? Double, generated > unixTime,
-        let counters = json["counters"] as? [String: Any]
+        let generated = json["generated_at"] as? Double, generated > unixTime || touched > unixTime + 1,
+        let counters = json["counters"] as? [String: Any], let accepted = counters["datagrams_accepted"] as? Int
       {
-        return counters["datagrams_accepted"] as? Int
+        return accepted
       }
       usleep(50_000)
     }
-    return nil
+    throw BenchFailure("no status file at \(statusFile) shows the monitor after \(unixTime) within \(Int(timeout)) s")
   }
 
   static func unixNow() -> Double { Date().timeIntervalSince1970 }
@@ -235,6 +239,11 @@ struct LoadBenchmark {
       let monitor = Process()
       monitor.executableURL = URL(fileURLWithPath: binary)
       monitor.arguments = ["run", config, "--headless", "--listen", "127.0.0.1:\(port)"]
+      // For profiling: `BRIDGEWATCH_BENCH_WRAPPER=/usr/bin/heaptrack` runs the monitor under that program.
+      if let wrapper = ProcessInfo.processInfo.environment["BRIDGEWATCH_BENCH_WRAPPER"] {
+        monitor.executableURL = URL(fileURLWithPath: wrapper)
+        monitor.arguments = [binary] + (monitor.arguments ?? [])
+      }
       monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
       try monitor.run()
       do {
@@ -288,7 +297,7 @@ struct LoadBenchmark {
     let dropsBefore = Self.socketState(port: port)?.drops ?? 0
     // A file made after the last heartbeat has them all (one comes within 5 s of a change; a quiet monitor writes
     // only every minute, so "a file newer than now" would wait for nothing).
-    let acceptedBefore = Self.accepted(statusFile: statusFile, writtenAfter: warmedUp) ?? 0
+    let acceptedBefore = try Self.accepted(statusFile: statusFile, writtenAfter: warmedUp)
     let cpuBefore = Self.figures(pid: monitor.processIdentifier)?.cpuSeconds ?? 0
     let begin = Self.now()
     let sent = blaster.send(blast, 0..<blast.count)
@@ -296,7 +305,7 @@ struct LoadBenchmark {
     let drained = Self.waitForDrain(port: port)
     let drainedAt = Self.unixNow()
     let cpuAfter = Self.figures(pid: monitor.processIdentifier)?.cpuSeconds ?? 0
-    let acceptedAfterBlast = Self.accepted(statusFile: statusFile, writtenAfter: drainedAt) ?? 0
+    let acceptedAfterBlast = try Self.accepted(statusFile: statusFile, writtenAfter: drainedAt)
     let accepted = acceptedAfterBlast - acceptedBefore
     let drops = (Self.socketState(port: port)?.drops ?? 0) - dropsBefore
     let monitorRate = Double(accepted) / (drained - begin)
@@ -311,7 +320,7 @@ struct LoadBenchmark {
     let pacedDropsBefore = Self.socketState(port: port)?.drops ?? 0
     let pacedSent = blaster.pace(paced, seconds: 10)
     _ = Self.waitForDrain(port: port)
-    let pacedAccepted = (Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) ?? 0) - acceptedAfterBlast
+    let pacedAccepted = try Self.accepted(statusFile: statusFile, writtenAfter: Self.unixNow()) - acceptedAfterBlast
     let pacedDrops = (Self.socketState(port: port)?.drops ?? 0) - pacedDropsBefore
     report(
       "national pace (\(NumberText.grouped(national.count)) sites x 1/s, 10 s): sent \(NumberText.grouped(pacedSent)), "

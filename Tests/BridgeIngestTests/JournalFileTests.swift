@@ -186,6 +186,39 @@ import Testing
     #expect(after.badLines.isEmpty && after.tornLine == nil)
     #expect(after.records == [record] + batch + [mark, status])
   }
+
+  @Test func aBatchWrittenInPiecesIsRolledBackWholeWhenAPieceDoesNotFit() throws {
+    let (mounted, skipReason) = SmallFilesystem.mount(kilobytes: 256)
+    guard let disk = mounted else {
+      print("aBatchWrittenInPieces... \(skipReason ?? "")")
+      return
+    }
+    let path = disk.path + "/conference.journal"
+    let opened = try openWhenUnlocked(path: path, skipBadLines: false)
+    #expect(opened.file.write([record]) == .written)
+    disk.occupy(kilobytes: 150)
+    // More than one piece fits, the whole batch does not: the pieces already written must come off again.
+    let batch = (0..<2_500).map {
+      JournalRecord(unixSeconds: 1_763_800_060 + Double($0), site: "HB-TU", kind: .headcount(count: $0, source: .udp, operatorName: nil))
+    }
+    let batchBytes = batch.reduce(0) { $0 + JournalCodec.encode($1).utf8.count + 1 }
+    let free = disk.freeBytes
+    try #require(free > JournalFile.chunkBytes && batchBytes > free, "free \(free) bytes, batch \(batchBytes) bytes")
+    guard case .waiting = opened.file.write(batch) else {
+      Issue.record("the batch was written whole onto a disk with \(free) bytes free")
+      return
+    }
+    let during = JournalContent.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    #expect(during.badLines.isEmpty && during.tornLine == nil && during.records == [record])
+    #expect(opened.file.backlog.records.count == batch.count)
+    disk.free()
+    #expect(opened.file.write([mark]) == .written)
+    let after = JournalContent.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    #expect(after.badLines.isEmpty && after.tornLine == nil)
+    // Compared whole but reported briefly: a failure would otherwise print 2,500 records twice.
+    let inOrder = after.records == [record] + batch + [mark]
+    #expect(inOrder, "\(after.records.count) records read back, \(batch.count + 2) written")
+  }
 }
 
 extension JournalFile {

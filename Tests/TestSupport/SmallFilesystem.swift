@@ -33,6 +33,20 @@ public final class SmallFilesystem {
     while write(filler, block, 1) > 0 {}
   }
 
+  /// Writes a filler file of `kilobytes`, leaving the rest of the filesystem free.
+  public func occupy(kilobytes: Int) {
+    filler = open(path + "/filler", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let block = [UInt8](repeating: 0x78, count: 1024)
+    for _ in 0..<kilobytes { _ = write(filler, block, block.count) }
+  }
+
+  /// Bytes the filesystem can still take.
+  public var freeBytes: Int {
+    var info = statvfs()
+    guard statvfs(path, &info) == 0 else { return 0 }
+    return Int(info.f_bavail) * Int(info.f_frsize)
+  }
+
   /// Deletes the filler file: the disk takes writes again.
   public func free() {
     if filler >= 0 { close(filler) }
