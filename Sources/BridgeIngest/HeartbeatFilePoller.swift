@@ -26,6 +26,11 @@ final class HeartbeatFilePoller: @unchecked Sendable {
     var listed: Stamp?
     var listedAtNanos: Int64 = .min / 2
     var names: Set<String> = []
+    /// The sites whose files the last listing held: while it is kept, the others are still missing and only
+    /// these need a look (a file rewritten in place does not change its folder).
+    var sitesListed: [(site: Int, name: String)] = []
+    /// The folder did not exist at the last scan.
+    var absent = false
   }
 
   /// A listing is trusted this long at most, in case a network share's directory times lag.
@@ -64,38 +69,51 @@ final class HeartbeatFilePoller: @unchecked Sendable {
     clock_gettime(CLOCK_MONOTONIC, &clock)
     let nowNanos = Int64(clock.tv_sec) * 1_000_000_000 + Int64(clock.tv_nsec)
     for index in folders.indices {
-      let present = presentNames(in: &folders[index], nowNanos: nowNanos)
-      for (site, name) in folders[index].sites {
+      let (present, kept) = presentNames(in: &folders[index], nowNanos: nowNanos)
+      // A kept listing: every site not in it was seen missing at the scan that listed the folder.
+      let candidates = kept ? folders[index].sitesListed : folders[index].sites
+      var listedNow: [(site: Int, name: String)] = []
+      for (site, name) in candidates {
         let (now, observation): (Seen, FileObservation?)
         if let present, !present.contains(name) {
           (now, observation) = (.missing, .missing)
         } else {
           (now, observation) = Self.observe(path: paths[site], previous: seen[site])
+          if present != nil && !kept { listedNow.append((site, name)) }
         }
         if now != seen[site], let observation {
           changes.append((site, observation))
         }
         seen[site] = now
       }
+      if !kept { folders[index].sitesListed = listedNow }
     }
     return changes
   }
 
   /// The names in the folder, or nil when each file must be looked at on its own (the folder cannot be
-  /// listed). A folder that does not exist holds nothing.
-  private func presentNames(in folder: inout Folder, nowNanos: Int64) -> Set<String>? {
+  /// listed), and whether they are the last scan's listing, kept because the folder has not changed. A folder
+  /// that does not exist holds nothing.
+  private func presentNames(in folder: inout Folder, nowNanos: Int64) -> (names: Set<String>?, kept: Bool) {
     var info = stat()
     guard stat(folder.path, &info) == 0 else {
       folder.listed = nil
-      return errno == ENOENT || errno == ENOTDIR ? [] : nil
+      guard errno == ENOENT || errno == ENOTDIR else {
+        folder.absent = false
+        return (nil, false)
+      }
+      // Still absent: its sites were all seen missing at the scan that found it gone.
+      defer { folder.absent = true }
+      return ([], folder.absent)
     }
+    folder.absent = false
     let stamp = Folder.Stamp(
       device: UInt64(info.st_dev), inode: UInt64(info.st_ino), seconds: Int(info.st_mtim.tv_sec),
       nanoseconds: Int(info.st_mtim.tv_nsec))
-    if stamp == folder.listed, nowNanos - folder.listedAtNanos < Self.relistNanos { return folder.names }
+    if stamp == folder.listed, nowNanos - folder.listedAtNanos < Self.relistNanos { return (folder.names, true) }
     guard let directory = opendir(folder.path) else {
       folder.listed = nil
-      return nil
+      return (nil, false)
     }
     defer { closedir(directory) }
     var names = Set<String>()
@@ -112,7 +130,7 @@ final class HeartbeatFilePoller: @unchecked Sendable {
     let settled = time(nil) - Int(info.st_mtim.tv_sec) >= Self.settleSeconds
     folder.listed = settled ? stamp : nil
     folder.listedAtNanos = nowNanos
-    return names
+    return (names, false)
   }
 
   private static func observe(path: String, previous: Seen?) -> (Seen, FileObservation?) {
