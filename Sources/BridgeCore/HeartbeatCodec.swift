@@ -151,8 +151,10 @@ public enum HeartbeatCodec {
     var rtt: Int?
     var mac: HeartbeatMAC?
     var signedLength = line.count
-    // Keys seen, so duplicates (known or not) are rejected; at most ~600 tokens fit in 1,200 bytes.
-    var seenKeys: [UnsafeRawBufferPointer] = []
+    // Keys seen, so duplicates (known or not) are rejected: known keys as bits (no allocation on the hot path),
+    // unknown ones in a list (at most ~600 tokens fit in 1,200 bytes).
+    var seenKnownKeys: UInt8 = 0
+    var seenUnknownKeys: [UnsafeRawBufferPointer] = []
 
     var tokenStart = 4
     while tokenStart <= line.count {
@@ -167,24 +169,30 @@ public enum HeartbeatCodec {
       let key = UnsafeRawBufferPointer(rebasing: line[tokenStart..<equals])
       let value = UnsafeRawBufferPointer(rebasing: line[(equals + 1)..<tokenEnd])
       for byte in key where !isKeyByte(byte) { return .failure(.malformed(.badKey)) }
-      for seen in seenKeys where seen.elementsEqual(key) { return .failure(.malformed(.duplicateKey)) }
-      seenKeys.append(key)
+      let known = KnownKey(key)
+      if let known {
+        guard seenKnownKeys & known.bit == 0 else { return .failure(.malformed(.duplicateKey)) }
+        seenKnownKeys |= known.bit
+      } else {
+        for seen in seenUnknownKeys where seen.elementsEqual(key) { return .failure(.malformed(.duplicateKey)) }
+        seenUnknownKeys.append(key)
+      }
       guard !value.isEmpty else { return .failure(.malformed(.emptyValue)) }
 
-      switch key.count {
-      case 4 where key.elementsEqual("site".utf8):
+      switch known {
+      case .site:
         guard SiteID.isValid(utf8: value) else { return .failure(.malformed(.badSite)) }
         site = String(decoding: value, as: UTF8.self)
-      case 3 where key.elementsEqual("seq".utf8):
+      case .seq:
         guard let parsed = parseUnsigned(value, limit: .max) else { return .failure(.malformed(.badSequence)) }
         sequence = parsed
-      case 5 where key.elementsEqual("count".utf8):
+      case .count:
         guard let parsed = parseUnsigned(value, limit: UInt64(maximumCount)) else { return .failure(.malformed(.badCount)) }
         count = Int(parsed)
-      case 2 where key.elementsEqual("ts".utf8):
+      case .ts:
         guard let parsed = parseUnsigned(value, limit: .max) else { return .failure(.malformed(.badTimestamp)) }
         timestamp = parsed
-      case 5 where key.elementsEqual("state".utf8):
+      case .state:
         if value.elementsEqual("ok".utf8) {
           state = .ok
         } else if value.elementsEqual("help".utf8) {
@@ -194,14 +202,14 @@ public enum HeartbeatCodec {
         } else {
           return .failure(.malformed(.badState))
         }
-      case 3 where key.elementsEqual("rtt".utf8):
+      case .rtt:
         guard let parsed = parseUnsigned(value, limit: UInt64(maximumRTTMilliseconds)) else { return .failure(.malformed(.badRTT)) }
         rtt = Int(parsed)
-      case 3 where key.elementsEqual("mac".utf8):
+      case .mac:
         guard let parsed = parseHex32(value) else { return .failure(.malformed(.badMAC)) }
         mac = parsed
         signedLength = tokenStart - 1
-      default:
+      case nil:
         break  // unknown keys are ignored, for forward compatibility
       }
       tokenStart = tokenEnd + 1
@@ -214,6 +222,26 @@ public enum HeartbeatCodec {
       Heartbeat(
         site: site, sequence: sequence, count: count, timestamp: timestamp, state: state, rttMilliseconds: rtt,
         mac: mac, signedLength: signedLength))
+  }
+
+  /// The keys a heartbeat line may carry.
+  private enum KnownKey: UInt8 {
+    case site, seq, count, ts, state, rtt, mac
+
+    var bit: UInt8 { 1 << rawValue }
+
+    init?(_ key: UnsafeRawBufferPointer) {
+      switch key.count {
+      case 4 where key.elementsEqual("site".utf8): self = .site
+      case 3 where key.elementsEqual("seq".utf8): self = .seq
+      case 5 where key.elementsEqual("count".utf8): self = .count
+      case 2 where key.elementsEqual("ts".utf8): self = .ts
+      case 5 where key.elementsEqual("state".utf8): self = .state
+      case 3 where key.elementsEqual("rtt".utf8): self = .rtt
+      case 3 where key.elementsEqual("mac".utf8): self = .mac
+      default: return nil
+      }
+    }
   }
 
   /// The ack the monitor sends back for an accepted heartbeat.

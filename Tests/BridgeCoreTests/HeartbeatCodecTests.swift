@@ -51,6 +51,12 @@ import Testing
     ("BW1 site=A seq=1 ké=1", .badKey),
     ("BW1 site=A seq=1 seq=2", .duplicateKey),
     ("BW1 site=A seq=1 x=1 x=2", .duplicateKey),
+    ("BW1 site=A site=B seq=1", .duplicateKey),
+    ("BW1 site=A seq=1 count=1 count=1", .duplicateKey),
+    ("BW1 site=A seq=1 ts=1 ts=2", .duplicateKey),
+    ("BW1 site=A seq=1 state=ok x=1 state=ok", .duplicateKey),
+    ("BW1 site=A seq=1 rtt=1 rtt=1", .duplicateKey),
+    ("BW1 site=A seq=1 sites=1 x=1 y=2 sites=3", .duplicateKey),
     ("BW1 site= seq=1", .emptyValue),
     ("BW1 site=Tú seq=1", .badSite),
     ("BW1 site=A seq=-1", .badSequence),
@@ -65,6 +71,13 @@ import Testing
   ])
   func rejectsMalformed(_ text: String, _ detail: MalformedDetail) {
     #expect(decode(text) == .failure(.malformed(detail)), "\(text.debugDescription)")
+  }
+
+  /// Keys that only look like known ones (a prefix, a longer name, another case) are unknown keys, ignored, and
+  /// never taken for duplicates of the known ones.
+  @Test func keysThatResembleKnownOnesAreIgnored() throws {
+    let heartbeat = try decode("BW1 site=A seq=7 sites=B se=1 seqs=2 Count=3 t=4 tss=5 x=6 count=9").get()
+    #expect(heartbeat.site == "A" && heartbeat.sequence == 7 && heartbeat.count == 9 && heartbeat.timestamp == nil)
   }
 
   @Test func rejectsInvalidUTF8() {
