@@ -117,10 +117,15 @@ final class ConsoleServerInbox: Sendable {
   /// snapshot: holding it here until the thread wakes kept the engine's records shared, so each heartbeat after a
   /// tick copied all of them (at national load, megabytes a second and the monitor's peak memory).
   let wantsSnapshots = Atomic<Bool>(false)
+  /// Whether any connection is open. While none is, an update does not wake the thread (its events wait here,
+  /// bounded, for the thread's next wake-up: a connection, an answer or the stop).
+  let wakesForUpdates = Atomic<Bool>(false)
   let readFD: Int32
   private let writeFD: Int32
   /// Events kept for consoles if the thread falls behind (a mass outage is 7,400 at once).
   static let eventLimit = 20_000
+  /// The latest events, kept for the log of a console that attaches later.
+  static let recentEventLimit = 200
 
   init() {
     var fds: [Int32] = [0, 0]
@@ -135,16 +140,19 @@ final class ConsoleServerInbox: Sendable {
 
   func post(_ update: MonitorUpdate) {
     let keep = wantsSnapshots.load(ordering: .relaxed)
+    let wakes = wakesForUpdates.load(ordering: .relaxed)
+    // Without a connection only the log's latest events can ever be sent (to a console that attaches later).
+    let limit = wakes ? Self.eventLimit : Self.recentEventLimit
     pending.withLock {
       $0.events += update.events
       $0.update = keep ? update : nil
       $0.updated = true
-      if $0.events.count > Self.eventLimit {
-        $0.droppedEvents += $0.events.count - Self.eventLimit
-        $0.events.removeFirst($0.events.count - Self.eventLimit)
+      if $0.events.count > limit {
+        $0.droppedEvents += $0.events.count - limit
+        $0.events.removeFirst($0.events.count - limit)
       }
     }
-    wake()
+    if wakes { wake() }
   }
 
   func post(_ answer: ConsoleAnswer, to connection: Int) {
@@ -250,7 +258,7 @@ private final class ConsoleServerLoop {
   private var refusedForLimit = 0
   /// The latest events, for the log of a console that attaches now.
   private var recentEvents: [EngineEvent] = []
-  static let recentEventLimit = 200
+  static let recentEventLimit = ConsoleServerInbox.recentEventLimit
 
   init(server: ConsoleServer, subscription: MonitorSubscription) {
     self.server = server
@@ -271,7 +279,8 @@ private final class ConsoleServerLoop {
         if !connection.queue.isEmpty { events |= Int16(POLLOUT) }
         fds.append(pollfd(fd: connection.fd, events: events, revents: 0))
       }
-      _ = poll(&fds, nfds_t(fds.count), 1000)
+      // With no connection there is nothing to serve on time: sleep until one comes, an answer or the stop.
+      _ = poll(&fds, nfds_t(fds.count), connections.isEmpty ? -1 : 1000)
       if server.isStopped { break }
       let (update, updated, events, answers) = inbox.take()
       if updated { publish(update, events: events) }
@@ -287,6 +296,7 @@ private final class ConsoleServerLoop {
       }
       for connection in Array(connections.values) { serveSnapshotIfDue(connection) }
       inbox.wantsSnapshots.store(servesState, ordering: .relaxed)
+      inbox.wakesForUpdates.store(!connections.isEmpty, ordering: .relaxed)
     }
     for connection in Array(connections.values) { drop(connection, reason: "the monitor is stopping", level: .info) }
   }
