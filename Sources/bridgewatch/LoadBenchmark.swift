@@ -389,7 +389,12 @@ struct LoadBenchmark {
       "new-session", "-d", "-x", "200", "-y", "60", "-e", "LANG=C.UTF-8",
       "exec '\(binary)' run '\(configPath)' --listen 127.0.0.1:\(port) --no-bell",
     ])
-    defer { _ = tmux(["kill-server"]) }
+    let socketPath = tmux(["display-message", "-p", "#{socket_path}"])
+    defer {
+      _ = tmux(["kill-server"])
+      // tmux leaves its socket file behind.
+      if !socketPath.isEmpty { unlink(socketPath) }
+    }
     try Self.waitForSocket(port: port)
     guard let pid = Int32(tmux(["display-message", "-p", "#{pane_pid}"])) else { throw BenchFailure("cannot find the dashboard's process") }
     let blaster = try Blaster(port: port)

@@ -7,14 +7,20 @@ import Testing
 final class TmuxSession {
   let socket = "bw-test-\(UUID().uuidString.prefix(8))"
   let name = "bw"
+  /// The server's socket file, which tmux leaves behind when its server exits.
+  private var socketPath = ""
 
   init(width: Int, height: Int, command: String) throws {
     try RequiredTool.require("tmux")
     try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-e", "LANG=C.UTF-8", "bash --norc --noprofile"])
+    socketPath = try tmux(["display-message", "-p", "#{socket_path}"]).trimmingCharacters(in: .whitespacesAndNewlines)
     try tmux(["send-keys", "-t", name, command, "Enter"])
   }
 
-  deinit { _ = try? tmux(["kill-server"]) }
+  deinit {
+    _ = try? tmux(["kill-server"])
+    if !socketPath.isEmpty { unlink(socketPath) }
+  }
 
   /// Runs tmux through the shell with popen: Foundation's Process never sees the `new-session` client exit,
   /// because the daemonized server inherits the descriptor it watches.
