@@ -80,7 +80,10 @@ let package = Package(
     ),
     // Helpers every test target shares: repository paths, a loopback UDP socket.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
-    .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "TestSupport"]),
+    .testTarget(
+      name: "BridgeCoreTests",
+      dependencies: ["BridgeCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+    ),
     .testTarget(
       name: "BridgeIngestTests",
       dependencies: [

@@ -8,11 +8,11 @@ public struct HeartbeatAuthenticator {
 
   /// Per site index: an HMAC already keyed with the site's secret (copied per check, which skips the key
   /// schedule on the hot path), or nil for sites without a key.
-  private let keyedMACs: [HMAC<SHA256>?]
+  private let keyedMACs: [KeyedHMACSHA256?]
   public let requireAuth: Bool
 
   public init(sites: [SiteConfig], keys: [String: [UInt8]], requireAuth: Bool) {
-    self.keyedMACs = sites.map { site in keys[site.id].map { HMAC<SHA256>(key: SymmetricKey(data: $0)) } }
+    self.keyedMACs = sites.map { site in keys[site.id].map { KeyedHMACSHA256(key: $0) } }
     self.requireAuth = requireAuth
   }
 
@@ -28,28 +28,22 @@ public struct HeartbeatAuthenticator {
     _ heartbeat: Heartbeat, bytes: UnsafeRawBufferPointer, site index: Int,
     last: (timestamp: UInt64, sequence: UInt64)?, nowUnixSeconds: Double
   ) -> RejectionReason? {
-    guard var hmac = keyedMACs[index] else {
+    guard let hmac = keyedMACs[index] else {
       return requireAuth ? .unauthenticated : nil
     }
     guard let mac = heartbeat.mac, let timestamp = heartbeat.timestamp else { return .unauthenticated }
     let signed = UnsafeRawBufferPointer(rebasing: bytes[0..<heartbeat.signedLength])
-    hmac.update(data: signed)
-    guard Self.constantTimeEqual(hmac.finalize(), mac) else { return .badMAC }
+    guard hmac.withCode(for: signed, { Self.constantTimeEqual($0, mac) }) else { return .badMAC }
     guard abs(Double(timestamp) - nowUnixSeconds) <= Self.maximumSkewSeconds else { return .stale }
     if let last, (timestamp, heartbeat.sequence) <= (last.timestamp, last.sequence) { return .replayed }
     return nil
   }
 
   /// Compares every byte whatever the first difference, so timing reveals nothing about the MAC.
-  static func constantTimeEqual(_ code: HashedAuthenticationCode<SHA256>, _ expected: HeartbeatMAC) -> Bool {
+  static func constantTimeEqual(_ computed: UnsafeRawBufferPointer, _ expected: HeartbeatMAC) -> Bool {
+    guard computed.count == 32 else { return false }
     var difference: UInt8 = 0
-    code.withUnsafeBytes { computed in
-      guard computed.count == 32 else {
-        difference = 1
-        return
-      }
-      for index in 0..<32 { difference |= computed[index] ^ expected.byte(index) }
-    }
+    for index in 0..<32 { difference |= computed[index] ^ expected.byte(index) }
     return difference == 0
   }
 

@@ -159,9 +159,11 @@ public struct MonitorState {
   private func authenticatedInput(
     _ heartbeat: Heartbeat, bytes: UnsafeRawBufferPointer, site index: Int, source: HeartbeatSource, now: ClockReading
   ) -> Result<HeartbeatInput, RejectionReason> {
-    let record = engine.records[index]
+    // Two fields, not the whole record: a copy of a record costs retains and touches memory a heartbeat needs not.
+    let lastTimestamp = engine.records[index].lastSenderTimestamp
+    let lastSequence = engine.records[index].lastSequence
     let last =
-      record.lastSenderTimestamp.map { ($0, record.lastSequence ?? 0) }
+      lastTimestamp.map { ($0, lastSequence ?? 0) }
       ?? (refuseSignedBefore > 0 ? (refuseSignedBefore - 1, UInt64.max) : nil)
     if let reason = authenticator.check(heartbeat, bytes: bytes, site: index, last: last, nowUnixSeconds: now.unixSeconds) {
       return .failure(reason)
