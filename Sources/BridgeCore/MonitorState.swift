@@ -280,6 +280,13 @@ public struct MonitorSnapshot: Sendable {
   public func ageSeconds(site index: Int) -> Double? {
     records[index].lastHeard.map { Double(takenAt.monotonicNanos - $0.monotonicNanos) / 1e9 }
   }
+
+  /// For a site not heard in this run but awaited (heard before a restart, or probed without an answer): how long
+  /// it has been silent at least, counted from when the monitor began waiting for it.
+  public func silentAtLeastSeconds(site index: Int) -> Double? {
+    guard records[index].lastHeard == nil, let since = records[index].awaitedSince else { return nil }
+    return Double(takenAt.monotonicNanos - since.monotonicNanos) / 1e9
+  }
 }
 
 extension MonitorState {

@@ -31,7 +31,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case wallTitle, wallLegend
   // Detail pane
   case detailTitle, detailGroup, detailExpected, detailSourceUDP, detailSourceFile, detailSigned, detailUnsigned, detailStatus
-  case detailSince, detailLastHeartbeat, detailNeverHeard, detailLoss, detailRTT, detailMark, detailAcknowledged, detailHeadcountHistory
+  case detailSince, detailLastHeartbeat, detailNeverHeard, detailNoneSince, detailLoss, detailRTT, detailMark, detailAcknowledged,
+    detailHeadcountHistory
   case detailBeatHistory, detailBeatLegend, detailEvents, detailNoEvents, detailClose, detailCountFrom
   // Log and counters
   case eventsTitle, journalNotWritten, clockOff, clockStepped, countersUDP, countersRejected, countersFiles, countersBad
@@ -137,6 +138,7 @@ public struct Strings: Sendable {
     .detailTitle: "Site {0}", .detailGroup: "Group", .detailExpected: "expected {0}", .detailSourceUDP: "heartbeats by UDP",
     .detailSourceFile: "or file {0}", .detailSigned: "signed", .detailUnsigned: "unsigned", .detailStatus: "Status",
     .detailSince: "since {0} ({1} ago)", .detailLastHeartbeat: "Last heartbeat", .detailNeverHeard: "never heard",
+    .detailNoneSince: "none since {0} ({1} ago), when this run began to wait for it",
     .detailLoss: "loss {0}", .detailRTT: "rtt {0} ms", .detailMark: "Marked offline by {0} at {1}: {2}",
     .detailAcknowledged: "acknowledged by {0}", .detailHeadcountHistory: "Headcount, last 60 min",
     .detailBeatHistory: "Heartbeats, last 60 min", .detailBeatLegend: "1 cell = {0}; █ heard, ▄ some missed, · missed",
@@ -217,6 +219,7 @@ public struct Strings: Sendable {
     .detailTitle: "Điểm cầu {0}", .detailGroup: "Đơn vị", .detailExpected: "dự kiến {0}", .detailSourceUDP: "tín hiệu qua UDP",
     .detailSourceFile: "hoặc tệp {0}", .detailSigned: "có ký", .detailUnsigned: "không ký", .detailStatus: "Trạng thái",
     .detailSince: "từ {0} ({1} trước)", .detailLastHeartbeat: "Tín hiệu cuối", .detailNeverHeard: "chưa nhận tín hiệu",
+    .detailNoneSince: "không có tín hiệu từ {0} ({1} trước), lúc lần chạy này bắt đầu chờ",
     .detailLoss: "mất gói {0}", .detailRTT: "rtt {0} ms", .detailMark: "{0} đánh dấu ngoại tuyến lúc {1}: {2}",
     .detailAcknowledged: "{0} đã xác nhận", .detailHeadcountHistory: "Quân số, 60 phút qua",
     .detailBeatHistory: "Tín hiệu, 60 phút qua", .detailBeatLegend: "1 ô = {0}; █ có, ▄ mất một phần, · mất",

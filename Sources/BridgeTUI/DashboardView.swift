@@ -400,11 +400,14 @@ public enum DashboardView {
       role: selected ? .selection : .flag, maxWidth: context.width - columns.flags - 1)
   }
 
-  /// The "Heard" cell of a site's row: how long ago it was last heard.
+  /// The "Heard" cell of a site's row: how long ago it was last heard; for a site awaited since a restart (or an
+  /// unanswered probe), ">" and how long it has been silent at least, never "never" for a site heard before.
   static func renderAge(
     _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, index: Int, y: Int, columns: Columns, strings: Strings, selected: Bool
   ) {
-    let age = snapshot.ageSeconds(site: index).map(ageText) ?? strings(.never)
+    let age =
+      snapshot.ageSeconds(site: index).map(ageText) ?? snapshot.silentAtLeastSeconds(site: index).map { ">" + ageText($0) }
+      ?? strings(.never)
     let role: Role = selected ? .selection : snapshot.records[index].lastHeard == nil ? .dim : .normal
     screen.putRight(age, right: columns.heard + columns.heardWidth, y: y, role: role, maxWidth: columns.heardWidth)
   }

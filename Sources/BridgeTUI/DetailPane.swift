@@ -48,6 +48,9 @@ extension DashboardView {
       if let rtt = record.rttMilliseconds { parts.append(strings(.detailRTT, rtt)) }
       if let loss = record.lossPercent { parts.append(strings(.detailLoss, strings.percent(loss))) }
       lines.append([(strings(.detailLastHeartbeat) + ": ", .dim), (parts.joined(separator: "  ·  "), .normal)])
+    } else if let awaited = record.awaitedSince {
+      let silent = ageText(Double(now.monotonicNanos - awaited.monotonicNanos) / 1e9)
+      lines.append([(strings(.detailLastHeartbeat) + ": ", .dim), (strings(.detailNoneSince, time(awaited.unixSeconds), silent), .dim)])
     } else {
       lines.append([(strings(.detailLastHeartbeat) + ": ", .dim), (strings(.detailNeverHeard), .dim)])
     }
