@@ -109,16 +109,16 @@ public struct SiteRecord: Sendable {
   public internal(set) var flags: SiteFlags = []
   public internal(set) var mark: OperatorMark? {
     get { rare?.fields.mark }
-    set { changeRare { $0.mark = newValue } }
+    set { if newValue != mark { changeRare { $0.mark = newValue } } }
   }
   public internal(set) var acknowledgedBy: String? {
     get { rare?.fields.acknowledgedBy }
-    set { changeRare { $0.acknowledgedBy = newValue } }
+    set { if newValue != acknowledgedBy { changeRare { $0.acknowledgedBy = newValue } } }
   }
   /// Who is handling the site ("I'm on it"), until released or the site is back online.
   public internal(set) var claim: SiteClaim? {
     get { rare?.fields.claim }
-    set { changeRare { $0.claim = newValue } }
+    set { if newValue != claim { changeRare { $0.claim = newValue } } }
   }
   /// Heartbeats received and implied missing (by sequence gaps) over a recent, decaying window.
   public internal(set) var receivedCount: UInt32 = 0

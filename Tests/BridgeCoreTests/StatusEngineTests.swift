@@ -351,3 +351,21 @@ struct EngineHarness {
     #expect(h.engine.nextSilenceDeadline == h.now.monotonicNanos - 1_000_000_000 + timing.lateAfter.nanoseconds)
   }
 }
+
+/// A record's rarely set fields live in a shared box: copies must still behave as values.
+@Suite struct SiteRecordTests {
+  @Test func copiesOfARecordNeverShareAChange() {
+    var record = SiteRecord()
+    record.mark = OperatorMark(operatorName: "lan", reason: "line down", unixSeconds: 1)
+    record.flapTimes.record(5)
+    let copy = record
+    record.mark = nil
+    record.acknowledgedBy = "minh"
+    record.claim = SiteClaim(operatorName: "minh", unixSeconds: 2)
+    record.flapTimes.record(6)
+    #expect(copy.mark?.reason == "line down" && copy.acknowledgedBy == nil && copy.claim == nil)
+    #expect(copy.flapTimes.count(since: 0) == 1)
+    #expect(record.mark == nil && record.acknowledgedBy == "minh" && record.claim?.operatorName == "minh")
+    #expect(record.flapTimes.count(since: 0) == 2)
+  }
+}
