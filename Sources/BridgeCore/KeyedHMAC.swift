@@ -4,7 +4,7 @@ import Crypto
 /// key, so a check copies them and hashes only the message and the inner digest.
 ///
 /// swift-crypto's `HMAC<SHA256>` does the same work, but through `DataProtocol` generics that are not specialized
-/// across the module boundary: at national load that overhead was half the cost of checking a heartbeat.
+/// across the module boundary: at national load that overhead was more than half of what the MAC check cost.
 /// `SHA256.update(bufferPointer:)` is concrete, and the result is checked against `HMAC<SHA256>` by the tests.
 struct KeyedHMACSHA256 {
   private let inner: SHA256
