@@ -141,16 +141,16 @@ import Testing
     let monitor = try HeadlessMonitor(config: Self.config)
     defer { _ = monitor.stop() }
     let live = try TmuxSession(width: 120, height: 30, command: Self.consoleCommand(monitor.directory, "--operator lan"))
-    // exec: with the pane's shell as its parent, a stopped console would become a stopped job of that shell, and
-    // after SIGCONT a background one that may not read the terminal.
+    // The console runs under a shell without job control, `sh -c`, exec'd in the pane. Not the pane's own
+    // process: tmux continues that as soon as it stops. Not under the pane's interactive shell either: that one
+    // would take the terminal back and leave the console a stopped job that may not read it after SIGCONT.
     let stalled = try TmuxSession(
-      width: 120, height: 30, command: "exec '\(Binary.path)' console '\(monitor.directory)/conference.yaml' --no-bell --operator binh")
+      width: 120, height: 30,
+      command: "exec sh -c \"'\(Binary.path)' console '\(monitor.directory)/conference.yaml' --no-bell --operator binh; exit\"")
     #expect(live.waitFor { $0.contains("udp 0 ok") }.ok)
     #expect(stalled.waitFor { $0.contains("udp 0 ok") }.ok)
-    let stalledPID = try #require(
-      Int32(
-        (try stalled.tmux(["display-message", "-p", "-t", stalled.name, "#{pane_pid}"])).trimmingCharacters(in: .whitespacesAndNewlines)))
-    kill(stalledPID, SIGSTOP)
+    let stalledPID = try #require(try stalled.foregroundProcessID())
+    #expect(StoppedProcess.stop(stalledPID), "the console \(stalledPID) stops")
     defer { kill(stalledPID, SIGCONT) }
 
     let sender = UDPTestSocket()
@@ -177,6 +177,7 @@ import Testing
     }
     #expect(onLive.ok, "\(onLive.screen)")
 
+    #expect(StoppedProcess.allThreadsStopped(stalledPID), "the console stayed stopped through the flood")
     kill(stalledPID, SIGCONT)
     let caughtUp = stalled.waitFor { screen in
       screen.firstMatch(of: #/udp ([0-9,]+) ok/#).map { Int($0.output.1.replacing(",", with: ""))! >= received } ?? false

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeIngest
 import Foundation
+import TestSupport
 import Testing
 
 /// Two real monitors on loopback, each with its own journal and socket: a primary, and a standby following it
@@ -132,8 +133,8 @@ import Testing
     let desk = try Self.console(primary.directory)
     defer { desk.detach() }
 
-    // Cut off: the relay is stopped while 12 actions are made.
-    kill(relayPID, SIGSTOP)
+    // Cut off: the relay is stopped (all its threads) while 12 actions are made.
+    #expect(StoppedProcess.stop(relayPID), "the relay \(relayPID) stops")
     var made = 0
     for round in 1...3 {
       for (request, name) in [
@@ -147,7 +148,10 @@ import Testing
       }
     }
     Thread.sleep(forTimeInterval: 1)
-    #expect(try Self.actionLines(standby).isEmpty, "nothing reaches a standby whose link is stopped")
+    #expect(
+      try Self.actionLines(standby).isEmpty,
+      "nothing reaches a standby whose link is stopped\n\(standby.log)\n\(primary.log)")
+    #expect(StoppedProcess.allThreadsStopped(relayPID), "the relay stayed stopped")
     kill(relayPID, SIGCONT)
     var caughtUp = false
     for _ in 0..<100 where !caughtUp {
@@ -212,10 +216,11 @@ import Testing
     #expect(standby.process.isRunning)
   }
 
-  /// The pid of the relay process that connects to `socket` (a child of the standby's shell).
+  /// The pid of the relay process that connects to `socket`. The standby's shell (`sh -c COMMAND`, which does not
+  /// exec) and the standby itself hold the same words in their command lines, so the whole line must match.
   static func relayPID(socket: String) -> Int32? {
     for _ in 0..<50 {
-      let found = try? runShell("pgrep -f -n -- \"console --relay --socket '?\(socket)\"", environment: [:])
+      let found = try? runShell("pgrep -x -f -- '\(Binary.path) console --relay --socket \(socket)'", environment: [:])
       if let pid = found.flatMap({ Int32($0.output.trimmingCharacters(in: .whitespacesAndNewlines)) }) { return pid }
       Thread.sleep(forTimeInterval: 0.1)
     }
