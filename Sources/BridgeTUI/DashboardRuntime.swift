@@ -112,6 +112,8 @@ public final class DashboardRuntime: @unchecked Sendable {
   private var needsWholeFrame = true
   /// Frames that only moved the clock and the ages, counted for tests and profiles.
   public private(set) var timeOnlyFrames = 0
+  /// Whether the last frame drawn was one of those (tests).
+  public private(set) var lastFrameWasTimeOnly = false
   private var connection: LinkUpdate.Connection = .live
   private var themeName: String
   private let utcOffset: Int
@@ -290,10 +292,12 @@ public final class DashboardRuntime: @unchecked Sendable {
       frame.overwrite(with: drawnFrame)
       DashboardView.refreshTimes(&frame, snapshot, state: state, context: context)
       timeOnlyFrames += 1
+      lastFrameWasTimeOnly = true
     } else {
       DashboardView.render(snapshot, state: &state, context: context, into: &frame)
       drawnBasis = basis
       needsWholeFrame = false
+      lastFrameWasTimeOnly = false
     }
     backend.draw(frame)
     spareFrame = drawnFrame
