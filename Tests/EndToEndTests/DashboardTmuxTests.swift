@@ -53,11 +53,7 @@ final class TmuxSession {
     let shellText = try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"])
     guard let shell = pid_t(shellText.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
     for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-      guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-        let commandEnd = stat.lastIndex(of: ")")
-      else { continue }
-      // "pid (command) state ppid ...": the command may hold spaces, so fields start after the last ')'.
-      let fields = stat[stat.index(after: commandEnd)...].split(separator: " ")
+      guard let pid = pid_t(entry), let fields = ProcStat.fields("/proc/\(entry)/stat") else { continue }
       if fields.count > 1, pid_t(fields[1]) == shell { return pid }
     }
     return nil

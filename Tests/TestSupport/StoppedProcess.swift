@@ -24,12 +24,15 @@ public enum StoppedProcess {
     guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"), !threads.isEmpty else {
       return false
     }
-    return threads.allSatisfy { thread in
-      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
-        let afterName = stat.range(of: ") ", options: .backwards)
-      else { return false }
-      // The state is the first field after the command name, which is in parentheses and may hold anything.
-      return ["T", "t"].contains(stat[afterName.upperBound...].prefix(1))
-    }
+    return threads.allSatisfy { ["T", "t"].contains(ProcStat.fields("/proc/\(pid)/task/\($0)/stat")?.first) }
+  }
+}
+
+/// A `/proc/PID/stat` (or a thread's) as its fields after the command name: state, parent pid, and so on. The name
+/// is in parentheses and may hold spaces or parentheses itself, so the fields start after the last ')'.
+public enum ProcStat {
+  public static func fields(_ path: String) -> [Substring]? {
+    guard let stat = try? String(contentsOfFile: path, encoding: .utf8), let nameEnd = stat.lastIndex(of: ")") else { return nil }
+    return stat[stat.index(after: nameEnd)...].split(separator: " ")
   }
 }
