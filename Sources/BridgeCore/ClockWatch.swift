@@ -64,6 +64,24 @@ public struct ClockNote: Sendable, Equatable, Codable {
     /// When, on the clock after the step.
     public var unixSeconds: Double
     var monotonicNanos: Int64
+
+    enum CodingKeys: String, CodingKey { case seconds, unixSeconds, monotonicNanos }
+
+    init(seconds: Double, unixSeconds: Double, monotonicNanos: Int64) {
+      self.seconds = seconds
+      self.unixSeconds = unixSeconds
+      self.monotonicNanos = monotonicNanos
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      seconds = try container.decode(Double.self, forKey: .seconds)
+      guard abs(seconds) <= UnixTime.maximumStep else {
+        throw DecodingError.dataCorruptedError(forKey: .seconds, in: container, debugDescription: "clock step \(seconds) out of range")
+      }
+      unixSeconds = try container.decodeTime(forKey: .unixSeconds)
+      monotonicNanos = try container.decode(Int64.self, forKey: .monotonicNanos)
+    }
   }
 
   public var step: Step?

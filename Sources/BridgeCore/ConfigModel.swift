@@ -233,6 +233,8 @@ public enum LocalTimeText {
 
   /// "2026-11-23 07:30" (seconds only when not zero, unless `alwaysSeconds`: a column of times lines up).
   public static func format(_ unixSeconds: Double, utcOffsetSeconds: Int, alwaysSeconds: Bool = false) -> String {
+    // Total: a time outside UnixTime's window never reaches here from a door, but no input may trap a formatter.
+    guard UnixTime(seconds: unixSeconds) != nil else { return alwaysSeconds ? "????-??-?? ??:??:??" : "????-??-?? ??:??" }
     let local = Int((unixSeconds + Double(utcOffsetSeconds)).rounded(.down))
     let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
     let secondsOfDay = local - days * 86400

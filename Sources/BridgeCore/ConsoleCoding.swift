@@ -61,7 +61,7 @@ extension OperatorRequest: Codable {
 }
 
 extension OperatorActionError: Codable {
-  enum CodingKeys: String, CodingKey { case refusal, status, count, mark, by, claim }
+  enum CodingKeys: String, CodingKey { case refusal, status, count, mark, by, claim, field, problem }
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -72,6 +72,13 @@ extension OperatorActionError: Codable {
     case "nothing_to_acknowledge": self = .nothingToAcknowledge(try container.decode(SiteStatus.self, forKey: .status))
     case "headcount_out_of_range": self = .headcountOutOfRange(try container.decode(Int.self, forKey: .count))
     case "empty_reason": self = .emptyReason
+    case "invalid_text":
+      let field = try container.decode(String.self, forKey: .field)
+      let problem = try container.decode(String.self, forKey: .problem)
+      guard let field = OperatorText.Field(wireName: field), let problem = OperatorTextError.Problem(rawValue: problem) else {
+        throw DecodingError.dataCorruptedError(forKey: .field, in: container, debugDescription: "unknown text field or problem")
+      }
+      self = .invalidText(OperatorTextError(field: field, problem: problem))
     case "already_marked": self = .alreadyMarked(try container.decode(OperatorMark.self, forKey: .mark))
     case "already_acknowledged": self = .alreadyAcknowledged(by: try container.decode(String.self, forKey: .by))
     case "changed_meanwhile": self = .changedMeanwhile(now: try container.decode(SiteStatus.self, forKey: .status))
@@ -95,6 +102,10 @@ extension OperatorActionError: Codable {
       try container.encode("headcount_out_of_range", forKey: .refusal)
       try container.encode(count, forKey: .count)
     case .emptyReason: try container.encode("empty_reason", forKey: .refusal)
+    case .invalidText(let error):
+      try container.encode("invalid_text", forKey: .refusal)
+      try container.encode(error.field.wireName, forKey: .field)
+      try container.encode(error.problem.rawValue, forKey: .problem)
     case .alreadyMarked(let mark):
       try container.encode("already_marked", forKey: .refusal)
       try container.encode(mark, forKey: .mark)

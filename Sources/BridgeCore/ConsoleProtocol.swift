@@ -268,6 +268,21 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     public var name: String
     public var start: Double
     public var end: Double
+
+    enum CodingKeys: String, CodingKey { case name, start, end }
+
+    init(name: String, start: Double, end: Double) {
+      self.name = name
+      self.start = start
+      self.end = end
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      name = try container.decode(String.self, forKey: .name)
+      start = try container.decodeTime(forKey: .start)
+      end = try container.decodeTime(forKey: .end)
+    }
   }
 
   public var title: String
@@ -393,6 +408,14 @@ public struct ConsoleRequest: Sendable, Equatable, Codable {
     self.id = id
     self.request = request
   }
+
+  enum CodingKeys: String, CodingKey { case id, request }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    id = try ConsoleRequestID.decode(container, forKey: .id)
+    request = try container.decode(OperatorRequest.self, forKey: .request)
+  }
 }
 
 public struct ConsoleAnswer: Sendable, Equatable {
@@ -415,6 +438,12 @@ public struct ConsoleAnswer: Sendable, Equatable {
 public struct ConsolePromote: Sendable, Equatable, Codable {
   public var id: Int
   public init(id: Int) { self.id = id }
+
+  enum CodingKeys: String, CodingKey { case id }
+
+  public init(from decoder: any Decoder) throws {
+    id = try ConsoleRequestID.decode(try decoder.container(keyedBy: CodingKeys.self), forKey: .id)
+  }
 }
 
 public struct ConsoleShow: Sendable, Equatable, Codable {
@@ -449,9 +478,16 @@ public struct ConsoleClock: Sendable, Equatable, Codable {
   public var reading: ClockReading
   public init(_ reading: ClockReading) { self.reading = reading }
 
+  /// Monotonic readings are nanoseconds since boot: far below this, so that differences of two never overflow.
+  public static let monotonicLimit: Int64 = 1 << 62
+
   public init(from decoder: any Decoder) throws {
     var container = try decoder.unkeyedContainer()
-    reading = ClockReading(monotonicNanos: try container.decode(Int64.self), unixSeconds: try container.decode(Double.self))
+    let nanos = try container.decode(Int64.self)
+    guard (0...Self.monotonicLimit).contains(nanos) else {
+      throw DecodingError.dataCorruptedError(in: container, debugDescription: "monotonic time \(nanos) out of range")
+    }
+    reading = ClockReading(monotonicNanos: nanos, unixSeconds: try container.decode(UnixTime.self).seconds)
   }
 
   public func encode(to encoder: any Encoder) throws {

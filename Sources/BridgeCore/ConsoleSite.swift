@@ -207,7 +207,8 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
     for start in stride(from: 0, to: values.count, by: Self.fieldsPerBeat) {
       let v = Array(values[start..<start + Self.fieldsPerBeat])
       guard v[0] >= 0, v[0] <= Int64(Int32.max), v[4] >= -1, v[4] <= Int64(Int32.max), v[5] >= 0, v[5] <= Int64(UInt32.max),
-        v[6] >= 0, v[6] <= Int64(UInt32.max), v[3] >= -1, v[7] == 0 || v[7] == 1
+        v[6] >= 0, v[6] <= Int64(UInt32.max), v[3] >= -1, v[7] == 0 || v[7] == 1,
+        (0...ConsoleClock.monotonicLimit).contains(v[1]), UnixTime(seconds: Double(v[2]) / 1000) != nil
       else { return nil }
       beats.append(
         Beat(

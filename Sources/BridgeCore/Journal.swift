@@ -109,7 +109,7 @@ public enum JournalCodec {
   public static func encode(_ record: JournalRecord) -> String {
     var out = JSONWriter()
     out.raw("{\"t\":")
-    out.number(record.unixSeconds, decimals: 3)
+    out.number(writableTime(record.unixSeconds), decimals: 3)
     out.raw(",\"type\":")
     if let site = record.site {
       out.string(typeName(record.kind))
@@ -123,10 +123,10 @@ public enum JournalCodec {
     case .stop: break
     case .gap(let dropped, let until):
       out.raw(",\"dropped\":\(dropped),\"until\":")
-      out.number(until, decimals: 3)
+      out.number(writableTime(until), decimals: 3)
     case .clock(let step):
       out.raw(",\"step\":")
-      out.number(step, decimals: 3)
+      out.number(step.isFinite ? min(max(step, -UnixTime.maximumStep), UnixTime.maximumStep) : 0, decimals: 3)
     case .status(let from, let to, let cause, let source):
       out.raw(",\"from\":")
       out.string(from.description)
@@ -140,35 +140,42 @@ public enum JournalCodec {
       }
     case .mark(let operatorName, let reason):
       out.raw(",\"operator\":")
-      out.string(operatorName)
+      out.string(OperatorText.clamped(operatorName, as: .operatorName))
       out.raw(",\"reason\":")
-      out.string(reason)
+      out.string(OperatorText.clamped(reason, as: .reason))
     case .clear(let operatorName), .acknowledge(let operatorName), .claim(let operatorName):
       out.raw(",\"operator\":")
-      out.string(operatorName)
+      out.string(OperatorText.clamped(operatorName, as: .operatorName))
     case .release(let operatorName):
       if let operatorName {
         out.raw(",\"operator\":")
-        out.string(operatorName)
+        out.string(OperatorText.clamped(operatorName, as: .operatorName))
       }
     case .headcount(let count, let source, let operatorName, let peak):
       out.raw(",\"count\":\(count),\"source\":")
       out.string(source.rawValue)
       if let operatorName {
         out.raw(",\"operator\":")
-        out.string(operatorName)
+        out.string(OperatorText.clamped(operatorName, as: .operatorName))
       }
       if let peak { out.raw(",\"peak\":\(peak)") }
     case .flapping(let on), .help(let on):
       out.raw(",\"on\":\(on)")
     case .role(let role, let note):
       out.raw(",\"role\":")
-      out.string(role)
+      out.string(OperatorText.clamped(role, as: .note))
       out.raw(",\"reason\":")
-      out.string(note)
+      out.string(OperatorText.clamped(note, as: .note))
     }
     out.raw("}")
     return out.text
+  }
+
+  /// The writer's last guard, never reached by a time from the monitor's own clock or from a door (they check
+  /// `UnixTime`): a time the reader would refuse is written as the nearest one it takes, so no line is lost.
+  static func writableTime(_ seconds: Double) -> Double {
+    guard seconds.isFinite else { return 0.001 }
+    return min(max(seconds, 0.001), UnixTime.latest)
   }
 
   static func typeName(_ kind: JournalRecord.Kind) -> String {
@@ -199,10 +206,18 @@ public enum JournalCodec {
   /// Decodes one line's bytes (without its line break).
   public static func decode(bytes line: UnsafeBufferPointer<UInt8>) -> Result<JournalRecord, JournalLineError> {
     var fields = JournalLineFields()
-    guard JournalLineReader.read(line, into: &fields) else { return .failure(JournalLineError("not a JSON object")) }
-    guard let time = fields.time, time.isFinite, time > 0 else { return .failure(JournalLineError("missing or bad \"t\"")) }
+    if let problem = JournalLineReader.read(line, into: &fields) { return .failure(JournalLineError(problem)) }
+    guard let time = fields.time else { return .failure(JournalLineError("missing or bad \"t\"")) }
+    // Inside UnixTime's window, so that the report's and the dashboard's arithmetic on it is total.
+    guard time > 0, UnixTime(seconds: time) != nil else {
+      return .failure(JournalLineError("\"t\": \(UnixTime.problem(time) ?? "not after 1970")"))
+    }
     guard let type = fields.type else { return .failure(JournalLineError("missing \"type\"")) }
     let kind: JournalRecord.Kind?
+    // Texts written before OperatorText's rule (or by hand) are kept, made to fit it: nothing read from a journal
+    // can be longer or less printable than what a console may send.
+    let operatorName = fields.operatorName.map { OperatorText.clamped($0, as: .operatorName) }
+    let reason = fields.reason.map { OperatorText.clamped($0, as: .reason) }
     func inRange(_ value: Int?) -> Int? { value.flatMap { (0...HeartbeatCodec.maximumCount).contains($0) ? $0 : nil } }
     // By the type's place in the reader's vocabulary: comparing the name with each type's took a tenth of the time.
     guard let recordType = fields.typeIndex.flatMap(JournalLineReader.RecordType.init(rawValue:)) else {
@@ -218,27 +233,28 @@ public enum JournalCodec {
       } else {
         kind = nil
       }
-    case .mark: kind = fields.operatorName.flatMap { name in fields.reason.map { .mark(operatorName: name, reason: $0) } }
-    case .clear: kind = fields.operatorName.map { .clear(operatorName: $0) }
-    case .ack: kind = fields.operatorName.map { .acknowledge(operatorName: $0) }
-    case .claim: kind = fields.operatorName.map { .claim(operatorName: $0) }
-    case .release: kind = .release(operatorName: fields.operatorName)
+    case .mark: kind = operatorName.flatMap { name in reason.map { .mark(operatorName: name, reason: $0) } }
+    case .clear: kind = operatorName.map { .clear(operatorName: $0) }
+    case .ack: kind = operatorName.map { .acknowledge(operatorName: $0) }
+    case .claim: kind = operatorName.map { .claim(operatorName: $0) }
+    case .release: kind = .release(operatorName: operatorName)
     case .headcount:
       if let count = inRange(fields.count), let source = fields.source.flatMap(HeartbeatSource.init(rawValue:)) {
-        kind = .headcount(count: count, source: source, operatorName: fields.operatorName, peak: inRange(fields.peak))
+        kind = .headcount(count: count, source: source, operatorName: operatorName, peak: inRange(fields.peak))
       } else {
         kind = nil
       }
     case .flapping: kind = fields.on.map { .flapping($0) }
     case .help: kind = fields.on.map { .help($0) }
     case .gap:
-      if let dropped = fields.dropped, dropped >= 0, let until = fields.until, until.isFinite {
+      if let dropped = fields.dropped, dropped >= 0, let until = fields.until, UnixTime(seconds: until) != nil {
         kind = .gap(dropped: dropped, until: until)
       } else {
         kind = nil
       }
-    case .clock: kind = fields.step.flatMap { $0.isFinite ? .clock(step: $0) : nil }
-    case .role: kind = fields.role.map { .role($0, note: fields.reason ?? "") }
+    case .clock: kind = fields.step.flatMap { abs($0) <= UnixTime.maximumStep ? .clock(step: $0) : nil }
+    case .role:
+      kind = fields.role.map { .role(OperatorText.clamped($0, as: .note), note: OperatorText.clamped(fields.reason ?? "", as: .note)) }
     }
     guard let kind else { return .failure(JournalLineError("a \"\(type)\" record with missing or bad fields")) }
     let needsSite: Bool =

@@ -5,8 +5,9 @@ import Foundation
 /// A journal of two national days is about two million lines; Foundation's JSON turned each into a dictionary
 /// of bridged objects and made a restart take ten seconds. This reader allocates nothing but the strings it
 /// keeps. It is strict JSON (RFC 8259): anything else, including invalid UTF-8, a lone surrogate or a control
-/// character in a string, makes the line bad. Keys it does not know are skipped whatever their value, nested
-/// ones too (to a bounded depth), so a newer monitor may add fields.
+/// character in a string, makes the line bad, and so does a key it knows given twice (which value would be the
+/// record's?). Keys it does not know are skipped whatever their value, nested to any depth (the line's length
+/// bounds it), so a newer monitor may add fields.
 struct JournalLineFields {
   var time: Double?
   var type: String?
@@ -30,12 +31,10 @@ struct JournalLineFields {
 }
 
 enum JournalLineReader {
-  /// Nesting allowed inside values of unknown keys.
-  static let maximumDepth = 32
-
-  /// Reads the fields of a line into `fields` (which must be empty); false when it is not a JSON object.
-  static func read(_ line: UnsafeBufferPointer<UInt8>, into fields: inout JournalLineFields) -> Bool {
-    guard isValidUTF8(line) else { return false }
+  /// Reads the fields of a line into `fields` (which must be empty); nil when it is a JSON object whose known keys
+  /// are each given once, else what is wrong.
+  static func read(_ line: UnsafeBufferPointer<UInt8>, into fields: inout JournalLineFields) -> String? {
+    guard isValidUTF8(line) else { return "not valid UTF-8" }
     var cursor = Cursor(bytes: line)
     return cursor.object(into: &fields)
   }
@@ -92,32 +91,39 @@ enum JournalLineReader {
       return true
     }
 
-    mutating func object(into fields: inout JournalLineFields) -> Bool {
+    mutating func object(into fields: inout JournalLineFields) -> String? {
+      let notAnObject = "not a JSON object"
       skipSpace()
-      guard take(UInt8(ascii: "{")) else { return false }
+      guard take(UInt8(ascii: "{")) else { return notAnObject }
       skipSpace()
+      var seen: UInt32 = 0
       if !take(UInt8(ascii: "}")) {
         while true {
           skipSpace()
-          guard let name = string() else { return false }
+          guard let name = string() else { return notAnObject }
           let key = withBytes(of: name) { Key($0) }
+          if key != .unknown {
+            let bit: UInt32 = 1 << key.rawValue
+            guard seen & bit == 0 else { return "the key \"\(key.name)\" appears twice" }
+            seen |= bit
+          }
           skipSpace()
-          guard take(UInt8(ascii: ":")) else { return false }
+          guard take(UInt8(ascii: ":")) else { return notAnObject }
           skipSpace()
-          guard let value = value(for: key) else { return false }
+          guard let value = value(for: key) else { return notAnObject }
           store(value, key: key, in: &fields)
           skipSpace()
           if take(UInt8(ascii: ",")) { continue }
-          guard take(UInt8(ascii: "}")) else { return false }
+          guard take(UInt8(ascii: "}")) else { return notAnObject }
           break
         }
       }
       skipSpace()
-      return atEnd
+      return atEnd ? nil : notAnObject
     }
 
-    /// The known keys, told apart by their bytes.
-    enum Key {
+    /// The known keys, told apart by their bytes; the raw value is a bit in the set of keys seen.
+    enum Key: Int {
       case time, type, site, from, to, cause, operatorName, reason, source, count, peak, sites, dropped, until, step, on, role
       case unknown
 
@@ -126,6 +132,8 @@ enum JournalLineReader {
         ("operator", .operatorName), ("reason", .reason), ("source", .source), ("count", .count), ("peak", .peak),
         ("sites", .sites), ("dropped", .dropped), ("until", .until), ("step", .step), ("on", .on), ("role", .role),
       ]
+
+      var name: String { Self.names.first { $0.1 == self }.map { "\($0.0)" } ?? "?" }
 
       init(_ bytes: UnsafeBufferPointer<UInt8>) {
         for (name, key) in Self.names where name.utf8CodeUnitCount == bytes.count {
@@ -348,7 +356,8 @@ enum JournalLineReader {
       return value
     }
 
-    /// Checks and skips an object or array (the value of a key this version does not know).
+    /// Checks and skips an object or array (the value of a key this version does not know). Its open containers
+    /// are a stack in memory, not recursion: any depth a line can hold costs at most the line's length.
     private mutating func skipNested() -> Bool {
       var closers: [UInt8] = []
       repeat {
@@ -356,7 +365,6 @@ enum JournalLineReader {
         guard !atEnd else { return false }
         switch current {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-          guard closers.count < JournalLineReader.maximumDepth else { return false }
           let isObject = current == UInt8(ascii: "{")
           closers.append(isObject ? UInt8(ascii: "}") : UInt8(ascii: "]"))
           position += 1

@@ -40,6 +40,8 @@ public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvert
   case nothingToAcknowledge(SiteStatus)
   case headcountOutOfRange(Int)
   case emptyReason
+  /// An operator's name or reason breaks `OperatorText`'s rule (too long, a control character).
+  case invalidText(OperatorTextError)
   case alreadyMarked(OperatorMark)
   case alreadyAcknowledged(by: String)
   /// The operator decided on a status the site no longer has.
@@ -62,6 +64,7 @@ public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvert
     case .nothingToAcknowledge(let status): return "only a late or offline site can be acknowledged (it is \(status))"
     case .headcountOutOfRange(let count): return "headcount must be from 0 to \(ConfigLoader.maximumExpected), got \(count)"
     case .emptyReason: return "a mark needs a reason"
+    case .invalidText(let error): return error.description
     case .alreadyMarked(let mark):
       return "already marked by \(mark.operatorName) at \(clock(mark.unixSeconds)) (\(mark.reason))"
     case .alreadyAcknowledged(let name): return "already acknowledged by \(name)"
@@ -296,6 +299,7 @@ public struct StatusEngine: Sendable {
     guard let index = indexByID[request.site] else { throw .noSuchSite }
     let record = records[index]
     if let seen = request.seenStatus, seen != record.status { throw .changedMeanwhile(now: record.status) }
+    do throws(OperatorTextError) { try OperatorText.check(who.name, as: .operatorName) } catch { throw .invalidText(error) }
     let name = who.displayName
     switch request.action {
     case .mark(let reason):
@@ -336,6 +340,7 @@ public struct StatusEngine: Sendable {
     guard records.indices.contains(index) else { throw .noSuchSite }
     let reason = reason.trimmingCharacters(in: .whitespaces)
     guard !reason.isEmpty else { throw .emptyReason }
+    do throws(OperatorTextError) { try OperatorText.check(reason, as: .reason) } catch { throw .invalidText(error) }
     let before = RollupContribution(records[index])
     let previous = records[index].status
     records[index].mark = OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: now.unixSeconds)

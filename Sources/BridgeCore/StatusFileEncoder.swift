@@ -336,6 +336,12 @@ struct JSONWriter {
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = (value * scale).rounded()
+    // Total: a value too large for the fixed-point digits below (no time or count of ours, but the writer must not
+    // trap on any input) is written in the shortest form that reads back the same, which JSON also allows.
+    guard abs(scaled) < 9e18 else {
+      raw(value.description)
+      return
+    }
     let magnitude = Int64(abs(scaled))
     let whole = magnitude / Int64(scale)
     let fraction = magnitude % Int64(scale)

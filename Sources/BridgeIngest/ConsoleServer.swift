@@ -430,7 +430,7 @@ private final class ConsoleServerLoop {
 
   private func greet(_ connection: ConsoleConnection, _ hello: ConsoleHello) {
     var hello = hello
-    hello.operatorName = TextSanitizer.printable(hello.operatorName.trimmingCharacters(in: .whitespaces)).prefix(64).description
+    hello.operatorName = OperatorText.clamped(hello.operatorName.trimmingCharacters(in: .whitespaces), as: .operatorName)
     if hello.operatorName.isEmpty { hello.operatorName = connection.unixUser }
     hello.group = hello.group.map { String(TextSanitizer.printable($0).prefix(200)) }
     connection.hello = hello

@@ -619,7 +619,10 @@ public final class Monitor: @unchecked Sendable {
             try state.withEngine { engine in try engine.apply(action.request, by: action.who, now: at) }
             actionLog.withLock { _ = $0.append(action.request, by: action.who, at: action.at) }
           } catch {
-            notes.append("\(action.request.site) (\(action.who.displayName)): \(error)")
+            // What the primary sent goes to a log: made to fit the operator-text rule first.
+            notes.append(
+              "\(OperatorText.clamped(action.request.site, as: .note)) (\(OperatorText.clamped(action.who.displayName, as: .operatorName))): \(error)"
+            )
           }
         }
         return state.withEngine { $0.drainEvents() }
