@@ -20,12 +20,13 @@ extension SiteStatus: Codable {
 }
 
 extension OperatorRequest: Codable {
-  enum CodingKeys: String, CodingKey { case site, action, reason, count, force, seen }
+  enum CodingKeys: String, CodingKey { case site, action, reason, count, force, seen, aboveExpected = "above_expected" }
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     site = try container.decode(String.self, forKey: .site)
     seenStatus = try container.decodeIfPresent(SiteStatus.self, forKey: .seen)
+    confirmedAboveExpected = try container.decodeIfPresent(Bool.self, forKey: .aboveExpected) ?? false
     let word = try container.decode(String.self, forKey: .action)
     switch word {
     case "mark": action = .mark(reason: try container.decode(String.self, forKey: .reason))
@@ -52,6 +53,7 @@ extension OperatorRequest: Codable {
     case .setHeadcount(let count):
       try container.encode("headcount", forKey: .action)
       try container.encode(count, forKey: .count)
+      if confirmedAboveExpected { try container.encode(true, forKey: .aboveExpected) }
     case .claim: try container.encode("claim", forKey: .action)
     case .release(let force):
       try container.encode("release", forKey: .action)
@@ -61,7 +63,7 @@ extension OperatorRequest: Codable {
 }
 
 extension OperatorActionError: Codable {
-  enum CodingKeys: String, CodingKey { case refusal, status, count, mark, by, claim, field, problem }
+  enum CodingKeys: String, CodingKey { case refusal, status, count, mark, by, claim, field, problem, expected }
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -72,6 +74,9 @@ extension OperatorActionError: Codable {
     case "nothing_to_acknowledge": self = .nothingToAcknowledge(try container.decode(SiteStatus.self, forKey: .status))
     case "headcount_out_of_range": self = .headcountOutOfRange(try container.decode(Int.self, forKey: .count))
     case "empty_reason": self = .emptyReason
+    case "headcount_above_expected":
+      self = .headcountAboveExpected(
+        count: try container.decode(Int.self, forKey: .count), expected: try container.decode(Int.self, forKey: .expected))
     case "invalid_text":
       let field = try container.decode(String.self, forKey: .field)
       let problem = try container.decode(String.self, forKey: .problem)
@@ -102,6 +107,10 @@ extension OperatorActionError: Codable {
       try container.encode("headcount_out_of_range", forKey: .refusal)
       try container.encode(count, forKey: .count)
     case .emptyReason: try container.encode("empty_reason", forKey: .refusal)
+    case .headcountAboveExpected(let count, let expected):
+      try container.encode("headcount_above_expected", forKey: .refusal)
+      try container.encode(count, forKey: .count)
+      try container.encode(expected, forKey: .expected)
     case .invalidText(let error):
       try container.encode("invalid_text", forKey: .refusal)
       try container.encode(error.field.wireName, forKey: .field)

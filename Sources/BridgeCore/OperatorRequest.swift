@@ -37,11 +37,15 @@ public struct OperatorRequest: Sendable, Hashable {
   /// The status the operator saw when deciding; when the site has changed since, the request is refused with
   /// what it is now instead of acting on stale information. Nil: no check.
   public var seenStatus: SiteStatus?
+  /// For a headcount above the site's expected: the operator was told the expected and confirmed (a typed
+  /// `1.234` at a 56-person commune is 1,234 people, and would otherwise reach the report unquestioned).
+  public var confirmedAboveExpected: Bool
 
-  public init(site: String, action: Action, seenStatus: SiteStatus? = nil) {
+  public init(site: String, action: Action, seenStatus: SiteStatus? = nil, confirmedAboveExpected: Bool = false) {
     self.site = site
     self.action = action
     self.seenStatus = seenStatus
+    self.confirmedAboveExpected = confirmedAboveExpected
   }
 }
 

@@ -228,7 +228,8 @@ public struct FollowState: Sendable, Equatable, Codable {
     for (config, record) in zip(configs, records) {
       let target = wanted[config.id] ?? Site(id: config.id)
       func add(_ action: OperatorRequest.Action, _ who: OperatorIdentity, _ at: Double) {
-        out.append((OperatorRequest(site: config.id, action: action), who, at))
+        // Whatever the primary holds was confirmed there (a count above expected included).
+        out.append((OperatorRequest(site: config.id, action: action, confirmedAboveExpected: true), who, at))
       }
       if record.mark != target.mark {
         if record.mark != nil { add(.clear, resync, now) }

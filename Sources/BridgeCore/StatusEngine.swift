@@ -39,6 +39,8 @@ public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvert
   case notMarked
   case nothingToAcknowledge(SiteStatus)
   case headcountOutOfRange(Int)
+  /// A hand-set count above the site's expected, not confirmed by the operator.
+  case headcountAboveExpected(count: Int, expected: Int)
   case emptyReason
   /// An operator's name or reason breaks `OperatorText`'s rule (too long, a control character).
   case invalidText(OperatorTextError)
@@ -64,6 +66,8 @@ public enum OperatorActionError: Error, Sendable, Equatable, CustomStringConvert
     case .nothingToAcknowledge(let status): return "only a late or offline site can be acknowledged (it is \(status))"
     case .headcountOutOfRange(let count): return "headcount must be from 0 to \(ConfigLoader.maximumExpected), got \(count)"
     case .emptyReason: return "a mark needs a reason"
+    case .headcountAboveExpected(let count, let expected):
+      return "\(NumberText.grouped(count)) is more than the \(NumberText.grouped(expected)) expected; confirm it to set it"
     case .invalidText(let error): return error.description
     case .alreadyMarked(let mark):
       return "already marked by \(mark.operatorName) at \(clock(mark.unixSeconds)) (\(mark.reason))"
@@ -311,6 +315,9 @@ public struct StatusEngine: Sendable {
       if let by = record.acknowledgedBy { throw .alreadyAcknowledged(by: by) }
       try acknowledge(site: index, operatorName: name, now: now)
     case .setHeadcount(let count):
+      if count > sites[index].expected && !request.confirmedAboveExpected {
+        throw .headcountAboveExpected(count: count, expected: sites[index].expected)
+      }
       try setHeadcount(count, site: index, operatorName: name, now: now)
     case .claim:
       try claim(site: index, operatorName: name, now: now)

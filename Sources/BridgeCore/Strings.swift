@@ -38,7 +38,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case eventsTitle, journalNotWritten, clockOff, clockStepped, countersUDP, countersRejected, countersFiles, countersBad
   // Status line, prompts, footer, overlays
   case statusSince, countSource, promptHint, markPrompt, headcountPrompt, filterPrompt, filterHint, confirmQuit
-  case helpTitle, helpClose, tooSmall, enlarge, confirmRelease
+  case helpTitle, helpClose, tooSmall, enlarge, confirmRelease, confirmHeadcount
   // Messages
   case cancelled, giveReason, badHeadcount, notMarked, cannotAcknowledge, themeChanged, themeNoColours, markedOffline
   case claimTaken, claimReleased, flagClaimed, readOnlyConsole, readOnlyTag, monitorGone, noAnswer
@@ -183,6 +183,7 @@ public struct Strings: Sendable {
     .replacedActionRefused: "replaced: the standby was promoted; act on it",
     .noAnswer: "the monitor did not answer in time; look at the site before trying again",
     .flagClaimed: "{0} is on it", .confirmRelease: "{0} is on {1} since {2}. Release it? y = yes, any other key = no",
+    .confirmHeadcount: "{0}: {1} people is more than the {2} expected. Set {1}? y = yes, any other key = no",
     .keyCount: "set the headcount by hand (phoned in)", .keyTheme: "next colour theme",
     .keyHelp: "show or hide this help", .keyQuit: "quit (asks to confirm)",
     .footerFilter: "filter", .footerProblems: "problems", .footerSort: "sort", .footerWall: "wall", .footerDetail: "detail",
@@ -266,6 +267,7 @@ public struct Strings: Sendable {
     .replacedActionRefused: "đã bị thay thế: máy dự phòng đã được nâng lên; thao tác ở đó",
     .noAnswer: "máy giám sát không trả lời kịp; xem lại điểm cầu trước khi thử lại",
     .flagClaimed: "{0} đang xử lý", .confirmRelease: "{0} đang xử lý {1} từ {2}. Thôi xử lý thay? y = có, phím khác = không",
+    .confirmHeadcount: "{0}: {1} người, nhiều hơn {2} dự kiến. Vẫn đặt {1}? y = có, phím khác = không",
     .keyCount: "nhập quân số bằng tay (báo qua điện thoại)", .keyTheme: "đổi bảng màu", .keyHelp: "hiện hoặc ẩn trợ giúp này",
     .keyQuit: "thoát (hỏi lại trước)",
     .footerFilter: "lọc", .footerProblems: "sự cố", .footerSort: "sắp xếp", .footerWall: "toàn cảnh", .footerDetail: "chi tiết",

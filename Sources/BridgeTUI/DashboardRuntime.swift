@@ -368,9 +368,10 @@ public final class DashboardRuntime: @unchecked Sendable {
       (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .clear), strings(.markCleared, id(site)))
     case .acknowledge(let site):
       (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .acknowledge), strings(.acknowledged, id(site)))
-    case .setHeadcount(let site, let count):
+    case .setHeadcount(let site, let count, let confirmed):
       (operatorRequest, confirmation) = (
-        OperatorRequest(site: id(site), action: .setHeadcount(count)), strings(.headcountSet, id(site), strings.number(count))
+        OperatorRequest(site: id(site), action: .setHeadcount(count), confirmedAboveExpected: confirmed),
+        strings(.headcountSet, id(site), strings.number(count))
       )
     case .claim(let site):
       (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .claim), strings(.claimTaken, id(site)))

@@ -6,7 +6,8 @@ public enum DashboardRequest: Sendable, Equatable {
   case mark(site: Int, reason: String)
   case clearMark(site: Int)
   case acknowledge(site: Int)
-  case setHeadcount(site: Int, count: Int)
+  /// `confirmed`: the count is above the site's expected and the operator said yes when asked.
+  case setHeadcount(site: Int, count: Int, confirmed: Bool = false)
   case claim(site: Int)
   /// `force`: someone else's claim, after the operator confirmed.
   case release(site: Int, force: Bool)
@@ -52,6 +53,8 @@ public struct DashboardState: Sendable {
     case confirmQuit
     /// Someone else is on the site: release their claim? (y/n)
     case confirmRelease(site: Int)
+    /// A typed count above the site's expected: set it anyway? (y/n)
+    case confirmHeadcount(site: Int, count: Int)
     case markReason(site: Int, input: String)
     case headcount(site: Int, input: String)
     case filter(input: String)
@@ -191,6 +194,14 @@ public struct DashboardState: Sendable {
       message = nil
       if case .character(let character) = key, character == "y" || character == "Y" { return .request(.release(site: site, force: true)) }
       return .none
+    case .confirmHeadcount(let site, let count):
+      mode = .normal
+      if case .character(let character) = key, character == "y" || character == "Y" {
+        message = nil
+        return .request(.setHeadcount(site: site, count: count, confirmed: true))
+      }
+      message = (strings(.cancelled), false)
+      return .none
     case .filter(let input):
       return handleFilterKey(key, input: input, snapshot: snapshot)
     case .markReason(let site, let input):
@@ -208,7 +219,7 @@ public struct DashboardState: Sendable {
       }
     case .headcount(let site, let input):
       let strings = strings
-      return handlePrompt(key, input: input, site: site) { site, text in
+      let effect = handlePrompt(key, input: input, site: site) { site, text in
         // The same reading as the agent's count file: "1.234" (Vietnamese), "1,234" and "1 234" are 1234.
         guard case .success(let count) = CountText.parse(Array(text.utf8)), count <= ConfigLoader.maximumExpected else {
           return .failure(PromptError(strings(.badHeadcount, strings.number(ConfigLoader.maximumExpected), text)))
@@ -217,6 +228,12 @@ public struct DashboardState: Sendable {
       } update: {
         .headcount(site: $0, input: $1)
       }
+      if case .request(.setHeadcount(let site, let count, _)) = effect, count > snapshot.sites[site].expected {
+        // More people than expected: most often a slip ("1.234" for 12, a digit twice). Ask, naming the expected.
+        mode = .confirmHeadcount(site: site, count: count)
+        return .none
+      }
+      return effect
     case .normal:
       guard let action = KeyMap.action(for: key) else { return .none }
       return handleAction(action, snapshot: snapshot)

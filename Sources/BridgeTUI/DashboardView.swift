@@ -562,6 +562,11 @@ public enum DashboardView {
     case .confirmQuit:
       screen.fill(y: y, role: .prompt)
       screen.put(strings(.confirmQuit), x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
+    case .confirmHeadcount(let site, let count):
+      screen.fill(y: y, role: .prompt)
+      let text = strings(
+        .confirmHeadcount, snapshot.sites[site].id, strings.number(count), strings.number(snapshot.sites[site].expected))
+      screen.put(text, x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
     case .confirmRelease(let site):
       screen.fill(y: y, role: .prompt)
       let claim = snapshot.records[site].claim

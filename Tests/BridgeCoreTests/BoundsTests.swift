@@ -99,6 +99,31 @@ import Testing
     #expect(try ConsoleProtocol.decode(line.dropLast()) == .answer(answer))
   }
 
+  @Test func aHandSetCountAboveTheExpectedNeedsTheOperatorsConfirmationAtEveryDoor() throws {
+    var engine = StatusEngine(
+      sites: [SiteConfig(id: "TT", name: "Phường Tân Thịnh", group: ["Thái Nguyên"], expected: 56, heartbeatFile: "/dev/null/TT.hb")],
+      timing: Timing())
+    let now = ClockReading(monotonicNanos: 1_000_000_000, unixSeconds: 1_763_800_000)
+    let lan = OperatorIdentity(name: "lan")
+    #expect(throws: OperatorActionError.headcountAboveExpected(count: 1234, expected: 56)) {
+      try engine.apply(OperatorRequest(site: "TT", action: .setHeadcount(1234)), by: lan, now: now)
+    }
+    #expect(engine.records[0].headcount == nil)
+    try engine.apply(OperatorRequest(site: "TT", action: .setHeadcount(56)), by: lan, now: now)
+    try engine.apply(OperatorRequest(site: "TT", action: .setHeadcount(60), confirmedAboveExpected: true), by: lan, now: now)
+    #expect(engine.records[0].headcount == 60)
+    // The confirmation and the refusal travel on the console socket (and so to a standby).
+    let request = ConsoleMessage.request(
+      ConsoleRequest(id: 3, request: OperatorRequest(site: "TT", action: .setHeadcount(60), confirmedAboveExpected: true)))
+    #expect(try ConsoleProtocol.decode(ConsoleProtocol.encode(request).dropLast()) == request)
+    #expect(String(decoding: ConsoleProtocol.encode(request), as: UTF8.self).contains(#""above_expected":true"#))
+    let refused = ConsoleMessage.answer(ConsoleAnswer(id: 3, outcome: .refused(.headcountAboveExpected(count: 1234, expected: 56))))
+    #expect(try ConsoleProtocol.decode(ConsoleProtocol.encode(refused).dropLast()) == refused)
+    #expect(
+      OperatorActionError.headcountAboveExpected(count: 1234, expected: 56).description
+        == "1,234 is more than the 56 expected; confirm it to set it")
+  }
+
   @Test func formattersAreTotal() {
     var writer = JSONWriter()
     for value in [1e300, -1e300, 9.3e15, Double.greatestFiniteMagnitude, .nan, .infinity] {

@@ -76,11 +76,33 @@ import Testing
     }
     let effects = press([.character("c")] + typed("47") + [.enter], on: &state)
     #expect(effects.last == .request(.setHeadcount(site: 2, count: 47)))
-    // Thousands as a Vietnamese or English hand writes them, as in count files.
+    // Thousands as a Vietnamese or English hand writes them, as in count files; above the 49 expected at Xã Tú
+    // Lý, each is asked about first.
     for (typedCount, count) in [("1.234", 1234), ("11,631", 11631), (" 2 048 ", 2048)] {
-      let grouped = press([.character("c")] + typed(typedCount) + [.enter], on: &state)
-      #expect(grouped.last == .request(.setHeadcount(site: 2, count: count)), "\(typedCount)")
+      let grouped = press([.character("c")] + typed(typedCount) + [.enter, .character("y")], on: &state)
+      #expect(grouped.last == .request(.setHeadcount(site: 2, count: count, confirmed: true)), "\(typedCount)")
     }
+  }
+
+  @Test func aCountAboveTheExpectedIsAskedAboutNamingTheExpectedAndSentOnlyOnYes() {
+    // The slip of the review: "1.234" typed at a commune that expects 49 is 1,234 people.
+    var state = DashboardState()
+    state.selectedSite = 2
+    let typedSlip = press([.character("c")] + typed("1.234") + [.enter], on: &state)
+    #expect(typedSlip.allSatisfy { $0 == .none })
+    #expect(state.mode == .confirmHeadcount(site: 2, count: 1234))
+    var shown = state
+    let footer = DashboardView.render(snapshot, state: &shown, context: ViewContext(width: 120, height: 30)).lines.last ?? ""
+    #expect(footer.contains("HB-DB-TULY: 1,234 people is more than the 49 expected. Set 1,234? y = yes"), "\(footer)")
+    // Any key but y: nothing is sent, and the operator is told.
+    #expect(press([.character("n")], on: &state) == [.none])
+    #expect(state.mode == .normal && state.message?.text == "cancelled")
+    #expect(press([.character("c")] + typed("1.234") + [.enter, .enter], on: &state).allSatisfy { $0 == .none })
+    // At or under the expected, no question.
+    #expect(press([.character("c")] + typed("49") + [.enter], on: &state).last == .request(.setHeadcount(site: 2, count: 49)))
+    #expect(
+      press([.character("c")] + typed("1.234") + [.enter, .character("y")], on: &state).last
+        == .request(.setHeadcount(site: 2, count: 1234, confirmed: true)))
   }
 
   @Test func clearAndAcknowledgeOnlyWhereTheyMakeSense() {

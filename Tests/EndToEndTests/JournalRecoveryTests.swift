@@ -36,6 +36,10 @@ import Testing
     #expect(session.waitFor { $0.contains(" HB-DB-TULY  Xã Tú Lý  ·") }.ok)
     try session.send("c")
     try session.send("52", "Enter")
+    // More than the 45 expected: the dashboard asks, naming the expected, and sets it only on y.
+    let asked = session.waitFor { $0.contains("HB-DB-TULY: 52 people is more than the 45 expected. Set 52? y = yes") }
+    #expect(asked.ok, "\(asked.screen)")
+    try session.send("y")
     let counted = session.waitFor { $0.contains("HB-DB-TULY: headcount set to 52") }
     #expect(counted.ok, "\(counted.screen)")
     try session.send("j", "j")  // past the Mai Châu group row
