@@ -25,11 +25,13 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
   public var probe: String?
   public var probeCode: Int?
   public var probeAt: ConsoleClock?
+  /// Datagrams naming the site that were refused (absent from monitors before it).
+  public var rejected: SiteRejection?
 
   enum CodingKeys: String, CodingKey {
     case index = "i", status, heartbeatStatus = "hb", since, heard, awaited, source, count, countSource = "count_source"
     case countAt = "count_at", sequence = "seq", senderTimestamp = "ts", rtt, flags, mark, acknowledgedBy = "ack", claim
-    case received, missed, streak, probe, probeCode = "probe_code", probeAt = "probe_at"
+    case received, missed, streak, probe, probeCode = "probe_code", probeAt = "probe_at", rejected
   }
 
   public init(_ record: SiteRecord, index: Int) {
@@ -56,6 +58,7 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
     probe = record.probeOutcome?.word
     probeCode = record.probeOutcome?.sipCode
     probeAt = record.probeAt.map(ConsoleClock.init)
+    rejected = record.rejection
   }
 
   public var record: SiteRecord {
@@ -81,6 +84,7 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
     record.recoveryStreak = streak
     record.probeOutcome = probe.flatMap { ProbeOutcome(word: $0, code: probeCode) }
     record.probeAt = probeAt?.reading
+    record.rejection = rejected
     return record
   }
 
@@ -98,7 +102,7 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
       || old.awaitedSince != new.awaitedSince || old.lastSource != new.lastSource || old.headcount != new.headcount
       || old.headcountSource != new.headcountSource || old.flags != new.flags || old.mark != new.mark
       || old.acknowledgedBy != new.acknowledgedBy || old.claim != new.claim || old.recoveryStreak != new.recoveryStreak
-      || old.probeOutcome != new.probeOutcome
+      || old.probeOutcome != new.probeOutcome || old.rejection != new.rejection
     {
       return .whole
     }

@@ -120,6 +120,11 @@ public struct SiteRecord: Sendable {
     get { rare?.fields.claim }
     set { if newValue != claim { changeRare { $0.claim = newValue } } }
   }
+  /// Datagrams that named this site and were refused (a wrong key, a replay, a clock far off).
+  public internal(set) var rejection: SiteRejection? {
+    get { rare?.fields.rejection }
+    set { if newValue != rejection { changeRare { $0.rejection = newValue } } }
+  }
   /// Heartbeats received and implied missing (by sequence gaps) over a recent, decaying window.
   public internal(set) var receivedCount: UInt32 = 0
   public internal(set) var missedCount: UInt32 = 0
@@ -150,6 +155,48 @@ public struct SiteRecord: Sendable {
   }
 
   public var isAcknowledged: Bool { acknowledgedBy != nil }
+
+  /// The site's latest datagrams are refused: it tries to connect and fails (a rejection since it was last heard).
+  public var isRejectedNow: Bool {
+    guard let rejection else { return false }
+    return lastHeard.map { rejection.lastAt.monotonicNanos > $0.monotonicNanos } ?? true
+  }
+}
+
+/// Datagrams that named a site of the roster and were refused: the site is trying, and the control room must see
+/// that it fails and why, on its row, not only as a counter.
+public struct SiteRejection: Sendable, Hashable, Codable {
+  public var reason: RejectionReason
+  /// Refused since the monitor started (saturating).
+  public var count: UInt32
+  public var lastAt: ClockReading
+  /// The sender's address, as the monitor saw it.
+  public var source: String
+
+  public init(reason: RejectionReason, count: UInt32, lastAt: ClockReading, source: String) {
+    self.reason = reason
+    self.count = count
+    self.lastAt = lastAt
+    self.source = source
+  }
+
+  enum CodingKeys: String, CodingKey { case reason, count, lastAt = "at", source = "from" }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    reason = try container.decode(RejectionReason.self, forKey: .reason)
+    count = try container.decode(UInt32.self, forKey: .count)
+    lastAt = try container.decode(ConsoleClock.self, forKey: .lastAt).reading
+    source = String(TextSanitizer.printable(try container.decode(String.self, forKey: .source)).prefix(64))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(reason, forKey: .reason)
+    try container.encode(count, forKey: .count)
+    try container.encode(ConsoleClock(lastAt), forKey: .lastAt)
+    try container.encode(source, forKey: .source)
+  }
 }
 
 /// A record's rarely set fields, immutable: a change makes a new box, so copies of the record never share a
@@ -160,8 +207,9 @@ final class RareSiteFields: Sendable {
     var acknowledgedBy: String?
     var claim: SiteClaim?
     var flapTimes = FlapHistory()
+    var rejection: SiteRejection?
 
-    var isEmpty: Bool { mark == nil && acknowledgedBy == nil && claim == nil && flapTimes.isEmpty }
+    var isEmpty: Bool { mark == nil && acknowledgedBy == nil && claim == nil && flapTimes.isEmpty && rejection == nil }
   }
 
   let fields: Fields

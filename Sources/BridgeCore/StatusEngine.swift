@@ -242,6 +242,12 @@ public struct StatusEngine: Sendable {
   }
 
   /// Records what the heartbeat-file poller found wrong (or right) with a site's file.
+  /// A datagram that named site `index` was refused for `reason`: shown on the site, counted, with its sender.
+  public mutating func noteRejection(_ reason: RejectionReason, site index: Int, at now: ClockReading, from source: String) {
+    let count = records[index].rejection.map { $0.count == .max ? $0.count : $0.count + 1 } ?? 1
+    records[index].rejection = SiteRejection(reason: reason, count: count, lastAt: now, source: source)
+  }
+
   public mutating func setFileFlags(_ flags: SiteFlags, site index: Int) {
     let fileFlags: SiteFlags = [.badHeartbeatFile, .heartbeatFileError]
     let new = records[index].flags.subtracting(fileFlags).union(flags.intersection(fileFlags))

@@ -220,6 +220,15 @@ public enum StatusFileEncoder {
       out.raw(", \"claimed_at\": ")
       out.number(claim.unixSeconds, decimals: 3)
     }
+    if let rejection = record.rejection {
+      out.raw(", \"rejected\": {\"reason\": \"\(rejection.reason.rawValue)\", \"count\": ")
+      out.int(rejection.count)
+      out.raw(", \"at\": ")
+      out.number(rejection.lastAt.unixSeconds, decimals: 3)
+      out.raw(", \"from\": ")
+      out.string(rejection.source)
+      out.raw(", \"now\": \(record.isRejectedNow)}")
+    }
     if let probe = config.probe {
       out.raw(", \"probe\": {\"target\": ")
       out.string(probe.description)

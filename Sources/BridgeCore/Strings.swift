@@ -16,7 +16,7 @@ public enum Language: String, Sendable, CaseIterable {
 /// `{0}`, `{1}`... are filled in order.
 public enum TextKey: String, CaseIterable, Sendable {
   // Header
-  case attendance, headerOnline, headerOffline, headerLate, headerAlerts, headerHelp, headerMarked, filtered, sortedBy
+  case attendance, headerOnline, headerOffline, headerLate, headerAlerts, headerHelp, headerMarked, headerNotConnected, filtered, sortedBy
   case beforeSession, afterLastSession, betweenSessions
   // Statuses
   case statusUnknown, statusOnline, statusLate, statusOffline, statusMarked
@@ -24,7 +24,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case columnStatus, columnID, columnName, columnCount, columnHeard, columnLoss, columnRTT, columnFlags, columnGroup
   case groupUp, groupOffline, rowsShown, never, noSiteMatches
   case flagHelp, flagRecovering, flagFlapping, flagDegraded, flagBadFile, flagFileError, flagMarkedBy, flagHeardAgain, flagAcknowledged
-  case flagByProbe, flagByAgent, detailProbe, detailProbeNotYet
+  case flagByProbe, flagByAgent, detailProbe, detailProbeNotYet, flagRefused, detailRefused, detailRefusedCount, detailRefusedLast
+  case refusedBadKey, refusedReplayed, refusedClock, refusedUnsigned, refusedOther
   // Sort orders
   case sortGroup, sortSeverity, sortName, sortShortfall, sortLastHeard
   // Wall
@@ -102,11 +103,24 @@ public struct Strings: Sendable {
   /// SiteStatus.rawValue indexes the precomputed names: no lookup per table row.
   public func status(_ status: SiteStatus) -> String { statusNames[status.rawValue] }
 
+  /// Why a site's datagrams are refused, in words a technician acts on ("wrong key": check the site's key file).
+  public func rejection(_ reason: RejectionReason) -> String {
+    switch reason {
+    case .badMAC: self(.refusedBadKey)
+    case .replayed: self(.refusedReplayed)
+    case .stale: self(.refusedClock)
+    case .unauthenticated: self(.refusedUnsigned)
+    case .tooLarge, .malformed, .unknownSite: self(.refusedOther)
+    }
+  }
+
   /// 11631 -> "11,631" in English, "11.631" in Vietnamese.
   public func number(_ value: Int) -> String { NumberText.grouped(value, separator: language == .vi ? "." : ",") }
 
   /// One decimal: "98.5%" / "98,5%".
   public func percent(_ value: Double) -> String {
+    // Total: a figure no site can produce still prints (as "?") rather than trapping the dashboard.
+    guard value.isFinite, abs(value) < 1e15 else { return "?%" }
     let tenths = Int((value * 10).rounded())
     return "\(tenths / 10)\(language == .vi ? "," : ".")\(tenths % 10)%"
   }
@@ -121,7 +135,11 @@ public struct Strings: Sendable {
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
-    .headerAlerts: "Alerts", .headerHelp: "Help", .headerMarked: "Marked", .filtered: "filtered: {0} of {1}", .sortedBy: "sort: {0}",
+    .headerAlerts: "Alerts", .headerHelp: "Help", .headerMarked: "Marked", .headerNotConnected: "Not connected",
+    .flagRefused: "REFUSED: {0}", .detailRefused: "Refused", .detailRefusedCount: "{0} since start",
+    .detailRefusedLast: "last {0} from {1}", .refusedBadKey: "wrong key", .refusedReplayed: "replayed",
+    .refusedClock: "clock off", .refusedUnsigned: "not signed", .refusedOther: "bad datagram", .filtered: "filtered: {0} of {1}",
+    .sortedBy: "sort: {0}",
     .beforeSession: "before {0}", .afterLastSession: "after the last session", .betweenSessions: "between sessions",
     .statusUnknown: "unknown", .statusOnline: "online", .statusLate: "late", .statusOffline: "offline", .statusMarked: "marked",
     .columnStatus: "Status", .columnID: "ID", .columnName: "Name", .columnCount: "Count/Exp", .columnHeard: "Heard",
@@ -200,7 +218,10 @@ public struct Strings: Sendable {
 
   static let vietnameseTable: [TextKey: String] = [
     .attendance: "Quân số {0} / {1}", .headerOnline: "Trực tuyến", .headerOffline: "Mất kết nối", .headerLate: "Chậm",
-    .headerAlerts: "Cảnh báo", .headerHelp: "Cần hỗ trợ", .headerMarked: "Đánh dấu", .filtered: "lọc: {0} / {1}",
+    .headerAlerts: "Cảnh báo", .headerHelp: "Cần hỗ trợ", .headerMarked: "Đánh dấu", .headerNotConnected: "Chưa kết nối",
+    .flagRefused: "BỊ TỪ CHỐI: {0}", .detailRefused: "Bị từ chối", .detailRefusedCount: "{0} lần từ khi chạy",
+    .detailRefusedLast: "lần cuối {0} từ {1}", .refusedBadKey: "sai khóa", .refusedReplayed: "gửi lặp lại",
+    .refusedClock: "lệch đồng hồ", .refusedUnsigned: "thiếu chữ ký", .refusedOther: "gói tin sai", .filtered: "lọc: {0} / {1}",
     .sortedBy: "sắp xếp: {0}",
     .beforeSession: "trước {0}", .afterLastSession: "sau phiên cuối", .betweenSessions: "giữa hai phiên",
     .statusUnknown: "chưa rõ", .statusOnline: "trực tuyến", .statusLate: "chậm", .statusOffline: "mất kết nối",

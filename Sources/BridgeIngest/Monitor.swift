@@ -415,14 +415,17 @@ public final class Monitor: @unchecked Sendable {
           }
           state.countAck()
         case .rejected(let reason, let detail, let site):
-          // Never answer a rejection.
+          // Never answer a rejection. One that names a site of the roster shows on that site.
+          if let site { state.withEngine { $0.noteRejection(reason, site: site, at: now, from: batch.sender(index)) } }
           if firstRejection == nil { firstRejection = (index, reason, detail, site) }
           rejections += 1
         }
       }
     }
     if let first = firstRejection {
-      noteRejections(rejections, first.reason, detail: first.detail, site: first.site, from: batch.sender(first.index), now: now)
+      noteRejections(
+        rejections, first.reason, detail: first.detail, site: first.site, from: batch.sender(first.index), now: now,
+        unknownID: first.reason == .unknownSite ? { Self.claimedSite(batch.datagram(first.index)) } : nil)
     }
   }
 
@@ -445,14 +448,22 @@ public final class Monitor: @unchecked Sendable {
     logger.notice("dropped an answer on a probe socket from \(first.from): \(first.reason.rawValue)\(more)")
   }
 
-  /// Logs why a datagram was rejected, at most once a second (a flood must not flood the log).
+  /// Logs why a datagram was rejected, at most once a second (a flood must not flood the log). `unknownID` reads
+  /// the id an unknown site gave, only when a line is written: unknown senders allocate nothing otherwise.
   private func noteRejections(
-    _ count: Int, _ reason: RejectionReason, detail: MalformedDetail?, site: Int?, from sender: String, now: ClockReading
+    _ count: Int, _ reason: RejectionReason, detail: MalformedDetail?, site: Int?, from sender: String, now: ClockReading,
+    unknownID: (() -> String?)? = nil
   ) {
     guard let more = rejectionLog.due(count: count, now: now) else { return }
     let what = detail.map { "\(reason.rawValue): \($0.rawValue)" } ?? reason.rawValue
-    let claimed = site.map { " for site \(config.sites[$0].id)" } ?? ""
+    let claimed = site.map { " for site \(config.sites[$0].id)" } ?? unknownID?().map { " for site '\($0)', not in the roster" } ?? ""
     logger.notice("rejected datagram from \(sender)\(claimed): \(what)\(more)")
+  }
+
+  /// The site id a datagram gives, printable, when it decodes.
+  private static func claimedSite(_ bytes: UnsafeRawBufferPointer) -> String? {
+    guard case .success(let heartbeat) = HeartbeatCodec.decode(bytes) else { return nil }
+    return String(TextSanitizer.printable(heartbeat.site).prefix(64))
   }
 
   // MARK: - For the faces

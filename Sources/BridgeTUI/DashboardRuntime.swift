@@ -282,6 +282,8 @@ public final class DashboardRuntime: @unchecked Sendable {
     }
     if case .lost = connection { context.banner = state.strings(.monitorGone) }
     context.sessionLabel = Self.sessionLabel(schedule, at: snapshot.takenAt.unixSeconds, strings: state.strings)
+    let neverHeardIsProblem = schedule.sessions.first.map { snapshot.takenAt.unixSeconds >= $0.start } ?? true
+    if state.listOptions.neverHeardIsProblem != neverHeardIsProblem { state.listOptions.neverHeardIsProblem = neverHeardIsProblem }
     context.signedSites = signedSites
     context.recoverAfter = facts.recoverAfter
     // The frame before last is no longer the backend's to compare with: it is drawn into.

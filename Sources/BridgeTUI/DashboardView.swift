@@ -213,25 +213,43 @@ public enum DashboardView {
     }
     screen.put(snapshot.title, x: x, y: 0, role: .headerTitle, maxWidth: max(0, right - x))
 
-    // Attendance first (right), then the counts in order of importance as far as they fit.
     let total = snapshot.rollups[0]
-    let attendance =
-      strings(.attendance, strings.number(total.reportedHeadcount), strings.number(total.expectedHeadcount))
-      + (total.attendancePercent.map { " (\(strings.percent($0)))" } ?? "")
+    // The counts in reading order; when they do not all fit, what an operator acts on stays (the rank), what only
+    // informs goes first.
+    var stats: [(rank: Int, text: String, alert: Bool)] = []
+    func stat(_ rank: Int, _ label: TextKey, _ value: String, alert: Bool = false) {
+      stats.append((rank, "\(strings(label)) \(value)", alert))
+    }
+    stat(4, .headerOnline, "\(strings.number(total.statusCounts[.online]))/\(strings.number(total.siteCount))")
+    stat(0, .headerOffline, strings.number(total.statusCounts[.offline]), alert: total.statusCounts[.offline] > 0)
+    stat(6, .headerLate, strings.number(total.statusCounts[.late]), alert: total.statusCounts[.late] > 0)
+    if state.listOptions.neverHeardIsProblem && total.statusCounts[.unknown] > 0 {
+      stat(5, .headerNotConnected, strings.number(total.statusCounts[.unknown]), alert: true)
+    }
+    if total.unacknowledgedAlerts > 0 { stat(2, .headerAlerts, strings.number(total.unacknowledgedAlerts), alert: true) }
+    if total.helpRequests > 0 { stat(1, .headerHelp, strings.number(total.helpRequests), alert: true) }
+    stat(3, .headerMarked, strings.number(total.statusCounts[.marked]))
+    // Attendance on the right; its word goes before any of the first five counts (to Online) would.
+    let percent = total.attendancePercent.map { " (\(strings.percent($0)))" } ?? ""
+    let labelled = strings(.attendance, strings.number(total.reportedHeadcount), strings.number(total.expectedHeadcount)) + percent
+    let figures = "\(strings.number(total.reportedHeadcount)) / \(strings.number(total.expectedHeadcount))" + percent
+    let firstCounts = stats.filter { $0.rank <= 4 }.reduce(0) { $0 + DisplayWidth.of($1.text) + 2 }
+    let attendance = 1 + firstCounts + DisplayWidth.of(labelled) + 1 <= width ? labelled : figures
     let attendanceWidth = screen.putRight(attendance, right: width - 1, y: 1, role: .headerTitle, maxWidth: width - 2)
     let limit = width - 1 - attendanceWidth - 2
-    var column = 1
-    func stat(_ label: TextKey, _ value: String, alert: Bool = false) {
-      let text = "\(strings(label)) \(value)"
-      guard column + DisplayWidth.of(text) <= limit else { return }
-      column += screen.put(text, x: column, y: 1, role: alert ? .headerAlert : .header) + 2
+    var room = limit - 1
+    var shown = Set<Int>()
+    // Strictly by rank: a count that does not fit is not passed over for a less important one that would.
+    for (position, item) in stats.enumerated().sorted(by: { $0.element.rank < $1.element.rank }) {
+      let needed = DisplayWidth.of(item.text) + 2
+      guard needed <= room + 2 else { break }
+      shown.insert(position)
+      room -= needed
     }
-    stat(.headerOnline, "\(strings.number(total.statusCounts[.online]))/\(strings.number(total.siteCount))")
-    stat(.headerOffline, strings.number(total.statusCounts[.offline]), alert: total.statusCounts[.offline] > 0)
-    stat(.headerLate, strings.number(total.statusCounts[.late]), alert: total.statusCounts[.late] > 0)
-    if total.unacknowledgedAlerts > 0 { stat(.headerAlerts, strings.number(total.unacknowledgedAlerts), alert: true) }
-    if total.helpRequests > 0 { stat(.headerHelp, strings.number(total.helpRequests), alert: true) }
-    stat(.headerMarked, strings.number(total.statusCounts[.marked]))
+    var column = 1
+    for (position, item) in stats.enumerated() where shown.contains(position) {
+      column += screen.put(item.text, x: column, y: 1, role: item.alert ? .headerAlert : .header) + 2
+    }
   }
 
   // MARK: - Table
@@ -421,6 +439,9 @@ public enum DashboardView {
       } else if source != .probe {
         parts.append(strings(.flagByAgent))
       }
+    }
+    if record.isRejectedNow, let rejection = record.rejection {
+      parts.insert(strings(.flagRefused, strings.rejection(rejection.reason)), at: 0)
     }
     if record.flags.contains(.helpRequested) { parts.append(strings(.flagHelp)) }
     if record.heartbeatStatus == .offline && record.recoveryStreak > 0 {

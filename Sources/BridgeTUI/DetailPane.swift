@@ -54,6 +54,15 @@ extension DashboardView {
     } else {
       lines.append([(strings(.detailLastHeartbeat) + ": ", .dim), (strings(.detailNeverHeard), .dim)])
     }
+    if let rejection = record.rejection {
+      let parts = [
+        strings.rejection(rejection.reason), strings(.detailRefusedCount, strings.number(Int(rejection.count))),
+        strings(.detailRefusedLast, time(rejection.lastAt.unixSeconds), rejection.source),
+      ]
+      lines.append([
+        (strings(.detailRefused) + ": ", .dim), (parts.joined(separator: "  ·  "), record.isRejectedNow ? .statusOffline : .normal),
+      ])
+    }
     if let probe = site.probe {
       var parts = [probe.description]
       if let outcome = record.probeOutcome, let at = record.probeAt {

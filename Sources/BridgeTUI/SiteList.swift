@@ -82,6 +82,9 @@ public enum SiteSort: Int, CaseIterable, Sendable {
 public struct SiteListOptions: Sendable, Equatable {
   public var filterText = ""
   public var problemsOnly = false
+  /// A site never heard is a problem: once the schedule's first session has started, or always without a schedule.
+  /// Set by the runtime from the clock; before the session, every site is still unheard and none is a problem.
+  public var neverHeardIsProblem = true
   public var sort = SiteSort.group
   /// Group nodes whose sites and subgroups are hidden.
   public var collapsed: Set<Int> = []
@@ -103,10 +106,13 @@ public struct SiteListOptions: Sendable, Equatable {
 }
 
 public enum SiteList {
-  /// A site an operator should look at: offline, late, marked, asking for help, or flapping.
-  public static func isProblem(_ record: SiteRecord) -> Bool {
+  /// A site an operator should look at: offline, late, marked, asking for help, flapping, sending datagrams that
+  /// are refused (a wrong key, a replay), or never heard once the session is on (`neverHeard`).
+  public static func isProblem(_ record: SiteRecord, neverHeard: Bool = true) -> Bool {
+    if record.isRejectedNow { return true }
     switch record.status {
     case .offline, .late, .marked: return true
+    case .unknown where neverHeard && record.lastHeard == nil: return true
     case .online, .unknown: return !record.flags.isDisjoint(with: [.helpRequested, .flapping])
     }
   }
@@ -117,7 +123,7 @@ public enum SiteList {
     var visible = [Bool](repeating: true, count: snapshot.sites.count)
     guard options.isFiltering else { return visible }
     for site in snapshot.sites.indices {
-      if options.problemsOnly && !isProblem(snapshot.records[site]) {
+      if options.problemsOnly && !isProblem(snapshot.records[site], neverHeard: options.neverHeardIsProblem) {
         visible[site] = false
         continue
       }

@@ -33,6 +33,18 @@ func screenText(_ screen: ScreenBuffer) -> String {
   }
 
   @Test func layout80x24() throws { try check(render(width: 80, height: 24), "dashboard-80x24") }
+
+  @Test(arguments: [Language.en, .vi])
+  func theHeaderKeepsWhatOperatorsActOnAt80Columns(language: Language) {
+    var state = DashboardState()
+    state.strings = Strings(language)
+    let screen = DashboardView.render(DashboardFixture.snapshot(), state: &state, context: DashboardFixture.context(width: 80, height: 24))
+    let counts = screen.lines[1]
+    for label in [TextKey.headerOffline, .headerHelp, .headerAlerts, .headerMarked] {
+      #expect(counts.contains(state.strings(label) + " "), "\(label) missing from '\(counts)'")
+    }
+    #expect(counts.contains("374"), "the attendance figure stays: '\(counts)'")
+  }
   @Test func layout200x50() throws { try check(render(width: 200, height: 50), "dashboard-200x50") }
   @Test func tooSmall() throws { try check(render(width: 79, height: 24), "too-small-79x24") }
   @Test func helpOverlay() throws { try check(render(width: 80, height: 24) { $0.mode = .help }, "help-80x24") }

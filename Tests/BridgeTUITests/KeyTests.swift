@@ -1,6 +1,6 @@
-import BridgeCore
 import Testing
 
+@testable import BridgeCore
 @testable import BridgeTUI
 
 @Suite struct KeyTests {
@@ -193,5 +193,17 @@ import Testing
     acting.selectedSite = 0
     _ = press(typed("o"), on: &acting)
     #expect(acting.mode != .normal, "o opens the reason prompt")
+  }
+
+  @Test func problemsIncludeSitesNeverHeardOnceTheSessionIsOnAndSitesWhoseDatagramsAreRefused() {
+    var never = SiteRecord()
+    #expect(SiteList.isProblem(never, neverHeard: true))
+    #expect(!SiteList.isProblem(never, neverHeard: false), "before the session, every site is unheard and none is a problem")
+    never.rejection = SiteRejection(
+      reason: .badMAC, count: 34, lastAt: ClockReading(monotonicNanos: 5, unixSeconds: 1_763_800_000), source: "10.0.0.5:40000")
+    #expect(SiteList.isProblem(never, neverHeard: false), "a wrong key is a problem at any time")
+    let strings = Strings(.vi)
+    #expect(DashboardView.flagsText(never, recoverAfter: 2, strings: strings) == "BỊ TỪ CHỐI: sai khóa")
+    #expect(DashboardView.flagsText(never, recoverAfter: 2, strings: Strings(.en)) == "REFUSED: wrong key")
   }
 }

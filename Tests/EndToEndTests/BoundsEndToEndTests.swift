@@ -106,3 +106,40 @@ import Testing
     #expect(try standby.journal().badLines.isEmpty)
   }
 }
+
+/// A site whose datagrams are refused is a problem the control room sees on the site (issue 29 §4), not only a
+/// counter; an id the roster lacks is named in the log.
+@Suite(.serialized) struct RefusedSiteEndToEndTests {
+  @Test func aSiteSigningWithAWrongKeyShowsAsRefusedWithReasonCountAndSender() throws {
+    let monitor = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
+    defer { _ = monitor.stop() }
+    let keyFile = monitor.directory + "/wrong.key"
+    try "not-the-hall-secret\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+    for seq in 1...3 {
+      let send = try Binary.run([
+        "send", "--site", "HB-TU", "--monitor", "127.0.0.1:\(monitor.port)", "--key-file", keyFile, "--seq", "\(seq)", "--timeout", "1s",
+      ])
+      #expect(send.status == 1, "no ack for a refused heartbeat")
+    }
+    let refused = monitor.waitForStatus { json in
+      (monitor.site("HB-TU", in: json)?["rejected"] as? [String: Any])?["count"] as? Int == 3
+    }
+    let rejected = try #require(refused.flatMap { monitor.site("HB-TU", in: $0)?["rejected"] as? [String: Any] }, "\(monitor.log)")
+    #expect(rejected["reason"] as? String == "bad_mac")
+    #expect(rejected["now"] as? Bool == true)
+    #expect((rejected["from"] as? String)?.hasPrefix("127.0.0.1:") == true)
+    #expect(monitor.site("HB-TU", in: refused!)?["status"] as? String == "unknown")
+
+    // The right key: accepted, and the refusals are history (no longer "now"), kept with their count.
+    try "hall-secret\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+    let good = try Binary.run(["send", "--site", "HB-TU", "--monitor", "127.0.0.1:\(monitor.port)", "--key-file", keyFile, "--seq", "9"])
+    #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
+    let after = monitor.waitForStatus { json in (monitor.site("HB-TU", in: json)?["rejected"] as? [String: Any])?["now"] as? Bool == false }
+    #expect(after != nil, "\(monitor.log)")
+
+    // A wrong-case id is not in the roster: the log names the id it received.
+    _ = try Binary.run(["send", "--site", "hb-tu", "--monitor", "127.0.0.1:\(monitor.port)", "--timeout", "1s"])
+    let named = monitor.waitFor(seconds: 5) { $0.contains("for site 'hb-tu', not in the roster: unknown_site") ? true : nil }
+    #expect(named == true, "\(monitor.log)")
+  }
+}
