@@ -133,7 +133,9 @@ public struct ConfigLoader {
     var config = ConferenceConfig(sites: [], baseDirectory: baseDirectory, path: path)
     let entries = checkedEntries(mapping, allowed: Self.topLevelKeys, context: "the config")
 
-    if let node = entries["title"], let title = string(node, "title") { config.title = title }
+    if let node = entries["title"], let title = string(node, "title") {
+      if let problem = Self.controlCharacterProblem(title, "the title") { fail(node, problem) } else { config.title = title }
+    }
     if let node = entries["timing"] { config.timing = parseTiming(node) }
     if let node = entries["udp"] { config.udp = parseUDP(node) }
     if let node = entries["heartbeat_dir"], let value = string(node, "heartbeat_dir") {
@@ -185,7 +187,7 @@ public struct ConfigLoader {
     checkDuplicates(sites)
     resolveProbes(&sites)
     config.sites = sites
-    checkProbing(config, node: entries["probing"] ?? root)
+    checkProbing(config, section: entries["probing"], timingSection: entries["timing"])
     if config.consoleSocketPath.utf8.count > ConsoleSettings.maximumSocketPathBytes {
       // Only `run` needs the socket; `check`, `report` and `console --socket` work without it.
       runProblems.append(
@@ -319,6 +321,10 @@ public struct ConfigLoader {
         fail(endNode, "session '\(name)' ends (\(endText)) before it starts (\(startText))")
         continue
       }
+      if let problem = Self.controlCharacterProblem(name, "session name") {
+        fail(nameNode, problem)
+        continue
+      }
       guard seen.insert(name).inserted else {
         fail(nameNode, "duplicate session name '\(name)'")
         continue
@@ -340,8 +346,13 @@ public struct ConfigLoader {
       return timing
     }
     let entries = checkedEntries(mapping, allowed: Self.timingKeys, context: "'timing'")
+    // What is not written follows what is: interval, then late_after, then offline_after. A fixed default could
+    // contradict a written value (interval 20s against the default late_after 12s) and the error would name a key
+    // nobody wrote.
     if let value = entries["interval"].flatMap({ duration($0, "interval") }) { timing.interval = value }
+    timing.lateAfter = Timing.defaultLateAfter(interval: timing.interval)
     if let value = entries["late_after"].flatMap({ duration($0, "late_after") }) { timing.lateAfter = value }
+    timing.offlineAfter = Timing.defaultOfflineAfter(lateAfter: timing.lateAfter)
     if let value = entries["offline_after"].flatMap({ duration($0, "offline_after") }) { timing.offlineAfter = value }
     if let value = entries["recover_after"].flatMap({ integer($0, "recover_after", range: 1...100) }) {
       timing.recoverAfter = value
@@ -350,16 +361,21 @@ public struct ConfigLoader {
     if let value = entries["flap_changes"].flatMap({ integer($0, "flap_changes", range: 2...StatusEngine.maximumFlapChanges) }) {
       timing.flapChanges = value
     }
-    if timing.lateAfter <= timing.interval {
+    // Only written values can contradict each other; the error stands at the later key written and says which
+    // value is a default.
+    if let lateNode = entries["late_after"], timing.lateAfter <= timing.interval {
+      let interval = entries["interval"] == nil ? ", the default" : ""
       fail(
-        entries["late_after"] ?? node,
-        "late_after (\(DurationText.format(timing.lateAfter))) must be longer than interval (\(DurationText.format(timing.interval))), or every site turns late between heartbeats"
+        lateNode,
+        "late_after (\(DurationText.format(timing.lateAfter))) must be longer than interval (\(DurationText.format(timing.interval))\(interval)), or every site turns late between heartbeats"
       )
     }
-    if timing.lateAfter >= timing.offlineAfter {
+    if let offlineNode = entries["offline_after"], timing.lateAfter >= timing.offlineAfter {
+      let late =
+        entries["late_after"] == nil ? ", the default for interval \(DurationText.format(timing.interval)); set late_after too" : ""
       fail(
-        entries["offline_after"] ?? entries["late_after"] ?? node,
-        "late_after (\(DurationText.format(timing.lateAfter))) must be shorter than offline_after (\(DurationText.format(timing.offlineAfter)))"
+        offlineNode,
+        "offline_after (\(DurationText.format(timing.offlineAfter))) must be longer than late_after (\(DurationText.format(timing.lateAfter))\(late))"
       )
     }
     return timing
@@ -449,31 +465,48 @@ public struct ConfigLoader {
       let outcome = resolved[probe.host] ?? HostPort.resolveNumeric(host: probe.host)
       resolved[probe.host] = outcome
       switch outcome {
-      case .success(let address): sites[index].probe?.address = address
+      case .success(let address):
+        if let reason = ProbeTarget.unusableAddressReason(address) {
+          let resolved = address == probe.host ? "" : " (resolves to \(address))"
+          runProblems.append(
+            ConfigProblem(sites[index].location, "site '\(sites[index].id)': probe host '\(probe.host)'\(resolved) \(reason)"))
+        } else {
+          sites[index].probe?.address = address
+        }
       case .failure(let problem):
         runProblems.append(ConfigProblem(sites[index].location, "site '\(sites[index].id)': probe host '\(probe.host)' \(problem)"))
       }
     }
   }
 
-  /// Probing that cannot keep its period or outlives it: said once, at the `probing` section (or the top).
-  private mutating func checkProbing(_ config: ConferenceConfig, node: Node) {
-    let probed = config.sites.filter { $0.probe != nil }.count
-    guard probed > 0 else { return }
+  /// Probing that cannot keep its period or outlives it, said at the probing key written. Defaults cannot clash:
+  /// the period follows `interval` and the timeout fits inside the period (see `ProbingSettings`).
+  private mutating func checkProbing(_ config: ConferenceConfig, section: Node?, timingSection: Node?) {
+    let probedSites = config.sites.filter { $0.probe != nil }
+    guard let firstProbed = probedSites.first else { return }
+    let written = section?.mapping
     let period = config.probing.effectivePeriod(config.timing)
-    if config.probing.timeout >= period {
+    let periodText =
+      DurationText.format(period) + (config.probing.period == nil ? ", the timing interval, as no probing 'period' is given" : "")
+    if let timeoutNode = written?["timeout"], let timeout = config.probing.timeout, timeout >= period {
+      fail(timeoutNode, "probing 'timeout' (\(DurationText.format(timeout))) must be shorter than the probing period (\(periodText))")
+    }
+    if let periodNode = written?["period"], config.probing.period != nil, period >= config.timing.lateAfter {
+      let late =
+        timingSection?.mapping?["late_after"] == nil ? ", the default for interval \(DurationText.format(config.timing.interval))" : ""
       fail(
-        node,
-        "probing 'timeout' (\(DurationText.format(config.probing.timeout))) must be shorter than the probing period (\(DurationText.format(period)))"
+        periodNode,
+        "probing 'period' (\(DurationText.format(period))) must be shorter than late_after (\(DurationText.format(config.timing.lateAfter))\(late)), or every probed site turns late between probes"
       )
     }
+    let probed = probedSites.count
     let periodSeconds = Double(period.nanoseconds) / 1e9
     let needed = Double(probed) / periodSeconds
     if needed > Double(config.probing.ratePerSecond) {
       let stretched = Double(probed) / Double(config.probing.ratePerSecond)
       warnings.append(
         ConfigProblem(
-          at(node),
+          written?["rate"].map { at($0) } ?? section.map { at($0) } ?? firstProbed.location,
           "\(probed) probed sites every \(DurationText.format(period)) need \(Int(needed.rounded(.up))) probes/s, more than probing.rate (\(config.probing.ratePerSecond)); "
             + "each site is probed every \(String(format: "%.1f", stretched))s instead, so set late_after above that or raise the rate"))
     }
@@ -495,7 +528,7 @@ public struct ConfigLoader {
           runProblems.append(ConfigProblem(at(listenNode), "'listen' host '\(host)' \(problem)"))
         }
       } else {
-        fail(listenNode, "'listen' must be HOST:PORT (for example 0.0.0.0:7400 or [::]:7400), got '\(text)'")
+        fail(listenNode, "'listen' must be HOST:PORT (for example 0.0.0.0:7400, or \"[::]:7400\" in quotes for IPv6), got '\(text)'")
       }
     }
     if let authNode = entries["require_auth"], let value = boolean(authNode, "require_auth") { udp.requireAuth = value }
@@ -519,8 +552,15 @@ public struct ConfigLoader {
       // The same rule as the CSV roster's.
       fail(entries["name"] ?? node, "site '\(id ?? "?")' has an empty name")
       name = nil
+    } else if let given = name, let problem = Self.controlCharacterProblem(given, "the name of site '\(id ?? "?")'") {
+      fail(entries["name"] ?? node, problem)
+      name = nil
     }
-    let groupText = entries["group"].flatMap { string($0, "group") }
+    var groupText = entries["group"].flatMap { string($0, "group") }
+    if let given = groupText, let problem = Self.controlCharacterProblem(given, "the group of site '\(id ?? "?")'") {
+      fail(entries["group"] ?? node, problem)
+      groupText = nil
+    }
     let expected = entries["expected"].flatMap { integer($0, "expected", range: 0...Self.maximumExpected) }
     let heartbeatFile = entries["heartbeat_file"].flatMap { string($0, "heartbeat_file") }
     var probe: ProbeTarget?
@@ -536,6 +576,15 @@ public struct ConfigLoader {
       heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
     site?.probe = probe
     return site
+  }
+
+  /// Names are shown on one line everywhere (check, status, report, dashboard, logs): a line break, tab or other
+  /// control character in one is refused here, at its line, rather than dropped silently by every printer.
+  private static func controlCharacterProblem(_ text: String, _ what: String) -> String? {
+    guard let scalar = TextSanitizer.firstUnsafe(in: text) else { return nil }
+    let code = String(scalar.value, radix: 16, uppercase: true)
+    return
+      "\(what) ('\(TextSanitizer.printable(text))') holds a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)); names are shown on one line, so write it without line breaks, tabs or escapes"
   }
 
   private mutating func makeSite(
@@ -613,8 +662,13 @@ public struct ConfigLoader {
         problems.append(ConfigProblem(location, "bad site id '\(fields[0])': use 1 to 64 of A-Z a-z 0-9 . _ -"))
       }
       if fields[1].isEmpty { problems.append(ConfigProblem(location, "site '\(fields[0])' has an empty name")) }
+      for (text, what) in [(fields[1], "name"), (fields[2], "group")] {
+        if let problem = Self.controlCharacterProblem(text, "the \(what) of site '\(fields[0])'") {
+          problems.append(ConfigProblem(location, problem))
+        }
+      }
       let group = GroupPath.parse(fields[2])
-      if group == nil {
+      if group == nil && Self.controlCharacterProblem(fields[2], "") == nil {
         problems.append(ConfigProblem(location, "bad group '\(fields[2])': write it as 'Province / District', no empty parts"))
       }
       let expected = fields[3].allSatisfy({ $0.isASCII && $0.isNumber }) && !fields[3].isEmpty ? Int(fields[3]) : nil
@@ -718,10 +772,27 @@ public struct ConfigLoader {
     return keys
   }
 
+  /// The first `key: [HOST]:PORT` written without quotes on one of `lines` (1-based): its line, key and value.
+  static func unquotedBracketedAddress(in yaml: String, lines: ClosedRange<Int>) -> (Int, String, String)? {
+    let pattern = #/(?<key>[A-Za-z_]+):[ \t]*(?<value>\[[0-9A-Za-z:.%]*\]:[0-9]+)/#
+    for (index, text) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    where lines.contains(index + 1) {
+      if let match = text.firstMatch(of: pattern) { return (index + 1, String(match.output.key), String(match.output.value)) }
+    }
+    return nil
+  }
+
   static func describe(_ error: YamlError, path: String) -> ConfigProblem {
     switch error {
-    case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-      .composer(let context, let problem, let mark, _):
+    case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
+      .composer(let context, let problem, let mark, let yaml):
+      // An IPv6 listen address written bare ([::1]:7400) is a YAML list followed by text: say how to write it.
+      let firstLine = min(context?.mark.line ?? mark.line, mark.line)
+      if let (line, key, value) = unquotedBracketedAddress(in: yaml, lines: firstLine...mark.line) {
+        return ConfigProblem(
+          SourceLocation(file: path, line: line),
+          "YAML syntax: \(value) reads as a list ([...]) followed by more text; write it in quotes: \(key): \"\(value)\"")
+      }
       // Point at where the broken construct starts (an unclosed quote's opening line), not where parsing gave up.
       guard let context else {
         return ConfigProblem(SourceLocation(file: path, line: mark.line), "YAML syntax: \(problem)")
@@ -733,8 +804,16 @@ public struct ConfigLoader {
       let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
       return ConfigProblem(
         SourceLocation(file: path, line: context.mark.line), "duplicate key \(keys) (each key may appear once in a mapping)")
-    case .reader(let problem, _, _, _):
-      return ConfigProblem(SourceLocation(file: path, line: 0), "YAML: \(problem)")
+    case .reader(let problem, let offset, let value, let yaml):
+      // The reader counts characters, not lines: the line is found here, and the character named (a file's raw
+      // control character is invisible in an editor).
+      var line = 0
+      if let offset, offset >= 0 {
+        line = 1 + yaml.prefix(offset).reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" || $1 == "\r" ? 1 : 0) }
+      }
+      let code = value >= 0 ? String(UInt32(value), radix: 16, uppercase: true) : nil
+      let character = code.map { " (U+\(String(repeating: "0", count: max(0, 4 - $0.count)))\($0))" } ?? ""
+      return ConfigProblem(SourceLocation(file: path, line: line), "YAML: \(problem)\(character)")
     default:
       return ConfigProblem(SourceLocation(file: path, line: 0), "YAML: \(error)")
     }
@@ -765,6 +844,17 @@ public enum HostPort {
     var found: UnsafeMutablePointer<addrinfo>?
     let result = getaddrinfo(host, nil, &hints, &found)
     defer { if found != nil { freeaddrinfo(found) } }
+    if let percent = host.firstIndex(of: "%") {
+      let zone = String(host[host.index(after: percent)...])
+      if !zone.allSatisfy(\.isNumber) && if_nametoindex(zone) == 0 {
+        return .failure(ResolutionProblem(description: "names the interface '\(zone)', which this machine does not have (see `ip link`)"))
+      }
+      if result != 0 {
+        return .failure(
+          ResolutionProblem(
+            description: "names an interface, which only a link-local address (fe80::/10) may; write the address without '%\(zone)'"))
+      }
+    }
     guard result == 0 else {
       return .failure(ResolutionProblem(description: "does not resolve (\(String(cString: gai_strerror(result))))"))
     }

@@ -47,6 +47,19 @@ public struct Timing: Sendable, Hashable {
   public var flapChanges: Int = 6
 
   public init() {}
+
+  /// `late_after` when a config gives only the interval: 2.4 intervals (12 s for the default 5 s), whole seconds
+  /// from 1 s up, so a site is late only after two heartbeats went missing, whatever interval is written.
+  public static func defaultLateAfter(interval: Duration) -> Duration { roundedUp(interval * 12 / 5) }
+
+  /// `offline_after` when a config does not give it: 2.5 times `late_after` (30 s for the default 12 s).
+  public static func defaultOfflineAfter(lateAfter: Duration) -> Duration { roundedUp(lateAfter * 5 / 2) }
+
+  private static func roundedUp(_ duration: Duration) -> Duration {
+    let milliseconds = duration.milliseconds
+    guard milliseconds >= 1000, milliseconds % 1000 != 0 else { return .milliseconds(milliseconds) }
+    return .milliseconds((milliseconds / 1000 + 1) * 1000)
+  }
 }
 
 public struct UDPSettings: Sendable, Hashable {

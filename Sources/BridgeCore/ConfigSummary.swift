@@ -29,7 +29,7 @@ public enum ConfigSummary {
       }
       lines.append(
         "probes: \(probed.count) sites (\(kinds.joined(separator: ", "))), every \(DurationText.format(config.probing.effectivePeriod(config.timing))), "
-          + "timeout \(DurationText.format(config.probing.timeout)), at most \(config.probing.ratePerSecond)/s")
+          + "timeout \(DurationText.format(config.probing.effectiveTimeout(config.timing))), at most \(config.probing.ratePerSecond)/s")
     }
     if let (host, port) = config.metrics.listen {
       let perSite = config.metrics.perSite ? ", with per-site series" : ""
@@ -61,7 +61,7 @@ public enum ConfigSummary {
     }
     walk(0)
     for warning in loaded.warnings { lines.append("warning: \(warning)") }
-    return lines.joined(separator: "\n")
+    return TextSanitizer.joinedLines(lines)
   }
 }
 

@@ -43,7 +43,11 @@ public enum SIPProbeCodec {
     private let rest: [UInt8]
 
     public init(target: ProbeTarget, local: (host: String, port: Int), tag: String) {
-      func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+      // An interface (fe80::1%eth0) is this machine's business: the URI and Via carry the address alone.
+      func bracketed(_ host: String) -> String {
+        let address = ProbeTarget.withoutZone(host)
+        return address.contains(":") ? "[\(address)]" : address
+      }
       let user = target.user.map { "\($0)@" } ?? ""
       // The Request-URI names the host as the config writes it.
       let uri = "sip:\(user)\(bracketed(target.host)):\(target.port)"

@@ -39,12 +39,13 @@ public struct ProbeTarget: Sendable, Hashable, CustomStringConvertible {
   /// Parses `sip://[USER@]HOST[:PORT]`, `tcp://HOST:PORT` or `icmp://HOST`; the error says what is wrong.
   public static func parse(_ text: String) -> Result<ProbeTarget, ProbeTargetError> {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
+    // Every message starts with the target as written; the config loader puts "probe " before it.
     guard let schemeEnd = trimmed.range(of: "://") else {
-      return .failure(ProbeTargetError("'\(trimmed)' is not a probe; write sip://HOST[:PORT], tcp://HOST:PORT or icmp://HOST"))
+      return .failure(ProbeTargetError("'\(trimmed)' has no scheme; write sip://HOST[:PORT], tcp://HOST:PORT or icmp://HOST"))
     }
     guard let kind = Kind(rawValue: trimmed[..<schemeEnd.lowerBound].lowercased()) else {
       return .failure(
-        ProbeTargetError("unknown probe scheme '\(trimmed[..<schemeEnd.lowerBound])' in '\(trimmed)'; use sip://, tcp:// or icmp://"))
+        ProbeTargetError("'\(trimmed)' has an unknown scheme '\(trimmed[..<schemeEnd.lowerBound])'; use sip://, tcp:// or icmp://"))
     }
     var rest = Substring(trimmed[schemeEnd.upperBound...])
     if rest.hasSuffix("/") { rest = rest.dropLast() }
@@ -61,13 +62,23 @@ public struct ProbeTarget: Sendable, Hashable, CustomStringConvertible {
       user = userPart
       rest = rest[rest.index(after: at)...]
     }
-    let host: Substring
+    var host: Substring
     var portText: Substring?
     if rest.hasPrefix("[") {
       guard let close = rest.firstIndex(of: "]") else {
         return .failure(ProbeTargetError("'\(trimmed)': missing ']' after an IPv6 address"))
       }
       host = rest[rest.index(after: rest.startIndex)..<close]
+      // A link-local address names its interface: [fe80::1%eth0], or RFC 6874's URI spelling [fe80::1%25eth0].
+      if let percent = host.firstIndex(of: "%") {
+        var zone = host[host.index(after: percent)...]
+        if zone.hasPrefix("25") && !zone.dropFirst(2).isEmpty && !zone.dropFirst(2).allSatisfy(\.isNumber) { zone = zone.dropFirst(2) }
+        guard host[..<percent].contains(":"), !zone.isEmpty, !zone.contains("%"), zone.unicodeScalars.allSatisfy(Self.isZoneCharacter)
+        else {
+          return .failure(ProbeTargetError("'\(trimmed)': write a scoped IPv6 address as [fe80::1%eth0] (address, %, interface)"))
+        }
+        host = Substring(host[..<percent] + "%" + zone)
+      }
       let after = rest[rest.index(after: close)...]
       if !after.isEmpty {
         guard after.hasPrefix(":") else { return .failure(ProbeTargetError("'\(trimmed)': expected ':PORT' after ']'")) }
@@ -84,6 +95,9 @@ public struct ProbeTarget: Sendable, Hashable, CustomStringConvertible {
     }
     guard !host.isEmpty, host.unicodeScalars.allSatisfy(Self.isHostCharacter) else {
       return .failure(ProbeTargetError("'\(trimmed)': bad host '\(host)'"))
+    }
+    if host.contains("%") && !rest.hasPrefix("[") {
+      return .failure(ProbeTargetError("'\(trimmed)': only an IPv6 address in brackets may name an interface, like [fe80::1%eth0]"))
     }
     var port = 0
     switch (kind, portText) {
@@ -104,6 +118,40 @@ public struct ProbeTarget: Sendable, Hashable, CustomStringConvertible {
     scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-:_%".unicodeScalars.contains(scalar))
   }
 
+  /// An interface name or number after `%`.
+  private static func isZoneCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-_".unicodeScalars.contains(scalar))
+  }
+
+  /// The host without its interface (`fe80::1` for `fe80::1%eth0`): what goes into a SIP URI or header, where the
+  /// interface means nothing to the other end.
+  public static func withoutZone(_ host: String) -> String {
+    host.firstIndex(of: "%").map { String(host[..<$0]) } ?? host
+  }
+
+  /// Why a probe may not be sent to the numeric address `address` (unspecified, broadcast, multicast), or nil.
+  /// Such a target would never answer as the site, or would be answered by every host on a network.
+  public static func unusableAddressReason(_ address: String) -> String? {
+    var v4 = in_addr()
+    var v6 = in6_addr()
+    if inet_pton(AF_INET, address, &v4) == 1 { return reason(ipv4: UInt32(bigEndian: v4.s_addr)) }
+    guard inet_pton(AF_INET6, withoutZone(address), &v6) == 1 else { return nil }
+    let bytes = withUnsafeBytes(of: v6) { Array($0) }
+    if bytes.allSatisfy({ $0 == 0 }) { return "is the unspecified address (::), not a host" }
+    if bytes[0] == 0xFF { return "is a multicast address (ff00::/8), not one host" }
+    if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+      return reason(ipv4: bytes[12...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+    }
+    return nil
+  }
+
+  private static func reason(ipv4 value: UInt32) -> String? {
+    if value >> 24 == 0 { return "is in 0.0.0.0/8 (the unspecified address, 'this network'), not a host" }
+    if value == 0xFFFF_FFFF { return "is the broadcast address, not one host" }
+    if value >> 28 == 0xE { return "is a multicast address (224.0.0.0/4), not one host" }
+    return nil
+  }
+
   /// RFC 3261's unreserved and user-unreserved characters: nothing that needs escaping in a Request-URI.
   private static func isSIPUserCharacter(_ scalar: Unicode.Scalar) -> Bool {
     scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.!~*'()&=+$,?/".unicodeScalars.contains(scalar))
@@ -119,14 +167,19 @@ public struct ProbeTargetError: Error, Equatable, CustomStringConvertible {
 public struct ProbingSettings: Sendable, Hashable {
   /// Nil: the heartbeat `interval`.
   public var period: Duration?
-  /// A probe not answered in this long counts as a missed heartbeat.
-  public var timeout: Duration = .seconds(2)
+  /// A probe not answered in this long counts as a missed heartbeat. Nil: `defaultTimeout`, or half the period
+  /// when that is shorter, so the default always fits inside whatever period the timing gives.
+  public var timeout: Duration?
   /// At most this many probes a second over all sites, so a monitor never floods a network.
   public var ratePerSecond = 500
+
+  public static let defaultTimeout: Duration = .seconds(2)
 
   public init() {}
 
   public func effectivePeriod(_ timing: Timing) -> Duration { period ?? timing.interval }
+
+  public func effectiveTimeout(_ timing: Timing) -> Duration { timeout ?? min(Self.defaultTimeout, effectivePeriod(timing) / 2) }
 }
 
 /// What a probe found. Alive outcomes count as a heartbeat; `timedOut` is silence.

@@ -18,6 +18,18 @@ public enum TextSanitizer {
     return String(out)
   }
 
+  /// Lines for a terminal or a file, each made `printable` before they are joined: a line break or tab inside one
+  /// value (a group name, a title from a monitor) cannot start a line of its own ("config: other.yaml: OK").
+  public static func joinedLines(_ lines: [String]) -> String {
+    lines.map(printable).joined(separator: "\n")
+  }
+
+  /// The first character `printable` would drop, or nil: for a door (the config) that refuses such text and says
+  /// where, rather than showing it changed.
+  public static func firstUnsafe(in text: String) -> Unicode.Scalar? {
+    text.unicodeScalars.first(where: isUnsafe)
+  }
+
   @inline(__always)
   static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
     let value = scalar.value

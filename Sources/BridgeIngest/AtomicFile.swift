@@ -56,7 +56,8 @@ public enum AtomicFile {
       let temporary = "\(path).tmp-\(suffix)"
       let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
       if fd >= 0 { return (fd, temporary) }
-      if errno != EEXIST { throw FileWriteError(errno: errno, path: temporary) }
+      // The random name would make every failure read differently; the pattern says what was being created.
+      if errno != EEXIST { throw FileWriteError(errno: errno, path: path + ".tmp-*") }
     }
     throw FileWriteError(errno: EEXIST, path: path + ".tmp-*")
   }

@@ -25,7 +25,8 @@ public final class Monitor: @unchecked Sendable {
   private let ackPrefixEnds: [Int]
   private var repeatedTasks: [RepeatedTask] = []
   private var statusFileWriteInFlight = false
-  private var statusFileProblem: String?
+  /// Failing status-file writes are logged at first, then as a reminder with a count, then when they work again.
+  private var statusFileFailures: RepeatedFailureLog
   private let statusFileWriter: StatusFileWriter?
   private var statusFileSchedule = StatusFileSchedule()
   /// Events came since the status file was last written (one may have come while a write was in flight).
@@ -99,6 +100,7 @@ public final class Monitor: @unchecked Sendable {
     statusFileWriter = config.statusFilePath.map {
       StatusFileWriter(path: $0, fixed: StatusFileEncoder.FixedParts(state.snapshot(now: now, title: config.title)))
     }
+    statusFileFailures = RepeatedFailureLog(subject: "status file \(config.statusFilePath ?? "")")
     self.state = Mutex(state)
     var prefixes: [UInt8] = []
     var ends = [0]
@@ -372,15 +374,13 @@ public final class Monitor: @unchecked Sendable {
       if action == .write || !writer.touch() { try writer.write(snapshot) }
     }.whenComplete { [self] result in
       statusFileWriteInFlight = false
-      // Logged when it starts failing, when the reason changes and when it works again; not every second.
+      // Not a line per attempt (every 5 s): when it starts failing, a reminder now and then, when it works again.
+      let attemptedAt = snapshot.takenAt.monotonicNanos
       switch result {
       case .failure(let error):
-        let problem = "\(error)"
-        if statusFileProblem != problem { logger.error("cannot write status file \(writer.path): \(problem)") }
-        statusFileProblem = problem
+        if let line = statusFileFailures.failed("\(error)", atNanos: attemptedAt) { logger.error("\(line)") }
       case .success:
-        if statusFileProblem != nil { logger.notice("status file \(writer.path) is being written again") }
-        statusFileProblem = nil
+        if let line = statusFileFailures.succeeded(atNanos: attemptedAt) { logger.notice("\(line)") }
       }
     }
   }

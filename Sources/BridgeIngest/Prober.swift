@@ -116,7 +116,7 @@ final class Prober: @unchecked Sendable {
     }
     self.targets = targets
     pending = anyProbe ? Array(repeating: nil, count: sites.count) : []
-    timeoutNanos = probing.timeout.nanoseconds
+    timeoutNanos = probing.effectiveTimeout(timing).nanoseconds
     let now = Self.monotonicNanos()
     schedule = ProbeSchedule(
       sites: probed, periodNanos: probing.effectivePeriod(timing).nanoseconds, ratePerSecond: probing.ratePerSecond, startNanos: now)

@@ -19,9 +19,9 @@ struct CheckCommand: ParsableCommand {
 }
 
 func reportConfigErrors(_ problems: [ConfigProblem]) {
-  for problem in problems {
-    printError("\(problem.location): error: \(problem.message)")
-  }
+  // One line per problem, whatever a name quoted in it holds.
+  guard !problems.isEmpty else { return }
+  printError(TextSanitizer.joinedLines(problems.map { "\($0.location): error: \($0.message)" }))
 }
 
 /// Loads a config for a command, or prints every problem as FILE:LINE and exits 1. `toRun`: also refuse what

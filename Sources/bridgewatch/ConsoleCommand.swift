@@ -219,7 +219,8 @@ enum StatusSummary {
       line += ", since " + LocalTimeText.format(console.since, utcOffsetSeconds: utcOffsetSeconds)
       lines.append(line)
     }
-    return lines.joined(separator: "\n")
+    // Names and notes come from another process: each stays on its own line.
+    return TextSanitizer.joinedLines(lines)
   }
 }
 

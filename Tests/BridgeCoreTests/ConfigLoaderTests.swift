@@ -144,6 +144,92 @@ import Testing
     #expect(found.count == 1 && found[0].location.line == 3 && found[0].message.contains("longer than interval"))
   }
 
+  @Test func theTimingDefaultsFollowTheIntervalWritten() throws {
+    #expect(Timing.defaultLateAfter(interval: Timing().interval) == Timing().lateAfter, "the stored defaults are the derived ones")
+    #expect(Timing.defaultOfflineAfter(lateAfter: Timing().lateAfter) == Timing().offlineAfter)
+    for (interval, late, offline) in [("1s", 3, 8), ("2s", 5, 13), ("20s", 48, 120), ("5m", 720, 1800)] {
+      let config = try ConfigLoader.load(yaml: "timing: {interval: \(interval)}\n" + oneSite, path: "t.yaml").config
+      #expect(config.timing.lateAfter == .seconds(late), "\(interval)")
+      #expect(config.timing.offlineAfter == .seconds(offline), "\(interval)")
+    }
+    let subSecond = try ConfigLoader.load(yaml: "timing: {interval: 500ms}\n" + oneSite, path: "t.yaml").config
+    #expect(subSecond.timing.lateAfter == .seconds(2) && subSecond.timing.offlineAfter == .seconds(5))
+    let tiny = try ConfigLoader.load(yaml: "timing: {interval: 100ms}\n" + oneSite, path: "t.yaml").config
+    #expect(tiny.timing.lateAfter == .milliseconds(240) && tiny.timing.offlineAfter == .milliseconds(600))
+    let lateOnly = try ConfigLoader.load(yaml: "timing: {late_after: 40s}\n" + oneSite, path: "t.yaml").config
+    #expect(lateOnly.timing.offlineAfter == .seconds(100), "offline_after follows a written late_after")
+  }
+
+  @Test(arguments: [
+    (
+      "timing:\n  offline_after: 10s\n", 2,
+      "offline_after (10s) must be longer than late_after (12s, the default for interval 5s; set late_after too)"
+    ),
+    ("timing:\n  late_after: 3s\n", 2, "late_after (3s) must be longer than interval (5s, the default)"),
+    ("timing:\n  interval: 20s\n  offline_after: 30s\n", 3, "late_after (48s, the default for interval 20s"),
+  ])
+  func aContradictionIsSaidAtAKeyWrittenAndNamesTheDefault(yaml: String, line: Int, message: String) {
+    let found = problems(yaml + oneSite)
+    #expect(found.count == 1, "\(found)")
+    #expect(found.first?.location.line == line, "\(found)")
+    #expect(found.first?.message.contains(message) == true, "\(found)")
+  }
+
+  @Test func aControlCharacterInANameIsRefusedAtItsLine() {
+    let found = problems(
+      """
+      title: "Hội nghị\\tthứ hai"
+      schedule:
+        sessions:
+          - {name: "Sáng\\nconfig: other.yaml: OK", start: "2026-11-23 07:30", end: "2026-11-23 11:30"}
+      sites:
+        - {id: A, name: "Điểm A", group: "Hòa Bình\\nconfig: other.yaml: OK", expected: 10}
+        - id: B
+          name: "Điểm\\u001b[2J B"
+          group: "Hòa Bình"
+          expected: 10
+        - {id: C, name: "Điểm C \\u202e", group: "Hòa Bình", expected: 10}
+      """)
+    #expect(found.map(\.location.line) == [1, 4, 6, 8, 11], "\(found)")
+    #expect(found.allSatisfy { $0.message.contains("control character") && TextSanitizer.firstUnsafe(in: $0.message) == nil }, "\(found)")
+    #expect(
+      found.dropFirst(2).first?.message.contains(
+        "the group of site 'A' ('Hòa Bìnhconfig: other.yaml: OK') holds a control character (U+000A)") == true)
+  }
+
+  @Test func aControlCharacterInACSVNameIsRefusedAtItsLine() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-csv-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "id,name,group,expected\nA,\"Điểm\nA\",P,1\nB,Điểm B,\"P\tQ\",1\n".write(
+      toFile: directory + "/sites.csv", atomically: true, encoding: .utf8)
+    let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(yaml: "sites_csv: sites.csv\n", path: directory + "/c.yaml") }
+    #expect(
+      error?.problems.map(\.location) == [
+        SourceLocation(file: directory + "/sites.csv", line: 2), SourceLocation(file: directory + "/sites.csv", line: 4),
+      ])
+    #expect(error?.problems.last?.message.contains("the group of site 'B'") == true, "\(String(describing: error))")
+  }
+
+  @Test func aRawControlCharacterInTheFileIsSaidAtItsLine() {
+    let found = problems("title: x\ntiming:\n  interval: 5s\u{07}\n" + oneSite)
+    #expect(found.count == 1)
+    #expect(found.first?.location.line == 3, "\(found)")
+    #expect(found.first?.message == "YAML: control characters are not allowed (U+0007)", "\(found)")
+  }
+
+  @Test func anUnquotedIPv6ListenAddressIsToldToBeQuoted() {
+    for section in ["udp:\n  listen: [::1]:0\n", "metrics:\n  listen: [::1]:9740\n", "udp: {listen: [::]:7400}\n"] {
+      let found = problems(section + oneSite)
+      #expect(found.count == 1, "\(found)")
+      #expect(found.first?.location.line == (section.hasPrefix("udp: {") ? 1 : 2), "\(found)")
+      #expect(found.first?.message.contains("write it in quotes: listen: \"[") == true, "\(found)")
+    }
+    // The hint for a bad address shows the IPv6 form quoted, as it must be written.
+    let hint = problems("udp:\n  listen: 7400\n" + oneSite)
+    #expect(hint.first?.message.contains("\"[::]:7400\"") == true, "\(hint)")
+  }
+
   @Test func rejectsBadListenAddressAndBoolean() {
     let found = problems("udp:\n  listen: 7400\n  require_auth: maybe\n" + oneSite)
     #expect(found.map(\.location.line) == [2, 3])

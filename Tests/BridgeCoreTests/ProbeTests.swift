@@ -11,14 +11,18 @@ import Testing
     ("tcp://[2001:db8::5]:1720/", ProbeTarget(kind: .tcp, host: "2001:db8::5", port: 1720)),
     ("icmp://192.168.1.1", ProbeTarget(kind: .icmp, host: "192.168.1.1", port: 0)),
     ("icmp://[::1]", ProbeTarget(kind: .icmp, host: "::1", port: 0)),
+    // A link-local address names its interface, as written or in RFC 6874's URI spelling.
+    ("sip://[fe80::1%eth0]", ProbeTarget(kind: .sip, host: "fe80::1%eth0", port: 5060)),
+    ("tcp://[fe80::1%25lo]:1720", ProbeTarget(kind: .tcp, host: "fe80::1%lo", port: 1720)),
+    ("icmp://[fe80::1%2]", ProbeTarget(kind: .icmp, host: "fe80::1%2", port: 0)),
   ])
   func goodProbesParse(text: String, expected: ProbeTarget) throws {
     #expect(try ProbeTarget.parse(text).get() == expected)
   }
 
   @Test(arguments: [
-    ("10.0.0.5", "is not a probe"),
-    ("http://10.0.0.5", "unknown probe scheme 'http'"),
+    ("10.0.0.5", "'10.0.0.5' has no scheme; write sip://HOST[:PORT]"),
+    ("http://10.0.0.5", "'http://10.0.0.5' has an unknown scheme 'http'; use sip://"),
     ("tcp://10.0.0.5", "a tcp:// probe needs a port"),
     ("icmp://10.0.0.5:7", "an icmp:// probe has no port"),
     ("sip://10.0.0.5:70000", "the port must be from 1 to 65535"),
@@ -27,6 +31,10 @@ import Testing
     ("tcp://bob@10.0.0.5:1720", "only a sip:// probe may name a user"),
     ("sip://ho st", "bad host"),
     ("sip://\u{1b}[31m:5060", "bad host"),
+    ("icmp://10.0.0.5%eth0", "only an IPv6 address in brackets may name an interface"),
+    ("icmp://[fe80::1%]", "write a scoped IPv6 address as [fe80::1%eth0]"),
+    ("icmp://[10.0.0.5%eth0]", "write a scoped IPv6 address as [fe80::1%eth0]"),
+    ("icmp://[fe80::1%eth0%1]", "write a scoped IPv6 address as [fe80::1%eth0]"),
   ])
   func badProbesSayWhy(text: String, message: String) {
     guard case .failure(let error) = ProbeTarget.parse(text) else {
@@ -53,7 +61,8 @@ import Testing
       Issue.record("accepted")
     } catch {
       #expect(error.description.contains("c.yaml:3: probe 'icmp://127.0.0.1:9': an icmp:// probe has no port"), "\(error)")
-      #expect(error.description.contains("sites.csv:4: probe unknown probe scheme 'ftp'"), "\(error)")
+      #expect(error.description.contains("sites.csv:4: probe 'ftp://x' has an unknown scheme 'ftp'"), "\(error)")
+      #expect(!error.description.contains("probe unknown probe"), "\(error)")
     }
     try "id,name,group,expected,probe\nX1,Xã 1,P,10,tcp://localhost:1720\nX2,Xã 2,P,10,\n".write(
       toFile: directory + "/sites.csv", atomically: true, encoding: .utf8)
@@ -73,8 +82,97 @@ import Testing
       loaded.runProblems.map(\.description).contains { $0.contains("c.yaml:2") && $0.contains("'no-such-host.invalid' does not resolve") })
   }
 
+  @Test func aScopedIPv6TargetResolvesWithItsInterfaceOrSaysTheInterfaceIsMissing() throws {
+    let site = "sites:\n  - {id: A, name: \"A\", group: \"P\", expected: 1, probe: \"tcp://[fe80::1%lo]:1720\"}\n"
+    let loaded = try ConfigLoader.load(yaml: site, path: "/etc/bw/c.yaml")
+    #expect(loaded.runProblems.isEmpty, "\(loaded.runProblems)")
+    #expect(loaded.config.sites[0].probe?.address == "fe80::1%lo")
+    let missing = try ConfigLoader.load(yaml: site.replacingOccurrences(of: "%lo", with: "%nosuch0"), path: "/etc/bw/c.yaml")
+    #expect(
+      missing.runProblems.map(\.description) == [
+        "/etc/bw/c.yaml:2: site 'A': probe host 'fe80::1%nosuch0' names the interface 'nosuch0', which this machine does not have (see `ip link`)"
+      ])
+    let global = try ConfigLoader.load(yaml: site.replacingOccurrences(of: "fe80::1", with: "2001:db8::5"), path: "/etc/bw/c.yaml")
+    #expect(
+      global.runProblems.map(\.description) == [
+        "/etc/bw/c.yaml:2: site 'A': probe host '2001:db8::5%lo' names an interface, which only a link-local address (fe80::/10) may; write the address without '%lo'"
+      ])
+  }
+
   @Test(arguments: [
-    ("probing: {timeout: 10s}", "probing 'timeout' (10s) must be shorter than the probing period (5s)"),
+    ("sip://255.255.255.255", "probe host '255.255.255.255' is the broadcast address, not one host"),
+    ("icmp://0.0.0.0", "probe host '0.0.0.0' is in 0.0.0.0/8 (the unspecified address, 'this network'), not a host"),
+    ("tcp://0.1.2.3:80", "is in 0.0.0.0/8"),
+    ("icmp://224.0.0.1", "probe host '224.0.0.1' is a multicast address (224.0.0.0/4), not one host"),
+    ("sip://239.255.255.250:1900", "is a multicast address"),
+    ("icmp://[::]", "probe host '::' is the unspecified address (::), not a host"),
+    ("icmp://[ff02::1%lo]", "is a multicast address (ff00::/8)"),
+    ("sip://[::ffff:255.255.255.255]", "is the broadcast address"),
+  ])
+  func aTargetThatIsNotOneHostIsRefused(probe: String, message: String) throws {
+    let loaded = try ConfigLoader.load(
+      yaml: "title: x\nsites:\n  - {id: A, name: \"A\", group: \"P\", expected: 1, probe: \"\(probe)\"}\n", path: "/etc/bw/c.yaml")
+    #expect(loaded.runProblems.count == 1, "\(loaded.runProblems)")
+    #expect(loaded.runProblems.first?.location.line == 3)
+    #expect(loaded.runProblems.first?.message.contains(message) == true, "\(loaded.runProblems)")
+    #expect(loaded.config.sites[0].probe?.address == nil, "never probed")
+  }
+
+  @Test func hostsThatAreOneHostAreNotRefused() {
+    for address in [
+      "10.0.0.5", "1.0.0.0", "223.255.255.255", "240.0.0.1", "192.168.1.255", "::1", "fe80::1%lo", "2001:db8::5", "::ffff:10.0.0.1",
+    ] {
+      #expect(ProbeTarget.unusableAddressReason(address) == nil, "\(address)")
+    }
+  }
+
+  @Test(arguments: [
+    // Nothing written about probing: the defaults follow the timing, whatever interval it gives.
+    ("timing: {interval: 1s}", nil),
+    ("timing: {interval: 2s}", nil),
+    ("timing: {interval: 500ms}", nil),
+    ("probing: {period: 1s}", nil),
+    (
+      "probing: {timeout: 10s}",
+      "probing 'timeout' (10s) must be shorter than the probing period (5s, the timing interval, as no probing 'period' is given)"
+    ),
+    (
+      "probing: {period: 12s}",
+      "probing 'period' (12s) must be shorter than late_after (12s, the default for interval 5s), or every probed site turns late"
+    ),
+  ])
+  func probingDefaultsNeverContradictTheTiming(line: String, message: String?) throws {
+    let yaml = "sites:\n  - {id: A, name: \"A\", group: \"P\", expected: 1, probe: \"tcp://127.0.0.1:1720\"}\n" + line + "\n"
+    guard let message else {
+      let config = try ConfigLoader.load(yaml: yaml, path: "/etc/bw/c.yaml").config
+      let period = config.probing.effectivePeriod(config.timing)
+      #expect(config.probing.effectiveTimeout(config.timing) < period)
+      #expect(period < config.timing.lateAfter)
+      return
+    }
+    let found = problemsAt(yaml)
+    #expect(found.count == 1 && found[0].hasPrefix("/etc/bw/c.yaml:3: " + message), "\(found)")
+  }
+
+  @Test func probingWrittenInBlockStyleIsRefusedAtTheKeyWritten() {
+    let site = "sites:\n  - {id: A, name: \"A\", group: \"P\", expected: 1, probe: \"tcp://127.0.0.1:1720\"}\n"
+    #expect(
+      problemsAt(site + "timing:\n  interval: 2s\nprobing:\n  rate: 10\n  timeout: 2s\n") == [
+        "/etc/bw/c.yaml:7: probing 'timeout' (2s) must be shorter than the probing period (2s, the timing interval, as no probing 'period' is given)"
+      ])
+  }
+
+  private func problemsAt(_ yaml: String) -> [String] {
+    do {
+      _ = try ConfigLoader.load(yaml: yaml, path: "/etc/bw/c.yaml")
+      return []
+    } catch {
+      return error.problems.map(\.description)
+    }
+  }
+
+  @Test(arguments: [
+    ("probing: {timeout: 10s}", "probing 'timeout' (10s) must be shorter than the probing period (5s"),
     ("probing: {timeout: 10ms}", "probing 'timeout' must be from 100ms to 60s"),
     ("probing: {period: 500ms}", "probing 'period' must be at least 1s"),
     ("probing: {rate: 0}", "'rate'"),
@@ -96,6 +194,7 @@ import Testing
     var yaml = "probing: {rate: 100}\nsites:\n"
     for index in 0..<1000 { yaml += "  - {id: S\(index), name: \"S\", group: \"P\", expected: 1, probe: \"icmp://127.0.0.1\"}\n" }
     let loaded = try ConfigLoader.load(yaml: yaml, path: "c.yaml")
+    #expect(loaded.warnings.first?.location.line == 1)
     #expect(
       loaded.warnings.map(\.description).contains {
         $0.contains("1000 probed sites every 5s need 200 probes/s, more than probing.rate (100)") && $0.contains("every 10.0s instead")
