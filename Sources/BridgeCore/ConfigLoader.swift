@@ -598,8 +598,10 @@ public struct ConfigLoader {
     }
     var group: [String]? = nil
     if let groupText {
-      group = GroupPath.parse(groupText)
-      if group == nil { fail(groupNode ?? siteNode, "bad group '\(groupText)': write it as 'Province / District', no empty parts") }
+      switch GroupPath.parseForRoster(groupText) {
+      case .success(let parsed): group = parsed
+      case .failure(let problem): fail(groupNode ?? siteNode, problem.description)
+      }
     }
     guard let id, let name, let group, let expected else { return nil }
     return SiteConfig(
@@ -667,9 +669,12 @@ public struct ConfigLoader {
           problems.append(ConfigProblem(location, problem))
         }
       }
-      let group = GroupPath.parse(fields[2])
-      if group == nil && Self.controlCharacterProblem(fields[2], "") == nil {
-        problems.append(ConfigProblem(location, "bad group '\(fields[2])': write it as 'Province / District', no empty parts"))
+      var group: [String]?
+      switch GroupPath.parseForRoster(fields[2]) {
+      case .success(let parsed): group = parsed
+      case .failure(let problem):
+        // A control character was said above; any other problem of the group is said here.
+        if Self.controlCharacterProblem(fields[2], "") == nil { problems.append(ConfigProblem(location, problem.description)) }
       }
       let expected = fields[3].allSatisfy({ $0.isASCII && $0.isNumber }) && !fields[3].isEmpty ? Int(fields[3]) : nil
       if expected == nil || expected! > Self.maximumExpected {

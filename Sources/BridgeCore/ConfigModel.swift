@@ -114,6 +114,31 @@ public enum GroupPath {
     guard !segments.isEmpty, segments.allSatisfy({ !$0.isEmpty }) else { return nil }
     return segments
   }
+
+  /// The most levels a group may have. A conference has 2 to 4 (province / district / commune); every group of a
+  /// path is a node of its own whose full path is written in the status file and in each metrics label, so the
+  /// cost of a path grows with the square of its depth (3,000 levels made a 67 MB status file).
+  public static let maximumDepth = 16
+
+  /// `parse` for a roster's group column, or what is wrong with `text` (the config loader adds where it is).
+  public static func parseForRoster(_ text: String) -> Result<[String], GroupPathProblem> {
+    guard let segments = parse(text) else {
+      return .failure(GroupPathProblem(description: "bad group '\(text)': write it as 'Province / District', no empty parts"))
+    }
+    guard segments.count <= maximumDepth else {
+      let start = segments.prefix(3).joined(separator: separator)
+      return .failure(
+        GroupPathProblem(
+          description: "group '\(start)\(separator)…' has \(segments.count) levels; at most \(maximumDepth) are allowed "
+            + "(a conference has 2 to 4: province / district / commune)"))
+    }
+    return .success(segments)
+  }
+}
+
+/// Why a roster's group text cannot be used.
+public struct GroupPathProblem: Error, CustomStringConvertible {
+  public var description: String
 }
 
 public struct ConferenceConfig: Sendable {

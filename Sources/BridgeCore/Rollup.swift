@@ -96,6 +96,11 @@ public struct GroupTree: Sendable {
     public var name: String { path.last ?? "" }
   }
 
+  private struct ChildKey: Hashable {
+    var parent: Int
+    var name: String
+  }
+
   public private(set) var nodes: [Node]
   /// For each site, the nodes that contain it, root first.
   public private(set) var ancestorsOfSite: [[Int]]
@@ -104,19 +109,22 @@ public struct GroupTree: Sendable {
     nodes = [Node(path: [], parent: nil)]
     ancestorsOfSite = []
     ancestorsOfSite.reserveCapacity(sites.count)
-    var indexByPath: [[String]: Int] = [[]: 0]
+    // A group is found by its parent and its own name: hashing each prefix of a path whole made the tree's
+    // cost grow with the square of a path's depth.
+    var indexOfChild: [ChildKey: Int] = [:]
     for (siteIndex, site) in sites.enumerated() {
       var chain = [0]
+      chain.reserveCapacity(site.group.count + 1)
       var parent = 0
-      for depth in 1...max(1, site.group.count) where depth <= site.group.count {
-        let path = Array(site.group.prefix(depth))
-        if let existing = indexByPath[path] {
+      for name in site.group {
+        let key = ChildKey(parent: parent, name: name)
+        if let existing = indexOfChild[key] {
           parent = existing
         } else {
-          nodes.append(Node(path: path, parent: parent))
+          nodes.append(Node(path: nodes[parent].path + [name], parent: parent))
           let index = nodes.count - 1
           nodes[parent].children.append(index)
-          indexByPath[path] = index
+          indexOfChild[key] = index
           parent = index
         }
         chain.append(parent)

@@ -40,19 +40,24 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   /// overloaded one in seconds.
   public static let syncBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
-  private struct GroupSeries {
-    var sites: [Gauge]  // indexed by SiteStatus.rawValue
-    var expected: Gauge
-    var reported: Gauge
-    var help: Gauge
-    var unacknowledged: Gauge
-  }
+  /// The series that grow with the roster, rendered by the exporter itself (see `GaugeFamily`): per group, and per
+  /// site with `metrics.per_site`. Group i's count of sites in status s is `sites.values[i * statusCount + s]`;
+  /// every other family has one series per group (or site), in `GroupTree` (or roster) order.
+  fileprivate struct RosterSeries {
+    static let statusCount = SiteStatus.allCases.count
+    var sites: GaugeFamily
+    var expected: GaugeFamily
+    var reported: GaugeFamily
+    var help: GaugeFamily
+    var unacknowledged: GaugeFamily
+    var siteUp: GaugeFamily
+    var siteLastHeard: GaugeFamily
+    var siteHeadcount: GaugeFamily
+    var siteUnacknowledged: GaugeFamily
 
-  private struct SiteSeries {
-    var up: Gauge
-    var lastHeard: Gauge
-    var headcount: Gauge
-    var unacknowledged: Gauge
+    var families: [GaugeFamily] {
+      [sites, expected, reported, help, unacknowledged, siteUp, siteLastHeard, siteHeadcount, siteUnacknowledged]
+    }
   }
 
   /// What the monitor's loop hands over; read by the renderer under the lock, held only to copy.
@@ -69,12 +74,11 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     var exportedActions = [UInt64](repeating: 0, count: ActionKind.allCases.count)
     var scratch: [UInt8] = []
     var body = ByteBuffer()
+    var roster: RosterSeries
   }
 
   private let registry = PrometheusCollectorRegistry()
   private let schedule: Schedule
-  private let groupSeries: [GroupSeries]
-  private let siteSeries: [SiteSeries]
   private let heartbeatsUDP: Counter
   private let heartbeatsFile: Counter
   private let heartbeatsProbe: Counter
@@ -99,50 +103,19 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   private let tickDuration: ValueHistogram
   private let journalSync: ValueHistogram
   private let latest = Mutex(Latest())
-  private let rendering = Mutex(Rendering())
+  private let rendering: Mutex<Rendering>
+  /// Series made through the library's registry: a fixed few, whatever the roster (tests check it stays so).
+  let seriesInRegistry: Int
   private let consoleCount = Mutex<@Sendable () -> Int>({ 0 })
 
   /// Every series of `config`, at their values before anything is heard: all sites unknown, the expected
   /// headcounts set.
   public init(config: ConferenceConfig, startUnixSeconds: Double) {
     self.schedule = config.schedule
-    let registry = self.registry
     let groups = GroupTree(sites: config.sites)
-
-    groupSeries = groups.nodes.map { node in
-      let labels = Self.groupLabels(node)
-      return GroupSeries(
-        sites: SiteStatus.allCases.map { status in
-          registry.gauge(
-            "bridgewatch_sites", labels: labels + [("status", status.description)],
-            help: "Bridge points by status (unknown, online, late, offline, marked) in a group; depth 0 is the whole conference")
-        },
-        expected: registry.gauge("bridgewatch_headcount_expected", labels: labels, help: "Attendees expected in a group's bridge points"),
-        reported: registry.gauge(
-          "bridgewatch_headcount_reported", labels: labels,
-          help: "Attendees last reported by a group's bridge points (sites marked offline count 0)"),
-        help: registry.gauge("bridgewatch_help_requests", labels: labels, help: "Bridge points of a group asking for help"),
-        unacknowledged: registry.gauge(
-          "bridgewatch_unacknowledged_alerts", labels: labels,
-          help: "Late or offline bridge points of a group that no operator has acknowledged"))
-    }
-    if config.metrics.perSite {
-      siteSeries = config.sites.map { site in
-        let group = site.group.joined(separator: GroupPath.separator)
-        let labels = [("site", site.id), ("group", group), ("province", site.group.first ?? "")]
-        return SiteSeries(
-          up: registry.gauge("bridgewatch_site_up", labels: labels, help: "1 while a bridge point is heard (online or late), else 0"),
-          lastHeard: registry.gauge(
-            "bridgewatch_site_last_heard_timestamp_seconds", labels: labels,
-            help: "When a bridge point was last heard, as a Unix time; 0 if not heard since the monitor started"),
-          headcount: registry.gauge("bridgewatch_site_headcount", labels: labels, help: "Attendees last reported by a bridge point"),
-          unacknowledged: registry.gauge(
-            "bridgewatch_site_unacknowledged_alert", labels: labels,
-            help: "1 while a bridge point is late or offline and no operator has acknowledged it (a marked one is not)"))
-      }
-    } else {
-      siteSeries = []
-    }
+    let made = SeriesCount()
+    let registry = CountingRegistry(self.registry, made)
+    rendering = Mutex(Rendering(roster: Self.rosterSeries(config, groups)))
 
     let heartbeats = "Heartbeats accepted, by how they came (udp datagram, heartbeat file, or an answered probe)"
     heartbeatsUDP = registry.counter("bridgewatch_heartbeats_accepted_total", labels: [("source", "udp")], help: heartbeats)
@@ -200,17 +173,66 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     registry.gauge(
       "bridgewatch_build_info", labels: [("version", BuildInfo.version)], help: "The running build; always 1"
     ).set(to: 1)
-    setInitialValues(config, groups)
+    seriesInRegistry = made.value
   }
 
-  /// Before the first snapshot: every site unknown, each group's expected headcount from the config.
-  private func setInitialValues(_ config: ConferenceConfig, _ groups: GroupTree) {
-    for (site, ancestors) in zip(config.sites, groups.ancestorsOfSite) {
-      for node in ancestors {
-        groupSeries[node].sites[SiteStatus.unknown.rawValue].increment(by: 1)
-        groupSeries[node].expected.increment(by: Double(site.expected))
+  /// Every group's series (and every site's when asked), at their values before the first snapshot: every site
+  /// unknown, each group's expected headcount from the config.
+  private static func rosterSeries(_ config: ConferenceConfig, _ groups: GroupTree) -> RosterSeries {
+    let groupCount = groups.nodes.count
+    let siteCount = config.metrics.perSite ? config.sites.count : 0
+    var roster = RosterSeries(
+      sites: GaugeFamily(
+        name: "bridgewatch_sites",
+        help: "Bridge points by status (unknown, online, late, offline, marked) in a group; depth 0 is the whole conference",
+        expectedSeries: groupCount * RosterSeries.statusCount),
+      expected: GaugeFamily(
+        name: "bridgewatch_headcount_expected", help: "Attendees expected in a group's bridge points", expectedSeries: groupCount),
+      reported: GaugeFamily(
+        name: "bridgewatch_headcount_reported",
+        help: "Attendees last reported by a group's bridge points (sites marked offline count 0)", expectedSeries: groupCount),
+      help: GaugeFamily(
+        name: "bridgewatch_help_requests", help: "Bridge points of a group asking for help", expectedSeries: groupCount),
+      unacknowledged: GaugeFamily(
+        name: "bridgewatch_unacknowledged_alerts", help: "Late or offline bridge points of a group that no operator has acknowledged",
+        expectedSeries: groupCount),
+      siteUp: GaugeFamily(
+        name: "bridgewatch_site_up", help: "1 while a bridge point is heard (online or late), else 0", expectedSeries: siteCount),
+      siteLastHeard: GaugeFamily(
+        name: "bridgewatch_site_last_heard_timestamp_seconds",
+        help: "When a bridge point was last heard, as a Unix time; 0 if not heard since the monitor started", expectedSeries: siteCount),
+      siteHeadcount: GaugeFamily(
+        name: "bridgewatch_site_headcount", help: "Attendees last reported by a bridge point", expectedSeries: siteCount),
+      siteUnacknowledged: GaugeFamily(
+        name: "bridgewatch_site_unacknowledged_alert",
+        help: "1 while a bridge point is late or offline and no operator has acknowledged it (a marked one is not)",
+        expectedSeries: siteCount))
+    for node in groups.nodes {
+      let labels = groupLabels(node)
+      for status in SiteStatus.allCases { roster.sites.add(labels: labels + [("status", status.description)]) }
+      roster.expected.add(labels: labels)
+      roster.reported.add(labels: labels)
+      roster.help.add(labels: labels)
+      roster.unacknowledged.add(labels: labels)
+    }
+    if config.metrics.perSite {
+      for site in config.sites {
+        let labels = [
+          ("site", site.id), ("group", site.group.joined(separator: GroupPath.separator)), ("province", site.group.first ?? ""),
+        ]
+        roster.siteUp.add(labels: labels)
+        roster.siteLastHeard.add(labels: labels)
+        roster.siteHeadcount.add(labels: labels)
+        roster.siteUnacknowledged.add(labels: labels)
       }
     }
+    for (site, ancestors) in zip(config.sites, groups.ancestorsOfSite) {
+      for node in ancestors {
+        roster.sites.values[node * RosterSeries.statusCount + SiteStatus.unknown.rawValue] += 1
+        roster.expected.values[node] += Double(site.expected)
+      }
+    }
+    return roster
   }
 
   /// Where `bridgewatch_consoles_attached` comes from (the console server, once it runs).
@@ -254,6 +276,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
       if let snapshot { update(from: snapshot, actionCounts: actionCounts, &rendering) }
       rendering.scratch.removeAll(keepingCapacity: true)
       registry.emit(into: &rendering.scratch)
+      for family in rendering.roster.families { family.emit(into: &rendering.scratch) }
       rendering.body = ByteBuffer(bytes: rendering.scratch)
       rendering.generation = generation
       return rendering.body
@@ -267,20 +290,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   }
 
   private func update(from snapshot: MonitorSnapshot, actionCounts: [UInt64], _ rendering: inout Rendering) {
-    for (node, series) in zip(snapshot.rollups, groupSeries) {
-      for status in SiteStatus.allCases { series.sites[status.rawValue].set(to: Double(node.statusCounts[status])) }
-      series.expected.set(to: Double(node.expectedHeadcount))
-      series.reported.set(to: Double(node.reportedHeadcount))
-      series.help.set(to: Double(node.helpRequests))
-      series.unacknowledged.set(to: Double(node.unacknowledgedAlerts))
-    }
-    for (record, series) in zip(snapshot.records, siteSeries) {
-      series.up.set(to: record.status == .online || record.status == .late ? 1 : 0)
-      series.lastHeard.set(to: record.lastHeard?.unixSeconds ?? 0)
-      series.headcount.set(to: Double(record.status == .marked ? 0 : record.headcount ?? 0))
-      let alerting = (record.status == .late || record.status == .offline) && record.acknowledgedBy == nil
-      series.unacknowledged.set(to: alerting ? 1 : 0)
-    }
+    rendering.roster.update(from: snapshot)
     let counters = snapshot.counters
     let before = rendering.exportedCounters
     heartbeatsUDP.increment(by: Self.delta(counters.datagramsAccepted, before.datagramsAccepted))
@@ -317,17 +327,57 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   private static func delta(_ now: UInt64, _ before: UInt64) -> Int64 { now > before ? Int64(now - before) : 0 }
 }
 
-extension PrometheusCollectorRegistry {
+extension MetricsExporter.RosterSeries {
+  /// Takes every group's and site's figures from a snapshot: one pass, no lookups.
+  fileprivate mutating func update(from snapshot: MonitorSnapshot) {
+    for (index, node) in snapshot.rollups.enumerated() where index < expected.count {
+      for status in SiteStatus.allCases {
+        sites.values[index * Self.statusCount + status.rawValue] = Double(node.statusCounts[status])
+      }
+      expected.values[index] = Double(node.expectedHeadcount)
+      reported.values[index] = Double(node.reportedHeadcount)
+      help.values[index] = Double(node.helpRequests)
+      unacknowledged.values[index] = Double(node.unacknowledgedAlerts)
+    }
+    for (index, record) in snapshot.records.enumerated() where index < siteUp.count {
+      siteUp.values[index] = record.status == .online || record.status == .late ? 1 : 0
+      siteLastHeard.values[index] = record.lastHeard?.unixSeconds ?? 0
+      siteHeadcount.values[index] = Double(record.status == .marked ? 0 : record.headcount ?? 0)
+      let alerting = (record.status == .late || record.status == .offline) && record.acknowledgedBy == nil
+      siteUnacknowledged.values[index] = alerting ? 1 : 0
+    }
+  }
+}
+
+/// How many series went through the library's registry while the exporter was built.
+private final class SeriesCount {
+  var value = 0
+}
+
+/// The library's registry for the process-wide series (a fixed few), counting what is made through it.
+private struct CountingRegistry {
+  let registry: PrometheusCollectorRegistry
+  let made: SeriesCount
+
+  init(_ registry: PrometheusCollectorRegistry, _ made: SeriesCount) {
+    self.registry = registry
+    self.made = made
+  }
+
   // Names are written whole (unit suffix included), as Prometheus' naming conventions give them.
-  fileprivate func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
-    makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+  func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+    made.value += 1
+    return registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
   }
 
-  fileprivate func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
-    makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+  func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+    made.value += 1
+    return registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
   }
 
-  fileprivate func histogram(_ name: String, buckets: [Double], help: String) -> ValueHistogram {
-    makeValueHistogram(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: [], buckets: buckets)
+  func histogram(_ name: String, buckets: [Double], help: String) -> ValueHistogram {
+    made.value += 1
+    return registry.makeValueHistogram(
+      descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: [], buckets: buckets)
   }
 }

@@ -12,7 +12,9 @@ import Synchronization
 /// request, so a slowloris cannot lock Prometheus out); a request must arrive whole within `requestDeadline` of
 /// the connection opening or of the previous answer; an answer not taken by the client within `writeDeadline` is
 /// dropped with its connection; request heads are limited to a few kilobytes and anything unparsable is answered
-/// 400 and closed.
+/// 400 and closed. A request body is never read: a request that announces one is answered at its head and its
+/// connection closed. Request targets in origin form (`/metrics`) and absolute form (`http://host/metrics`) are
+/// served; any method but GET and HEAD is 405, CONNECT and `OPTIONS *` included.
 public final class MetricsServer: Sendable {
   public struct Limits: Sendable {
     public var maximumConnections = 16
@@ -159,15 +161,53 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     switch unwrapInboundIn(data) {
     case .head(let head):
-      request = head
       connections.setBusy(id, true)
+      // Nothing here needs a request's body: one that is announced (an `Expect: 100-continue` client waits to be
+      // told to send it; a slow one trickles it) is not waited for. The answer goes at once and the connection
+      // closes after it, so the unread body is never taken for a next request. CONNECT would turn the connection
+      // into a tunnel, and a head with two Hosts is malformed (RFC 9112 3.2): both are answered at once and closed.
+      if head.method == .CONNECT || Self.hostProblem(head) != nil || Self.announcesBody(head) {
+        respond(to: head, context: context, closing: true)
+      } else {
+        request = head
+      }
     case .body:
-      break  // a request to /metrics has no body; another method is refused at its end
+      break  // never read: a request with a body was answered at its head
     case .end:
       guard let head = request else { return }
       request = nil
-      respond(to: head, context: context)
+      respond(to: head, context: context, closing: false)
     }
+  }
+
+  /// Why the request's Host header fields are wrong (RFC 9112 3.2: exactly one in HTTP/1.1, at most one before),
+  /// or nil.
+  static func hostProblem(_ head: HTTPRequestHead) -> String? {
+    let hosts = head.headers["Host"]
+    if hosts.count > 1 { return "more than one Host header\n" }
+    if hosts.isEmpty && head.version != .http1_0 && head.version != .http0_9 { return "an HTTP/1.1 request needs a Host header\n" }
+    return nil
+  }
+
+  /// Whether the head says a body follows (a length other than 0, or a transfer coding).
+  static func announcesBody(_ head: HTTPRequestHead) -> Bool {
+    if !head.headers["Transfer-Encoding"].isEmpty { return true }
+    return head.headers["Content-Length"].contains { $0.trimmingCharacters(in: .whitespaces) != "0" }
+  }
+
+  /// The path of a request target in origin form (`/metrics?x`) or absolute form (`http://host/metrics?x`, which
+  /// RFC 9112 3.2.2 says a server must accept), without its query; nil for the asterisk and authority forms.
+  static func path(of target: String) -> Substring? {
+    var rest = Substring(target)
+    for scheme in ["http://", "https://"] where rest.lowercased().hasPrefix(scheme) {
+      rest = rest.dropFirst(scheme.count)
+      guard let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+      rest = rest[slash...]
+      if rest.first == "?" { return "/" }
+      break
+    }
+    guard rest.first == "/" else { return nil }
+    return rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -175,22 +215,27 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     context.close(promise: nil)
   }
 
-  private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-    let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+  private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext, closing: Bool) {
     var headers = HTTPHeaders()
     let status: HTTPResponseStatus
     var body: ByteBuffer
-    var keepAlive = head.isKeepAlive
-    if path != "/metrics" {
-      status = .notFound
-      body = ByteBuffer(string: "not found: the metrics are at /metrics\n")
+    var keepAlive = head.isKeepAlive && !closing
+    if let problem = Self.hostProblem(head) {
+      status = .badRequest
+      body = ByteBuffer(string: problem)
       headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+      keepAlive = false
     } else if head.method != .GET && head.method != .HEAD {
+      // Whatever the target (`OPTIONS *`, `CONNECT host:443`): this server has no other method anywhere.
       status = .methodNotAllowed
       body = ByteBuffer(string: "only GET and HEAD\n")
       headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
       headers.add(name: "Allow", value: "GET, HEAD")
       keepAlive = false  // its body may still be coming
+    } else if Self.path(of: head.uri) != "/metrics" {
+      status = .notFound
+      body = ByteBuffer(string: "not found: the metrics are at /metrics\n")
+      headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
     } else {
       status = .ok
       body = exporter.render()

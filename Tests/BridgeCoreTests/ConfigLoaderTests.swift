@@ -264,6 +264,30 @@ import Testing
     chmod(directory + "/keys.yaml", 0o600)
     #expect(try ConfigLoader.load(path: directory + "/c.yaml").warnings.isEmpty)
   }
+
+  /// A group path deeper than `GroupPath.maximumDepth` is refused where it is written, in YAML and in a CSV roster;
+  /// the limit itself is accepted.
+  @Test func groupsDeeperThanTheLimitAreRefusedWithTheirLine() throws {
+    let deepest = (1...GroupPath.maximumDepth).map { "Cấp \($0)" }.joined(separator: " / ")
+    let tooDeep = deepest + " / Cấp \(GroupPath.maximumDepth + 1)"
+    let accepted = try ConfigLoader.load(yaml: "sites:\n  - {id: A, name: N, group: \"\(deepest)\", expected: 1}\n", path: "t.yaml")
+    #expect(accepted.config.sites[0].group.count == GroupPath.maximumDepth)
+    let found = problems(oneSite + "  - {id: B, name: N, group: \"\(tooDeep)\", expected: 1}\n")
+    #expect(found.map(\.location.line) == [3], "\(found)")
+    #expect(found.first?.message.contains("has \(GroupPath.maximumDepth + 1) levels; at most \(GroupPath.maximumDepth)") == true)
+
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-deep-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "id,name,group,expected\nA,N,\(deepest),1\nB,N,\(tooDeep),1\n".write(
+      toFile: directory + "/roster.csv", atomically: true, encoding: .utf8)
+    try "sites_csv: roster.csv\n".write(toFile: directory + "/c.yaml", atomically: true, encoding: .utf8)
+    let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: directory + "/c.yaml") }
+    let csvProblems = error?.problems ?? []
+    #expect(csvProblems.map(\.location.line) == [3], "\(csvProblems)")
+    #expect(csvProblems.first?.location.file == directory + "/roster.csv")
+    #expect(csvProblems.first?.message.contains("at most \(GroupPath.maximumDepth)") == true)
+  }
 }
 
 @Suite struct SmallParserTests {

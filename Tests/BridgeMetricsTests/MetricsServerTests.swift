@@ -110,4 +110,74 @@ import Testing
     // Its slot is given back (the server's side of the close may come a moment after the client's).
     try await waitUntil { server.connectionCount == 0 }
   }
+
+  /// RFC 9112 3.2.2: a server must accept a request target in absolute form, as a proxy-minded client sends it.
+  @Test func absoluteFormTargetsAreServed() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    for target in ["http://127.0.0.1/metrics", "HTTP://localhost:9740/metrics?x=1", "https://[::1]:9740/metrics"] {
+      let response = try #require(HTTPTestResponse.fetch(port: port, path: target), "\(target)")
+      #expect(response.status == 200, "\(target)")
+      #expect(metricValue(response.body, #"bridgewatch_headcount_expected{group="",province="",depth="0"}"#) == 518)
+    }
+    for target in ["http://127.0.0.1/other", "http://127.0.0.1", "http://127.0.0.1/metrics/"] {
+      #expect(HTTPTestResponse.fetch(port: port, path: target)?.status == 404, "\(target)")
+    }
+  }
+
+  /// `OPTIONS *` and CONNECT are methods this server does not have, whatever their target form; CONNECT would make
+  /// the connection a tunnel, so it is closed after the answer.
+  @Test func optionsAsteriskAndConnectAre405AndConnectCloses() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    let options = try #require(HTTPTestResponse.fetch(port: port, method: "OPTIONS", path: "*"))
+    #expect(options.status == 405)
+    #expect(options.headers["allow"] == "GET, HEAD")
+    let connect = try #require(TCPTestClient(port: port))
+    connect.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+    let answer = connect.readToEnd(timeout: 10)
+    #expect(HTTPTestResponse.parse(answer)?.status == 405)
+    #expect(connect.isClosedByPeer(within: 1), "CONNECT left the connection open")
+  }
+
+  /// A client that sends `Expect: 100-continue` waits to be told to send its body; the server needs none, so it
+  /// answers at once rather than at the request deadline.
+  @Test func expectContinueIsAnsweredWithoutWaitingForTheBody() async throws {
+    var limits = MetricsServer.Limits()
+    limits.requestDeadline = .seconds(120)  // an answer can only come from the server, not from its deadline
+    let (server, port) = try await Self.serve(limits)
+    defer { Task { await server.stop() } }
+    for announced in ["Content-Length: 10\r\n", "Transfer-Encoding: chunked\r\n"] {
+      let client = try #require(TCPTestClient(port: port))
+      client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\(announced)Expect: 100-continue\r\n\r\n")
+      let response = HTTPTestResponse.parse(client.readToEnd(timeout: 10))
+      #expect(response?.status == 200, "\(announced)")
+      #expect(response?.headers["connection"] == "close", "the unread body must not be taken for a next request")
+    }
+    // Without a body announced the connection stays open for the next request.
+    let client = try #require(TCPTestClient(port: port))
+    client.send(
+      "GET /metrics HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\nHEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    let text = String(decoding: client.readToEnd(timeout: 10), as: UTF8.self)
+    #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 2)
+  }
+
+  /// RFC 9112 3.2: a request with more than one Host, or an HTTP/1.1 request with none, is answered 400.
+  @Test func twoHostHeadersOrNoneIn11Are400() async throws {
+    let (server, port) = try await Self.serve()
+    defer { Task { await server.stop() } }
+    for head in [
+      "GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+      "GET /metrics HTTP/1.1\r\n\r\n", "GET /metrics HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+    ] {
+      let client = try #require(TCPTestClient(port: port))
+      client.send(head)
+      #expect(HTTPTestResponse.parse(client.readToEnd(timeout: 10))?.status == 400, "\(head.debugDescription)")
+      #expect(client.isClosedByPeer(within: 1))
+    }
+    // HTTP/1.0 needs no Host.
+    let old = try #require(TCPTestClient(port: port))
+    old.send("GET /metrics HTTP/1.0\r\n\r\n")
+    #expect(HTTPTestResponse.parse(old.readToEnd(timeout: 10))?.status == 200)
+  }
 }

@@ -18,6 +18,7 @@ import Testing
   static let broken = [
     "unknown-key", "duplicate-id", "bad-id", "negative-expected", "non-numeric-expected",
     "late-not-before-offline", "unreadable-csv", "wrong-columns", "bad-duration", "no-sites", "yaml-syntax",
+    "group-too-deep",
   ]
 
   @Test(arguments: broken)

@@ -253,4 +253,34 @@ func runTool(_ tool: String, _ arguments: [String], input: String? = nil, direct
     #expect(HTTPTestResponse.fetch(port: port)?.status == 200)
     #expect(monitor.process.isRunning)
   }
+
+  /// The request forms and header rules of RFC 9112 at the real endpoint: absolute-form targets served, `OPTIONS *`
+  /// and CONNECT refused with 405 (CONNECT closed), `Expect: 100-continue` answered without waiting for a body,
+  /// two Host headers refused with 400.
+  @Test func requestFormsAndHostRulesOfRFC9112() throws {
+    let monitor = try HeadlessMonitor(
+      config: """
+        title: Forms
+        sites:
+          - { id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150 }
+        """, arguments: ["--metrics-listen", "127.0.0.1:0"])
+    defer { _ = monitor.stop() }
+    let port = try #require(monitor.waitFor(seconds: 10) { metricsPort(in: $0) })
+    let absolute = try #require(HTTPTestResponse.fetch(port: port, path: "http://127.0.0.1:\(port)/metrics"))
+    #expect(absolute.status == 200)
+    #expect(metricValue(absolute.body, #"bridgewatch_headcount_expected{group="Hòa Bình",province="Hòa Bình",depth="1"}"#) == 150)
+    #expect(HTTPTestResponse.fetch(port: port, method: "OPTIONS", path: "*")?.status == 405)
+    let connect = try #require(TCPTestClient(port: port))
+    connect.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+    #expect(HTTPTestResponse.parse(connect.readToEnd(timeout: 10))?.status == 405)
+    #expect(connect.isClosedByPeer(within: 1))
+    // The monitor's request deadline is 10 s: an answer within 5 s is the server's, not its deadline's.
+    let expecting = try #require(TCPTestClient(port: port))
+    expecting.send("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    #expect(HTTPTestResponse.parse(expecting.readToEnd(timeout: 5))?.status == 200)
+    let twoHosts = try #require(TCPTestClient(port: port))
+    twoHosts.send("GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+    #expect(HTTPTestResponse.parse(twoHosts.readToEnd(timeout: 10))?.status == 400)
+    #expect(HTTPTestResponse.fetch(port: port)?.status == 200)
+  }
 }
