@@ -216,6 +216,88 @@ import Testing
     #expect(standby.process.isRunning)
   }
 
+  /// A follow command that leaves processes in sessions of their own (`setsid`) and spews on its standard error:
+  /// each link's whole tree ends with it, at a reconnect and when the standby stops, and its standard error is read
+  /// a bounded chunk at a time and logged in bounded excerpts.
+  @Test func aFollowCommandsWholeTreeEndsWithItsLinkAndItsStandardErrorIsBounded() throws {
+    let primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
+    defer { _ = primary.stop() }
+    let primarySocket = primary.directory + "/conference.sock"
+    let folder = try makeScratchDirectory("bw-relay")
+    let marker = "bw-leftover-\(UUID().uuidString)"
+    // "[b]w-…" matches the marker but not the command line of the pgrep looking for it.
+    func leftovers() -> [Int32] {
+      let found = try? runShell("pgrep -f -- '[b]\(marker.dropFirst())'", environment: [:])
+      return (found?.output ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+    defer {
+      for pid in leftovers() { kill(pid, SIGKILL) }
+      try? FileManager.default.removeItem(atPath: folder)
+    }
+    let script = folder + "/relay.sh"
+    try """
+    #!/bin/sh
+    setsid sh -c 'sleep 120; echo \(marker) one' &
+    setsid -f sh -c 'sleep 120; echo \(marker) two'
+    yes '\(marker) spew' >&2 &
+    exec '\(Binary.path)' console --relay --socket '\(primarySocket)'
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    let started = Date()
+    var standby: HeadlessMonitor? = try HeadlessMonitor(
+      config: fieldConfig, files: fieldKeys, arguments: ["--follow", "sh '\(script)'", "--primary-silent-after", "3s"])
+    defer { _ = standby?.stop() }
+    #expect(standby!.waitForStatus { Self.standbyPart($0)["primary_last_contact"] is Double } != nil, "\(standby!.log)")
+    // Two sleepers and the spewer (each sleeper's shell and its `sleep`, which has no marker).
+    var found: [Int32] = []
+    for _ in 0..<50 where found.count < 3 {
+      Thread.sleep(forTimeInterval: 0.1)
+      found = leftovers()
+    }
+    #expect(found.count == 3, "\(found)")
+
+    // The spewer is held to the pace the standby reads at: a few hundred kilobytes in 3 s, not gigabytes.
+    let spewer = try #require(
+      try runShell("pgrep -f -- '^yes [b]\(marker.dropFirst())'", environment: [:]).output.split(separator: "\n").first.flatMap {
+        Int32($0)
+      })
+    func written() -> Int {
+      let io = (try? String(contentsOfFile: "/proc/\(spewer)/io", encoding: .utf8)) ?? ""
+      return io.split(separator: "\n").first { $0.hasPrefix("wchar:") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+    let before = written()
+    #expect(before > 0, "/proc/\(spewer)/io is readable")
+    Thread.sleep(forTimeInterval: 3)
+    let spewed = written() - before
+    #expect(spewed < 2_000_000, "\(spewed) bytes of standard error taken in 3 s")
+    let excerpts = standby!.log.components(separatedBy: "follow relay says:").count - 1
+    let allowed = 1 + Int(Date().timeIntervalSince(started) / 10)
+    #expect(excerpts >= 1 && excerpts <= allowed, "one excerpt per 10 s at most:\n\(standby!.log.suffix(2000))")
+    #expect(standby!.log.contains("more line(s)"), "the rest is counted: \(standby!.log.suffix(1000))")
+    // Still following: the link works beside the spew.
+    let desk = try Self.console(primary.directory)
+    defer { desk.detach() }
+    #expect(desk.perform(OperatorRequest(site: "HB-TU", action: .setHeadcount(12)), operatorName: "lan") == .applied)
+    #expect(standby!.waitForStatus { standby!.site("HB-TU", in: $0)?["headcount"] as? Int == 12 } != nil, "\(standby!.log)")
+
+    // The relay dies: the standby connects again, and the first link's leftovers are gone with it.
+    let relay = try #require(Self.relayPID(socket: primarySocket))
+    kill(relay, SIGKILL)
+    #expect(standby!.waitFor(seconds: 10) { $0.contains("follow link to sh '\(script)' dropped") ? true : nil } == true)
+    #expect(standby!.waitFor(seconds: 10) { _ in Self.relayPID(socket: primarySocket).flatMap { $0 != relay ? true : nil } } == true)
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(leftovers().count == 3, "only the new link's: \(leftovers())")
+
+    // The standby stops: nothing it started is left.
+    _ = standby!.stop()
+    standby = nil
+    var left = leftovers()
+    for _ in 0..<20 where !left.isEmpty {
+      Thread.sleep(forTimeInterval: 0.1)
+      left = leftovers()
+    }
+    #expect(left.isEmpty, "left running after the standby stopped: \(left)")
+  }
+
   /// The pid of the relay process that connects to `socket`. The standby's shell (`sh -c COMMAND`, which does not
   /// exec) and the standby itself hold the same words in their command lines, so the whole line must match.
   static func relayPID(socket: String) -> Int32? {
