@@ -18,9 +18,10 @@ import Testing
   static func role(_ json: [String: Any]) -> String? { json["role"] as? String }
   static func standbyPart(_ json: [String: Any]) -> [String: Any] { json["standby"] as? [String: Any] ?? [:] }
 
-  /// The journal's operator actions as lines, in order.
+  /// The journal's operator actions as lines, in order, each as journaled where it was made (a standby's copy
+  /// journaled later keeps the original time in `made_at`).
   static func actionLines(_ monitor: HeadlessMonitor) throws -> [String] {
-    try monitor.journal().records.filter(\.isOperatorAction).map(JournalCodec.encode)
+    try monitor.journal().records.filter(\.isOperatorAction).map { JournalCodec.encode($0.asMade) }
   }
 
   @Test func theStandbyFollowsOutlivesThePrimaryIsPromotedAndTheOldPrimaryLearnsItWasReplaced() throws {
@@ -214,6 +215,61 @@ import Testing
     #expect(send.status == 0, "\(send.stdout)")
     #expect(standby.waitForStatus(seconds: 8) { Self.standbyPart($0)["primary_silent_since"] is Double } != nil)
     #expect(standby.process.isRunning)
+  }
+
+  /// A standby started after the primary's operators acted, then the primary restarted: each resync journals only
+  /// what the standby lacked, with the operator who did it, at the standby's own time (the original in `made_at`),
+  /// and a resync that finds nothing new journals nothing, so nothing is listed twice and time never goes back.
+  @Test func resyncsWithARestartedPrimaryJournalOnlyRealDifferencesAndNeverGoBackInTime() throws {
+    var primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
+    let primaryDirectory = primary.directory
+    defer { try? FileManager.default.removeItem(atPath: primaryDirectory) }
+    let primarySocket = primary.directory + "/conference.sock"
+    do {
+      let desk = try Self.console(primary.directory)
+      defer { desk.detach() }
+      for request in [
+        OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), OperatorRequest(site: "HB-TU", action: .claim),
+        OperatorRequest(site: "HB-MC-HU", action: .setHeadcount(77)),
+      ] {
+        #expect(desk.perform(request, operatorName: "lan") == .applied)
+      }
+    }
+    let primaryActions = try Self.actionLines(primary)
+    #expect(primaryActions.count == 3)
+    // The actions are older than the standby's start: they reach it in its first resync.
+    Thread.sleep(forTimeInterval: 1.5)
+    let standby = try HeadlessMonitor(
+      config: fieldConfig, files: fieldKeys, arguments: ["--follow", primarySocket, "--primary-silent-after", "20s"])
+    defer { _ = standby.stop() }
+    let resynced = standby.waitForStatus { standby.site("HB-MC-HU", in: $0)?["headcount"] as? Int == 77 }
+    #expect(resynced != nil, "\(standby.log)")
+    let first = try standby.journal().records.filter(\.isOperatorAction)
+    #expect(first.count == 3, "\(first.map(JournalCodec.encode))")
+    // Who did it, and when, as the primary journaled it.
+    #expect(first.map { JournalCodec.encode($0.asMade) }.sorted() == primaryActions.sorted(), "\(first.map(JournalCodec.encode))")
+    #expect(first.allSatisfy { $0.madeAt != nil && $0.unixSeconds > $0.madeAt! }, "\(first.map(JournalCodec.encode))")
+    #expect(!first.map(JournalCodec.encode).joined().contains("resync from the primary"))
+
+    // The primary restarts (a new run: the standby needs its whole state again) and has the same decisions.
+    #expect(primary.finish() == 0)
+    primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys, directory: primaryDirectory)
+    defer { primary.finish() }
+    let twice = standby.waitFor(seconds: 15) { $0.components(separatedBy: "resynchronized").count - 1 >= 2 ? true : nil }
+    #expect(twice == true, "\(standby.log)")
+    Thread.sleep(forTimeInterval: 1.5)  // the status batch after it
+    let records = try standby.journal().records
+    #expect(records.filter(\.isOperatorAction) == first, "the second resync journals nothing: \(records.map(JournalCodec.encode))")
+    var latest = -Double.infinity
+    for record in records {
+      // Status changes wait for the second's batch; nothing else comes earlier than what was written before it.
+      #expect(record.unixSeconds >= latest - 1, "back in time: \(JournalCodec.encode(record))")
+      latest = max(latest, record.unixSeconds)
+    }
+    let report = try Binary.run(["report", standby.directory + "/conference.yaml"])
+    #expect(report.status == 0, "\(report.stderr)")
+    #expect(report.stdout.components(separatedBy: "| mất điện |").count - 1 == 1, "\(report.stdout)")
+    #expect(!report.stdout.contains("resync from the primary"), "\(report.stdout)")
   }
 
   /// A follow command that leaves processes in sessions of their own (`setsid`) and spews on its standard error:
