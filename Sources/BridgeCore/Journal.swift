@@ -55,6 +55,9 @@ public struct JournalRecord: Sendable, Hashable {
   /// standby compares equal to the primary's.
   public var asMade: JournalRecord { JournalRecord(unixSeconds: actionTime, site: site, kind: kind) }
 
+  /// The values of a `role` record.
+  public static let roles: Set<String> = ["primary", "standby", "replaced"]
+
   /// Operator actions are fsynced before the screen confirms them; the rest may wait for the next batch.
   public var isOperatorAction: Bool {
     switch kind {
@@ -255,6 +258,11 @@ public enum JournalCodec {
       }
     case .clock: kind = fields.step.flatMap { $0.isFinite ? .clock(step: $0) : nil }
     case .role:
+      // The merge of two journals decides who spoke from these: a value it does not know cannot be guessed at.
+      if let role = fields.role, !JournalRecord.roles.contains(role) {
+        return .failure(
+          JournalLineError("unknown role \"\(TextSanitizer.printable(String(role.prefix(40))))\" (known: primary, standby, replaced)"))
+      }
       kind = fields.role.map { .role($0, note: fields.reason ?? "") }
     }
     if let madeAt = fields.madeAt, !(madeAt.isFinite && madeAt > 0) { return .failure(JournalLineError("bad \"made_at\"")) }

@@ -100,6 +100,18 @@ import Testing
     }
   }
 
+  /// The merge decides who spoke from `role` records: a value it does not know is a bad line, named by its number.
+  @Test func anUnknownRoleIsABadLineNamedByItsNumber() {
+    let lines = [
+      #"{"t":1763800000.000,"type":"start","v":1,"sites":3}"#, #"{"t":1763800000.000,"type":"role","role":"standby","reason":"x"}"#,
+      #"{"t":1763800001.000,"type":"role","role":"primray","reason":"promoted by lan"}"#,
+    ]
+    let content = JournalContent.parse(Array((lines.joined(separator: "\n") + "\n").utf8))
+    #expect(content.records.count == 2)
+    #expect(content.badLines.map(\.line) == [3])
+    #expect(content.badLines.first?.error.description == "unknown role \"primray\" (known: primary, standby, replaced)")
+  }
+
   @Test func scheduleTimesAreLocalToTheConference() {
     let start = LocalTimeText.parse("2026-11-23 07:30", utcOffsetSeconds: 7 * 3600)
     #expect(start == 1_795_393_800)  // date -d '2026-11-23 07:30 +0700' +%s

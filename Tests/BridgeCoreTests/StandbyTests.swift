@@ -205,5 +205,39 @@ import Testing
     #expect(merged.map(\.unixSeconds) == merged.map(\.unixSeconds).sorted())
     // Either order of the journals gives the same conference.
     #expect(JournalMerge.merge([standby, primary]).map(JournalCodec.encode).sorted() == merged.map(JournalCodec.encode).sorted())
+    #expect(JournalMerge.merged([primary, standby]).splitBrains.isEmpty)
+  }
+
+  /// Two standbys of a dead primary both promoted at the same moment, each seeing a site differently: the merge
+  /// is the same whichever journal comes first, and says where the two primaries overlapped.
+  @Test func twoPrimariesAtOnceMergeTheSameInEitherOrderAndAreCalledASplitBrain() {
+    func record(_ t: Double, _ site: String?, _ kind: JournalRecord.Kind, madeAt: Double? = nil) -> JournalRecord {
+      JournalRecord(unixSeconds: t, site: site, kind: kind, madeAt: madeAt)
+    }
+    let east = [
+      record(100, nil, .start(sites: 3)), record(100, nil, .role("standby", note: "following a")),
+      record(101, "HB-TU", .status(from: .unknown, to: .online, cause: "heartbeat", source: .udp)),
+      record(200, nil, .role("primary", note: "promoted by lan")),
+      record(210, "HB-MC-HU", .mark(operatorName: "lan", reason: "line down")),
+      record(300, nil, .stop),
+    ]
+    let west = [
+      record(100, nil, .start(sites: 3)), record(100, nil, .role("standby", note: "following a")),
+      record(101, "HB-TU", .status(from: .unknown, to: .offline, cause: "silence")),
+      record(200, nil, .role("primary", note: "promoted by minh")),
+      // A copy journaled later than made is the same action as east's line.
+      record(215, "HB-MC-HU", .mark(operatorName: "lan", reason: "line down"), madeAt: 210),
+      record(250, nil, .role("replaced", note: "by east")),
+      record(300, nil, .stop),
+    ]
+    let forward = JournalMerge.merged([east, west])
+    let backward = JournalMerge.merged([west, east])
+    #expect(forward.records == backward.records, "the order of the arguments decides nothing")
+    #expect(forward.records.filter { if case .mark = $0.kind { true } else { false } }.count == 1)
+    #expect(
+      forward.splitBrains == [JournalMerge.SplitBrain(from: 200, to: 250, journals: [0, 1], taken: forward.splitBrains.first?.taken ?? -1)])
+    #expect(backward.splitBrains.map { [$0.from, $0.to] } == [[200, 250]])
+    // The same journal taken, named by its place in each call.
+    #expect(forward.splitBrains.first.map { [east, west][$0.taken] } == backward.splitBrains.first.map { [west, east][$0.taken] })
   }
 }

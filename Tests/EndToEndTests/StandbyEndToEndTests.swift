@@ -354,6 +354,50 @@ import Testing
     #expect(left.isEmpty, "left running after the standby stopped: \(left)")
   }
 
+  /// Two standbys of a dead primary, both promoted at the same moment, each hearing a site differently: `report`
+  /// with both journals gives the same figures in either order and says where the two primaries overlapped; a
+  /// journal with a role it does not know is refused at that line.
+  @Test func reportMergesTwoPrimariesTheSameInEitherOrderAndCallsItASplitBrain() throws {
+    let folder = try makeScratchDirectory("bw-merge")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try fieldConfig.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
+    try fieldKeys["keys.yaml"]!.write(toFile: folder + "/keys.yaml", atomically: true, encoding: .utf8)
+    let base = 1_795_393_800.0
+    func record(_ t: Double, _ site: String?, _ kind: JournalRecord.Kind) -> JournalRecord {
+      JournalRecord(unixSeconds: base + t, site: site, kind: kind)
+    }
+    func journal(_ name: String, hears status: SiteStatus, promotedBy: String, leaves: Double) throws -> String {
+      let records = [
+        record(0, nil, .start(sites: 3)), record(0, nil, .role("standby", note: "following hn1")),
+        record(1, "HB-TU", .status(from: .unknown, to: status, cause: "heartbeat", source: .udp)),
+        record(600, nil, .role("primary", note: "promoted by \(promotedBy)")),
+        record(leaves, nil, .role("replaced", note: "by the other")),
+        record(3000, nil, .stop),
+      ]
+      let path = folder + "/" + name
+      try (records.map { JournalCodec.encode($0) }.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+      return path
+    }
+    let east = try journal("east.journal", hears: .online, promotedBy: "lan", leaves: 1800)
+    let west = try journal("west.journal", hears: .offline, promotedBy: "minh", leaves: 2400)
+    let config = folder + "/conference.yaml"
+    let forward = try Binary.run(["report", config, "--journal", east, "--journal", west, "--format", "json"])
+    let backward = try Binary.run(["report", config, "--journal", west, "--journal", east, "--format", "json"])
+    #expect(forward.status == 0 && backward.status == 0, "\(forward.stderr)\(backward.stderr)")
+    func figures(_ json: String) -> String { json.replacingOccurrences(of: east, with: "A").replacingOccurrences(of: west, with: "A") }
+    #expect(figures(forward.stdout) == figures(backward.stdout), "the order of --journal decides nothing")
+    #expect(forward.stderr.contains("split brain from 2026-11-23 07:40:00 to 2026-11-23 08:00:00"), "\(forward.stderr)")
+    #expect(backward.stderr.contains("split brain from 2026-11-23 07:40:00 to 2026-11-23 08:00:00"), "\(backward.stderr)")
+    #expect(forward.stdout.contains("\"warnings\": [\"Warning: split brain from"), "\(forward.stdout.prefix(600))")
+
+    var lines = try String(contentsOfFile: west, encoding: .utf8).split(separator: "\n").map(String.init)
+    lines[3] = lines[3].replacingOccurrences(of: #""role":"primary""#, with: #""role":"primray""#)
+    try (lines.joined(separator: "\n") + "\n").write(toFile: west, atomically: true, encoding: .utf8)
+    let refused = try Binary.run(["report", config, "--journal", east, "--journal", west])
+    #expect(refused.status == 1, "\(refused.stdout)")
+    #expect(refused.stderr.contains("\(west):4: error: unknown role \"primray\""), "\(refused.stderr)")
+  }
+
   /// The pid of the relay process that connects to `socket`. The standby's shell (`sh -c COMMAND`, which does not
   /// exec) and the standby itself hold the same words in their command lines, so the whole line must match.
   static func relayPID(socket: String) -> Int32? {
