@@ -124,6 +124,11 @@ import Testing
       let huge = try Binary.run([command, "--site", "HB-TU", "--monitor", "127.0.0.1:9", "--count", "1000001"])
       #expect(huge.stderr.contains("--count must be a headcount from 0 to 1,000,000, got 1,000,001"), "\(command): \(huge.stderr)")
     }
+    // The same door in the other tools: a negative number reaches the check that names the range.
+    let sites = try Binary.run(["demo", "--sites", "-5"])
+    #expect(sites.status != 0 && sites.stderr.contains("--sites must be from 1 to 100,000"), "\(sites.stderr)")
+    let speed = try Binary.run(["sim", "/nonexistent.yaml", "--speed", "-1"])
+    #expect(speed.status != 0 && speed.stderr.contains("--speed must be more than 0 and at most 1000"), "\(speed.stderr)")
     let sequence = try Binary.run(["send", "--site", "HB-TU", "--monitor", "127.0.0.1:9", "--seq", "-1"])
     #expect(sequence.status != 0 && sequence.stderr.contains("--seq must be a whole number of at least 1, got '-1'"), "\(sequence.stderr)")
   }
