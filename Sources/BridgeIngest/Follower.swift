@@ -90,7 +90,8 @@ enum ProcessTree {
       // keeps one alive (uninterruptible sleep) must not hang the follow link.
       for _ in 0..<200 {
         let table = processTable()
-        var doomed = Set([pid])
+        // The relay, while it is still the monitor's child (once reaped, its pid may be another process's).
+        var doomed: Set<Int32> = table[pid]?.parent == me ? [pid] : []
         var grew = true
         while grew {
           grew = false
