@@ -105,6 +105,8 @@ public struct ConferenceReport: Sendable, Equatable {
   /// Steps of the monitor's wall clock found in the journal: when (on the re-based time line) and by how much.
   /// Times before a step, back to the start of its run, are re-based onto the clock after it.
   public var clockSteps: [ClockStepNote] = []
+  /// What the reader must know about how the figures were put together (two journals that were both primary).
+  public var warnings: [String] = []
 
   public enum BuildError: Error, Equatable, CustomStringConvertible {
     case noSuchSession(String, known: [String])

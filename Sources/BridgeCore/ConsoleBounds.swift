@@ -75,3 +75,11 @@ public enum ConsoleRequestID {
     return Int(value)
   }
 }
+
+extension OperatorStamp {
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      operatorName: try container.decode(String.self, forKey: .operatorName), unixSeconds: try container.decodeTime(forKey: .unixSeconds))
+  }
+}

@@ -36,12 +36,27 @@ public struct JournalRecord: Sendable, Hashable {
   /// The site id; nil for start and stop.
   public var site: String?
   public var kind: Kind
+  /// When the operator made this action, for one journaled later than that (`made_at`): a standby that learns of
+  /// it in a resync, or catches up after its link was down, journals it at its own time so its journal never
+  /// goes back in time, and keeps the original time here.
+  public var madeAt: Double?
 
-  public init(unixSeconds: Double, site: String?, kind: Kind) {
+  public init(unixSeconds: Double, site: String?, kind: Kind, madeAt: Double? = nil) {
     self.unixSeconds = unixSeconds
     self.site = site
     self.kind = kind
+    self.madeAt = madeAt
   }
+
+  /// When the action was made: `made_at` if it was journaled later, else its time.
+  public var actionTime: Double { madeAt ?? unixSeconds }
+
+  /// The record as it was journaled where the action was made (at its own time): the same action copied later by a
+  /// standby compares equal to the primary's.
+  public var asMade: JournalRecord { JournalRecord(unixSeconds: actionTime, site: site, kind: kind) }
+
+  /// The values of a `role` record.
+  public static let roles: Set<String> = ["primary", "standby", "replaced"]
 
   /// Operator actions are fsynced before the screen confirms them; the rest may wait for the next batch.
   public var isOperatorAction: Bool {
@@ -167,6 +182,10 @@ public enum JournalCodec {
       out.raw(",\"reason\":")
       out.string(OperatorText.clamped(note, as: .note))
     }
+    if let madeAt = record.madeAt {
+      out.raw(",\"made_at\":")
+      out.number(writableTime(madeAt), decimals: 3)
+    }
     out.raw("}")
     return out.text
   }
@@ -254,7 +273,15 @@ public enum JournalCodec {
       }
     case .clock: kind = fields.step.flatMap { abs($0) <= UnixTime.maximumStep ? .clock(step: $0) : nil }
     case .role:
-      kind = fields.role.map { .role(OperatorText.clamped($0, as: .note), note: OperatorText.clamped(fields.reason ?? "", as: .note)) }
+      // The merge of two journals decides who spoke from these: a value it does not know cannot be guessed at.
+      if let role = fields.role, !JournalRecord.roles.contains(role) {
+        return .failure(
+          JournalLineError("unknown role \"\(TextSanitizer.printable(String(role.prefix(40))))\" (known: primary, standby, replaced)"))
+      }
+      kind = fields.role.map { .role($0, note: OperatorText.clamped(fields.reason ?? "", as: .note)) }
+    }
+    if let madeAt = fields.madeAt, !(madeAt > 0 && UnixTime(seconds: madeAt) != nil) {
+      return .failure(JournalLineError("\"made_at\": \(UnixTime.problem(madeAt) ?? "not after 1970")"))
     }
     guard let kind else { return .failure(JournalLineError("a \"\(type)\" record with missing or bad fields")) }
     let needsSite: Bool =
@@ -263,7 +290,7 @@ public enum JournalCodec {
       default: true
       }
     if needsSite && fields.site == nil { return .failure(JournalLineError("a \"\(type)\" record without \"site\"")) }
-    return .success(JournalRecord(unixSeconds: time, site: needsSite ? fields.site : nil, kind: kind))
+    return .success(JournalRecord(unixSeconds: time, site: needsSite ? fields.site : nil, kind: kind, madeAt: fields.madeAt))
   }
 }
 
@@ -550,6 +577,8 @@ public struct RestoredSite: Sendable, Equatable {
   public var mark: OperatorMark?
   public var acknowledgedBy: String?
   public var manualHeadcount: Int?
+  /// Who set it and when (nil in journals from before that was kept).
+  public var manualHeadcountBy: OperatorStamp?
   /// The site was heard in an earlier run: if it stays silent after the restart, it is an outage, not `unknown`.
   public var wasHeard: Bool
   /// Someone was on the site and had not released it.
@@ -557,11 +586,12 @@ public struct RestoredSite: Sendable, Equatable {
 
   public init(
     mark: OperatorMark? = nil, acknowledgedBy: String? = nil, manualHeadcount: Int? = nil, wasHeard: Bool = false,
-    claim: SiteClaim? = nil
+    claim: SiteClaim? = nil, manualHeadcountBy: OperatorStamp? = nil
   ) {
     self.mark = mark
     self.acknowledgedBy = acknowledgedBy
     self.manualHeadcount = manualHeadcount
+    self.manualHeadcountBy = manualHeadcountBy
     self.wasHeard = wasHeard
     self.claim = claim
   }
@@ -597,13 +627,15 @@ public struct RestoredSite: Sendable, Equatable {
       var mark = Change<OperatorMark?>.unchanged
       var acknowledgedBy = Change<String?>.unchanged
       var manualHeadcount = Change<Int?>.unchanged
+      var manualHeadcountBy = Change<OperatorStamp?>.unchanged
       var wasHeard = false
       var claim = Change<SiteClaim?>.unchanged
 
       func after(_ earlier: SiteChanges) -> SiteChanges {
         SiteChanges(
           mark: mark.after(earlier.mark), acknowledgedBy: acknowledgedBy.after(earlier.acknowledgedBy),
-          manualHeadcount: manualHeadcount.after(earlier.manualHeadcount), wasHeard: wasHeard || earlier.wasHeard,
+          manualHeadcount: manualHeadcount.after(earlier.manualHeadcount),
+          manualHeadcountBy: manualHeadcountBy.after(earlier.manualHeadcountBy), wasHeard: wasHeard || earlier.wasHeard,
           claim: claim.after(earlier.claim))
       }
     }
@@ -631,7 +663,8 @@ public struct RestoredSite: Sendable, Equatable {
       changes.map { site in
         RestoredSite(
           mark: site.mark.value(or: nil), acknowledgedBy: site.acknowledgedBy.value(or: nil),
-          manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard, claim: site.claim.value(or: nil))
+          manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard, claim: site.claim.value(or: nil),
+          manualHeadcountBy: site.manualHeadcountBy.value(or: nil))
       }
     }
 
@@ -647,7 +680,7 @@ public struct RestoredSite: Sendable, Equatable {
         switch record.kind {
         case .mark(let operatorName, let reason):
           if !orphanOrder.contains(id) { orphanOrder.append(id) }
-          orphans[id] = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.unixSeconds))
+          orphans[id] = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.actionTime))
         case .clear:
           if !orphanOrder.contains(id) { orphanOrder.append(id) }
           orphans[id] = .set(nil)
@@ -657,7 +690,7 @@ public struct RestoredSite: Sendable, Equatable {
       }
       switch record.kind {
       case .mark(let operatorName, let reason):
-        changes[index].mark = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.unixSeconds))
+        changes[index].mark = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.actionTime))
         changes[index].acknowledgedBy = .set(nil)
       case .clear:
         changes[index].mark = .set(nil)
@@ -666,11 +699,13 @@ public struct RestoredSite: Sendable, Equatable {
       case .status(_, let to, _, _):
         if to == .online { changes[index].acknowledgedBy = .set(nil) }
         if to == .online || to == .late || to == .offline { changes[index].wasHeard = true }
-      case .headcount(let count, let source, _, _):
+      case .headcount(let count, let source, let operatorName, _):
         changes[index].manualHeadcount = .set(source == .manual ? count : nil)
+        changes[index].manualHeadcountBy = .set(
+          source == .manual ? operatorName.map { OperatorStamp(operatorName: $0, unixSeconds: record.actionTime) } : nil)
         if source != .manual { changes[index].wasHeard = true }
       case .claim(let operatorName):
-        changes[index].claim = .set(SiteClaim(operatorName: operatorName, unixSeconds: record.unixSeconds))
+        changes[index].claim = .set(SiteClaim(operatorName: operatorName, unixSeconds: record.actionTime))
       case .release:
         changes[index].claim = .set(nil)
       default: break

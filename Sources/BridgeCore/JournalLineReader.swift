@@ -28,6 +28,7 @@ struct JournalLineFields {
   var step: Double?
   var on: Bool?
   var role: String?
+  var madeAt: Double?
 }
 
 enum JournalLineReader {
@@ -124,13 +125,14 @@ enum JournalLineReader {
 
     /// The known keys, told apart by their bytes; the raw value is a bit in the set of keys seen.
     enum Key: Int {
-      case time, type, site, from, to, cause, operatorName, reason, source, count, peak, sites, dropped, until, step, on, role
+      case time, type, site, from, to, cause, operatorName, reason, source, count, peak, sites, dropped, until, step, on, role, madeAt
       case unknown
 
       static let names: [(StaticString, Key)] = [
         ("t", .time), ("type", .type), ("site", .site), ("from", .from), ("to", .to), ("cause", .cause),
         ("operator", .operatorName), ("reason", .reason), ("source", .source), ("count", .count), ("peak", .peak),
         ("sites", .sites), ("dropped", .dropped), ("until", .until), ("step", .step), ("on", .on), ("role", .role),
+        ("made_at", .madeAt),
       ]
 
       var name: String { Self.names.first { $0.1 == self }.map { "\($0.0)" } ?? "?" }
@@ -151,6 +153,7 @@ enum JournalLineReader {
       case (.time, .number(let number, _)): fields.time = number
       case (.until, .number(let number, _)): fields.until = number
       case (.step, .number(let number, _)): fields.step = number
+      case (.madeAt, .number(let number, _)): fields.madeAt = number
       case (.count, .number(_, let integer)): fields.count = integer
       case (.peak, .number(_, let integer)): fields.peak = integer
       case (.sites, .number(_, let integer)): fields.sites = integer

@@ -19,7 +19,7 @@ public enum ReportRenderer {
   static func markdown(_ report: ConferenceReport, config: ConferenceConfig) -> String {
     let offset = config.schedule.utcOffsetSeconds
     var lines = ["# Report: \(cell(report.title))", ""]
-    for note in clockNotes(report, offset: offset) {
+    for note in report.warnings.map(TextSanitizer.printable) + clockNotes(report, offset: offset) {
       lines.append(note)
       lines.append("")
     }
@@ -180,7 +180,12 @@ public enum ReportRenderer {
     out.string(report.title)
     out.raw(", \"utc_offset\": ")
     out.string(offsetText(config.schedule.utcOffsetSeconds))
-    out.raw(", \"clock_steps\": [")
+    out.raw(", \"warnings\": [")
+    for (position, warning) in report.warnings.enumerated() {
+      if position > 0 { out.raw(", ") }
+      out.string(warning)
+    }
+    out.raw("], \"clock_steps\": [")
     for (position, step) in report.clockSteps.enumerated() {
       out.raw(position == 0 ? "{\"at\": " : ", {\"at\": ")
       out.number(step.unixSeconds, decimals: 3)

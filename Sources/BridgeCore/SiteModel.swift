@@ -63,6 +63,19 @@ public struct OperatorMark: Sendable, Hashable, Codable {
   enum CodingKeys: String, CodingKey { case operatorName = "operator", reason, unixSeconds = "at" }
 }
 
+/// Who made an operator decision that has no other fields (a headcount set by hand), and when (unix seconds).
+public struct OperatorStamp: Sendable, Hashable, Codable {
+  public var operatorName: String
+  public var unixSeconds: Double
+
+  public init(operatorName: String, unixSeconds: Double) {
+    self.operatorName = operatorName
+    self.unixSeconds = unixSeconds
+  }
+
+  enum CodingKeys: String, CodingKey { case operatorName = "operator", unixSeconds = "at" }
+}
+
 /// One accepted heartbeat, already authenticated and attributed to a site.
 public struct HeartbeatInput: Sendable, Hashable {
   public var source: HeartbeatSource
@@ -114,6 +127,12 @@ public struct SiteRecord: Sendable {
   public internal(set) var acknowledgedBy: String? {
     get { rare?.fields.acknowledgedBy }
     set { if newValue != acknowledgedBy { changeRare { $0.acknowledgedBy = newValue } } }
+  }
+  /// Who set the headcount by hand and when, while `headcountSource` is `manual` (nil for a count restored from a
+  /// journal written before that was kept).
+  public internal(set) var headcountSetBy: OperatorStamp? {
+    get { rare?.fields.headcountSetBy }
+    set { if newValue != headcountSetBy { changeRare { $0.headcountSetBy = newValue } } }
   }
   /// Who is handling the site ("I'm on it"), until released or the site is back online.
   public internal(set) var claim: SiteClaim? {
@@ -206,10 +225,13 @@ final class RareSiteFields: Sendable {
     var mark: OperatorMark?
     var acknowledgedBy: String?
     var claim: SiteClaim?
+    var headcountSetBy: OperatorStamp?
     var flapTimes = FlapHistory()
     var rejection: SiteRejection?
 
-    var isEmpty: Bool { mark == nil && acknowledgedBy == nil && claim == nil && flapTimes.isEmpty && rejection == nil }
+    var isEmpty: Bool {
+      mark == nil && acknowledgedBy == nil && claim == nil && headcountSetBy == nil && flapTimes.isEmpty && rejection == nil
+    }
   }
 
   let fields: Fields

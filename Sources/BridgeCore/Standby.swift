@@ -180,17 +180,24 @@ public struct FollowState: Sendable, Equatable, Codable {
     public var acknowledgedBy: String?
     public var claim: SiteClaim?
     public var manualHeadcount: Int?
+    /// Who set `manualHeadcount` and when; absent from a primary that did not know.
+    public var manualHeadcountBy: OperatorStamp?
 
-    public init(id: String, mark: OperatorMark? = nil, acknowledgedBy: String? = nil, claim: SiteClaim? = nil, manualHeadcount: Int? = nil)
-    {
+    public init(
+      id: String, mark: OperatorMark? = nil, acknowledgedBy: String? = nil, claim: SiteClaim? = nil, manualHeadcount: Int? = nil,
+      manualHeadcountBy: OperatorStamp? = nil
+    ) {
       self.id = id
       self.mark = mark
       self.acknowledgedBy = acknowledgedBy
       self.claim = claim
       self.manualHeadcount = manualHeadcount
+      self.manualHeadcountBy = manualHeadcountBy
     }
 
-    enum CodingKeys: String, CodingKey { case id, mark, acknowledgedBy = "acknowledged_by", claim, manualHeadcount = "headcount" }
+    enum CodingKeys: String, CodingKey {
+      case id, mark, acknowledgedBy = "acknowledged_by", claim, manualHeadcount = "headcount", manualHeadcountBy = "headcount_by"
+    }
   }
 
   public var epoch: String
@@ -210,42 +217,74 @@ public struct FollowState: Sendable, Equatable, Codable {
     sites = zip(configs, records).compactMap { config, record in
       let site = Site(
         id: config.id, mark: record.mark, acknowledgedBy: record.acknowledgedBy, claim: record.claim,
-        manualHeadcount: record.headcountSource == .manual ? record.headcount : nil)
+        manualHeadcount: record.headcountSource == .manual ? record.headcount : nil,
+        manualHeadcountBy: record.headcountSource == .manual ? record.headcountSetBy : nil)
       return site == Site(id: config.id) ? nil : site
     }
   }
 
   /// The requests that bring `records` (a standby's) to this state: marks, clears, acknowledgements, claims and
-  /// hand-set headcounts, each by the operator the primary recorded. What the standby has and the primary does not
+  /// hand-set headcounts, each by the operator the primary recorded and at the time it was made (nil: not known,
+  /// take it as now). Only real differences: a decision both hold is the same one when its operator, its words
+  /// and its time to the journal's millisecond agree (a restarted primary has its decisions back from its journal,
+  /// to the millisecond; the standby had them to the nanosecond). What the standby has and the primary does not
   /// is undone only where an action can undo it (a mark is cleared, a claim released); an acknowledgement ends by
   /// itself when the site is back, and a hand-set headcount when the site reports one.
-  public func requests(toBring records: [SiteRecord], sites configs: [SiteConfig], now: Double) -> [(
-    request: OperatorRequest, who: OperatorIdentity, at: Double
+  public func requests(toBring records: [SiteRecord], sites configs: [SiteConfig]) -> [(
+    request: OperatorRequest, who: OperatorIdentity, at: Double?
   )] {
     let wanted = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     let resync = OperatorIdentity(name: "resync from the primary")
-    var out: [(OperatorRequest, OperatorIdentity, Double)] = []
+    var out: [(OperatorRequest, OperatorIdentity, Double?)] = []
     for (config, record) in zip(configs, records) {
       let target = wanted[config.id] ?? Site(id: config.id)
-      func add(_ action: OperatorRequest.Action, _ who: OperatorIdentity, _ at: Double) {
+      func add(_ action: OperatorRequest.Action, _ who: OperatorIdentity, _ at: Double?) {
         // Whatever the primary holds was confirmed there (a count above expected included).
         out.append((OperatorRequest(site: config.id, action: action, confirmedAboveExpected: true), who, at))
       }
-      if record.mark != target.mark {
-        if record.mark != nil { add(.clear, resync, now) }
+      if !Self.isSame(record.mark, target.mark) {
+        if record.mark != nil { add(.clear, resync, nil) }
         if let mark = target.mark { add(.mark(reason: mark.reason), OperatorIdentity(name: mark.operatorName), mark.unixSeconds) }
       }
-      if record.claim != target.claim {
-        if record.claim != nil { add(.release(force: true), resync, now) }
+      if !Self.isSame(record.claim, target.claim) {
+        if record.claim != nil { add(.release(force: true), resync, nil) }
         if let claim = target.claim { add(.claim, OperatorIdentity(name: claim.operatorName), claim.unixSeconds) }
       }
       if let by = target.acknowledgedBy, record.acknowledgedBy == nil, target.mark == nil {
-        add(.acknowledge, OperatorIdentity(name: by), now)
+        add(.acknowledge, OperatorIdentity(name: by), nil)
       }
-      if let count = target.manualHeadcount, record.headcountSource != .manual || record.headcount != count {
-        add(.setHeadcount(count), resync, now)
+      if let count = target.manualHeadcount {
+        let standbyHas = record.headcountSource == .manual && record.headcount == count
+        // A setter only one side knows (an older journal or primary) is no difference.
+        let sameSetter =
+          record.headcountSetBy == nil || target.manualHeadcountBy == nil || Self.isSame(record.headcountSetBy, target.manualHeadcountBy)
+        if !standbyHas || !sameSetter {
+          let by = target.manualHeadcountBy
+          add(.setHeadcount(count), by.map { OperatorIdentity(name: $0.operatorName) } ?? resync, by?.unixSeconds)
+        }
       }
     }
     return out
   }
+
+  /// The same decision: same fields, times equal to the millisecond the journal keeps.
+  static func isSame(_ a: OperatorMark?, _ b: OperatorMark?) -> Bool {
+    guard let a, let b else { return a == nil && b == nil }
+    return a.operatorName == b.operatorName && a.reason == b.reason && JournalTime.sameMillisecond(a.unixSeconds, b.unixSeconds)
+  }
+
+  static func isSame(_ a: SiteClaim?, _ b: SiteClaim?) -> Bool {
+    guard let a, let b else { return a == nil && b == nil }
+    return a.operatorName == b.operatorName && JournalTime.sameMillisecond(a.unixSeconds, b.unixSeconds)
+  }
+
+  static func isSame(_ a: OperatorStamp?, _ b: OperatorStamp?) -> Bool {
+    guard let a, let b else { return a == nil && b == nil }
+    return a.operatorName == b.operatorName && JournalTime.sameMillisecond(a.unixSeconds, b.unixSeconds)
+  }
+}
+
+/// Times as the journal keeps them: unix seconds to the millisecond.
+public enum JournalTime {
+  public static func sameMillisecond(_ a: Double, _ b: Double) -> Bool { (a * 1000).rounded() == (b * 1000).rounded() }
 }

@@ -184,6 +184,7 @@ public struct StatusEngine: Sendable {
         records[index].headcount = count
         records[index].headcountSource = input.source
         records[index].headcountAt = heardAt
+        records[index].headcountSetBy = nil
         history.noteHeadcount(count, site: index, at: heardAt.monotonicNanos)
       }
     }
@@ -392,6 +393,7 @@ public struct StatusEngine: Sendable {
     records[index].headcount = count
     records[index].headcountSource = .manual
     records[index].headcountAt = now
+    records[index].headcountSetBy = OperatorStamp(operatorName: operatorName, unixSeconds: now.unixSeconds)
     history.noteHeadcount(count, site: index, at: now.monotonicNanos)
     emit(EngineEvent(time: now, siteIndex: index, kind: .headcountSet(count: count, operatorName: operatorName)))
     commit(site: index, before: before)
@@ -413,6 +415,7 @@ public struct StatusEngine: Sendable {
       records[index].headcount = count
       records[index].headcountSource = .manual
       records[index].headcountAt = now
+      records[index].headcountSetBy = restored.manualHeadcountBy
     }
     commit(site: index, before: before)
   }

@@ -617,13 +617,22 @@ public final class Monitor: @unchecked Sendable {
     )
   }
 
+  /// How far back a followed action may be journaled at its own time. One made earlier than this before the
+  /// standby applies it (it comes in a resync, or after the link was down) is journaled at the standby's time
+  /// with its own kept in `made_at`: the standby's journal never goes back in time by more than this.
+  static let followedActionDelay = 1.0
+
   /// Applies the primary's actions on this standby, in order, each with its operator and original time, and
   /// journals them; returns what could not be applied (the standby's view differed), for the log.
   public func applyFollowed(_ actions: [FollowedAction]) -> EventLoopFuture<[String]> {
     loop.submit { [self] in
       let now = clock.now()
       var notes: [String] = []
+      var records: [JournalRecord] = []
       let events = state.withLock { state in
+        // What the engine had pending is journaled as it came.
+        var events = state.withEngine { $0.drainEvents() }
+        records = events.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
         for action in actions {
           let at = ClockReading(monotonicNanos: now.monotonicNanos, unixSeconds: action.at)
           do {
@@ -635,22 +644,33 @@ public final class Monitor: @unchecked Sendable {
               "\(OperatorText.clamped(action.request.site, as: .note)) (\(OperatorText.clamped(action.who.displayName, as: .operatorName))): \(error)"
             )
           }
+          let applied = state.withEngine { $0.drainEvents() }
+          events += applied
+          let copies = applied.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
+          guard action.at < now.unixSeconds - Self.followedActionDelay else {
+            records += copies  // as the primary journaled it: the same line in both journals
+            continue
+          }
+          records += copies.map { copy in
+            JournalRecord(unixSeconds: now.unixSeconds, site: copy.site, kind: copy.kind, madeAt: copy.isOperatorAction ? action.at : nil)
+          }
         }
-        return state.withEngine { $0.drainEvents() }
+        return events
       }
       carriedEvents += events
-      writeJournal(events.flatMap { JournalRecord.records(for: $0, sites: config.sites) }, sync: true)
+      writeJournal(records, sync: true)
       publishNow()
       return notes
     }
   }
 
-  /// Brings this standby to the primary's whole operator state (a resync).
+  /// Brings this standby to the primary's whole operator state (a resync): only what differs is applied.
   public func applyFollowed(_ state: FollowState) -> EventLoopFuture<[String]> {
     loop.flatSubmit { [self] in
       let records = self.state.withLock { $0.engine.records }
-      let requests = state.requests(toBring: records, sites: config.sites, now: clock.now().unixSeconds)
-      return applyFollowed(requests.map { FollowedAction(revision: 0, request: $0.request, who: $0.who, at: $0.at) })
+      let now = clock.now().unixSeconds
+      let requests = state.requests(toBring: records, sites: config.sites)
+      return applyFollowed(requests.map { FollowedAction(revision: 0, request: $0.request, who: $0.who, at: $0.at ?? now) })
     }
   }
 

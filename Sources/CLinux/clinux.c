@@ -208,3 +208,5 @@ int bw_spawn_shell(const char *command, int *input, int *output, int *error) {
   *error = err[0];
   return pid;
 }
+
+int bw_become_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }

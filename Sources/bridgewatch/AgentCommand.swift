@@ -31,7 +31,7 @@ struct AgentCommand: ParsableCommand {
   @Option(help: "Time between heartbeats (e.g. 5s).")
   var interval = "5s"
 
-  @Option(help: "A fixed headcount to report.")
+  @Option(parsing: .unconditional, help: "A fixed headcount to report (0 to 1,000,000).")
   var count: Int?
 
   @Option(name: .customLong("count-file"), help: "A file holding the headcount (one number); re-read whenever it changes.")
@@ -49,9 +49,7 @@ struct AgentCommand: ParsableCommand {
     }
     if monitor.count > 8 { throw ValidationError("at most 8 --monitor (a primary and its standby need two)") }
     if count != nil && countFile != nil { throw ValidationError("give either --count or --count-file, not both") }
-    if let count, count < 0 || count > HeartbeatCodec.maximumCount {
-      throw ValidationError("--count must be from 0 to \(HeartbeatCodec.maximumCount)")
-    }
+    if let count { try FieldToolOptions.checkCount(count) }
     guard let period = DurationText.parse(interval), period >= .milliseconds(100) else {
       throw ValidationError("--interval must be a duration of at least 100ms (e.g. 5s), got '\(interval)'")
     }
@@ -72,6 +70,17 @@ struct AgentCommand: ParsableCommand {
       loop.runSending(to: monitor.map { HostPort.parse($0)! }, headcount: &headcount)
     }
     output.finish("stopped after \(loop.session.sentCount) heartbeats, \(loop.session.ackedCount) acknowledged")
+  }
+}
+
+/// What `agent` and `send` both check in their options.
+enum FieldToolOptions {
+  /// A headcount given with --count: the range is said, with what was given.
+  static func checkCount(_ count: Int) throws {
+    guard (0...HeartbeatCodec.maximumCount).contains(count) else {
+      throw ValidationError(
+        "--count must be a headcount from 0 to \(NumberText.grouped(HeartbeatCodec.maximumCount)), got \(NumberText.grouped(count))")
+    }
   }
 }
 
@@ -192,7 +201,10 @@ struct AgentLoop {
       if monitors.contains(where: { $0.client != nil }) {
         let readable = UDPClient.waitReadable(monitors.map(\.client), timeoutMilliseconds: Int32(wait))
         for index in monitors.indices where readable[index] {
-          while let datagram = monitors[index].client?.receiveNow() { _ = session.receive(datagram, from: index, now: clock.now()) }
+          guard let client = monitors[index].client else { continue }
+          while let datagram = client.receiveNow(from: monitors[index].address) {
+            _ = session.receive(datagram, from: index, now: clock.now())
+          }
         }
       } else {
         StopFlag.sleep(milliseconds: wait)

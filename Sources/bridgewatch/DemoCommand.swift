@@ -14,7 +14,7 @@ struct DemoCommand: AsyncParsableCommand {
       the journal go to a temporary folder that is removed on exit.
       """)
 
-  @Option(help: "Simulate a national conference of this many sites instead of the Hòa Bình roster.")
+  @Option(parsing: .unconditional, help: "Simulate a national conference of this many sites instead of the Hòa Bình roster.")
   var sites: Int?
 
   @Option(
@@ -26,7 +26,7 @@ struct DemoCommand: AsyncParsableCommand {
   @Option(help: "Seed for the scenario's choices.")
   var seed: UInt64 = 1
 
-  @Option(help: "How many times faster than real time to play the scenario.")
+  @Option(parsing: .unconditional, help: "How many times faster than real time to play the scenario.")
   var speed: Double = 1
 
   @Flag(help: "No dashboard: log status changes and a line of totals every 10 seconds to standard error.")

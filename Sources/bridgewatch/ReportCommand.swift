@@ -42,6 +42,7 @@ struct ReportCommand: ParsableCommand {
     let loaded = try loadConfigOrExit(config)
     let paths = journal.isEmpty ? [loaded.config.journalPath] : journal
     var builder = ConferenceReport.Builder(config: loaded.config)
+    var warnings: [String] = []
     if paths.count == 1 {
       // Read as a stream into the report's per-site steps: two national days are two million lines.
       try read(paths[0]) { builder.take($0) }
@@ -52,15 +53,26 @@ struct ReportCommand: ParsableCommand {
         try read(path) { records.append($0) }
         journals.append(records)
       }
-      for record in JournalMerge.merge(journals) { builder.take(record) }
+      let merged = JournalMerge.merged(journals)
+      for record in merged.records { builder.take(record) }
+      let offset = loaded.config.schedule.utcOffsetSeconds
+      warnings = merged.splitBrains.map { overlap in
+        let names = overlap.journals.map { paths[$0] }
+        return "Warning: split brain from \(LocalTimeText.format(overlap.from, utcOffsetSeconds: offset, alwaysSeconds: true)) to "
+          + "\(LocalTimeText.format(overlap.to, utcOffsetSeconds: offset, alwaysSeconds: true)): \(names.joined(separator: " and ")) "
+          + "both acted as primary (two writers); statuses for that stretch come from \(paths[overlap.taken]) (the one promoted "
+          + "last), operator actions from both."
+      }
     }
-    let report: ConferenceReport
+    var report: ConferenceReport
     do {
       report = try builder.build(session: session)
     } catch {
       printError("bridgewatch report: \(error)")
       throw ExitCode(1)
     }
+    report.warnings = warnings
+    for warning in warnings { printError(TextSanitizer.printable(warning)) }
     if ReportFormat(rawValue: format) == .csv {
       for note in ReportRenderer.clockNotes(report, offset: loaded.config.schedule.utcOffsetSeconds) { printError(note) }
     }

@@ -20,14 +20,15 @@ struct SendCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The monitor's HOST:PORT; give it twice for a primary and its standby.", valueName: "host:port"))
   var monitor: [String]
 
-  @Option(help: "The headcount to report.")
+  // `.unconditional`: "--count -1" reaches validate() and gets the range, not "Missing value".
+  @Option(parsing: .unconditional, help: "The headcount to report (0 to 1,000,000).")
   var count: Int?
 
   @Option(name: .customLong("key-file"), help: "A file holding this site's secret (one line); the heartbeat is signed with it.")
   var keyFile: String?
 
-  @Option(help: "The sequence number to send.")
-  var seq: UInt64 = 1
+  @Option(parsing: .unconditional, help: "The sequence number to send (at least 1).")
+  var seq: String = "1"
 
   @Option(help: "How long to wait for the ack.")
   var timeout = "2s"
@@ -38,10 +39,10 @@ struct SendCommand: ParsableCommand {
     for monitor in monitor where HostPort.parse(monitor) == nil {
       throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'")
     }
-    if let count, count < 0 || count > HeartbeatCodec.maximumCount {
-      throw ValidationError("--count must be from 0 to \(HeartbeatCodec.maximumCount)")
+    if let count { try FieldToolOptions.checkCount(count) }
+    guard let number = UInt64(seq), number > 0 else {
+      throw ValidationError("--seq must be a whole number of at least 1, got '\(TextSanitizer.printable(seq))'")
     }
-    guard seq > 0 else { throw ValidationError("--seq must be at least 1") }
     guard DurationText.parse(timeout) != nil else { throw ValidationError("--timeout must be a duration (e.g. 2s), got '\(timeout)'") }
   }
 
@@ -58,7 +59,7 @@ struct SendCommand: ParsableCommand {
     }
     let clients = try addresses.map { try UDPClient(family: $0.family) }
     let clock = SystemClock()
-    var session = AgentSession(site: site, secret: secret, firstSequence: seq, monitors: addresses.count)
+    var session = AgentSession(site: site, secret: secret, firstSequence: UInt64(seq)!, monitors: addresses.count)
     let lines = session.nextHeartbeats(count: count, now: clock.now())
     for (index, address) in addresses.enumerated() {
       if let failure = clients[index].send(Array(lines[index].utf8), to: address) {
@@ -75,7 +76,7 @@ struct SendCommand: ParsableCommand {
       guard left > 0 else { break }
       let readable = UDPClient.waitReadable(clients, timeoutMilliseconds: Int32(left / 1_000_000))
       for index in clients.indices where readable[index] {
-        while let datagram = clients[index].receiveNow() {
+        while let datagram = clients[index].receiveNow(from: addresses[index]) {
           guard let rtt = session.receive(datagram, from: index, now: clock.now()) else { continue }
           acked[index] = true
           let from = addresses.count > 1 ? " from \(addresses[index])" : ""

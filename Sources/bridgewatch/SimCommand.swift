@@ -22,7 +22,7 @@ struct SimCommand: ParsableCommand {
       valueName: "host:port"))
   var monitor: [String] = []
 
-  @Option(help: "How many times faster than real time to play the scenario.")
+  @Option(parsing: .unconditional, help: "How many times faster than real time to play the scenario.")
   var speed: Double = 1
 
   @Option(help: "Seed for the scenario's choices; the same seed plays the same way.")

@@ -97,8 +97,8 @@ final class SimulatorDriver: Sendable {
           if failures == 0 { pending.sent += 1 } else { pending.sendErrors += 1 }
         }
       }
-      for client in clients {
-        while client.receiveNow() != nil { pending.acks += 1 }
+      for (client, address) in zip(clients, addresses) {
+        while client.receiveNow(from: address) != nil { pending.acks += 1 }
       }
       totals.withLock { total in
         total.sent += pending.sent
@@ -117,8 +117,8 @@ final class SimulatorDriver: Sendable {
       let untilNext = ((run.nextTime ?? simulated + 1) - simulated) / speed
       _ = UDPClient.waitReadable(clients, timeoutMilliseconds: Int32(max(0, min(0.05, untilNext)) * 1000))
     }
-    for client in clients {
-      while client.receiveNow() != nil { totals.withLock { $0.acks += 1 } }
+    for (client, address) in zip(clients, addresses) {
+      while client.receiveNow(from: address) != nil { totals.withLock { $0.acks += 1 } }
     }
   }
 

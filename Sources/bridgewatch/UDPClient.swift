@@ -73,11 +73,48 @@ final class UDPClient {
     return descriptors.map { $0.revents & Int16(POLLIN) != 0 }
   }
 
-  /// The next datagram already waiting, without blocking.
-  func receiveNow() -> [UInt8]? {
+  /// Datagrams that came from another address than the one asked for, and were dropped.
+  private(set) var foreignDatagrams = 0
+
+  /// The next datagram already waiting that came from `peer`, without blocking; datagrams from anywhere else (from
+  /// anywhere at all while `peer` is nil: no heartbeat has an address to go to) are dropped, counted in
+  /// `foreignDatagrams`. An ack counts only from the address the heartbeat went to: any host
+  /// that can reach this port could otherwise guess the next sequence number and make a dead monitor look alive.
+  func receiveNow(from peer: UDPAddress?) -> [UInt8]? {
     var buffer = [UInt8](repeating: 0, count: 2048)
-    let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-    return count >= 0 ? Array(buffer[0..<count]) : nil
+    while true {
+      var source = sockaddr_storage()
+      var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+      let count = withUnsafeMutablePointer(to: &source) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT), $0, &length) }
+      }
+      guard count >= 0 else { return nil }
+      if let peer, peer.isSameEndpoint(as: source) { return Array(buffer[0..<count]) }
+      foreignDatagrams += 1
+    }
+  }
+}
+
+extension UDPAddress {
+  /// The same address and port as `other` (a datagram's source).
+  func isSameEndpoint(as other: sockaddr_storage) -> Bool {
+    guard other.ss_family == storage.ss_family else { return false }
+    var mine = storage
+    var theirs = other
+    switch Int32(storage.ss_family) {
+    case AF_INET:
+      let (a, b) = (Self.cast(&mine, to: sockaddr_in.self), Self.cast(&theirs, to: sockaddr_in.self))
+      return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr
+    case AF_INET6:
+      let (a, b) = (Self.cast(&mine, to: sockaddr_in6.self), Self.cast(&theirs, to: sockaddr_in6.self))
+      return a.sin6_port == b.sin6_port
+        && withUnsafeBytes(of: a.sin6_addr) { x in withUnsafeBytes(of: b.sin6_addr) { x.elementsEqual($0) } }
+    default: return false
+    }
+  }
+
+  private static func cast<Address>(_ storage: inout sockaddr_storage, to: Address.Type) -> Address {
+    withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: Address.self, capacity: 1) { $0.pointee } }
   }
 }
 

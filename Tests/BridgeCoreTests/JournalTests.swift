@@ -75,9 +75,42 @@ import Testing
     let restored = RestoredSite.replay(records, siteIndex: { ids.firstIndex(of: $0) }, siteCount: 4)
     #expect(restored[0] == RestoredSite(mark: OperatorMark(operatorName: "Lan", reason: "line down", unixSeconds: 10)))
     #expect(restored[1] == RestoredSite())
-    #expect(restored[2] == RestoredSite(acknowledgedBy: "Minh", manualHeadcount: 90))
+    #expect(
+      restored[2]
+        == RestoredSite(acknowledgedBy: "Minh", manualHeadcount: 90, manualHeadcountBy: OperatorStamp(operatorName: "Lan", unixSeconds: 16))
+    )
     // Back online clears the ack; a heartbeat count replaces the hand count; it was heard, so silence counts.
     #expect(restored[3] == RestoredSite(wasHeard: true))
+  }
+
+  /// A standby's later copy of an action: journaled at its own time, the original kept in `made_at`, which a
+  /// restart takes for the decision's time.
+  @Test func anActionJournaledLaterKeepsWhenItWasMadeAndARestartTakesThatTime() throws {
+    let copy = JournalRecord(
+      unixSeconds: 1_763_800_100.25, site: "HB-TU", kind: .mark(operatorName: "Lan", reason: "mất điện"), madeAt: 1_763_800_042.5)
+    let line = JournalCodec.encode(copy)
+    #expect(line == #"{"t":1763800100.250,"type":"mark","site":"HB-TU","operator":"Lan","reason":"mất điện","made_at":1763800042.500}"#)
+    #expect(try JournalCodec.decode(Substring(line)).get() == copy)
+    #expect(copy.asMade == JournalRecord(unixSeconds: 1_763_800_042.5, site: "HB-TU", kind: .mark(operatorName: "Lan", reason: "mất điện")))
+    let restored = RestoredSite.replay([copy], siteIndex: { $0 == "HB-TU" ? 0 : nil }, siteCount: 1)
+    #expect(restored[0].mark == OperatorMark(operatorName: "Lan", reason: "mất điện", unixSeconds: 1_763_800_042.5))
+    for bad in ["-1", "0", "-0.001"] {
+      let broken = line.replacingOccurrences(of: "1763800042.500", with: bad)
+      let refused = JournalCodec.decode(Substring(broken))
+      #expect(refused == .failure(JournalLineError("\"made_at\": \(UnixTime.problem(Double(bad)!) ?? "not after 1970")")), "\(broken)")
+    }
+  }
+
+  /// The merge decides who spoke from `role` records: a value it does not know is a bad line, named by its number.
+  @Test func anUnknownRoleIsABadLineNamedByItsNumber() {
+    let lines = [
+      #"{"t":1763800000.000,"type":"start","v":1,"sites":3}"#, #"{"t":1763800000.000,"type":"role","role":"standby","reason":"x"}"#,
+      #"{"t":1763800001.000,"type":"role","role":"primray","reason":"promoted by lan"}"#,
+    ]
+    let content = JournalContent.parse(Array((lines.joined(separator: "\n") + "\n").utf8))
+    #expect(content.records.count == 2)
+    #expect(content.badLines.map(\.line) == [3])
+    #expect(content.badLines.first?.error.description == "unknown role \"primray\" (known: primary, standby, replaced)")
   }
 
   @Test func scheduleTimesAreLocalToTheConference() {

@@ -86,8 +86,11 @@ import Testing
     try standby.apply(OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "old")), by: lan, now: later)
     let state = FollowState(epoch: "e", revision: 4, records: primary.records, sites: Self.sites)
     #expect(state.sites.map(\.id) == ["HB-TU", "HB-DB-TULY", "HB-MC-HU"])
-    let requests = state.requests(toBring: standby.records, sites: Self.sites, now: later.unixSeconds + 1)
-    for request in requests { try standby.apply(request.request, by: request.who, now: later) }
+    let requests = state.requests(toBring: standby.records, sites: Self.sites)
+    for request in requests {
+      let at = request.at.map { ClockReading(monotonicNanos: later.monotonicNanos, unixSeconds: $0) } ?? later
+      try standby.apply(request.request, by: request.who, now: at)
+    }
     for index in Self.sites.indices {
       #expect(standby.records[index].mark == primary.records[index].mark, "\(Self.sites[index].id)")
       #expect(standby.records[index].claim == primary.records[index].claim)
@@ -95,8 +98,46 @@ import Testing
       #expect(standby.records[index].headcount == primary.records[index].headcount)
     }
     #expect(standby.records[0].mark?.operatorName == "lan (ops)")
+    // The hand-set headcount keeps who set it.
+    #expect(standby.records[1].headcountSetBy == OperatorStamp(operatorName: "lan (ops)", unixSeconds: later.unixSeconds))
+    #expect(!requests.contains { $0.who.displayName == "resync from the primary" && $0.request.action == .setHeadcount(31) })
     // Brought to the same state, there is nothing more to do: a second resync applies nothing twice.
-    #expect(state.requests(toBring: standby.records, sites: Self.sites, now: later.unixSeconds).isEmpty)
+    #expect(state.requests(toBring: standby.records, sites: Self.sites).isEmpty)
+  }
+
+  /// The primary restarts: its decisions come back from its journal, to the millisecond, while the standby holds
+  /// them as it followed them (to the nanosecond). The same decisions: the resync has nothing to do.
+  @Test func aRestartedPrimarysDecisionsBackFromItsJournalAreNoDifference() throws {
+    let made = ClockReading(monotonicNanos: Self.start.monotonicNanos, unixSeconds: 1_763_863_921.123_456_7)
+    var primary = StatusEngine(sites: Self.sites, timing: Timing())
+    var standby = StatusEngine(sites: Self.sites, timing: Timing())
+    let actions = [
+      OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), OperatorRequest(site: "HB-DB-TULY", action: .claim),
+      OperatorRequest(site: "HB-MC-HU", action: .setHeadcount(77), confirmedAboveExpected: true),
+    ]
+    var journal: [JournalRecord] = []
+    for action in actions {
+      try primary.apply(action, by: lan, now: made)
+      try standby.apply(action, by: lan, now: made)
+      journal += primary.drainEvents().flatMap { JournalRecord.records(for: $0, sites: Self.sites) }
+    }
+    // Restarted: what it knows is what its journal's lines say.
+    let lines = journal.map { JournalCodec.encode($0) }
+    let reread = try lines.map { try JournalCodec.decode(Substring($0)).get() }
+    let restored = RestoredSite.replay(reread, siteIndex: { id in Self.sites.firstIndex { $0.id == id } }, siteCount: Self.sites.count)
+    var restarted = StatusEngine(sites: Self.sites, timing: Timing())
+    for (index, site) in restored.enumerated() { restarted.restore(site, site: index, now: Self.start) }
+    let state = FollowState(epoch: "run-2", revision: 0, records: restarted.records, sites: Self.sites)
+    #expect(state.sites.count == 3)
+    let requests = state.requests(toBring: standby.records, sites: Self.sites)
+    #expect(requests.isEmpty, "\(requests.map { "\($0.request) by \($0.who.displayName)" })")
+    // A real difference still is one: a decision the standby lacks, by its operator at its time.
+    var behind = StatusEngine(sites: Self.sites, timing: Timing())
+    try behind.apply(actions[0], by: lan, now: made)
+    let missing = state.requests(toBring: behind.records, sites: Self.sites)
+    #expect(missing.map(\.request.site) == ["HB-DB-TULY", "HB-MC-HU"])
+    #expect(
+      missing.allSatisfy { $0.who.displayName == "lan (ops)" && $0.at.map { JournalTime.sameMillisecond($0, made.unixSeconds) } == true })
   }
 
   @Test func followMessagesAndRolesRoundTripOnTheWire() throws {
@@ -164,5 +205,39 @@ import Testing
     #expect(merged.map(\.unixSeconds) == merged.map(\.unixSeconds).sorted())
     // Either order of the journals gives the same conference.
     #expect(JournalMerge.merge([standby, primary]).map(JournalCodec.encode).sorted() == merged.map(JournalCodec.encode).sorted())
+    #expect(JournalMerge.merged([primary, standby]).splitBrains.isEmpty)
+  }
+
+  /// Two standbys of a dead primary both promoted at the same moment, each seeing a site differently: the merge
+  /// is the same whichever journal comes first, and says where the two primaries overlapped.
+  @Test func twoPrimariesAtOnceMergeTheSameInEitherOrderAndAreCalledASplitBrain() {
+    func record(_ t: Double, _ site: String?, _ kind: JournalRecord.Kind, madeAt: Double? = nil) -> JournalRecord {
+      JournalRecord(unixSeconds: t, site: site, kind: kind, madeAt: madeAt)
+    }
+    let east = [
+      record(100, nil, .start(sites: 3)), record(100, nil, .role("standby", note: "following a")),
+      record(101, "HB-TU", .status(from: .unknown, to: .online, cause: "heartbeat", source: .udp)),
+      record(200, nil, .role("primary", note: "promoted by lan")),
+      record(210, "HB-MC-HU", .mark(operatorName: "lan", reason: "line down")),
+      record(300, nil, .stop),
+    ]
+    let west = [
+      record(100, nil, .start(sites: 3)), record(100, nil, .role("standby", note: "following a")),
+      record(101, "HB-TU", .status(from: .unknown, to: .offline, cause: "silence")),
+      record(200, nil, .role("primary", note: "promoted by minh")),
+      // A copy journaled later than made is the same action as east's line.
+      record(215, "HB-MC-HU", .mark(operatorName: "lan", reason: "line down"), madeAt: 210),
+      record(250, nil, .role("replaced", note: "by east")),
+      record(300, nil, .stop),
+    ]
+    let forward = JournalMerge.merged([east, west])
+    let backward = JournalMerge.merged([west, east])
+    #expect(forward.records == backward.records, "the order of the arguments decides nothing")
+    #expect(forward.records.filter { if case .mark = $0.kind { true } else { false } }.count == 1)
+    #expect(
+      forward.splitBrains == [JournalMerge.SplitBrain(from: 200, to: 250, journals: [0, 1], taken: forward.splitBrains.first?.taken ?? -1)])
+    #expect(backward.splitBrains.map { [$0.from, $0.to] } == [[200, 250]])
+    // The same journal taken, named by its place in each call.
+    #expect(forward.splitBrains.first.map { [east, west][$0.taken] } == backward.splitBrains.first.map { [west, east][$0.taken] })
   }
 }

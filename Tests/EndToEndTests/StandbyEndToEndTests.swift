@@ -18,9 +18,10 @@ import Testing
   static func role(_ json: [String: Any]) -> String? { json["role"] as? String }
   static func standbyPart(_ json: [String: Any]) -> [String: Any] { json["standby"] as? [String: Any] ?? [:] }
 
-  /// The journal's operator actions as lines, in order.
+  /// The journal's operator actions as lines, in order, each as journaled where it was made (a standby's copy
+  /// journaled later keeps the original time in `made_at`).
   static func actionLines(_ monitor: HeadlessMonitor) throws -> [String] {
-    try monitor.journal().records.filter(\.isOperatorAction).map(JournalCodec.encode)
+    try monitor.journal().records.filter(\.isOperatorAction).map { JournalCodec.encode($0.asMade) }
   }
 
   @Test func theStandbyFollowsOutlivesThePrimaryIsPromotedAndTheOldPrimaryLearnsItWasReplaced() throws {
@@ -216,6 +217,187 @@ import Testing
     #expect(send.status == 0, "\(send.stdout)")
     #expect(standby.waitForStatus(seconds: 8) { Self.standbyPart($0)["primary_silent_since"] is Double } != nil)
     #expect(standby.process.isRunning)
+  }
+
+  /// A standby started after the primary's operators acted, then the primary restarted: each resync journals only
+  /// what the standby lacked, with the operator who did it, at the standby's own time (the original in `made_at`),
+  /// and a resync that finds nothing new journals nothing, so nothing is listed twice and time never goes back.
+  @Test func resyncsWithARestartedPrimaryJournalOnlyRealDifferencesAndNeverGoBackInTime() throws {
+    var primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
+    let primaryDirectory = primary.directory
+    defer { try? FileManager.default.removeItem(atPath: primaryDirectory) }
+    let primarySocket = primary.directory + "/conference.sock"
+    do {
+      let desk = try Self.console(primary.directory)
+      defer { desk.detach() }
+      for request in [
+        OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), OperatorRequest(site: "HB-TU", action: .claim),
+        OperatorRequest(site: "HB-MC-HU", action: .setHeadcount(77)),
+      ] {
+        #expect(desk.perform(request, operatorName: "lan") == .applied)
+      }
+    }
+    let primaryActions = try Self.actionLines(primary)
+    #expect(primaryActions.count == 3)
+    // The actions are older than the standby's start: they reach it in its first resync.
+    Thread.sleep(forTimeInterval: 1.5)
+    let standby = try HeadlessMonitor(
+      config: fieldConfig, files: fieldKeys, arguments: ["--follow", primarySocket, "--primary-silent-after", "20s"])
+    defer { _ = standby.stop() }
+    let resynced = standby.waitForStatus { standby.site("HB-MC-HU", in: $0)?["headcount"] as? Int == 77 }
+    #expect(resynced != nil, "\(standby.log)")
+    let first = try standby.journal().records.filter(\.isOperatorAction)
+    #expect(first.count == 3, "\(first.map(JournalCodec.encode))")
+    // Who did it, and when, as the primary journaled it.
+    #expect(first.map { JournalCodec.encode($0.asMade) }.sorted() == primaryActions.sorted(), "\(first.map(JournalCodec.encode))")
+    #expect(first.allSatisfy { $0.madeAt != nil && $0.unixSeconds > $0.madeAt! }, "\(first.map(JournalCodec.encode))")
+    #expect(!first.map(JournalCodec.encode).joined().contains("resync from the primary"))
+
+    // The primary restarts (a new run: the standby needs its whole state again) and has the same decisions.
+    #expect(primary.finish() == 0)
+    primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys, directory: primaryDirectory)
+    defer { primary.finish() }
+    let twice = standby.waitFor(seconds: 15) { $0.components(separatedBy: "resynchronized").count - 1 >= 2 ? true : nil }
+    #expect(twice == true, "\(standby.log)")
+    Thread.sleep(forTimeInterval: 1.5)  // the status batch after it
+    let records = try standby.journal().records
+    #expect(records.filter(\.isOperatorAction) == first, "the second resync journals nothing: \(records.map(JournalCodec.encode))")
+    var latest = -Double.infinity
+    for record in records {
+      // Status changes wait for the second's batch; nothing else comes earlier than what was written before it.
+      #expect(record.unixSeconds >= latest - 1, "back in time: \(JournalCodec.encode(record))")
+      latest = max(latest, record.unixSeconds)
+    }
+    let report = try Binary.run(["report", standby.directory + "/conference.yaml"])
+    #expect(report.status == 0, "\(report.stderr)")
+    #expect(report.stdout.components(separatedBy: "| mất điện |").count - 1 == 1, "\(report.stdout)")
+    #expect(!report.stdout.contains("resync from the primary"), "\(report.stdout)")
+  }
+
+  /// A follow command that leaves processes in sessions of their own (`setsid`) and spews on its standard error:
+  /// each link's whole tree ends with it, at a reconnect and when the standby stops, and its standard error is read
+  /// a bounded chunk at a time and logged in bounded excerpts.
+  @Test func aFollowCommandsWholeTreeEndsWithItsLinkAndItsStandardErrorIsBounded() throws {
+    let primary = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
+    defer { _ = primary.stop() }
+    let primarySocket = primary.directory + "/conference.sock"
+    let folder = try makeScratchDirectory("bw-relay")
+    let marker = "bw-leftover-\(UUID().uuidString)"
+    // "[b]w-…" matches the marker but not the command line of the pgrep looking for it.
+    func leftovers() -> [Int32] {
+      let found = try? runShell("pgrep -f -- '[b]\(marker.dropFirst())'", environment: [:])
+      return (found?.output ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+    defer {
+      for pid in leftovers() { kill(pid, SIGKILL) }
+      try? FileManager.default.removeItem(atPath: folder)
+    }
+    let script = folder + "/relay.sh"
+    try """
+    #!/bin/sh
+    setsid sh -c 'sleep 120; echo \(marker) one' &
+    setsid -f sh -c 'sleep 120; echo \(marker) two'
+    yes '\(marker) spew' >&2 &
+    exec '\(Binary.path)' console --relay --socket '\(primarySocket)'
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    let started = Date()
+    var standby: HeadlessMonitor? = try HeadlessMonitor(
+      config: fieldConfig, files: fieldKeys, arguments: ["--follow", "sh '\(script)'", "--primary-silent-after", "3s"])
+    defer { _ = standby?.stop() }
+    #expect(standby!.waitForStatus { Self.standbyPart($0)["primary_last_contact"] is Double } != nil, "\(standby!.log)")
+    // Two sleepers and the spewer (each sleeper's shell and its `sleep`, which has no marker).
+    var found: [Int32] = []
+    for _ in 0..<50 where found.count < 3 {
+      Thread.sleep(forTimeInterval: 0.1)
+      found = leftovers()
+    }
+    #expect(found.count == 3, "\(found)")
+
+    // The spewer is held to the pace the standby reads at: a few hundred kilobytes in 3 s, not gigabytes.
+    let spewer = try #require(
+      try runShell("pgrep -f -- '^yes [b]\(marker.dropFirst())'", environment: [:]).output.split(separator: "\n").first.flatMap {
+        Int32($0)
+      })
+    func written() -> Int {
+      let io = (try? String(contentsOfFile: "/proc/\(spewer)/io", encoding: .utf8)) ?? ""
+      return io.split(separator: "\n").first { $0.hasPrefix("wchar:") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+    let before = written()
+    #expect(before > 0, "/proc/\(spewer)/io is readable")
+    Thread.sleep(forTimeInterval: 3)
+    let spewed = written() - before
+    #expect(spewed < 2_000_000, "\(spewed) bytes of standard error taken in 3 s")
+    let excerpts = standby!.log.components(separatedBy: "follow relay says:").count - 1
+    let allowed = 1 + Int(Date().timeIntervalSince(started) / 10)
+    #expect(excerpts >= 1 && excerpts <= allowed, "one excerpt per 10 s at most:\n\(standby!.log.suffix(2000))")
+    #expect(standby!.log.contains("more line(s)"), "the rest is counted: \(standby!.log.suffix(1000))")
+    // Still following: the link works beside the spew.
+    let desk = try Self.console(primary.directory)
+    defer { desk.detach() }
+    #expect(desk.perform(OperatorRequest(site: "HB-TU", action: .setHeadcount(12)), operatorName: "lan") == .applied)
+    #expect(standby!.waitForStatus { standby!.site("HB-TU", in: $0)?["headcount"] as? Int == 12 } != nil, "\(standby!.log)")
+
+    // The relay dies: the standby connects again, and the first link's leftovers are gone with it.
+    let relay = try #require(Self.relayPID(socket: primarySocket))
+    kill(relay, SIGKILL)
+    #expect(standby!.waitFor(seconds: 10) { $0.contains("follow link to sh '\(script)' dropped") ? true : nil } == true)
+    #expect(standby!.waitFor(seconds: 10) { _ in Self.relayPID(socket: primarySocket).flatMap { $0 != relay ? true : nil } } == true)
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(leftovers().count == 3, "only the new link's: \(leftovers())")
+
+    // The standby stops: nothing it started is left.
+    _ = standby!.stop()
+    standby = nil
+    var left = leftovers()
+    for _ in 0..<20 where !left.isEmpty {
+      Thread.sleep(forTimeInterval: 0.1)
+      left = leftovers()
+    }
+    #expect(left.isEmpty, "left running after the standby stopped: \(left)")
+  }
+
+  /// Two standbys of a dead primary, both promoted at the same moment, each hearing a site differently: `report`
+  /// with both journals gives the same figures in either order and says where the two primaries overlapped; a
+  /// journal with a role it does not know is refused at that line.
+  @Test func reportMergesTwoPrimariesTheSameInEitherOrderAndCallsItASplitBrain() throws {
+    let folder = try makeScratchDirectory("bw-merge")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try fieldConfig.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
+    try fieldKeys["keys.yaml"]!.write(toFile: folder + "/keys.yaml", atomically: true, encoding: .utf8)
+    let base = 1_795_393_800.0
+    func record(_ t: Double, _ site: String?, _ kind: JournalRecord.Kind) -> JournalRecord {
+      JournalRecord(unixSeconds: base + t, site: site, kind: kind)
+    }
+    func journal(_ name: String, hears status: SiteStatus, promotedBy: String, leaves: Double) throws -> String {
+      let records = [
+        record(0, nil, .start(sites: 3)), record(0, nil, .role("standby", note: "following hn1")),
+        record(1, "HB-TU", .status(from: .unknown, to: status, cause: "heartbeat", source: .udp)),
+        record(600, nil, .role("primary", note: "promoted by \(promotedBy)")),
+        record(leaves, nil, .role("replaced", note: "by the other")),
+        record(3000, nil, .stop),
+      ]
+      let path = folder + "/" + name
+      try (records.map { JournalCodec.encode($0) }.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+      return path
+    }
+    let east = try journal("east.journal", hears: .online, promotedBy: "lan", leaves: 1800)
+    let west = try journal("west.journal", hears: .offline, promotedBy: "minh", leaves: 2400)
+    let config = folder + "/conference.yaml"
+    let forward = try Binary.run(["report", config, "--journal", east, "--journal", west, "--format", "json"])
+    let backward = try Binary.run(["report", config, "--journal", west, "--journal", east, "--format", "json"])
+    #expect(forward.status == 0 && backward.status == 0, "\(forward.stderr)\(backward.stderr)")
+    func figures(_ json: String) -> String { json.replacingOccurrences(of: east, with: "A").replacingOccurrences(of: west, with: "A") }
+    #expect(figures(forward.stdout) == figures(backward.stdout), "the order of --journal decides nothing")
+    #expect(forward.stderr.contains("split brain from 2026-11-23 07:40:00 to 2026-11-23 08:00:00"), "\(forward.stderr)")
+    #expect(backward.stderr.contains("split brain from 2026-11-23 07:40:00 to 2026-11-23 08:00:00"), "\(backward.stderr)")
+    #expect(forward.stdout.contains("\"warnings\": [\"Warning: split brain from"), "\(forward.stdout.prefix(600))")
+
+    var lines = try String(contentsOfFile: west, encoding: .utf8).split(separator: "\n").map(String.init)
+    lines[3] = lines[3].replacingOccurrences(of: #""role":"primary""#, with: #""role":"primray""#)
+    try (lines.joined(separator: "\n") + "\n").write(toFile: west, atomically: true, encoding: .utf8)
+    let refused = try Binary.run(["report", config, "--journal", east, "--journal", west])
+    #expect(refused.status == 1, "\(refused.stdout)")
+    #expect(refused.stderr.contains("\(west):4: error: unknown role \"primray\""), "\(refused.stderr)")
   }
 
   /// The pid of the relay process that connects to `socket`. The standby's shell (`sh -c COMMAND`, which does not

@@ -52,4 +52,9 @@ void bw_set_thread_name(const char *name);
 /// (our ends close-on-exec). Returns the pid (also the group's id), or -1 with errno set.
 int bw_spawn_shell(const char *command, int *input, int *output, int *error);
 
+/// Makes this process the child subreaper of its descendants (PR_SET_CHILD_SUBREAPER): one whose parent dies is
+/// reparented here, not to init, so a follow command's whole tree can be found and ended, even a `setsid` one.
+/// Returns 0, or -1 with errno set.
+int bw_become_subreaper(void);
+
 #endif
