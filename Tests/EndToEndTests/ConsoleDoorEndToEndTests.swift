@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// The console socket as a door, against the real binary: connections that never say hello, a reconnect storm, a
-/// descriptor limit lower than the config could use, and a squatted socket path.
+/// descriptor limit lower than the config could use, a squatted socket path, and what the relay lets through.
 @Suite(.serialized) struct ConsoleDoorEndToEndTests {
   static let config = """
     title: "Hội nghị thử"
@@ -215,5 +215,37 @@ import Testing
     #expect(
       status.stderr.contains("(pid \(getpid()), user ") && status.stderr.contains("did not answer as a bridgewatch monitor"),
       "\(status.stderr)")
+  }
+
+  /// §5: the relay (the standby's SSH account's forced command) carries a standby's link only, unless run with
+  /// --relay-consoles.
+  @Test func theRelayCarriesAStandbysLinkOnlyUnlessToldOtherwise() throws {
+    let monitor = try HeadlessMonitor(config: Self.config)
+    defer { _ = monitor.stop() }
+    let socketPath = monitor.directory + "/conference.sock"
+    let mark = #"{"type":"request","id":1,"request":{"site":"HB-TU","action":"mark","reason":"relayed"}}"# + "\n"
+
+    let console = try Self.run(["console", "--relay", "--socket", socketPath], input: Self.hello("console") + mark)
+    #expect(console.status == 1, "\(console.stderr)")
+    #expect(console.stdout.hasPrefix(#"{"#) && console.stdout.contains(#""type":"refused""#), "\(console.stdout.prefix(300))")
+    #expect(!console.stdout.contains(#""type":"welcome""#))
+    #expect(console.stderr.contains("this relay carries a standby's link only (follow, peer), not console"), "\(console.stderr)")
+    let status = try Self.run(["console", "--relay", "--socket", socketPath], input: Self.hello("status"))
+    #expect(status.status == 1 && status.stdout.contains(#""type":"refused""#), "\(status.stderr)")
+
+    // A standby's hello passes: the primary answers with its welcome and its actions.
+    let follow = try Self.run(["console", "--relay", "--socket", socketPath], input: Self.hello("follow", operatorName: "standby"))
+    #expect(follow.status == 0, "\(follow.stderr)")
+    #expect(follow.stdout.contains(#""type":"welcome""#), "\(follow.stdout.prefix(300))")
+    let peer = try Self.run(["console", "--relay", "--socket", socketPath], input: Self.hello("peer", operatorName: "peer"))
+    #expect(peer.stdout.contains(#""type":"welcome""#), "\(peer.stderr)")
+
+    // Told otherwise, a console's or a status question's hello passes.
+    let allowed = try Self.run(["console", "--relay", "--relay-consoles", "--socket", socketPath], input: Self.hello("status"))
+    #expect(allowed.stdout.contains(#""type":"welcome""#), "\(allowed.stderr)")
+    // Nothing was marked through the relay.
+    #expect(monitor.finish() == 0)
+    let marks = try monitor.journal().records.filter { if case .mark = $0.kind { true } else { false } }
+    #expect(marks.isEmpty, "\(marks)")
   }
 }
