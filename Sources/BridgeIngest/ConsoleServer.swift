@@ -344,7 +344,9 @@ private final class ConsoleServerLoop {
     let now = ContinuousClock.now
     for connection in connections.values where connection.isPending && connection.acceptedAt + limits.pendingDeadline <= now {
       let what = connection.hello == nil ? "no hello" : "its \(connection.hello!.purpose.rawValue) reply not read"
-      drop(connection, reason: "\(what) within \(DurationText.format(limits.pendingDeadline))", level: .notice)
+      let reason = "\(what) within \(DurationText.format(limits.pendingDeadline))"
+      if connection.hello == nil { Self.refuseAtOnce(connection.fd, reason) }
+      drop(connection, reason: reason, level: .notice)
     }
   }
 
@@ -354,9 +356,9 @@ private final class ConsoleServerLoop {
     let pending = connections.values.filter(\.isPending)
     guard pending.count > limits.maximumPending else { return }
     let victim = pending.filter { $0.hello == nil }.min { $0.id < $1.id } ?? newest
-    drop(
-      victim, reason: "\(pending.count - 1) other connections are waiting for their hello or reply, the most this monitor keeps",
-      level: .notice)
+    let reason = "\(pending.count - 1) other connections are waiting for their hello or reply, the most this monitor keeps"
+    if victim.hello == nil { Self.refuseAtOnce(victim.fd, reason) }
+    drop(victim, reason: reason, level: .notice)
   }
 
   /// Reads the consoles and standbys whose other end hung up, so they are gone before a new one is counted
@@ -368,6 +370,13 @@ private final class ConsoleServerLoop {
     for (index, connection) in held.enumerated() where fds[index].revents & (Self.peerClosed | Int16(POLLHUP | POLLERR)) != 0 {
       read(connection, toTheEnd: true)
     }
+  }
+
+  /// Tells a connection about to be closed why, if its socket takes the line at once (a client that never
+  /// said hello gets no queue): a console then says the monitor's reason rather than "closed".
+  private static func refuseAtOnce(_ fd: Int32, _ reason: String) {
+    let line = ConsoleProtocol.encode(.refused(ConsoleRefusal(reason: reason)))
+    _ = line.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
   }
 
   /// POLLRDHUP: the peer closed its end (Linux).
@@ -403,6 +412,7 @@ private final class ConsoleServerLoop {
         return
       }
       guard fd < ceiling else {
+        Self.refuseAtOnce(fd, "the monitor is short of file descriptors; try again later")
         close(fd)
         logConnection(
           .warning, .refused,

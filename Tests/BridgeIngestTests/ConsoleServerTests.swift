@@ -339,9 +339,11 @@ extension ConsoleServerTests {
     let log = CollectedLog()
     let served = try await Served.start(limits: limits, log: log)
     defer { Task { await served.stop() } }
-    let silent = try ConsoleSocket.connect(path: served.path)
-    defer { close(silent) }
-    #expect(Self.closedByTheMonitor(silent), "a connection without a hello is held for ever")
+    let silent = try RawConsole(path: served.path)
+    // Told why, then closed.
+    guard case .refused(let refusal) = silent.receive() else { Issue.record("a connection without a hello is held for ever"); return }
+    #expect(refusal.reason == "no hello within 300ms")
+    #expect(Self.closedByTheMonitor(silent.fd))
     #expect(log.waitFor { $0.contains("closed before its hello: no hello within 300ms") }, "\(log.lines)")
     // A malformed first line is logged with its reason too (docs/CONSOLE-PROTOCOL.md says so).
     let garbled = try RawConsole(path: served.path)
