@@ -21,6 +21,18 @@ public final class ConsoleServer: Sendable {
     /// The kernel's send buffer per console: a console whose reads stall must not make the kernel hold megabytes
     /// for it; our queue is the bound.
     public var sendBufferBytes: Int32 = 256 * 1024
+    /// Connections that are neither an attached console nor a standby: before their hello, or while a one-off
+    /// reply (status, peer, a refusal) is written. One more evicts the oldest that has not said hello.
+    public var maximumPending = 32
+    /// How long such a connection may stay open: its hello, and a one-off reply, are done well within it.
+    public var pendingDeadline: Duration = .seconds(10)
+    /// Descriptors kept free for the journal, the status file and heartbeat files: a connection accepted with
+    /// fewer than this left below the process's limit is closed at once.
+    public var descriptorReserve = 16
+    /// Connection lines (attached, detached, refused, dropped) logged per `logWindow`; the others are counted
+    /// and said in one line when the window ends (a reconnect storm must not flood the log).
+    public var logBurst = 20
+    public var logWindow: Duration = .seconds(10)
     public init() {}
   }
 
@@ -196,6 +208,7 @@ private final class ConsoleConnection {
   let unixUser: String
   let peerPID: Int32
   let since: Double
+  let acceptedAt = ContinuousClock.now
   var hello: ConsoleHello?
   var framer = LineFramer(limit: ConsoleProtocol.maximumClientLine)
   /// Encoded lines waiting to be written, the first one `headWritten` bytes in.
@@ -229,6 +242,8 @@ private final class ConsoleConnection {
 
   var isAttached: Bool { hello?.purpose == .console && !closeWhenFlushed }
   var isFollower: Bool { hello?.purpose == .follow && !closeWhenFlushed }
+  /// Not (yet, or no longer) an attached console or standby: bounded in number and in time.
+  var isPending: Bool { !isAttached && !isFollower }
 
   var label: String {
     let name = hello.map { OperatorIdentity(name: $0.operatorName, unixUser: unixUser).displayName } ?? unixUser
@@ -255,7 +270,10 @@ private final class ConsoleServerLoop {
   private var publishedDetails: [Int: SiteHistoryView] = [:]
   /// The snapshot message of `published`, encoded once for every console that needs it.
   private var encodedSnapshot: (revision: UInt64, bytes: [UInt8])?
-  private var refusedForLimit = 0
+  /// Connection log lines against the flood of a reconnect storm.
+  private var connectionLog: ConnectionLogBudget
+  /// Accepting stops a moment when the process is out of descriptors (the listener would stay readable).
+  private var acceptPausedUntil: ContinuousClock.Instant?
   /// The latest events, for the log of a console that attaches now.
   private var recentEvents: [EngineEvent] = []
   static let recentEventLimit = ConsoleServerInbox.recentEventLimit
@@ -264,6 +282,7 @@ private final class ConsoleServerLoop {
     self.server = server
     (monitor, facts, logger, limits, listenFD, inbox) = server.context
     self.subscription = subscription
+    connectionLog = ConnectionLogBudget(burst: limits.logBurst, window: limits.logWindow)
     var indexByID: [String: Int] = [:]
     for (index, site) in facts.sites.enumerated() { indexByID[site.id] = index }
     self.indexByID = indexByID
@@ -271,7 +290,9 @@ private final class ConsoleServerLoop {
 
   func run() {
     while !server.isStopped {
-      var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0), pollfd(fd: inbox.readFD, events: Int16(POLLIN), revents: 0)]
+      if let paused = acceptPausedUntil, paused <= .now { acceptPausedUntil = nil }
+      let listening = acceptPausedUntil == nil ? listenFD : -1
+      var fds = [pollfd(fd: listening, events: Int16(POLLIN), revents: 0), pollfd(fd: inbox.readFD, events: Int16(POLLIN), revents: 0)]
       let order = connections.keys.sorted()
       for id in order {
         let connection = connections[id]!
@@ -279,8 +300,9 @@ private final class ConsoleServerLoop {
         if !connection.queue.isEmpty { events |= Int16(POLLOUT) }
         fds.append(pollfd(fd: connection.fd, events: events, revents: 0))
       }
-      // With no connection there is nothing to serve on time: sleep until one comes, an answer or the stop.
-      _ = poll(&fds, nfds_t(fds.count), connections.isEmpty ? -1 : 1000)
+      // With no connection and nothing due there is nothing to serve on time: sleep until one comes, an answer or
+      // the stop.
+      _ = poll(&fds, nfds_t(fds.count), pollTimeout())
       if server.isStopped { break }
       let (update, updated, events, answers) = inbox.take()
       if updated { publish(update, events: events) }
@@ -295,18 +317,109 @@ private final class ConsoleServerLoop {
         if connections[id] != nil, revents & Int16(POLLOUT) != 0 { flush(connection) }
       }
       for connection in Array(connections.values) { serveSnapshotIfDue(connection) }
+      dropOverdue()
+      if let summary = connectionLog.summaryDue(now: .now) { logger.notice("\(summary)") }
       inbox.wantsSnapshots.store(servesState, ordering: .relaxed)
       inbox.wakesForUpdates.store(!connections.isEmpty, ordering: .relaxed)
     }
     for connection in Array(connections.values) { drop(connection, reason: "the monitor is stopping", level: .info) }
+    if let summary = connectionLog.summaryDue(now: .now, windowEnded: true) { logger.notice("\(summary)") }
+  }
+
+  /// Milliseconds until something is due: a pending connection's deadline, the log's summary, accepting again;
+  /// -1 (forever) when nothing is.
+  private func pollTimeout() -> Int32 {
+    var due: [ContinuousClock.Instant] = []
+    if !connections.isEmpty { due.append(.now + .seconds(1)) }
+    if let oldest = connections.values.filter(\.isPending).map(\.acceptedAt).min() { due.append(oldest + limits.pendingDeadline) }
+    if let summary = connectionLog.summaryAt { due.append(summary) }
+    if let paused = acceptPausedUntil { due.append(paused) }
+    guard let next = due.min() else { return -1 }
+    let left = ContinuousClock.now.duration(to: next)
+    return left <= .zero ? 0 : Int32(min(left.milliseconds + 1, 1000))
+  }
+
+  /// Closes the pending connections past their deadline.
+  private func dropOverdue() {
+    let now = ContinuousClock.now
+    for connection in connections.values where connection.isPending && connection.acceptedAt + limits.pendingDeadline <= now {
+      let what = connection.hello == nil ? "no hello" : "its \(connection.hello!.purpose.rawValue) reply not read"
+      let reason = "\(what) within \(DurationText.format(limits.pendingDeadline))"
+      if connection.hello == nil { Self.refuseAtOnce(connection.fd, reason) }
+      drop(connection, reason: reason, level: .notice)
+    }
+  }
+
+  /// Keeps at most `maximumPending` pending connections: the oldest one that has not said hello goes (a client
+  /// says it as soon as it connects), or the newest when all of them did.
+  private func boundPending(newest: ConsoleConnection) {
+    let pending = connections.values.filter(\.isPending)
+    guard pending.count > limits.maximumPending else { return }
+    let victim = pending.filter { $0.hello == nil }.min { $0.id < $1.id } ?? newest
+    let reason = "\(pending.count - 1) other connections are waiting for their hello or reply, the most this monitor keeps"
+    if victim.hello == nil { Self.refuseAtOnce(victim.fd, reason) }
+    drop(victim, reason: reason, level: .notice)
+  }
+
+  /// Reads the consoles and standbys whose other end hung up, so they are gone before a new one is counted
+  /// against the limit (a reconnect storm leaves many whose end is not read yet).
+  private func dropHungUp() {
+    let held = connections.values.filter { $0.isAttached || $0.isFollower }
+    var fds = held.map { pollfd(fd: $0.fd, events: Int16(POLLIN) | Self.peerClosed, revents: 0) }
+    guard !fds.isEmpty, poll(&fds, nfds_t(fds.count), 0) > 0 else { return }
+    for (index, connection) in held.enumerated() where fds[index].revents & (Self.peerClosed | Int16(POLLHUP | POLLERR)) != 0 {
+      read(connection, toTheEnd: true)
+    }
+  }
+
+  /// Tells a connection about to be closed why, if its socket takes the line at once (a client that never
+  /// said hello gets no queue): a console then says the monitor's reason rather than "closed".
+  private static func refuseAtOnce(_ fd: Int32, _ reason: String) {
+    let line = ConsoleProtocol.encode(.refused(ConsoleRefusal(reason: reason)))
+    _ = line.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+  }
+
+  /// POLLRDHUP: the peer closed its end (Linux).
+  private static let peerClosed: Int16 = 0x2000
+
+  /// A connection line, within the log budget.
+  private func logConnection(_ level: Logger.Level, _ kind: ConnectionLogBudget.Kind, _ message: @autoclosure () -> String) {
+    guard connectionLog.admit(kind, now: .now) else { return }
+    logger.log(level: level, "\(message())")
+  }
+
+  /// The descriptor number from which an accepted connection is closed at once: the process's soft limit less the
+  /// reserve (descriptors are numbered lowest free first, so one at or past it leaves fewer than the reserve free).
+  private func descriptorCeiling() -> Int32 {
+    var limit = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else { return .max }
+    return Int32(limit.rlim_cur) - Int32(limits.descriptorReserve)
   }
 
   // MARK: Connections
 
   private func accept() {
+    let ceiling = descriptorCeiling()
     while true {
       let fd = Glibc.accept(listenFD, nil, nil)
-      guard fd >= 0 else { return }
+      guard fd >= 0 else {
+        if errno == EMFILE || errno == ENFILE {
+          // The listener stays readable while the connection waits: wait a moment rather than spin.
+          acceptPausedUntil = .now + .milliseconds(100)
+          logConnection(
+            .warning, .refused, "console connections wait: this process has no descriptor left (\(String(cString: strerror(errno))))")
+        }
+        return
+      }
+      guard fd < ceiling else {
+        Self.refuseAtOnce(fd, "the monitor is short of file descriptors; try again later")
+        close(fd)
+        logConnection(
+          .warning, .refused,
+          "console connection closed at once: fewer than \(limits.descriptorReserve) descriptors left, kept for the journal, status file and heartbeat files"
+        )
+        continue
+      }
       _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
       _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
       guard let peer = ConsoleSocket.peer(of: fd) else {
@@ -318,6 +431,9 @@ private final class ConsoleServerLoop {
       let connection = ConsoleConnection(id: nextID, fd: fd, unixUser: peer.user, peerPID: peer.pid, since: Date().timeIntervalSince1970)
       nextID += 1
       connections[connection.id] = connection
+      // A client says hello as soon as it connects (and a storm's hangs up as fast): handle both now.
+      read(connection, toTheEnd: true)
+      if connections[connection.id] != nil { boundPending(newest: connection) }
     }
   }
 
@@ -326,19 +442,29 @@ private final class ConsoleServerLoop {
     connection.isClosed = true
     close(connection.fd)
     connections.removeValue(forKey: connection.id)
-    if connection.hello?.purpose == .follow {
-      logger.log(level: level == .info ? .notice : level, "standby detached: \(connection.label): \(reason)")
-    }
-    if connection.hello?.purpose == .console {
-      logger.log(level: level, "console detached: \(connection.label): \(reason)")
+    switch connection.hello?.purpose {
+    case .follow:
+      logConnection(level == .info ? .notice : level, .detached, "standby detached: \(connection.label): \(reason)")
+    case .console:
+      logConnection(level, .detached, "console detached: \(connection.label): \(reason)")
       updateDetailRequests()
       publishList()
+    case nil:
+      logConnection(level, .droppedBeforeHello, "connection of \(connection.label) closed before its hello: \(reason)")
+    case .status?, .peer?:
+      if level > .debug {
+        logConnection(level, .dropped, "\(connection.hello!.purpose.rawValue) connection of \(connection.label) closed: \(reason)")
+      }
     }
   }
 
-  private func read(_ connection: ConsoleConnection) {
+  /// Reads what `connection` sent. `toTheEnd`: on past a short read, to see whether the peer also hung up (a
+  /// few reads at most).
+  private func read(_ connection: ConsoleConnection, toTheEnd: Bool = false) {
     var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    var reads = 0
     while true {
+      reads += 1
       let count = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, $0.count) }
       if count == 0 {
         if connection.closeWhenFlushed || connection.hello?.purpose == .status || connection.hello?.purpose == .peer {
@@ -368,7 +494,7 @@ private final class ConsoleServerLoop {
         drop(connection, reason: "\(error)", level: .notice)
         return
       }
-      if count < chunk.count { break }
+      if count < chunk.count && (!toTheEnd || reads >= 4) { break }
     }
   }
 
@@ -438,19 +564,28 @@ private final class ConsoleServerLoop {
       refuse(connection, Self.versionRefusal(theirs: hello.version))
       return
     }
-    let attached = connections.values.filter(\.isAttached).count - (hello.purpose == .console ? 1 : 0)
+    func held(_ purpose: ConsoleHello.Purpose) -> Int {
+      connections.values.filter { purpose == .console ? $0.isAttached : $0.isFollower }.count - (hello.purpose == purpose ? 1 : 0)
+    }
+    // Those that already hung up do not count.
+    if hello.purpose == .console && held(.console) >= limits.maximumConsoles
+      || hello.purpose == .follow && held(.follow) >= limits.maximumStandbys
+    {
+      dropHungUp()
+    }
+    let attached = held(.console)
     if hello.purpose == .console && attached >= limits.maximumConsoles {
-      refusedForLimit += 1
-      logger.warning("console refused for \(connection.label): \(attached) consoles are attached, the most this monitor takes")
+      logConnection(
+        .warning, .refused, "console refused for \(connection.label): \(attached) consoles are attached, the most this monitor takes")
       refuse(
         connection,
         "\(attached) consoles are attached, the most this monitor takes (console.max_consoles in the config); close one or raise the limit"
       )
       return
     }
-    let following = connections.values.filter(\.isFollower).count - (hello.purpose == .follow ? 1 : 0)
+    let following = held(.follow)
     if hello.purpose == .follow && following >= limits.maximumStandbys {
-      logger.warning("standby refused for \(connection.label): \(following) standbys follow this monitor already")
+      logConnection(.warning, .refused, "standby refused for \(connection.label): \(following) standbys follow this monitor already")
       refuse(connection, "\(following) standbys follow this monitor already, the most it takes")
       return
     }
@@ -469,7 +604,7 @@ private final class ConsoleServerLoop {
       return
     case .follow:
       let position = hello.follow.map { ", after revision \($0.after)" } ?? ", wants the whole state"
-      logger.notice("standby attached: \(connection.label)\(position)")
+      logConnection(.notice, .attached, "standby attached: \(connection.label)\(position)")
       sendFollowed(to: connection, after: hello.follow)
       flush(connection)
       return
@@ -480,7 +615,7 @@ private final class ConsoleServerLoop {
     if hello.purpose == .console {
       let mode = hello.readOnly ? ", read-only" : ""
       let group = hello.group.map { ", group \($0)" } ?? ""
-      logger.info("console attached: \(connection.label)\(mode)\(group)")
+      logConnection(.info, .attached, "console attached: \(connection.label)\(mode)\(group)")
       publishList()
     }
     serveSnapshotIfDue(connection)
@@ -686,5 +821,57 @@ private final class ConsoleServerLoop {
       shutdown(connection.fd, Int32(SHUT_WR))
       drop(connection, reason: "done", level: .debug)
     }
+  }
+}
+
+/// Connection log lines against floods: up to `burst` in a window, the others counted by kind and said in one
+/// line when the window ends.
+struct ConnectionLogBudget {
+  enum Kind: String, CaseIterable {
+    case attached, detached, refused, dropped
+    case droppedBeforeHello = "closed before their hello"
+  }
+  let burst: Int
+  let window: Duration
+  private var windowStart: ContinuousClock.Instant?
+  private var logged = 0
+  private var suppressed: [Kind: Int] = [:]
+
+  init(burst: Int, window: Duration) {
+    self.burst = burst
+    self.window = window
+  }
+
+  /// Whether a line of `kind` may be logged now; if not, it is counted.
+  mutating func admit(_ kind: Kind, now: ContinuousClock.Instant) -> Bool {
+    if let start = windowStart, now - start < window {
+      guard logged < burst else {
+        suppressed[kind, default: 0] += 1
+        return false
+      }
+    } else if suppressed.isEmpty {
+      windowStart = now
+      logged = 0
+    } else {
+      suppressed[kind, default: 0] += 1
+      return false
+    }
+    logged += 1
+    return true
+  }
+
+  /// When the summary of the lines not logged is due, if any were not.
+  var summaryAt: ContinuousClock.Instant? { suppressed.isEmpty ? nil : windowStart.map { $0 + window } }
+
+  /// The summary line once its window has ended (or at once with `windowEnded`), starting a new window.
+  mutating func summaryDue(now: ContinuousClock.Instant, windowEnded: Bool = false) -> String? {
+    guard let due = summaryAt, windowEnded || now >= due else { return nil }
+    let total = suppressed.values.reduce(0, +)
+    let kinds = Kind.allCases.compactMap { kind in suppressed[kind].map { "\(kind.rawValue) \(NumberText.grouped($0))" } }
+    suppressed = [:]
+    windowStart = now
+    logged = 0
+    return "console connections: \(NumberText.grouped(total)) more lines not logged in the last \(DurationText.format(window)) ("
+      + kinds.joined(separator: ", ") + ")"
   }
 }

@@ -16,19 +16,25 @@ public enum ConsoleSocket {
   }
 
   /// Listens on `path`, mode 0660 (the file's owner and group may attach). A socket left by a monitor that died is
-  /// replaced; one a live monitor answers on is never taken over. Returns the listening descriptor (non-blocking).
-  public static func listen(path: String) throws -> Int32 {
+  /// replaced; anything else at the path is never taken over and the monitor must not start without its socket:
+  /// a file or a symbolic link (planted, or a mistake), a live monitor (it answers the protocol's hello), or a
+  /// listener that does not answer as a monitor (consoles would talk to it). Returns the listening descriptor
+  /// (non-blocking).
+  public static func listen(path: String, helloTimeout: Double = 3) throws -> Int32 {
     var info = stat()
     if lstat(path, &info) == 0 {
       guard info.st_mode & S_IFMT == S_IFSOCK else {
-        throw Failure("\(path) exists and is not a socket; remove it or set console.socket to another path")
+        throw Failure("\(path) exists and is \(kind(info.st_mode)), not a socket; remove it or set console.socket to another path")
       }
-      if let live = try? connect(path: path) {
-        close(live)
-        throw Failure("another monitor is listening on \(path)")
+      do {
+        let welcome = try ConsoleClient.probe(path: path, timeout: helloTimeout)
+        throw Failure("another monitor (pid \(welcome.pid)) is listening on \(path)")
+      } catch let failure as Failure where failure.isNoMonitor {
+        // Nobody answers: a monitor that was killed left it.
+        guard unlink(path) == 0 || errno == ENOENT else { throw Failure("cannot remove the stale socket \(path)", errno: errno) }
+      } catch let refused as ConsoleClient.Refused {
+        throw Failure("another monitor is listening on \(path) (it answered: \(refused))")
       }
-      // Nobody answers: a monitor that was killed left it.
-      guard unlink(path) == 0 || errno == ENOENT else { throw Failure("cannot remove the stale socket \(path)", errno: errno) }
     }
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
     guard fd >= 0 else { throw Failure("cannot create a Unix socket", errno: errno) }
@@ -45,6 +51,17 @@ public enum ConsoleSocket {
       throw error
     }
     return fd
+  }
+
+  /// What a file of mode `mode` is, for a message.
+  static func kind(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFREG: "a regular file"
+    case S_IFLNK: "a symbolic link"
+    case S_IFDIR: "a directory"
+    case S_IFIFO: "a named pipe"
+    default: "a special file"
+    }
   }
 
   /// Connects to the monitor's socket (blocking); returns the descriptor.
@@ -137,4 +154,7 @@ public struct LineFramer: Sendable {
 
   /// Bytes waiting that are not yet a line.
   public var pendingCount: Int { buffer.count - start }
+
+  /// Everything after the last line taken.
+  public var unread: ArraySlice<UInt8> { buffer[start...] }
 }

@@ -87,9 +87,9 @@ public final class ConsoleClient: MonitorLink {
   public var currentSnapshot: MonitorSnapshot { state.withLock { $0.mirror.snapshot } }
 
   /// Whether a monitor answers on `path`: its welcome, or the reason none does.
-  public static func probe(path: String) throws -> ConsoleWelcome {
+  public static func probe(path: String, timeout: Double = 5) throws -> ConsoleWelcome {
     let (fd, welcome) = try connect(
-      path: path, hello: ConsoleHello(operatorName: "probe", readOnly: true, group: nil, purpose: .status))
+      path: path, hello: ConsoleHello(operatorName: "probe", readOnly: true, group: nil, purpose: .peer), timeout: timeout)
     _ = pendingFramers.withLock { $0.removeValue(forKey: fd) }
     close(fd)
     return welcome
@@ -103,7 +103,7 @@ public final class ConsoleClient: MonitorLink {
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     try send(.promote(ConsolePromote(id: 1)), on: fd)
-    while let line = try readLine(fd, &framer) {
+    while let line = try readLine(fd, &framer, waited: 10) {
       if case .answer(let answer) = try ConsoleProtocol.decode(line), answer.id == 1 { return answer.outcome }
     }
     throw ConsoleSocket.Failure("the monitor closed the connection before answering")
@@ -166,24 +166,37 @@ public final class ConsoleClient: MonitorLink {
     }
   }
 
-  private static func connect(path: String, hello: ConsoleHello) throws -> (Int32, ConsoleWelcome) {
+  /// Connects, says `hello` and reads the welcome. A listener that does not answer as a monitor (nothing within
+  /// `timeout`, a close, a line that is not a welcome or a refusal) is named by the pid and user the kernel gives
+  /// for it: a console never talks to an impostor without saying so.
+  private static func connect(path: String, hello: ConsoleHello, timeout seconds: Double = 5) throws -> (Int32, ConsoleWelcome) {
     let fd = try ConsoleSocket.connect(path: path)
     // The welcome comes at once from a live monitor; one that does not answer is as good as gone.
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var framer = LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
     do {
-      try send(.hello(hello), on: fd)
-      guard let line = try readLine(fd, &framer) else { throw ConsoleSocket.Failure("the monitor closed the connection") }
-      switch try ConsoleProtocol.decode(line) {
-      case .welcome(let welcome):
-        timeout = timeval(tv_sec: 0, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        // What followed the welcome in the same read stays in `framer`: put it back by handing the framer on.
-        pendingFramers.withLock { $0[fd] = framer }
-        return (fd, welcome)
-      case .refused(let refusal): throw Refused(description: "the monitor refused this console: \(refusal.reason)")
-      case let other: throw ConsoleSocket.Failure("the monitor sent \(other.typeName) before its welcome")
+      do {
+        try send(.hello(hello), on: fd)
+        guard let line = try readLine(fd, &framer, waited: seconds) else {
+          throw ConsoleSocket.Failure("it closed the connection without a welcome")
+        }
+        switch try ConsoleProtocol.decode(line) {
+        case .welcome(let welcome):
+          timeout = timeval(tv_sec: 0, tv_usec: 0)
+          setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+          // What followed the welcome in the same read stays in `framer`: put it back by handing the framer on.
+          pendingFramers.withLock { $0[fd] = framer }
+          return (fd, welcome)
+        case .refused(let refusal): throw Refused(description: "the monitor refused this console: \(refusal.reason)")
+        case let other: throw ConsoleSocket.Failure("it sent \(other.typeName) where a welcome was due")
+        }
+      } catch let refused as Refused {
+        throw refused
+      } catch {
+        let listener = ConsoleSocket.peer(of: fd).map { "pid \($0.pid), user \($0.user)" } ?? "unknown process"
+        throw ConsoleSocket.Failure(
+          "the process listening on \(path) (\(listener)) did not answer as a bridgewatch monitor: \(TextSanitizer.printable("\(error)"))")
       }
     } catch {
       close(fd)
@@ -208,7 +221,7 @@ public final class ConsoleClient: MonitorLink {
   }
 
   /// The next line, reading as needed; nil at the end of the stream.
-  private static func readLine(_ fd: Int32, _ framer: inout LineFramer) throws -> ArraySlice<UInt8>? {
+  private static func readLine(_ fd: Int32, _ framer: inout LineFramer, waited seconds: Double = 5) throws -> ArraySlice<UInt8>? {
     var chunk = [UInt8](repeating: 0, count: 256 * 1024)
     while true {
       if let line = try framer.nextLine() { return line }
@@ -216,7 +229,7 @@ public final class ConsoleClient: MonitorLink {
       if count == 0 { return nil }
       if count < 0 {
         if errno == EINTR { continue }
-        if errno == EAGAIN { throw ConsoleSocket.Failure("the monitor did not answer within 5 seconds") }
+        if errno == EAGAIN { throw ConsoleSocket.Failure("nothing came within \(DurationText.format(.milliseconds(Int(seconds * 1000))))") }
         throw ConsoleSocket.Failure("cannot read from the monitor", errno: errno)
       }
       chunk.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }

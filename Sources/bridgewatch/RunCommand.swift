@@ -76,7 +76,17 @@ struct RunCommand: AsyncParsableCommand {
       }
       listenOverride = parsed
     }
-    if let running = try? ConsoleClient.probe(path: loaded.config.consoleSocketPath) {
+    let running: ConsoleWelcome?
+    do {
+      running = try ConsoleClient.probe(path: loaded.config.consoleSocketPath, timeout: 3)
+    } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
+      running = nil
+    } catch {
+      // A listener that is no monitor, or one this user may not reach: the socket cannot be ours.
+      printError("bridgewatch: the console socket cannot be used: \(error); the monitor does not start without it")
+      throw ExitCode(1)
+    }
+    if let running {
       // The journal is that monitor's: a second one could not open it. Join it instead.
       guard !headless else {
         printError(
@@ -167,10 +177,42 @@ struct MonitorRunner {
     return (monitor, exporter)
   }
 
+  /// Fits what this config may hold open into the process's descriptor limit: raises the soft limit toward the
+  /// hard one if need be, lowers the caps if it is still short and says which; a limit too low for any start
+  /// stops it.
+  private func fitDescriptors(logger: Logger) throws -> DescriptorBudget {
+    let consoleLimits = ConsoleServer.Limits()
+    let wanted = DescriptorBudget(
+      consoles: config.console.maximumConsoles, standbys: consoleLimits.maximumStandbys, pending: consoleLimits.maximumPending,
+      metricsConnections: config.metrics.listen == nil ? 0 : MetricsServer.Limits().maximumConnections,
+      tcpProbes: config.sites.filter { $0.probe?.kind == .tcp }.count, reserve: consoleLimits.descriptorReserve)
+    let fitted: DescriptorBudget.Fitted
+    do {
+      fitted = try wanted.fitToProcess()
+    } catch {
+      printError("bridgewatch: \(error)")
+      throw ExitCode(1)
+    }
+    if let from = fitted.raisedFrom {
+      logger.info("open files: soft limit raised from \(from) to \(fitted.limit) (this config may use \(wanted.total))")
+    }
+    if !fitted.lowered.isEmpty {
+      let said =
+        "open files: this process may open \(fitted.limit) descriptors (ulimit -n) and this config could use \(wanted.total) "
+        + "(\(wanted.parts)); lowered \(fitted.lowered.joined(separator: ", ")); raise the limit (LimitNOFILE= in a systemd unit) to keep them"
+      logger.warning("\(said)")
+    }
+    return fitted.budget
+  }
+
   /// Serves `/metrics` when asked to; a port that cannot be had stops the start (the config says it is wanted).
-  private func startMetrics(_ exporter: MetricsExporter?, monitor: Monitor, logger: Logger) async throws -> MetricsServer? {
+  private func startMetrics(
+    _ exporter: MetricsExporter?, monitor: Monitor, logger: Logger, descriptors: DescriptorBudget
+  ) async throws -> MetricsServer? {
     guard let exporter, let (host, port) = config.metrics.listen else { return nil }
-    let server = MetricsServer(exporter: exporter, logger: logger)
+    var limits = MetricsServer.Limits()
+    limits.maximumConnections = descriptors.metricsConnections
+    let server = MetricsServer(exporter: exporter, logger: logger, limits: limits)
     do {
       let address = try await server.start(host: host, port: port)
       logger.info("metrics at http://\(Self.describe(address))/metrics")
@@ -187,11 +229,13 @@ struct MonitorRunner {
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
+    let descriptors = try fitDescriptors(logger: logger)
     let (monitor, exporter) = try makeMonitor(logger: logger)
     let address = try await start(monitor)
-    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger)
-    let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
-    if let consoles { exporter?.countConsoles { consoles.consoles.consoles.count } }
+    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger, descriptors: descriptors)
+    let consoles = try await startConsoleServer(
+      monitor, listenAddress: Self.describe(address), logger: logger, descriptors: descriptors, metrics: metrics)
+    exporter?.countConsoles { consoles.consoles.consoles.count }
     let pair = startPair(monitor, listenAddress: Self.describe(address), logger: logger)
     let link = InProcessLink(monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: Self.describe(address)))
     let app = DashboardRuntime(
@@ -210,7 +254,7 @@ struct MonitorRunner {
     onStop()
     link.detach()
     stopPair(pair)
-    await consoles?.stop()
+    await consoles.stop()
     await metrics?.stop()
     await monitor.stop()
   }
@@ -237,11 +281,17 @@ struct MonitorRunner {
     pair.1?.stop()
   }
 
-  /// Listens for consoles; a failure is logged and the monitor runs on without them (its own face still works).
-  private func startConsoleServer(_ monitor: Monitor, listenAddress: String, logger: Logger) async throws -> ConsoleServer? {
+  /// Listens for consoles. A monitor that cannot own its socket does not start: consoles would find nothing, or
+  /// whatever squats the path.
+  private func startConsoleServer(
+    _ monitor: Monitor, listenAddress: String, logger: Logger, descriptors: DescriptorBudget, metrics: MetricsServer?
+  ) async throws -> ConsoleServer {
     do {
       var limits = ConsoleServer.Limits()
-      limits.maximumConsoles = config.console.maximumConsoles
+      limits.maximumConsoles = descriptors.consoles
+      limits.maximumStandbys = descriptors.standbys
+      limits.maximumPending = descriptors.pending
+      limits.descriptorReserve = descriptors.reserve
       limits.readOnlyUsers = Set(config.console.readOnlyUsers)
       let server = try ConsoleServer(
         path: config.consoleSocketPath, monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: listenAddress), logger: logger,
@@ -255,8 +305,11 @@ struct MonitorRunner {
       logger.info("consoles attach with: \(how)")
       return server
     } catch {
-      logger.error("consoles cannot attach: \(error)")
-      return nil
+      printError("bridgewatch: consoles cannot attach: \(error); the monitor does not start without its console socket")
+      onStop()
+      await metrics?.stop()
+      await monitor.stop()
+      throw ExitCode(1)
     }
   }
 
@@ -266,6 +319,7 @@ struct MonitorRunner {
     let logger = Logger(label: "bridgewatch")
     for warning in warnings { logger.warning("\(warning)") }
     let sites = config.sites
+    let descriptors = try fitDescriptors(logger: logger)
     let (monitor, exporter) = try makeMonitor(logger: logger)
     let lastSummary = Mutex<Int64>(0)
     _ = monitor.subscribe { update in
@@ -282,15 +336,16 @@ struct MonitorRunner {
     let address = try await start(monitor)
     logger.info(
       "listening on udp \(Self.describe(address)); \(sites.count) sites; heartbeat files in \(config.heartbeatDirectory)")
-    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger)
-    let consoles = try await startConsoleServer(monitor, listenAddress: Self.describe(address), logger: logger)
-    if let consoles { exporter?.countConsoles { consoles.consoles.consoles.count } }
+    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger, descriptors: descriptors)
+    let consoles = try await startConsoleServer(
+      monitor, listenAddress: Self.describe(address), logger: logger, descriptors: descriptors, metrics: metrics)
+    exporter?.countConsoles { consoles.consoles.consoles.count }
     let pair = startPair(monitor, listenAddress: Self.describe(address), logger: logger)
     let signal = await StopSignals.wait()
     logger.info("received \(signal), stopping")
     onStop()
     stopPair(pair)
-    await consoles?.stop()
+    await consoles.stop()
     await metrics?.stop()
     await monitor.stop()
   }

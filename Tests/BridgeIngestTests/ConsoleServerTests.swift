@@ -13,12 +13,12 @@ import Testing
     let server: ConsoleServer
     var path: String { server.path }
 
-    static func start(limits: ConsoleServer.Limits = ConsoleServer.Limits()) async throws -> Served {
+    static func start(limits: ConsoleServer.Limits = ConsoleServer.Limits(), log: CollectedLog? = nil) async throws -> Served {
       let fixture = try await MonitorFixture.start()
       let server = try ConsoleServer(
         path: fixture.directory + "/test.sock", monitor: fixture.monitor,
         facts: ConsoleFacts(config: fixture.config, listenAddress: "127.0.0.1:\(fixture.port)"),
-        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits)
+        logger: log?.logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits)
       server.start()
       return Served(fixture: fixture, server: server)
     }
@@ -317,6 +317,124 @@ import Testing
     let desk = try RawConsole(path: served.path)
     desk.hello()
     #expect(desk.receive(until: { if case .snapshot = $0 { true } else { nil } }) == true)
+  }
+}
+
+extension ConsoleServerTests {
+  /// Whether the monitor closed `fd` (end of stream) rather than leaving it open (nothing within the timeout).
+  static func closedByTheMonitor(_ fd: Int32, within seconds: Int = 5) -> Bool {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var byte: UInt8 = 0
+    while true {
+      let count = Glibc.read(fd, &byte, 1)
+      if count == 0 { return true }
+      if count < 0 { return errno == ECONNRESET }
+    }
+  }
+
+  @Test func aConnectionThatNeverSaysHelloIsClosedAtItsDeadlineWithTheReasonLogged() async throws {
+    var limits = ConsoleServer.Limits()
+    limits.pendingDeadline = .milliseconds(300)
+    let log = CollectedLog()
+    let served = try await Served.start(limits: limits, log: log)
+    defer { Task { await served.stop() } }
+    let silent = try RawConsole(path: served.path)
+    // Told why, then closed.
+    guard case .refused(let refusal) = silent.receive() else { Issue.record("a connection without a hello is held for ever"); return }
+    #expect(refusal.reason == "no hello within 300ms")
+    #expect(Self.closedByTheMonitor(silent.fd))
+    #expect(log.waitFor { $0.contains("closed before its hello: no hello within 300ms") }, "\(log.lines)")
+    // A malformed first line is logged with its reason too (docs/CONSOLE-PROTOCOL.md says so).
+    let garbled = try RawConsole(path: served.path)
+    garbled.send(Array("not json\n".utf8))
+    #expect(garbled.receive() == nil)
+    #expect(log.waitFor { $0.contains("closed before its hello: ") && $0.contains("JSON") }, "\(log.lines)")
+    // A console that says hello in time stays past the deadline.
+    let desk = try RawConsole(path: served.path)
+    desk.hello()
+    #expect(desk.receive(until: { if case .snapshot = $0 { true } else { nil } }) == true)
+    try await Task.sleep(for: .milliseconds(600))
+    #expect(served.server.consoles.consoles.count == 1)
+  }
+
+  @Test func connectionsWithoutAHelloAreCappedAndTheOldestGoes() async throws {
+    var limits = ConsoleServer.Limits()
+    limits.maximumPending = 3
+    let served = try await Served.start(limits: limits)
+    defer { Task { await served.stop() } }
+    var silent: [Int32] = []
+    defer { silent.forEach { close($0) } }
+    for _ in 0..<8 { silent.append(try ConsoleSocket.connect(path: served.path)) }
+    // A console still attaches (its hello comes with its connection), and the oldest silent ones were closed.
+    let desk = try RawConsole(path: served.path)
+    desk.hello()
+    #expect(desk.receive(until: { if case .snapshot = $0 { true } else { nil } }) == true)
+    for fd in silent.prefix(5) { #expect(Self.closedByTheMonitor(fd), "connection \(fd) is still held") }
+    for fd in silent.suffix(3) { #expect(!Self.closedByTheMonitor(fd, within: 1), "the newest are kept until their deadline") }
+  }
+
+  @Test func consolesThatHungUpDoNotCountAgainstTheLimitAndAStormIsLoggedInFewLines() async throws {
+    var limits = ConsoleServer.Limits()
+    limits.maximumConsoles = 2
+    limits.logWindow = .milliseconds(500)
+    let log = CollectedLog()
+    let served = try await Served.start(limits: limits, log: log)
+    defer { Task { await served.stop() } }
+    let desk = try RawConsole(path: served.path)
+    desk.hello()
+    #expect(desk.receive(until: { if case .snapshot = $0 { true } else { nil } }) == true)
+    // A reconnect storm: consoles that say hello and hang up at once, with a live console attaching meanwhile.
+    let hello = ConsoleProtocol.encode(.hello(ConsoleHello(operatorName: "storm", readOnly: true, group: nil, purpose: .console)))
+    var refusals: [String] = []
+    let began = ContinuousClock.now
+    // In bursts of 40, each followed at once by a live console: the server takes them in together.
+    for _ in 0..<10 {
+      for _ in 0..<40 {
+        let fd = try ConsoleSocket.connect(path: served.path)
+        _ = hello.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(fd)
+      }
+      let live = try RawConsole(path: served.path)
+      live.hello()
+      if case .refused(let refusal) = live.receive() { refusals.append(refusal.reason) }
+    }
+    #expect(refusals.isEmpty, "live consoles were refused: \(refusals)")
+    let connectionLines = log.lines.filter { $0.contains("console attached") || $0.contains("console detached") || $0.contains("refused") }
+    // At most a burst per window (the storm may straddle a few), far from a line per connection.
+    let windows = Int((ContinuousClock.now - began) / limits.logWindow) + 2
+    #expect(connectionLines.count <= windows * limits.logBurst, "\(connectionLines.count) lines for 810 connections in \(windows) windows")
+    // What was not logged is counted and said once the window ends.
+    let summary = #/console connections: [0-9,]+ more lines not logged in the last 500ms \(attached [0-9,]+, detached [0-9,]+/#
+    #expect(log.waitFor { $0.contains(summary) }, "\(log.lines.suffix(3))")
+  }
+}
+
+/// Log lines kept in memory, to look at what a component logged.
+final class CollectedLog: Sendable {
+  private let collected = Mutex<[String]>([])
+  var lines: [String] { collected.withLock { $0 } }
+  var logger: Logger { Logger(label: "test") { _ in Handler(log: self) } }
+
+  /// Whether a line matching `match` comes within `seconds`.
+  func waitFor(seconds: Double = 5, _ match: (String) -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if lines.contains(where: match) { return true }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    return lines.contains(where: match)
+  }
+
+  struct Handler: LogHandler {
+    let log: CollectedLog
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+      get { metadata[key] }
+      set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) { log.collected.withLock { $0.append("\(event.level): \(event.message)") } }
   }
 }
 

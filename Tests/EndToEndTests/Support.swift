@@ -44,10 +44,11 @@ final class HeadlessMonitor: @unchecked Sendable {
   private(set) var port = 0
 
   /// Writes `config` (and `files`) into a fresh directory and starts the monitor on a free loopback port.
-  /// `directory`: start in this one (a restart of an earlier monitor) instead of a fresh one.
+  /// `directory`: start in this one (a restart of an earlier monitor) instead of a fresh one. `openFiles`: run it
+  /// under `ulimit -n` (soft and hard).
   init(
     config: String, files: [String: String] = [:], listen: String = "127.0.0.1:0", directory reused: String? = nil,
-    arguments: [String] = []
+    arguments: [String] = [], openFiles: Int? = nil
   ) throws {
     directory = reused ?? FileManager.default.temporaryDirectory.appendingPathComponent("bw-e2e-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory + "/heartbeats", withIntermediateDirectories: true)
@@ -58,6 +59,10 @@ final class HeadlessMonitor: @unchecked Sendable {
     }
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = ["run", directory + "/conference.yaml", "--headless", "--listen", listen] + arguments
+    if let openFiles {
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Binary.path] + process.arguments!
+    }
     process.standardError = collector.pipe
     process.standardOutput = FileHandle.nullDevice
     process.standardInput = FileHandle.nullDevice
