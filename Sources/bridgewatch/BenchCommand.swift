@@ -18,8 +18,11 @@ struct BenchCommand: ParsableCommand {
       time it takes only to read the file.
       probes: a monitor probes a national roster by SIP OPTIONS every 5 s, answered on loopback; its CPU next to \
       the responder's, and any false late or offline.
+      startup: the monitor started on national rosters of 7,400, 31,097 and 100,000 sites (a group per commune), \
+      with metrics off, on, and per site: time until it listens and peak RSS, with the cost per site against the \
+      smallest roster's.
       """,
-    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self, ConsolesBench.self, ProbesBench.self],
+    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self, ConsolesBench.self, ProbesBench.self, StartupBench.self],
     defaultSubcommand: MicroBench.self)
 }
 
@@ -160,6 +163,32 @@ struct JournalBench: ParsableCommand {
     #endif
     try BenchRun.inScratchDirectory(keep: keep) { directory, binary, report in
       try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run(report: report)
+    }
+  }
+}
+
+struct StartupBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "startup", abstract: "Time the monitor's start on growing rosters, with and without metrics; show it is linear.")
+
+  @Option(help: "Roster sizes, comma-separated; each is set against the first.")
+  var sites = "7400,31097,100000"
+
+  @Option(help: "Runs of each measurement; the median is printed.")
+  var runs = 3
+
+  func run() throws {
+    #if DEBUG
+      printError(
+        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench startup")
+    #endif
+    let sizes = sites.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }), runs >= 1 else {
+      printError("bench startup: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000); --runs at least 1")
+      throw ExitCode(2)
+    }
+    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+      try StartupBenchmark(binary: binary, sizes: sizes.map { $0! }, runs: runs, directory: directory).run(report: report)
     }
   }
 }

@@ -65,8 +65,10 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     StopSignals.install()
+    StopSignals.starting("loading the config")
     MemoryTuning.returnLargeBuffersToTheKernel()
     var loaded = try loadConfigOrExit(config, toRun: listen == nil)
+    StopSignals.starting("looking for a monitor already running")
     try metrics.apply(to: &loaded.config)
     var listenOverride: (host: String, port: Int)?
     if let listen {
@@ -95,6 +97,7 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(1)
       }
       printError("bridgewatch: a monitor already runs for \(config) (pid \(running.pid)); opening a console on it")
+      StopSignals.started()  // the console handles its own stop
       try ConsoleSession(socketPath: loaded.config.consoleSocketPath, configPath: config, dashboard: dashboard).run()
       return
     }
@@ -132,6 +135,7 @@ struct MonitorRunner {
 
   /// Opens and replays the journal, or explains why the monitor cannot start.
   private func openJournal() throws -> (JournalFile, [RestoredSite], [String]) {
+    StopSignals.starting("reading the journal")
     let progress = Mutex(ReadingProgress(what: "reading journal \(config.journalPath)"))
     let opened: JournalFile.Opened
     let replay: RestoredSite.Replay
@@ -169,7 +173,9 @@ struct MonitorRunner {
   private func makeMonitor(logger: Logger) throws -> (Monitor, MetricsExporter?) {
     let (journal, restored, notes) = try openJournal()
     for note in notes { logger.notice("\(note)") }
+    StopSignals.starting("building the metrics")
     let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
+    StopSignals.starting("setting up the monitor")
     let monitor = Monitor(config: config, logger: logger, journal: journal, restored: restored, healthObserver: exporter)
     monitor.promoteCommand = "bridgewatch promote \(config.path)"
     if let follow { monitor.becomeStandby(following: follow, silentAfter: primarySilentAfter) }
@@ -351,6 +357,7 @@ struct MonitorRunner {
   }
 
   private func start(_ monitor: Monitor) async throws -> SocketAddress {
+    StopSignals.started()
     do {
       let address = try await monitor.start(listen: listen)
       onStart(address)

@@ -67,6 +67,34 @@ enum StopSignals {
     if let earlier { handler(earlier) }
   }
 
+  /// What a command is doing before its monitor runs (loading the config, reading the journal, building the
+  /// metrics...), or nil once it runs.
+  private static let startUp = Mutex<(phase: String?, armed: Bool)>((nil, false))
+
+  /// Says which start-up phase begins. Until `started()`, a stop signal ends the process at once, in whatever
+  /// phase and however long it is (a journal of two days, a roster on a stalled disk): nothing has been written
+  /// yet, so there is nothing to close cleanly, and a monitor started by mistake is stopped when asked, not minutes
+  /// later.
+  static func starting(_ phase: String) {
+    let arm = startUp.withLock { state in
+      state.phase = phase
+      defer { state.armed = true }
+      return !state.armed
+    }
+    guard arm else { return }
+    onStop { signal in
+      startUp.withLock { state in
+        guard let phase = state.phase else { return }
+        // Held while exiting: `started()` cannot slip in between.
+        printError("bridgewatch: \(signal) while \(phase); stopped before the monitor started")
+        exit(0)
+      }
+    }
+  }
+
+  /// The monitor is about to write its journal: from here on a stop is the clean one (journal `stop`, status file).
+  static func started() { startUp.withLock { $0.phase = nil } }
+
   /// Waits for the first stop signal (returns at once if one already came); returns its name.
   static func wait() async -> String {
     await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in

@@ -33,4 +33,19 @@ import Testing
     #expect(result.stdout.contains("4 actions (4 applied) x 2 consoles = 8 samples"), "\(result.stdout)")
     #expect(result.stdout.contains("not seen within 2 s: 0"), "\(result.stdout)")
   }
+
+  @Test func theStartupBenchmarkStartsEveryRosterWithEveryMetricsSetting() throws {
+    let result = try Binary.run(["bench", "startup", "--sites", "40,80", "--runs", "1"], timeout: 120)
+    #expect(result.status == 0, "\(result.stderr)")
+    for sites in ["40", "80"] {
+      for metrics in ["metrics off", "metrics on", "metrics per site"] {
+        #expect(
+          result.stdout.split(separator: "\n").contains {
+            $0.hasPrefix(String(repeating: " ", count: 9 - sites.count) + sites) && $0.contains(metrics)
+          },
+          "\(sites) sites, \(metrics) missing from:\n\(result.stdout)")
+      }
+    }
+    #expect(result.stderr.contains("debug build"))
+  }
 }
