@@ -12,14 +12,6 @@ extension OperatorMark {
   }
 }
 
-extension SiteClaim {
-  public init(from decoder: any Decoder) throws {
-    let container = try decoder.container(keyedBy: CodingKeys.self)
-    self.init(
-      operatorName: try container.decode(String.self, forKey: .operatorName), unixSeconds: try container.decodeTime(forKey: .unixSeconds))
-  }
-}
-
 extension FollowedAction {
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)

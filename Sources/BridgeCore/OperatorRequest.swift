@@ -49,19 +49,9 @@ public struct OperatorRequest: Sendable, Hashable {
   }
 }
 
-/// Someone handling a site: shown on every console and in the status file until released, or until the site
-/// is back online.
-public struct SiteClaim: Sendable, Hashable, Codable {
-  public var operatorName: String
-  public var unixSeconds: Double
-
-  public init(operatorName: String, unixSeconds: Double) {
-    self.operatorName = operatorName
-    self.unixSeconds = unixSeconds
-  }
-
-  enum CodingKeys: String, CodingKey { case operatorName = "operator", unixSeconds = "at" }
-}
+/// Someone handling a site (who, and since when): shown on every console and in the status file until released,
+/// or until the site is back online.
+public typealias SiteClaim = OperatorStamp
 
 /// An operator action was applied but could not be written to the journal yet: it waits in the backlog.
 public struct JournalNotSaved: Error, CustomStringConvertible {

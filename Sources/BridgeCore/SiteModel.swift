@@ -63,7 +63,8 @@ public struct OperatorMark: Sendable, Hashable, Codable {
   enum CodingKeys: String, CodingKey { case operatorName = "operator", reason, unixSeconds = "at" }
 }
 
-/// Who made an operator decision that has no other fields (a headcount set by hand), and when (unix seconds).
+/// Who made an operator decision that has no other fields (a headcount set by hand, a claim), and when (unix
+/// seconds).
 public struct OperatorStamp: Sendable, Hashable, Codable {
   public var operatorName: String
   public var unixSeconds: Double

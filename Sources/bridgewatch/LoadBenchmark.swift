@@ -213,8 +213,9 @@ struct LoadBenchmark {
 
   static func unixNow() -> Double { Date().timeIntervalSince1970 }
 
-  static func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+  /// A loopback port free for a UDP socket (or `type`'s) now.
+  static func freePort(type: __socket_type = SOCK_DGRAM) -> Int {
+    let fd = socket(AF_INET, Int32(type.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)

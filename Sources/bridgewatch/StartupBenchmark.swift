@@ -89,7 +89,7 @@ struct StartupBenchmark {
   /// The monitor started afresh: from spawning it until it listens; its peak RSS once stopped.
   private func timeToListen(config: String, metrics: Metrics) throws -> Figures {
     let udpPort = LoadBenchmark.freePort()
-    let metricsPort = Self.freeTCPPort()
+    let metricsPort = LoadBenchmark.freePort(type: SOCK_STREAM)
     var arguments = ["run", config, "--headless", "--listen", "127.0.0.1:\(udpPort)"]
     if metrics != .off { arguments += ["--metrics-listen", "127.0.0.1:\(metricsPort)"] }
     if metrics == .perSite { arguments.append("--metrics-per-site") }
@@ -126,22 +126,6 @@ struct StartupBenchmark {
     return withUnsafePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
-  }
-
-  static func freeTCPPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        _ = bind(fd, $0, length)
-        return getsockname(fd, $0, &length)
-      }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
   }
 }
 
