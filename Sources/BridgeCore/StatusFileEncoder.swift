@@ -336,6 +336,12 @@ struct JSONWriter {
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = (value * scale).rounded()
+    // Beyond what Int64 holds (a time of 1e28 read from a hostile journal), Swift's own spelling: still a JSON
+    // number, where converting would trap.
+    guard abs(scaled) < 9.2e18 else {
+      raw("\(value)")
+      return
+    }
     let magnitude = Int64(abs(scaled))
     let whole = magnitude / Int64(scale)
     let fraction = magnitude % Int64(scale)
