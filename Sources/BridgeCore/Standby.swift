@@ -273,11 +273,7 @@ public struct FollowState: Sendable, Equatable, Codable {
     return a.operatorName == b.operatorName && a.reason == b.reason && JournalTime.sameMillisecond(a.unixSeconds, b.unixSeconds)
   }
 
-  static func isSame(_ a: SiteClaim?, _ b: SiteClaim?) -> Bool {
-    guard let a, let b else { return a == nil && b == nil }
-    return a.operatorName == b.operatorName && JournalTime.sameMillisecond(a.unixSeconds, b.unixSeconds)
-  }
-
+  /// A claim or a hand-set headcount's setter: the same operator, at the same millisecond.
   static func isSame(_ a: OperatorStamp?, _ b: OperatorStamp?) -> Bool {
     guard let a, let b else { return a == nil && b == nil }
     return a.operatorName == b.operatorName && JournalTime.sameMillisecond(a.unixSeconds, b.unixSeconds)

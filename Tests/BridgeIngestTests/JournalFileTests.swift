@@ -11,10 +11,16 @@ import Testing
     return directory + "/conference.journal"
   }
 
+  /// Removes the folder `scratchPath` made for `path`.
+  func removeScratch(_ path: String) {
+    try? FileManager.default.removeItem(atPath: FilePath.directory(of: path))
+  }
+
   let record = JournalRecord(unixSeconds: 1_763_800_000, site: "HB-TU", kind: .mark(operatorName: "Lan", reason: "line down"))
 
   @Test func aNewJournalIsPrivateAndASecondWriterIsRefused() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     let first = try JournalFile.open(path: path, skipBadLines: false)
     var info = stat()
     #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
@@ -42,6 +48,7 @@ import Testing
 
   @Test func aTornLastLineIsCutOffWithOneWarningAndWritingGoesOn() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     let good = JournalCodec.encode(record)
     try (good + "\n" + #"{"t":1763800001,"type":"sta"#).write(toFile: path, atomically: false, encoding: .utf8)
     chmod(path, 0o600)
@@ -56,6 +63,7 @@ import Testing
 
   @Test func aBadLineInTheMiddleStopsTheStartUnlessToldToSkipIt() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     let good = JournalCodec.encode(record)
     let original = good + "\n" + "{\"t\": oops\n" + good + "\n"
     try original.write(toFile: path, atomically: false, encoding: .utf8)
@@ -81,6 +89,7 @@ import Testing
 
   @Test func aLooseModeIsTightened() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644])
     let opened = try openWhenUnlocked(path: path, skipBadLines: false)
     var info = stat()
@@ -100,6 +109,7 @@ import Testing
 
   @Test func aJournalDeletedUnderTheMonitorIsCreatedAgainWithTheCurrentStateFirst() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     let opened = try openWhenUnlocked(path: path, skipBadLines: false)
     #expect(opened.file.write([record]) == .written)
     unlink(path)
@@ -115,6 +125,7 @@ import Testing
 
   @Test func aJournalReplacedByAnotherFileIsLeftAloneAndTheRecordsWait() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     let opened = try openWhenUnlocked(path: path, skipBadLines: false)
     #expect(opened.file.write([record]) == .written)
     try "someone else's file\n".write(toFile: path + ".other", atomically: false, encoding: .utf8)
@@ -135,6 +146,7 @@ import Testing
 
   @Test func aSymlinkedJournalIsRefusedAndItsTargetIsNotTouched() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     let victim = path + ".victim"
     _ = FileManager.default.createFile(atPath: victim, contents: Data("precious\n".utf8), attributes: [.posixPermissions: 0o644])
     symlink(victim, path)
@@ -151,6 +163,7 @@ import Testing
 
   @Test func aFileThatIsNotAJournalKeepsItsMode() throws {
     let path = try scratchPath()
+    defer { removeScratch(path) }
     _ = FileManager.default.createFile(atPath: path, contents: Data("hello\n".utf8), attributes: [.posixPermissions: 0o644])
     #expect(throws: JournalFile.OpenError.self) { try JournalFile.open(path: path, skipBadLines: false) }
     var info = stat()

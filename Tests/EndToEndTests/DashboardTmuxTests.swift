@@ -7,26 +7,29 @@ import Testing
 final class TmuxSession {
   let socket = "bw-test-\(UUID().uuidString.prefix(8))"
   let name = "bw"
-  /// The server's socket file, which tmux leaves behind when its server exits.
-  private var socketPath = ""
+  /// tmux's folder for its sockets (TMUX_TMPDIR): the test's own, removed with the session, not the shared
+  /// /tmp/tmux-UID that tmux would otherwise create and leave.
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-tmux-\(UUID().uuidString.prefix(8))").path
 
   init(width: Int, height: Int, command: String) throws {
     try RequiredTool.require("tmux")
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-e", "LANG=C.UTF-8", "bash --norc --noprofile"])
-    socketPath = try tmux(["display-message", "-p", "#{socket_path}"]).trimmingCharacters(in: .whitespacesAndNewlines)
     try tmux(["send-keys", "-t", name, command, "Enter"])
   }
 
   deinit {
     _ = try? tmux(["kill-server"])
-    if !socketPath.isEmpty { unlink(socketPath) }
+    try? FileManager.default.removeItem(atPath: directory)
   }
 
   /// Runs tmux through the shell with popen: Foundation's Process never sees the `new-session` client exit,
   /// because the daemonized server inherits the descriptor it watches.
   @discardableResult
   func tmux(_ arguments: [String]) throws -> String {
-    let quoted = (["tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let quoted = (["env", "TMUX_TMPDIR=" + directory, "tmux", "-L", socket] + arguments).map {
+      "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
     // The server must not inherit the pipe either, or reading would never end.
     let redirect = arguments.first == "new-session" ? " >/dev/null 2>&1 </dev/null" : " 2>/dev/null"
     guard let stream = popen(quoted.joined(separator: " ") + redirect, "r") else { throw TmuxFailure() }
