@@ -229,11 +229,12 @@ public enum DashboardView {
     if total.unacknowledgedAlerts > 0 { stat(2, .headerAlerts, strings.number(total.unacknowledgedAlerts), alert: true) }
     if total.helpRequests > 0 { stat(1, .headerHelp, strings.number(total.helpRequests), alert: true) }
     stat(3, .headerMarked, strings.number(total.statusCounts[.marked]))
-    // Attendance on the right; its word goes before any of the first five counts (to Online) would.
+    // Attendance on the right; its word goes before any of the first five counts (to Online) or an alerting one
+    // (sites not connected yet) would.
     let percent = total.attendancePercent.map { " (\(strings.percent($0)))" } ?? ""
     let labelled = strings(.attendance, strings.number(total.reportedHeadcount), strings.number(total.expectedHeadcount)) + percent
     let figures = "\(strings.number(total.reportedHeadcount)) / \(strings.number(total.expectedHeadcount))" + percent
-    let firstCounts = stats.filter { $0.rank <= 4 }.reduce(0) { $0 + DisplayWidth.of($1.text) + 2 }
+    let firstCounts = stats.filter { $0.rank <= 4 || $0.alert }.reduce(0) { $0 + DisplayWidth.of($1.text) + 2 }
     let attendance = 1 + firstCounts + DisplayWidth.of(labelled) + 1 <= width ? labelled : figures
     let attendanceWidth = screen.putRight(attendance, right: width - 1, y: 1, role: .headerTitle, maxWidth: width - 2)
     let limit = width - 1 - attendanceWidth - 2
