@@ -41,8 +41,8 @@ public struct ConfigLoader {
   static let probingKeys = ["period", "timeout", "rate"]
   static let metricsKeys = ["listen", "per_site"]
   static let consoleKeys = ["socket", "max_consoles", "read_only_users"]
-  static let scheduleKeys = ["utc_offset", "sessions"]
-  static let sessionKeys = ["name", "start", "end"]
+  static let scheduleKeys = ["utc_offset", "roll_call", "sessions"]
+  static let sessionKeys = ["name", "start", "end", "roll_call"]
   static let timingKeys = ["interval", "late_after", "offline_after", "recover_after", "flap_window", "flap_changes"]
   static let udpKeys = ["listen", "require_auth"]
   static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file", "probe"]
@@ -287,6 +287,8 @@ public struct ConfigLoader {
         fail(offsetNode, "'utc_offset' must look like +07:00, got '\(text)'")
       }
     }
+    var defaultRollCall = Schedule.defaultRollCallSeconds
+    if let rollCallNode = entries["roll_call"], let seconds = rollCallOffset(rollCallNode) { defaultRollCall = seconds }
     guard let sessionsNode = entries["sessions"] else {
       fail(node, "'schedule' needs 'sessions': a list of {name, start, end}")
       return schedule
@@ -329,7 +331,16 @@ public struct ConfigLoader {
         fail(nameNode, "duplicate session name '\(name)'")
         continue
       }
-      located.append((ScheduleSession(name: name, start: start, end: end), item))
+      var rollCall = defaultRollCall
+      if let rollCallNode = fields["roll_call"] {
+        guard let seconds = rollCallOffset(rollCallNode) else { continue }
+        guard seconds < end - start else {
+          fail(rollCallNode, "session '\(name)': 'roll_call' (\(DurationText.format(.seconds(seconds)))) must fall before the session ends")
+          continue
+        }
+        rollCall = seconds
+      }
+      located.append((ScheduleSession(name: name, start: start, end: end, rollCallSeconds: rollCall), item))
     }
     located.sort { $0.0.start < $1.0.start }
     for (earlier, later) in zip(located, located.dropFirst()) where later.0.start < earlier.0.end {
@@ -337,6 +348,16 @@ public struct ConfigLoader {
     }
     schedule.sessions = located.map(\.0)
     return schedule
+  }
+
+  /// A roll call's offset from its session's start: a duration, and 0s (at the start) is allowed.
+  private mutating func rollCallOffset(_ node: Node) -> Double? {
+    guard let text = string(node, "roll_call") else { return nil }
+    guard let value = DurationText.parse(text) else {
+      fail(node, "'roll_call' must be how long after the session's start the roll call is taken, like 15m or 0s, got '\(text)'")
+      return nil
+    }
+    return Double(value.milliseconds) / 1000
   }
 
   private mutating func parseTiming(_ node: Node) -> Timing {

@@ -230,6 +230,9 @@ public struct Schedule: Sendable, Hashable {
   /// Offset of the conference's local time from UTC; Vietnam's is +07:00 all year.
   public var utcOffsetSeconds = 7 * 3600
   public var sessions: [ScheduleSession] = []
+  /// How long after a session's start the roll call is taken, when a session does not say: the headcount in force
+  /// then is the session's attendance (docs/REPORT.md).
+  public static let defaultRollCallSeconds = 15.0 * 60
 
   public init() {}
 
@@ -244,12 +247,19 @@ public struct ScheduleSession: Sendable, Hashable {
   /// Unix seconds.
   public var start: Double
   public var end: Double
+  /// Seconds after `start` of the roll call (0 ..< end - start).
+  public var rollCallSeconds: Double
 
-  public init(name: String, start: Double, end: Double) {
+  public init(name: String, start: Double, end: Double, rollCallSeconds: Double = Schedule.defaultRollCallSeconds) {
     self.name = name
     self.start = start
     self.end = end
+    // A session shorter than the default roll-call offset takes its roll call at its midpoint.
+    self.rollCallSeconds = rollCallSeconds < end - start ? rollCallSeconds : (end - start) / 2
   }
+
+  /// Unix seconds of the roll call.
+  public var rollCall: Double { start + rollCallSeconds }
 }
 
 /// "2026-11-23 07:30" in a fixed UTC offset, both ways.

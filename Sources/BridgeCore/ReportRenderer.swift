@@ -1,115 +1,151 @@
 import Foundation
 
-/// The report as Markdown (people), CSV (spreadsheets) or JSON (tools).
+/// The report as Markdown (people), CSV (spreadsheets), JSON (tools) or HTML (to read, print or save as PDF).
 public enum ReportFormat: String, CaseIterable, Sendable {
-  case md, csv, json
+  case md, csv, json, html
 }
 
 public enum ReportRenderer {
-  public static func render(_ report: ConferenceReport, config: ConferenceConfig, format: ReportFormat) -> String {
-    switch format {
-    case .md: markdown(report, config: config)
-    case .csv: csv(report, config: config)
+  public static func render(_ report: ConferenceReport, config: ConferenceConfig, format: ReportFormat, language: Language = .en)
+    -> String
+  {
+    let words = ReportWords(language: language, config: config)
+    return switch format {
+    case .md: markdown(report, words)
+    case .csv: csv(report, words)
     case .json: json(report, config: config)
+    case .html: ReportHTML.render(report, words)
     }
   }
 
   // MARK: - Markdown
 
-  static func markdown(_ report: ConferenceReport, config: ConferenceConfig) -> String {
-    let offset = config.schedule.utcOffsetSeconds
-    var lines = ["# Report: \(cell(report.title))", ""]
-    for note in report.warnings.map(TextSanitizer.printable) + clockNotes(report, offset: offset) {
+  static func markdown(_ report: ConferenceReport, _ words: ReportWords) -> String {
+    let config = words.config
+    var lines = ["# \(words(.title, cell(report.title)))", ""]
+    for note in report.warnings.map(TextSanitizer.printable) + clockNotes(report, words) {
       lines.append(note)
       lines.append("")
     }
     for session in report.sessions {
-      let start = LocalTimeText.format(session.start, utcOffsetSeconds: offset)
-      let end = LocalTimeText.format(session.end, utcOffsetSeconds: offset)
-      lines.append("## \(cell(session.name)): \(start) – \(end) (UTC\(offsetText(offset)))")
+      lines.append("## \(cell(words.sessionName(session))): \(words.time(session.start)) – \(words.time(session.end)) (UTC\(words.offset))")
       lines.append("")
-      if session.observedEnd < session.end {
-        lines.append(
-          "The journal ends at \(LocalTimeText.format(session.observedEnd, utcOffsetSeconds: offset)); figures cover the session up to then."
-        )
+      for line in words.sessionNotes(session) {
+        lines.append(line)
         lines.append("")
       }
-      let total = session.total
-      lines.append(
-        "- Bridge points connected: \(count(total.connected)) of \(count(total.sites)) (\(percent(ratio(total.connected, total.sites))))")
-      lines.append(
-        "- Attendance (peak headcount / expected): \(count(total.peakHeadcount)) / \(count(total.expected)) (\(percent(total.attendancePercent)))"
-      )
-      lines.append("- Time online, all points: \(percent(total.onlinePercent))")
-      lines.append("- Outages: \(count(total.outages)), \(duration(total.outageSeconds)) in all")
+      for line in words.summary(session) { lines.append("- " + line) }
       lines.append("")
-      lines.append("### By province and district")
+      lines.append("### \(words(.byGroup))")
       lines.append("")
-      lines.append("| Group | Points | Connected | Online | Outages | Outage time | Peak headcount | Expected | Attendance |")
-      lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+      let groupColumns: [ReportText] = [
+        .columnGroup, .columnPoints, .columnConnected, .columnAtRollCall, .columnOnline, .columnOutages, .columnOutageTime,
+        .columnRollCallCount, .columnExpected, .columnAttendance, .columnPeakOneMoment, .columnAverage,
+      ]
+      lines.append("| " + groupColumns.map { words($0) }.joined(separator: " | ") + " |")
+      lines.append("|---" + String(repeating: "|--:", count: groupColumns.count - 1) + "|")
       for group in session.groups {
         lines.append(
-          "| \(cell(group.path.joined(separator: GroupPath.separator))) | \(count(group.sites)) | \(count(group.connected)) | "
-            + "\(percent(group.onlinePercent)) | \(count(group.outages)) | \(duration(group.outageSeconds)) | "
-            + "\(count(group.peakHeadcount)) | \(count(group.expected)) | \(percent(group.attendancePercent)) |")
+          "| \(cell(group.path.joined(separator: GroupPath.separator))) | \(words.count(group.points)) | \(words.count(group.connected)) | "
+            + "\(words.count(group.connectedAtRollCall)) | \(words.percent(group.onlinePercent)) | \(words.count(group.outages)) | "
+            + "\(words.duration(group.outageSeconds)) | \(group.rollCallReached ? words.count(group.rollCallHeadcount) : "–") | "
+            + "\(words.count(group.expected)) | \(words.percent(group.attendancePercent)) | \(group.peakHeadcount.map(words.count) ?? "–") | "
+            + "\(words.count(Int(group.averageHeadcount.rounded()))) |")
       }
       lines.append("")
-      lines.append("### By bridge point")
+      lines.append("### \(words(.bySite))")
       lines.append("")
-      lines.append(
-        "| ID | Name | Group | Heard by | Online | Outages | Outage time | Longest | First connect | Peak | Average | Expected | Attendance |"
-      )
-      lines.append("|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
-      for site in session.sites {
-        let config = config.sites[site.site]
+      let siteColumns: [ReportText] = [
+        .columnID, .columnName, .columnGroup, .columnHeardBy, .columnOnline, .columnOutages, .columnOutageTime, .columnLongest,
+        .columnFirstConnect, .columnRollCallCount, .columnCountFrom, .columnExpected, .columnAttendance, .columnPeak, .columnAverage,
+      ]
+      lines.append("| " + siteColumns.map { words($0) }.joined(separator: " | ") + " |")
+      lines.append("|---|---|---|---" + String(repeating: "|--:", count: 6) + "|---" + String(repeating: "|--:", count: 4) + "|")
+      for site in session.sites where site.plannedAbsence == nil {
+        let siteConfig = config.sites[site.site]
+        let flag = site.countAboveExpected ? " ⚠" : ""
         lines.append(
-          "| \(cell(config.id)) | \(cell(config.name)) | \(cell(config.groupLabel)) | \(heardBy(site)) | \(percent(site.onlinePercent)) | "
-            + "\(count(site.outages)) | \(duration(site.outageSeconds)) | \(duration(site.longestOutageSeconds)) | "
-            + "\(site.firstConnectSeconds.map(duration) ?? "never") | \(site.peakHeadcount.map(count) ?? "–") | "
-            + "\(site.averageHeadcount.map { count(Int($0.rounded())) } ?? "–") | \(count(site.expected)) | \(percent(site.attendancePercent)) |"
+          "| \(cell(siteConfig.id)) | \(cell(siteConfig.name)) | \(cell(siteConfig.groupLabel)) | \(words.heardBy(site.heardBy)) | "
+            + "\(words.percent(site.onlinePercent)) | \(words.count(site.outages)) | \(words.duration(site.outageSeconds)) | "
+            + "\(words.duration(site.longestOutageSeconds)) | \(site.firstConnectSeconds.map(words.duration) ?? words(.never)) | "
+            + "\(site.rollCall.map { words.count($0.count) } ?? "–") | \(site.rollCall.map { cell(words.provenance($0.provenance)) } ?? "–") | "
+            + "\(words.count(site.expected)) | \(words.percent(site.attendancePercent))\(flag) | "
+            + "\(site.peak.map { words.count($0.count) } ?? "–")\(flag) | \(site.averageHeadcount.map { words.count(Int($0.rounded())) } ?? "–") |"
         )
       }
       lines.append("")
-      lines.append("### Operator actions")
+      let above = words.countsAboveExpected(session)
+      if !above.isEmpty {
+        lines.append("### \(words(.aboveHeading))")
+        lines.append("")
+        lines.append(words(.aboveNote))
+        lines.append("")
+        lines.append(
+          "| "
+            + [ReportText.columnID, .columnName, .columnFigure, .columnCount, .columnExpected, .columnWhen, .columnCountFrom]
+            .map { words($0) }.joined(separator: " | ") + " |")
+        lines.append("|---|---|---|--:|--:|---|---|")
+        for row in above {
+          let siteConfig = config.sites[row.site.site]
+          lines.append(
+            "| \(cell(siteConfig.id)) | \(cell(siteConfig.name)) | \(words(row.figure)) | \(words.count(row.reading.count)) | "
+              + "\(words.count(row.site.expected)) | \(words.time(row.reading.provenance.unixSeconds, seconds: true)) | "
+              + "\(cell(words.provenance(row.reading.provenance, withTime: false))) |")
+        }
+        lines.append("")
+      }
+      let absent = session.sites.filter { $0.plannedAbsence != nil }
+      if !absent.isEmpty {
+        lines.append("### \(words(.absencesHeading))")
+        lines.append("")
+        lines.append(
+          "| "
+            + [ReportText.columnID, .columnName, .columnGroup, .columnExpected, .columnMarkedBy, .columnReason, .columnWhen]
+            .map { words($0) }.joined(separator: " | ") + " |")
+        lines.append("|---|---|---|--:|---|---|---|")
+        for site in absent {
+          let siteConfig = config.sites[site.site]
+          let absence = site.plannedAbsence!
+          lines.append(
+            "| \(cell(siteConfig.id)) | \(cell(siteConfig.name)) | \(cell(siteConfig.groupLabel)) | \(words.count(site.expected)) | "
+              + "\(cell(absence.operatorName ?? "–")) | \(cell(absence.reason ?? "–")) | "
+              + "\(absence.unixSeconds.map { words.time($0, seconds: true) } ?? "–") |")
+        }
+        lines.append("")
+      }
+      lines.append("### \(words(.actionsHeading))")
       lines.append("")
       if session.actions.isEmpty {
-        lines.append("None.")
+        lines.append(words(.none))
       } else {
-        lines.append("| Time | ID | Name | Action | By | Reason or count |")
+        lines.append(
+          "| "
+            + [ReportText.columnTime, .columnID, .columnName, .columnAction, .columnBy, .columnDetail].map { words($0) }
+            .joined(separator: " | ") + " |")
         lines.append("|---|---|---|---|---|---|")
         for action in session.actions {
           let site = config.sites[action.site]
           lines.append(
-            "| \(LocalTimeText.format(action.unixSeconds, utcOffsetSeconds: offset, alwaysSeconds: true)) | \(cell(site.id)) | \(cell(site.name)) | "
-              + "\(actionWords(action)) | \(cell(action.operatorName ?? "–")) | \(cell(action.detail ?? "")) |")
+            "| \(words.time(action.unixSeconds, seconds: true)) | \(cell(site.id)) | \(cell(site.name)) | "
+              + "\(words.action(action)) | \(cell(action.operatorName ?? "–")) | \(cell(words.actionDetail(action))) |")
         }
       }
       lines.append("")
     }
-    lines.append(
-      "Online: time a point was online or late (heard within `offline_after`). An outage: a point offline or marked "
-        + "offline after it had connected. Attendance: peak headcount over expected.")
+    lines.append(words(.rules))
     return lines.joined(separator: "\n") + "\n"
   }
 
-  static func actionWords(_ action: OperatorAction) -> String {
-    switch action.kind {
-    case .mark: "marked offline"
-    case .clear: "cleared the mark"
-    case .acknowledge: "acknowledged"
-    case .headcount: "set the headcount"
-    case .claim: "on it"
-    case .release: action.operatorName == nil ? "claim ended (back online)" : "released"
+  /// One sentence per step of the monitor's clock found in the journal.
+  public static func clockNotes(_ report: ConferenceReport, offset: Int, language: Language = .en) -> [String] {
+    report.clockSteps.map { step in
+      ReportText.clockNote(
+        language, ClockNote.signedDuration(step.seconds), LocalTimeText.format(step.unixSeconds, utcOffsetSeconds: offset))
     }
   }
 
-  /// One sentence per step of the monitor's clock found in the journal.
-  public static func clockNotes(_ report: ConferenceReport, offset: Int) -> [String] {
-    report.clockSteps.map { step in
-      "Note: the monitor's clock stepped \(ClockNote.signedDuration(step.seconds)) at "
-        + "\(LocalTimeText.format(step.unixSeconds, utcOffsetSeconds: offset)); times before it in that run are re-based "
-        + "onto the clock after it."
-    }
+  static func clockNotes(_ report: ConferenceReport, _ words: ReportWords) -> [String] {
+    clockNotes(report, offset: words.config.schedule.utcOffsetSeconds, language: words.language)
   }
 
   /// Table cells: no pipes or line breaks from names, no control characters.
@@ -117,69 +153,88 @@ public enum ReportRenderer {
     TextSanitizer.printable(text).replacingOccurrences(of: "|", with: "\\|")
   }
 
-  /// "agent", "file", "probe" or several; "–" when the journal does not say.
-  static func heardBy(_ site: SiteReport) -> String {
-    let words = site.heardBy.map { source in
-      switch source {
-      case .udp: "agent"
-      case .file: "file"
-      case .probe: "probe"
-      case .manual: "by hand"
-      }
-    }
-    return words.isEmpty ? "–" : words.joined(separator: ", ")
-  }
-
   // MARK: - CSV
 
-  static let csvColumns = [
-    "session", "level", "group", "id", "name", "points", "connected", "online_percent", "outages", "outage_seconds",
-    "longest_outage_seconds", "first_connect_seconds", "peak_headcount", "average_headcount", "expected", "attendance_percent",
-    "heard_by",
-  ]
-
-  static func csv(_ report: ConferenceReport, config: ConferenceConfig) -> String {
-    var rows = [csvColumns]
+  /// RFC 4180 with a UTF-8 byte order mark (a spreadsheet then reads the diacritics right), headers in the
+  /// report's language; numbers plain (no thousands separators), decimals written the language's way.
+  static func csv(_ report: ConferenceReport, _ words: ReportWords) -> String {
+    let config = words.config
+    let columns: [ReportText] = [
+      .columnSession, .columnLevel, .columnGroup, .columnID, .columnName, .columnPoints, .columnPlannedAbsence, .columnConnected,
+      .columnAtRollCall, .columnOnline, .columnOutages, .columnOutageTime, .columnLongest, .columnFirstConnect,
+      .columnRollCallCount, .columnCountFrom, .columnCountBy, .columnCountAt, .columnPeak, .columnAverageCount, .columnExpected,
+      .columnAttendance, .columnAboveExpected, .columnHeardBy,
+    ]
+    var rows = [columns.map { words.csvHeader($0) }]
     for session in report.sessions {
-      func groupRow(_ level: String, _ group: GroupReport) -> [String] {
+      let sessionName = words.sessionName(session)
+      func groupRow(_ level: ReportText, _ group: GroupReport) -> [String] {
         [
-          session.name, level, group.path.joined(separator: GroupPath.separator), "", "", "\(group.sites)", "\(group.connected)",
-          decimal(group.onlinePercent), "\(group.outages)", decimal(group.outageSeconds, digits: 0), "", "",
-          "\(group.peakHeadcount)", "", "\(group.expected)", group.attendancePercent.map { decimal($0) } ?? "", "",
+          sessionName, words(level), group.path.joined(separator: GroupPath.separator), "", "", "\(group.points)",
+          "\(group.plannedAbsences)", "\(group.connected)", "\(group.connectedAtRollCall)", words.decimal(group.onlinePercent),
+          "\(group.outages)", words.decimal(group.outageSeconds, digits: 0), "", "",
+          group.rollCallReached ? "\(group.rollCallHeadcount)" : "", "", "", "", group.peakHeadcount.map { "\($0)" } ?? "",
+          words.decimal(group.averageHeadcount), "\(group.expected)", group.attendancePercent.map { words.decimal($0) } ?? "",
+          "\(group.countsAboveExpected)", "",
         ]
       }
-      rows.append(groupRow("total", session.total))
-      for group in session.groups { rows.append(groupRow(group.path.count == 1 ? "province" : "district", group)) }
+      rows.append(groupRow(.levelTotal, session.total))
+      for group in session.groups { rows.append(groupRow(.levelGroup, group)) }
       for site in session.sites {
-        let config = config.sites[site.site]
+        let siteConfig = config.sites[site.site]
+        let absent = site.plannedAbsence != nil
+        let provenance = site.rollCall?.provenance
         rows.append([
-          session.name, "site", config.groupLabel, config.id, config.name, "1", site.firstConnectSeconds == nil ? "0" : "1",
-          decimal(site.onlinePercent), "\(site.outages)", decimal(site.outageSeconds, digits: 0),
-          decimal(site.longestOutageSeconds, digits: 0), site.firstConnectSeconds.map { decimal($0, digits: 0) } ?? "",
-          site.peakHeadcount.map { "\($0)" } ?? "", site.averageHeadcount.map { decimal($0) } ?? "", "\(site.expected)",
-          site.attendancePercent.map { decimal($0) } ?? "", site.heardBy.map(\.rawValue).joined(separator: " "),
+          sessionName, words(.levelSite), siteConfig.groupLabel, siteConfig.id, siteConfig.name, "1", absent ? "1" : "0",
+          site.firstConnectSeconds == nil ? "0" : "1", site.connectedAtRollCall ? "1" : "0", words.decimal(site.onlinePercent),
+          "\(site.outages)", words.decimal(site.outageSeconds, digits: 0), words.decimal(site.longestOutageSeconds, digits: 0),
+          site.firstConnectSeconds.map { words.decimal($0, digits: 0) } ?? "", site.rollCall.map { "\($0.count)" } ?? "",
+          provenance.map { words.source($0.source) } ?? "", provenance?.operatorName ?? "",
+          provenance.map { words.time($0.unixSeconds, seconds: true) } ?? "", site.peak.map { "\($0.count)" } ?? "",
+          site.averageHeadcount.map { words.decimal($0) } ?? "", "\(site.expected)", site.attendancePercent.map { words.decimal($0) } ?? "",
+          site.countAboveExpected ? "1" : "0", words.heardBy(site.heardBy, empty: ""),
         ])
       }
     }
-    return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    return "\u{FEFF}" + rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
   }
 
+  /// RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled.
   static func csvField(_ text: String) -> String {
     // A leading = + - @ would be a formula to a spreadsheet; names never start that way on purpose.
     var value = TextSanitizer.printable(text)
     if let first = value.first, "=+-@".contains(first), Double(value) == nil { value = "'" + value }
-    guard value.contains(where: { $0 == "," || $0 == "\"" }) else { return value }
+    guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return value }
     return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 
   // MARK: - JSON
 
+  /// Keys in English (tools read them); every time both as unix seconds and as local ISO 8601 (`*_local`).
   static func json(_ report: ConferenceReport, config: ConferenceConfig) -> String {
+    let offset = config.schedule.utcOffsetSeconds
     var out = JSONWriter()
-    out.raw("{\"schema\": 1, \"title\": ")
+    func time(_ key: String, _ value: Double) {
+      out.raw("\"\(key)\": ")
+      out.number(value, decimals: 3)
+      out.raw(", \"\(key)_local\": ")
+      out.string(ISOTimeText.format(value, utcOffsetSeconds: offset))
+    }
+    func optionalNumber(_ value: Double?, decimals: Int) {
+      if let value { out.number(value, decimals: decimals) } else { out.raw("null") }
+    }
+    func reading(_ value: CountReading?) {
+      guard let value else { return out.raw("null") }
+      out.raw("{\"count\": \(value.count), \"source\": \"\(value.provenance.source.rawValue)\", \"operator\": ")
+      if let name = value.provenance.operatorName { out.string(name) } else { out.raw("null") }
+      out.raw(", ")
+      time("at", value.provenance.unixSeconds)
+      out.raw("}")
+    }
+    out.raw("{\"schema\": 2, \"title\": ")
     out.string(report.title)
     out.raw(", \"utc_offset\": ")
-    out.string(offsetText(config.schedule.utcOffsetSeconds))
+    out.string(ReportWords.offsetText(offset))
     out.raw(", \"warnings\": [")
     for (position, warning) in report.warnings.enumerated() {
       if position > 0 { out.raw(", ") }
@@ -187,8 +242,8 @@ public enum ReportRenderer {
     }
     out.raw("], \"clock_steps\": [")
     for (position, step) in report.clockSteps.enumerated() {
-      out.raw(position == 0 ? "{\"at\": " : ", {\"at\": ")
-      out.number(step.unixSeconds, decimals: 3)
+      out.raw(position == 0 ? "{" : ", {")
+      time("at", step.unixSeconds)
       out.raw(", \"seconds\": ")
       out.number(step.seconds, decimals: 3)
       out.raw("}")
@@ -198,28 +253,40 @@ public enum ReportRenderer {
       out.raw(position == 0 ? "\n  {" : ",\n  {")
       out.raw("\"name\": ")
       out.string(session.name)
-      out.raw(", \"start\": ")
-      out.number(session.start, decimals: 3)
-      out.raw(", \"end\": ")
-      out.number(session.end, decimals: 3)
-      out.raw(", \"observed_end\": ")
-      out.number(session.observedEnd, decimals: 3)
+      out.raw(", ")
+      time("start", session.start)
+      out.raw(", ")
+      time("end", session.end)
+      out.raw(", ")
+      time("roll_call", session.rollCall)
+      out.raw(", ")
+      time("observed_end", session.observedEnd)
       out.raw(",\n   \"total\": ")
-      group(&out, session.total)
+      group(&out, session.total, offset: offset)
       out.raw(",\n   \"groups\": [")
       for (index, entry) in session.groups.enumerated() {
         out.raw(index == 0 ? "\n    " : ",\n    ")
-        group(&out, entry)
+        group(&out, entry, offset: offset)
       }
       out.raw("],\n   \"sites\": [")
       for (index, site) in session.sites.enumerated() {
-        let config = config.sites[site.site]
+        let siteConfig = config.sites[site.site]
         out.raw(index == 0 ? "\n    {\"id\": " : ",\n    {\"id\": ")
-        out.string(config.id)
+        out.string(siteConfig.id)
         out.raw(", \"name\": ")
-        out.string(config.name)
+        out.string(siteConfig.name)
         out.raw(", \"group\": ")
-        out.string(config.groupLabel)
+        out.string(siteConfig.groupLabel)
+        out.raw(", \"planned_absence\": ")
+        if let absence = site.plannedAbsence {
+          out.raw("{\"operator\": ")
+          if let name = absence.operatorName { out.string(name) } else { out.raw("null") }
+          out.raw(", \"reason\": ")
+          if let reason = absence.reason { out.string(reason) } else { out.raw("null") }
+          out.raw("}")
+        } else {
+          out.raw("null")
+        }
         out.raw(", \"online_percent\": ")
         out.number(site.onlinePercent, decimals: 2)
         out.raw(", \"outages\": \(site.outages), \"outage_seconds\": ")
@@ -227,17 +294,22 @@ public enum ReportRenderer {
         out.raw(", \"longest_outage_seconds\": ")
         out.number(site.longestOutageSeconds, decimals: 1)
         out.raw(", \"first_connect_seconds\": ")
-        if let first = site.firstConnectSeconds { out.number(first, decimals: 1) } else { out.raw("null") }
-        out.raw(", \"peak_headcount\": \(site.peakHeadcount.map { "\($0)" } ?? "null"), \"average_headcount\": ")
-        if let average = site.averageHeadcount { out.number(average, decimals: 1) } else { out.raw("null") }
+        optionalNumber(site.firstConnectSeconds, decimals: 1)
+        out.raw(", \"connected_at_roll_call\": \(site.connectedAtRollCall), \"roll_call\": ")
+        reading(site.rollCall)
+        out.raw(", \"peak\": ")
+        reading(site.peak)
+        out.raw(", \"average_headcount\": ")
+        optionalNumber(site.averageHeadcount, decimals: 1)
         out.raw(", \"expected\": \(site.expected), \"attendance_percent\": ")
-        if let attendance = site.attendancePercent { out.number(attendance, decimals: 2) } else { out.raw("null") }
+        optionalNumber(site.attendancePercent, decimals: 2)
+        out.raw(", \"above_expected\": \(site.countAboveExpected)")
         out.raw(", \"heard_by\": [\(site.heardBy.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]}")
       }
       out.raw("],\n   \"actions\": [")
       for (index, action) in session.actions.enumerated() {
-        out.raw(index == 0 ? "\n    {\"at\": " : ",\n    {\"at\": ")
-        out.number(action.unixSeconds, decimals: 3)
+        out.raw(index == 0 ? "\n    {" : ",\n    {")
+        time("at", action.unixSeconds)
         out.raw(", \"site\": ")
         out.string(config.sites[action.site].id)
         out.raw(", \"action\": ")
@@ -246,6 +318,7 @@ public enum ReportRenderer {
         if let name = action.operatorName { out.string(name) } else { out.raw("null") }
         out.raw(", \"detail\": ")
         if let detail = action.detail { out.string(detail) } else { out.raw("null") }
+        if let corrected = action.correctedCount { out.raw(", \"corrects\": \(corrected)") }
         out.raw("}")
       }
       out.raw("]}")
@@ -254,47 +327,32 @@ public enum ReportRenderer {
     return out.text
   }
 
-  static func group(_ out: inout JSONWriter, _ group: GroupReport) {
+  static func group(_ out: inout JSONWriter, _ group: GroupReport, offset: Int) {
     out.raw("{\"path\": ")
     out.string(group.path.joined(separator: GroupPath.separator))
-    out.raw(", \"points\": \(group.sites), \"connected\": \(group.connected), \"online_percent\": ")
+    out.raw(
+      ", \"points\": \(group.points), \"planned_absences\": \(group.plannedAbsences), \"connected\": \(group.connected), "
+        + "\"connected_at_roll_call\": \(group.connectedAtRollCall), \"online_percent\": ")
     out.number(group.onlinePercent, decimals: 2)
     out.raw(", \"outages\": \(group.outages), \"outage_seconds\": ")
     out.number(group.outageSeconds, decimals: 1)
-    out.raw(", \"peak_headcount\": \(group.peakHeadcount), \"expected\": \(group.expected), \"attendance_percent\": ")
+    out.raw(", \"roll_call_headcount\": \(group.rollCallReached ? "\(group.rollCallHeadcount)" : "null")")
+    out.raw(", \"peak_headcount\": \(group.peakHeadcount.map { "\($0)" } ?? "null"), \"peak_at\": ")
+    if let at = group.peakAt { out.number(at, decimals: 3) } else { out.raw("null") }
+    out.raw(", \"peak_at_local\": ")
+    if let at = group.peakAt { out.string(ISOTimeText.format(at, utcOffsetSeconds: offset)) } else { out.raw("null") }
+    out.raw(", \"average_headcount\": ")
+    out.number(group.averageHeadcount, decimals: 1)
+    out.raw(", \"expected\": \(group.expected), \"attendance_percent\": ")
     if let attendance = group.attendancePercent { out.number(attendance, decimals: 2) } else { out.raw("null") }
-    out.raw("}")
+    out.raw(", \"counts_above_expected\": \(group.countsAboveExpected)}")
   }
+}
 
-  // MARK: - Numbers
-
-  static func count(_ value: Int) -> String { NumberText.grouped(value) }
-
-  static func ratio(_ part: Int, _ whole: Int) -> Double? { whole > 0 ? Double(part) * 100 / Double(whole) : nil }
-
-  static func percent(_ value: Double?) -> String {
-    guard let value else { return "–" }
-    return decimal(value) + "%"
-  }
-
-  static func decimal(_ value: Double, digits: Int = 1) -> String {
-    var out = JSONWriter()
-    out.number(value, decimals: digits)
-    return out.text
-  }
-
-  /// 2h05m, 34m10s, 45s.
-  static func duration(_ seconds: Double) -> String {
-    let whole = Int(seconds.rounded())
-    if whole >= 3600 { return "\(whole / 3600)h\(two(whole % 3600 / 60))m" }
-    if whole >= 60 { return "\(whole / 60)m\(two(whole % 60))s" }
-    return "\(whole)s"
-  }
-
-  static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-
-  static func offsetText(_ seconds: Int) -> String {
-    let magnitude = abs(seconds)
-    return (seconds < 0 ? "-" : "+") + two(magnitude / 3600) + ":" + two(magnitude % 3600 / 60)
+/// "2026-02-07T08:15:00+07:00": a local time with its offset, as ISO 8601 and RFC 3339 write it.
+public enum ISOTimeText {
+  public static func format(_ unixSeconds: Double, utcOffsetSeconds: Int) -> String {
+    LocalTimeText.format(unixSeconds, utcOffsetSeconds: utcOffsetSeconds, alwaysSeconds: true).replacingOccurrences(of: " ", with: "T")
+      + ReportWords.offsetText(utcOffsetSeconds)
   }
 }

@@ -79,9 +79,13 @@ public struct Strings: Sendable {
 
   /// The text for `key` with `{0}`, `{1}`... replaced by `arguments`.
   public func callAsFunction(_ key: TextKey, _ arguments: any CustomStringConvertible...) -> String {
-    let template = table[key] ?? key.rawValue
+    Self.fill(table[key] ?? key.rawValue, arguments)
+  }
+
+  /// `template` with `{0}`, `{1}`... replaced by `arguments`, in one pass: a "{1}" inside an argument (a site's
+  /// name) is never substituted.
+  public static func fill(_ template: String, _ arguments: [any CustomStringConvertible]) -> String {
     guard !arguments.isEmpty else { return template }
-    // One pass over the template, so a "{1}" inside an argument (a site's name) is never substituted.
     var text = ""
     var rest = template[...]
     while let open = rest.firstIndex(of: "{") {

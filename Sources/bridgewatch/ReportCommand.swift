@@ -7,9 +7,11 @@ struct ReportCommand: ParsableCommand {
     commandName: "report",
     abstract: "The post-conference report from the journal: attendance and outages per bridge point, district and province.",
     discussion: """
-      Per session of the config's schedule (or over the whole recorded span without one): time online, outages \
-      (count, total, longest), time to first connect, peak and average headcount, attendance against expected; \
-      district and province roll-ups; conference totals. Reads the journal only; safe while a monitor runs.
+      Per session of the config's schedule (or over the whole recorded span without one): points connected, \
+      attendance (the counted headcount at the session's roll call over expected), the highest headcount at one \
+      moment and the average, where each count came from, counts above expected, planned absences, time online \
+      and outages; every group's figures summed at the same moments; operator actions. The rules, with examples, \
+      are in docs/REPORT.md. Reads the journal only; safe while a monitor runs.
       """)
 
   @Argument(help: "The conference config (YAML).")
@@ -22,8 +24,11 @@ struct ReportCommand: ParsableCommand {
       valueName: "path"))
   var journal: [String] = []
 
-  @Option(help: "md (for people), csv (for spreadsheets) or json (for tools).")
+  @Option(help: "md (for people), csv (for spreadsheets), json (for tools) or html (to read, print or save as PDF).")
   var format: String = "md"
+
+  @Option(help: "Language of the report: vi or en (default: from LC_ALL / LC_MESSAGES / LANG; vi_* selects Vietnamese).")
+  var lang: Language?
 
   @Option(help: "Only this session of the schedule.")
   var session: String?
@@ -35,7 +40,9 @@ struct ReportCommand: ParsableCommand {
   var skipBadJournalLines = false
 
   func validate() throws {
-    guard ReportFormat(rawValue: format) != nil else { throw ValidationError("--format must be md, csv or json, got '\(format)'") }
+    guard ReportFormat(rawValue: format) != nil else {
+      throw ValidationError("--format must be md, csv, json or html, got '\(format)'")
+    }
   }
 
   func run() throws {
@@ -73,19 +80,24 @@ struct ReportCommand: ParsableCommand {
     }
     report.warnings = warnings
     for warning in warnings { printError(TextSanitizer.printable(warning)) }
+    let language = lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
     if ReportFormat(rawValue: format) == .csv {
-      for note in ReportRenderer.clockNotes(report, offset: loaded.config.schedule.utcOffsetSeconds) { printError(note) }
+      for note in ReportRenderer.clockNotes(report, offset: loaded.config.schedule.utcOffsetSeconds, language: language) {
+        printError(note)
+      }
     }
-    let text = ReportRenderer.render(report, config: loaded.config, format: ReportFormat(rawValue: format)!)
+    let text = ReportRenderer.render(report, config: loaded.config, format: ReportFormat(rawValue: format)!, language: language)
+    // Each format makes the texts it takes from the journal and config printable; CSV keeps its CRLF line ends.
+    let safe = ReportFormat(rawValue: format) == .csv ? text : TextSanitizer.printableLines(text)
     if let output {
       do {
-        try TextSanitizer.printableLines(text).write(toFile: output, atomically: true, encoding: .utf8)
+        try safe.write(toFile: output, atomically: true, encoding: .utf8)
       } catch {
         printError("bridgewatch report: cannot write \(output): \(error.localizedDescription)")
         throw ExitCode(1)
       }
     } else {
-      FileHandleOutput.writeAll(fd: 1, TextSanitizer.printableLines(text))
+      FileHandleOutput.writeAll(fd: 1, safe)
     }
   }
 

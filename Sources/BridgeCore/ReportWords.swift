@@ -1,0 +1,162 @@
+/// The report's words and numbers in one language: every format takes its texts, times and figures from here, so
+/// the Markdown, CSV and HTML of one report say the same thing the same way.
+struct ReportWords: Sendable {
+  let language: Language
+  let config: ConferenceConfig
+
+  var offsetSeconds: Int { config.schedule.utcOffsetSeconds }
+  var offset: String { Self.offsetText(offsetSeconds) }
+
+  func callAsFunction(_ text: ReportText, _ arguments: any CustomStringConvertible...) -> String {
+    Strings.fill(text.template(language), arguments)
+  }
+
+  /// A CSV header: the column's words.
+  func csvHeader(_ text: ReportText) -> String {
+    switch text {
+    case .columnOnline: self(text) + " (%)"
+    case .columnAttendance: self(text) + " (%)"
+    case .columnOutageTime, .columnLongest, .columnFirstConnect: self(text) + (language == .vi ? " (giây)" : " (s)")
+    default: self(text)
+    }
+  }
+
+  // MARK: Numbers and times
+
+  /// 11631 -> "11,631" in English, "11.631" in Vietnamese.
+  func count(_ value: Int) -> String { NumberText.grouped(value, separator: language == .vi ? "." : ",") }
+
+  /// One decimal and a percent sign, "–" for none: "98.5%" / "98,5%".
+  func percent(_ value: Double?) -> String {
+    guard let value else { return "–" }
+    return decimal(value) + "%"
+  }
+
+  /// A plain decimal (no thousands separator), with the language's decimal mark.
+  func decimal(_ value: Double, digits: Int = 1) -> String {
+    var out = JSONWriter()
+    out.number(value, decimals: digits)
+    return language == .vi ? out.text.replacingOccurrences(of: ".", with: ",") : out.text
+  }
+
+  /// 2h05m, 34m10s, 45s.
+  func duration(_ seconds: Double) -> String {
+    let whole = Int(seconds.rounded())
+    if whole >= 3600 { return "\(whole / 3600)h\(Self.two(whole % 3600 / 60))m" }
+    if whole >= 60 { return "\(whole / 60)m\(Self.two(whole % 60))s" }
+    return "\(whole)s"
+  }
+
+  /// "2026-02-07 08:15" in the conference's local time.
+  func time(_ unixSeconds: Double, seconds: Bool = false) -> String {
+    LocalTimeText.format(unixSeconds, utcOffsetSeconds: offsetSeconds, alwaysSeconds: seconds)
+  }
+
+  /// "08:15" (the date is the session's).
+  func clock(_ unixSeconds: Double) -> String { String(time(unixSeconds, seconds: false).dropFirst(11)) }
+
+  static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+  static func offsetText(_ seconds: Int) -> String {
+    let magnitude = abs(seconds)
+    return (seconds < 0 ? "-" : "+") + two(magnitude / 3600) + ":" + two(magnitude % 3600 / 60)
+  }
+
+  // MARK: Sessions
+
+  func sessionName(_ session: SessionReport) -> String {
+    config.schedule.sessions.isEmpty ? self(.wholeSpan) : session.name
+  }
+
+  /// The roll call, and what the journal does not cover.
+  func sessionNotes(_ session: SessionReport) -> [String] {
+    var notes: [String] = []
+    if session.rollCallReached {
+      notes.append(self(.rollCallAt, time(session.rollCall), duration(session.rollCall - session.start)))
+    } else {
+      notes.append(self(.rollCallNotReached, time(session.observedEnd, seconds: true), time(session.rollCall)))
+    }
+    if session.observedEnd < session.end && session.rollCallReached {
+      notes.append(self(.journalEndsEarly, time(session.observedEnd, seconds: true)))
+    }
+    return notes
+  }
+
+  /// The figures an organiser copies into the official report.
+  func summary(_ session: SessionReport) -> [String] {
+    let total = session.total
+    var lines = [
+      self(
+        .summaryPoints, count(total.points), count(total.connected), percent(ratio(total.connected, total.points)),
+        count(total.connectedAtRollCall))
+    ]
+    if session.rollCallReached {
+      lines.append(self(.summaryAttendance, count(total.rollCallHeadcount), count(total.expected), percent(total.attendancePercent)))
+    }
+    if let peak = total.peakHeadcount, let at = total.peakAt {
+      lines.append(self(.summaryPeak, count(peak), time(at), count(Int(total.averageHeadcount.rounded()))))
+    } else {
+      lines.append(self(.summaryNoPeak))
+    }
+    if total.plannedAbsences > 0 { lines.append(self(.summaryAbsences, count(total.plannedAbsences))) }
+    if total.countsAboveExpected > 0 { lines.append(self(.summaryAbove, count(total.countsAboveExpected))) }
+    lines.append(self(.summaryOnline, percent(total.onlinePercent)))
+    lines.append(self(.summaryOutages, count(total.outages), duration(total.outageSeconds)))
+    return lines
+  }
+
+  func ratio(_ part: Int, _ whole: Int) -> Double? { whole > 0 ? Double(part) * 100 / Double(whole) : nil }
+
+  /// Each count above its site's expected: the roll-call figure and the peak (the peak only when it differs).
+  func countsAboveExpected(_ session: SessionReport) -> [(site: SiteReport, figure: ReportText, reading: CountReading)] {
+    var rows: [(site: SiteReport, figure: ReportText, reading: CountReading)] = []
+    for site in session.sites where site.plannedAbsence == nil && site.countAboveExpected {
+      if let rollCall = site.rollCall, rollCall.count > site.expected { rows.append((site, .figureRollCall, rollCall)) }
+      if let peak = site.peak, peak.count > site.expected, peak != site.rollCall { rows.append((site, .figurePeak, peak)) }
+    }
+    return rows
+  }
+
+  // MARK: Provenance and actions
+
+  func source(_ source: HeartbeatSource) -> String {
+    switch source {
+    case .udp: self(.sourceAgent)
+    case .file: self(.sourceFile)
+    case .probe: self(.sourceProbe)
+    case .manual: self(.sourceByHand)
+    }
+  }
+
+  /// "agent, 08:14:55" or "by hand: Lan, 08:16:02".
+  func provenance(_ provenance: CountProvenance, withTime: Bool = true) -> String {
+    let from =
+      if provenance.source == .manual, let name = provenance.operatorName { self(.sourceByHandNamed, TextSanitizer.printable(name)) } else {
+        source(provenance.source)
+      }
+    return withTime ? from + ", " + String(time(provenance.unixSeconds, seconds: true).dropFirst(11)) : from
+  }
+
+  /// "agent", "heartbeat file", "probe" or several; "–" (or `empty`) when the journal does not say.
+  func heardBy(_ sources: [HeartbeatSource], empty: String = "–") -> String {
+    sources.isEmpty ? empty : sources.map(source).joined(separator: ", ")
+  }
+
+  func action(_ action: OperatorAction) -> String {
+    switch action.kind {
+    case .mark: self(.actionMark)
+    case .clear: self(.actionClear)
+    case .acknowledge: self(.actionAcknowledge)
+    case .headcount: self(.actionHeadcount)
+    case .claim: self(.actionClaim)
+    case .release: action.operatorName == nil ? self(.actionClaimEnded) : self(.actionRelease)
+    }
+  }
+
+  /// A mark's reason, or the count set (and the count it corrects).
+  func actionDetail(_ action: OperatorAction) -> String {
+    guard action.kind == .headcount, let detail = action.detail, let value = Int(detail) else { return action.detail ?? "" }
+    guard let corrected = action.correctedCount else { return count(value) }
+    return self(.corrects, count(value), count(corrected))
+  }
+}
