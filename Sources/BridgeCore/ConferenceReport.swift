@@ -743,6 +743,8 @@ struct Timeline: Sendable {
     var position = 0
     while position < ordered.count {
       let time = ordered[position].time
+      // What happens at the very end (the monitor stopping) lasts no time: it is no moment of the session.
+      if time >= end && end > start { break }
       if position > 0 { emitSamples(before: time, inclusive: false) }
       // Every change at one moment first, then the sums: a site dropping as another rises is no peak.
       while position < ordered.count && ordered[position].time == time {

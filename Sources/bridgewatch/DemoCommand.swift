@@ -11,7 +11,8 @@ struct DemoCommand: AsyncParsableCommand {
     discussion: """
       Plays the built-in Hòa Bình roster (61 bridge points), or with --sites N a generated national conference \
       across the 63 provinces. The monitor listens on a free loopback port; heartbeat files, the status file and \
-      the journal go to a temporary folder that is removed on exit.
+      the journal go to a temporary folder that is removed on exit. With --report FILE, the post-conference \
+      report of what was played is written to FILE on exit (its format from the name: .md, .csv, .json or .html).
       """)
 
   @Option(parsing: .unconditional, help: "Simulate a national conference of this many sites instead of the Hòa Bình roster.")
@@ -22,6 +23,12 @@ struct DemoCommand: AsyncParsableCommand {
       "quick (the default: a living conference within 10 seconds, incidents within the first minute), or the realistic pace of normal or storm, or load."
   )
   var scenario: String = "quick"
+
+  @Option(
+    help: ArgumentHelp(
+      "On exit, write the post-conference report of the demo's journal here; .md, .csv, .json or .html picks the format.",
+      valueName: "file"))
+  var report: String?
 
   @Option(help: "Seed for the scenario's choices.")
   var seed: UInt64 = 1
@@ -42,6 +49,9 @@ struct DemoCommand: AsyncParsableCommand {
       throw ValidationError("--scenario must be one of \(SimulationScenario.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     guard speed > 0, speed <= 1000 else { throw ValidationError("--speed must be more than 0 and at most 1000") }
+    if let report, ReportCommand.format(ofFile: report) == nil {
+      throw ValidationError("--report must name a file ending in .md, .csv, .json or .html, got '\(report)'")
+    }
   }
 
   func run() async throws {
@@ -85,6 +95,20 @@ struct DemoCommand: AsyncParsableCommand {
     } else {
       let banner = "DEMO · simulated"
       try await runner.runDashboard(dashboard.options(config: config, banner: banner))
+    }
+    if let report { try writeReport(to: report, config: config) }
+  }
+
+  /// The report of the journal just played, before its folder goes.
+  private func writeReport(to path: String, config: ConferenceConfig) throws {
+    switch ReportCommand.build(config: config, journal: config.journalPath) {
+    case .success(let built):
+      let language = dashboard.lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
+      try ReportCommand.write(built, config: config, format: ReportCommand.format(ofFile: path)!, language: language, to: path)
+      printError("demo: report written to \(path)")
+    case .failure(let problem):
+      printError("bridgewatch demo: no report: \(problem)")
+      throw ExitCode(1)
     }
   }
 

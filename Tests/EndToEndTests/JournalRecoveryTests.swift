@@ -104,6 +104,6 @@ import Testing
     #expect(journal.contains(#""type":"ack","site":"HB-MC-HU","operator":"tester""#))
     let report = try Binary.run(["report", directory + "/conference.yaml", "--format", "csv"])
     #expect(report.status == 0, "\(report.stderr)")
-    #expect(report.stdout.contains(",site,Hòa Bình / Đà Bắc,HB-DB-TULY,Xã Tú Lý,1,1,"), "\(report.stdout)")
+    #expect(report.stdout.contains(",point,Hòa Bình / Đà Bắc,HB-DB-TULY,Xã Tú Lý,1,0,1,"), "\(report.stdout)")
   }
 }
