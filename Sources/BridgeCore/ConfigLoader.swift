@@ -246,6 +246,31 @@ public struct ConfigLoader {
     return value
   }
 
+  private mutating func expectedHeadcount(_ text: String, at node: Node) -> Int? {
+    switch Self.expectedHeadcount(text) {
+    case .success(let value): return value
+    case .failure(let problem):
+      fail(node, problem.message)
+      return nil
+    }
+  }
+
+  /// A site's expected headcount, read by the one rule for headcounts people write (`CountText`: "1.234",
+  /// "1,234" and "1 234" are all 1234), as at the dashboard's prompt and in the agent's count file.
+  static func expectedHeadcount(_ text: String) -> Result<Int, ExpectedProblem> {
+    let range = "a non-negative whole number up to \(NumberText.grouped(maximumExpected))"
+    guard case .success(let value) = CountText.parse(Array(text.utf8)), value <= maximumExpected else {
+      return .failure(
+        ExpectedProblem(
+          message:
+            "'expected' must be \(range) (thousands may be written 1.234, 1,234 or 1 234), got '\(TextSanitizer.printable(String(text.prefix(40))))'"
+        ))
+    }
+    return .success(value)
+  }
+
+  struct ExpectedProblem: Error { var message: String }
+
   private mutating func integer(_ node: Node, _ key: String, range: ClosedRange<Int>) -> Int? {
     guard let text = string(node, key) else { return nil }
     let digits = text.hasPrefix("+") ? String(text.dropFirst()) : text
@@ -582,7 +607,7 @@ public struct ConfigLoader {
       fail(entries["group"] ?? node, problem)
       groupText = nil
     }
-    let expected = entries["expected"].flatMap { integer($0, "expected", range: 0...Self.maximumExpected) }
+    let expected = entries["expected"].flatMap { node in string(node, "expected").flatMap { expectedHeadcount($0, at: node) } }
     let heartbeatFile = entries["heartbeat_file"].flatMap { string($0, "heartbeat_file") }
     var probe: ProbeTarget?
     if let probeNode = entries["probe"], let text = string(probeNode, "probe") {
@@ -697,10 +722,10 @@ public struct ConfigLoader {
         // A control character was said above; any other problem of the group is said here.
         if Self.controlCharacterProblem(fields[2], "") == nil { problems.append(ConfigProblem(location, problem.description)) }
       }
-      let expected = fields[3].allSatisfy({ $0.isASCII && $0.isNumber }) && !fields[3].isEmpty ? Int(fields[3]) : nil
-      if expected == nil || expected! > Self.maximumExpected {
-        problems.append(
-          ConfigProblem(location, "'expected' must be a non-negative whole number up to \(Self.maximumExpected), got '\(fields[3])'"))
+      var expected: Int?
+      switch Self.expectedHeadcount(fields[3]) {
+      case .success(let value): expected = value
+      case .failure(let problem): problems.append(ConfigProblem(location, problem.message))
       }
       var probe: ProbeTarget?
       if let probeColumn, !fields[probeColumn].isEmpty {

@@ -177,6 +177,31 @@ import Testing
     }
   }
 
+  /// "1.234" is read by one rule everywhere a person writes a headcount: the config's `expected` (YAML and CSV),
+  /// the dashboard's prompt and the agent's count file (both `CountText`).
+  @Test func aHeadcountIsReadByOneRuleInTheConfigToo() throws {
+    for (written, value) in [("1.234", 1234), ("\"1,234\"", 1234), ("\"1 234\"", 1234), ("56", 56)] {
+      let yaml = "sites:\n  - {id: A, name: \"Điểm A\", group: \"Hòa Bình\", expected: \(written)}\n"
+      #expect(try ConfigLoader.load(yaml: yaml, path: "test.yaml").config.sites[0].expected == value, "\(written)")
+      #expect(CountText.parse(Array(written.replacingOccurrences(of: "\"", with: "").utf8)) == .success(value))
+    }
+    for refused in ["12.5", "1.2345", "150 người"] {
+      let yaml = "sites:\n  - {id: A, name: \"Điểm A\", group: \"Hòa Bình\", expected: \"\(refused)\"}\n"
+      #expect {
+        try ConfigLoader.load(yaml: yaml, path: "test.yaml")
+      } throws: { error in
+        (error as? ConfigErrors)?.problems.first?.message.hasPrefix("'expected' must be a non-negative whole number") == true
+      }
+    }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bw-count-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "id,name,group,expected\nA,Điểm A,Hòa Bình,\"2.203\"\nB,Điểm B,Hòa Bình,45\n".write(
+      toFile: folder + "/sites.csv", atomically: true, encoding: .utf8)
+    try "sites_csv: sites.csv\n".write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+    #expect(try ConfigLoader.load(path: folder + "/c.yaml").config.sites.map(\.expected) == [2203, 45])
+  }
+
   @Test func csvIsRFC4180WithAByteOrderMarkAndHTMLEscapesEverything() throws {
     var config = Self.config
     config.sites[0].name = "Tân Thịnh, \"phường\" <script>"
