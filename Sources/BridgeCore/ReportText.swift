@@ -14,7 +14,7 @@ public enum ReportText: String, CaseIterable, Sendable {
   case actionMark, actionClear, actionAcknowledge, actionHeadcount, actionClaim, actionRelease, actionClaimEnded, corrects
   case clockNote, rules, aboveFlag
   case chartAttendance, chartConnected, chartHeadcount, chartOutages, chartOutagesNote, chartNoOutages, chartAxisPercent
-  case generatedBy
+  case generatedBy, splitBrain, and
 
   /// The template in `language`.
   public func template(_ language: Language) -> String {
@@ -151,5 +151,12 @@ public enum ReportText: String, CaseIterable, Sendable {
     .chartNoOutages: ("No outages.", "Không có lần mất kết nối nào."),
     .chartAxisPercent: ("{0}%", "{0}%"),
     .generatedBy: ("Made by BridgeWatch from the monitor's journal.", "Lập bởi BridgeWatch từ nhật ký của máy giám sát."),
+    .splitBrain: (
+      "Warning: split brain from {0} to {1}: {2} both acted as primary (two writers); statuses for that stretch come from {3} "
+        + "(the one promoted last), operator actions from both.",
+      "Cảnh báo: hai máy cùng làm máy chính từ {0} đến {1}: {2} đều ghi như máy chính; trạng thái trong khoảng đó lấy từ {3} "
+        + "(máy được chuyển làm máy chính sau cùng), thao tác lấy từ cả hai."
+    ),
+    .and: (" and ", " và "),
   ]
 }

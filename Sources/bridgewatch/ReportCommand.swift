@@ -48,6 +48,7 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     let loaded = try loadConfigOrExit(config)
     let paths = journal.isEmpty ? [loaded.config.journalPath] : journal
+    let language = lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
     var builder = ConferenceReport.Builder(config: loaded.config)
     var warnings: [String] = []
     if paths.count == 1 {
@@ -65,10 +66,10 @@ struct ReportCommand: ParsableCommand {
       let offset = loaded.config.schedule.utcOffsetSeconds
       warnings = merged.splitBrains.map { overlap in
         let names = overlap.journals.map { paths[$0] }
-        return "Warning: split brain from \(LocalTimeText.format(overlap.from, utcOffsetSeconds: offset, alwaysSeconds: true)) to "
-          + "\(LocalTimeText.format(overlap.to, utcOffsetSeconds: offset, alwaysSeconds: true)): \(names.joined(separator: " and ")) "
-          + "both acted as primary (two writers); statuses for that stretch come from \(paths[overlap.taken]) (the one promoted "
-          + "last), operator actions from both."
+        return ReportText.splitBrain(
+          language, LocalTimeText.format(overlap.from, utcOffsetSeconds: offset, alwaysSeconds: true),
+          LocalTimeText.format(overlap.to, utcOffsetSeconds: offset, alwaysSeconds: true),
+          names.joined(separator: ReportText.and(language)), paths[overlap.taken])
       }
     }
     var report: ConferenceReport
@@ -80,7 +81,6 @@ struct ReportCommand: ParsableCommand {
     }
     report.warnings = warnings
     for warning in warnings { printError(TextSanitizer.printable(warning)) }
-    let language = lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
     if ReportFormat(rawValue: format) == .csv {
       for note in ReportRenderer.clockNotes(report, offset: loaded.config.schedule.utcOffsetSeconds, language: language) {
         printError(note)
