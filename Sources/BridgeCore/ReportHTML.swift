@@ -151,6 +151,7 @@ enum ReportHTML {
     td.number { text-align: right; white-space: nowrap; }
     tr.flagged td { background: #fde8e8; }
     .flag, .warning { color: #a00000; font-weight: bold; }
+    h2, h3, figcaption { break-after: avoid; }
     figure { margin: 12px 0; break-inside: avoid; } figcaption { font-weight: bold; margin-bottom: 4px; }
     svg { width: 100%; max-width: 960px; height: auto; font-family: inherit; }
     svg text { font-size: 11px; fill: #111; }
@@ -243,7 +244,7 @@ enum ReportHTML {
     func y(_ value: Int) -> Double { plotTop + plotHeight * (1 - Double(value) / scaleTop) }
     html.raw("<figure class=\"chart \(kind)\"><figcaption>")
     html.text(words(title))
-    html.raw("</figcaption>\n<svg viewBox=\"0 0 \(Int(chartWidth)) \(Int(plotTop + plotHeight + 30))\" role=\"img\" aria-label=\"")
+    html.raw("</figcaption>\n<svg viewBox=\"0 0 \(Int(chartWidth)) \(Int(plotTop + plotHeight + 34))\" role=\"img\" aria-label=\"")
     html.text(words(title))
     html.raw("\">\n")
     html.raw(
@@ -254,7 +255,12 @@ enum ReportHTML {
       html.text(label)
       html.raw("</text>\n")
     }
-    // A mark on every whole hour of local time.
+    // The session's start and end under the axis's ends, and a mark on every whole hour of local time between.
+    for (time, anchor) in [(session.start, "start"), (session.end, "end")] {
+      html.raw("<text x=\"\(number(x(time)))\" y=\"\(Int(plotTop + plotHeight + 28))\" text-anchor=\"\(anchor)\">")
+      html.text(words.clock(time))
+      html.raw("</text>\n")
+    }
     let offset = Double(words.offsetSeconds)
     var hour = ((session.start + offset) / 3600).rounded(.up) * 3600 - offset
     while hour <= session.end {
