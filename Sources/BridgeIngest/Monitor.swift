@@ -191,7 +191,11 @@ public final class Monitor: @unchecked Sendable {
           }
         }
       }
-      .recover { [self] error in logger.error("heartbeat file scan failed: \(error)") }
+      .recover { [self] error in
+        // A scan asked for as the monitor stops finds the pool shut: nothing failed.
+        guard !(error is NIOThreadPoolError.ThreadPoolInactive) else { return }
+        logger.error("heartbeat file scan failed: \(error)")
+      }
   }
 
   @discardableResult

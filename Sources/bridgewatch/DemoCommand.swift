@@ -9,14 +9,18 @@ struct DemoCommand: AsyncParsableCommand {
     commandName: "demo",
     abstract: "See BridgeWatch live with no setup: a monitor, simulated sites and the dashboard in one process.",
     discussion: """
-      Plays the built-in Hòa Bình roster (61 bridge points), or with --sites N a generated national conference \
-      across the 63 provinces. The monitor listens on a free loopback port; heartbeat files, the status file and \
+      Plays the built-in Hòa Bình roster (61 bridge points), or with --sites N a generated national conference: \
+      shaped like the one of 7 February 2026 (the 34 provinces with their communes, wards and special zones; central \
+      agencies, the army and the police), or with --shape 2021 like the one of 2021 (63 provinces with districts). The monitor listens on a free loopback port; heartbeat files, the status file and \
       the journal go to a temporary folder that is removed on exit. With --report FILE, the post-conference \
       report of what was played is written to FILE on exit (its format from the name: .md, .csv, .json or .html).
       """)
 
   @Option(parsing: .unconditional, help: "Simulate a national conference of this many sites instead of the Hòa Bình roster.")
   var sites: Int?
+
+  @Option(help: "With --sites: 2026 (34 provinces and their communes, the default) or 2021 (63 provinces with districts).")
+  var shape: RosterShape = .shape2026
 
   @Option(
     help:
@@ -68,7 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
     let directory = String(cString: made)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var demoConfig = try Self.demoConfig(sites: sites, directory: directory)
+    var demoConfig = try Self.demoConfig(sites: sites, shape: shape, directory: directory)
     try metrics.apply(to: &demoConfig)
     let plan = SimulationPlan(config: demoConfig, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
     let endpoints = Self.probeSomeSites(&demoConfig, plan: plan)
@@ -137,12 +141,14 @@ struct DemoCommand: AsyncParsableCommand {
 
   /// The built-in roster (or a national one), with files under `directory`, a third of the sites signing, and two
   /// sites keeping heartbeat files, so the demo shows every way in.
-  static func demoConfig(sites count: Int?, directory: String) throws -> ConferenceConfig {
+  static func demoConfig(sites count: Int?, shape: RosterShape = .shape2026, directory: String) throws -> ConferenceConfig {
     let heartbeats = directory + "/heartbeats"
     var config: ConferenceConfig
     if let count {
       config = ConferenceConfig(
-        sites: DemoRoster.national(sites: count, heartbeatDirectory: heartbeats), baseDirectory: directory,
+        sites: shape == .shape2026
+          ? DemoRoster.conference2026(sites: count, heartbeatDirectory: heartbeats)
+          : DemoRoster.national(sites: count, heartbeatDirectory: heartbeats), baseDirectory: directory,
         path: "<demo>")
       config.title = "Hội nghị trực tuyến toàn quốc (demo, \(NumberText.grouped(count, separator: ".")) điểm cầu)"
     } else {
@@ -174,4 +180,10 @@ final class DriverHolder: @unchecked Sendable {
     get { lock.withLock { stored } }
     set { lock.withLock { stored = newValue } }
   }
+}
+
+/// The shape of a generated national roster.
+enum RosterShape: String, ExpressibleByArgument, CaseIterable {
+  case shape2026 = "2026"
+  case shape2021 = "2021"
 }

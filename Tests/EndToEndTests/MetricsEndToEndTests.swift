@@ -43,7 +43,7 @@ func runTool(_ tool: String, _ arguments: [String], input: String? = nil, direct
   func promtoolAcceptsTheEndpoint(sites: Int?, perSite: Bool, documentedSeries: Int) throws {
     try RequiredTool.require("promtool")
     var arguments = ["demo", "--headless", "--speed", "4", "--metrics-listen", "127.0.0.1:0"]
-    if let sites { arguments += ["--sites", String(sites)] }
+    if let sites { arguments += ["--sites", String(sites), "--shape", "2021"] }
     if perSite { arguments.append("--metrics-per-site") }
     let demo = try BackgroundProcess(arguments)
     defer { _ = demo.stop() }
