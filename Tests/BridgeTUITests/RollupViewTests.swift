@@ -55,14 +55,18 @@ import Testing
     #expect(viDaBac.contains("0/3 trực tuyến  1 mất kết nối  1 chậm  1 đã đánh dấu  23,0%"), "\(viDaBac)")
   }
 
-  @Test func theDetailPaneSaysWhyACountIsNotCounted() throws {
+  /// Why the row shows `(100)`: the reason first, so that 80 columns keep it.
+  @Test(arguments: [Language.en, .vi])
+  func theDetailPaneSaysWhyACountIsNotCounted(language: Language) throws {
     var state = DashboardState()
+    state.strings = Strings(language)
     let snapshot = DashboardFixture.snapshot(detailSite: 1)
     state.selectedSite = 1
     state.showsDetail = true
-    let screen = DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 160, height: 40))
-    let line = try #require(Self.line(screen, containing: "Headcount: "), "\(screenText(screen))")
-    #expect(line.contains("100 not counted in attendance: only a site online or late counts, and this one is marked"))
+    let screen = DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 80, height: 30))
+    let line = try #require(Self.line(screen, containing: state.strings(.detailHeadcount) + ": "), "\(screenText(screen))")
+    let reason = language == .en ? "100 not counted: this site is marked" : "100 không được tính: điểm này đã đánh dấu"
+    #expect(line.contains(reason), "\(line)")
   }
 
   /// The status file and the screen are one computation: each group's headcount in the file is the row's, and the
