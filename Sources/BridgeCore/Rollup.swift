@@ -12,11 +12,21 @@ public struct StatusCounts: Sendable, Hashable {
   public var total: Int { counts.reduce(0, +) }
 }
 
-/// Figures for a group at any depth, or for the whole conference.
+/// Figures for a group at any depth, or for the whole conference: the one computation behind a group row's words
+/// and numbers, the dashboard's header, the status file, `status` and the metrics (a console recomputes them
+/// from the records it mirrors, with `recount`).
+///
+/// Live attendance counts a site's latest headcount only while the site is up (online or late). An offline
+/// site's last count, a marked site's count and a count phoned in for a site not heard in this run stay on the
+/// site's row, shown as not counted, and add nothing to any group: a group never reads more people than its rows
+/// that count. Expected counts every site on the roster whatever its status, so a district with sites down reads
+/// below 100% rather than the share of the sites still heard.
 public struct Rollup: Sendable, Hashable {
+  /// Sites in each status, every status apart: online, late, offline, marked, and unknown (not heard in this run).
   public internal(set) var statusCounts = StatusCounts()
-  /// Sum of the latest headcount of every site not marked offline.
+  /// Sum of the latest headcount of every site that is up (online or late): see `RollupContribution`.
   public internal(set) var reportedHeadcount = 0
+  /// Sum of the expected headcount of every site, whatever its status.
   public internal(set) var expectedHeadcount = 0
   /// Late or offline sites nobody has acknowledged.
   public internal(set) var unacknowledgedAlerts = 0
@@ -27,8 +37,10 @@ public struct Rollup: Sendable, Hashable {
   public init() {}
 
   public var siteCount: Int { statusCounts.total }
-  /// Sites heard recently enough: online or late.
+  /// Sites heard recently enough: online or late. Only these count in `reportedHeadcount`.
   public var sitesUp: Int { statusCounts[.online] + statusCounts[.late] }
+  /// Sites not heard in this run (status unknown): never, or not yet since a restart.
+  public var neverHeard: Int { statusCounts[.unknown] }
 
   /// reported / expected in percent; nil when nothing is expected.
   public var attendancePercent: Double? {
@@ -40,18 +52,28 @@ public struct Rollup: Sendable, Hashable {
     SiteStatus.allCases.filter { statusCounts[$0] > 0 }.max(by: { $0.severity < $1.severity }) ?? .unknown
   }
 
+  /// The order in which a group's sites are told by status (a group row, the dashboard's status line): online
+  /// first (as "online of all"), then the other statuses worst first.
+  public static let statusesInWords: [SiteStatus] = [.online, .offline, .late, .marked, .unknown]
+
   mutating func add(_ part: RollupContribution, sign: Int) {
     statusCounts[part.status] += sign
-    reportedHeadcount += sign * part.headcount
+    reportedHeadcount += sign * part.countedHeadcount
     unacknowledgedAlerts += part.alert ? sign : 0
     helpRequests += part.help ? sign : 0
     flapping += part.flapping ? sign : 0
   }
 }
 
+extension SiteStatus {
+  /// Heard recently enough: online or late. Only a site that is up counts its headcount in live attendance.
+  public var isUp: Bool { self == .online || self == .late }
+}
+
 extension Rollup {
   /// Every group's figures computed from scratch. The engine keeps them incrementally; this is the reference the
-  /// tests compare against, and what the benchmark times as the cost the incremental path avoids.
+  /// tests compare against, what a console computes from its mirrored records, and what the benchmark times as
+  /// the cost the incremental path avoids.
   public static func recount(sites: [SiteConfig], records: [SiteRecord], groups: GroupTree) -> [Rollup] {
     var rollups = Array(repeating: Rollup(), count: groups.nodes.count)
     for (index, record) in records.enumerated() {
@@ -65,17 +87,25 @@ extension Rollup {
   }
 }
 
-/// What one site adds to every group above it.
-struct RollupContribution: Equatable {
-  var status: SiteStatus
-  var headcount: Int
-  var alert: Bool
-  var help: Bool
-  var flapping: Bool
+/// What one site adds to every group above it: a group's figures are the sum of its sites' contributions, and a
+/// site's row, its per-site metrics and its status-file entry show the same contribution.
+public struct RollupContribution: Equatable, Sendable {
+  public var status: SiteStatus
+  /// The site's latest headcount while it is up (online or late); 0 otherwise.
+  public var countedHeadcount: Int
+  /// The headcount the site has but that counts for nothing because the site is not up (offline, marked, not
+  /// heard in this run); nil when it has none or it counts.
+  public var uncountedHeadcount: Int?
+  /// Late or offline, and nobody acknowledged it.
+  public var alert: Bool
+  /// Asking for help, and not marked offline.
+  public var help: Bool
+  public var flapping: Bool
 
-  init(_ record: SiteRecord) {
+  public init(_ record: SiteRecord) {
     status = record.status
-    headcount = record.status == .marked ? 0 : record.headcount ?? 0
+    countedHeadcount = record.status.isUp ? record.headcount ?? 0 : 0
+    uncountedHeadcount = record.status.isUp ? nil : record.headcount
     alert = (record.status == .late || record.status == .offline) && record.acknowledgedBy == nil
     help = record.flags.contains(.helpRequested) && record.status != .marked
     flapping = record.flags.contains(.flapping)

@@ -188,6 +188,9 @@ public enum StatusFileEncoder {
     if let count = record.headcount { out.int(count) } else { out.raw("null") }
     out.raw(", \"headcount_source\": ")
     if let source = record.headcountSource { out.raw("\"\(source.rawValue)\"") } else { out.raw("null") }
+    // Whether the count adds to the site's groups (only a site that is up counts): the groups' headcount is the sum
+    // over the sites that say true.
+    out.raw(record.status.isUp ? ", \"headcount_counted\": true" : ", \"headcount_counted\": false")
     out.raw(", \"expected\": ")
     out.int(config.expected)
     out.raw(", \"age_seconds\": ")

@@ -22,7 +22,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case statusUnknown, statusOnline, statusLate, statusOffline, statusMarked
   // Table
   case columnStatus, columnID, columnName, columnCount, columnHeard, columnLoss, columnRTT, columnFlags, columnGroup
-  case groupUp, groupOffline, rowsShown, never, noSiteMatches
+  case groupOnline, groupOffline, rowsShown, never, noSiteMatches
+  case groupLate, groupMarked, groupNotConnected, detailHeadcount, detailNotCounted
   case flagHelp, flagRecovering, flagFlapping, flagDegraded, flagBadFile, flagFileError, flagMarkedBy, flagHeardAgain, flagAcknowledged
   case flagByProbe, flagByAgent, detailProbe, detailProbeNotYet, flagRefused, detailRefused, detailRefusedCount, detailRefusedLast
   case refusedBadKey, refusedReplayed, refusedClock, refusedUnsigned, refusedOther
@@ -148,7 +149,7 @@ public struct Strings: Sendable {
     .statusUnknown: "unknown", .statusOnline: "online", .statusLate: "late", .statusOffline: "offline", .statusMarked: "marked",
     .columnStatus: "Status", .columnID: "ID", .columnName: "Name", .columnCount: "Count/Exp", .columnHeard: "Heard",
     .columnLoss: "Loss", .columnRTT: "RTT", .columnFlags: "Flags", .columnGroup: "Group",
-    .groupUp: "{0}/{1} up", .groupOffline: "{0} offline", .rowsShown: "{0}-{1} of {2} rows", .never: "never",
+    .groupOnline: "{0}/{1} online", .groupOffline: "{0} offline", .rowsShown: "{0}-{1} of {2} rows", .never: "never",
     .noSiteMatches: "No site matches the filter. Esc clears it.",
     .flagHelp: "HELP", .flagRecovering: "recovering {0}/{1}", .flagFlapping: "flapping", .flagDegraded: "degraded",
     .flagBadFile: "bad file", .flagFileError: "file error", .flagMarkedBy: "by {0}: {1}", .flagHeardAgain: "(heard again)",
@@ -166,6 +167,8 @@ public struct Strings: Sendable {
     .detailBeatHistory: "Heartbeats, last 60 min", .detailBeatLegend: "1 cell = {0}; █ heard, ▄ some missed, · missed",
     .detailEvents: "Events of this site", .detailNoEvents: "none in this run", .detailClose: "Esc closes",
     .detailCountFrom: "count {0} from {1}",
+    .groupLate: "{0} late", .groupMarked: "{0} marked", .groupNotConnected: "{0} not connected", .detailHeadcount: "Headcount",
+    .detailNotCounted: "{0} not counted: this site is {1}; only sites online or late count in attendance",
     .eventsTitle: "Events (newest first)", .journalNotWritten: "JOURNAL NOT WRITTEN: {0}",
     .clockOff: "MONITOR CLOCK OFF? {0} of {1} signed heartbeats in 30 s refused as stale; check: timedatectl",
     .clockStepped: "CLOCK STEPPED {0} at {1}; ages unaffected, the report re-bases times", .countersUDP: "udp {0} ok",
@@ -232,7 +235,7 @@ public struct Strings: Sendable {
     .statusMarked: "đã đánh dấu",
     .columnStatus: "Trạng thái", .columnID: "Mã", .columnName: "Điểm cầu", .columnCount: "Quân số/DK", .columnHeard: "Tín hiệu",
     .columnLoss: "Mất gói", .columnRTT: "RTT", .columnFlags: "Ghi chú", .columnGroup: "Đơn vị",
-    .groupUp: "{0}/{1} trực tuyến", .groupOffline: "{0} mất kết nối", .rowsShown: "dòng {0}-{1} / {2}", .never: "chưa",
+    .groupOnline: "{0}/{1} trực tuyến", .groupOffline: "{0} mất kết nối", .rowsShown: "dòng {0}-{1} / {2}", .never: "chưa",
     .noSiteMatches: "Không có điểm cầu nào khớp bộ lọc. Esc để bỏ lọc.",
     .flagHelp: "CẦN HỖ TRỢ", .flagRecovering: "đang phục hồi {0}/{1}", .flagFlapping: "chập chờn", .flagDegraded: "suy giảm",
     .flagBadFile: "tệp sai", .flagFileError: "lỗi đọc tệp", .flagMarkedBy: "{0}: {1}", .flagHeardAgain: "(có tín hiệu lại)",
@@ -251,6 +254,8 @@ public struct Strings: Sendable {
     .detailBeatHistory: "Tín hiệu, 60 phút qua", .detailBeatLegend: "1 ô = {0}; █ có, ▄ mất một phần, · mất",
     .detailEvents: "Sự kiện của điểm cầu", .detailNoEvents: "chưa có trong lần chạy này", .detailClose: "Esc để đóng",
     .detailCountFrom: "quân số {0} từ {1}",
+    .groupLate: "{0} chậm", .groupMarked: "{0} đã đánh dấu", .groupNotConnected: "{0} chưa kết nối", .detailHeadcount: "Quân số",
+    .detailNotCounted: "{0} không được tính: điểm này {1}; chỉ tính điểm cầu trực tuyến hoặc chậm",
     .eventsTitle: "Sự kiện (mới nhất trước)", .journalNotWritten: "NHẬT KÝ KHÔNG GHI ĐƯỢC: {0}",
     .clockOff: "ĐỒNG HỒ MÁY GIÁM SÁT SAI? {0}/{1} nhịp có ký trong 30 giây bị từ chối vì lệch giờ; kiểm tra: timedatectl",
     .clockStepped: "ĐỒNG HỒ NHẢY {0} lúc {1}; tuổi nhịp không ảnh hưởng, báo cáo tự hiệu chỉnh giờ", .countersUDP: "udp {0} hợp lệ",

@@ -190,7 +190,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
         name: "bridgewatch_headcount_expected", help: "Attendees expected in a group's bridge points", expectedSeries: groupCount),
       reported: GaugeFamily(
         name: "bridgewatch_headcount_reported",
-        help: "Attendees last reported by a group's bridge points (sites marked offline count 0)", expectedSeries: groupCount),
+        help: "Attendees last reported by a group's bridge points that are up (online or late); others count 0", expectedSeries: groupCount),
       help: GaugeFamily(
         name: "bridgewatch_help_requests", help: "Bridge points of a group asking for help", expectedSeries: groupCount),
       unacknowledged: GaugeFamily(
@@ -202,7 +202,8 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
         name: "bridgewatch_site_last_heard_timestamp_seconds",
         help: "When a bridge point was last heard, as a Unix time; 0 if not heard since the monitor started", expectedSeries: siteCount),
       siteHeadcount: GaugeFamily(
-        name: "bridgewatch_site_headcount", help: "Attendees last reported by a bridge point", expectedSeries: siteCount),
+        name: "bridgewatch_site_headcount", help: "Attendees last reported by a bridge point while it is up (online or late), else 0",
+        expectedSeries: siteCount),
       siteUnacknowledged: GaugeFamily(
         name: "bridgewatch_site_unacknowledged_alert",
         help: "1 while a bridge point is late or offline and no operator has acknowledged it (a marked one is not)",
@@ -339,12 +340,13 @@ extension MetricsExporter.RosterSeries {
       help.values[index] = Double(node.helpRequests)
       unacknowledged.values[index] = Double(node.unacknowledgedAlerts)
     }
+    // A site's series are its contribution to its groups' (the same rule): its groups' sums add up.
     for (index, record) in snapshot.records.enumerated() where index < siteUp.count {
-      siteUp.values[index] = record.status == .online || record.status == .late ? 1 : 0
+      let contribution = RollupContribution(record)
+      siteUp.values[index] = contribution.status.isUp ? 1 : 0
       siteLastHeard.values[index] = record.lastHeard?.unixSeconds ?? 0
-      siteHeadcount.values[index] = Double(record.status == .marked ? 0 : record.headcount ?? 0)
-      let alerting = (record.status == .late || record.status == .offline) && record.acknowledgedBy == nil
-      siteUnacknowledged.values[index] = alerting ? 1 : 0
+      siteHeadcount.values[index] = Double(contribution.countedHeadcount)
+      siteUnacknowledged.values[index] = contribution.alert ? 1 : 0
     }
   }
 }

@@ -380,10 +380,42 @@ public enum DashboardView {
     screen.putRight(
       "\(strings.number(rollup.reportedHeadcount))/\(strings.number(rollup.expectedHeadcount))",
       right: columns.count + columns.countWidth, y: y, role: role, maxWidth: columns.countWidth)
-    var summary = strings(.groupUp, strings.number(rollup.sitesUp), strings.number(rollup.siteCount))
-    if let attendance = rollup.attendancePercent { summary += "  \(strings.percent(attendance))" }
-    if rollup.statusCounts[.offline] > 0 { summary += "  " + strings(.groupOffline, strings.number(rollup.statusCounts[.offline])) }
-    screen.put(summary, x: columns.heard + 1, y: y, role: role, maxWidth: context.width - columns.heard - 2)
+    let room = context.width - columns.heard - 2
+    let summary = groupSummary(rollup, strings: strings, glyphs: context.glyphs, room: room)
+    screen.put(summary, x: columns.heard + 1, y: y, role: role, maxWidth: room)
+  }
+
+  /// A group's sites by status and its attendance, from its roll-up: "0/6 online  6 late  48.2%". Every status
+  /// with sites is named (online always, as "of all"), worst first, so the words agree with the rows under them.
+  /// When the words do not fit `room`, the status glyphs of the rows stand for them: "●0/6 ◐6 48.2%".
+  static func groupSummary(_ rollup: Rollup, strings: Strings, glyphs: Glyphs, room: Int = .max) -> String {
+    let shown = Rollup.statusesInWords.filter { $0 == .online || rollup.statusCounts[$0] > 0 }
+    let percent = rollup.attendancePercent.map { [strings.percent($0)] } ?? []
+    let words = shown.map { status -> String in
+      let count = strings.number(rollup.statusCounts[status])
+      switch status {
+      case .online: return strings(.groupOnline, count, strings.number(rollup.siteCount))
+      case .late: return strings(.groupLate, count)
+      case .offline: return strings(.groupOffline, count)
+      case .marked: return strings(.groupMarked, count)
+      case .unknown: return strings(.groupNotConnected, count)
+      }
+    }
+    let wordy = (words + percent).joined(separator: "  ")
+    guard DisplayWidth.of(wordy) > room else { return wordy }
+    let compact = shown.map { status -> String in
+      let count = glyphs.glyph(status) + strings.number(rollup.statusCounts[status])
+      return status == .online ? count + "/" + strings.number(rollup.siteCount) : count
+    }
+    return (compact + percent).joined(separator: " ")
+  }
+
+  /// A site's headcount as its row shows it: in parentheses when it is not counted in attendance (the site is not
+  /// up), so the row agrees with its group's figure; `*` when set by hand.
+  static func headcountText(_ record: SiteRecord, strings: Strings) -> (text: String, counted: Bool) {
+    guard let count = record.headcount else { return ("–", true) }
+    let text = strings.number(count) + (record.headcountSource == .manual ? "*" : "")
+    return RollupContribution(record).uncountedHeadcount == nil ? (text, true) : ("(\(text))", false)
   }
 
   static func renderSiteRow(
@@ -402,11 +434,10 @@ public enum DashboardView {
     screen.put(site.id, x: columns.id, y: y, role: textRole, maxWidth: columns.idWidth)
     screen.put(site.name, x: columns.name, y: y, role: textRole, maxWidth: columns.nameWidth)
     if columns.groupWidth > 0 { screen.put(site.groupLabel, x: columns.group, y: y, role: dimRole, maxWidth: columns.groupWidth) }
-    let count = record.headcount.map { strings.number($0) } ?? "–"
-    let manual = record.headcountSource == .manual ? "*" : ""
+    let count = headcountText(record, strings: strings)
     screen.putRight(
-      "\(count)\(manual)/\(strings.number(site.expected))", right: columns.count + columns.countWidth, y: y, role: textRole,
-      maxWidth: columns.countWidth)
+      "\(count.text)/\(strings.number(site.expected))", right: columns.count + columns.countWidth, y: y,
+      role: count.counted ? textRole : dimRole, maxWidth: columns.countWidth)
     renderAge(&screen, snapshot, index: index, y: y, columns: columns, strings: strings, selected: selected)
     if columns.showsLinkQuality {
       let loss = record.lossPercent.map { strings.percent($0) } ?? "–"
@@ -545,7 +576,7 @@ public enum DashboardView {
     case .site(let selected):
       let site = snapshot.sites[selected]
       let record = snapshot.records[selected]
-      let count = record.headcount.map { strings.number($0) } ?? "–"
+      let count = headcountText(record, strings: strings).text
       var text = "\(site.id)  \(site.name)  ·  \(site.groupLabel)  ·  \(strings.status(record.status))"
       if let since = record.statusSince {
         text += " " + strings(.statusSince, clock(since.unixSeconds, offset: context.utcOffsetSeconds))
@@ -555,10 +586,10 @@ public enum DashboardView {
       screen.put(text, x: 1, y: y, role: .dim, maxWidth: context.width - 2)
     case .group(let node):
       let rollup = snapshot.rollups[node]
-      let text =
+      let lead =
         snapshot.groups.nodes[node].path.joined(separator: GroupPath.separator) + "  ·  "
-        + strings(.groupUp, strings.number(rollup.sitesUp), strings.number(rollup.siteCount)) + "  ·  "
-        + strings(.attendance, strings.number(rollup.reportedHeadcount), strings.number(rollup.expectedHeadcount))
+        + strings(.attendance, strings.number(rollup.reportedHeadcount), strings.number(rollup.expectedHeadcount)) + "  ·  "
+      let text = lead + groupSummary(rollup, strings: strings, glyphs: context.glyphs, room: context.width - 2 - DisplayWidth.of(lead))
       screen.put(text, x: 1, y: y, role: .dim, maxWidth: context.width - 2)
     case nil:
       break

@@ -78,6 +78,13 @@ extension DashboardView {
     } else if let by = record.acknowledgedBy {
       lines.append([(strings(.detailAcknowledged, by), .dim)])
     }
+    // Why the row shows its count in parentheses and its groups leave it out.
+    if let uncounted = RollupContribution(record).uncountedHeadcount {
+      lines.append([
+        (strings(.detailHeadcount) + ": ", .dim),
+        (strings(.detailNotCounted, strings.number(uncounted), strings.status(record.status)), .normal),
+      ])
+    }
 
     var y = top + 1
     let end = top + height

@@ -179,8 +179,9 @@ public enum SiteList {
       let names = index.foldedNames
       order.sort { names[$0] != names[$1] ? names[$0].lexicographicallyPrecedes(names[$1]) : $0 < $1 }
     case .shortfall:
-      // Biggest gap between expected and reported first; a site with no count yet lacks all of it.
-      let gaps = snapshot.sites.indices.map { snapshot.sites[$0].expected - (records[$0].headcount ?? 0) }
+      // Biggest gap between expected and what counts in attendance first; a site with no count yet, or one not
+      // up (its count not counted), lacks all of it.
+      let gaps = snapshot.sites.indices.map { snapshot.sites[$0].expected - RollupContribution(records[$0]).countedHeadcount }
       order.sort { gaps[$0] != gaps[$1] ? gaps[$0] > gaps[$1] : $0 < $1 }
     case .lastHeard:
       // Longest silent first; never heard before everything.

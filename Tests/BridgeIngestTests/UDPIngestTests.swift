@@ -165,11 +165,13 @@ import Testing
     // HB-TU silent for 33 s: offline; HB-DB-HU silent for 20 s: late; HB-DB-TULY marked.
     #expect(total["sites"] as? Int == 3 && total["online"] as? Int == 0 && total["late"] as? Int == 1)
     #expect(total["offline"] as? Int == 1 && total["marked"] as? Int == 1)
-    #expect(total["headcount"] as? Int == 148 + 96 && total["expected"] as? Int == 150)
+    // Live attendance counts only the late site's 96: the offline site's 148 stays on its entry, not counted.
+    #expect(total["headcount"] as? Int == 96 && total["expected"] as? Int == 150)
     #expect(total["alerts"] as? Int == 2)
     let sites = try #require(json["sites"] as? [[String: Any]])
     #expect(sites.map { $0["id"] as? String } == ["HB-TU", "HB-DB-HU", "HB-DB-TULY"])
     #expect(sites[0]["status"] as? String == "offline" && sites[0]["headcount"] as? Int == 148)
+    #expect(sites[0]["headcount_counted"] as? Bool == false && sites[1]["headcount_counted"] as? Bool == true)
     #expect(abs((sites[0]["age_seconds"] as? Double ?? 0) - 33) < 0.01)
     #expect(sites[1]["status"] as? String == "late" && sites[1]["loss_percent"] as? Double == 25.0)
     // Later heartbeats without state=help withdrew the request.
