@@ -83,7 +83,7 @@ struct DemoCommand: AsyncParsableCommand {
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await runner.runHeadless(summaryEvery: 10)
     } else {
-      let banner = "DEMO · simulated"
+      let banner = dashboard.language.strings(.demoBanner)
       try await runner.runDashboard(dashboard.options(config: config, banner: banner))
     }
   }

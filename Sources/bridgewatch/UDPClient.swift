@@ -60,6 +60,24 @@ final class UDPClient {
     return sent < 0 ? errno : nil
   }
 
+  /// Connects the socket to `address`, so the kernel reports an ICMP "port unreachable" for it (`takeError`): an
+  /// unconnected UDP socket never hears of one. Only `send` does this: it talks to one address per socket.
+  func connect(to address: UDPAddress) -> Int32? {
+    var target = address.storage
+    let result = withUnsafePointer(to: &target) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, address.length) }
+    }
+    return result < 0 ? errno : nil
+  }
+
+  /// The error the kernel holds for a connected socket (ECONNREFUSED after "port unreachable"), cleared by reading.
+  func takeError() -> Int32? {
+    var error: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error != 0 else { return nil }
+    return error
+  }
+
   /// Waits up to `timeoutMilliseconds` for the socket to be readable (0: do not wait).
   func waitReadable(timeoutMilliseconds: Int32) -> Bool {
     var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
