@@ -415,7 +415,7 @@ extension Strings {
     .sourceUDP: "udp", .sourceFile: "tệp", .sourceManual: "người trực", .sourceProbe: "thăm dò", .detailSequence: "số thứ tự {0}",
     .detailSiteSays: "điểm cầu báo {0}", .reportedOK: "bình thường", .reportedHelp: "cần hỗ trợ",
     .refusedUnknownSite: "mã điểm cầu lạ", .refusedTooLarge: "quá lớn", .refusedMalformed: "sai định dạng",
-    .demoBanner: "CHẠY THỬ · dữ liệu mô phỏng", .detailContact: "Liên hệ",
+    .demoBanner: "CHẠY THỬ · mô phỏng", .detailContact: "Liên hệ",
     .checkConfigOK: "cấu hình: {0}: hợp lệ", .checkSites: "{0} điểm cầu trong {1} đơn vị, quân số dự kiến {2}",
     .checkTiming: "thời gian: tín hiệu mỗi {0}, chậm sau {1}, mất kết nối sau {2}, trực tuyến lại sau {3}",
     .heartbeatsOne: "1 tín hiệu", .heartbeatsMany: "{0} tín hiệu liên tiếp",
