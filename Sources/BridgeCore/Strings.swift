@@ -72,7 +72,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   // `status`
   case statusMonitor, statusSites, statusAttendance, statusAlerts, statusClaimed, statusConsoles, statusConsoleReadOnly
   case statusConsoleGroup, statusConsoleSince, statusReplaced, statusPromoted, statusStandbyOf, statusPrimarySilent
-  case statusPrimaryLastHeard, statusLink, statusProblems, statusProblemsMore, statusContact
+  case statusPrimaryLastHeard, statusLink, statusProblems, statusProblemsMore, statusContact, statusNoMonitor
   // `agent` and `send`
   case agentSending, agentSigned, agentUnsigned, agentAnd, agentOr, agentConnected, agentNoAck, agentAcksBack
   case agentNoMonitorAcks, agentHeardAgain, agentNoAnswerYet, agentRetrying, agentCannotSend, agentKeepingFile
@@ -384,7 +384,7 @@ extension Strings {
     .statusPrimarySilent: " · PRIMARY SILENT since {0}; if it is down: bridgewatch promote CONFIG",
     .statusPrimaryLastHeard: " · primary last heard {0}", .statusLink: " · link: {0}",
     .statusProblems: "to call (offline, late, help):", .statusProblemsMore: "  and {0} more (the dashboard's ! lists them all)",
-    .statusContact: "contact {0}",
+    .statusContact: "contact {0}", .statusNoMonitor: "no monitor is running on {0}",
     .agentSending: "sending heartbeats for {0} to {1} every {2}{3}", .agentSigned: ", signed", .agentUnsigned: ", unsigned",
     .agentAnd: " and ", .agentOr: " or ", .agentConnected: "{0}connected: the monitor acknowledged seq {1} (rtt {2} ms)",
     .agentNoAck: "{0}no ack for {1}s; still sending every {2}", .agentAcksBack: "{0}acks are back after {1}s (rtt {2} ms)",
@@ -437,6 +437,7 @@ extension Strings {
     .statusPrimaryLastHeard: " · máy chính liên lạc lần cuối {0}", .statusLink: " · đường liên kết: {0}",
     .statusProblems: "cần gọi (mất kết nối, chậm, cần hỗ trợ):",
     .statusProblemsMore: "  và {0} điểm cầu nữa (phím ! trên màn hình giám sát liệt kê đủ)", .statusContact: "liên hệ {0}",
+    .statusNoMonitor: "không có máy giám sát nào đang chạy ở {0}",
     .agentSending: "đang gửi tín hiệu của {0} tới {1} mỗi {2}{3}", .agentSigned: ", có ký", .agentUnsigned: ", không ký",
     .agentAnd: " và ", .agentOr: " hoặc ", .agentConnected: "{0}đã kết nối: máy giám sát xác nhận số thứ tự {1} (rtt {2} ms)",
     .agentNoAck: "{0}không có xác nhận trong {1} giây; vẫn gửi mỗi {2}",

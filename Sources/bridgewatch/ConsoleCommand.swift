@@ -225,18 +225,19 @@ struct StatusCommand: ParsableCommand {
 
   func run() throws {
     let path = try socketPathOrExit(config: config, socket: socket)
-    let status = try askMonitor { try ConsoleClient.status(path: path) }
+    let status = try askMonitor(strings: language.strings, socketPath: path) { try ConsoleClient.status(path: path) }
     printOutput(
       StatusSummary.text(status, socketPath: path, utcOffsetSeconds: TimeZone.current.secondsFromGMT(), strings: language.strings))
   }
 }
 
-/// Runs a one-off question to the monitor; exits 3 when no monitor runs, 1 when it cannot be asked.
-private func askMonitor<T>(_ question: () throws -> T) throws -> T {
+/// Runs a one-off question to the monitor; exits 3 when no monitor runs (said in `strings`' language), 1 when it
+/// cannot be asked.
+private func askMonitor<T>(strings: Strings = .english, socketPath: String? = nil, _ question: () throws -> T) throws -> T {
   do {
     return try question()
   } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
-    printError("bridgewatch: \(failure)")
+    printError("bridgewatch: " + (socketPath.map { strings(.statusNoMonitor, $0) } ?? "\(failure)"))
     throw ExitCode(3)
   } catch {
     printError("bridgewatch: \(error)")

@@ -57,6 +57,9 @@ import Testing
     #expect(status.stdout.contains("quân số: 120 / 195"), "\(status.stdout)")
     #expect(status.stdout.contains("HB-TU  Tỉnh ủy Hòa Bình: chậm · liên hệ Anh Tuấn 0912 345 678"), "\(status.stdout)")
     #expect(Self.leftovers.find(in: status.stdout).isEmpty, "\(Self.leftovers.find(in: status.stdout))\n\(status.stdout)")
+    let none = try Binary.run(["status", "--socket", monitor.directory + "/nothing.sock", "--lang", "vi"])
+    #expect(none.status == 3 && none.stderr.contains("không có máy giám sát nào đang chạy ở"), "\(none.stderr)")
+    #expect(Self.leftovers.find(in: none.stderr).isEmpty, "\(none.stderr)")
     let english = try Binary.run(["status", monitor.directory + "/conference.yaml", "--lang", "en"])
     #expect(english.stdout.contains("HB-TU  Tỉnh ủy Hòa Bình: late · contact Anh Tuấn 0912 345 678"), "\(english.stdout)")
   }
