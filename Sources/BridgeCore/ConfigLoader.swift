@@ -927,12 +927,13 @@ public enum HostPort {
 }
 
 public enum FileProblem {
-  public static func describe(path: String) -> String {
+  /// Why `path` could not be read, in `strings`' language (config errors stay English: the default).
+  public static func describe(path: String, strings: Strings = .english) -> String {
     var isDirectory: ObjCBool = false
-    if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
-    if isDirectory.boolValue { return "it is a directory" }
-    if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-    return "read failed"
+    if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return strings(.fileMissing) }
+    if isDirectory.boolValue { return strings(.fileIsDirectory) }
+    if !FileManager.default.isReadableFile(atPath: path) { return strings(.filePermissionDenied) }
+    return strings(.fileReadFailed)
   }
 }
 

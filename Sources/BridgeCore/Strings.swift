@@ -80,6 +80,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case agentLineConnected, agentLineNoAck, agentStopped, agentCountFileProblem, agentCountFileNotSmall, agentHeadcountChanged
   case agentNoHeadcount, agentStillReporting, agentSendingWithoutCount
   case sendSent, sendAck, sendFrom, sendNoAck, sendPortClosed
+  case keyFileUnreadable, keyFileEmpty, keyFileOneLine, keyFileReadableByOthers
+  case fileMissing, fileIsDirectory, filePermissionDenied, fileReadFailed
 }
 
 public struct Strings: Sendable {
@@ -400,6 +402,11 @@ extension Strings {
     .agentStopped: "stopped after {0} heartbeats, {1} acknowledged", .agentCountFileProblem: "count file {0}: {1}{2}",
     .agentCountFileNotSmall: "count file {0}: not a small text file{1}", .agentHeadcountChanged: "headcount {0} → {1} (from {2})",
     .agentNoHeadcount: "none", .agentStillReporting: "; still reporting {0}", .agentSendingWithoutCount: "; sending without a headcount",
+    .keyFileUnreadable: "cannot read key file {0} ({1})", .keyFileEmpty: "{0}:1: the key file is empty",
+    .keyFileOneLine: "{0}:2: the key file must hold one line, the site's secret",
+    .keyFileReadableByOthers: "warning: {0} is readable by other users (mode {1}); chmod 600 it",
+    .fileMissing: "no such file", .fileIsDirectory: "it is a directory", .filePermissionDenied: "permission denied",
+    .fileReadFailed: "read failed",
     .sendSent: "sent to {0}: {1}", .sendAck: "ack{0}: {1} (rtt {2} ms)", .sendFrom: " from {0}",
     .sendNoAck:
       "no ack{0} within {1}: the address or port is wrong, the line is blocked, or the monitor rejected the heartbeat (unknown site: ids are case-sensitive; missing or wrong key; clock off by over 2 minutes); its log says which, with the id it received",
@@ -455,6 +462,11 @@ extension Strings {
     .agentStopped: "đã dừng sau {0} tín hiệu, {1} được xác nhận", .agentCountFileProblem: "tệp quân số {0}: {1}{2}",
     .agentCountFileNotSmall: "tệp quân số {0}: không phải tệp văn bản nhỏ{1}", .agentHeadcountChanged: "quân số {0} → {1} (từ {2})",
     .agentNoHeadcount: "chưa có", .agentStillReporting: "; vẫn báo {0}", .agentSendingWithoutCount: "; gửi không kèm quân số",
+    .keyFileUnreadable: "không đọc được tệp khóa {0} ({1})", .keyFileEmpty: "{0}:1: tệp khóa trống",
+    .keyFileOneLine: "{0}:2: tệp khóa chỉ được có một dòng, là khóa bí mật của điểm cầu",
+    .keyFileReadableByOthers: "cảnh báo: người dùng khác đọc được {0} (quyền {1}); hãy chạy chmod 600",
+    .fileMissing: "không có tệp này", .fileIsDirectory: "đây là thư mục", .filePermissionDenied: "không có quyền đọc",
+    .fileReadFailed: "đọc lỗi",
     .sendSent: "đã gửi tới {0}: {1}", .sendAck: "xác nhận{0}: {1} (rtt {2} ms)", .sendFrom: " từ {0}",
     .sendNoAck:
       "không có xác nhận{0} trong {1}: sai địa chỉ hoặc cổng, đường truyền bị chặn, hoặc máy giám sát từ chối tín hiệu (mã điểm cầu không có trong cấu hình: mã phân biệt chữ hoa, chữ thường; thiếu hoặc sai khóa; đồng hồ lệch quá 2 phút); nhật ký của máy giám sát ghi rõ lý do, kèm mã nó nhận được",

@@ -60,10 +60,10 @@ struct AgentCommand: ParsableCommand {
 
   func run() throws {
     let period = DurationText.parse(interval)!
-    let secret = try KeyFile.secretOrExit(keyFile, command: "agent")
+    let strings = language.strings
+    let secret = try KeyFile.secretOrExit(keyFile, command: "agent", strings: strings)
     StopFlag.install()
     let output = AgentOutput(site: site)
-    let strings = language.strings
     var headcount = HeadcountSource(fixed: count, path: countFile, strings: strings)
     var loop = AgentLoop(
       session: AgentSession(site: site, secret: secret, monitors: max(1, monitor.count)), interval: period, output: output,

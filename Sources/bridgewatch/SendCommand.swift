@@ -51,7 +51,7 @@ struct SendCommand: ParsableCommand {
 
   func run() throws {
     let strings = language.strings
-    let secret = try KeyFile.secretOrExit(keyFile, command: "send")
+    let secret = try KeyFile.secretOrExit(keyFile, command: "send", strings: strings)
     var addresses: [UDPAddress] = []
     for target in monitor.map({ HostPort.parse($0)! }) {
       switch UDPAddress.resolve(host: target.host, port: target.port) {

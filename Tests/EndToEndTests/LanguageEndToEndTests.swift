@@ -7,9 +7,9 @@ import Testing
 /// strings table is left in what the real binary prints.
 @Suite(.serialized) struct LanguageEndToEndTests {
   /// The words any command could print in English, less those Vietnamese uses too; `ack` is the `BW1 ack`
-  /// datagram's own word, which `send` prints as it came.
+  /// datagram's own word, which `send` prints as it came, and `send` the command's name in "bridgewatch send: ...".
   static let leftovers = EnglishLeftovers(
-    english: Array(Strings.table(.en).values), vietnamese: Array(Strings.table(.vi).values), allowed: ["ack"])
+    english: Array(Strings.table(.en).values), vietnamese: Array(Strings.table(.vi).values), allowed: ["ack", "send"])
 
   static let config = """
     title: "Hội nghị thử"
@@ -84,7 +84,18 @@ import Testing
     #expect(!closed.stdout.contains("không có xác nhận"))
     let closedInEnglish = try Binary.run(["send", "--site", "HB-TU", "--monitor", "127.0.0.1:\(closedPort)", "--lang", "en"])
     #expect(closedInEnglish.stdout.contains("no program listens on that UDP port"), "\(closedInEnglish.stdout)")
-    for output in [acked.stdout, rejected.stdout, closed.stdout] {
+    // A key file the site's staff got wrong is said in their language too.
+    let folder = try makeScratchDirectory("bw-lang-key")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "line one\nline two\n".write(toFile: folder + "/two-lines.key", atomically: true, encoding: .utf8)
+    chmod(folder + "/two-lines.key", 0o644)
+    let badKey = try Binary.run([
+      "send", "--site", "HB-TU", "--monitor", address, "--key-file", folder + "/two-lines.key", "--lang", "vi",
+    ])
+    #expect(badKey.status == 2 && badKey.stderr.contains("tệp khóa chỉ được có một dòng"), "\(badKey.stderr)")
+    let missing = try Binary.run(["send", "--site", "HB-TU", "--monitor", address, "--key-file", folder + "/none.key", "--lang", "vi"])
+    #expect(missing.stderr.contains("không đọc được tệp khóa") && missing.stderr.contains("không có tệp này"), "\(missing.stderr)")
+    for output in [acked.stdout, rejected.stdout, closed.stdout, badKey.stderr, missing.stderr] {
       #expect(Self.leftovers.find(in: output).isEmpty, "\(Self.leftovers.find(in: output))\n\(output)")
     }
   }
