@@ -38,6 +38,31 @@ import Testing
     #expect(english.stdout.contains("61 bridge points in 11 groups"))
   }
 
+  @Test func checkSaysEverySectionInVietnamese() throws {
+    let folder = try makeScratchDirectory("bw-lang-check")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try """
+    title: "Hội nghị thử"
+    status_file: status.json
+    console:
+      read_only_users: [phonghop]
+    metrics:
+      listen: 127.0.0.1:9740
+      per_site: true
+    sites:
+      - {id: A, name: "Điểm A", group: "Hòa Bình", expected: 10, probe: "sip://127.0.0.1"}
+      - {id: B, name: "Điểm B", group: "Hòa Bình / Đà Bắc", expected: 1, probe: "tcp://127.0.0.1:1720"}
+    """.write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+    let result = try Binary.run(["check", folder + "/c.yaml", "--lang", "vi"])
+    #expect(result.status == 0, "\(result.stderr)")
+    for line in [
+      "thăm dò: 2 điểm cầu (1 sip, 1 tcp)", "có số liệu từng điểm cầu", "chỉ xem: phonghop", "tệp trạng thái: ", "2 tín hiệu liên tiếp",
+    ] {
+      #expect(result.stdout.contains(line), "\(line) in \(result.stdout)")
+    }
+    #expect(Self.leftovers.find(in: result.stdout).isEmpty, "\(Self.leftovers.find(in: result.stdout))\n\(result.stdout)")
+  }
+
   @Test func statusSpeaksVietnameseAndNamesWhomToCall() throws {
     let monitor = try HeadlessMonitor(config: Self.config, files: Self.keys)
     defer { _ = monitor.stop() }
