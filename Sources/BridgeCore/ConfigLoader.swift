@@ -45,9 +45,11 @@ public struct ConfigLoader {
   static let sessionKeys = ["name", "start", "end", "roll_call"]
   static let timingKeys = ["interval", "late_after", "offline_after", "recover_after", "flap_window", "flap_changes"]
   static let udpKeys = ["listen", "require_auth"]
-  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file", "probe"]
+  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file", "probe", "contact"]
   /// The first four in this order; then `heartbeat_file` and `probe`, either, both, in any order.
-  public static let csvColumns = ["id", "name", "group", "expected", "heartbeat_file", "probe"]
+  public static let csvColumns = ["id", "name", "group", "expected", "heartbeat_file", "probe", "contact"]
+  /// A site's contact (a name and a phone number) is shown on one line of the detail pane and of `status`.
+  public static let maximumContactLength = 120
   public static let maximumExpected = 1_000_000
 
   private var problems: [ConfigProblem] = []
@@ -621,7 +623,22 @@ public struct ConfigLoader {
       idNode: entries["id"], groupNode: entries["group"], siteNode: node,
       heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
     site?.probe = probe
+    if let contactNode = entries["contact"], let text = string(contactNode, "contact") {
+      if let problem = Self.contactProblem(text, site: id) { fail(contactNode, problem) } else { site?.contact = text }
+    }
     return site
+  }
+
+  /// The same rule for the YAML and the CSV roster: one line of text, not blank, at most `maximumContactLength`
+  /// characters ("Anh Tuấn 0912 345 678").
+  static func contactProblem(_ text: String, site id: String?) -> String? {
+    let what = "the contact of site '\(id ?? "?")'"
+    if text.trimmingCharacters(in: .whitespaces).isEmpty { return "\(what) is empty; leave 'contact' out instead" }
+    if let problem = controlCharacterProblem(text, what) { return problem }
+    guard text.count <= maximumContactLength else {
+      return "\(what) has \(text.count) characters; at most \(maximumContactLength) (a name and a phone number)"
+    }
+    return nil
   }
 
   /// Names are shown on one line everywhere (check, status, report, dashboard, logs): a line break, tab or other
@@ -688,12 +705,14 @@ public struct ConfigLoader {
       problems.append(
         ConfigProblem(
           SourceLocation(file: csvPath, line: header.line),
-          "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected and optionally heartbeat_file, probe"))
+          "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected and optionally heartbeat_file, probe, contact"
+        ))
       return []
     }
     let columns = headerNames.count
     let fileColumn = headerNames.firstIndex(of: "heartbeat_file")
     let probeColumn = headerNames.firstIndex(of: "probe")
+    let contactColumn = headerNames.firstIndex(of: "contact")
     var sites: [SiteConfig] = []
     for record in records.dropFirst() {
       let location = SourceLocation(file: csvPath, line: record.line)
@@ -734,13 +753,21 @@ public struct ConfigLoader {
         case .failure(let error): problems.append(ConfigProblem(location, "probe \(error)"))
         }
       }
+      var contact: String?
+      if let contactColumn, !fields[contactColumn].isEmpty {
+        if let problem = Self.contactProblem(fields[contactColumn], site: fields[0]) {
+          problems.append(ConfigProblem(location, problem))
+        } else {
+          contact = fields[contactColumn]
+        }
+      }
       guard problems.count == before, let group, let expected else { continue }
       let explicitFile = fileColumn.flatMap { fields[$0].isEmpty ? nil : fields[$0] }
       sites.append(
         SiteConfig(
           id: fields[0], name: fields[1], group: group, expected: expected,
           heartbeatFile: explicitFile.map { FilePath.join(baseDirectory, $0) } ?? FilePath.join(heartbeatDirectory, fields[0] + ".hb"),
-          heartbeatFileIsExplicit: explicitFile != nil, probe: probe,
+          heartbeatFileIsExplicit: explicitFile != nil, probe: probe, contact: contact,
           location: location))
     }
     return sites
@@ -946,12 +973,13 @@ public enum HostPort {
 }
 
 public enum FileProblem {
-  public static func describe(path: String) -> String {
+  /// Why `path` could not be read, in `strings`' language (config errors stay English: the default).
+  public static func describe(path: String, strings: Strings = .english) -> String {
     var isDirectory: ObjCBool = false
-    if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
-    if isDirectory.boolValue { return "it is a directory" }
-    if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-    return "read failed"
+    if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return strings(.fileMissing) }
+    if isDirectory.boolValue { return strings(.fileIsDirectory) }
+    if !FileManager.default.isReadableFile(atPath: path) { return strings(.filePermissionDenied) }
+    return strings(.fileReadFailed)
   }
 }
 

@@ -84,11 +84,14 @@ public struct SiteConfig: Sendable, Hashable {
   public var heartbeatFileIsExplicit: Bool
   /// Checked by the monitor itself (SIP OPTIONS, TCP connect, ICMP echo) besides any agent.
   public var probe: ProbeTarget?
+  /// Whom to call at the site: a name and a phone number, one line ("Anh Tuấn 0912 345 678").
+  public var contact: String?
   public var location: SourceLocation
 
   public init(
     id: String, name: String, group: [String], expected: Int, heartbeatFile: String,
-    heartbeatFileIsExplicit: Bool = false, probe: ProbeTarget? = nil, location: SourceLocation = SourceLocation(file: "", line: 0)
+    heartbeatFileIsExplicit: Bool = false, probe: ProbeTarget? = nil, contact: String? = nil,
+    location: SourceLocation = SourceLocation(file: "", line: 0)
   ) {
     self.id = id
     self.name = name
@@ -97,6 +100,7 @@ public struct SiteConfig: Sendable, Hashable {
     self.heartbeatFile = heartbeatFile
     self.heartbeatFileIsExplicit = heartbeatFileIsExplicit
     self.probe = probe
+    self.contact = contact
     self.location = location
   }
 

@@ -1,26 +1,28 @@
 /// The text `bridgewatch check` prints for a valid config.
 public enum ConfigSummary {
-  public static func render(_ loaded: LoadedConfig) -> String {
+  public static func render(_ loaded: LoadedConfig, strings: Strings = .english) -> String {
     let config = loaded.config
     let tree = GroupTree(sites: config.sites)
     let timing = config.timing
+    func number(_ value: Int) -> String { strings.number(value) }
     var lines: [String] = []
     lines.append("\(config.title)")
-    lines.append("config: \(config.path): OK")
+    lines.append(strings(.checkConfigOK, config.path))
+    lines.append(strings(.checkSites, number(config.sites.count), number(tree.nodes.count - 1), number(config.totalExpected)))
+    let recover = timing.recoverAfter == 1 ? strings(.heartbeatsOne) : strings(.heartbeatsMany, timing.recoverAfter)
     lines.append(
-      "\(config.sites.count) bridge points in \(tree.nodes.count - 1) groups, expected headcount \(NumberText.grouped(config.totalExpected))"
-    )
+      strings(
+        .checkTiming, DurationText.format(timing.interval), DurationText.format(timing.lateAfter), DurationText.format(timing.offlineAfter),
+        recover))
     lines.append(
-      "timing: heartbeat every \(DurationText.format(timing.interval)), late after \(DurationText.format(timing.lateAfter)), offline after \(DurationText.format(timing.offlineAfter)), back online after \(timing.recoverAfter) heartbeat\(timing.recoverAfter == 1 ? "" : "s")"
-    )
-    let auth = config.udp.requireAuth ? "required" : "optional"
-    lines.append(
-      "udp: listen \(HostPortText.format(host: config.udp.host, port: config.udp.port)), authentication \(auth), \(config.keys.count) of \(config.sites.count) sites have keys"
-    )
-    lines.append("heartbeat files: \(config.heartbeatDirectory)")
-    lines.append("journal: \(config.journalPath)")
-    let readOnly = config.console.readOnlyUsers.isEmpty ? "" : "; read-only for \(config.console.readOnlyUsers.joined(separator: ", "))"
-    lines.append("console socket: \(config.consoleSocketPath) (at most \(config.console.maximumConsoles) consoles\(readOnly))")
+      strings(
+        .checkUDP, HostPortText.format(host: config.udp.host, port: config.udp.port),
+        strings(config.udp.requireAuth ? .authRequired : .authOptional), number(config.keys.count), number(config.sites.count)))
+    lines.append(strings(.checkHeartbeatFiles, config.heartbeatDirectory))
+    lines.append(strings(.checkJournal, config.journalPath))
+    let readOnly =
+      config.console.readOnlyUsers.isEmpty ? "" : strings(.checkReadOnlyFor, config.console.readOnlyUsers.joined(separator: ", "))
+    lines.append(strings(.checkConsoles, config.consoleSocketPath, config.console.maximumConsoles, readOnly))
     let probed = config.sites.compactMap(\.probe)
     if !probed.isEmpty {
       let kinds = ProbeTarget.Kind.allCases.compactMap { kind -> String? in
@@ -28,17 +30,19 @@ public enum ConfigSummary {
         return count > 0 ? "\(count) \(kind.rawValue)" : nil
       }
       lines.append(
-        "probes: \(probed.count) sites (\(kinds.joined(separator: ", "))), every \(DurationText.format(config.probing.effectivePeriod(config.timing))), "
-          + "timeout \(DurationText.format(config.probing.effectiveTimeout(config.timing))), at most \(config.probing.ratePerSecond)/s")
+        strings(
+          .checkProbes, number(probed.count), kinds.joined(separator: ", "),
+          DurationText.format(config.probing.effectivePeriod(config.timing)),
+          DurationText.format(config.probing.effectiveTimeout(config.timing)), config.probing.ratePerSecond))
     }
     if let (host, port) = config.metrics.listen {
-      let perSite = config.metrics.perSite ? ", with per-site series" : ""
-      lines.append("metrics: http://\(HostPortText.format(host: host, port: port))/metrics\(perSite)")
+      let perSite = config.metrics.perSite ? strings(.checkMetricsPerSite) : ""
+      lines.append(strings(.checkMetrics, HostPortText.format(host: host, port: port), perSite))
     } else {
-      lines.append("metrics: off (metrics.listen)")
+      lines.append(strings(.checkMetricsOff))
     }
-    if let statusFile = config.statusFilePath { lines.append("status file: \(statusFile)") }
-    lines.append("groups:")
+    if let statusFile = config.statusFilePath { lines.append(strings(.checkStatusFile, statusFile)) }
+    lines.append(strings(.checkGroups))
     let nameWidth = tree.nodes.dropFirst().map { $0.name.count + 2 * $0.depth }.max() ?? 0
     var expectedByNode = [Int](repeating: 0, count: tree.nodes.count)
     var sitesByNode = [Int](repeating: 0, count: tree.nodes.count)
@@ -53,14 +57,14 @@ public enum ConfigSummary {
       if node != 0 {
         let label = String(repeating: "  ", count: entry.depth) + entry.name
         let padding = String(repeating: " ", count: max(0, nameWidth - label.count))
-        let sites = String(sitesByNode[node]).leftPadded(to: 5)
-        let expected = NumberText.grouped(expectedByNode[node]).leftPadded(to: 8)
-        lines.append("\(label)\(padding)  \(sites) sites \(expected) expected")
+        let sites = number(sitesByNode[node]).leftPadded(to: 5)
+        let expected = number(expectedByNode[node]).leftPadded(to: 8)
+        lines.append(strings(.checkGroupLine, label + padding, sites, expected))
       }
       for child in entry.children { walk(child) }
     }
     walk(0)
-    for warning in loaded.warnings { lines.append("warning: \(warning)") }
+    for warning in loaded.warnings { lines.append(strings(.checkWarning, warning)) }
     return TextSanitizer.joinedLines(lines)
   }
 }

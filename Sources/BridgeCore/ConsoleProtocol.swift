@@ -250,8 +250,13 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     public var signs: Bool
     /// The monitor probes it: `sip://10.0.0.5:5060` and the like (absent from monitors before probes).
     public var probe: String?
+    /// Whom to call at the site (absent when the config names nobody, and from monitors before contacts).
+    public var contact: String?
 
-    public init(id: String, name: String, group: [String], expected: Int, heartbeatFile: String, signs: Bool, probe: String? = nil) {
+    public init(
+      id: String, name: String, group: [String], expected: Int, heartbeatFile: String, signs: Bool, probe: String? = nil,
+      contact: String? = nil
+    ) {
       self.id = id
       self.name = name
       self.group = group
@@ -259,9 +264,10 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
       self.heartbeatFile = heartbeatFile
       self.signs = signs
       self.probe = probe
+      self.contact = contact
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, group, expected, heartbeatFile = "heartbeat_file", signs, probe }
+    enum CodingKeys: String, CodingKey { case id, name, group, expected, heartbeatFile = "heartbeat_file", signs, probe, contact }
   }
 
   public struct Session: Sendable, Equatable, Codable {
@@ -300,7 +306,7 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     sites = config.sites.map {
       Site(
         id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile, signs: config.keys[$0.id] != nil,
-        probe: $0.probe?.description)
+        probe: $0.probe?.description, contact: $0.contact)
     }
     sessions = config.schedule.sessions.map { Session(name: $0.name, start: $0.start, end: $0.end) }
     utcOffsetSeconds = config.schedule.utcOffsetSeconds
@@ -313,7 +319,7 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     sites.map {
       SiteConfig(
         id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile,
-        probe: $0.probe.flatMap { try? ProbeTarget.parse($0).get() })
+        probe: $0.probe.flatMap { try? ProbeTarget.parse($0).get() }, contact: $0.contact)
     }
   }
 

@@ -161,6 +161,8 @@ public struct StatusEngine: Sendable {
       // We asked and nobody answered: a probed site never heard goes offline after offline_after from the first
       // unanswered probe, instead of staying unknown.
       if records[index].lastHeard == nil && records[index].awaitedSince == nil { records[index].awaitedSince = sentAt }
+      // The round trip shown was the probe's own: with no answer there is none now (never a stale or "0ms" one).
+      if records[index].lastSource == .probe { records[index].rttMilliseconds = nil }
       return
     }
     heartbeat(HeartbeatInput(source: .probe, rttMilliseconds: rttMilliseconds), site: index, heardAt: now, now: now)

@@ -232,6 +232,10 @@ public enum StatusFileEncoder {
       out.string(rejection.source)
       out.raw(", \"now\": \(record.isRejectedNow)}")
     }
+    if let contact = config.contact {
+      out.raw(", \"contact\": ")
+      out.string(contact)
+    }
     if let probe = config.probe {
       out.raw(", \"probe\": {\"target\": ")
       out.string(probe.description)

@@ -61,6 +61,28 @@ public enum TextKey: String, CaseIterable, Sendable {
   case eventStatus, causeHeartbeat, causeSilence, causeMarked, causeMarkCleared, eventAcknowledged, eventHeadcount, eventFlapping
   case eventClaimed, eventClaimReleased, eventClaimEnded
   case eventNotFlapping, eventHelp, eventHelpWithdrawn, eventHeardWhileMarked
+  // Words the dashboard used to print in English: probe outcomes, evidence, rejections, the demo's banner, contact
+  case probeSIP, probeTCPConnected, probeTCPConnectedShort, probeTCPRefused, probeTCPRefusedShort, probeICMPReply
+  case probeICMPReplyShort, probeNoAnswer, probeUnreachable
+  case sourceUDP, sourceFile, sourceManual, sourceProbe, detailSequence, detailSiteSays, reportedOK, reportedHelp
+  case refusedUnknownSite, refusedTooLarge, refusedMalformed, demoBanner, detailContact
+  // `check`
+  case checkConfigOK, checkSites, checkTiming, heartbeatsOne, heartbeatsMany, checkUDP, authRequired, authOptional
+  case checkHeartbeatFiles, checkJournal, checkConsoles, checkReadOnlyFor, checkProbes, checkMetrics, checkMetricsPerSite
+  case checkMetricsOff, checkStatusFile, checkGroups, checkGroupLine, checkWarning
+  // `status`
+  case statusMonitor, statusSites, statusAttendance, statusAlerts, statusClaimed, statusConsoles, statusConsoleReadOnly
+  case statusConsoleGroup, statusConsoleSince, statusReplaced, statusPromoted, statusStandbyOf, statusPrimarySilent
+  case statusPrimaryLastHeard, statusLink, statusProblems, statusProblemsMore, statusContact, statusNoMonitor
+  // `agent` and `send`
+  case agentSending, agentSigned, agentUnsigned, agentAnd, agentOr, agentConnected, agentNoAck, agentAcksBack
+  case agentNoMonitorAcks, agentHeardAgain, agentNoAnswerYet, agentRetrying, agentCannotSend, agentKeepingFile
+  case agentWritingAgain, agentCannotWrite, agentWrittenAgo, agentHeadcount, agentSequence, agentWaitingFirstAck
+  case agentLineConnected, agentLineNoAck, agentStopped, agentCountFileProblem, agentCountFileNotSmall, agentHeadcountChanged
+  case agentNoHeadcount, agentStillReporting, agentSendingWithoutCount
+  case sendSent, sendAck, sendFrom, sendNoAck, sendPortClosed
+  case keyFileUnreadable, keyFileEmpty, keyFileOneLine, keyFileReadableByOthers
+  case fileMissing, fileIsDirectory, filePermissionDenied, fileReadFailed
 }
 
 public struct Strings: Sendable {
@@ -72,7 +94,7 @@ public struct Strings: Sendable {
 
   public init(_ language: Language) {
     self.language = language
-    let table = language == .vi ? Self.vietnameseTable : Self.englishTable
+    let table = Self.table(language)
     self.table = table
     let keys: [TextKey] = [.statusUnknown, .statusOnline, .statusLate, .statusOffline, .statusMarked]
     statusNames = keys.map { table[$0] ?? $0.rawValue }
@@ -115,7 +137,33 @@ public struct Strings: Sendable {
     case .replayed: self(.refusedReplayed)
     case .stale: self(.refusedClock)
     case .unauthenticated: self(.refusedUnsigned)
-    case .tooLarge, .malformed, .unknownSite: self(.refusedOther)
+    case .unknownSite: self(.refusedUnknownSite)
+    case .tooLarge: self(.refusedTooLarge)
+    case .malformed: self(.refusedMalformed)
+    }
+  }
+
+  /// What a probe found: "SIP 486", "no answer"; `short` for the Flags column, else with the SIP reason phrase
+  /// (English protocol text, kept in English only) and TCP's "host up, port closed".
+  public func probeOutcome(_ outcome: ProbeOutcome, short: Bool) -> String {
+    switch outcome {
+    case .sipAnswered(let code):
+      short || language == .vi ? self(.probeSIP, code) : "\(self(.probeSIP, code)) \(ProbeOutcome.sipReason(code))"
+    case .tcpConnected: self(short ? .probeTCPConnectedShort : .probeTCPConnected)
+    case .tcpRefused: self(short ? .probeTCPRefusedShort : .probeTCPRefused)
+    case .icmpReply: self(short ? .probeICMPReplyShort : .probeICMPReply)
+    case .timedOut: self(.probeNoAnswer)
+    case .unreachable: self(.probeUnreachable)
+    }
+  }
+
+  /// How a heartbeat or count reached the monitor, for people: "udp", "file", "operator", "probe".
+  public func source(_ source: HeartbeatSource) -> String {
+    switch source {
+    case .udp: self(.sourceUDP)
+    case .file: self(.sourceFile)
+    case .manual: self(.sourceManual)
+    case .probe: self(.sourceProbe)
     }
   }
 
@@ -135,8 +183,11 @@ public struct Strings: Sendable {
   }
 
   public static func table(_ language: Language) -> [TextKey: String] {
-    language == .vi ? vietnameseTable : englishTable
+    language == .vi ? allVietnamese : allEnglish
   }
+
+  private static let allEnglish = englishTable.merging(englishCommandTable) { dashboard, _ in dashboard }
+  private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
@@ -233,9 +284,9 @@ public struct Strings: Sendable {
     .beforeSession: "trước {0}", .afterLastSession: "sau phiên cuối", .betweenSessions: "giữa hai phiên",
     .statusUnknown: "chưa rõ", .statusOnline: "trực tuyến", .statusLate: "chậm", .statusOffline: "mất kết nối",
     .statusMarked: "đã đánh dấu",
-    .columnStatus: "Trạng thái", .columnID: "Mã", .columnName: "Điểm cầu", .columnCount: "Quân số/DK", .columnHeard: "Tín hiệu",
+    .columnStatus: "Trạng thái", .columnID: "Mã", .columnName: "Điểm cầu", .columnCount: "Người/Dự kiến", .columnHeard: "Lần cuối",
     .columnLoss: "Mất gói", .columnRTT: "RTT", .columnFlags: "Ghi chú", .columnGroup: "Đơn vị",
-    .groupOnline: "{0}/{1} trực tuyến", .groupOffline: "{0} mất kết nối", .rowsShown: "dòng {0}-{1} / {2}", .never: "chưa",
+    .groupOnline: "{0}/{1} trực tuyến", .groupOffline: "{0} mất kết nối", .rowsShown: "dòng {0}-{1} / {2}", .never: "chưa có",
     .noSiteMatches: "Không có điểm cầu nào khớp bộ lọc. Esc để bỏ lọc.",
     .flagHelp: "CẦN HỖ TRỢ", .flagRecovering: "đang phục hồi {0}/{1}", .flagFlapping: "chập chờn", .flagDegraded: "suy giảm",
     .flagBadFile: "tệp sai", .flagFileError: "lỗi đọc tệp", .flagMarkedBy: "{0}: {1}", .flagHeardAgain: "(có tín hiệu lại)",
@@ -244,7 +295,7 @@ public struct Strings: Sendable {
     .sortGroup: "đơn vị", .sortSeverity: "mức độ sự cố", .sortName: "tên", .sortShortfall: "thiếu quân số",
     .sortLastHeard: "tín hiệu cuối",
     .wallTitle: "Toàn cảnh: {0} điểm cầu, mỗi ô một điểm",
-    .wallLegend: "● trực tuyến ◐ chậm ✖ mất kết nối ⊘ ngoại tuyến ! cần hỗ trợ ? chưa rõ",
+    .wallLegend: "● trực tuyến ◐ chậm ✖ mất kết nối ⊘ đã đánh dấu ! cần hỗ trợ ? chưa rõ",
     .detailTitle: "Điểm cầu {0}", .detailGroup: "Đơn vị", .detailExpected: "dự kiến {0}", .detailSourceUDP: "tín hiệu qua UDP",
     .detailSourceFile: "hoặc tệp {0}", .detailSigned: "có ký", .detailUnsigned: "không ký", .detailStatus: "Trạng thái",
     .detailSince: "từ {0} ({1} trước)", .detailLastHeartbeat: "Tín hiệu cuối", .detailNeverHeard: "chưa nhận tín hiệu",
@@ -281,7 +332,7 @@ public struct Strings: Sendable {
     .keyOpen: "đơn vị: thu gọn/mở; điểm cầu: xem chi tiết", .keyCollapseAll: "thu gọn mọi đơn vị",
     .keyExpandAll: "mở mọi đơn vị", .keyFilter: "lọc theo mã, tên hoặc đơn vị (không cần dấu)",
     .keyProblems: "chỉ sự cố: mất kết nối, chậm, đánh dấu, cần hỗ trợ", .keyEscape: "đóng chi tiết, rồi bỏ lọc",
-    .keySort: "sắp xếp: đơn vị, sự cố, tên, thiếu quân số, tín hiệu",
+    .keySort: "sắp xếp: đơn vị, sự cố, tên, thiếu quân số, lần cuối",
     .keyWall: "toàn cảnh: mỗi điểm cầu một ô", .keyMark: "đánh dấu ngoại tuyến điểm cầu đang chọn, kèm lý do",
     .keyClear: "bỏ đánh dấu điểm cầu đang chọn", .keyAcknowledge: "xác nhận điểm chậm/mất kết nối: tắt cảnh báo, chuông",
     .keyClaim: "tôi đang xử lý (mọi màn hình đều thấy); bấm lại để thôi",
@@ -310,5 +361,125 @@ public struct Strings: Sendable {
     .eventHeadcount: "{0}: {2} đặt quân số {1}", .eventFlapping: "{0}: chập chờn", .eventNotFlapping: "{0}: hết chập chờn",
     .eventHelp: "{0}: cần hỗ trợ", .eventHelpWithdrawn: "{0}: thôi yêu cầu hỗ trợ",
     .eventHeardWhileMarked: "{0}: có tín hiệu lại trong khi đang đánh dấu ngoại tuyến",
+  ]
+}
+
+// The words of `check`, `status`, `agent` and `send`, and what the dashboard used to print in English (issue 29):
+// one table beside the dashboard's, merged into it, so the same test checks every key in both languages.
+extension Strings {
+  static let englishCommandTable: [TextKey: String] = [
+    .probeSIP: "SIP {0}", .probeTCPConnected: "TCP connected", .probeTCPConnectedShort: "TCP",
+    .probeTCPRefused: "TCP refused (host up, port closed)", .probeTCPRefusedShort: "TCP refused", .probeICMPReply: "ICMP echo reply",
+    .probeICMPReplyShort: "ICMP", .probeNoAnswer: "no answer", .probeUnreachable: "unreachable",
+    .sourceUDP: "udp", .sourceFile: "file", .sourceManual: "operator", .sourceProbe: "probe", .detailSequence: "seq {0}",
+    .detailSiteSays: "state {0}", .reportedOK: "ok", .reportedHelp: "help",
+    .refusedUnknownSite: "unknown site", .refusedTooLarge: "too large", .refusedMalformed: "malformed",
+    .demoBanner: "DEMO · simulated", .detailContact: "Contact",
+    .checkConfigOK: "config: {0}: OK", .checkSites: "{0} bridge points in {1} groups, expected headcount {2}",
+    .checkTiming: "timing: heartbeat every {0}, late after {1}, offline after {2}, back online after {3}",
+    .heartbeatsOne: "1 heartbeat", .heartbeatsMany: "{0} heartbeats",
+    .checkUDP: "udp: listen {0}, authentication {1}, {2} of {3} sites have keys", .authRequired: "required",
+    .authOptional: "optional", .checkHeartbeatFiles: "heartbeat files: {0}", .checkJournal: "journal: {0}",
+    .checkConsoles: "console socket: {0} (at most {1} consoles{2})", .checkReadOnlyFor: "; read-only for {0}",
+    .checkProbes: "probes: {0} sites ({1}), every {2}, timeout {3}, at most {4}/s",
+    .checkMetrics: "metrics: http://{0}/metrics{1}", .checkMetricsPerSite: ", with per-site series",
+    .checkMetricsOff: "metrics: off (metrics.listen)", .checkStatusFile: "status file: {0}", .checkGroups: "groups:",
+    .checkGroupLine: "{0}  {1} sites {2} expected", .checkWarning: "warning: {0}",
+    .statusMonitor: "{0}: monitor pid {1}, socket {2}",
+    .statusSites: "sites: {0} · online {1} · late {2} · offline {3} · marked {4} · unknown {5}",
+    .statusAttendance: "attendance: {0} of {1}", .statusAlerts: "alerts: {0} not acknowledged · help requests {1} · flapping {2}",
+    .statusClaimed: "being handled: {0} site(s) claimed", .statusConsoles: "consoles attached: {0}",
+    .statusConsoleReadOnly: ", read-only", .statusConsoleGroup: ", group {0}", .statusConsoleSince: ", since {0}",
+    .statusReplaced: "REPLACED: the standby {0} was promoted at {1}; operator actions are refused here",
+    .statusPromoted: "role: primary, promoted from standby at {0}", .statusStandbyOf: "role: STANDBY of {0}",
+    .statusPrimarySilent: " · PRIMARY SILENT since {0}; if it is down: bridgewatch promote CONFIG",
+    .statusPrimaryLastHeard: " · primary last heard {0}", .statusLink: " · link: {0}",
+    .statusProblems: "to call (offline, late, help):", .statusProblemsMore: "  and {0} more (the dashboard's ! lists them all)",
+    .statusContact: "contact {0}", .statusNoMonitor: "no monitor is running on {0}",
+    .agentSending: "sending heartbeats for {0} to {1} every {2}{3}", .agentSigned: ", signed", .agentUnsigned: ", unsigned",
+    .agentAnd: " and ", .agentOr: " or ", .agentConnected: "{0}connected: the monitor acknowledged seq {1} (rtt {2} ms)",
+    .agentNoAck: "{0}no ack for {1}s; still sending every {2}", .agentAcksBack: "{0}acks are back after {1}s (rtt {2} ms)",
+    .agentNoMonitorAcks: "NO monitor acknowledges any more; still sending to all",
+    .agentHeardAgain: "heard again by at least one monitor",
+    .agentNoAnswerYet:
+      "no answer from {0} yet after {1}s ({2} heartbeats sent); check the monitor's address and port, a firewall, and that the site's id and key match the monitor's config",
+    .agentRetrying: "{0}; retrying every {1}", .agentCannotSend: "cannot send to {0}: {1}; retrying every {2}",
+    .agentKeepingFile: "keeping {0} fresh for {1} every {2}{3}", .agentWritingAgain: "writing {0} again",
+    .agentCannotWrite: "cannot write {0}; retrying every {1}", .agentWrittenAgo: "written {0}s ago", .agentHeadcount: "headcount {0}",
+    .agentSequence: "seq {0}", .agentWaitingFirstAck: "waiting for the first ack ({0} sent)",
+    .agentLineConnected: "connected, last ack {0}s ago, rtt {1} ms", .agentLineNoAck: "NO ACK for {0}s, still sending every {1}",
+    .agentStopped: "stopped after {0} heartbeats, {1} acknowledged", .agentCountFileProblem: "count file {0}: {1}{2}",
+    .agentCountFileNotSmall: "count file {0}: not a small text file{1}", .agentHeadcountChanged: "headcount {0} → {1} (from {2})",
+    .agentNoHeadcount: "none", .agentStillReporting: "; still reporting {0}", .agentSendingWithoutCount: "; sending without a headcount",
+    .keyFileUnreadable: "cannot read key file {0} ({1})", .keyFileEmpty: "{0}:1: the key file is empty",
+    .keyFileOneLine: "{0}:2: the key file must hold one line, the site's secret",
+    .keyFileReadableByOthers: "warning: {0} is readable by other users (mode {1}); chmod 600 it",
+    .fileMissing: "no such file", .fileIsDirectory: "it is a directory", .filePermissionDenied: "permission denied",
+    .fileReadFailed: "read failed",
+    .sendSent: "sent to {0}: {1}", .sendAck: "ack{0}: {1} (rtt {2} ms)", .sendFrom: " from {0}",
+    .sendNoAck:
+      "no ack{0} within {1}: the address or port is wrong, the line is blocked, or the monitor rejected the heartbeat (unknown site: ids are case-sensitive; missing or wrong key; clock off by over 2 minutes); its log says which, with the id it received",
+    .sendPortClosed:
+      "{0}: the host answered that no program listens on that UDP port: check the monitor's port (udp.listen in its config) and that the monitor runs",
+  ]
+
+  static let vietnameseCommandTable: [TextKey: String] = [
+    .probeSIP: "SIP {0}", .probeTCPConnected: "TCP kết nối được", .probeTCPConnectedShort: "TCP",
+    .probeTCPRefused: "TCP bị từ chối (máy bật, cổng đóng)", .probeTCPRefusedShort: "TCP bị từ chối",
+    .probeICMPReply: "ICMP có phản hồi", .probeICMPReplyShort: "ICMP", .probeNoAnswer: "không trả lời",
+    .probeUnreachable: "không tới được",
+    .sourceUDP: "udp", .sourceFile: "tệp", .sourceManual: "người trực", .sourceProbe: "thăm dò", .detailSequence: "số thứ tự {0}",
+    .detailSiteSays: "điểm cầu báo {0}", .reportedOK: "bình thường", .reportedHelp: "cần hỗ trợ",
+    .refusedUnknownSite: "mã điểm cầu lạ", .refusedTooLarge: "quá lớn", .refusedMalformed: "sai định dạng",
+    .demoBanner: "CHẠY THỬ · mô phỏng", .detailContact: "Liên hệ",
+    .checkConfigOK: "cấu hình: {0}: hợp lệ", .checkSites: "{0} điểm cầu trong {1} đơn vị, quân số dự kiến {2}",
+    .checkTiming: "thời gian: tín hiệu mỗi {0}, chậm sau {1}, mất kết nối sau {2}, trực tuyến lại sau {3}",
+    .heartbeatsOne: "1 tín hiệu", .heartbeatsMany: "{0} tín hiệu liên tiếp",
+    .checkUDP: "udp: nghe tại {0}, xác thực {1}, {2}/{3} điểm cầu có khóa", .authRequired: "bắt buộc",
+    .authOptional: "không bắt buộc", .checkHeartbeatFiles: "thư mục tệp tín hiệu: {0}", .checkJournal: "nhật ký: {0}",
+    .checkConsoles: "socket màn hình điều khiển: {0} (tối đa {1} màn hình{2})", .checkReadOnlyFor: "; chỉ xem: {0}",
+    .checkProbes: "thăm dò: {0} điểm cầu ({1}), mỗi {2}, chờ tối đa {3}, tối đa {4} lần/giây",
+    .checkMetrics: "số liệu Prometheus: http://{0}/metrics{1}", .checkMetricsPerSite: ", có số liệu từng điểm cầu",
+    .checkMetricsOff: "số liệu Prometheus: tắt (metrics.listen)", .checkStatusFile: "tệp trạng thái: {0}", .checkGroups: "đơn vị:",
+    .checkGroupLine: "{0}  {1} điểm cầu, dự kiến {2}", .checkWarning: "cảnh báo: {0}",
+    .statusMonitor: "{0}: máy giám sát pid {1}, socket {2}",
+    .statusSites: "điểm cầu: {0} · trực tuyến {1} · chậm {2} · mất kết nối {3} · đã đánh dấu {4} · chưa rõ {5}",
+    .statusAttendance: "quân số: {0} / {1}", .statusAlerts: "cảnh báo: {0} chưa xác nhận · cần hỗ trợ {1} · chập chờn {2}",
+    .statusClaimed: "đang có người xử lý: {0} điểm cầu", .statusConsoles: "màn hình đang kết nối: {0}",
+    .statusConsoleReadOnly: ", chỉ xem", .statusConsoleGroup: ", đơn vị {0}", .statusConsoleSince: ", từ {0}",
+    .statusReplaced: "ĐÃ BỊ THAY THẾ: máy dự phòng {0} đã được nâng lên lúc {1}; thao tác ở đây bị từ chối",
+    .statusPromoted: "vai trò: máy chính, nâng lên từ dự phòng lúc {0}", .statusStandbyOf: "vai trò: DỰ PHÒNG của {0}",
+    .statusPrimarySilent: " · MÁY CHÍNH IM LẶNG từ {0}; nếu máy chính hỏng: bridgewatch promote CONFIG",
+    .statusPrimaryLastHeard: " · máy chính liên lạc lần cuối {0}", .statusLink: " · đường liên kết: {0}",
+    .statusProblems: "cần gọi (mất kết nối, chậm, cần hỗ trợ):",
+    .statusProblemsMore: "  và {0} điểm cầu nữa (phím ! trên màn hình giám sát liệt kê đủ)", .statusContact: "liên hệ {0}",
+    .statusNoMonitor: "không có máy giám sát nào đang chạy ở {0}",
+    .agentSending: "đang gửi tín hiệu của {0} tới {1} mỗi {2}{3}", .agentSigned: ", có ký", .agentUnsigned: ", không ký",
+    .agentAnd: " và ", .agentOr: " hoặc ", .agentConnected: "{0}đã kết nối: máy giám sát xác nhận số thứ tự {1} (rtt {2} ms)",
+    .agentNoAck: "{0}không có xác nhận trong {1} giây; vẫn gửi mỗi {2}",
+    .agentAcksBack: "{0}có xác nhận trở lại sau {1} giây (rtt {2} ms)",
+    .agentNoMonitorAcks: "KHÔNG máy giám sát nào còn xác nhận; vẫn gửi tới tất cả",
+    .agentHeardAgain: "ít nhất một máy giám sát đã xác nhận trở lại",
+    .agentNoAnswerYet:
+      "chưa có trả lời từ {0} sau {1} giây (đã gửi {2} tín hiệu); kiểm tra địa chỉ và cổng của máy giám sát, tường lửa, và mã điểm cầu, khóa có khớp cấu hình của máy giám sát",
+    .agentRetrying: "{0}; thử lại mỗi {1}", .agentCannotSend: "không gửi được tới {0}: {1}; thử lại mỗi {2}",
+    .agentKeepingFile: "đang cập nhật {0} cho {1} mỗi {2}{3}", .agentWritingAgain: "đã ghi được {0} trở lại",
+    .agentCannotWrite: "không ghi được {0}; thử lại mỗi {1}", .agentWrittenAgo: "đã ghi {0} giây trước",
+    .agentHeadcount: "quân số {0}", .agentSequence: "số thứ tự {0}", .agentWaitingFirstAck: "đang chờ xác nhận đầu tiên (đã gửi {0})",
+    .agentLineConnected: "đã kết nối, xác nhận cuối {0} giây trước, rtt {1} ms",
+    .agentLineNoAck: "KHÔNG CÓ XÁC NHẬN trong {0} giây, vẫn gửi mỗi {1}",
+    .agentStopped: "đã dừng sau {0} tín hiệu, {1} được xác nhận", .agentCountFileProblem: "tệp quân số {0}: {1}{2}",
+    .agentCountFileNotSmall: "tệp quân số {0}: không phải tệp văn bản nhỏ{1}", .agentHeadcountChanged: "quân số {0} → {1} (từ {2})",
+    .agentNoHeadcount: "chưa có", .agentStillReporting: "; vẫn báo {0}", .agentSendingWithoutCount: "; gửi không kèm quân số",
+    .keyFileUnreadable: "không đọc được tệp khóa {0} ({1})", .keyFileEmpty: "{0}:1: tệp khóa trống",
+    .keyFileOneLine: "{0}:2: tệp khóa chỉ được có một dòng, là khóa bí mật của điểm cầu",
+    .keyFileReadableByOthers: "cảnh báo: người dùng khác đọc được {0} (quyền {1}); hãy chạy chmod 600",
+    .fileMissing: "không có tệp này", .fileIsDirectory: "đây là thư mục", .filePermissionDenied: "không có quyền đọc",
+    .fileReadFailed: "đọc lỗi",
+    .sendSent: "đã gửi tới {0}: {1}", .sendAck: "xác nhận{0}: {1} (rtt {2} ms)", .sendFrom: " từ {0}",
+    .sendNoAck:
+      "không có xác nhận{0} trong {1}: sai địa chỉ hoặc cổng, đường truyền bị chặn, hoặc máy giám sát từ chối tín hiệu (mã điểm cầu không có trong cấu hình: mã phân biệt chữ hoa, chữ thường; thiếu hoặc sai khóa; đồng hồ lệch quá 2 phút); nhật ký của máy giám sát ghi rõ lý do, kèm mã nó nhận được",
+    .sendPortClosed:
+      "{0}: máy đích báo không có chương trình nào nghe ở cổng UDP này: kiểm tra cổng của máy giám sát (udp.listen trong cấu hình) và máy giám sát có đang chạy",
   ]
 }

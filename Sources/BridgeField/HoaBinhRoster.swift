@@ -23,10 +23,12 @@ extension DemoRoster {
         name: "Tỉnh ủy Hòa Bình"
         group: "Hòa Bình"
         expected: 150
+        contact: "Văn phòng Tỉnh ủy, anh Hùng 0900 000 101"
       - id: HB-TPHB-TU
         name: "Thành ủy Hòa Bình"
         group: "Hòa Bình / Thành phố Hòa Bình"
         expected: 108
+        contact: "Văn phòng Thành ủy, chị Mai 0900 000 102"
       - id: HB-TPHB-PHUONGLAM
         name: "Phường Phương Lâm"
         group: "Hòa Bình / Thành phố Hòa Bình"

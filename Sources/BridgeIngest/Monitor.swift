@@ -460,8 +460,16 @@ public final class Monitor: @unchecked Sendable {
   ) {
     guard let more = rejectionLog.due(count: count, now: now) else { return }
     let what = detail.map { "\(reason.rawValue): \($0.rawValue)" } ?? reason.rawValue
-    let claimed = site.map { " for site \(config.sites[$0].id)" } ?? unknownID?().map { " for site '\($0)', not in the roster" } ?? ""
+    let claimed = site.map { " for site \(config.sites[$0].id)" } ?? unknownID?().map(unknownSiteText) ?? ""
     logger.notice("rejected datagram from \(sender)\(claimed): \(what)\(more)")
+  }
+
+  /// " for site 'hb-tu', not in the roster (ids are case-sensitive: did you mean HB-TU?)": a wrong-case id is the
+  /// usual mistake at a site, and the log line is written at most once a second, so the roster scan costs nothing.
+  private func unknownSiteText(_ id: String) -> String {
+    let lowered = id.lowercased()
+    let near = config.sites.first { $0.id.lowercased() == lowered }.map { " (ids are case-sensitive: did you mean \($0.id)?)" } ?? ""
+    return " for site '\(id)', not in the roster\(near)"
   }
 
   /// The site id a datagram gives, printable, when it decodes.

@@ -426,7 +426,8 @@ final class Prober: @unchecked Sendable {
   private func complete(_ site: Int, _ outcome: ProbeOutcome, now: Int64, rtt measured: Bool = true, into batch: inout ProbeBatch) {
     guard let waiting = pending[site] else { return }
     pending[site] = nil
-    let rtt = outcome.isAlive && measured ? Int((max(0, now - waiting.sentAt) + 500_000) / 1_000_000) : nil
+    // Rounded up, as the agent does: an answer within the millisecond is "1ms", never "0ms" (which reads as none).
+    let rtt = outcome.isAlive && measured ? Int((max(0, now - waiting.sentAt) + 999_999) / 1_000_000) : nil
     batch.results.append(ProbeBatch.Result(site: site, outcome: outcome, rttMilliseconds: rtt, sentNanosAgo: now - waiting.sentAt))
   }
 

@@ -264,7 +264,7 @@ public enum DashboardView {
 
     /// `showsGroup`: a flat (sorted) list names each site's group, since no group rows say it.
     init(width: Int, longestID: Int, strings: Strings, showsGroup: Bool) {
-      // Wide enough for the language's words: "mất kết nối", "Tín hiệu".
+      // Wide enough for the language's words: "mất kết nối", "Lần cuối".
       statusWidth = SiteStatus.allCases.map { DisplayWidth.of(strings.status($0)) + 2 }.max() ?? 10
       heardWidth = max(6, DisplayWidth.of(strings(.columnHeard)))
       lossWidth = max(6, DisplayWidth.of(strings(.columnLoss)))
@@ -467,7 +467,7 @@ public enum DashboardView {
     // A probed site says which evidence it was last heard by: its probe (with what answered) or its agent.
     if probed, let source = record.lastSource {
       if source == .probe, let outcome = record.probeOutcome {
-        parts.append(strings(.flagByProbe, outcome.shortText))
+        parts.append(strings(.flagByProbe, strings.probeOutcome(outcome, short: true)))
       } else if source != .probe {
         parts.append(strings(.flagByAgent))
       }
@@ -543,7 +543,7 @@ public enum DashboardView {
     let rejected = counters.datagramsRejected
     if rejected > 0 {
       let reasons = RejectionReason.allCases.filter { counters[$0] > 0 }.sorted { counters[$0] > counters[$1] }.prefix(2)
-      let detail = reasons.map { "\(strings.number(Int(counters[$0]))) \($0.rawValue.replacingOccurrences(of: "_", with: " "))" }
+      let detail = reasons.map { "\(strings.number(Int(counters[$0]))) \(strings.rejection($0))" }
       text += ", " + strings(.countersRejected, strings.number(Int(rejected)), detail.joined(separator: ", "))
     }
     text += " · " + strings(.countersFiles, strings.number(Int(counters.filesRead)))
@@ -582,7 +582,7 @@ public enum DashboardView {
         text += " " + strings(.statusSince, clock(since.unixSeconds, offset: context.utcOffsetSeconds))
       }
       text += "  ·  \(count)/\(strings.number(site.expected))"
-      if let source = record.headcountSource { text += "  ·  " + strings(.countSource, source.rawValue) }
+      if let source = record.headcountSource { text += "  ·  " + strings(.countSource, strings.source(source)) }
       screen.put(text, x: 1, y: y, role: .dim, maxWidth: context.width - 2)
     case .group(let node):
       let rollup = snapshot.rollups[node]

@@ -29,6 +29,7 @@ extension DashboardView {
           + strings(.detailSourceFile, site.heartbeatFile), .normal
       ),
     ])
+    if let contact = site.contact { lines.append([(strings(.detailContact) + ": ", .dim), (contact, .normal)]) }
     var status = "\(context.glyphs.glyph(record.status)) \(strings.status(record.status))"
     if let since = record.statusSince {
       status += " " + strings(.detailSince, time(since.unixSeconds), ageText(Double(now.monotonicNanos - since.monotonicNanos) / 1e9))
@@ -38,13 +39,18 @@ extension DashboardView {
     if !flags.isEmpty { statusLine.append(("  ·  " + flags, .flag)) }
     lines.append(statusLine)
     if let heard = record.lastHeard {
-      var parts = ["\(time(heard.unixSeconds)) \(record.lastSource?.rawValue ?? "")"]
-      if let sequence = record.lastSequence { parts.append("seq \(sequence)") }
+      var parts = ["\(time(heard.unixSeconds)) \(record.lastSource.map(strings.source) ?? "")"]
+      if let sequence = record.lastSequence { parts.append(strings(.detailSequence, sequence)) }
       if let count = record.headcount {
-        parts.append(strings(.detailCountFrom, strings.number(count), record.headcountSource?.rawValue ?? "–"))
+        parts.append(strings(.detailCountFrom, strings.number(count), record.headcountSource.map(strings.source) ?? "–"))
       }
-      let reported = record.flags.contains(.helpRequested) ? "help" : record.flags.contains(.degraded) ? "degraded" : "ok"
-      parts.append("state \(reported)")
+      // A probe's answer carries no state of the site's own: only an agent or a heartbeat file says one.
+      if record.lastSource != .probe {
+        let reported =
+          record.flags.contains(.helpRequested)
+          ? strings(.reportedHelp) : record.flags.contains(.degraded) ? strings(.flagDegraded) : strings(.reportedOK)
+        parts.append(strings(.detailSiteSays, reported))
+      }
       if let rtt = record.rttMilliseconds { parts.append(strings(.detailRTT, rtt)) }
       if let loss = record.lossPercent { parts.append(strings(.detailLoss, strings.percent(loss))) }
       lines.append([(strings(.detailLastHeartbeat) + ": ", .dim), (parts.joined(separator: "  ·  "), .normal)])
@@ -66,7 +72,7 @@ extension DashboardView {
     if let probe = site.probe {
       var parts = [probe.description]
       if let outcome = record.probeOutcome, let at = record.probeAt {
-        parts.append(outcome.description)
+        parts.append(strings.probeOutcome(outcome, short: false))
         parts.append(time(at.unixSeconds))
       } else {
         parts.append(strings(.detailProbeNotYet))

@@ -40,6 +40,8 @@ struct AgentCommand: ParsableCommand {
   @Option(name: .customLong("heartbeat-file"), help: "Keep this heartbeat file fresh instead of sending UDP.")
   var heartbeatFile: String?
 
+  @OptionGroup var language: LanguageFlag
+
   func validate() throws {
     guard SiteID.isValid(site) else { throw ValidationError("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
     if monitor.isEmpty && heartbeatFile == nil { throw ValidationError("give --monitor HOST:PORT (or --heartbeat-file PATH)") }
@@ -58,18 +60,20 @@ struct AgentCommand: ParsableCommand {
 
   func run() throws {
     let period = DurationText.parse(interval)!
-    let secret = try KeyFile.secretOrExit(keyFile, command: "agent")
+    let strings = language.strings
+    let secret = try KeyFile.secretOrExit(keyFile, command: "agent", strings: strings)
     StopFlag.install()
     let output = AgentOutput(site: site)
-    var headcount = HeadcountSource(fixed: count, path: countFile)
+    var headcount = HeadcountSource(fixed: count, path: countFile, strings: strings)
     var loop = AgentLoop(
-      session: AgentSession(site: site, secret: secret, monitors: max(1, monitor.count)), interval: period, output: output)
+      session: AgentSession(site: site, secret: secret, monitors: max(1, monitor.count)), interval: period, output: output,
+      strings: strings)
     if let heartbeatFile {
       loop.runWritingFile(heartbeatFile, headcount: &headcount)
     } else {
       loop.runSending(to: monitor.map { HostPort.parse($0)! }, headcount: &headcount)
     }
-    output.finish("stopped after \(loop.session.sentCount) heartbeats, \(loop.session.ackedCount) acknowledged")
+    output.finish(strings(.agentStopped, strings.number(Int(loop.session.sentCount)), strings.number(Int(loop.session.ackedCount))))
   }
 }
 
@@ -110,13 +114,15 @@ enum StopFlag {
 struct HeadcountSource {
   let fixed: Int?
   let path: String?
+  let strings: Strings
   private(set) var current: Int?
   private var signature: [Int] = []
   private var lastProblem: String?
 
-  init(fixed: Int?, path: String?) {
+  init(fixed: Int?, path: String?, strings: Strings = .english) {
     self.fixed = fixed
     self.path = path
+    self.strings = strings
     current = fixed
   }
 
@@ -125,7 +131,7 @@ struct HeadcountSource {
     guard let path else { return nil }
     var info = stat()
     guard stat(path, &info) == 0 else {
-      return report("count file \(path): \(String(cString: strerror(errno)))\(keeping)")
+      return report(strings(.agentCountFileProblem, path, String(cString: strerror(errno)), keeping))
     }
     let newSignature = [Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
     guard newSignature != signature else { return nil }
@@ -133,21 +139,21 @@ struct HeadcountSource {
     guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= 64,
       let data = FileManager.default.contents(atPath: path)
     else {
-      return report("count file \(path): not a small text file\(keeping)")
+      return report(strings(.agentCountFileNotSmall, path, keeping))
     }
     switch CountText.parse(Array(data)) {
     case .success(let number):
       lastProblem = nil
       defer { current = number }
       if number == current { return nil }
-      return "headcount \(current.map { NumberText.grouped($0) } ?? "none") → \(NumberText.grouped(number)) (from \(path))"
+      return strings(.agentHeadcountChanged, current.map { strings.number($0) } ?? strings(.agentNoHeadcount), strings.number(number), path)
     case .failure(let problem):
       return report("\(path):1: \(problem)\(keeping)")
     }
   }
 
   private var keeping: String {
-    current.map { "; still reporting \(NumberText.grouped($0))" } ?? "; sending without a headcount"
+    current.map { strings(.agentStillReporting, strings.number($0)) } ?? strings(.agentSendingWithoutCount)
   }
 
   private mutating func report(_ problem: String) -> String? {
@@ -161,6 +167,7 @@ struct AgentLoop {
   var session: AgentSession
   let interval: Duration
   let output: AgentOutput
+  let strings: Strings
   let clock = SystemClock()
 
   /// One monitor as the agent sees it: where it is, its socket, and what was last said about it.
@@ -179,8 +186,9 @@ struct AgentLoop {
     var monitors = targets.map { MonitorLine(target: $0, destination: HostPortText.format(host: $0.host, port: $0.port)) }
     let several = monitors.count > 1
     output.event(
-      "sending heartbeats for \(session.site) to \(monitors.map(\.destination).joined(separator: " and ")) every \(DurationText.format(interval))"
-        + (session.isSigned ? ", signed" : ", unsigned"))
+      strings(
+        .agentSending, session.site, monitors.map(\.destination).joined(separator: strings(.agentAnd)), DurationText.format(interval),
+        strings(session.isSigned ? .agentSigned : .agentUnsigned)))
     var nextSend = clock.now().monotonicNanos
     var lastOverall = AgentSession.LineState.waitingForFirstAck
     // Without a terminal (systemd) the status line is not shown: a monitor that never answers must still be said,
@@ -216,12 +224,12 @@ struct AgentLoop {
         let name = several ? "\(monitors[index].destination): " : ""
         switch (monitors[index].lastState, state) {
         case (.waitingForFirstAck, .connected):
-          output.event("\(name)connected: the monitor acknowledged seq \(session.sequence) (rtt \(line.lastRTTMilliseconds ?? 0) ms)")
+          output.event(strings(.agentConnected, name, session.sequence, line.lastRTTMilliseconds ?? 0))
         case (.connected, .noAck):
-          output.event("\(name)no ack for \(Int(intervalSeconds * 3))s; still sending every \(DurationText.format(interval))")
+          output.event(strings(.agentNoAck, name, Int(intervalSeconds * 3), DurationText.format(interval)))
         case (.noAck, .connected):
           let gap = monitors[index].lastAckAt.map { Int(Double(line.lastAck!.monotonicNanos - $0.monotonicNanos) / 1e9) } ?? 0
-          output.event("\(name)acks are back after \(gap)s (rtt \(line.lastRTTMilliseconds ?? 0) ms)")
+          output.event(strings(.agentAcksBack, name, gap, line.lastRTTMilliseconds ?? 0))
         default: break
         }
         if state == .connected { monitors[index].lastAckAt = line.lastAck }
@@ -230,8 +238,8 @@ struct AgentLoop {
       let overall = session.lineState(now: now, interval: interval)
       if several {
         switch (lastOverall, overall) {
-        case (.connected, .noAck): output.event("NO monitor acknowledges any more; still sending to all")
-        case (.noAck, .connected): output.event("heard again by at least one monitor")
+        case (.connected, .noAck): output.event(strings(.agentNoMonitorAcks))
+        case (.noAck, .connected): output.event(strings(.agentHeardAgain))
         default: break
         }
       }
@@ -239,8 +247,7 @@ struct AgentLoop {
       if overall == .waitingForFirstAck && now.monotonicNanos >= nextNoAnswerNote {
         let waited = Int((now.monotonicNanos - startedAt) / 1_000_000_000)
         output.event(
-          "no answer from \(monitors.map(\.destination).joined(separator: " or ")) yet after \(waited)s (\(session.sentCount) heartbeats sent); "
-            + "check the monitor's address and port, a firewall, and that the site's id and key match the monitor's config")
+          strings(.agentNoAnswerYet, monitors.map(\.destination).joined(separator: strings(.agentOr)), waited, session.sentCount))
         nextNoAnswerNote = now.monotonicNanos + 300_000_000_000
       }
       output.status(statusText(monitors: monitors, now: now, count: headcount.current))
@@ -260,13 +267,13 @@ struct AgentLoop {
         if monitor.client?.family != resolved.family { monitor.client = try? UDPClient(family: resolved.family) }
         monitor.address = resolved
       case .failure(let error):
-        monitor.problem = note("\(error); retrying every \(DurationText.format(interval))", previous: monitor.problem)
+        monitor.problem = note(strings(.agentRetrying, "\(error)", DurationText.format(interval)), previous: monitor.problem)
       }
     }
     guard let address = monitor.address, let client = monitor.client else { return }
     if let failure = client.send(Array(line.utf8), to: address) {
       monitor.problem = note(
-        "cannot send to \(monitor.destination): \(String(cString: strerror(failure))); retrying every \(DurationText.format(interval))",
+        strings(.agentCannotSend, monitor.destination, String(cString: strerror(failure)), DurationText.format(interval)),
         previous: monitor.problem)
     } else {
       monitor.problem = nil
@@ -274,7 +281,8 @@ struct AgentLoop {
   }
 
   mutating func runWritingFile(_ path: String, headcount: inout HeadcountSource) {
-    output.event("keeping \(path) fresh for \(session.site) every \(DurationText.format(interval))" + (session.isSigned ? ", signed" : ""))
+    output.event(
+      strings(.agentKeepingFile, path, session.site, DurationText.format(interval), session.isSigned ? strings(.agentSigned) : ""))
     var problem: String?
     var lastWrite: ClockReading?
     var nextWrite = clock.now().monotonicNanos
@@ -286,21 +294,21 @@ struct AgentLoop {
         let line = session.nextHeartbeat(count: headcount.current, now: now)
         do {
           try AtomicFile.write(line + "\n", to: path)
-          if problem != nil { output.event("writing \(path) again") }
+          if problem != nil { output.event(strings(.agentWritingAgain, path)) }
           problem = nil
           lastWrite = now
         } catch {
-          problem = note("cannot write \(error); retrying every \(DurationText.format(interval))", previous: problem)
+          problem = note(strings(.agentCannotWrite, "\(error)", DurationText.format(interval)), previous: problem)
         }
       }
       var parts = ["\(session.site) → \(path)"]
       if let problem {
         parts.append(problem)
       } else if let lastWrite {
-        parts.append("written \(Int(Double(now.monotonicNanos - lastWrite.monotonicNanos) / 1e9))s ago")
+        parts.append(strings(.agentWrittenAgo, Int(Double(now.monotonicNanos - lastWrite.monotonicNanos) / 1e9)))
       }
-      parts.append("headcount \(headcount.current.map { NumberText.grouped($0) } ?? "–")")
-      parts.append("seq \(session.sequence)")
+      parts.append(strings(.agentHeadcount, headcount.current.map { strings.number($0) } ?? "–"))
+      parts.append(strings(.agentSequence, session.sequence))
       output.status(parts.joined(separator: " · "))
       StopFlag.sleep(milliseconds: max(0, min(nextWrite - clock.now().monotonicNanos, 1_000_000_000)) / 1_000_000)
     }
@@ -326,18 +334,18 @@ struct AgentLoop {
       } else {
         switch line.state(now: now, interval: interval) {
         case .waitingForFirstAck:
-          text += "waiting for the first ack (\(session.sentCount) sent)"
+          text += strings(.agentWaitingFirstAck, session.sentCount)
         case .connected:
           let age = line.lastAck.map { Int(Double(now.monotonicNanos - $0.monotonicNanos) / 1e9) } ?? 0
-          text += "connected, last ack \(age)s ago, rtt \(line.lastRTTMilliseconds ?? 0) ms"
+          text += strings(.agentLineConnected, age, line.lastRTTMilliseconds ?? 0)
         case .noAck(let seconds):
-          text += "NO ACK for \(Int(seconds))s, still sending every \(DurationText.format(interval))"
+          text += strings(.agentLineNoAck, Int(seconds), DurationText.format(interval))
         }
       }
       parts.append(text)
     }
-    parts.append("headcount \(count.map { NumberText.grouped($0) } ?? "–")")
-    parts.append("seq \(session.sequence)")
+    parts.append(strings(.agentHeadcount, count.map { strings.number($0) } ?? "–"))
+    parts.append(strings(.agentSequence, session.sequence))
     return parts.joined(separator: " · ")
   }
 }

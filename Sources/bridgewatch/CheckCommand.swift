@@ -12,9 +12,11 @@ struct CheckCommand: ParsableCommand {
   @Argument(help: "The conference config (YAML).")
   var config: String
 
+  @OptionGroup var language: LanguageFlag
+
   func run() throws {
     let loaded = try loadConfigOrExit(config, toRun: true)
-    printOutput(ConfigSummary.render(loaded))
+    printOutput(ConfigSummary.render(loaded, strings: language.strings))
   }
 }
 

@@ -217,23 +217,27 @@ struct StatusCommand: ParsableCommand {
   @Option(help: "The monitor's console socket, instead of the config's.")
   var socket: String?
 
+  @OptionGroup var language: LanguageFlag
+
   func validate() throws {
     if config == nil && socket == nil { throw ValidationError("give the config (or --socket PATH)") }
   }
 
   func run() throws {
     let path = try socketPathOrExit(config: config, socket: socket)
-    let status = try askMonitor { try ConsoleClient.status(path: path) }
-    printOutput(StatusSummary.text(status, socketPath: path, utcOffsetSeconds: TimeZone.current.secondsFromGMT()))
+    let status = try askMonitor(strings: language.strings, socketPath: path) { try ConsoleClient.status(path: path) }
+    printOutput(
+      StatusSummary.text(status, socketPath: path, utcOffsetSeconds: TimeZone.current.secondsFromGMT(), strings: language.strings))
   }
 }
 
-/// Runs a one-off question to the monitor; exits 3 when no monitor runs, 1 when it cannot be asked.
-private func askMonitor<T>(_ question: () throws -> T) throws -> T {
+/// Runs a one-off question to the monitor; exits 3 when no monitor runs (said in `strings`' language), 1 when it
+/// cannot be asked.
+private func askMonitor<T>(strings: Strings = .english, socketPath: String? = nil, _ question: () throws -> T) throws -> T {
   do {
     return try question()
   } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
-    printError("bridgewatch: \(failure)")
+    printError("bridgewatch: " + (socketPath.map { strings(.statusNoMonitor, $0) } ?? "\(failure)"))
     throw ExitCode(3)
   } catch {
     printError("bridgewatch: \(error)")
@@ -253,56 +257,81 @@ private func socketPathOrExit(config: String?, socket: String?) throws -> String
 
 /// `status`'s screenful.
 enum StatusSummary {
-  static func text(_ status: ConsoleClient.Status, socketPath: String, utcOffsetSeconds: Int) -> String {
+  /// At most this many sites to call are listed; the dashboard's `!` has them all.
+  static let problemLines = 15
+
+  static func text(_ status: ConsoleClient.Status, socketPath: String, utcOffsetSeconds: Int, strings: Strings = .english) -> String {
     let snapshot = status.mirror.snapshot
     let total = snapshot.rollups[0]
     let counts = total.statusCounts
-    func number(_ value: Int) -> String { NumberText.grouped(value) }
+    func number(_ value: Int) -> String { strings.number(value) }
     var lines = [
-      "\(snapshot.title): monitor pid \(status.welcome.pid), socket \(socketPath)",
-      "sites: \(number(total.siteCount)) · online \(number(counts[.online])) · late \(number(counts[.late])) · offline "
-        + "\(number(counts[.offline])) · marked \(number(counts[.marked])) · unknown \(number(counts[.unknown]))",
-      "attendance: \(number(total.reportedHeadcount)) of \(number(total.expectedHeadcount))"
-        + (total.attendancePercent.map { String(format: " (%.1f%%)", $0) } ?? ""),
-      "alerts: \(number(total.unacknowledgedAlerts)) not acknowledged · help requests \(number(total.helpRequests)) · flapping "
-        + "\(number(total.flapping))",
+      strings(.statusMonitor, snapshot.title, status.welcome.pid, socketPath),
+      strings(
+        .statusSites, number(total.siteCount), number(counts[.online]), number(counts[.late]), number(counts[.offline]),
+        number(counts[.marked]), number(counts[.unknown])),
+      strings(.statusAttendance, number(total.reportedHeadcount), number(total.expectedHeadcount))
+        + (total.attendancePercent.map { " (\(strings.percent($0)))" } ?? ""),
+      strings(.statusAlerts, number(total.unacknowledgedAlerts), number(total.helpRequests), number(total.flapping)),
     ]
     if let role = snapshot.role, role != .primary {
-      lines.insert(roleLine(role, utcOffsetSeconds: utcOffsetSeconds), at: 1)
+      lines.insert(roleLine(role, utcOffsetSeconds: utcOffsetSeconds, strings: strings), at: 1)
     }
     let claimed = snapshot.records.filter { $0.claim != nil }.count
-    if claimed > 0 { lines.append("being handled: \(number(claimed)) site(s) claimed") }
-    if let problem = snapshot.journalProblem { lines.append("JOURNAL NOT WRITTEN: \(problem)") }
-    if let note = snapshot.clockNote, note.clockLooksOff { lines.append("CLOCK: \(note.text)") }
-    lines.append("consoles attached: \(status.consoles.consoles.count)")
+    if claimed > 0 { lines.append(strings(.statusClaimed, number(claimed))) }
+    if let problem = snapshot.journalProblem { lines.append(strings(.journalNotWritten, problem)) }
+    if let note = snapshot.clockNote, note.clockLooksOff {
+      lines.append(strings(.clockOff, number(note.staleSigned), number(note.staleSigned + note.acceptedSigned)))
+    }
+    lines += sitesToCall(snapshot, strings: strings)
+    lines.append(strings(.statusConsoles, status.consoles.consoles.count))
     for console in status.consoles.consoles {
       let who = OperatorIdentity(name: console.operatorName, unixUser: console.unixUser).displayName
       var line = "  \(who)"
-      if console.readOnly { line += ", read-only" }
-      if let group = console.group { line += ", group \(group)" }
-      line += ", since " + LocalTimeText.format(console.since, utcOffsetSeconds: utcOffsetSeconds)
+      if console.readOnly { line += strings(.statusConsoleReadOnly) }
+      if let group = console.group { line += strings(.statusConsoleGroup, group) }
+      line += strings(.statusConsoleSince, LocalTimeText.format(console.since, utcOffsetSeconds: utcOffsetSeconds))
       lines.append(line)
     }
     // Names and notes come from another process: each stays on its own line.
     return TextSanitizer.joinedLines(lines)
   }
+
+  /// The sites someone should call now (offline, late, asking for help), worst first, each with its contact: the
+  /// number to call is what a control room needs from `status` on a phone's SSH session.
+  static func sitesToCall(_ snapshot: MonitorSnapshot, strings: Strings) -> [String] {
+    let problems = snapshot.records.indices.filter { index in
+      let record = snapshot.records[index]
+      return record.status == .offline || record.status == .late || record.flags.contains(.helpRequested)
+    }.sorted { snapshot.records[$0].status.severity > snapshot.records[$1].status.severity }
+    guard !problems.isEmpty else { return [] }
+    var lines = [strings(.statusProblems)]
+    for index in problems.prefix(problemLines) {
+      let site = snapshot.sites[index]
+      let record = snapshot.records[index]
+      var line = "  \(site.id)  \(site.name): \(strings.status(record.status))"
+      if record.flags.contains(.helpRequested) { line += ", " + strings(.flagHelp) }
+      if let contact = site.contact { line += " · " + strings(.statusContact, contact) }
+      lines.append(line)
+    }
+    if problems.count > problemLines { lines.append(strings(.statusProblemsMore, strings.number(problems.count - problemLines))) }
+    return lines
+  }
 }
 
 extension StatusSummary {
   /// What `status` says of a monitor in a pair: a standby and its primary's last word, a promotion, a replacement.
-  static func roleLine(_ role: MonitorRole, utcOffsetSeconds: Int) -> String {
+  static func roleLine(_ role: MonitorRole, utcOffsetSeconds: Int, strings: Strings = .english) -> String {
     func time(_ unixSeconds: Double) -> String { LocalTimeText.format(unixSeconds, utcOffsetSeconds: utcOffsetSeconds) }
-    if let replaced = role.replacedBy {
-      return "REPLACED: the standby \(replaced.peer) was promoted at \(time(replaced.promotedAt)); operator actions are refused here"
-    }
-    if let promotedAt = role.promotedAt { return "role: primary, promoted from standby at \(time(promotedAt))" }
-    var line = "role: STANDBY of \(role.following ?? "?")"
+    if let replaced = role.replacedBy { return strings(.statusReplaced, replaced.peer, time(replaced.promotedAt)) }
+    if let promotedAt = role.promotedAt { return strings(.statusPromoted, time(promotedAt)) }
+    var line = strings(.statusStandbyOf, role.following ?? "?")
     if let since = role.primarySilentSince {
-      line += " · PRIMARY SILENT since \(time(since)); if it is down: bridgewatch promote CONFIG"
+      line += strings(.statusPrimarySilent, time(since))
     } else {
-      line += " · primary last heard " + (role.lastPrimaryContact.map(time) ?? "never")
+      line += strings(.statusPrimaryLastHeard, role.lastPrimaryContact.map(time) ?? strings(.never))
     }
-    if let problem = role.linkProblem { line += " · link: \(problem)" }
+    if let problem = role.linkProblem { line += strings(.statusLink, problem) }
     return line
   }
 }

@@ -97,7 +97,7 @@ struct DemoCommand: AsyncParsableCommand {
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await runner.runHeadless(summaryEvery: 10)
     } else {
-      let banner = "DEMO · simulated"
+      let banner = dashboard.language.strings(.demoBanner)
       try await runner.runDashboard(dashboard.options(config: config, banner: banner))
     }
     if let report { try writeReport(to: report, config: config) }
@@ -107,8 +107,8 @@ struct DemoCommand: AsyncParsableCommand {
   private func writeReport(to path: String, config: ConferenceConfig) throws {
     switch ReportCommand.build(config: config, journal: config.journalPath) {
     case .success(let built):
-      let language = dashboard.lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
-      try ReportCommand.write(built, config: config, format: ReportCommand.format(ofFile: path)!, language: language, to: path)
+      try ReportCommand.write(
+        built, config: config, format: ReportCommand.format(ofFile: path)!, language: dashboard.language.language, to: path)
       printError("demo: report written to \(path)")
     case .failure(let problem):
       printError("bridgewatch demo: no report: \(problem)")

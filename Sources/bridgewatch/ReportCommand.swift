@@ -27,8 +27,7 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "md (for people), csv (for spreadsheets), json (for tools) or html (to read, print or save as PDF).")
   var format: String = "md"
 
-  @Option(help: "Language of the report: vi or en (default: from LC_ALL / LC_MESSAGES / LANG; vi_* selects Vietnamese).")
-  var lang: Language?
+  @OptionGroup var language: LanguageFlag
 
   @Option(help: "Only this session of the schedule.")
   var session: String?
@@ -48,7 +47,7 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     let loaded = try loadConfigOrExit(config)
     let paths = journal.isEmpty ? [loaded.config.journalPath] : journal
-    let language = lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
+    let language = self.language.language
     var builder = ConferenceReport.Builder(config: loaded.config)
     var warnings: [String] = []
     if paths.count == 1 {

@@ -394,8 +394,7 @@ struct DashboardFlags: ParsableArguments {
   @Flag(name: .customLong("no-bell"), help: "No terminal bell when a site goes offline.")
   var noBell = false
 
-  @Option(help: "Language of the screen: vi or en (default: from LC_ALL / LANG; vi_* selects Vietnamese).")
-  var lang: Language?
+  @OptionGroup var language: LanguageFlag
 
   func options(config: ConferenceConfig, banner: String? = nil) -> DashboardOptions {
     options(defaultTheme: config.theme, configPath: config.path, banner: banner)
@@ -410,7 +409,7 @@ struct DashboardFlags: ParsableArguments {
       bell: !noBell,
       themeDirectories: DashboardOptions.themeDirectories(configPath: configPath),
       banner: banner,
-      language: lang ?? Language.fromEnvironment(environment))
+      language: language.language)
   }
 }
 
@@ -437,6 +436,17 @@ struct MetricsFlags: ParsableArguments {
 }
 
 extension Language: ExpressibleByArgument {}
+
+/// `--lang`, for every command a person reads: the dashboard's, `check`, `status`, `agent`, `send`, `report`. Without it the
+/// locale decides (LC_ALL, LC_MESSAGES, LANG; `vi_VN.UTF-8` selects Vietnamese). Log lines meant for machines
+/// (the monitor's log, the journal, metrics, JSON keys) stay English whatever it says.
+struct LanguageFlag: ParsableArguments {
+  @Option(help: "Language of what is printed: vi or en (default: from LC_ALL, LC_MESSAGES or LANG; vi_* selects Vietnamese).")
+  var lang: Language?
+
+  var language: Language { lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment) }
+  var strings: Strings { Strings(language) }
+}
 
 extension DashboardOptions {
   /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.

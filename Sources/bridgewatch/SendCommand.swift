@@ -9,9 +9,10 @@ struct SendCommand: ParsableCommand {
     abstract: "Send one heartbeat and print the monitor's ack, or that none came: for testing a line.",
     discussion: """
       Exits 0 when the monitor acknowledged (every monitor, when --monitor is given more than once), 1 when an ack \
-      did not come in time. The monitor never answers a heartbeat it \
-      rejects (unknown site, missing or wrong key, a clock off by more than two minutes), so no ack means: wrong \
-      address or port, a blocked line, or a rejected heartbeat; the monitor's log says which.
+      did not come in time. A host that answers "port unreachable" is said at once: nothing listens on that port. \
+      The monitor never answers a heartbeat it rejects (unknown site, missing or wrong key, a clock off by more \
+      than two minutes), so no ack means: wrong address, a blocked line, or a rejected heartbeat; the monitor's \
+      log says which, with the site id it received.
       """)
 
   @Option(help: "The site id, exactly as in the monitor's config.")
@@ -33,6 +34,8 @@ struct SendCommand: ParsableCommand {
   @Option(help: "How long to wait for the ack.")
   var timeout = "2s"
 
+  @OptionGroup var language: LanguageFlag
+
   func validate() throws {
     guard SiteID.isValid(site) else { throw ValidationError("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
     guard !monitor.isEmpty else { throw ValidationError("give --monitor HOST:PORT") }
@@ -47,7 +50,8 @@ struct SendCommand: ParsableCommand {
   }
 
   func run() throws {
-    let secret = try KeyFile.secretOrExit(keyFile, command: "send")
+    let strings = language.strings
+    let secret = try KeyFile.secretOrExit(keyFile, command: "send", strings: strings)
     var addresses: [UDPAddress] = []
     for target in monitor.map({ HostPort.parse($0)! }) {
       switch UDPAddress.resolve(host: target.host, port: target.port) {
@@ -58,6 +62,8 @@ struct SendCommand: ParsableCommand {
       }
     }
     let clients = try addresses.map { try UDPClient(family: $0.family) }
+    // Connected, so a host with nothing on that port is told apart from a monitor that stays silent.
+    for (client, address) in zip(clients, addresses) { _ = client.connect(to: address) }
     let clock = SystemClock()
     var session = AgentSession(site: site, secret: secret, firstSequence: UInt64(seq)!, monitors: addresses.count)
     let lines = session.nextHeartbeats(count: count, now: clock.now())
@@ -66,29 +72,36 @@ struct SendCommand: ParsableCommand {
         FileHandleOutput.writeAll(fd: 2, "bridgewatch send: cannot send to \(address): \(String(cString: strerror(failure)))\n")
         throw ExitCode(1)
       }
-      print("sent to \(address): \(lines[index])")
+      printOutput(strings(.sendSent, address, lines[index]))
     }
     let limit = DurationText.parse(timeout)!
     let deadline = clock.now().monotonicNanos + limit.nanoseconds
     var acked = Array(repeating: false, count: addresses.count)
-    while acked.contains(false) {
+    var portClosed = Array(repeating: false, count: addresses.count)
+    while zip(acked, portClosed).contains(where: { !$0 && !$1 }) {
       let left = deadline - clock.now().monotonicNanos
       guard left > 0 else { break }
       let readable = UDPClient.waitReadable(clients, timeoutMilliseconds: Int32(left / 1_000_000))
+      for index in clients.indices where !acked[index] && clients[index].takeError() == ECONNREFUSED {
+        portClosed[index] = true
+      }
       for index in clients.indices where readable[index] {
         while let datagram = clients[index].receiveNow(from: addresses[index]) {
           guard let rtt = session.receive(datagram, from: index, now: clock.now()) else { continue }
           acked[index] = true
-          let from = addresses.count > 1 ? " from \(addresses[index])" : ""
-          print("ack\(from): \(TextSanitizer.printable(String(decoding: datagram, as: UTF8.self))) (rtt \(rtt) ms)")
+          let from = addresses.count > 1 ? strings(.sendFrom, addresses[index]) : ""
+          printOutput(strings(.sendAck, from, TextSanitizer.printable(String(decoding: datagram, as: UTF8.self)), rtt))
         }
       }
     }
     guard acked.contains(false) else { return }
-    let silent = addresses.count > 1 ? " from \(zip(addresses, acked).filter { !$0.1 }.map { "\($0.0)" }.joined(separator: " and "))" : ""
-    print(
-      "no ack\(silent) within \(DurationText.format(limit)): the address or port is wrong, the line is blocked, or the monitor "
-        + "rejected the heartbeat (unknown site, missing or wrong key, clock off by over 2 minutes); its log says which")
+    for index in addresses.indices where portClosed[index] { printOutput(strings(.sendPortClosed, addresses[index])) }
+    let silentOnes = addresses.indices.filter { !acked[$0] && !portClosed[$0] }
+    if !silentOnes.isEmpty {
+      let silent =
+        addresses.count > 1 ? strings(.sendFrom, silentOnes.map { "\(addresses[$0])" }.joined(separator: strings(.agentAnd))) : ""
+      printOutput(strings(.sendNoAck, silent, DurationText.format(limit)))
+    }
     throw ExitCode(1)
   }
 }

@@ -60,6 +60,24 @@ final class UDPClient {
     return sent < 0 ? errno : nil
   }
 
+  /// Connects the socket to `address`, so the kernel reports an ICMP "port unreachable" for it (`takeError`): an
+  /// unconnected UDP socket never hears of one. Only `send` does this: it talks to one address per socket.
+  func connect(to address: UDPAddress) -> Int32? {
+    var target = address.storage
+    let result = withUnsafePointer(to: &target) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, address.length) }
+    }
+    return result < 0 ? errno : nil
+  }
+
+  /// The error the kernel holds for a connected socket (ECONNREFUSED after "port unreachable"), cleared by reading.
+  func takeError() -> Int32? {
+    var error: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error != 0 else { return nil }
+    return error
+  }
+
   /// Waits up to `timeoutMilliseconds` for the socket to be readable (0: do not wait).
   func waitReadable(timeoutMilliseconds: Int32) -> Bool {
     var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -127,10 +145,10 @@ struct POSIXFailure: Error, CustomStringConvertible {
 /// Reads a site's secret from a key file: the whole file is the secret, minus one trailing line break.
 enum KeyFile {
   /// The secret for `agent` and `send`, or nil without a key file; prints the problem and exits 2 if it is unusable.
-  static func secretOrExit(_ path: String?, command: String) throws -> [UInt8]? {
+  static func secretOrExit(_ path: String?, command: String, strings: Strings = .english) throws -> [UInt8]? {
     guard let path else { return nil }
     do {
-      let read = try read(path)
+      let read = try read(path, strings: strings)
       if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
       return read.secret
     } catch {
@@ -139,23 +157,21 @@ enum KeyFile {
     }
   }
 
-  static func read(_ path: String) throws -> (secret: [UInt8], warning: String?) {
+  static func read(_ path: String, strings: Strings = .english) throws -> (secret: [UInt8], warning: String?) {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw ValidationFailure("cannot read key file \(path) (\(FileProblem.describe(path: path)))")
+      throw ValidationFailure(strings(.keyFileUnreadable, path, FileProblem.describe(path: path, strings: strings)))
     }
     var bytes = Array(data)
     // An editor's byte-order mark and trailing blanks are not part of the secret; they only make the MACs wrong.
     if bytes.starts(with: TextFile.byteOrderMark) { bytes.removeFirst(3) }
     while let last = bytes.last, [0x0A, 0x0D, 0x20, 0x09].contains(last) { bytes.removeLast() }
-    guard !bytes.isEmpty else { throw ValidationFailure("\(path):1: the key file is empty") }
-    guard !bytes.contains(0x0A) else {
-      throw ValidationFailure("\(path):2: the key file must hold one line, the site's secret")
-    }
+    guard !bytes.isEmpty else { throw ValidationFailure(strings(.keyFileEmpty, path)) }
+    guard !bytes.contains(0x0A) else { throw ValidationFailure(strings(.keyFileOneLine, path)) }
     var warning: String?
     if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
       let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0
     {
-      warning = "warning: \(path) is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it"
+      warning = strings(.keyFileReadableByOthers, path, String(mode, radix: 8))
     }
     return (bytes, warning)
   }

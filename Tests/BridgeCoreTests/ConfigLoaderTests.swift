@@ -211,6 +211,47 @@ import Testing
     #expect(error?.problems.last?.message.contains("the group of site 'B'") == true, "\(String(describing: error))")
   }
 
+  @Test func aSiteMayNameAContactCheckedLikeItsOtherFieldsInYAMLAndCSV() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-contact-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let long = String(repeating: "9", count: ConfigLoader.maximumContactLength + 1)
+    try "id,name,group,expected,contact\nC,Điểm C,P,1,Chị Lan 0987 654 321\nD,Điểm D,P,1,\nE,Điểm E,P,1,\(long)\nF,Điểm F,P,1,\"Anh\tBa\"\n"
+      .write(
+        toFile: directory + "/sites.csv", atomically: true, encoding: .utf8)
+    try "id,name,group,expected,contact\nC,Điểm C,P,1,Chị Lan 0987 654 321\nD,Điểm D,P,1,\n".write(
+      toFile: directory + "/good.csv", atomically: true, encoding: .utf8)
+    let good = try ConfigLoader.load(
+      yaml: """
+        sites:
+          - {id: A, name: "Điểm A", group: P, expected: 1, contact: "Anh Tuấn 0912 345 678"}
+          - {id: B, name: "Điểm B", group: P, expected: 1}
+        sites_csv: good.csv
+        """,
+      path: directory + "/c.yaml")
+    #expect(good.config.sites.map(\.contact) == ["Anh Tuấn 0912 345 678", nil, "Chị Lan 0987 654 321", nil])
+
+    let found = problems(
+      """
+      sites:
+        - {id: A, name: "Điểm A", group: P, expected: 1, contact: "   "}
+        - {id: B, name: "Điểm B", group: P, expected: 1, contact: "Anh\\nBa"}
+        - {id: C, name: "Điểm C", group: P, expected: 1,
+           contact: "\(long)"}
+        - {id: D, name: "Điểm D", group: P, expected: 1, contact: [a, b]}
+      """)
+    #expect(found.map(\.location.line) == [2, 3, 5, 6], "\(found)")
+    #expect(found[0].message == "the contact of site 'A' is empty; leave 'contact' out instead", "\(found)")
+    #expect(found[1].message.contains("the contact of site 'B'") && found[1].message.contains("control character"), "\(found)")
+    #expect(found[2].message == "the contact of site 'C' has 121 characters; at most 120 (a name and a phone number)", "\(found)")
+    #expect(found[3].message == "'contact' must be a single value, not a list or mapping", "\(found)")
+
+    let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(yaml: "sites_csv: sites.csv\n", path: directory + "/c.yaml") }
+    #expect(error?.problems.map(\.location.line) == [4, 5], "\(String(describing: error))")
+    #expect(error?.problems.first?.message.contains("the contact of site 'E' has 121 characters") == true)
+    #expect(error?.problems.last?.message.contains("the contact of site 'F'") == true)
+  }
+
   @Test func aRawControlCharacterInTheFileIsSaidAtItsLine() {
     let found = problems("title: x\ntiming:\n  interval: 5s\u{07}\n" + oneSite)
     #expect(found.count == 1)

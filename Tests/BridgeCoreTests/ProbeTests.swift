@@ -338,6 +338,18 @@ import Testing
     #expect(engine.records[0].status == .offline, "a missed probe is silence")
   }
 
+  @Test func aProbeWithNoAnswerLeavesNoRoundTripOfItsOwnButKeepsTheAgents() {
+    var (engine, clock) = Self.engine()
+    engine.probeResult(.sipAnswered(code: 200), rttMilliseconds: 12, site: 0, sentAt: clock.now(), now: clock.now())
+    clock.advance(by: .seconds(1))
+    engine.probeResult(.timedOut, rttMilliseconds: nil, site: 0, sentAt: clock.now(), now: clock.now())
+    #expect(engine.records[0].rttMilliseconds == nil, "the probe's 12 ms is not the round trip of a probe that got no answer")
+    // An agent's round trip is its own evidence: a probe that goes unanswered says nothing about it.
+    engine.heartbeat(HeartbeatInput(source: .udp, rttMilliseconds: 30), site: 0, heardAt: clock.now(), now: clock.now())
+    engine.probeResult(.timedOut, rttMilliseconds: nil, site: 0, sentAt: clock.now(), now: clock.now())
+    #expect(engine.records[0].rttMilliseconds == 30)
+  }
+
   @Test func aSiteThatNeverAnswersGoesOfflineAfterOfflineAfter() {
     var (engine, clock) = Self.engine()
     engine.probeResult(.timedOut, rttMilliseconds: nil, site: 0, sentAt: clock.now(), now: clock.now())

@@ -137,9 +137,11 @@ import Testing
     let after = monitor.waitForStatus { json in (monitor.site("HB-TU", in: json)?["rejected"] as? [String: Any])?["now"] as? Bool == false }
     #expect(after != nil, "\(monitor.log)")
 
-    // A wrong-case id is not in the roster: the log names the id it received.
+    // A wrong-case id is not in the roster: the log names the id it received, and the id it was probably meant to be.
     _ = try Binary.run(["send", "--site", "hb-tu", "--monitor", "127.0.0.1:\(monitor.port)", "--timeout", "1s"])
-    let named = monitor.waitFor(seconds: 5) { $0.contains("for site 'hb-tu', not in the roster: unknown_site") ? true : nil }
+    let named = monitor.waitFor(seconds: 5) {
+      $0.contains("for site 'hb-tu', not in the roster (ids are case-sensitive: did you mean HB-TU?): unknown_site") ? true : nil
+    }
     #expect(named == true, "\(monitor.log)")
   }
 }

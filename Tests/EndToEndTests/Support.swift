@@ -15,10 +15,12 @@ enum Binary {
     var stderr: String
   }
 
-  static func run(_ arguments: [String], timeout: TimeInterval = 30) throws -> Result {
+  /// `environment`: variables set over the test's own (LANG for a command's language).
+  static func run(_ arguments: [String], timeout: TimeInterval = 30, environment: [String: String] = [:]) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
