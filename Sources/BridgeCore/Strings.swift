@@ -23,7 +23,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   // Table
   case columnStatus, columnID, columnName, columnCount, columnHeard, columnLoss, columnRTT, columnFlags, columnGroup
   case groupOnline, groupOffline, rowsShown, never, noSiteMatches
-  case groupLate, groupMarked, groupNotConnected, detailHeadcount, detailNotCounted
+  case groupLate, groupMarked, groupNotConnected, detailHeadcount, detailNotCounted, countByHand
   case flagHelp, flagRecovering, flagFlapping, flagDegraded, flagBadFile, flagFileError, flagMarkedBy, flagHeardAgain, flagAcknowledged
   case flagByProbe, flagByAgent, detailProbe, detailProbeNotYet, flagRefused, detailRefused, detailRefusedCount, detailRefusedLast
   case refusedBadKey, refusedReplayed, refusedClock, refusedUnsigned, refusedOther
@@ -35,7 +35,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case detailTitle, detailGroup, detailExpected, detailSourceUDP, detailSourceFile, detailSigned, detailUnsigned, detailStatus
   case detailSince, detailLastHeartbeat, detailNeverHeard, detailNoneSince, detailLoss, detailRTT, detailMark, detailAcknowledged,
     detailHeadcountHistory
-  case detailBeatHistory, detailBeatLegend, detailEvents, detailNoEvents, detailClose, detailCountFrom
+  case detailBeatHistory, detailBeatLegend, detailEvents, detailNoEvents, detailClose
   // Log and counters
   case eventsTitle, journalNotWritten, clockOff, clockStepped, countersUDP, countersRejected, countersFiles, countersBad
   // Status line, prompts, footer, overlays
@@ -217,8 +217,8 @@ public struct Strings: Sendable {
     .detailAcknowledged: "acknowledged by {0}", .detailHeadcountHistory: "Headcount, last 60 min",
     .detailBeatHistory: "Heartbeats, last 60 min", .detailBeatLegend: "1 cell = {0}; █ heard, ▄ some missed, · missed",
     .detailEvents: "Events of this site", .detailNoEvents: "none in this run", .detailClose: "Esc closes",
-    .detailCountFrom: "count {0} from {1}",
     .groupLate: "{0} late", .groupMarked: "{0} marked", .groupNotConnected: "{0} not connected", .detailHeadcount: "Headcount",
+    .countByHand: "by hand: {0}",
     .detailNotCounted: "{0} not counted: this site is {1}; only sites online or late count in attendance",
     .eventsTitle: "Events (newest first)", .journalNotWritten: "JOURNAL NOT WRITTEN: {0}",
     .clockOff: "MONITOR CLOCK OFF? {0} of {1} signed heartbeats in 30 s refused as stale; check: timedatectl",
@@ -304,8 +304,8 @@ public struct Strings: Sendable {
     .detailAcknowledged: "{0} đã xác nhận", .detailHeadcountHistory: "Quân số, 60 phút qua",
     .detailBeatHistory: "Tín hiệu, 60 phút qua", .detailBeatLegend: "1 ô = {0}; █ có, ▄ mất một phần, · mất",
     .detailEvents: "Sự kiện của điểm cầu", .detailNoEvents: "chưa có trong lần chạy này", .detailClose: "Esc để đóng",
-    .detailCountFrom: "quân số {0} từ {1}",
     .groupLate: "{0} chậm", .groupMarked: "{0} đã đánh dấu", .groupNotConnected: "{0} chưa kết nối", .detailHeadcount: "Quân số",
+    .countByHand: "nhập tay: {0}",
     .detailNotCounted: "{0} không được tính: điểm này {1}; chỉ tính điểm cầu trực tuyến hoặc chậm",
     .eventsTitle: "Sự kiện (mới nhất trước)", .journalNotWritten: "NHẬT KÝ KHÔNG GHI ĐƯỢC: {0}",
     .clockOff: "ĐỒNG HỒ MÁY GIÁM SÁT SAI? {0}/{1} nhịp có ký trong 30 giây bị từ chối vì lệch giờ; kiểm tra: timedatectl",

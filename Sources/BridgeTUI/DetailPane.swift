@@ -41,9 +41,6 @@ extension DashboardView {
     if let heard = record.lastHeard {
       var parts = ["\(time(heard.unixSeconds)) \(record.lastSource.map(strings.source) ?? "")"]
       if let sequence = record.lastSequence { parts.append(strings(.detailSequence, sequence)) }
-      if let count = record.headcount {
-        parts.append(strings(.detailCountFrom, strings.number(count), record.headcountSource.map(strings.source) ?? "–"))
-      }
       // A probe's answer carries no state of the site's own: only an agent or a heartbeat file says one.
       if record.lastSource != .probe {
         let reported =
@@ -84,11 +81,21 @@ extension DashboardView {
     } else if let by = record.acknowledgedBy {
       lines.append([(strings(.detailAcknowledged, by), .dim)])
     }
-    // Why the row shows its count in parentheses and its groups leave it out.
-    if let uncounted = RollupContribution(record).uncountedHeadcount {
+    // The count, where it came from (who, for one set by hand) and when; first, why the row shows it in
+    // parentheses and its groups leave it out, when they do.
+    if let count = record.headcount {
+      var provenance = [record.headcountSource.map(strings.source) ?? "–"]
+      if record.headcountSource == .manual, let setBy = record.headcountSetBy {
+        provenance = [strings(.countByHand, setBy.operatorName), time(setBy.unixSeconds)]
+      } else if let at = record.headcountAt {
+        provenance.append(time(at.unixSeconds))
+      }
+      let counted = RollupContribution(record).uncountedHeadcount == nil
+      let figure =
+        counted
+        ? strings.number(count) : strings(.detailNotCounted, strings.number(count), strings.status(record.status))
       lines.append([
-        (strings(.detailHeadcount) + ": ", .dim),
-        (strings(.detailNotCounted, strings.number(uncounted), strings.status(record.status)), .normal),
+        (strings(.detailHeadcount) + ": ", .dim), (([figure] + provenance).joined(separator: "  ·  "), .normal),
       ])
     }
 
