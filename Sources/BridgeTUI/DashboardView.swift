@@ -414,9 +414,9 @@ public enum DashboardView {
       let rtt = record.rttMilliseconds.map { "\($0)ms" } ?? "–"
       screen.putRight(rtt, right: columns.rtt + columns.rttWidth, y: y, role: textRole, maxWidth: columns.rttWidth)
     }
-    screen.put(
-      flagsText(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil), x: columns.flags, y: y,
-      role: selected ? .selection : .flag, maxWidth: context.width - columns.flags - 1)
+    putFlags(
+      &screen, flagParts(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil), x: columns.flags, y: y,
+      maxWidth: context.width - columns.flags - 1, selected: selected)
   }
 
   /// The "Heard" cell of a site's row: how long ago it was last heard; for a site awaited since a restart (or an
@@ -432,34 +432,72 @@ public enum DashboardView {
   }
 
   static func flagsText(_ record: SiteRecord, recoverAfter: Int, strings: Strings, probed: Bool = false) -> String {
-    var parts: [String] = []
+    flagParts(record, recoverAfter: recoverAfter, strings: strings, probed: probed).map(\.text).joined(separator: ", ")
+  }
+
+  /// The Flags column's parts, each saying whether it is a problem (drawn in the flag role) or only informs (a
+  /// healthy probe, the agent, a mark's author, an acknowledgement: drawn plain). A probe that answers must not
+  /// look like one that does not.
+  static func flagParts(_ record: SiteRecord, recoverAfter: Int, strings: Strings, probed: Bool = false) -> [FlagPart] {
+    var parts: [FlagPart] = []
     // A probed site says which evidence it was last heard by: its probe (with what answered) or its agent.
     if probed, let source = record.lastSource {
       if source == .probe, let outcome = record.probeOutcome {
-        parts.append(strings(.flagByProbe, outcome.shortText))
+        parts.append(FlagPart(strings(.flagByProbe, outcome.shortText), isProblem: !outcome.isAlive))
       } else if source != .probe {
-        parts.append(strings(.flagByAgent))
+        parts.append(FlagPart(strings(.flagByAgent), isProblem: false))
       }
     }
     if record.isRejectedNow, let rejection = record.rejection {
-      parts.insert(strings(.flagRefused, strings.rejection(rejection.reason)), at: 0)
+      parts.insert(FlagPart(strings(.flagRefused, strings.rejection(rejection.reason)), isProblem: true), at: 0)
     }
-    if record.flags.contains(.helpRequested) { parts.append(strings(.flagHelp)) }
+    if record.flags.contains(.helpRequested) { parts.append(FlagPart(strings(.flagHelp), isProblem: true)) }
     if record.heartbeatStatus == .offline && record.recoveryStreak > 0 {
-      parts.append(strings(.flagRecovering, record.recoveryStreak, recoverAfter))
+      parts.append(FlagPart(strings(.flagRecovering, record.recoveryStreak, recoverAfter), isProblem: true))
     }
-    if record.flags.contains(.flapping) { parts.append(strings(.flagFlapping)) }
-    if record.flags.contains(.degraded) { parts.append(strings(.flagDegraded)) }
-    if record.flags.contains(.badHeartbeatFile) { parts.append(strings(.flagBadFile)) }
-    if record.flags.contains(.heartbeatFileError) { parts.append(strings(.flagFileError)) }
+    if record.flags.contains(.flapping) { parts.append(FlagPart(strings(.flagFlapping), isProblem: true)) }
+    if record.flags.contains(.degraded) { parts.append(FlagPart(strings(.flagDegraded), isProblem: true)) }
+    if record.flags.contains(.badHeartbeatFile) { parts.append(FlagPart(strings(.flagBadFile), isProblem: true)) }
+    if record.flags.contains(.heartbeatFileError) { parts.append(FlagPart(strings(.flagFileError), isProblem: true)) }
     if let mark = record.mark {
+      // A marked site heard again wants its mark cleared: that part is a problem.
       var text = strings(.flagMarkedBy, mark.operatorName, mark.reason)
-      if record.flags.contains(.heardWhileMarked) { text += " " + strings(.flagHeardAgain) }
-      parts.append(text)
+      let heardAgain = record.flags.contains(.heardWhileMarked)
+      if heardAgain { text += " " + strings(.flagHeardAgain) }
+      parts.append(FlagPart(text, isProblem: heardAgain))
     }
-    if let by = record.acknowledgedBy { parts.append(strings(.flagAcknowledged, by)) }
-    if let claim = record.claim { parts.append(strings(.flagClaimed, claim.operatorName)) }
-    return parts.joined(separator: ", ")
+    if let by = record.acknowledgedBy { parts.append(FlagPart(strings(.flagAcknowledged, by), isProblem: false)) }
+    if let claim = record.claim { parts.append(FlagPart(strings(.flagClaimed, claim.operatorName), isProblem: false)) }
+    return parts
+  }
+
+  struct FlagPart: Equatable {
+    var text: String
+    var isProblem: Bool
+    init(_ text: String, isProblem: Bool) {
+      self.text = text
+      self.isProblem = isProblem
+    }
+  }
+
+  /// Draws flag parts from `x`, problems in the flag role and the rest plain (all in the selection role on the
+  /// selected row); returns the width used.
+  @discardableResult
+  static func putFlags(
+    _ screen: inout ScreenBuffer, _ parts: [FlagPart], x: Int, y: Int, maxWidth: Int, selected: Bool, separator: String = ", "
+  ) -> Int {
+    var used = 0
+    for (position, part) in parts.enumerated() where used < maxWidth {
+      if position > 0 {
+        // No room for the separator and a cell of the next part: say that more is cut off.
+        let text = maxWidth - used > DisplayWidth.of(separator) ? separator : "…"
+        used += screen.put(text, x: x + used, y: y, role: selected ? .selection : .dim, maxWidth: maxWidth - used)
+        if text == "…" { break }
+      }
+      let role: Role = selected ? .selection : part.isProblem ? .flag : .dim
+      used += screen.put(part.text, x: x + used, y: y, role: role, maxWidth: maxWidth - used)
+    }
+    return used
   }
 
   static func ageText(_ seconds: Double) -> String {

@@ -34,8 +34,11 @@ extension DashboardView {
       status += " " + strings(.detailSince, time(since.unixSeconds), ageText(Double(now.monotonicNanos - since.monotonicNanos) / 1e9))
     }
     var statusLine: [(String, Role)] = [(strings(.detailStatus) + ": ", .dim), (status, Role.status(record.status))]
-    let flags = flagsText(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil)
-    if !flags.isEmpty { statusLine.append(("  ·  " + flags, .flag)) }
+    for (position, part) in flagParts(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil).enumerated()
+    {
+      statusLine.append((position == 0 ? "  ·  " : ", ", .dim))
+      statusLine.append((part.text, part.isProblem ? .flag : .normal))
+    }
     lines.append(statusLine)
     if let heard = record.lastHeard {
       var parts = ["\(time(heard.unixSeconds)) \(record.lastSource?.rawValue ?? "")"]

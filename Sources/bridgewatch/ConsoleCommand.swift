@@ -320,7 +320,7 @@ struct ConsoleSession {
       printError("bridgewatch: \(problem); `bridgewatch status` prints the summary without a terminal")
       throw ExitCode(2)
     }
-    var options = dashboard.options(defaultTheme: "default", configPath: configPath)
+    var options = try dashboard.options(defaultTheme: "default", configPath: configPath)
     options.readOnly = readOnly
     let hello = ConsoleHello(operatorName: options.operatorName, readOnly: readOnly, group: group, purpose: .console)
     let client: ConsoleClient

@@ -84,7 +84,7 @@ struct DemoCommand: AsyncParsableCommand {
       try await runner.runHeadless(summaryEvery: 10)
     } else {
       let banner = "DEMO · simulated"
-      try await runner.runDashboard(dashboard.options(config: config, banner: banner))
+      try await runner.runDashboard(try dashboard.options(config: config, banner: banner))
     }
   }
 

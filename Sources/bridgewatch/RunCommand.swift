@@ -111,7 +111,7 @@ struct RunCommand: AsyncParsableCommand {
         printError("bridgewatch: \(problem); use --headless to run without the dashboard")
         throw ExitCode(2)
       }
-      try await runner.runDashboard(dashboard.options(config: loaded.config))
+      try await runner.runDashboard(try dashboard.options(config: loaded.config))
       return
     }
     try await runner.runHeadless()
@@ -397,13 +397,15 @@ struct DashboardFlags: ParsableArguments {
   @Option(help: "Language of the screen: vi or en (default: from LC_ALL / LANG; vi_* selects Vietnamese).")
   var lang: Language?
 
-  func options(config: ConferenceConfig, banner: String? = nil) -> DashboardOptions {
-    options(defaultTheme: config.theme, configPath: config.path, banner: banner)
+  func options(config: ConferenceConfig, banner: String? = nil) throws -> DashboardOptions {
+    try options(defaultTheme: config.theme, configPath: config.path, banner: banner)
   }
 
-  func options(defaultTheme: String, configPath: String, banner: String? = nil) -> DashboardOptions {
+  /// The dashboard's options; the theme is looked up now, before the terminal is taken: a name that is neither
+  /// built in nor in a theme folder stops the command with the names there are (exit 2).
+  func options(defaultTheme: String, configPath: String, banner: String? = nil) throws -> DashboardOptions {
     let environment = ProcessInfo.processInfo.environment
-    return DashboardOptions(
+    let options = DashboardOptions(
       themeName: theme ?? defaultTheme,
       operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? ConsoleSocket.userName(getuid()),
       monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
@@ -411,6 +413,11 @@ struct DashboardFlags: ParsableArguments {
       themeDirectories: DashboardOptions.themeDirectories(configPath: configPath),
       banner: banner,
       language: lang ?? Language.fromEnvironment(environment))
+    if case .failure(let problem) = ThemeLoader.load(options.themeName, directories: options.themeDirectories) {
+      printError("bridgewatch: \(problem)")
+      throw ExitCode(2)
+    }
+    return options
   }
 }
 

@@ -239,6 +239,8 @@ import Testing
     await rig.stop()
     let notices = rig.notices.lines.withLock { $0 }
     #expect(notices.contains { $0.hasPrefix("warning:") && $0.contains("no-such-theme") }, "\(notices)")
-    #expect(rig.backend.theme?.name == "default", "an unknown theme falls back")
+    #expect(rig.backend.theme?.name == "default", "an unknown theme falls back, and says so")
+    #expect(
+      rig.backend.frames.contains { $0.lines.contains { $0.contains("unknown theme 'no-such-theme': the themes are default, light") } })
   }
 }

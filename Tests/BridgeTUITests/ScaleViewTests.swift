@@ -53,7 +53,7 @@ import Testing
     var state = DashboardState()
     state.showsWall = true
     let screen = render(Self.province, 80, 24, state: &state)
-    let mono = ThemeLoader.load("mono", directories: [Repository.path("themes")]).theme
+    let mono = ThemeLoader.monoTheme
     func style(_ glyph: String) -> Style? {
       screen.cells.first { $0.text == glyph && (Role.allCases.filter { $0.rawValue.hasPrefix("status.") } + [.flag]).contains($0.role) }
         .map { mono.style($0.role) }
