@@ -51,7 +51,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keyExpandAll, keyFilter, keyProblems, keyEscape, keySort, keyWall, keyMark, keyClear, keyAcknowledge, keyCount, keyTheme
   case keyHelp, keyQuit, keyClaim
   // Primary and standby
-  case roleStandby, rolePrimarySilent, roleReplaced, primarySilentLine, replacedLine, promotedLine
+  case roleStandby, rolePrimarySilent, rolePrimarySilentShort, roleReplaced, primarySilentLine, replacedLine, promotedLine
   case standbyActionRefused, silentActionRefused, replacedActionRefused
   // Footer labels
   case footerFilter, footerProblems, footerSort, footerWall, footerDetail, footerMark, footerClear, footerAck, footerCount
@@ -192,12 +192,13 @@ public struct Strings: Sendable {
     .footerClaim: "on it", .claimTaken: "{0}: you are on it", .claimReleased: "{0}: released",
     .readOnlyConsole: "read-only console: actions are made on another console", .readOnlyTag: "read-only",
     .monitorGone: "monitor gone, reconnecting",
-    .roleStandby: "STANDBY", .rolePrimarySilent: "PRIMARY SILENT since {0}", .roleReplaced: "REPLACED",
-    .primarySilentLine: "PRIMARY SILENT since {0}: if it is down, promote this standby (bridgewatch promote CONFIG on this machine)",
+    .roleStandby: "STANDBY", .rolePrimarySilent: "PRIMARY SILENT since {0}: if it is down, promote this standby: {1}",
+    .rolePrimarySilentShort: "PRIMARY SILENT: {0}", .roleReplaced: "REPLACED",
+    .primarySilentLine: "PRIMARY SILENT since {0}: if it is down, promote this standby ({1} on this machine)",
     .replacedLine: "REPLACED: {0} was promoted at {1}; act there. Stop this monitor and restart it as a standby (run --follow)",
     .promotedLine: "this standby was promoted to primary: operators act here now",
     .standbyActionRefused: "standby: act on the primary ({0}); its actions arrive here by themselves",
-    .silentActionRefused: "standby, primary silent: promote this monitor first (bridgewatch promote CONFIG), then act",
+    .silentActionRefused: "standby, primary silent: promote this monitor first ({0}), then act",
     .replacedActionRefused: "replaced: the standby was promoted; act on it",
     .noAnswer: "the monitor did not answer in time; look at the site before trying again",
     .flagClaimed: "{0} is on it", .confirmRelease: "{0} is on {1} since {2}. Release it? y = yes, any other key = no",
@@ -279,12 +280,13 @@ public struct Strings: Sendable {
     .footerClaim: "xử lý", .claimTaken: "{0}: bạn đang xử lý", .claimReleased: "{0}: đã thôi xử lý",
     .readOnlyConsole: "màn hình chỉ xem: thao tác ở màn hình khác", .readOnlyTag: "chỉ xem",
     .monitorGone: "mất kết nối máy giám sát, đang kết nối lại",
-    .roleStandby: "DỰ PHÒNG", .rolePrimarySilent: "MÁY CHÍNH IM LẶNG từ {0}", .roleReplaced: "ĐÃ BỊ THAY THẾ",
-    .primarySilentLine: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên (bridgewatch promote CONFIG trên máy này)",
+    .roleStandby: "DỰ PHÒNG", .rolePrimarySilent: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên: {1}",
+    .rolePrimarySilentShort: "MÁY CHÍNH IM LẶNG: {0}", .roleReplaced: "ĐÃ BỊ THAY THẾ",
+    .primarySilentLine: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên ({1} trên máy này)",
     .replacedLine: "ĐÃ BỊ THAY THẾ: {0} đã được nâng lên lúc {1}; thao tác ở đó. Dừng máy này và chạy lại làm dự phòng (run --follow)",
     .promotedLine: "máy dự phòng này đã được nâng lên làm máy chính: thao tác tại đây",
     .standbyActionRefused: "máy dự phòng: thao tác ở máy chính ({0}); thao tác ở đó tự chuyển sang đây",
-    .silentActionRefused: "máy dự phòng, máy chính im lặng: nâng máy này lên trước (bridgewatch promote CONFIG), rồi thao tác",
+    .silentActionRefused: "máy dự phòng, máy chính im lặng: nâng máy này lên trước ({0}), rồi thao tác",
     .replacedActionRefused: "đã bị thay thế: máy dự phòng đã được nâng lên; thao tác ở đó",
     .noAnswer: "máy giám sát không trả lời kịp; xem lại điểm cầu trước khi thử lại",
     .flagClaimed: "{0} đang xử lý", .confirmRelease: "{0} đang xử lý {1} từ {2}. Thôi xử lý thay? y = có, phím khác = không",

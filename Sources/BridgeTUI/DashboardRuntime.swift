@@ -151,7 +151,10 @@ public final class DashboardRuntime: @unchecked Sendable {
     state.strings = Strings(options.language)
     state.operatorName = operatorIdentity.displayName
     state.readOnly = options.readOnly
-    state.actionsRefused = initial.role.flatMap { Self.actionRefusal($0, strings: state.strings) }
+    state.actionsRefused = initial.role.flatMap {
+      Self.actionRefusal(
+        $0, strings: state.strings, promoteCommand: link.facts.promoteCommand ?? MonitorRole.promoteCommand(configPath: ""))
+    }
     link.attach { [mailbox] update in mailbox.post(update) }
   }
 
@@ -236,7 +239,7 @@ public final class DashboardRuntime: @unchecked Sendable {
     }
     if let newSnapshot {
       noteRoleChange(from: snapshot.role, to: newSnapshot.role, at: newSnapshot.takenAt.unixSeconds, backend: backend)
-      state.actionsRefused = newSnapshot.role.flatMap { Self.actionRefusal($0, strings: state.strings) }
+      state.actionsRefused = newSnapshot.role.flatMap { Self.actionRefusal($0, strings: state.strings, promoteCommand: promoteCommand) }
       snapshot = newSnapshot
       dirty = true
     }
@@ -297,7 +300,11 @@ public final class DashboardRuntime: @unchecked Sendable {
       if role.replacedBy != nil {
         context.banner = state.strings(.roleReplaced)
       } else if let since = role.primarySilentSince {
-        context.banner = state.strings(.rolePrimarySilent, clock(since))
+        // An alarm across the header, with the command that promotes this standby.
+        context.alarm = [
+          state.strings(.rolePrimarySilent, clock(since), promoteCommand), state.strings(.rolePrimarySilentShort, promoteCommand),
+        ]
+        context.banner = nil
       } else if role.kind == .standby {
         context.banner = state.strings(.roleStandby)
       }
@@ -342,7 +349,7 @@ public final class DashboardRuntime: @unchecked Sendable {
     let strings = state.strings
     var ring = false
     if let since = new.primarySilentSince, old?.primarySilentSince == nil {
-      state.appendLog(LogLine(unixSeconds: unixSeconds, text: strings(.primarySilentLine, clock(since)), isAlert: true))
+      state.appendLog(LogLine(unixSeconds: unixSeconds, text: strings(.primarySilentLine, clock(since), promoteCommand), isAlert: true))
       ring = true
     }
     if new.promotedAt != nil, old?.kind == .standby {
@@ -356,11 +363,14 @@ public final class DashboardRuntime: @unchecked Sendable {
     if ring && options.bell { backend.bell() }
   }
 
+  /// What an operator types on the monitor's machine to promote it (a monitor before `promote_command` sent none).
+  private var promoteCommand: String { facts.promoteCommand ?? MonitorRole.promoteCommand(configPath: "") }
+
   /// What an action key answers on a standby or a replaced primary (nil: actions are taken here).
-  static func actionRefusal(_ role: MonitorRole, strings: Strings) -> String? {
+  static func actionRefusal(_ role: MonitorRole, strings: Strings, promoteCommand: String) -> String? {
     if role.replacedBy != nil { return strings(.replacedActionRefused) }
     guard role.kind == .standby else { return nil }
-    if role.primarySilentSince != nil { return strings(.silentActionRefused) }
+    if role.primarySilentSince != nil { return strings(.silentActionRefused, promoteCommand) }
     return strings(.standbyActionRefused, role.following ?? "?")
   }
 

@@ -177,7 +177,6 @@ struct MonitorRunner {
     let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
     StopSignals.starting("setting up the monitor")
     let monitor = Monitor(config: config, logger: logger, journal: journal, restored: restored, healthObserver: exporter)
-    monitor.promoteCommand = "bridgewatch promote \(config.path)"
     if let follow { monitor.becomeStandby(following: follow, silentAfter: primarySilentAfter) }
     if let exporter { _ = monitor.subscribe { exporter.observe($0) } }
     return (monitor, exporter)
