@@ -321,15 +321,19 @@ public enum DashboardView {
       heardWidth = max(6, DisplayWidth.of(strings(.columnHeard)))
       lossWidth = max(6, DisplayWidth.of(strings(.columnLoss)))
       showsLinkQuality = width >= 100
-      idWidth = max(8, min(longestID, width >= 160 ? 24 : width >= 110 ? 18 : 13))
       countWidth = width >= 100 ? 15 : 13
-      let fixed = idWidth + countWidth + heardWidth + (showsLinkQuality ? lossWidth + rttWidth + 2 : 0) + (showsGroup ? 1 : 0) + 7
-      // What the name, group and flags columns share beside a status column `status` wide.
-      func shared(status: Int) -> Int { width - fixed - status }
+      let others = countWidth + heardWidth + (showsLinkQuality ? lossWidth + rttWidth + 2 : 0) + (showsGroup ? 1 : 0) + 7
       // The flags keep room for the most urgent one, a request for help.
       let flagsMinimum = max(6, DisplayWidth.of(strings(.flagHelp)))
       let readableName = max(12, min(longestName, Self.readableName))
       let wholeGroup = showsGroup ? max(10, min(longestGroup, 36)) : 0
+      // The id is what an operator reads out on the phone: whole (up to 24) as long as a readable name, the
+      // group and the most urgent flag still fit beside the status glyph.
+      let roomForID = width - others - Self.glyphOnly - readableName - wholeGroup - flagsMinimum
+      idWidth = max(8, min(longestID, 24, roomForID))
+      let fixed = idWidth + others
+      // What the name, group and flags columns share beside a status column `status` wide.
+      func shared(status: Int) -> Int { width - fixed - status }
       showsStatusWord = shared(status: wordWidth) >= readableName + wholeGroup + flagsMinimum
       statusWidth = showsStatusWord ? wordWidth : Self.glyphOnly
       var flexible = shared(status: statusWidth)

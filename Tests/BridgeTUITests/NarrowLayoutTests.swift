@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgeField
 import Testing
 
 @testable import BridgeTUI
@@ -37,6 +38,16 @@ import Testing
       #expect(!englishRow.contains(name) || shown.contains(name), "\(site.id): whole in English, cut in Vietnamese")
     }
     #expect(!screenText(vietnamese).contains("mất kết n…"))
+    // The demo's Hòa Bình roster, ids up to 17 characters: whole at 80 columns in both languages.
+    let roster = try ConfigLoader.load(yaml: DemoRoster.hoaBinhYAML, path: "hoa-binh.yaml").config.sites
+    let hoaBinh = MonitorState(config: ConferenceConfig(sites: roster))
+    let demo = hoaBinh.snapshot(now: ClockReading(monotonicNanos: 1_000_000_000, unixSeconds: 1_763_800_000), title: "Hòa Bình")
+    for language in [Language.en, .vi] {
+      let screen = render(demo, width: 80, height: 60, language: language)
+      for site in roster.prefix(30) {
+        #expect(row(screen, site.id) != nil, "\(language): \(site.id) is cut:\n\(screenText(screen))")
+      }
+    }
     // Where the words fit, they are there.
     let wide = render(snapshot, width: 120, height: 24, language: .vi)
     #expect(row(wide, "HB-DB-TULY")?.contains("✖ mất kết nối") == true, "\(screenText(wide))")
