@@ -300,10 +300,7 @@ public final class DashboardRuntime: @unchecked Sendable {
       if role.replacedBy != nil {
         context.banner = state.strings(.roleReplaced)
       } else if let since = role.primarySilentSince {
-        // An alarm across the header, with the command that promotes this standby.
-        context.alarm = [
-          state.strings(.rolePrimarySilent, clock(since), promoteCommand), state.strings(.rolePrimarySilentShort, promoteCommand),
-        ]
+        context.alarm = Self.primarySilentAlarm(since: clock(since), promoteCommand: promoteCommand, strings: state.strings)
         context.banner = nil
       } else if role.kind == .standby {
         context.banner = state.strings(.roleStandby)
@@ -365,6 +362,13 @@ public final class DashboardRuntime: @unchecked Sendable {
 
   /// What an operator types on the monitor's machine to promote it (a monitor before `promote_command` sent none).
   private var promoteCommand: String { facts.promoteCommand ?? MonitorRole.promoteCommand(configPath: "") }
+
+  /// The alarm across the header while a standby's primary is silent, longest wording first: what happened and
+  /// what to type; then shorter; last the command alone (the red line and the log say why), since on a narrow
+  /// screen with a long config path the command is what must stay whole.
+  static func primarySilentAlarm(since: String, promoteCommand: String, strings: Strings) -> [String] {
+    [strings(.rolePrimarySilent, since, promoteCommand), strings(.rolePrimarySilentShort, promoteCommand), promoteCommand]
+  }
 
   /// What an action key answers on a standby or a replaced primary (nil: actions are taken here).
   static func actionRefusal(_ role: MonitorRole, strings: Strings, promoteCommand: String) -> String? {

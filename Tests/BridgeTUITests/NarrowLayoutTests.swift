@@ -110,14 +110,15 @@ import Testing
   @Test(arguments: [Language.en, .vi])
   func primarySilentIsAHeaderWideAlarmWithThePromoteCommand(language: Language) {
     let strings = Strings(language)
-    let command = "bridgewatch promote /etc/bridgewatch/hoa-binh.yaml"
+    // A path as long as a real one: the command stays whole at 80 columns, whatever else gives way.
+    let command = "bridgewatch promote /srv/bridgewatch/hoi-nghi-2026/standby/hoa-binh.yaml"
     for width in [80, 200] {
       let screen = render(width: width, height: 24, language: language) { _, context in
-        context.alarm = [strings(.rolePrimarySilent, "15:27", command), strings(.rolePrimarySilentShort, command)]
+        context.alarm = DashboardRuntime.primarySilentAlarm(since: "15:27", promoteCommand: command, strings: strings)
       }
       let header = screen.lines[0]
       #expect(header.contains(command), "\(width): '\(header)'")
-      #expect(header.contains(language == .en ? "PRIMARY SILENT" : "MÁY CHÍNH IM LẶNG"), "'\(header)'")
+      if width == 200 { #expect(header.contains(language == .en ? "PRIMARY SILENT" : "MÁY CHÍNH IM LẶNG"), "'\(header)'") }
       #expect(!header.contains("Hội nghị"), "the title gives way: '\(header)'")
       #expect((0..<width).allSatisfy { screen[$0, 0].role == .headerAlert }, "the whole line is the alarm")
       if width == 200 { #expect(header.contains(strings(.rolePrimarySilent, "15:27", command)), "'\(header)'") }
