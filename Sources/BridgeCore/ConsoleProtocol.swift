@@ -300,6 +300,9 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
   public var listenAddress: String
   /// The config's colour theme, for a console that names none.
   public var theme: String
+  /// What an operator types on the monitor's machine to promote it, for a standby's PRIMARY SILENT banner (absent
+  /// from monitors before it: consoles then say `bridgewatch promote CONFIG`).
+  public var promoteCommand: String?
 
   public init(config: ConferenceConfig, listenAddress: String) {
     title = config.title
@@ -313,6 +316,7 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     recoverAfter = config.timing.recoverAfter
     self.listenAddress = listenAddress
     theme = config.theme
+    promoteCommand = MonitorRole.promoteCommand(configPath: config.path)
   }
 
   public var siteConfigs: [SiteConfig] {
@@ -334,6 +338,7 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case title, sites, sessions, utcOffsetSeconds = "utc_offset", recoverAfter = "recover_after", listenAddress = "listen", theme
+    case promoteCommand = "promote_command"
   }
 }
 

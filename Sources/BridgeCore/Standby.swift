@@ -1,3 +1,5 @@
+import Foundation
+
 /// A monitor's place in a primary–standby pair (README "Running with a standby"): what every face shows about it,
 /// and whether operators may act on it. One writer of operator actions at a time; each monitor has its own journal.
 public struct MonitorRole: Sendable, Equatable, Codable {
@@ -283,4 +285,17 @@ public struct FollowState: Sendable, Equatable, Codable {
 /// Times as the journal keeps them: unix seconds to the millisecond.
 public enum JournalTime {
   public static func sameMillisecond(_ a: Double, _ b: Double) -> Bool { (a * 1000).rounded() == (b * 1000).rounded() }
+}
+
+extension MonitorRole {
+  /// What an operator types on this monitor's machine to promote it: `bridgewatch promote` and the config's
+  /// absolute path, quoted for the shell when it needs it (a path relative to where the monitor started would not
+  /// work from another folder). A config read from memory has no path: the placeholder CONFIG stands for it.
+  public static func promoteCommand(configPath: String) -> String {
+    guard !configPath.isEmpty, configPath != "<memory>" else { return "bridgewatch promote CONFIG" }
+    let absolute = URL(fileURLWithPath: configPath).standardized.path
+    let plain = absolute.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+,:@".unicodeScalars.contains($0) }
+    let shown = plain ? absolute : "'" + absolute.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    return "bridgewatch promote " + shown
+  }
 }

@@ -52,7 +52,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keyExpandAll, keyFilter, keyProblems, keyEscape, keySort, keyWall, keyMark, keyClear, keyAcknowledge, keyCount, keyTheme
   case keyHelp, keyQuit, keyClaim
   // Primary and standby
-  case roleStandby, rolePrimarySilent, roleReplaced, primarySilentLine, replacedLine, promotedLine
+  case roleStandby, rolePrimarySilent, rolePrimarySilentShort, roleReplaced, primarySilentLine, replacedLine, promotedLine
   case standbyActionRefused, silentActionRefused, replacedActionRefused
   // Footer labels
   case footerFilter, footerProblems, footerSort, footerWall, footerDetail, footerMark, footerClear, footerAck, footerCount
@@ -250,12 +250,13 @@ public struct Strings: Sendable {
     .footerClaim: "on it", .claimTaken: "{0}: you are on it", .claimReleased: "{0}: released",
     .readOnlyConsole: "read-only console: actions are made on another console", .readOnlyTag: "read-only",
     .monitorGone: "monitor gone, reconnecting",
-    .roleStandby: "STANDBY", .rolePrimarySilent: "PRIMARY SILENT since {0}", .roleReplaced: "REPLACED",
-    .primarySilentLine: "PRIMARY SILENT since {0}: if it is down, promote this standby (bridgewatch promote CONFIG on this machine)",
+    .roleStandby: "STANDBY", .rolePrimarySilent: "PRIMARY SILENT since {0}: if it is down, promote this standby: {1}",
+    .rolePrimarySilentShort: "PRIMARY SILENT: {0}", .roleReplaced: "REPLACED",
+    .primarySilentLine: "PRIMARY SILENT since {0}: if it is down, promote this standby ({1} on this machine)",
     .replacedLine: "REPLACED: {0} was promoted at {1}; act there. Stop this monitor and restart it as a standby (run --follow)",
     .promotedLine: "this standby was promoted to primary: operators act here now",
     .standbyActionRefused: "standby: act on the primary ({0}); its actions arrive here by themselves",
-    .silentActionRefused: "standby, primary silent: promote this monitor first (bridgewatch promote CONFIG), then act",
+    .silentActionRefused: "standby, primary silent: promote this monitor first ({0}), then act",
     .replacedActionRefused: "replaced: the standby was promoted; act on it",
     .noAnswer: "the monitor did not answer in time; look at the site before trying again",
     .flagClaimed: "{0} is on it", .confirmRelease: "{0} is on {1} since {2}. Release it? y = yes, any other key = no",
@@ -339,12 +340,13 @@ public struct Strings: Sendable {
     .footerClaim: "xử lý", .claimTaken: "{0}: bạn đang xử lý", .claimReleased: "{0}: đã thôi xử lý",
     .readOnlyConsole: "màn hình chỉ xem: thao tác ở màn hình khác", .readOnlyTag: "chỉ xem",
     .monitorGone: "mất kết nối máy giám sát, đang kết nối lại",
-    .roleStandby: "DỰ PHÒNG", .rolePrimarySilent: "MÁY CHÍNH IM LẶNG từ {0}", .roleReplaced: "ĐÃ BỊ THAY THẾ",
-    .primarySilentLine: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên (bridgewatch promote CONFIG trên máy này)",
+    .roleStandby: "DỰ PHÒNG", .rolePrimarySilent: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên: {1}",
+    .rolePrimarySilentShort: "MÁY CHÍNH IM LẶNG: {0}", .roleReplaced: "ĐÃ BỊ THAY THẾ",
+    .primarySilentLine: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên ({1} trên máy này)",
     .replacedLine: "ĐÃ BỊ THAY THẾ: {0} đã được nâng lên lúc {1}; thao tác ở đó. Dừng máy này và chạy lại làm dự phòng (run --follow)",
     .promotedLine: "máy dự phòng này đã được nâng lên làm máy chính: thao tác tại đây",
     .standbyActionRefused: "máy dự phòng: thao tác ở máy chính ({0}); thao tác ở đó tự chuyển sang đây",
-    .silentActionRefused: "máy dự phòng, máy chính im lặng: nâng máy này lên trước (bridgewatch promote CONFIG), rồi thao tác",
+    .silentActionRefused: "máy dự phòng, máy chính im lặng: nâng máy này lên trước ({0}), rồi thao tác",
     .replacedActionRefused: "đã bị thay thế: máy dự phòng đã được nâng lên; thao tác ở đó",
     .noAnswer: "máy giám sát không trả lời kịp; xem lại điểm cầu trước khi thử lại",
     .flagClaimed: "{0} đang xử lý", .confirmRelease: "{0} đang xử lý {1} từ {2}. Thôi xử lý thay? y = có, phím khác = không",
@@ -392,7 +394,7 @@ extension Strings {
     .statusConsoleReadOnly: ", read-only", .statusConsoleGroup: ", group {0}", .statusConsoleSince: ", since {0}",
     .statusReplaced: "REPLACED: the standby {0} was promoted at {1}; operator actions are refused here",
     .statusPromoted: "role: primary, promoted from standby at {0}", .statusStandbyOf: "role: STANDBY of {0}",
-    .statusPrimarySilent: " · PRIMARY SILENT since {0}; if it is down: bridgewatch promote CONFIG",
+    .statusPrimarySilent: " · PRIMARY SILENT since {0}; if it is down: {1}",
     .statusPrimaryLastHeard: " · primary last heard {0}", .statusLink: " · link: {0}",
     .statusProblems: "to call (offline, late, help):", .statusProblemsMore: "  and {0} more (the dashboard's ! lists them all)",
     .statusContact: "contact {0}", .statusNoMonitor: "no monitor is running on {0}",
@@ -449,7 +451,7 @@ extension Strings {
     .statusConsoleReadOnly: ", chỉ xem", .statusConsoleGroup: ", đơn vị {0}", .statusConsoleSince: ", từ {0}",
     .statusReplaced: "ĐÃ BỊ THAY THẾ: máy dự phòng {0} đã được nâng lên lúc {1}; thao tác ở đây bị từ chối",
     .statusPromoted: "vai trò: máy chính, nâng lên từ dự phòng lúc {0}", .statusStandbyOf: "vai trò: DỰ PHÒNG của {0}",
-    .statusPrimarySilent: " · MÁY CHÍNH IM LẶNG từ {0}; nếu máy chính hỏng: bridgewatch promote CONFIG",
+    .statusPrimarySilent: " · MÁY CHÍNH IM LẶNG từ {0}; nếu máy chính hỏng: {1}",
     .statusPrimaryLastHeard: " · máy chính liên lạc lần cuối {0}", .statusLink: " · đường liên kết: {0}",
     .statusProblems: "cần gọi (mất kết nối, chậm, cần hỗ trợ):",
     .statusProblemsMore: "  và {0} điểm cầu nữa (phím ! trên màn hình giám sát liệt kê đủ)", .statusContact: "liên hệ {0}",

@@ -61,7 +61,7 @@ public final class Monitor: @unchecked Sendable {
   /// Primary or standby, and when a standby's primary was last heard; read by the follower's thread too.
   private let role = Mutex<(role: MonitorRole, watch: PrimaryContactWatch?)>((.primary, nil))
   /// What an operator types to promote this monitor (in refusals and the silent-primary warning).
-  public var promoteCommand = "bridgewatch promote CONFIG"
+  public let promoteCommand: String
 
   /// `journal` receives every status change, operator action and headcount sample; `restored` is what an
   /// earlier run left in it (marks, acknowledgements, headcounts set by hand).
@@ -70,6 +70,7 @@ public final class Monitor: @unchecked Sendable {
     journal: JournalFile? = nil, restored: [RestoredSite] = [], healthObserver: (any MonitorHealthObserver)? = nil
   ) {
     self.config = config
+    promoteCommand = MonitorRole.promoteCommand(configPath: config.path)
     self.healthObserver = healthObserver
     self.clock = clock
     self.logger = logger

@@ -115,7 +115,9 @@ public final class DashboardRuntime: @unchecked Sendable {
   /// Whether the last frame drawn was one of those (tests).
   public private(set) var lastFrameWasTimeOnly = false
   private var connection: LinkUpdate.Connection = .live
+  /// The theme shown, as asked for (a name, or a file's path) and as the footer names it.
   private var themeName: String
+  private var themeLabel: String
   private let utcOffset: Int
   private let signedSites: Set<String>
   private let schedule: Schedule
@@ -142,13 +144,17 @@ public final class DashboardRuntime: @unchecked Sendable {
     self.snapshot = initial
     self.options = options
     self.themeName = options.themeName
+    self.themeLabel = options.themeName
     utcOffset = TimeZone.current.secondsFromGMT()
     signedSites = facts.signedSites
     schedule = facts.schedule
     state.strings = Strings(options.language)
     state.operatorName = operatorIdentity.displayName
     state.readOnly = options.readOnly
-    state.actionsRefused = initial.role.flatMap { Self.actionRefusal($0, strings: state.strings) }
+    state.actionsRefused = initial.role.flatMap {
+      Self.actionRefusal(
+        $0, strings: state.strings, promoteCommand: link.facts.promoteCommand ?? MonitorRole.promoteCommand(configPath: ""))
+    }
     link.attach { [mailbox] update in mailbox.post(update) }
   }
 
@@ -169,16 +175,32 @@ public final class DashboardRuntime: @unchecked Sendable {
 
   /// Makes the backend with the chosen theme (mono on a terminal without colour).
   public func start() -> any TerminalBackend {
-    let loaded = ThemeLoader.load(options.monochrome ? "mono" : themeName, directories: options.themeDirectories)
-    warnings += loaded.warnings.map { "warning: \($0)" }
-    let backend = makeBackend(loaded.theme, options.monochrome)
-    if !backend.colorsEnabled && !loaded.theme.isMonochrome {
-      backend.setTheme(ThemeLoader.load("mono", directories: options.themeDirectories).theme)
+    let theme = load(options.monochrome ? "mono" : themeName) ?? ThemeLoader.defaultTheme
+    let backend = makeBackend(theme, options.monochrome)
+    if !backend.colorsEnabled && !theme.isMonochrome {
+      backend.setTheme(ThemeLoader.monoTheme)
       themeName = "mono"
+      themeLabel = "mono"
     } else {
-      themeName = loaded.theme.name
+      themeName = options.monochrome ? "mono" : themeName
+      themeLabel = theme.name
     }
     return backend
+  }
+
+  /// A theme by name or path, its warnings kept for after the dashboard; nil (and said on the status line and
+  /// after) when it cannot be found. The commands check the name before the terminal is taken, so this is a
+  /// theme file that went away since.
+  private func load(_ nameOrPath: String) -> Theme? {
+    switch ThemeLoader.load(nameOrPath, directories: options.themeDirectories) {
+    case .success(let loaded):
+      warnings += loaded.warnings.map { "warning: \($0)" }
+      return loaded.theme
+    case .failure(let problem):
+      warnings.append("warning: \(problem)")
+      state.message = ("\(problem)", true)
+      return nil
+    }
   }
 
   /// Gives the terminal back, then hands on what waited for it.
@@ -217,7 +239,7 @@ public final class DashboardRuntime: @unchecked Sendable {
     }
     if let newSnapshot {
       noteRoleChange(from: snapshot.role, to: newSnapshot.role, at: newSnapshot.takenAt.unixSeconds, backend: backend)
-      state.actionsRefused = newSnapshot.role.flatMap { Self.actionRefusal($0, strings: state.strings) }
+      state.actionsRefused = newSnapshot.role.flatMap { Self.actionRefusal($0, strings: state.strings, promoteCommand: promoteCommand) }
       snapshot = newSnapshot
       dirty = true
     }
@@ -234,14 +256,17 @@ public final class DashboardRuntime: @unchecked Sendable {
       case .none: break
       case .quit: return false
       case .cycleTheme:
-        let names = ThemeLoader.available(directories: options.themeDirectories)
+        let names = ThemeLoader.cycle(startingWith: options.themeName)
         let next = names[((names.firstIndex(of: themeName) ?? -1) + 1) % names.count]
-        let loaded = ThemeLoader.load(next, directories: options.themeDirectories)
-        warnings += loaded.warnings.map { "warning: \($0)" }
-        backend.setTheme(loaded.theme)
-        themeName = next
-        let strings = state.strings
-        state.message = (strings(.themeChanged, next) + (backend.colorsEnabled || next == "mono" ? "" : strings(.themeNoColours)), false)
+        if let theme = load(next) {
+          backend.setTheme(theme)
+          themeName = next
+          themeLabel = theme.name
+          let strings = state.strings
+          state.message = (
+            strings(.themeChanged, theme.name) + (backend.colorsEnabled || theme.isMonochrome ? "" : strings(.themeNoColours)), false
+          )
+        }
       case .request(let request):
         perform(request)
       }
@@ -269,13 +294,14 @@ public final class DashboardRuntime: @unchecked Sendable {
     context.utcOffsetSeconds = utcOffset
     context.listenAddress = facts.listenAddress
     context.operatorName = options.operatorName
-    context.themeName = themeName
+    context.themeName = themeLabel
     context.banner = options.banner
     if let role = snapshot.role {
       if role.replacedBy != nil {
         context.banner = state.strings(.roleReplaced)
       } else if let since = role.primarySilentSince {
-        context.banner = state.strings(.rolePrimarySilent, clock(since))
+        context.alarm = Self.primarySilentAlarm(since: clock(since), promoteCommand: promoteCommand, strings: state.strings)
+        context.banner = nil
       } else if role.kind == .standby {
         context.banner = state.strings(.roleStandby)
       }
@@ -320,7 +346,7 @@ public final class DashboardRuntime: @unchecked Sendable {
     let strings = state.strings
     var ring = false
     if let since = new.primarySilentSince, old?.primarySilentSince == nil {
-      state.appendLog(LogLine(unixSeconds: unixSeconds, text: strings(.primarySilentLine, clock(since)), isAlert: true))
+      state.appendLog(LogLine(unixSeconds: unixSeconds, text: strings(.primarySilentLine, clock(since), promoteCommand), isAlert: true))
       ring = true
     }
     if new.promotedAt != nil, old?.kind == .standby {
@@ -334,11 +360,21 @@ public final class DashboardRuntime: @unchecked Sendable {
     if ring && options.bell { backend.bell() }
   }
 
+  /// What an operator types on the monitor's machine to promote it (a monitor before `promote_command` sent none).
+  private var promoteCommand: String { facts.promoteCommand ?? MonitorRole.promoteCommand(configPath: "") }
+
+  /// The alarm across the header while a standby's primary is silent, longest wording first: what happened and
+  /// what to type; then shorter; last the command alone (the red line and the log say why), since on a narrow
+  /// screen with a long config path the command is what must stay whole.
+  static func primarySilentAlarm(since: String, promoteCommand: String, strings: Strings) -> [String] {
+    [strings(.rolePrimarySilent, since, promoteCommand), strings(.rolePrimarySilentShort, promoteCommand), promoteCommand]
+  }
+
   /// What an action key answers on a standby or a replaced primary (nil: actions are taken here).
-  static func actionRefusal(_ role: MonitorRole, strings: Strings) -> String? {
+  static func actionRefusal(_ role: MonitorRole, strings: Strings, promoteCommand: String) -> String? {
     if role.replacedBy != nil { return strings(.replacedActionRefused) }
     guard role.kind == .standby else { return nil }
-    if role.primarySilentSince != nil { return strings(.silentActionRefused) }
+    if role.primarySilentSince != nil { return strings(.silentActionRefused, promoteCommand) }
     return strings(.standbyActionRefused, role.following ?? "?")
   }
 

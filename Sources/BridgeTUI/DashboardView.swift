@@ -41,6 +41,9 @@ public struct ViewContext: Sendable {
   public var themeName: String = "default"
   /// Shown in the header when set (the demo says it is a demo).
   public var banner: String?
+  /// An alarm that takes the header's first line, across its width, in the alarm role (a standby's primary gone
+  /// silent, with the command that promotes it): its wordings, longest first; the longest that fits is shown.
+  public var alarm: [String] = []
   /// The schedule's current session, "between sessions", or nil without a schedule.
   public var sessionLabel: String?
   /// The config's recover_after, for the "recovering n/N" flag.
@@ -127,6 +130,7 @@ public enum DashboardView {
     var hasDetail: Bool
     var sessionLabel: String?
     var banner: String?
+    var alarm: [String]
 
     init(_ snapshot: MonitorSnapshot, context: ViewContext) {
       width = context.width
@@ -139,6 +143,7 @@ public enum DashboardView {
       hasDetail = snapshot.detail != nil
       sessionLabel = context.sessionLabel
       banner = context.banner
+      alarm = context.alarm
     }
   }
 
@@ -182,18 +187,50 @@ public enum DashboardView {
 
   static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-  /// The header's clock, top right; returns its width.
+  /// The header's clock, top right (on the alarm when there is one, unless the alarm needs its room); returns its
+  /// width.
   @discardableResult
   static func renderClock(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, context: ViewContext) -> Int {
+    if !context.alarm.isEmpty && !alarmLayout(context).showsClock { return 0 }
     let time = clock(snapshot.takenAt.unixSeconds, offset: context.utcOffsetSeconds)
-    return screen.putRight(time, right: context.width - 1, y: 0, role: .headerTitle, maxWidth: 8)
+    return screen.putRight(time, right: context.width - 1, y: 0, role: context.alarm.isEmpty ? .headerTitle : .headerAlert, maxWidth: 8)
+  }
+
+  /// Which wording of the alarm the header shows: the longest that fits beside the clock; else the longest that
+  /// fits without it (the command matters more than the time); else the shortest, cut.
+  static func alarmLayout(_ context: ViewContext) -> (text: String, showsClock: Bool) {
+    func fits(_ text: String, room: Int) -> Bool { DisplayWidth.of(text) + 2 <= room }
+    let besideClock = context.width - 2 - 8 - 2
+    if let text = context.alarm.first(where: { fits($0, room: besideClock) }) { return (text, true) }
+    if let text = context.alarm.first(where: { fits($0, room: context.width - 2) }) { return (text, false) }
+    return (context.alarm.last ?? "", true)
+  }
+
+  /// The alarm line: the header's first line, whole, in the alarm role. It takes the title's place: the title
+  /// only decorates.
+  static func renderAlarm(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, context: ViewContext) {
+    screen.fill(y: 0, role: .headerAlert)
+    let clockWidth = renderClock(&screen, snapshot, context: context)
+    let room = context.width - 2 - (clockWidth > 0 ? clockWidth + 2 : 0)
+    screen.put(" \(alarmLayout(context).text) ", x: 1, y: 0, role: .headerAlert, maxWidth: room)
   }
 
   static func renderHeader(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) {
-    let strings = state.strings
-    let width = context.width
     screen.fill(y: 0, role: .header)
     screen.fill(y: 1, role: .header)
+    if !context.alarm.isEmpty {
+      renderAlarm(&screen, snapshot, context: context)
+    } else {
+      renderTitleLine(&screen, snapshot, state: state, context: context)
+    }
+    renderCounts(&screen, snapshot, state: state, context: context)
+  }
+
+  /// The header's first line: the banner, the title, and on the right the filter, the session, the address and
+  /// the clock.
+  static func renderTitleLine(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) {
+    let strings = state.strings
+    let width = context.width
     var right = width - 1
     right -= renderClock(&screen, snapshot, context: context) + 2
     let filtering = state.listOptions.isFiltering
@@ -212,7 +249,12 @@ public enum DashboardView {
       x += screen.put(" \(banner) ", x: x, y: 0, role: .banner, maxWidth: max(12, (right - x) / 2)) + 1
     }
     screen.put(snapshot.title, x: x, y: 0, role: .headerTitle, maxWidth: max(0, right - x))
+  }
 
+  /// The header's second line: the counts by rank, and the attendance on the right.
+  static func renderCounts(_ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) {
+    let strings = state.strings
+    let width = context.width
     let total = snapshot.rollups[0]
     // The counts in reading order; when they do not all fit, what an operator acts on stays (the rank), what only
     // informs goes first.
@@ -261,24 +303,45 @@ public enum DashboardView {
     var flagsWidth = 10
     /// Loss and RTT need room; below 100 columns the name matters more.
     var showsLinkQuality: Bool
+    /// The status column says its word ("offline") after the glyph; where that would cut names, the glyph alone.
+    var showsStatusWord: Bool
 
+    /// A site name such as "Huyện ủy Mai Châu" or "UBND xã Tân Thịnh" reads whole in this many cells.
+    static let readableName = 20
+    /// The status column without its word: the glyph, and a group row's fold marker after it.
+    static let glyphOnly = 3
+
+    /// Columns shrink by priority: the id whole; then a readable name and, in a flat list, the whole group label;
+    /// then the status word; what is left goes to the name and the flags. The status word is the first to go (in
+    /// Vietnamese at 80 columns "mất kết nối" would cut ids and names): the glyph says the status too.
     /// `showsGroup`: a flat (sorted) list names each site's group, since no group rows say it.
-    init(width: Int, longestID: Int, strings: Strings, showsGroup: Bool) {
+    init(width: Int, longestID: Int, longestName: Int, longestGroup: Int, strings: Strings, showsGroup: Bool) {
       // Wide enough for the language's words: "mất kết nối", "Lần cuối".
-      statusWidth = SiteStatus.allCases.map { DisplayWidth.of(strings.status($0)) + 2 }.max() ?? 10
+      let wordWidth = SiteStatus.allCases.map { DisplayWidth.of(strings.status($0)) + 2 }.max() ?? 10
       heardWidth = max(6, DisplayWidth.of(strings(.columnHeard)))
       lossWidth = max(6, DisplayWidth.of(strings(.columnLoss)))
       showsLinkQuality = width >= 100
-      idWidth = max(8, min(longestID, width >= 160 ? 24 : width >= 110 ? 18 : 13))
       countWidth = width >= 100 ? 15 : 13
-      let linkQuality = showsLinkQuality ? lossWidth + rttWidth + 2 : 0
-      let fixed = statusWidth + idWidth + countWidth + heardWidth + linkQuality + 6
-      var flexible = width - fixed - 1
+      let others = countWidth + heardWidth + (showsLinkQuality ? lossWidth + rttWidth + 2 : 0) + (showsGroup ? 1 : 0) + 7
+      // The flags keep room for the most urgent one, a request for help.
+      let flagsMinimum = max(6, DisplayWidth.of(strings(.flagHelp)))
+      let readableName = max(12, min(longestName, Self.readableName))
+      let wholeGroup = showsGroup ? max(10, min(longestGroup, 36)) : 0
+      // The id is what an operator reads out on the phone: whole (up to 24) as long as a readable name, the
+      // group and the most urgent flag still fit beside the status glyph.
+      let roomForID = width - others - Self.glyphOnly - readableName - wholeGroup - flagsMinimum
+      idWidth = max(8, min(longestID, 24, roomForID))
+      let fixed = idWidth + others
+      // What the name, group and flags columns share beside a status column `status` wide.
+      func shared(status: Int) -> Int { width - fixed - status }
+      showsStatusWord = shared(status: wordWidth) >= readableName + wholeGroup + flagsMinimum
+      statusWidth = showsStatusWord ? wordWidth : Self.glyphOnly
+      var flexible = shared(status: statusWidth)
       if showsGroup {
-        groupWidth = max(10, min(36, flexible * 3 / 10))
-        flexible -= groupWidth + 1
+        groupWidth = max(10, min(wholeGroup, flexible - readableName - flagsMinimum))
+        flexible -= groupWidth
       }
-      nameWidth = max(12, min(48, flexible * 6 / 10))
+      nameWidth = max(12, min(max(12, longestName), 48, max(readableName, flexible * 6 / 10), flexible - flagsMinimum))
       flagsWidth = max(6, flexible - nameWidth)
       status = 1
       id = status + statusWidth + 1
@@ -301,7 +364,9 @@ public enum DashboardView {
     let columns = tableColumns(snapshot, state: state, context: context)
     let titleY = top - 1
     screen.fill(y: titleY, role: .columnTitles)
-    screen.put(strings(.columnStatus), x: columns.status, y: titleY, role: .columnTitles, maxWidth: columns.statusWidth)
+    if columns.showsStatusWord {
+      screen.put(strings(.columnStatus), x: columns.status, y: titleY, role: .columnTitles, maxWidth: columns.statusWidth)
+    }
     screen.put(strings(.columnID), x: columns.id, y: titleY, role: .columnTitles)
     screen.put(strings(.columnName), x: columns.name, y: titleY, role: .columnTitles)
     if columns.groupWidth > 0 { screen.put(strings(.columnGroup), x: columns.group, y: titleY, role: .columnTitles) }
@@ -358,8 +423,9 @@ public enum DashboardView {
   /// The table's columns; a flat (sorted) list names each site's group, since no group rows say it.
   static func tableColumns(_ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext) -> Columns {
     let longestID = state.rosterIndex?.longestID ?? snapshot.sites.reduce(2) { max($0, $1.id.count) }
+    let widest = state.rosterIndex.map { (name: $0.longestName, group: $0.longestGroup) } ?? RosterIndex.widest(snapshot.sites)
     return Columns(
-      width: context.width, longestID: longestID, strings: state.strings,
+      width: context.width, longestID: longestID, longestName: widest.name, longestGroup: widest.group, strings: state.strings,
       showsGroup: state.listOptions.sort != .group && context.width >= 100)
   }
 
@@ -428,8 +494,9 @@ public enum DashboardView {
     let statusRole = selected ? .selection : Role.status(record.status)
     let textRole: Role = selected ? .selection : .normal
     let dimRole: Role = selected ? .selection : .dim
+    let glyph = context.glyphs.glyph(record.status)
     screen.put(
-      "\(context.glyphs.glyph(record.status)) \(strings.status(record.status))", x: columns.status, y: y, role: statusRole,
+      columns.showsStatusWord ? "\(glyph) \(strings.status(record.status))" : glyph, x: columns.status, y: y, role: statusRole,
       maxWidth: columns.statusWidth)
     screen.put(site.id, x: columns.id, y: y, role: textRole, maxWidth: columns.idWidth)
     screen.put(site.name, x: columns.name, y: y, role: textRole, maxWidth: columns.nameWidth)
@@ -445,9 +512,9 @@ public enum DashboardView {
       let rtt = record.rttMilliseconds.map { "\($0)ms" } ?? "–"
       screen.putRight(rtt, right: columns.rtt + columns.rttWidth, y: y, role: textRole, maxWidth: columns.rttWidth)
     }
-    screen.put(
-      flagsText(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil), x: columns.flags, y: y,
-      role: selected ? .selection : .flag, maxWidth: context.width - columns.flags - 1)
+    putFlags(
+      &screen, flagParts(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil), x: columns.flags, y: y,
+      maxWidth: context.width - columns.flags - 1, selected: selected)
   }
 
   /// The "Heard" cell of a site's row: how long ago it was last heard; for a site awaited since a restart (or an
@@ -463,34 +530,72 @@ public enum DashboardView {
   }
 
   static func flagsText(_ record: SiteRecord, recoverAfter: Int, strings: Strings, probed: Bool = false) -> String {
-    var parts: [String] = []
+    flagParts(record, recoverAfter: recoverAfter, strings: strings, probed: probed).map(\.text).joined(separator: ", ")
+  }
+
+  /// The Flags column's parts, each saying whether it is a problem (drawn in the flag role) or only informs (a
+  /// healthy probe, the agent, a mark's author, an acknowledgement: drawn plain). A probe that answers must not
+  /// look like one that does not.
+  static func flagParts(_ record: SiteRecord, recoverAfter: Int, strings: Strings, probed: Bool = false) -> [FlagPart] {
+    var parts: [FlagPart] = []
     // A probed site says which evidence it was last heard by: its probe (with what answered) or its agent.
     if probed, let source = record.lastSource {
       if source == .probe, let outcome = record.probeOutcome {
-        parts.append(strings(.flagByProbe, strings.probeOutcome(outcome, short: true)))
+        parts.append(FlagPart(strings(.flagByProbe, strings.probeOutcome(outcome, short: true)), isProblem: !outcome.isAlive))
       } else if source != .probe {
-        parts.append(strings(.flagByAgent))
+        parts.append(FlagPart(strings(.flagByAgent), isProblem: false))
       }
     }
     if record.isRejectedNow, let rejection = record.rejection {
-      parts.insert(strings(.flagRefused, strings.rejection(rejection.reason)), at: 0)
+      parts.insert(FlagPart(strings(.flagRefused, strings.rejection(rejection.reason)), isProblem: true), at: 0)
     }
-    if record.flags.contains(.helpRequested) { parts.append(strings(.flagHelp)) }
+    if record.flags.contains(.helpRequested) { parts.append(FlagPart(strings(.flagHelp), isProblem: true)) }
     if record.heartbeatStatus == .offline && record.recoveryStreak > 0 {
-      parts.append(strings(.flagRecovering, record.recoveryStreak, recoverAfter))
+      parts.append(FlagPart(strings(.flagRecovering, record.recoveryStreak, recoverAfter), isProblem: true))
     }
-    if record.flags.contains(.flapping) { parts.append(strings(.flagFlapping)) }
-    if record.flags.contains(.degraded) { parts.append(strings(.flagDegraded)) }
-    if record.flags.contains(.badHeartbeatFile) { parts.append(strings(.flagBadFile)) }
-    if record.flags.contains(.heartbeatFileError) { parts.append(strings(.flagFileError)) }
+    if record.flags.contains(.flapping) { parts.append(FlagPart(strings(.flagFlapping), isProblem: true)) }
+    if record.flags.contains(.degraded) { parts.append(FlagPart(strings(.flagDegraded), isProblem: true)) }
+    if record.flags.contains(.badHeartbeatFile) { parts.append(FlagPart(strings(.flagBadFile), isProblem: true)) }
+    if record.flags.contains(.heartbeatFileError) { parts.append(FlagPart(strings(.flagFileError), isProblem: true)) }
     if let mark = record.mark {
+      // A marked site heard again wants its mark cleared: that part is a problem.
       var text = strings(.flagMarkedBy, mark.operatorName, mark.reason)
-      if record.flags.contains(.heardWhileMarked) { text += " " + strings(.flagHeardAgain) }
-      parts.append(text)
+      let heardAgain = record.flags.contains(.heardWhileMarked)
+      if heardAgain { text += " " + strings(.flagHeardAgain) }
+      parts.append(FlagPart(text, isProblem: heardAgain))
     }
-    if let by = record.acknowledgedBy { parts.append(strings(.flagAcknowledged, by)) }
-    if let claim = record.claim { parts.append(strings(.flagClaimed, claim.operatorName)) }
-    return parts.joined(separator: ", ")
+    if let by = record.acknowledgedBy { parts.append(FlagPart(strings(.flagAcknowledged, by), isProblem: false)) }
+    if let claim = record.claim { parts.append(FlagPart(strings(.flagClaimed, claim.operatorName), isProblem: false)) }
+    return parts
+  }
+
+  struct FlagPart: Equatable {
+    var text: String
+    var isProblem: Bool
+    init(_ text: String, isProblem: Bool) {
+      self.text = text
+      self.isProblem = isProblem
+    }
+  }
+
+  /// Draws flag parts from `x`, problems in the flag role and the rest plain (all in the selection role on the
+  /// selected row); returns the width used.
+  @discardableResult
+  static func putFlags(
+    _ screen: inout ScreenBuffer, _ parts: [FlagPart], x: Int, y: Int, maxWidth: Int, selected: Bool, separator: String = ", "
+  ) -> Int {
+    var used = 0
+    for (position, part) in parts.enumerated() where used < maxWidth {
+      if position > 0 {
+        // No room for the separator and a cell of the next part: say that more is cut off.
+        let text = maxWidth - used > DisplayWidth.of(separator) ? separator : "…"
+        used += screen.put(text, x: x + used, y: y, role: selected ? .selection : .dim, maxWidth: maxWidth - used)
+        if text == "…" { break }
+      }
+      let role: Role = selected ? .selection : part.isProblem ? .flag : .dim
+      used += screen.put(part.text, x: x + used, y: y, role: role, maxWidth: maxWidth - used)
+    }
+    return used
   }
 
   static func ageText(_ seconds: Double) -> String {

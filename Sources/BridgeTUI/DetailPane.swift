@@ -1,6 +1,7 @@
 import BridgeCore
 
 extension DashboardView {
+  /// The widest the graphs' labels may be; the graphs start two cells after the wider one.
   static let detailLabelWidth = 25
 
   /// Everything known about one site: config, status, last heartbeat, the mark, the last hour as a sparkline
@@ -35,8 +36,11 @@ extension DashboardView {
       status += " " + strings(.detailSince, time(since.unixSeconds), ageText(Double(now.monotonicNanos - since.monotonicNanos) / 1e9))
     }
     var statusLine: [(String, Role)] = [(strings(.detailStatus) + ": ", .dim), (status, Role.status(record.status))]
-    let flags = flagsText(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil)
-    if !flags.isEmpty { statusLine.append(("  ·  " + flags, .flag)) }
+    for (position, part) in flagParts(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil).enumerated()
+    {
+      statusLine.append((position == 0 ? "  ·  " : ", ", .dim))
+      statusLine.append((part.text, part.isProblem ? .flag : .normal))
+    }
     lines.append(statusLine)
     if let heard = record.lastHeard {
       var parts = ["\(time(heard.unixSeconds)) \(record.lastSource.map(strings.source) ?? "")"]
@@ -107,14 +111,18 @@ extension DashboardView {
       y += 1
     }
 
-    // The last hour, only once the engine has sent this site's history.
+    // The last hour, only once the engine has sent this site's history. The graphs start next to their labels
+    // and begin with the first minute (or interval) that has data: an hour not yet recorded is not drawn as blank
+    // cells that would push what there is to the far right.
     let history = snapshot.detail?.site == index ? snapshot.detail : nil
-    let graphLeft = 1 + detailLabelWidth
+    let labels = [strings(.detailHeadcountHistory), strings(.detailBeatHistory)]
+    let graphLeft = 1 + min(detailLabelWidth, labels.map(DisplayWidth.of).max() ?? 0) + 2
     let graphWidth = width - graphLeft - 2
     if y < end {
-      screen.put(strings(.detailHeadcountHistory), x: 1, y: y, role: .dim, maxWidth: detailLabelWidth - 1)
+      screen.put(labels[0], x: 1, y: y, role: .dim, maxWidth: graphLeft - 2)
       if let history {
-        let spark = sparkline(history.minuteCounts, expected: site.expected, glyphs: context.glyphs)
+        let counts = Array(history.minuteCounts.drop { $0 == nil })
+        let spark = sparkline(counts, expected: site.expected, glyphs: context.glyphs)
         let used = screen.put(spark, x: graphLeft, y: y, role: .normal, maxWidth: graphWidth)
         let known = history.minuteCounts.compactMap { $0 }
         if let low = known.min(), let high = known.max() {
@@ -125,9 +133,10 @@ extension DashboardView {
       y += 1
     }
     if y < end {
-      screen.put(strings(.detailBeatHistory), x: 1, y: y, role: .dim, maxWidth: detailLabelWidth - 1)
+      screen.put(labels[1], x: 1, y: y, role: .dim, maxWidth: graphLeft - 2)
       if let history {
-        let (cells, perCell) = strip(history.beats, width: graphWidth, glyphs: context.glyphs)
+        let beats = Array(history.beats.drop { $0 == .noData })
+        let (cells, perCell) = strip(beats, width: graphWidth, glyphs: context.glyphs)
         var x = graphLeft
         for (glyph, role) in cells { x += screen.put(glyph, x: x, y: y, role: role) }
         if y + 1 < end {

@@ -52,12 +52,27 @@ public struct RosterIndex: Sendable {
   let foldedNames: [[UInt8]]
   /// The longest site id, in characters (at least 2), which sizes the table's id column.
   let longestID: Int
+  /// The widest site name and group label, in cells: the table gives them room before the status word.
+  let longestName: Int
+  let longestGroup: Int
 
   public init(sites: [SiteConfig]) {
     siteCount = sites.count
     searchText = sites.map { SearchFolding.fold("\($0.id) \($0.name) \($0.groupLabel)") }
     foldedNames = sites.map { SearchFolding.fold($0.name) }
     longestID = sites.reduce(2) { max($0, $1.id.count) }
+    (longestName, longestGroup) = Self.widest(sites)
+  }
+
+  /// The widest name and group label of `sites`, in cells.
+  static func widest(_ sites: [SiteConfig]) -> (name: Int, group: Int) {
+    var groups = Set<[String]>()
+    var name = 0
+    for site in sites {
+      name = max(name, DisplayWidth.of(site.name))
+      groups.insert(site.group)
+    }
+    return (name, groups.reduce(0) { max($0, DisplayWidth.of($1.joined(separator: GroupPath.separator))) })
   }
 }
 

@@ -110,14 +110,32 @@ public struct Theme: Sendable {
   public func style(_ role: Role) -> Style { styles[role] ?? styles[.normal] ?? Style() }
 }
 
+/// A theme asked for by a name that is neither built in nor in a theme folder, or a theme file that cannot be read.
+public struct ThemeNotFound: Error, CustomStringConvertible, Sendable {
+  public var nameOrPath: String
+  public var isPath: Bool
+  public var reason: String?
+
+  public var description: String {
+    if isPath { return "cannot read the theme file \(nameOrPath)\(reason.map { " (\($0))" } ?? "")" }
+    return "unknown theme '\(nameOrPath)': the themes are \(ThemeLoader.shippedNames.joined(separator: ", ")), or a theme file's path"
+  }
+}
+
 /// Loads themes: YAML files mapping roles to `{fg, bg, attrs}`, laid over the compiled-in default.
 public enum ThemeLoader {
   public static let shippedNames = ["default", "light", "high-contrast", "mono"]
 
-  /// The compiled-in themes, so a lone binary works; tests check they equal `themes/*.yaml`.
-  public static let builtIn: [String: String] = ["default": BuiltInThemes.defaultYAML, "mono": BuiltInThemes.monoYAML]
-
+  /// Every shipped theme, compiled in so that a lone binary run from any folder has them all; a test checks they
+  /// equal `themes/*.yaml`.
+  public static let builtIn: [String: String] = [
+    "default": BuiltInThemes.defaultYAML, "light": BuiltInThemes.lightYAML, "high-contrast": BuiltInThemes.highContrastYAML,
+    "mono": BuiltInThemes.monoYAML,
+  ]
   public static var defaultTheme: Theme { parse(yaml: BuiltInThemes.defaultYAML, name: "default", path: "<built-in default>").theme }
+
+  /// The monochrome theme, for a terminal without colours.
+  public static var monoTheme: Theme { parse(yaml: BuiltInThemes.monoYAML, name: "mono", path: "<built-in mono>").theme }
 
   /// Parses a theme; unknown roles, bad colours and bad attributes are warnings naming file:line.
   public static func parse(yaml: String, name: String, path: String) -> (theme: Theme, warnings: [ConfigProblem]) {
@@ -188,28 +206,29 @@ public enum ThemeLoader {
     return (Theme(name: name, styles: styles, isMonochrome: monochrome), warnings)
   }
 
-  /// Finds a theme by name (in `directories`, then built in) or by path.
-  public static func load(_ nameOrPath: String, directories: [String]) -> (theme: Theme, warnings: [ConfigProblem]) {
+  /// Finds a theme: a built-in name is always the compiled-in theme; another name is NAME.yaml in the first of
+  /// `directories` that has it; a name with a slash or ending in .yaml is a file. Anything else is an error naming
+  /// the themes there are, never a quiet fallback to the default.
+  public static func load(_ nameOrPath: String, directories: [String]) -> Result<(theme: Theme, warnings: [ConfigProblem]), ThemeNotFound> {
+    if let text = builtIn[nameOrPath] { return .success(parse(yaml: text, name: nameOrPath, path: "<built-in \(nameOrPath)>")) }
     let isPath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml")
     let candidates = isPath ? [nameOrPath] : directories.map { $0 + "/" + nameOrPath + ".yaml" }
     for path in candidates {
-      if let data = FileManager.default.contents(atPath: path), case .success(let text) = TextFile.decode(Array(data)) {
+      guard let data = FileManager.default.contents(atPath: path) else { continue }
+      switch TextFile.decode(Array(data)) {
+      case .success(let text):
         let name = isPath ? (path as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "") : nameOrPath
-        return parse(yaml: text, name: name, path: path)
+        return .success(parse(yaml: text, name: name, path: path))
+      case .failure(let bad):
+        return .failure(ThemeNotFound(nameOrPath: path, isPath: true, reason: "\(bad)"))
       }
     }
-    if let text = builtIn[nameOrPath] { return parse(yaml: text, name: nameOrPath, path: "<built-in \(nameOrPath)>") }
-    let fallback = defaultTheme
-    return (fallback, [ConfigProblem(SourceLocation(file: nameOrPath, line: 0), "theme not found; using the built-in default")])
+    return .failure(ThemeNotFound(nameOrPath: nameOrPath, isPath: isPath, reason: isPath ? FileProblem.describe(path: nameOrPath) : nil))
   }
 
-  /// Names available for the `t` key: shipped themes found in `directories` plus the built-in ones.
-  public static func available(directories: [String]) -> [String] {
-    var names: [String] = []
-    for name in shippedNames
-    where builtIn[name] != nil || directories.contains(where: { FileManager.default.fileExists(atPath: $0 + "/" + name + ".yaml") }) {
-      names.append(name)
-    }
-    return names
+  /// The themes the `t` key goes through: every built-in one, and the one the dashboard started with if it is
+  /// another (a file), so that cycling comes back to it.
+  public static func cycle(startingWith started: String) -> [String] {
+    shippedNames + (shippedNames.contains(started) ? [] : [started])
   }
 }

@@ -275,7 +275,10 @@ enum StatusSummary {
       strings(.statusAlerts, number(total.unacknowledgedAlerts), number(total.helpRequests), number(total.flapping)),
     ]
     if let role = snapshot.role, role != .primary {
-      lines.insert(roleLine(role, utcOffsetSeconds: utcOffsetSeconds, strings: strings), at: 1)
+      lines.insert(
+        roleLine(
+          role, utcOffsetSeconds: utcOffsetSeconds, promoteCommand: status.mirror.facts.promoteCommand ?? "bridgewatch promote CONFIG",
+          strings: strings), at: 1)
     }
     let claimed = snapshot.records.filter { $0.claim != nil }.count
     if claimed > 0 { lines.append(strings(.statusClaimed, number(claimed))) }
@@ -321,13 +324,13 @@ enum StatusSummary {
 
 extension StatusSummary {
   /// What `status` says of a monitor in a pair: a standby and its primary's last word, a promotion, a replacement.
-  static func roleLine(_ role: MonitorRole, utcOffsetSeconds: Int, strings: Strings = .english) -> String {
+  static func roleLine(_ role: MonitorRole, utcOffsetSeconds: Int, promoteCommand: String, strings: Strings = .english) -> String {
     func time(_ unixSeconds: Double) -> String { LocalTimeText.format(unixSeconds, utcOffsetSeconds: utcOffsetSeconds) }
     if let replaced = role.replacedBy { return strings(.statusReplaced, replaced.peer, time(replaced.promotedAt)) }
     if let promotedAt = role.promotedAt { return strings(.statusPromoted, time(promotedAt)) }
     var line = strings(.statusStandbyOf, role.following ?? "?")
     if let since = role.primarySilentSince {
-      line += strings(.statusPrimarySilent, time(since))
+      line += strings(.statusPrimarySilent, time(since), promoteCommand)
     } else {
       line += strings(.statusPrimaryLastHeard, role.lastPrimaryContact.map(time) ?? strings(.never))
     }
@@ -349,7 +352,7 @@ struct ConsoleSession {
       printError("bridgewatch: \(problem); `bridgewatch status` prints the summary without a terminal")
       throw ExitCode(2)
     }
-    var options = dashboard.options(defaultTheme: "default", configPath: configPath)
+    var options = try dashboard.options(defaultTheme: "default", configPath: configPath)
     options.readOnly = readOnly
     let hello = ConsoleHello(operatorName: options.operatorName, readOnly: readOnly, group: group, purpose: .console)
     let client: ConsoleClient

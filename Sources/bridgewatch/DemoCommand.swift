@@ -98,7 +98,7 @@ struct DemoCommand: AsyncParsableCommand {
       try await runner.runHeadless(summaryEvery: 10)
     } else {
       let banner = dashboard.language.strings(.demoBanner)
-      try await runner.runDashboard(dashboard.options(config: config, banner: banner))
+      try await runner.runDashboard(try dashboard.options(config: config, banner: banner))
     }
     if let report { try writeReport(to: report, config: config) }
   }

@@ -111,7 +111,7 @@ struct RunCommand: AsyncParsableCommand {
         printError("bridgewatch: \(problem); use --headless to run without the dashboard")
         throw ExitCode(2)
       }
-      try await runner.runDashboard(dashboard.options(config: loaded.config))
+      try await runner.runDashboard(try dashboard.options(config: loaded.config))
       return
     }
     try await runner.runHeadless()
@@ -177,7 +177,6 @@ struct MonitorRunner {
     let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
     StopSignals.starting("setting up the monitor")
     let monitor = Monitor(config: config, logger: logger, journal: journal, restored: restored, healthObserver: exporter)
-    monitor.promoteCommand = "bridgewatch promote \(config.path)"
     if let follow { monitor.becomeStandby(following: follow, silentAfter: primarySilentAfter) }
     if let exporter { _ = monitor.subscribe { exporter.observe($0) } }
     return (monitor, exporter)
@@ -396,13 +395,15 @@ struct DashboardFlags: ParsableArguments {
 
   @OptionGroup var language: LanguageFlag
 
-  func options(config: ConferenceConfig, banner: String? = nil) -> DashboardOptions {
-    options(defaultTheme: config.theme, configPath: config.path, banner: banner)
+  func options(config: ConferenceConfig, banner: String? = nil) throws -> DashboardOptions {
+    try options(defaultTheme: config.theme, configPath: config.path, banner: banner)
   }
 
-  func options(defaultTheme: String, configPath: String, banner: String? = nil) -> DashboardOptions {
+  /// The dashboard's options; the theme is looked up now, before the terminal is taken: a name that is neither
+  /// built in nor in a theme folder stops the command with the names there are (exit 2).
+  func options(defaultTheme: String, configPath: String, banner: String? = nil) throws -> DashboardOptions {
     let environment = ProcessInfo.processInfo.environment
-    return DashboardOptions(
+    let options = DashboardOptions(
       themeName: theme ?? defaultTheme,
       operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? ConsoleSocket.userName(getuid()),
       monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
@@ -410,6 +411,11 @@ struct DashboardFlags: ParsableArguments {
       themeDirectories: DashboardOptions.themeDirectories(configPath: configPath),
       banner: banner,
       language: language.language)
+    if case .failure(let problem) = ThemeLoader.load(options.themeName, directories: options.themeDirectories) {
+      printError("bridgewatch: \(problem)")
+      throw ExitCode(2)
+    }
+    return options
   }
 }
 

@@ -21,14 +21,14 @@ import Testing
     let backend: RecordingBackend
     let notices: Notices
 
-    static func start(bell: Bool = true, theme: String = "default") async throws -> Rig {
+    static func start(bell: Bool = true, theme: String = "default", width: Int = 120) async throws -> Rig {
       let fixture = try await MonitorFixture.start()
       let link = InProcessLink(monitor: fixture.monitor, facts: ConsoleFacts(config: fixture.config, listenAddress: "127.0.0.1:7400"))
       let options = DashboardOptions(
         themeName: theme, operatorName: "lan", monochrome: false, bell: bell, themeDirectories: [], banner: nil,
         language: .en)
       let notices = Notices()
-      let recording = RecordingBackend(width: 120, height: 30)
+      let recording = RecordingBackend(width: width, height: 30)
       let runtime = DashboardRuntime(
         link: link, initial: try await fixture.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: "lan"),
         notice: { notices.append($0) },
@@ -203,7 +203,8 @@ import Testing
   /// A standby's dashboard: says it is one, refuses action keys at once with where to act, rings once when its
   /// primary falls silent, and takes actions once promoted.
   @Test func aStandbysDashboardSaysWhereToActRingsWhenThePrimaryIsSilentAndActsOncePromoted() async throws {
-    let rig = try await Rig.start()
+    // Wide enough for the promote command, whose path has a UUID in it.
+    let rig = try await Rig.start(width: 220)
     rig.fixture.monitor.becomeStandby(following: "/run/bridgewatch/primary.sock", silentAfter: .seconds(5))
     try await rig.hearAll()
     try await rig.pass(seconds: 1)
@@ -215,8 +216,18 @@ import Testing
     #expect(rig.backend.bells == 0)
 
     try await rig.pass(seconds: 5)
-    #expect(rig.screen.contains("PRIMARY SILENT since"), "\(rig.screen)")
-    #expect(rig.screen.contains("promote this standby"), "\(rig.screen)")
+    // The header's first line, whole, is the alarm, with the command that promotes this very standby; the log
+    // and the refusal of an action key say the same command.
+    let command = "bridgewatch promote \(rig.fixture.config.path)"
+    let alarm = rig.backend.screen.first ?? ""
+    #expect(alarm.contains("PRIMARY SILENT") && alarm.contains(command), "\(alarm)")
+    let frame = try #require(rig.backend.frames.last)
+    #expect((0..<frame.width).allSatisfy { frame[$0, 0].role == .headerAlert }, "\(alarm)")
+    #expect(rig.screen.contains("promote this standby (\(command) on this machine)"), "\(rig.screen)")
+    rig.backend.type(.character("o"))
+    rig.settle()
+    #expect(rig.screen.contains("promote this monitor first (\(command)), then act"), "\(rig.screen)")
+    #expect(!rig.screen.contains("CONFIG"), "\(rig.screen)")
     #expect(rig.backend.bells == 1)
     try await rig.pass(seconds: 1)
     #expect(rig.backend.bells == 1, "rings once")
@@ -239,6 +250,8 @@ import Testing
     await rig.stop()
     let notices = rig.notices.lines.withLock { $0 }
     #expect(notices.contains { $0.hasPrefix("warning:") && $0.contains("no-such-theme") }, "\(notices)")
-    #expect(rig.backend.theme?.name == "default", "an unknown theme falls back")
+    #expect(rig.backend.theme?.name == "default", "an unknown theme falls back, and says so")
+    #expect(
+      rig.backend.frames.contains { $0.lines.contains { $0.contains("unknown theme 'no-such-theme': the themes are default, light") } })
   }
 }

@@ -53,7 +53,7 @@ import Testing
     var state = DashboardState()
     state.showsWall = true
     let screen = render(Self.province, 80, 24, state: &state)
-    let mono = ThemeLoader.load("mono", directories: [Repository.path("themes")]).theme
+    let mono = ThemeLoader.monoTheme
     func style(_ glyph: String) -> Style? {
       screen.cells.first { $0.text == glyph && (Role.allCases.filter { $0.rawValue.hasPrefix("status.") } + [.flag]).contains($0.role) }
         .map { mono.style($0.role) }
@@ -295,7 +295,8 @@ import Testing
     let text = screenText(screen)
     #expect(text.contains("Site HB-DB-CAOSON  ·  Xã Cao Sơn"))
     #expect(text.contains("heartbeats by UDP (signed)"))
-    #expect(text.contains("seq 4") && text.contains("count 51 from udp") && text.contains("state help") && text.contains("loss 50.0%"))
+    #expect(text.contains("seq 4") && text.contains("state help") && text.contains("loss 50.0%"))
+    #expect(text.contains("Headcount: 51  ·  udp  ·  15:27:00"), "where the count came from, and when")
     #expect(text.contains("online -> late (silence)"))
     press([.escape], snapshot, on: &state)
     #expect(state.detailSite == nil)

@@ -18,14 +18,50 @@ import Testing
     #expect(theme.isMonochrome == (name == "mono"))
   }
 
-  @Test func compiledInThemesEqualTheFiles() throws {
+  @Test func everyShippedThemeIsCompiledInAndEqualsItsFile() throws {
+    #expect(Set(ThemeLoader.builtIn.keys) == Set(ThemeLoader.shippedNames))
     for (name, yaml) in ThemeLoader.builtIn {
       #expect(yaml == (try String(contentsOfFile: Repository.path("themes/\(name).yaml"), encoding: .utf8)), "\(name)")
     }
   }
 
+  /// `--theme light` from a folder with no themes/ in sight is the light theme, not the default.
+  @Test func builtInThemesAreFoundWithoutAnyFolder() throws {
+    for name in ThemeLoader.shippedNames {
+      let loaded = try ThemeLoader.load(name, directories: ["/nonexistent"]).get()
+      #expect(loaded.theme.name == name && loaded.warnings.isEmpty)
+      #expect(
+        loaded.theme.style(.normal) == ThemeLoader.parse(yaml: ThemeLoader.builtIn[name]!, name: name, path: name).theme.style(.normal))
+    }
+    #expect(try ThemeLoader.load("light", directories: []).get().theme.style(.normal).background != .terminalDefault)
+  }
+
+  @Test func anUnknownThemeIsAnErrorNamingTheKnownOnes() throws {
+    guard case .failure(let problem) = ThemeLoader.load("lihgt", directories: ["/nonexistent"]) else {
+      Issue.record("an unknown name loaded a theme")
+      return
+    }
+    #expect(problem.description == "unknown theme 'lihgt': the themes are default, light, high-contrast, mono, or a theme file's path")
+    guard case .failure(let missing) = ThemeLoader.load("/nonexistent/mine.yaml", directories: []) else {
+      Issue.record("a missing file loaded a theme")
+      return
+    }
+    #expect(missing.description.hasPrefix("cannot read the theme file /nonexistent/mine.yaml"))
+  }
+
+  @Test func aThemeFileInAThemeFolderIsFoundByNameAndCycledBackTo() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-themes-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "status.online: {fg: \"#00ff00\"}\n".write(toFile: directory + "/projector.yaml", atomically: true, encoding: .utf8)
+    let loaded = try ThemeLoader.load("projector", directories: ["/nonexistent", directory]).get()
+    #expect(loaded.theme.name == "projector" && loaded.theme.style(.statusOnline).foreground == .rgb(0, 255, 0))
+    #expect(ThemeLoader.cycle(startingWith: "projector") == ["default", "light", "high-contrast", "mono", "projector"])
+    #expect(ThemeLoader.cycle(startingWith: "light") == ThemeLoader.shippedNames)
+  }
+
   @Test func monoUsesAttributesOnlyAndProblemsStandOut() {
-    let theme = ThemeLoader.parse(yaml: ThemeLoader.builtIn["mono"]!, name: "mono", path: "mono").theme
+    let theme = ThemeLoader.monoTheme
     for role in Role.allCases {
       #expect(theme.style(role).foreground == .terminalDefault && theme.style(role).background == .terminalDefault)
     }

@@ -1,4 +1,6 @@
+import BridgeCore
 import BridgeField
+import BridgeIngest
 import Foundation
 import TestSupport
 import Testing
@@ -226,6 +228,130 @@ func freeLoopbackPort(_ type: Int32) -> Int {
     try session.send("y")
     let exited = session.waitFor { $0.contains("EXITED=0") }
     #expect(exited.ok, "\(exited.screen)")
+  }
+}
+
+/// The header and the problems list in a real terminal, at the smallest size and a wall's, in both languages: the
+/// counts an operator acts on (Offline, Help, Alerts, Marked) are always in the header, and `!` lists the sites
+/// never heard and the site signing with a wrong key beside the offline ones (issue 29 §4, §5).
+@Suite(.serialized) struct DashboardHeaderTmuxTests {
+  static let config = """
+    title: "Hội nghị trực tuyến toàn quốc quán triệt Nghị quyết Đại hội XIII của Đảng"
+    timing: {interval: 1s, late_after: 3s, offline_after: 6s}
+    keys: keys.yaml
+    sites:
+      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
+      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
+      - {id: HB-DB-CAOSON, name: "Xã Cao Sơn", group: "Hòa Bình / Đà Bắc", expected: 54}
+      - {id: HB-MC-HU, name: "Huyện ủy Mai Châu", group: "Hòa Bình / Mai Châu", expected: 98}
+      - {id: HB-MC-PACO, name: "Xã Pà Cò", group: "Hòa Bình / Mai Châu", expected: 46}
+      - {id: HB-MC-VANMAI, name: "Xã Vạn Mai", group: "Hòa Bình / Mai Châu", expected: 43}
+    """
+
+  @Test func theHeaderKeepsOfflineHelpAlertsAndMarkedAndProblemsListNeverHeardAndRefusedSites() throws {
+    let directory = try makeScratchDirectory("bw-header")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try Self.config.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
+    try "HB-MC-PACO: \"paco-secret\"\n".write(toFile: directory + "/keys.yaml", atomically: true, encoding: .utf8)
+    chmod(directory + "/keys.yaml", 0o600)
+    try "not-the-paco-secret\n".write(toFile: directory + "/wrong.key", atomically: true, encoding: .utf8)
+    let port = freeUDPPort()
+    // The monitor's own dashboard in English; a console on it in Vietnamese.
+    let english = try TmuxSession(
+      width: 80, height: 24,
+      command:
+        "'\(Binary.path)' run '\(directory)/conference.yaml' --listen 127.0.0.1:\(port) --operator tester --no-bell --lang en; echo EXITED=$?"
+    )
+    #expect(english.waitFor { $0.contains("Online") }.ok, "\(english.screen())")
+
+    // HB-TU stays online; HB-DB-TULY is heard once and goes offline; HB-DB-CAOSON asks for help; HB-MC-PACO signs
+    // with a wrong key; HB-MC-HU is marked; HB-MC-VANMAI is never heard.
+    let agent = try BackgroundProcess([
+      "agent", "--site", "HB-TU", "--monitor", "127.0.0.1:\(port)", "--interval", "300ms", "--count", "148",
+    ])
+    defer { _ = agent.stop() }
+    let sender = UDPTestSocket()
+    sender.send(Array("BW1 site=HB-DB-TULY seq=1 count=44".utf8), port: port)
+    sender.send(Array("BW1 site=HB-DB-CAOSON seq=1 count=51 state=help".utf8), port: port)
+    let refused = try Binary.run([
+      "send", "--site", "HB-MC-PACO", "--monitor", "127.0.0.1:\(port)", "--key-file", directory + "/wrong.key", "--timeout", "1s",
+    ])
+    #expect(refused.status == 1, "\(refused.stderr)")
+    let desk = try ConsoleClient(
+      path: directory + "/conference.sock", hello: ConsoleHello(operatorName: "lan", readOnly: false, group: nil, purpose: .console))
+    desk.attach { _ in }
+    #expect(desk.perform(OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
+    desk.detach()
+
+    let vietnamese = try TmuxSession(
+      width: 80, height: 24,
+      command: "'\(Binary.path)' console '\(directory)/conference.yaml' --operator minh --no-bell --lang vi; echo EXITED=$?")
+    for (session, language) in [(english, Language.en), (vietnamese, .vi)] {
+      let strings = Strings(language)
+      let labels = [
+        strings(.headerOffline) + " ", strings(.headerHelp) + " 1", strings(.headerAlerts) + " ", strings(.headerMarked) + " 1",
+      ]
+      for (width, height) in [(80, 24), (200, 60)] {
+        try session.tmux(["resize-window", "-t", session.name, "-x", "\(width)", "-y", "\(height)"])
+        // The counts line is the header's second.
+        let header = session.waitFor { screen in
+          let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+          return lines.count > 1 && lines[0].count >= width - 2 && labels.allSatisfy { lines[1].contains($0) }
+        }
+        #expect(header.ok, "\(language) \(width)x\(height): the header lacks one of \(labels):\n\(header.screen)")
+      }
+      // Problems only: the offline, late and marked sites, and the one never heard and the one refused; not HB-TU.
+      for (width, height) in [(200, 60), (80, 24)] {
+        try session.tmux(["resize-window", "-t", session.name, "-x", "\(width)", "-y", "\(height)"])
+        if width == 200 { try session.send("!") }
+        let problems = session.waitFor { screen in
+          let rows = screen.split(separator: "\n").dropFirst(3)
+          func listed(_ id: String) -> Bool { rows.contains { $0.contains(" \(id) ") && !$0.contains("->") } }
+          return ["HB-DB-TULY", "HB-DB-CAOSON", "HB-MC-HU", "HB-MC-PACO", "HB-MC-VANMAI"].allSatisfy(listed)
+            && !rows.contains { $0.hasPrefix(" ●") && $0.contains(" HB-TU ") }
+            && (width < 200
+              || rows.contains { $0.contains(" HB-MC-PACO ") && $0.contains(strings(.flagRefused, strings.rejection(.badMAC))) })
+        }
+        #expect(problems.ok, "\(language) \(width)x\(height): `!` misses a problem:\n\(problems.screen)")
+      }
+    }
+    for session in [vietnamese, english] {
+      try session.send("q")
+      try session.send("y")
+      #expect(session.waitFor { $0.contains("EXITED=0") }.ok, "\(session.screen())")
+    }
+  }
+}
+
+/// Every built-in theme is in the binary: `--theme light` works from a folder with no themes/ beside it, `t` goes
+/// through all four, and a name that is none of them stops the dashboard before it starts, naming them.
+@Suite(.serialized) struct DashboardThemeTmuxTests {
+  @Test func builtInThemesWorkFromAnyFolderAndAnUnknownOneIsAnError() throws {
+    let directory = try makeScratchDirectory("bw-theme")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let unknown = try TmuxSession(
+      width: 120, height: 40, command: "cd '\(directory)' && '\(Binary.path)' demo --theme lihgt; echo EXITED=$?")
+    let refused = unknown.waitFor { $0.range(of: "EXITED=[0-9]", options: .regularExpression) != nil }
+    #expect(refused.screen.contains("unknown theme 'lihgt': the themes are default, light, high-contrast, mono"), "\(refused.screen)")
+    #expect(refused.screen.contains("EXITED=2"), "\(refused.screen)")
+
+    let session = try TmuxSession(
+      width: 200, height: 40,
+      // NO_COLOR (which the test runner may set) would make it mono.
+      command:
+        "cd '\(directory)' && env -u NO_COLOR '\(Binary.path)' demo --theme light --no-bell --operator tester --lang en; echo EXITED=$?"
+    )
+    #expect(session.waitFor { $0.contains("tester · light") }.ok, "\(session.screen())")
+    // light paints its own white background (colour 231) under the table.
+    let colours = try session.tmux(["capture-pane", "-p", "-e", "-t", session.name])
+    #expect(colours.contains("48;5;231") || colours.contains("107m") || colours.contains("47m"), "\(colours)")
+    for next in ["high-contrast", "mono", "default", "light"] {
+      try session.send("t")
+      #expect(session.waitFor { $0.contains("tester · \(next)") }.ok, "after t, \(next):\n\(session.screen())")
+    }
+    try session.send("q")
+    try session.send("y")
+    #expect(session.waitFor { $0.contains("EXITED=0") }.ok, "\(session.screen())")
   }
 }
 

@@ -78,6 +78,9 @@ import Testing
     #expect(standby.site("HB-DB-TULY", in: live)?["status"] as? String == "marked")
     let status = try Binary.run(["status", standby.directory + "/conference.yaml"])
     #expect(status.stdout.contains("role: STANDBY of \(primarySocket) · PRIMARY SILENT since"), "\(status.stdout)")
+    // The real command to promote it, with the config's absolute path.
+    let configPath = URL(fileURLWithPath: standby.directory + "/conference.yaml").standardized.path
+    #expect(status.stdout.contains("; if it is down: bridgewatch promote \(configPath)"), "\(status.stdout)")
 
     // Promoted, it takes actions.
     let promote = try Binary.run(["promote", standby.directory + "/conference.yaml", "--operator", "minh"])
