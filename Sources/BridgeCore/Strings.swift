@@ -78,6 +78,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case agentSending, agentSigned, agentUnsigned, agentAnd, agentOr, agentConnected, agentNoAck, agentAcksBack
   case agentNoMonitorAcks, agentHeardAgain, agentNoAnswerYet, agentRetrying, agentCannotSend, agentKeepingFile
   case agentWritingAgain, agentCannotWrite, agentWrittenAgo, agentHeadcount, agentSequence, agentWaitingFirstAck
+  case countRule, countNotText, countEmpty, countSeveralLines, countNotANumber, countTooLarge
   case agentLineConnected, agentLineNoAck, agentStopped, agentCountFileProblem, agentCountFileNotSmall, agentHeadcountChanged
   case agentNoHeadcount, agentStillReporting, agentSendingWithoutCount
   case sendSent, sendAck, sendFrom, sendNoAck, sendPortClosed
@@ -164,6 +165,18 @@ public struct Strings: Sendable {
     case .file: self(.sourceFile)
     case .manual: self(.sourceManual)
     case .probe: self(.sourceProbe)
+    }
+  }
+
+  /// Why a typed headcount was refused, with the rule (a whole number; thousands as 1.234, 1,234 or 1 234).
+  public func countProblem(_ problem: CountText.Problem) -> String {
+    let range = self(.countRule, number(HeartbeatCodec.maximumCount))
+    return switch problem {
+    case .notText: self(.countNotText, range)
+    case .empty: self(.countEmpty, range)
+    case .moreThanOneLine: self(.countSeveralLines, range)
+    case .notANumber(let text): self(.countNotANumber, range, TextSanitizer.printable(text))
+    case .tooLarge(let value): self(.countTooLarge, range, number(value))
     }
   }
 
@@ -411,6 +424,10 @@ extension Strings {
     .agentSequence: "seq {0}", .agentWaitingFirstAck: "waiting for the first ack ({0} sent)",
     .agentLineConnected: "connected, last ack {0}s ago, rtt {1} ms", .agentLineNoAck: "NO ACK for {0}s, still sending every {1}",
     .agentStopped: "stopped after {0} heartbeats, {1} acknowledged", .agentCountFileProblem: "count file {0}: {1}{2}",
+    .countRule: "a whole number from 0 to {0} (thousands written 1.234, 1,234 or 1 234)",
+    .countNotText: "expected {0}, found bytes that are not text", .countEmpty: "expected {0}, the file is empty",
+    .countSeveralLines: "expected {0} on one line, found several lines", .countNotANumber: "expected {0}, got '{1}'",
+    .countTooLarge: "expected {0}, got {1}",
     .agentCountFileNotSmall: "count file {0}: not a small text file{1}", .agentHeadcountChanged: "headcount {0} → {1} (from {2})",
     .agentNoHeadcount: "none", .agentStillReporting: "; still reporting {0}", .agentSendingWithoutCount: "; sending without a headcount",
     .keyFileUnreadable: "cannot read key file {0} ({1})", .keyFileEmpty: "{0}:1: the key file is empty",
@@ -471,6 +488,10 @@ extension Strings {
     .agentLineConnected: "đã kết nối, xác nhận cuối {0} giây trước, rtt {1} ms",
     .agentLineNoAck: "KHÔNG CÓ XÁC NHẬN trong {0} giây, vẫn gửi mỗi {1}",
     .agentStopped: "đã dừng sau {0} tín hiệu, {1} được xác nhận", .agentCountFileProblem: "tệp quân số {0}: {1}{2}",
+    .countRule: "một số nguyên từ 0 đến {0} (hàng nghìn viết 1.234, 1,234 hoặc 1 234)",
+    .countNotText: "cần {0}, nhưng tệp không phải văn bản", .countEmpty: "cần {0}, nhưng tệp trống",
+    .countSeveralLines: "cần {0} trên một dòng, nhưng tệp có nhiều dòng", .countNotANumber: "cần {0}, nhưng gặp '{1}'",
+    .countTooLarge: "cần {0}, nhưng gặp {1}",
     .agentCountFileNotSmall: "tệp quân số {0}: không phải tệp văn bản nhỏ{1}", .agentHeadcountChanged: "quân số {0} → {1} (từ {2})",
     .agentNoHeadcount: "chưa có", .agentStillReporting: "; vẫn báo {0}", .agentSendingWithoutCount: "; gửi không kèm quân số",
     .keyFileUnreadable: "không đọc được tệp khóa {0} ({1})", .keyFileEmpty: "{0}:1: tệp khóa trống",

@@ -148,7 +148,7 @@ struct HeadcountSource {
       if number == current { return nil }
       return strings(.agentHeadcountChanged, current.map { strings.number($0) } ?? strings(.agentNoHeadcount), strings.number(number), path)
     case .failure(let problem):
-      return report("\(path):1: \(problem)\(keeping)")
+      return report("\(path):1: \(strings.countProblem(problem))\(keeping)")
     }
   }
 

@@ -154,7 +154,8 @@ final class HandSIPEndpoint {
   /// A listener (connected), a closed port (refused: the host is up) and a listener whose backlog is full (the SYN
   /// is dropped: a black hole that only times out).
   @Test func tcpTellsConnectedRefusedAndTimedOut() async throws {
-    let listener = try TCPTestListener(backlog: 16)
+    // Nobody accepts: each probe's connection stays queued, so the backlog must outlast a slow (loaded) run's probes.
+    let listener = try TCPTestListener(backlog: 1024)
     let closedPort = try TCPTestListener(backlog: 1).closeAndKeepPort()
     let blackHole = try TCPTestListener(backlog: 0)
     let fillers = blackHole.fillAcceptQueue()

@@ -192,7 +192,8 @@ func freeLoopbackPort(_ type: Int32) -> Int {
     #expect(typed.allSatisfy { $0.isASCII }, "\(typed)")
 
     let session = try TmuxSession(
-      width: 160, height: 50, command: "'\(Binary.path)' demo --sites 7400 --operator tester --no-bell --lang en; echo EXITED=$?")
+      width: 160, height: 50,
+      command: "'\(Binary.path)' demo --sites 7400 --shape 2021 --operator tester --no-bell --lang en; echo EXITED=$?")
     let started = session.waitFor(seconds: 20) { $0.contains("Online") && $0.contains("/7,400") }
     #expect(started.ok, "\(started.screen)")
 

@@ -59,7 +59,9 @@ let fieldKeys = ["keys.yaml": "HB-TU: \"hall-secret\"\n"]
     try "many\n".write(toFile: folder + "/count.txt", atomically: true, encoding: .utf8)
     #expect(
       signed.waitFor(seconds: 5) {
-        $0.contains("count.txt:1: expected a whole number from 0 to 1,000,000, got 'many'; still reporting 1,234") ? true : nil
+        $0.contains(
+          "count.txt:1: expected a whole number from 0 to 1,000,000 (thousands written 1.234, 1,234 or 1 234), got 'many'; "
+            + "still reporting 1,234") ? true : nil
       }
         == true, "\(signed.output)")
     try "130".write(toFile: folder + "/count.txt", atomically: true, encoding: .utf8)

@@ -139,7 +139,18 @@ import Testing
     ])
     #expect(lonely.waitFor(seconds: 10) { $0.contains("chưa có trả lời từ") ? true : nil } == true, "\(lonely.output)")
     _ = lonely.stop()
-    for output in [agent.output, lonely.output] {
+    // Site staff type words into the count file: the agent says so in Vietnamese, with the rule.
+    let folder = try makeScratchDirectory("bw-count-vi")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "148 người\n".write(toFile: folder + "/count.txt", atomically: true, encoding: .utf8)
+    let typed = try BackgroundProcess([
+      "agent", "--site", "HB-DB-TULY", "--monitor", "127.0.0.1:\(monitor.port)", "--interval", "200ms", "--lang", "vi",
+      "--count-file", folder + "/count.txt",
+    ])
+    let refusal = "count.txt:1: cần một số nguyên từ 0 đến 1.000.000 (hàng nghìn viết 1.234, 1,234 hoặc 1 234), nhưng gặp '148 người'"
+    #expect(typed.waitFor(seconds: 10) { $0.contains(refusal) ? true : nil } == true, "\(typed.output)")
+    _ = typed.stop()
+    for output in [agent.output, lonely.output, typed.output] {
       #expect(output.contains("đã dừng sau"), "\(output)")
       #expect(Self.leftovers.find(in: output).isEmpty, "\(Self.leftovers.find(in: output))\n\(output)")
     }
