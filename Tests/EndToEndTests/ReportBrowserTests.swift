@@ -114,3 +114,24 @@ import Testing
     )
   }
 }
+
+/// `demo --report FILE`: the report of what the demo played, written as it stops, before its folder goes.
+@Suite struct DemoReportTests {
+  @Test func theDemoWritesTheReportOfWhatItPlayedOnExit() throws {
+    let folder = try makeScratchDirectory("bw-demo-report")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let demo = try BackgroundProcess(["demo", "--headless", "--speed", "4", "--lang", "vi", "--report", folder + "/bao-cao.md"])
+    defer { _ = demo.stop() }
+    #expect(demo.waitFor(seconds: 30) { $0.contains("unknown -> online") ? true : nil } == true, "\(demo.output)")
+    Thread.sleep(forTimeInterval: 3)
+    #expect(demo.stop() == 0, "\(demo.output)")
+    #expect(demo.output.contains("demo: report written to \(folder)/bao-cao.md"), "\(demo.output)")
+    let report = try String(contentsOfFile: folder + "/bao-cao.md", encoding: .utf8)
+    #expect(report.hasPrefix("# Báo cáo: "), "\(report)")
+    #expect(report.contains("- Điểm cầu: 61 tham gia, "), "\(report)")
+    #expect(report.contains("| HB-TU | Tỉnh ủy Hòa Bình | Hòa Bình |"), "\(report)")
+    // A name that is not a report file is refused before anything runs.
+    let refused = try Binary.run(["demo", "--headless", "--report", folder + "/report.txt"])
+    #expect(refused.status != 0 && refused.stderr.contains("--report must name a file ending in .md, .csv, .json or .html"))
+  }
+}
