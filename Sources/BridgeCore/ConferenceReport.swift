@@ -352,7 +352,14 @@ struct Timeline: Sendable {
       self.site = Int32(site)
       storedCount = count.map { Int32(clamping: $0) } ?? -1
       storedPeak = peak.map { Int32(clamping: $0) } ?? -1
-      storedSource = UInt8(Self.sources.firstIndex(of: source) ?? 0)
+      // A switch, not a search of `sources`: this runs for every headcount line of a two-day journal.
+      storedSource =
+        switch source {
+        case .udp: 0
+        case .file: 1
+        case .manual: 2
+        case .probe: 3
+        }
       storedOperator = operatorNumber
     }
 

@@ -46,42 +46,16 @@ enum ReportHTML {
       html.text(words(.byGroup))
       html.raw("</h3>\n")
       table(
-        &html, words,
-        columns: [
-          .columnGroup, .columnPoints, .columnConnected, .columnAtRollCall, .columnOnline, .columnOutages, .columnOutageTime,
-          .columnRollCallCount, .columnExpected, .columnAttendance, .columnPeakOneMoment, .columnAverage,
-        ],
-        rows: session.groups.map { group in
-          [
-            group.path.joined(separator: GroupPath.separator), words.count(group.points), words.count(group.connected),
-            words.count(group.connectedAtRollCall), words.percent(group.onlinePercent), words.count(group.outages),
-            words.duration(group.outageSeconds), group.rollCallReached ? words.count(group.rollCallHeadcount) : "–",
-            words.count(group.expected), words.percent(group.attendancePercent), group.peakHeadcount.map(words.count) ?? "–",
-            words.count(Int(group.averageHeadcount.rounded())),
-          ]
-        }, flagged: session.groups.map { $0.countsAboveExpected > 0 }, textColumns: 1)
+        &html, words, columns: ReportWords.groupColumns, rows: session.groups.map(words.groupCells),
+        flagged: session.groups.map { $0.countsAboveExpected > 0 }, textColumns: 1)
 
       html.raw("<h3>")
       html.text(words(.bySite))
       html.raw("</h3>\n")
       let present = session.sites.filter { $0.plannedAbsence == nil }
       table(
-        &html, words,
-        columns: [
-          .columnID, .columnName, .columnGroup, .columnHeardBy, .columnOnline, .columnOutages, .columnOutageTime, .columnLongest,
-          .columnFirstConnect, .columnRollCallCount, .columnCountFrom, .columnExpected, .columnAttendance, .columnPeak, .columnAverage,
-        ],
-        rows: present.map { site in
-          let siteConfig = config.sites[site.site]
-          return [
-            siteConfig.id, siteConfig.name, siteConfig.groupLabel, words.heardBy(site.heardBy), words.percent(site.onlinePercent),
-            words.count(site.outages), words.duration(site.outageSeconds), words.duration(site.longestOutageSeconds),
-            site.firstConnectSeconds.map(words.duration) ?? words(.never), site.rollCall.map { words.count($0.count) } ?? "–",
-            site.rollCall.map { words.provenance($0.provenance) } ?? "–", words.count(site.expected),
-            words.percent(site.attendancePercent), site.peak.map { words.count($0.count) } ?? "–",
-            site.averageHeadcount.map { words.count(Int($0.rounded())) } ?? "–",
-          ]
-        }, flagged: present.map(\.countAboveExpected), textColumns: 4)
+        &html, words, columns: ReportWords.siteColumns, rows: present.map { words.siteCells($0) },
+        flagged: present.map(\.countAboveExpected), textColumns: 4)
 
       let above = words.countsAboveExpected(session)
       if !above.isEmpty {

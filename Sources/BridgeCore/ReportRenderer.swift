@@ -38,40 +38,16 @@ public enum ReportRenderer {
       lines.append("")
       lines.append("### \(words(.byGroup))")
       lines.append("")
-      let groupColumns: [ReportText] = [
-        .columnGroup, .columnPoints, .columnConnected, .columnAtRollCall, .columnOnline, .columnOutages, .columnOutageTime,
-        .columnRollCallCount, .columnExpected, .columnAttendance, .columnPeakOneMoment, .columnAverage,
-      ]
-      lines.append("| " + groupColumns.map { words($0) }.joined(separator: " | ") + " |")
-      lines.append("|---" + String(repeating: "|--:", count: groupColumns.count - 1) + "|")
-      for group in session.groups {
-        lines.append(
-          "| \(cell(group.path.joined(separator: GroupPath.separator))) | \(words.count(group.points)) | \(words.count(group.connected)) | "
-            + "\(words.count(group.connectedAtRollCall)) | \(words.percent(group.onlinePercent)) | \(words.count(group.outages)) | "
-            + "\(words.duration(group.outageSeconds)) | \(group.rollCallReached ? words.count(group.rollCallHeadcount) : "–") | "
-            + "\(words.count(group.expected)) | \(words.percent(group.attendancePercent)) | \(group.peakHeadcount.map(words.count) ?? "–") | "
-            + "\(words.count(Int(group.averageHeadcount.rounded()))) |")
-      }
+      lines.append("| " + ReportWords.groupColumns.map { words($0) }.joined(separator: " | ") + " |")
+      lines.append("|---" + String(repeating: "|--:", count: ReportWords.groupColumns.count - 1) + "|")
+      for group in session.groups { lines.append("| " + words.groupCells(group).map(cell).joined(separator: " | ") + " |") }
       lines.append("")
       lines.append("### \(words(.bySite))")
       lines.append("")
-      let siteColumns: [ReportText] = [
-        .columnID, .columnName, .columnGroup, .columnHeardBy, .columnOnline, .columnOutages, .columnOutageTime, .columnLongest,
-        .columnFirstConnect, .columnRollCallCount, .columnCountFrom, .columnExpected, .columnAttendance, .columnPeak, .columnAverage,
-      ]
-      lines.append("| " + siteColumns.map { words($0) }.joined(separator: " | ") + " |")
+      lines.append("| " + ReportWords.siteColumns.map { words($0) }.joined(separator: " | ") + " |")
       lines.append("|---|---|---|---" + String(repeating: "|--:", count: 6) + "|---" + String(repeating: "|--:", count: 4) + "|")
       for site in session.sites where site.plannedAbsence == nil {
-        let siteConfig = config.sites[site.site]
-        let flag = site.countAboveExpected ? " ⚠" : ""
-        lines.append(
-          "| \(cell(siteConfig.id)) | \(cell(siteConfig.name)) | \(cell(siteConfig.groupLabel)) | \(words.heardBy(site.heardBy)) | "
-            + "\(words.percent(site.onlinePercent)) | \(words.count(site.outages)) | \(words.duration(site.outageSeconds)) | "
-            + "\(words.duration(site.longestOutageSeconds)) | \(site.firstConnectSeconds.map(words.duration) ?? words(.never)) | "
-            + "\(site.rollCall.map { words.count($0.count) } ?? "–") | \(site.rollCall.map { cell(words.provenance($0.provenance)) } ?? "–") | "
-            + "\(words.count(site.expected)) | \(words.percent(site.attendancePercent))\(flag) | "
-            + "\(site.peak.map { words.count($0.count) } ?? "–")\(flag) | \(site.averageHeadcount.map { words.count(Int($0.rounded())) } ?? "–") |"
-        )
+        lines.append("| " + words.siteCells(site, aboveMark: " ⚠").map(cell).joined(separator: " | ") + " |")
       }
       lines.append("")
       let above = words.countsAboveExpected(session)

@@ -117,6 +117,42 @@ struct ReportWords: Sendable {
     return rows
   }
 
+  // MARK: Tables
+
+  /// The columns of the groups' table and the cells of one group's row, for every format that draws it.
+  static let groupColumns: [ReportText] = [
+    .columnGroup, .columnPoints, .columnConnected, .columnAtRollCall, .columnOnline, .columnOutages, .columnOutageTime,
+    .columnRollCallCount, .columnExpected, .columnAttendance, .columnPeakOneMoment, .columnAverage,
+  ]
+
+  func groupCells(_ group: GroupReport) -> [String] {
+    [
+      group.path.joined(separator: GroupPath.separator), count(group.points), count(group.connected), count(group.connectedAtRollCall),
+      percent(group.onlinePercent), count(group.outages), duration(group.outageSeconds),
+      group.rollCallReached ? count(group.rollCallHeadcount) : "–", count(group.expected), percent(group.attendancePercent),
+      group.peakHeadcount.map(count) ?? "–", count(Int(group.averageHeadcount.rounded())),
+    ]
+  }
+
+  /// The columns of the points' table and the cells of one point's row; `aboveMark` follows its attendance and
+  /// peak when a count went above expected (Markdown's ⚠; HTML colours the row instead).
+  static let siteColumns: [ReportText] = [
+    .columnID, .columnName, .columnGroup, .columnHeardBy, .columnOnline, .columnOutages, .columnOutageTime, .columnLongest,
+    .columnFirstConnect, .columnRollCallCount, .columnCountFrom, .columnExpected, .columnAttendance, .columnPeak, .columnAverage,
+  ]
+
+  func siteCells(_ site: SiteReport, aboveMark: String = "") -> [String] {
+    let siteConfig = config.sites[site.site]
+    let flag = site.countAboveExpected ? aboveMark : ""
+    return [
+      siteConfig.id, siteConfig.name, siteConfig.groupLabel, heardBy(site.heardBy), percent(site.onlinePercent), count(site.outages),
+      duration(site.outageSeconds), duration(site.longestOutageSeconds), site.firstConnectSeconds.map(duration) ?? self(.never),
+      site.rollCall.map { count($0.count) } ?? "–", site.rollCall.map { provenance($0.provenance) } ?? "–", count(site.expected),
+      percent(site.attendancePercent) + flag, (site.peak.map { count($0.count) } ?? "–") + flag,
+      site.averageHeadcount.map { count(Int($0.rounded())) } ?? "–",
+    ]
+  }
+
   // MARK: Provenance and actions
 
   func source(_ source: HeartbeatSource) -> String {
