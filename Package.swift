@@ -28,7 +28,7 @@ let package = Package(
     ),
     // Sockets and files: UDP listener, heartbeat-file poller, status file, journal.
     .target(
-      name: "BridgeIngest",
+      name: "BridgeMonitor",
       dependencies: [
         "BridgeCore",
         "CLinux",
@@ -43,7 +43,7 @@ let package = Package(
       name: "BridgeMetrics",
       dependencies: [
         "BridgeCore",
-        "BridgeIngest",
+        "BridgeMonitor",
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -69,7 +69,7 @@ let package = Package(
       dependencies: [
         "BridgeCore",
         "BridgeField",
-        "BridgeIngest",
+        "BridgeMonitor",
         "BridgeMetrics",
         "BridgeTUI",
         "CLinux",
@@ -85,20 +85,20 @@ let package = Package(
       dependencies: ["BridgeCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .testTarget(
-      name: "BridgeIngestTests",
+      name: "BridgeMonitorTests",
       dependencies: [
-        "BridgeCore", "BridgeIngest", "BridgeTUI", "TestSupport",
+        "BridgeCore", "BridgeMonitor", "BridgeTUI", "TestSupport",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(
       name: "BridgeMetricsTests",
-      dependencies: ["BridgeCore", "BridgeIngest", "BridgeMetrics", "TestSupport", .product(name: "Logging", package: "swift-log")]
+      dependencies: ["BridgeCore", "BridgeMonitor", "BridgeMetrics", "TestSupport", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "BridgeIngest", "CLinux", "TestSupport"]),
+      name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "BridgeMonitor", "CLinux", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out=.build-fuzz
 mkdir -p "$out/corpus"
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name BridgeCore \
-  Sources/BridgeCore/HeartbeatCodec.swift Sources/BridgeCore/SiteID.swift \
+  Sources/BridgeCore/Wire/HeartbeatCodec.swift Sources/BridgeCore/Model/SiteID.swift \
   Fuzz/DecoderFuzzer.swift -o "$out/decoder-fuzzer"
 # Seeds: valid and nearly valid heartbeats.
 printf 'BW1 site=HB-TU seq=42 count=148 ts=1763800000 state=ok\n' > "$out/corpus/seed-1"

@@ -52,7 +52,7 @@ public enum DemoRoster {
         result.append(
           SiteConfig(
             id: id, name: name, group: group, expected: expected,
-            heartbeatFile: FilePath.join(heartbeatDirectory, id + ".hb")))
+            heartbeatFile: PathText.join(heartbeatDirectory, id + ".hb")))
       }
       let seed = UInt64(position)
       add("\(code)-TU", hallName, [province.name], 150 + Int(SimRandom.hash(seed, 1) % 150))

@@ -60,7 +60,7 @@ extension DemoRoster {
     result.reserveCapacity(count)
     func add(_ id: String, _ name: String, _ group: [String], _ expected: Int) {
       result.append(
-        SiteConfig(id: id, name: name, group: group, expected: expected, heartbeatFile: FilePath.join(heartbeatDirectory, id + ".hb")))
+        SiteConfig(id: id, name: name, group: group, expected: expected, heartbeatFile: PathText.join(heartbeatDirectory, id + ".hb")))
     }
     let central = centralShares.map { Int(Double(count) * $0) }
     let provinceSites = count - central.reduce(0, +)

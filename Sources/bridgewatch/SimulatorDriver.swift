@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeField
-import BridgeIngest
+import BridgeMonitor
 import Foundation
 import Synchronization
 
@@ -60,7 +60,7 @@ final class SimulatorDriver: Sendable {
     let clients = try addresses.map { try UDPClient(family: $0.family) }
     for (index, site) in plan.sites.enumerated() where site.usesHeartbeatFile {
       try? FileManager.default.createDirectory(
-        atPath: FilePath.directory(of: heartbeatFiles[index]), withIntermediateDirectories: true)
+        atPath: PathText.directory(of: heartbeatFiles[index]), withIntermediateDirectories: true)
     }
     var run = SimulationRun(plan: plan)
     let start = DispatchTime.now().uptimeNanoseconds

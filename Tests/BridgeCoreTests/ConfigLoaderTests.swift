@@ -206,7 +206,7 @@ import Testing
     let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(yaml: "sites_csv: sites.csv\n", path: directory + "/c.yaml") }
     #expect(
       error?.problems.map(\.location) == [
-        SourceLocation(file: directory + "/sites.csv", line: 2), SourceLocation(file: directory + "/sites.csv", line: 4),
+        FileLine(file: directory + "/sites.csv", line: 2), FileLine(file: directory + "/sites.csv", line: 4),
       ])
     #expect(error?.problems.last?.message.contains("the group of site 'B'") == true, "\(String(describing: error))")
   }

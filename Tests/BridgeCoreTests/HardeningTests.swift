@@ -136,7 +136,7 @@ import Testing
       _ = try ConfigLoader.load(yaml: yaml, path: "bomb.yaml")
       Issue.record("a config with aliases was accepted")
     } catch {
-      #expect(error.problems.first?.location == SourceLocation(file: "bomb.yaml", line: 2))
+      #expect(error.problems.first?.location == FileLine(file: "bomb.yaml", line: 2))
       #expect(error.problems.first?.message.contains("aliases (*name) are not allowed") == true)
     }
     #expect(ContinuousClock.now - started < .seconds(5))

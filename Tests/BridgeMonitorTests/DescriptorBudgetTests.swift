@@ -1,4 +1,4 @@
-import BridgeIngest
+import BridgeMonitor
 import Testing
 
 /// What the monitor may hold open, fitted into a descriptor limit.

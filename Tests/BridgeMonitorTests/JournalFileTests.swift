@@ -1,5 +1,5 @@
 import BridgeCore
-import BridgeIngest
+import BridgeMonitor
 import Foundation
 import TestSupport
 import Testing
@@ -13,7 +13,7 @@ import Testing
 
   /// Removes the folder `scratchPath` made for `path`.
   func removeScratch(_ path: String) {
-    try? FileManager.default.removeItem(atPath: FilePath.directory(of: path))
+    try? FileManager.default.removeItem(atPath: PathText.directory(of: path))
   }
 
   let record = JournalRecord(unixSeconds: 1_763_800_000, site: "HB-TU", kind: .mark(operatorName: "Lan", reason: "line down"))

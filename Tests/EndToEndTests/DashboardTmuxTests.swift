@@ -1,6 +1,6 @@
 import BridgeCore
 import BridgeField
-import BridgeIngest
+import BridgeMonitor
 import Foundation
 import TestSupport
 import Testing

@@ -1,5 +1,5 @@
 import BridgeCore
-import BridgeIngest
+import BridgeMonitor
 import Foundation
 import TestSupport
 import Testing

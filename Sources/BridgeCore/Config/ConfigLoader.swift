@@ -62,13 +62,13 @@ public struct ConfigLoader {
   public static func load(path: String) throws(ConfigErrors) -> LoadedConfig {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConfigErrors(problems: [
-        ConfigProblem(SourceLocation(file: path, line: 0), "cannot read the file (\(FileProblem.describe(path: path)))")
+        ConfigProblem(FileLine(file: path, line: 0), "cannot read the file (\(FileProblem.describe(path: path)))")
       ])
     }
     let text: String
     switch TextFile.decode(Array(data)) {
     case .success(let decoded): text = decoded
-    case .failure(let bad): throw ConfigErrors(problems: [ConfigProblem(SourceLocation(file: path, line: bad.line), "the file is \(bad)")])
+    case .failure(let bad): throw ConfigErrors(problems: [ConfigProblem(FileLine(file: path, line: bad.line), "the file is \(bad)")])
     }
     return try load(yaml: text, path: path)
   }
@@ -86,7 +86,7 @@ public struct ConfigLoader {
   /// may not read the roster or the keys (and needs neither).
   public static func consoleSocketPath(configPath path: String) throws(ConfigErrors) -> String {
     func failure(_ line: Int, _ message: String) -> ConfigErrors {
-      ConfigErrors(problems: [ConfigProblem(SourceLocation(file: path, line: line), message)])
+      ConfigErrors(problems: [ConfigProblem(FileLine(file: path, line: line), message)])
     }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw failure(0, "cannot read the file (\(FileProblem.describe(path: path)))")
@@ -94,19 +94,19 @@ public struct ConfigLoader {
     guard case .success(let text) = TextFile.decode(Array(data)), let root = try? composeYAML(text), let mapping = root.mapping else {
       throw failure(0, "cannot read it as a config; `bridgewatch check \(path)` says why")
     }
-    let baseDirectory = FilePath.directory(of: path)
+    let baseDirectory = PathText.directory(of: path)
     var config = ConferenceConfig(sites: [], baseDirectory: baseDirectory, path: path)
-    if let journal = mapping["journal"]?.scalar?.string { config.journalPath = FilePath.join(baseDirectory, journal) }
+    if let journal = mapping["journal"]?.scalar?.string { config.journalPath = PathText.join(baseDirectory, journal) }
     if let socket = mapping["console"]?.mapping?["socket"]?.scalar?.string, !socket.isEmpty {
-      config.console.socketPath = FilePath.join(baseDirectory, socket)
+      config.console.socketPath = PathText.join(baseDirectory, socket)
     }
     return config.consoleSocketPath
   }
 
   // MARK: - Parsing
 
-  private func at(_ node: Node?) -> SourceLocation {
-    SourceLocation(file: path, line: node?.mark?.line ?? 0)
+  private func at(_ node: Node?) -> FileLine {
+    FileLine(file: path, line: node?.mark?.line ?? 0)
   }
 
   private mutating func fail(_ node: Node?, _ message: String) {
@@ -121,17 +121,17 @@ public struct ConfigLoader {
       problems.append(Self.describe(error, path: path))
       return nil
     } catch let error as YAMLAliasError {
-      problems.append(ConfigProblem(SourceLocation(file: path, line: error.line), error.description))
+      problems.append(ConfigProblem(FileLine(file: path, line: error.line), error.description))
       return nil
     } catch {
-      problems.append(ConfigProblem(SourceLocation(file: path, line: 0), "cannot parse YAML: \(error)"))
+      problems.append(ConfigProblem(FileLine(file: path, line: 0), "cannot parse YAML: \(error)"))
       return nil
     }
     guard let root, let mapping = root.mapping else {
       fail(root, "the config must be a YAML mapping of keys (title, timing, sites, ...)")
       return nil
     }
-    let baseDirectory = FilePath.directory(of: path)
+    let baseDirectory = PathText.directory(of: path)
     var config = ConferenceConfig(sites: [], baseDirectory: baseDirectory, path: path)
     let entries = checkedEntries(mapping, allowed: Self.topLevelKeys, context: "the config")
 
@@ -141,10 +141,10 @@ public struct ConfigLoader {
     if let node = entries["timing"] { config.timing = parseTiming(node) }
     if let node = entries["udp"] { config.udp = parseUDP(node) }
     if let node = entries["heartbeat_dir"], let value = string(node, "heartbeat_dir") {
-      config.heartbeatDirectory = FilePath.join(baseDirectory, value)
+      config.heartbeatDirectory = PathText.join(baseDirectory, value)
     }
     if let node = entries["journal"], let value = string(node, "journal") {
-      config.journalPath = FilePath.join(baseDirectory, value)
+      config.journalPath = PathText.join(baseDirectory, value)
       var info = stat()
       if lstat(config.journalPath, &info) == 0 {
         switch info.st_mode & S_IFMT {
@@ -156,7 +156,7 @@ public struct ConfigLoader {
       }
     }
     if let node = entries["status_file"], let value = string(node, "status_file") {
-      config.statusFilePath = FilePath.join(baseDirectory, value)
+      config.statusFilePath = PathText.join(baseDirectory, value)
     }
     if let node = entries["theme"], let value = string(node, "theme") { config.theme = value }
     if let node = entries["schedule"] { config.schedule = parseSchedule(node) }
@@ -178,7 +178,7 @@ public struct ConfigLoader {
     }
     if let node = entries["sites_csv"], let value = string(node, "sites_csv") {
       sites += loadCSV(
-        path: FilePath.join(baseDirectory, value), from: node, heartbeatDirectory: config.heartbeatDirectory,
+        path: PathText.join(baseDirectory, value), from: node, heartbeatDirectory: config.heartbeatDirectory,
         baseDirectory: baseDirectory)
     }
     if entries["sites"] == nil && entries["sites_csv"] == nil {
@@ -200,7 +200,7 @@ public struct ConfigLoader {
     }
 
     if let node = entries["keys"], let value = string(node, "keys") {
-      let keysPath = FilePath.join(baseDirectory, value)
+      let keysPath = PathText.join(baseDirectory, value)
       config.keysPath = keysPath
       config.keys = loadKeys(path: keysPath, from: node, knownSites: Set(sites.map(\.id)))
     }
@@ -437,7 +437,7 @@ public struct ConfigLoader {
     }
     let entries = checkedEntries(mapping, allowed: Self.consoleKeys, context: "'console'")
     if let socketNode = entries["socket"], let text = string(socketNode, "socket") {
-      if text.isEmpty { fail(socketNode, "'socket' must be a path") } else { console.socketPath = FilePath.join(baseDirectory, text) }
+      if text.isEmpty { fail(socketNode, "'socket' must be a path") } else { console.socketPath = PathText.join(baseDirectory, text) }
     }
     if let limitNode = entries["max_consoles"], let text = string(limitNode, "max_consoles") {
       if let limit = Int(text), (1...1000).contains(limit) {
@@ -669,7 +669,7 @@ public struct ConfigLoader {
     guard let id, let name, let group, let expected else { return nil }
     return SiteConfig(
       id: id, name: name, group: group, expected: expected,
-      heartbeatFile: heartbeatFile.map { FilePath.join(baseDirectory, $0) } ?? FilePath.join(heartbeatDirectory, id + ".hb"),
+      heartbeatFile: heartbeatFile.map { PathText.join(baseDirectory, $0) } ?? PathText.join(heartbeatDirectory, id + ".hb"),
       heartbeatFileIsExplicit: heartbeatFile != nil,
       location: at(siteNode))
   }
@@ -681,20 +681,20 @@ public struct ConfigLoader {
     }
     guard case .success(let text) = TextFile.decode(Array(data)) else {
       let line = TextFile.decode(Array(data)).failureLine
-      problems.append(ConfigProblem(SourceLocation(file: csvPath, line: line), "the roster is not valid UTF-8 (save it as CSV UTF-8)"))
+      problems.append(ConfigProblem(FileLine(file: csvPath, line: line), "the roster is not valid UTF-8 (save it as CSV UTF-8)"))
       return []
     }
     let records: [CSVRecord]
     do {
       records = try CSVReader.records(from: text)
     } catch {
-      problems.append(ConfigProblem(SourceLocation(file: csvPath, line: error.line), error.message))
+      problems.append(ConfigProblem(FileLine(file: csvPath, line: error.line), error.message))
       return []
     }
     guard let header = records.first else {
       problems.append(
         ConfigProblem(
-          SourceLocation(file: csvPath, line: 1), "the roster is empty; expected a header row id,name,group,expected[,heartbeat_file]"))
+          FileLine(file: csvPath, line: 1), "the roster is empty; expected a header row id,name,group,expected[,heartbeat_file]"))
       return []
     }
     let headerNames = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -704,7 +704,7 @@ public struct ConfigLoader {
     else {
       problems.append(
         ConfigProblem(
-          SourceLocation(file: csvPath, line: header.line),
+          FileLine(file: csvPath, line: header.line),
           "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected and optionally heartbeat_file, probe, contact"
         ))
       return []
@@ -715,7 +715,7 @@ public struct ConfigLoader {
     let contactColumn = headerNames.firstIndex(of: "contact")
     var sites: [SiteConfig] = []
     for record in records.dropFirst() {
-      let location = SourceLocation(file: csvPath, line: record.line)
+      let location = FileLine(file: csvPath, line: record.line)
       guard record.fields.count == columns else {
         problems.append(
           ConfigProblem(
@@ -766,7 +766,7 @@ public struct ConfigLoader {
       sites.append(
         SiteConfig(
           id: fields[0], name: fields[1], group: group, expected: expected,
-          heartbeatFile: explicitFile.map { FilePath.join(baseDirectory, $0) } ?? FilePath.join(heartbeatDirectory, fields[0] + ".hb"),
+          heartbeatFile: explicitFile.map { PathText.join(baseDirectory, $0) } ?? PathText.join(heartbeatDirectory, fields[0] + ".hb"),
           heartbeatFileIsExplicit: explicitFile != nil, probe: probe, contact: contact,
           location: location))
     }
@@ -799,11 +799,11 @@ public struct ConfigLoader {
     {
       warnings.append(
         ConfigProblem(
-          SourceLocation(file: keysPath, line: 0), "keys file is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it"))
+          FileLine(file: keysPath, line: 0), "keys file is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it"))
     }
     guard case .success(let text) = TextFile.decode(Array(data)) else {
       let line = TextFile.decode(Array(data)).failureLine
-      problems.append(ConfigProblem(SourceLocation(file: keysPath, line: line), "the keys file is not valid UTF-8"))
+      problems.append(ConfigProblem(FileLine(file: keysPath, line: line), "the keys file is not valid UTF-8"))
       return [:]
     }
     let keysLoader = ConfigLoader(path: keysPath)
@@ -819,10 +819,10 @@ public struct ConfigLoader {
       nested.problems.append(Self.describe(error, path: keysPath))
       return [:]
     } catch let error as YAMLAliasError {
-      nested.problems.append(ConfigProblem(SourceLocation(file: keysPath, line: error.line), error.description))
+      nested.problems.append(ConfigProblem(FileLine(file: keysPath, line: error.line), error.description))
       return [:]
     } catch {
-      nested.problems.append(ConfigProblem(SourceLocation(file: keysPath, line: 0), "cannot parse YAML: \(error)"))
+      nested.problems.append(ConfigProblem(FileLine(file: keysPath, line: 0), "cannot parse YAML: \(error)"))
       return [:]
     }
     guard let root else { return [:] }
@@ -868,20 +868,20 @@ public struct ConfigLoader {
       let firstLine = min(context?.mark.line ?? mark.line, mark.line)
       if let (line, key, value) = unquotedBracketedAddress(in: yaml, lines: firstLine...mark.line) {
         return ConfigProblem(
-          SourceLocation(file: path, line: line),
+          FileLine(file: path, line: line),
           "YAML syntax: \(value) reads as a list ([...]) followed by more text; write it in quotes: \(key): \"\(value)\"")
       }
       // Point at where the broken construct starts (an unclosed quote's opening line), not where parsing gave up.
       guard let context else {
-        return ConfigProblem(SourceLocation(file: path, line: mark.line), "YAML syntax: \(problem)")
+        return ConfigProblem(FileLine(file: path, line: mark.line), "YAML syntax: \(problem)")
       }
       let whereFound = context.mark.line == mark.line ? "" : " at line \(mark.line)"
       return ConfigProblem(
-        SourceLocation(file: path, line: context.mark.line), "YAML syntax: \(context.text), \(problem)\(whereFound)")
+        FileLine(file: path, line: context.mark.line), "YAML syntax: \(context.text), \(problem)\(whereFound)")
     case .duplicatedKeysInMapping(let duplicates, let context):
       let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
       return ConfigProblem(
-        SourceLocation(file: path, line: context.mark.line), "duplicate key \(keys) (each key may appear once in a mapping)")
+        FileLine(file: path, line: context.mark.line), "duplicate key \(keys) (each key may appear once in a mapping)")
     case .reader(let problem, let offset, let value, let yaml):
       // The reader counts characters, not lines: the line is found here, and the character named (a file's raw
       // control character is invisible in an editor).
@@ -891,9 +891,9 @@ public struct ConfigLoader {
       }
       let code = value >= 0 ? String(UInt32(value), radix: 16, uppercase: true) : nil
       let character = code.map { " (U+\(String(repeating: "0", count: max(0, 4 - $0.count)))\($0))" } ?? ""
-      return ConfigProblem(SourceLocation(file: path, line: line), "YAML: \(problem)\(character)")
+      return ConfigProblem(FileLine(file: path, line: line), "YAML: \(problem)\(character)")
     default:
-      return ConfigProblem(SourceLocation(file: path, line: 0), "YAML: \(error)")
+      return ConfigProblem(FileLine(file: path, line: 0), "YAML: \(error)")
     }
   }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Where something was written: a file and a 1-based line (0 when the whole file is meant).
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+/// Where something was written: a file and a 1-based line (0 when the whole file is meant). Not `SourceLocation`,
+/// which Swift Testing already names.
+public struct FileLine: Sendable, Hashable, CustomStringConvertible {
   public var file: String
   public var line: Int
 
@@ -15,10 +16,10 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 
 /// One problem found in a config, keys or roster file.
 public struct ConfigProblem: Error, Sendable, Hashable, CustomStringConvertible {
-  public var location: SourceLocation
+  public var location: FileLine
   public var message: String
 
-  public init(_ location: SourceLocation, _ message: String) {
+  public init(_ location: FileLine, _ message: String) {
     self.location = location
     self.message = message
   }
@@ -86,12 +87,12 @@ public struct SiteConfig: Sendable, Hashable {
   public var probe: ProbeTarget?
   /// Whom to call at the site: a name and a phone number, one line ("Anh Tuấn 0912 345 678").
   public var contact: String?
-  public var location: SourceLocation
+  public var location: FileLine
 
   public init(
     id: String, name: String, group: [String], expected: Int, heartbeatFile: String,
     heartbeatFileIsExplicit: Bool = false, probe: ProbeTarget? = nil, contact: String? = nil,
-    location: SourceLocation = SourceLocation(file: "", line: 0)
+    location: FileLine = FileLine(file: "", line: 0)
   ) {
     self.id = id
     self.name = name
@@ -167,8 +168,8 @@ public struct ConferenceConfig: Sendable {
   public init(sites: [SiteConfig], baseDirectory: String = ".", path: String = "<memory>") {
     self.sites = sites
     self.path = path
-    self.heartbeatDirectory = FilePath.join(baseDirectory, "heartbeats")
-    self.journalPath = FilePath.join(baseDirectory, "bridgewatch.journal")
+    self.heartbeatDirectory = PathText.join(baseDirectory, "heartbeats")
+    self.journalPath = PathText.join(baseDirectory, "bridgewatch.journal")
   }
 
   public var totalExpected: Int { sites.reduce(0) { $0 + $1.expected } }
@@ -179,7 +180,7 @@ public struct ConferenceConfig: Sendable {
     if let path = console.socketPath { return path }
     var name = String(path.split(separator: "/").last ?? "bridgewatch")
     if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
-    return FilePath.join(FilePath.directory(of: journalPath), name + ".sock")
+    return PathText.join(PathText.directory(of: journalPath), name + ".sock")
   }
 }
 
@@ -214,8 +215,8 @@ public struct MetricsSettings: Sendable, Hashable {
   public init() {}
 }
 
-/// Small path helpers; paths here are plain POSIX strings.
-public enum FilePath {
+/// Small path helpers; paths here are plain POSIX strings (named so as not to clash with System's FilePath).
+public enum PathText {
   public static func join(_ base: String, _ relative: String) -> String {
     if relative.hasPrefix("/") || base.isEmpty || base == "." && relative.isEmpty { return relative }
     if base == "." { return relative }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The console protocol (docs/CONSOLE-PROTOCOL.md): one JSON object per line over the monitor's Unix socket.
 /// The console says hello; the monitor answers with a welcome (the facts), a snapshot, then a delta per publish.
-/// Everything here is data and its codec; the sockets are in BridgeIngest.
+/// Everything here is data and its codec; the sockets are in BridgeMonitor.
 public enum ConsoleProtocol {
   /// Bumped on any change an older peer would misread.
   public static let version = 1

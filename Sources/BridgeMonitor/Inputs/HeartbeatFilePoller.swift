@@ -48,7 +48,7 @@ final class HeartbeatFilePoller: @unchecked Sendable {
     var folderIndex: [String: Int] = [:]
     var folders: [Folder] = []
     for (site, path) in paths.enumerated() {
-      let directory = FilePath.directory(of: path)
+      let directory = PathText.directory(of: path)
       let name = String(path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...])
       let index =
         folderIndex[directory]

@@ -150,17 +150,17 @@ public enum ThemeLoader {
       let line = (error as? YAMLAliasError)?.line ?? 0
       return (
         Theme(name: name, styles: styles, isMonochrome: false),
-        [ConfigProblem(SourceLocation(file: path, line: line), "cannot parse theme: \(error)")]
+        [ConfigProblem(FileLine(file: path, line: line), "cannot parse theme: \(error)")]
       )
     }
     guard let mapping = root?.mapping else {
       return (
         Theme(name: name, styles: styles, isMonochrome: false),
-        [ConfigProblem(SourceLocation(file: path, line: 1), "a theme maps roles to {fg, bg, attrs}")]
+        [ConfigProblem(FileLine(file: path, line: 1), "a theme maps roles to {fg, bg, attrs}")]
       )
     }
     func warn(_ node: Node, _ message: String) {
-      warnings.append(ConfigProblem(SourceLocation(file: path, line: node.mark?.line ?? 0), message))
+      warnings.append(ConfigProblem(FileLine(file: path, line: node.mark?.line ?? 0), message))
     }
     for (keyNode, value) in mapping {
       guard let key = keyNode.scalar?.string else { continue }

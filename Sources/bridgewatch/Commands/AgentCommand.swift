@@ -1,7 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeField
-import BridgeIngest
+import BridgeMonitor
 import Foundation
 import Synchronization
 

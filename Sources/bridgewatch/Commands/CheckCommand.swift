@@ -1,6 +1,6 @@
 import ArgumentParser
 import BridgeCore
-import BridgeIngest
+import BridgeMonitor
 
 struct CheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

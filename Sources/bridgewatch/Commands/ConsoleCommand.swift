@@ -1,6 +1,6 @@
 import ArgumentParser
 import BridgeCore
-import BridgeIngest
+import BridgeMonitor
 import BridgeTUI
 import Foundation
 import Logging

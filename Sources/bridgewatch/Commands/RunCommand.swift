@@ -1,6 +1,6 @@
 import ArgumentParser
 import BridgeCore
-import BridgeIngest
+import BridgeMonitor
 import BridgeMetrics
 import BridgeTUI
 import Foundation
@@ -459,7 +459,7 @@ extension DashboardOptions {
   static func themeDirectories(configPath: String) -> [String] {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     return [
-      FilePath.join(FilePath.directory(of: configPath), "themes"),
+      PathText.join(PathText.directory(of: configPath), "themes"),
       FileManager.default.currentDirectoryPath + "/themes",
       executable.appendingPathComponent("../share/bridgewatch/themes").standardized.path,
     ]
