@@ -1,6 +1,6 @@
 import BridgeCore
-import BridgeMonitor
 import BridgeMetrics
+import BridgeMonitor
 import Foundation
 import Logging
 import Synchronization

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BridgeCore
-import BridgeMonitor
 import BridgeMetrics
+import BridgeMonitor
 import BridgeTUI
 import Foundation
 import Logging
