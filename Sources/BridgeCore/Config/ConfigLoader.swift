@@ -52,12 +52,12 @@ public struct ConfigLoader {
   public static let maximumContactLength = 120
   public static let maximumExpected = 1_000_000
 
-  private var problems: [ConfigProblem] = []
-  private var warnings: [ConfigProblem] = []
-  private var runProblems: [ConfigProblem] = []
-  private let path: String
+  var problems: [ConfigProblem] = []
+  var warnings: [ConfigProblem] = []
+  var runProblems: [ConfigProblem] = []
+  let path: String
 
-  private init(path: String) { self.path = path }
+  init(path: String) { self.path = path }
 
   public static func load(path: String) throws(ConfigErrors) -> LoadedConfig {
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -105,15 +105,15 @@ public struct ConfigLoader {
 
   // MARK: - Parsing
 
-  private func at(_ node: Node?) -> FileLine {
+  func at(_ node: Node?) -> FileLine {
     FileLine(file: path, line: node?.mark?.line ?? 0)
   }
 
-  private mutating func fail(_ node: Node?, _ message: String) {
+  mutating func fail(_ node: Node?, _ message: String) {
     problems.append(ConfigProblem(at(node), message))
   }
 
-  private mutating func parse(yaml: String) -> ConferenceConfig? {
+  mutating func parse(yaml: String) -> ConferenceConfig? {
     let root: Node?
     do {
       root = try composeYAML(yaml)
@@ -208,7 +208,7 @@ public struct ConfigLoader {
   }
 
   /// Checks a mapping for non-scalar and unknown keys (Yams itself rejects duplicates); returns the accepted entries.
-  private mutating func checkedEntries(_ mapping: Node.Mapping, allowed: [String], context: String) -> [String: Node] {
+  mutating func checkedEntries(_ mapping: Node.Mapping, allowed: [String], context: String) -> [String: Node] {
     var entries: [String: Node] = [:]
     for (keyNode, value) in mapping {
       guard let key = keyNode.scalar?.string else {
@@ -227,7 +227,7 @@ public struct ConfigLoader {
     return entries
   }
 
-  private mutating func string(_ node: Node, _ key: String) -> String? {
+  mutating func string(_ node: Node, _ key: String) -> String? {
     guard let scalar = node.scalar else {
       fail(node, "'\(key)' must be a single value, not a list or mapping")
       return nil
@@ -239,7 +239,7 @@ public struct ConfigLoader {
     return scalar.string
   }
 
-  private mutating func duration(_ node: Node, _ key: String) -> Duration? {
+  mutating func duration(_ node: Node, _ key: String) -> Duration? {
     guard let text = string(node, key) else { return nil }
     guard let value = DurationText.parse(text), value > .zero else {
       fail(node, "'\(key)' must be a duration like 500ms, 5s, 2m or 1h, got '\(text)'")
@@ -248,7 +248,7 @@ public struct ConfigLoader {
     return value
   }
 
-  private mutating func expectedHeadcount(_ text: String, at node: Node) -> Int? {
+  mutating func expectedHeadcount(_ text: String, at node: Node) -> Int? {
     switch Self.expectedHeadcount(text) {
     case .success(let value): return value
     case .failure(let problem):
@@ -273,7 +273,7 @@ public struct ConfigLoader {
 
   struct ExpectedProblem: Error { var message: String }
 
-  private mutating func integer(_ node: Node, _ key: String, range: ClosedRange<Int>) -> Int? {
+  mutating func integer(_ node: Node, _ key: String, range: ClosedRange<Int>) -> Int? {
     guard let text = string(node, key) else { return nil }
     let digits = text.hasPrefix("+") ? String(text.dropFirst()) : text
     guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(digits) else {
@@ -289,7 +289,7 @@ public struct ConfigLoader {
   }
 
   /// true/yes/on or false/no/off, in any case; anything else is an error at its line.
-  private mutating func boolean(_ node: Node, _ key: String) -> Bool? {
+  mutating func boolean(_ node: Node, _ key: String) -> Bool? {
     guard let text = string(node, key) else { return nil }
     switch text.lowercased() {
     case "true", "yes", "on": return true
@@ -300,7 +300,7 @@ public struct ConfigLoader {
     }
   }
 
-  private mutating func parseSchedule(_ node: Node) -> Schedule {
+  mutating func parseSchedule(_ node: Node) -> Schedule {
     var schedule = Schedule()
     guard let mapping = node.mapping else {
       fail(node, "'schedule' must be a mapping with 'sessions' (and optionally 'utc_offset')")
@@ -378,7 +378,7 @@ public struct ConfigLoader {
   }
 
   /// A roll call's offset from its session's start: a duration, and 0s (at the start) is allowed.
-  private mutating func rollCallOffset(_ node: Node) -> Double? {
+  mutating func rollCallOffset(_ node: Node) -> Double? {
     guard let text = string(node, "roll_call") else { return nil }
     guard let value = DurationText.parse(text) else {
       fail(node, "'roll_call' must be how long after the session's start the roll call is taken, like 15m or 0s, got '\(text)'")
@@ -387,7 +387,7 @@ public struct ConfigLoader {
     return Double(value.milliseconds) / 1000
   }
 
-  private mutating func parseTiming(_ node: Node) -> Timing {
+  mutating func parseTiming(_ node: Node) -> Timing {
     var timing = Timing()
     guard let mapping = node.mapping else {
       fail(node, "'timing' must be a mapping (interval, late_after, offline_after, recover_after)")
@@ -429,7 +429,7 @@ public struct ConfigLoader {
     return timing
   }
 
-  private mutating func parseConsole(_ node: Node, baseDirectory: String) -> ConsoleSettings {
+  mutating func parseConsole(_ node: Node, baseDirectory: String) -> ConsoleSettings {
     var console = ConsoleSettings()
     guard let mapping = node.mapping else {
       fail(node, "'console' must be a mapping (socket, max_consoles, read_only_users)")
@@ -463,7 +463,7 @@ public struct ConfigLoader {
     return console
   }
 
-  private mutating func parseMetrics(_ node: Node) -> MetricsSettings {
+  mutating func parseMetrics(_ node: Node) -> MetricsSettings {
     var metrics = MetricsSettings()
     guard let mapping = node.mapping else {
       fail(node, "'metrics' must be a mapping (listen, per_site)")
@@ -484,7 +484,7 @@ public struct ConfigLoader {
     return metrics
   }
 
-  private mutating func parseProbing(_ node: Node) -> ProbingSettings {
+  mutating func parseProbing(_ node: Node) -> ProbingSettings {
     var probing = ProbingSettings()
     guard let mapping = node.mapping else {
       fail(node, "'probing' must be a mapping (period, timeout, rate)")
@@ -506,7 +506,7 @@ public struct ConfigLoader {
   }
 
   /// Resolves every probe's host once, now: a name that does not resolve is an error `run` and `check` refuse.
-  private mutating func resolveProbes(_ sites: inout [SiteConfig]) {
+  mutating func resolveProbes(_ sites: inout [SiteConfig]) {
     var resolved: [String: Result<String, HostPort.ResolutionProblem>] = [:]
     for index in sites.indices {
       guard let probe = sites[index].probe else { continue }
@@ -529,7 +529,7 @@ public struct ConfigLoader {
 
   /// Probing that cannot keep its period or outlives it, said at the probing key written. Defaults cannot clash:
   /// the period follows `interval` and the timeout fits inside the period (see `ProbingSettings`).
-  private mutating func checkProbing(_ config: ConferenceConfig, section: Node?, timingSection: Node?) {
+  mutating func checkProbing(_ config: ConferenceConfig, section: Node?, timingSection: Node?) {
     let probedSites = config.sites.filter { $0.probe != nil }
     guard let firstProbed = probedSites.first else { return }
     let written = section?.mapping
@@ -560,7 +560,7 @@ public struct ConfigLoader {
     }
   }
 
-  private mutating func parseUDP(_ node: Node) -> UDPSettings {
+  mutating func parseUDP(_ node: Node) -> UDPSettings {
     var udp = UDPSettings()
     guard let mapping = node.mapping else {
       fail(node, "'udp' must be a mapping (listen, require_auth)")
@@ -583,7 +583,7 @@ public struct ConfigLoader {
     return udp
   }
 
-  private mutating func parseSite(_ node: Node, heartbeatDirectory: String, baseDirectory: String) -> SiteConfig? {
+  mutating func parseSite(_ node: Node, heartbeatDirectory: String, baseDirectory: String) -> SiteConfig? {
     guard let mapping = node.mapping else {
       fail(node, "each entry of 'sites' must be a mapping with id, name, group, expected")
       return nil
@@ -643,14 +643,14 @@ public struct ConfigLoader {
 
   /// Names are shown on one line everywhere (check, status, report, dashboard, logs): a line break, tab or other
   /// control character in one is refused here, at its line, rather than dropped silently by every printer.
-  private static func controlCharacterProblem(_ text: String, _ what: String) -> String? {
+  static func controlCharacterProblem(_ text: String, _ what: String) -> String? {
     guard let scalar = TextSanitizer.firstUnsafe(in: text) else { return nil }
     let code = String(scalar.value, radix: 16, uppercase: true)
     return
       "\(what) ('\(TextSanitizer.printable(text))') holds a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)); names are shown on one line, so write it without line breaks, tabs or escapes"
   }
 
-  private mutating func makeSite(
+  mutating func makeSite(
     id: String?, name: String?, groupText: String?, expected: Int?, heartbeatFile: String?,
     idNode: Node?, groupNode: Node?, siteNode: Node,
     heartbeatDirectory: String, baseDirectory: String
@@ -674,7 +674,7 @@ public struct ConfigLoader {
       location: at(siteNode))
   }
 
-  private mutating func loadCSV(path csvPath: String, from node: Node, heartbeatDirectory: String, baseDirectory: String) -> [SiteConfig] {
+  mutating func loadCSV(path csvPath: String, from node: Node, heartbeatDirectory: String, baseDirectory: String) -> [SiteConfig] {
     guard let data = FileManager.default.contents(atPath: csvPath) else {
       fail(node, "cannot read sites_csv '\(csvPath)' (\(FileProblem.describe(path: csvPath)))")
       return []
@@ -773,7 +773,7 @@ public struct ConfigLoader {
     return sites
   }
 
-  private mutating func checkDuplicates(_ sites: [SiteConfig]) {
+  mutating func checkDuplicates(_ sites: [SiteConfig]) {
     var firstByID: [String: SiteConfig] = [:]
     var firstByFile: [String: SiteConfig] = [:]
     for site in sites {
@@ -789,7 +789,7 @@ public struct ConfigLoader {
     }
   }
 
-  private mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
+  mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
     guard let data = FileManager.default.contents(atPath: keysPath) else {
       fail(node, "cannot read keys file '\(keysPath)' (\(FileProblem.describe(path: keysPath)))")
       return [:]
