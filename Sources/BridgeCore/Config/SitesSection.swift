@@ -1,0 +1,143 @@
+import Foundation
+import Yams
+
+/// `sites:`, the roster written in the config, and the checks over every site wherever it was written.
+extension ConfigLoader {
+  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file", "probe", "contact"]
+
+  /// A site's contact (a name and a phone number) is shown on one line of the detail pane and of `status`.
+  public static let maximumContactLength = 120
+  public static let maximumExpected = 1_000_000
+
+  mutating func expectedHeadcount(_ text: String, at node: Node) -> Int? {
+    switch Self.expectedHeadcount(text) {
+    case .success(let value): return value
+    case .failure(let problem):
+      fail(node, problem.message)
+      return nil
+    }
+  }
+
+  /// A site's expected headcount, read by the one rule for headcounts people write (`CountText`: "1.234",
+  /// "1,234" and "1 234" are all 1234), as at the dashboard's prompt and in the agent's count file.
+  static func expectedHeadcount(_ text: String) -> Result<Int, ExpectedProblem> {
+    let range = "a non-negative whole number up to \(NumberText.grouped(maximumExpected))"
+    guard case .success(let value) = CountText.parse(Array(text.utf8)), value <= maximumExpected else {
+      return .failure(
+        ExpectedProblem(
+          message:
+            "'expected' must be \(range) (thousands may be written 1.234, 1,234 or 1 234), got '\(TextSanitizer.printable(String(text.prefix(40))))'"
+        ))
+    }
+    return .success(value)
+  }
+
+  struct ExpectedProblem: Error { var message: String }
+
+  mutating func parseSite(_ node: Node, heartbeatDirectory: String, baseDirectory: String) -> SiteConfig? {
+    guard let mapping = node.mapping else {
+      fail(node, "each entry of 'sites' must be a mapping with id, name, group, expected")
+      return nil
+    }
+    let entries = checkedEntries(mapping, allowed: Self.siteKeys, context: "a site")
+    var missing: [String] = []
+    for key in ["id", "name", "group", "expected"] where entries[key] == nil { missing.append(key) }
+    if !missing.isEmpty {
+      fail(node, "site is missing \(missing.map { "'\($0)'" }.joined(separator: ", "))")
+    }
+    let id = entries["id"].flatMap { string($0, "id") }
+    var name = entries["name"].flatMap { string($0, "name") }
+    if let given = name, given.trimmingCharacters(in: .whitespaces).isEmpty {
+      // The same rule as the CSV roster's.
+      fail(entries["name"] ?? node, "site '\(id ?? "?")' has an empty name")
+      name = nil
+    } else if let given = name, let problem = Self.controlCharacterProblem(given, "the name of site '\(id ?? "?")'") {
+      fail(entries["name"] ?? node, problem)
+      name = nil
+    }
+    var groupText = entries["group"].flatMap { string($0, "group") }
+    if let given = groupText, let problem = Self.controlCharacterProblem(given, "the group of site '\(id ?? "?")'") {
+      fail(entries["group"] ?? node, problem)
+      groupText = nil
+    }
+    let expected = entries["expected"].flatMap { node in string(node, "expected").flatMap { expectedHeadcount($0, at: node) } }
+    let heartbeatFile = entries["heartbeat_file"].flatMap { string($0, "heartbeat_file") }
+    var probe: ProbeTarget?
+    if let probeNode = entries["probe"], let text = string(probeNode, "probe") {
+      switch ProbeTarget.parse(text) {
+      case .success(let parsed): probe = parsed
+      case .failure(let error): fail(probeNode, "probe \(error)")
+      }
+    }
+    var site = makeSite(
+      id: id, name: name, groupText: groupText, expected: expected, heartbeatFile: heartbeatFile,
+      idNode: entries["id"], groupNode: entries["group"], siteNode: node,
+      heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
+    site?.probe = probe
+    if let contactNode = entries["contact"], let text = string(contactNode, "contact") {
+      if let problem = Self.contactProblem(text, site: id) { fail(contactNode, problem) } else { site?.contact = text }
+    }
+    return site
+  }
+
+  /// The same rule for the YAML and the CSV roster: one line of text, not blank, at most `maximumContactLength`
+  /// characters ("Anh Tuấn 0912 345 678").
+  static func contactProblem(_ text: String, site id: String?) -> String? {
+    let what = "the contact of site '\(id ?? "?")'"
+    if text.trimmingCharacters(in: .whitespaces).isEmpty { return "\(what) is empty; leave 'contact' out instead" }
+    if let problem = controlCharacterProblem(text, what) { return problem }
+    guard text.count <= maximumContactLength else {
+      return "\(what) has \(text.count) characters; at most \(maximumContactLength) (a name and a phone number)"
+    }
+    return nil
+  }
+
+  /// Names are shown on one line everywhere (check, status, report, dashboard, logs): a line break, tab or other
+  /// control character in one is refused here, at its line, rather than dropped silently by every printer.
+  static func controlCharacterProblem(_ text: String, _ what: String) -> String? {
+    guard let scalar = TextSanitizer.firstUnsafe(in: text) else { return nil }
+    let code = String(scalar.value, radix: 16, uppercase: true)
+    return
+      "\(what) ('\(TextSanitizer.printable(text))') holds a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)); names are shown on one line, so write it without line breaks, tabs or escapes"
+  }
+
+  mutating func makeSite(
+    id: String?, name: String?, groupText: String?, expected: Int?, heartbeatFile: String?,
+    idNode: Node?, groupNode: Node?, siteNode: Node,
+    heartbeatDirectory: String, baseDirectory: String
+  ) -> SiteConfig? {
+    if let id, !SiteID.isValid(id) {
+      fail(idNode ?? siteNode, "bad site id '\(id)': use 1 to 64 of A-Z a-z 0-9 . _ -")
+      return nil
+    }
+    var group: [String]? = nil
+    if let groupText {
+      switch GroupPath.parseForRoster(groupText) {
+      case .success(let parsed): group = parsed
+      case .failure(let problem): fail(groupNode ?? siteNode, problem.description)
+      }
+    }
+    guard let id, let name, let group, let expected else { return nil }
+    return SiteConfig(
+      id: id, name: name, group: group, expected: expected,
+      heartbeatFile: heartbeatFile.map { PathText.join(baseDirectory, $0) } ?? PathText.join(heartbeatDirectory, id + ".hb"),
+      heartbeatFileIsExplicit: heartbeatFile != nil,
+      location: at(siteNode))
+  }
+
+  mutating func checkDuplicates(_ sites: [SiteConfig]) {
+    var firstByID: [String: SiteConfig] = [:]
+    var firstByFile: [String: SiteConfig] = [:]
+    for site in sites {
+      if let first = firstByID[site.id] {
+        problems.append(ConfigProblem(site.location, "duplicate site id '\(site.id)' (first defined at \(first.location))"))
+        continue
+      }
+      firstByID[site.id] = site
+      if let first = firstByFile[site.heartbeatFile] {
+        problems.append(ConfigProblem(site.location, "site '\(site.id)' uses the same heartbeat file as '\(first.id)' (\(first.location))"))
+      }
+      firstByFile[site.heartbeatFile] = site
+    }
+  }
+}
