@@ -211,6 +211,39 @@ import Testing
     #expect(error?.problems.last?.message.contains("the group of site 'B'") == true, "\(String(describing: error))")
   }
 
+  /// One validator checks a site row whichever roster wrote it: the same rows say the same messages, each at the
+  /// line of the YAML key or the CSV record.
+  @Test func aSiteRowIsCheckedByOneRuleInYAMLAndCSV() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-row-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "id,name,group,expected,probe,contact\nbad id,Điểm A,P,1,,\nB, ,P /  / Q,lots,,\nC,Điểm C,P,1,nope://x,\"Anh\tBa\"\n".write(
+      toFile: directory + "/sites.csv", atomically: true, encoding: .utf8)
+    let fromCSV = try #require(
+      #expect(throws: ConfigErrors.self) { try ConfigLoader.load(yaml: "sites_csv: sites.csv\n", path: directory + "/c.yaml") })
+    let fromYAML = problems(
+      """
+      sites:
+        - {id: "bad id", name: "Điểm A", group: P, expected: 1}
+        - {id: B, name: " ", group: "P /  / Q", expected: lots}
+        - {id: C, name: "Điểm C", group: P, expected: 1, probe: "nope://x", contact: "Anh\\tBa"}
+      """)
+    #expect(fromCSV.problems.map(\.message) == fromYAML.map(\.message), "\(fromCSV.problems) against \(fromYAML)")
+    #expect(fromCSV.problems.map(\.location.line) == [2, 3, 3, 3, 4, 4])
+    #expect(fromYAML.map(\.location.line) == [2, 3, 3, 3, 4, 4])
+    #expect(fromCSV.problems.count == 6 && fromCSV.problems[0].message.hasPrefix("bad site id 'bad id'"))
+
+    let validator = SiteRowValidator(heartbeatDirectory: "hb", baseDirectory: "conf")
+    let here = FileLine(file: "roster", line: 7)
+    func field(_ text: String) -> SiteRow.Field { SiteRow.Field(text: text, location: here) }
+    var none: [ConfigProblem] = []
+    let site = validator.site(
+      from: SiteRow(location: here, id: field("A"), name: field("Điểm A"), group: field("P / Q"), expected: field("1.234")),
+      problems: &none)
+    #expect(none.isEmpty && site?.group == ["P", "Q"] && site?.expected == 1234 && site?.heartbeatFile == "hb/A.hb")
+    #expect(site?.location == here && site?.heartbeatFileIsExplicit == false)
+  }
+
   @Test func aSiteMayNameAContactCheckedLikeItsOtherFieldsInYAMLAndCSV() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-contact-\(UUID())").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -45,6 +45,7 @@ extension ConfigLoader {
     let fileColumn = headerNames.firstIndex(of: "heartbeat_file")
     let probeColumn = headerNames.firstIndex(of: "probe")
     let contactColumn = headerNames.firstIndex(of: "contact")
+    let validator = SiteRowValidator(heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
     var sites: [SiteConfig] = []
     for record in records.dropFirst() {
       let location = FileLine(file: csvPath, line: record.line)
@@ -56,51 +57,16 @@ extension ConfigLoader {
         continue
       }
       let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-      let before = problems.count
-      if !SiteID.isValid(fields[0]) {
-        problems.append(ConfigProblem(location, "bad site id '\(fields[0])': use 1 to 64 of A-Z a-z 0-9 . _ -"))
+      // Every column the header names is written in each record; an empty optional one is absent.
+      func field(_ column: Int?, optional: Bool = true) -> SiteRow.Field? {
+        guard let column, !(optional && fields[column].isEmpty) else { return nil }
+        return SiteRow.Field(text: fields[column], location: location)
       }
-      if fields[1].isEmpty { problems.append(ConfigProblem(location, "site '\(fields[0])' has an empty name")) }
-      for (text, what) in [(fields[1], "name"), (fields[2], "group")] {
-        if let problem = Self.controlCharacterProblem(text, "the \(what) of site '\(fields[0])'") {
-          problems.append(ConfigProblem(location, problem))
-        }
-      }
-      var group: [String]?
-      switch GroupPath.parseForRoster(fields[2]) {
-      case .success(let parsed): group = parsed
-      case .failure(let problem):
-        // A control character was said above; any other problem of the group is said here.
-        if Self.controlCharacterProblem(fields[2], "") == nil { problems.append(ConfigProblem(location, problem.description)) }
-      }
-      var expected: Int?
-      switch Self.expectedHeadcount(fields[3]) {
-      case .success(let value): expected = value
-      case .failure(let problem): problems.append(ConfigProblem(location, problem.message))
-      }
-      var probe: ProbeTarget?
-      if let probeColumn, !fields[probeColumn].isEmpty {
-        switch ProbeTarget.parse(fields[probeColumn]) {
-        case .success(let parsed): probe = parsed
-        case .failure(let error): problems.append(ConfigProblem(location, "probe \(error)"))
-        }
-      }
-      var contact: String?
-      if let contactColumn, !fields[contactColumn].isEmpty {
-        if let problem = Self.contactProblem(fields[contactColumn], site: fields[0]) {
-          problems.append(ConfigProblem(location, problem))
-        } else {
-          contact = fields[contactColumn]
-        }
-      }
-      guard problems.count == before, let group, let expected else { continue }
-      let explicitFile = fileColumn.flatMap { fields[$0].isEmpty ? nil : fields[$0] }
-      sites.append(
-        SiteConfig(
-          id: fields[0], name: fields[1], group: group, expected: expected,
-          heartbeatFile: explicitFile.map { PathText.join(baseDirectory, $0) } ?? PathText.join(heartbeatDirectory, fields[0] + ".hb"),
-          heartbeatFileIsExplicit: explicitFile != nil, probe: probe, contact: contact,
-          location: location))
+      let row = SiteRow(
+        location: location, id: field(0, optional: false), name: field(1, optional: false), group: field(2, optional: false),
+        expected: field(3, optional: false), heartbeatFile: field(fileColumn), probe: field(probeColumn),
+        contact: field(contactColumn))
+      if let site = validator.site(from: row, problems: &problems) { sites.append(site) }
     }
     return sites
   }

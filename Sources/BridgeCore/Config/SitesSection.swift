@@ -9,15 +9,6 @@ extension ConfigLoader {
   public static let maximumContactLength = 120
   public static let maximumExpected = 1_000_000
 
-  mutating func expectedHeadcount(_ text: String, at node: Node) -> Int? {
-    switch Self.expectedHeadcount(text) {
-    case .success(let value): return value
-    case .failure(let problem):
-      fail(node, problem.message)
-      return nil
-    }
-  }
-
   /// A site's expected headcount, read by the one rule for headcounts people write (`CountText`: "1.234",
   /// "1,234" and "1 234" are all 1234), as at the dashboard's prompt and in the agent's count file.
   static func expectedHeadcount(_ text: String) -> Result<Int, ExpectedProblem> {
@@ -45,39 +36,15 @@ extension ConfigLoader {
     if !missing.isEmpty {
       fail(node, "site is missing \(missing.map { "'\($0)'" }.joined(separator: ", "))")
     }
-    let id = entries["id"].flatMap { string($0, "id") }
-    var name = entries["name"].flatMap { string($0, "name") }
-    if let given = name, given.trimmingCharacters(in: .whitespaces).isEmpty {
-      // The same rule as the CSV roster's.
-      fail(entries["name"] ?? node, "site '\(id ?? "?")' has an empty name")
-      name = nil
-    } else if let given = name, let problem = Self.controlCharacterProblem(given, "the name of site '\(id ?? "?")'") {
-      fail(entries["name"] ?? node, problem)
-      name = nil
+    func field(_ key: String) -> SiteRow.Field? {
+      guard let valueNode = entries[key], let text = string(valueNode, key) else { return nil }
+      return SiteRow.Field(text: text, location: at(valueNode))
     }
-    var groupText = entries["group"].flatMap { string($0, "group") }
-    if let given = groupText, let problem = Self.controlCharacterProblem(given, "the group of site '\(id ?? "?")'") {
-      fail(entries["group"] ?? node, problem)
-      groupText = nil
-    }
-    let expected = entries["expected"].flatMap { node in string(node, "expected").flatMap { expectedHeadcount($0, at: node) } }
-    let heartbeatFile = entries["heartbeat_file"].flatMap { string($0, "heartbeat_file") }
-    var probe: ProbeTarget?
-    if let probeNode = entries["probe"], let text = string(probeNode, "probe") {
-      switch ProbeTarget.parse(text) {
-      case .success(let parsed): probe = parsed
-      case .failure(let error): fail(probeNode, "probe \(error)")
-      }
-    }
-    var site = makeSite(
-      id: id, name: name, groupText: groupText, expected: expected, heartbeatFile: heartbeatFile,
-      idNode: entries["id"], groupNode: entries["group"], siteNode: node,
-      heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
-    site?.probe = probe
-    if let contactNode = entries["contact"], let text = string(contactNode, "contact") {
-      if let problem = Self.contactProblem(text, site: id) { fail(contactNode, problem) } else { site?.contact = text }
-    }
-    return site
+    let row = SiteRow(
+      location: at(node), id: field("id"), name: field("name"), group: field("group"), expected: field("expected"),
+      heartbeatFile: field("heartbeat_file"), probe: field("probe"), contact: field("contact"))
+    let validator = SiteRowValidator(heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
+    return validator.site(from: row, problems: &problems)
   }
 
   /// The same rule for the YAML and the CSV roster: one line of text, not blank, at most `maximumContactLength`
@@ -99,30 +66,6 @@ extension ConfigLoader {
     let code = String(scalar.value, radix: 16, uppercase: true)
     return
       "\(what) ('\(TextSanitizer.printable(text))') holds a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)); names are shown on one line, so write it without line breaks, tabs or escapes"
-  }
-
-  mutating func makeSite(
-    id: String?, name: String?, groupText: String?, expected: Int?, heartbeatFile: String?,
-    idNode: Node?, groupNode: Node?, siteNode: Node,
-    heartbeatDirectory: String, baseDirectory: String
-  ) -> SiteConfig? {
-    if let id, !SiteID.isValid(id) {
-      fail(idNode ?? siteNode, "bad site id '\(id)': use 1 to 64 of A-Z a-z 0-9 . _ -")
-      return nil
-    }
-    var group: [String]? = nil
-    if let groupText {
-      switch GroupPath.parseForRoster(groupText) {
-      case .success(let parsed): group = parsed
-      case .failure(let problem): fail(groupNode ?? siteNode, problem.description)
-      }
-    }
-    guard let id, let name, let group, let expected else { return nil }
-    return SiteConfig(
-      id: id, name: name, group: group, expected: expected,
-      heartbeatFile: heartbeatFile.map { PathText.join(baseDirectory, $0) } ?? PathText.join(heartbeatDirectory, id + ".hb"),
-      heartbeatFileIsExplicit: heartbeatFile != nil,
-      location: at(siteNode))
   }
 
   mutating func checkDuplicates(_ sites: [SiteConfig]) {
