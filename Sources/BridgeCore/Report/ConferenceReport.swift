@@ -389,9 +389,9 @@ struct Timeline: Sendable {
   /// After `seal`: where each site's steps start in the arrays above (one more entry: the end).
   private var statusStarts: [Int] = []
   private var countStarts: [Int] = []
-  private var marked: [Bool]
+  private(set) var marked: [Bool]
   /// Per site, the sources its heartbeat-caused status changes named.
-  private var heardBy: [Set<HeartbeatSource>]
+  private(set) var heardBy: [Set<HeartbeatSource>]
   /// The last headcount set by hand, while no heartbeat has replaced it: a restarted monitor shows it again.
   private var manual: [(count: Int, operatorNumber: UInt16)?]
   /// Per site, where its latest count step is in `countSteps` (-1: none yet), for corrections.
@@ -403,7 +403,7 @@ struct Timeline: Sendable {
   private var operatorNumbers: [String: UInt16] = [:]
 
   /// A stretch of the journal on one wall clock: a new one begins at each start and at each clock step.
-  private struct Segment {
+  struct Segment {
     var firstStatus: Int
     var firstCount: Int
     var firstAction: Int
@@ -415,7 +415,7 @@ struct Timeline: Sendable {
     var offset = 0.0
   }
 
-  private var segments = [Segment(firstStatus: 0, firstCount: 0, firstAction: 0)]
+  private(set) var segments = [Segment(firstStatus: 0, firstCount: 0, firstAction: 0)]
   /// Clock steps: the segment each begins, and by how much.
   private var steps: [(segment: Int, unixSeconds: Double, seconds: Double)] = []
   /// After `seal`: the earliest and latest time of any record, re-based.
