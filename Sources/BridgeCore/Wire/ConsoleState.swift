@@ -1,0 +1,115 @@
+/// The whole state at `revision`: every site, in the facts' order.
+public struct ConsoleSnapshot: Sendable, Equatable, Codable {
+  public var revision: UInt64
+  public var taken: ConsoleClock
+  public var sites: [ConsoleSite]
+  public var status: ConsoleMonitorStatus
+  /// The monitor's latest events, oldest first, so a console attaching mid-conference starts with a log.
+  public var events: [ConsoleEvent]?
+
+  public init(
+    revision: UInt64, taken: ConsoleClock, sites: [ConsoleSite], status: ConsoleMonitorStatus, events: [ConsoleEvent]? = nil
+  ) {
+    self.revision = revision
+    self.taken = taken
+    self.sites = sites
+    self.status = status
+    self.events = events
+  }
+}
+
+/// What changed from `base` to `revision`: sites whose state changed (whole), sites only heard again (`beats`,
+/// compact: a national conference hears every site every second), and the events in between.
+public struct ConsoleDelta: Sendable, Equatable, Codable {
+  public var revision: UInt64
+  public var base: UInt64
+  public var taken: ConsoleClock
+  public var sites: [ConsoleSite]
+  public var beats: ConsoleBeats
+  public var events: [ConsoleEvent]
+  public var status: ConsoleMonitorStatus
+
+  public init(
+    revision: UInt64, base: UInt64, taken: ConsoleClock, sites: [ConsoleSite], beats: ConsoleBeats, events: [ConsoleEvent],
+    status: ConsoleMonitorStatus
+  ) {
+    self.revision = revision
+    self.base = base
+    self.taken = taken
+    self.sites = sites
+    self.beats = beats
+    self.events = events
+    self.status = status
+  }
+}
+
+/// The monitor's own state beside the sites': ingest counters, journal trouble, the clock.
+public struct ConsoleMonitorStatus: Sendable, Equatable, Codable {
+  public var counters: IngestCounters
+  public var journalProblem: String?
+  public var clockNote: ClockNote?
+  /// Consoles attached now.
+  public var consoles: Int
+  public var role: MonitorRole?
+
+  public init(counters: IngestCounters, journalProblem: String?, clockNote: ClockNote?, consoles: Int, role: MonitorRole? = nil) {
+    self.counters = counters
+    self.journalProblem = journalProblem
+    self.clockNote = clockNote
+    self.consoles = consoles
+    self.role = role
+  }
+
+  enum CodingKeys: String, CodingKey { case counters, journalProblem = "journal_problem", clockNote = "clock", consoles, role }
+}
+
+public struct ConsoleDetail: Sendable, Equatable, Codable {
+  public var history: SiteHistoryView?
+  public init(history: SiteHistoryView?) { self.history = history }
+}
+
+/// A reading of the monitor's clocks, as `[monotonic nanoseconds, unix seconds]`.
+public struct ConsoleClock: Sendable, Equatable, Codable {
+  public var reading: ClockReading
+  public init(_ reading: ClockReading) { self.reading = reading }
+
+  /// Monotonic readings are nanoseconds since boot: far below this, so that differences of two never overflow.
+  public static let monotonicLimit: Int64 = 1 << 62
+
+  public init(from decoder: any Decoder) throws {
+    var container = try decoder.unkeyedContainer()
+    let nanos = try container.decode(Int64.self)
+    guard (0...Self.monotonicLimit).contains(nanos) else {
+      throw DecodingError.dataCorruptedError(in: container, debugDescription: "monotonic time \(nanos) out of range")
+    }
+    reading = ClockReading(monotonicNanos: nanos, unixSeconds: try container.decode(UnixTime.self).seconds)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.unkeyedContainer()
+    try container.encode(reading.monotonicNanos)
+    try container.encode(reading.unixSeconds)
+  }
+}
+
+/// An event as sent: the site by its index in the facts.
+public struct ConsoleEvent: Sendable, Equatable, Codable {
+  public var event: EngineEvent
+  public init(_ event: EngineEvent) { self.event = event }
+
+  enum CodingKeys: String, CodingKey { case site, time, kind }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    event = EngineEvent(
+      time: try container.decode(ConsoleClock.self, forKey: .time).reading, siteIndex: try container.decode(Int.self, forKey: .site),
+      kind: try container.decode(EngineEvent.Kind.self, forKey: .kind))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(event.siteIndex, forKey: .site)
+    try container.encode(ConsoleClock(event.time), forKey: .time)
+    try container.encode(event.kind, forKey: .kind)
+  }
+}
