@@ -34,6 +34,24 @@ func screenText(_ screen: ScreenBuffer) -> String {
 
   @Test func layout80x24() throws { try check(render(width: 80, height: 24), "dashboard-80x24") }
 
+  /// A frame is laid out in one step, the only one that writes the dashboard's state (rows, page, scroll), and drawn
+  /// in another that only reads it: the same layout draws the same screen, and equals what `render` draws.
+  @Test func layingOutWritesTheStateAndDrawingOnlyReadsIt() {
+    let snapshot = DashboardFixture.snapshot()
+    let context = DashboardFixture.context(width: 80, height: 24)
+    var state = DashboardState()
+    for line in DashboardFixture.events() { state.appendLog(line) }
+    state.scrollOffset = 500
+    let layout = DashboardView.layOut(snapshot, state: &state, context: context)
+    #expect(state.scrollOffset == 0 && state.pageSize == layout.paneHeight && !state.rows.isEmpty)
+    var first = ScreenBuffer(width: context.width, height: context.height)
+    var second = ScreenBuffer(width: context.width, height: context.height)
+    DashboardView.draw(snapshot, state: state, layout: layout, context: context, into: &first)
+    DashboardView.draw(snapshot, state: state, layout: layout, context: context, into: &second)
+    #expect(screenText(first) == screenText(second))
+    #expect(screenText(first) == screenText(render(width: 80, height: 24)))
+  }
+
   @Test(arguments: [Language.en, .vi])
   func theHeaderKeepsWhatOperatorsActOnAt80Columns(language: Language) {
     var state = DashboardState()

@@ -15,6 +15,7 @@ public enum DashboardView {
   }
 
   /// Renders into `screen`, blanked first and resized to the context; the live dashboard reuses its buffers.
+  /// Two steps: `layOut` settles the state for this screen (rows, page, scroll), then `draw` only reads it.
   public static func render(_ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext, into screen: inout ScreenBuffer)
   {
     screen.clear(width: context.width, height: context.height)
@@ -22,6 +23,27 @@ public enum DashboardView {
       renderTooSmall(&screen, strings: state.strings, context: context)
       return
     }
+    let layout = layOut(snapshot, state: &state, context: context)
+    draw(snapshot, state: state, layout: layout, context: context, into: &screen)
+  }
+
+  /// Where a frame's panes go: between the header (and the column titles) and the status line.
+  struct Layout: Equatable {
+    /// The first row of the table or the wall.
+    var top: Int
+    /// The status line's row; the detail pane or the log pane ends above it.
+    var bottom: Int
+    /// Rows of the table, or of the wall when it is shown.
+    var paneHeight: Int
+    /// Rows kept for the detail pane (0 when it is closed).
+    var detailHeight: Int
+    /// Rows of the event log (0 when it is not shown).
+    var logHeight: Int
+  }
+
+  /// The one step of a frame that writes the dashboard's state: the rows and the wall for this screen, the page
+  /// size, and the scroll positions that keep the selection in view. A frame's drawing then only reads the state.
+  static func layOut(_ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext) -> Layout {
     // Below the header and a title line; above the status line and footer.
     let top = 3
     let bottom = context.height - 2
@@ -31,26 +53,41 @@ public enum DashboardView {
     state.wallSize = (context.width, space)
     state.layOut(snapshot)
     if state.selectedSite == nil { state.showsDetail = false }
-    renderHeader(&screen, snapshot, state: state, context: context)
     var logHeight = 0
+    let paneHeight: Int
     if state.showsWall {
       // The wall takes the room it needs; the event log gets what is left if that is worth showing.
       let needed = max(1, state.wall.lines.count)
-      let wallHeight = needed + 6 <= space ? needed : space
-      if !state.showsDetail && space - wallHeight >= 5 { logHeight = min(12, space - wallHeight - 1) }
-      state.pageSize = wallHeight
-      renderWall(&screen, snapshot, state: &state, context: context, top: top, height: wallHeight)
+      paneHeight = needed + 6 <= space ? needed : space
+      if !state.showsDetail && space - paneHeight >= 5 { logHeight = min(12, space - paneHeight - 1) }
+      state.pageSize = paneHeight
+      scrollWall(&state, height: paneHeight)
     } else {
       if !state.showsDetail { logHeight = logPaneHeight(forHeight: context.height) }
-      let tableHeight = space - logHeight
-      assert(state.showsDetail || tableHeight == plainTableHeight(context))
-      state.pageSize = tableHeight
-      renderTable(&screen, snapshot, state: &state, context: context, top: top, height: tableHeight)
+      paneHeight = space - logHeight
+      assert(state.showsDetail || paneHeight == plainTableHeight(context))
+      state.pageSize = paneHeight
+      scrollTable(&state, height: paneHeight)
+    }
+    return Layout(top: top, bottom: bottom, paneHeight: paneHeight, detailHeight: detailHeight, logHeight: logHeight)
+  }
+
+  /// Draws a frame laid out by `layOut` onto a blank `screen`.
+  static func draw(
+    _ snapshot: MonitorSnapshot, state: DashboardState, layout: Layout, context: ViewContext, into screen: inout ScreenBuffer
+  ) {
+    renderHeader(&screen, snapshot, state: state, context: context)
+    if state.showsWall {
+      renderWall(&screen, snapshot, state: state, context: context, top: layout.top, height: layout.paneHeight)
+    } else {
+      renderTable(&screen, snapshot, state: state, context: context, top: layout.top, height: layout.paneHeight)
     }
     if state.showsDetail, let site = state.selectedSite {
-      renderDetail(&screen, snapshot, site: site, state: state, context: context, top: bottom - detailHeight, height: detailHeight)
-    } else if logHeight > 0 {
-      renderLog(&screen, snapshot, state: state, context: context, top: bottom - logHeight, height: logHeight)
+      renderDetail(
+        &screen, snapshot, site: site, state: state, context: context, top: layout.bottom - layout.detailHeight,
+        height: layout.detailHeight)
+    } else if layout.logHeight > 0 {
+      renderLog(&screen, snapshot, state: state, context: context, top: layout.bottom - layout.logHeight, height: layout.logHeight)
     }
     renderStatusLine(&screen, snapshot, state: state, context: context, y: context.height - 2)
     renderFooter(&screen, snapshot, state: state, context: context, y: context.height - 1)

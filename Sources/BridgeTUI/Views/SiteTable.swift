@@ -60,8 +60,20 @@ extension DashboardView {
     }
   }
 
+  /// Scrolls the table so that the selected row is in view on `height` rows, and no further than its end.
+  static func scrollTable(_ state: inout DashboardState, height: Int) {
+    let rows = state.rows
+    guard !rows.isEmpty else { return }
+    if let selectedRow = state.selection.flatMap({ rows.firstIndex(of: $0) }) {
+      if selectedRow < state.scrollOffset { state.scrollOffset = max(0, selectedRow - 1) }
+      if selectedRow >= state.scrollOffset + height { state.scrollOffset = selectedRow - height + 1 }
+    }
+    state.scrollOffset = max(0, min(state.scrollOffset, max(0, rows.count - height)))
+  }
+
+  /// The table at the scroll position `scrollTable` set.
   static func renderTable(
-    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext, top: Int, height: Int
+    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext, top: Int, height: Int
   ) {
     let strings = state.strings
     let rows = state.rows
@@ -91,13 +103,7 @@ extension DashboardView {
       screen.put(strings(.noSiteMatches), x: 2, y: top + 1, role: .dim, maxWidth: context.width - 4)
       return
     }
-    // Keep the selected row on screen.
     let selectedRow = state.selection.flatMap { rows.firstIndex(of: $0) }
-    if let selectedRow {
-      if selectedRow < state.scrollOffset { state.scrollOffset = max(0, selectedRow - 1) }
-      if selectedRow >= state.scrollOffset + height { state.scrollOffset = selectedRow - height + 1 }
-    }
-    state.scrollOffset = max(0, min(state.scrollOffset, max(0, rows.count - height)))
 
     for line in 0..<height {
       let rowIndex = state.scrollOffset + line

@@ -142,8 +142,21 @@ extension DashboardView {
     return (glyphs.glyph(record.status), Role.status(record.status))
   }
 
+  /// Scrolls the wall so that the selected site's line is in view on `height` rows, and no further than its end.
+  static func scrollWall(_ state: inout DashboardState, height: Int) {
+    let wall = state.wall
+    guard !wall.lines.isEmpty else { return }
+    if let selectedPosition = state.selectedSite.flatMap({ wall.position(of: $0) }) {
+      let line = wall.lineOfPosition[selectedPosition]
+      if line < state.wallScroll { state.wallScroll = line }
+      if line >= state.wallScroll + height { state.wallScroll = line - height + 1 }
+    }
+    state.wallScroll = max(0, min(state.wallScroll, max(0, wall.lines.count - height)))
+  }
+
+  /// The wall at the scroll position `scrollWall` set.
   static func renderWall(
-    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: inout DashboardState, context: ViewContext, top: Int, height: Int
+    _ screen: inout ScreenBuffer, _ snapshot: MonitorSnapshot, state: DashboardState, context: ViewContext, top: Int, height: Int
   ) {
     let strings = state.strings
     let titleY = top - 1
@@ -157,12 +170,6 @@ extension DashboardView {
       return
     }
     let selectedPosition = state.selectedSite.flatMap { wall.position(of: $0) }
-    if let selectedPosition {
-      let line = wall.lineOfPosition[selectedPosition]
-      if line < state.wallScroll { state.wallScroll = line }
-      if line >= state.wallScroll + height { state.wallScroll = line - height + 1 }
-    }
-    state.wallScroll = max(0, min(state.wallScroll, max(0, wall.lines.count - height)))
     let cellLeft = wall.labelWidth + 2
     for offset in 0..<height {
       let lineIndex = state.wallScroll + offset
