@@ -26,24 +26,6 @@ public struct PromptError: Error, Sendable {
   init(_ text: String) { self.text = text }
 }
 
-/// One line of the event log pane.
-public struct LogLine: Sendable, Equatable {
-  public var unixSeconds: Double
-  public var text: String
-  public var isAlert: Bool
-  public init(unixSeconds: Double, text: String, isAlert: Bool) {
-    self.unixSeconds = unixSeconds
-    self.text = text
-    self.isAlert = isAlert
-  }
-}
-
-/// One row of the site table.
-public enum TableRow: Sendable, Equatable, Hashable {
-  case group(node: Int)
-  case site(index: Int)
-}
-
 /// The dashboard's own state: selection, mode, list options, messages, event log. It never holds engine state;
 /// views read the latest snapshot alongside it.
 public struct DashboardState: Sendable {
