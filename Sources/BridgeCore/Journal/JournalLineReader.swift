@@ -1,3 +1,5 @@
+// Over 400 lines: one strict JSON scanner for journal lines, on replay's hot path; its cursor and the fields it
+// fills are one job kept private together (split, the scanner's steps would have to be visible to the module).
 import Foundation
 
 /// Reads one journal line (a flat JSON object) into the fields records use, straight from its bytes.

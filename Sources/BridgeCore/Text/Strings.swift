@@ -1,3 +1,5 @@
+// Over 400 lines: the keys and the English and Vietnamese tables of every dashboard and command text, in one
+// file so that a key is added to both tables in one place (a test checks that both hold every key).
 /// The language of the operator's screen.
 public enum Language: String, Sendable, CaseIterable {
   case en, vi
