@@ -111,10 +111,30 @@ import Testing
     #expect(!line.contains("a-secret-key-of-the-site"))
     #expect(!line.contains("keys"))
     #expect(facts.signedSites == ["BK-TU"])
-    #expect(facts.siteConfigs.map(\.id) == Self.sites.map(\.id))
-    #expect(facts.siteConfigs.map(\.group) == Self.sites.map(\.group))
+    #expect(facts.siteFacts.map(\.id) == Self.sites.map(\.id))
+    #expect(facts.siteFacts.map(\.group) == Self.sites.map(\.group))
     #expect(facts.schedule.sessions.map(\.name) == ["Phiên sáng"])
     #expect(facts.schedule.utcOffsetSeconds == 7 * 3600)
+  }
+
+  /// Snapshots carry facts, not config: a console's mirror, built from the welcome line alone, shows each site as
+  /// the monitor's own snapshot does, its probe as the target written and its contact, with nothing parsed back.
+  @Test func aConsoleShowsTheSameSiteFactsAsTheMonitor() throws {
+    var config = ConferenceConfig(sites: Self.sites)
+    config.sites[0].probe = try ProbeTarget.parse("sip://10.0.0.5:5060").get()
+    config.sites[1].contact = "Anh Tuấn 0912 345 678"
+    let monitor = MonitorState(config: config).snapshot(now: Self.start, title: config.title)
+    let welcome = ConsoleProtocol.encode(
+      .welcome(ConsoleWelcome(pid: 1, unixUser: "ops", facts: ConsoleFacts(config: config, listenAddress: ""))))
+    guard case .welcome(let received) = try ConsoleProtocol.decode(welcome.dropLast()) else {
+      Issue.record("not a welcome")
+      return
+    }
+    let mirror = try ConsoleMirror(facts: received.facts)
+    #expect(mirror.snapshot.sites == monitor.sites)
+    #expect(monitor.sites[0].probe != nil && monitor.sites[0].probe == config.sites[0].probe?.description)
+    #expect(monitor.sites[1].contact == "Anh Tuấn 0912 345 678")
+    #expect(monitor.sites.map(\.id) == Self.sites.map(\.id))
   }
 
   @Test func aSiteRecordSurvivesTheShortForm() throws {

@@ -16,7 +16,7 @@ import Testing
     var snapshot = DashboardFixture.snapshot(detailSite: 0)
     // What an operator types is data: a Vietnamese operator picks a Vietnamese reason.
     snapshot.records[1].mark?.reason = strings(.presetLineDown)
-    snapshot.sites[0].probe = try ProbeTarget.parse("sip://10.0.0.5:5060").get()
+    snapshot.sites[0].probe = try ProbeTarget.parse("sip://10.0.0.5:5060").get().description
     snapshot.sites[0].contact = "Anh Tuấn 0912 345 678"
     snapshot.records[0].lastSource = .probe
     snapshot.records[0].probeOutcome = .timedOut

@@ -108,9 +108,12 @@ public struct MonitorState {
   /// Signed heartbeats whose `ts` is before this (Unix seconds) are refused as replays until the site's first one
   /// after it is accepted: the monitor's start, since the last accepted `ts`/`seq` of the previous run is gone.
   public let refuseSignedBefore: UInt64
+  /// What the faces show of each site, taken from the config once: snapshots carry facts, not config.
+  public let siteFacts: [SiteFacts]
 
   public init(config: ConferenceConfig, refuseSignedBefore: UInt64 = 0) {
     engine = StatusEngine(config: config)
+    siteFacts = engine.sites.map(SiteFacts.init)
     authenticator = HeartbeatAuthenticator(config: config)
     lastFileContent = Array(repeating: nil, count: config.sites.count)
     self.refuseSignedBefore = refuseSignedBefore
@@ -242,7 +245,7 @@ public struct MonitorState {
   /// `detailSite`: the site whose last hour the dashboard's detail pane shows, if one is open.
   public func snapshot(now: ClockReading, title: String, detailSite: Int? = nil) -> MonitorSnapshot {
     MonitorSnapshot(
-      title: title, takenAt: now, sites: engine.sites, records: engine.records, rollups: engine.rollups,
+      title: title, takenAt: now, sites: siteFacts, records: engine.records, rollups: engine.rollups,
       groups: engine.groups, counters: counters, detail: detailSite.flatMap { detail(site: $0, now: now) },
       recordsRevision: engine.recordsRevision)
   }
@@ -257,7 +260,7 @@ public struct MonitorState {
 public struct MonitorSnapshot: Sendable {
   public var title: String
   public var takenAt: ClockReading
-  public var sites: [SiteConfig]
+  public var sites: [SiteFacts]
   public var records: [SiteRecord] {
     didSet { recordsRevision &+= 1 }
   }

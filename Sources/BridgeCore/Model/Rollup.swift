@@ -74,7 +74,7 @@ extension Rollup {
   /// Every group's figures computed from scratch. The engine keeps them incrementally; this is the reference the
   /// tests compare against, what a console computes from its mirrored records, and what the benchmark times as
   /// the cost the incremental path avoids.
-  public static func recount(sites: [SiteConfig], records: [SiteRecord], groups: GroupTree) -> [Rollup] {
+  public static func recount(sites: [some RosterSite], records: [SiteRecord], groups: GroupTree) -> [Rollup] {
     var rollups = Array(repeating: Rollup(), count: groups.nodes.count)
     for (index, record) in records.enumerated() {
       let contribution = RollupContribution(record)
@@ -135,7 +135,7 @@ public struct GroupTree: Sendable {
   /// For each site, the nodes that contain it, root first.
   public private(set) var ancestorsOfSite: [[Int]]
 
-  public init(sites: [SiteConfig]) {
+  public init(sites: [some RosterSite]) {
     nodes = [Node(path: [], parent: nil)]
     ancestorsOfSite = []
     ancestorsOfSite.reserveCapacity(sites.count)

@@ -1,6 +1,6 @@
 /// One line of text per engine event, for the dashboard's event log and the headless log.
 public enum EventText {
-  public static func describe(_ event: EngineEvent, sites: [SiteConfig], strings: Strings = .english) -> String {
+  public static func describe(_ event: EngineEvent, sites: [some RosterSite], strings: Strings = .english) -> String {
     let site = sites[event.siteIndex]
     let who = "\(site.id) \(TextSanitizer.printable(site.name))"
     switch event.kind {

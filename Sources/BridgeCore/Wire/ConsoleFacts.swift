@@ -79,11 +79,12 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     promoteCommand = MonitorRole.promoteCommand(configPath: config.path)
   }
 
-  public var siteConfigs: [SiteConfig] {
+  /// What the console's faces show of each site, as the monitor sent it.
+  public var siteFacts: [SiteFacts] {
     sites.map {
-      SiteConfig(
-        id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile,
-        probe: $0.probe.flatMap { try? ProbeTarget.parse($0).get() }, contact: $0.contact)
+      SiteFacts(
+        id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile, probe: $0.probe,
+        contact: $0.contact)
     }
   }
 

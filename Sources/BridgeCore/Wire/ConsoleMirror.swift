@@ -8,7 +8,7 @@ public struct ConsoleMirror: Sendable {
   public let shownSites: [Int]
   /// The shown index of each of the monitor's sites; nil when outside the group.
   private let localIndex: [Int?]
-  private let sites: [SiteConfig]
+  private let sites: [SiteFacts]
   private let groups: GroupTree
   public private(set) var revision: UInt64?
   public private(set) var snapshot: MonitorSnapshot
@@ -34,7 +34,7 @@ public struct ConsoleMirror: Sendable {
   /// `group`: a group's name ("Bắc Kạn") or its path ("Bắc Kạn / Chợ Đồn"); a name matches at any depth.
   public init(facts: ConsoleFacts, group: String? = nil) throws(GroupError) {
     self.facts = facts
-    let all = facts.siteConfigs
+    let all = facts.siteFacts
     var shown = Array(all.indices)
     var chosenPath: [String]?
     if let group {

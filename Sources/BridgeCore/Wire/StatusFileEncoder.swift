@@ -25,13 +25,13 @@ public enum StatusFileEncoder {
       var out = JSONWriter(capacity: snapshot.sites.count * 120)
       var ends = [0]
       ends.reserveCapacity(snapshot.sites.count + 1)
-      for config in snapshot.sites {
+      for site in snapshot.sites {
         out.raw("{\"id\": ")
-        out.string(config.id)
+        out.string(site.id)
         out.raw(", \"name\": ")
-        out.string(config.name)
+        out.string(site.name)
         out.raw(", \"group\": ")
-        out.string(config.groupLabel)
+        out.string(site.groupLabel)
         ends.append(out.bytes.count)
       }
       sites = out.bytes
@@ -173,7 +173,7 @@ public enum StatusFileEncoder {
 
   /// A site's entry after its fixed part.
   private static func site(_ index: Int, _ snapshot: MonitorSnapshot, into out: inout JSONWriter) {
-    let config = snapshot.sites[index]
+    let facts = snapshot.sites[index]
     let record = snapshot.records[index]
     out.raw(statusValues[record.status.rawValue])
     var first = true
@@ -192,7 +192,7 @@ public enum StatusFileEncoder {
     // over the sites that say true.
     out.raw(record.status.isUp ? ", \"headcount_counted\": true" : ", \"headcount_counted\": false")
     out.raw(", \"expected\": ")
-    out.int(config.expected)
+    out.int(facts.expected)
     out.raw(", \"age_seconds\": ")
     if let age = snapshot.ageSeconds(site: index) { out.number(age, decimals: 1) } else { out.raw("null") }
     out.raw(", \"loss_percent\": ")
@@ -232,13 +232,13 @@ public enum StatusFileEncoder {
       out.string(rejection.source)
       out.raw(", \"now\": \(record.isRejectedNow)}")
     }
-    if let contact = config.contact {
+    if let contact = facts.contact {
       out.raw(", \"contact\": ")
       out.string(contact)
     }
-    if let probe = config.probe {
+    if let probe = facts.probe {
       out.raw(", \"probe\": {\"target\": ")
-      out.string(probe.description)
+      out.string(probe)
       out.raw(", \"result\": ")
       if let outcome = record.probeOutcome { out.string(outcome.word) } else { out.raw("null") }
       if let code = record.probeOutcome?.sipCode {

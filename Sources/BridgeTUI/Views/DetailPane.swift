@@ -71,7 +71,7 @@ extension DashboardView {
       ])
     }
     if let probe = site.probe {
-      var parts = [probe.description]
+      var parts = [probe]
       if let outcome = record.probeOutcome, let at = record.probeAt {
         parts.append(strings.probeOutcome(outcome, short: false))
         parts.append(time(at.unixSeconds))

@@ -56,7 +56,7 @@ public struct RosterIndex: Sendable {
   let longestName: Int
   let longestGroup: Int
 
-  public init(sites: [SiteConfig]) {
+  public init(sites: [SiteFacts]) {
     siteCount = sites.count
     searchText = sites.map { SearchFolding.fold("\($0.id) \($0.name) \($0.groupLabel)") }
     foldedNames = sites.map { SearchFolding.fold($0.name) }
@@ -65,7 +65,7 @@ public struct RosterIndex: Sendable {
   }
 
   /// The widest name and group label of `sites`, in cells.
-  static func widest(_ sites: [SiteConfig]) -> (name: Int, group: Int) {
+  static func widest(_ sites: [SiteFacts]) -> (name: Int, group: Int) {
     var groups = Set<[String]>()
     var name = 0
     for site in sites {
