@@ -254,11 +254,7 @@ func makeMetricsScratch() throws -> String {
   return directory
 }
 
-/// Polls `condition` every 20 ms for up to 5 s.
+/// Waits up to 5 s for `condition`.
 func waitUntil(_ condition: () async throws -> Bool) async throws {
-  for _ in 0..<250 {
-    if try await condition() { return }
-    try await Task.sleep(for: .milliseconds(20))
-  }
-  Issue.record("condition not met within 5 s")
+  if try await !eventually(timeout: .seconds(5), condition) { Issue.record("condition not met within 5 s") }
 }

@@ -418,12 +418,7 @@ final class CollectedLog: Sendable {
 
   /// Whether a line matching `match` comes within `seconds`.
   func waitFor(seconds: Double = 5, _ match: (String) -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if lines.contains(where: match) { return true }
-      Thread.sleep(forTimeInterval: 0.02)
-    }
-    return lines.contains(where: match)
+    eventually(timeout: .seconds(seconds)) { lines.contains(where: match) }
   }
 
   struct Handler: LogHandler {

@@ -46,11 +46,11 @@ struct ProbeFixture {
   /// Polls the monitor's state for up to 10 s.
   @discardableResult
   func waitFor(_ condition: (MonitorSnapshot) -> Bool) async throws -> MonitorSnapshot {
-    for _ in 0..<500 {
+    let met = try await eventually(timeout: .seconds(10)) { () async throws -> MonitorSnapshot? in
       let snapshot = try await monitor.snapshot()
-      if condition(snapshot) { return snapshot }
-      try await Task.sleep(for: .milliseconds(20))
+      return condition(snapshot) ? snapshot : nil
     }
+    if let met { return met }
     return try await monitor.snapshot()
   }
 }

@@ -67,13 +67,11 @@ final class TmuxSession {
   /// Waits until the screen satisfies `condition`; returns the last screen either way.
   @discardableResult
   func waitFor(seconds: Double = 15, _ condition: (String) -> Bool) -> (ok: Bool, screen: String) {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    let met: String? = eventually(timeout: .seconds(seconds), every: .milliseconds(100)) {
       let text = screen()
-      if condition(text) { return (true, text) }
-      Thread.sleep(forTimeInterval: 0.1)
+      return condition(text) ? text : nil
     }
-    return (false, screen())
+    return met.map { (true, $0) } ?? (false, screen())
   }
 }
 

@@ -285,12 +285,7 @@ final class OutputDrain: @unchecked Sendable {
   }
 
   func waitFor(seconds: Double, _ match: (String) -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if match(lock.withLock { String(decoding: bytes, as: UTF8.self) }) { return true }
-      Thread.sleep(forTimeInterval: 0.05)
-    }
-    return false
+    eventually(timeout: .seconds(seconds), every: .milliseconds(50)) { match(lock.withLock { String(decoding: bytes, as: UTF8.self) }) }
   }
 
   func close() {

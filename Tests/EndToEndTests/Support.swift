@@ -99,12 +99,7 @@ final class HeadlessMonitor: @unchecked Sendable {
 
   /// Waits until the status file satisfies `condition`.
   func waitForStatus(seconds: Double = 10, _ condition: ([String: Any]) -> Bool) -> [String: Any]? {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if let json = statusFile(), condition(json) { return json }
-      Thread.sleep(forTimeInterval: 0.05)
-    }
-    return nil
+    eventually(timeout: .seconds(seconds), every: .milliseconds(50)) { statusFile().flatMap { condition($0) ? $0 : nil } }
   }
 
   func stop() -> Int32 {
@@ -212,12 +207,7 @@ final class OutputCollector: @unchecked Sendable {
 
   /// Polls the text until `match` finds something or the time is up.
   func waitFor<T>(seconds: Double, _ match: (String) -> T?) -> T? {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if let value = match(text) { return value }
-      Thread.sleep(forTimeInterval: 0.02)
-    }
-    return match(text)
+    eventually(timeout: .seconds(seconds)) { match(text) }
   }
 }
 
