@@ -11,8 +11,7 @@ import Testing
     timing: {interval: 1s, late_after: 5s, offline_after: 10s}
     status_file: status.json
     sites:
-      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
+    \(TestRoster.yaml("HB-TU", "HB-DB-TULY"))
     """
 
   static func hello(_ purpose: String, operatorName: String = "lan") -> String {

@@ -10,9 +10,7 @@ import Testing
     timing: {interval: 1s, late_after: 5s, offline_after: 10s}
     status_file: status.json
     sites:
-      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
-      - {id: BK-TU, name: "Tỉnh ủy Bắc Kạn", group: "Bắc Kạn", expected: 120}
+    \(TestRoster.yaml("HB-TU", "HB-DB-TULY", "BK-TU"))
     """
 
   static func consoleCommand(_ directory: String, _ arguments: String) -> String {

@@ -11,9 +11,7 @@ let fieldConfig = """
   status_file: status.json
   keys: keys.yaml
   sites:
-    - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-    - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
-    - {id: HB-MC-HU, name: "Huyện ủy Mai Châu", group: "Hòa Bình / Mai Châu", expected: 98}
+  \(TestRoster.yaml())
   """
 let fieldKeys = ["keys.yaml": "HB-TU: \"hall-secret\"\n"]
 

@@ -14,8 +14,7 @@ import Testing
     status_file: status.json
     \(journal.map { "journal: \($0)" } ?? "")
     sites:
-      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
+    \(TestRoster.yaml("HB-TU", "HB-DB-TULY"))
     """
   }
 

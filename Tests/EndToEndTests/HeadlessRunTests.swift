@@ -11,8 +11,7 @@ let twoSiteConfig = """
   status_file: status.json
   keys: keys.yaml
   sites:
-    - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-    - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
+  \(TestRoster.yaml("HB-TU", "HB-DB-TULY"))
   """
 
 @Suite(.serialized) struct HeadlessRunTests {

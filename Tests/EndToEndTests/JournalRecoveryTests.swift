@@ -12,9 +12,7 @@ import Testing
     status_file: status.json
     journal: conference.journal
     sites:
-      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
-      - {id: HB-MC-HU, name: "Huyện ủy Mai Châu", group: "Hòa Bình / Mai Châu", expected: 98}
+    \(TestRoster.yaml())
     """.write(toFile: directory + "/conference.yaml", atomically: true, encoding: .utf8)
     let port = freeUDPPort()
     let session = try TmuxSession(

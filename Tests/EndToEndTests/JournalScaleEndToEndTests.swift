@@ -12,9 +12,7 @@ import Testing
     timing: {interval: 1s, late_after: 3s, offline_after: 6s}
     status_file: status.json
     sites:
-      - {id: HB-TU, name: "Tỉnh ủy Hòa Bình", group: "Hòa Bình", expected: 150}
-      - {id: HB-DB-TULY, name: "Xã Tú Lý", group: "Hòa Bình / Đà Bắc", expected: 45}
-      - {id: HB-DB-GIAPDAT, name: "Xã Giáp Đắt", group: "Hòa Bình / Đà Bắc", expected: 40}
+    \(TestRoster.yaml("HB-TU", "HB-DB-TULY", "HB-DB-GIAPDAT"))
     """
 
   /// A generated journal of `lines` lines for the config's sites in a fresh folder; returns the folder.
