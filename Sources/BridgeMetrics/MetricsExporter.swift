@@ -352,12 +352,12 @@ extension MetricsExporter.RosterSeries {
 }
 
 /// How many series went through the library's registry while the exporter was built.
-private final class SeriesCount {
+final class SeriesCount {
   var value = 0
 }
 
 /// The library's registry for the process-wide series (a fixed few), counting what is made through it.
-private struct CountingRegistry {
+struct CountingRegistry {
   let registry: PrometheusCollectorRegistry
   let made: SeriesCount
 
