@@ -56,7 +56,7 @@ let package = Package(
     // Dashboard: views render snapshots into a cell grid with roles; one backend copies it to curses.
     .target(
       name: "BridgeTUI",
-      dependencies: ["BridgeCore", "CNcurses", .product(name: "Yams", package: "Yams")]
+      dependencies: ["BridgeCore", "BridgeThreads", "CNcurses", .product(name: "Yams", package: "Yams")]
     ),
     // What runs at the bridge points and in rehearsals: the agent's session, the simulator's plan, demo rosters.
     // Pure like BridgeCore; the sockets are in the executable.

@@ -88,7 +88,7 @@ import Testing
 
     // Acknowledged while late: when silence takes them offline, nobody is called.
     for site in ["HB-TU", "HB-DB-HU", "HB-DB-TULY"] {
-      #expect(rig.link.perform(OperatorRequest(site: site, action: .acknowledge), operatorName: "lan") == .applied)
+      #expect(await rig.link.answer(to: OperatorRequest(site: site, action: .acknowledge), operatorName: "lan") == .applied)
     }
     try await rig.pass(seconds: 20)
     #expect(rig.screen.contains("Offline 3"), "\(rig.screen)")
@@ -111,7 +111,7 @@ import Testing
     let rig = try await Rig.start()
     try await rig.hearAll()
     rig.settle()
-    #expect(rig.link.perform(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), operatorName: "lan") == .applied)
+    #expect(await rig.link.answer(to: OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), operatorName: "lan") == .applied)
     rig.settle()
     #expect(rig.backend.bells == 0, "a mark is the operator's own doing")
     #expect(rig.screen.contains("marked by lan"), "the event log says who: \(rig.screen)")
