@@ -1,9 +1,9 @@
 import BridgeCore
-import BridgeMonitor
 import Foundation
 import Synchronization
 import Testing
 
+@testable import BridgeMonitor
 @testable import BridgeTUI
 
 /// The dashboard's runtime on a recording terminal, linked to a real monitor in this process: what it draws,
@@ -50,7 +50,7 @@ import Testing
     /// Every site heard now.
     func hearAll() async throws {
       let sites = fixture.config.sites.count
-      try await fixture.monitor.perform { engine, now in
+      try await fixture.monitor.withEngineForTests { engine, now in
         for site in 0..<sites {
           engine.heartbeat(
             HeartbeatInput(source: .udp, sequence: UInt64(now.unixSeconds), count: 40), site: site, heardAt: now, now: now)
@@ -157,7 +157,7 @@ import Testing
     expectSameAsWhole(patched)
 
     // One site heard again: a record changed, so a whole frame comes next, that site heard a second ago.
-    try await rig.fixture.monitor.perform { engine, now in
+    try await rig.fixture.monitor.withEngineForTests { engine, now in
       engine.heartbeat(HeartbeatInput(source: .udp, sequence: 1_000_000, count: 41), site: 0, heardAt: now, now: now)
     }
     let (framesBefore, patchedBefore) = (rig.backend.frames.count, rig.runtime.timeOnlyFrames)
