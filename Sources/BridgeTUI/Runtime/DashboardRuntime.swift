@@ -403,33 +403,11 @@ public final class DashboardRuntime {
     if ring && options.bell { backend.bell() }
   }
 
-  private func perform(_ request: DashboardRequest) {
-    let strings = state.strings
-    let sites = snapshot.sites
-    func id(_ site: Int) -> String { sites[site].id }
-    let (operatorRequest, confirmation): (OperatorRequest, String)
-    switch request {
-    case .mark(let site, let reason):
-      (operatorRequest, confirmation) = (
-        OperatorRequest(site: id(site), action: .mark(reason: reason)), strings(.markedOffline, id(site), reason)
-      )
-    case .clearMark(let site):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .clear), strings(.markCleared, id(site)))
-    case .acknowledge(let site):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .acknowledge), strings(.acknowledged, id(site)))
-    case .setHeadcount(let site, let count, let confirmed):
-      (operatorRequest, confirmation) = (
-        OperatorRequest(site: id(site), action: .setHeadcount(count), confirmedAboveExpected: confirmed),
-        strings(.headcountSet, id(site), strings.number(count))
-      )
-    case .claim(let site):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .claim), strings(.claimTaken, id(site)))
-    case .release(let site, let force):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .release(force: force)), strings(.claimReleased, id(site)))
-    }
+  private func perform(_ request: OperatorRequest) {
+    let confirmation = request.confirmation(state.strings)
     // The UI thread never waits: the answer comes back through the inbox, after the update that shows the new
     // state (applied, journaled and published to every face before the monitor answers).
-    link.perform(operatorRequest, operatorName: options.operatorName) { [messages = inbox.messages] outcome in
+    link.perform(request, operatorName: options.operatorName) { [messages = inbox.messages] outcome in
       messages.post(.answer(outcome, confirmation: confirmation))
     }
   }
