@@ -243,6 +243,58 @@ import Testing
     await rig.stop()
   }
 
+  /// A link that answers only when the test says so.
+  final class HeldLink: MonitorLink {
+    let facts: ConsoleFacts
+    let sent = Mutex<[(request: OperatorRequest, answer: @Sendable (ConsoleAnswer.Outcome) -> Void)]>([])
+    init(facts: ConsoleFacts) { self.facts = facts }
+    func attach(_ deliver: @escaping @Sendable (LinkUpdate) -> Void) {}
+    func perform(_ request: OperatorRequest, operatorName: String, answer: @escaping @Sendable (ConsoleAnswer.Outcome) -> Void) {
+      sent.withLock { $0.append((request, answer)) }
+    }
+    func showDetail(site: Int?) {}
+    func detach() {}
+  }
+
+  /// The UI thread never waits for the monitor: a key's request goes out, the dashboard goes on, and the answer,
+  /// coming later from another thread, is said when it arrives.
+  @Test func theDashboardNeverWaitsForAnAnswerAndSaysItWhenItComes() async throws {
+    let fixture = try await MonitorFixture.start()
+    let link = HeldLink(facts: ConsoleFacts(config: fixture.config, listenAddress: "127.0.0.1:7400"))
+    let options = DashboardOptions(
+      themeName: "default", operatorName: "lan", monochrome: false, bell: false, themeDirectories: [], banner: nil, language: .en)
+    let backend = RecordingBackend(width: 120, height: 30)
+    let runtime = DashboardRuntime(
+      link: link, initial: try await fixture.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: "lan"),
+      notice: { _ in },
+      backend: { theme, _ in
+        backend.setTheme(theme)
+        return backend
+      })
+    _ = runtime.start()
+    runtime.redraw(backend)  // lays the rows out: the first site is selected
+    backend.type(.character("i"))
+    let pressed = ContinuousClock.now
+    #expect(runtime.step(backend, waitMilliseconds: 10))
+    #expect(ContinuousClock.now - pressed < .seconds(1), "the key's turn did not wait for an answer")
+    let sent = link.sent.withLock { $0 }
+    let request = try #require(sent.first?.request)
+    #expect(sent.count == 1 && request.action == .claim)
+    let confirmation = "\(request.site): you are on it"
+    runtime.redraw(backend)
+    #expect(!backend.screen.joined().contains(confirmation))
+
+    let answer = try #require(sent.first?.answer)
+    Thread { answer(.applied) }.start()  // as a console link's reader thread answers
+    for _ in 0..<100 where !backend.screen.joined().contains(confirmation) {
+      _ = runtime.step(backend, waitMilliseconds: 50)
+      runtime.redraw(backend)
+    }
+    #expect(backend.screen.joined().contains(confirmation), "\(backend.screen.joined(separator: "\n"))")
+    runtime.finish(backend)
+    await fixture.stop()
+  }
+
   @Test func warningsWaitUntilTheTerminalIsGivenBack() async throws {
     let rig = try await Rig.start(theme: "no-such-theme")
     rig.settle()
