@@ -243,12 +243,15 @@ struct MonitorRunner {
     exporter?.countConsoles { consoles.consoles.consoles.count }
     let pair = startPair(monitor, listenAddress: Self.describe(address), logger: logger)
     let link = InProcessLink(monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: Self.describe(address)))
-    let app = DashboardRuntime(
-      link: link, initial: try await monitor.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: options.operatorName),
-      notice: { HeldLogLines.shared.append($0) })
-    StopSignals.onStop { _ in app.requestStop() }
+    let initial = try await monitor.snapshot()
+    let inbox = DashboardInbox()
+    StopSignals.onStop { _ in inbox.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
+        // Made on its own thread, which owns it from here on.
+        let app = DashboardRuntime(
+          link: link, initial: initial, options: options, operatorIdentity: OperatorIdentity(name: options.operatorName),
+          notice: { HeldLogLines.shared.append($0) }, inbox: inbox)
         app.run()
         HeldLogLines.shared.flush()
         done.resume()
