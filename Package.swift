@@ -58,15 +58,30 @@ let package = Package(
       name: "BridgeTUI",
       dependencies: ["BridgeCore", "CNcurses", .product(name: "Yams", package: "Yams")]
     ),
-    // What runs at the bridge points and in rehearsals: the agent's session, the simulator's plan, demo rosters.
-    // Pure like BridgeCore; the sockets are in the executable.
-    .target(name: "BridgeField", dependencies: ["BridgeCore"]),
+    // What runs at the bridge points and in rehearsals: the agent (its session, pure, and its loop over a plain UDP
+    // client that `send` and the simulator share), the simulator (plan, driver, stand-in probe endpoints), demo
+    // rosters. The stop signals and atomic file writes come from BridgeMonitor.
+    .target(name: "BridgeField", dependencies: ["BridgeCore", "BridgeMonitor"]),
+    // The benchmarks `bridgewatch bench` runs: some time code in this process, the others start the bridgewatch
+    // binary itself (its path is passed in) and measure it from outside.
+    .target(
+      name: "BridgeBench",
+      dependencies: [
+        "BridgeCore",
+        "BridgeField",
+        "BridgeMonitor",
+        "BridgeTUI",
+        "CLinux",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
     // Linux calls the Glibc module lacks: recvmmsg and sendmmsg for the UDP listener and the load benchmark's
     // sender, mallopt for the monitor's memory, a pseudo-terminal for the tests.
     .target(name: "CLinux"),
     .executableTarget(
       name: "bridgewatch",
       dependencies: [
+        "BridgeBench",
         "BridgeCore",
         "BridgeField",
         "BridgeMonitor",
@@ -74,7 +89,6 @@ let package = Package(
         "BridgeTUI",
         "CLinux",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

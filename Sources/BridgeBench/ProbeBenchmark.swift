@@ -8,13 +8,20 @@ import Synchronization
 /// on loopback by a responder in this process. Over the measured window no site may turn late or offline (the
 /// journal says), and the monitor's CPU is set against the responder's, which receives and answers the same
 /// datagrams (the floor of any prober here).
-struct ProbeBenchmark {
+public struct ProbeBenchmark {
   let binary: String
   let sites: Int
   let seconds: Int
   let directory: String
 
-  func run(report: (String) -> Void) throws {
+  public init(binary: String, sites: Int, seconds: Int, directory: String) {
+    self.binary = binary
+    self.sites = sites
+    self.seconds = seconds
+    self.directory = directory
+  }
+
+  public func run(report: (String) -> Void) throws {
     report(
       "probes: \(NumberText.grouped(sites)) sites probed by SIP OPTIONS every 5 s (\(NumberText.grouped(sites / 5)) a second), "
         + "answered on loopback; \(seconds) s measured after a 15 s warm-up")
@@ -88,7 +95,7 @@ struct ProbeBenchmark {
 
 /// Answers every SIP OPTIONS on a loopback UDP port with 200 OK, echoing Via, Call-ID and CSeq: what a room of
 /// codecs does, on one thread whose CPU time is measured.
-final class OptionsResponder: @unchecked Sendable {
+final class OptionsResponder: Sendable {
   let fd: Int32
   let port: Int
   private let count = Atomic<Int>(0)
