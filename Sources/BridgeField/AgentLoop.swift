@@ -1,10 +1,22 @@
-/// The agent's two ways of working: UDP heartbeats to the monitor, or a heartbeat file kept fresh.
-struct AgentLoop {
-  var session: AgentSession
+import BridgeCore
+import BridgeMonitor
+import Foundation
+
+/// The agent's two ways of working: UDP heartbeats to the monitor, or a heartbeat file kept fresh. Each runs until a
+/// stop signal (`StopSignals.install()` first).
+public struct AgentLoop {
+  public private(set) var session: AgentSession
   let interval: Duration
   let output: AgentOutput
   let strings: Strings
   let clock = SystemClock()
+
+  public init(session: AgentSession, interval: Duration, output: AgentOutput, strings: Strings) {
+    self.session = session
+    self.interval = interval
+    self.output = output
+    self.strings = strings
+  }
 
   /// One monitor as the agent sees it: where it is, its socket, and what was last said about it.
   private struct MonitorLine {
@@ -18,7 +30,7 @@ struct AgentLoop {
     var lastAckAt: ClockReading?
   }
 
-  mutating func runSending(to targets: [(host: String, port: Int)], headcount: inout HeadcountSource) {
+  public mutating func runSending(to targets: [(host: String, port: Int)], headcount: inout HeadcountSource) {
     var monitors = targets.map { MonitorLine(target: $0, destination: HostPortText.format(host: $0.host, port: $0.port)) }
     let several = monitors.count > 1
     output.event(
@@ -31,7 +43,7 @@ struct AgentLoop {
     // after three intervals and then every five minutes.
     let startedAt = clock.now().monotonicNanos
     var nextNoAnswerNote = startedAt + 3 * interval.nanoseconds
-    while !StopFlag.isSet {
+    while !StopSignals.isRequested {
       var now = clock.now()
       if now.monotonicNanos >= nextSend {
         nextSend = max(nextSend + interval.nanoseconds, now.monotonicNanos + interval.nanoseconds / 2)
@@ -43,7 +55,8 @@ struct AgentLoop {
       }
       let wait = max(0, min(nextSend - now.monotonicNanos, 1_000_000_000)) / 1_000_000
       if monitors.contains(where: { $0.client != nil }) {
-        let readable = UDPClient.waitReadable(monitors.map(\.client), timeoutMilliseconds: Int32(wait))
+        let readable = UDPClient.waitReadable(
+          monitors.map(\.client), timeoutMilliseconds: Int32(wait), orStop: StopSignals.stopDescriptor)
         for index in monitors.indices where readable[index] {
           guard let client = monitors[index].client else { continue }
           while let datagram = client.receiveNow(from: monitors[index].address) {
@@ -51,7 +64,7 @@ struct AgentLoop {
           }
         }
       } else {
-        StopFlag.sleep(milliseconds: wait)
+        StopSignals.sleep(milliseconds: wait)
       }
       now = clock.now()
       for index in monitors.indices {
@@ -116,13 +129,13 @@ struct AgentLoop {
     }
   }
 
-  mutating func runWritingFile(_ path: String, headcount: inout HeadcountSource) {
+  public mutating func runWritingFile(_ path: String, headcount: inout HeadcountSource) {
     output.event(
       strings(.agentKeepingFile, path, session.site, DurationText.format(interval), session.isSigned ? strings(.agentSigned) : ""))
     var problem: String?
     var lastWrite: ClockReading?
     var nextWrite = clock.now().monotonicNanos
-    while !StopFlag.isSet {
+    while !StopSignals.isRequested {
       let now = clock.now()
       if now.monotonicNanos >= nextWrite {
         nextWrite = max(nextWrite + interval.nanoseconds, now.monotonicNanos + interval.nanoseconds / 2)
@@ -146,7 +159,7 @@ struct AgentLoop {
       parts.append(strings(.agentHeadcount, headcount.current.map { strings.number($0) } ?? "–"))
       parts.append(strings(.agentSequence, session.sequence))
       output.status(parts.joined(separator: " · "))
-      StopFlag.sleep(milliseconds: max(0, min(nextWrite - clock.now().monotonicNanos, 1_000_000_000)) / 1_000_000)
+      StopSignals.sleep(milliseconds: max(0, min(nextWrite - clock.now().monotonicNanos, 1_000_000_000)) / 1_000_000)
     }
   }
 

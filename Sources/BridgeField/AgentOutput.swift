@@ -1,21 +1,24 @@
+import BridgeCore
+import Foundation
+
 /// On a terminal: events scroll by above one status line that is rewritten in place. Otherwise (systemd, pipes):
 /// events only, one per line with the time, so a journal of the agent stays readable.
-final class AgentOutput {
+public final class AgentOutput {
   let isTerminal = isatty(STDOUT_FILENO) != 0
   private var statusShown = false
   private var lastStatus = ""
   let site: String
 
-  init(site: String) { self.site = site }
+  public init(site: String) { self.site = site }
 
-  func event(_ text: String) {
+  public func event(_ text: String) {
     let formatter = DateFormatter()
     formatter.dateFormat = "HH:mm:ss"
     let line = "\(formatter.string(from: Date())) \(TextSanitizer.printable(text))\n"
     FileHandleOutput.writeAll(fd: 1, (statusShown ? "\r\u{1B}[2K" : "") + line + (statusShown ? lastStatus : ""))
   }
 
-  func status(_ text: String) {
+  public func status(_ text: String) {
     guard isTerminal else { return }
     let width = terminalWidth()
     var shown = TextSanitizer.printable(text)
@@ -26,7 +29,7 @@ final class AgentOutput {
     FileHandleOutput.writeAll(fd: 1, "\r\u{1B}[2K" + shown)
   }
 
-  func finish(_ text: String) {
+  public func finish(_ text: String) {
     if statusShown { FileHandleOutput.writeAll(fd: 1, "\r\u{1B}[2K") }
     statusShown = false
     event(text)

@@ -1,13 +1,16 @@
+import BridgeCore
+import Foundation
+
 /// The headcount to report: fixed, from a count file (re-read when it changes), or none.
-struct HeadcountSource {
+public struct HeadcountSource {
   let fixed: Int?
   let path: String?
   let strings: Strings
-  private(set) var current: Int?
+  public private(set) var current: Int?
   private var signature: [Int] = []
   private var lastProblem: String?
 
-  init(fixed: Int?, path: String?, strings: Strings = .english) {
+  public init(fixed: Int?, path: String?, strings: Strings = .english) {
     self.fixed = fixed
     self.path = path
     self.strings = strings
@@ -15,7 +18,7 @@ struct HeadcountSource {
   }
 
   /// Re-reads the count file if it changed; returns what to say about it (a new count or a problem), once.
-  mutating func refresh() -> String? {
+  public mutating func refresh() -> String? {
     guard let path else { return nil }
     var info = stat()
     guard stat(path, &info) == 0 else {

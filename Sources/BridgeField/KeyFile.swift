@@ -1,19 +1,9 @@
-/// Reads a site's secret from a key file: the whole file is the secret, minus one trailing line break.
-enum KeyFile {
-  /// The secret for `agent` and `send`, or nil without a key file; prints the problem and exits 2 if it is unusable.
-  static func secretOrExit(_ path: String?, command: String, strings: Strings = .english) throws -> [UInt8]? {
-    guard let path else { return nil }
-    do {
-      let read = try read(path, strings: strings)
-      if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
-      return read.secret
-    } catch {
-      FileHandleOutput.writeAll(fd: 2, "bridgewatch \(command): \(error)\n")
-      throw ExitCode(2)
-    }
-  }
+import BridgeCore
+import Foundation
 
-  static func read(_ path: String, strings: Strings = .english) throws -> (secret: [UInt8], warning: String?) {
+/// Reads a site's secret from a key file: the whole file is the secret, minus one trailing line break.
+public enum KeyFile {
+  public static func read(_ path: String, strings: Strings = .english) throws -> (secret: [UInt8], warning: String?) {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ValidationFailure(strings(.keyFileUnreadable, path, FileProblem.describe(path: path, strings: strings)))
     }
@@ -34,7 +24,7 @@ enum KeyFile {
 }
 
 /// A usage or input problem, printed as is.
-struct ValidationFailure: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
+public struct ValidationFailure: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
 }

@@ -1,19 +1,22 @@
+import BridgeCore
+import Foundation
+
 /// `console --relay`: the monitor's socket on standard input and output, byte for byte, until either side ends.
 /// The first line, the hello, says what the link is for: the relay carries only the purposes it was told to
 /// (by default a standby's link: whoever holds the standby's SSH key must not act as an operator). Past the
 /// hello, the monitor holds the link to its purpose (a standby's link that sends a request is closed).
-enum SocketRelay {
+public enum SocketRelay {
   /// A standby following its primary, and a primary asking its standby who it is.
-  static let standbyLink: Set<ConsoleHello.Purpose> = [.follow, .peer]
+  public static let standbyLink: Set<ConsoleHello.Purpose> = [.follow, .peer]
   /// How long the relay waits for the hello.
-  static let helloDeadline: Double = 10
+  public static let helloDeadline: Double = 10
 
-  struct Refusal: Error, CustomStringConvertible {
-    var description: String
+  public struct Refusal: Error, CustomStringConvertible {
+    public var description: String
   }
 
   /// `carrying`: the hello purposes let through; nil: any.
-  static func run(path: String, carrying allowed: Set<ConsoleHello.Purpose>?) throws {
+  public static func run(path: String, carrying allowed: Set<ConsoleHello.Purpose>?) throws {
     let (hello, rest) = try readHello()
     if let allowed {
       let refusal: String? =
@@ -35,7 +38,7 @@ enum SocketRelay {
     var inputOpen = true
     while true {
       var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: inputOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)]
-      guard poll(&fds, 2, 1000) >= 0 || errno == EINTR else { throw POSIXFailure(operation: "poll", errno: errno) }
+      guard poll(&fds, 2, 1000) >= 0 || errno == EINTR else { throw ConsoleSocket.Failure("poll", errno: errno) }
       if fds[0].revents != 0 {
         let count = buffer.withUnsafeMutableBytes { read(socket, $0.baseAddress, $0.count) }
         if count <= 0 { return }
@@ -67,7 +70,7 @@ enum SocketRelay {
       let left = deadline.timeIntervalSinceNow
       guard left > 0 else { throw Refusal(description: "no hello within \(Int(helloDeadline)) seconds") }
       var input = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-      guard poll(&input, 1, Int32(left * 1000) + 1) >= 0 || errno == EINTR else { throw POSIXFailure(operation: "poll", errno: errno) }
+      guard poll(&input, 1, Int32(left * 1000) + 1) >= 0 || errno == EINTR else { throw ConsoleSocket.Failure("poll", errno: errno) }
       guard input.revents != 0 else { continue }
       let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
       if count < 0 && errno == EINTR { continue }

@@ -3,7 +3,6 @@ import BridgeCore
 import BridgeField
 import BridgeMonitor
 import Foundation
-import Synchronization
 
 struct AgentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -62,7 +61,7 @@ struct AgentCommand: ParsableCommand {
     let period = DurationText.parse(interval)!
     let strings = language.strings
     let secret = try KeyFile.secretOrExit(keyFile, command: "agent", strings: strings)
-    StopFlag.install()
+    StopSignals.install()
     let output = AgentOutput(site: site)
     var headcount = HeadcountSource(fixed: count, path: countFile, strings: strings)
     var loop = AgentLoop(
@@ -88,24 +87,17 @@ enum FieldToolOptions {
   }
 }
 
-/// Set by SIGINT, SIGTERM or SIGHUP; loops check it between waits (poll returns early with EINTR).
-enum StopFlag {
-  static let requested = Atomic<Bool>(false)
-  static var isSet: Bool { requested.load(ordering: .relaxed) }
-
-  static func install() {
-    for number in StopSignals.numbers {
-      var action = sigaction()
-      action.__sigaction_handler.sa_handler = { _ in StopFlag.requested.store(true, ordering: .relaxed) }
-      sigemptyset(&action.sa_mask)
-      action.sa_flags = 0  // no SA_RESTART: a blocking poll returns at once
-      sigaction(number, &action, nil)
+extension KeyFile {
+  /// The secret for `agent` and `send`, or nil without a key file; prints the problem and exits 2 if it is unusable.
+  static func secretOrExit(_ path: String?, command: String, strings: Strings = .english) throws -> [UInt8]? {
+    guard let path else { return nil }
+    do {
+      let read = try read(path, strings: strings)
+      if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
+      return read.secret
+    } catch {
+      FileHandleOutput.writeAll(fd: 2, "bridgewatch \(command): \(error)\n")
+      throw ExitCode(2)
     }
-  }
-
-  /// Sleeps up to `milliseconds`, returning early when a stop is requested.
-  static func sleep(milliseconds: Int64) {
-    guard milliseconds > 0, !isSet else { return }
-    _ = poll(nil, 0, Int32(min(milliseconds, 1000)))
   }
 }
