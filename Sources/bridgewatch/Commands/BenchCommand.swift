@@ -196,8 +196,8 @@ struct StartupBench: ParsableCommand {
 }
 
 /// What the benchmarks that run this binary share: a scratch folder (kept with `keep`), the binary's own path,
-/// figures to standard output, and a failure said once. A stop signal ends the run (exit status 1) as it did before,
-/// but says so and removes the scratch folder first.
+/// figures to standard output, and a failure said once. A stop signal ends the run (exit status 1), but first says
+/// so, stops the processes the benchmark started and removes the scratch folder.
 enum BenchRun {
   static func inScratchDirectory(
     keep: Bool, _ body: (_ directory: String, _ binary: String, _ report: (String) -> Void) throws -> Void
@@ -207,6 +207,7 @@ enum BenchRun {
     let directory = String(cString: made)
     StopSignals.onStop { signal in
       printError("bench: \(signal); stopped")
+      ProcFiles.stopChildren()
       if keep { printError("bench: kept \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) }
       exit(1)
     }
