@@ -1,9 +1,13 @@
-/// `status`'s screenful.
-enum StatusSummary {
-  /// At most this many sites to call are listed; the dashboard's `!` has them all.
-  static let problemLines = 15
+import BridgeCore
+import Foundation
 
-  static func text(_ status: ConsoleClient.Status, socketPath: String, utcOffsetSeconds: Int, strings: Strings = .english) -> String {
+/// What `bridgewatch status` prints of a running monitor, from its console socket's answer (`ConsoleClient.status`).
+public enum StatusSummary {
+  /// At most this many sites to call are listed; the dashboard's `!` has them all.
+  public static let problemLines = 15
+
+  public static func text(_ status: ConsoleClient.Status, socketPath: String, utcOffsetSeconds: Int, strings: Strings = .english) -> String
+  {
     let snapshot = status.mirror.snapshot
     let total = snapshot.rollups[0]
     let counts = total.statusCounts
@@ -45,7 +49,7 @@ enum StatusSummary {
 
   /// The sites someone should call now (offline, late, asking for help), worst first, each with its contact: the
   /// number to call is what a control room needs from `status` on a phone's SSH session.
-  static func sitesToCall(_ snapshot: MonitorSnapshot, strings: Strings) -> [String] {
+  public static func sitesToCall(_ snapshot: MonitorSnapshot, strings: Strings) -> [String] {
     let problems = snapshot.records.indices.filter { index in
       let record = snapshot.records[index]
       return record.status == .offline || record.status == .late || record.flags.contains(.helpRequested)
@@ -67,7 +71,7 @@ enum StatusSummary {
 
 extension StatusSummary {
   /// What `status` says of a monitor in a pair: a standby and its primary's last word, a promotion, a replacement.
-  static func roleLine(_ role: MonitorRole, utcOffsetSeconds: Int, promoteCommand: String, strings: Strings = .english) -> String {
+  public static func roleLine(_ role: MonitorRole, utcOffsetSeconds: Int, promoteCommand: String, strings: Strings = .english) -> String {
     func time(_ unixSeconds: Double) -> String { LocalTimeText.format(unixSeconds, utcOffsetSeconds: utcOffsetSeconds) }
     if let replaced = role.replacedBy { return strings(.statusReplaced, replaced.peer, time(replaced.promotedAt)) }
     if let promotedAt = role.promotedAt { return strings(.statusPromoted, time(promotedAt)) }
