@@ -102,7 +102,6 @@ final class OptionsResponder: Sendable {
   private let threadID = Atomic<Int32>(0)
   static let threadName = "bw-responder"
   private let stopping = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
 
   init() throws {
     fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -133,7 +132,8 @@ final class OptionsResponder: Sendable {
       bw_set_thread_name(Self.threadName)
       threadID.store(Self.findThread() ?? -1, ordering: .relaxed)
       serve()
-      finished.signal()
+      // The serving thread closes its socket: `stop` need not wait for it.
+      close(fd)
     }
     thread.start()
     while threadID.load(ordering: .relaxed) == 0 { usleep(1000) }
@@ -148,10 +148,9 @@ final class OptionsResponder: Sendable {
     }.flatMap { Int32($0) }
   }
 
+  /// Ends the serving within its receive timeout (200 ms), without waiting for it.
   func stop() {
     stopping.store(true, ordering: .relaxed)
-    finished.wait()
-    close(fd)
   }
 
   private func serve() {

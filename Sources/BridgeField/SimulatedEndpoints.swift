@@ -23,7 +23,6 @@ public final class SimulatedEndpoints: Sendable {
 
   private let setup = Mutex(Setup())
   private let stopping = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
   private let answered = Atomic<Int>(0)
   /// What could not be opened, for the user.
   public let skipped: [String]
@@ -92,17 +91,19 @@ public final class SimulatedEndpoints: Sendable {
     guard !endpoints.isEmpty else { return }
     let thread = Thread { [self] in
       serve(endpoints, isUp: isUp)
-      finished.signal()
+      // The serving thread closes what it served: `stop` need not wait for it.
+      for endpoint in endpoints { close(endpoint.fd) }
     }
     thread.name = "simulated-endpoints"
     thread.start()
   }
 
+  /// Ends the serving (within its poll's 100 ms, on its own thread) without waiting for it; closes the endpoints
+  /// at once if they were never served.
   public func stop() {
     guard !stopping.exchange(true, ordering: .relaxed) else { return }
     let (started, endpoints) = setup.withLock { ($0.started, $0.endpoints) }
-    if started { finished.wait() }
-    for endpoint in endpoints { close(endpoint.fd) }
+    if !started { for endpoint in endpoints { close(endpoint.fd) } }
   }
 
   private func serve(_ endpoints: [Endpoint], isUp: (Int) -> Bool) {
