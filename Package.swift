@@ -26,7 +26,8 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
-    // Sockets and files: UDP listener, heartbeat-file poller, status file, journal.
+    // Sockets and files: UDP listener, heartbeat-file poller, status file, journal. Process/ holds what every
+    // long-running bridgewatch process shares: the stop signals, a long read's progress, memory tuning.
     .target(
       name: "BridgeMonitor",
       dependencies: [
