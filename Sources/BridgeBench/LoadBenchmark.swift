@@ -5,7 +5,9 @@ import Foundation
 
 /// The load test: a headless monitor (this binary) takes a blast of signed heartbeats over loopback, then the same
 /// blast goes to the C ceiling program, which only counts datagrams. Figures come from the kernel (/proc) and the
-/// monitor's own status file, not from the sender.
+/// monitor's own status file, not from the sender. Over 400 lines because the other benchmarks that start this binary
+/// share its helpers (the generated conference, the headless monitor's start, /proc figures, free ports); they are
+/// marked by section below.
 public struct LoadBenchmark {
   var binary: String
   var sites: Int
