@@ -3,18 +3,18 @@ import Logging
 import Synchronization
 
 /// Log lines held back while curses owns the screen; printed after `endwin`.
-final class HeldLogLines: Sendable {
-  static let shared = HeldLogLines()
+public final class HeldLogLines: Sendable {
+  public static let shared = HeldLogLines()
   private let lines = Mutex<[String]>([])
   private let dropped = Mutex(0)
 
-  func append(_ line: String) {
+  public func append(_ line: String) {
     lines.withLock {
       if $0.count < 2000 { $0.append(line) } else { dropped.withLock { $0 += 1 } }
     }
   }
 
-  func flush() {
+  public func flush() {
     let held = lines.withLock { lines in
       defer { lines = [] }
       return lines
@@ -25,15 +25,19 @@ final class HeldLogLines: Sendable {
   }
 }
 
-struct HeldLogHandler: LogHandler {
-  var metadata: Logger.Metadata = [:]
-  var logLevel: Logger.Level = .info
-  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+/// The swift-log handler of a process whose dashboard owns the screen: every line goes to `HeldLogLines.shared`.
+public struct HeldLogHandler: LogHandler {
+  public var metadata: Logger.Metadata = [:]
+  public var logLevel: Logger.Level = .info
+
+  public init() {}
+
+  public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
     get { metadata[key] }
     set { metadata[key] = newValue }
   }
 
-  func log(event: LogEvent) {
+  public func log(event: LogEvent) {
     HeldLogLines.shared.append(TextSanitizer.printable("\(event.level): \(event.message)"))
   }
 }
