@@ -35,7 +35,7 @@ public final class InProcessLink: MonitorLink {
 
   public func showDetail(site: Int?) {
     subscription.withLock { $0 }?.showDetail(site: site)
-    try? monitor.publishBlocking()
+    monitor.requestPublish()
   }
 
   public func detach() { subscription.withLock { $0 }?.cancel() }

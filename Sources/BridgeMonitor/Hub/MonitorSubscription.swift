@@ -8,6 +8,9 @@ public struct MonitorUpdate: Sendable {
   /// The last hour of each site the subscriber asked about (`showDetails`); `snapshot.detail` holds the one of
   /// `showDetail(site:)`.
   public var details: [Int: SiteHistoryView] = [:]
+  /// Published by the once-a-second tick (not at once after an operator action or a face's request): the status
+  /// file is written only then.
+  public var isTick = false
 }
 
 /// One subscriber's end of the monitor's updates: what it wants besides the shared snapshot (a site's last hour)

@@ -661,7 +661,8 @@ private final class ConsoleServerLoop {
     if let actions {
       enqueue(.actions(FollowActions(epoch: epoch, revision: revision, actions: actions)), to: connection)
       connection.followed = FollowPosition(epoch: epoch, after: actions.last?.revision ?? position?.after ?? revision)
-    } else if let state = try? monitor.followState().wait() {
+    } else {
+      let state = monitor.followState()
       enqueue(.state(state), to: connection)
       connection.followed = FollowPosition(epoch: state.epoch, after: state.revision)
     }
