@@ -337,17 +337,19 @@ public final class Follower: Sendable {
         throw ConsoleProtocolError.malformed("actions before the primary's state")
       }
       if !fresh.isEmpty {
-        let notes = try monitor.applyFollowed(fresh).wait()
-        record(applied: fresh.count - notes.count, notes: notes)
+        // Applied on the monitor's loop in the order sent; this thread reads on without waiting for it.
+        let count = fresh.count
+        monitor.applyFollowed(fresh).whenSuccess { [self] notes in record(applied: count - notes.count, notes: notes) }
       }
       position = FollowPosition(epoch: batch.epoch, after: fresh.last?.revision ?? position?.after ?? batch.revision)
     case .state(let state):
-      let notes = try monitor.applyFollowed(state).wait()
       counts.withLock { $0.resyncs += 1 }
-      logger.notice(
-        "resynchronized with the primary's whole operator state at revision \(state.revision) (\(state.sites.count) site(s) with operator decisions)"
-      )
-      record(applied: 0, notes: notes)
+      monitor.applyFollowed(state).whenSuccess { [self] notes in
+        logger.notice(
+          "resynchronized with the primary's whole operator state at revision \(state.revision) (\(state.sites.count) site(s) with operator decisions)"
+        )
+        record(applied: 0, notes: notes)
+      }
       position = FollowPosition(epoch: state.epoch, after: state.revision)
     case .refused(let refusal):
       throw ConsoleSocket.Failure("the primary refused: \(TextSanitizer.printable(refusal.reason))")
