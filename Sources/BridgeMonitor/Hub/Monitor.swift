@@ -11,8 +11,8 @@ import Synchronization
 /// are applied on the loop and journaled before they are answered.
 public final class Monitor: Sendable {
   /// What only the loop touches: the box checks that it is on the loop.
-  private struct LoopOwned {
-    var repeatedTasks: [RepeatedTask] = []
+  struct LoopOwned {
+    var tickTask: RepeatedTask?
     /// Events drained (and journaled) right after an operator action, delivered to the faces at the next publish.
     var carriedEvents: [EngineEvent] = []
     var clockWatcher: ClockWatcher
@@ -21,21 +21,21 @@ public final class Monitor: Sendable {
 
   public let config: ConferenceConfig
   public let loop: any EventLoop
-  private let clock: any MonitorClock
+  let clock: any MonitorClock
   private let logger: Logger
   private let ownsGroup: MultiThreadedEventLoopGroup?
   /// The state behind its lock, shared with the inputs.
-  private let intake: MonitorIntake
+  let intake: MonitorIntake
   private let inputs: [any MonitorInput]
   private let outputs: [any MonitorOutput]
   /// The inputs started, until they are stopped.
   private let running = Mutex<[any MonitorInput]>([])
-  private let owned: NIOLoopBoundBox<LoopOwned>
-  /// Everyone who gets updates: the dashboard, the headless log, and (later) each console; the next id.
-  private let subscribers = Mutex<(all: [Int: MonitorSubscription], nextID: Int)>(([:], 0))
+  let owned: NIOLoopBoundBox<LoopOwned>
+  /// Everyone who gets updates with a detail pane of their own: the dashboard, the console server.
+  private let subscribers = MonitorSubscribers()
   private let healthObserver: (any MonitorHealthObserver)?
   /// Primary or standby, the action log standbys follow, and the primary's contact watch.
-  private let pair: MonitorPair
+  let pair: MonitorPair
   /// What an operator types to promote this monitor (in refusals and the silent-primary warning).
   public var promoteCommand: String { pair.promoteCommand }
 
@@ -51,14 +51,8 @@ public final class Monitor: Sendable {
     self.healthObserver = healthObserver
     self.clock = clock
     self.logger = logger
-    if let group {
-      loop = group.next()
-      ownsGroup = nil
-    } else {
-      let owned = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-      loop = owned.next()
-      ownsGroup = owned
-    }
+    ownsGroup = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+    loop = (group ?? ownsGroup!).next()
     let now = clock.now()
     // Names this run: a standby that reconnects after the primary restarted must not take revisions for the old run's.
     pair = MonitorPair(
@@ -81,23 +75,24 @@ public final class Monitor: Sendable {
   /// Delivers every update (after every tick, with the events drained in it) to `handler`, on the event loop,
   /// until the subscription is cancelled. Each subscription asks for its own site's last hour (`showDetail`).
   public func subscribe(_ handler: @escaping @Sendable (MonitorUpdate) -> Void) -> MonitorSubscription {
-    subscribers.withLock { subscribers in
-      let subscription = MonitorSubscription(id: subscribers.nextID, handler: handler) { [weak self] id in
-        _ = self?.subscribers.withLock { $0.all.removeValue(forKey: id) }
-      }
-      subscribers.nextID += 1
-      subscribers.all[subscription.id] = subscription
-      return subscription
-    }
+    subscribers.subscribe(handler)
   }
 
   /// The number of live subscriptions (for the status line and tests).
-  public var subscriberCount: Int { subscribers.withLock { $0.all.count } }
+  public var subscriberCount: Int { subscribers.count }
 
   /// Starts the inputs (the UDP socket on `listen` instead of the config's, if given), the tick and the outputs.
   /// Returns the UDP input's bound address.
   @discardableResult
   public func start(listen: (host: String, port: Int)? = nil) async throws -> SocketAddress {
+    guard let address = try await startPorts(listen: listen) else {
+      throw MonitorStartError(description: "the monitor has no UDP input; use startPorts")
+    }
+    return address
+  }
+
+  /// `start` for any wiring: the UDP input's bound address, if it has one.
+  public func startPorts(listen: (host: String, port: Int)? = nil) async throws -> SocketAddress? {
     let inputs = self.inputs.map { input in
       guard let listen, input is UDPInput else { return input }
       return UDPInput(host: listen.host, port: listen.port)
@@ -112,11 +107,9 @@ public final class Monitor: Sendable {
       }
       running.withLock { $0.append(input) }
     }
-    let udp = inputs.lazy.compactMap { $0 as? UDPInput }.first
-    guard let address = udp?.address else { throw MonitorStartError(description: "the monitor has no UDP input") }
+    let address = inputs.lazy.compactMap { ($0 as? UDPInput)?.address }.first
     try await loop.submit { [self] in
-      owned.value.repeatedTasks.append(
-        loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in self.tick() })
+      owned.value.tickTask = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in tick() }
       let now = clock.now().unixSeconds
       var records = [JournalRecord(unixSeconds: now, site: nil, kind: .start(sites: config.sites.count))]
       let role = pair.current
@@ -125,7 +118,7 @@ public final class Monitor: Sendable {
       }
       writeJournal(records, sync: true)
     }.get()
-    let facts = ConsoleFacts(config: config, listenAddress: HostPortText.format(host: address.ipAddress ?? "?", port: address.port ?? 0))
+    let facts = ConsoleFacts(config: config, listenAddress: address.map(MonitorProcess.describe) ?? "")
     for output in outputs { try await output.start(facts: facts) }
     return address
   }
@@ -135,7 +128,7 @@ public final class Monitor: Sendable {
     let started = DispatchTime.now().uptimeNanoseconds
     defer { healthObserver?.tickTook(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
     let now = clock.now()
-    let audience = subscribers.withLock { Array($0.all.values) }
+    let audience = subscribers.all
     let (fresh, taken, details) = intake.withState { state in
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
@@ -169,7 +162,6 @@ public final class Monitor: Sendable {
   }
 
   /// Hands `events` and the snapshot to every subscriber, each with the detail pane it asked for, then to the outputs.
-  @discardableResult
   private func publish(
     _ events: [EngineEvent], _ taken: MonitorSnapshot, _ details: [Int: SiteHistoryView], to audience: [MonitorSubscription],
     now: ClockReading, isTick: Bool
@@ -188,13 +180,13 @@ public final class Monitor: Sendable {
 
   /// Publishes the current state and the events of operator actions now, without the tick's work (silence,
   /// journal batch, status file): an action or a detail request shows on every face at once.
-  private func publishNow() {
+  func publishNow() {
     let now = clock.now()
-    let audience = subscribers.withLock { Array($0.all.values) }
+    let audience = subscribers.all
     let (taken, details) = intake.withState { state in self.snapshot(of: state, for: audience, now: now) }
     let events = owned.value.carriedEvents
     owned.value.carriedEvents = []
-    publish(events, taken, details, to: audience, now: now, isTick: false)
+    _ = publish(events, taken, details, to: audience, now: now, isTick: false)
   }
 
   /// The state to write first into a journal created again under the running monitor.
@@ -204,7 +196,7 @@ public final class Monitor: Sendable {
 
   /// Writes to the journal (or leaves the records waiting): the problem the faces show when they wait.
   @discardableResult
-  private func writeJournal(_ records: [JournalRecord], sync: Bool) -> String? {
+  func writeJournal(_ records: [JournalRecord], sync: Bool) -> String? {
     let now = clock.now()
     return owned.value.journal.write(records, sync: sync, now: now, checkpoint: checkpoint(now))
   }
@@ -282,91 +274,14 @@ public final class Monitor: Sendable {
     loop.execute { [self] in publishNow() }
   }
 
-  // MARK: - Primary and standby
-
-  /// Primary or standby, as every face shows it.
-  public var currentRole: MonitorRole { pair.current }
-
-  /// Makes this monitor a standby of `source` (before `start`): operators' actions are refused here, the follower
-  /// applies the primary's, and the primary is silent after `silentAfter` without a word.
-  public func becomeStandby(following source: String, silentAfter: Duration) {
-    pair.becomeStandby(following: source, silentAfter: silentAfter, now: clock.now())
-  }
-
-  /// A standby still following (not promoted).
-  public var isFollowing: Bool { pair.current.kind == .standby }
-
-  /// The actions after `position` for a standby of this monitor, or nil when it needs the whole state.
-  public func followedActions(after position: FollowPosition?) -> (epoch: String, revision: UInt64, actions: [FollowedAction]?) {
-    pair.followedActions(after: position)
-  }
-
-  /// The whole operator state for a standby, at the revision it stands for. Read under the state lock (actions are
-  /// applied and logged under it), not on the loop: the console thread that asks never waits for a tick.
-  public func followState() -> FollowState {
-    let (records, log) = intake.withState { ($0.engine.records, pair.followedActions(after: nil)) }
-    return FollowState(epoch: log.epoch, revision: log.revision, records: records, sites: config.sites)
-  }
-
-  /// A word from the primary on the follow link (any line, a keep-alive too), or why the link is down.
-  public func notePrimaryContact(linkProblem: String? = nil) {
-    pair.notePrimaryContact(linkProblem: linkProblem, now: clock.now())
-  }
-
-  /// Applies the primary's actions on this standby, in order, and journals them; returns what could not be
-  /// applied (the standby's view differed), for the log.
-  public func applyFollowed(_ actions: [FollowedAction]) -> EventLoopFuture<[String]> {
-    loop.submit { [self] in
-      let now = clock.now()
-      let (events, records, notes) = intake.withState { pair.applyFollowed(actions, to: &$0, sites: config.sites, now: now) }
-      owned.value.carriedEvents += events
-      writeJournal(records, sync: true)
-      publishNow()
-      return notes
-    }
-  }
-
-  /// Brings this standby to the primary's whole operator state (a resync): only what differs is applied.
-  public func applyFollowed(_ state: FollowState) -> EventLoopFuture<[String]> {
-    loop.flatSubmit { [self] in
-      let records = self.intake.withState { $0.engine.records }
-      let now = clock.now().unixSeconds
-      let requests = state.requests(toBring: records, sites: config.sites)
-      return applyFollowed(requests.map { FollowedAction(revision: 0, request: $0.request, who: $0.who, at: $0.at ?? now) })
-    }
-  }
-
-  /// Makes this standby the primary: it stops following and accepts operators' actions. Refused while the
-  /// primary is heard (two primaries would be two writers), and on a monitor that is not a standby.
-  public func promote(by who: OperatorIdentity) -> EventLoopFuture<Void> {
-    loop.submit { [self] in
-      let now = clock.now()
-      try pair.promote(by: who, now: now)
-      writeJournal(
-        [JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .role("primary", note: "promoted by \(who.displayName)"))], sync: true
-      )
-      publishNow()
-    }
-  }
-
-  /// The peer (`--peer`) says it was promoted: this monitor is no longer the primary the conference follows.
-  public func noteReplaced(by peer: String, promotedAt: Double) {
-    loop.execute { [self] in
-      guard pair.noteReplaced(by: peer, promotedAt: promotedAt) else { return }
-      let now = clock.now().unixSeconds
-      writeJournal([JournalRecord(unixSeconds: now, site: nil, kind: .role("replaced", note: "by \(peer)"))], sync: true)
-      publishNow()
-    }
-  }
-
   /// Stops the inputs (no heartbeat is applied after them), runs a last tick, journals the stop, and stops the
   /// outputs, which write their last state.
   public func stop() async {
-    let tasks = try? await loop.submit { [self] in
-      defer { owned.value.repeatedTasks = [] }
-      return owned.value.repeatedTasks
+    let ticking = try? await loop.submit { [self] in
+      defer { owned.value.tickTask = nil }
+      return owned.value.tickTask
     }.get()
-    for task in tasks ?? [] { task.cancel() }
+    ticking?.cancel()
     let started = running.withLock { running in
       defer { running = [] }
       return running
@@ -381,9 +296,4 @@ public final class Monitor: Sendable {
     for output in outputs { await output.stop() }
     try? await ownsGroup?.shutdownGracefully()
   }
-}
-
-/// The monitor could not start (its wiring lacks what it needs).
-public struct MonitorStartError: Error, CustomStringConvertible {
-  public var description: String
 }

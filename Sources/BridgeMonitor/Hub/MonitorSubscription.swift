@@ -41,6 +41,25 @@ public final class MonitorSubscription: Sendable {
   public func cancel() { onCancel(id) }
 }
 
+/// The hub's subscribers by id, behind a lock: they subscribe and cancel from any thread.
+final class MonitorSubscribers: Sendable {
+  private let subscribers = Mutex<(all: [Int: MonitorSubscription], nextID: Int)>(([:], 0))
+
+  func subscribe(_ handler: @escaping @Sendable (MonitorUpdate) -> Void) -> MonitorSubscription {
+    subscribers.withLock { subscribers in
+      let subscription = MonitorSubscription(id: subscribers.nextID, handler: handler) { [weak self] id in
+        _ = self?.subscribers.withLock { $0.all.removeValue(forKey: id) }
+      }
+      subscribers.nextID += 1
+      subscribers.all[subscription.id] = subscription
+      return subscription
+    }
+  }
+
+  var all: [MonitorSubscription] { subscribers.withLock { Array($0.all.values) } }
+  var count: Int { subscribers.withLock { $0.all.count } }
+}
+
 /// What the monitor tells about its own health as it works, for the metrics endpoint. Called on the monitor's
 /// event loop: implementations only record (an atomic add, a histogram bucket) and return.
 public protocol MonitorHealthObserver: Sendable {

@@ -21,3 +21,8 @@ public enum MonitorWiring {
     return outputs
   }
 }
+
+/// The monitor could not start (its wiring lacks what it needs).
+public struct MonitorStartError: Error, CustomStringConvertible {
+  public var description: String
+}
