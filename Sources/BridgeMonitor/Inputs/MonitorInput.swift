@@ -31,6 +31,17 @@ public final class MonitorIntake: Sendable {
     self.state = Mutex(state)
   }
 
+  /// Applies one batch of heartbeat evidence under the lock, heard now: the door for an input that needs no more
+  /// than the engine's `heartbeat` (the listener, the poller and the prober use `withState` for their counters).
+  public func deliver(_ batch: [(site: Int, heartbeat: HeartbeatInput)]) {
+    let now = clock.now()
+    state.withLock { state in
+      for (site, heartbeat) in batch where site < config.sites.count {
+        state.withEngine { $0.heartbeat(heartbeat, site: site, heardAt: now, now: now) }
+      }
+    }
+  }
+
   /// Applies one batch (or reads the state) under the lock.
   func withState<Result, E: Error>(_ body: (inout sending MonitorState) throws(E) -> sending Result) throws(E) -> sending Result {
     try state.withLock(body)
