@@ -56,11 +56,14 @@ let package = Package(
     // Dashboard: views render snapshots into a cell grid with roles; one backend copies it to curses.
     .target(
       name: "BridgeTUI",
-      dependencies: ["BridgeCore", "CNcurses", .product(name: "Yams", package: "Yams")]
+      dependencies: ["BridgeCore", "BridgeThreads", "CNcurses", .product(name: "Yams", package: "Yams")]
     ),
     // What runs at the bridge points and in rehearsals: the agent's session, the simulator's plan, demo rosters.
     // Pure like BridgeCore; the sockets are in the executable.
     .target(name: "BridgeField", dependencies: ["BridgeCore"]),
+    // One named service thread and one wakeable inbox (a pipe a poll loop watches), for every thread that is not
+    // an NIO loop: the dashboard, the console server, the prober.
+    .target(name: "BridgeThreads"),
     // Linux calls the Glibc module lacks: recvmmsg and sendmmsg for the UDP listener and the load benchmark's
     // sender, mallopt for the monitor's memory, a pseudo-terminal for the tests.
     .target(name: "CLinux"),
@@ -95,6 +98,7 @@ let package = Package(
       name: "BridgeMetricsTests",
       dependencies: ["BridgeCore", "BridgeMonitor", "BridgeMetrics", "TestSupport", .product(name: "Logging", package: "swift-log")]
     ),
+    .testTarget(name: "BridgeThreadsTests", dependencies: ["BridgeThreads"]),
     .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),
     .testTarget(

@@ -13,26 +13,6 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   /// Prometheus 3 refuses a scrape without it.
   public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-  /// What an operator did, as counted in `bridgewatch_operator_actions_total{action}`.
-  public enum ActionKind: String, CaseIterable, Sendable {
-    case mark, clear, acknowledge
-    case setHeadcount = "set_headcount"
-    case claim, release
-
-    /// The action an event records, if it records one (status changes by silence or heartbeats do not).
-    public init?(_ event: EngineEvent) {
-      switch event.kind {
-      case .statusChanged(_, _, .marked): self = .mark
-      case .statusChanged(_, _, .markCleared): self = .clear
-      case .acknowledged: self = .acknowledge
-      case .headcountSet: self = .setHeadcount
-      case .claimed: self = .claim
-      case .claimReleased(let operatorName): if operatorName == nil { return nil } else { self = .release }
-      default: return nil
-      }
-    }
-  }
-
   /// Bounds of the tick-duration histogram, in seconds: a tick is normally well under a millisecond per thousand
   /// sites; a second means the monitor falls behind.
   public static let tickBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
@@ -64,14 +44,14 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   private struct Latest {
     var snapshot: MonitorSnapshot?
     var generation = 0
-    var actions = [UInt64](repeating: 0, count: ActionKind.allCases.count)
+    var actions = [UInt64](repeating: 0, count: OperatorActionKind.allCases.count)
   }
 
   /// The renderer's own state: what the counters already carry, and the last exposition.
   private struct Rendering {
     var generation = -1
     var exportedCounters = IngestCounters()
-    var exportedActions = [UInt64](repeating: 0, count: ActionKind.allCases.count)
+    var exportedActions = [UInt64](repeating: 0, count: OperatorActionKind.allCases.count)
     var scratch: [UInt8] = []
     var body = ByteBuffer()
     var roster: RosterSeries
@@ -91,7 +71,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   private let fileReads: Counter
   private let fileUnreadable: Counter
   private let fileBad: Counter
-  private let actions: [Counter]  // indexed like ActionKind.allCases
+  private let actions: [Counter]  // indexed like OperatorActionKind.allCases
   private let journalFailures: Counter
   private let journalLastWrite: Gauge
   private let consolesAttached: Gauge
@@ -142,10 +122,10 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     let fileProblems = "Heartbeat files that could not be used, by problem (unreadable, bad: too large or not a heartbeat)"
     fileUnreadable = registry.counter("bridgewatch_heartbeat_file_problems_total", labels: [("problem", "unreadable")], help: fileProblems)
     fileBad = registry.counter("bridgewatch_heartbeat_file_problems_total", labels: [("problem", "bad")], help: fileProblems)
-    actions = ActionKind.allCases.map { kind in
+    actions = OperatorActionKind.allCases.map { kind in
       registry.counter(
-        "bridgewatch_operator_actions_total", labels: [("action", kind.rawValue)],
-        help: "Operator actions applied, by kind (mark, clear, acknowledge, set_headcount, claim, release)")
+        "bridgewatch_operator_actions_total", labels: [("action", kind.metricLabel)],
+        help: "Operator actions applied, by kind (\(OperatorActionKind.allCases.map(\.metricLabel).joined(separator: ", ")))")
     }
     journalFailures = registry.counter(
       "bridgewatch_journal_write_failures_total",
@@ -250,7 +230,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
       latest.snapshot = update.snapshot
       latest.generation += 1
       for event in update.events {
-        if let kind = ActionKind(event) { latest.actions[ActionKind.allCases.firstIndex(of: kind)!] += 1 }
+        if let kind = OperatorActionKind(event) { latest.actions[OperatorActionKind.allCases.firstIndex(of: kind)!] += 1 }
       }
     }
   }

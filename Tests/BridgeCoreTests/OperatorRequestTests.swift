@@ -34,6 +34,24 @@ import Testing
     }
   }
 
+  /// What a request caused comes back from `apply`: the events the journal, the metrics and the event log take,
+  /// each naming its action; they are also drained with the rest.
+  @Test func applyReturnsTheEventsTheRequestCaused() throws {
+    let now = Self.start
+    var engine = engineWithOnlineSites()
+    let marked = try engine.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), by: lan, now: now)
+    #expect(marked.map(\.kind) == [.statusChanged(from: .online, to: .marked, cause: .marked(operatorName: "lan", reason: "line down"))])
+    #expect(marked.compactMap(OperatorActionKind.init) == [.mark])
+    let claimed = try engine.apply(OperatorRequest(site: "HB-DB-TULY", action: .claim), by: minh, now: now)
+    #expect(claimed.map(\.siteIndex) == [1] && claimed.compactMap(OperatorActionKind.init) == [.claim])
+    #expect(engine.drainEvents() == marked + claimed)
+    let cleared = try engine.apply(OperatorRequest(site: "HB-TU", action: .clear), by: lan, now: now)
+    #expect(cleared.compactMap(OperatorActionKind.init) == [.clear])
+    for action in [OperatorRequest.Action.mark(reason: "x"), .clear, .acknowledge, .setHeadcount(1), .claim, .release(force: true)] {
+      #expect(OperatorActionKind.allCases.contains(action.kind))
+    }
+  }
+
   @Test func aSecondMarkIsRefusedWithWhoMarkedItWhenAndWhy() throws {
     let now = Self.start
     var engine = engineWithOnlineSites()

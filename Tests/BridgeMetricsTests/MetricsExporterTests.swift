@@ -49,8 +49,8 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     for reason in RejectionReason.allCases {
       #expect(metricValue(text, "bridgewatch_datagrams_rejected_total{reason=\"\(reason.rawValue)\"}") == 0)
     }
-    for action in MetricsExporter.ActionKind.allCases {
-      #expect(metricValue(text, "bridgewatch_operator_actions_total{action=\"\(action.rawValue)\"}") == 0)
+    for action in OperatorActionKind.allCases {
+      #expect(metricValue(text, "bridgewatch_operator_actions_total{action=\"\(action.metricLabel)\"}") == 0)
     }
     #expect(metricValue(text, #"bridgewatch_heartbeats_accepted_total{source="udp"}"#) == 0)
     #expect(metricValue(text, #"bridgewatch_heartbeats_accepted_total{source="file"}"#) == 0)

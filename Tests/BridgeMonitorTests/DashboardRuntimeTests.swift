@@ -1,9 +1,9 @@
 import BridgeCore
-import BridgeMonitor
 import Foundation
 import Synchronization
 import Testing
 
+@testable import BridgeMonitor
 @testable import BridgeTUI
 
 /// The dashboard's runtime on a recording terminal, linked to a real monitor in this process: what it draws,
@@ -50,7 +50,7 @@ import Testing
     /// Every site heard now.
     func hearAll() async throws {
       let sites = fixture.config.sites.count
-      try await fixture.monitor.perform { engine, now in
+      try await fixture.monitor.withEngineForTests { engine, now in
         for site in 0..<sites {
           engine.heartbeat(
             HeartbeatInput(source: .udp, sequence: UInt64(now.unixSeconds), count: 40), site: site, heardAt: now, now: now)
@@ -88,7 +88,7 @@ import Testing
 
     // Acknowledged while late: when silence takes them offline, nobody is called.
     for site in ["HB-TU", "HB-DB-HU", "HB-DB-TULY"] {
-      #expect(rig.link.perform(OperatorRequest(site: site, action: .acknowledge), operatorName: "lan") == .applied)
+      #expect(await rig.link.answer(to: OperatorRequest(site: site, action: .acknowledge), operatorName: "lan") == .applied)
     }
     try await rig.pass(seconds: 20)
     #expect(rig.screen.contains("Offline 3"), "\(rig.screen)")
@@ -111,7 +111,7 @@ import Testing
     let rig = try await Rig.start()
     try await rig.hearAll()
     rig.settle()
-    #expect(rig.link.perform(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), operatorName: "lan") == .applied)
+    #expect(await rig.link.answer(to: OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), operatorName: "lan") == .applied)
     rig.settle()
     #expect(rig.backend.bells == 0, "a mark is the operator's own doing")
     #expect(rig.screen.contains("marked by lan"), "the event log says who: \(rig.screen)")
@@ -157,7 +157,7 @@ import Testing
     expectSameAsWhole(patched)
 
     // One site heard again: a record changed, so a whole frame comes next, that site heard a second ago.
-    try await rig.fixture.monitor.perform { engine, now in
+    try await rig.fixture.monitor.withEngineForTests { engine, now in
       engine.heartbeat(HeartbeatInput(source: .udp, sequence: 1_000_000, count: 41), site: 0, heardAt: now, now: now)
     }
     let (framesBefore, patchedBefore) = (rig.backend.frames.count, rig.runtime.timeOnlyFrames)
@@ -241,6 +241,58 @@ import Testing
     rig.settle()
     #expect(try await rig.fixture.snapshot().records.compactMap(\.mark).map(\.reason) == ["line down"], "\(rig.screen)")
     await rig.stop()
+  }
+
+  /// A link that answers only when the test says so.
+  final class HeldLink: MonitorLink {
+    let facts: ConsoleFacts
+    let sent = Mutex<[(request: OperatorRequest, answer: @Sendable (ConsoleAnswer.Outcome) -> Void)]>([])
+    init(facts: ConsoleFacts) { self.facts = facts }
+    func attach(_ deliver: @escaping @Sendable (LinkUpdate) -> Void) {}
+    func perform(_ request: OperatorRequest, operatorName: String, answer: @escaping @Sendable (ConsoleAnswer.Outcome) -> Void) {
+      sent.withLock { $0.append((request, answer)) }
+    }
+    func showDetail(site: Int?) {}
+    func detach() {}
+  }
+
+  /// The UI thread never waits for the monitor: a key's request goes out, the dashboard goes on, and the answer,
+  /// coming later from another thread, is said when it arrives.
+  @Test func theDashboardNeverWaitsForAnAnswerAndSaysItWhenItComes() async throws {
+    let fixture = try await MonitorFixture.start()
+    let link = HeldLink(facts: ConsoleFacts(config: fixture.config, listenAddress: "127.0.0.1:7400"))
+    let options = DashboardOptions(
+      themeName: "default", operatorName: "lan", monochrome: false, bell: false, themeDirectories: [], banner: nil, language: .en)
+    let backend = RecordingBackend(width: 120, height: 30)
+    let runtime = DashboardRuntime(
+      link: link, initial: try await fixture.snapshot(), options: options, operatorIdentity: OperatorIdentity(name: "lan"),
+      notice: { _ in },
+      backend: { theme, _ in
+        backend.setTheme(theme)
+        return backend
+      })
+    _ = runtime.start()
+    runtime.redraw(backend)  // lays the rows out: the first site is selected
+    backend.type(.character("i"))
+    let pressed = ContinuousClock.now
+    #expect(runtime.step(backend, waitMilliseconds: 10))
+    #expect(ContinuousClock.now - pressed < .seconds(1), "the key's turn did not wait for an answer")
+    let sent = link.sent.withLock { $0 }
+    let request = try #require(sent.first?.request)
+    #expect(sent.count == 1 && request.action == .claim)
+    let confirmation = "\(request.site): you are on it"
+    runtime.redraw(backend)
+    #expect(!backend.screen.joined().contains(confirmation))
+
+    let answer = try #require(sent.first?.answer)
+    Thread { answer(.applied) }.start()  // as a console link's reader thread answers
+    for _ in 0..<100 where !backend.screen.joined().contains(confirmation) {
+      _ = runtime.step(backend, waitMilliseconds: 50)
+      runtime.redraw(backend)
+    }
+    #expect(backend.screen.joined().contains(confirmation), "\(backend.screen.joined(separator: "\n"))")
+    runtime.finish(backend)
+    await fixture.stop()
   }
 
   @Test func warningsWaitUntilTheTerminalIsGivenBack() async throws {

@@ -1,7 +1,8 @@
 import BridgeCore
-import BridgeMonitor
 import Foundation
 import Testing
+
+@testable import BridgeMonitor
 
 @Suite struct HeartbeatFileTests {
   @Test func freshStaleMissingUnparsableAndHuge() async throws {
@@ -47,7 +48,7 @@ import Testing
     #expect(try await fixture.snapshot().counters.filesRead == 1)
     // The site phones in a count; a touch of the old file must not override it.
     fixture.clock.advance(by: .seconds(5))
-    try await fixture.monitor.perform { engine, now in try engine.setHeadcount(12, site: 0, operatorName: "lan", now: now) }
+    try await fixture.monitor.withEngineForTests { engine, now in try engine.setHeadcount(12, site: 0, operatorName: "lan", now: now) }
     fixture.clock.advance(by: .seconds(5))
     setModificationTime(path, unixSeconds: fixture.now.unixSeconds)
     try await fixture.monitor.pollFilesNow()

@@ -64,3 +64,12 @@ func setModificationTime(_ path: String, unixSeconds: Double) {
   ]
   precondition(utimensat(AT_FDCWD, path, &times, 0) == 0)
 }
+
+extension MonitorLink {
+  /// Sends `request` and waits for the monitor's answer (a test's convenience: the dashboard never waits).
+  func answer(to request: OperatorRequest, operatorName: String) async -> ConsoleAnswer.Outcome {
+    await withCheckedContinuation { continuation in
+      perform(request, operatorName: operatorName) { continuation.resume(returning: $0) }
+    }
+  }
+}

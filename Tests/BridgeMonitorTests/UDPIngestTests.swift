@@ -1,9 +1,10 @@
 import BridgeCore
-import BridgeMonitor
 import Foundation
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import BridgeMonitor
 
 /// Real sockets on loopback. A valid "barrier" heartbeat sent after a rejected one proves the rejected one was
 /// processed (one socket to one socket on loopback keeps order) and that it got no reply: the first datagram
@@ -143,7 +144,7 @@ import Testing
     client.send("BW1 site=HB-DB-HU seq=4 count=96", port: fixture.port)
     #expect(client.receive() == "BW1 ack site=HB-DB-HU seq=4")
     fixture.clock.advance(by: .seconds(20))
-    try await fixture.monitor.perform { engine, now in
+    try await fixture.monitor.withEngineForTests { engine, now in
       try engine.mark(site: 2, operatorName: "lan", reason: "mất điện", now: now)
     }
     try await fixture.monitor.tickNow()

@@ -49,7 +49,7 @@ func screenText(_ screen: ScreenBuffer) -> String {
   @Test func tooSmall() throws { try check(render(width: 79, height: 24), "too-small-79x24") }
   @Test func helpOverlay() throws { try check(render(width: 80, height: 24) { $0.mode = .help }, "help-80x24") }
   @Test func markPrompt() throws {
-    try check(render(width: 120, height: 24) { $0.mode = .markReason(site: 0, input: "mất điện") }, "mark-prompt-120x24")
+    try check(render(width: 120, height: 24) { $0.mode = .prompt(.markOffline, site: 0, input: "mất điện") }, "mark-prompt-120x24")
   }
 
   @Test func everyRowLinesUpWhateverTheNormalForm() {

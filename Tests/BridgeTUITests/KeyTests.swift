@@ -12,6 +12,11 @@ import Testing
 
   func typed(_ text: String) -> [Key] { text.map { .character($0) } }
 
+  /// The request a key sends for the site at `site` of `snapshot`, by its id.
+  func request(_ site: Int, _ action: OperatorRequest.Action, confirmed: Bool = false, in snapshot: MonitorSnapshot? = nil) -> Effect {
+    .request(OperatorRequest(site: (snapshot ?? self.snapshot).sites[site].id, action: action, confirmedAboveExpected: confirmed))
+  }
+
   @Test func movementGoesThroughGroupAndSiteRows() {
     // Rows: Hòa Bình, HB-TU, Đà Bắc, HB-DB-HU, HB-DB-TULY, HB-DB-CAOSON, Mai Châu, HB-MC-HU, HB-MC-PACO, HB-MC-VANMAI.
     var state = DashboardState()
@@ -37,7 +42,7 @@ import Testing
     var state = DashboardState()
     state.selectedSite = 3
     let effects = press([.character("o")] + typed("3") + [.enter], on: &state)
-    #expect(effects.last == .request(.mark(site: 3, reason: "line down")))
+    #expect(effects.last == request(3, .mark(reason: "line down")))
     #expect(state.mode == .normal)
   }
 
@@ -45,7 +50,7 @@ import Testing
     var state = DashboardState()
     state.selectedSite = 3
     let effects = press([.character("o")] + typed("mất điệnx") + [.backspace, .enter], on: &state)
-    #expect(effects.last == .request(.mark(site: 3, reason: "mất điện")))
+    #expect(effects.last == request(3, .mark(reason: "mất điện")))
   }
 
   @Test func escapeCancelsAPrompt() {
@@ -61,7 +66,7 @@ import Testing
     state.selectedSite = 3
     let effects = press([.character("o"), .enter], on: &state)
     #expect(effects.last == Effect.none)
-    #expect(state.mode == .markReason(site: 3, input: ""))
+    #expect(state.mode == .prompt(.markOffline, site: 3, input: ""))
     #expect(state.message?.isError == true)
   }
 
@@ -75,12 +80,12 @@ import Testing
       _ = press([.escape], on: &state)
     }
     let effects = press([.character("c")] + typed("47") + [.enter], on: &state)
-    #expect(effects.last == .request(.setHeadcount(site: 2, count: 47)))
+    #expect(effects.last == request(2, .setHeadcount(47)))
     // Thousands as a Vietnamese or English hand writes them, as in count files; above the 49 expected at Xã Tú
     // Lý, each is asked about first.
     for (typedCount, count) in [("1.234", 1234), ("11,631", 11631), (" 2 048 ", 2048)] {
       let grouped = press([.character("c")] + typed(typedCount) + [.enter, .character("y")], on: &state)
-      #expect(grouped.last == .request(.setHeadcount(site: 2, count: count, confirmed: true)), "\(typedCount)")
+      #expect(grouped.last == request(2, .setHeadcount(count), confirmed: true), "\(typedCount)")
     }
   }
 
@@ -99,10 +104,10 @@ import Testing
     #expect(state.mode == .normal && state.message?.text == "cancelled")
     #expect(press([.character("c")] + typed("1.234") + [.enter, .enter], on: &state).allSatisfy { $0 == .none })
     // At or under the expected, no question.
-    #expect(press([.character("c")] + typed("49") + [.enter], on: &state).last == .request(.setHeadcount(site: 2, count: 49)))
+    #expect(press([.character("c")] + typed("49") + [.enter], on: &state).last == request(2, .setHeadcount(49)))
     #expect(
       press([.character("c")] + typed("1.234") + [.enter, .character("y")], on: &state).last
-        == .request(.setHeadcount(site: 2, count: 1234, confirmed: true)))
+        == request(2, .setHeadcount(1234), confirmed: true))
   }
 
   @Test func clearAndAcknowledgeOnlyWhereTheyMakeSense() {
@@ -113,9 +118,9 @@ import Testing
     #expect(press([.character("a")], on: &state) == [.none])
     #expect(state.message?.isError == true)
     state.selectedSite = 1  // marked
-    #expect(press([.character("u")], on: &state) == [.request(.clearMark(site: 1))])
+    #expect(press([.character("u")], on: &state) == [request(1, .clear)])
     state.selectedSite = 2  // offline
-    #expect(press([.character("a")], on: &state) == [.request(.acknowledge(site: 2))])
+    #expect(press([.character("a")], on: &state) == [request(2, .acknowledge)])
   }
 
   @Test func iTakesAClaimGivesOneBackAndAsksBeforeEndingSomeoneElses() {
@@ -123,15 +128,15 @@ import Testing
     var state = DashboardState()
     state.operatorName = "lan"
     state.selectedSite = 1
-    #expect(state.handle(.character("i"), snapshot: claimed) == .request(.claim(site: 1)))
+    #expect(state.handle(.character("i"), snapshot: claimed) == request(1, .claim, in: claimed))
     state.selectedSite = 2
-    #expect(state.handle(.character("i"), snapshot: claimed) == .request(.release(site: 2, force: false)))
+    #expect(state.handle(.character("i"), snapshot: claimed) == request(2, .release(force: false), in: claimed))
     state.selectedSite = 3
     #expect(state.handle(.character("i"), snapshot: claimed) == .none)
     #expect(state.mode == .confirmRelease(site: 3))
     #expect(state.handle(.character("n"), snapshot: claimed) == .none && state.mode == .normal)
     _ = state.handle(.character("i"), snapshot: claimed)
-    #expect(state.handle(.character("y"), snapshot: claimed) == .request(.release(site: 3, force: true)))
+    #expect(state.handle(.character("y"), snapshot: claimed) == request(3, .release(force: true), in: claimed))
     // The row says who is on it; the prompt says whose claim would end.
     state.mode = .confirmRelease(site: 3)
     let text = DashboardView.render(claimed, state: &state, context: DashboardFixture.context(width: 160, height: 30)).lines
@@ -165,6 +170,23 @@ import Testing
     let text = screen.lines.joined(separator: "\n")
     for binding in KeyMap.bindings { #expect(text.contains(Strings.english(binding.help)), "\(binding.action)") }
     #expect(Set(KeyMap.bindings.map(\.action)) == Set(Action.allCases))
+  }
+
+  /// The operator actions are rows of one table: each named once, its keys reach it, the help and footer name it,
+  /// and a row that asks first shows its question in the footer.
+  @Test func everyOperatorActionIsOneRowOfTheTable() {
+    #expect(OperatorCommands.table.map(\.name) == OperatorCommand.Name.allCases)
+    for command in OperatorCommands.table {
+      for key in command.keys { #expect(KeyMap.action(for: key) == .operate(command.name), "\(command.name)") }
+      #expect(KeyMap.footerOrder.contains(.operate(command.name)), "\(command.name)")
+      guard command.prompt != nil else { continue }
+      var state = DashboardState()
+      state.selectedSite = 0
+      #expect(press(command.keys, on: &state) == [.none])
+      #expect(state.mode == .prompt(command.name, site: 0, input: ""))
+      let footer = DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 160, height: 30)).lines.last ?? ""
+      #expect(footer.contains("HB-TU"), "\(command.name): \(footer)")
+    }
   }
 
   @Test func eventLogIsBounded() {

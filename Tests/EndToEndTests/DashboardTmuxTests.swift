@@ -281,7 +281,7 @@ func freeLoopbackPort(_ type: Int32) -> Int {
     let desk = try ConsoleClient(
       path: directory + "/conference.sock", hello: ConsoleHello(operatorName: "lan", readOnly: false, group: nil, purpose: .console))
     desk.attach { _ in }
-    #expect(desk.perform(OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
+    #expect(desk.answer(to: OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
     desk.detach()
 
     let vietnamese = try TmuxSession(

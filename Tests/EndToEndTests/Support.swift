@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import Synchronization
 import TestSupport
 
 /// Runs the real `bridgewatch` binary that `swift build` put next to the test bundle.
@@ -226,4 +227,19 @@ func makeScratchDirectory(_ prefix: String) throws -> String {
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
   try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
   return directory
+}
+
+extension MonitorLink {
+  /// Sends `request` and waits for the monitor's answer (a test's convenience: the dashboard never waits; the
+  /// link answers within `ConsoleClient.answerTimeout`).
+  func answer(to request: OperatorRequest, operatorName: String) -> ConsoleAnswer.Outcome {
+    let answer = Mutex<ConsoleAnswer.Outcome?>(nil)
+    let answered = DispatchSemaphore(value: 0)
+    perform(request, operatorName: operatorName) { outcome in
+      answer.withLock { $0 = outcome }
+      answered.signal()
+    }
+    answered.wait()
+    return answer.withLock { $0 }!
+  }
 }

@@ -5,8 +5,10 @@ public protocol MonitorLink: AnyObject, Sendable {
   var facts: ConsoleFacts { get }
   /// Starts delivering updates; each carries the newest snapshot and the events since the last one.
   func attach(_ deliver: @escaping @Sendable (LinkUpdate) -> Void)
-  /// Applies an operator request and waits for the answer (the state it leads to is published before it).
-  func perform(_ request: OperatorRequest, operatorName: String) -> ConsoleAnswer.Outcome
+  /// Sends an operator request without waiting: `answer` runs once, later, on a thread of the link's, with the
+  /// monitor's answer (or why none came). The update with the state it leads to is delivered before it.
+  func perform(
+    _ request: OperatorRequest, operatorName: String, answer: @escaping @Sendable (ConsoleAnswer.Outcome) -> Void)
   /// Asks for `site`'s last hour (an index into the snapshot's sites) with every update from now on.
   func showDetail(site: Int?)
   func detach()

@@ -116,6 +116,7 @@ public struct MonitorState {
     self.refuseSignedBefore = refuseSignedBefore
   }
 
+  @discardableResult
   public mutating func withEngine<T, E: Error>(_ body: (inout StatusEngine) throws(E) -> T) throws(E) -> T {
     try body(&engine)
   }

@@ -308,7 +308,18 @@ public struct StatusEngine: Sendable {
 
   /// Applies a request made by `who`; the events go out with the next drain. Refused, with what the site is now
   /// and who did what, when it conflicts with the site's state.
-  public mutating func apply(_ request: OperatorRequest, by who: OperatorIdentity, now: ClockReading) throws(OperatorActionError) {
+  /// Returns the events the request caused (they are also pending for `drainEvents`, like every event): what the
+  /// journal records, the metrics count and the event log says of it.
+  @discardableResult
+  public mutating func apply(
+    _ request: OperatorRequest, by who: OperatorIdentity, now: ClockReading
+  ) throws(OperatorActionError) -> [EngineEvent] {
+    let firstEvent = pendingEvents.count
+    try perform(request, by: who, now: now)
+    return Array(pendingEvents[firstEvent...])
+  }
+
+  private mutating func perform(_ request: OperatorRequest, by who: OperatorIdentity, now: ClockReading) throws(OperatorActionError) {
     guard let index = indexByID[request.site] else { throw .noSuchSite }
     let record = records[index]
     if let seen = request.seenStatus, seen != record.status { throw .changedMeanwhile(now: record.status) }

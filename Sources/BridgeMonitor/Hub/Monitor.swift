@@ -210,8 +210,9 @@ public final class Monitor: Sendable {
     }.get()
   }
 
-  /// Runs an operator action (or any engine access) on the loop.
-  public func perform<T: Sendable, E: Error>(
+  /// Runs `body` on the engine, on the loop, journaling what it did: for tests that need what no operator request
+  /// does (heartbeats without a socket). Faces send `OperatorRequest`s (`apply`).
+  func withEngineForTests<T: Sendable, E: Error>(
     _ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws(E) -> T
   ) async throws -> T {
     try await applyOnLoop(body).get()
@@ -246,30 +247,28 @@ public final class Monitor: Sendable {
   }
 
   /// Applies an operator request for `who`, journals it (on disk before this returns), and publishes the new
-  /// state to every subscriber at once. Throws `OperatorActionError` when refused (nothing changed), or
-  /// `JournalNotSaved` when applied but not yet on disk.
-  public func apply(_ request: OperatorRequest, by who: OperatorIdentity) async throws {
+  /// state to every subscriber at once. Returns the events it caused. Throws `OperatorActionError` when refused
+  /// (nothing changed), or `JournalNotSaved` when applied but not yet on disk.
+  @discardableResult
+  public func apply(_ request: OperatorRequest, by who: OperatorIdentity) async throws -> [EngineEvent] {
     try await applyAndPublish(request, by: who).get()
   }
 
-  /// `apply` for a thread that is not in an async context (the dashboard's own thread).
-  public func applyBlocking(_ request: OperatorRequest, by who: OperatorIdentity) throws {
-    try applyAndPublish(request, by: who).wait()
-  }
-
-  /// `apply` for a caller that must not wait (the console server): the future completes on the loop.
-  public func applyAndPublish(_ request: OperatorRequest, by who: OperatorIdentity) -> EventLoopFuture<Void> {
+  /// `apply` for a caller that must not wait (the console server, the dashboard's link): the future completes on
+  /// the loop, after the publish.
+  public func applyAndPublish(_ request: OperatorRequest, by who: OperatorIdentity) -> EventLoopFuture<[EngineEvent]> {
     if let refusal = pair.refusal {
       return loop.makeFailedFuture(RoleRefusal(description: refusal))
     }
     return applyOnLoop { [self] engine, now in
-      try engine.apply(request, by: who, now: now)
+      let events = try engine.apply(request, by: who, now: now)
       pair.record(request, by: who, at: now.unixSeconds)
+      return events
     }
     .always { [self] _ in publishNow() }
   }
 
-  /// Publishes now, outside the tick, without waiting (a face asked for another site's detail pane).
+  /// Publishes now without waiting, outside the tick (a face attached, or asked for another site's detail pane).
   public func requestPublish() {
     loop.execute { [self] in publishNow() }
   }

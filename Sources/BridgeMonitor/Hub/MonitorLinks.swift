@@ -19,17 +19,18 @@ public final class InProcessLink: MonitorLink {
     monitor.requestPublish()
   }
 
-  public func perform(_ request: OperatorRequest, operatorName: String) -> ConsoleAnswer.Outcome {
-    // The monitor's own dashboard runs as the monitor's user: only the operator's name says who.
-    do {
-      try monitor.applyBlocking(request, by: OperatorIdentity(name: operatorName))
-      return .applied
-    } catch let refused as OperatorActionError {
-      return .refused(refused)
-    } catch let unsaved as JournalNotSaved {
-      return .unsaved(unsaved.reason)
-    } catch {
-      return .notAllowed("\(error)")
+  public func perform(
+    _ request: OperatorRequest, operatorName: String, answer: @escaping @Sendable (ConsoleAnswer.Outcome) -> Void
+  ) {
+    // The monitor's own dashboard runs as the monitor's user: only the operator's name says who. The new state is
+    // published (and delivered) before the future completes.
+    monitor.applyAndPublish(request, by: OperatorIdentity(name: operatorName)).whenComplete { result in
+      switch result {
+      case .success: answer(.applied)
+      case .failure(let refused as OperatorActionError): answer(.refused(refused))
+      case .failure(let unsaved as JournalNotSaved): answer(.unsaved(unsaved.reason))
+      case .failure(let error): answer(.notAllowed("\(error)"))
+      }
     }
   }
 
@@ -57,16 +58,18 @@ public final class ConsoleClient: MonitorLink {
   /// Asked for, or imposed by the monitor (`console.read_only_users`).
   public let isReadOnly: Bool
   private let state: Mutex<State>
-  private let answers = Mutex<[Int: ConsoleAnswer.Outcome]>([:])
-  private let answered = NSCondition()
   private let stopping = Atomic<Bool>(false)
-  /// How long `perform` waits for the monitor's answer.
+  /// How long a request waits for the monitor's answer before its caller is told none came.
   public static let answerTimeout: TimeInterval = 5
 
   private struct State {
     var fd: Int32
+    /// What `connect` read past the welcome, for the reader of `fd` to start from.
+    var framer: LineFramer?
     var mirror: ConsoleMirror
     var nextRequest = 1
+    /// Who waits for the answer to each request sent and not yet answered (nor given up on).
+    var awaiting: [Int: @Sendable (ConsoleAnswer.Outcome) -> Void] = [:]
     var detailSiteID: String?
     var deliver: (@Sendable (LinkUpdate) -> Void)?
     var readerStarted = false
@@ -88,18 +91,18 @@ public final class ConsoleClient: MonitorLink {
 
   /// Whether a monitor answers on `path`: its welcome, or the reason none does.
   public static func probe(path: String, timeout: Double = 5) throws -> ConsoleWelcome {
-    let (fd, welcome) = try connect(
+    let (fd, welcome, _) = try connect(
       path: path, hello: ConsoleHello(operatorName: "probe", readOnly: true, group: nil, purpose: .peer), timeout: timeout)
-    _ = pendingFramers.withLock { $0.removeValue(forKey: fd) }
     close(fd)
     return welcome
   }
 
   /// Asks the monitor on `path` to become the primary (`bridgewatch promote`): its answer.
   public static func promote(path: String, operatorName: String) throws -> ConsoleAnswer.Outcome {
-    let (fd, _) = try connect(path: path, hello: ConsoleHello(operatorName: operatorName, readOnly: false, group: nil, purpose: .console))
+    let (fd, _, welcomeFramer) = try connect(
+      path: path, hello: ConsoleHello(operatorName: operatorName, readOnly: false, group: nil, purpose: .console))
     defer { close(fd) }
-    var framer = pendingFramers.withLock { $0.removeValue(forKey: fd) } ?? LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
+    var framer = welcomeFramer
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     try send(.promote(ConsolePromote(id: 1)), on: fd)
@@ -111,9 +114,8 @@ public final class ConsoleClient: MonitorLink {
 
   /// Who the monitor on `path` is (`run --peer`): its welcome, with its role, without attaching.
   public static func peer(path: String) throws -> ConsoleWelcome {
-    let (fd, welcome) = try connect(
+    let (fd, welcome, _) = try connect(
       path: path, hello: ConsoleHello(operatorName: "peer", readOnly: true, group: nil, purpose: .peer))
-    _ = pendingFramers.withLock { $0.removeValue(forKey: fd) }
     close(fd)
     return welcome
   }
@@ -128,9 +130,10 @@ public final class ConsoleClient: MonitorLink {
   /// Asks the monitor on `path` for a snapshot and its list of consoles.
   public static func status(path: String) throws -> Status {
     let user = ConsoleSocket.userName(getuid())
-    let (fd, welcome) = try connect(path: path, hello: ConsoleHello(operatorName: user, readOnly: true, group: nil, purpose: .status))
+    let (fd, welcome, welcomeFramer) = try connect(
+      path: path, hello: ConsoleHello(operatorName: user, readOnly: true, group: nil, purpose: .status))
     defer { close(fd) }
-    var framer = pendingFramers.withLock { $0.removeValue(forKey: fd) } ?? LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
+    var framer = welcomeFramer
     var timeout = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var mirror = try ConsoleMirror(facts: welcome.facts)
@@ -154,12 +157,12 @@ public final class ConsoleClient: MonitorLink {
     self.path = path
     self.hello = hello
     group = hello.group
-    let (fd, welcome) = try Self.connect(path: path, hello: hello)
+    let (fd, welcome, framer) = try Self.connect(path: path, hello: hello)
     monitorPID = welcome.pid
     unixUser = welcome.unixUser
     isReadOnly = hello.readOnly || welcome.readOnly == true
     do {
-      state = Mutex(State(fd: fd, mirror: try ConsoleMirror(facts: welcome.facts, group: hello.group)))
+      state = Mutex(State(fd: fd, framer: framer, mirror: try ConsoleMirror(facts: welcome.facts, group: hello.group)))
     } catch {
       close(fd)
       throw error
@@ -168,8 +171,11 @@ public final class ConsoleClient: MonitorLink {
 
   /// Connects, says `hello` and reads the welcome. A listener that does not answer as a monitor (nothing within
   /// `timeout`, a close, a line that is not a welcome or a refusal) is named by the pid and user the kernel gives
-  /// for it: a console never talks to an impostor without saying so.
-  private static func connect(path: String, hello: ConsoleHello, timeout seconds: Double = 5) throws -> (Int32, ConsoleWelcome) {
+  /// for it: a console never talks to an impostor without saying so. What followed the welcome in the same read
+  /// stays in the framer returned, for the descriptor's reader.
+  private static func connect(
+    path: String, hello: ConsoleHello, timeout seconds: Double = 5
+  ) throws -> (Int32, ConsoleWelcome, LineFramer) {
     let fd = try ConsoleSocket.connect(path: path)
     // The welcome comes at once from a live monitor; one that does not answer is as good as gone.
     var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
@@ -185,9 +191,7 @@ public final class ConsoleClient: MonitorLink {
         case .welcome(let welcome):
           timeout = timeval(tv_sec: 0, tv_usec: 0)
           setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-          // What followed the welcome in the same read stays in `framer`: put it back by handing the framer on.
-          pendingFramers.withLock { $0[fd] = framer }
-          return (fd, welcome)
+          return (fd, welcome, framer)
         case .refused(let refusal): throw Refused(description: "the monitor refused this console: \(refusal.reason)")
         case let other: throw ConsoleSocket.Failure("it sent \(other.typeName) where a welcome was due")
         }
@@ -203,9 +207,6 @@ public final class ConsoleClient: MonitorLink {
       throw error
     }
   }
-
-  /// Bytes read past a welcome by `connect`, handed to the reader of that descriptor.
-  private static let pendingFramers = Mutex<[Int32: LineFramer]>([:])
 
   private static func send(_ message: ConsoleMessage, on fd: Int32) throws {
     let bytes = ConsoleProtocol.encode(message)
@@ -249,26 +250,29 @@ public final class ConsoleClient: MonitorLink {
     thread.start()
   }
 
-  public func perform(_ request: OperatorRequest, operatorName: String) -> ConsoleAnswer.Outcome {
+  public func perform(
+    _ request: OperatorRequest, operatorName: String, answer: @escaping @Sendable (ConsoleAnswer.Outcome) -> Void
+  ) {
     // Sent under the lock: the reader clears `fd` before closing it, so a request never goes to a reused number.
-    let sent = state.withLock { state -> (id: Int?, failure: String?) in
-      guard state.fd >= 0 else { return (nil, Strings(.en)(.monitorGone)) }
+    let sent = state.withLock { state -> Result<Int, ConsoleSocket.Failure> in
+      guard state.fd >= 0 else { return .failure(ConsoleSocket.Failure(Strings(.en)(.monitorGone))) }
       let id = state.nextRequest
       state.nextRequest += 1
       do {
         try Self.send(.request(ConsoleRequest(id: id, request: request)), on: state.fd)
       } catch {
-        return (nil, "\(error)")
+        return .failure(ConsoleSocket.Failure("\(error)"))
       }
-      return (id, nil)
+      state.awaiting[id] = answer
+      return .success(id)
     }
-    guard let id = sent.id else { return .notAllowed(sent.failure ?? "") }
-    let deadline = Date().addingTimeInterval(Self.answerTimeout)
-    answered.lock()
-    defer { answered.unlock() }
-    while true {
-      if let outcome = answers.withLock({ $0.removeValue(forKey: id) }) { return outcome }
-      if !answered.wait(until: deadline) { return .notAllowed(Strings(.en)(.noAnswer)) }
+    switch sent {
+    case .failure(let failure): answer(.notAllowed(failure.description))
+    case .success(let id):
+      DispatchQueue.global().asyncAfter(deadline: .now() + Self.answerTimeout) { [weak self] in
+        guard let waiting = self?.state.withLock({ $0.awaiting.removeValue(forKey: id) }) else { return }
+        waiting(.notAllowed(Strings(.en)(.noAnswer)))
+      }
     }
   }
 
@@ -297,8 +301,11 @@ public final class ConsoleClient: MonitorLink {
 
   private func readLoop() {
     while !stopping.load(ordering: .relaxed) {
-      let fd = state.withLock { $0.fd }
-      var framer = Self.pendingFramers.withLock { $0.removeValue(forKey: fd) } ?? LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
+      let (fd, welcomeFramer) = state.withLock { state in
+        defer { state.framer = nil }
+        return (state.fd, state.framer)
+      }
+      var framer = welcomeFramer ?? LineFramer(limit: ConsoleProtocol.maximumMonitorLine)
       var reason = "the monitor closed the connection"
       do {
         while let line = try Self.readLine(fd, &framer) {
@@ -345,10 +352,7 @@ public final class ConsoleClient: MonitorLink {
       }
       deliver?(LinkUpdate(snapshot: update, events: []))
     case .answer(let answer):
-      answers.withLock { $0[answer.id] = answer.outcome }
-      answered.lock()
-      answered.broadcast()
-      answered.unlock()
+      state.withLock { $0.awaiting.removeValue(forKey: answer.id) }?(answer.outcome)
     case .refused(let refusal):
       throw Refused(description: refusal.reason)
     case .consoles, .welcome, .actions, .state:
@@ -363,7 +367,7 @@ public final class ConsoleClient: MonitorLink {
   private func reconnect() {
     while !stopping.load(ordering: .relaxed) {
       Thread.sleep(forTimeInterval: 1)
-      guard let (fd, welcome) = try? Self.connect(path: path, hello: hello) else { continue }
+      guard let (fd, welcome, framer) = try? Self.connect(path: path, hello: hello) else { continue }
       let (detail, facts) = state.withLock { ($0.detailSiteID, $0.mirror.facts) }
       if welcome.facts != facts {
         // The conference changed under us (a new roster): start over from its facts.
@@ -376,6 +380,7 @@ public final class ConsoleClient: MonitorLink {
       let detached = state.withLock { state -> Bool in
         if stopping.load(ordering: .relaxed) { return true }
         state.fd = fd
+        state.framer = framer
         if let detail { try? Self.send(.show(ConsoleShow(site: detail)), on: fd) }
         return false
       }

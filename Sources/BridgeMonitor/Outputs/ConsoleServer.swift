@@ -514,7 +514,7 @@ private final class ConsoleServerLoop {
       answer(promote.id, to: connection, when: monitor.promote(by: who))
     case .request(let request):
       guard let who = actor(of: connection, answering: request.id) else { return }
-      answer(request.id, to: connection, when: monitor.applyAndPublish(request.request, by: who))
+      answer(request.id, to: connection, when: monitor.applyAndPublish(request.request, by: who).map { _ in })
     case .show(let show):
       connection.detailSite = show.site.flatMap { indexByID[$0] }
       connection.lastDetail = nil

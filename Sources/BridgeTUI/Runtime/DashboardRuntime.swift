@@ -1,105 +1,17 @@
 import BridgeCore
+import BridgeThreads
 import Foundation
 import Synchronization
 
-public struct DashboardOptions: Sendable {
-  public var themeName: String
-  public var operatorName: String
-  public var monochrome: Bool
-  public var bell: Bool
-  public var themeDirectories: [String]
-  public var banner: String?
-  public var language: Language
-  /// A wall screen: action keys answer that this console is read-only.
-  public var readOnly = false
-
-  public init(
-    themeName: String, operatorName: String, monochrome: Bool, bell: Bool, themeDirectories: [String], banner: String?,
-    language: Language, readOnly: Bool = false
-  ) {
-    self.themeName = themeName
-    self.operatorName = operatorName
-    self.monochrome = monochrome
-    self.bell = bell
-    self.themeDirectories = themeDirectories
-    self.banner = banner
-    self.language = language
-    self.readOnly = readOnly
-  }
-}
-
-/// Updates from the engine waiting for the UI thread. The monitor writes one byte to `wakeFD` per update so the
-/// UI sleeps in poll() until something happens.
-final class UpdateMailbox: Sendable {
-  private struct Pending {
-    var snapshot: MonitorSnapshot?
-    var events: [EngineEvent] = []
-    var connection: LinkUpdate.Connection?
-  }
-  private let pending = Mutex(Pending())
-  let readFD: Int32
-  let writeFD: Int32
-
-  init() {
-    var fds: [Int32] = [0, 0]
-    precondition(pipe(&fds) == 0)
-    readFD = fds[0]
-    writeFD = fds[1]
-    for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-  }
-
-  func post(_ update: LinkUpdate) {
-    pending.withLock {
-      if let snapshot = update.snapshot { $0.snapshot = snapshot }
-      $0.connection = update.connection
-      // Bounded: if the UI stalls, keep the newest events rather than grow without limit.
-      $0.events.append(contentsOf: update.events)
-      if $0.events.count > 5000 { $0.events.removeFirst($0.events.count - 5000) }
-    }
-    wake()
-  }
-
-  func wake() {
-    var byte: UInt8 = 1
-    _ = write(writeFD, &byte, 1)
-  }
-
-  func take() -> (MonitorSnapshot?, [EngineEvent], LinkUpdate.Connection?) {
-    var scratch = [UInt8](repeating: 0, count: 256)
-    while read(readFD, &scratch, scratch.count) > 0 {}
-    return pending.withLock { pending in
-      defer { pending = Pending() }
-      return (pending.snapshot, pending.events, pending.connection)
-    }
-  }
-}
-
-/// Which events are alerts in the event log, and when the bell rings: for a site newly lost to silence that nobody
-/// acknowledged, never for an operator's mark or a late site.
-public enum AlertPolicy {
-  public static func isAlert(_ event: EngineEvent) -> Bool {
-    switch event.kind {
-    case .statusChanged(_, let to, _): to == .offline || to == .late
-    case .helpRequestChanged(let isRequested): isRequested
-    default: false
-    }
-  }
-
-  public static func rings(for event: EngineEvent, records: [SiteRecord]) -> Bool {
-    guard case .statusChanged(_, .offline, .silence) = event.kind, records.indices.contains(event.siteIndex) else { return false }
-    return !records[event.siteIndex].isAcknowledged
-  }
-}
-
-/// The live dashboard's runtime: its loop, mailbox, held notices and bell policy. Draws snapshots from a monitor
-/// link onto a terminal backend and turns keys into operator requests. Runs on its own thread.
-public final class DashboardRuntime: @unchecked Sendable {
+/// The live dashboard's runtime: its loop, inbox, held notices and bell policy. Draws snapshots from a monitor
+/// link onto a terminal backend and turns keys into operator requests. Owned by the thread that runs it (not
+/// Sendable: the compiler keeps its state there); other threads reach it through its `DashboardInbox` only.
+public final class DashboardRuntime {
   /// The monitor: in this process, or over the console socket.
   private let link: any MonitorLink
   private let facts: ConsoleFacts
   private let options: DashboardOptions
-  private let mailbox = UpdateMailbox()
-  private let stopRequested = Atomic<Bool>(false)
+  private let inbox: DashboardInbox
   private var state = DashboardState()
   private var snapshot: MonitorSnapshot
   /// The frame last drawn (the backend keeps it too, to draw only what changed) and the one before it, whose
@@ -132,12 +44,14 @@ public final class DashboardRuntime: @unchecked Sendable {
   /// `operatorIdentity`: the name the monitor records for this console's actions ("lan (ops)"), to tell its own
   /// claims from others'.
   /// `backend`: makes the terminal once the theme is known (curses by default).
+  /// `inbox`: how other threads reach this dashboard (made beforehand when a stop signal must reach it).
   public init(
     link: any MonitorLink, initial: MonitorSnapshot, options: DashboardOptions, operatorIdentity: OperatorIdentity,
-    notice: @escaping @Sendable (String) -> Void,
+    notice: @escaping @Sendable (String) -> Void, inbox: DashboardInbox = DashboardInbox(),
     backend: @escaping (Theme, _ monochrome: Bool) -> any TerminalBackend = { CursesBackend(theme: $0, monochrome: $1) }
   ) {
     makeBackend = backend
+    self.inbox = inbox
     self.notice = notice
     self.link = link
     facts = link.facts
@@ -155,20 +69,14 @@ public final class DashboardRuntime: @unchecked Sendable {
       Self.actionRefusal(
         $0, strings: state.strings, promoteCommand: link.facts.promoteCommand ?? MonitorRole.promoteCommand(configPath: ""))
     }
-    link.attach { [mailbox] update in mailbox.post(update) }
-  }
-
-  /// Asks the loop to finish (SIGTERM, SIGHUP, SIGINT from outside).
-  public func requestStop() {
-    stopRequested.store(true, ordering: .relaxed)
-    mailbox.wake()
+    link.attach { [messages = inbox.messages] update in messages.post(.update(update), merge: DashboardMessage.fold) }
   }
 
   /// Runs until the operator quits or a stop is requested; restores the terminal on the way out.
   public func run() {
     let backend = start()
     defer { finish(backend) }
-    while !stopRequested.load(ordering: .relaxed) {
+    while !inbox.stopRequested.load(ordering: .relaxed) {
       guard step(backend, waitMilliseconds: nil) else { return }
     }
   }
@@ -221,7 +129,8 @@ public final class DashboardRuntime: @unchecked Sendable {
     }
     let due = dirty ? Int32(max(1, (100_000_000 - Int64(now - lastFrame)) / 1_000_000)) : 1000
     var fds = [
-      pollfd(fd: backend.inputDescriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: mailbox.readFD, events: Int16(POLLIN), revents: 0),
+      pollfd(fd: backend.inputDescriptor, events: Int16(POLLIN), revents: 0),
+      pollfd(fd: inbox.messages.descriptor, events: Int16(POLLIN), revents: 0),
     ]
     _ = poll(&fds, 2, waitMilliseconds ?? due)
     // The terminal went away without a SIGHUP (an SSH link dropped, `timeout` closed it): poll would report it
@@ -230,7 +139,20 @@ public final class DashboardRuntime: @unchecked Sendable {
       notice("notice: the terminal went away; stopping")
       return false
     }
-    let (newSnapshot, events, newConnection) = mailbox.take()
+    var newSnapshot: MonitorSnapshot?
+    var events: [EngineEvent] = []
+    var newConnection: LinkUpdate.Connection?
+    var answers: [(outcome: ConsoleAnswer.Outcome, confirmation: String)] = []
+    for message in inbox.messages.drain().messages {
+      switch message {
+      case .update(let update):
+        newSnapshot = update.snapshot ?? newSnapshot
+        events += update.events
+        newConnection = update.connection
+      case .answer(let outcome, let confirmation):
+        answers.append((outcome, confirmation))
+      }
+    }
     if let newConnection, newConnection != connection {
       connection = newConnection
       dirty = true
@@ -245,6 +167,11 @@ public final class DashboardRuntime: @unchecked Sendable {
     }
     if !events.isEmpty {
       absorb(events, backend: backend)
+      dirty = true
+      needsWholeFrame = true
+    }
+    for answer in answers {
+      say(answer.outcome, confirmation: answer.confirmation)
       dirty = true
       needsWholeFrame = true
     }
@@ -392,32 +319,19 @@ public final class DashboardRuntime: @unchecked Sendable {
     if ring && options.bell { backend.bell() }
   }
 
-  private func perform(_ request: DashboardRequest) {
-    let strings = state.strings
-    let sites = snapshot.sites
-    func id(_ site: Int) -> String { sites[site].id }
-    let (operatorRequest, confirmation): (OperatorRequest, String)
-    switch request {
-    case .mark(let site, let reason):
-      (operatorRequest, confirmation) = (
-        OperatorRequest(site: id(site), action: .mark(reason: reason)), strings(.markedOffline, id(site), reason)
-      )
-    case .clearMark(let site):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .clear), strings(.markCleared, id(site)))
-    case .acknowledge(let site):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .acknowledge), strings(.acknowledged, id(site)))
-    case .setHeadcount(let site, let count, let confirmed):
-      (operatorRequest, confirmation) = (
-        OperatorRequest(site: id(site), action: .setHeadcount(count), confirmedAboveExpected: confirmed),
-        strings(.headcountSet, id(site), strings.number(count))
-      )
-    case .claim(let site):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .claim), strings(.claimTaken, id(site)))
-    case .release(let site, let force):
-      (operatorRequest, confirmation) = (OperatorRequest(site: id(site), action: .release(force: force)), strings(.claimReleased, id(site)))
+  private func perform(_ request: OperatorRequest) {
+    let confirmation = request.confirmation(state.strings)
+    // The UI thread never waits: the answer comes back through the inbox, after the update that shows the new
+    // state (applied, journaled and published to every face before the monitor answers).
+    link.perform(request, operatorName: options.operatorName) { [messages = inbox.messages] outcome in
+      messages.post(.answer(outcome, confirmation: confirmation))
     }
-    // Applied, journaled and published to every face before this returns: the new state is on screen now.
-    switch link.perform(operatorRequest, operatorName: options.operatorName) {
+  }
+
+  /// The status line after the monitor answered a request.
+  private func say(_ outcome: ConsoleAnswer.Outcome, confirmation: String) {
+    let strings = state.strings
+    switch outcome {
     case .applied: state.message = (confirmation, false)
     case .refused(let refused): state.message = (strings(.notDone, refused.describe(utcOffsetSeconds: utcOffset)), true)
     case .unsaved(let reason): state.message = ("\(JournalNotSaved(reason: reason))", true)

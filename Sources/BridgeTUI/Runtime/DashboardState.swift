@@ -1,22 +1,10 @@
 import BridgeCore
 
-/// An action the dashboard's keys ask for, on a site of its list; the app turns it into an `OperatorRequest`
-/// (by the site's id, with the operator's identity) that the monitor applies, answers and journals.
-public enum DashboardRequest: Sendable, Equatable {
-  case mark(site: Int, reason: String)
-  case clearMark(site: Int)
-  case acknowledge(site: Int)
-  /// `confirmed`: the count is above the site's expected and the operator said yes when asked.
-  case setHeadcount(site: Int, count: Int, confirmed: Bool = false)
-  case claim(site: Int)
-  /// `force`: someone else's claim, after the operator confirmed.
-  case release(site: Int, force: Bool)
-}
-
 /// What a key asks the application to do beyond redrawing.
 public enum Effect: Sendable, Equatable {
   case none
-  case request(DashboardRequest)
+  /// An operator action for the monitor to apply, answer and journal (the site by its id).
+  case request(OperatorRequest)
   case cycleTheme
   case quit
 }
@@ -55,8 +43,8 @@ public struct DashboardState: Sendable {
     case confirmRelease(site: Int)
     /// A typed count above the site's expected: set it anyway? (y/n)
     case confirmHeadcount(site: Int, count: Int)
-    case markReason(site: Int, input: String)
-    case headcount(site: Int, input: String)
+    /// An operator action's prompt (`OperatorCommand.prompt`) open on a site, with what is typed so far.
+    case prompt(OperatorCommand.Name, site: Int, input: String)
     case filter(input: String)
   }
 
@@ -192,48 +180,22 @@ public struct DashboardState: Sendable {
     case .confirmRelease(let site):
       mode = .normal
       message = nil
-      if case .character(let character) = key, character == "y" || character == "Y" { return .request(.release(site: site, force: true)) }
+      if case .character(let character) = key, character == "y" || character == "Y" {
+        return .request(OperatorRequest(site: snapshot.sites[site].id, action: .release(force: true)))
+      }
       return .none
     case .confirmHeadcount(let site, let count):
       mode = .normal
       if case .character(let character) = key, character == "y" || character == "Y" {
         message = nil
-        return .request(.setHeadcount(site: site, count: count, confirmed: true))
+        return .request(OperatorRequest(site: snapshot.sites[site].id, action: .setHeadcount(count), confirmedAboveExpected: true))
       }
       message = (strings(.cancelled), false)
       return .none
     case .filter(let input):
       return handleFilterKey(key, input: input, snapshot: snapshot)
-    case .markReason(let site, let input):
-      let presets = strings.markPresets
-      let strings = strings
-      return handlePrompt(key, input: input, site: site) { site, text in
-        let preset = Int(text).flatMap { (1...presets.count).contains($0) ? presets[$0 - 1] : nil }
-        let reason = preset ?? text
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-          return .failure(PromptError(strings(.giveReason, presets.count)))
-        }
-        return .success(.mark(site: site, reason: reason))
-      } update: {
-        .markReason(site: $0, input: $1)
-      }
-    case .headcount(let site, let input):
-      let strings = strings
-      let effect = handlePrompt(key, input: input, site: site) { site, text in
-        // The same reading as the agent's count file: "1.234" (Vietnamese), "1,234" and "1 234" are 1234.
-        guard case .success(let count) = CountText.parse(Array(text.utf8)), count <= ConfigLoader.maximumExpected else {
-          return .failure(PromptError(strings(.badHeadcount, strings.number(ConfigLoader.maximumExpected), text)))
-        }
-        return .success(.setHeadcount(site: site, count: count))
-      } update: {
-        .headcount(site: $0, input: $1)
-      }
-      if case .request(.setHeadcount(let site, let count, _)) = effect, count > snapshot.sites[site].expected {
-        // More people than expected: most often a slip ("1.234" for 12, a digit twice). Ask, naming the expected.
-        mode = .confirmHeadcount(site: site, count: count)
-        return .none
-      }
-      return effect
+    case .prompt(let name, let site, let input):
+      return handlePrompt(key, OperatorCommands[name], site: site, input: input, snapshot: snapshot)
     case .normal:
       guard let action = KeyMap.action(for: key) else { return .none }
       return handleAction(action, snapshot: snapshot)
@@ -266,32 +228,40 @@ public struct DashboardState: Sendable {
   }
 
   private mutating func handlePrompt(
-    _ key: Key, input: String, site: Int, submit: (Int, String) -> Result<DashboardRequest, PromptError>, update: (Int, String) -> Mode
+    _ key: Key, _ command: OperatorCommand, site: Int, input: String, snapshot: MonitorSnapshot
   ) -> Effect {
+    guard let prompt = command.prompt else {
+      mode = .normal
+      return .none
+    }
     switch key {
     case .escape, .interrupt:
       mode = .normal
       message = (strings(.cancelled), false)
       return .none
     case .enter:
-      switch submit(site, input) {
-      case .success(let request):
+      switch prompt.submit(input, strings) {
+      case .success(let action):
         mode = .normal
         message = nil
-        return .request(request)
+        if let question = prompt.confirmation(action, site, snapshot) {
+          mode = question
+          return .none
+        }
+        return .request(OperatorRequest(site: snapshot.sites[site].id, action: action))
       case .failure(let error):
         message = (error.text, true)  // stays in the prompt; nothing changes
         return .none
       }
     case .backspace:
-      mode = update(site, String(input.dropLast()))
+      mode = .prompt(command.name, site: site, input: String(input.dropLast()))
       return .none
     case .character(let character):
       // Printable text only; a prompt is one line of at most 120 characters.
       guard !character.isNewline, character.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }), input.count < 120 else {
         return .none
       }
-      mode = update(site, input + String(character))
+      mode = .prompt(command.name, site: site, input: input + String(character))
       return .none
     default:
       return .none
@@ -349,33 +319,17 @@ public struct DashboardState: Sendable {
       message = (strings(.readOnlyConsole), true)
     case let action where actionsRefused != nil && action.changesASite:
       message = (actionsRefused!, true)
-    case .markOffline:
+    case .operate(let name):
       guard let site = selectedSite else { return .none }
-      mode = .markReason(site: site, input: "")
-    case .clearMark:
-      guard let site = selectedSite else { return .none }
-      guard snapshot.records[site].mark != nil else {
-        message = (strings(.notMarked, snapshot.sites[site].id), true)
+      let command = OperatorCommands[name]
+      switch command.press(site, snapshot, self) {
+      case .request(let action): return .request(OperatorRequest(site: snapshot.sites[site].id, action: action))
+      case .prompt: mode = .prompt(name, site: site, input: "")
+      case .confirm(let question): mode = question
+      case .refuse(let reason):
+        message = (reason, true)
         return .none
       }
-      return .request(.clearMark(site: site))
-    case .acknowledge:
-      guard let site = selectedSite else { return .none }
-      let status = snapshot.records[site].status
-      guard status == .late || status == .offline else {
-        message = (strings(.cannotAcknowledge, snapshot.sites[site].id, strings.status(status)), true)
-        return .none
-      }
-      return .request(.acknowledge(site: site))
-    case .setHeadcount:
-      guard let site = selectedSite else { return .none }
-      mode = .headcount(site: site, input: "")
-    case .claim:
-      guard let site = selectedSite else { return .none }
-      // Unclaimed: take it. One's own: give it back. Someone else's: only after asking.
-      guard let claim = snapshot.records[site].claim else { return .request(.claim(site: site)) }
-      if claim.operatorName == operatorName { return .request(.release(site: site, force: false)) }
-      mode = .confirmRelease(site: site)
     }
     layOutIfStale(snapshot)
     return .none

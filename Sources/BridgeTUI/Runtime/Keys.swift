@@ -9,20 +9,24 @@ public enum Key: Sendable, Hashable {
   case interrupt  // Ctrl-C
 }
 
-/// What an operator can ask for. Keys map to actions in `KeyMap.bindings`; nothing else reads keys.
-public enum Action: String, Sendable, CaseIterable {
+/// What an operator can ask for. Keys map to actions in `KeyMap.bindings`; nothing else reads keys. The actions
+/// that change a site are rows of `OperatorCommands.table`.
+public enum Action: Sendable, Hashable, CaseIterable {
   case moveUp, moveDown, moveLeft, moveRight, pageUp, pageDown, home, end
   case open, collapseAll, expandAll
   case filter, problemsOnly, escape, cycleSort, toggleWall
-  case markOffline, clearMark, acknowledge, setHeadcount, claim
+  case operate(OperatorCommand.Name)
   case cycleTheme, help, quit
+
+  public static let allCases: [Action] =
+    [
+      .moveUp, .moveDown, .moveLeft, .moveRight, .pageUp, .pageDown, .home, .end, .open, .collapseAll, .expandAll, .filter,
+      .problemsOnly, .escape, .cycleSort, .toggleWall,
+    ] + OperatorCommand.Name.allCases.map { .operate($0) } + [.cycleTheme, .help, .quit]
 
   /// Changes a site for everyone: refused on a read-only console, and left out of its footer.
   public var changesASite: Bool {
-    switch self {
-    case .markOffline, .clearMark, .acknowledge, .setHeadcount, .claim: true
-    default: false
-    }
+    if case .operate = self { true } else { false }
   }
 }
 
@@ -41,38 +45,35 @@ public struct KeyBinding: Sendable {
 
 /// The one table of keys. The footer and the help overlay are generated from it; both languages use the same keys.
 public enum KeyMap {
-  public static let bindings: [KeyBinding] = [
-    KeyBinding(keys: [.up, .character("k")], keyLabel: "↑/k", action: .moveUp, footerLabel: nil, help: .keyMove),
-    KeyBinding(keys: [.down, .character("j")], keyLabel: "↓/j", action: .moveDown, footerLabel: nil, help: .keyMove),
-    KeyBinding(keys: [.left, .character("h")], keyLabel: "←/h", action: .moveLeft, footerLabel: nil, help: .keyMove),
-    KeyBinding(keys: [.right, .character("l")], keyLabel: "→/l", action: .moveRight, footerLabel: nil, help: .keyMove),
-    KeyBinding(keys: [.pageUp], keyLabel: "PgUp", action: .pageUp, footerLabel: nil, help: .keyPaging),
-    KeyBinding(keys: [.pageDown], keyLabel: "PgDn", action: .pageDown, footerLabel: nil, help: .keyPaging),
-    KeyBinding(keys: [.home], keyLabel: "Home", action: .home, footerLabel: nil, help: .keyPaging),
-    KeyBinding(keys: [.end], keyLabel: "End", action: .end, footerLabel: nil, help: .keyPaging),
-    KeyBinding(keys: [.enter, .character(" ")], keyLabel: "Enter/Space", action: .open, footerLabel: .footerDetail, help: .keyOpen),
-    KeyBinding(keys: [.character("-")], keyLabel: "-", action: .collapseAll, footerLabel: nil, help: .keyCollapseAll),
-    KeyBinding(keys: [.character("+"), .character("=")], keyLabel: "+", action: .expandAll, footerLabel: nil, help: .keyExpandAll),
-    KeyBinding(keys: [.character("/")], keyLabel: "/", action: .filter, footerLabel: .footerFilter, help: .keyFilter),
-    KeyBinding(keys: [.character("!")], keyLabel: "!", action: .problemsOnly, footerLabel: .footerProblems, help: .keyProblems),
-    KeyBinding(keys: [.escape], keyLabel: "Esc", action: .escape, footerLabel: nil, help: .keyEscape),
-    KeyBinding(keys: [.character("s")], keyLabel: "s", action: .cycleSort, footerLabel: .footerSort, help: .keySort),
-    KeyBinding(keys: [.character("w")], keyLabel: "w", action: .toggleWall, footerLabel: .footerWall, help: .keyWall),
-    KeyBinding(keys: [.character("o")], keyLabel: "o", action: .markOffline, footerLabel: .footerMark, help: .keyMark),
-    KeyBinding(keys: [.character("u")], keyLabel: "u", action: .clearMark, footerLabel: .footerClear, help: .keyClear),
-    KeyBinding(keys: [.character("a")], keyLabel: "a", action: .acknowledge, footerLabel: .footerAck, help: .keyAcknowledge),
-    KeyBinding(keys: [.character("c")], keyLabel: "c", action: .setHeadcount, footerLabel: .footerCount, help: .keyCount),
-    KeyBinding(keys: [.character("i")], keyLabel: "i", action: .claim, footerLabel: .footerClaim, help: .keyClaim),
-    KeyBinding(keys: [.character("t")], keyLabel: "t", action: .cycleTheme, footerLabel: .footerTheme, help: .keyTheme),
-    KeyBinding(keys: [.character("?")], keyLabel: "?", action: .help, footerLabel: .footerHelp, help: .keyHelp),
-    KeyBinding(keys: [.character("q"), .interrupt], keyLabel: "q/^C", action: .quit, footerLabel: .footerQuit, help: .keyQuit),
-  ]
+  public static let bindings: [KeyBinding] =
+    [
+      KeyBinding(keys: [.up, .character("k")], keyLabel: "↑/k", action: .moveUp, footerLabel: nil, help: .keyMove),
+      KeyBinding(keys: [.down, .character("j")], keyLabel: "↓/j", action: .moveDown, footerLabel: nil, help: .keyMove),
+      KeyBinding(keys: [.left, .character("h")], keyLabel: "←/h", action: .moveLeft, footerLabel: nil, help: .keyMove),
+      KeyBinding(keys: [.right, .character("l")], keyLabel: "→/l", action: .moveRight, footerLabel: nil, help: .keyMove),
+      KeyBinding(keys: [.pageUp], keyLabel: "PgUp", action: .pageUp, footerLabel: nil, help: .keyPaging),
+      KeyBinding(keys: [.pageDown], keyLabel: "PgDn", action: .pageDown, footerLabel: nil, help: .keyPaging),
+      KeyBinding(keys: [.home], keyLabel: "Home", action: .home, footerLabel: nil, help: .keyPaging),
+      KeyBinding(keys: [.end], keyLabel: "End", action: .end, footerLabel: nil, help: .keyPaging),
+      KeyBinding(keys: [.enter, .character(" ")], keyLabel: "Enter/Space", action: .open, footerLabel: .footerDetail, help: .keyOpen),
+      KeyBinding(keys: [.character("-")], keyLabel: "-", action: .collapseAll, footerLabel: nil, help: .keyCollapseAll),
+      KeyBinding(keys: [.character("+"), .character("=")], keyLabel: "+", action: .expandAll, footerLabel: nil, help: .keyExpandAll),
+      KeyBinding(keys: [.character("/")], keyLabel: "/", action: .filter, footerLabel: .footerFilter, help: .keyFilter),
+      KeyBinding(keys: [.character("!")], keyLabel: "!", action: .problemsOnly, footerLabel: .footerProblems, help: .keyProblems),
+      KeyBinding(keys: [.escape], keyLabel: "Esc", action: .escape, footerLabel: nil, help: .keyEscape),
+      KeyBinding(keys: [.character("s")], keyLabel: "s", action: .cycleSort, footerLabel: .footerSort, help: .keySort),
+      KeyBinding(keys: [.character("w")], keyLabel: "w", action: .toggleWall, footerLabel: .footerWall, help: .keyWall),
+    ]
+    + OperatorCommands.table.map(\.binding) + [
+      KeyBinding(keys: [.character("t")], keyLabel: "t", action: .cycleTheme, footerLabel: .footerTheme, help: .keyTheme),
+      KeyBinding(keys: [.character("?")], keyLabel: "?", action: .help, footerLabel: .footerHelp, help: .keyHelp),
+      KeyBinding(keys: [.character("q"), .interrupt], keyLabel: "q/^C", action: .quit, footerLabel: .footerQuit, help: .keyQuit),
+    ]
 
   /// The footer's hints, most used first; it shows as many as fit, and always help and quit.
   public static let footerOrder: [Action] = [
-    .markOffline, .filter, .problemsOnly, .toggleWall, .open, .cycleSort, .setHeadcount, .acknowledge, .claim, .clearMark,
-    .cycleTheme,
-    .help, .quit,
+    .operate(.markOffline), .filter, .problemsOnly, .toggleWall, .open, .cycleSort, .operate(.setHeadcount),
+    .operate(.acknowledge), .operate(.claim), .operate(.clearMark), .cycleTheme, .help, .quit,
   ]
 
   static let actionByKey: [Key: Action] = {

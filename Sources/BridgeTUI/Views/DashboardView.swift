@@ -668,7 +668,7 @@ public enum DashboardView {
       return
     }
     switch state.mode {
-    case .markReason, .headcount:
+    case .prompt:
       screen.put(strings(.promptHint), x: 1, y: y, role: .dim, maxWidth: context.width - 2)
       return
     case .filter:
@@ -705,15 +705,10 @@ public enum DashboardView {
     let strings = state.strings
     screen.fill(y: y, role: .footer)
     switch state.mode {
-    case .markReason(let site, let input):
+    case .prompt(let name, let site, let input):
       screen.fill(y: y, role: .prompt)
-      let presets = strings.markPresets.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
-      let text = strings(.markPrompt, snapshot.sites[site].id, presets) + "\(input)▏"
-      screen.put(text, x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
-    case .headcount(let site, let input):
-      screen.fill(y: y, role: .prompt)
-      let text = strings(.headcountPrompt, snapshot.sites[site].id, strings.number(snapshot.sites[site].expected)) + "\(input)▏"
-      screen.put(text, x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
+      let question = OperatorCommands[name].prompt?.question(site, snapshot, strings) ?? ""
+      screen.put(question + "\(input)▏", x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
     case .filter(let input):
       screen.fill(y: y, role: .prompt)
       screen.put(strings(.filterPrompt) + "\(input)▏", x: 1, y: y, role: .prompt, maxWidth: context.width - 2)

@@ -129,7 +129,15 @@ struct ConsoleBenchmark {
         probe.active = true
       }
       let request = OperatorRequest(site: roster[site].id, action: marking ? .mark(reason: reason!) : .clear)
-      switch links[0].perform(request, operatorName: "bench-0") {
+      // The benchmark waits for each answer (a dashboard never does): it times one action at a time.
+      let outcome = Mutex<ConsoleAnswer.Outcome?>(nil)
+      let replied = DispatchSemaphore(value: 0)
+      links[0].perform(request, operatorName: "bench-0") { answer in
+        outcome.withLock { $0 = answer }
+        replied.signal()
+      }
+      replied.wait()
+      switch outcome.withLock({ $0 })! {
       case .applied: answered += 1
       case let other: notApplied.append("\(roster[site].id) \(marking ? "mark" : "clear"): \(other)")
       }

@@ -369,11 +369,12 @@ struct ConsoleSession {
     options.readOnly = options.readOnly || client.isReadOnly
     if dashboard.theme == nil { options.themeName = client.facts.theme }
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
+    let inbox = DashboardInbox()
+    StopSignals.onStop { _ in inbox.requestStop() }
     let app = DashboardRuntime(
       link: client, initial: client.currentSnapshot, options: options,
       operatorIdentity: OperatorIdentity(name: options.operatorName, unixUser: client.unixUser),
-      notice: { HeldLogLines.shared.append($0) })
-    StopSignals.onStop { _ in app.requestStop() }
+      notice: { HeldLogLines.shared.append($0) }, inbox: inbox)
     app.run()
     HeldLogLines.shared.flush()
     client.detach()

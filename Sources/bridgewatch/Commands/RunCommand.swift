@@ -180,12 +180,16 @@ struct MonitorRunner {
     let process = try open(logger: Logger(label: "bridgewatch"), faces: [])
     try await start(process)
     let link = InProcessLink(monitor: process.monitor, facts: process.consoleFacts)
-    let app = DashboardRuntime(
-      link: link, initial: try await process.monitor.snapshot(), options: dashboardOptions,
-      operatorIdentity: OperatorIdentity(name: dashboardOptions.operatorName), notice: { HeldLogLines.shared.append($0) })
-    StopSignals.onStop { _ in app.requestStop() }
+    let initial = try await process.monitor.snapshot()
+    let inbox = DashboardInbox()
+    StopSignals.onStop { _ in inbox.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
+        // Made on its own thread, which owns it from here on.
+        let app = DashboardRuntime(
+          link: link, initial: initial, options: dashboardOptions,
+          operatorIdentity: OperatorIdentity(name: dashboardOptions.operatorName), notice: { HeldLogLines.shared.append($0) },
+          inbox: inbox)
         app.run()
         HeldLogLines.shared.flush()
         done.resume()

@@ -1,0 +1,154 @@
+import Foundation
+
+/// What a restarted monitor takes back from the journal: per site, the mark, the acknowledgement, and a
+/// headcount set by hand that no heartbeat has replaced.
+public struct RestoredSite: Sendable, Equatable {
+  public var mark: OperatorMark?
+  public var acknowledgedBy: String?
+  public var manualHeadcount: Int?
+  /// Who set it and when (nil in journals from before that was kept).
+  public var manualHeadcountBy: OperatorStamp?
+  /// The site was heard in an earlier run: if it stays silent after the restart, it is an outage, not `unknown`.
+  public var wasHeard: Bool
+  /// Someone was on the site and had not released it.
+  public var claim: SiteClaim?
+
+  public init(
+    mark: OperatorMark? = nil, acknowledgedBy: String? = nil, manualHeadcount: Int? = nil, wasHeard: Bool = false,
+    claim: SiteClaim? = nil, manualHeadcountBy: OperatorStamp? = nil
+  ) {
+    self.mark = mark
+    self.acknowledgedBy = acknowledgedBy
+    self.manualHeadcount = manualHeadcount
+    self.manualHeadcountBy = manualHeadcountBy
+    self.wasHeard = wasHeard
+    self.claim = claim
+  }
+
+  /// Replays the records in order; sites no longer in the config are ignored (see `orphanMarks`).
+  public static func replay(_ records: [JournalRecord], siteIndex: (String) -> Int?, siteCount: Int) -> [RestoredSite] {
+    var replay = Replay(siteCount: siteCount)
+    for record in records { replay.take(record, siteIndex: record.site.flatMap(siteIndex)) }
+    return replay.sites
+  }
+
+  /// The replay one record at a time, as the journal is read. Each site keeps the last change of each thing a
+  /// record can change, so the replays of two consecutive stretches of the journal compose (`append`): a long
+  /// journal is read in pieces on all cores and the pieces' replays joined in order.
+  public struct Replay: Sendable {
+    /// The last value a stretch of the journal gave, or nothing (the value from before it stands).
+    enum Change<Value: Sendable>: Sendable {
+      case unchanged
+      case set(Value)
+
+      func after(_ earlier: Change) -> Change {
+        if case .set = self { return self }
+        return earlier
+      }
+
+      func value(or fallback: Value) -> Value {
+        if case .set(let value) = self { return value }
+        return fallback
+      }
+    }
+
+    struct SiteChanges: Sendable {
+      var mark = Change<OperatorMark?>.unchanged
+      var acknowledgedBy = Change<String?>.unchanged
+      var manualHeadcount = Change<Int?>.unchanged
+      var manualHeadcountBy = Change<OperatorStamp?>.unchanged
+      var wasHeard = false
+      var claim = Change<SiteClaim?>.unchanged
+
+      func after(_ earlier: SiteChanges) -> SiteChanges {
+        SiteChanges(
+          mark: mark.after(earlier.mark), acknowledgedBy: acknowledgedBy.after(earlier.acknowledgedBy),
+          manualHeadcount: manualHeadcount.after(earlier.manualHeadcount),
+          manualHeadcountBy: manualHeadcountBy.after(earlier.manualHeadcountBy), wasHeard: wasHeard || earlier.wasHeard,
+          claim: claim.after(earlier.claim))
+      }
+    }
+
+    private var changes: [SiteChanges]
+    private var orphans: [String: Change<OperatorMark?>] = [:]
+    private var orphanOrder: [String] = []
+    /// Each site id's place in the config, for `take(_:)`.
+    let siteIndex: [String: Int]
+
+    public init(siteCount: Int) {
+      changes = Array(repeating: SiteChanges(), count: siteCount)
+      siteIndex = [:]
+    }
+
+    /// A replay for the config's `sites`, looking each record's site up by its id.
+    public init(sites: [SiteConfig]) {
+      changes = Array(repeating: SiteChanges(), count: sites.count)
+      var index: [String: Int] = [:]
+      for (position, site) in sites.enumerated() { index[site.id] = position }
+      siteIndex = index
+    }
+
+    public var sites: [RestoredSite] {
+      changes.map { site in
+        RestoredSite(
+          mark: site.mark.value(or: nil), acknowledgedBy: site.acknowledgedBy.value(or: nil),
+          manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard, claim: site.claim.value(or: nil),
+          manualHeadcountBy: site.manualHeadcountBy.value(or: nil))
+      }
+    }
+
+    /// Marks in force for sites the config no longer has, in the order they were made.
+    public var orphanMarks: [(site: String, mark: OperatorMark)] {
+      orphanOrder.compactMap { id in orphans[id].flatMap { $0.value(or: nil) }.map { (id, $0) } }
+    }
+
+    /// `siteIndex`: the record's site in the config, nil if it has none or the config no longer has it.
+    public mutating func take(_ record: JournalRecord, siteIndex: Int?) {
+      guard let index = siteIndex else {
+        guard let id = record.site else { return }
+        switch record.kind {
+        case .mark(let operatorName, let reason):
+          if !orphanOrder.contains(id) { orphanOrder.append(id) }
+          orphans[id] = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.actionTime))
+        case .clear:
+          if !orphanOrder.contains(id) { orphanOrder.append(id) }
+          orphans[id] = .set(nil)
+        default: break
+        }
+        return
+      }
+      switch record.kind {
+      case .mark(let operatorName, let reason):
+        changes[index].mark = .set(OperatorMark(operatorName: operatorName, reason: reason, unixSeconds: record.actionTime))
+        changes[index].acknowledgedBy = .set(nil)
+      case .clear:
+        changes[index].mark = .set(nil)
+      case .acknowledge(let operatorName):
+        changes[index].acknowledgedBy = .set(operatorName)
+      case .status(_, let to, _, _):
+        if to == .online { changes[index].acknowledgedBy = .set(nil) }
+        if to == .online || to == .late || to == .offline { changes[index].wasHeard = true }
+      case .headcount(let count, let source, let operatorName, _):
+        changes[index].manualHeadcount = .set(source == .manual ? count : nil)
+        changes[index].manualHeadcountBy = .set(
+          source == .manual ? operatorName.map { OperatorStamp(operatorName: $0, unixSeconds: record.actionTime) } : nil)
+        if source != .manual { changes[index].wasHeard = true }
+      case .claim(let operatorName):
+        changes[index].claim = .set(SiteClaim(operatorName: operatorName, unixSeconds: record.actionTime))
+      case .release:
+        changes[index].claim = .set(nil)
+      default: break
+      }
+    }
+
+    /// This replay followed by `later`, the replay of the stretch of journal right after this one's.
+    public mutating func append(_ later: Replay) {
+      precondition(later.changes.count == changes.count, "replays of different configs")
+      for index in changes.indices { changes[index] = later.changes[index].after(changes[index]) }
+      for id in later.orphanOrder {
+        if !orphanOrder.contains(id) { orphanOrder.append(id) }
+        orphans[id] = (later.orphans[id] ?? .unchanged).after(orphans[id] ?? .unchanged)
+      }
+    }
+  }
+}
