@@ -26,7 +26,8 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
-    // Sockets and files: UDP listener, heartbeat-file poller, status file, journal.
+    // Sockets and files: UDP listener, heartbeat-file poller, status file, journal. Process/ holds what every
+    // long-running bridgewatch process shares: the stop signals, a long read's progress, memory tuning.
     .target(
       name: "BridgeMonitor",
       dependencies: [
@@ -58,9 +59,23 @@ let package = Package(
       name: "BridgeTUI",
       dependencies: ["BridgeCore", "BridgeThreads", "CNcurses", .product(name: "Yams", package: "Yams")]
     ),
-    // What runs at the bridge points and in rehearsals: the agent's session, the simulator's plan, demo rosters.
-    // Pure like BridgeCore; the sockets are in the executable.
-    .target(name: "BridgeField", dependencies: ["BridgeCore"]),
+    // What runs at the bridge points and in rehearsals: the agent (its session, pure, and its loop over a plain UDP
+    // client that `send` and the simulator share), the simulator (plan, driver, stand-in probe endpoints), demo
+    // rosters. The stop signals and atomic file writes come from BridgeMonitor.
+    .target(name: "BridgeField", dependencies: ["BridgeCore", "BridgeMonitor"]),
+    // The benchmarks `bridgewatch bench` runs: some time code in this process, the others start the bridgewatch
+    // binary itself (its path is passed in) and measure it from outside.
+    .target(
+      name: "BridgeBench",
+      dependencies: [
+        "BridgeCore",
+        "BridgeField",
+        "BridgeMonitor",
+        "BridgeTUI",
+        "CLinux",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
     // One named service thread and one wakeable inbox (a pipe a poll loop watches), for every thread that is not
     // an NIO loop: the dashboard, the console server, the prober.
     .target(name: "BridgeThreads"),
@@ -70,6 +85,7 @@ let package = Package(
     .executableTarget(
       name: "bridgewatch",
       dependencies: [
+        "BridgeBench",
         "BridgeCore",
         "BridgeField",
         "BridgeMonitor",
@@ -77,7 +93,6 @@ let package = Package(
         "BridgeTUI",
         "CLinux",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

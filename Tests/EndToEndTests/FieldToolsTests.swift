@@ -123,6 +123,28 @@ let fieldKeys = ["keys.yaml": "HB-TU: \"hall-secret\"\n"]
     #expect(site?["source"] as? String == "file", "\(String(describing: site)) \(agent.output)")
   }
 
+  /// SIGINT, SIGTERM and SIGHUP are each a clean stop, at once even in the middle of a minute's wait: the agent's
+  /// loops wait on the stop signals' descriptor next to their sockets (`StopSignals`, shared with every command).
+  @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+  func everyStopSignalStopsTheAgentAtOnceInBothModes(signal: Int32) throws {
+    let folder = try scratch()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    for (mode, started) in [
+      (["--monitor", "127.0.0.1:\(freeUDPPort())"], "sending heartbeats"), (["--heartbeat-file", folder + "/HB-TU.hb"], "keeping"),
+    ] {
+      let agent = try BackgroundProcess(["agent", "--site", "HB-TU", "--interval", "60s", "--count", "3"] + mode)
+      defer { _ = agent.stop() }
+      #expect(agent.waitFor(seconds: 10) { $0.contains(started) ? true : nil } == true, "\(agent.output)")
+      let sent = Date()
+      kill(agent.process.processIdentifier, signal)
+      agent.process.waitUntilExit()
+      // Both loops wait at most a second between looks at the clock: a stop must not wait for that.
+      #expect(Date().timeIntervalSince(sent) < 0.9, "\(mode): stopped only after \(Date().timeIntervalSince(sent)) s")
+      #expect(agent.process.terminationReason == .exit && agent.process.terminationStatus == 0, "\(agent.output)")
+      #expect(agent.waitFor(seconds: 2) { $0.contains("stopped after") ? true : nil } == true, "\(agent.output)")
+    }
+  }
+
   @Test func sendPrintsTheAckOrSaysThatNoneCame() throws {
     let monitor = try HeadlessMonitor(config: fieldConfig, files: fieldKeys)
     defer { _ = monitor.stop() }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeField
+import BridgeMonitor
 import Foundation
 import NIOCore
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeCore
+import BridgeMonitor
 import Foundation
 
 struct ReportCommand: ParsableCommand {

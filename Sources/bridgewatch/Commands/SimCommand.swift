@@ -1,6 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeField
+import BridgeMonitor
 import Foundation
 
 struct SimCommand: ParsableCommand {
@@ -72,7 +73,7 @@ struct SimCommand: ParsableCommand {
         "  plays the endpoints of \(endpoints.playedSites.count) probed sites on this machine (answering the monitor's probes while up)")
     }
     for skipped in endpoints.skipped { printError("warning: cannot play probed endpoint \(skipped)") }
-    StopFlag.install()
+    StopSignals.install()
     let driver = SimulatorDriver(
       plan: plan, config: conference, addresses: addresses, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints)
     try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in

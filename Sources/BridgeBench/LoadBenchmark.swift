@@ -6,13 +6,22 @@ import Foundation
 /// The load test: a headless monitor (this binary) takes a blast of signed heartbeats over loopback, then the same
 /// blast goes to the C ceiling program, which only counts datagrams. Figures come from the kernel (/proc) and the
 /// monitor's own status file, not from the sender.
-struct LoadBenchmark {
+public struct LoadBenchmark {
   var binary: String
   var sites: Int
   var rounds: Int
   var ceilingSource: String
   var dashboard: Bool
   var directory: String
+
+  public init(binary: String, sites: Int, rounds: Int, ceilingSource: String, dashboard: Bool, directory: String) {
+    self.binary = binary
+    self.sites = sites
+    self.rounds = rounds
+    self.ceilingSource = ceilingSource
+    self.dashboard = dashboard
+    self.directory = directory
+  }
 
   struct ProcessFigures {
     var cpuSeconds: Double
@@ -281,7 +290,7 @@ struct LoadBenchmark {
 
   // MARK: - Running
 
-  func run(report: (String) -> Void) throws {
+  public func run(report: (String) -> Void) throws {
     report("load: \(NumberText.grouped(sites)) sites, signed heartbeats, \(rounds) per site in the blast")
     let (configPath, roster) = try writeConference(sites: sites, interval: "1s", name: "load")
     let statusFile = directory + "/load-status.json"

@@ -5,7 +5,8 @@ import Synchronization
 /// The simulator's stand-ins for probed sites' endpoints on this machine: a UDP socket answering SIP OPTIONS and
 /// a TCP listener accepting connections, per loopback probe target. A SIP endpoint answers only while its site is
 /// up in the plan, so sites that drop out go dark to the monitor's probes and come back with the plan.
-final class SimulatedEndpoints: @unchecked Sendable {
+/// The endpoints are set up first (`init`, `forDemo`, `assign`), then served by one thread from a copy of them.
+public final class SimulatedEndpoints: Sendable {
   private struct Endpoint {
     var fd: Int32
     var kind: ProbeTarget.Kind
@@ -15,19 +16,24 @@ final class SimulatedEndpoints: @unchecked Sendable {
     var code: Int
   }
 
-  private var endpoints: [Endpoint] = []
+  private struct Setup {
+    var endpoints: [Endpoint] = []
+    var started = false
+  }
+
+  private let setup = Mutex(Setup())
   private let stopping = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
-  private var started = false
   private let answered = Atomic<Int>(0)
   /// What could not be opened, for the user.
-  private(set) var skipped: [String] = []
+  public let skipped: [String]
 
-  var answeredCount: Int { answered.load(ordering: .relaxed) }
-  var isEmpty: Bool { endpoints.isEmpty }
+  public var answeredCount: Int { answered.load(ordering: .relaxed) }
+  public var isEmpty: Bool { setup.withLock { $0.endpoints.isEmpty } }
 
   /// Opens an endpoint for every loopback SIP or TCP probe of `sites`; others are real devices and left alone.
-  init(sites: [SiteConfig]) {
+  public init(sites: [SiteConfig]) {
+    var endpoints: [Endpoint] = []
+    var skipped: [String] = []
     var byTarget: [String: Int] = [:]
     for (index, site) in sites.enumerated() {
       guard let probe = site.probe, probe.kind != .icmp, Self.isLoopback(probe.address ?? probe.host) else { continue }
@@ -43,11 +49,13 @@ final class SimulatedEndpoints: @unchecked Sendable {
       byTarget[key] = endpoints.count
       endpoints.append(Endpoint(fd: fd, kind: probe.kind, sites: [index], code: 200))
     }
+    self.skipped = skipped
+    setup.withLock { $0.endpoints = endpoints }
   }
 
   /// For the demo: `sip` SIP endpoints (every third answering 486, busy) and `tcp` TCP ones on 127.0.0.1, on free
   /// ports; returns their probe targets in order, SIP first.
-  static func forDemo(sip: Int, tcp: Int) -> (SimulatedEndpoints, [ProbeTarget]) {
+  public static func forDemo(sip: Int, tcp: Int) -> (SimulatedEndpoints, [ProbeTarget]) {
     let endpoints = SimulatedEndpoints(sites: [])
     var targets: [ProbeTarget] = []
     for number in 0..<(sip + tcp) {
@@ -57,39 +65,48 @@ final class SimulatedEndpoints: @unchecked Sendable {
       var length = socklen_t(MemoryLayout<sockaddr_in>.size)
       _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
       let port = Int(UInt16(bigEndian: address.sin_port))
-      endpoints.endpoints.append(Endpoint(fd: fd, kind: kind, sites: [], code: kind == .sip && number % 3 == 2 ? 486 : 200))
+      let endpoint = Endpoint(fd: fd, kind: kind, sites: [], code: kind == .sip && number % 3 == 2 ? 486 : 200)
+      endpoints.setup.withLock { $0.endpoints.append(endpoint) }
       targets.append(ProbeTarget(kind: kind, host: "127.0.0.1", port: port, address: "127.0.0.1"))
     }
     return (endpoints, targets)
   }
 
   /// Tells the demo's endpoints which site each one plays (in `forDemo`'s order).
-  func assign(sites: [Int]) {
-    for (offset, site) in sites.enumerated() where offset < endpoints.count { endpoints[offset].sites = [site] }
+  public func assign(sites: [Int]) {
+    setup.withLock { setup in
+      for (offset, site) in sites.enumerated() where offset < setup.endpoints.count { setup.endpoints[offset].sites = [site] }
+    }
   }
 
   /// The sites these endpoints play: the simulator sends them no heartbeats, the monitor probes them.
-  var playedSites: Set<Int> { Set(endpoints.flatMap(\.sites)) }
+  public var playedSites: Set<Int> { setup.withLock { Set($0.endpoints.flatMap(\.sites)) } }
 
   /// Serves on a thread of its own until `stop`; `isUp(site)` says whether the plan has the site up now.
-  func start(isUp: @escaping @Sendable (Int) -> Bool) {
+  public func start(isUp: @escaping @Sendable (Int) -> Bool) {
+    let endpoints = setup.withLock { setup in
+      setup.started = !setup.endpoints.isEmpty
+      return setup.endpoints
+    }
     guard !endpoints.isEmpty else { return }
-    started = true
     let thread = Thread { [self] in
-      serve(isUp: isUp)
-      finished.signal()
+      serve(endpoints, isUp: isUp)
+      // The serving thread closes what it served: `stop` need not wait for it.
+      for endpoint in endpoints { close(endpoint.fd) }
     }
     thread.name = "simulated-endpoints"
     thread.start()
   }
 
-  func stop() {
+  /// Ends the serving (within its poll's 100 ms, on its own thread) without waiting for it; closes the endpoints
+  /// at once if they were never served.
+  public func stop() {
     guard !stopping.exchange(true, ordering: .relaxed) else { return }
-    if started { finished.wait() }
-    for endpoint in endpoints { close(endpoint.fd) }
+    let (started, endpoints) = setup.withLock { ($0.started, $0.endpoints) }
+    if !started { for endpoint in endpoints { close(endpoint.fd) } }
   }
 
-  private func serve(isUp: (Int) -> Bool) {
+  private func serve(_ endpoints: [Endpoint], isUp: (Int) -> Bool) {
     var descriptors = endpoints.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
     var buffer = [UInt8](repeating: 0, count: 4096)
     while !stopping.load(ordering: .relaxed) {
@@ -123,7 +140,7 @@ final class SimulatedEndpoints: @unchecked Sendable {
   }
 
   /// A final response to an OPTIONS request: its Via, From, To, Call-ID and CSeq lines back, as RFC 3261 wants.
-  static func answer(to request: ArraySlice<UInt8>, code: Int) -> [UInt8] {
+  public static func answer(to request: ArraySlice<UInt8>, code: Int) -> [UInt8] {
     let text = String(decoding: request, as: UTF8.self)
     var answer = "SIP/2.0 \(code) \(ProbeOutcome.sipReason(code))\r\n"
     for line in text.split(separator: "\r\n") {

@@ -9,11 +9,18 @@ import Foundation
 ///
 /// The roster has three levels, a group per commune (province / district / commune), so that groups grow with
 /// sites as in the roster that took 21 s to start (7,400 sites in 6,363 groups).
-struct StartupBenchmark {
+public struct StartupBenchmark {
   var binary: String
   var sizes: [Int]
   var runs: Int
   var directory: String
+
+  public init(binary: String, sizes: [Int], runs: Int, directory: String) {
+    self.binary = binary
+    self.sizes = sizes
+    self.runs = runs
+    self.directory = directory
+  }
 
   enum Metrics: CaseIterable {
     case off, groups, perSite
@@ -32,7 +39,7 @@ struct StartupBenchmark {
     var peakRSSKiB: Int
   }
 
-  func run(report: (String) -> Void) throws {
+  public func run(report: (String) -> Void) throws {
     report(
       "start until listening (UDP bound, and /metrics accepting when on), median of \(runs) runs; "
         + "per-site cost against the \(NumberText.grouped(sizes[0]))-site roster's (1.0 = linear)")

@@ -6,19 +6,27 @@ import Foundation
 /// restarted on it (time until its UDP socket is bound, peak RSS) and `report` run on it (time, peak RSS), next to
 /// a reference measured in the same run: reading the same file and finding its line breaks, the least any reader
 /// of it must do.
-struct JournalBenchmark {
+public struct JournalBenchmark {
   var binary: String
   var sites: Int
   var lines: Int
   var runs: Int
   var directory: String
 
+  public init(binary: String, sites: Int, lines: Int, runs: Int, directory: String) {
+    self.binary = binary
+    self.sites = sites
+    self.lines = lines
+    self.runs = runs
+    self.directory = directory
+  }
+
   struct Figures {
     var seconds: Double
     var peakRSSKiB: Int
   }
 
-  func run(report: (String) -> Void) throws {
+  public func run(report: (String) -> Void) throws {
     let (config, roster) = try LoadBenchmark.writeConference(sites: sites, interval: "5s", name: "journal", directory: directory)
     let journal = directory + "/journal.journal"
     let begin = LoadBenchmark.now()

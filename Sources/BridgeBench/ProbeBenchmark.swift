@@ -8,13 +8,20 @@ import Synchronization
 /// on loopback by a responder in this process. Over the measured window no site may turn late or offline (the
 /// journal says), and the monitor's CPU is set against the responder's, which receives and answers the same
 /// datagrams (the floor of any prober here).
-struct ProbeBenchmark {
+public struct ProbeBenchmark {
   let binary: String
   let sites: Int
   let seconds: Int
   let directory: String
 
-  func run(report: (String) -> Void) throws {
+  public init(binary: String, sites: Int, seconds: Int, directory: String) {
+    self.binary = binary
+    self.sites = sites
+    self.seconds = seconds
+    self.directory = directory
+  }
+
+  public func run(report: (String) -> Void) throws {
     report(
       "probes: \(NumberText.grouped(sites)) sites probed by SIP OPTIONS every 5 s (\(NumberText.grouped(sites / 5)) a second), "
         + "answered on loopback; \(seconds) s measured after a 15 s warm-up")
@@ -88,14 +95,13 @@ struct ProbeBenchmark {
 
 /// Answers every SIP OPTIONS on a loopback UDP port with 200 OK, echoing Via, Call-ID and CSeq: what a room of
 /// codecs does, on one thread whose CPU time is measured.
-final class OptionsResponder: @unchecked Sendable {
+final class OptionsResponder: Sendable {
   let fd: Int32
   let port: Int
   private let count = Atomic<Int>(0)
   private let threadID = Atomic<Int32>(0)
   static let threadName = "bw-responder"
   private let stopping = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
 
   init() throws {
     fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -126,7 +132,8 @@ final class OptionsResponder: @unchecked Sendable {
       bw_set_thread_name(Self.threadName)
       threadID.store(Self.findThread() ?? -1, ordering: .relaxed)
       serve()
-      finished.signal()
+      // The serving thread closes its socket: `stop` need not wait for it.
+      close(fd)
     }
     thread.start()
     while threadID.load(ordering: .relaxed) == 0 { usleep(1000) }
@@ -141,10 +148,9 @@ final class OptionsResponder: @unchecked Sendable {
     }.flatMap { Int32($0) }
   }
 
+  /// Ends the serving within its receive timeout (200 ms), without waiting for it.
   func stop() {
     stopping.store(true, ordering: .relaxed)
-    finished.wait()
-    close(fd)
   }
 
   private func serve() {

@@ -1,16 +1,15 @@
-import ArgumentParser
 import BridgeCore
 import Foundation
 
 /// A resolved IPv4 or IPv6 address to send heartbeats to.
-struct UDPAddress: CustomStringConvertible {
+public struct UDPAddress: CustomStringConvertible, Sendable {
   var storage = sockaddr_storage()
   var length: socklen_t = 0
-  var family: Int32 { Int32(storage.ss_family) }
-  var description: String
+  public var family: Int32 { Int32(storage.ss_family) }
+  public var description: String
 
   /// Resolves HOST:PORT (names, IPv4, [IPv6]). Returns nil with the resolver's message on failure.
-  static func resolve(host: String, port: Int) -> Result<UDPAddress, ResolveError> {
+  public static func resolve(host: String, port: Int) -> Result<UDPAddress, ResolveError> {
     var hints = addrinfo()
     hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
     hints.ai_family = AF_UNSPEC
@@ -28,18 +27,18 @@ struct UDPAddress: CustomStringConvertible {
     return .success(address)
   }
 
-  struct ResolveError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+  public struct ResolveError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
   }
 }
 
 /// A plain UDP socket for the agent, `send` and the simulator: send to one address, read what comes back.
-final class UDPClient {
+public final class UDPClient {
   let fd: Int32
-  let family: Int32
+  public let family: Int32
 
-  init(family: Int32) throws {
+  public init(family: Int32) throws {
     self.family = family
     fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw POSIXFailure(operation: "socket", errno: errno) }
@@ -52,7 +51,7 @@ final class UDPClient {
 
   /// Sends one datagram; returns errno on failure (the caller decides how loudly to report it).
   @discardableResult
-  func send(_ bytes: [UInt8], to address: UDPAddress) -> Int32? {
+  public func send(_ bytes: [UInt8], to address: UDPAddress) -> Int32? {
     var target = address.storage
     let sent = withUnsafePointer(to: &target) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, address.length) }
@@ -62,7 +61,7 @@ final class UDPClient {
 
   /// Connects the socket to `address`, so the kernel reports an ICMP "port unreachable" for it (`takeError`): an
   /// unconnected UDP socket never hears of one. Only `send` does this: it talks to one address per socket.
-  func connect(to address: UDPAddress) -> Int32? {
+  public func connect(to address: UDPAddress) -> Int32? {
     var target = address.storage
     let result = withUnsafePointer(to: &target) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, address.length) }
@@ -71,7 +70,7 @@ final class UDPClient {
   }
 
   /// The error the kernel holds for a connected socket (ECONNREFUSED after "port unreachable"), cleared by reading.
-  func takeError() -> Int32? {
+  public func takeError() -> Int32? {
     var error: Int32 = 0
     var length = socklen_t(MemoryLayout<Int32>.size)
     guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error != 0 else { return nil }
@@ -79,26 +78,28 @@ final class UDPClient {
   }
 
   /// Waits up to `timeoutMilliseconds` for the socket to be readable (0: do not wait).
-  func waitReadable(timeoutMilliseconds: Int32) -> Bool {
+  public func waitReadable(timeoutMilliseconds: Int32) -> Bool {
     var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
     return poll(&descriptor, 1, timeoutMilliseconds) > 0
   }
 
-  /// Waits up to `timeoutMilliseconds` for any of `clients` to be readable; returns which are.
-  static func waitReadable(_ clients: [UDPClient?], timeoutMilliseconds: Int32) -> [Bool] {
+  /// Waits up to `timeoutMilliseconds` for any of `clients` to be readable, or for `stop` (a descriptor that turns
+  /// readable to end the wait, such as `StopSignals.stopDescriptor`; -1: none); returns which clients are.
+  public static func waitReadable(_ clients: [UDPClient?], timeoutMilliseconds: Int32, orStop stop: Int32 = -1) -> [Bool] {
     var descriptors = clients.map { pollfd(fd: $0?.fd ?? -1, events: Int16(POLLIN), revents: 0) }
+    descriptors.append(pollfd(fd: stop, events: Int16(POLLIN), revents: 0))
     guard poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds) > 0 else { return clients.map { _ in false } }
-    return descriptors.map { $0.revents & Int16(POLLIN) != 0 }
+    return descriptors.dropLast().map { $0.revents & Int16(POLLIN) != 0 }
   }
 
   /// Datagrams that came from another address than the one asked for, and were dropped.
-  private(set) var foreignDatagrams = 0
+  public private(set) var foreignDatagrams = 0
 
   /// The next datagram already waiting that came from `peer`, without blocking; datagrams from anywhere else (from
   /// anywhere at all while `peer` is nil: no heartbeat has an address to go to) are dropped, counted in
   /// `foreignDatagrams`. An ack counts only from the address the heartbeat went to: any host
   /// that can reach this port could otherwise guess the next sequence number and make a dead monitor look alive.
-  func receiveNow(from peer: UDPAddress?) -> [UInt8]? {
+  public func receiveNow(from peer: UDPAddress?) -> [UInt8]? {
     var buffer = [UInt8](repeating: 0, count: 2048)
     while true {
       var source = sockaddr_storage()
@@ -136,49 +137,8 @@ extension UDPAddress {
   }
 }
 
-struct POSIXFailure: Error, CustomStringConvertible {
-  var operation: String
-  var errno: Int32
-  var description: String { "\(operation): \(String(cString: strerror(errno)))" }
-}
-
-/// Reads a site's secret from a key file: the whole file is the secret, minus one trailing line break.
-enum KeyFile {
-  /// The secret for `agent` and `send`, or nil without a key file; prints the problem and exits 2 if it is unusable.
-  static func secretOrExit(_ path: String?, command: String, strings: Strings = .english) throws -> [UInt8]? {
-    guard let path else { return nil }
-    do {
-      let read = try read(path, strings: strings)
-      if let warning = read.warning { FileHandleOutput.writeAll(fd: 2, warning + "\n") }
-      return read.secret
-    } catch {
-      FileHandleOutput.writeAll(fd: 2, "bridgewatch \(command): \(error)\n")
-      throw ExitCode(2)
-    }
-  }
-
-  static func read(_ path: String, strings: Strings = .english) throws -> (secret: [UInt8], warning: String?) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ValidationFailure(strings(.keyFileUnreadable, path, FileProblem.describe(path: path, strings: strings)))
-    }
-    var bytes = Array(data)
-    // An editor's byte-order mark and trailing blanks are not part of the secret; they only make the MACs wrong.
-    if bytes.starts(with: TextFile.byteOrderMark) { bytes.removeFirst(3) }
-    while let last = bytes.last, [0x0A, 0x0D, 0x20, 0x09].contains(last) { bytes.removeLast() }
-    guard !bytes.isEmpty else { throw ValidationFailure(strings(.keyFileEmpty, path)) }
-    guard !bytes.contains(0x0A) else { throw ValidationFailure(strings(.keyFileOneLine, path)) }
-    var warning: String?
-    if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-      let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0
-    {
-      warning = strings(.keyFileReadableByOthers, path, String(mode, radix: 8))
-    }
-    return (bytes, warning)
-  }
-}
-
-/// A usage or input problem, printed as is.
-struct ValidationFailure: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
+public struct POSIXFailure: Error, CustomStringConvertible {
+  public var operation: String
+  public var errno: Int32
+  public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
 }

@@ -11,13 +11,22 @@ import Synchronization
 /// at one heartbeat per site per second, first with no console, then with N consoles attached (the real socket
 /// client and mirror, in this process, without drawing); the monitor's CPU and memory are read from /proc in the
 /// same run. Then one console acts and the others are timed until the action is in their screen model.
-struct ConsoleBenchmark {
+public struct ConsoleBenchmark {
   let binary: String
   let sites: Int
   let consoles: Int
   let seconds: Int
   let actions: Int
   let directory: String
+
+  public init(binary: String, sites: Int, consoles: Int, seconds: Int, actions: Int, directory: String) {
+    self.binary = binary
+    self.sites = sites
+    self.consoles = consoles
+    self.seconds = seconds
+    self.actions = actions
+    self.directory = directory
+  }
 
   /// Stops and counts the pacing thread.
   final class Pacer: Sendable {
@@ -36,7 +45,7 @@ struct ConsoleBenchmark {
     var samples: [Double] = []
   }
 
-  func run(report: (String) -> Void) throws {
+  public func run(report: (String) -> Void) throws {
     report(
       "consoles: \(NumberText.grouped(sites)) sites at one heartbeat per site per second; the monitor alone, then with "
         + "\(consoles) consoles; \(seconds) s each")

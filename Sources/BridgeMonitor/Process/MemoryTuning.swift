@@ -1,11 +1,11 @@
 import CLinux
 
-enum MemoryTuning {
+public enum MemoryTuning {
   /// The monitor builds buffers of megabytes again and again (the status file, copies of every site's record for
   /// the faces). glibc raises its mmap threshold each time such a buffer is freed, so from the second one on they
   /// come from the heap and stay resident after being freed: 8 MB of peak RSS at 10,000 sites. A fixed threshold
   /// gives every buffer over 128 KiB back to the kernel when it is freed.
-  static func returnLargeBuffersToTheKernel() {
+  public static func returnLargeBuffersToTheKernel() {
     _ = bw_set_mmap_threshold(128 * 1024)
   }
 }

@@ -6,19 +6,25 @@ import Foundation
 
 /// Times the hot paths in-process at national scale. Each figure is the median of several samples, printed next
 /// to a reference measured in the same run, so a noisy machine moves both.
-struct MicroBenchmarks {
+public struct MicroBenchmarks {
   let sites: Int
   let samples: Int
   /// Run only the groups whose name contains this (ingest, engine, frame, filter); nil runs all.
   var only: String?
 
+  public init(sites: Int, samples: Int, only: String?) {
+    self.sites = sites
+    self.samples = samples
+    self.only = only
+  }
+
   func wants(_ group: String) -> Bool { only.map { group.contains($0) } ?? true }
 
-  struct Result {
-    var name: String
-    var nanosecondsPerOperation: Double
-    var target: Double?
-    var note = ""
+  public struct Result {
+    public var name: String
+    public var nanosecondsPerOperation: Double
+    public var target: Double?
+    public var note = ""
   }
 
   static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -60,7 +66,7 @@ struct MicroBenchmarks {
     return out
   }
 
-  func run() -> [Result] {
+  public func run() -> [Result] {
     var results: [Result] = []
     let unixSeconds = UInt64(Date().timeIntervalSince1970)
     let start = ClockReading(monotonicNanos: 1_000_000_000_000, unixSeconds: Double(unixSeconds))
@@ -234,7 +240,7 @@ struct MicroBenchmarks {
     return state.snapshot(now: now, title: "Hội nghị trực tuyến toàn quốc")
   }
 
-  static func format(_ nanoseconds: Double) -> String {
+  public static func format(_ nanoseconds: Double) -> String {
     if nanoseconds >= 1_000_000 { return String(format: "%.2f ms", nanoseconds / 1_000_000) }
     if nanoseconds >= 1000 { return String(format: "%.2f µs", nanoseconds / 1000) }
     return String(format: "%.0f ns", nanoseconds)

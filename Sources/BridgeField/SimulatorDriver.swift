@@ -1,18 +1,18 @@
 import BridgeCore
-import BridgeField
 import BridgeMonitor
 import Foundation
 import Synchronization
 
 /// Plays a simulation plan in real time: UDP heartbeats to the monitor, heartbeat files for the sites that keep one.
-final class SimulatorDriver: Sendable {
-  struct Totals: Sendable {
-    var sent = 0
-    var lostOnTheLine = 0
-    var filesWritten = 0
-    var acks = 0
-    var sendErrors = 0
-    var fileErrors = 0
+/// Runs until `stop()`, a stop signal (with `StopSignals` installed) or the given duration.
+public final class SimulatorDriver: Sendable {
+  public struct Totals: Sendable {
+    public var sent = 0
+    public var lostOnTheLine = 0
+    public var filesWritten = 0
+    public var acks = 0
+    public var sendErrors = 0
+    public var fileErrors = 0
   }
 
   let plan: SimulationPlan
@@ -30,7 +30,8 @@ final class SimulatorDriver: Sendable {
   private let lastUp: Mutex<(times: [Double], start: UInt64)>
   private let upWindow: Double
 
-  init(plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil) {
+  public init(plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil)
+  {
     self.plan = plan
     heartbeatFiles = config.sites.map(\.heartbeatFile)
     self.addresses = addresses
@@ -43,20 +44,20 @@ final class SimulatorDriver: Sendable {
   }
 
   /// Whether the plan has `site` up now (for its simulated endpoint).
-  func isUp(_ site: Int) -> Bool {
+  public func isUp(_ site: Int) -> Bool {
     lastUp.withLock { state in
       let simulated = Double(DispatchTime.now().uptimeNanoseconds - state.start) / 1e9 * speed
       return simulated - state.times[site] <= upWindow
     }
   }
 
-  var currentTotals: Totals { totals.withLock { $0 } }
+  public var currentTotals: Totals { totals.withLock { $0 } }
 
-  func stop() { stopRequested.store(true, ordering: .relaxed) }
+  public func stop() { stopRequested.store(true, ordering: .relaxed) }
 
   /// Runs until `stop()` or, when given, `duration` real seconds. `progress` is called about every
   /// `progressEvery` seconds with the simulated time.
-  func run(duration: Double? = nil, progressEvery: Double = 10, progress: (Double, Totals) -> Void = { _, _ in }) throws {
+  public func run(duration: Double? = nil, progressEvery: Double = 10, progress: (Double, Totals) -> Void = { _, _ in }) throws {
     let clients = try addresses.map { try UDPClient(family: $0.family) }
     for (index, site) in plan.sites.enumerated() where site.usesHeartbeatFile {
       try? FileManager.default.createDirectory(
@@ -69,7 +70,7 @@ final class SimulatorDriver: Sendable {
     defer { endpoints?.stop() }
     var nextProgress = progressEvery
     var pending = Totals()
-    while !stopRequested.load(ordering: .relaxed) && !StopFlag.isSet {
+    while !stopRequested.load(ordering: .relaxed) && !StopSignals.isRequested {
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       if let duration, elapsed >= duration { break }
       let simulated = elapsed * speed
@@ -115,14 +116,15 @@ final class SimulatorDriver: Sendable {
       }
       // Sleep until the next heartbeat is due (acks wake us to be counted), at most 50 ms.
       let untilNext = ((run.nextTime ?? simulated + 1) - simulated) / speed
-      _ = UDPClient.waitReadable(clients, timeoutMilliseconds: Int32(max(0, min(0.05, untilNext)) * 1000))
+      _ = UDPClient.waitReadable(
+        clients, timeoutMilliseconds: Int32(max(0, min(0.05, untilNext)) * 1000), orStop: StopSignals.stopDescriptor)
     }
     for (client, address) in zip(clients, addresses) {
       while client.receiveNow(from: address) != nil { totals.withLock { $0.acks += 1 } }
     }
   }
 
-  static func describe(_ totals: Totals) -> String {
+  public static func describe(_ totals: Totals) -> String {
     var parts = [
       "sent \(NumberText.grouped(totals.sent))", "acked \(NumberText.grouped(totals.acks))",
       "lost on the line \(NumberText.grouped(totals.lostOnTheLine))",

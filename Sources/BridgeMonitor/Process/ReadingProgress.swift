@@ -4,17 +4,17 @@ import Foundation
 /// Says on standard error how far a long read has got (a journal of two national days), so that a start that
 /// takes seconds is never a blank screen with nothing said. Quiet when the read is quick. On a terminal one line
 /// is redrawn in place; into a log, a line every two seconds.
-struct ReadingProgress {
-  var what: String
+public struct ReadingProgress {
+  public var what: String
   private let started = ContinuousClock.now
   private var lastShown: ContinuousClock.Instant?
   private var shownOnTerminal = false
   private let isTerminal = isatty(STDERR_FILENO) != 0
 
-  init(what: String) { self.what = what }
+  public init(what: String) { self.what = what }
 
   /// Quiet for the first half second; then at most every 0.2 s on a terminal, every 2 s otherwise.
-  mutating func update(read: Int, of size: Int) {
+  public mutating func update(read: Int, of size: Int) {
     let now = ContinuousClock.now
     guard now - started >= .milliseconds(500) else { return }
     if let lastShown, now - lastShown < (isTerminal ? .milliseconds(200) : .seconds(2)) { return }
@@ -25,17 +25,17 @@ struct ReadingProgress {
       FileHandleOutput.writeAll(fd: 2, "\r\u{1B}[K" + TextSanitizer.printableLines(line))
       shownOnTerminal = true
     } else {
-      printError(line)
+      FileHandleOutput.writeAll(fd: 2, TextSanitizer.printableLines(line) + "\n")
     }
   }
 
   /// Ends the line redrawn in place, if one was shown.
-  mutating func finish() {
+  public mutating func finish() {
     if shownOnTerminal { FileHandleOutput.writeAll(fd: 2, "\r\u{1B}[K") }
     shownOnTerminal = false
   }
 
-  var elapsedText: String {
+  public var elapsedText: String {
     let elapsed = ContinuousClock.now - started
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     return String(format: "%.1f s", seconds)
