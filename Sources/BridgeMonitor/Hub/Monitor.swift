@@ -44,7 +44,7 @@ public final class Monitor: Sendable {
   /// (`MonitorWiring`) unless given; `outputs` come after the config's own (the status file).
   public init(
     config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil,
-    journal: JournalFile? = nil, restored: [RestoredSite] = [], healthObserver: (any MonitorHealthObserver)? = nil,
+    journal: sending JournalFile? = nil, restored: [RestoredSite] = [], healthObserver: (any MonitorHealthObserver)? = nil,
     inputs: [any MonitorInput]? = nil, outputs: [any MonitorOutput] = []
   ) {
     self.config = config

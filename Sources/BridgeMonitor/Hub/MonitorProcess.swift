@@ -63,8 +63,9 @@ public final class MonitorProcess: Sendable {
     }
     for note in journal.notes { logger.notice("\(note)") }
     phase("setting up the monitor")
+    let restored = journal.restored
     monitor = Monitor(
-      config: config, logger: logger, journal: journal.file, restored: journal.restored, healthObserver: healthObserver,
+      config: config, logger: logger, journal: journal.file, restored: restored, healthObserver: healthObserver,
       outputs: outputs(descriptors))
     if let follow = options.follow { monitor.becomeStandby(following: follow, silentAfter: options.primarySilentAfter) }
   }
