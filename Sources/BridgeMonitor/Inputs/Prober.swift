@@ -37,6 +37,11 @@ public struct ProbeSetupError: Error, CustomStringConvertible {
 /// socket per TCP connect in flight. Probes go out spread over the period (`ProbeSchedule`); each answer is matched
 /// to the probe waiting for it (SIP: Call-ID, CSeq and source; ICMP: payload token, sequence and source; TCP: the
 /// connection), so nothing late, forged or duplicated counts for any site.
+///
+/// @unchecked: its schedule, pending probes and sockets are set up by `init` on the caller's thread, then touched
+/// only by the probing thread `start` makes; `stop` uses only the atomic flag, the wake pipe and the semaphore. The
+/// compiler cannot see that hand-over: it would take splitting the loop's state from this handle (a
+/// `ServiceThread` owning it, as BridgeThreads offers), not done yet.
 final class Prober: @unchecked Sendable {
   struct Target {
     var kind: ProbeTarget.Kind
