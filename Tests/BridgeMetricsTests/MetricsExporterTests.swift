@@ -240,7 +240,9 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
 }
 
 /// A monitor wired to `exporter` as `run` wires it: its health observer, and a subscriber of its updates.
-func exportedMonitor(_ config: ConferenceConfig, clock: ManualClock, exporter: MetricsExporter, journal: JournalFile? = nil) -> Monitor {
+func exportedMonitor(_ config: ConferenceConfig, clock: ManualClock, exporter: MetricsExporter, journal: sending JournalFile? = nil)
+  -> Monitor
+{
   let monitor = Monitor(
     config: config, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), journal: journal,
     healthObserver: exporter)

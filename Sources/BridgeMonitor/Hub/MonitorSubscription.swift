@@ -8,6 +8,9 @@ public struct MonitorUpdate: Sendable {
   /// The last hour of each site the subscriber asked about (`showDetails`); `snapshot.detail` holds the one of
   /// `showDetail(site:)`.
   public var details: [Int: SiteHistoryView] = [:]
+  /// Published by the once-a-second tick (not at once after an operator action or a face's request): the status
+  /// file is written only then.
+  public var isTick = false
 }
 
 /// One subscriber's end of the monitor's updates: what it wants besides the shared snapshot (a site's last hour)
@@ -36,6 +39,25 @@ public final class MonitorSubscription: Sendable {
 
   /// No more updates from the next tick on.
   public func cancel() { onCancel(id) }
+}
+
+/// The hub's subscribers by id, behind a lock: they subscribe and cancel from any thread.
+final class MonitorSubscribers: Sendable {
+  private let subscribers = Mutex<(all: [Int: MonitorSubscription], nextID: Int)>(([:], 0))
+
+  func subscribe(_ handler: @escaping @Sendable (MonitorUpdate) -> Void) -> MonitorSubscription {
+    subscribers.withLock { subscribers in
+      let subscription = MonitorSubscription(id: subscribers.nextID, handler: handler) { [weak self] id in
+        _ = self?.subscribers.withLock { $0.all.removeValue(forKey: id) }
+      }
+      subscribers.nextID += 1
+      subscribers.all[subscription.id] = subscription
+      return subscription
+    }
+  }
+
+  var all: [MonitorSubscription] { subscribers.withLock { Array($0.all.values) } }
+  var count: Int { subscribers.withLock { $0.all.count } }
 }
 
 /// What the monitor tells about its own health as it works, for the metrics endpoint. Called on the monitor's

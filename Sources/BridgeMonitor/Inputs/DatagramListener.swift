@@ -116,6 +116,10 @@ final class DatagramListener: Sendable {
 
 /// Up to 64 datagrams as received, with their senders, and the acks to send back. Buffers are allocated once and
 /// reused for every batch; only the listener's thread touches them.
+///
+/// @unchecked: the compiler cannot check raw buffers handed to `recvmmsg`/`sendmmsg`; a lock or a loop-bound box
+/// here would cost the hot path a check per datagram, and the batch never leaves the listener's thread (it is
+/// made in `run` and lent to the handler, which applies it under the intake's lock and returns).
 final class DatagramBatch: @unchecked Sendable {
   static let capacity = 64
   /// Larger than any valid datagram (1,200 bytes), so a longer one arrives longer than the limit and is rejected

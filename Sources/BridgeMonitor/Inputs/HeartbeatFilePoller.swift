@@ -4,8 +4,8 @@ import Foundation
 /// Watches every site's heartbeat file and reads one only when its mtime changed. Files are looked for through
 /// their directory's listing, re-read only when the directory changes, so a conference of UDP sites costs one
 /// `stat` of the folder per scan rather than one per site. Runs off the event loop (a network share can block);
-/// scans never overlap, so its bookkeeping needs no lock.
-final class HeartbeatFilePoller: @unchecked Sendable {
+/// `HeartbeatFileInput` holds it behind a lock that scans, which never overlap, never contend for.
+final class HeartbeatFilePoller {
   private enum Seen: Equatable {
     case missing
     case unreadable(String)

@@ -7,7 +7,9 @@ import Synchronization
 /// Serves the monitor's state to consoles on a Unix socket (docs/CONSOLE-PROTOCOL.md), on a thread of its own:
 /// one subscription to the monitor, one delta encoded per publish for every console, each console with its own
 /// bounded queue. A console that stalls loses its queued deltas and gets a fresh snapshot when it reads again;
-/// nothing it does reaches ingest, the journal or the other consoles.
+/// nothing it does reaches ingest, the journal or the other consoles. Over 400 lines: the server and its thread's
+/// loop (accepting, reading, handling requests, greeting) share this file's private state; what the loop publishes
+/// (ConsoleFeed), writes (ConsoleQueue) and keeps per connection (ConsoleConnection) live beside it.
 public final class ConsoleServer: Sendable {
   public struct Limits: Sendable {
     public var maximumConsoles = 64
@@ -114,168 +116,31 @@ public final class ConsoleServer: Sendable {
   fileprivate func publishList(_ list: ConsoleList) { attachedList.withLock { $0 = list } }
 }
 
-/// What other threads hand the console thread: monitor updates and answers to requests, with a pipe to wake it.
-final class ConsoleServerInbox: Sendable {
-  private struct Pending {
-    var update: MonitorUpdate?
-    /// An update came, kept without its snapshot when nobody wants one.
-    var updated = false
-    var events: [EngineEvent] = []
-    var droppedEvents = 0
-    var answers: [(connection: Int, answer: ConsoleAnswer)] = []
-  }
-  private let pending = Mutex(Pending())
-  /// Whether a console is attached to be served the state. While none is, updates are taken without their
-  /// snapshot: holding it here until the thread wakes kept the engine's records shared, so each heartbeat after a
-  /// tick copied all of them (at national load, megabytes a second and the monitor's peak memory).
-  let wantsSnapshots = Atomic<Bool>(false)
-  /// Whether any connection is open. While none is, an update does not wake the thread (its events wait here,
-  /// bounded, for the thread's next wake-up: a connection, an answer or the stop).
-  let wakesForUpdates = Atomic<Bool>(false)
-  let readFD: Int32
-  private let writeFD: Int32
-  /// Events kept for consoles if the thread falls behind (a mass outage is 7,400 at once).
-  static let eventLimit = 20_000
-  /// The latest events, kept for the log of a console that attaches later.
-  static let recentEventLimit = 200
-
-  init() {
-    var fds: [Int32] = [0, 0]
-    precondition(pipe(&fds) == 0)
-    readFD = fds[0]
-    writeFD = fds[1]
-    for fd in fds {
-      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-    }
-  }
-
-  func post(_ update: MonitorUpdate) {
-    let keep = wantsSnapshots.load(ordering: .relaxed)
-    let wakes = wakesForUpdates.load(ordering: .relaxed)
-    // Without a connection only the log's latest events can ever be sent (to a console that attaches later).
-    let limit = wakes ? Self.eventLimit : Self.recentEventLimit
-    pending.withLock {
-      $0.events += update.events
-      $0.update = keep ? update : nil
-      $0.updated = true
-      if $0.events.count > limit {
-        $0.droppedEvents += $0.events.count - limit
-        $0.events.removeFirst($0.events.count - limit)
-      }
-    }
-    if wakes { wake() }
-  }
-
-  func post(_ answer: ConsoleAnswer, to connection: Int) {
-    pending.withLock { $0.answers.append((connection, answer)) }
-    wake()
-  }
-
-  func wake() {
-    var byte: UInt8 = 1
-    _ = write(writeFD, &byte, 1)
-  }
-
-  func take() -> (update: MonitorUpdate?, updated: Bool, events: [EngineEvent], answers: [(connection: Int, answer: ConsoleAnswer)]) {
-    var scratch = [UInt8](repeating: 0, count: 256)
-    while read(readFD, &scratch, scratch.count) > 0 {}
-    return pending.withLock { pending in
-      defer { pending = Pending() }
-      return (pending.update, pending.updated, pending.events, pending.answers)
-    }
-  }
-}
-
-/// A line waiting for a console, and what may become of it when the console does not read.
-struct QueuedLine {
-  enum Kind {
-    /// A delta or a detail: dropped on overflow, the next snapshot replaces it.
-    case update
-    /// Dropped on overflow unless begun; a fresh one follows.
-    case snapshot
-    /// A welcome, an answer, a refusal: nothing replaces it, so it is never dropped.
-    case reply
-  }
-  var bytes: [UInt8]
-  var kind: Kind
-}
-
-/// One console's connection, owned by the console thread.
-private final class ConsoleConnection {
-  let id: Int
-  let fd: Int32
-  let unixUser: String
-  let peerPID: Int32
-  let since: Double
-  let acceptedAt = ContinuousClock.now
-  var hello: ConsoleHello?
-  var framer = LineFramer(limit: ConsoleProtocol.maximumClientLine)
-  /// Encoded lines waiting to be written, the first one `headWritten` bytes in.
-  var queue: [QueuedLine] = []
-  var headWritten = 0
-  /// Bytes waiting, by kind: the bound applies to updates alone, so a snapshot larger than the bound (a national
-  /// roster on a small queue) is never dropped for the updates behind it, and replies are never dropped.
-  var queuedBytes: [QueuedLine.Kind: Int] = [:]
-  /// Gets a snapshot as soon as its queue is empty (just attached, or its queue overflowed).
-  var needsSnapshot = false
-  /// Close once the queue is written (after a refusal, or a status reply).
-  var closeWhenFlushed = false
-  /// The peer shut its sending side (`printf … | socat`): a reply still due is written before closing.
-  var readClosed = false
-  /// Its descriptor is closed: nothing more may be written, and it must not be closed twice (the number may
-  /// already belong to another file of this process).
-  var isClosed = false
-  var detailSite: Int?
-  var lastDetail: SiteHistoryView??
-  var overflows = 0
-  /// A standby: where it stands in this monitor's action log (what it was last sent).
-  var followed: FollowPosition?
-
-  init(id: Int, fd: Int32, unixUser: String, peerPID: Int32, since: Double) {
-    self.id = id
-    self.fd = fd
-    self.unixUser = unixUser
-    self.peerPID = peerPID
-    self.since = since
-  }
-
-  var isAttached: Bool { hello?.purpose == .console && !closeWhenFlushed }
-  var isFollower: Bool { hello?.purpose == .follow && !closeWhenFlushed }
-  /// Not (yet, or no longer) an attached console or standby: bounded in number and in time.
-  var isPending: Bool { !isAttached && !isFollower }
-
-  var label: String {
-    let name = hello.map { OperatorIdentity(name: $0.operatorName, unixUser: unixUser).displayName } ?? unixUser
-    return "\(name), pid \(peerPID)"
-  }
-}
-
 /// The console thread's state and loop.
-private final class ConsoleServerLoop {
-  private let server: ConsoleServer
-  private let monitor: Monitor
-  private let facts: ConsoleFacts
-  private let logger: Logger
-  private let limits: ConsoleServer.Limits
-  private let listenFD: Int32
-  private let inbox: ConsoleServerInbox
-  private let subscription: MonitorSubscription
-  private let indexByID: [String: Int]
-  private var connections: [Int: ConsoleConnection] = [:]
-  private var nextID = 0
-  private var revision: UInt64 = 0
+final class ConsoleServerLoop {
+  let server: ConsoleServer
+  let monitor: Monitor
+  let facts: ConsoleFacts
+  let logger: Logger
+  let limits: ConsoleServer.Limits
+  let listenFD: Int32
+  let inbox: ConsoleServerInbox
+  let subscription: MonitorSubscription
+  let indexByID: [String: Int]
+  var connections: [Int: ConsoleConnection] = [:]
+  var nextID = 0
+  var revision: UInt64 = 0
   /// What the consoles were last told (the base of the next delta).
-  private var published: MonitorSnapshot?
-  private var publishedDetails: [Int: SiteHistoryView] = [:]
+  var published: MonitorSnapshot?
+  var publishedDetails: [Int: SiteHistoryView] = [:]
   /// The snapshot message of `published`, encoded once for every console that needs it.
-  private var encodedSnapshot: (revision: UInt64, bytes: [UInt8])?
+  var encodedSnapshot: (revision: UInt64, bytes: [UInt8])?
   /// Connection log lines against the flood of a reconnect storm.
-  private var connectionLog: ConnectionLogBudget
+  var connectionLog: ConnectionLogBudget
   /// Accepting stops a moment when the process is out of descriptors (the listener would stay readable).
-  private var acceptPausedUntil: ContinuousClock.Instant?
+  var acceptPausedUntil: ContinuousClock.Instant?
   /// The latest events, for the log of a console that attaches now.
-  private var recentEvents: [EngineEvent] = []
+  var recentEvents: [EngineEvent] = []
   static let recentEventLimit = ConsoleServerInbox.recentEventLimit
 
   init(server: ConsoleServer, subscription: MonitorSubscription) {
@@ -328,7 +193,7 @@ private final class ConsoleServerLoop {
 
   /// Milliseconds until something is due: a pending connection's deadline, the log's summary, accepting again;
   /// -1 (forever) when nothing is.
-  private func pollTimeout() -> Int32 {
+  func pollTimeout() -> Int32 {
     var due: [ContinuousClock.Instant] = []
     if !connections.isEmpty { due.append(.now + .seconds(1)) }
     if let oldest = connections.values.filter(\.isPending).map(\.acceptedAt).min() { due.append(oldest + limits.pendingDeadline) }
@@ -340,7 +205,7 @@ private final class ConsoleServerLoop {
   }
 
   /// Closes the pending connections past their deadline.
-  private func dropOverdue() {
+  func dropOverdue() {
     let now = ContinuousClock.now
     for connection in connections.values where connection.isPending && connection.acceptedAt + limits.pendingDeadline <= now {
       let what = connection.hello == nil ? "no hello" : "its \(connection.hello!.purpose.rawValue) reply not read"
@@ -352,7 +217,7 @@ private final class ConsoleServerLoop {
 
   /// Keeps at most `maximumPending` pending connections: the oldest one that has not said hello goes (a client
   /// says it as soon as it connects), or the newest when all of them did.
-  private func boundPending(newest: ConsoleConnection) {
+  func boundPending(newest: ConsoleConnection) {
     let pending = connections.values.filter(\.isPending)
     guard pending.count > limits.maximumPending else { return }
     let victim = pending.filter { $0.hello == nil }.min { $0.id < $1.id } ?? newest
@@ -363,7 +228,7 @@ private final class ConsoleServerLoop {
 
   /// Reads the consoles and standbys whose other end hung up, so they are gone before a new one is counted
   /// against the limit (a reconnect storm leaves many whose end is not read yet).
-  private func dropHungUp() {
+  func dropHungUp() {
     let held = connections.values.filter { $0.isAttached || $0.isFollower }
     var fds = held.map { pollfd(fd: $0.fd, events: Int16(POLLIN) | Self.peerClosed, revents: 0) }
     guard !fds.isEmpty, poll(&fds, nfds_t(fds.count), 0) > 0 else { return }
@@ -374,23 +239,23 @@ private final class ConsoleServerLoop {
 
   /// Tells a connection about to be closed why, if its socket takes the line at once (a client that never
   /// said hello gets no queue): a console then says the monitor's reason rather than "closed".
-  private static func refuseAtOnce(_ fd: Int32, _ reason: String) {
+  static func refuseAtOnce(_ fd: Int32, _ reason: String) {
     let line = ConsoleProtocol.encode(.refused(ConsoleRefusal(reason: reason)))
     _ = line.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
   }
 
   /// POLLRDHUP: the peer closed its end (Linux).
-  private static let peerClosed: Int16 = 0x2000
+  static let peerClosed: Int16 = 0x2000
 
   /// A connection line, within the log budget.
-  private func logConnection(_ level: Logger.Level, _ kind: ConnectionLogBudget.Kind, _ message: @autoclosure () -> String) {
+  func logConnection(_ level: Logger.Level, _ kind: ConnectionLogBudget.Kind, _ message: @autoclosure () -> String) {
     guard connectionLog.admit(kind, now: .now) else { return }
     logger.log(level: level, "\(message())")
   }
 
   /// The descriptor number from which an accepted connection is closed at once: the process's soft limit less the
   /// reserve (descriptors are numbered lowest free first, so one at or past it leaves fewer than the reserve free).
-  private func descriptorCeiling() -> Int32 {
+  func descriptorCeiling() -> Int32 {
     var limit = rlimit()
     guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else { return .max }
     return Int32(limit.rlim_cur) - Int32(limits.descriptorReserve)
@@ -398,7 +263,7 @@ private final class ConsoleServerLoop {
 
   // MARK: Connections
 
-  private func accept() {
+  func accept() {
     let ceiling = descriptorCeiling()
     while true {
       let fd = Glibc.accept(listenFD, nil, nil)
@@ -437,7 +302,7 @@ private final class ConsoleServerLoop {
     }
   }
 
-  private func drop(_ connection: ConsoleConnection, reason: String, level: Logger.Level) {
+  func drop(_ connection: ConsoleConnection, reason: String, level: Logger.Level) {
     guard !connection.isClosed else { return }
     connection.isClosed = true
     close(connection.fd)
@@ -460,7 +325,7 @@ private final class ConsoleServerLoop {
 
   /// Reads what `connection` sent. `toTheEnd`: on past a short read, to see whether the peer also hung up (a
   /// few reads at most).
-  private func read(_ connection: ConsoleConnection, toTheEnd: Bool = false) {
+  func read(_ connection: ConsoleConnection, toTheEnd: Bool = false) {
     var chunk = [UInt8](repeating: 0, count: 16 * 1024)
     var reads = 0
     while true {
@@ -498,7 +363,7 @@ private final class ConsoleServerLoop {
     }
   }
 
-  private func handle(_ message: ConsoleMessage, from connection: ConsoleConnection) throws(ConsoleProtocolError) {
+  func handle(_ message: ConsoleMessage, from connection: ConsoleConnection) throws(ConsoleProtocolError) {
     guard let hello = connection.hello else {
       guard case .hello(let hello) = message else { throw .malformed("expected hello first, got \(message.typeName)") }
       greet(connection, hello)
@@ -529,7 +394,7 @@ private final class ConsoleServerLoop {
   }
 
   /// Who acts through this console, or nil (answered at once) when it is read-only.
-  private func actor(of connection: ConsoleConnection, answering id: Int) -> OperatorIdentity? {
+  func actor(of connection: ConsoleConnection, answering id: Int) -> OperatorIdentity? {
     guard let hello = connection.hello, !hello.readOnly else {
       enqueue(.answer(ConsoleAnswer(id: id, outcome: .notAllowed("read-only console"))), to: connection)
       return nil
@@ -539,7 +404,7 @@ private final class ConsoleServerLoop {
 
   /// Answers request `id` when `result` completes: applied, refused with the engine's reason, applied but not yet
   /// saved, or not allowed (the monitor's role, a stop).
-  private func answer(_ id: Int, to connection: ConsoleConnection, when result: EventLoopFuture<Void>) {
+  func answer(_ id: Int, to connection: ConsoleConnection, when result: EventLoopFuture<Void>) {
     let inbox = self.inbox
     let connectionID = connection.id
     result.whenComplete { result in
@@ -554,7 +419,7 @@ private final class ConsoleServerLoop {
     }
   }
 
-  private func greet(_ connection: ConsoleConnection, _ hello: ConsoleHello) {
+  func greet(_ connection: ConsoleConnection, _ hello: ConsoleHello) {
     var hello = hello
     hello.operatorName = OperatorText.clamped(hello.operatorName.trimmingCharacters(in: .whitespaces), as: .operatorName)
     if hello.operatorName.isEmpty { hello.operatorName = connection.unixUser }
@@ -621,18 +486,18 @@ private final class ConsoleServerLoop {
     serveSnapshotIfDue(connection)
   }
 
-  private static func versionRefusal(theirs: Int) -> String {
+  static func versionRefusal(theirs: Int) -> String {
     "this monitor speaks console protocol version \(ConsoleProtocol.version), the console version \(theirs): use the same bridgewatch for both"
   }
 
-  private func refuse(_ connection: ConsoleConnection, _ reason: String) {
+  func refuse(_ connection: ConsoleConnection, _ reason: String) {
     enqueue(.refused(ConsoleRefusal(reason: reason)), to: connection)
     connection.hello?.purpose = .status
     connection.closeWhenFlushed = true
     flush(connection)
   }
 
-  private func publishList() {
+  func publishList() {
     server.publishList(
       ConsoleList(
         consoles: connections.values.filter(\.isAttached).sorted { $0.id < $1.id }.map {
@@ -642,236 +507,7 @@ private final class ConsoleServerLoop {
         }))
   }
 
-  private func updateDetailRequests() {
+  func updateDetailRequests() {
     subscription.showDetails(Set(connections.values.compactMap(\.detailSite)))
-  }
-
-  // MARK: Publishing
-
-  private var monitorStatus: ConsoleMonitorStatus {
-    ConsoleMonitorStatus(
-      counters: published?.counters ?? IngestCounters(), journalProblem: published?.journalProblem, clockNote: published?.clockNote,
-      consoles: connections.values.filter(\.isAttached).count, role: published?.role)
-  }
-
-  /// Sends a standby what it lacks: the actions after its position, or the whole state when they have left the
-  /// log (or it has none); with nothing new, a keep-alive (it tells the standby the primary is alive).
-  private func sendFollowed(to connection: ConsoleConnection, after position: FollowPosition?) {
-    let (epoch, revision, actions) = monitor.followedActions(after: position)
-    if let actions {
-      enqueue(.actions(FollowActions(epoch: epoch, revision: revision, actions: actions)), to: connection)
-      connection.followed = FollowPosition(epoch: epoch, after: actions.last?.revision ?? position?.after ?? revision)
-    } else if let state = try? monitor.followState().wait() {
-      enqueue(.state(state), to: connection)
-      connection.followed = FollowPosition(epoch: state.epoch, after: state.revision)
-    }
-  }
-
-  /// `update` is nil when it came while nobody wanted the state (`ConsoleServerInbox.wantsSnapshots`).
-  private func publish(_ update: MonitorUpdate?, events: [EngineEvent]) {
-    for connection in connections.values where connection.isFollower {
-      sendFollowed(to: connection, after: connection.followed)
-      flush(connection)
-    }
-    recentEvents += events.suffix(Self.recentEventLimit)
-    if recentEvents.count > Self.recentEventLimit { recentEvents.removeFirst(recentEvents.count - Self.recentEventLimit) }
-    // Nobody to serve: keep no copy of the state (megabytes at national scale); the first to come asks for one.
-    guard let update, servesState else {
-      published = nil
-      publishedDetails = [:]
-      encodedSnapshot = nil
-      revision += 1
-      return
-    }
-    let snapshot = update.snapshot
-    publishedDetails = update.details
-    // Nobody to send a delta to (only consoles waiting for a snapshot): skip comparing 7,400 records.
-    let wantsDelta = connections.values.contains { $0.isAttached && !$0.needsSnapshot }
-    guard wantsDelta, let previous = published, previous.records.count == snapshot.records.count else {
-      published = snapshot
-      revision += 1
-      return
-    }
-    var whole: [ConsoleSite] = []
-    var beats: [ConsoleBeats.Beat] = []
-    for index in snapshot.records.indices {
-      switch ConsoleSite.change(from: previous.records[index], to: snapshot.records[index]) {
-      case .none: break
-      case .beat: beats.append(ConsoleBeats.Beat(snapshot.records[index], index: index))
-      case .whole: whole.append(ConsoleSite(snapshot.records[index], index: index))
-      }
-    }
-    published = snapshot
-    let base = revision
-    revision += 1
-    let delta = ConsoleDelta(
-      revision: revision, base: base, taken: ConsoleClock(snapshot.takenAt), sites: whole, beats: ConsoleBeats(beats),
-      events: events.map(ConsoleEvent.init), status: monitorStatus)
-    var encoded: [UInt8]?
-    for connection in connections.values where connection.isAttached {
-      if !connection.needsSnapshot {
-        if encoded == nil { encoded = ConsoleProtocol.encode(.delta(delta)) }
-        enqueue(bytes: encoded!, to: connection)
-      }
-      sendDetailIfChanged(connection)
-    }
-  }
-
-  /// Whether a console (not a standby following actions) is attached and wants the state.
-  private var servesState: Bool { connections.values.contains { $0.hello != nil && $0.hello?.purpose != .follow } }
-
-  private func sendDetailIfChanged(_ connection: ConsoleConnection) {
-    guard !connection.needsSnapshot else { return }
-    let detail = connection.detailSite.flatMap { publishedDetails[$0] }
-    guard connection.detailSite == nil || detail != nil else { return }  // asked for; comes with the next publish
-    if let last = connection.lastDetail, last == detail { return }
-    connection.lastDetail = .some(detail)
-    enqueue(.detail(ConsoleDetail(history: detail)), to: connection)
-  }
-
-  /// Sends a snapshot to a console that needs one, once what it was sending is out.
-  private func serveSnapshotIfDue(_ connection: ConsoleConnection) {
-    guard connection.needsSnapshot, connection.queue.isEmpty, let published else { return }
-    if encodedSnapshot?.revision != revision {
-      let snapshot = ConsoleSnapshot(
-        revision: revision, taken: ConsoleClock(published.takenAt),
-        sites: published.records.enumerated().map { ConsoleSite($0.element, index: $0.offset) }, status: monitorStatus,
-        events: recentEvents.map(ConsoleEvent.init))
-      encodedSnapshot = (revision, ConsoleProtocol.encode(.snapshot(snapshot)))
-    }
-    connection.needsSnapshot = false
-    enqueue(bytes: encodedSnapshot!.bytes, to: connection, kind: .snapshot)
-    connection.lastDetail = nil
-    sendDetailIfChanged(connection)
-    if connection.hello?.purpose == .status {
-      enqueue(.consoles(server.consoles), to: connection)
-      connection.closeWhenFlushed = true
-    }
-    flush(connection)
-  }
-
-  // MARK: Writing
-
-  private func enqueue(_ message: ConsoleMessage, to connection: ConsoleConnection) {
-    let kind: QueuedLine.Kind =
-      switch message {
-      case .delta, .detail: .update
-      case .snapshot: .snapshot
-      default: .reply
-      }
-    enqueue(bytes: ConsoleProtocol.encode(message), to: connection, kind: kind)
-  }
-
-  private func enqueue(bytes: [UInt8], to connection: ConsoleConnection, kind: QueuedLine.Kind = .update) {
-    guard !connection.isClosed else { return }
-    let waiting = connection.queuedBytes[kind, default: 0]
-    if kind == .reply && waiting + bytes.count > limits.queueBytes {
-      // Requests sent without reading the answers (or a standby not reading its actions): nothing to replace them
-      // with, and no bound otherwise. A standby that comes back asks from its position, or gets the whole state.
-      let why = connection.hello?.purpose == .follow ? "it does not read what it is sent" : "it sends requests without reading the answers"
-      drop(connection, reason: why, level: .notice)
-      return
-    }
-    if kind == .update && waiting + bytes.count > limits.queueBytes && !connection.queue.isEmpty {
-      // The console is not reading: what it missed is replaced by a snapshot when it reads again.
-      dropQueue(of: connection)
-      connection.needsSnapshot = true
-      connection.overflows += 1
-      if connection.overflows == 1 || connection.overflows % 100 == 0 {
-        logger.notice(
-          "console \(connection.label) is not reading; its queued updates were dropped (\(connection.overflows) time(s)), it gets a fresh snapshot when it reads again"
-        )
-      }
-      return
-    }
-    connection.queue.append(QueuedLine(bytes: bytes, kind: kind))
-    connection.queuedBytes[kind, default: 0] += bytes.count
-  }
-
-  /// Drops the updates and snapshots that wait, except a line already partly written (the console would read half
-  /// a line); replies stay.
-  private func dropQueue(of connection: ConsoleConnection) {
-    let begun = connection.headWritten > 0 ? connection.queue.first : nil
-    let rest = connection.queue.dropFirst(begun == nil ? 0 : 1).filter { $0.kind == .reply }
-    connection.queue = (begun.map { [$0] } ?? []) + rest
-    if begun == nil { connection.headWritten = 0 }
-    connection.queuedBytes = [:]
-    for line in connection.queue { connection.queuedBytes[line.kind, default: 0] += line.bytes.count }
-  }
-
-  private func flush(_ connection: ConsoleConnection) {
-    guard !connection.isClosed else { return }
-    while let head = connection.queue.first {
-      let written = head.bytes.withUnsafeBytes { bytes in
-        Glibc.send(connection.fd, bytes.baseAddress! + connection.headWritten, bytes.count - connection.headWritten, Int32(MSG_NOSIGNAL))
-      }
-      if written < 0 {
-        if errno == EAGAIN || errno == EINTR { return }
-        drop(connection, reason: "write failed: \(String(cString: strerror(errno)))", level: .info)
-        return
-      }
-      connection.headWritten += written
-      if connection.headWritten == head.bytes.count {
-        connection.queue.removeFirst()
-        connection.queuedBytes[head.kind, default: 0] -= head.bytes.count
-        connection.headWritten = 0
-      }
-    }
-    if connection.closeWhenFlushed {
-      shutdown(connection.fd, Int32(SHUT_WR))
-      drop(connection, reason: "done", level: .debug)
-    }
-  }
-}
-
-/// Connection log lines against floods: up to `burst` in a window, the others counted by kind and said in one
-/// line when the window ends.
-struct ConnectionLogBudget {
-  enum Kind: String, CaseIterable {
-    case attached, detached, refused, dropped
-    case droppedBeforeHello = "closed before their hello"
-  }
-  let burst: Int
-  let window: Duration
-  private var windowStart: ContinuousClock.Instant?
-  private var logged = 0
-  private var suppressed: [Kind: Int] = [:]
-
-  init(burst: Int, window: Duration) {
-    self.burst = burst
-    self.window = window
-  }
-
-  /// Whether a line of `kind` may be logged now; if not, it is counted.
-  mutating func admit(_ kind: Kind, now: ContinuousClock.Instant) -> Bool {
-    if let start = windowStart, now - start < window {
-      guard logged < burst else {
-        suppressed[kind, default: 0] += 1
-        return false
-      }
-    } else if suppressed.isEmpty {
-      windowStart = now
-      logged = 0
-    } else {
-      suppressed[kind, default: 0] += 1
-      return false
-    }
-    logged += 1
-    return true
-  }
-
-  /// When the summary of the lines not logged is due, if any were not.
-  var summaryAt: ContinuousClock.Instant? { suppressed.isEmpty ? nil : windowStart.map { $0 + window } }
-
-  /// The summary line once its window has ended (or at once with `windowEnded`), starting a new window.
-  mutating func summaryDue(now: ContinuousClock.Instant, windowEnded: Bool = false) -> String? {
-    guard let due = summaryAt, windowEnded || now >= due else { return nil }
-    let total = suppressed.values.reduce(0, +)
-    let kinds = Kind.allCases.compactMap { kind in suppressed[kind].map { "\(kind.rawValue) \(NumberText.grouped($0))" } }
-    suppressed = [:]
-    windowStart = now
-    logged = 0
-    return "console connections: \(NumberText.grouped(total)) more lines not logged in the last \(DurationText.format(window)) ("
-      + kinds.joined(separator: ", ") + ")"
   }
 }

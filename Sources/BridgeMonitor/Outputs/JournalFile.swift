@@ -2,14 +2,14 @@ import BridgeCore
 import Foundation
 
 /// The journal on disk: append-only, mode 0600, locked so that two monitors never write one file.
-/// Used from the monitor's event loop only.
+/// Not Sendable: once open it belongs to the hub's `JournalRecorder`, in the loop-bound box.
 ///
 /// The file only ever holds whole lines: a write cut short (disk full) is rolled back with `ftruncate`, and the
 /// records that could not be written wait in a bounded backlog until the disk takes them. The journal is the file
 /// at `path`: when that file is deleted under the running monitor, a new one is created there and given the
 /// current state (`checkpoint`) before anything else; when the path holds another file, nothing is written to
 /// it and the records wait.
-public final class JournalFile: @unchecked Sendable {
+public final class JournalFile {
   public let path: String
   private var fd: Int32
   /// Bytes of whole lines in the file: where a failed write is rolled back to.

@@ -102,10 +102,10 @@ struct RunCommand: AsyncParsableCommand {
       return
     }
     var runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
-    runner.skipBadJournalLines = skipBadJournalLines
-    runner.follow = follow
-    runner.primarySilentAfter = DurationText.parse(primarySilentAfter)!
-    runner.peer = peer
+    runner.options.skipBadJournalLines = skipBadJournalLines
+    runner.options.follow = follow
+    runner.options.primarySilentAfter = DurationText.parse(primarySilentAfter)!
+    runner.options.peer = peer
     guard headless else {
       if let problem = DashboardTerminal.problem() {
         printError("bridgewatch: \(problem); use --headless to run without the dashboard")
@@ -118,140 +118,78 @@ struct RunCommand: AsyncParsableCommand {
   }
 }
 
-/// The monitor with one of its faces (dashboard or log), shared by `run` and `demo`.
+/// The monitor with one of its faces (dashboard or log), shared by `run` and `demo`: `MonitorProcess` does the
+/// rest.
 struct MonitorRunner {
   var config: ConferenceConfig
   var warnings: [ConfigProblem]
-  var listen: (host: String, port: Int)?
+  var options = MonitorProcess.Options()
   /// Called once the socket is bound, with the bound address (the demo starts its simulator here).
   var onStart: @Sendable (SocketAddress) -> Void = { _ in }
   /// Called when the monitor is about to stop.
   var onStop: @Sendable () -> Void = {}
-  var skipBadJournalLines = false
-  /// A standby's source (`--follow`), how long its primary may be silent, and a primary's peer (`--peer`).
-  var follow: String?
-  var primarySilentAfter: Duration = .seconds(10)
-  var peer: String?
 
-  /// Opens and replays the journal, or explains why the monitor cannot start.
-  private func openJournal() throws -> (JournalFile, [RestoredSite], [String]) {
-    StopSignals.starting("reading the journal")
+  init(config: ConferenceConfig, warnings: [ConfigProblem], listen: (host: String, port: Int)?) {
+    self.config = config
+    self.warnings = warnings
+    options.listen = listen
+  }
+
+  /// The process with its outputs (`faces`: the headless log, if any; then the metrics), or exit 1 with the reason.
+  private func open(logger: Logger, faces: [any MonitorOutput]) throws -> MonitorProcess {
+    for warning in warnings { logger.warning("\(warning)") }
+    StopSignals.starting("building the metrics")
+    let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
+    var options = self.options
+    options.metricsConnections = exporter == nil ? 0 : MetricsServer.Limits().maximumConnections
     let progress = Mutex(ReadingProgress(what: "reading journal \(config.journalPath)"))
-    let opened: JournalFile.Opened
-    let replay: RestoredSite.Replay
+    let process: MonitorProcess
     do {
-      (opened, replay) = try JournalFile.open(
-        path: config.journalPath, skipBadLines: skipBadJournalLines, fold: RestoredSite.Replay(sites: config.sites),
-        progress: { read, size in progress.withLock { $0.update(read: read, of: size) } })
+      process = try MonitorProcess(
+        config: config, options: options, logger: logger, healthObserver: exporter,
+        outputs: { descriptors in
+          guard let exporter, let (host, port) = config.metrics.listen else { return faces }
+          var limits = MetricsServer.Limits()
+          limits.maximumConnections = descriptors.metricsConnections
+          return faces + [MetricsOutput(exporter: exporter, host: host, port: port, limits: limits, logger: logger)]
+        },
+        phase: { StopSignals.starting($0) },
+        journalProgress: { read, size in progress.withLock { $0.update(read: read, of: size) } })
     } catch {
       progress.withLock { $0.finish() }
       printError("bridgewatch: \(error)")
       throw ExitCode(1)
     }
     progress.withLock { $0.finish() }
-    let restored = replay.sites
-    var notes = opened.warnings.map { "warning: \($0)" }
-    for orphan in replay.orphanMarks {
-      notes.append(
-        "warning: the journal has \(orphan.site) marked offline by \(orphan.mark.operatorName) (\(orphan.mark.reason)), but "
-          + "\(orphan.site) is no longer in the config; that mark is not restored")
-    }
-    if opened.scan.recordCount > 0 {
-      let marks = restored.filter { $0.mark != nil }.count
-      let acks = restored.filter { $0.acknowledgedBy != nil }.count
-      let counts = restored.filter { $0.manualHeadcount != nil }.count
-      let heard = restored.filter(\.wasHeard).count
-      notes.append(
-        "journal \(config.journalPath): replayed \(NumberText.grouped(opened.scan.recordCount)) records in "
-          + "\(progress.withLock { $0.elapsedText }); restored \(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; "
-          + "sites start unknown until heard, and the \(NumberText.grouped(heard)) heard before the restart go offline "
-          + "if not heard within offline_after")
-    }
-    return (opened.file, restored, notes)
+    exporter?.countConsoles { [weak process] in process?.consoleCount ?? 0 }
+    return process
   }
 
-  private func makeMonitor(logger: Logger) throws -> (Monitor, MetricsExporter?) {
-    let (journal, restored, notes) = try openJournal()
-    for note in notes { logger.notice("\(note)") }
-    StopSignals.starting("building the metrics")
-    let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
-    StopSignals.starting("setting up the monitor")
-    let monitor = Monitor(config: config, logger: logger, journal: journal, restored: restored, healthObserver: exporter)
-    if let follow { monitor.becomeStandby(following: follow, silentAfter: primarySilentAfter) }
-    if let exporter { _ = monitor.subscribe { exporter.observe($0) } }
-    return (monitor, exporter)
-  }
-
-  /// Fits what this config may hold open into the process's descriptor limit: raises the soft limit toward the
-  /// hard one if need be, lowers the caps if it is still short and says which; a limit too low for any start
-  /// stops it.
-  private func fitDescriptors(logger: Logger) throws -> DescriptorBudget {
-    let consoleLimits = ConsoleServer.Limits()
-    let wanted = DescriptorBudget(
-      consoles: config.console.maximumConsoles, standbys: consoleLimits.maximumStandbys, pending: consoleLimits.maximumPending,
-      metricsConnections: config.metrics.listen == nil ? 0 : MetricsServer.Limits().maximumConnections,
-      tcpProbes: config.sites.filter { $0.probe?.kind == .tcp }.count, reserve: consoleLimits.descriptorReserve)
-    let fitted: DescriptorBudget.Fitted
+  private func start(_ process: MonitorProcess) async throws {
+    StopSignals.started()
     do {
-      fitted = try wanted.fitToProcess()
+      try await process.start(onStarted: onStart, onStopping: onStop)
     } catch {
       printError("bridgewatch: \(error)")
       throw ExitCode(1)
     }
-    if let from = fitted.raisedFrom {
-      logger.info("open files: soft limit raised from \(from) to \(fitted.limit) (this config may use \(wanted.total))")
-    }
-    if !fitted.lowered.isEmpty {
-      let said =
-        "open files: this process may open \(fitted.limit) descriptors (ulimit -n) and this config could use \(wanted.total) "
-        + "(\(wanted.parts)); lowered \(fitted.lowered.joined(separator: ", ")); raise the limit (LimitNOFILE= in a systemd unit) to keep them"
-      logger.warning("\(said)")
-    }
-    return fitted.budget
   }
 
-  /// Serves `/metrics` when asked to; a port that cannot be had stops the start (the config says it is wanted).
-  private func startMetrics(
-    _ exporter: MetricsExporter?, monitor: Monitor, logger: Logger, descriptors: DescriptorBudget
-  ) async throws -> MetricsServer? {
-    guard let exporter, let (host, port) = config.metrics.listen else { return nil }
-    var limits = MetricsServer.Limits()
-    limits.maximumConnections = descriptors.metricsConnections
-    let server = MetricsServer(exporter: exporter, logger: logger, limits: limits)
-    do {
-      let address = try await server.start(host: host, port: port)
-      logger.info("metrics at http://\(Self.describe(address))/metrics")
-      return server
-    } catch {
-      printError("bridgewatch: cannot serve metrics on \(HostPortText.format(host: host, port: port)): \(error)")
-      await server.stop()
-      await monitor.stop()
-      throw ExitCode(1)
-    }
-  }
-
-  func runDashboard(_ options: DashboardOptions) async throws {
+  func runDashboard(_ dashboardOptions: DashboardOptions) async throws {
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
-    let logger = Logger(label: "bridgewatch")
-    for warning in warnings { logger.warning("\(warning)") }
-    let descriptors = try fitDescriptors(logger: logger)
-    let (monitor, exporter) = try makeMonitor(logger: logger)
-    let address = try await start(monitor)
-    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger, descriptors: descriptors)
-    let consoles = try await startConsoleServer(
-      monitor, listenAddress: Self.describe(address), logger: logger, descriptors: descriptors, metrics: metrics)
-    exporter?.countConsoles { consoles.consoles.consoles.count }
-    let pair = startPair(monitor, listenAddress: Self.describe(address), logger: logger)
-    let link = InProcessLink(monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: Self.describe(address)))
-    let initial = try await monitor.snapshot()
+    let process = try open(logger: Logger(label: "bridgewatch"), faces: [])
+    try await start(process)
+    let link = InProcessLink(monitor: process.monitor, facts: process.consoleFacts)
+    let initial = try await process.monitor.snapshot()
     let inbox = DashboardInbox()
     StopSignals.onStop { _ in inbox.requestStop() }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
         // Made on its own thread, which owns it from here on.
         let app = DashboardRuntime(
-          link: link, initial: initial, options: options, operatorIdentity: OperatorIdentity(name: options.operatorName),
-          notice: { HeldLogLines.shared.append($0) }, inbox: inbox)
+          link: link, initial: initial, options: dashboardOptions,
+          operatorIdentity: OperatorIdentity(name: dashboardOptions.operatorName), notice: { HeldLogLines.shared.append($0) },
+          inbox: inbox)
         app.run()
         HeldLogLines.shared.flush()
         done.resume()
@@ -261,124 +199,19 @@ struct MonitorRunner {
     }
     onStop()
     link.detach()
-    stopPair(pair)
-    await consoles.stop()
-    await metrics?.stop()
-    await monitor.stop()
-  }
-
-  /// A standby's follower and a primary's watch on its peer, as asked.
-  private func startPair(_ monitor: Monitor, listenAddress: String, logger: Logger) -> (Follower?, PeerWatch?) {
-    var follower: Follower?
-    if let follow {
-      logger.notice(
-        "STANDBY: following \(follow); operator actions are taken on the primary; PRIMARY SILENT after \(DurationText.format(primarySilentAfter)) without a word"
-      )
-      follower = Follower(
-        source: follow, monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: listenAddress), logger: logger,
-        stallAfter: primarySilentAfter)
-      follower?.start()
-    }
-    let watch = peer.map { PeerWatch(source: $0, monitor: monitor) }
-    watch?.start()
-    return (follower, watch)
-  }
-
-  private func stopPair(_ pair: (Follower?, PeerWatch?)) {
-    pair.0?.stop()
-    pair.1?.stop()
-  }
-
-  /// Listens for consoles. A monitor that cannot own its socket does not start: consoles would find nothing, or
-  /// whatever squats the path.
-  private func startConsoleServer(
-    _ monitor: Monitor, listenAddress: String, logger: Logger, descriptors: DescriptorBudget, metrics: MetricsServer?
-  ) async throws -> ConsoleServer {
-    do {
-      var limits = ConsoleServer.Limits()
-      limits.maximumConsoles = descriptors.consoles
-      limits.maximumStandbys = descriptors.standbys
-      limits.maximumPending = descriptors.pending
-      limits.descriptorReserve = descriptors.reserve
-      limits.readOnlyUsers = Set(config.console.readOnlyUsers)
-      let server = try ConsoleServer(
-        path: config.consoleSocketPath, monitor: monitor, facts: ConsoleFacts(config: config, listenAddress: listenAddress), logger: logger,
-        limits: limits)
-      server.start()
-      // The demo's config is made in memory: there, only the socket names the monitor.
-      let how =
-        FileManager.default.fileExists(atPath: config.path)
-        ? "bridgewatch console \(config.path)  (socket \(config.consoleSocketPath))"
-        : "bridgewatch console --socket \(config.consoleSocketPath)"
-      logger.info("consoles attach with: \(how)")
-      return server
-    } catch {
-      printError("bridgewatch: consoles cannot attach: \(error); the monitor does not start without its console socket")
-      onStop()
-      await metrics?.stop()
-      await monitor.stop()
-      throw ExitCode(1)
-    }
+    await process.stop()
   }
 
   /// Logs status changes to standard error; with `summaryEvery`, also a line of totals that often.
   func runHeadless(summaryEvery: Int64? = nil) async throws {
     LoggingSystem.bootstrap { SanitizingLogHandler(StreamLogHandler.standardError(label: $0)) }
     let logger = Logger(label: "bridgewatch")
-    for warning in warnings { logger.warning("\(warning)") }
-    let sites = config.sites
-    let descriptors = try fitDescriptors(logger: logger)
-    let (monitor, exporter) = try makeMonitor(logger: logger)
-    let lastSummary = Mutex<Int64>(0)
-    _ = monitor.subscribe { update in
-      for event in update.events { logger.info("\(EventText.describe(event, sites: sites))") }
-      guard let summaryEvery else { return }
-      let now = update.snapshot.takenAt.monotonicNanos
-      let due = lastSummary.withLock { last in
-        guard now - last >= summaryEvery * 1_000_000_000 else { return false }
-        last = now
-        return true
-      }
-      if due { logger.info("\(update.snapshot.totalsLine)") }
-    }
-    let address = try await start(monitor)
-    logger.info(
-      "listening on udp \(Self.describe(address)); \(sites.count) sites; heartbeat files in \(config.heartbeatDirectory)")
-    let metrics = try await startMetrics(exporter, monitor: monitor, logger: logger, descriptors: descriptors)
-    let consoles = try await startConsoleServer(
-      monitor, listenAddress: Self.describe(address), logger: logger, descriptors: descriptors, metrics: metrics)
-    exporter?.countConsoles { consoles.consoles.consoles.count }
-    let pair = startPair(monitor, listenAddress: Self.describe(address), logger: logger)
+    let process = try open(logger: logger, faces: [HeadlessLog(config: config, logger: logger, summaryEvery: summaryEvery)])
+    try await start(process)
     let signal = await StopSignals.wait()
     logger.info("received \(signal), stopping")
     onStop()
-    stopPair(pair)
-    await consoles.stop()
-    await metrics?.stop()
-    await monitor.stop()
-  }
-
-  private func start(_ monitor: Monitor) async throws -> SocketAddress {
-    StopSignals.started()
-    do {
-      let address = try await monitor.start(listen: listen)
-      onStart(address)
-      return address
-    } catch let error as ProbeSetupError {
-      printError("bridgewatch: \(error)")
-      await monitor.stop()
-      throw ExitCode(1)
-    } catch {
-      printError(
-        "bridgewatch: cannot listen on \(HostPortText.format(host: listen?.host ?? config.udp.host, port: listen?.port ?? config.udp.port)): \(error)"
-      )
-      await monitor.stop()
-      throw ExitCode(1)
-    }
-  }
-
-  static func describe(_ address: SocketAddress) -> String {
-    HostPortText.format(host: address.ipAddress ?? "?", port: address.port ?? 0)
+    await process.stop()
   }
 }
 

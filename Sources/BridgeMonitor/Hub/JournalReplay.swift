@@ -1,0 +1,42 @@
+import BridgeCore
+import Foundation
+
+/// The journal opened for a run and what it restores: marks, acknowledgements, headcounts set by hand, and which
+/// sites were heard before the restart; with the lines to log about it (skipped lines, marks of sites no longer in
+/// the config, what was replayed).
+public struct JournalReplay {
+  public let file: JournalFile
+  public let restored: [RestoredSite]
+  public let notes: [String]
+
+  /// Opens the journal at `path` (created if absent) and replays it for `sites`. `progress` is told how far the
+  /// read has got (bytes read, of the file's size). Throws with the reason the monitor cannot start.
+  public static func open(
+    path: String, sites: [SiteConfig], skipBadLines: Bool, progress: @escaping @Sendable (_ read: Int, _ size: Int) -> Void
+  ) throws -> JournalReplay {
+    let started = ContinuousClock.now
+    let (opened, replay) = try JournalFile.open(
+      path: path, skipBadLines: skipBadLines, fold: RestoredSite.Replay(sites: sites), progress: progress)
+    let restored = replay.sites
+    var notes = opened.warnings.map { "warning: \($0)" }
+    for orphan in replay.orphanMarks {
+      notes.append(
+        "warning: the journal has \(orphan.site) marked offline by \(orphan.mark.operatorName) (\(orphan.mark.reason)), but "
+          + "\(orphan.site) is no longer in the config; that mark is not restored")
+    }
+    if opened.scan.recordCount > 0 {
+      let elapsed = ContinuousClock.now - started
+      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      let marks = restored.filter { $0.mark != nil }.count
+      let acks = restored.filter { $0.acknowledgedBy != nil }.count
+      let counts = restored.filter { $0.manualHeadcount != nil }.count
+      let heard = restored.filter(\.wasHeard).count
+      notes.append(
+        "journal \(path): replayed \(NumberText.grouped(opened.scan.recordCount)) records in "
+          + "\(String(format: "%.1f s", seconds)); restored \(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; "
+          + "sites start unknown until heard, and the \(NumberText.grouped(heard)) heard before the restart go offline "
+          + "if not heard within offline_after")
+    }
+    return JournalReplay(file: opened.file, restored: restored, notes: notes)
+  }
+}

@@ -1,0 +1,78 @@
+import BridgeCore
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// What other threads hand the console thread: monitor updates and answers to requests, with a pipe to wake it.
+final class ConsoleServerInbox: Sendable {
+  private struct Pending {
+    var update: MonitorUpdate?
+    /// An update came, kept without its snapshot when nobody wants one.
+    var updated = false
+    var events: [EngineEvent] = []
+    var droppedEvents = 0
+    var answers: [(connection: Int, answer: ConsoleAnswer)] = []
+  }
+  private let pending = Mutex(Pending())
+  /// Whether a console is attached to be served the state. While none is, updates are taken without their
+  /// snapshot: holding it here until the thread wakes kept the engine's records shared, so each heartbeat after a
+  /// tick copied all of them (at national load, megabytes a second and the monitor's peak memory).
+  let wantsSnapshots = Atomic<Bool>(false)
+  /// Whether any connection is open. While none is, an update does not wake the thread (its events wait here,
+  /// bounded, for the thread's next wake-up: a connection, an answer or the stop).
+  let wakesForUpdates = Atomic<Bool>(false)
+  let readFD: Int32
+  private let writeFD: Int32
+  /// Events kept for consoles if the thread falls behind (a mass outage is 7,400 at once).
+  static let eventLimit = 20_000
+  /// The latest events, kept for the log of a console that attaches later.
+  static let recentEventLimit = 200
+
+  init() {
+    var fds: [Int32] = [0, 0]
+    precondition(pipe(&fds) == 0)
+    readFD = fds[0]
+    writeFD = fds[1]
+    for fd in fds {
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+  }
+
+  func post(_ update: MonitorUpdate) {
+    let keep = wantsSnapshots.load(ordering: .relaxed)
+    let wakes = wakesForUpdates.load(ordering: .relaxed)
+    // Without a connection only the log's latest events can ever be sent (to a console that attaches later).
+    let limit = wakes ? Self.eventLimit : Self.recentEventLimit
+    pending.withLock {
+      $0.events += update.events
+      $0.update = keep ? update : nil
+      $0.updated = true
+      if $0.events.count > limit {
+        $0.droppedEvents += $0.events.count - limit
+        $0.events.removeFirst($0.events.count - limit)
+      }
+    }
+    if wakes { wake() }
+  }
+
+  func post(_ answer: ConsoleAnswer, to connection: Int) {
+    pending.withLock { $0.answers.append((connection, answer)) }
+    wake()
+  }
+
+  func wake() {
+    var byte: UInt8 = 1
+    _ = write(writeFD, &byte, 1)
+  }
+
+  func take() -> (update: MonitorUpdate?, updated: Bool, events: [EngineEvent], answers: [(connection: Int, answer: ConsoleAnswer)]) {
+    var scratch = [UInt8](repeating: 0, count: 256)
+    while read(readFD, &scratch, scratch.count) > 0 {}
+    return pending.withLock { pending in
+      defer { pending = Pending() }
+      return (pending.update, pending.updated, pending.events, pending.answers)
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import BridgeCore
+import BridgeMonitor
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// The hub through its ports alone: an input that is no socket, an output that records what it is handed, and a
+/// manual clock; no UDP port, no file.
+@Suite struct HubPortsTests {
+  final class ScriptedInput: MonitorInput {
+    let intake = Mutex<MonitorIntake?>(nil)
+    let stopped = Atomic<Bool>(false)
+    func start(deliver intake: MonitorIntake) async throws { self.intake.withLock { $0 = intake } }
+    func stop() async { stopped.store(true, ordering: .relaxed) }
+    func hear(site: Int, count: Int) {
+      intake.withLock { $0 }?.deliver([(site, HeartbeatInput(source: .udp, sequence: 1, count: count))])
+    }
+  }
+
+  final class RecordingOutput: MonitorOutput {
+    let facts = Mutex<ConsoleFacts?>(nil)
+    let updates = Mutex<[MonitorUpdate]>([])
+    let stopped = Atomic<Bool>(false)
+    func start(facts: ConsoleFacts) async throws { self.facts.withLock { $0 = facts } }
+    func receive(_ update: MonitorUpdate) { updates.withLock { $0.append(update) } }
+    func stop() async { stopped.store(true, ordering: .relaxed) }
+  }
+
+  static func config() -> ConferenceConfig {
+    var config = ConferenceConfig(
+      sites: [("HB-TU", "Hòa Bình"), ("BK-TU", "Bắc Kạn")].map { id, group in
+        SiteConfig(id: id, name: id, group: GroupPath.parse(group)!, expected: 50, heartbeatFile: "/nonexistent/\(id).hb")
+      }, baseDirectory: "/nonexistent", path: "/nonexistent/test.yaml")
+    config.statusFilePath = nil
+    return config
+  }
+
+  @Test func anInputsBatchIsTickedJournaledAndPublishedToEveryOutput() async throws {
+    let clock = ManualClock(unixSeconds: 1_770_000_000)
+    let input = ScriptedInput()
+    let output = RecordingOutput()
+    let monitor = Monitor(
+      config: Self.config(), clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+      inputs: [input], outputs: [output])
+    let address = try await monitor.startPorts()
+    #expect(address == nil)
+    #expect(output.facts.withLock { $0 }?.sites.map(\.id) == ["HB-TU", "BK-TU"])
+
+    input.hear(site: 1, count: 42)
+    try await monitor.tickNow()
+    let ticked = try #require(output.updates.withLock { $0.last })
+    #expect(ticked.isTick)
+    #expect(ticked.snapshot.records[1].status == .online && ticked.snapshot.records[1].headcount == 42)
+    #expect(ticked.events.contains { $0.siteIndex == 1 })
+
+    // An operator action is published at once, outside the tick.
+    try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), by: OperatorIdentity(name: "lan"))
+    let acted = try #require(output.updates.withLock { $0.last })
+    #expect(!acted.isTick)
+    #expect(acted.snapshot.records[0].mark?.operatorName == "lan")
+
+    await monitor.stop()
+    let stopped = (input: input.stopped.load(ordering: .relaxed), output: output.stopped.load(ordering: .relaxed))
+    #expect(stopped.input && stopped.output)
+    // The last tick at stop goes to the outputs too, but not as a tick (the status file writes it itself).
+    #expect(output.updates.withLock { $0.last?.isTick } == false)
+  }
+}
