@@ -1,0 +1,33 @@
+import Foundation
+
+/// Why a site's status changed.
+public enum StatusCause: Sendable, Hashable, Codable {
+  /// A heartbeat arrived (first contact, back from late, or recovered from offline).
+  case heartbeat
+  /// No heartbeat for `late_after` / `offline_after`.
+  case silence
+  // Operator causes are rare and carry text: boxed, so every event slot of the history rings stays small.
+  indirect case marked(operatorName: String, reason: String)
+  indirect case markCleared(operatorName: String)
+}
+
+/// Something the event log and the journal must know about.
+public struct EngineEvent: Sendable, Hashable {
+  public enum Kind: Sendable, Hashable, Codable {
+    case statusChanged(from: SiteStatus, to: SiteStatus, cause: StatusCause)
+    // Boxed like the operator causes above.
+    indirect case acknowledged(operatorName: String)
+    indirect case headcountSet(count: Int, operatorName: String)
+    indirect case claimed(operatorName: String)
+    /// `operatorName` nil: the claim ended by itself, the site being back online.
+    indirect case claimReleased(operatorName: String?)
+    case flappingChanged(isFlapping: Bool)
+    case helpRequestChanged(isRequested: Bool)
+    /// Heartbeats came back while the site stays marked offline by an operator.
+    case heardWhileMarked
+  }
+
+  public var time: ClockReading
+  public var siteIndex: Int
+  public var kind: Kind
+}
