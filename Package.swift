@@ -32,6 +32,7 @@ let package = Package(
       name: "BridgeMonitor",
       dependencies: [
         "BridgeCore",
+        "BridgeThreads",
         "CLinux",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgeThreads
 import CLinux
 import Foundation
 import NIOCore
@@ -11,8 +12,8 @@ final class DatagramListener: Sendable {
   let fd: Int32
   let address: SocketAddress
   private let stopping = Atomic<Bool>(false)
-  private let running = Atomic<Bool>(false)
-  private let finished = DispatchSemaphore(value: 0)
+  /// The reading thread, once `start` made it; `stop` takes it to join.
+  private let thread = Mutex<ServiceThread?>(nil)
 
   struct ListenError: Error, CustomStringConvertible {
     var description: String
@@ -61,13 +62,8 @@ final class DatagramListener: Sendable {
 
   /// Starts the reading thread. `handle` runs on it for every batch received and queues the acks to send.
   func start(_ handle: @escaping @Sendable (DatagramBatch) -> Void) {
-    running.store(true, ordering: .sequentiallyConsistent)
-    let thread = Thread { [self] in
-      ThreadName.setCurrent("bw-udp")
-      run(handle)
-      finished.signal()
-    }
-    thread.name = "bridgewatch-udp"
+    let thread = ServiceThread(name: "bw-udp") { [self] in run(handle) }
+    self.thread.withLock { $0 = thread }
     thread.start()
   }
 
@@ -87,10 +83,10 @@ final class DatagramListener: Sendable {
   /// Stops the thread (waiting for it) and closes the socket. Safe to call more than once.
   func stop() {
     guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
-    if running.load(ordering: .sequentiallyConsistent) {
+    if let thread = thread.withLock({ $0 }) {
       // Wakes the thread blocked in recvmmsg (on an unbound UDP socket this also returns ENOTCONN, ignored).
       _ = shutdown(fd, Int32(SHUT_RDWR))
-      finished.wait()
+      thread.join()
     }
     close(fd)
   }

@@ -6,7 +6,7 @@ import Synchronization
 /// The prober matching what comes back to the probe waiting for it (SIP: Call-ID, CSeq and source; ICMP: payload
 /// token, sequence and source; TCP: the connection), and timing out the rest: nothing late, forged or duplicated
 /// counts for any site.
-extension Prober {
+extension ProbeLoop {
   // MARK: - Answers
 
   func readAnswers(_ fd: Int32, now: Int64, into batch: inout ProbeBatch) {

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The prober's sockets and addresses: the SIP and ICMP sockets it opens, numeric addresses, and what ICMP needs
 /// from the system.
-extension Prober {
+extension ProbeLoop {
   // MARK: - Sockets and addresses
 
   static func openSIPSocket(ipv6: Bool) throws(ProbeSetupError) -> (Int32, Int) {

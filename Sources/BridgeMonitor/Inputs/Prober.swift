@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgeThreads
 import CLinux
 import Foundation
 import Synchronization
@@ -38,11 +39,54 @@ public struct ProbeSetupError: Error, CustomStringConvertible {
 /// to the probe waiting for it (SIP: Call-ID, CSeq and source; ICMP: payload token, sequence and source; TCP: the
 /// connection), so nothing late, forged or duplicated counts for any site.
 ///
-/// @unchecked: its schedule, pending probes and sockets are set up by `init` on the caller's thread, then touched
-/// only by the probing thread `start` makes; `stop` uses only the atomic flag, the wake pipe and the semaphore. The
-/// compiler cannot see that hand-over: it would take splitting the loop's state from this handle (a
-/// `ServiceThread` owning it, as BridgeThreads offers), not done yet.
-final class Prober: @unchecked Sendable {
+/// This is the handle other threads hold; the schedule, pending probes and sockets are a `ProbeLoop`, which `start`
+/// hands (out of a Mutex) to the probing `ServiceThread`, so only that thread ever touches them. `stop` posts to
+/// the loop's inbox and joins the thread.
+final class Prober: Sendable {
+  /// What the probing thread is told.
+  enum Command: Sendable, Equatable {
+    case stop
+  }
+
+  /// Nothing to probe: `start` starts no thread.
+  let isEmpty: Bool
+  private let inbox: WakeableInbox<Command>
+  /// The loop's state until `start` hands it to the thread (or until the handle goes, if never started).
+  private let loop: Mutex<ProbeLoop?>
+  private let thread = Mutex<ServiceThread?>(nil)
+
+  /// Opens what `sites`' probes need; throws with the reason (ICMP not allowed, a SIP socket that cannot bind).
+  init(sites: [SiteConfig], probing: ProbingSettings, timing: Timing) throws(ProbeSetupError) {
+    guard let inbox = WakeableInbox<Command>(capacity: 4) else {
+      throw ProbeSetupError(description: "pipe: \(String(cString: strerror(errno)))")
+    }
+    let loop = try ProbeLoop(sites: sites, probing: probing, timing: timing, inbox: inbox)
+    self.inbox = inbox
+    isEmpty = loop.isEmpty
+    self.loop = Mutex(loop)
+  }
+
+  /// Starts the probing thread; `handle` runs on it with each wake-up's results.
+  func start(_ handle: @escaping @Sendable (ProbeBatch) -> Void) {
+    guard !isEmpty else { return }
+    let thread = ServiceThread(name: "bw-probe") { [self] in
+      guard let loop = self.loop.withLock({ $0.take() }) else { return }
+      loop.run(handle)
+    }
+    self.thread.withLock { $0 = thread }
+    thread.start()
+  }
+
+  /// Stops the probing thread and waits for it. Safe to call more than once.
+  func stop() {
+    guard let thread = thread.withLock({ $0.take() }) else { return }
+    inbox.post(.stop)
+    thread.join()
+  }
+}
+
+/// The prober's state and loop, owned by the probing thread once started.
+final class ProbeLoop {
   struct Target {
     var kind: ProbeTarget.Kind
     var probe: ProbeTarget
@@ -76,11 +120,7 @@ final class Prober: @unchecked Sendable {
   let icmpIdentifier = UInt16(truncatingIfNeeded: getpid())
   var sequence: UInt32 = 0
   var generator = SystemRandomNumberGenerator()
-  let wakeRead: Int32
-  let wakeWrite: Int32
-  let stopping = Atomic<Bool>(false)
-  let finished = DispatchSemaphore(value: 0)
-  var started = false
+  let inbox: WakeableInbox<Prober.Command>
   let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
   let tag: String
 
@@ -97,7 +137,7 @@ final class Prober: @unchecked Sendable {
   var requestBuffer: [UInt8] = []
 
   /// Opens what `sites`' probes need; throws with the reason (ICMP not allowed, a SIP socket that cannot bind).
-  init(sites: [SiteConfig], probing: ProbingSettings, timing: Timing) throws(ProbeSetupError) {
+  init(sites: [SiteConfig], probing: ProbingSettings, timing: Timing, inbox: WakeableInbox<Prober.Command>) throws(ProbeSetupError) {
     // Nothing per site unless some site is probed: a conference of agents pays nothing for the prober.
     let anyProbe = sites.contains { $0.probe != nil }
     var targets: [Target?] = anyProbe ? Array(repeating: nil, count: sites.count) : []
@@ -126,14 +166,7 @@ final class Prober: @unchecked Sendable {
     schedule = ProbeSchedule(
       sites: probed, periodNanos: probing.effectivePeriod(timing).nanoseconds, ratePerSecond: probing.ratePerSecond, startNanos: now)
     tag = String(UInt64.random(in: .min ... .max, using: &generator), radix: 16)
-    var pipeFDs: [Int32] = [0, 0]
-    guard pipe(&pipeFDs) == 0 else { throw ProbeSetupError(description: "pipe: \(String(cString: strerror(errno)))") }
-    for fd in pipeFDs {
-      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-    }
-    wakeRead = pipeFDs[0]
-    wakeWrite = pipeFDs[1]
+    self.inbox = inbox
     do {
       for family in 0..<2 {
         let wanted = targets.compactMap { $0 }.filter { $0.ipv6 == (family == 1) }
@@ -176,40 +209,18 @@ final class Prober: @unchecked Sendable {
     icmpSockets = [-1, -1]
     for site in tcpInFlight { if let fd = pending[site]?.tcpFD, fd >= 0 { close(fd) } }
     tcpInFlight = []
-    close(wakeRead)
-    close(wakeWrite)
   }
 
   var isEmpty: Bool { schedule.order.isEmpty }
 
-  /// Starts the probing thread; `handle` runs on it with each wake-up's results.
-  func start(_ handle: @escaping @Sendable (ProbeBatch) -> Void) {
-    guard !isEmpty else { return }
-    started = true
-    let thread = Thread { [self] in
-      ThreadName.setCurrent("bw-probe")
-      run(handle)
-      finished.signal()
-    }
-    thread.name = "bridgewatch-probe"
-    thread.start()
-  }
-
-  func stop() {
-    guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
-    if started {
-      var byte: UInt8 = 1
-      _ = write(wakeWrite, &byte, 1)
-      finished.wait()
-    }
-  }
-
   // MARK: - The loop
 
+  /// Probes until the inbox says stop.
   func run(_ handle: (ProbeBatch) -> Void) {
     var descriptors: [pollfd] = []
-    var sleeper = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-    while !stopping.load(ordering: .relaxed) {
+    var sleeper = [pollfd(fd: inbox.descriptor, events: Int16(POLLIN), revents: 0)]
+    var stopping = false
+    while !stopping {
       var batch = ProbeBatch()
       let now = Self.monotonicNanos()
       // What falls due within this tick goes now: at most a tick early, spread as the schedule spreads them.
@@ -241,15 +252,10 @@ final class Prober: @unchecked Sendable {
       let untilNext =
         schedule.nextSendNanos == .max ? Int64(1_000_000_000) : schedule.nextSendNanos - Self.tickNanos - Self.monotonicNanos()
       let sleepNanos = waiting ? Self.tickNanos : max(Self.tickNanos, min(1_000_000_000, untilNext))
-      if poll(&sleeper, 1, Int32(sleepNanos / 1_000_000)) > 0 { drainWakePipe() }
+      if poll(&sleeper, 1, Int32(sleepNanos / 1_000_000)) > 0 { stopping = inbox.drain().messages.contains(.stop) }
     }
     for site in tcpInFlight { if let fd = pending[site]?.tcpFD, fd >= 0 { close(fd) } }
     tcpInFlight = []
-  }
-
-  func drainWakePipe() {
-    var bytes = [UInt8](repeating: 0, count: 16)
-    while read(wakeRead, &bytes, bytes.count) > 0 {}
   }
 
   // MARK: - Sending

@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgeThreads
 import Foundation
 import Logging
 import NIOCore
@@ -46,7 +47,8 @@ public final class ConsoleServer: Sendable {
   private let listenFD: Int32
   private let inbox = ConsoleServerInbox()
   private let stopped = Atomic<Bool>(false)
-  private let started = Atomic<Bool>(false)
+  /// The console thread, once `start` made it; `stop` joins it.
+  private let thread = Mutex<ServiceThread?>(nil)
   private let finished = Mutex<CheckedContinuation<Void, Never>?>(nil)
   private let done = Atomic<Bool>(false)
   private let attachedList = Mutex<ConsoleList>(ConsoleList(consoles: []))
@@ -73,16 +75,14 @@ public final class ConsoleServer: Sendable {
 
   public func start() {
     let subscription = monitor.subscribe { [inbox] update in inbox.post(update) }
-    let thread = Thread { [self] in
-      ThreadName.setCurrent(ConsoleServer.threadName)
+    let thread = ServiceThread(name: ConsoleServer.threadName) { [self] in
       let loop = ConsoleServerLoop(server: self, subscription: subscription)
       loop.run()
       subscription.cancel()
       done.store(true, ordering: .releasing)
       finished.withLock { $0 }?.resume()
     }
-    thread.name = "consoles"
-    started.store(true, ordering: .relaxed)
+    self.thread.withLock { $0 = thread }
     thread.start()
     monitor.requestPublish()
   }
@@ -91,7 +91,8 @@ public final class ConsoleServer: Sendable {
   public func stop() async {
     stopped.store(true, ordering: .relaxed)
     inbox.wake()
-    if started.load(ordering: .relaxed) {
+    if let thread = thread.withLock({ $0.take() }) {
+      // Awaited, not joined, so no cooperative thread blocks while the loop closes its consoles.
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let alreadyDone = finished.withLock { pending -> Bool in
           if done.load(ordering: .acquiring) { return true }
@@ -100,6 +101,8 @@ public final class ConsoleServer: Sendable {
         }
         if alreadyDone { continuation.resume() }
       }
+      // The body has returned or is returning: this only reaps the thread.
+      thread.join()
     }
     close(listenFD)
     var info = stat()

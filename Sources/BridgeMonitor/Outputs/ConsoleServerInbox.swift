@@ -1,10 +1,13 @@
 import BridgeCore
+import BridgeThreads
 import Foundation
 import Logging
 import NIOCore
 import Synchronization
 
-/// What other threads hand the console thread: monitor updates and answers to requests, with a pipe to wake it.
+/// What other threads hand the console thread: monitor updates and answers to requests, with a `WakeableInbox`
+/// to wake it. The messages themselves stay here, not in that inbox: updates fold into one (its snapshot kept only
+/// while a console wants it) and their events are bounded by whether anyone is connected.
 final class ConsoleServerInbox: Sendable {
   private struct Pending {
     var update: MonitorUpdate?
@@ -22,22 +25,18 @@ final class ConsoleServerInbox: Sendable {
   /// Whether any connection is open. While none is, an update does not wake the thread (its events wait here,
   /// bounded, for the thread's next wake-up: a connection, an answer or the stop).
   let wakesForUpdates = Atomic<Bool>(false)
-  let readFD: Int32
-  private let writeFD: Int32
+  /// Only woken, never posted to: what the thread takes is `pending`.
+  private let wakeup: WakeableInbox<Never>
+  /// The descriptor the console thread polls for POLLIN.
+  var readFD: Int32 { wakeup.descriptor }
   /// Events kept for consoles if the thread falls behind (a mass outage is 7,400 at once).
   static let eventLimit = 20_000
   /// The latest events, kept for the log of a console that attaches later.
   static let recentEventLimit = 200
 
   init() {
-    var fds: [Int32] = [0, 0]
-    precondition(pipe(&fds) == 0)
-    readFD = fds[0]
-    writeFD = fds[1]
-    for fd in fds {
-      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-    }
+    guard let wakeup = WakeableInbox<Never>(capacity: 1) else { preconditionFailure("cannot open the console thread's wake pipe") }
+    self.wakeup = wakeup
   }
 
   func post(_ update: MonitorUpdate) {
@@ -63,13 +62,11 @@ final class ConsoleServerInbox: Sendable {
   }
 
   func wake() {
-    var byte: UInt8 = 1
-    _ = write(writeFD, &byte, 1)
+    wakeup.wake()
   }
 
   func take() -> (update: MonitorUpdate?, updated: Bool, events: [EngineEvent], answers: [(connection: Int, answer: ConsoleAnswer)]) {
-    var scratch = [UInt8](repeating: 0, count: 256)
-    while read(readFD, &scratch, scratch.count) > 0 {}
+    _ = wakeup.drain()
     return pending.withLock { pending in
       defer { pending = Pending() }
       return (pending.update, pending.updated, pending.events, pending.answers)
