@@ -1,12 +1,51 @@
 import BridgeCore
 import Foundation
 
-extension ReportCommand {
+/// The post-conference report made from journals on disk: read (one streamed, several merged), built, rendered and
+/// written. Lines worth a warning go to `warn`; what stops the report is thrown, for the command to say and exit on.
+public enum JournalReport {
+  /// The report of `paths`: one journal is read as a stream into the report's per-site steps (two national days are
+  /// two million lines); several (a primary's and a standby's) are merged, and overlaps become the report's warnings.
+  public static func make(
+    config: ConferenceConfig, journals paths: [String], session: String?, language: Language, skipBadLines: Bool,
+    warn: (String) -> Void
+  ) throws(ReportProblem) -> ConferenceReport {
+    var builder = ConferenceReport.Builder(config: config)
+    var warnings: [String] = []
+    if paths.count == 1 {
+      try read(paths[0], skipBadLines: skipBadLines, warn: warn) { builder.take($0) }
+    } else {
+      var journals: [[JournalRecord]] = []
+      for path in paths {
+        var records: [JournalRecord] = []
+        try read(path, skipBadLines: skipBadLines, warn: warn) { records.append($0) }
+        journals.append(records)
+      }
+      let merged = JournalMerge.merged(journals)
+      for record in merged.records { builder.take(record) }
+      let offset = config.schedule.utcOffsetSeconds
+      warnings = merged.splitBrains.map { overlap in
+        let names = overlap.journals.map { paths[$0] }
+        return ReportText.splitBrain(
+          language, LocalTimeText.format(overlap.from, utcOffsetSeconds: offset, alwaysSeconds: true),
+          LocalTimeText.format(overlap.to, utcOffsetSeconds: offset, alwaysSeconds: true),
+          names.joined(separator: ReportText.and(language)), paths[overlap.taken])
+      }
+    }
+    var report: ConferenceReport
+    do {
+      report = try builder.build(session: session)
+    } catch {
+      throw ReportProblem("\(error)")
+    }
+    report.warnings = warnings
+    return report
+  }
 
   /// Renders `report` and writes it to `path` (standard output when nil).
-  static func write(_ report: ConferenceReport, config: ConferenceConfig, format: ReportFormat, language: Language, to path: String?)
-    throws
-  {
+  public static func write(
+    _ report: ConferenceReport, config: ConferenceConfig, format: ReportFormat, language: Language, to path: String?
+  ) throws(ReportProblem) {
     let text = ReportRenderer.render(report, config: config, format: format, language: language)
     // Each format makes the texts it takes from the journal and config printable; CSV keeps its CRLF line ends.
     let safe = format == .csv ? text : TextSanitizer.printableLines(text)
@@ -14,8 +53,7 @@ extension ReportCommand {
       do {
         try safe.write(toFile: path, atomically: true, encoding: .utf8)
       } catch {
-        printError("bridgewatch report: cannot write \(path): \(error.localizedDescription)")
-        throw ExitCode(1)
+        throw ReportProblem("cannot write \(path): \(error.localizedDescription)")
       }
     } else {
       FileHandleOutput.writeAll(fd: 1, safe)
@@ -23,13 +61,13 @@ extension ReportCommand {
   }
 
   /// The format a report file's name asks for: `.md`, `.csv`, `.json` or `.html`.
-  static func format(ofFile path: String) -> ReportFormat? {
+  public static func format(ofFile path: String) -> ReportFormat? {
     guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
     return ReportFormat(rawValue: String(path[path.index(after: dot)...]).lowercased())
   }
 
   /// The report of one journal, read whole, or the reason it cannot be made.
-  static func build(config: ConferenceConfig, journal path: String) -> Result<ConferenceReport, ReportProblem> {
+  public static func build(config: ConferenceConfig, journal path: String) -> Result<ConferenceReport, ReportProblem> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(ReportProblem("cannot read journal \(path) (\(FileProblem.describe(path: path)))")) }
     defer { close(fd) }
@@ -44,20 +82,14 @@ extension ReportCommand {
       return .failure(ReportProblem("\(error)"))
     }
   }
-}
 
-struct ReportProblem: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
-}
-
-extension ReportCommand {
   /// Reads one journal, handing each record to `visit`; bad lines stop the report unless skipped.
-  private func read(_ path: String, visit: (JournalRecord) -> Void) throws {
+  static func read(
+    _ path: String, skipBadLines: Bool, warn: (String) -> Void, visit: (JournalRecord) -> Void
+  ) throws(ReportProblem) {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
-      printError("bridgewatch report: cannot read journal \(path) (\(FileProblem.describe(path: path)))")
-      throw ExitCode(1)
+      throw ReportProblem("cannot read journal \(path) (\(FileProblem.describe(path: path)))")
     }
     defer { close(fd) }
     var scan = JournalScanner()
@@ -67,22 +99,26 @@ extension ReportCommand {
     let failure = scan.read(fd: fd, visit: visit, progress: { progress.update(read: $0, of: size) })
     progress.finish()
     if let failure {
-      printError("bridgewatch report: cannot read journal \(path): \(String(cString: strerror(failure)))")
-      throw ExitCode(1)
+      throw ReportProblem("cannot read journal \(path): \(String(cString: strerror(failure)))")
     }
-    for bad in scan.badLines.prefix(skipBadJournalLines ? 10 : 20) {
-      printError("\(path):\(bad.line): \(skipBadJournalLines ? "warning: skipped" : "error:") \(bad.error)")
+    for bad in scan.badLines.prefix(skipBadLines ? 10 : 20) {
+      warn("\(path):\(bad.line): \(skipBadLines ? "warning: skipped" : "error:") \(bad.error)")
     }
-    if scan.badLineCount > 0 && !skipBadJournalLines {
-      printError("bridgewatch report: \(scan.badLineCount) bad journal line(s) in \(path); fix them or pass --skip-bad-journal-lines")
-      throw ExitCode(1)
+    if scan.badLineCount > 0 && !skipBadLines {
+      throw ReportProblem("\(scan.badLineCount) bad journal line(s) in \(path); fix them or pass --skip-bad-journal-lines")
     }
     if let first = scan.unknownTypeLines.first {
-      printError(
+      warn(
         "\(path):\(first.line): warning: \(first.error) (a newer monitor wrote it); left out \(scan.unknownTypeLineCount) such line(s)")
     }
     if let torn = scan.tornLine {
-      printError("\(path):\(torn): warning: the last line is cut short (a crash while writing); left out")
+      warn("\(path):\(torn): warning: the last line is cut short (a crash while writing); left out")
     }
   }
+}
+
+/// Why a report cannot be made; the report command prints it after "bridgewatch report: " and exits 1.
+public struct ReportProblem: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
 }

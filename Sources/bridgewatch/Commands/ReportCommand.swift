@@ -47,45 +47,41 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let loaded = try loadConfigOrExit(config)
-    let paths = journal.isEmpty ? [loaded.config.journalPath] : journal
     let language = self.language.language
-    var builder = ConferenceReport.Builder(config: loaded.config)
-    var warnings: [String] = []
-    if paths.count == 1 {
-      // Read as a stream into the report's per-site steps: two national days are two million lines.
-      try read(paths[0]) { builder.take($0) }
-    } else {
-      var journals: [[JournalRecord]] = []
-      for path in paths {
-        var records: [JournalRecord] = []
-        try read(path) { records.append($0) }
-        journals.append(records)
-      }
-      let merged = JournalMerge.merged(journals)
-      for record in merged.records { builder.take(record) }
-      let offset = loaded.config.schedule.utcOffsetSeconds
-      warnings = merged.splitBrains.map { overlap in
-        let names = overlap.journals.map { paths[$0] }
-        return ReportText.splitBrain(
-          language, LocalTimeText.format(overlap.from, utcOffsetSeconds: offset, alwaysSeconds: true),
-          LocalTimeText.format(overlap.to, utcOffsetSeconds: offset, alwaysSeconds: true),
-          names.joined(separator: ReportText.and(language)), paths[overlap.taken])
-      }
+    let report = try Self.orExit {
+      try JournalReport.make(
+        config: loaded.config, journals: journal.isEmpty ? [loaded.config.journalPath] : journal, session: session,
+        language: language, skipBadLines: skipBadJournalLines, warn: printError)
     }
-    var report: ConferenceReport
-    do {
-      report = try builder.build(session: session)
-    } catch {
-      printError("bridgewatch report: \(error)")
-      throw ExitCode(1)
-    }
-    report.warnings = warnings
-    for warning in warnings { printError(TextSanitizer.printable(warning)) }
+    for warning in report.warnings { printError(TextSanitizer.printable(warning)) }
     if ReportFormat(rawValue: format) == .csv {
       for note in ReportRenderer.clockNotes(report, offset: loaded.config.schedule.utcOffsetSeconds, language: language) {
         printError(note)
       }
     }
     try Self.write(report, config: loaded.config, format: ReportFormat(rawValue: format)!, language: language, to: output)
+  }
+
+  /// Renders `report` and writes it to `path` (standard output when nil); exits 1 when it cannot.
+  static func write(_ report: ConferenceReport, config: ConferenceConfig, format: ReportFormat, language: Language, to path: String?)
+    throws
+  {
+    try orExit { try JournalReport.write(report, config: config, format: format, language: language, to: path) }
+  }
+
+  static func format(ofFile path: String) -> ReportFormat? { JournalReport.format(ofFile: path) }
+
+  static func build(config: ConferenceConfig, journal path: String) -> Result<ConferenceReport, ReportProblem> {
+    JournalReport.build(config: config, journal: path)
+  }
+
+  /// Says what stopped the report, as the command always has, and exits 1.
+  private static func orExit<T>(_ body: () throws(ReportProblem) -> T) throws -> T {
+    do {
+      return try body()
+    } catch {
+      printError("bridgewatch report: \(error)")
+      throw ExitCode(1)
+    }
   }
 }
