@@ -78,7 +78,7 @@ struct LoadBench: ParsableCommand {
       printError("bench: \(ceiling) not found; run from the repository root or give --ceiling PATH")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try LoadBenchmark(
         binary: binary, sites: sites, rounds: rounds, ceilingSource: URL(fileURLWithPath: ceiling).path, dashboard: dashboard,
         directory: directory
@@ -109,7 +109,7 @@ struct ConsolesBench: ParsableCommand {
       printError("bench consoles: needs at least 2 consoles, 1 site, 1 second and 1 action")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try ConsoleBenchmark(
         binary: binary, sites: sites, consoles: consoles, seconds: seconds, actions: actions, directory: directory
       ).run(report: report)
@@ -136,7 +136,7 @@ struct ProbesBench: ParsableCommand {
       printError("bench probes: needs at least 1 site and 1 second")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try ProbeBenchmark(binary: binary, sites: sites, seconds: seconds, directory: directory).run(report: report)
     }
   }
@@ -163,7 +163,7 @@ struct JournalBench: ParsableCommand {
       printError(
         "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench journal")
     #endif
-    try BenchRun.inScratchDirectory(keep: keep) { directory, binary, report in
+    try inScratchDirectory(keep: keep) { directory, binary, report in
       try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run(report: report)
     }
   }
@@ -189,8 +189,15 @@ struct StartupBench: ParsableCommand {
       printError("bench startup: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000); --runs at least 1")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try StartupBenchmark(binary: binary, sizes: sizes.map { $0! }, runs: runs, directory: directory).run(report: report)
     }
   }
+}
+
+/// Runs a benchmark that starts this binary (see `BenchRun`); its failure, said already, exits 1.
+private func inScratchDirectory(
+  keep: Bool, _ body: (_ directory: String, _ binary: String, _ report: (String) -> Void) throws -> Void
+) throws {
+  do { try BenchRun.inScratchDirectory(keep: keep, body) } catch { throw ExitCode(1) }
 }
