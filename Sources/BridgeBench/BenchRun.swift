@@ -33,6 +33,13 @@ public enum BenchRun {
     }
   }
 
+  /// Says, in a debug build, that the figures mean little and how to run `command` from a release build.
+  public static func warnIfDebugBuild(_ command: String) {
+    #if DEBUG
+      say("bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch \(command)")
+    #endif
+  }
+
   /// Writes a line to standard error, made printable like every line the executable writes there.
   private static func say(_ text: String) {
     FileHandleOutput.writeAll(fd: 2, TextSanitizer.printableLines(text) + "\n")

@@ -41,19 +41,10 @@ struct MicroBench: ParsableCommand {
   var only: String?
 
   func run() throws {
-    #if DEBUG
-      printError("bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench")
-    #endif
+    BenchRun.warnIfDebugBuild("bench")
     let benchmarks = MicroBenchmarks(sites: sites, samples: samples, only: only)
     print("bridgewatch bench micro: \(NumberText.grouped(sites)) sites, median of \(samples) samples")
-    for result in benchmarks.run() {
-      var line = result.name.padding(toLength: 52, withPad: " ", startingAt: 0) + MicroBenchmarks.format(result.nanosecondsPerOperation)
-      if let target = result.target {
-        line += "   target < \(MicroBenchmarks.format(target))  \(result.nanosecondsPerOperation < target ? "MET" : "MISSED")"
-      }
-      if !result.note.isEmpty { line += "   (\(result.note))" }
-      print(line)
-    }
+    for result in benchmarks.run() { print(MicroBenchmarks.line(result)) }
   }
 }
 
@@ -128,10 +119,7 @@ struct ProbesBench: ParsableCommand {
   var seconds = 120
 
   func run() throws {
-    #if DEBUG
-      printError(
-        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench probes")
-    #endif
+    BenchRun.warnIfDebugBuild("bench probes")
     guard sites >= 1, seconds >= 1 else {
       printError("bench probes: needs at least 1 site and 1 second")
       throw ExitCode(2)
@@ -159,10 +147,7 @@ struct JournalBench: ParsableCommand {
   var keep = false
 
   func run() throws {
-    #if DEBUG
-      printError(
-        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench journal")
-    #endif
+    BenchRun.warnIfDebugBuild("bench journal")
     try inScratchDirectory(keep: keep) { directory, binary, report in
       try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run(report: report)
     }
@@ -180,10 +165,7 @@ struct StartupBench: ParsableCommand {
   var runs = 3
 
   func run() throws {
-    #if DEBUG
-      printError(
-        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench startup")
-    #endif
+    BenchRun.warnIfDebugBuild("bench startup")
     let sizes = sites.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }), runs >= 1 else {
       printError("bench startup: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000); --runs at least 1")
