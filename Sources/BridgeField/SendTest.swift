@@ -33,12 +33,11 @@ public struct SendTest {
 
   /// Whether every monitor acknowledged.
   public func run(say: (String) -> Void) throws -> Bool {
-    var addresses: [UDPAddress] = []
-    for target in monitors {
-      switch UDPAddress.resolve(host: target.host, port: target.port) {
-      case .success(let resolved): addresses.append(resolved)
-      case .failure(let error): throw Problem(description: "\(error)")
-      }
+    let addresses: [UDPAddress]
+    do {
+      addresses = try UDPAddress.resolveAll(monitors)
+    } catch {
+      throw Problem(description: "\(error)")
     }
     let clients = try addresses.map { try UDPClient(family: $0.family) }
     // Connected, so a host with nothing on that port is told apart from a monitor that stays silent.
