@@ -40,7 +40,7 @@ func loadConfigOrExit(_ path: String, toRun: Bool = false) throws -> LoadedConfi
     reportConfigErrors(loaded.runProblems)
     throw ExitCode(1)
   }
-  if toRun, let problem = icmpProblem(loaded.config) {
+  if toRun, let problem = ICMPAccess.problem(in: loaded.config) {
     reportConfigErrors([problem])
     throw ExitCode(1)
   }
