@@ -76,7 +76,7 @@ struct ReportCommand: ParsableCommand {
   }
 
   /// Says what stopped the report, as the command always has, and exits 1.
-  private static func orExit<T>(_ body: () throws(ReportProblem) -> T) throws -> T {
+  private static func orExit<T>(_ body: () throws -> T) throws -> T {
     do {
       return try body()
     } catch {
