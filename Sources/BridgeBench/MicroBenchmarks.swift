@@ -240,6 +240,16 @@ public struct MicroBenchmarks {
     return state.snapshot(now: now, title: "Hội nghị trực tuyến toàn quốc")
   }
 
+  /// One figure's line: its name, the time per operation, the target met or missed, the note.
+  public static func line(_ result: Result) -> String {
+    var line = result.name.padding(toLength: 52, withPad: " ", startingAt: 0) + format(result.nanosecondsPerOperation)
+    if let target = result.target {
+      line += "   target < \(format(target))  \(result.nanosecondsPerOperation < target ? "MET" : "MISSED")"
+    }
+    if !result.note.isEmpty { line += "   (\(result.note))" }
+    return line
+  }
+
   public static func format(_ nanoseconds: Double) -> String {
     if nanoseconds >= 1_000_000 { return String(format: "%.2f ms", nanoseconds / 1_000_000) }
     if nanoseconds >= 1000 { return String(format: "%.2f µs", nanoseconds / 1000) }

@@ -27,6 +27,11 @@ public struct UDPAddress: CustomStringConvertible, Sendable {
     return .success(address)
   }
 
+  /// Resolves every HOST:PORT, in order; the first that cannot be resolved is the error.
+  public static func resolveAll(_ targets: [(host: String, port: Int)]) throws(ResolveError) -> [UDPAddress] {
+    try targets.map { target throws(ResolveError) in try resolve(host: target.host, port: target.port).get() }
+  }
+
   public struct ResolveError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }

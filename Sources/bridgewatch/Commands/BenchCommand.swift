@@ -41,19 +41,10 @@ struct MicroBench: ParsableCommand {
   var only: String?
 
   func run() throws {
-    #if DEBUG
-      printError("bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench")
-    #endif
+    BenchRun.warnIfDebugBuild("bench")
     let benchmarks = MicroBenchmarks(sites: sites, samples: samples, only: only)
     print("bridgewatch bench micro: \(NumberText.grouped(sites)) sites, median of \(samples) samples")
-    for result in benchmarks.run() {
-      var line = result.name.padding(toLength: 52, withPad: " ", startingAt: 0) + MicroBenchmarks.format(result.nanosecondsPerOperation)
-      if let target = result.target {
-        line += "   target < \(MicroBenchmarks.format(target))  \(result.nanosecondsPerOperation < target ? "MET" : "MISSED")"
-      }
-      if !result.note.isEmpty { line += "   (\(result.note))" }
-      print(line)
-    }
+    for result in benchmarks.run() { print(MicroBenchmarks.line(result)) }
   }
 }
 
@@ -78,7 +69,7 @@ struct LoadBench: ParsableCommand {
       printError("bench: \(ceiling) not found; run from the repository root or give --ceiling PATH")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try LoadBenchmark(
         binary: binary, sites: sites, rounds: rounds, ceilingSource: URL(fileURLWithPath: ceiling).path, dashboard: dashboard,
         directory: directory
@@ -109,7 +100,7 @@ struct ConsolesBench: ParsableCommand {
       printError("bench consoles: needs at least 2 consoles, 1 site, 1 second and 1 action")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try ConsoleBenchmark(
         binary: binary, sites: sites, consoles: consoles, seconds: seconds, actions: actions, directory: directory
       ).run(report: report)
@@ -128,15 +119,12 @@ struct ProbesBench: ParsableCommand {
   var seconds = 120
 
   func run() throws {
-    #if DEBUG
-      printError(
-        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench probes")
-    #endif
+    BenchRun.warnIfDebugBuild("bench probes")
     guard sites >= 1, seconds >= 1 else {
       printError("bench probes: needs at least 1 site and 1 second")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try ProbeBenchmark(binary: binary, sites: sites, seconds: seconds, directory: directory).run(report: report)
     }
   }
@@ -159,11 +147,8 @@ struct JournalBench: ParsableCommand {
   var keep = false
 
   func run() throws {
-    #if DEBUG
-      printError(
-        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench journal")
-    #endif
-    try BenchRun.inScratchDirectory(keep: keep) { directory, binary, report in
+    BenchRun.warnIfDebugBuild("bench journal")
+    try inScratchDirectory(keep: keep) { directory, binary, report in
       try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run(report: report)
     }
   }
@@ -180,46 +165,21 @@ struct StartupBench: ParsableCommand {
   var runs = 3
 
   func run() throws {
-    #if DEBUG
-      printError(
-        "bench: this is a debug build; figures mean little. Run: swift build -c release && .build/release/bridgewatch bench startup")
-    #endif
+    BenchRun.warnIfDebugBuild("bench startup")
     let sizes = sites.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }), runs >= 1 else {
       printError("bench startup: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000); --runs at least 1")
       throw ExitCode(2)
     }
-    try BenchRun.inScratchDirectory(keep: false) { directory, binary, report in
+    try inScratchDirectory(keep: false) { directory, binary, report in
       try StartupBenchmark(binary: binary, sizes: sizes.map { $0! }, runs: runs, directory: directory).run(report: report)
     }
   }
 }
 
-/// What the benchmarks that run this binary share: a scratch folder (kept with `keep`), the binary's own path,
-/// figures to standard output, and a failure said once. A stop signal ends the run (exit status 1), but first says
-/// so, stops the processes the benchmark started and removes the scratch folder.
-enum BenchRun {
-  static func inScratchDirectory(
-    keep: Bool, _ body: (_ directory: String, _ binary: String, _ report: (String) -> Void) throws -> Void
-  ) throws {
-    var template = "/tmp/bridgewatch-bench-XXXXXX".utf8CString
-    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw ExitCode(1) }
-    let directory = String(cString: made)
-    StopSignals.onStop { signal in
-      printError("bench: \(signal); stopped")
-      ProcFiles.stopChildren()
-      if keep { printError("bench: kept \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) }
-      exit(1)
-    }
-    defer {
-      if keep { printError("bench: kept \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) }
-    }
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-    do {
-      try body(directory, binary) { line in FileHandleOutput.writeAll(fd: 1, line + "\n") }
-    } catch {
-      printError("bench: \(error)")
-      throw ExitCode(1)
-    }
-  }
+/// Runs a benchmark that starts this binary (see `BenchRun`); its failure, said already, exits 1.
+private func inScratchDirectory(
+  keep: Bool, _ body: (_ directory: String, _ binary: String, _ report: (String) -> Void) throws -> Void
+) throws {
+  do { try BenchRun.inScratchDirectory(keep: keep, body) } catch { throw ExitCode(1) }
 }

@@ -40,20 +40,9 @@ func loadConfigOrExit(_ path: String, toRun: Bool = false) throws -> LoadedConfi
     reportConfigErrors(loaded.runProblems)
     throw ExitCode(1)
   }
-  if toRun, let problem = icmpProblem(loaded.config) {
+  if toRun, let problem = ICMPAccess.problem(in: loaded.config) {
     reportConfigErrors([problem])
     throw ExitCode(1)
   }
   return loaded
-}
-
-/// ICMP probes this system will not let the monitor send, at the first site that has one: `run` would fail at start.
-func icmpProblem(_ config: ConferenceConfig) -> ConfigProblem? {
-  for ipv6 in [false, true] {
-    guard let site = config.sites.first(where: { $0.probe?.kind == .icmp && ($0.probe?.address ?? "").contains(":") == ipv6 }),
-      let problem = ICMPAccess.problem(ipv6: ipv6)
-    else { continue }
-    return ConfigProblem(site.location, problem)
-  }
-  return nil
 }

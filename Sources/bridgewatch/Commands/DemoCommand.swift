@@ -4,6 +4,7 @@ import BridgeField
 import BridgeMonitor
 import Foundation
 import NIOCore
+import Synchronization
 
 struct DemoCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -174,12 +175,11 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 /// The simulator, once the monitor has a port.
-final class DriverHolder: @unchecked Sendable {
-  private let lock = NSLock()
-  private var stored: SimulatorDriver?
+final class DriverHolder: Sendable {
+  private let stored = Mutex<SimulatorDriver?>(nil)
   var driver: SimulatorDriver? {
-    get { lock.withLock { stored } }
-    set { lock.withLock { stored = newValue } }
+    get { stored.withLock { $0 } }
+    set { stored.withLock { $0 = newValue } }
   }
 }
 

@@ -302,19 +302,6 @@ extension DashboardOptions {
   }
 }
 
-final class ResumeOnce: @unchecked Sendable {
-  private let lock = NSLock()
-  private var continuation: CheckedContinuation<String, Never>?
-  init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
-  func resume(_ value: String) {
-    lock.lock()
-    let pending = continuation
-    continuation = nil
-    lock.unlock()
-    pending?.resume(returning: value)
-  }
-}
-
 /// Drops control characters from log messages and metadata: names from the config and text from the network end
 /// up in log lines, and a log is often read on a terminal (`journalctl`, `tail -f`).
 struct SanitizingLogHandler<Wrapped: LogHandler>: LogHandler {

@@ -52,56 +52,14 @@ struct SendCommand: ParsableCommand {
   func run() throws {
     let strings = language.strings
     let secret = try KeyFile.secretOrExit(keyFile, command: "send", strings: strings)
-    var addresses: [UDPAddress] = []
-    for target in monitor.map({ HostPort.parse($0)! }) {
-      switch UDPAddress.resolve(host: target.host, port: target.port) {
-      case .success(let resolved): addresses.append(resolved)
-      case .failure(let error):
-        FileHandleOutput.writeAll(fd: 2, "bridgewatch send: \(error)\n")
-        throw ExitCode(1)
-      }
+    let test = SendTest(
+      site: site, secret: secret, firstSequence: UInt64(seq)!, monitors: monitor.map { HostPort.parse($0)! }, count: count,
+      timeout: DurationText.parse(timeout)!, strings: strings)
+    do {
+      guard try test.run(say: printOutput) else { throw ExitCode(1) }
+    } catch let problem as SendTest.Problem {
+      FileHandleOutput.writeAll(fd: 2, "bridgewatch send: \(problem)\n")
+      throw ExitCode(1)
     }
-    let clients = try addresses.map { try UDPClient(family: $0.family) }
-    // Connected, so a host with nothing on that port is told apart from a monitor that stays silent.
-    for (client, address) in zip(clients, addresses) { _ = client.connect(to: address) }
-    let clock = SystemClock()
-    var session = AgentSession(site: site, secret: secret, firstSequence: UInt64(seq)!, monitors: addresses.count)
-    let lines = session.nextHeartbeats(count: count, now: clock.now())
-    for (index, address) in addresses.enumerated() {
-      if let failure = clients[index].send(Array(lines[index].utf8), to: address) {
-        FileHandleOutput.writeAll(fd: 2, "bridgewatch send: cannot send to \(address): \(String(cString: strerror(failure)))\n")
-        throw ExitCode(1)
-      }
-      printOutput(strings(.sendSent, address, lines[index]))
-    }
-    let limit = DurationText.parse(timeout)!
-    let deadline = clock.now().monotonicNanos + limit.nanoseconds
-    var acked = Array(repeating: false, count: addresses.count)
-    var portClosed = Array(repeating: false, count: addresses.count)
-    while zip(acked, portClosed).contains(where: { !$0 && !$1 }) {
-      let left = deadline - clock.now().monotonicNanos
-      guard left > 0 else { break }
-      let readable = UDPClient.waitReadable(clients, timeoutMilliseconds: Int32(left / 1_000_000))
-      for index in clients.indices where !acked[index] && clients[index].takeError() == ECONNREFUSED {
-        portClosed[index] = true
-      }
-      for index in clients.indices where readable[index] {
-        while let datagram = clients[index].receiveNow(from: addresses[index]) {
-          guard let rtt = session.receive(datagram, from: index, now: clock.now()) else { continue }
-          acked[index] = true
-          let from = addresses.count > 1 ? strings(.sendFrom, addresses[index]) : ""
-          printOutput(strings(.sendAck, from, TextSanitizer.printable(String(decoding: datagram, as: UTF8.self)), rtt))
-        }
-      }
-    }
-    guard acked.contains(false) else { return }
-    for index in addresses.indices where portClosed[index] { printOutput(strings(.sendPortClosed, addresses[index])) }
-    let silentOnes = addresses.indices.filter { !acked[$0] && !portClosed[$0] }
-    if !silentOnes.isEmpty {
-      let silent =
-        addresses.count > 1 ? strings(.sendFrom, silentOnes.map { "\(addresses[$0])" }.joined(separator: strings(.agentAnd))) : ""
-      printOutput(strings(.sendNoAck, silent, DurationText.format(limit)))
-    }
-    throw ExitCode(1)
   }
 }

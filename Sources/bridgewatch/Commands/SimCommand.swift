@@ -52,15 +52,14 @@ struct SimCommand: ParsableCommand {
     let loaded = try loadConfigOrExit(config)
     for warning in loaded.warnings { printError("warning: \(warning)") }
     let conference = loaded.config
-    let targets = monitor.isEmpty ? [(Self.localHost(conference.udp.host), conference.udp.port)] : monitor.map { HostPort.parse($0)! }
-    var addresses: [UDPAddress] = []
-    for target in targets {
-      switch UDPAddress.resolve(host: target.0, port: target.1) {
-      case .success(let resolved): addresses.append(resolved)
-      case .failure(let error):
-        printError("bridgewatch sim: \(error)")
-        throw ExitCode(1)
-      }
+    let targets =
+      monitor.isEmpty ? [(host: Self.localHost(conference.udp.host), port: conference.udp.port)] : monitor.map { HostPort.parse($0)! }
+    let addresses: [UDPAddress]
+    do {
+      addresses = try UDPAddress.resolveAll(targets)
+    } catch {
+      printError("bridgewatch sim: \(error)")
+      throw ExitCode(1)
     }
     let plan = SimulationPlan(config: conference, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
     print(
