@@ -77,6 +77,19 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
+    // The monitor with its faces, as `run`, `demo` and `console` start them: MonitorRunner (a MonitorProcess with the
+    // dashboard or the headless log, and the metrics) and ConsoleSession (a dashboard on a monitor's console socket).
+    .target(
+      name: "BridgeRunner",
+      dependencies: [
+        "BridgeCore",
+        "BridgeMetrics",
+        "BridgeMonitor",
+        "BridgeTUI",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
     // One named service thread and one wakeable inbox (a pipe a poll loop watches), for every thread that is not
     // an NIO loop: the dashboard, the console server, the prober.
     .target(name: "BridgeThreads"),
@@ -88,6 +101,7 @@ let package = Package(
       dependencies: [
         "BridgeBench",
         "BridgeCore",
+        "BridgeRunner",
         "BridgeField",
         "BridgeMonitor",
         "BridgeMetrics",

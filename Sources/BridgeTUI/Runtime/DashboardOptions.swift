@@ -25,3 +25,15 @@ public struct DashboardOptions: Sendable {
     self.readOnly = readOnly
   }
 }
+
+extension DashboardOptions {
+  /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.
+  static func themeDirectories(configPath: String) -> [String] {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    return [
+      PathText.join(PathText.directory(of: configPath), "themes"),
+      FileManager.default.currentDirectoryPath + "/themes",
+      executable.appendingPathComponent("../share/bridgewatch/themes").standardized.path,
+    ]
+  }
+}

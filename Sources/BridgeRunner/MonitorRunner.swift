@@ -1,0 +1,106 @@
+import ArgumentParser
+import BridgeCore
+import BridgeMetrics
+import BridgeMonitor
+import BridgeTUI
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// The monitor with one of its faces (dashboard or log), shared by `run` and `demo`: `MonitorProcess` does the
+/// rest.
+struct MonitorRunner {
+  var config: ConferenceConfig
+  var warnings: [ConfigProblem]
+  var options = MonitorProcess.Options()
+  /// Called once the socket is bound, with the bound address (the demo starts its simulator here).
+  var onStart: @Sendable (SocketAddress) -> Void = { _ in }
+  /// Called when the monitor is about to stop.
+  var onStop: @Sendable () -> Void = {}
+
+  init(config: ConferenceConfig, warnings: [ConfigProblem], listen: (host: String, port: Int)?) {
+    self.config = config
+    self.warnings = warnings
+    options.listen = listen
+  }
+
+  /// The process with its outputs (`faces`: the headless log, if any; then the metrics), or exit 1 with the reason.
+  private func open(logger: Logger, faces: [any MonitorOutput]) throws -> MonitorProcess {
+    for warning in warnings { logger.warning("\(warning)") }
+    StopSignals.starting("building the metrics")
+    let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
+    var options = self.options
+    options.metricsConnections = exporter == nil ? 0 : MetricsServer.Limits().maximumConnections
+    let progress = Mutex(ReadingProgress(what: "reading journal \(config.journalPath)"))
+    let process: MonitorProcess
+    do {
+      process = try MonitorProcess(
+        config: config, options: options, logger: logger, healthObserver: exporter,
+        outputs: { descriptors in
+          guard let exporter, let (host, port) = config.metrics.listen else { return faces }
+          var limits = MetricsServer.Limits()
+          limits.maximumConnections = descriptors.metricsConnections
+          return faces + [MetricsOutput(exporter: exporter, host: host, port: port, limits: limits, logger: logger)]
+        },
+        phase: { StopSignals.starting($0) },
+        journalProgress: { read, size in progress.withLock { $0.update(read: read, of: size) } })
+    } catch {
+      progress.withLock { $0.finish() }
+      printError("bridgewatch: \(error)")
+      throw ExitCode(1)
+    }
+    progress.withLock { $0.finish() }
+    exporter?.countConsoles { [weak process] in process?.consoleCount ?? 0 }
+    return process
+  }
+
+  private func start(_ process: MonitorProcess) async throws {
+    StopSignals.started()
+    do {
+      try await process.start(onStarted: onStart, onStopping: onStop)
+    } catch {
+      printError("bridgewatch: \(error)")
+      throw ExitCode(1)
+    }
+  }
+
+  func runDashboard(_ dashboardOptions: DashboardOptions) async throws {
+    LoggingSystem.bootstrap { _ in HeldLogHandler() }
+    let process = try open(logger: Logger(label: "bridgewatch"), faces: [])
+    try await start(process)
+    let link = InProcessLink(monitor: process.monitor, facts: process.consoleFacts)
+    let initial = try await process.monitor.snapshot()
+    let inbox = DashboardInbox()
+    StopSignals.onStop { _ in inbox.requestStop() }
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+      let thread = Thread {
+        // Made on its own thread, which owns it from here on.
+        let app = DashboardRuntime(
+          link: link, initial: initial, options: dashboardOptions,
+          operatorIdentity: OperatorIdentity(name: dashboardOptions.operatorName), notice: { HeldLogLines.shared.append($0) },
+          inbox: inbox)
+        app.run()
+        HeldLogLines.shared.flush()
+        done.resume()
+      }
+      thread.name = "dashboard"
+      thread.start()
+    }
+    onStop()
+    link.detach()
+    await process.stop()
+  }
+
+  /// Logs status changes to standard error; with `summaryEvery`, also a line of totals that often.
+  func runHeadless(summaryEvery: Int64? = nil) async throws {
+    LoggingSystem.bootstrap { SanitizingLogHandler(StreamLogHandler.standardError(label: $0)) }
+    let logger = Logger(label: "bridgewatch")
+    let process = try open(logger: logger, faces: [HeadlessLog(config: config, logger: logger, summaryEvery: summaryEvery)])
+    try await start(process)
+    let signal = await StopSignals.wait()
+    logger.info("received \(signal), stopping")
+    onStop()
+    await process.stop()
+  }
+}
