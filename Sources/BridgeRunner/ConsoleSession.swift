@@ -1,38 +1,42 @@
-import ArgumentParser
 import BridgeCore
 import BridgeMonitor
 import BridgeTUI
 import Logging
 
 /// A dashboard attached to a running monitor through its socket.
-struct ConsoleSession {
-  var socketPath: String
-  var configPath: String
-  var dashboard: DashboardFlags
-  var readOnly = false
-  var group: String?
+public struct ConsoleSession {
+  public var socketPath: String
+  /// The dashboard's options as the command line gave them.
+  public var options: DashboardOptions
+  /// Whether `--theme` was given: if not, the monitor's theme is used.
+  public var themeGiven: Bool
+  public var readOnly = false
+  public var group: String?
 
-  func run() throws {
+  public init(socketPath: String, options: DashboardOptions, themeGiven: Bool) {
+    self.socketPath = socketPath
+    self.options = options
+    self.themeGiven = themeGiven
+  }
+
+  public func run() throws {
     if let problem = DashboardTerminal.problem() {
-      printError("bridgewatch: \(problem); `bridgewatch status` prints the summary without a terminal")
-      throw ExitCode(2)
+      throw RunFailure("bridgewatch: \(problem); `bridgewatch status` prints the summary without a terminal", exitCode: 2)
     }
-    var options = try dashboard.options(defaultTheme: "default", configPath: configPath)
+    var options = self.options
     options.readOnly = readOnly
     let hello = ConsoleHello(operatorName: options.operatorName, readOnly: readOnly, group: group, purpose: .console)
     let client: ConsoleClient
     do {
       client = try ConsoleClient(path: socketPath, hello: hello)
     } catch let error as ConsoleMirror.GroupError {
-      printError("bridgewatch: \(error)")
-      throw ExitCode(2)
+      throw RunFailure("bridgewatch: \(error)", exitCode: 2)
     } catch {
-      printError("bridgewatch: \(error)")
-      throw ExitCode(1)
+      throw RunFailure("bridgewatch: \(error)")
     }
     // The monitor may make it read-only (console.read_only_users): the footer then says so.
     options.readOnly = options.readOnly || client.isReadOnly
-    if dashboard.theme == nil { options.themeName = client.facts.theme }
+    if !themeGiven { options.themeName = client.facts.theme }
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
     let inbox = DashboardInbox()
     StopSignals.onStop { _ in inbox.requestStop() }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import BridgeCore
 import BridgeMetrics
 import BridgeMonitor
@@ -8,18 +7,29 @@ import Logging
 import NIOCore
 import Synchronization
 
+/// Why a runner or a console session could not go on: what to print, and the process's exit code.
+public struct RunFailure: Error, CustomStringConvertible {
+  public var description: String
+  public var exitCode: Int32
+
+  public init(_ description: String, exitCode: Int32 = 1) {
+    self.description = description
+    self.exitCode = exitCode
+  }
+}
+
 /// The monitor with one of its faces (dashboard or log), shared by `run` and `demo`: `MonitorProcess` does the
 /// rest.
-struct MonitorRunner {
-  var config: ConferenceConfig
-  var warnings: [ConfigProblem]
-  var options = MonitorProcess.Options()
+public struct MonitorRunner {
+  public var config: ConferenceConfig
+  public var warnings: [ConfigProblem]
+  public var options = MonitorProcess.Options()
   /// Called once the socket is bound, with the bound address (the demo starts its simulator here).
-  var onStart: @Sendable (SocketAddress) -> Void = { _ in }
+  public var onStart: @Sendable (SocketAddress) -> Void = { _ in }
   /// Called when the monitor is about to stop.
-  var onStop: @Sendable () -> Void = {}
+  public var onStop: @Sendable () -> Void = {}
 
-  init(config: ConferenceConfig, warnings: [ConfigProblem], listen: (host: String, port: Int)?) {
+  public init(config: ConferenceConfig, warnings: [ConfigProblem], listen: (host: String, port: Int)?) {
     self.config = config
     self.warnings = warnings
     options.listen = listen
@@ -47,8 +57,7 @@ struct MonitorRunner {
         journalProgress: { read, size in progress.withLock { $0.update(read: read, of: size) } })
     } catch {
       progress.withLock { $0.finish() }
-      printError("bridgewatch: \(error)")
-      throw ExitCode(1)
+      throw RunFailure("bridgewatch: \(error)")
     }
     progress.withLock { $0.finish() }
     exporter?.countConsoles { [weak process] in process?.consoleCount ?? 0 }
@@ -60,12 +69,11 @@ struct MonitorRunner {
     do {
       try await process.start(onStarted: onStart, onStopping: onStop)
     } catch {
-      printError("bridgewatch: \(error)")
-      throw ExitCode(1)
+      throw RunFailure("bridgewatch: \(error)")
     }
   }
 
-  func runDashboard(_ dashboardOptions: DashboardOptions) async throws {
+  public func runDashboard(_ dashboardOptions: DashboardOptions) async throws {
     LoggingSystem.bootstrap { _ in HeldLogHandler() }
     let process = try open(logger: Logger(label: "bridgewatch"), faces: [])
     try await start(process)
@@ -93,7 +101,7 @@ struct MonitorRunner {
   }
 
   /// Logs status changes to standard error; with `summaryEvery`, also a line of totals that often.
-  func runHeadless(summaryEvery: Int64? = nil) async throws {
+  public func runHeadless(summaryEvery: Int64? = nil) async throws {
     LoggingSystem.bootstrap { SanitizingLogHandler(StreamLogHandler.standardError(label: $0)) }
     let logger = Logger(label: "bridgewatch")
     let process = try open(logger: logger, faces: [HeadlessLog(config: config, logger: logger, summaryEvery: summaryEvery)])

@@ -3,24 +3,24 @@ import Logging
 
 /// Drops control characters from log messages and metadata: names from the config and text from the network end
 /// up in log lines, and a log is often read on a terminal (`journalctl`, `tail -f`).
-struct SanitizingLogHandler<Wrapped: LogHandler>: LogHandler {
+public struct SanitizingLogHandler<Wrapped: LogHandler>: LogHandler {
   var wrapped: Wrapped
-  init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+  public init(_ wrapped: Wrapped) { self.wrapped = wrapped }
 
-  var metadata: Logger.Metadata {
+  public var metadata: Logger.Metadata {
     get { wrapped.metadata }
     set { wrapped.metadata = newValue }
   }
-  var logLevel: Logger.Level {
+  public var logLevel: Logger.Level {
     get { wrapped.logLevel }
     set { wrapped.logLevel = newValue }
   }
-  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+  public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
     get { wrapped[metadataKey: key] }
     set { wrapped[metadataKey: key] = newValue }
   }
 
-  func log(event: LogEvent) {
+  public func log(event: LogEvent) {
     var event = event
     event.message = "\(TextSanitizer.printable(event.message.description))"
     wrapped.log(event: event)

@@ -1,4 +1,5 @@
 import BridgeCore
+import Foundation
 
 public struct DashboardOptions: Sendable {
   public var themeName: String
@@ -28,7 +29,7 @@ public struct DashboardOptions: Sendable {
 
 extension DashboardOptions {
   /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.
-  static func themeDirectories(configPath: String) -> [String] {
+  public static func themeDirectories(configPath: String) -> [String] {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     return [
       PathText.join(PathText.directory(of: configPath), "themes"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeCore
+import BridgeRunner
 
 @main
 struct BridgeWatchCommand: AsyncParsableCommand {
@@ -26,4 +27,24 @@ func printError(_ text: String) {
 /// Writes a line to standard output, sanitized like `printError`.
 func printOutput(_ text: String) {
   FileHandleOutput.writeAll(fd: 1, TextSanitizer.printableLines(text) + "\n")
+}
+
+/// Runs a runner's or a console session's work; a `RunFailure` is printed and becomes the exit code it names.
+func exitOnFailure<T>(_ body: () async throws -> T) async throws -> T {
+  do {
+    return try await body()
+  } catch let failure as RunFailure {
+    printError(failure.description)
+    throw ExitCode(failure.exitCode)
+  }
+}
+
+/// `exitOnFailure` for work that does not await.
+func exitOnFailure<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let failure as RunFailure {
+    printError(failure.description)
+    throw ExitCode(failure.exitCode)
+  }
 }

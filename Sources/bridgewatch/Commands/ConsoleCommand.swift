@@ -1,6 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeMonitor
+import BridgeRunner
 import BridgeTUI
 import Foundation
 import Logging
@@ -63,10 +64,12 @@ struct ConsoleCommand: ParsableCommand {
       }
       return
     }
-    var session = ConsoleSession(socketPath: path, configPath: config ?? path, dashboard: dashboard)
+    var session = ConsoleSession(
+      socketPath: path, options: try dashboard.options(defaultTheme: "default", configPath: config ?? path),
+      themeGiven: dashboard.theme != nil)
     session.readOnly = readOnly
     session.group = group
-    try session.run()
+    try exitOnFailure { try session.run() }
   }
 }
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import BridgeCore
 import BridgeField
 import BridgeMonitor
+import BridgeRunner
+import BridgeTUI
 import Foundation
 import NIOCore
 import Synchronization
@@ -97,10 +99,11 @@ struct DemoCommand: AsyncParsableCommand {
       for line in plan.roles(names: config.sites.map(\.name)) { printError("demo: " + line) }
       let probed = config.sites.filter { $0.probe != nil }
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
-      try await runner.runHeadless(summaryEvery: 10)
+      try await exitOnFailure { try await runner.runHeadless(summaryEvery: 10) }
     } else {
       let banner = dashboard.language.strings(.demoBanner)
-      try await runner.runDashboard(try dashboard.options(config: config, banner: banner))
+      let options = try dashboard.options(config: config, banner: banner)
+      try await exitOnFailure { try await runner.runDashboard(options) }
     }
     if let report { try writeReport(to: report, config: config) }
   }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BridgeCore
 import BridgeMetrics
 import BridgeMonitor
+import BridgeRunner
 import BridgeTUI
 import Foundation
 import Logging
@@ -98,7 +99,10 @@ struct RunCommand: AsyncParsableCommand {
       }
       printError("bridgewatch: a monitor already runs for \(config) (pid \(running.pid)); opening a console on it")
       StopSignals.started()  // the console handles its own stop
-      try ConsoleSession(socketPath: loaded.config.consoleSocketPath, configPath: config, dashboard: dashboard).run()
+      let session = ConsoleSession(
+        socketPath: loaded.config.consoleSocketPath, options: try dashboard.options(defaultTheme: "default", configPath: config),
+        themeGiven: dashboard.theme != nil)
+      try exitOnFailure { try session.run() }
       return
     }
     var runner = MonitorRunner(config: loaded.config, warnings: loaded.warnings, listen: listenOverride)
@@ -111,10 +115,11 @@ struct RunCommand: AsyncParsableCommand {
         printError("bridgewatch: \(problem); use --headless to run without the dashboard")
         throw ExitCode(2)
       }
-      try await runner.runDashboard(try dashboard.options(config: loaded.config))
+      let options = try dashboard.options(config: loaded.config)
+      try await exitOnFailure { try await runner.runDashboard(options) }
       return
     }
-    try await runner.runHeadless()
+    try await exitOnFailure { try await runner.runHeadless() }
   }
 }
 
