@@ -160,11 +160,14 @@ import Testing
     }
     // Ingest went on: the status file counts the datagrams until they stop coming.
     func received() -> Int { (monitor.statusFile()?["counters"] as? [String: Any])?["datagrams_received"] as? Int ?? 0 }
+    // The status file is rewritten at least every 5 s, so the count has settled only once it stayed the same for
+    // longer than that: two equal reads 1.5 s apart can both be the file before the last flood's write.
     var settled = received()
-    for _ in 0..<20 {
+    var unchangedReads = 0
+    for _ in 0..<40 where unchangedReads < 5 {
       Thread.sleep(forTimeInterval: 1.5)
       let now = received()
-      if now == settled && now > 0 { break }
+      unchangedReads = now == settled && now > 0 ? unchangedReads + 1 : 0
       settled = now
     }
     // Loopback drops what the monitor's socket buffer cannot hold while the machine is busy; enough comes through.
