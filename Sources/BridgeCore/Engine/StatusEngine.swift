@@ -72,7 +72,6 @@ public struct StatusEngine: Sendable {
 
   // MARK: - Heartbeats
 
-  /// Applies one accepted heartbeat heard at `heardAt` (now for UDP, the mtime for files).
   /// A probe of a site was answered (a heartbeat heard at `sentAt` plus the round trip) or timed out (silence;
   /// only recorded, for the detail pane).
   public mutating func probeResult(_ outcome: ProbeOutcome, rttMilliseconds: Int?, site index: Int, sentAt: ClockReading, now: ClockReading)
@@ -90,6 +89,7 @@ public struct StatusEngine: Sendable {
     heartbeat(HeartbeatInput(source: .probe, rttMilliseconds: rttMilliseconds), site: index, heardAt: now, now: now)
   }
 
+  /// Applies one accepted heartbeat heard at `heardAt` (now for UDP, the mtime for files).
   public mutating func heartbeat(_ input: HeartbeatInput, site index: Int, heardAt: ClockReading, now: ClockReading) {
     let before = RollupContribution(records[index])
     let previousHeard = records[index].lastHeard
