@@ -3,6 +3,7 @@ import BridgeMonitor
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 /// The hub through its ports alone: an input that is no socket, an output that records what it is handed, and a
@@ -68,5 +69,33 @@ import Testing
     #expect(stopped.input && stopped.output)
     // The last tick at stop goes to the outputs too, but not as a tick (the status file writes it itself).
     #expect(output.updates.withLock { $0.last?.isTick } == false)
+  }
+
+  /// The status file as an output: written after a tick, and at stop with the last state even when that came
+  /// after the last tick (an operator's mark), though it keeps no tick's snapshot between ticks.
+  @Test func theStatusFileWrittenAtStopShowsAnActionAfterTheLastTick() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-hubports-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var config = Self.config()
+    config.statusFilePath = directory + "/status.json"
+    let input = ScriptedInput()
+    let monitor = Monitor(
+      config: config, clock: ManualClock(unixSeconds: 1_770_000_000),
+      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), inputs: [input])
+    _ = try await monitor.startPorts()
+    input.hear(site: 1, count: 42)
+    try await monitor.tickNow()
+    #expect(eventually { FileManager.default.fileExists(atPath: config.statusFilePath!) }, "the tick's write")
+    try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), by: OperatorIdentity(name: "lan"))
+    await monitor.stop()
+
+    let data = try Data(contentsOf: URL(fileURLWithPath: config.statusFilePath!))
+    let file = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let sites = try #require(file["sites"] as? [[String: Any]])
+    let marked = try #require(sites.first { $0["id"] as? String == "HB-TU" })
+    let heard = try #require(sites.first { $0["id"] as? String == "BK-TU" })
+    #expect(marked["status"] as? String == "marked", "\(marked)")
+    #expect(heard["status"] as? String == "online" && heard["headcount"] as? Int == 42, "\(heard)")
   }
 }
