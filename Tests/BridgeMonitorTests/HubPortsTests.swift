@@ -67,8 +67,11 @@ import Testing
     await monitor.stop()
     let stopped = (input: input.stopped.load(ordering: .relaxed), output: output.stopped.load(ordering: .relaxed))
     #expect(stopped.input && stopped.output)
-    // The last tick at stop goes to the outputs too, but not as a tick (the status file writes it itself).
-    #expect(output.updates.withLock { $0.last?.isTick } == false)
+    // The last tick at stop goes to the outputs too, not as a tick but as the final update (the status file writes
+    // it itself); no other update is final.
+    let updates = output.updates.withLock { $0 }
+    #expect(updates.last?.isTick == false && updates.last?.isFinal == true)
+    #expect(updates.dropLast().allSatisfy { !$0.isFinal })
   }
 
   /// The status file as an output: written after a tick, and at stop with the last state even when that came

@@ -140,7 +140,7 @@ public final class Monitor: Sendable {
     owned.value.journal.recordTick(clock: clockRecords, events: fresh, snapshot: taken, now: now, checkpoint: checkpoint(now))
     let events = owned.value.carriedEvents + fresh
     owned.value.carriedEvents = []
-    return publish(events, taken, details, to: audience, now: now, isTick: !isFinal)
+    return publish(events, taken, details, to: audience, now: now, isTick: !isFinal, isFinal: isFinal)
   }
 
   /// One snapshot for all subscribers, and the last hour of each site one of them asked about. Under the lock.
@@ -164,7 +164,7 @@ public final class Monitor: Sendable {
   /// Hands `events` and the snapshot to every subscriber, each with the detail pane it asked for, then to the outputs.
   private func publish(
     _ events: [EngineEvent], _ taken: MonitorSnapshot, _ details: [Int: SiteHistoryView], to audience: [MonitorSubscription],
-    now: ClockReading, isTick: Bool
+    now: ClockReading, isTick: Bool, isFinal: Bool = false
   ) -> MonitorSnapshot {
     let snapshot = completed(taken, now: now)
     for subscriber in audience {
@@ -173,7 +173,7 @@ public final class Monitor: Sendable {
       own.detail = asked.count == 1 ? details[asked.first!] : nil
       subscriber.deliver(MonitorUpdate(events: events, snapshot: own, details: details.filter { asked.contains($0.key) }))
     }
-    let update = MonitorUpdate(events: events, snapshot: snapshot, isTick: isTick)
+    let update = MonitorUpdate(events: events, snapshot: snapshot, isTick: isTick, isFinal: isFinal)
     for output in outputs { output.receive(update) }
     return snapshot
   }

@@ -11,6 +11,8 @@ public struct MonitorUpdate: Sendable {
   /// Published by the once-a-second tick (not at once after an operator action or a face's request): the status
   /// file is written only then.
   public var isTick = false
+  /// The last update, published as the monitor stops: the outputs write their last state from it.
+  public var isFinal = false
 }
 
 /// One subscriber's end of the monitor's updates: what it wants besides the shared snapshot (a site's last hour)
