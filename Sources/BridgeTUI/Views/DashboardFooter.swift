@@ -127,7 +127,7 @@ extension DashboardView {
         KeyMap.bindings.first { $0.action == action }.flatMap { binding in
           binding.footerLabel.map { (binding.footerKey, strings($0), action) }
         }
-      }.filter { !(state.readOnly && $0.2.changesASite) }
+      }.filter { !(state.readOnly && $0.2.changesASite) && ($0.2 != .rankGroups || state.showsOverview) }
       let reserved = all.filter { $0.2 == .help || $0.2 == .quit }
       func width(_ hint: (String, String, Action)) -> Int { DisplayWidth.of(hint.0) + 1 + DisplayWidth.of(hint.1) + 2 }
       let who = [context.operatorName, state.readOnly ? strings(.readOnlyTag) : nil, context.themeName].compactMap { $0 }
