@@ -94,6 +94,35 @@ import Testing
     #expect(wallFirst && detail && wall)
   }
 
+  @Test func aRosterOfOneProvinceHasItsCommunesAsRowsAndASiteAsACell() throws {
+    // What a console narrowed to one province holds: 40 communes of 60 points, too many for 100x30.
+    var sites: [SiteConfig] = []
+    for commune in 1...40 {
+      for member in 0..<60 {
+        let id = "P-\(commune)-\(member)"
+        sites.append(
+          SiteConfig(id: id, name: "Chi bộ \(member)", group: ["Tỉnh", "Xã \(commune)"], expected: 30, heartbeatFile: "/hb/\(id)"))
+      }
+    }
+    let snapshot = ScaleFixture.snapshot(sites, title: "Tỉnh")
+    var state = DashboardState()
+    state.showsWall = true
+    _ = render(100, 30, state: &state, snapshot)
+    let screen = render(100, 30, state: &state, snapshot)
+    let province = try #require(snapshot.groups.node(path: ["Tỉnh"]))
+    let overview = state.overview
+    #expect(state.showsOverview && overview.order == snapshot.groups.nodes[province].children)
+    #expect(overview.cellsAreSites && screen.lines[2].contains("1 cell = 1 site"), "\(screen.lines[2])")
+    let row = try #require(screen.lines.firstIndex { $0.contains(" Xã 1 ") })
+    #expect(screen.lines[row].contains("/60"))
+    // Narrowed to one commune of 60: a wall, one cell each.
+    let commune = sites.filter { $0.group == ["Tỉnh", "Xã 7"] }
+    var small = DashboardState()
+    small.showsWall = true
+    _ = render(100, 30, state: &small, ScaleFixture.snapshot(commune, title: "Xã 7"))
+    #expect(!small.showsOverview)
+  }
+
   // MARK: - Ranking
 
   @Test func rRanksTheWorstGroupsFirstByTheShareOfTheirSitesNotOnline() {

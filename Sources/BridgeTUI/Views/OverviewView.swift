@@ -24,8 +24,8 @@ struct OverviewLayout: Sendable {
     var cells: Range<Int>
   }
 
-  /// The node whose children are the rows: the root, or below it while a roster holds a single group (a console
-  /// narrowed to one province shows its communes as rows).
+  /// The node whose children are the rows: the root, or below it while a roster holds a single group without
+  /// sites of its own (a console narrowed to such a group shows its sub-groups as rows).
   private(set) var base = 0
   /// Rows in roster order, and each one's cells.
   private(set) var rosterOrder: [Int] = []
@@ -37,7 +37,7 @@ struct OverviewLayout: Sendable {
   /// Where each row's first line is, by position in `order`.
   private(set) var firstLine: [Int] = []
   private(set) var columns = OverviewColumns()
-  /// No row has a sub-group: every cell is a site (a console narrowed to one province, its communes as rows).
+  /// No row has a sub-group: every cell is a site.
   private(set) var cellsAreSites = true
 
   init() {}
@@ -47,7 +47,13 @@ struct OverviewLayout: Sendable {
   init(_ snapshot: MonitorSnapshot, visible: [Bool]?) {
     let groups = snapshot.groups
     var base = 0
-    while groups.nodes[base].sites.isEmpty, groups.nodes[base].children.count == 1 { base = groups.nodes[base].children[0] }
+    // Down into a lone group (a console narrowed to one province) while it holds no site of its own, which no row
+    // would show, and has groups of its own for rows.
+    while groups.nodes[base].children.count == 1 {
+      let lone = groups.nodes[groups.nodes[base].children[0]]
+      guard lone.sites.isEmpty, !lone.children.isEmpty else { break }
+      base = groups.nodes[base].children[0]
+    }
     self.base = base
     var hasVisible: [Bool]
     if let visible {
