@@ -9,7 +9,7 @@ extension Strings {
     .overviewScopeNote: "{0} · Esc: overview",
     .overviewRankedWorstFirst: "overview: worst groups first (largest share of sites not online)",
     .overviewRankedRoster: "overview: groups in roster order",
-    .keyRank: "overview: worst groups first, or in roster order", .footerRank: "rank",
+    .keyRank: "overview: worst groups first, or in roster order", .footerRank: "rank", .footerEnterGroup: "go in",
   ]
 
   static let vietnameseOverviewTable: [TextKey: String] = [
@@ -20,6 +20,6 @@ extension Strings {
     .overviewScopeNote: "{0} · Esc: tổng quan",
     .overviewRankedWorstFirst: "tổng quan: đơn vị xấu nhất trước (tỉ lệ điểm cầu không trực tuyến cao nhất)",
     .overviewRankedRoster: "tổng quan: đơn vị theo thứ tự danh sách",
-    .keyRank: "tổng quan: đơn vị xấu nhất trước, hoặc theo danh sách", .footerRank: "xếp hạng",
+    .keyRank: "tổng quan: đơn vị xấu nhất trước, hoặc theo thứ tự", .footerRank: "xếp hạng", .footerEnterGroup: "vào đơn vị",
   ]
 }

@@ -88,7 +88,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case fileMissing, fileIsDirectory, filePermissionDenied, fileReadFailed
   // MARK: The overview of a national roster (issue 30); the words are in OverviewStrings.swift
   case overviewGroups, overviewAttendance, overviewCell, overviewLegend, overviewWorstFirst, overviewScopeWall, overviewScopeNote
-  case overviewRankedWorstFirst, overviewRankedRoster, keyRank, footerRank, overviewCellSite
+  case overviewRankedWorstFirst, overviewRankedRoster, keyRank, footerRank, overviewCellSite, footerEnterGroup
 }
 
 public struct Strings: Sendable {
