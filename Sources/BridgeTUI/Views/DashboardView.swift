@@ -60,7 +60,10 @@ public enum DashboardView {
       // The wall or the overview takes the room it needs; the event log gets what is left if that is worth showing.
       let needed = max(1, state.showsOverview ? state.overview.lines.count : state.wall.lines.count)
       paneHeight = needed + 6 <= space ? needed : space
-      if !state.showsDetail && space - paneHeight >= 5 { logHeight = min(12, space - paneHeight - 1) }
+      // Under the overview's few dozen rows the log takes all that is left: a national screen has room for it.
+      if !state.showsDetail && space - paneHeight >= 5 {
+        logHeight = state.showsOverview ? space - paneHeight - 1 : min(12, space - paneHeight - 1)
+      }
       state.pageSize = paneHeight
       if state.showsOverview {
         scrollOverview(&state, snapshot, height: paneHeight)
