@@ -86,6 +86,9 @@ public enum TextKey: String, CaseIterable, Sendable {
   case sendSent, sendAck, sendFrom, sendNoAck, sendPortClosed
   case keyFileUnreadable, keyFileEmpty, keyFileOneLine, keyFileReadableByOthers
   case fileMissing, fileIsDirectory, filePermissionDenied, fileReadFailed
+  // MARK: The overview of a national roster (issue 30); the words are in OverviewStrings.swift
+  case overviewGroups, overviewAttendance, overviewCell, overviewLegend, overviewWorstFirst, overviewScopeWall, overviewScopeNote
+  case overviewRankedWorstFirst, overviewRankedRoster, keyRank, footerRank, overviewCellSite, footerEnterGroup
 }
 
 public struct Strings: Sendable {
@@ -202,7 +205,9 @@ public struct Strings: Sendable {
   }
 
   private static let allEnglish = englishTable.merging(englishCommandTable) { dashboard, _ in dashboard }
+    .merging(englishOverviewTable) { dashboard, _ in dashboard }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
+    .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
@@ -255,10 +260,10 @@ public struct Strings: Sendable {
     .presetNoSignal: "no signal", .presetPowerCut: "power cut", .presetLineDown: "line down", .presetCancelled: "cancelled by site",
     .keyMove: "move; ← → also across the wall",
     .keyPaging: "page up, page down, first row, last row",
-    .keyOpen: "group: fold or unfold; site: open its detail", .keyCollapseAll: "collapse all groups",
+    .keyOpen: "fold a group; open a site; overview: enter the group", .keyCollapseAll: "collapse all groups",
     .keyExpandAll: "expand all groups", .keyFilter: "filter by id, name or group (accents optional)",
-    .keyProblems: "problems only: offline, late, marked, help, flapping", .keyEscape: "close the detail, then clear the filter",
-    .keySort: "sort: group, severity, name, shortfall, last heard", .keyWall: "wall view: every site as one cell",
+    .keyProblems: "problems only: offline, late, marked, help, flapping", .keyEscape: "back: close detail, leave the group, clear filter",
+    .keySort: "sort: group, severity, name, shortfall, last heard", .keyWall: "wall: a cell per site, or the overview if too many",
     .keyMark: "mark the selected site offline, with a reason", .keyClear: "clear the mark on the selected site",
     .keyAcknowledge: "acknowledge a late or offline site: no alert, bell",
     .keyClaim: "I'm on it (shown on every console); again to release",
@@ -345,11 +350,11 @@ public struct Strings: Sendable {
     .presetCancelled: "điểm cầu báo hủy",
     .keyMove: "di chuyển; ← → cả trong toàn cảnh",
     .keyPaging: "trang trước, trang sau, dòng đầu, dòng cuối",
-    .keyOpen: "đơn vị: thu gọn/mở; điểm cầu: xem chi tiết", .keyCollapseAll: "thu gọn mọi đơn vị",
+    .keyOpen: "thu gọn/mở đơn vị; chi tiết điểm cầu; vào đơn vị", .keyCollapseAll: "thu gọn mọi đơn vị",
     .keyExpandAll: "mở mọi đơn vị", .keyFilter: "lọc theo mã, tên hoặc đơn vị (không cần dấu)",
-    .keyProblems: "chỉ sự cố: mất kết nối, chậm, đánh dấu, cần hỗ trợ", .keyEscape: "đóng chi tiết, rồi bỏ lọc",
+    .keyProblems: "chỉ sự cố: mất kết nối, chậm, đánh dấu, cần hỗ trợ", .keyEscape: "quay lại: đóng chi tiết, ra khỏi đơn vị, bỏ lọc",
     .keySort: "sắp xếp: đơn vị, sự cố, tên, thiếu quân số, lần cuối",
-    .keyWall: "toàn cảnh: mỗi điểm cầu một ô", .keyMark: "đánh dấu ngoại tuyến điểm cầu đang chọn, kèm lý do",
+    .keyWall: "toàn cảnh mỗi điểm một ô, quá nhiều thì tổng quan", .keyMark: "đánh dấu ngoại tuyến điểm cầu đang chọn, kèm lý do",
     .keyClear: "bỏ đánh dấu điểm cầu đang chọn", .keyAcknowledge: "xác nhận điểm chậm/mất kết nối: tắt cảnh báo, chuông",
     .keyClaim: "tôi đang xử lý (mọi màn hình đều thấy); bấm lại để thôi",
     .footerClaim: "xử lý", .claimTaken: "{0}: bạn đang xử lý", .claimReleased: "{0}: đã thôi xử lý",

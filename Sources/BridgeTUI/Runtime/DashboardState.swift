@@ -45,10 +45,16 @@ public struct DashboardState: Sendable {
   public var selection: TableRow?
   public var listOptions = SiteListOptions()
   public var showsWall = false
+  /// The wall's place shows the overview of groups: the roster does not fit one cell per site on the screen and no
+  /// group is drilled into (`listOptions.scope`). Settled by `layOut`.
+  public internal(set) var showsOverview = false
+  /// The overview lists its groups worst first (`OverviewRanking`) rather than in roster order.
+  public var rankWorstFirst = false
   /// The selected site's detail pane is open.
   public var showsDetail = false
   public var scrollOffset = 0
   public var wallScroll = 0
+  public var overviewScroll = 0
   public var message: (text: String, isError: Bool)?
   /// Newest last; a fixed-size ring so two days of events do not grow memory.
   public private(set) var log: [LogLine] = []
@@ -59,6 +65,12 @@ public struct DashboardState: Sendable {
   public internal(set) var visibleCount = 0
   var wall = WallLayout()
   var wallSize = (width: 0, height: 0)
+  /// The rows the wall's pane has when no detail pane takes room: whether the roster fits one cell per site is
+  /// decided on these, so opening a site's detail never turns the wall into the overview.
+  var wallRoom = 0
+  var overview = OverviewLayout()
+  /// What `overview`'s order and lines were arranged from; a change of records re-ranks only when ranked.
+  var arranged: ArrangeKey?
   /// What `rows` and the wall were laid out from; a frame or key that finds the same lays out nothing again, so a
   /// quiet national roster costs a frame its visible rows only.
   var laidOut: LayoutKey?
@@ -69,6 +81,7 @@ public struct DashboardState: Sendable {
     var showsWall: Bool
     var wallWidth: Int
     var wallHeight: Int
+    var wallRoom: Int
     var siteCount: Int
     /// Only when the rows depend on the records (problems only, or sorted by something the records hold).
     var recordsRevision: UInt64?
@@ -78,7 +91,8 @@ public struct DashboardState: Sendable {
     let options = showsWall ? listOptions.forWall : listOptions
     return LayoutKey(
       options: options, showsWall: showsWall, wallWidth: showsWall ? wallSize.width : 0, wallHeight: showsWall ? wallSize.height : 0,
-      siteCount: snapshot.sites.count, recordsRevision: options.dependsOnRecords ? snapshot.recordsRevision : nil)
+      wallRoom: showsWall ? wallRoom : 0, siteCount: snapshot.sites.count,
+      recordsRevision: options.dependsOnRecords ? snapshot.recordsRevision : nil)
   }
 
   public init() {}
@@ -107,17 +121,27 @@ public struct DashboardState: Sendable {
       let visible = SiteList.visibleSites(snapshot, index: rosterIndex!, options: listOptions)
       visibleCount = visible.reduce(0) { $0 + ($1 ? 1 : 0) }
       rows = SiteList.rows(snapshot, index: rosterIndex!, options: key.options, visible: visible)
-      wall = showsWall ? WallLayout(snapshot, rows: rows, width: wallSize.width, height: wallSize.height) : WallLayout()
+      wall = WallLayout()
+      if showsWall { layOutWallOrOverview(snapshot, key: key, visible: visible) } else { showsOverview = false }
       laidOut = key
     }
+    if showsOverview { arrangeOverview(snapshot) }
     reconcileSelection(snapshot)
   }
 
   private mutating func layOutIfStale(_ snapshot: MonitorSnapshot) {
-    if laidOut?.options != (showsWall ? listOptions.forWall : listOptions) || laidOut?.showsWall != showsWall { layOut(snapshot) }
+    if laidOut?.options != (showsWall ? listOptions.forWall : listOptions) || laidOut?.showsWall != showsWall
+      || (showsOverview && arranged?.ranked != rankWorstFirst)
+    {
+      layOut(snapshot)
+    }
   }
 
   private mutating func reconcileSelection(_ snapshot: MonitorSnapshot) {
+    if showsOverview {
+      reconcileOverviewSelection(snapshot)
+      return
+    }
     if showsWall {
       if let site = selectedSite, wall.position(of: site) != nil { return }
       // A group (or a hidden site) selected in the table: the first shown site under it.
@@ -262,6 +286,8 @@ public struct DashboardState: Sendable {
     case .moveRight: moveInWall(by: 1)
     case .home: moveVertically(by: Int.min / 2)
     case .end: moveVertically(by: Int.max / 2)
+    case .open where showsOverview:
+      enterSelectedGroup()
     case .open:
       switch selection {
       case .group(let node):
@@ -283,6 +309,8 @@ public struct DashboardState: Sendable {
     case .escape:
       if showsDetail {
         showsDetail = false
+      } else if listOptions.scope != nil {
+        leaveGroup()
       } else if listOptions.isFiltering {
         listOptions.filterText = ""
         listOptions.problemsOnly = false
@@ -293,6 +321,9 @@ public struct DashboardState: Sendable {
       message = (strings(.sortChanged, strings(listOptions.sort.label)), false)
     case .toggleWall:
       showsWall.toggle()
+    case .rankGroups:
+      rankWorstFirst.toggle()
+      message = (strings(rankWorstFirst ? .overviewRankedWorstFirst : .overviewRankedRoster), false)
     case .help: mode = .help
     case .quit:
       mode = .confirmQuit
@@ -319,6 +350,10 @@ public struct DashboardState: Sendable {
 
   /// Up and down: through table rows, or from wall line to wall line keeping the column.
   private mutating func moveVertically(by delta: Int) {
+    if showsOverview {
+      moveInOverview(by: delta)
+      return
+    }
     if showsWall {
       guard let site = selectedSite, let target = wall.site(from: site, lines: delta) else {
         selectedSite = wall.order.first
@@ -336,7 +371,7 @@ public struct DashboardState: Sendable {
 
   /// Left and right: the previous or next site on the wall; in the table, the same as up and down.
   private mutating func moveInWall(by delta: Int) {
-    guard showsWall else { return }
+    guard showsWall, !showsOverview else { return }
     guard let site = selectedSite, let position = wall.position(of: site) else {
       selectedSite = wall.order.first
       return

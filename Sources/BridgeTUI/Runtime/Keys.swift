@@ -15,13 +15,15 @@ public enum Action: Sendable, Hashable, CaseIterable {
   case moveUp, moveDown, moveLeft, moveRight, pageUp, pageDown, home, end
   case open, collapseAll, expandAll
   case filter, problemsOnly, escape, cycleSort, toggleWall
+  /// The overview's order: worst groups first, or the roster's.
+  case rankGroups
   case operate(OperatorCommand.Name)
   case cycleTheme, help, quit
 
   public static let allCases: [Action] =
     [
       .moveUp, .moveDown, .moveLeft, .moveRight, .pageUp, .pageDown, .home, .end, .open, .collapseAll, .expandAll, .filter,
-      .problemsOnly, .escape, .cycleSort, .toggleWall,
+      .problemsOnly, .escape, .cycleSort, .toggleWall, .rankGroups,
     ] + OperatorCommand.Name.allCases.map { .operate($0) } + [.cycleTheme, .help, .quit]
 
   /// Changes a site for everyone: refused on a read-only console, and left out of its footer.
@@ -60,9 +62,10 @@ public enum KeyMap {
       KeyBinding(keys: [.character("+"), .character("=")], keyLabel: "+", action: .expandAll, footerLabel: nil, help: .keyExpandAll),
       KeyBinding(keys: [.character("/")], keyLabel: "/", action: .filter, footerLabel: .footerFilter, help: .keyFilter),
       KeyBinding(keys: [.character("!")], keyLabel: "!", action: .problemsOnly, footerLabel: .footerProblems, help: .keyProblems),
-      KeyBinding(keys: [.escape], keyLabel: "Esc", action: .escape, footerLabel: nil, help: .keyEscape),
+      KeyBinding(keys: [.escape, .backspace], keyLabel: "Esc/Bksp", action: .escape, footerLabel: nil, help: .keyEscape),
       KeyBinding(keys: [.character("s")], keyLabel: "s", action: .cycleSort, footerLabel: .footerSort, help: .keySort),
       KeyBinding(keys: [.character("w")], keyLabel: "w", action: .toggleWall, footerLabel: .footerWall, help: .keyWall),
+      KeyBinding(keys: [.character("r")], keyLabel: "r", action: .rankGroups, footerLabel: .footerRank, help: .keyRank),
     ]
     + OperatorCommands.table.map(\.binding) + [
       KeyBinding(keys: [.character("t")], keyLabel: "t", action: .cycleTheme, footerLabel: .footerTheme, help: .keyTheme),
@@ -72,7 +75,7 @@ public enum KeyMap {
 
   /// The footer's hints, most used first; it shows as many as fit, and always help and quit.
   public static let footerOrder: [Action] = [
-    .operate(.markOffline), .filter, .problemsOnly, .toggleWall, .open, .cycleSort, .operate(.setHeadcount),
+    .operate(.markOffline), .filter, .problemsOnly, .toggleWall, .open, .rankGroups, .cycleSort, .operate(.setHeadcount),
     .operate(.acknowledge), .operate(.claim), .operate(.clearMark), .cycleTheme, .help, .quit,
   ]
 

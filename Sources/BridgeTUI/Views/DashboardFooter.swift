@@ -123,11 +123,16 @@ extension DashboardView {
       screen.put(text, x: 1, y: y, role: .prompt, maxWidth: context.width - 2)
     case .normal, .help:
       // Help and quit always show; the others in order of use as far as they fit.
+      // On the overview a group is selected, not a site: Enter goes into it, r ranks, and no site action applies.
       let all = KeyMap.footerOrder.compactMap { action in
         KeyMap.bindings.first { $0.action == action }.flatMap { binding in
-          binding.footerLabel.map { (binding.footerKey, strings($0), action) }
+          binding.footerLabel.map {
+            (binding.footerKey, strings(action == .open && state.showsOverview ? .footerEnterGroup : $0), action)
+          }
         }
-      }.filter { !(state.readOnly && $0.2.changesASite) }
+      }.filter {
+        !((state.readOnly || state.showsOverview) && $0.2.changesASite) && ($0.2 != .rankGroups || state.showsOverview)
+      }
       let reserved = all.filter { $0.2 == .help || $0.2 == .quit }
       func width(_ hint: (String, String, Action)) -> Int { DisplayWidth.of(hint.0) + 1 + DisplayWidth.of(hint.1) + 2 }
       let who = [context.operatorName, state.readOnly ? strings(.readOnlyTag) : nil, context.themeName].compactMap { $0 }

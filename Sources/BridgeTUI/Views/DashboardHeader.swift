@@ -62,6 +62,11 @@ extension DashboardView {
       let text = strings(.filtered, strings.number(state.visibleCount), strings.number(snapshot.sites.count))
       right -= screen.putRight(text, right: right, y: 0, role: .headerAlert, maxWidth: 32) + 2
     }
+    if let scope = state.listOptions.scope {
+      // Inside a group entered from the overview: which, and the way back.
+      let text = strings(.overviewScopeNote, snapshot.groups.nodes[scope].path.joined(separator: GroupPath.separator))
+      right -= screen.putRight(text, right: right, y: 0, role: .headerAlert, maxWidth: 40) + 2
+    }
     if let session = context.sessionLabel {
       right -= screen.putRight(session, right: right, y: 0, role: .headerTitle, maxWidth: 24) + 2
     }

@@ -48,6 +48,7 @@ public enum DashboardView {
     let top = 3
     let bottom = context.height - 2
     var space = bottom - top
+    state.wallRoom = space
     let detailHeight = state.showsDetail ? detailPaneHeight(forHeight: context.height) : 0
     space -= detailHeight
     state.wallSize = (context.width, space)
@@ -56,12 +57,19 @@ public enum DashboardView {
     var logHeight = 0
     let paneHeight: Int
     if state.showsWall {
-      // The wall takes the room it needs; the event log gets what is left if that is worth showing.
-      let needed = max(1, state.wall.lines.count)
+      // The wall or the overview takes the room it needs; the event log gets what is left if that is worth showing.
+      let needed = max(1, state.showsOverview ? state.overview.lines.count : state.wall.lines.count)
       paneHeight = needed + 6 <= space ? needed : space
-      if !state.showsDetail && space - paneHeight >= 5 { logHeight = min(12, space - paneHeight - 1) }
+      // Under the overview's few dozen rows the log takes all that is left: a national screen has room for it.
+      if !state.showsDetail && space - paneHeight >= 5 {
+        logHeight = state.showsOverview ? space - paneHeight - 1 : min(12, space - paneHeight - 1)
+      }
       state.pageSize = paneHeight
-      scrollWall(&state, height: paneHeight)
+      if state.showsOverview {
+        scrollOverview(&state, snapshot, height: paneHeight)
+      } else {
+        scrollWall(&state, height: paneHeight)
+      }
     } else {
       if !state.showsDetail { logHeight = logPaneHeight(forHeight: context.height) }
       paneHeight = space - logHeight
@@ -77,7 +85,9 @@ public enum DashboardView {
     _ snapshot: MonitorSnapshot, state: DashboardState, layout: Layout, context: ViewContext, into screen: inout ScreenBuffer
   ) {
     renderHeader(&screen, snapshot, state: state, context: context)
-    if state.showsWall {
+    if state.showsOverview {
+      renderOverview(&screen, snapshot, state: state, context: context, top: layout.top, height: layout.paneHeight)
+    } else if state.showsWall {
       renderWall(&screen, snapshot, state: state, context: context, top: layout.top, height: layout.paneHeight)
     } else {
       renderTable(&screen, snapshot, state: state, context: context, top: layout.top, height: layout.paneHeight)

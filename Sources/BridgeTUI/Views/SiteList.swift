@@ -103,6 +103,8 @@ public struct SiteListOptions: Sendable, Equatable {
   public var sort = SiteSort.group
   /// Group nodes whose sites and subgroups are hidden.
   public var collapsed: Set<Int> = []
+  /// The group drilled into from the overview: only its sites show, in the wall and the table.
+  public var scope: Int?
 
   public init() {}
 
@@ -132,12 +134,16 @@ public enum SiteList {
     }
   }
 
-  /// For each site, whether it passes the filter and the problems-only switch.
+  /// For each site, whether it is in the group drilled into (if any) and passes the filter and the problems-only
+  /// switch.
   public static func visibleSites(_ snapshot: MonitorSnapshot, index: RosterIndex, options: SiteListOptions) -> [Bool] {
     let words = SearchFolding.words(options.filterText)
-    var visible = [Bool](repeating: true, count: snapshot.sites.count)
+    var visible = [Bool](repeating: options.scope == nil, count: snapshot.sites.count)
+    if let scope = options.scope {
+      for site in snapshot.groups.sitesUnder(scope) { visible[site] = true }
+    }
     guard options.isFiltering else { return visible }
-    for site in snapshot.sites.indices {
+    for site in snapshot.sites.indices where visible[site] {
       if options.problemsOnly && !isProblem(snapshot.records[site], neverHeard: options.neverHeardIsProblem) {
         visible[site] = false
         continue
@@ -159,7 +165,7 @@ public enum SiteList {
     var rows: [TableRow] = []
     if options.sort == .group {
       rows.reserveCapacity(snapshot.sites.count + snapshot.groups.nodes.count)
-      let filtering = options.isFiltering
+      let filtering = options.isFiltering || options.scope != nil
       var hasVisible = [Bool](repeating: !filtering, count: snapshot.groups.nodes.count)
       if filtering {
         for site in snapshot.sites.indices where visible[site] {

@@ -36,7 +36,7 @@ struct WallLayout: Sendable {
       for node in ancestors { hasShown[node] = true }
     }
     let deepest = groups.nodes.map(\.depth).max() ?? 0
-    labelWidth = width >= 160 ? 26 : width >= 120 ? 20 : 16
+    labelWidth = Self.labelWidth(forWidth: width)
     let room = max(8, width - labelWidth - 3)
     // Roomiest first: spaced cells, then every group level on its own lines, then districts sharing lines.
     var chosen: (lines: [Line], order: [Int], columns: [Int])?
@@ -56,6 +56,14 @@ struct WallLayout: Sendable {
     for (lineIndex, line) in lines.enumerated() { for position in line.positions { lineOfPosition[position] = lineIndex } }
     positionOfSite = [Int32](repeating: -1, count: snapshot.sites.count)
     for (position, site) in order.enumerated() { positionOfSite[site] = Int32(position) }
+  }
+
+  static func labelWidth(forWidth width: Int) -> Int { width >= 160 ? 26 : width >= 120 ? 20 : 16 }
+
+  /// Whether `sites` cells could fit on `height` lines at all: the tightest packing holds at most a line's worth of
+  /// cells per line. Lets a national roster go to the overview without packing a wall it would throw away.
+  static func mayFit(sites: Int, width: Int, height: Int) -> Bool {
+    sites <= max(8, width - labelWidth(forWidth: width) - 3) * height
   }
 
   private static func pack(_ groups: GroupTree, shownSites: [[Int]], hasShown: [Bool], level: Int, cellsPerLine: Int)
@@ -161,7 +169,13 @@ extension DashboardView {
     let strings = state.strings
     let titleY = top - 1
     screen.fill(y: titleY, role: .columnTitles)
-    let title = screen.put(strings(.wallTitle, strings.number(state.visibleCount)), x: 1, y: titleY, role: .columnTitles)
+    // Drilled into a group from the overview: which group, that a cell is now a site, and the way back.
+    let heading =
+      state.listOptions.scope.map {
+        strings(
+          .overviewScopeWall, snapshot.groups.nodes[$0].path.joined(separator: GroupPath.separator), strings.number(state.visibleCount))
+      } ?? strings(.wallTitle, strings.number(state.visibleCount))
+    let title = screen.put(heading, x: 1, y: titleY, role: .columnTitles, maxWidth: context.width - 2)
     let legend = context.glyphs.isASCII ? strings(.wallLegend).asciiLegend(context.glyphs) : strings(.wallLegend)
     screen.put(legend, x: title + 4, y: titleY, role: .columnTitles, maxWidth: max(0, context.width - title - 6))
     let wall = state.wall
@@ -199,7 +213,7 @@ extension DashboardView {
 
 extension String {
   /// The legend with the glyphs of an ASCII terminal.
-  fileprivate func asciiLegend(_ glyphs: Glyphs) -> String {
+  func asciiLegend(_ glyphs: Glyphs) -> String {
     var text = self
     for (unicode, ascii) in zip(
       [Glyphs.unicode.online, Glyphs.unicode.late, Glyphs.unicode.offline, Glyphs.unicode.marked],
