@@ -86,6 +86,15 @@ public enum TextKey: String, CaseIterable, Sendable {
   case sendSent, sendAck, sendFrom, sendNoAck, sendPortClosed
   case keyFileUnreadable, keyFileEmpty, keyFileOneLine, keyFileReadableByOthers
   case fileMissing, fileIsDirectory, filePermissionDenied, fileReadFailed
+  // MARK: Site keys, agent bundles and the agent's settings file (issue 33; tables in EnrolmentText.swift)
+  case flagCountFileUnreadable, detailCountFile, detailCountFileProblem
+  case countFileEmpty, countFileNotANumber, countFileTooLarge, countFileSeveralLines, countFileNotText, countFileCannotRead
+  case countFileOther
+  case settingsUnreadable, settingsNotYAML, settingsNotMapping, settingsUnknownKey, settingsDidYouMean, settingsBadValue
+  case settingsConflict, settingSiteForm, settingMonitorForm, settingPathForm, settingIntervalForm
+  case settingCountForm, settingLanguageForm
+  case keysWritten, keysRotated, keysBundles, keysSheet, keysSecretsNotShown, keysUnknownSite, keysNoKeysFile
+  case keysNeedMonitor, keysBadMonitor, keysBadCheckinBase, keysBadGrace, keysCannotWrite, keysConfigProblems
 }
 
 public struct Strings: Sendable {
@@ -202,7 +211,9 @@ public struct Strings: Sendable {
   }
 
   private static let allEnglish = englishTable.merging(englishCommandTable) { dashboard, _ in dashboard }
+    .merging(englishEnrolmentTable) { earlier, _ in earlier }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
+    .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
