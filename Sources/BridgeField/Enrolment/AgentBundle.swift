@@ -28,10 +28,12 @@ public enum AgentBundle {
       File(name: "agent.key", text: secret + "\n", mode: 0o600),
       File(name: unitName, text: unit, mode: 0o644),
       File(
-        name: "README-vi.txt", text: instructions(.vi, site: site, monitors: monitors, conference: conference, checkinLink: checkinLink),
+        name: "README-vi.txt",
+        text: instructions(.vi, site: site, monitors: monitors, interval: interval, conference: conference, checkinLink: checkinLink),
         mode: 0o644),
       File(
-        name: "README-en.txt", text: instructions(.en, site: site, monitors: monitors, conference: conference, checkinLink: checkinLink),
+        name: "README-en.txt",
+        text: instructions(.en, site: site, monitors: monitors, interval: interval, conference: conference, checkinLink: checkinLink),
         mode: 0o644),
     ]
   }
@@ -94,7 +96,9 @@ public enum AgentBundle {
     "systemctl enable --now bridgewatch-agent",
   ]
 
-  static func instructions(_ language: Language, site: SiteConfig, monitors: [String], conference: String, checkinLink: String?)
+  static func instructions(
+    _ language: Language, site: SiteConfig, monitors: [String], interval: Duration, conference: String, checkinLink: String?
+  )
     -> String
   {
     let commands = installCommands.map { "   " + $0 }
@@ -118,7 +122,7 @@ public enum AgentBundle {
         4. Kiểm tra: journalctl -u bridgewatch-agent -n 20 phải có dòng "đã kết nối: máy giám sát xác nhận ...".
 
         Trong hội nghị: gõ số người trong phòng vào tệp \(countPath), chỉ một số (148, hoặc 1.234).
-        Phần mềm gửi số này trong vòng 5 giây. Nếu tệp sai (148 người, 45,5, để trống), phòng điều hành thấy
+        Phần mềm gửi số này trong vòng \(DurationText.format(interval)). Nếu tệp sai (148 người, 45,5, để trống), phòng điều hành thấy
         "không đọc được tệp quân số": hãy sửa lại tệp.
         Máy giám sát: \(monitorsText) (UDP).\(checkinLink.map { "\nĐường dẫn điểm danh (dùng điện thoại khi máy tính gặp sự cố): \($0)" } ?? "")
         Gặp sự cố: gọi phòng điều hành.
@@ -141,7 +145,7 @@ public enum AgentBundle {
         4. Check: journalctl -u bridgewatch-agent -n 20 shows "connected: the monitor acknowledged ...".
 
         During the conference: type the number of people in the room into \(countPath), one number only
-        (148, or 1.234). The agent sends it within 5 seconds. A value it refuses (148 người, 45,5, empty) shows in
+        (148, or 1.234). The agent sends it within \(DurationText.format(interval)). A value it refuses (148 người, 45,5, empty) shows in
         the control room as "count file unreadable": fix the file.
         Monitor: \(monitorsText) (UDP).\(checkinLink.map { "\nCheck-in link (on a phone, if the PC fails): \($0)" } ?? "")
         Problems: call the control room.

@@ -24,6 +24,8 @@ public enum EnrolmentSheet {
       tr { page-break-inside: avoid; break-inside: avoid; }
       td.number { text-align: right; color: #444; }
       td.id, td.link { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
+      td.id { white-space: nowrap; }
+      @media screen { body { margin: 8mm; } }
       td.link { word-break: break-all; }
       </style></head><body>
       <h1>\(escaped(title))</h1>

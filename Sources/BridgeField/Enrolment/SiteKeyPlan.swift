@@ -81,7 +81,7 @@ public struct SiteKeyPlan {
     var text = """
       # BridgeWatch site keys: each site's secret, the token of its check-in link and, during a rotation's grace,
       # its previous secret with the time it stops being accepted (UTC). Written by `bridgewatch keys` at \(SiteKeyEntry.utcText(now)).
-      # It holds every site's secret: keep it mode 600 (640 to the monitor's group at most).
+      # It holds every site's secret: keep it mode 600, owned by the user the monitor runs as.
 
       """
     for (site, entry) in entries {
