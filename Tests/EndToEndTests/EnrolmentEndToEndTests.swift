@@ -156,6 +156,30 @@ import Testing
     #expect(monitor.waitHeadcount(site, 14) != nil)
   }
 
+  @Test func keysRefusesWhatItCannotDoAndWritesNothing() throws {
+    let folder = try makeScratchDirectory("bw-keys-refusals")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try Self.config(sites: 3).replacingOccurrences(of: "127.0.0.1:0", with: "0.0.0.0:7400").write(
+      toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
+    let cases: [([String], String)] = [
+      (["--site", "NOPE"], "bridgewatch keys: --site NOPE: no such site in \(folder)/conference.yaml"),
+      (["--checkin-base", "javascript:alert(1)"], "--checkin-base must be an http:// or https:// address"),
+      (
+        ["--bundles", folder + "/bundles"],
+        "bundles need the monitor's address as the sites reach it: give --monitor HOST:PORT (udp.listen is 0.0.0.0:7400)"
+      ),
+      (["--monitor", "nowhere"], "--monitor must be HOST:PORT, got 'nowhere'"),
+      (["--grace", "40d"], "--grace must be a duration from 1s to 30 days"),
+    ]
+    for (arguments, message) in cases {
+      let refused = try Self.keys(arguments, in: folder)
+      #expect(refused.status != 0 && refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: folder + "/keys.yaml") && !FileManager.default.fileExists(atPath: folder + "/bundles"))
+    let vietnamese = try Binary.run(["keys", folder + "/conference.yaml", "--site", "NOPE"], environment: ["LANG": "vi_VN.UTF-8"])
+    #expect(vietnamese.stderr.contains("--site NOPE: không có điểm cầu này trong"), "\(vietnamese.stderr)")
+  }
+
   @Test func theAgentsSettingsFileErrorsNameFileAndLineInTheOperatorsLanguage() throws {
     let folder = try makeScratchDirectory("bw-agent-settings")
     defer { try? FileManager.default.removeItem(atPath: folder) }
