@@ -34,5 +34,7 @@ import Testing
       ? "unreadable (not a whole number); the site must type a whole number from 0 to 1,000,000"
       : "không đọc được (không phải số nguyên); điểm cầu cần gõ một số nguyên từ 0 đến 1.000.000"
     #expect(detail.contains(reason), "\(detail)")
+    // `!` (problems only) keeps it: someone must call the site about its count.
+    #expect(SiteList.isProblem(snapshot.records[1]) && !SiteList.isProblem(snapshot.records[0]))
   }
 }
