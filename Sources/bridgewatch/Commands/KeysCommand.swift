@@ -29,7 +29,7 @@ struct KeysCommand: ParsableCommand {
   @Flag(help: "Replace the chosen sites' secrets; the old ones stay valid for --grace.")
   var rotate = false
 
-  @Option(help: "How long a rotated site's old secret stays valid (e.g. 48h; 1s to 30 days).")
+  @Option(help: ArgumentHelp("How long a rotated site's old secret stays valid (e.g. 48h; 1s to 30 days).", valueName: "duration"))
   var grace = "24h"
 
   @Option(help: ArgumentHelp("Write one agent bundle per chosen site, and the sheet, into this folder.", valueName: "dir"))
