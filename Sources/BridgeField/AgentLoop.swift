@@ -48,7 +48,7 @@ public struct AgentLoop {
       if now.monotonicNanos >= nextSend {
         nextSend = max(nextSend + interval.nanoseconds, now.monotonicNanos + interval.nanoseconds / 2)
         if let change = headcount.refresh() { output.event(change) }
-        let lines = session.nextHeartbeats(count: headcount.current, now: now)
+        let lines = session.nextHeartbeats(count: headcount.current, countProblem: headcount.problem, now: now)
         for index in monitors.indices {
           send(lines[index], to: &monitors[index], state: session.lines[index].state(now: now, interval: interval), now: now)
         }
@@ -140,7 +140,7 @@ public struct AgentLoop {
       if now.monotonicNanos >= nextWrite {
         nextWrite = max(nextWrite + interval.nanoseconds, now.monotonicNanos + interval.nanoseconds / 2)
         if let change = headcount.refresh() { output.event(change) }
-        let line = session.nextHeartbeat(count: headcount.current, now: now)
+        let line = session.nextHeartbeat(count: headcount.current, countProblem: headcount.problem, now: now)
         do {
           try AtomicFile.write(line + "\n", to: path)
           if problem != nil { output.event(strings(.agentWritingAgain, path)) }

@@ -53,7 +53,9 @@ public struct AgentSession: Sendable {
 
   /// The next heartbeat, one line per monitor: the same sequence number, each with the round trip of that
   /// monitor's last ack, signed when there is a key.
-  public mutating func nextHeartbeats(count: Int?, state: ReportedState? = nil, now: ClockReading) -> [String] {
+  public mutating func nextHeartbeats(
+    count: Int?, state: ReportedState? = nil, countProblem: CountFileProblem? = nil, now: ClockReading
+  ) -> [String] {
     sequence += 1
     sentCount += 1
     return lines.indices.map { monitor in
@@ -63,14 +65,16 @@ public struct AgentSession: Sendable {
       }
       let line = HeartbeatCodec.encode(
         site: site, sequence: sequence, count: count, timestamp: secret == nil ? nil : UInt64(now.unixSeconds), state: state,
-        rttMilliseconds: lines[monitor].lastRTTMilliseconds)
+        rttMilliseconds: lines[monitor].lastRTTMilliseconds, countProblem: countProblem)
       return secret.map { HeartbeatAuthenticator.sign(line, secret: $0) } ?? line
     }
   }
 
   /// The next heartbeat for the first monitor (a session with one).
-  public mutating func nextHeartbeat(count: Int?, state: ReportedState? = nil, now: ClockReading) -> String {
-    nextHeartbeats(count: count, state: state, now: now)[0]
+  public mutating func nextHeartbeat(
+    count: Int?, state: ReportedState? = nil, countProblem: CountFileProblem? = nil, now: ClockReading
+  ) -> String {
+    nextHeartbeats(count: count, state: state, countProblem: countProblem, now: now)[0]
   }
 
   /// Takes a datagram from monitor number `monitor`. Returns the round trip in milliseconds when it acknowledges

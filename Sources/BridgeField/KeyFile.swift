@@ -15,7 +15,8 @@ public enum KeyFile {
     guard !bytes.contains(0x0A) else { throw ValidationFailure(strings(.keyFileOneLine, path)) }
     var warning: String?
     if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-      let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0
+      // Readable by its group is the documented layout (root:bridgewatch 0640, the service's group); anything more is not.
+      let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o037 != 0
     {
       warning = strings(.keyFileReadableByOthers, path, String(mode, radix: 8))
     }

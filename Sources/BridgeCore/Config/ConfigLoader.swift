@@ -22,10 +22,13 @@ public struct ConfigLoader {
   var warnings: [ConfigProblem] = []
   var runProblems: [ConfigProblem] = []
   let path: String
+  // MARK: Site keys (issue 33): `bridgewatch keys` reads a config whose keys file it is about to create.
+  var keysFileMayBeMissing = false
+  var siteKeyEntries: [String: SiteKeyEntry] = [:]
 
   init(path: String) { self.path = path }
 
-  public static func load(path: String) throws(ConfigErrors) -> LoadedConfig {
+  public static func load(path: String, keysFileMayBeMissing: Bool = false) throws(ConfigErrors) -> LoadedConfig {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConfigErrors(problems: [
         ConfigProblem(FileLine(file: path, line: 0), "cannot read the file (\(FileProblem.describe(path: path)))")
@@ -36,11 +39,12 @@ public struct ConfigLoader {
     case .success(let decoded): text = decoded
     case .failure(let bad): throw ConfigErrors(problems: [ConfigProblem(FileLine(file: path, line: bad.line), "the file is \(bad)")])
     }
-    return try load(yaml: text, path: path)
+    return try load(yaml: text, path: path, keysFileMayBeMissing: keysFileMayBeMissing)
   }
 
-  public static func load(yaml: String, path: String) throws(ConfigErrors) -> LoadedConfig {
+  public static func load(yaml: String, path: String, keysFileMayBeMissing: Bool = false) throws(ConfigErrors) -> LoadedConfig {
     var loader = ConfigLoader(path: path)
+    loader.keysFileMayBeMissing = keysFileMayBeMissing
     let config = loader.parse(yaml: yaml)
     if let config, loader.problems.isEmpty {
       return LoadedConfig(config: config, warnings: loader.warnings, runProblems: loader.runProblems)
@@ -169,6 +173,7 @@ public struct ConfigLoader {
       let keysPath = PathText.join(baseDirectory, value)
       config.keysPath = keysPath
       config.keys = loadKeys(path: keysPath, from: node, knownSites: Set(sites.map(\.id)))
+      config.siteKeys = siteKeyEntries
     }
     return config
   }

@@ -156,6 +156,8 @@ public struct ConferenceConfig: Sendable {
   public var keysPath: String?
   /// Site id -> shared secret (UTF-8 bytes of the string in the keys file).
   public var keys: [String: [UInt8]] = [:]
+  // MARK: Site keys (issue 33): each site's whole entry (check-in token, the previous secret and its grace).
+  public var siteKeys: [String: SiteKeyEntry] = [:]
   public var theme: String = "default"
   public var schedule = Schedule()
   public var console = ConsoleSettings()

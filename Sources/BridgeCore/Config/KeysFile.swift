@@ -1,9 +1,12 @@
 import Foundation
 import Yams
 
-/// `keys:`, the file of the sites' secrets.
+/// `keys:`, the file of the sites' secrets. A site's value is its secret (`HB-TU: "secret"`), or, as
+/// `bridgewatch keys` writes it, a mapping: `secret`, `token` (its check-in link's token), and during a rotation's
+/// grace `previous` with `previous_until` (an ISO 8601 UTC time). README "Enrol the sites" documents the format.
 extension ConfigLoader {
   mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
+    if keysFileMayBeMissing && !FileManager.default.fileExists(atPath: keysPath) { return [:] }
     guard let data = FileManager.default.contents(atPath: keysPath) else {
       fail(node, "cannot read keys file '\(keysPath)' (\(FileProblem.describe(path: keysPath)))")
       return [:]
@@ -22,9 +25,11 @@ extension ConfigLoader {
     }
     let keysLoader = ConfigLoader(path: keysPath)
     var nested = keysLoader
+    var siteKeyEntries: [String: SiteKeyEntry] = [:]
     defer {
       problems += nested.problems
       warnings += nested.warnings
+      self.siteKeyEntries = siteKeyEntries
     }
     let root: Node?
     do {
@@ -45,6 +50,7 @@ extension ConfigLoader {
       return [:]
     }
     var keys: [String: [UInt8]] = [:]
+    var tokenOwners: [String: String] = [:]
     for (keyNode, valueNode) in mapping {
       guard let id = keyNode.scalar?.string else {
         nested.fail(keyNode, "keys must be site ids")
@@ -54,13 +60,114 @@ extension ConfigLoader {
         nested.fail(keyNode, "key for unknown site '\(id)' (not in the config)")
         continue
       }
-      guard let secret = nested.string(valueNode, id) else { continue }
-      if secret.utf8.count < 16 {
+      guard let entry = nested.siteKeyEntry(valueNode, id) else { continue }
+      if entry.secret.utf8.count < 16 {
         nested.warnings.append(
-          ConfigProblem(nested.at(valueNode), "the secret for '\(id)' is short (\(secret.utf8.count) bytes); use at least 16"))
+          ConfigProblem(nested.at(valueNode), "the secret for '\(id)' is short (\(entry.secret.utf8.count) bytes); use at least 16"))
       }
-      keys[id] = Array(secret.utf8)
+      keys[id] = Array(entry.secret.utf8)
+      if let token = entry.checkinToken {
+        if let owner = tokenOwners[token] {
+          nested.fail(valueNode, "the check-in token of '\(id)' is also the token of '\(owner)'; each site needs its own")
+        }
+        tokenOwners[token] = id
+      }
+      siteKeyEntries[id] = entry
     }
     return keys
+  }
+}
+
+/// One site's entry in the keys file.
+public struct SiteKeyEntry: Sendable, Equatable {
+  public var secret: String
+  /// The unguessable token of the site's check-in link (`<base>/c/<token>`), stored, not derived: it survives a
+  /// rotation of the secret, so a printed sheet stays valid.
+  public var checkinToken: String?
+  /// The secret before the last rotation, accepted until `previousUntil` (Unix seconds).
+  public var previousSecret: String?
+  public var previousUntil: Double?
+
+  public init(secret: String, checkinToken: String? = nil, previousSecret: String? = nil, previousUntil: Double? = nil) {
+    self.secret = secret
+    self.checkinToken = checkinToken
+    self.previousSecret = previousSecret
+    self.previousUntil = previousUntil
+  }
+
+  /// A token: 16 to 64 of [a-z2-7] (RFC 4648 base32, lower case), so it needs no escaping in a link.
+  public static func isValidToken(_ token: String) -> Bool {
+    (16...64).contains(token.utf8.count)
+      && token.utf8.allSatisfy {
+        ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "2") && $0 <= UInt8(ascii: "7"))
+      }
+  }
+
+  /// `2026-12-05T23:00:00Z` <-> Unix seconds: the one form `previous_until` takes.
+  public static func utcText(_ unixSeconds: Double) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: Date(timeIntervalSince1970: unixSeconds.rounded(.down)))
+  }
+
+  public static func parseUTC(_ text: String) -> Double? {
+    guard text.hasSuffix("Z"), text.utf8.count == 20 else { return nil }
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.date(from: text).map(\.timeIntervalSince1970)
+  }
+}
+
+extension ConfigLoader {
+  static let siteKeyFields = ["secret", "token", "previous", "previous_until"]
+
+  /// A site's value in the keys file: a secret, or the mapping `bridgewatch keys` writes.
+  mutating func siteKeyEntry(_ node: Node, _ id: String) -> SiteKeyEntry? {
+    if node.scalar != nil { return string(node, id).map { SiteKeyEntry(secret: $0) } }
+    guard let mapping = node.mapping else {
+      fail(node, "'\(id)' must be a secret or a mapping (secret, token, previous, previous_until)")
+      return nil
+    }
+    let entries = checkedEntries(mapping, allowed: Self.siteKeyFields, context: "'\(id)'")
+    guard let secretNode = entries["secret"] else {
+      fail(node, "'\(id)' has no secret")
+      return nil
+    }
+    guard let secret = string(secretNode, "secret") else { return nil }
+    var entry = SiteKeyEntry(secret: secret)
+    if let node = entries["token"], let token = string(node, "token") {
+      if SiteKeyEntry.isValidToken(token) {
+        entry.checkinToken = token
+      } else {
+        fail(node, "'token' must be 16 to 64 characters of a-z and 2-7 (as `bridgewatch keys` makes them)")
+      }
+    }
+    switch (entries["previous"], entries["previous_until"]) {
+    case (nil, nil): break
+    case (let previous?, let until?):
+      if let secret = string(previous, "previous"), let text = string(until, "previous_until") {
+        if let time = SiteKeyEntry.parseUTC(text) {
+          entry.previousSecret = secret
+          entry.previousUntil = time
+        } else {
+          fail(until, "'previous_until' must be a UTC time like 2026-12-05T23:00:00Z, got '\(text)'")
+        }
+      }
+    case (let previous?, nil): fail(previous, "'previous' needs 'previous_until', the end of its grace")
+    case (nil, let until?): fail(until, "'previous_until' without 'previous'")
+    }
+    return entry
+  }
+}
+
+extension ConfigLoader {
+  /// Every site's entry in the keys file at `path`, read by the monitor's own rules (file:line for each problem);
+  /// a file not there yet reads as empty when `mayBeMissing` (`bridgewatch keys` is about to create it).
+  public static func loadSiteKeys(path: String, sites: [SiteConfig], mayBeMissing: Bool) throws(ConfigErrors) -> [String: SiteKeyEntry] {
+    var loader = ConfigLoader(path: path)
+    loader.keysFileMayBeMissing = mayBeMissing
+    _ = loader.loadKeys(path: path, from: Node(path), knownSites: Set(sites.map(\.id)))
+    guard loader.problems.isEmpty else { throw ConfigErrors(problems: loader.problems) }
+    return loader.siteKeyEntries
   }
 }

@@ -178,7 +178,7 @@ public struct MonitorState {
       HeartbeatInput(
         source: source, sequence: heartbeat.sequence, count: heartbeat.count, state: heartbeat.state ?? .ok,
         rttMilliseconds: heartbeat.rttMilliseconds,
-        senderTimestamp: authenticator.hasKey(site: index) ? heartbeat.timestamp : nil))
+        senderTimestamp: authenticator.hasKey(site: index) ? heartbeat.timestamp : nil, countProblem: heartbeat.countProblem))
   }
 
   /// Applies what the poller saw for site `index`'s heartbeat file.

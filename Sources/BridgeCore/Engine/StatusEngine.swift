@@ -112,7 +112,11 @@ public struct StatusEngine: Sendable {
         history.noteHeadcount(count, site: index, at: heardAt.monotonicNanos)
       }
     }
-    if let state = input.state { applyReportedState(state, site: index, now: now) }
+    if let state = input.state {
+      applyReportedState(state, site: index, now: now)
+      // A decoded heartbeat (it has a state) speaks for its count file: a problem stands until one says none.
+      if records[index].countProblem != input.countProblem { records[index].countProblem = input.countProblem }
+    }
     if records[index].mark != nil, !records[index].flags.contains(.heardWhileMarked),
       heardAt.unixSeconds >= records[index].mark!.unixSeconds
     {

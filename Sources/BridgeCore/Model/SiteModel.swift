@@ -86,11 +86,14 @@ public struct HeartbeatInput: Sendable, Hashable {
   public var rttMilliseconds: Int?
   /// The sender's `ts`, when it sent one.
   public var senderTimestamp: UInt64?
+  /// The site's agent refused its count file (`count_problem=`).
+  public var countProblem: CountFileProblem?
 
   public init(
     source: HeartbeatSource, sequence: UInt64? = nil, count: Int? = nil, state: ReportedState? = nil,
-    rttMilliseconds: Int? = nil, senderTimestamp: UInt64? = nil
+    rttMilliseconds: Int? = nil, senderTimestamp: UInt64? = nil, countProblem: CountFileProblem? = nil
   ) {
+    self.countProblem = countProblem
     self.source = source
     self.sequence = sequence
     self.count = count
@@ -120,6 +123,9 @@ public struct SiteRecord: Sendable {
   /// What the last probe of a probed site found, and when it was sent.
   public internal(set) var probeOutcome: ProbeOutcome?
   public internal(set) var probeAt: ClockReading?
+  /// The site's agent cannot use its count file ("count file unreadable"), and why, as its latest heartbeat said;
+  /// inline (one byte), not in `rare`, since an agent may say it in every heartbeat.
+  public internal(set) var countProblem: CountFileProblem?
   public internal(set) var flags: SiteFlags = []
   public internal(set) var mark: OperatorMark? {
     get { rare?.fields.mark }

@@ -89,6 +89,15 @@ public enum TextKey: String, CaseIterable, Sendable {
   // MARK: The overview of a national roster (issue 30); the words are in OverviewStrings.swift
   case overviewGroups, overviewAttendance, overviewCell, overviewLegend, overviewWorstFirst, overviewScopeWall, overviewScopeNote
   case overviewRankedWorstFirst, overviewRankedRoster, keyRank, footerRank, overviewCellSite, footerEnterGroup
+  // MARK: Site keys, agent bundles and the agent's settings file (issue 33; tables in EnrolmentText.swift)
+  case flagCountFileUnreadable, detailCountFile, detailCountFileProblem
+  case countFileEmpty, countFileNotANumber, countFileTooLarge, countFileSeveralLines, countFileNotText, countFileCannotRead
+  case countFileOther
+  case settingsUnreadable, settingsNotYAML, settingsNotMapping, settingsUnknownKey, settingsDidYouMean, settingsBadValue
+  case settingsConflict, settingSiteForm, settingMonitorForm, settingPathForm, settingIntervalForm
+  case settingCountForm, settingLanguageForm
+  case keysWritten, keysRotated, keysBundles, keysSheet, keysSecretsNotShown, keysUnknownSite, keysNoKeysFile
+  case keysNeedMonitor, keysBadMonitor, keysBadCheckinBase, keysBadGrace, keysCannotWrite, keysConfigProblems
 }
 
 public struct Strings: Sendable {
@@ -206,8 +215,10 @@ public struct Strings: Sendable {
 
   private static let allEnglish = englishTable.merging(englishCommandTable) { dashboard, _ in dashboard }
     .merging(englishOverviewTable) { dashboard, _ in dashboard }
+    .merging(englishEnrolmentTable) { earlier, _ in earlier }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
+    .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",

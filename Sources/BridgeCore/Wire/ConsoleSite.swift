@@ -27,11 +27,15 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
   public var probeAt: ConsoleClock?
   /// Datagrams naming the site that were refused (absent from monitors before it).
   public var rejected: SiteRejection?
+  /// The agent's count file problem as its word (absent when none, and from monitors before it); a word this
+  /// console does not know reads as `other`.
+  public var countProblem: String?
 
   enum CodingKeys: String, CodingKey {
     case index = "i", status, heartbeatStatus = "hb", since, heard, awaited, source, count, countSource = "count_source"
     case countAt = "count_at", sequence = "seq", senderTimestamp = "ts", rtt, flags, mark, acknowledgedBy = "ack", claim
     case received, missed, streak, probe, probeCode = "probe_code", probeAt = "probe_at", rejected
+    case countProblem = "count_problem"
   }
 
   public init(_ record: SiteRecord, index: Int) {
@@ -59,6 +63,7 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
     probeCode = record.probeOutcome?.sipCode
     probeAt = record.probeAt.map(ConsoleClock.init)
     rejected = record.rejection
+    countProblem = record.countProblem?.word
   }
 
   public var record: SiteRecord {
@@ -85,6 +90,7 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
     record.probeOutcome = probe.flatMap { ProbeOutcome(word: $0, code: probeCode) }
     record.probeAt = probeAt?.reading
     record.rejection = rejected
+    record.countProblem = countProblem.map { CountFileProblem(word: $0) }
     return record
   }
 
@@ -102,7 +108,7 @@ public struct ConsoleSite: Sendable, Equatable, Codable {
       || old.awaitedSince != new.awaitedSince || old.lastSource != new.lastSource || old.headcount != new.headcount
       || old.headcountSource != new.headcountSource || old.flags != new.flags || old.mark != new.mark
       || old.acknowledgedBy != new.acknowledgedBy || old.claim != new.claim || old.recoveryStreak != new.recoveryStreak
-      || old.probeOutcome != new.probeOutcome || old.rejection != new.rejection
+      || old.probeOutcome != new.probeOutcome || old.rejection != new.rejection || old.countProblem != new.countProblem
     {
       return .whole
     }

@@ -9,15 +9,29 @@ public struct HeartbeatAuthenticator {
   /// Per site index: an HMAC already keyed with the site's secret (copied per check, which skips the key
   /// schedule on the hot path), or nil for sites without a key.
   private let keyedMACs: [KeyedHMACSHA256?]
+  /// Per site index: the secret before a rotation and the end of its grace (Unix seconds), nil for most sites.
+  /// Tried only when the current key fails, so a rotation costs the hot path nothing.
+  private let previousMACs: [(mac: KeyedHMACSHA256, until: Double)?]
   public let requireAuth: Bool
 
-  public init(sites: [SiteConfig], keys: [String: [UInt8]], requireAuth: Bool) {
+  /// `previousKeys`: a site's secret before its rotation, accepted until the time given (Unix seconds).
+  public init(
+    sites: [SiteConfig], keys: [String: [UInt8]], requireAuth: Bool, previousKeys: [String: (secret: [UInt8], until: Double)] = [:]
+  ) {
     self.keyedMACs = sites.map { site in keys[site.id].map { KeyedHMACSHA256(key: $0) } }
+    self.previousMACs = sites.map { site in
+      guard keys[site.id] != nil, let previous = previousKeys[site.id] else { return nil }
+      return (KeyedHMACSHA256(key: previous.secret), previous.until)
+    }
     self.requireAuth = requireAuth
   }
 
   public init(config: ConferenceConfig) {
-    self.init(sites: config.sites, keys: config.keys, requireAuth: config.udp.requireAuth)
+    var previous: [String: (secret: [UInt8], until: Double)] = [:]
+    for (id, entry) in config.siteKeys {
+      if let secret = entry.previousSecret, let until = entry.previousUntil { previous[id] = (Array(secret.utf8), until) }
+    }
+    self.init(sites: config.sites, keys: config.keys, requireAuth: config.udp.requireAuth, previousKeys: previous)
   }
 
   public func hasKey(site index: Int) -> Bool { keyedMACs[index] != nil }
@@ -33,10 +47,19 @@ public struct HeartbeatAuthenticator {
     }
     guard let mac = heartbeat.mac, let timestamp = heartbeat.timestamp else { return .unauthenticated }
     let signed = UnsafeRawBufferPointer(rebasing: bytes[0..<heartbeat.signedLength])
-    guard hmac.withCode(for: signed, { Self.constantTimeEqual($0, mac) }) else { return .badMAC }
+    guard
+      hmac.withCode(for: signed, { Self.constantTimeEqual($0, mac) })
+        || acceptsPrevious(signed, mac: mac, site: index, nowUnixSeconds: nowUnixSeconds)
+    else { return .badMAC }
     guard abs(Double(timestamp) - nowUnixSeconds) <= Self.maximumSkewSeconds else { return .stale }
     if let last, (timestamp, heartbeat.sequence) <= (last.timestamp, last.sequence) { return .replayed }
     return nil
+  }
+
+  /// A rotated site's old key, while its grace lasts: a site not yet switched keeps being heard.
+  private func acceptsPrevious(_ signed: UnsafeRawBufferPointer, mac: HeartbeatMAC, site index: Int, nowUnixSeconds: Double) -> Bool {
+    guard let previous = previousMACs[index], nowUnixSeconds < previous.until else { return false }
+    return previous.mac.withCode(for: signed) { Self.constantTimeEqual($0, mac) }
   }
 
   /// Compares every byte whatever the first difference, so timing reveals nothing about the MAC.

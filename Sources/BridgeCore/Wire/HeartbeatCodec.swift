@@ -6,6 +6,33 @@ public enum ReportedState: String, Sendable, Codable {
   case ok, help, degraded
 }
 
+/// Why a site's agent refused its own count file, as a heartbeat's `count_problem=` carries it: a reason code from
+/// this closed list, never the site's text, so nothing typed at a site reaches the control room's screen. A code a
+/// newer agent sends that this monitor does not know is read as `other`.
+public enum CountFileProblem: UInt8, CaseIterable, Sendable, Codable {
+  case empty, notANumber, tooLarge, severalLines, notText, unreadable, other
+
+  /// The word on the wire, in the status file and on a console.
+  public var word: String {
+    switch self {
+    case .empty: "empty"
+    case .notANumber: "not_a_number"
+    case .tooLarge: "too_large"
+    case .severalLines: "several_lines"
+    case .notText: "not_text"
+    case .unreadable: "unreadable"
+    case .other: "other"
+    }
+  }
+
+  public init(word: String) {
+    self = Self.allCases.first { $0.word == word } ?? .other
+  }
+
+  /// The longest word a heartbeat may carry in `count_problem=` (a bound, so a datagram cannot carry text).
+  public static let maximumWordLength = 24
+}
+
 /// Why a datagram (or heartbeat-file content) was not accepted. Raw values name the counters.
 public enum RejectionReason: String, CaseIterable, Sendable, Codable, Error {
   case tooLarge = "too_large"
@@ -38,6 +65,7 @@ public enum MalformedDetail: String, Sendable, Equatable {
   case badTimestamp = "bad ts"
   case badState = "bad state"
   case badRTT = "bad rtt"
+  case badCountProblem = "bad count_problem (lowercase letters and _, at most 24)"
   case badMAC = "bad mac (64 lowercase hex digits)"
   case emptyValue = "empty value"
 }
@@ -68,6 +96,8 @@ public struct Heartbeat: Sendable, Equatable {
   public var timestamp: UInt64?
   public var state: ReportedState?
   public var rttMilliseconds: Int?
+  /// The agent refused its count file for this reason (`count` is then the last good one, if any).
+  public var countProblem: CountFileProblem?
   /// The 32 MAC bytes, when the datagram is signed.
   public var mac: HeartbeatMAC?
   /// How many leading bytes the MAC covers (everything before ` mac=`).
@@ -75,8 +105,9 @@ public struct Heartbeat: Sendable, Equatable {
 
   public init(
     site: String, sequence: UInt64, count: Int? = nil, timestamp: UInt64? = nil, state: ReportedState? = nil,
-    rttMilliseconds: Int? = nil, mac: HeartbeatMAC? = nil, signedLength: Int = 0
+    rttMilliseconds: Int? = nil, countProblem: CountFileProblem? = nil, mac: HeartbeatMAC? = nil, signedLength: Int = 0
   ) {
+    self.countProblem = countProblem
     self.site = site
     self.sequence = sequence
     self.count = count
@@ -149,6 +180,7 @@ public enum HeartbeatCodec {
     var timestamp: UInt64?
     var state: ReportedState?
     var rtt: Int?
+    var countProblem: CountFileProblem?
     var mac: HeartbeatMAC?
     var signedLength = line.count
     // Keys seen, so duplicates (known or not) are rejected: known keys as bits (no allocation on the hot path),
@@ -205,6 +237,11 @@ public enum HeartbeatCodec {
       case .rtt:
         guard let parsed = parseUnsigned(value, limit: UInt64(maximumRTTMilliseconds)) else { return .failure(.malformed(.badRTT)) }
         rtt = Int(parsed)
+      case .countProblem:
+        guard value.count <= CountFileProblem.maximumWordLength,
+          value.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: "_") })
+        else { return .failure(.malformed(.badCountProblem)) }
+        countProblem = CountFileProblem(word: String(decoding: value, as: UTF8.self))
       case .mac:
         guard let parsed = parseHex32(value) else { return .failure(.malformed(.badMAC)) }
         mac = parsed
@@ -221,12 +258,12 @@ public enum HeartbeatCodec {
     return .success(
       Heartbeat(
         site: site, sequence: sequence, count: count, timestamp: timestamp, state: state, rttMilliseconds: rtt,
-        mac: mac, signedLength: signedLength))
+        countProblem: countProblem, mac: mac, signedLength: signedLength))
   }
 
   /// The keys a heartbeat line may carry.
   private enum KnownKey: UInt8 {
-    case site, seq, count, ts, state, rtt, mac
+    case site, seq, count, ts, state, rtt, mac, countProblem
 
     var bit: UInt8 { 1 << rawValue }
 
@@ -239,6 +276,7 @@ public enum HeartbeatCodec {
       case 5 where key.elementsEqual("state".utf8): self = .state
       case 3 where key.elementsEqual("rtt".utf8): self = .rtt
       case 3 where key.elementsEqual("mac".utf8): self = .mac
+      case 13 where key.elementsEqual("count_problem".utf8): self = .countProblem
       default: return nil
       }
     }
@@ -257,13 +295,14 @@ public enum HeartbeatCodec {
   /// Encodes a heartbeat line without `mac` (sign it with `HeartbeatAuthenticator.sign`).
   public static func encode(
     site: String, sequence: UInt64, count: Int? = nil, timestamp: UInt64? = nil, state: ReportedState? = nil,
-    rttMilliseconds: Int? = nil
+    rttMilliseconds: Int? = nil, countProblem: CountFileProblem? = nil
   ) -> String {
     var line = "BW1 site=\(site) seq=\(sequence)"
     if let count { line += " count=\(count)" }
     if let timestamp { line += " ts=\(timestamp)" }
     if let state { line += " state=\(state.rawValue)" }
     if let rttMilliseconds { line += " rtt=\(rttMilliseconds)" }
+    if let countProblem { line += " count_problem=\(countProblem.word)" }
     return line
   }
 

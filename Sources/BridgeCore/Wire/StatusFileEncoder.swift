@@ -183,9 +183,16 @@ public enum StatusFileEncoder {
     }
     if record.isAcknowledged {
       out.raw(first ? "\"acknowledged\"" : ", \"acknowledged\"")
+      first = false
+    }
+    if record.countProblem != nil {
+      out.raw(first ? "\"count_file_unreadable\"" : ", \"count_file_unreadable\"")
     }
     out.raw("], \"headcount\": ")
     if let count = record.headcount { out.int(count) } else { out.raw("null") }
+    if let problem = record.countProblem {
+      out.raw(", \"count_problem\": \"\(problem.word)\"")
+    }
     out.raw(", \"headcount_source\": ")
     if let source = record.headcountSource { out.raw("\"\(source.rawValue)\"") } else { out.raw("null") }
     // Whether the count adds to the site's groups (only a site that is up counts): the groups' headcount is the sum

@@ -61,6 +61,7 @@ public enum StatusSummary {
       let record = snapshot.records[index]
       var line = "  \(site.id)  \(site.name): \(strings.status(record.status))"
       if record.flags.contains(.helpRequested) { line += ", " + strings(.flagHelp) }
+      if record.countProblem != nil { line += ", " + strings(.flagCountFileUnreadable) }
       if let contact = site.contact { line += " · " + strings(.statusContact, contact) }
       lines.append(line)
     }

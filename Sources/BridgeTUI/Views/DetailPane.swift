@@ -103,6 +103,11 @@ extension DashboardView {
       ])
     }
 
+    // The agent's count file it refused: the reason code it sent, in words with the rule (never the site's text).
+    if let problem = record.countProblem {
+      lines.append([(strings(.detailCountFile) + ": ", .dim), (strings.countFileProblem(problem), .flag)])
+    }
+
     var y = top + 1
     let end = top + height
     for line in lines where y < end {

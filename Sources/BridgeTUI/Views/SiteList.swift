@@ -124,9 +124,10 @@ public struct SiteListOptions: Sendable, Equatable {
 
 public enum SiteList {
   /// A site an operator should look at: offline, late, marked, asking for help, flapping, sending datagrams that
-  /// are refused (a wrong key, a replay), or never heard once the session is on (`neverHeard`).
+  /// are refused (a wrong key, a replay), whose agent cannot read its count file, or never heard once the session
+  /// is on (`neverHeard`).
   public static func isProblem(_ record: SiteRecord, neverHeard: Bool = true) -> Bool {
-    if record.isRejectedNow { return true }
+    if record.isRejectedNow || record.countProblem != nil { return true }
     switch record.status {
     case .offline, .late, .marked: return true
     case .unknown where neverHeard && record.lastHeard == nil: return true

@@ -268,6 +268,7 @@ extension DashboardView {
     if record.flags.contains(.degraded) { parts.append(FlagPart(strings(.flagDegraded), isProblem: true)) }
     if record.flags.contains(.badHeartbeatFile) { parts.append(FlagPart(strings(.flagBadFile), isProblem: true)) }
     if record.flags.contains(.heartbeatFileError) { parts.append(FlagPart(strings(.flagFileError), isProblem: true)) }
+    if record.countProblem != nil { parts.append(FlagPart(strings(.flagCountFileUnreadable), isProblem: true)) }
     if let mark = record.mark {
       // A marked site heard again wants its mark cleared: that part is a problem.
       var text = strings(.flagMarkedBy, mark.operatorName, mark.reason)

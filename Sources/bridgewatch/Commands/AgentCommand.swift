@@ -12,11 +12,18 @@ struct AgentCommand: ParsableCommand {
       Sends a heartbeat every interval (signed when --key-file is given), measures the round trip from the monitor's \
       acks and reports it, and re-reads --count-file whenever it changes, so the site's staff only edit one number. \
       A monitor that does not answer is retried at the same pace, forever. With --heartbeat-file it keeps that file \
-      fresh instead of sending UDP.
+      fresh instead of sending UDP. Under systemd it reads everything from its settings file: \
+      `bridgewatch agent --config /etc/bridgewatch/agent.yaml` (README "Enrol the sites").
       """)
 
+  @Option(
+    help: ArgumentHelp(
+      "The agent's settings file (YAML: site, monitor, key_file, interval, count, count_file, heartbeat_file, lang); flags given override it.",
+      valueName: "path"))
+  var config: String?
+
   @Option(help: "This site's id, exactly as in the monitor's config.")
-  var site: String
+  var site: String?
 
   @Option(
     help: ArgumentHelp(
@@ -27,8 +34,8 @@ struct AgentCommand: ParsableCommand {
   @Option(name: .customLong("key-file"), help: "A file holding this site's secret (one line); heartbeats are signed with it.")
   var keyFile: String?
 
-  @Option(help: "Time between heartbeats (e.g. 5s).")
-  var interval = "5s"
+  @Option(help: "Time between heartbeats (e.g. 5s; default 5s).")
+  var interval: String?
 
   @Option(parsing: .unconditional, help: "A fixed headcount to report (0 to 1,000,000).")
   var count: Int?
@@ -41,36 +48,68 @@ struct AgentCommand: ParsableCommand {
 
   @OptionGroup var language: LanguageFlag
 
-  func validate() throws {
+  /// The settings the flags give, before the file's are merged under them.
+  private var flagSettings: AgentSettings {
+    var flags = AgentSettings()
+    flags.site = site
+    flags.monitors = monitor
+    flags.keyFile = keyFile
+    flags.interval = interval
+    flags.count = count
+    flags.countFile = countFile
+    flags.heartbeatFile = heartbeatFile
+    flags.language = language.lang
+    return flags
+  }
+
+  /// The settings file under the flags, checked; a problem is printed (file:line, in the operator's language) and
+  /// exits 2.
+  private func settings() throws -> AgentSettings {
+    var merged = flagSettings
+    if let config {
+      do throws(AgentSettingsFile.Problems) {
+        merged = try AgentSettingsFile.load(path: config, strings: language.strings).overridden(by: flagSettings)
+      } catch {
+        FileHandleOutput.writeAll(fd: 2, error.lines.map { "bridgewatch agent: \($0)\n" }.joined())
+        throw ExitCode(2)
+      }
+    }
+    guard let site = merged.site else { throw ValidationError("give --site ID (or site: in --config's file)") }
     guard SiteID.isValid(site) else { throw ValidationError("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
-    if monitor.isEmpty && heartbeatFile == nil { throw ValidationError("give --monitor HOST:PORT (or --heartbeat-file PATH)") }
-    if !monitor.isEmpty && heartbeatFile != nil { throw ValidationError("give either --monitor or --heartbeat-file, not both") }
-    for monitor in monitor where HostPort.parse(monitor) == nil {
+    let monitors = merged.monitors
+    if monitors.isEmpty && merged.heartbeatFile == nil { throw ValidationError("give --monitor HOST:PORT (or --heartbeat-file PATH)") }
+    if !monitors.isEmpty && merged.heartbeatFile != nil { throw ValidationError("give either --monitor or --heartbeat-file, not both") }
+    for monitor in monitors where HostPort.parse(monitor) == nil {
       throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'")
     }
-    if monitor.count > 8 { throw ValidationError("at most 8 --monitor (a primary and its standby need two)") }
-    if count != nil && countFile != nil { throw ValidationError("give either --count or --count-file, not both") }
-    if let count { try FieldToolOptions.checkCount(count) }
+    if monitors.count > 8 { throw ValidationError("at most 8 --monitor (a primary and its standby need two)") }
+    if merged.count != nil && merged.countFile != nil { throw ValidationError("give either --count or --count-file, not both") }
+    if let count = merged.count { try FieldToolOptions.checkCount(count) }
+    let interval = merged.interval ?? "5s"
     guard let period = DurationText.parse(interval), period >= .milliseconds(100) else {
       throw ValidationError("--interval must be a duration of at least 100ms (e.g. 5s), got '\(interval)'")
     }
     _ = period
+    merged.interval = interval
+    return merged
   }
 
   func run() throws {
-    let period = DurationText.parse(interval)!
-    let strings = language.strings
-    let secret = try KeyFile.secretOrExit(keyFile, command: "agent", strings: strings)
+    let settings = try settings()
+    let site = settings.site!
+    let period = DurationText.parse(settings.interval!)!
+    let strings = Strings(settings.language ?? language.language)
+    let secret = try KeyFile.secretOrExit(settings.keyFile, command: "agent", strings: strings)
     StopSignals.install()
     let output = AgentOutput(site: site)
-    var headcount = HeadcountSource(fixed: count, path: countFile, strings: strings)
+    var headcount = HeadcountSource(fixed: settings.count, path: settings.countFile, strings: strings)
     var loop = AgentLoop(
-      session: AgentSession(site: site, secret: secret, monitors: max(1, monitor.count)), interval: period, output: output,
+      session: AgentSession(site: site, secret: secret, monitors: max(1, settings.monitors.count)), interval: period, output: output,
       strings: strings)
-    if let heartbeatFile {
+    if let heartbeatFile = settings.heartbeatFile {
       loop.runWritingFile(heartbeatFile, headcount: &headcount)
     } else {
-      loop.runSending(to: monitor.map { HostPort.parse($0)! }, headcount: &headcount)
+      loop.runSending(to: settings.monitors.map { HostPort.parse($0)! }, headcount: &headcount)
     }
     output.finish(strings(.agentStopped, strings.number(Int(loop.session.sentCount)), strings.number(Int(loop.session.ackedCount))))
   }

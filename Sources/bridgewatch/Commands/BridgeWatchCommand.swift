@@ -10,7 +10,7 @@ struct BridgeWatchCommand: AsyncParsableCommand {
     version: BuildInfo.version,
     subcommands: [
       CheckCommand.self, RunCommand.self, ConsoleCommand.self, StatusCommand.self, PromoteCommand.self, DemoCommand.self, AgentCommand.self,
-      SendCommand.self,
+      KeysCommand.self, SendCommand.self,
       SimCommand.self, ReportCommand.self,
       BenchCommand.self,
     ]
