@@ -121,6 +121,7 @@ import Testing
       let result = try root.run(command)
       #expect(result.status == 0, "\(command): \(result.stdout)\(result.stderr)")
       #expect(result.stdout.contains("kept /var/lib/bridgewatch"), "\(result.stdout)")
+      #expect(result.stdout.contains("giữ lại /var/lib/bridgewatch"), "\(result.stdout)")
     }
     let status = try root.run("dpkg-query -W -f '${Status}' bridgewatch")
     #expect(status.stderr.contains("no packages found matching bridgewatch"), "\(status)")
