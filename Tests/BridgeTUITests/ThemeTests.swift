@@ -60,6 +60,16 @@ import Testing
     #expect(ThemeLoader.cycle(startingWith: "light") == ThemeLoader.shippedNames)
   }
 
+  /// The Debian package puts themes in /usr/share/bridgewatch/themes: a binary run from anywhere (this test's is in
+  /// .build, whose share folder is not that one) looks there last, after the config's folder and the working one.
+  @Test func thePackagesThemeFolderIsSearchedWhereverTheBinaryIs() {
+    let directories = DashboardOptions.themeDirectories(configPath: "/etc/bridgewatch/conference.yaml")
+    #expect(directories.first == "/etc/bridgewatch/themes")
+    #expect(directories.dropFirst().first == FileManager.default.currentDirectoryPath + "/themes")
+    #expect(directories.last == "/usr/share/bridgewatch/themes")
+    #expect(directories.filter { $0 == "/usr/share/bridgewatch/themes" }.count == 1)
+  }
+
   @Test func monoUsesAttributesOnlyAndProblemsStandOut() {
     let theme = ThemeLoader.monoTheme
     for role in Role.allCases {

@@ -28,13 +28,18 @@ public struct DashboardOptions: Sendable {
 }
 
 extension DashboardOptions {
-  /// Where `--theme NAME` looks: next to the config, the working directory, and an installed share folder.
+  /// The Debian package's theme folder (scripts/package).
+  public static let packagedThemeDirectory = "/usr/share/bridgewatch/themes"
+
+  /// Where `--theme NAME` looks: next to the config, the working directory, the share folder beside the binary
+  /// (/usr/local/share for a binary in /usr/local/bin), and the package's folder, whichever folder it runs from.
   public static func themeDirectories(configPath: String) -> [String] {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    return [
+    let directories = [
       PathText.join(PathText.directory(of: configPath), "themes"),
       FileManager.default.currentDirectoryPath + "/themes",
       executable.appendingPathComponent("../share/bridgewatch/themes").standardized.path,
     ]
+    return directories.contains(packagedThemeDirectory) ? directories : directories + [packagedThemeDirectory]
   }
 }
