@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import TestSupport
 import Testing
 
 @testable import BridgeField
@@ -89,6 +90,9 @@ import Testing
       #expect(unit.split(separator: "\n").contains(Substring(line)), "\(line)")
     }
     #expect(!unit.contains("DynamicUser"))
+    // The bundle's unit is the Debian package's, to the byte: installed over it, it changes nothing.
+    let packaged = try String(contentsOfFile: Repository.path("packaging/debian/bridgewatch-agent.service"), encoding: .utf8)
+    #expect(unit == packaged)
     let settings = try AgentSettingsFile.parse(files[0].text, path: "/etc/bridgewatch/agent.yaml", strings: .english)
     #expect(settings.site == "S-1" && settings.monitors == ["203.0.113.10:7400"] && settings.interval == "5s")
     #expect(settings.keyFile == "/etc/bridgewatch/agent.key" && settings.countFile == "/var/lib/bridgewatch/count.txt")

@@ -54,29 +54,36 @@ public enum AgentBundle {
       """
   }
 
-  /// The agent's unit: the package's user and groups, the settings file, nothing writable.
+  /// The agent's unit, exactly the Debian package's (packaging/debian/bridgewatch-agent.service; a test holds them
+  /// equal): a bundle installed on a host without the package gets the same one.
   static let unit = """
     [Unit]
-    Description=BridgeWatch agent (heartbeats and headcount to the conference monitor)
+    Description=BridgeWatch agent (heartbeats to the conference monitor)
+    Documentation=man:bridgewatch-agent(1)
     After=network-online.target
     Wants=network-online.target
 
     [Service]
-    ExecStart=\(binary) agent --config \(settingsPath)
     User=bridgewatch
     Group=bridgewatch
+    # The count file's group: the site's staff who type the headcount are in it too.
     SupplementaryGroups=bridgewatch-count
+    ExecStart=\(binary) agent --config \(settingsPath)
     Restart=always
     RestartSec=2
-    NoNewPrivileges=yes
+    # The agent only reads (its settings, its key file, the count file); nothing is writable.
     ProtectSystem=strict
     ProtectHome=yes
     PrivateTmp=yes
     PrivateDevices=yes
+    NoNewPrivileges=yes
     ProtectKernelTunables=yes
     ProtectKernelModules=yes
     ProtectControlGroups=yes
-    RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+    RestrictSUIDSGID=yes
+    LockPersonality=yes
+    CapabilityBoundingSet=
+    RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 
     [Install]
     WantedBy=multi-user.target
