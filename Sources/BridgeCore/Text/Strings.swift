@@ -86,6 +86,14 @@ public enum TextKey: String, CaseIterable, Sendable {
   case sendSent, sendAck, sendFrom, sendNoAck, sendPortClosed
   case keyFileUnreadable, keyFileEmpty, keyFileOneLine, keyFileReadableByOthers
   case fileMissing, fileIsDirectory, filePermissionDenied, fileReadFailed
+  // MARK: Bridge (issue 32): the `bridges:` config, the bridge's column, header, detail pane (BridgeStrings.swift)
+  case bridgesNotList, bridgesTooMany, bridgeNotMapping, bridgeMissing, bridgeKindNotYet, bridgeKindUnknown, bridgeURLTooLong
+  case bridgeURLHTTPS, bridgeURLBad, bridgeRoomBad, bridgePluginBad, bridgePollBad, bridgeListenBad, bridgeEventsNotServed
+  case bridgeCredentialsUnreadable, bridgeCredentialsReadable, bridgeCredentialsBad, bridgeDuplicate, bridgeNameTwice, bridgeNameBad
+  case bridgeCellIn, bridgeCellOut, bridgeCellUnknown, bridgeCellSilent, bridgeCellAbsent
+  case headerBridgeIn, headerAgentSilent, headerNotInBridge, headerUnmatched, headerBridgeFailing
+  case detailBridge, detailBridgeIn, detailBridgeOut, detailBridgeUnknown, detailBridgeMedia, detailBridgeLegs
+  case detailBridgeAgentSilent, detailBridgeNotIn, bridgeMuted, bridgeUnmuted, bridgeTalking, bridgeMediaUp, bridgeMediaDown
 }
 
 public struct Strings: Sendable {
@@ -202,7 +210,9 @@ public struct Strings: Sendable {
   }
 
   private static let allEnglish = englishTable.merging(englishCommandTable) { dashboard, _ in dashboard }
+    .merging(englishBridgeTable) { dashboard, _ in dashboard }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
+    .merging(vietnameseBridgeTable) { dashboard, _ in dashboard }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
