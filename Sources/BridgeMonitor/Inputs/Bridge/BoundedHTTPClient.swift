@@ -5,7 +5,7 @@ import Glibc
 /// Why an HTTP exchange with a bridge failed, in a line for the log and the detail pane.
 public struct BridgeHTTPError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String
-  init(_ description: String) { self.description = description }
+  public init(_ description: String) { self.description = description }
 }
 
 /// A plain-HTTP POST that cannot hang or grow: one connection per request (HTTP/1.0, so the answer is never
