@@ -149,6 +149,16 @@ import Testing
     #expect(vietnamese.stderr.contains("\(folder)/c.yaml:4: error: loại cầu 'cms' chưa được hỗ trợ"), "\(vietnamese.stderr)")
     let english = try Binary.run(["check", folder + "/c.yaml"], environment: ["LANG": "C.UTF-8", "LC_ALL": ""])
     #expect(english.stderr.contains("\(folder)/c.yaml:4: error: bridge kind 'cms' is not supported yet"), "\(english.stderr)")
+    // A Janus bridge passes, and the summary names it.
+    try """
+    sites:
+      - {id: A, name: A, group: G, expected: 1}
+    bridges:
+      - {kind: janus, url: "http://127.0.0.1:8088/janus", room: 1234, poll: 2s}
+    """.write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+    let janus = try Binary.run(["check", folder + "/c.yaml"], environment: ["LANG": "C.UTF-8", "LC_ALL": ""])
+    #expect(janus.status == 0, "\(janus.stderr)")
+    #expect(janus.stdout.contains("bridge: janus audiobridge room 1234 at 127.0.0.1:8088, roster read every 2s"), "\(janus.stdout)")
   }
 }
 
