@@ -14,6 +14,8 @@ public final class BridgeInput: MonitorInput {
   private let thread = Mutex<ServiceThread?>(nil)
   /// Polls completed since start, over every bridge (tests wait on it).
   private let completed = Atomic<Int>(0)
+  /// Set by `stop`: the loop leaves after the poll under way, not after every bridge's.
+  private let stopping = Atomic<Bool>(false)
 
   public init(config: ConferenceConfig) {
     bridges = config.bridges
@@ -32,6 +34,7 @@ public final class BridgeInput: MonitorInput {
   }
 
   public func stop() async {
+    stopping.store(true, ordering: .releasing)
     inbox?.post(.stop)
     let service = thread.withLock { thread in
       defer { thread = nil }
@@ -48,13 +51,15 @@ public final class BridgeInput: MonitorInput {
   public func pollNow() { inbox?.post(.pollNow) }
 
   private func run(bridges: [BridgeSettings], inbox: WakeableInbox<Message>, intake: MonitorIntake) {
-    // A request may take at most the poll period (and never more than 10 s): a poll never runs into the next.
+    // A poll (all its requests) may take at most the poll period and never more than 10 s: a poll never runs into
+    // the next, and a stop waits for one poll at most.
     var clients = bridges.map { JanusRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10))) }
     var due = bridges.map { _ in ContinuousClock.now }
     var lastProblem: [String?] = bridges.map { _ in nil }
     while true {
       let now = ContinuousClock.now
       for index in clients.indices where due[index] <= now {
+        if stopping.load(ordering: .acquiring) { return }
         let (outcome, renewed) = clients[index].poll()
         let reading = intake.clock.now()
         intake.withState { state in

@@ -7,7 +7,9 @@ import Foundation
 /// asks once more. Runs on the bridge input's thread; one client per bridge, never shared.
 public struct JanusRosterClient {
   public let bridge: BridgeSettings
-  private let http: BoundedHTTPClient
+  /// For a whole poll, however many requests it takes: a stop waits for one poll at most.
+  private let timeout: Duration
+  private var pollDeadline = ContinuousClock.now
   private var session: UInt64?
   private var handle: UInt64?
   /// A session was made before: the next one replaces it (counted, as a restart of Janus would make it).
@@ -19,12 +21,13 @@ public struct JanusRosterClient {
 
   public init(bridge: BridgeSettings, timeout: Duration) {
     self.bridge = bridge
-    http = BoundedHTTPClient(timeout: timeout, maximumResponseBytes: Self.maximumResponseBytes)
+    self.timeout = timeout
   }
 
   /// One poll: the roster or why not, and whether a new session had to replace an old one.
   public mutating func poll() -> (outcome: BridgePollOutcome, sessionRenewed: Bool) {
     var renewed = false
+    pollDeadline = ContinuousClock.now + timeout
     for attempt in 0..<2 {
       do throws(JanusProblem) {
         if session == nil, try openSession() { renewed = true }
@@ -118,7 +121,10 @@ public struct JanusRosterClient {
       throw .failed("cannot encode the request: \(error)")
     }
     let answer: (status: Int, body: [UInt8])
+    let left = pollDeadline - ContinuousClock.now
+    guard left > .zero else { throw .failed("no answer within \(timeout)") }
     do {
+      let http = BoundedHTTPClient(timeout: left, maximumResponseBytes: Self.maximumResponseBytes)
       answer = try http.post(host: bridge.host, port: bridge.port, path: path, body: bytes)
     } catch {
       throw .failed(error.description)
