@@ -144,6 +144,20 @@ import Testing
     #expect(board.drainRecords() == [JournalRecord(unixSeconds: 50, site: "B", kind: .bridge(inBridge: false))])
   }
 
+  @Test func aJournalMadeAnewStartsWithWhoIsInAndSinceWhen() {
+    let config = Self.config(["A", "B"].map { Self.site($0) })
+    var board = BridgeBoard(config: config)
+    board.apply(.roster([BridgeParticipant(id: "1", display: "B")]), bridge: 0, now: 30)
+    board.apply(.roster([BridgeParticipant(id: "1", display: "B")]), bridge: 0, now: 40)
+    let checkpoint = board.checkpointRecords()
+    #expect(checkpoint == [JournalRecord(unixSeconds: 30, site: "B", kind: .bridge(inBridge: true))])
+    let restored = RestoredSite.replay(checkpoint, siteIndex: { ["A": 0, "B": 1][$0] }, siteCount: 2)
+    #expect(restored.map(\.bridgeSince) == [nil, 30])
+    // A roster not known now says nothing.
+    board.apply(.failed(problem: "down"), bridge: 0, now: 50)
+    #expect(board.checkpointRecords().isEmpty)
+  }
+
   @Test func theTwoDisagreementsFollowTheStatusRules() {
     let leg = BridgeLeg(participantID: "1", since: 1, legs: 1)
     #expect(BridgeBoard.disagreement(.inBridge(leg), heartbeatStatus: .offline) == .inBridgeAgentSilent)

@@ -110,6 +110,15 @@ public struct BridgeBoard: Sendable {
     return pendingRecords
   }
 
+  /// A join for each site in a bridge now, at the time it joined: what a journal created anew under the running
+  /// monitor starts with (after `JournalRecord.checkpoint`), so that a later restart still knows who is in.
+  public func checkpointRecords() -> [JournalRecord] {
+    siteIDs.indices.compactMap { site in
+      guard case .inBridge(let leg) = state(site: site) else { return nil }
+      return JournalRecord(unixSeconds: leg.since, site: siteIDs[site], kind: .bridge(inBridge: true))
+    }
+  }
+
   /// The site across every bridge: in if any known roster has it (the earliest `since`), out only when every
   /// roster is known.
   public func state(site: Int) -> BridgeSiteState {

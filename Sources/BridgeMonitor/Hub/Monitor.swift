@@ -195,7 +195,10 @@ public final class Monitor: Sendable {
 
   /// The state to write first into a journal created again under the running monitor.
   private func checkpoint(_ now: ClockReading) -> () -> [JournalRecord] {
-    { [self] in JournalRecord.checkpoint(intake.withState { $0.engine.records }, sites: config.sites, unixSeconds: now.unixSeconds) }
+    { [self] in
+      let (records, bridgeJoins) = intake.withState { ($0.engine.records, $0.bridges.checkpointRecords()) }
+      return JournalRecord.checkpoint(records, sites: config.sites, unixSeconds: now.unixSeconds) + bridgeJoins
+    }
   }
 
   /// Writes to the journal (or leaves the records waiting): the problem the faces show when they wait.
