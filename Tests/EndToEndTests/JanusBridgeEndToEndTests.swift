@@ -9,7 +9,7 @@ import Testing
 /// as plain-RTP participants of an AudioBridge room and their Opus streams sent by GStreamer (issue 32).
 @Suite(.serialized) struct JanusBridgeEndToEndTests {
   @Test func theBridgeRosterAndTheAgentsAgreeOrDisagreeVisibly() throws {
-    try RequiredTool.require("janus", "gst-launch-1.0")
+    try RequiredTool.require("janus", "gst-launch-1.0", "promtool")
     let janus = try JanusUnderTest()
     defer { janus.stop() }
     // S1 joins under its bridge_name, sent decomposed (NFD) as another client might; S2, S3 plainly; a guest that
@@ -62,6 +62,11 @@ import Testing
     #expect(poll["participants"] as? Int == 4)
     #expect(bridge(joined, "HB-S1")?["muted"] as? Bool == false)
     try expectMetrics(port: metricsPort, agree: joined)
+    // The bridge's series are valid exposition.
+    let exposition = try #require(HTTPTestResponse.fetch(port: metricsPort)?.body)
+    #expect(exposition.contains("bridgewatch_bridge_participants{bridge=\"janus audiobridge room 1234 at 127.0.0.1:\(janus.port)\"} 4"))
+    let promtool = try runTool("promtool", ["check", "metrics"], input: exposition)
+    #expect(promtool.status == 0, "\(promtool.output)")
 
     // S3's agent stops while its RTP stream stays: in the bridge, agent silent.
     _ = agents["HB-S3"]!.stop()
