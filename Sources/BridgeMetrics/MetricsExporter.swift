@@ -55,6 +55,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     var scratch: [UInt8] = []
     var body = ByteBuffer()
     var roster: RosterSeries
+    var exportedBridgePolls: [BridgePollState] = []
   }
 
   private let registry = PrometheusCollectorRegistry()
@@ -82,6 +83,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   private let sessionActive: Gauge
   private let tickDuration: ValueHistogram
   private let journalSync: ValueHistogram
+  private let bridgeSeries: BridgeSeries?
   private let latest = Mutex(Latest())
   private let rendering: Mutex<Rendering>
   /// Series made through the library's registry: a fixed few, whatever the roster (tests check it stays so).
@@ -153,6 +155,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     registry.gauge(
       "bridgewatch_build_info", labels: [("version", BuildInfo.version)], help: "The running build; always 1"
     ).set(to: 1)
+    bridgeSeries = BridgeSeries(config: config, registry: registry)
     seriesInRegistry = made.value
   }
 
@@ -302,6 +305,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     primarySilent.set(to: role.kind == .standby && role.primarySilentSince != nil ? 1 : 0)
     primaryLastContact.set(to: role.kind == .standby ? role.lastPrimaryContact ?? 0 : 0)
     replaced.set(to: role.replacedBy == nil ? 0 : 1)
+    if let bridgeSeries, let view = snapshot.bridge { bridgeSeries.update(from: view, exported: &rendering.exportedBridgePolls) }
   }
 
   /// What a counter gained since it was last exported (never negative: the snapshot's counters only grow).

@@ -15,7 +15,7 @@ public struct LoadedConfig: Sendable {
 public struct ConfigLoader {
   static let topLevelKeys = [
     "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
-    "schedule", "console", "metrics", "probing",
+    "schedule", "console", "metrics", "probing", "bridges",
   ]
 
   var problems: [ConfigProblem] = []
@@ -133,6 +133,7 @@ public struct ConfigLoader {
     if let node = entries["console"] { config.console = parseConsole(node, baseDirectory: baseDirectory) }
     if let node = entries["metrics"] { config.metrics = parseMetrics(node) }
     if let node = entries["probing"] { config.probing = parseProbing(node) }
+    if let node = entries["bridges"] { config.bridges = parseBridges(node, baseDirectory: baseDirectory) }
 
     var sites: [SiteConfig] = []
     if let node = entries["sites"] {
@@ -157,6 +158,7 @@ public struct ConfigLoader {
       fail(entries["sites"] ?? entries["sites_csv"], "the config lists no sites")
     }
     checkDuplicates(sites)
+    if !config.bridges.isEmpty { checkBridgeNames(sites) }
     resolveProbes(&sites)
     config.sites = sites
     checkProbing(config, section: entries["probing"], timingSection: entries["timing"])

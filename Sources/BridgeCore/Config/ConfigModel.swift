@@ -87,6 +87,8 @@ public struct SiteConfig: Sendable, Hashable {
   public var probe: ProbeTarget?
   /// Whom to call at the site: a name and a phone number, one line ("Anh Tuấn 0912 345 678").
   public var contact: String?
+  /// The participant's display name in the conference bridge, when it is not the site's id (`bridge_name`).
+  public var bridgeName: String?
   public var location: FileLine
 
   public init(
@@ -106,6 +108,9 @@ public struct SiteConfig: Sendable, Hashable {
   }
 
   public var groupLabel: String { group.joined(separator: GroupPath.separator) }
+
+  /// What the bridge's roster is matched against: `bridge_name`, else the site's id.
+  public var bridgeMatchName: String { bridgeName ?? id }
 }
 
 public enum GroupPath {
@@ -163,6 +168,8 @@ public struct ConferenceConfig: Sendable {
   public var console = ConsoleSettings()
   public var metrics = MetricsSettings()
   public var probing = ProbingSettings()
+  /// The conference bridges whose rosters are polled (`bridges:`, docs/BRIDGES.md).
+  public var bridges: [BridgeSettings] = []
   public var sites: [SiteConfig]
   /// The config file as named by the user.
   public var path: String

@@ -42,6 +42,7 @@ public enum ConfigSummary {
       lines.append(strings(.checkMetricsOff))
     }
     if let statusFile = config.statusFilePath { lines.append(strings(.checkStatusFile, statusFile)) }
+    for bridge in config.bridges { lines.append(strings(.checkBridge, bridge.label, DurationText.format(bridge.poll))) }
     lines.append(strings(.checkGroups))
     let nameWidth = tree.nodes.dropFirst().map { $0.name.count + 2 * $0.depth }.max() ?? 0
     var expectedByNode = [Int](repeating: 0, count: tree.nodes.count)

@@ -19,6 +19,7 @@ struct SiteRow {
   var heartbeatFile: Field?
   var probe: Field?
   var contact: Field?
+  var bridgeName: Field? = nil
 }
 
 /// The one set of rules for a site row, shared by the YAML roster and the CSV roster: the id's characters, a name
@@ -75,15 +76,20 @@ struct SiteRowValidator {
     if let field = row.contact, let problem = ConfigLoader.contactProblem(field.text, site: row.id?.text) {
       fail(field, problem)
     }
+    if let field = row.bridgeName, let problem = ConfigLoader.bridgeNameProblem(field.text, site: row.id?.text) {
+      fail(field, problem)
+    }
 
     guard problems.count == before, let id = row.id?.text, let name = row.name?.text, let group, let expected else {
       return nil
     }
     let explicitFile = row.heartbeatFile?.text
-    return SiteConfig(
+    var site = SiteConfig(
       id: id, name: name, group: group, expected: expected,
       heartbeatFile: explicitFile.map { PathText.join(baseDirectory, $0) } ?? PathText.join(heartbeatDirectory, id + ".hb"),
       heartbeatFileIsExplicit: explicitFile != nil, probe: probe, contact: row.contact?.text,
       location: row.location)
+    site.bridgeName = row.bridgeName?.text
+    return site
   }
 }

@@ -4,7 +4,7 @@ import Yams
 /// `sites_csv:`, the roster exported from a spreadsheet.
 extension ConfigLoader {
   /// The first four in this order; then `heartbeat_file` and `probe`, either, both, in any order.
-  public static let csvColumns = ["id", "name", "group", "expected", "heartbeat_file", "probe", "contact"]
+  public static let csvColumns = ["id", "name", "group", "expected", "heartbeat_file", "probe", "contact", "bridge_name"]
 
   mutating func loadCSV(path csvPath: String, from node: Node, heartbeatDirectory: String, baseDirectory: String) -> [SiteConfig] {
     guard let data = FileManager.default.contents(atPath: csvPath) else {
@@ -37,7 +37,7 @@ extension ConfigLoader {
       problems.append(
         ConfigProblem(
           FileLine(file: csvPath, line: header.line),
-          "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected and optionally heartbeat_file, probe, contact"
+          "bad header '\(header.fields.joined(separator: ","))'; expected id,name,group,expected and optionally heartbeat_file, probe, contact, bridge_name"
         ))
       return []
     }
@@ -45,6 +45,7 @@ extension ConfigLoader {
     let fileColumn = headerNames.firstIndex(of: "heartbeat_file")
     let probeColumn = headerNames.firstIndex(of: "probe")
     let contactColumn = headerNames.firstIndex(of: "contact")
+    let bridgeNameColumn = headerNames.firstIndex(of: "bridge_name")
     let validator = SiteRowValidator(heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
     var sites: [SiteConfig] = []
     for record in records.dropFirst() {
@@ -65,7 +66,7 @@ extension ConfigLoader {
       let row = SiteRow(
         location: location, id: field(0, optional: false), name: field(1, optional: false), group: field(2, optional: false),
         expected: field(3, optional: false), heartbeatFile: field(fileColumn), probe: field(probeColumn),
-        contact: field(contactColumn))
+        contact: field(contactColumn), bridgeName: field(bridgeNameColumn))
       if let site = validator.site(from: row, problems: &problems) { sites.append(site) }
     }
     return sites

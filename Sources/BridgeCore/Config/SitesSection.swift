@@ -3,7 +3,7 @@ import Yams
 
 /// `sites:`, the roster written in the config, and the checks over every site wherever it was written.
 extension ConfigLoader {
-  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file", "probe", "contact"]
+  static let siteKeys = ["id", "name", "group", "expected", "heartbeat_file", "probe", "contact", "bridge_name"]
 
   /// A site's contact (a name and a phone number) is shown on one line of the detail pane and of `status`.
   public static let maximumContactLength = 120
@@ -42,7 +42,8 @@ extension ConfigLoader {
     }
     let row = SiteRow(
       location: at(node), id: field("id"), name: field("name"), group: field("group"), expected: field("expected"),
-      heartbeatFile: field("heartbeat_file"), probe: field("probe"), contact: field("contact"))
+      heartbeatFile: field("heartbeat_file"), probe: field("probe"), contact: field("contact"),
+      bridgeName: field("bridge_name"))
     let validator = SiteRowValidator(heartbeatDirectory: heartbeatDirectory, baseDirectory: baseDirectory)
     return validator.site(from: row, problems: &problems)
   }

@@ -110,6 +110,8 @@ public struct MonitorState {
   public let refuseSignedBefore: UInt64
   /// What the faces show of each site, taken from the config once: snapshots carry facts, not config.
   public let siteFacts: [SiteFacts]
+  /// The conference bridges' rosters (empty without `bridges:`).
+  public private(set) var bridges: BridgeBoard
 
   public init(config: ConferenceConfig, refuseSignedBefore: UInt64 = 0) {
     engine = StatusEngine(config: config)
@@ -117,6 +119,27 @@ public struct MonitorState {
     authenticator = HeartbeatAuthenticator(config: config)
     lastFileContent = Array(repeating: nil, count: config.sites.count)
     self.refuseSignedBefore = refuseSignedBefore
+    bridges = BridgeBoard(config: config)
+  }
+
+  /// The bridge board anew with when each site joined as the journal says (`RestoredSite.bridgeSince`).
+  public mutating func restoreBridges(config: ConferenceConfig, since: [Double?]) {
+    bridges = BridgeBoard(config: config, restoredSince: since)
+  }
+
+  /// Applies one poll of a bridge (`BridgeBoard.apply`).
+  @discardableResult
+  public mutating func receiveBridgePoll(_ outcome: BridgePollOutcome, bridge: Int, now: ClockReading, sessionRenewed: Bool = false)
+    -> BridgeReconcile?
+  {
+    bridges.apply(outcome, bridge: bridge, now: now.unixSeconds, sessionRenewed: sessionRenewed)
+  }
+
+  /// The bridges' joins and leaves since the last call, for the journal, stamped `now` (the tick's time: a poll's
+  /// own time could be before an operator action journaled since, and the journal never goes back in time).
+  public mutating func drainBridgeRecords(now: ClockReading) -> [JournalRecord] {
+    guard !bridges.isEmpty else { return [] }
+    return bridges.drainRecords().map { JournalRecord(unixSeconds: now.unixSeconds, site: $0.site, kind: $0.kind) }
   }
 
   @discardableResult
@@ -248,7 +271,7 @@ public struct MonitorState {
     MonitorSnapshot(
       title: title, takenAt: now, sites: siteFacts, records: engine.records, rollups: engine.rollups,
       groups: engine.groups, counters: counters, detail: detailSite.flatMap { detail(site: $0, now: now) },
-      recordsRevision: engine.recordsRevision)
+      recordsRevision: engine.recordsRevision, bridge: bridges.isEmpty ? nil : bridges.view(records: engine.records))
   }
 
   /// The last hour of one site, for a detail pane; nil for a site the config does not have.
@@ -279,6 +302,8 @@ public struct MonitorSnapshot: Sendable {
   /// Equal in two snapshots from one source (the engine, or a console's mirror) only if no record changed in
   /// between: faces skip work that depends on the records alone (the table's rows, the status file's sites).
   public var recordsRevision: UInt64 = 0
+  /// The conference bridges' view of each site, and their polling; nil without `bridges:`.
+  public var bridge: BridgeView? = nil
 
   /// Seconds since the site was last heard, nil if never.
   public func ageSeconds(site index: Int) -> Double? {

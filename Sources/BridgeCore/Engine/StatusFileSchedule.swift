@@ -26,6 +26,7 @@ public struct StatusFileSchedule: Sendable {
       var journalProblem: String?
       var clockNote: ClockNote?
       var role: MonitorRole?
+      var bridge: BridgeTriggers?
 
       init(_ snapshot: MonitorSnapshot) {
         rejections = snapshot.counters.rejections
@@ -36,6 +37,7 @@ public struct StatusFileSchedule: Sendable {
         // A standby hears its primary every second; the time of the last word is content, not a trigger.
         role = snapshot.role
         role?.lastPrimaryContact = nil
+        bridge = snapshot.bridge.map(BridgeTriggers.init)
       }
     }
 
@@ -56,11 +58,13 @@ public struct StatusFileSchedule: Sendable {
     var recordsRevision: UInt64
     var counters: IngestCounters
     var lastPrimaryContact: Double?
+    var bridgePolls: [BridgePollState]?
 
     init(_ snapshot: MonitorSnapshot) {
       recordsRevision = snapshot.recordsRevision
       counters = snapshot.counters
       lastPrimaryContact = snapshot.role?.lastPrimaryContact
+      bridgePolls = snapshot.bridge?.polls
     }
   }
 

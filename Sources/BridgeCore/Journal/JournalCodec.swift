@@ -59,6 +59,8 @@ public enum JournalCodec {
       if let peak { out.raw(",\"peak\":\(peak)") }
     case .flapping(let on), .help(let on):
       out.raw(",\"on\":\(on)")
+    case .bridge(let inBridge):
+      out.raw(",\"on\":\(inBridge),\"source\":\"bridge\"")
     case .role(let role, let note):
       out.raw(",\"role\":")
       out.string(OperatorText.clamped(role, as: .note))
@@ -96,6 +98,7 @@ public enum JournalCodec {
     case .gap: "gap"
     case .clock: "clock"
     case .role: "role"
+    case .bridge: "bridge"
     }
   }
 
@@ -155,6 +158,9 @@ public enum JournalCodec {
         kind = nil
       }
     case .clock: kind = fields.step.flatMap { abs($0) <= UnixTime.maximumStep ? .clock(step: $0) : nil }
+    case .bridge:
+      // Written with `source: bridge`; a line without it is taken too (only the bridge writes this type).
+      kind = fields.on.map { .bridge(inBridge: $0) }
     case .role:
       // The merge of two journals decides who spoke from these: a value it does not know cannot be guessed at.
       if let role = fields.role, !JournalRecord.roles.contains(role) {

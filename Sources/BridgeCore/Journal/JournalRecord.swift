@@ -29,6 +29,8 @@ public struct JournalRecord: Sendable, Hashable {
     /// learns its standby was promoted), and why: `report --journal A --journal B` takes each stretch from the
     /// monitor that was primary.
     case role(String, note: String)
+    /// The site joined (`true`) or left a conference bridge's roster, as a poll saw it (`source: bridge`).
+    case bridge(inBridge: Bool)
   }
 
   public var unixSeconds: Double

@@ -12,6 +12,8 @@ public struct RestoredSite: Sendable, Equatable {
   public var wasHeard: Bool
   /// Someone was on the site and had not released it.
   public var claim: SiteClaim?
+  /// When the site joined the conference bridge, if the journal's last bridge record for it is a join.
+  public var bridgeSince: Double? = nil
 
   public init(
     mark: OperatorMark? = nil, acknowledgedBy: String? = nil, manualHeadcount: Int? = nil, wasHeard: Bool = false,
@@ -59,13 +61,14 @@ public struct RestoredSite: Sendable, Equatable {
       var manualHeadcountBy = Change<OperatorStamp?>.unchanged
       var wasHeard = false
       var claim = Change<SiteClaim?>.unchanged
+      var bridgeSince = Change<Double?>.unchanged
 
       func after(_ earlier: SiteChanges) -> SiteChanges {
         SiteChanges(
           mark: mark.after(earlier.mark), acknowledgedBy: acknowledgedBy.after(earlier.acknowledgedBy),
           manualHeadcount: manualHeadcount.after(earlier.manualHeadcount),
           manualHeadcountBy: manualHeadcountBy.after(earlier.manualHeadcountBy), wasHeard: wasHeard || earlier.wasHeard,
-          claim: claim.after(earlier.claim))
+          claim: claim.after(earlier.claim), bridgeSince: bridgeSince.after(earlier.bridgeSince))
       }
     }
 
@@ -90,10 +93,12 @@ public struct RestoredSite: Sendable, Equatable {
 
     public var sites: [RestoredSite] {
       changes.map { site in
-        RestoredSite(
+        var restored = RestoredSite(
           mark: site.mark.value(or: nil), acknowledgedBy: site.acknowledgedBy.value(or: nil),
           manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard, claim: site.claim.value(or: nil),
           manualHeadcountBy: site.manualHeadcountBy.value(or: nil))
+        restored.bridgeSince = site.bridgeSince.value(or: nil)
+        return restored
       }
     }
 
@@ -137,6 +142,10 @@ public struct RestoredSite: Sendable, Equatable {
         changes[index].claim = .set(SiteClaim(operatorName: operatorName, unixSeconds: record.actionTime))
       case .release:
         changes[index].claim = .set(nil)
+      case .bridge(let inBridge):
+        // A join keeps the earliest time of a stretch in the bridge; a leave ends it.
+        if inBridge, case .set(.some) = changes[index].bridgeSince { break }
+        changes[index].bridgeSince = .set(inBridge ? record.unixSeconds : nil)
       default: break
       }
     }

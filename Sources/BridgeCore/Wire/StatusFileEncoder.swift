@@ -120,6 +120,7 @@ public enum StatusFileEncoder {
     if let note = snapshot.clockNote { out.string(note.text) } else { out.raw("null") }
     // Primary or standby: scripts and the old primary's operators read it here (README "Running with a standby").
     role(snapshot.role ?? .primary, into: &out)
+    if let bridge = snapshot.bridge { bridgeSummary(bridge, into: &out) }
     out.raw(",\n  \"total\": ")
     rollup(snapshot.rollups[0], into: &out)
     out.raw(",\n  \"groups\": [")
@@ -258,6 +259,7 @@ public enum StatusFileEncoder {
       }
       out.raw("}")
     }
+    if let bridge = snapshot.bridge { bridgeSite(index, bridge, into: &out) }
     out.raw("}")
   }
 

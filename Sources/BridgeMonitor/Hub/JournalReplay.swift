@@ -36,6 +36,12 @@ public struct JournalReplay {
           + "\(String(format: "%.1f s", seconds)); restored \(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; "
           + "sites start unknown until heard, and the \(NumberText.grouped(heard)) heard before the restart go offline "
           + "if not heard within offline_after")
+      let inBridge = restored.filter { $0.bridgeSince != nil }.count
+      if inBridge > 0 {
+        notes.append(
+          "journal \(path): \(NumberText.grouped(inBridge)) sites were in the conference bridge when it ended; the first poll "
+            + "of a config with one bridge keeps when they joined if they are still in, and journals a leave if not")
+      }
     }
     return JournalReplay(file: opened.file, restored: restored, notes: notes)
   }

@@ -64,6 +64,9 @@ public final class Monitor: Sendable {
     for (index, site) in restored.enumerated() where index < config.sites.count && site != RestoredSite() {
       state.withEngine { $0.restore(site, site: index, now: now) }
     }
+    if !config.bridges.isEmpty && restored.count == config.sites.count {
+      state.restoreBridges(config: config, since: restored.map(\.bridgeSince))
+    }
     intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state)
     self.inputs = inputs ?? MonitorWiring.inputs(config: config)
     self.outputs = MonitorWiring.outputs(config: config, logger: logger, loop: loop) + outputs
@@ -129,13 +132,14 @@ public final class Monitor: Sendable {
     defer { healthObserver?.tickTook(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
     let now = clock.now()
     let audience = subscribers.all
-    let (fresh, taken, details) = intake.withState { state in
+    let (fresh, taken, details, bridgeRecords) = intake.withState { state in
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
       let (taken, details) = self.snapshot(of: state, for: audience, now: now)
-      return (fresh, taken, details)
+      return (fresh, taken, details, state.drainBridgeRecords(now: now))
     }
-    let clockRecords = owned.value.clockWatcher.observe(now: now, counters: taken.counters)
+    // The bridges' joins and leaves go with the clock's records: neither is an engine event.
+    let clockRecords = owned.value.clockWatcher.observe(now: now, counters: taken.counters) + bridgeRecords
     pair.watchPrimary(now: now)
     owned.value.journal.recordTick(clock: clockRecords, events: fresh, snapshot: taken, now: now, checkpoint: checkpoint(now))
     let events = owned.value.carriedEvents + fresh
@@ -191,7 +195,10 @@ public final class Monitor: Sendable {
 
   /// The state to write first into a journal created again under the running monitor.
   private func checkpoint(_ now: ClockReading) -> () -> [JournalRecord] {
-    { [self] in JournalRecord.checkpoint(intake.withState { $0.engine.records }, sites: config.sites, unixSeconds: now.unixSeconds) }
+    { [self] in
+      let (records, bridgeJoins) = intake.withState { ($0.engine.records, $0.bridges.checkpointRecords()) }
+      return JournalRecord.checkpoint(records, sites: config.sites, unixSeconds: now.unixSeconds) + bridgeJoins
+    }
   }
 
   /// Writes to the journal (or leaves the records waiting): the problem the faces show when they wait.

@@ -5,12 +5,13 @@ import NIOCore
 /// The monitor's inputs and outputs as the config asks for them: the one list `run`, `run --headless` and `demo`
 /// share. A new input or output is a line here (and its config section).
 public enum MonitorWiring {
-  /// UDP heartbeats, probes, heartbeat files; the UDP socket on `listen` instead of the config's, if given.
+  /// UDP heartbeats, probes, heartbeat files, the conference bridges' rosters; the UDP socket on `listen` instead of the config's, if given.
   public static func inputs(config: ConferenceConfig, listen: (host: String, port: Int)? = nil) -> [any MonitorInput] {
     [
       UDPInput(host: listen?.host ?? config.udp.host, port: listen?.port ?? config.udp.port),
       ProbeInput(),
       HeartbeatFileInput(config: config),
+      BridgeInput(config: config),
     ]
   }
 

@@ -100,6 +100,7 @@ extension DashboardView {
     if total.unacknowledgedAlerts > 0 { stat(2, .headerAlerts, strings.number(total.unacknowledgedAlerts), alert: true) }
     if total.helpRequests > 0 { stat(1, .headerHelp, strings.number(total.helpRequests), alert: true) }
     stat(3, .headerMarked, strings.number(total.statusCounts[.marked]))
+    stats += bridgeStats(snapshot, strings: strings)
     // Attendance on the right; its word goes before any of the first five counts (to Online) or an alerting one
     // (sites not connected yet) would.
     let percent = total.attendancePercent.map { " (\(strings.percent($0)))" } ?? ""

@@ -80,6 +80,7 @@ extension DashboardView {
       }
       lines.append([(strings(.detailProbe) + ": ", .dim), (parts.joined(separator: "  ·  "), .normal)])
     }
+    lines += bridgeDetailLines(snapshot, site: index, strings: strings, time: time)
     if let mark = record.mark {
       lines.append([(strings(.detailMark, mark.operatorName, time(mark.unixSeconds), mark.reason), .statusMarked)])
     } else if let by = record.acknowledgedBy {

@@ -223,9 +223,11 @@ extension DashboardView {
       let rtt = record.rttMilliseconds.map { "\($0)ms" } ?? "–"
       screen.putRight(rtt, right: columns.rtt + columns.rttWidth, y: y, role: textRole, maxWidth: columns.rttWidth)
     }
-    putFlags(
-      &screen, flagParts(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil), x: columns.flags, y: y,
-      maxWidth: context.width - columns.flags - 1, selected: selected)
+    let parts =
+      snapshot.bridge == nil
+      ? flagParts(record, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil)
+      : flagPartsWithBridge(snapshot, site: index, recoverAfter: context.recoverAfter, strings: strings, probed: site.probe != nil)
+    putFlags(&screen, parts, x: columns.flags, y: y, maxWidth: context.width - columns.flags - 1, selected: selected)
   }
 
   /// The "Heard" cell of a site's row: how long ago it was last heard; for a site awaited since a restart (or an

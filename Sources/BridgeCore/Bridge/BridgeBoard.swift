@@ -1,0 +1,184 @@
+/// What one poll of a bridge brought back: its roster, or why there is none.
+public enum BridgePollOutcome: Sendable, Equatable {
+  case roster([BridgeParticipant])
+  /// The bridge did not answer, or answered something unusable; `problem` says what, in a line for the log.
+  case failed(problem: String)
+}
+
+/// A bridge's polling as the faces show it: when its roster was last read, how large it was, and what went wrong.
+public struct BridgePollState: Sendable, Equatable {
+  public var label: String
+  /// Unix seconds of the last successful poll (nil: none yet in this run).
+  public var lastSuccess: Double?
+  /// Why the last poll failed; nil while the last one succeeded. A bridge whose last poll failed has no known
+  /// roster: its sites are neither in nor out (`BridgeSiteState.unknown`).
+  public var problem: String?
+  public var participants = 0
+  public var unmatchedCount = 0
+  public var unmatchedNames: [String] = []
+  public var polls: UInt64 = 0
+  public var failures: UInt64 = 0
+  /// Times the bridge's session had to be made again (Janus restarted, or the session timed out).
+  public var sessionsRenewed: UInt64 = 0
+
+  public init(label: String) { self.label = label }
+
+  /// The roster of the last poll stands (a poll succeeded, and none failed since).
+  public var isKnown: Bool { lastSuccess != nil && problem == nil }
+}
+
+/// A site as the bridges see it.
+public enum BridgeSiteState: Sendable, Equatable {
+  /// In at least one bridge whose roster is known.
+  case inBridge(BridgeLeg)
+  /// In no bridge, and every bridge's roster is known.
+  case notInBridge
+  /// No bridge says it is in, and at least one bridge's roster is not known (not polled yet, or failing).
+  case unknown
+}
+
+/// The two ways the bridge and the site's own heartbeats disagree (README "Status rules").
+public enum BridgeDisagreement: Sendable, Equatable, CaseIterable {
+  /// In the bridge, while the heartbeats say offline or the site was never heard.
+  case inBridgeAgentSilent
+  /// Online or late by heartbeats, while every bridge's roster is known and none has it.
+  case aliveNotInBridge
+}
+
+/// The bridges' side of the monitor's state: each bridge's latest roster per site, its polling, and the journal
+/// records of joins and leaves not yet drained. Pure; the bridge input applies polls under the monitor's lock.
+public struct BridgeBoard: Sendable {
+  public private(set) var polls: [BridgePollState]
+  /// `presence[bridge][site]`: the site's leg in that bridge's last successful roster.
+  private var presence: [[BridgeLeg?]]
+  private let index: BridgeNameIndex
+  private let siteIDs: [String]
+  /// When the journal says each site joined a bridge it had not left when the previous run stopped; used once, by
+  /// each bridge's first successful poll.
+  private var restoredSince: [Double?]
+  private var restoredPending: [Bool]
+  private var pendingRecords: [JournalRecord] = []
+
+  public init(config: ConferenceConfig, restoredSince: [Double?] = []) {
+    polls = config.bridges.map { BridgePollState(label: $0.label) }
+    presence = Array(repeating: Array(repeating: nil, count: config.sites.count), count: config.bridges.count)
+    index = BridgeNameIndex(sites: config.sites)
+    siteIDs = config.sites.map(\.id)
+    self.restoredSince = restoredSince.count == config.sites.count ? restoredSince : Array(repeating: nil, count: config.sites.count)
+    // The journal's joins do not say which bridge: only a config with one bridge takes them back.
+    restoredPending = Array(repeating: config.bridges.count == 1, count: config.bridges.count)
+  }
+
+  public var isEmpty: Bool { polls.isEmpty }
+
+  /// Applies one poll of bridge `bridge` at `now` (Unix seconds). A roster is reconciled against the last one;
+  /// each join and leave becomes a journal record. A failure keeps the last roster but makes it unknown.
+  @discardableResult
+  public mutating func apply(_ outcome: BridgePollOutcome, bridge: Int, now: Double, sessionRenewed: Bool = false) -> BridgeReconcile? {
+    guard polls.indices.contains(bridge) else { return nil }
+    polls[bridge].polls += 1
+    if sessionRenewed { polls[bridge].sessionsRenewed += 1 }
+    switch outcome {
+    case .failed(let problem):
+      polls[bridge].failures += 1
+      polls[bridge].problem = TextSanitizer.printable(String(problem.prefix(200)))
+      return nil
+    case .roster(let roster):
+      let restored = restoredPending[bridge] ? restoredSince : []
+      restoredPending[bridge] = false
+      let result = BridgeReconcile.reconcile(
+        previous: presence[bridge], roster: roster, index: index, now: now, restoredSince: restored)
+      presence[bridge] = result.presence
+      polls[bridge].lastSuccess = now
+      polls[bridge].problem = nil
+      polls[bridge].participants = roster.count
+      polls[bridge].unmatchedCount = result.unmatchedCount
+      polls[bridge].unmatchedNames = result.unmatchedNames
+      for site in result.joined {
+        pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: true)))
+      }
+      for site in result.left {
+        pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: false)))
+      }
+      return result
+    }
+  }
+
+  /// The joins and leaves since the last drain, for the journal.
+  public mutating func drainRecords() -> [JournalRecord] {
+    defer { pendingRecords.removeAll(keepingCapacity: true) }
+    return pendingRecords
+  }
+
+  /// A join for each site in a bridge now, at the time it joined: what a journal created anew under the running
+  /// monitor starts with (after `JournalRecord.checkpoint`), so that a later restart still knows who is in.
+  public func checkpointRecords() -> [JournalRecord] {
+    siteIDs.indices.compactMap { site in
+      guard case .inBridge(let leg) = state(site: site) else { return nil }
+      return JournalRecord(unixSeconds: leg.since, site: siteIDs[site], kind: .bridge(inBridge: true))
+    }
+  }
+
+  /// The site across every bridge: in if any known roster has it (the earliest `since`), out only when every
+  /// roster is known.
+  public func state(site: Int) -> BridgeSiteState {
+    var found: BridgeLeg?
+    var allKnown = true
+    for bridge in polls.indices {
+      guard polls[bridge].isKnown else {
+        allKnown = false
+        continue
+      }
+      if let leg = presence[bridge][site], found.map({ leg.since < $0.since }) ?? true { found = leg }
+    }
+    if let found { return .inBridge(found) }
+    return allKnown && !polls.isEmpty ? .notInBridge : .unknown
+  }
+
+  /// The rule of README "Status rules": in the bridge while heartbeats say offline or never heard; online or late
+  /// by heartbeats while known not to be in any bridge. A marked site is judged by its heartbeats.
+  public static func disagreement(_ state: BridgeSiteState, heartbeatStatus: SiteStatus) -> BridgeDisagreement? {
+    switch (state, heartbeatStatus) {
+    case (.inBridge, .offline), (.inBridge, .unknown): .inBridgeAgentSilent
+    case (.notInBridge, .online), (.notInBridge, .late): .aliveNotInBridge
+    default: nil
+    }
+  }
+
+  /// What the faces read, for every site: one pass over the sites and bridges.
+  public func view(records: [SiteRecord]) -> BridgeView {
+    var sites: [BridgeSiteState] = []
+    sites.reserveCapacity(records.count)
+    var disagreements: [BridgeDisagreement?] = []
+    disagreements.reserveCapacity(records.count)
+    var inBridge = 0
+    var silent = 0
+    var absent = 0
+    for site in records.indices {
+      let state = state(site: site)
+      if case .inBridge = state { inBridge += 1 }
+      let disagreement = Self.disagreement(state, heartbeatStatus: records[site].heartbeatStatus)
+      if disagreement == .inBridgeAgentSilent { silent += 1 } else if disagreement == .aliveNotInBridge { absent += 1 }
+      sites.append(state)
+      disagreements.append(disagreement)
+    }
+    return BridgeView(
+      polls: polls, sites: sites, disagreements: disagreements, inBridgeCount: inBridge, agentSilentCount: silent,
+      notInBridgeCount: absent)
+  }
+}
+
+/// The bridges as a snapshot carries them.
+public struct BridgeView: Sendable, Equatable {
+  public var polls: [BridgePollState]
+  /// Per site, in config order.
+  public var sites: [BridgeSiteState]
+  public var disagreements: [BridgeDisagreement?]
+  /// Sites in a bridge; sites "in the bridge, agent silent"; sites "agent alive, not in the bridge".
+  public var inBridgeCount: Int
+  public var agentSilentCount: Int
+  public var notInBridgeCount: Int
+
+  /// Participants no site claims, over every bridge whose roster is known.
+  public var unmatchedCount: Int { polls.reduce(0) { $0 + ($1.isKnown ? $1.unmatchedCount : 0) } }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// One leg in a conference bridge's roster, as its API gave it: bounded and not yet trusted (the display name is
+/// whatever the caller typed; it is sanitised where it is shown).
+public struct BridgeParticipant: Sendable, Hashable {
+  /// The bridge's id for the leg, as text.
+  public var id: String
+  /// The display name the site is matched by.
+  public var display: String
+  /// What Janus says about the leg's media, where it says it (AudioBridge: `muted`, `talking`, `setup`).
+  public var muted: Bool?
+  public var talking: Bool?
+  /// The leg's media is set up (an RTP or WebRTC peer is connected).
+  public var mediaUp: Bool?
+
+  public static let maximumIDBytes = 64
+  public static let maximumDisplayBytes = 256
+
+  public init(id: String, display: String, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil) {
+    self.id = Self.bounded(id, bytes: Self.maximumIDBytes)
+    self.display = Self.bounded(display, bytes: Self.maximumDisplayBytes)
+    self.muted = muted
+    self.talking = talking
+    self.mediaUp = mediaUp
+  }
+
+  /// At most `bytes` of UTF-8, cut at a character boundary.
+  static func bounded(_ text: String, bytes: Int) -> String {
+    guard text.utf8.count > bytes else { return text }
+    var out = ""
+    for character in text {
+      if out.utf8.count + character.utf8.count > bytes { break }
+      out.append(character)
+    }
+    return out
+  }
+}
+
+/// Site by bridge name: each site's `bridge_name` (or id). Swift compares and hashes strings by Unicode canonical
+/// equivalence, so a lookup is an exact match after NFC ("Hòa" typed precomposed or decomposed is one name); case,
+/// spaces and accents otherwise count.
+public struct BridgeNameIndex: Sendable {
+  private let siteByName: [String: Int]
+
+  public init(sites: [SiteConfig]) {
+    var siteByName: [String: Int] = [:]
+    siteByName.reserveCapacity(sites.count)
+    for (index, site) in sites.enumerated() where siteByName[site.bridgeMatchName] == nil {
+      siteByName[site.bridgeMatchName] = index
+    }
+    self.siteByName = siteByName
+  }
+
+  public func site(named display: String) -> Int? { siteByName[display] }
+
+  /// The form two names are compared in (NFC), for messages and tests.
+  public static func normalized(_ text: String) -> String {
+    text.precomposedStringWithCanonicalMapping
+  }
+}
+
+/// A site in one bridge's roster: since when (the poll that first saw it, or the journal's join before a restart),
+/// and the media figures of its leg. `legs` > 1: the site is in the bridge more than once.
+public struct BridgeLeg: Sendable, Hashable {
+  public var participantID: String
+  public var since: Double
+  public var muted: Bool?
+  public var talking: Bool?
+  public var mediaUp: Bool?
+  public var legs: Int
+}
+
+/// A polled roster reconciled against what the previous one said: who is in, who joined, who left, and the
+/// participants no site claims. Pure and one pass over the roster plus one over the sites.
+public struct BridgeReconcile: Sendable, Equatable {
+  /// Per site (config order): its leg, or nil when the site is not in this roster.
+  public var presence: [BridgeLeg?]
+  public var joined: [Int]
+  public var left: [Int]
+  /// Participants matched to no site, counted whole; their names kept up to `maximumUnmatchedNames`.
+  public var unmatchedCount: Int
+  public var unmatchedNames: [String]
+
+  public static let maximumUnmatchedNames = 50
+
+  /// `previous`: the presence the last successful poll left (nil entries for sites not in it); `restoredSince`:
+  /// for a monitor that restarted, when the journal says each site joined (kept when the site is still in).
+  public static func reconcile(
+    previous: [BridgeLeg?], roster: [BridgeParticipant], index: BridgeNameIndex, now: Double, restoredSince: [Double?] = []
+  ) -> BridgeReconcile {
+    var presence = [BridgeLeg?](repeating: nil, count: previous.count)
+    var unmatchedCount = 0
+    var unmatchedNames: [String] = []
+    for participant in roster {
+      guard let site = index.site(named: participant.display), site < presence.count else {
+        unmatchedCount += 1
+        if unmatchedNames.count < maximumUnmatchedNames { unmatchedNames.append(participant.display) }
+        continue
+      }
+      if presence[site] != nil {
+        presence[site]!.legs += 1
+        continue
+      }
+      let since = previous[site]?.since ?? (site < restoredSince.count ? restoredSince[site] : nil) ?? now
+      presence[site] = BridgeLeg(
+        participantID: participant.id, since: since, muted: participant.muted, talking: participant.talking,
+        mediaUp: participant.mediaUp, legs: 1)
+    }
+    var joined: [Int] = []
+    var left: [Int] = []
+    for site in presence.indices {
+      let wasIn = previous[site] != nil || (site < restoredSince.count && restoredSince[site] != nil)
+      let isIn = presence[site] != nil
+      if isIn && !wasIn { joined.append(site) } else if wasIn && !isIn { left.append(site) }
+    }
+    return BridgeReconcile(
+      presence: presence, joined: joined, left: left, unmatchedCount: unmatchedCount, unmatchedNames: unmatchedNames)
+  }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import Yams
+
+/// The conference bridge a config watches (`bridges:`): its kind, where its API is, the room, how often its roster
+/// is polled. docs/BRIDGES.md says what each kind needs.
+public struct BridgeSettings: Sendable, Hashable {
+  public enum Kind: String, Sendable, CaseIterable {
+    case janus, cms, pexip
+  }
+
+  /// The Janus plugin whose room is watched.
+  public enum JanusPlugin: String, Sendable, CaseIterable {
+    case audiobridge, videoroom
+
+    /// The package name Janus attaches by.
+    public var packageName: String { "janus.plugin.\(rawValue)" }
+  }
+
+  /// Read from `credentials_file`: Janus's `api_secret` and/or a stored `token` (both optional).
+  public struct Credentials: Sendable, Hashable {
+    public var apiSecret: String?
+    public var token: String?
+    public init(apiSecret: String? = nil, token: String? = nil) {
+      self.apiSecret = apiSecret
+      self.token = token
+    }
+  }
+
+  public var kind: Kind
+  /// As written; `host`, `port` and `path` are what the client uses.
+  public var url: String
+  public var host: String
+  public var port: Int
+  public var path: String
+  public var room: UInt64
+  public var plugin: JanusPlugin
+  public var poll: Duration
+  /// Where the push receiver would listen (read and checked; not served yet).
+  public var eventsListen: String?
+  public var credentials: Credentials?
+  public var location: FileLine
+
+  public init(
+    kind: Kind = .janus, url: String, host: String, port: Int, path: String, room: UInt64, plugin: JanusPlugin = .audiobridge,
+    poll: Duration = .seconds(5), eventsListen: String? = nil, credentials: Credentials? = nil,
+    location: FileLine = FileLine(file: "", line: 0)
+  ) {
+    self.kind = kind
+    self.url = url
+    self.host = host
+    self.port = port
+    self.path = path
+    self.room = room
+    self.plugin = plugin
+    self.poll = poll
+    self.eventsListen = eventsListen
+    self.credentials = credentials
+    self.location = location
+  }
+
+  /// "janus audiobridge room 1234 at 127.0.0.1:8088": how logs and the dashboard name a bridge.
+  public var label: String { "\(kind.rawValue) \(plugin.rawValue) room \(room) at \(host):\(port)" }
+
+  public static let maximumBridges = 16
+  public static let maximumURLBytes = 512
+  public static let pollRange: ClosedRange<Duration> = .seconds(1) ... .seconds(300)
+  /// Janus room ids are JSON numbers: at most 2^53 keeps them exact in every JSON reader.
+  public static let maximumRoom: UInt64 = 1 << 53
+  public static let maximumBridgeNameLength = 128
+
+  /// `http://HOST:PORT/PATH` split, or nil when it is not that shape. https is refused by the caller.
+  public static func splitURL(_ text: String) -> (host: String, port: Int, path: String)? {
+    guard text.hasPrefix("http://") else { return nil }
+    let rest = text.dropFirst("http://".count)
+    let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+    let authority = String(rest[..<slash])
+    let path = slash == rest.endIndex ? "/janus" : String(rest[slash...])
+    guard !authority.isEmpty, !authority.contains("@"), path.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "?" && $0 != "#" })
+    else { return nil }
+    let host: String
+    let portText: String?
+    if authority.hasPrefix("[") {
+      guard let close = authority.firstIndex(of: "]") else { return nil }
+      host = String(authority[authority.index(after: authority.startIndex)..<close])
+      let after = authority[authority.index(after: close)...]
+      portText = after.isEmpty ? nil : (after.hasPrefix(":") ? String(after.dropFirst()) : "bad")
+    } else if let colon = authority.lastIndex(of: ":") {
+      host = String(authority[..<colon])
+      portText = String(authority[authority.index(after: colon)...])
+    } else {
+      host = authority
+      portText = nil
+    }
+    guard !host.isEmpty, host.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else { return nil }
+    let port = portText.map { Int($0) ?? -1 } ?? 80
+    guard (1...65535).contains(port) else { return nil }
+    return (host, port, path)
+  }
+}
+
+// MARK: - Bridge (issue 32): the `bridges:` section
+
+/// `bridges:`, the conference bridges whose rosters are polled. Each problem is said at its line, in the language
+/// of the environment (LANG), as `BridgeStrings` holds it.
+extension ConfigLoader {
+  static let bridgeKeys = ["kind", "url", "credentials_file", "room", "plugin", "poll", "events_listen"]
+
+  mutating func parseBridges(_ node: Node, baseDirectory: String) -> [BridgeSettings] {
+    let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+    guard let sequence = node.sequence else {
+      fail(node, say(.bridgesNotList))
+      return []
+    }
+    guard sequence.count <= BridgeSettings.maximumBridges else {
+      fail(node, say(.bridgesTooMany, BridgeSettings.maximumBridges, sequence.count))
+      return []
+    }
+    var bridges: [BridgeSettings] = []
+    for item in sequence {
+      guard let bridge = parseBridge(item, baseDirectory: baseDirectory, say: say) else { continue }
+      if let first = bridges.first(where: { $0.host == bridge.host && $0.port == bridge.port && $0.room == bridge.room }) {
+        fail(item, say(.bridgeDuplicate, bridge.label, first.location))
+        continue
+      }
+      bridges.append(bridge)
+    }
+    return bridges
+  }
+
+  private mutating func parseBridge(_ node: Node, baseDirectory: String, say: Strings) -> BridgeSettings? {
+    guard let mapping = node.mapping else {
+      fail(node, say(.bridgeNotMapping))
+      return nil
+    }
+    let before = problems.count
+    let entries = checkedEntries(mapping, allowed: Self.bridgeKeys, context: "a bridge")
+    let missing = ["kind", "url", "room"].filter { entries[$0] == nil }
+    if !missing.isEmpty { fail(node, say(.bridgeMissing, missing.map { "'\($0)'" }.joined(separator: ", "))) }
+    var kind = BridgeSettings.Kind.janus
+    if let kindNode = entries["kind"], let text = string(kindNode, "kind") {
+      switch BridgeSettings.Kind(rawValue: text) {
+      case .janus?: kind = .janus
+      case .cms?, .pexip?: fail(kindNode, say(.bridgeKindNotYet, text))
+      case nil: fail(kindNode, say(.bridgeKindUnknown, TextSanitizer.printable(String(text.prefix(40)))))
+      }
+    }
+    var url = ""
+    var split: (host: String, port: Int, path: String)?
+    if let urlNode = entries["url"], let text = string(urlNode, "url") {
+      url = text
+      if text.utf8.count > BridgeSettings.maximumURLBytes {
+        fail(urlNode, say(.bridgeURLTooLong, text.utf8.count, BridgeSettings.maximumURLBytes))
+      } else if text.hasPrefix("https://") {
+        fail(urlNode, say(.bridgeURLHTTPS))
+      } else if let parts = BridgeSettings.splitURL(text) {
+        split = parts
+      } else {
+        fail(urlNode, say(.bridgeURLBad, TextSanitizer.printable(String(text.prefix(80)))))
+      }
+    }
+    var room: UInt64 = 0
+    if let roomNode = entries["room"], let text = string(roomNode, "room") {
+      if let value = UInt64(text), (1...BridgeSettings.maximumRoom).contains(value) {
+        room = value
+      } else {
+        fail(roomNode, say(.bridgeRoomBad, BridgeSettings.maximumRoom, TextSanitizer.printable(String(text.prefix(40)))))
+      }
+    }
+    var plugin = BridgeSettings.JanusPlugin.audiobridge
+    if let pluginNode = entries["plugin"], let text = string(pluginNode, "plugin") {
+      if let value = BridgeSettings.JanusPlugin(rawValue: text) {
+        plugin = value
+      } else {
+        fail(pluginNode, say(.bridgePluginBad, TextSanitizer.printable(String(text.prefix(40)))))
+      }
+    }
+    var poll = Duration.seconds(5)
+    if let pollNode = entries["poll"], let text = string(pollNode, "poll") {
+      if let value = DurationText.parse(text), BridgeSettings.pollRange.contains(value) {
+        poll = value
+      } else {
+        fail(pollNode, say(.bridgePollBad, "1s", "5m", TextSanitizer.printable(String(text.prefix(40)))))
+      }
+    }
+    var eventsListen: String?
+    if let listenNode = entries["events_listen"], let text = string(listenNode, "events_listen") {
+      if HostPort.parse(text) != nil {
+        eventsListen = text
+        warnings.append(ConfigProblem(at(listenNode), say(.bridgeEventsNotServed)))
+      } else {
+        fail(listenNode, say(.bridgeListenBad, TextSanitizer.printable(String(text.prefix(80)))))
+      }
+    }
+    var credentials: BridgeSettings.Credentials?
+    if let fileNode = entries["credentials_file"], let text = string(fileNode, "credentials_file") {
+      credentials = loadBridgeCredentials(path: PathText.join(baseDirectory, text), from: fileNode, say: say)
+    }
+    guard problems.count == before, let split else { return nil }
+    return BridgeSettings(
+      kind: kind, url: url, host: split.host, port: split.port, path: split.path, room: room, plugin: plugin, poll: poll,
+      eventsListen: eventsListen, credentials: credentials, location: at(node))
+  }
+
+  /// The same rules as the keys file: unreadable is an error, readable by others a warning, YAML with line numbers.
+  private mutating func loadBridgeCredentials(path: String, from node: Node, say: Strings) -> BridgeSettings.Credentials? {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      fail(node, say(.bridgeCredentialsUnreadable, path, FileProblem.describe(path: path)))
+      return nil
+    }
+    if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+      let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0
+    {
+      warnings.append(ConfigProblem(FileLine(file: path, line: 0), say(.bridgeCredentialsReadable, String(mode, radix: 8))))
+    }
+    var nested = ConfigLoader(path: path)
+    defer {
+      problems += nested.problems
+      warnings += nested.warnings
+    }
+    guard data.count <= 4096, case .success(let text) = TextFile.decode(Array(data)), let root = try? composeYAML(text),
+      let mapping = root.mapping
+    else {
+      nested.problems.append(ConfigProblem(FileLine(file: path, line: 0), say(.bridgeCredentialsBad)))
+      return nil
+    }
+    let entries = nested.checkedEntries(mapping, allowed: ["api_secret", "token"], context: "the bridge credentials file")
+    var credentials = BridgeSettings.Credentials()
+    for (key, valueNode) in entries {
+      guard let value = nested.string(valueNode, key) else { continue }
+      guard value.utf8.count <= 256, TextSanitizer.firstUnsafe(in: value) == nil else {
+        nested.fail(valueNode, say(.bridgeCredentialsBad))
+        continue
+      }
+      if key == "api_secret" { credentials.apiSecret = value } else { credentials.token = value }
+    }
+    return credentials
+  }
+
+  /// Two sites the bridge cannot tell apart: the same `bridge_name` (or id) after Unicode NFC.
+  mutating func checkBridgeNames(_ sites: [SiteConfig]) {
+    let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+    var first: [String: SiteConfig] = [:]
+    for site in sites {
+      let name = BridgeNameIndex.normalized(site.bridgeMatchName)
+      if let earlier = first[name] {
+        problems.append(ConfigProblem(site.location, say(.bridgeNameTwice, site.id, earlier.id, site.bridgeMatchName, earlier.location)))
+      } else {
+        first[name] = site
+      }
+    }
+  }
+
+  /// A site's `bridge_name`: one line, not blank, at most `maximumBridgeNameLength` characters.
+  static func bridgeNameProblem(_ text: String, site id: String?) -> String? {
+    let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+    let what = "the bridge_name of site '\(id ?? "?")'"
+    if text.trimmingCharacters(in: .whitespaces).isEmpty { return say(.bridgeNameBad, id ?? "?", BridgeSettings.maximumBridgeNameLength) }
+    if let problem = controlCharacterProblem(text, what) { return problem }
+    guard text.count <= BridgeSettings.maximumBridgeNameLength else {
+      return say(.bridgeNameBad, id ?? "?", BridgeSettings.maximumBridgeNameLength)
+    }
+    return nil
+  }
+}

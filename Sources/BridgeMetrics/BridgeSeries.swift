@@ -1,0 +1,76 @@
+import BridgeCore
+import Prometheus
+
+// MARK: Bridge (issue 32)
+
+/// The conference bridges' series (docs/METRICS.md, "Conference bridge"): made at start only when the config has
+/// `bridges:`, a fixed few per bridge whatever the roster. Gauges come from the snapshot's `BridgeView`; counters
+/// advance by what the view's poll counts gained since the last rendering.
+struct BridgeSeries: Sendable {
+  let inBridge: Gauge
+  let agentSilent: Gauge
+  let notInBridge: Gauge
+  /// Per bridge, in config order.
+  let up: [Gauge]
+  let lastSuccess: [Gauge]
+  let participants: [Gauge]
+  let unmatched: [Gauge]
+  let polls: [Counter]
+  let failures: [Counter]
+  let sessionsRenewed: [Counter]
+
+  init?(config: ConferenceConfig, registry: CountingRegistry) {
+    guard !config.bridges.isEmpty else { return nil }
+    inBridge = registry.gauge("bridgewatch_bridge_sites_in", help: "Bridge points in a conference bridge's roster (any bridge)")
+    let disagreement =
+      "Bridge points whose bridge roster and heartbeats disagree (README \"Status rules\"): in_bridge_agent_silent, agent_alive_not_in_bridge"
+    agentSilent = registry.gauge("bridgewatch_bridge_disagreements", labels: [("kind", "in_bridge_agent_silent")], help: disagreement)
+    notInBridge = registry.gauge("bridgewatch_bridge_disagreements", labels: [("kind", "agent_alive_not_in_bridge")], help: disagreement)
+    let labels = config.bridges.map { [("bridge", $0.label)] }
+    up = labels.map {
+      registry.gauge("bridgewatch_bridge_up", labels: $0, help: "1 while the bridge's last roster poll succeeded, else 0")
+    }
+    lastSuccess = labels.map {
+      registry.gauge(
+        "bridgewatch_bridge_last_poll_timestamp_seconds", labels: $0,
+        help: "When the bridge's roster was last read, as a Unix time; 0 if not yet")
+    }
+    participants = labels.map {
+      registry.gauge("bridgewatch_bridge_participants", labels: $0, help: "Participants in the bridge's room at the last poll")
+    }
+    unmatched = labels.map {
+      registry.gauge(
+        "bridgewatch_bridge_unmatched_participants", labels: $0,
+        help: "Participants of the bridge's room matched to no bridge point at the last poll")
+    }
+    polls = labels.map {
+      registry.counter("bridgewatch_bridge_polls_total", labels: $0, help: "Roster polls of the bridge, answered or not")
+    }
+    failures = labels.map {
+      registry.counter("bridgewatch_bridge_poll_failures_total", labels: $0, help: "Roster polls of the bridge that brought no roster")
+    }
+    sessionsRenewed = labels.map {
+      registry.counter(
+        "bridgewatch_bridge_sessions_renewed_total", labels: $0,
+        help: "Times the bridge had lost the monitor's API session (a Janus restart) and a new one was made")
+    }
+  }
+
+  /// Sets the gauges from `view` and advances the counters past `exported` (the polls as last rendered).
+  func update(from view: BridgeView, exported: inout [BridgePollState]) {
+    inBridge.set(to: Double(view.inBridgeCount))
+    agentSilent.set(to: Double(view.agentSilentCount))
+    notInBridge.set(to: Double(view.notInBridgeCount))
+    for (index, poll) in view.polls.enumerated() where index < up.count {
+      up[index].set(to: poll.isKnown ? 1 : 0)
+      lastSuccess[index].set(to: poll.lastSuccess ?? 0)
+      participants[index].set(to: Double(poll.participants))
+      unmatched[index].set(to: Double(poll.unmatchedCount))
+      let before = index < exported.count ? exported[index] : BridgePollState(label: poll.label)
+      polls[index].increment(by: Int64(poll.polls &- min(poll.polls, before.polls)))
+      failures[index].increment(by: Int64(poll.failures &- min(poll.failures, before.failures)))
+      sessionsRenewed[index].increment(by: Int64(poll.sessionsRenewed &- min(poll.sessionsRenewed, before.sessionsRenewed)))
+    }
+    exported = view.polls
+  }
+}

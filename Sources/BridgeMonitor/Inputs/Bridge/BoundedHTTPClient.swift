@@ -1,0 +1,168 @@
+import BridgeCore
+import Foundation
+import Glibc
+
+/// Why an HTTP exchange with a bridge failed, in a line for the log and the detail pane.
+public struct BridgeHTTPError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// A plain-HTTP POST that cannot hang or grow: one connection per request (HTTP/1.0, so the answer is never
+/// chunked and ends when the server closes), a deadline over the whole exchange, and a cap on what is read. Blocking:
+/// it runs on the bridge input's own thread. A bridge's API is a few requests per poll, so a connection each
+/// costs nothing that matters and leaves no half-read connection behind after a failure.
+public struct BoundedHTTPClient: Sendable {
+  public var timeout: Duration
+  public var maximumResponseBytes: Int
+
+  public init(timeout: Duration, maximumResponseBytes: Int) {
+    self.timeout = timeout
+    self.maximumResponseBytes = maximumResponseBytes
+  }
+
+  /// POSTs `body` (JSON) to `path` and returns the status code and the body.
+  public func post(host: String, port: Int, path: String, body: [UInt8]) throws(BridgeHTTPError) -> (status: Int, body: [UInt8]) {
+    try exchange(method: "POST", host: host, port: port, path: path, body: body)
+  }
+
+  /// GETs `path` (Janus's long poll for a session's events, in tests that play a site).
+  public func get(host: String, port: Int, path: String) throws(BridgeHTTPError) -> (status: Int, body: [UInt8]) {
+    try exchange(method: "GET", host: host, port: port, path: path, body: [])
+  }
+
+  private func exchange(method: String, host: String, port: Int, path: String, body: [UInt8]) throws(BridgeHTTPError) -> (
+    status: Int, body: [UInt8]
+  ) {
+    let deadline = ContinuousClock.now + timeout
+    let descriptor = try connect(host: host, port: port, deadline: deadline)
+    defer { close(descriptor) }
+    let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    let head =
+      "\(method) \(path) HTTP/1.0\r\nHost: \(hostHeader)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+      + "User-Agent: bridgewatch\r\nConnection: close\r\n\r\n"
+    try send(Array(head.utf8) + body, on: descriptor, deadline: deadline)
+    let response = try receive(on: descriptor, deadline: deadline)
+    return try Self.parse(response, maximumBody: maximumResponseBytes)
+  }
+
+  private func remainingMilliseconds(_ deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> Int32 {
+    let left = deadline - ContinuousClock.now
+    guard left > .zero else { throw BridgeHTTPError("no answer within \(timeout)") }
+    return Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+  }
+
+  private func wait(_ descriptor: Int32, for events: Int16, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) {
+    var entry = pollfd(fd: descriptor, events: events, revents: 0)
+    while true {
+      let milliseconds = try remainingMilliseconds(deadline)
+      let result = poll(&entry, 1, milliseconds)
+      if result > 0 { return }
+      if result < 0 && errno == EINTR { continue }
+      if result < 0 { throw BridgeHTTPError("poll failed: \(String(cString: strerror(errno)))") }
+    }
+  }
+
+  private func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> Int32 {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_flags = AI_NUMERICSERV
+    var found: UnsafeMutablePointer<addrinfo>?
+    let resolved = getaddrinfo(host, String(port), &hints, &found)
+    guard resolved == 0, let first = found else {
+      throw BridgeHTTPError("\(host) does not resolve (\(String(cString: gai_strerror(resolved))))")
+    }
+    defer { freeaddrinfo(found) }
+    var lastProblem = "no address"
+    var entry: UnsafeMutablePointer<addrinfo>? = first
+    while let address = entry {
+      entry = address.pointee.ai_next
+      let descriptor = socket(
+        address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+      guard descriptor >= 0 else {
+        lastProblem = String(cString: strerror(errno))
+        continue
+      }
+      if Glibc.connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return descriptor }
+      guard errno == EINPROGRESS else {
+        lastProblem = String(cString: strerror(errno))
+        close(descriptor)
+        continue
+      }
+      do {
+        try wait(descriptor, for: Int16(POLLOUT), deadline: deadline)
+      } catch {
+        close(descriptor)
+        throw error
+      }
+      var problem: Int32 = 0
+      var length = socklen_t(MemoryLayout<Int32>.size)
+      getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &problem, &length)
+      if problem == 0 { return descriptor }
+      lastProblem = String(cString: strerror(problem))
+      close(descriptor)
+    }
+    throw BridgeHTTPError("cannot connect to \(host):\(port): \(lastProblem)")
+  }
+
+  private func send(_ bytes: [UInt8], on descriptor: Int32, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) {
+    var sent = 0
+    while sent < bytes.count {
+      let result = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+      if result > 0 {
+        sent += result
+      } else if result < 0 && (errno == EAGAIN || errno == EINTR) {
+        try wait(descriptor, for: Int16(POLLOUT), deadline: deadline)
+      } else {
+        throw BridgeHTTPError("sending the request failed: \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+
+  private func receive(on descriptor: Int32, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> [UInt8] {
+    let cap = maximumResponseBytes + Self.maximumHeadBytes
+    var response: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+      if count > 0 {
+        response.append(contentsOf: chunk[..<count])
+        if response.count > cap { throw BridgeHTTPError("the answer is larger than \(cap) bytes") }
+      } else if count == 0 {
+        return response
+      } else if errno == EAGAIN || errno == EINTR {
+        try wait(descriptor, for: Int16(POLLIN), deadline: deadline)
+      } else {
+        throw BridgeHTTPError("reading the answer failed: \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+
+  static let maximumHeadBytes = 16 * 1024
+
+  /// The status and body of a whole HTTP/1.x response (the server closed the connection after it).
+  static func parse(_ response: [UInt8], maximumBody: Int) throws(BridgeHTTPError) -> (status: Int, body: [UInt8]) {
+    let separator: [UInt8] = [13, 10, 13, 10]
+    guard let end = response.firstRange(of: separator), end.lowerBound <= maximumHeadBytes else {
+      throw BridgeHTTPError(response.isEmpty ? "the bridge closed the connection without an answer" : "not an HTTP answer")
+    }
+    let head = String(decoding: response[..<end.lowerBound], as: UTF8.self)
+    let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+    let statusParts = lines.first?.split(separator: " ", maxSplits: 2) ?? []
+    guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]), (100...599).contains(status)
+    else { throw BridgeHTTPError("not an HTTP answer: '\(TextSanitizer.printable(String(lines.first?.prefix(60) ?? "")))'") }
+    var body = Array(response[end.upperBound...])
+    for line in lines.dropFirst() {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      let name = line[..<colon].lowercased()
+      let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+      if name == "content-length", let length = Int(value), length >= 0, length < body.count { body = Array(body[..<length]) }
+      if name == "transfer-encoding", value.lowercased().contains("chunked") {
+        throw BridgeHTTPError("the bridge answered an HTTP/1.0 request in chunks")
+      }
+    }
+    guard body.count <= maximumBody else { throw BridgeHTTPError("the answer's body is larger than \(maximumBody) bytes") }
+    return (status, body)
+  }
+}

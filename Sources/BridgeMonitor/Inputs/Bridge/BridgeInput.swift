@@ -1,0 +1,93 @@
+import BridgeCore
+import BridgeThreads
+import Glibc
+import Synchronization
+
+/// The conference bridges (`bridges:`): each bridge's roster polled every `poll` on a thread of its own (`bw-bridge`;
+/// the HTTP exchanges block), each poll applied under one lock and reconciled there (`BridgeBoard`). A bridge that
+/// fails is logged when its problem changes, not at every poll.
+public final class BridgeInput: MonitorInput {
+  private enum Message: Sendable { case stop, pollNow }
+
+  private let bridges: [BridgeSettings]
+  private let inbox: WakeableInbox<Message>?
+  private let thread = Mutex<ServiceThread?>(nil)
+  /// Polls completed since start, over every bridge (tests wait on it).
+  private let completed = Atomic<Int>(0)
+  /// Set by `stop`: the loop leaves after the poll under way, not after every bridge's.
+  private let stopping = Atomic<Bool>(false)
+
+  public init(config: ConferenceConfig) {
+    bridges = config.bridges
+    inbox = config.bridges.isEmpty ? nil : WakeableInbox(capacity: 4)
+  }
+
+  public func start(deliver intake: MonitorIntake) async throws {
+    guard !bridges.isEmpty else { return }
+    guard let inbox else { throw MonitorStartError(description: "no descriptor left for the bridge input's inbox") }
+    let bridges = self.bridges
+    let service = ServiceThread(name: "bw-bridge") { [self] in
+      run(bridges: bridges, inbox: inbox, intake: intake)
+    }
+    thread.withLock { $0 = service }
+    service.start()
+  }
+
+  public func stop() async {
+    stopping.store(true, ordering: .releasing)
+    inbox?.post(.stop)
+    let service = thread.withLock { thread in
+      defer { thread = nil }
+      return thread
+    }
+    service?.join()
+    inbox?.close()
+  }
+
+  /// Polls completed since start.
+  public var pollsCompleted: Int { completed.load(ordering: .acquiring) }
+
+  /// Polls every bridge at once (tests and the future event receiver after a gap).
+  public func pollNow() { inbox?.post(.pollNow) }
+
+  private func run(bridges: [BridgeSettings], inbox: WakeableInbox<Message>, intake: MonitorIntake) {
+    // A poll (all its requests) may take at most the poll period and never more than 10 s: a poll never runs into
+    // the next, and a stop waits for one poll at most.
+    var clients = bridges.map { JanusRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10))) }
+    var due = bridges.map { _ in ContinuousClock.now }
+    var lastProblem: [String?] = bridges.map { _ in nil }
+    while true {
+      let now = ContinuousClock.now
+      for index in clients.indices where due[index] <= now {
+        if stopping.load(ordering: .acquiring) { return }
+        let (outcome, renewed) = clients[index].poll()
+        let reading = intake.clock.now()
+        intake.withState { state in
+          _ = state.receiveBridgePoll(outcome, bridge: index, now: reading, sessionRenewed: renewed)
+        }
+        completed.add(1, ordering: .releasing)
+        let problem: String? = if case .failed(let problem) = outcome { problem } else { nil }
+        if problem != lastProblem[index] {
+          if let problem {
+            intake.logger.warning("bridge \(bridges[index].label): cannot read the roster: \(problem)")
+          } else {
+            intake.logger.notice("bridge \(bridges[index].label): roster read")
+          }
+          lastProblem[index] = problem
+        }
+        if renewed { intake.logger.notice("bridge \(bridges[index].label): Janus had lost the session; a new one was made") }
+        due[index] = ContinuousClock.now + bridges[index].poll
+      }
+      let next = due.min()!
+      let wait = max(Duration.zero, next - ContinuousClock.now)
+      var entry = pollfd(fd: inbox.descriptor, events: Int16(POLLIN), revents: 0)
+      let milliseconds = Int32(min(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000 + 1, 600_000))
+      _ = poll(&entry, 1, milliseconds)
+      let drained = inbox.drain()
+      if drained.messages.contains(where: { if case .stop = $0 { true } else { false } }) || inbox.isClosed { return }
+      if drained.messages.contains(where: { if case .pollNow = $0 { true } else { false } }) {
+        due = due.map { _ in ContinuousClock.now }
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import BridgeCore
+import Foundation
+import Glibc
+import Testing
+
+@testable import BridgeMonitor
+
+/// The bridge's HTTP door (issue 32): whatever a server at the bridge's address answers, or does not, the client
+/// comes back with a body within its cap or a reason, never hangs past its deadline, and never grows.
+@Suite struct BoundedHTTPClientTests {
+  /// A one-connection server on loopback: reads the request's head, then writes `answer` (or nothing, holding the
+  /// connection open while `hold`) and closes.
+  final class ScriptedServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let thread: Thread
+
+    init(answer: [UInt8]?, hold: Double = 0) throws {
+      let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      listener = descriptor
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      let listening = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+          bind(descriptor, pointer, length) == 0 && listen(descriptor, 4) == 0 && getsockname(descriptor, pointer, &length) == 0
+        }
+      }
+      guard listening else { throw BridgeHTTPError("cannot listen") }
+      port = Int(UInt16(bigEndian: address.sin_port))
+      thread = Thread {
+        let connection = accept(descriptor, nil, nil)
+        guard connection >= 0 else { return }
+        defer { close(connection) }
+        var head: [UInt8] = []
+        var byte: UInt8 = 0
+        while recv(connection, &byte, 1, 0) == 1 {
+          head.append(byte)
+          if head.suffix(4) == [13, 10, 13, 10] { break }
+        }
+        // The body too, as an HTTP server does: closing with it unread would reset the connection.
+        let text = String(decoding: head, as: UTF8.self).lowercased()
+        let length = text.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }.flatMap {
+          Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        }
+        for _ in 0..<(length ?? 0) where recv(connection, &byte, 1, 0) == 1 {}
+        if let answer {
+          var sent = 0
+          while sent < answer.count {
+            let result = answer.withUnsafeBytes { send(connection, $0.baseAddress! + sent, answer.count - sent, Int32(MSG_NOSIGNAL)) }
+            if result <= 0 { break }
+            sent += result
+          }
+        } else {
+          Thread.sleep(forTimeInterval: hold)
+        }
+      }
+      thread.start()
+    }
+
+    deinit { close(listener) }
+  }
+
+  func post(_ server: ScriptedServer, timeout: Duration = .seconds(10), cap: Int = 1024) -> Result<
+    (status: Int, body: [UInt8]), BridgeHTTPError
+  > {
+    let client = BoundedHTTPClient(timeout: timeout, maximumResponseBytes: cap)
+    do {
+      return .success(try client.post(host: "127.0.0.1", port: server.port, path: "/janus", body: Array("{}".utf8)))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  @Test func anAnswerWithinItsCapIsReadWholeAndCutToItsLength() throws {
+    let server = try ScriptedServer(answer: Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello, and more".utf8))
+    let answer = try post(server).get()
+    #expect(answer.status == 200)
+    #expect(answer.body == Array("hello".utf8))
+  }
+
+  @Test func aBodyOverTheCapIsRefusedNotKept() throws {
+    let body = [UInt8](repeating: UInt8(ascii: "x"), count: 200_000)
+    let server = try ScriptedServer(answer: Array("HTTP/1.0 200 OK\r\n\r\n".utf8) + body)
+    guard case .failure(let error) = post(server, cap: 1024) else {
+      Issue.record("a 200 kB answer was taken with a 1 KiB cap")
+      return
+    }
+    #expect(error.description.contains("larger than"), "\(error)")
+  }
+
+  @Test func aServerThatNeverAnswersIsLeftAtTheDeadline() throws {
+    let server = try ScriptedServer(answer: nil, hold: 5)
+    guard case .failure(let error) = post(server, timeout: .milliseconds(300)) else {
+      Issue.record("a silent server gave an answer")
+      return
+    }
+    #expect(error.description.contains("no answer within"), "\(error)")
+  }
+
+  @Test func whatIsNotHTTPOrNotThereSaysSo() throws {
+    let server = try ScriptedServer(answer: Array("SSH-2.0-OpenSSH_9.2\r\n\r\n".utf8))
+    guard case .failure(let error) = post(server) else {
+      Issue.record("an SSH banner was taken for an answer")
+      return
+    }
+    #expect(error.description.hasPrefix("not an HTTP answer"), "\(error)")
+    let closed = try ScriptedServer(answer: [])
+    guard case .failure(let empty) = post(closed) else {
+      Issue.record("an empty answer was taken")
+      return
+    }
+    #expect(empty.description.contains("without an answer"), "\(empty)")
+  }
+
+  @Test func aJanusThatAnswersSomethingElseIsAFailedPollWithTheReason() throws {
+    let server = try ScriptedServer(answer: Array("HTTP/1.0 502 Bad Gateway\r\n\r\n<html>proxy</html>".utf8))
+    var client = JanusRosterClient(
+      bridge: BridgeSettings(url: "", host: "127.0.0.1", port: server.port, path: "/janus", room: 1), timeout: .seconds(10))
+    let (outcome, renewed) = client.poll()
+    #expect(outcome == .failed(problem: "HTTP 502 with a body that is not a JSON object"))
+    #expect(!renewed)
+  }
+}
