@@ -18,6 +18,20 @@ public struct RunFailure: Error, CustomStringConvertible {
   }
 }
 
+extension MonitorRunner {
+  /// The monitor already running on the config's console socket (its welcome), or nil when none listens there. A
+  /// listener that is no monitor, or one this user may not reach, is a failure: the socket cannot be ours.
+  public static func runningMonitor(socketPath: String) throws(RunFailure) -> ConsoleWelcome? {
+    do {
+      return try ConsoleClient.probe(path: socketPath, timeout: 3)
+    } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
+      return nil
+    } catch {
+      throw RunFailure("bridgewatch: the console socket cannot be used: \(error); the monitor does not start without it")
+    }
+  }
+}
+
 /// The monitor with one of its faces (dashboard or log), shared by `run` and `demo`: `MonitorProcess` does the
 /// rest.
 public struct MonitorRunner {
@@ -104,8 +118,10 @@ public struct MonitorRunner {
   public func runHeadless(summaryEvery: Int64? = nil) async throws {
     LoggingSystem.bootstrap { SanitizingLogHandler(StreamLogHandler.standardError(label: $0)) }
     let logger = Logger(label: "bridgewatch")
-    let process = try open(logger: logger, faces: [HeadlessLog(config: config, logger: logger, summaryEvery: summaryEvery)])
+    let log = HeadlessLog(config: config, logger: logger, summaryEvery: summaryEvery)
+    let process = try open(logger: logger, faces: [log])
     try await start(process)
+    log.announceListening()
     let signal = await StopSignals.wait()
     logger.info("received \(signal), stopping")
     onStop()

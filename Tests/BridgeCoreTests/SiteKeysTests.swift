@@ -106,7 +106,7 @@ import Testing
         HB-TU:
           secret: "0123456789abcdef0123456789abcdef"
           token: "NOT A TOKEN"
-          previous: "x"
+          previous: ""
           previous_until: "tomorrow"
         HB-DB:
           secrt: "0123456789abcdef0123456789abcdef"
@@ -116,6 +116,7 @@ import Testing
       let text = "\(error)"
       #expect(text.contains("keys.yaml:3: 'token' must be 16 to 64 characters"), "\(text)")
       #expect(text.contains("keys.yaml:5: 'previous_until' must be a UTC time like 2026-12-05T23:00:00Z, got 'tomorrow'"), "\(text)")
+      #expect(text.contains("keys.yaml:4: 'previous' must not be empty"), "\(text)")
       #expect(text.contains("keys.yaml:7: unknown key 'secrt' in 'HB-DB' (did you mean 'secret'?)"), "\(text)")
     }
   }

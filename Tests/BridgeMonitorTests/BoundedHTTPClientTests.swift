@@ -99,6 +99,19 @@ import Testing
     #expect(error.description.contains("no answer within"), "\(error)")
   }
 
+  /// A poll's requests share its deadline: a silence names the poll's whole timeout, not what was left of it, so
+  /// the same silence is the same problem on every poll (not a new log line and status-file write each time).
+  @Test func aSilenceNamesTheWholeTimeoutNotWhatWasLeft() throws {
+    let server = try ScriptedServer(answer: nil, hold: 5)
+    let client = BoundedHTTPClient(timeout: .milliseconds(200), maximumResponseBytes: 1024, statedTimeout: .seconds(10))
+    do {
+      _ = try client.post(host: "127.0.0.1", port: server.port, path: "/janus", body: Array("{}".utf8))
+      Issue.record("a silent server gave an answer")
+    } catch {
+      #expect(error.description == "no answer within 10.0 seconds", "\(error)")
+    }
+  }
+
   @Test func whatIsNotHTTPOrNotThereSaysSo() throws {
     let server = try ScriptedServer(answer: Array("SSH-2.0-OpenSSH_9.2\r\n\r\n".utf8))
     guard case .failure(let error) = post(server) else {

@@ -61,6 +61,21 @@ import Testing
     #expect(bridgeLines.last?.contains(strings(.detailBridgeAgentSilent, strings.status(.offline))) == true, "\(bridgeLines)")
   }
 
+  /// Problems only (`!`) keeps a site that disagrees with the bridge even when its heartbeats say all is well: the
+  /// row calls it a problem and the header counts it.
+  @Test func problemsOnlyKeepsASiteAliveButNotInTheBridge() throws {
+    let snapshot = Self.snapshot(detailSite: nil)
+    let site = try #require(snapshot.sites.firstIndex { $0.id == "HB-MC-HU" })
+    #expect(snapshot.records[site].status == .online && !SiteList.isProblem(snapshot.records[site]))
+    var options = SiteListOptions()
+    options.problemsOnly = true
+    let index = RosterIndex(sites: snapshot.sites)
+    #expect(SiteList.visibleSites(snapshot, index: index, options: options)[site])
+    var withoutBridge = snapshot
+    withoutBridge.bridge = nil
+    #expect(!SiteList.visibleSites(withoutBridge, index: index, options: options)[site])
+  }
+
   @Test func withoutBridgesNothingChanges() {
     var state = DashboardState()
     let screen = DashboardView.render(

@@ -70,6 +70,8 @@ import Testing
     #expect(written.count == 204)
     for entry in written.values { #expect(!made.stdout.contains(entry.secret) && !made.stderr.contains(entry.secret), "a secret printed") }
     #expect(Self.mode(folder + "/keys.yaml") == 0o600 && Self.mode(folder + "/bundles") == 0o700)
+    // The sheet lists every site's check-in token: only its owner reads it.
+    #expect(Self.mode(folder + "/bundles/sheet.html") == 0o600)
     let bundles = try FileManager.default.contentsOfDirectory(atPath: folder + "/bundles").filter { $0 != "sheet.html" }.sorted()
     #expect(bundles.count == 204)
     for id in bundles {

@@ -26,7 +26,7 @@ public final class SmallFilesystem {
 
   /// Writes a filler file until the filesystem is full.
   public func fill() {
-    filler = open(path + "/filler", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    filler = open(path + "/filler", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     let block = [UInt8](repeating: 0x78, count: 512)
     while write(filler, block, block.count) > 0 {}
     // The last bytes: a block may not fit whole.
@@ -35,7 +35,7 @@ public final class SmallFilesystem {
 
   /// Writes a filler file of `kilobytes`, leaving the rest of the filesystem free.
   public func occupy(kilobytes: Int) {
-    filler = open(path + "/filler", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    filler = open(path + "/filler", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     let block = [UInt8](repeating: 0x78, count: 1024)
     for _ in 0..<kilobytes { _ = write(filler, block, block.count) }
   }

@@ -174,6 +174,12 @@ public struct BridgeView: Sendable, Equatable {
   /// Per site, in config order.
   public var sites: [BridgeSiteState]
   public var disagreements: [BridgeDisagreement?]
+
+  /// Site `site`'s disagreement, if any (none for an index the board does not cover).
+  public func disagreement(site: Int) -> BridgeDisagreement? {
+    disagreements.indices.contains(site) ? disagreements[site] : nil
+  }
+
   /// Sites in a bridge; sites "in the bridge, agent silent"; sites "agent alive, not in the bridge".
   public var inBridgeCount: Int
   public var agentSilentCount: Int

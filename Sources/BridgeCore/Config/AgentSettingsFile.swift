@@ -16,6 +16,47 @@ public struct AgentSettings: Sendable, Equatable {
 
   public init() {}
 
+  public init(
+    site: String?, monitors: [String], keyFile: String?, interval: String?, count: Int?, countFile: String?, heartbeatFile: String?,
+    language: Language?
+  ) {
+    (self.site, self.monitors, self.keyFile, self.interval) = (site, monitors, keyFile, interval)
+    (self.count, self.countFile, self.heartbeatFile, self.language) = (count, countFile, heartbeatFile, language)
+  }
+
+  /// A setting the agent cannot run with, said as a usage error (the flag's name, what it takes, what was given).
+  public struct Unusable: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  /// A headcount given with --count out of its range: the range, with what was given.
+  public static func countProblem(_ count: Int) -> String? {
+    guard !(0...HeartbeatCodec.maximumCount).contains(count) else { return nil }
+    return "--count must be a headcount from 0 to \(NumberText.grouped(HeartbeatCodec.maximumCount)), got \(NumberText.grouped(count))"
+  }
+
+  /// These settings, merged from the file and the flags, checked as the agent runs them: its site, where it sends,
+  /// its headcount source and its interval (5s when none is given).
+  public func checked() throws(Unusable) -> AgentSettings {
+    func refuse(_ text: String) -> Unusable { Unusable(description: text) }
+    guard let site else { throw refuse("give --site ID (or site: in --config's file)") }
+    guard SiteID.isValid(site) else { throw refuse("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
+    if monitors.isEmpty && heartbeatFile == nil { throw refuse("give --monitor HOST:PORT (or --heartbeat-file PATH)") }
+    if !monitors.isEmpty && heartbeatFile != nil { throw refuse("give either --monitor or --heartbeat-file, not both") }
+    for monitor in monitors where HostPort.parse(monitor) == nil { throw refuse("--monitor must be HOST:PORT, got '\(monitor)'") }
+    if monitors.count > 8 { throw refuse("at most 8 --monitor (a primary and its standby need two)") }
+    if count != nil && countFile != nil { throw refuse("give either --count or --count-file, not both") }
+    if let count, let problem = Self.countProblem(count) { throw refuse(problem) }
+    let interval = interval ?? "5s"
+    guard let period = DurationText.parse(interval), period >= .milliseconds(100) else {
+      throw refuse("--interval must be a duration of at least 100ms (e.g. 5s), got '\(interval)'")
+    }
+    _ = period
+    var checked = self
+    checked.interval = interval
+    return checked
+  }
+
   /// The file's keys, in the order README "Enrol the sites" lists them.
   public static let keys = ["site", "monitor", "key_file", "interval", "count", "count_file", "heartbeat_file", "lang"]
 

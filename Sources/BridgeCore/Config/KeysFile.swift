@@ -146,11 +146,14 @@ extension ConfigLoader {
     case (nil, nil): break
     case (let previous?, let until?):
       if let secret = string(previous, "previous"), let text = string(until, "previous_until") {
-        if let time = SiteKeyEntry.parseUTC(text) {
+        // Accepted beside the current key until its grace ends: an empty one would let anyone sign.
+        let strong = !secret.isEmpty
+        if !strong { fail(previous, "'previous' must not be empty: it is accepted as the site's key until its grace ends") }
+        let time = SiteKeyEntry.parseUTC(text)
+        if time == nil { fail(until, "'previous_until' must be a UTC time like 2026-12-05T23:00:00Z, got '\(text)'") }
+        if strong, let time {
           entry.previousSecret = secret
           entry.previousUntil = time
-        } else {
-          fail(until, "'previous_until' must be a UTC time like 2026-12-05T23:00:00Z, got '\(text)'")
         }
       }
     case (let previous?, nil): fail(previous, "'previous' needs 'previous_until', the end of its grace")

@@ -89,7 +89,7 @@ public enum SiteEnrolment {
       try makeFolder(folder, mode: 0o700, strings: strings)
       for (site, entry) in chosen {
         let siteFolder = PathText.join(folder, site.id)
-        try makeFolder(siteFolder, mode: 0o700, strings: strings)
+        try makeFolder(siteFolder, mode: 0o700, narrowingExisting: true, strings: strings)
         let link = options.checkinBase.flatMap { base in entry.checkinToken.map { EnrolmentSheet.checkinLink(base: base, token: $0) } }
         for file in AgentBundle.files(
           site: site, secret: entry.secret, monitors: monitors, interval: config.timing.interval, conference: config.title,
@@ -101,7 +101,7 @@ public enum SiteEnrolment {
       let sheet = PathText.join(folder, "sheet.html")
       try write(
         EnrolmentSheet.html(title: config.title, entries: plan.entries, checkinBase: options.checkinBase, writtenAt: now), to: sheet,
-        mode: 0o644, strings: strings)
+        mode: 0o600, strings: strings)
       lines.append(strings(.keysBundles, strings.number(chosen.count), folder))
       lines.append(strings(.keysSheet, sheet))
     }
@@ -119,9 +119,16 @@ public enum SiteEnrolment {
     if chmod(path, mode) != 0 { throw Problem(description: strings(.keysCannotWrite, path, String(cString: strerror(errno)))) }
   }
 
-  private static func makeFolder(_ path: String, mode: mode_t, strings: Strings) throws(Problem) {
+  /// `narrowingExisting`: a site's folder that exists is narrowed to `mode` too (it holds the site's key); the
+  /// folder named by --bundles is not (it may be any folder of the user's: what it gets is mode 600 or a 700 folder).
+  private static func makeFolder(_ path: String, mode: mode_t, narrowingExisting: Bool = false, strings: Strings) throws(Problem) {
     var info = stat()
-    if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return }
+    if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+      if narrowingExisting, chmod(path, mode) != 0 {
+        throw Problem(description: strings(.keysCannotWrite, path, String(cString: strerror(errno))))
+      }
+      return
+    }
     if mkdir(path, mode) != 0 { throw Problem(description: strings(.keysCannotWrite, path, String(cString: strerror(errno)))) }
     _ = chmod(path, mode)
   }

@@ -10,6 +10,7 @@ public final class HeadlessLog: MonitorOutput {
   private let heartbeatDirectory: String
   private let summaryEveryNanos: Int64?
   private let lastSummary = Mutex<Int64>(0)
+  private let listenAddress = Mutex<String?>(nil)
 
   public init(config: ConferenceConfig, logger: Logger, summaryEvery seconds: Int64? = nil) {
     self.logger = logger
@@ -18,8 +19,13 @@ public final class HeadlessLog: MonitorOutput {
     summaryEveryNanos = seconds.map { $0 * 1_000_000_000 }
   }
 
-  public func start(facts: ConsoleFacts) async throws {
-    logger.info("listening on udp \(facts.listenAddress); \(sites.count) sites; heartbeat files in \(heartbeatDirectory)")
+  public func start(facts: ConsoleFacts) async throws { listenAddress.withLock { $0 = facts.listenAddress } }
+
+  /// Says where the monitor listens, once all of it has started: scripts and tests take this line to mean that
+  /// heartbeats are heard and consoles can attach (the console socket comes up after the outputs start).
+  public func announceListening() {
+    guard let address = listenAddress.withLock({ $0 }) else { return }
+    logger.info("listening on udp \(address); \(sites.count) sites; heartbeat files in \(heartbeatDirectory)")
   }
 
   public func receive(_ update: MonitorUpdate) {

@@ -85,6 +85,8 @@ public struct DashboardState: Sendable {
     var siteCount: Int
     /// Only when the rows depend on the records (problems only, or sorted by something the records hold).
     var recordsRevision: UInt64?
+    /// Only with problems only: a bridge poll changes who disagrees without changing the records.
+    var bridgeDisagreements: [BridgeDisagreement?]?
   }
 
   func layoutKey(_ snapshot: MonitorSnapshot) -> LayoutKey {
@@ -92,7 +94,8 @@ public struct DashboardState: Sendable {
     return LayoutKey(
       options: options, showsWall: showsWall, wallWidth: showsWall ? wallSize.width : 0, wallHeight: showsWall ? wallSize.height : 0,
       wallRoom: showsWall ? wallRoom : 0, siteCount: snapshot.sites.count,
-      recordsRevision: options.dependsOnRecords ? snapshot.recordsRevision : nil)
+      recordsRevision: options.dependsOnRecords ? snapshot.recordsRevision : nil,
+      bridgeDisagreements: options.problemsOnly ? snapshot.bridge?.disagreements : nil)
   }
 
   public init() {}

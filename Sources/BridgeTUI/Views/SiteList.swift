@@ -145,7 +145,10 @@ public enum SiteList {
     }
     guard options.isFiltering else { return visible }
     for site in snapshot.sites.indices where visible[site] {
-      if options.problemsOnly && !isProblem(snapshot.records[site], neverHeard: options.neverHeardIsProblem) {
+      // A disagreement with the conference bridge is a problem too (the row says so and the header counts it).
+      if options.problemsOnly && !isProblem(snapshot.records[site], neverHeard: options.neverHeardIsProblem)
+        && snapshot.bridge?.disagreement(site: site) == nil
+      {
         visible[site] = false
         continue
       }

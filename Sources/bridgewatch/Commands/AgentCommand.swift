@@ -50,16 +50,9 @@ struct AgentCommand: ParsableCommand {
 
   /// The settings the flags give, before the file's are merged under them.
   private var flagSettings: AgentSettings {
-    var flags = AgentSettings()
-    flags.site = site
-    flags.monitors = monitor
-    flags.keyFile = keyFile
-    flags.interval = interval
-    flags.count = count
-    flags.countFile = countFile
-    flags.heartbeatFile = heartbeatFile
-    flags.language = language.lang
-    return flags
+    AgentSettings(
+      site: site, monitors: monitor, keyFile: keyFile, interval: interval, count: count, countFile: countFile,
+      heartbeatFile: heartbeatFile, language: language.lang)
   }
 
   /// The settings file under the flags, checked; a problem is printed (file:line, in the operator's language) and
@@ -70,28 +63,16 @@ struct AgentCommand: ParsableCommand {
       do throws(AgentSettingsFile.Problems) {
         merged = try AgentSettingsFile.load(path: config, strings: language.strings).overridden(by: flagSettings)
       } catch {
-        FileHandleOutput.writeAll(fd: 2, error.lines.map { "bridgewatch agent: \($0)\n" }.joined())
+        // Sanitized: a value quoted back from the file may hold control characters.
+        for line in error.lines { printError("bridgewatch agent: \(line)") }
         throw ExitCode(2)
       }
     }
-    guard let site = merged.site else { throw ValidationError("give --site ID (or site: in --config's file)") }
-    guard SiteID.isValid(site) else { throw ValidationError("--site must be a site id ([A-Za-z0-9._-], 1 to 64 characters)") }
-    let monitors = merged.monitors
-    if monitors.isEmpty && merged.heartbeatFile == nil { throw ValidationError("give --monitor HOST:PORT (or --heartbeat-file PATH)") }
-    if !monitors.isEmpty && merged.heartbeatFile != nil { throw ValidationError("give either --monitor or --heartbeat-file, not both") }
-    for monitor in monitors where HostPort.parse(monitor) == nil {
-      throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'")
+    do {
+      return try merged.checked()
+    } catch {
+      throw ValidationError(error.description)
     }
-    if monitors.count > 8 { throw ValidationError("at most 8 --monitor (a primary and its standby need two)") }
-    if merged.count != nil && merged.countFile != nil { throw ValidationError("give either --count or --count-file, not both") }
-    if let count = merged.count { try FieldToolOptions.checkCount(count) }
-    let interval = merged.interval ?? "5s"
-    guard let period = DurationText.parse(interval), period >= .milliseconds(100) else {
-      throw ValidationError("--interval must be a duration of at least 100ms (e.g. 5s), got '\(interval)'")
-    }
-    _ = period
-    merged.interval = interval
-    return merged
   }
 
   func run() throws {
@@ -112,17 +93,6 @@ struct AgentCommand: ParsableCommand {
       loop.runSending(to: settings.monitors.map { HostPort.parse($0)! }, headcount: &headcount)
     }
     output.finish(strings(.agentStopped, strings.number(Int(loop.session.sentCount)), strings.number(Int(loop.session.ackedCount))))
-  }
-}
-
-/// What `agent` and `send` both check in their options.
-enum FieldToolOptions {
-  /// A headcount given with --count: the range is said, with what was given.
-  static func checkCount(_ count: Int) throws {
-    guard (0...HeartbeatCodec.maximumCount).contains(count) else {
-      throw ValidationError(
-        "--count must be a headcount from 0 to \(NumberText.grouped(HeartbeatCodec.maximumCount)), got \(NumberText.grouped(count))")
-    }
   }
 }
 

@@ -76,10 +76,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
     let directory = String(cString: made)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var demoConfig = try Self.demoConfig(sites: sites, shape: shape, directory: directory)
+    var demoConfig = try DemoConference.config(sites: sites, districts: shape == .shape2021, directory: directory)
     try metrics.apply(to: &demoConfig)
     let plan = SimulationPlan(config: demoConfig, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
-    let endpoints = Self.probeSomeSites(&demoConfig, plan: plan)
+    let endpoints = DemoConference.probeSomeSites(&demoConfig, plan: plan)
     let config = demoConfig
     let speed = self.speed
     let holder = DriverHolder()
@@ -119,61 +119,6 @@ struct DemoCommand: AsyncParsableCommand {
       printError("bridgewatch demo: no report: \(problem)")
       throw ExitCode(1)
     }
-  }
-
-  /// Gives some plain sites (no special role in the plan, one of them dropping out) a probe at an endpoint the
-  /// simulator plays: SIP (one in three answering 486, busy) and TCP, beside the sites with an agent.
-  static func probeSomeSites(_ config: inout ConferenceConfig, plan: SimulationPlan) -> SimulatedEndpoints {
-    let count = config.sites.count
-    let (sip, tcp) = count < 100 ? (4, 2) : (max(4, count / 60), max(2, count / 200))
-    let plain = plan.sites.indices.filter { index in
-      let site = plan.sites[index]
-      return !site.usesHeartbeatFile && !site.signsWithWrongKey && !site.asksForHelp && !site.flaps && site.lossPercent == 0
-        && !config.sites[index].heartbeatFileIsExplicit
-    }
-    let dropping = plain.filter { plan.sites[$0].dropsOut || plan.sites[$0].inStormDistrict }.prefix(1)
-    let stride = max(1, plain.count / (sip + tcp + 1))
-    var chosen = Array(dropping)
-    for (offset, index) in plain.enumerated() where offset % stride == stride / 2 && chosen.count < sip + tcp && !chosen.contains(index) {
-      chosen.append(index)
-    }
-    let (endpoints, targets) = SimulatedEndpoints.forDemo(sip: min(sip, chosen.count), tcp: max(0, min(tcp, chosen.count - sip)))
-    let played = Array(chosen.prefix(targets.count))
-    for (site, target) in zip(played, targets) { config.sites[site].probe = target }
-    endpoints.assign(sites: played)
-    return endpoints
-  }
-
-  /// The built-in roster (or a national one), with files under `directory`, a third of the sites signing, and two
-  /// sites keeping heartbeat files, so the demo shows every way in.
-  static func demoConfig(sites count: Int?, shape: RosterShape = .shape2026, directory: String) throws -> ConferenceConfig {
-    let heartbeats = directory + "/heartbeats"
-    var config: ConferenceConfig
-    if let count {
-      config = ConferenceConfig(
-        sites: shape == .shape2026
-          ? DemoRoster.conference2026(sites: count, heartbeatDirectory: heartbeats)
-          : DemoRoster.national(sites: count, heartbeatDirectory: heartbeats), baseDirectory: directory,
-        path: "<demo>")
-      config.title = "Hội nghị trực tuyến toàn quốc (demo, \(NumberText.grouped(count, separator: ".")) điểm cầu)"
-    } else {
-      config = try ConfigLoader.load(yaml: DemoRoster.hoaBinhYAML, path: "hoa-binh.yaml (built in)").config
-    }
-    config.path = directory + "/demo.yaml"
-    config.heartbeatDirectory = heartbeats
-    config.journalPath = directory + "/bridgewatch.journal"
-    config.statusFilePath = directory + "/status.json"
-    config.udp.host = "127.0.0.1"
-    config.udp.port = 0
-    try FileManager.default.createDirectory(atPath: heartbeats, withIntermediateDirectories: true)
-    for index in config.sites.indices {
-      config.sites[index].heartbeatFile = heartbeats + "/" + config.sites[index].id + ".hb"
-      if index % 3 == 1 { config.keys[config.sites[index].id] = Array("demo-secret-\(config.sites[index].id)".utf8) }
-    }
-    for index in [3, config.sites.count / 2] where index < config.sites.count && config.sites.count >= 4 {
-      config.sites[index].heartbeatFileIsExplicit = true
-    }
-    return config
   }
 }
 

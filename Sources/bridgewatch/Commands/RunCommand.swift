@@ -79,16 +79,7 @@ struct RunCommand: AsyncParsableCommand {
       }
       listenOverride = parsed
     }
-    let running: ConsoleWelcome?
-    do {
-      running = try ConsoleClient.probe(path: loaded.config.consoleSocketPath, timeout: 3)
-    } catch let failure as ConsoleSocket.Failure where failure.isNoMonitor {
-      running = nil
-    } catch {
-      // A listener that is no monitor, or one this user may not reach: the socket cannot be ours.
-      printError("bridgewatch: the console socket cannot be used: \(error); the monitor does not start without it")
-      throw ExitCode(1)
-    }
+    let running = try exitOnFailure { try MonitorRunner.runningMonitor(socketPath: loaded.config.consoleSocketPath) }
     if let running {
       // The journal is that monitor's: a second one could not open it. Join it instead.
       guard !headless else {
@@ -146,15 +137,9 @@ struct DashboardFlags: ParsableArguments {
   /// The dashboard's options; the theme is looked up now, before the terminal is taken: a name that is neither
   /// built in nor in a theme folder stops the command with the names there are (exit 2).
   func options(defaultTheme: String, configPath: String, banner: String? = nil) throws -> DashboardOptions {
-    let environment = ProcessInfo.processInfo.environment
     let options = DashboardOptions(
-      themeName: theme ?? defaultTheme,
-      operatorName: operatorName ?? environment["USER"] ?? environment["LOGNAME"] ?? ConsoleSocket.userName(getuid()),
-      monochrome: noColor || !(environment["NO_COLOR"] ?? "").isEmpty,
-      bell: !noBell,
-      themeDirectories: DashboardOptions.themeDirectories(configPath: configPath),
-      banner: banner,
-      language: language.language)
+      theme: theme ?? defaultTheme, operatorName: operatorName, noColor: noColor, noBell: noBell, configPath: configPath,
+      banner: banner, language: language.language)
     if case .failure(let problem) = ThemeLoader.load(options.themeName, directories: options.themeDirectories) {
       printError("bridgewatch: \(problem)")
       throw ExitCode(2)

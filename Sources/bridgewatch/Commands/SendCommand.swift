@@ -42,7 +42,7 @@ struct SendCommand: ParsableCommand {
     for monitor in monitor where HostPort.parse(monitor) == nil {
       throw ValidationError("--monitor must be HOST:PORT, got '\(monitor)'")
     }
-    if let count { try FieldToolOptions.checkCount(count) }
+    if let count, let problem = AgentSettings.countProblem(count) { throw ValidationError(problem) }
     guard let number = UInt64(seq), number > 0 else {
       throw ValidationError("--seq must be a whole number of at least 1, got '\(TextSanitizer.printable(seq))'")
     }

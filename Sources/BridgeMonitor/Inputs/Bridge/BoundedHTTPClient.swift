@@ -15,10 +15,14 @@ public struct BridgeHTTPError: Error, Sendable, Equatable, CustomStringConvertib
 public struct BoundedHTTPClient: Sendable {
   public var timeout: Duration
   public var maximumResponseBytes: Int
+  /// The timeout a failure names: the caller's whole budget when `timeout` is what is left of it (a poll's
+  /// requests share one deadline), so the same silence reads the same on every poll and is not a new problem.
+  public var statedTimeout: Duration
 
-  public init(timeout: Duration, maximumResponseBytes: Int) {
+  public init(timeout: Duration, maximumResponseBytes: Int, statedTimeout: Duration? = nil) {
     self.timeout = timeout
     self.maximumResponseBytes = maximumResponseBytes
+    self.statedTimeout = statedTimeout ?? timeout
   }
 
   /// POSTs `body` (JSON) to `path` and returns the status code and the body.
@@ -48,7 +52,7 @@ public struct BoundedHTTPClient: Sendable {
 
   private func remainingMilliseconds(_ deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> Int32 {
     let left = deadline - ContinuousClock.now
-    guard left > .zero else { throw BridgeHTTPError("no answer within \(timeout)") }
+    guard left > .zero else { throw BridgeHTTPError("no answer within \(statedTimeout)") }
     return Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
   }
 

@@ -124,7 +124,7 @@ public struct JanusRosterClient {
     let left = pollDeadline - ContinuousClock.now
     guard left > .zero else { throw .failed("no answer within \(timeout)") }
     do {
-      let http = BoundedHTTPClient(timeout: left, maximumResponseBytes: Self.maximumResponseBytes)
+      let http = BoundedHTTPClient(timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout)
       answer = try http.post(host: bridge.host, port: bridge.port, path: path, body: bytes)
     } catch {
       throw .failed(error.description)
