@@ -65,7 +65,7 @@ struct BridgeSeries: Sendable {
       up[index].set(to: poll.isKnown ? 1 : 0)
       lastSuccess[index].set(to: poll.lastSuccess ?? 0)
       participants[index].set(to: Double(poll.participants))
-      unmatched[index].set(to: Double(poll.unmatchedCount))
+      unmatched[index].set(to: Double(poll.currentUnmatchedCount))
       let before = index < exported.count ? exported[index] : BridgePollState(label: poll.label)
       polls[index].increment(by: Int64(poll.polls &- min(poll.polls, before.polls)))
       failures[index].increment(by: Int64(poll.failures &- min(poll.failures, before.failures)))

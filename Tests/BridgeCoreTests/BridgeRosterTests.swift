@@ -88,7 +88,8 @@ import Testing
   @Test func aFailedPollMakesTheRosterUnknownWithoutForgettingIt() {
     var board = BridgeBoard(config: Self.config(["A", "B"].map { Self.site($0) }))
     #expect(board.state(site: 0) == .unknown)
-    board.apply(.roster([BridgeParticipant(id: "1", display: "A")]), bridge: 0, now: 10)
+    board.apply(.roster([BridgeParticipant(id: "1", display: "A"), BridgeParticipant(id: "9", display: "Khách")]), bridge: 0, now: 10)
+    #expect(board.polls[0].currentUnmatchedCount == 1)
     guard case .inBridge(let leg) = board.state(site: 0) else {
       Issue.record("A is not in the bridge")
       return
@@ -99,6 +100,8 @@ import Testing
     #expect(board.state(site: 0) == .unknown)
     #expect(board.state(site: 1) == .unknown)
     #expect(board.polls[0].problem == "cannot connect")
+    // Its guest is not counted while the bridge is not read: the header, status file and metrics all say 0.
+    #expect(board.polls[0].currentUnmatchedCount == 0 && board.polls[0].unmatchedCount == 1)
     // Back: the roster is reconciled against the one before the failure, so A's join time stands, no new record.
     _ = board.drainRecords()
     board.apply(.roster([BridgeParticipant(id: "1", display: "A")]), bridge: 0, now: 20)

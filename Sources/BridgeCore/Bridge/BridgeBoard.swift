@@ -25,6 +25,10 @@ public struct BridgePollState: Sendable, Equatable {
 
   /// The roster of the last poll stands (a poll succeeded, and none failed since).
   public var isKnown: Bool { lastSuccess != nil && problem == nil }
+
+  /// Participants no site claims, as every face counts them: the last roster's while it stands, 0 while the
+  /// bridge is not read (its last roster is kept but not trusted).
+  public var currentUnmatchedCount: Int { isKnown ? unmatchedCount : 0 }
 }
 
 /// A site as the bridges see it.
@@ -186,5 +190,5 @@ public struct BridgeView: Sendable, Equatable {
   public var notInBridgeCount: Int
 
   /// Participants no site claims, over every bridge whose roster is known.
-  public var unmatchedCount: Int { polls.reduce(0) { $0 + ($1.isKnown ? $1.unmatchedCount : 0) } }
+  public var unmatchedCount: Int { polls.reduce(0) { $0 + $1.currentUnmatchedCount } }
 }

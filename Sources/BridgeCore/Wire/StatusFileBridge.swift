@@ -23,7 +23,7 @@ extension StatusFileEncoder {
       out.raw(", \"participants\": ")
       out.int(poll.participants)
       out.raw(", \"unmatched\": ")
-      out.int(poll.unmatchedCount)
+      out.int(poll.currentUnmatchedCount)
       out.raw(", \"unmatched_names\": [")
       for (index, name) in poll.unmatchedNames.enumerated() {
         if index > 0 { out.raw(", ") }
