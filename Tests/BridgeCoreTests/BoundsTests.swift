@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import BridgeCore
@@ -161,18 +162,6 @@ import Testing
     #expect(
       (try? ConsoleProtocol.decode(Array(fine.utf8)))
         == .request(ConsoleRequest(id: 1 << 53, request: OperatorRequest(site: "A", action: .clear))))
-  }
-
-  /// SplitMix64: the same records for the same seed, so a failure names a seed that repeats it.
-  struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
   }
 
   static func text(_ random: inout SeededGenerator) -> String {

@@ -8,18 +8,6 @@ import Testing
 /// `bridgewatch keys`' rules as values (which site gets what), the files it writes as the monitor and the agent
 /// read them, and the agent's count-file reason codes.
 @Suite struct EnrolmentTests {
-  /// A seeded generator: the plan's rules are tested, not the randomness (the command uses the system's).
-  struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   static let sites = (1...4).map {
     SiteConfig(id: "S-\($0)", name: "Xã \($0)", group: ["Hòa Bình", "Đà Bắc"], expected: 40, heartbeatFile: "/x")
   }

@@ -320,8 +320,15 @@ enum ReportHTML {
 
 /// HTML being written: `text` escapes (and strips control characters from) everything a journal or config
 /// supplied; `raw` is for the page's own markup.
-struct HTMLText {
+public struct HTMLText {
   private(set) var output = ""
+
+  /// `value` as HTML text, escaped as `text` escapes it (the enrolment sheet's pieces).
+  public static func escaped(_ value: String) -> String {
+    var html = HTMLText()
+    html.text(value)
+    return html.output
+  }
 
   mutating func raw(_ markup: String) { output += markup }
 

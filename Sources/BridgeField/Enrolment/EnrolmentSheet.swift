@@ -58,18 +58,5 @@ public enum EnrolmentSheet {
       && base.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && !"\"'<>\\`".unicodeScalars.contains($0) }
   }
 
-  static func escaped(_ value: String) -> String {
-    var output = ""
-    for character in TextSanitizer.printable(value) {
-      switch character {
-      case "&": output += "&amp;"
-      case "<": output += "&lt;"
-      case ">": output += "&gt;"
-      case "\"": output += "&quot;"
-      case "'": output += "&#39;"
-      default: output.append(character)
-      }
-    }
-    return output
-  }
+  static func escaped(_ value: String) -> String { HTMLText.escaped(value) }
 }
