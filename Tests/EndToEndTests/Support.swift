@@ -191,17 +191,31 @@ extension HeadlessMonitor {
 }
 
 /// Collects what a child process writes to a pipe as it arrives, so a chatty child never blocks.
+///
+/// A plain thread reads the pipe with blocking `read(2)` until end of file. Not `readabilityHandler`: its libdispatch
+/// read source crashes the whole test process on Linux when sources are torn down while others are set up
+/// (swift-corelibs-libdispatch#949; it took a CI run down with SIGSEGV in `_dispatch_event_loop_drain`).
 final class OutputCollector: @unchecked Sendable {
   let pipe = Pipe()
   private let lock = NSLock()
   private var collected = Data()
 
   init() {
-    pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      guard let self, !data.isEmpty else { return }
-      self.lock.withLock { self.collected.append(data) }
+    // The thread holds only the read end: when the pipe's write ends are closed (the child exits, or the pipe is
+    // dropped unused) the read sees end of file and the thread ends.
+    let reading = pipe.fileHandleForReading
+    let thread = Thread { [weak self] in
+      var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+      while true {
+        let count = buffer.withUnsafeMutableBytes { read(reading.fileDescriptor, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0, let self else { return }
+        let chunk = Data(buffer[0..<count])
+        self.lock.withLock { self.collected.append(chunk) }
+      }
     }
+    thread.name = "test-output"
+    thread.start()
   }
 
   var text: String { lock.withLock { String(decoding: collected, as: UTF8.self) } }
