@@ -29,6 +29,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     var expected: GaugeFamily
     var reported: GaugeFamily
     var help: GaugeFamily
+    var countFileProblems: GaugeFamily
     var unacknowledged: GaugeFamily
     var siteUp: GaugeFamily
     var siteLastHeard: GaugeFamily
@@ -36,7 +37,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     var siteUnacknowledged: GaugeFamily
 
     var families: [GaugeFamily] {
-      [sites, expected, reported, help, unacknowledged, siteUp, siteLastHeard, siteHeadcount, siteUnacknowledged]
+      [sites, expected, reported, help, countFileProblems, unacknowledged, siteUp, siteLastHeard, siteHeadcount, siteUnacknowledged]
     }
   }
 
@@ -176,6 +177,10 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
         help: "Attendees last reported by a group's bridge points that are up (online or late); others count 0", expectedSeries: groupCount),
       help: GaugeFamily(
         name: "bridgewatch_help_requests", help: "Bridge points of a group asking for help", expectedSeries: groupCount),
+      countFileProblems: GaugeFamily(
+        name: "bridgewatch_count_file_problems",
+        help: "Bridge points of a group whose agent cannot read its count file (their headcount is not updated)",
+        expectedSeries: groupCount),
       unacknowledged: GaugeFamily(
         name: "bridgewatch_unacknowledged_alerts", help: "Late or offline bridge points of a group that no operator has acknowledged",
         expectedSeries: groupCount),
@@ -197,6 +202,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
       roster.expected.add(labels: labels)
       roster.reported.add(labels: labels)
       roster.help.add(labels: labels)
+      roster.countFileProblems.add(labels: labels)
       roster.unacknowledged.add(labels: labels)
     }
     if config.metrics.perSite {
@@ -322,6 +328,7 @@ extension MetricsExporter.RosterSeries {
       expected.values[index] = Double(node.expectedHeadcount)
       reported.values[index] = Double(node.reportedHeadcount)
       help.values[index] = Double(node.helpRequests)
+      countFileProblems.values[index] = Double(node.countFileProblems)
       unacknowledged.values[index] = Double(node.unacknowledgedAlerts)
     }
     // A site's series are its contribution to its groups' (the same rule): its groups' sums add up.

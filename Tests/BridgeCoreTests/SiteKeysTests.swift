@@ -39,15 +39,28 @@ import Testing
       let bytes = Array(line.utf8)
       _ = bytes.withUnsafeBytes { state.receiveDatagram($0, now: Self.start.advanced(by: .seconds(seconds))) }
     }
+    /// What the journal keeps of the engine's events since the last call, read back through the journal's reader.
+    func journaled() -> [JournalRecord.Kind] {
+      state.withEngine { $0.drainEvents() }.flatMap { JournalRecord.records(for: $0, sites: [Self.site]) }
+        .compactMap { try? JournalCodec.decode(Substring(JournalCodec.encode($0))).get().kind }
+    }
     receive("BW1 site=HB-TU seq=1 count=45", after: 0)
     #expect(state.engine.records[0].countProblem == nil)
+    #expect(!journaled().contains { if case .countFile = $0 { true } else { false } })
     receive("BW1 site=HB-TU seq=2 count=45 count_problem=not_a_number", after: 5)
     #expect(state.engine.records[0].countProblem == .notANumber)
     #expect(state.engine.records[0].headcount == 45, "the last good count stands")
+    // Journaled once when it starts (its reason code, never the site's text), not again while it stands.
+    #expect(journaled() == [.countFile(problem: "not_a_number")])
+    receive("BW1 site=HB-TU seq=3 count=45 count_problem=not_a_number", after: 6)
+    #expect(journaled().isEmpty)
 
     let snapshot = state.snapshot(now: Self.start.advanced(by: .seconds(6)), title: "T")
     let json = StatusFileEncoder.encode(snapshot)
     #expect(json.contains("\"count_file_unreadable\"") && json.contains("\"count_problem\": \"not_a_number\""), "\(json)")
+    // Counted in every group the site is in, as the metrics' bridgewatch_count_file_problems are.
+    #expect(snapshot.rollups.allSatisfy { $0.countFileProblems == 1 })
+    #expect(json.contains("\"count_file_problems\": 1"))
     // What a console gets carries it, and reads back the same.
     let console = ConsoleSite(snapshot.records[0], index: 0)
     let decoded = try? JSONDecoder().decode(ConsoleSite.self, from: JSONEncoder().encode(console))
@@ -58,9 +71,18 @@ import Testing
     #expect(Strings(.en)(.flagCountFileUnreadable) == "count file unreadable")
     #expect(Strings(.vi)(.flagCountFileUnreadable) == "không đọc được tệp quân số")
 
-    receive("BW1 site=HB-TU seq=3 count=148", after: 10)
+    receive("BW1 site=HB-TU seq=4 count=148", after: 10)
     #expect(state.engine.records[0].countProblem == nil && state.engine.records[0].headcount == 148)
-    #expect(!StatusFileEncoder.encode(state.snapshot(now: Self.start.advanced(by: .seconds(11)), title: "T")).contains("count_file"))
+    #expect(journaled().contains(.countFile(problem: nil)))
+    let cleared = state.snapshot(now: Self.start.advanced(by: .seconds(11)), title: "T")
+    #expect(cleared.rollups.allSatisfy { $0.countFileProblems == 0 })
+    let clearedJSON = StatusFileEncoder.encode(cleared)
+    #expect(!clearedJSON.contains("count_file_unreadable") && clearedJSON.contains("\"count_file_problems\": 0"))
+    #expect(
+      EventText.describe(
+        EngineEvent(time: Self.start, siteIndex: 0, kind: .countProblemChanged(.empty)), sites: [Self.site], strings: Strings(.vi)
+      )
+      .hasSuffix("không đọc được tệp quân số (tệp trống); quân số không được cập nhật"))
   }
 
   // MARK: the keys file

@@ -59,9 +59,9 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     #expect(metricValue(text, "bridgewatch_build_info{version=\"\(BuildInfo.version)\"}") == 1)
     #expect(metricValue(text, "bridgewatch_tick_duration_seconds_count") == 0)
     #expect(!text.contains("bridgewatch_site_up"))
-    // 4 groups × (5 statuses + 4 figures), 3 + 1 + 7 + 1 + 1 + 2 + 6 + 1 + 2 + 4 counters, 9 gauges, 2 histograms.
+    // 4 groups × (5 statuses + 5 figures), 3 + 1 + 7 + 1 + 1 + 2 + 6 + 1 + 2 + 4 counters, 9 gauges, 2 histograms.
     let histogramLines = (MetricsExporter.tickBuckets.count + 3) + (MetricsExporter.syncBuckets.count + 3)
-    #expect(seriesCount(text) == 4 * 9 + 28 + 9 + histogramLines)
+    #expect(seriesCount(text) == 4 * 10 + 28 + 9 + histogramLines)
     // A monitor alone: not a standby, never replaced.
     for name in [
       "bridgewatch_standby", "bridgewatch_primary_silent", "bridgewatch_primary_last_contact_timestamp_seconds", "bridgewatch_replaced",
@@ -135,7 +135,7 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     let port = try await monitor.start().port!
     defer { Task { await monitor.stop() } }
     let socket = UDPTestSocket()
-    socket.send("BW1 site=HB-DB-HU seq=1 count=80", port: port)
+    socket.send("BW1 site=HB-DB-HU seq=1 count=80 count_problem=not_a_number", port: port)
     #expect(socket.receive() != nil)
     socket.send("BW1 site=SL-TU seq=1 count=150 state=help", port: port)
     #expect(socket.receive() != nil)
@@ -153,6 +153,9 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     #expect(metricValue(text, "bridgewatch_headcount_reported{\(daBac)}") == 85)
     #expect(metricValue(text, "bridgewatch_headcount_reported{\(conference)}") == 235)
     #expect(metricValue(text, #"bridgewatch_help_requests{group="Sơn La",province="Sơn La",depth="1"}"#) == 1)
+    #expect(metricValue(text, "bridgewatch_count_file_problems{\(daBac)}") == 1)
+    #expect(metricValue(text, "bridgewatch_count_file_problems{\(conference)}") == 1)
+    #expect(metricValue(text, #"bridgewatch_count_file_problems{group="Sơn La",province="Sơn La",depth="1"}"#) == 0)
     #expect(metricValue(text, #"bridgewatch_heartbeats_accepted_total{source="udp"}"#) == 2)
     #expect(metricValue(text, "bridgewatch_datagrams_received_total") == 4)
     #expect(metricValue(text, #"bridgewatch_datagrams_rejected_total{reason="unknown_site"}"#) == 1)

@@ -25,6 +25,8 @@ public struct EngineEvent: Sendable, Hashable {
     case helpRequestChanged(isRequested: Bool)
     /// Heartbeats came back while the site stays marked offline by an operator.
     case heardWhileMarked
+    /// The site's agent began (`problem`) or stopped (nil) saying its count file cannot be read.
+    case countProblemChanged(CountFileProblem?)
   }
 
   public var time: ClockReading

@@ -115,7 +115,10 @@ public struct StatusEngine: Sendable {
     if let state = input.state {
       applyReportedState(state, site: index, now: now)
       // A decoded heartbeat (it has a state) speaks for its count file: a problem stands until one says none.
-      if records[index].countProblem != input.countProblem { records[index].countProblem = input.countProblem }
+      if records[index].countProblem != input.countProblem {
+        records[index].countProblem = input.countProblem
+        emit(EngineEvent(time: now, siteIndex: index, kind: .countProblemChanged(input.countProblem)))
+      }
     }
     if records[index].mark != nil, !records[index].flags.contains(.heardWhileMarked),
       heardAt.unixSeconds >= records[index].mark!.unixSeconds

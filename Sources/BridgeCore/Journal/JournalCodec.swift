@@ -61,6 +61,12 @@ public enum JournalCodec {
       out.raw(",\"on\":\(on)")
     case .bridge(let inBridge):
       out.raw(",\"on\":\(inBridge),\"source\":\"bridge\"")
+    case .countFile(let problem):
+      out.raw(",\"on\":\(problem != nil)")
+      if let problem {
+        out.raw(",\"reason\":")
+        out.string(OperatorText.clamped(problem, as: .note))
+      }
     case .role(let role, let note):
       out.raw(",\"role\":")
       out.string(OperatorText.clamped(role, as: .note))
@@ -99,6 +105,7 @@ public enum JournalCodec {
     case .clock: "clock"
     case .role: "role"
     case .bridge: "bridge"
+    case .countFile: "count_file"
     }
   }
 
@@ -161,6 +168,9 @@ public enum JournalCodec {
     case .bridge:
       // Written with `source: bridge`; a line without it is taken too (only the bridge writes this type).
       kind = fields.on.map { .bridge(inBridge: $0) }
+    case .countFile:
+      // The reason is the agent's word for the problem (a `CountFileProblem`); one this build does not know is kept.
+      kind = fields.on.map { .countFile(problem: $0 ? OperatorText.clamped(fields.reason ?? "other", as: .note) : nil) }
     case .role:
       // The merge of two journals decides who spoke from these: a value it does not know cannot be guessed at.
       if let role = fields.role, !JournalRecord.roles.contains(role) {

@@ -46,11 +46,11 @@ enum JournalLineReader {
   /// holding one costs no reference counting.
   /// The record types, most frequent first; `types` spells them in the same order.
   enum RecordType: Int {
-    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release, role, bridge
+    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release, role, bridge, countFile
   }
   static let types: [StaticString] = [
     "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock", "claim", "release", "role",
-    "bridge",
+    "bridge", "count_file",
   ]
   static let statuses: [StaticString] = ["unknown", "online", "late", "offline", "marked"]
   static let causes: [StaticString] = ["heartbeat", "silence", "mark", "clear", "checkpoint"]

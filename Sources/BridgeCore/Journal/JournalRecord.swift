@@ -31,6 +31,8 @@ public struct JournalRecord: Sendable, Hashable {
     case role(String, note: String)
     /// The site joined (`true`) or left a conference bridge's roster, as a poll saw it (`source: bridge`).
     case bridge(inBridge: Bool)
+    /// The site's agent began (`problem`, its wire word) or stopped (nil) saying its count file cannot be read.
+    case countFile(problem: String?)
   }
 
   public var unixSeconds: Double
@@ -114,6 +116,8 @@ public struct JournalRecord: Sendable, Hashable {
       return [JournalRecord(unixSeconds: time, site: site, kind: .help(isRequested))]
     case .heardWhileMarked:
       return []
+    case .countProblemChanged(let problem):
+      return [JournalRecord(unixSeconds: time, site: site, kind: .countFile(problem: problem?.word))]
     }
   }
 }

@@ -33,6 +33,8 @@ public struct Rollup: Sendable, Hashable {
   public internal(set) var helpRequests = 0
   /// Sites currently flapping.
   public internal(set) var flapping = 0
+  /// Sites whose agent says its count file cannot be read (`count_problem` on the wire): their headcount is stale.
+  public internal(set) var countFileProblems = 0
 
   public init() {}
 
@@ -62,6 +64,7 @@ public struct Rollup: Sendable, Hashable {
     unacknowledgedAlerts += part.alert ? sign : 0
     helpRequests += part.help ? sign : 0
     flapping += part.flapping ? sign : 0
+    countFileProblems += part.countFileProblem ? sign : 0
   }
 }
 
@@ -112,6 +115,8 @@ public struct RollupContribution: Equatable, Sendable {
   /// Asking for help, and not marked offline.
   public var help: Bool
   public var flapping: Bool
+  /// Its agent's last heartbeat said the count file could not be read.
+  public var countFileProblem: Bool
 
   public init(_ record: SiteRecord) {
     status = record.status
@@ -120,6 +125,7 @@ public struct RollupContribution: Equatable, Sendable {
     alert = (record.status == .late || record.status == .offline) && record.acknowledgedBy == nil
     help = record.flags.contains(.helpRequested) && record.status != .marked
     flapping = record.flags.contains(.flapping)
+    countFileProblem = record.countProblem != nil
   }
 }
 

@@ -5,17 +5,20 @@ extension Strings {
   /// What the control room reads when a site's agent refused its count file: the reason code it sent, and the rule
   /// the site's staff must follow (never the text they typed: it does not travel).
   public func countFileProblem(_ problem: CountFileProblem) -> String {
-    let reason: String =
-      switch problem {
-      case .empty: self(.countFileEmpty)
-      case .notANumber: self(.countFileNotANumber)
-      case .tooLarge: self(.countFileTooLarge)
-      case .severalLines: self(.countFileSeveralLines)
-      case .notText: self(.countFileNotText)
-      case .unreadable: self(.countFileCannotRead)
-      case .other: self(.countFileOther)
-      }
-    return self(.detailCountFileProblem, reason, self(.countRule, number(HeartbeatCodec.maximumCount)))
+    self(.detailCountFileProblem, countFileReason(problem), self(.countRule, number(HeartbeatCodec.maximumCount)))
+  }
+
+  /// The reason code an agent sent, in words ("not a whole number").
+  public func countFileReason(_ problem: CountFileProblem) -> String {
+    switch problem {
+    case .empty: self(.countFileEmpty)
+    case .notANumber: self(.countFileNotANumber)
+    case .tooLarge: self(.countFileTooLarge)
+    case .severalLines: self(.countFileSeveralLines)
+    case .notText: self(.countFileNotText)
+    case .unreadable: self(.countFileCannotRead)
+    case .other: self(.countFileOther)
+    }
   }
 
   static let englishEnrolmentTable: [TextKey: String] = [
@@ -24,6 +27,8 @@ extension Strings {
     .countFileEmpty: "empty", .countFileNotANumber: "not a whole number", .countFileTooLarge: "too large",
     .countFileSeveralLines: "several lines", .countFileNotText: "not text", .countFileCannotRead: "the agent cannot read it",
     .countFileOther: "refused by the agent",
+    .eventCountFileProblem: "{0}: count file unreadable ({1}); its headcount is not updated",
+    .eventCountFileReadable: "{0}: count file readable again",
     .settingsUnreadable: "cannot read the settings file {0} ({1})", .settingsNotYAML: "{0}: not valid YAML: {1}",
     .settingsNotMapping: "{0}: the settings file must be a YAML mapping of keys (site: HB-TU, monitor: ...)",
     .settingsUnknownKey: "{0}: unknown key '{1}'{2}; the keys are {3}", .settingsDidYouMean: " (did you mean '{0}'?)",
@@ -51,6 +56,8 @@ extension Strings {
     .countFileEmpty: "tệp trống", .countFileNotANumber: "không phải số nguyên", .countFileTooLarge: "số quá lớn",
     .countFileSeveralLines: "nhiều dòng", .countFileNotText: "không phải văn bản", .countFileCannotRead: "phần mềm không đọc được tệp",
     .countFileOther: "phần mềm từ chối",
+    .eventCountFileProblem: "{0}: không đọc được tệp quân số ({1}); quân số không được cập nhật",
+    .eventCountFileReadable: "{0}: đã đọc được tệp quân số trở lại",
     .settingsUnreadable: "không đọc được tệp cấu hình {0} ({1})", .settingsNotYAML: "{0}: không phải YAML hợp lệ: {1}",
     .settingsNotMapping: "{0}: tệp cấu hình phải là các cặp khóa: giá trị YAML (site: HB-TU, monitor: ...)",
     .settingsUnknownKey: "{0}: khóa lạ '{1}'{2}; các khóa hợp lệ là {3}", .settingsDidYouMean: " (có phải ý bạn là '{0}'?)",

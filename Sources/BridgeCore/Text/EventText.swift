@@ -18,6 +18,8 @@ public enum EventText {
     case .flappingChanged(let flapping): return strings(flapping ? .eventFlapping : .eventNotFlapping, who)
     case .helpRequestChanged(let requested): return strings(requested ? .eventHelp : .eventHelpWithdrawn, who)
     case .heardWhileMarked: return strings(.eventHeardWhileMarked, who)
+    case .countProblemChanged(let problem?): return strings(.eventCountFileProblem, who, strings.countFileReason(problem))
+    case .countProblemChanged(nil): return strings(.eventCountFileReadable, who)
     case .claimed(let name): return strings(.eventClaimed, who, TextSanitizer.printable(name))
     case .claimReleased(let name?): return strings(.eventClaimReleased, who, TextSanitizer.printable(name))
     case .claimReleased(nil): return strings(.eventClaimEnded, who)

@@ -92,7 +92,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   // MARK: Site keys, agent bundles and the agent's settings file (issue 33; tables in EnrolmentText.swift)
   case flagCountFileUnreadable, detailCountFile, detailCountFileProblem
   case countFileEmpty, countFileNotANumber, countFileTooLarge, countFileSeveralLines, countFileNotText, countFileCannotRead
-  case countFileOther
+  case countFileOther, eventCountFileProblem, eventCountFileReadable
   case settingsUnreadable, settingsNotYAML, settingsNotMapping, settingsUnknownKey, settingsDidYouMean, settingsBadValue
   case settingsConflict, settingSiteForm, settingMonitorForm, settingPathForm, settingIntervalForm
   case settingCountForm, settingLanguageForm

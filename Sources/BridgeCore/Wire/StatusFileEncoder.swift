@@ -165,6 +165,8 @@ public enum StatusFileEncoder {
     out.int(rollup.helpRequests)
     out.raw(", \"flapping\": ")
     out.int(rollup.flapping)
+    out.raw(", \"count_file_problems\": ")
+    out.int(rollup.countFileProblems)
     out.raw("}")
   }
 
