@@ -37,16 +37,24 @@ public struct JournalBenchmark {
 
     var reference: [Double] = []
     var restart: [Figures] = []
+    var resumed: [Figures] = []
     var reports: [Figures] = []
     for _ in 0..<runs {
       reference.append(try readLineBreaks(journal))
+      // The whole journal (no checkpoint: the first start on a journal, or one whose checkpoint does not match),
+      // then from the checkpoint the first start left.
+      unlink(journal + ".checkpoint")
       restart.append(try timeToListen(config: config))
+      resumed.append(try timeToListen(config: config))
       reports.append(try timeReport(config: config))
     }
     report("reference: read the file and find its line breaks   \(Self.range(reference.map { $0 }))")
     report(
       "restart: start until the UDP socket is bound          \(Self.range(restart.map(\.seconds)))   "
         + "target < 2 s  \(restart.allSatisfy { $0.seconds < 2 } ? "MET" : "MISSED")   peak RSS \(Self.rss(restart))")
+    report(
+      "restart from the journal's checkpoint                 \(Self.range(resumed.map(\.seconds)))   "
+        + "target < 1 s  \(resumed.allSatisfy { $0.seconds < 1 } ? "MET" : "MISSED")   peak RSS \(Self.rss(resumed))")
     report(
       "report: the whole report (csv)                        \(Self.range(reports.map(\.seconds)))   "
         + "target < 3 s  \(reports.allSatisfy { $0.seconds < 3 } ? "MET" : "MISSED")   peak RSS \(Self.rss(reports))   "

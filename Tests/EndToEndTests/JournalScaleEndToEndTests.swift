@@ -94,5 +94,16 @@ import Testing
     let acks = restored.filter { $0.acknowledgedBy != nil }.count
     #expect(again.log.contains("replayed 200,000 records in "), "\(again.log)")
     #expect(again.log.contains("restored \(marks) marks, \(acks) acknowledgements"), "\(again.log)")
+
+    // Stopped cleanly, it leaves a checkpoint of its whole journal: the next start reads that and nothing else,
+    // and restores the same.
+    #expect(again.finish() == 0)
+    let written = try again.journal()
+    let third = try HeadlessMonitor(config: Self.config, directory: again.directory)
+    defer { _ = third.stop() }
+    #expect(
+      third.log.contains("replayed its checkpoint of \(NumberText.grouped(written.records.count)) records and the 0 written after it"),
+      "\(third.log)")
+    #expect(third.log.contains("restored \(marks) marks, \(acks) acknowledgements"), "\(third.log)")
   }
 }

@@ -31,6 +31,15 @@ public struct JournalScanner: Sendable {
 
   public init() {}
 
+  /// A scan that has already been through the journal's first `bytes` bytes (`lines` lines, `records` records, all
+  /// whole): what a checkpoint stands for, so that the scan of the rest appended to it numbers lines as the file does.
+  public init(prefixBytes bytes: Int, lines: Int, records: Int) {
+    bytesRead = bytes
+    validLength = bytes
+    lineCount = lines
+    recordCount = records
+  }
+
   /// Takes the next piece of the file; `visit` gets each record whose line ends in it.
   public mutating func feed(_ piece: UnsafeBufferPointer<UInt8>, _ visit: (JournalRecord) -> Void) {
     guard let base = piece.baseAddress else { return }
@@ -153,13 +162,15 @@ extension JournalScanner {
   /// Reads the `size` bytes of `fd` as `stretches` stretches split at line breaks, each on its own thread with
   /// its own copy of `fold`, and joins them in order. `progress` gets the bytes read so far, from one thread.
   /// Returns errno if a read fails.
+  /// `start`: where to begin (right after a line break), when what comes before was read earlier.
   public static func read<Fold: JournalFold>(
-    fd: Int32, size: Int, stretches: Int, fold: Fold, progress: @escaping @Sendable (Int) -> Void = { _ in }
+    fd: Int32, from start: Int = 0, size: Int, stretches: Int, fold: Fold, progress: @escaping @Sendable (Int) -> Void = { _ in }
   ) -> Result<(JournalScanner, Fold), ReadError> {
     // Each stretch starts right after a line break, so no line is split between two readers.
-    var bounds = [0]
+    var bounds = [start]
     for part in 1..<max(stretches, 1) {
-      guard let next = lineStart(fd: fd, after: max(size * part / stretches, bounds.last!), size: size) else { break }
+      let even = start + (size - start) * part / stretches
+      guard let next = lineStart(fd: fd, after: max(even, bounds.last!), size: size) else { break }
       if next > bounds.last! && next < size { bounds.append(next) }
     }
     bounds.append(size)

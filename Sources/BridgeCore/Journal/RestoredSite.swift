@@ -150,6 +150,45 @@ public struct RestoredSite: Sendable, Equatable {
       }
     }
 
+    /// Journal records whose replay from nothing gives this replay's state (`sites`, the config it was made for):
+    /// what a journal checkpoint holds. Per site, in the order the replay needs them (a mark clears an
+    /// acknowledgement, so the acknowledgement comes after it); `unixSeconds` for what keeps no time of its own.
+    public func stateRecords(sites: [SiteConfig], unixSeconds: Double) -> [JournalRecord] {
+      var records: [JournalRecord] = []
+      for (index, site) in changes.enumerated() {
+        let id = sites[index].id
+        if site.wasHeard {
+          records.append(
+            JournalRecord(unixSeconds: unixSeconds, site: id, kind: .status(from: .unknown, to: .offline, cause: "checkpoint")))
+        }
+        if let mark = site.mark.value(or: nil) {
+          records.append(
+            JournalRecord(unixSeconds: mark.unixSeconds, site: id, kind: .mark(operatorName: mark.operatorName, reason: mark.reason)))
+        }
+        if let name = site.acknowledgedBy.value(or: nil) {
+          records.append(JournalRecord(unixSeconds: unixSeconds, site: id, kind: .acknowledge(operatorName: name)))
+        }
+        if let count = site.manualHeadcount.value(or: nil) {
+          let stamp = site.manualHeadcountBy.value(or: nil)
+          records.append(
+            JournalRecord(
+              unixSeconds: stamp?.unixSeconds ?? unixSeconds, site: id,
+              kind: .headcount(count: count, source: .manual, operatorName: stamp?.operatorName)))
+        }
+        if let claim = site.claim.value(or: nil) {
+          records.append(JournalRecord(unixSeconds: claim.unixSeconds, site: id, kind: .claim(operatorName: claim.operatorName)))
+        }
+        if let since = site.bridgeSince.value(or: nil) {
+          records.append(JournalRecord(unixSeconds: since, site: id, kind: .bridge(inBridge: true)))
+        }
+      }
+      for (id, mark) in orphanMarks {
+        records.append(
+          JournalRecord(unixSeconds: mark.unixSeconds, site: id, kind: .mark(operatorName: mark.operatorName, reason: mark.reason)))
+      }
+      return records
+    }
+
     /// This replay followed by `later`, the replay of the stretch of journal right after this one's.
     public mutating func append(_ later: Replay) {
       precondition(later.changes.count == changes.count, "replays of different configs")

@@ -15,10 +15,19 @@ public struct JournalReplay {
     path: String, sites: [SiteConfig], skipBadLines: Bool, progress: @escaping @Sendable (_ read: Int, _ size: Int) -> Void
   ) throws -> JournalReplay {
     let started = ContinuousClock.now
-    let (opened, replay) = try JournalFile.open(
-      path: path, skipBadLines: skipBadLines, fold: RestoredSite.Replay(sites: sites), progress: progress)
+    let empty = RestoredSite.Replay(sites: sites)
+    let resume = JournalFile.readCheckpoint(journal: path, fold: empty)
+    let (opened, replay) = try JournalFile.open(path: path, skipBadLines: skipBadLines, fold: empty, resume: resume, progress: progress)
     let restored = replay.sites
     var notes = opened.warnings.map { "warning: \($0)" }
+    if let ignored = opened.checkpointIgnored {
+      notes.append("journal \(path): its checkpoint was not used (\(ignored)); read the whole journal")
+    }
+    // From here the file keeps its own checkpoint; one now, so that the next start reads only what comes after.
+    opened.file.trackRestorableState(replay, sites: sites)
+    if opened.scan.recordCount > 0, let problem = opened.file.writeCheckpoint(unixSeconds: Date().timeIntervalSince1970) {
+      notes.append("warning: journal \(path): \(problem); the next start reads the whole journal")
+    }
     for orphan in replay.orphanMarks {
       notes.append(
         "warning: the journal has \(orphan.site) marked offline by \(orphan.mark.operatorName) (\(orphan.mark.reason)), but "
@@ -31,8 +40,13 @@ public struct JournalReplay {
       let acks = restored.filter { $0.acknowledgedBy != nil }.count
       let counts = restored.filter { $0.manualHeadcount != nil }.count
       let heard = restored.filter(\.wasHeard).count
+      let read =
+        opened.resumedFrom.map { checkpoint in
+          "its checkpoint of \(NumberText.grouped(checkpoint.records)) records and the "
+            + "\(NumberText.grouped(opened.scan.recordCount - checkpoint.records)) written after it"
+        } ?? "\(NumberText.grouped(opened.scan.recordCount)) records"
       notes.append(
-        "journal \(path): replayed \(NumberText.grouped(opened.scan.recordCount)) records in "
+        "journal \(path): replayed \(read) in "
           + "\(String(format: "%.1f s", seconds)); restored \(marks) marks, \(acks) acknowledgements, \(counts) headcounts set by hand; "
           + "sites start unknown until heard, and the \(NumberText.grouped(heard)) heard before the restart go offline "
           + "if not heard within offline_after")

@@ -11,16 +11,28 @@ import Foundation
 /// it and the records wait.
 public final class JournalFile {
   public let path: String
-  private var fd: Int32
+  var fd: Int32
   /// Bytes of whole lines in the file: where a failed write is rolled back to.
-  private var size: off_t
-  private var needsLineBreak: Bool
-  private var identity: FileIdentity
+  var size: off_t
+  var needsLineBreak: Bool
+  var identity: FileIdentity
   private(set) public var backlog = JournalBacklog()
   /// How long the last `fdatasync` took, when the last append wrote lines and synced them; nil otherwise.
   private(set) public var lastSyncSeconds: Double?
   /// Whether the last append put lines in the file (most appends, once a second, have nothing to write).
   private(set) public var lastAppendWroteLines = false
+  /// Lines and records in the file, for a checkpoint's header.
+  var lineCount = 0
+  var recordCount = 0
+  /// The restorable state of everything in the file, kept as lines are written, for `writeCheckpoint`.
+  var restorable: Restorable?
+
+  struct Restorable {
+    var replay: RestoredSite.Replay
+    /// The replay of nothing, for a journal created again.
+    let empty: RestoredSite.Replay
+    let sites: [SiteConfig]
+  }
 
   /// What opening found: what the reading counted (the records went to the caller as they were read) and
   /// warnings to log.
@@ -28,6 +40,10 @@ public final class JournalFile {
     public var file: JournalFile
     public var scan: JournalScanner
     public var warnings: [String]
+    /// The checkpoint start-up began from; nil when the whole journal was read.
+    public var resumedFrom: JournalCheckpoint? = nil
+    /// Why a checkpoint next to the journal was not used, when there was one.
+    public var checkpointIgnored: String? = nil
   }
 
   public struct OpenError: Error, CustomStringConvertible {
@@ -111,19 +127,47 @@ public final class JournalFile {
 
   /// Opens the journal like `open(path:skipBadLines:progress:visit:)`, computing `fold` over its records; a long
   /// journal is read in stretches on all cores at once (a two-day national journal is 2,000,000 lines).
+  /// `resume`: a checkpoint of the journal and its state folded (`readCheckpoint`); used when it matches the file, in
+  /// which case only what follows it is read.
   public static func open<Fold: JournalFold>(
-    path: String, skipBadLines: Bool, fold: Fold, progress: @escaping @Sendable (_ read: Int, _ size: Int) -> Void = { _, _ in }
+    path: String, skipBadLines: Bool, fold: Fold, resume: Result<Resume<Fold>, CheckpointProblem>? = nil,
+    progress: @escaping @Sendable (_ read: Int, _ size: Int) -> Void = { _, _ in }
   ) throws(OpenError) -> (Opened, Fold) {
     let (fd, info) = try openLocked(path: path, flags: O_CREAT)
     let size = Int(info.st_size)
+    var start = 0
+    var prefix = JournalScanner()
+    var initial = fold
+    var resumedFrom: JournalCheckpoint?
+    var ignored: String?
+    switch resume {
+    case .success(let resume):
+      if let problem = mismatch(resume.checkpoint, fd: fd, info: info) {
+        ignored = problem
+      } else {
+        start = resume.checkpoint.offset
+        prefix = JournalScanner(prefixBytes: start, lines: resume.checkpoint.lines, records: resume.checkpoint.records)
+        initial = resume.fold
+        resumedFrom = resume.checkpoint
+      }
+    case .failure(let problem): ignored = problem.description
+    case nil: break
+    }
     // Below a few megabytes one thread is quicker than starting others.
-    let stretches = size >= 8 << 20 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
-    switch JournalScanner.read(fd: fd, size: size, stretches: stretches, fold: fold, progress: { progress($0, size) }) {
+    let stretches = size - start >= 8 << 20 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
+    let readFrom = start
+    let read = JournalScanner.read(
+      fd: fd, from: readFrom, size: size, stretches: stretches, fold: initial, progress: { progress(readFrom + $0, size) })
+    switch read {
     case .failure(let failure):
       Foundation.close(fd)
       throw OpenError(description: "cannot read journal \(path): \(String(cString: strerror(failure.errno)))")
     case .success(let (scan, folded)):
-      return (try finishOpening(path: path, fd: fd, info: info, scan: scan, skipBadLines: skipBadLines), folded)
+      prefix.append(scan)
+      var opened = try finishOpening(path: path, fd: fd, info: info, scan: prefix, skipBadLines: skipBadLines)
+      opened.resumedFrom = resumedFrom
+      opened.checkpointIgnored = ignored
+      return (opened, folded)
     }
   }
 
@@ -162,6 +206,8 @@ public final class JournalFile {
     }
     let file = JournalFile(
       path: path, fd: fd, size: off_t(scan.validLength), needsLineBreak: scan.endsWithoutLineBreak, identity: FileIdentity(info))
+    file.lineCount = scan.lineCount - (scan.tornLine == nil ? 0 : 1)
+    file.recordCount = scan.recordCount
     return Opened(file: file, scan: scan, warnings: warnings)
   }
 
@@ -244,6 +290,11 @@ public final class JournalFile {
     }
     size += written
     needsLineBreak = false
+    for batch in batches {
+      lineCount += batch.count
+      recordCount += batch.count
+      if restorable != nil { for record in batch { restorable!.replay.take(record) } }
+    }
     return nil
   }
 
@@ -268,6 +319,9 @@ public final class JournalFile {
     identity = FileIdentity(info)
     size = 0
     needsLineBreak = false
+    lineCount = 0
+    recordCount = 0
+    if restorable != nil { restorable!.replay = restorable!.empty }
     if let failure = writeLines([checkpoint], sync: true) {
       throw OpenError(description: "cannot write journal \(path): \(String(cString: strerror(failure)))")
     }

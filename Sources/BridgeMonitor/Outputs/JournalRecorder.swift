@@ -7,6 +7,9 @@ import Logging
 struct JournalRecorder {
   /// At most one headcount sample per site in this long.
   static let headcountSampleNanos: Int64 = 10_000_000_000
+  /// How often the journal's checkpoint is written while lines are added: a restart after a crash reads at most
+  /// this much journal after it (a 31,097-site checkpoint takes some tens of milliseconds on the loop).
+  static let checkpointNanos: Int64 = 300_000_000_000
 
   let file: JournalFile?
   private let sites: [SiteConfig]
@@ -23,6 +26,10 @@ struct JournalRecorder {
   /// a new record nor a waiting change, a pass would find nothing (a quiet monitor skips it).
   private var sampledRevision: UInt64?
   private var samplesWaiting = false
+  /// When the checkpoint was last written (or due from), and whether lines were written since.
+  private var lastCheckpointNanos: Int64?
+  private var linesSinceCheckpoint = false
+  private var checkpointProblem: String?
 
   /// `restored` is what an earlier run left in the journal: a headcount set by hand is not sampled again.
   init(file: JournalFile?, sites: [SiteConfig], restored: [RestoredSite], logger: Logger, healthObserver: (any MonitorHealthObserver)?) {
@@ -51,6 +58,22 @@ struct JournalRecorder {
     }
     appendHeadcountSamples(snapshot.records, revision: snapshot.recordsRevision, now: now, to: &batch)
     write(batch, sync: true, now: now, checkpoint: checkpoint)
+    let last = lastCheckpointNanos ?? now.monotonicNanos
+    lastCheckpointNanos = last
+    if linesSinceCheckpoint && now.monotonicNanos - last >= Self.checkpointNanos { writeCheckpoint(now: now) }
+  }
+
+  /// Writes the journal's checkpoint; a failure is logged once per cause (the next start then reads the whole
+  /// journal, which is slower but loses nothing).
+  private mutating func writeCheckpoint(now: ClockReading) {
+    guard let file else { return }
+    lastCheckpointNanos = now.monotonicNanos
+    let problem = file.writeCheckpoint(unixSeconds: now.unixSeconds)
+    if problem == nil { linesSinceCheckpoint = false }
+    if let problem, problem != checkpointProblem {
+      logger.warning("journal checkpoint: \(problem); the next start reads the whole journal")
+    }
+    checkpointProblem = problem
   }
 
   /// The last records at stop: counts still inside their 10-second window go now (or the report's figures would
@@ -61,6 +84,7 @@ struct JournalRecorder {
     last.append(JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop))
     write(last, sync: true, now: now, checkpoint: checkpoint)
     if let file, !file.backlog.isEmpty { reportUnsaved(file) }
+    writeCheckpoint(now: now)
     file?.close()
   }
 
@@ -103,6 +127,7 @@ struct JournalRecorder {
   mutating func write(_ records: [JournalRecord], sync: Bool, now: ClockReading, checkpoint: () -> [JournalRecord]) -> String? {
     guard let file else { return nil }
     let outcome = file.append(records, sync: sync, now: now.unixSeconds, checkpoint: checkpoint)
+    if file.lastAppendWroteLines { linesSinceCheckpoint = true }
     switch outcome {
     case .written, .recreated:
       if file.lastAppendWroteLines {
