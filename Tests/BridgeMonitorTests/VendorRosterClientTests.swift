@@ -1,7 +1,6 @@
 import BridgeCore
 import Foundation
 import Glibc
-import Synchronization
 import TestSupport
 import Testing
 
@@ -12,77 +11,6 @@ import Testing
 /// (`BridgeBoard`): the sites in the bridge, the participants no site claims counted and listed, and each hostile
 /// answer a problem the control room reads.
 @Suite struct VendorRosterClientTests {
-  /// An HTTP server on loopback answering each request by `route(path)` when its Authorization is `authorization`
-  /// (401 otherwise), one connection at a time; records the paths asked. At most `maximumConnections`, then it stops.
-  final class FixtureServer: @unchecked Sendable {
-    let port: Int
-    private let listener: Int32
-    private let stopped = Atomic<Bool>(false)
-    private let asked = Mutex<[String]>([])
-    private let done = DispatchSemaphore(value: 0)
-    static let maximumConnections = 3_000
-
-    init(authorization: String, route: @escaping @Sendable (String) -> (status: Int, body: [UInt8])) throws {
-      let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-      listener = descriptor
-      var address = sockaddr_in()
-      address.sin_family = sa_family_t(AF_INET)
-      address.sin_addr.s_addr = inet_addr("127.0.0.1")
-      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-      let listening = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-          bind(descriptor, pointer, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, pointer, &length) == 0
-        }
-      }
-      guard listening else { throw BridgeHTTPError("cannot listen") }
-      port = Int(UInt16(bigEndian: address.sin_port))
-      let thread = Thread { [self] in
-        defer { done.signal() }
-        for _ in 0..<Self.maximumConnections {
-          var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-          while !stopped.load(ordering: .acquiring) && Glibc.poll(&entry, 1, 100) == 0 {}
-          if stopped.load(ordering: .acquiring) { return }
-          let connection = accept(descriptor, nil, nil)
-          guard connection >= 0 else { continue }
-          serve(connection, authorization: authorization, route: route)
-          close(connection)
-        }
-      }
-      thread.start()
-    }
-
-    private func serve(_ connection: Int32, authorization: String, route: (String) -> (status: Int, body: [UInt8])) {
-      var head: [UInt8] = []
-      var byte: UInt8 = 0
-      while head.count < 65_536, recv(connection, &byte, 1, 0) == 1 {
-        head.append(byte)
-        if head.suffix(4) == [13, 10, 13, 10] { break }
-      }
-      let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n")
-      let path = lines.first?.split(separator: " ").dropFirst().first.map(String.init) ?? ""
-      asked.withLock { $0.append(path) }
-      let given = lines.first { $0.lowercased().hasPrefix("authorization:") }.map {
-        $0.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces)
-      }
-      let (status, body) = given == authorization ? route(path) : (401, Array("<html>401 Unauthorized</html>".utf8))
-      let answer = Array("HTTP/1.1 \(status) X\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
-      var sent = 0
-      while sent < answer.count {
-        let result = answer.withUnsafeBytes { send(connection, $0.baseAddress! + sent, answer.count - sent, Int32(MSG_NOSIGNAL)) }
-        if result <= 0 { break }
-        sent += result
-      }
-    }
-
-    var paths: [String] { asked.withLock { $0 } }
-
-    func stop() {
-      stopped.store(true, ordering: .releasing)
-      done.wait()
-      close(listener)
-    }
-  }
-
   static let user = "bridgewatch"
   static let password = "p@ss: word"
   static var basic: String { "Basic " + Data("\(user):\(password)".utf8).base64EncodedString() }
@@ -154,7 +82,7 @@ import Testing
   // MARK: CMS
 
   @Test func cmsTheCoSpacesCallLegsArePagedAndMatched() throws {
-    let server = try FixtureServer(authorization: Self.basic, route: Self.cmsRoute)
+    let server = try FixtureHTTPServer(authorization: Self.basic, route: Self.cmsRoute)
     defer { server.stop() }
     let (board, _) = poll(Self.config(kind: .cms, port: server.port))
     expectTheFixturesRoster(board)
@@ -164,7 +92,8 @@ import Testing
   }
 
   @Test func cmsACoSpaceWithNoCallHasNobodyIn() throws {
-    let server = try FixtureServer(authorization: Self.basic) { _ in (200, Array("<?xml version=\"1.0\"?><calls total=\"0\"></calls>".utf8))
+    let server = try FixtureHTTPServer(authorization: Self.basic) { _ in
+      (200, Array("<?xml version=\"1.0\"?><calls total=\"0\"></calls>".utf8))
     }
     defer { server.stop() }
     let (board, outcome) = poll(Self.config(kind: .cms, port: server.port))
@@ -174,7 +103,7 @@ import Testing
 
   @Test func cmsAWrongPasswordAndARefusalAreProblemsTheControlRoomReads() throws {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
-    let server = try FixtureServer(authorization: Self.basic, route: Self.cmsRoute)
+    let server = try FixtureHTTPServer(authorization: Self.basic, route: Self.cmsRoute)
     defer { server.stop() }
     let (board, _) = poll(Self.config(kind: .cms, port: server.port, password: "wrong"))
     #expect(board.polls[0].problem == say(.vendorUnauthorized, "CMS", 401))
@@ -188,7 +117,7 @@ import Testing
   @Test func cmsMorePagesThanAllowedAreRefused() throws {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
     // One new leg a page, and a total that never ends: the page cap stops it.
-    let server = try FixtureServer(authorization: Self.basic) { path in
+    let server = try FixtureHTTPServer(authorization: Self.basic) { path in
       if path.contains("coSpaceFilter") { return (200, Self.fixture("cms-calls.xml")) }
       let offset = path.split(separator: "offset=").last.map { $0.prefix { $0.isNumber } } ?? ""
       return (200, Array("<callLegs total=\"100000\"><callLeg id=\"leg\(offset)\"><name>x</name></callLeg></callLegs>".utf8))
@@ -202,13 +131,13 @@ import Testing
   @Test func cmsAHugeOrTooLargeAnswerIsRefused() throws {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
     let huge = [UInt8](repeating: UInt8(ascii: " "), count: VendorHTTP.maximumResponseBytes + 1)
-    let server = try FixtureServer(authorization: Self.basic) { path in
+    let server = try FixtureHTTPServer(authorization: Self.basic) { path in
       path.contains("coSpaceFilter") ? (200, huge) : (200, [])
     }
     defer { server.stop() }
     let (board, _) = poll(Self.config(kind: .cms, port: server.port))
     #expect(board.polls[0].problem?.contains("larger than") == true)
-    let many = try FixtureServer(authorization: Self.basic) { _ in (200, Array("<calls total=\"9\"></calls>".utf8)) }
+    let many = try FixtureHTTPServer(authorization: Self.basic) { _ in (200, Array("<calls total=\"9\"></calls>".utf8)) }
     defer { many.stop() }
     let (calls, _) = poll(Self.config(kind: .cms, port: many.port))
     #expect(calls.polls[0].problem == say(.vendorTooManyCalls, Self.coSpace, 9, CMSRosterClient.maximumCalls))
@@ -217,7 +146,7 @@ import Testing
   // MARK: Pexip
 
   @Test func pexipTheConferencesParticipantsFollowMetaNextAndAreMatched() throws {
-    let server = try FixtureServer(authorization: Self.basic, route: Self.pexipRoute)
+    let server = try FixtureHTTPServer(authorization: Self.basic, route: Self.pexipRoute)
     defer { server.stop() }
     let (board, _) = poll(Self.config(kind: .pexip, port: server.port))
     expectTheFixturesRoster(board)
@@ -227,7 +156,7 @@ import Testing
 
   @Test func pexipANextPageOnAnotherHostIsNeverFollowed() throws {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
-    let server = try FixtureServer(authorization: Self.basic) { _ in
+    let server = try FixtureHTTPServer(authorization: Self.basic) { _ in
       (200, Array("{\"meta\": {\"next\": \"http://198.51.100.1/steal\"}, \"objects\": []}".utf8))
     }
     defer { server.stop() }
@@ -238,7 +167,7 @@ import Testing
 
   @Test func pexipANextThatNeverEndsAndAWrongPasswordAreRefused() throws {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
-    let server = try FixtureServer(authorization: Self.basic) { _ in
+    let server = try FixtureHTTPServer(authorization: Self.basic) { _ in
       (200, Array("{\"meta\": {\"next\": \"/api/admin/status/v1/participant/?offset=1\"}, \"objects\": [{\"id\": \"a\"}]}".utf8))
     }
     defer { server.stop() }
@@ -250,7 +179,7 @@ import Testing
 
   @Test func aBridgeThatIsNotThereIsAProblemNotAHang() throws {
     // A port nothing listens on: bound, then closed.
-    let server = try FixtureServer(authorization: Self.basic) { _ in (200, []) }
+    let server = try FixtureHTTPServer(authorization: Self.basic) { _ in (200, []) }
     let port = server.port
     server.stop()
     let (board, _) = poll(Self.config(kind: .pexip, port: port))
