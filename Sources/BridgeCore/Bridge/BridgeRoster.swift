@@ -12,16 +12,20 @@ public struct BridgeParticipant: Sendable, Hashable {
   public var talking: Bool?
   /// The leg's media is set up (an RTP or WebRTC peer is connected).
   public var mediaUp: Bool?
+  /// The caller's SIP address where the kind gives one (CMS `remoteParty`, Pexip `remote_alias`): a site is
+  /// matched by it when its display name matches no site.
+  public var address: String?
 
   public static let maximumIDBytes = 64
   public static let maximumDisplayBytes = 256
 
-  public init(id: String, display: String, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil) {
+  public init(id: String, display: String, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil, address: String? = nil) {
     self.id = Self.bounded(id, bytes: Self.maximumIDBytes)
     self.display = Self.bounded(display, bytes: Self.maximumDisplayBytes)
     self.muted = muted
     self.talking = talking
     self.mediaUp = mediaUp
+    self.address = address.map { Self.bounded($0, bytes: Self.maximumDisplayBytes) }
   }
 
   /// At most `bytes` of UTF-8, cut at a character boundary.
@@ -38,20 +42,49 @@ public struct BridgeParticipant: Sendable, Hashable {
 
 /// Site by bridge name: each site's `bridge_name` (or id). Swift compares and hashes strings by Unicode canonical
 /// equivalence, so a lookup is an exact match after NFC ("Hòa" typed precomposed or decomposed is one name); case,
-/// spaces and accents otherwise count.
+/// spaces and accents otherwise count. A `bridge_name` that is a SIP address (`sip:hanoi@vc.gov.vn`, or
+/// `hanoi@vc.gov.vn`) also matches a participant whose address is that one (`sipKey`), when its display name
+/// matches no site: the one matching rule, docs/BRIDGES.md "How matching works".
 public struct BridgeNameIndex: Sendable {
   private let siteByName: [String: Int]
+  private let siteByAddress: [String: Int]
 
   public init(sites: [SiteConfig]) {
     var siteByName: [String: Int] = [:]
+    var siteByAddress: [String: Int] = [:]
     siteByName.reserveCapacity(sites.count)
-    for (index, site) in sites.enumerated() where siteByName[site.bridgeMatchName] == nil {
-      siteByName[site.bridgeMatchName] = index
+    for (index, site) in sites.enumerated() {
+      if siteByName[site.bridgeMatchName] == nil { siteByName[site.bridgeMatchName] = index }
+      if let key = Self.sipKey(site.bridgeMatchName), siteByAddress[key] == nil { siteByAddress[key] = index }
     }
     self.siteByName = siteByName
+    self.siteByAddress = siteByAddress
   }
 
   public func site(named display: String) -> Int? { siteByName[display] }
+
+  /// The participant's site: by its display name, else by its SIP address where it has one.
+  public func site(for participant: BridgeParticipant) -> Int? {
+    if let site = siteByName[participant.display] { return site }
+    guard !siteByAddress.isEmpty, let address = participant.address, let key = Self.sipKey(address) else { return nil }
+    return siteByAddress[key]
+  }
+
+  /// A SIP address as it is compared: without angle brackets, the `sip:`/`sips:` scheme, parameters (`;transport=tls`)
+  /// and headers (`?...`), lowercased (endpoints differ in case; RFC 3261's case-sensitive user part is not worth two
+  /// sites told apart by case alone). Nil for text that is not `user@host`.
+  public static func sipKey(_ text: String) -> String? {
+    var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+    if rest.hasPrefix("<"), rest.hasSuffix(">") { rest = rest.dropFirst().dropLast() }
+    let lowered = rest.lowercased()
+    var body = Substring(lowered)
+    if body.hasPrefix("sips:") { body = body.dropFirst(5) } else if body.hasPrefix("sip:") { body = body.dropFirst(4) }
+    if let cut = body.firstIndex(where: { $0 == ";" || $0 == "?" }) { body = body[..<cut] }
+    guard let at = body.firstIndex(of: "@"), at != body.startIndex, body.index(after: at) != body.endIndex,
+      !body.contains(where: { $0 == " " || $0 == "<" || $0 == ">" })
+    else { return nil }
+    return String(body)
+  }
 
   /// The form two names are compared in (NFC), for messages and tests.
   public static func normalized(_ text: String) -> String {
@@ -92,7 +125,7 @@ public struct BridgeReconcile: Sendable, Equatable {
     var unmatchedCount = 0
     var unmatchedNames: [String] = []
     for participant in roster {
-      guard let site = index.site(named: participant.display), site < presence.count else {
+      guard let site = index.site(for: participant), site < presence.count else {
         unmatchedCount += 1
         if unmatchedNames.count < maximumUnmatchedNames { unmatchedNames.append(participant.display) }
         continue

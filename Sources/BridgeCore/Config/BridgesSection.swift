@@ -16,13 +16,18 @@ public struct BridgeSettings: Sendable, Hashable {
     public var packageName: String { "janus.plugin.\(rawValue)" }
   }
 
-  /// Read from `credentials_file`: Janus's `api_secret` and/or a stored `token` (both optional).
+  /// Read from `credentials_file`: Janus's `api_secret` and/or a stored `token` (both optional); for CMS and
+  /// Pexip, the API account's `username` and `password` (both required), sent as HTTP Basic authentication.
   public struct Credentials: Sendable, Hashable {
     public var apiSecret: String?
     public var token: String?
-    public init(apiSecret: String? = nil, token: String? = nil) {
+    public var username: String?
+    public var password: String?
+    public init(apiSecret: String? = nil, token: String? = nil, username: String? = nil, password: String? = nil) {
       self.apiSecret = apiSecret
       self.token = token
+      self.username = username
+      self.password = password
     }
   }
 
@@ -34,6 +39,8 @@ public struct BridgeSettings: Sendable, Hashable {
   public var path: String
   public var room: UInt64
   public var plugin: JanusPlugin
+  /// CMS: the coSpace id whose call is watched; Pexip: the conference (service) name. Nil for Janus.
+  public var conference: String?
   public var poll: Duration
   /// Where the push receiver would listen (read and checked; not served yet).
   public var eventsListen: String?
@@ -43,7 +50,7 @@ public struct BridgeSettings: Sendable, Hashable {
   public init(
     kind: Kind = .janus, url: String, host: String, port: Int, path: String, room: UInt64, plugin: JanusPlugin = .audiobridge,
     poll: Duration = .seconds(5), eventsListen: String? = nil, credentials: Credentials? = nil,
-    location: FileLine = FileLine(file: "", line: 0)
+    location: FileLine = FileLine(file: "", line: 0), conference: String? = nil
   ) {
     self.kind = kind
     self.url = url
@@ -56,10 +63,30 @@ public struct BridgeSettings: Sendable, Hashable {
     self.eventsListen = eventsListen
     self.credentials = credentials
     self.location = location
+    self.conference = conference
   }
 
-  /// "janus audiobridge room 1234 at 127.0.0.1:8088": how logs and the dashboard name a bridge.
-  public var label: String { "\(kind.rawValue) \(plugin.rawValue) room \(room) at \(host):\(port)" }
+  /// "janus audiobridge room 1234 at 127.0.0.1:8088", "cms coSpace 9f1c... at 10.0.0.5:445", "pexip conference
+  /// Hội nghị at 10.0.0.6:443": how logs and the dashboard name a bridge.
+  public var label: String {
+    switch kind {
+    case .janus: "janus \(plugin.rawValue) room \(room) at \(host):\(port)"
+    case .cms: "cms coSpace \(conference ?? "") at \(host):\(port)"
+    case .pexip: "pexip conference \(conference ?? "") at \(host):\(port)"
+    }
+  }
+
+  /// The API's base path when the url gives none.
+  public static func defaultPath(_ kind: Kind) -> String {
+    switch kind {
+    case .janus: "/janus"
+    case .cms: "/api/v1"
+    case .pexip: "/api/admin/status/v1"
+    }
+  }
+
+  /// A CMS coSpace id or a Pexip conference name: one line of printable text, sent percent-encoded.
+  public static let maximumConferenceLength = 128
 
   public static let maximumBridges = 16
   public static let maximumURLBytes = 512
@@ -69,12 +96,12 @@ public struct BridgeSettings: Sendable, Hashable {
   public static let maximumBridgeNameLength = 128
 
   /// `http://HOST:PORT/PATH` split, or nil when it is not that shape. https is refused by the caller.
-  public static func splitURL(_ text: String) -> (host: String, port: Int, path: String)? {
+  public static func splitURL(_ text: String, defaultPath: String = "/janus") -> (host: String, port: Int, path: String)? {
     guard text.hasPrefix("http://") else { return nil }
     let rest = text.dropFirst("http://".count)
     let slash = rest.firstIndex(of: "/") ?? rest.endIndex
     let authority = String(rest[..<slash])
-    let path = slash == rest.endIndex ? "/janus" : String(rest[slash...])
+    let path = slash == rest.endIndex ? defaultPath : String(rest[slash...])
     guard !authority.isEmpty, !authority.contains("@"), path.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "?" && $0 != "#" })
     else { return nil }
     let host: String
@@ -103,7 +130,7 @@ public struct BridgeSettings: Sendable, Hashable {
 /// `bridges:`, the conference bridges whose rosters are polled. Each problem is said at its line, in the language
 /// of the environment (LANG), as `BridgeStrings` holds it.
 extension ConfigLoader {
-  static let bridgeKeys = ["kind", "url", "credentials_file", "room", "plugin", "poll", "events_listen"]
+  static let bridgeKeys = ["kind", "url", "credentials_file", "room", "plugin", "poll", "events_listen", "conference"]
 
   mutating func parseBridges(_ node: Node, baseDirectory: String) -> [BridgeSettings] {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
@@ -118,7 +145,9 @@ extension ConfigLoader {
     var bridges: [BridgeSettings] = []
     for item in sequence {
       guard let bridge = parseBridge(item, baseDirectory: baseDirectory, say: say) else { continue }
-      if let first = bridges.first(where: { $0.host == bridge.host && $0.port == bridge.port && $0.room == bridge.room }) {
+      if let first = bridges.first(where: {
+        $0.host == bridge.host && $0.port == bridge.port && $0.room == bridge.room && $0.conference == bridge.conference
+      }) {
         fail(item, say(.bridgeDuplicate, bridge.label, first.location))
         continue
       }
@@ -134,16 +163,19 @@ extension ConfigLoader {
     }
     let before = problems.count
     let entries = checkedEntries(mapping, allowed: Self.bridgeKeys, context: "a bridge")
-    let missing = ["kind", "url", "room"].filter { entries[$0] == nil }
-    if !missing.isEmpty { fail(node, say(.bridgeMissing, missing.map { "'\($0)'" }.joined(separator: ", "))) }
     var kind = BridgeSettings.Kind.janus
     if let kindNode = entries["kind"], let text = string(kindNode, "kind") {
-      switch BridgeSettings.Kind(rawValue: text) {
-      case .janus?: kind = .janus
-      case .cms?, .pexip?: fail(kindNode, say(.bridgeKindNotYet, text))
-      case nil: fail(kindNode, say(.bridgeKindUnknown, TextSanitizer.printable(String(text.prefix(40)))))
+      if let value = BridgeSettings.Kind(rawValue: text) {
+        kind = value
+      } else {
+        fail(kindNode, say(.bridgeKindUnknown, TextSanitizer.printable(String(text.prefix(40)))))
       }
     }
+    // Janus watches a room; CMS and Pexip a conference, and their APIs always need an account.
+    let required = kind == .janus ? ["kind", "url", "room"] : ["kind", "url", "conference", "credentials_file"]
+    let missing = required.filter { entries[$0] == nil }
+    if !missing.isEmpty { fail(node, say(.bridgeMissing, missing.map { "'\($0)'" }.joined(separator: ", "))) }
+    let conference = parseVendorBridgeFields(entries, kind: kind, say: say)
     var url = ""
     var split: (host: String, port: Int, path: String)?
     if let urlNode = entries["url"], let text = string(urlNode, "url") {
@@ -152,14 +184,14 @@ extension ConfigLoader {
         fail(urlNode, say(.bridgeURLTooLong, text.utf8.count, BridgeSettings.maximumURLBytes))
       } else if text.hasPrefix("https://") {
         fail(urlNode, say(.bridgeURLHTTPS))
-      } else if let parts = BridgeSettings.splitURL(text) {
+      } else if let parts = BridgeSettings.splitURL(text, defaultPath: BridgeSettings.defaultPath(kind)) {
         split = parts
       } else {
         fail(urlNode, say(.bridgeURLBad, TextSanitizer.printable(String(text.prefix(80)))))
       }
     }
     var room: UInt64 = 0
-    if let roomNode = entries["room"], let text = string(roomNode, "room") {
+    if kind == .janus, let roomNode = entries["room"], let text = string(roomNode, "room") {
       if let value = UInt64(text), (1...BridgeSettings.maximumRoom).contains(value) {
         room = value
       } else {
@@ -167,7 +199,7 @@ extension ConfigLoader {
       }
     }
     var plugin = BridgeSettings.JanusPlugin.audiobridge
-    if let pluginNode = entries["plugin"], let text = string(pluginNode, "plugin") {
+    if kind == .janus, let pluginNode = entries["plugin"], let text = string(pluginNode, "plugin") {
       if let value = BridgeSettings.JanusPlugin(rawValue: text) {
         plugin = value
       } else {
@@ -193,16 +225,18 @@ extension ConfigLoader {
     }
     var credentials: BridgeSettings.Credentials?
     if let fileNode = entries["credentials_file"], let text = string(fileNode, "credentials_file") {
-      credentials = loadBridgeCredentials(path: PathText.join(baseDirectory, text), from: fileNode, say: say)
+      credentials = loadBridgeCredentials(path: PathText.join(baseDirectory, text), from: fileNode, kind: kind, say: say)
     }
     guard problems.count == before, let split else { return nil }
     return BridgeSettings(
       kind: kind, url: url, host: split.host, port: split.port, path: split.path, room: room, plugin: plugin, poll: poll,
-      eventsListen: eventsListen, credentials: credentials, location: at(node))
+      eventsListen: eventsListen, credentials: credentials, location: at(node), conference: conference)
   }
 
   /// The same rules as the keys file: unreadable is an error, readable by others a warning, YAML with line numbers.
-  private mutating func loadBridgeCredentials(path: String, from node: Node, say: Strings) -> BridgeSettings.Credentials? {
+  private mutating func loadBridgeCredentials(path: String, from node: Node, kind: BridgeSettings.Kind, say: Strings)
+    -> BridgeSettings.Credentials?
+  {
     guard let data = FileManager.default.contents(atPath: path) else {
       fail(node, say(.bridgeCredentialsUnreadable, path, FileProblem.describe(path: path)))
       return nil
@@ -220,28 +254,41 @@ extension ConfigLoader {
     guard data.count <= 4096, case .success(let text) = TextFile.decode(Array(data)), let root = try? composeYAML(text),
       let mapping = root.mapping
     else {
-      nested.problems.append(ConfigProblem(FileLine(file: path, line: 0), say(.bridgeCredentialsBad)))
+      nested.problems.append(
+        ConfigProblem(FileLine(file: path, line: 0), kind == .janus ? say(.bridgeCredentialsBad) : say(.vendorCredentialsBad)))
       return nil
     }
-    let entries = nested.checkedEntries(mapping, allowed: ["api_secret", "token"], context: "the bridge credentials file")
+    let allowed = kind == .janus ? ["api_secret", "token"] : ["username", "password"]
+    let entries = nested.checkedEntries(mapping, allowed: allowed, context: "the bridge credentials file")
     var credentials = BridgeSettings.Credentials()
     for (key, valueNode) in entries {
       guard let value = nested.string(valueNode, key) else { continue }
       guard value.utf8.count <= 256, TextSanitizer.firstUnsafe(in: value) == nil else {
-        nested.fail(valueNode, say(.bridgeCredentialsBad))
+        nested.fail(valueNode, kind == .janus ? say(.bridgeCredentialsBad) : say(.vendorCredentialsBad))
         continue
       }
-      if key == "api_secret" { credentials.apiSecret = value } else { credentials.token = value }
+      switch key {
+      case "api_secret": credentials.apiSecret = value
+      case "token": credentials.token = value
+      case "username": credentials.username = value
+      default: credentials.password = value
+      }
+    }
+    // HTTP Basic joins the two with a colon: a username with one could not be told apart.
+    if kind != .janus, credentials.username == nil || credentials.password == nil || credentials.username!.contains(":") {
+      nested.problems.append(ConfigProblem(FileLine(file: path, line: root.mark?.line ?? 0), say(.vendorCredentialsBad)))
+      return nil
     }
     return credentials
   }
 
-  /// Two sites the bridge cannot tell apart: the same `bridge_name` (or id) after Unicode NFC.
+  /// Two sites the bridge cannot tell apart: the same `bridge_name` (or id) after Unicode NFC, or the same SIP
+  /// address as `BridgeNameIndex.sipKey` compares them.
   mutating func checkBridgeNames(_ sites: [SiteConfig]) {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
     var first: [String: SiteConfig] = [:]
     for site in sites {
-      let name = BridgeNameIndex.normalized(site.bridgeMatchName)
+      let name = BridgeNameIndex.sipKey(site.bridgeMatchName) ?? BridgeNameIndex.normalized(site.bridgeMatchName)
       if let earlier = first[name] {
         problems.append(ConfigProblem(site.location, say(.bridgeNameTwice, site.id, earlier.id, site.bridgeMatchName, earlier.location)))
       } else {

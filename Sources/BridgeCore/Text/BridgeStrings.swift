@@ -8,8 +8,7 @@ extension Strings {
     .bridgesTooMany: "at most {0} bridges may be watched; this lists {1}",
     .bridgeNotMapping: "each entry of 'bridges' must be a mapping with kind, url, room",
     .bridgeMissing: "bridge is missing {0}",
-    .bridgeKindNotYet: "bridge kind '{0}' is not supported yet: only janus is (issue 32)",
-    .bridgeKindUnknown: "unknown bridge kind '{0}'; expected janus (cms and pexip are not supported yet)",
+    .bridgeKindUnknown: "unknown bridge kind '{0}'; expected janus, cms or pexip",
     .bridgeURLTooLong: "bridge 'url' is {0} bytes; at most {1}",
     .bridgeURLHTTPS:
       "bridge 'url' is https, which the bridge client does not speak yet; use http://HOST:PORT/janus on loopback or a trusted network",
@@ -45,8 +44,7 @@ extension Strings {
     .bridgesTooMany: "chỉ theo dõi được tối đa {0} cầu; cấu hình này liệt kê {1}",
     .bridgeNotMapping: "mỗi mục của 'bridges' phải là một ánh xạ có kind, url, room",
     .bridgeMissing: "cầu thiếu {0}",
-    .bridgeKindNotYet: "loại cầu '{0}' chưa được hỗ trợ: hiện chỉ có janus (issue 32)",
-    .bridgeKindUnknown: "loại cầu '{0}' không rõ; cần janus (cms và pexip chưa được hỗ trợ)",
+    .bridgeKindUnknown: "loại cầu '{0}' không rõ; cần janus, cms hoặc pexip",
     .bridgeURLTooLong: "'url' của cầu dài {0} byte; tối đa {1}",
     .bridgeURLHTTPS:
       "'url' của cầu dùng https, trình khách cầu chưa hỗ trợ; hãy dùng http://HOST:PORT/janus trên loopback hoặc mạng tin cậy",

@@ -99,13 +99,18 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keysWritten, keysRotated, keysBundles, keysSheet, keysSecretsNotShown, keysUnknownSite, keysNoKeysFile
   case keysNeedMonitor, keysBadMonitor, keysBadCheckinBase, keysBadGrace, keysCannotWrite, keysConfigProblems
   // MARK: Bridge (issue 32): the `bridges:` config, the bridge's column, header, detail pane (BridgeStrings.swift)
-  case bridgesNotList, bridgesTooMany, bridgeNotMapping, bridgeMissing, bridgeKindNotYet, bridgeKindUnknown, bridgeURLTooLong
+  case bridgesNotList, bridgesTooMany, bridgeNotMapping, bridgeMissing, bridgeKindUnknown, bridgeURLTooLong
   case bridgeURLHTTPS, bridgeURLBad, bridgeRoomBad, bridgePluginBad, bridgePollBad, bridgeListenBad, bridgeEventsNotServed
   case bridgeCredentialsUnreadable, bridgeCredentialsReadable, bridgeCredentialsBad, bridgeDuplicate, bridgeNameTwice, bridgeNameBad
   case bridgeCellIn, bridgeCellOut, bridgeCellUnknown, bridgeCellSilent, bridgeCellAbsent
   case headerBridgeIn, headerAgentSilent, headerNotInBridge, headerUnmatched, headerBridgeFailing
   case detailBridge, detailBridgeIn, detailBridgeOut, detailBridgeUnknown, detailBridgeMedia, detailBridgeLegs
   case checkBridge, detailBridgeAgentSilent, detailBridgeNotIn, bridgeMuted, bridgeUnmuted, bridgeTalking, bridgeMediaUp, bridgeMediaDown
+  // MARK: Bridge vendors (issue 32): CMS and Pexip config and poll problems (VendorBridgeStrings.swift)
+  case vendorCredentialsBad, vendorConferenceBad, vendorJanusOnly, vendorConferenceNotJanus
+  case vendorHTTPStatus, vendorUnauthorized, vendorNotXML, vendorNotJSON, vendorFieldMissing, vendorFieldWrongType
+  case vendorTooManyParticipants, vendorTooManyPages, vendorNextNotPath, vendorCMSFailure, vendorTooManyCalls
+  case vendorXMLTooDeep, vendorXMLTooMany, vendorXMLDoctype, vendorXMLMalformed
 }
 
 public struct Strings: Sendable {
@@ -225,10 +230,12 @@ public struct Strings: Sendable {
     .merging(englishOverviewTable) { dashboard, _ in dashboard }
     .merging(englishEnrolmentTable) { earlier, _ in earlier }
     .merging(englishBridgeTable) { dashboard, _ in dashboard }
+    .merging(englishVendorBridgeTable) { dashboard, _ in dashboard }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeTable) { dashboard, _ in dashboard }
+    .merging(vietnameseVendorBridgeTable) { dashboard, _ in dashboard }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",

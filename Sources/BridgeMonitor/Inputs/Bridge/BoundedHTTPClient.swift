@@ -30,21 +30,31 @@ public struct BoundedHTTPClient: Sendable {
     try exchange(method: "POST", host: host, port: port, path: path, body: body)
   }
 
-  /// GETs `path` (Janus's long poll for a session's events, in tests that play a site).
-  public func get(host: String, port: Int, path: String) throws(BridgeHTTPError) -> (status: Int, body: [UInt8]) {
-    try exchange(method: "GET", host: host, port: port, path: path, body: [])
-  }
-
-  private func exchange(method: String, host: String, port: Int, path: String, body: [UInt8]) throws(BridgeHTTPError) -> (
+  /// GETs `path` (CMS's and Pexip's rosters; Janus's long poll for a session's events, in tests that play a site).
+  /// `headers` (an `Authorization`) must be one line each: they are checked, not trusted.
+  public func get(host: String, port: Int, path: String, headers: [(name: String, value: String)] = []) throws(BridgeHTTPError) -> (
     status: Int, body: [UInt8]
   ) {
+    try exchange(method: "GET", host: host, port: port, path: path, body: [], headers: headers)
+  }
+
+  private func exchange(
+    method: String, host: String, port: Int, path: String, body: [UInt8], headers: [(name: String, value: String)] = []
+  ) throws(BridgeHTTPError) -> (status: Int, body: [UInt8]) {
+    var extra = ""
+    for header in headers {
+      guard !(header.name + header.value).contains(where: { $0 == "\r" || $0 == "\n" }) else {
+        throw BridgeHTTPError("a request header is not one line")
+      }
+      extra += "\(header.name): \(header.value)\r\n"
+    }
     let deadline = ContinuousClock.now + timeout
     let descriptor = try connect(host: host, port: port, deadline: deadline)
     defer { close(descriptor) }
     let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     let head =
       "\(method) \(path) HTTP/1.0\r\nHost: \(hostHeader)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
-      + "User-Agent: bridgewatch\r\nConnection: close\r\n\r\n"
+      + extra + "User-Agent: bridgewatch\r\nConnection: close\r\n\r\n"
     try send(Array(head.utf8) + body, on: descriptor, deadline: deadline)
     let response = try receive(on: descriptor, deadline: deadline)
     return try Self.parse(response, maximumBody: maximumResponseBytes)

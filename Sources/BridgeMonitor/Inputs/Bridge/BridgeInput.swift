@@ -53,7 +53,7 @@ public final class BridgeInput: MonitorInput {
   private func run(bridges: [BridgeSettings], inbox: WakeableInbox<Message>, intake: MonitorIntake) {
     // A poll (all its requests) may take at most the poll period and never more than 10 s: a poll never runs into
     // the next, and a stop waits for one poll at most.
-    var clients = bridges.map { JanusRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10))) }
+    var clients = bridges.map { BridgeRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10))) }
     var due = bridges.map { _ in ContinuousClock.now }
     var lastProblem: [String?] = bridges.map { _ in nil }
     while true {
@@ -88,6 +88,33 @@ public final class BridgeInput: MonitorInput {
       if drained.messages.contains(where: { if case .pollNow = $0 { true } else { false } }) {
         due = due.map { _ in ContinuousClock.now }
       }
+    }
+  }
+}
+
+/// The client of a bridge's kind: each reads one roster per poll.
+enum BridgeRosterClient {
+  case janus(JanusRosterClient)
+  case cms(CMSRosterClient)
+  case pexip(PexipRosterClient)
+
+  init(bridge: BridgeSettings, timeout: Duration) {
+    switch bridge.kind {
+    case .janus: self = .janus(JanusRosterClient(bridge: bridge, timeout: timeout))
+    case .cms: self = .cms(CMSRosterClient(bridge: bridge, timeout: timeout))
+    case .pexip: self = .pexip(PexipRosterClient(bridge: bridge, timeout: timeout))
+    }
+  }
+
+  /// One poll; only Janus has a session to renew.
+  mutating func poll() -> (outcome: BridgePollOutcome, sessionRenewed: Bool) {
+    switch self {
+    case .janus(var client):
+      let result = client.poll()
+      self = .janus(client)
+      return result
+    case .cms(let client): return (client.poll(), false)
+    case .pexip(let client): return (client.poll(), false)
     }
   }
 }
