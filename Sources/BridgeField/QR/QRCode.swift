@@ -42,6 +42,7 @@ public struct QRCode: Sendable, Equatable {
     let codewords = interleaved(dataCodewords(bytes, version: version, count: blocks.dataCodewords), blocks: blocks)
     var symbol = Symbol(version: version)
     symbol.place(codewords)
+    precondition(forcedMask.map { (0..<8).contains($0) } ?? true, "a QR Code mask is 0 to 7")
     let masks = forcedMask.map { [$0] } ?? Array(0..<8)
     var best: (mask: Int, penalty: Int, modules: [Bool])?
     for mask in masks {
