@@ -57,7 +57,7 @@ public enum EnrolmentSheet {
 
   /// The link's QR code, then the link as text (what a person types when there is no camera). A link too long for
   /// a QR code keeps its text and says why it has no code rather than dropping the row (`keys` refuses a base that
-  /// long, so only a hand-written keys file's token could get here).
+  /// could make one, with the longest token a keys file may hold, so only another caller's base gets here).
   static func linkWithCode(_ link: String, site: String) -> String {
     do throws(QRCode.TooLong) {
       let code = try QRCode.encode(link)
