@@ -90,7 +90,7 @@ import Testing
     #expect(files[3].text.split(separator: "\n").count <= 40 && files[4].text.split(separator: "\n").count <= 40, "one page")
   }
 
-  @Test func theSheetEscapesNamesAndPrintsEachLink() {
+  @Test func theSheetEscapesNamesAndPrintsEachLink() throws {
     var sites = Self.sites
     sites[1].name = "Xã <b>Tú Lý</b> & \"Co\""
     let entries = sites.map { ($0, SiteKeyEntry(secret: "s", checkinToken: "tok\($0.id.lowercased())abcdefghijklmnop")) }
@@ -100,6 +100,23 @@ import Testing
     #expect(!page.contains("<script") && !page.contains("src=") && !page.contains(">s<"), "self-contained, no secret")
     #expect(EnrolmentSheet.isValidCheckinBase("https://hn.example/checkin"))
     #expect(!EnrolmentSheet.isValidCheckinBase("javascript:alert(1)") && !EnrolmentSheet.isValidCheckinBase("https://a b"))
+    // Each link with its QR code, each site's row kept on one page.
+    #expect(page.components(separatedBy: "<svg ").count == 5 && page.contains("aria-label=\"QR: S-3\""))
+    let code = try QRCode.encode("https://hn.example/checkin/c/toks-3abcdefghijklmnop")
+    #expect(page.contains(code.svg(side: "30mm", label: "QR: S-3")))
+    #expect(page.contains("tr { page-break-inside: avoid; break-inside: avoid; }"))
+  }
+
+  @Test func everyBaseKeysAcceptsMakesLinksThatFitAQRCodeAndALongerOneIsSaidOnTheSheet() {
+    let longest = "https://" + String(repeating: "a", count: EnrolmentSheet.checkinBaseLimit - 8)
+    #expect(EnrolmentSheet.isValidCheckinBase(longest) && !EnrolmentSheet.isValidCheckinBase(longest + "a"))
+    let link = EnrolmentSheet.checkinLink(base: longest, token: String(repeating: "z", count: 64))
+    #expect(link.utf8.count == QRCode.capacity && (try? QRCode.encode(link))?.version == 10)
+    // The sheet itself is given a longer one: the link stays, printed, and the missing code is explained.
+    let entries = [(Self.sites[0], SiteKeyEntry(secret: "s", checkinToken: String(repeating: "z", count: 64)))]
+    let page = EnrolmentSheet.html(title: "T", entries: entries, checkinBase: longest + "/more", writtenAt: Self.now)
+    #expect(page.contains(HTMLText.escaped(longest + "/more/c/" + String(repeating: "z", count: 64))))
+    #expect(!page.contains("<svg") && page.contains("Không có mã QR / No QR code: 218 bytes do not fit in a QR code"))
   }
 
   @Test func aRefusedCountFileIsAReasonCodeForTheMonitor() throws {

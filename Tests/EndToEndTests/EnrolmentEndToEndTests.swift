@@ -167,6 +167,10 @@ import Testing
       (["--site", "NOPE"], "bridgewatch keys: --site NOPE: no such site in \(folder)/conference.yaml"),
       (["--checkin-base", "javascript:alert(1)"], "--checkin-base must be an http:// or https:// address"),
       (
+        ["--checkin-base", "https://" + String(repeating: "a", count: 139)],
+        "--checkin-base must be an http:// or https:// address of at most 146 bytes"
+      ),
+      (
         ["--bundles", folder + "/bundles"],
         "bundles need the monitor's address as the sites reach it: give --monitor HOST:PORT (udp.listen is 0.0.0.0:7400)"
       ),
@@ -220,7 +224,8 @@ import Testing
     #expect(made.status == 0, "\(made.stderr)")
     let page = try ReportBrowserTests.chromium(["--dump-dom", "file://\(folder)/bundles/sheet.html"], profile: folder + "/profile")
     #expect(page.status == 0, "\(page.errors)")
-    #expect(ReportBrowserTests.count("<td class=\"link\">https://hoinghi.example.vn/checkin/c/", in: page.output) == 204)
+    #expect(ReportBrowserTests.count("<span>https://hoinghi.example.vn/checkin/c/", in: page.output) == 204)
+    #expect(ReportBrowserTests.count("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\"", in: page.output) == 204, "a QR code each")
     #expect(page.output.contains("<td>Xã Tú Lý</td><td>Hòa Bình / Đà Bắc</td>"), "\(page.output.prefix(3000))")
     let pdf = try ReportBrowserTests.chromium(
       ["--no-pdf-header-footer", "--print-to-pdf=\(folder)/sheet.pdf", "file://\(folder)/bundles/sheet.html"], profile: folder + "/profile")

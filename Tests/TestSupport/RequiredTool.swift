@@ -29,6 +29,8 @@ public enum RequiredTool {
     case "amtool": "prometheus-alertmanager"
     case "ip": "iproute2"
     case "sipp": "sip-tester"
+    case "zbarimg": "zbar-tools"
+    case "pdftoppm": "poppler-utils"
     case "gst-launch-1.0": "gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
     default: tool
     }

@@ -45,7 +45,7 @@ extension Strings {
     .keysUnknownSite: "--site {0}: no such site in {1}", .keysNoKeysFile: "{0} names no keys file (keys: keys.yaml); give --keys-file PATH",
     .keysNeedMonitor: "bundles need the monitor's address as the sites reach it: give --monitor HOST:PORT (udp.listen is {0})",
     .keysBadMonitor: "--monitor must be HOST:PORT, got '{0}'",
-    .keysBadCheckinBase: "--checkin-base must be an http:// or https:// address without spaces or quotes, got '{0}'",
+    .keysBadCheckinBase: "--checkin-base must be an http:// or https:// address of at most {1} bytes without spaces or quotes, got '{0}'",
     .keysBadGrace: "--grace must be a duration from 1s to 30 days (e.g. 48h), got '{0}'",
     .keysCannotWrite: "cannot write {0}: {1}", .keysConfigProblems: "{0} has problems; `bridgewatch check {0}` lists them",
   ]
@@ -77,7 +77,8 @@ extension Strings {
     .keysNeedMonitor:
       "gói cài đặt cần địa chỉ máy giám sát mà điểm cầu kết nối tới: hãy dùng --monitor HOST:PORT (udp.listen là {0})",
     .keysBadMonitor: "--monitor phải có dạng HOST:PORT, nhưng gặp '{0}'",
-    .keysBadCheckinBase: "--checkin-base phải là địa chỉ http:// hoặc https:// không có dấu cách hay dấu nháy, nhưng gặp '{0}'",
+    .keysBadCheckinBase:
+      "--checkin-base phải là địa chỉ http:// hoặc https:// dài tối đa {1} byte, không có dấu cách hay dấu nháy, nhưng gặp '{0}'",
     .keysBadGrace: "--grace phải là khoảng thời gian từ 1s đến 30 ngày (ví dụ 48h), nhưng gặp '{0}'",
     .keysCannotWrite: "không ghi được {0}: {1}", .keysConfigProblems: "{0} có lỗi; chạy `bridgewatch check {0}` để xem",
   ]

@@ -1,8 +1,10 @@
 import BridgeCore
 
 /// The printable sheet of every enrolled site (`<dir>/sheet.html`): id, name, group and, given a check-in base,
-/// the site's check-in link. One self-contained page (no script, no font or image to fetch), laid out for A4 with
-/// the column heads repeated on every page; both languages side by side, Vietnamese first.
+/// the site's check-in link, printed and as a QR code beside it (30 mm with its quiet zone: a phone's camera reads
+/// it from the printed page). One self-contained page (no script, no font or image to fetch; the codes are inline
+/// SVG), laid out for A4 with the column heads repeated on every page and no site's row split between two pages;
+/// both languages side by side, Vietnamese first.
 public enum EnrolmentSheet {
   public static func html(
     title: String, entries: [(site: SiteConfig, entry: SiteKeyEntry)], checkinBase: String?, writtenAt: Double
@@ -26,7 +28,10 @@ public enum EnrolmentSheet {
       td.id, td.link { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
       td.id { white-space: nowrap; }
       @media screen { body { margin: 8mm; } }
-      td.link { word-break: break-all; }
+      td.link { word-break: break-all; width: 55%; }
+      div.checkin { display: flex; align-items: center; gap: 3mm; }
+      svg.qr { flex: none; }
+      span.noqr { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #a00; }
       </style></head><body>
       <h1>\(escaped(title))</h1>
       <p class="note">Danh sách điểm cầu / Sites: \(entries.count) · \(escaped(SiteKeyEntry.utcText(writtenAt))) · \
@@ -39,12 +44,27 @@ public enum EnrolmentSheet {
       page += "<tr><td class=\"number\">\(number + 1)</td><td class=\"id\">\(escaped(item.site.id))</td>"
       page += "<td>\(escaped(item.site.name))</td><td>\(escaped(item.site.group.joined(separator: " / ")))</td>"
       if let checkinBase {
-        let link = item.entry.checkinToken.map { checkinLink(base: checkinBase, token: $0) } ?? "—"
-        page += "<td class=\"link\">\(escaped(link))</td>"
+        if let token = item.entry.checkinToken {
+          page += "<td class=\"link\">\(linkWithCode(checkinLink(base: checkinBase, token: token), site: item.site.id))</td>"
+        } else {
+          page += "<td class=\"link\">—</td>"
+        }
       }
       page += "</tr>\n"
     }
     return page + "</tbody></table>\n</body></html>\n"
+  }
+
+  /// The link's QR code, then the link as text (what a person types when there is no camera). A link too long for
+  /// a QR code keeps its text and says why it has no code rather than dropping the row (`keys` refuses a base that
+  /// could make one, with the longest token a keys file may hold, so only another caller's base gets here).
+  static func linkWithCode(_ link: String, site: String) -> String {
+    do throws(QRCode.TooLong) {
+      let code = try QRCode.encode(link)
+      return "<div class=\"checkin\">\(code.svg(side: "30mm", label: "QR: " + site))<span>\(escaped(link))</span></div>"
+    } catch {
+      return "\(escaped(link))<br><span class=\"noqr\">Không có mã QR / No QR code: \(escaped(error.description))</span>"
+    }
   }
 
   /// `<base>/c/<token>`: one slash between them whatever the base ends with.
@@ -52,9 +72,12 @@ public enum EnrolmentSheet {
     (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/c/" + token
   }
 
-  /// A base the sheet and the bundles may print: http(s), no spaces, quotes or angle brackets, at most 200 bytes.
+  /// A base the sheet and the bundles may print: http(s), no spaces, quotes or angle brackets, at most 146 bytes,
+  /// so that its link with the longest token (`/c/` and 64) still fits a QR code (213 bytes).
+  public static let checkinBaseLimit = QRCode.capacity - 3 - 64
+
   public static func isValidCheckinBase(_ base: String) -> Bool {
-    (base.hasPrefix("https://") || base.hasPrefix("http://")) && base.utf8.count <= 200 && base.count > 8
+    (base.hasPrefix("https://") || base.hasPrefix("http://")) && base.utf8.count <= checkinBaseLimit && base.count > 8
       && base.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && !"\"'<>\\`".unicodeScalars.contains($0) }
   }
 

@@ -39,7 +39,7 @@ public enum SiteEnrolment {
       throw Problem(description: strings(.keysUnknownSite, TextSanitizer.printable(site), options.configPath))
     }
     if let base = options.checkinBase, !EnrolmentSheet.isValidCheckinBase(base) {
-      throw Problem(description: strings(.keysBadCheckinBase, TextSanitizer.printable(base)))
+      throw Problem(description: strings(.keysBadCheckinBase, TextSanitizer.printable(base), String(EnrolmentSheet.checkinBaseLimit)))
     }
     var monitors = options.monitors
     for monitor in monitors where HostPort.parse(monitor).map({ $0.port == 0 }) ?? true {
