@@ -125,6 +125,17 @@ import Testing
 
   // MARK: - Ranking
 
+  /// On the table (no overview on screen) `r` still sets the overview's order, and says that the overview is not shown.
+  @Test func rOnTheTableSaysTheOverviewIsNotOnScreen() {
+    var state = DashboardState()
+    _ = render(110, 46, state: &state)
+    #expect(!state.showsOverview)
+    press([.character("r")], on: &state)
+    #expect(state.rankWorstFirst)
+    #expect(state.message?.text.hasPrefix("overview: worst groups first") == true)
+    #expect(state.message?.text.contains("the overview is not on screen now") == true, "\(state.message?.text ?? "")")
+  }
+
   @Test func rRanksTheWorstGroupsFirstByTheShareOfTheirSitesNotOnline() {
     var state = DashboardState()
     state.showsWall = true
@@ -132,6 +143,7 @@ import Testing
     press([.character("r")], on: &state)
     let screen = render(110, 46, state: &state)
     #expect(state.rankWorstFirst && state.message?.text.contains("worst groups first") == true)
+    #expect(state.message?.text.contains("not on screen") == false)
     // Recomputed here from the records: the share of each group's sites not online.
     let snapshot = Self.conference
     let recount = Rollup.recount(sites: snapshot.sites, records: snapshot.records, groups: snapshot.groups)

@@ -9,6 +9,7 @@ extension Strings {
     .overviewScopeNote: "{0} · Esc: overview",
     .overviewRankedWorstFirst: "overview: worst groups first (largest share of sites not online)",
     .overviewRankedRoster: "overview: groups in roster order",
+    .overviewRankNotShown: "{0}; the overview is not on screen now (w shows it when the sites do not fit one cell each)",
     .keyRank: "overview: worst groups first, or in roster order", .footerRank: "rank", .footerEnterGroup: "go in",
   ]
 
@@ -20,6 +21,7 @@ extension Strings {
     .overviewScopeNote: "{0} · Esc: tổng quan",
     .overviewRankedWorstFirst: "tổng quan: đơn vị xấu nhất trước (tỉ lệ điểm cầu không trực tuyến cao nhất)",
     .overviewRankedRoster: "tổng quan: đơn vị theo thứ tự danh sách",
+    .overviewRankNotShown: "{0}; màn hình tổng quan hiện không hiển thị (w mở nó khi các điểm cầu không vừa mỗi điểm một ô)",
     .keyRank: "tổng quan: đơn vị xấu nhất trước, hoặc theo thứ tự", .footerRank: "xếp hạng", .footerEnterGroup: "vào đơn vị",
   ]
 }

@@ -89,6 +89,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   // MARK: The overview of a national roster (issue 30); the words are in OverviewStrings.swift
   case overviewGroups, overviewAttendance, overviewCell, overviewLegend, overviewWorstFirst, overviewScopeWall, overviewScopeNote
   case overviewRankedWorstFirst, overviewRankedRoster, keyRank, footerRank, overviewCellSite, footerEnterGroup
+  case overviewRankNotShown
   // MARK: Site keys, agent bundles and the agent's settings file (issue 33; tables in EnrolmentText.swift)
   case flagCountFileUnreadable, detailCountFile, detailCountFileProblem
   case countFileEmpty, countFileNotANumber, countFileTooLarge, countFileSeveralLines, countFileNotText, countFileCannotRead

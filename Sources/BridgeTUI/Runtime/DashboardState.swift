@@ -326,7 +326,9 @@ public struct DashboardState: Sendable {
       showsWall.toggle()
     case .rankGroups:
       rankWorstFirst.toggle()
-      message = (strings(rankWorstFirst ? .overviewRankedWorstFirst : .overviewRankedRoster), false)
+      // The order is the overview's: said plainly when the overview is not what is on screen.
+      let order = strings(rankWorstFirst ? .overviewRankedWorstFirst : .overviewRankedRoster)
+      message = (showsOverview ? order : strings(.overviewRankNotShown, order), false)
     case .help: mode = .help
     case .quit:
       mode = .confirmQuit
