@@ -30,6 +30,7 @@ public enum RequiredTool {
     case "ip": "iproute2"
     case "sipp": "sip-tester"
     case "gst-launch-1.0": "gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
+    case "chromedriver": "chromium-driver"
     default: tool
     }
   }

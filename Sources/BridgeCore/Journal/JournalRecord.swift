@@ -69,12 +69,19 @@ public struct JournalRecord: Sendable, Hashable {
     }
   }
 
+  /// Written with an fsync at once: an operator action, or a count sent from a check-in page (the page says it
+  /// was recorded).
+  public var isSyncedAtOnce: Bool {
+    if case .headcount(_, .checkin, _, _) = kind { return true }
+    return isOperatorAction
+  }
+
   /// Never dropped from a full backlog: operator actions, and what the report needs to place everything else in
   /// time (starts, stops, clock steps).
   public var isNeverDropped: Bool {
     switch kind {
     case .start, .stop, .clock, .role: true
-    default: isOperatorAction
+    default: isSyncedAtOnce
     }
   }
 
@@ -104,6 +111,8 @@ public struct JournalRecord: Sendable, Hashable {
       return [JournalRecord(unixSeconds: time, site: site, kind: .acknowledge(operatorName: operatorName))]
     case .headcountSet(let count, let operatorName):
       return [JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: .manual, operatorName: operatorName))]
+    case .checkinHeadcount(let count, let typedBy):
+      return [JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: .checkin, operatorName: typedBy))]
     case .claimed(let operatorName):
       return [JournalRecord(unixSeconds: time, site: site, kind: .claim(operatorName: operatorName))]
     case .claimReleased(let operatorName):
