@@ -123,19 +123,19 @@ public enum CheckinPage {
   }
 
   /// System fonts, one column at most 34em wide, inputs and buttons at least 48 px tall (a thumb), colours with
-  /// enough contrast in daylight on a cheap phone.
+  /// enough contrast in daylight on a cheap phone; spaced so that all three buttons fit a 360 x 740 screen.
   static let style = """
     body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;margin:0;padding:1rem;\
     font-size:1.125rem;line-height:1.45;color:#111;background:#f6f6f4}\
-    header,main{max-width:34em;margin:0 auto}h1{font-size:1.5rem;margin:.25rem 0}\
-    .where{color:#333;margin:.25rem 0 1rem}.lang{text-align:right;margin:0}.lang a{display:inline-block;padding:.5rem}\
-    label{display:block;font-weight:600;margin-top:1rem}\
+    header,main{max-width:34em;margin:0 auto}h1{font-size:1.5rem;margin:0 0 .25rem}main>p{margin:.5rem 0}\
+    .where{color:#333;margin:.25rem 0 1rem}.lang{float:right;margin:0}.lang a{display:inline-block;padding:.25rem .5rem}\
+    label{display:block;font-weight:600;margin-top:.75rem}\
     input[type=text],input[type=number]{box-sizing:border-box;width:100%;min-height:3rem;font-size:1.25rem;\
     padding:.5rem;border:2px solid #555;border-radius:.4rem;background:#fff}\
     .hint{font-size:.95rem;color:#444;margin:.25rem 0 0}\
-    button{display:block;box-sizing:border-box;width:100%;min-height:3.25rem;margin-top:1rem;font-size:1.25rem;\
+    button{display:block;box-sizing:border-box;width:100%;min-height:3.25rem;margin-top:.75rem;font-size:1.25rem;\
     font-weight:600;border:0;border-radius:.4rem;color:#fff;cursor:pointer}\
-    button.count{background:#1d4ed8}button.ok{background:#15803d}button.help{background:#b91c1c;margin-top:1.75rem}\
+    button.count{background:#1d4ed8}button.ok{background:#15803d}button.help{background:#b91c1c;margin-top:1.25rem}\
     .notice{border-radius:.4rem;padding:.25rem 1rem;margin:1rem 0}.notice.done{background:#dcfce7;border:2px solid #15803d}\
     .notice.problem{background:#fee2e2;border:2px solid #b91c1c}\
     a.again{display:inline-block;padding:.75rem 0;font-size:1.2rem}
