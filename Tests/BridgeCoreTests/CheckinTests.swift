@@ -193,6 +193,27 @@ import Testing
     #expect(engine.records[0].headcountSource == .checkin && engine.records[0].headcount == 45)
   }
 
+  // MARK: Config
+
+  @Test func theCheckinSectionIsReadAndItsMistakesAreNamedAtTheirLine() throws {
+    let site = "sites:\n  - {id: A, name: \"Điểm A\", group: \"Hòa Bình\", expected: 10}\n"
+    #expect(try ConfigLoader.load(yaml: site, path: "test.yaml").config.checkin.enabled == false)
+    #expect(try ConfigLoader.load(yaml: "checkin:\n  enabled: true\n" + site, path: "test.yaml").config.checkin.enabled)
+    func problems(_ yaml: String) -> [String] {
+      do {
+        _ = try ConfigLoader.load(yaml: yaml + site, path: "test.yaml")
+        return []
+      } catch {
+        return error.problems.map(\.description)
+      }
+    }
+    #expect(problems("checkin: yes\n") == ["test.yaml:1: 'checkin' must be a mapping (enabled: true)"])
+    let unknown = problems("checkin:\n  enable: true\n")
+    #expect(unknown.count == 1 && unknown[0].hasPrefix("test.yaml:2: "), "\(unknown)")
+    let notBoolean = problems("checkin:\n  enabled: maybe\n")
+    #expect(notBoolean.count == 1 && notBoolean[0].hasPrefix("test.yaml:2: "), "\(notBoolean)")
+  }
+
   // MARK: Page
 
   @Test func thePageIsEscapedPhoneSizedScriptlessAndInVietnameseByDefault() {

@@ -179,4 +179,17 @@ import Testing
     #expect(result.output.contains("<h1>Tỉnh ủy Hòa Bình</h1>"), "\(result.output)")
     #expect(result.output.contains("bridgewatch_checkin_refused_total{reason=\"unknown_token\"} 0"), "\(result.output)")
   }
+
+  /// The page needs the HTTP server: without metrics.listen the monitor does not start, and says why.
+  @Test func theCheckinPageWithoutAnHTTPListenStopsTheStartSayingWhy() throws {
+    let folder = try makeScratchDirectory("bw-checkin-nolisten")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let config = Self.config.replacingOccurrences(of: "metrics:\n  listen: 127.0.0.1:0\n", with: "")
+      .replacingOccurrences(of: "keys: keys.yaml\n", with: "")
+    #expect(!config.contains("metrics:"))
+    try config.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
+    let run = try Binary.run(["run", folder + "/conference.yaml", "--headless", "--listen", "127.0.0.1:0"], timeout: 60)
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("checkin.enabled needs metrics.listen (or --metrics-listen)"), "\(run.stderr)")
+  }
 }
