@@ -72,6 +72,9 @@ import Testing
     let tokens = try Self.tokens(folder)
     let token = try #require(tokens["HB-DB-TULY"])
     #expect(tokens.count == 3)
+    let check = try Binary.run(["check", folder + "/conference.yaml"], environment: ["LANG": "C.UTF-8"])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.stdout.contains("check-in page: http://127.0.0.1:0/c/<token>, links for 3 of 3 sites"), "\(check.stdout)")
 
     let monitor = try HeadlessMonitor(config: Self.config, directory: folder)
     defer { _ = monitor.finish() }

@@ -22,6 +22,8 @@ extension Strings {
     .checkinTooMany: "Too many requests: wait a minute, then try again.",
     .checkinBadRequest: "The form could not be read: open the link again.", .checkinNotRecorded: "Nothing was recorded.",
     .checkinHelpStillOn: "Your call for help stands until you press \"We are connected\".",
+    .checkCheckin: "check-in page: http://{0}/c/<token>, links for {1} of {2} sites",
+    .checkCheckinNoListen: "check-in page: on, but it needs metrics.listen (the monitor's one HTTP server): run will refuse to start",
   ]
 
   static let vietnameseCheckinTable: [TextKey: String] = [
@@ -44,5 +46,8 @@ extension Strings {
     .checkinTooMany: "Quá nhiều yêu cầu: hãy chờ một phút rồi thử lại.",
     .checkinBadRequest: "Không đọc được biểu mẫu: hãy mở lại đường dẫn.", .checkinNotRecorded: "Chưa ghi nhận gì.",
     .checkinHelpStillOn: "Yêu cầu hỗ trợ vẫn còn cho đến khi bạn bấm \"Đã kết nối\".",
+    .checkCheckin: "trang điểm danh: http://{0}/c/<mã>, {1} / {2} điểm cầu có đường dẫn",
+    .checkCheckinNoListen:
+      "trang điểm danh: bật, nhưng cần metrics.listen (máy chủ HTTP duy nhất của máy giám sát): run sẽ không khởi động",
   ]
 }

@@ -104,6 +104,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case checkinOtherLanguage, checkinRecorded, checkinRecordedConnected, checkinRecordedCount, checkinRecordedHelp
   case checkinRecordedBy, checkinDuplicate, checkinStale, checkinNeedWho, checkinNeedCount, checkinSendAgain
   case checkinNotFound, checkinTooLarge, checkinTooMany, checkinBadRequest, checkinNotRecorded, checkinHelpStillOn
+  case checkCheckin, checkCheckinNoListen
   // MARK: Bridge (issue 32): the `bridges:` config, the bridge's column, header, detail pane (BridgeStrings.swift)
   case bridgesNotList, bridgesTooMany, bridgeNotMapping, bridgeMissing, bridgeKindNotYet, bridgeKindUnknown, bridgeURLTooLong
   case bridgeURLHTTPS, bridgeURLBad, bridgeRoomBad, bridgePluginBad, bridgePollBad, bridgeListenBad, bridgeEventsNotServed
