@@ -31,6 +31,7 @@ public enum RequiredTool {
     case "sipp": "sip-tester"
     case "gst-launch-1.0": "gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
     case "chromedriver": "chromium-driver"
+    case "nginx": "nginx-light"
     default: tool
     }
   }
