@@ -193,6 +193,26 @@ import Testing
     #expect(engine.records[0].headcountSource == .checkin && engine.records[0].headcount == 45)
   }
 
+  @Test func theReportNamesACheckinCountsPageAndWhoTypedIt() throws {
+    var config = ConferenceConfig(sites: [
+      SiteConfig(id: "HB-TU", name: "Tỉnh ủy", group: ["Hòa Bình"], expected: 50, heartbeatFile: "/dev/null/x")
+    ])
+    config.schedule.sessions = [ScheduleSession(name: "sáng", start: 10_000, end: 13_600)]
+    let records = [
+      JournalRecord(unixSeconds: 9_000, site: nil, kind: .start(sites: 1)),
+      JournalRecord(unixSeconds: 10_100, site: "HB-TU", kind: .status(from: .unknown, to: .online, cause: "heartbeat", source: .checkin)),
+      JournalRecord(unixSeconds: 10_100, site: "HB-TU", kind: .headcount(count: 45, source: .checkin, operatorName: "Chị Lan")),
+      JournalRecord(unixSeconds: 14_000, site: nil, kind: .stop),
+    ]
+    let report = try ConferenceReport.build(config: config, records: records)
+    let english = ReportRenderer.render(report, config: config, format: .md, language: .en)
+    let vietnamese = ReportRenderer.render(report, config: config, format: .md, language: .vi)
+    #expect(english.contains("check-in page: Chị Lan"), "\(english)")
+    #expect(vietnamese.contains("trang điểm danh: Chị Lan"), "\(vietnamese)")
+    let json = ReportRenderer.render(report, config: config, format: .json)
+    #expect(json.contains("\"source\": \"checkin\", \"operator\": \"Chị Lan\""), "\(json)")
+  }
+
   // MARK: Config
 
   @Test func theCheckinSectionIsReadAndItsMistakesAreNamedAtTheirLine() throws {
