@@ -212,11 +212,16 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
       let allowed = route.allowed.map(\.rawValue).joined(separator: ", ")
       let answer = HTTPRouter.Answer(
         status: .methodNotAllowed, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Allow", allowed)],
-        body: ByteBuffer(string: "only \(route.allowed.map(\.rawValue).joined(separator: " and "))\n"))
+        body: ByteBuffer(string: "only \(Self.listed(route.allowed.map(\.rawValue)))\n"))
       send(answer, for: head, context: context, closing: true)  // its body may still be coming
     } else {
       send(router.answer(head, body: requestBody), for: head, context: context, closing: closing)
     }
+  }
+
+  /// "GET and HEAD", "GET, HEAD and POST".
+  static func listed(_ words: [String]) -> String {
+    words.count < 2 ? words.joined() : words.dropLast().joined(separator: ", ") + " and " + words.last!
   }
 
   private func send(_ answer: HTTPRouter.Answer, for head: HTTPRequestHead, context: ChannelHandlerContext, closing: Bool) {

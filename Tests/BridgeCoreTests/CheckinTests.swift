@@ -164,7 +164,7 @@ import Testing
     let records = events.flatMap { JournalRecord.records(for: $0, sites: sites, heardBy: .checkin) }
     let headcount = try #require(records.first { if case .headcount = $0.kind { true } else { false } })
     #expect(headcount.kind == .headcount(count: 45, source: .checkin, operatorName: "Anh Tuấn"))
-    #expect(headcount.isSyncedAtOnce && !headcount.isOperatorAction)
+    #expect(headcount.isNeverDropped && !headcount.isOperatorAction)
     #expect(records.contains { $0.kind == .status(from: .unknown, to: .online, cause: "heartbeat", source: .checkin) })
     #expect(records.contains { $0.kind == .help(true) })
     // "Connected" lowers the help flag; a count alone leaves it; an agent's count without one does not replace it.

@@ -107,7 +107,7 @@ import Testing
         (Self.site(status, "HB-DB-TULY")?["flags"] as? [String])?.contains("help") ?? false
       } != nil)
 
-    // The journal has the count with who typed it (fsynced when it was applied), and the help request.
+    // The journal has the count with who typed it, how the site came online, and the help request.
     let journal = try monitor.journal()
     #expect(journal.records.contains { $0.site == "HB-DB-TULY" && $0.kind == .headcount(count: 45, source: .checkin, operatorName: who) })
     #expect(journal.records.contains { $0.site == "HB-DB-TULY" && $0.kind == .help(true) })

@@ -69,19 +69,14 @@ public struct JournalRecord: Sendable, Hashable {
     }
   }
 
-  /// Written with an fsync at once: an operator action, or a count sent from a check-in page (the page says it
-  /// was recorded).
-  public var isSyncedAtOnce: Bool {
-    if case .headcount(_, .checkin, _, _) = kind { return true }
-    return isOperatorAction
-  }
-
   /// Never dropped from a full backlog: operator actions, and what the report needs to place everything else in
   /// time (starts, stops, clock steps).
   public var isNeverDropped: Bool {
     switch kind {
     case .start, .stop, .clock, .role: true
-    default: isSyncedAtOnce
+    // A count sent from a check-in page: someone typed it and the page said it was recorded.
+    case .headcount(_, .checkin, _, _): true
+    default: isOperatorAction
     }
   }
 

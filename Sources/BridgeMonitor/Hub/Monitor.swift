@@ -231,7 +231,7 @@ public final class Monitor: Sendable {
       }
       owned.value.carriedEvents += events
       let records = events.flatMap { JournalRecord.records(for: $0, sites: config.sites) }
-      if let failure = writeJournal(records, sync: records.contains(where: \.isSyncedAtOnce)) {
+      if let failure = writeJournal(records, sync: records.contains(where: \.isOperatorAction)) {
         throw JournalNotSaved(reason: failure)
       }
       return result
