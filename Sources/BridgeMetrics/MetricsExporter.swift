@@ -57,6 +57,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     var body = ByteBuffer()
     var roster: RosterSeries
     var exportedBridgePolls: [BridgePollState] = []
+    var exportedCheckins = CheckinCounters()
   }
 
   private let registry = PrometheusCollectorRegistry()
@@ -90,6 +91,9 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
   /// Series made through the library's registry: a fixed few, whatever the roster (tests check it stays so).
   let seriesInRegistry: Int
   private let consoleCount = Mutex<@Sendable () -> Int>({ 0 })
+  // MARK: Check-in page (issue 33): its series exist only when `checkin.enabled`.
+  private let checkinSeries: CheckinSeries?
+  private let checkinCounters = Mutex<@Sendable () -> CheckinCounters>({ CheckinCounters() })
 
   /// Every series of `config`, at their values before anything is heard: all sites unknown, the expected
   /// headcounts set.
@@ -157,6 +161,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
       "bridgewatch_build_info", labels: [("version", BuildInfo.version)], help: "The running build; always 1"
     ).set(to: 1)
     bridgeSeries = BridgeSeries(config: config, registry: registry)
+    checkinSeries = config.checkin.enabled ? CheckinSeries(registry: registry, heartbeatsHelp: heartbeats) : nil
     seriesInRegistry = made.value
   }
 
@@ -224,6 +229,9 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     }
     return roster
   }
+
+  /// Where the `bridgewatch_checkin_*` counters come from (the check-in page's input).
+  public func countCheckins(with counters: @escaping @Sendable () -> CheckinCounters) { checkinCounters.withLock { $0 = counters } }
 
   /// Where `bridgewatch_consoles_attached` comes from (the console server, once it runs).
   public func countConsoles(with count: @escaping @Sendable () -> Int) { consoleCount.withLock { $0 = count } }
@@ -312,6 +320,11 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     primaryLastContact.set(to: role.kind == .standby ? role.lastPrimaryContact ?? 0 : 0)
     replaced.set(to: role.replacedBy == nil ? 0 : 1)
     if let bridgeSeries, let view = snapshot.bridge { bridgeSeries.update(from: view, exported: &rendering.exportedBridgePolls) }
+    if let checkinSeries {
+      let counters = checkinCounters.withLock { $0 }()
+      checkinSeries.update(from: counters, exported: rendering.exportedCheckins)
+      rendering.exportedCheckins = counters
+    }
   }
 
   /// What a counter gained since it was last exported (never negative: the snapshot's counters only grow).

@@ -55,7 +55,21 @@ public struct MonitorRunner {
     StopSignals.starting("building the metrics")
     let exporter = config.metrics.listen.map { _ in MetricsExporter(config: config, startUnixSeconds: Date().timeIntervalSince1970) }
     var options = self.options
-    options.metricsConnections = exporter == nil ? 0 : MetricsServer.Limits().maximumConnections
+    options.metricsConnections = exporter == nil ? 0 : MonitorHTTPServer.Limits().maximumConnections
+    // The check-in page is served by the same HTTP server as /metrics, on metrics.listen (README "Sites without an
+    // agent").
+    if config.checkin.enabled {
+      guard config.metrics.listen != nil else {
+        throw RunFailure(
+          "bridgewatch: checkin.enabled needs metrics.listen (or --metrics-listen): the check-in page is served by the monitor's one HTTP server, beside /metrics"
+        )
+      }
+      let checkin = CheckinInput(config: config, logger: logger)
+      if checkin.sitesWithToken == 0 {
+        logger.warning("checkin.enabled, but no site has a check-in token in the keys file: run 'bridgewatch keys CONFIG' first")
+      }
+      options.checkin = checkin
+    }
     let progress = Mutex(ReadingProgress(what: "reading journal \(config.journalPath)"))
     let process: MonitorProcess
     do {
@@ -63,9 +77,11 @@ public struct MonitorRunner {
         config: config, options: options, logger: logger, healthObserver: exporter,
         outputs: { descriptors in
           guard let exporter, let (host, port) = config.metrics.listen else { return faces }
-          var limits = MetricsServer.Limits()
+          var limits = MonitorHTTPServer.Limits()
           limits.maximumConnections = descriptors.metricsConnections
-          return faces + [MetricsOutput(exporter: exporter, host: host, port: port, limits: limits, logger: logger)]
+          return faces + [
+            MetricsOutput(exporter: exporter, checkin: options.checkin, host: host, port: port, limits: limits, logger: logger)
+          ]
         },
         phase: { StopSignals.starting($0) },
         journalProgress: { read, size in progress.withLock { $0.update(read: read, of: size) } })

@@ -7,9 +7,9 @@ import Testing
 
 /// The HTTP side of `/metrics`, on a real loopback socket.
 @Suite struct MetricsServerTests {
-  static func serve(_ limits: MetricsServer.Limits = MetricsServer.Limits()) async throws -> (MetricsServer, Int) {
+  static func serve(_ limits: MonitorHTTPServer.Limits = MonitorHTTPServer.Limits()) async throws -> (MonitorHTTPServer, Int) {
     let exporter = MetricsExporter(config: metricsConfig(sites: hoaBinhSites), startUnixSeconds: 0)
-    let server = MetricsServer(
+    let server = MonitorHTTPServer(
       exporter: exporter, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits)
     let address = try await server.start(host: "127.0.0.1", port: 0)
     return (server, address.port!)
@@ -74,7 +74,7 @@ import Testing
   }
 
   @Test func aNewConnectionEvictsTheOldestIdleOneWhenFull() async throws {
-    var limits = MetricsServer.Limits()
+    var limits = MonitorHTTPServer.Limits()
     limits.maximumConnections = 3
     limits.requestDeadline = .seconds(120)  // only eviction closes connections here, however slow the machine
     let (server, port) = try await Self.serve(limits)
@@ -95,7 +95,7 @@ import Testing
   }
 
   @Test func aRequestThatNeverCompletesIsClosedAtItsDeadline() async throws {
-    var limits = MetricsServer.Limits()
+    var limits = MonitorHTTPServer.Limits()
     limits.requestDeadline = .milliseconds(300)
     let (server, port) = try await Self.serve(limits)
     defer { Task { await server.stop() } }
@@ -143,7 +143,7 @@ import Testing
   /// A client that sends `Expect: 100-continue` waits to be told to send its body; the server needs none, so it
   /// answers at once rather than at the request deadline.
   @Test func expectContinueIsAnsweredWithoutWaitingForTheBody() async throws {
-    var limits = MetricsServer.Limits()
+    var limits = MonitorHTTPServer.Limits()
     limits.requestDeadline = .seconds(120)  // an answer can only come from the server, not from its deadline
     let (server, port) = try await Self.serve(limits)
     defer { Task { await server.stop() } }

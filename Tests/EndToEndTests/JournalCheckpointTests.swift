@@ -26,6 +26,8 @@ import Testing
       JournalRecord(unixSeconds: end + 2, site: ids[2], kind: .claim(operatorName: "minh")),
       JournalRecord(unixSeconds: end + 3, site: ids[2], kind: .release(operatorName: nil)),
       JournalRecord(unixSeconds: end + 4, site: ids[3], kind: .headcount(count: 97, source: .manual, operatorName: "lan")),
+      // Typed on the check-in page: it stands like a hand count, and comes back as the check-in's.
+      JournalRecord(unixSeconds: end + 4, site: ids[8], kind: .headcount(count: 31, source: .checkin, operatorName: "Chị Lan")),
       JournalRecord(unixSeconds: end + 5, site: ids[4], kind: .bridge(inBridge: true)),
       JournalRecord(unixSeconds: end + 6, site: ids[5], kind: .bridge(inBridge: true)),
       JournalRecord(unixSeconds: end + 7, site: ids[5], kind: .bridge(inBridge: false)),
@@ -54,6 +56,7 @@ import Testing
     #expect(restored.contains { $0.manualHeadcountBy != nil } && restored.contains { $0.claim != nil })
     #expect(restored.contains { $0.bridgeSince != nil } && restored.filter(\.wasHeard).count > 50)
     #expect(Self.orphans(full).count == 1)
+    #expect(restored[8].manualHeadcount == 31 && restored[8].manualHeadcountSource == .checkin)
 
     // Through the journal's own text, as the checkpoint file holds them.
     let state = full.stateRecords(sites: Self.sites, unixSeconds: Self.firstDay + 200_000)

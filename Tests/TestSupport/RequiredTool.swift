@@ -32,6 +32,8 @@ public enum RequiredTool {
     case "zbarimg": "zbar-tools"
     case "pdftoppm": "poppler-utils"
     case "gst-launch-1.0": "gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
+    case "chromedriver": "chromium-driver"
+    case "nginx": "nginx-light"
     default: tool
     }
   }

@@ -16,6 +16,7 @@ public struct ConfigLoader {
   static let topLevelKeys = [
     "title", "timing", "udp", "heartbeat_dir", "journal", "status_file", "keys", "theme", "sites", "sites_csv",
     "schedule", "console", "metrics", "probing", "bridges",
+    "checkin",  // issue 33: the check-in page
   ]
 
   var problems: [ConfigProblem] = []
@@ -134,6 +135,7 @@ public struct ConfigLoader {
     if let node = entries["metrics"] { config.metrics = parseMetrics(node) }
     if let node = entries["probing"] { config.probing = parseProbing(node) }
     if let node = entries["bridges"] { config.bridges = parseBridges(node, baseDirectory: baseDirectory) }
+    if let node = entries["checkin"] { config.checkin = parseCheckin(node) }
 
     var sites: [SiteConfig] = []
     if let node = entries["sites"] {

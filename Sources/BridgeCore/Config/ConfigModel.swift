@@ -170,6 +170,8 @@ public struct ConferenceConfig: Sendable {
   public var probing = ProbingSettings()
   /// The conference bridges whose rosters are polled (`bridges:`, docs/BRIDGES.md).
   public var bridges: [BridgeSettings] = []
+  // MARK: Check-in page (issue 33): served on `metrics.listen` by the same HTTP server.
+  public var checkin = CheckinSettings()
   public var sites: [SiteConfig]
   /// The config file as named by the user.
   public var path: String

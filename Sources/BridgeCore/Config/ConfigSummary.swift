@@ -41,6 +41,16 @@ public enum ConfigSummary {
     } else {
       lines.append(strings(.checkMetricsOff))
     }
+    if config.checkin.enabled {
+      // The check-in page (issue 33): served beside /metrics; how many sites the keys file gave a link.
+      let linked = config.sites.count { config.siteKeys[$0.id]?.checkinToken != nil }
+      if let (host, port) = config.metrics.listen {
+        lines.append(
+          strings(.checkCheckin, HostPortText.format(host: host, port: port), number(linked), number(config.sites.count)))
+      } else {
+        lines.append(strings(.checkCheckinNoListen))
+      }
+    }
     if let statusFile = config.statusFilePath { lines.append(strings(.checkStatusFile, statusFile)) }
     for bridge in config.bridges { lines.append(strings(.checkBridge, bridge.label, DurationText.format(bridge.poll))) }
     lines.append(strings(.checkGroups))

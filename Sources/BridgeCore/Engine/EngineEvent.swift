@@ -18,6 +18,8 @@ public struct EngineEvent: Sendable, Hashable {
     // Boxed like the operator causes above.
     indirect case acknowledged(operatorName: String)
     indirect case headcountSet(count: Int, operatorName: String)
+    /// A headcount sent from the site's check-in page, with who typed it (not an operator action).
+    indirect case checkinHeadcount(count: Int, typedBy: String)
     indirect case claimed(operatorName: String)
     /// `operatorName` nil: the claim ended by itself, the site being back online.
     indirect case claimReleased(operatorName: String?)

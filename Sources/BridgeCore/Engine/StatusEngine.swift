@@ -103,7 +103,8 @@ public struct StatusEngine: Sendable {
     if let rtt = input.rttMilliseconds { records[index].rttMilliseconds = rtt }
     if let count = input.count {
       // A count phoned in by hand stands until a heartbeat newer than it reports one.
-      let manualIsNewer = records[index].headcountSource == .manual && (records[index].headcountAt.map { $0 > heardAt } ?? false)
+      let manualIsNewer =
+        records[index].headcountSource?.isTypedByPerson == true && (records[index].headcountAt.map { $0 > heardAt } ?? false)
       if !manualIsNewer {
         records[index].headcount = count
         records[index].headcountSource = input.source
@@ -341,6 +342,23 @@ public struct StatusEngine: Sendable {
     commit(site: index, before: before)
   }
 
+  /// A submission of a site's check-in page (a site without an agent): a heartbeat with source `checkin`, the
+  /// state it says (`help` raises the site's help flag, `ok` lowers it; nil leaves it), and a headcount typed by
+  /// `typedBy` (already bounded and sanitized by the page), kept with who typed it like one set by hand.
+  public mutating func checkin(count: Int?, state: ReportedState?, typedBy: String, site index: Int, now: ClockReading) {
+    guard records.indices.contains(index) else { return }
+    heartbeat(HeartbeatInput(source: .checkin, state: state), site: index, heardAt: now, now: now)
+    guard let count, (0...ConfigLoader.maximumExpected).contains(count) else { return }
+    let before = RollupContribution(records[index])
+    records[index].headcount = count
+    records[index].headcountSource = .checkin
+    records[index].headcountAt = now
+    records[index].headcountSetBy = OperatorStamp(operatorName: typedBy, unixSeconds: now.unixSeconds)
+    history.noteHeadcount(count, site: index, at: now.monotonicNanos)
+    emit(EngineEvent(time: now, siteIndex: index, kind: .checkinHeadcount(count: count, typedBy: typedBy)))
+    commit(site: index, before: before)
+  }
+
   /// Puts back what the journal kept from before a restart: no events (they are in the journal already).
   /// The site stays `unknown` until heard again, unless it is marked.
   public mutating func restore(_ restored: RestoredSite, site index: Int, now: ClockReading) {
@@ -355,7 +373,7 @@ public struct StatusEngine: Sendable {
     records[index].claim = restored.claim
     if let count = restored.manualHeadcount {
       records[index].headcount = count
-      records[index].headcountSource = .manual
+      records[index].headcountSource = restored.manualHeadcountSource
       records[index].headcountAt = now
       records[index].headcountSetBy = restored.manualHeadcountBy
     }

@@ -76,6 +76,8 @@ public struct JournalRecord: Sendable, Hashable {
   public var isNeverDropped: Bool {
     switch kind {
     case .start, .stop, .clock, .role: true
+    // A count sent from a check-in page: someone typed it and the page said it was recorded.
+    case .headcount(_, .checkin, _, _): true
     default: isOperatorAction
     }
   }
@@ -106,6 +108,8 @@ public struct JournalRecord: Sendable, Hashable {
       return [JournalRecord(unixSeconds: time, site: site, kind: .acknowledge(operatorName: operatorName))]
     case .headcountSet(let count, let operatorName):
       return [JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: .manual, operatorName: operatorName))]
+    case .checkinHeadcount(let count, let typedBy):
+      return [JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: .checkin, operatorName: typedBy))]
     case .claimed(let operatorName):
       return [JournalRecord(unixSeconds: time, site: site, kind: .claim(operatorName: operatorName))]
     case .claimReleased(let operatorName):

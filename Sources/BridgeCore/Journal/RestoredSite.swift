@@ -8,6 +8,8 @@ public struct RestoredSite: Sendable, Equatable {
   public var manualHeadcount: Int?
   /// Who set it and when (nil in journals from before that was kept).
   public var manualHeadcountBy: OperatorStamp?
+  /// How it was typed: `manual` (an operator) or `checkin` (the site's check-in page).
+  public var manualHeadcountSource: HeartbeatSource = .manual
   /// The site was heard in an earlier run: if it stays silent after the restart, it is an outage, not `unknown`.
   public var wasHeard: Bool
   /// Someone was on the site and had not released it.
@@ -59,6 +61,7 @@ public struct RestoredSite: Sendable, Equatable {
       var acknowledgedBy = Change<String?>.unchanged
       var manualHeadcount = Change<Int?>.unchanged
       var manualHeadcountBy = Change<OperatorStamp?>.unchanged
+      var manualHeadcountSource = Change<HeartbeatSource>.unchanged
       var wasHeard = false
       var claim = Change<SiteClaim?>.unchanged
       var bridgeSince = Change<Double?>.unchanged
@@ -67,7 +70,8 @@ public struct RestoredSite: Sendable, Equatable {
         SiteChanges(
           mark: mark.after(earlier.mark), acknowledgedBy: acknowledgedBy.after(earlier.acknowledgedBy),
           manualHeadcount: manualHeadcount.after(earlier.manualHeadcount),
-          manualHeadcountBy: manualHeadcountBy.after(earlier.manualHeadcountBy), wasHeard: wasHeard || earlier.wasHeard,
+          manualHeadcountBy: manualHeadcountBy.after(earlier.manualHeadcountBy),
+          manualHeadcountSource: manualHeadcountSource.after(earlier.manualHeadcountSource), wasHeard: wasHeard || earlier.wasHeard,
           claim: claim.after(earlier.claim), bridgeSince: bridgeSince.after(earlier.bridgeSince))
       }
     }
@@ -97,6 +101,7 @@ public struct RestoredSite: Sendable, Equatable {
           mark: site.mark.value(or: nil), acknowledgedBy: site.acknowledgedBy.value(or: nil),
           manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard, claim: site.claim.value(or: nil),
           manualHeadcountBy: site.manualHeadcountBy.value(or: nil))
+        restored.manualHeadcountSource = site.manualHeadcountSource.value(or: .manual)
         restored.bridgeSince = site.bridgeSince.value(or: nil)
         return restored
       }
@@ -134,9 +139,11 @@ public struct RestoredSite: Sendable, Equatable {
         if to == .online { changes[index].acknowledgedBy = .set(nil) }
         if to == .online || to == .late || to == .offline { changes[index].wasHeard = true }
       case .headcount(let count, let source, let operatorName, _):
-        changes[index].manualHeadcount = .set(source == .manual ? count : nil)
+        // A typed count (by an operator or on the check-in page) stands across a restart, with who typed it.
+        changes[index].manualHeadcount = .set(source.isTypedByPerson ? count : nil)
         changes[index].manualHeadcountBy = .set(
-          source == .manual ? operatorName.map { OperatorStamp(operatorName: $0, unixSeconds: record.actionTime) } : nil)
+          source.isTypedByPerson ? operatorName.map { OperatorStamp(operatorName: $0, unixSeconds: record.actionTime) } : nil)
+        changes[index].manualHeadcountSource = .set(source.isTypedByPerson ? source : .manual)
         if source != .manual { changes[index].wasHeard = true }
       case .claim(let operatorName):
         changes[index].claim = .set(SiteClaim(operatorName: operatorName, unixSeconds: record.actionTime))
@@ -173,7 +180,7 @@ public struct RestoredSite: Sendable, Equatable {
           records.append(
             JournalRecord(
               unixSeconds: stamp?.unixSeconds ?? unixSeconds, site: id,
-              kind: .headcount(count: count, source: .manual, operatorName: stamp?.operatorName)))
+              kind: .headcount(count: count, source: site.manualHeadcountSource.value(or: .manual), operatorName: stamp?.operatorName)))
         }
         if let claim = site.claim.value(or: nil) {
           records.append(JournalRecord(unixSeconds: claim.unixSeconds, site: id, kind: .claim(operatorName: claim.operatorName)))

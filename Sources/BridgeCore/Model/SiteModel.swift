@@ -26,8 +26,13 @@ public enum SiteStatus: Int, CaseIterable, Sendable, CustomStringConvertible {
 
 /// How a heartbeat or headcount reached the monitor.
 public enum HeartbeatSource: String, Sendable, Codable {
-  /// `probe`: the monitor's own SIP OPTIONS, TCP connect or ICMP echo was answered.
-  case udp, file, manual, probe
+  /// `probe`: the monitor's own SIP OPTIONS, TCP connect or ICMP echo was answered. `checkin`: someone at the
+  /// site sent the check-in page (a site without an agent).
+  case udp, file, manual, probe, checkin
+
+  /// A count a person typed (an operator, or the site's organiser on the check-in page): it carries who typed it,
+  /// is journaled at once, and stands until a newer heartbeat reports a count.
+  public var isTypedByPerson: Bool { self == .manual || self == .checkin }
 }
 
 public struct SiteFlags: OptionSet, Sendable, Hashable, Codable {

@@ -11,6 +11,8 @@ public enum ReportText: String, CaseIterable, Sendable {
   case columnPlannedAbsence, columnAboveExpected, columnCountBy, columnCountAt, columnAverageCount
   case levelTotal, levelGroup, levelSite, yes
   case never, sourceAgent, sourceFile, sourceProbe, sourceByHand, sourceByHandNamed, figureRollCall, figurePeak
+  // MARK: Check-in page (issue 33)
+  case sourceCheckin, sourceCheckinNamed
   case actionMark, actionClear, actionAcknowledge, actionHeadcount, actionClaim, actionRelease, actionClaimEnded, corrects
   case clockNote, rules, aboveFlag
   case chartAttendance, chartConnected, chartHeadcount, chartOutages, chartOutagesNote, chartNoOutages, chartAxisPercent
@@ -114,6 +116,7 @@ public enum ReportText: String, CaseIterable, Sendable {
     .sourceProbe: ("probe", "thăm dò"),
     .sourceByHand: ("by hand", "nhập tay"),
     .sourceByHandNamed: ("by hand: {0}", "nhập tay: {0}"),
+    .sourceCheckin: ("check-in page", "trang điểm danh"), .sourceCheckinNamed: ("check-in page: {0}", "trang điểm danh: {0}"),
     .figureRollCall: ("roll call", "điểm danh"),
     .figurePeak: ("peak", "cao nhất"),
     .actionMark: ("marked offline", "đánh dấu mất kết nối"),

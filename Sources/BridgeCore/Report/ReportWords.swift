@@ -161,13 +161,18 @@ struct ReportWords: Sendable {
     case .file: self(.sourceFile)
     case .probe: self(.sourceProbe)
     case .manual: self(.sourceByHand)
+    case .checkin: self(.sourceCheckin)
     }
   }
 
   /// "agent, 08:14:55" or "by hand: Lan, 08:16:02".
   func provenance(_ provenance: CountProvenance, withTime: Bool = true) -> String {
     let from =
-      if provenance.source == .manual, let name = provenance.operatorName { self(.sourceByHandNamed, TextSanitizer.printable(name)) } else {
+      if provenance.source == .manual, let name = provenance.operatorName {
+        self(.sourceByHandNamed, TextSanitizer.printable(name))
+      } else if provenance.source == .checkin, let name = provenance.operatorName {
+        self(.sourceCheckinNamed, TextSanitizer.printable(name))
+      } else {
         source(provenance.source)
       }
     return withTime ? from + ", " + String(time(provenance.unixSeconds, seconds: true).dropFirst(11)) : from

@@ -33,11 +33,12 @@ struct Timeline: Sendable {
         case .file: 1
         case .manual: 2
         case .probe: 3
+        case .checkin: 4
         }
       storedOperator = operatorNumber
     }
 
-    static let sources: [HeartbeatSource] = [.udp, .file, .manual, .probe]
+    static let sources: [HeartbeatSource] = [.udp, .file, .manual, .probe, .checkin]
 
     var count: Int? { storedCount < 0 ? nil : Int(storedCount) }
     var peak: Int? { storedPeak < 0 ? nil : Int(storedPeak) }
@@ -151,7 +152,7 @@ struct Timeline: Sendable {
     case .release(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .release, operatorName: name))
     case .headcount(let value, let source, let name, let peak):
       var number: UInt16 = 0
-      if source == .manual, let name { number = operatorNumber(name) }
+      if source.isTypedByPerson, let name { number = operatorNumber(name) }
       let step = CountStep(time: time, site: site, count: value, peak: peak, source: source, operatorNumber: number)
       var corrected: Int?
       let previous = latestCount[site]

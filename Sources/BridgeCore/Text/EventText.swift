@@ -15,6 +15,7 @@ public enum EventText {
       return strings(.eventStatus, who, strings.status(from), strings.status(to), why)
     case .acknowledged(let name): return strings(.eventAcknowledged, who, TextSanitizer.printable(name))
     case .headcountSet(let count, let name): return strings(.eventHeadcount, who, count, TextSanitizer.printable(name))
+    case .checkinHeadcount(let count, let name): return strings(.eventCheckinHeadcount, who, count, TextSanitizer.printable(name))
     case .flappingChanged(let flapping): return strings(flapping ? .eventFlapping : .eventNotFlapping, who)
     case .helpRequestChanged(let requested): return strings(requested ? .eventHelp : .eventHelpWithdrawn, who)
     case .heardWhileMarked: return strings(.eventHeardWhileMarked, who)

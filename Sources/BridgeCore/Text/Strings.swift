@@ -99,6 +99,13 @@ public enum TextKey: String, CaseIterable, Sendable {
   case settingCountForm, settingLanguageForm
   case keysWritten, keysRotated, keysBundles, keysSheet, keysSecretsNotShown, keysUnknownSite, keysNoKeysFile
   case keysNeedMonitor, keysBadMonitor, keysBadCheckinBase, keysBadGrace, keysCannotWrite, keysConfigProblems
+  // MARK: The check-in page for sites without an agent (issue 33; tables in CheckinText.swift)
+  case sourceCheckin, eventCheckinHeadcount, checkinTitle, checkinIntro, checkinGroup, checkinSiteID, checkinWho
+  case checkinWhoHint, checkinCount, checkinCountHint, checkinConnected, checkinSendCount, checkinHelp
+  case checkinOtherLanguage, checkinRecorded, checkinRecordedConnected, checkinRecordedCount, checkinRecordedHelp
+  case checkinRecordedBy, checkinDuplicate, checkinStale, checkinNeedWho, checkinNeedCount, checkinSendAgain
+  case checkinNotFound, checkinTooLarge, checkinTooMany, checkinBadRequest, checkinNotRecorded, checkinHelpStillOn
+  case checkCheckin, checkCheckinNoListen
   // MARK: Bridge (issue 32): the `bridges:` config, the bridge's column, header, detail pane (BridgeStrings.swift)
   case bridgesNotList, bridgesTooMany, bridgeNotMapping, bridgeMissing, bridgeKindUnknown, bridgeURLTooLong
   case bridgeURLHTTPS, bridgeURLBad, bridgeRoomBad, bridgePluginBad, bridgePollBad, bridgeListenBad, bridgeEventsNotServed
@@ -193,6 +200,7 @@ public struct Strings: Sendable {
     case .file: self(.sourceFile)
     case .manual: self(.sourceManual)
     case .probe: self(.sourceProbe)
+    case .checkin: self(.sourceCheckin)
     }
   }
 
@@ -232,11 +240,13 @@ public struct Strings: Sendable {
     .merging(englishEnrolmentTable) { earlier, _ in earlier }
     .merging(englishBridgeTable) { dashboard, _ in dashboard }
     .merging(englishVendorBridgeTable) { dashboard, _ in dashboard }
+    .merging(englishCheckinTable) { earlier, _ in earlier }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeTable) { dashboard, _ in dashboard }
     .merging(vietnameseVendorBridgeTable) { dashboard, _ in dashboard }
+    .merging(vietnameseCheckinTable) { earlier, _ in earlier }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",

@@ -198,6 +198,11 @@ public enum StatusFileEncoder {
     }
     out.raw(", \"headcount_source\": ")
     if let source = record.headcountSource { out.raw("\"\(source.rawValue)\"") } else { out.raw("null") }
+    // Who typed a count set by hand or sent from the check-in page (docs/STATUS-FILE.md).
+    if record.headcountSource?.isTypedByPerson == true, let setBy = record.headcountSetBy {
+      out.raw(", \"headcount_by\": ")
+      out.string(setBy.operatorName)
+    }
     // Whether the count adds to the site's groups (only a site that is up counts): the groups' headcount is the sum
     // over the sites that say true.
     out.raw(record.status.isUp ? ", \"headcount_counted\": true" : ", \"headcount_counted\": false")

@@ -18,6 +18,8 @@ public final class MonitorProcess: Sendable {
     public var peer: String?
     /// How many connections the metrics endpoint may hold (0: none is served), for the descriptor budget.
     public var metricsConnections = 0
+    /// The check-in page's input, when the HTTP server serves it (`checkin.enabled`).
+    public var checkin: CheckinInput?
 
     public init() {}
   }
@@ -66,7 +68,7 @@ public final class MonitorProcess: Sendable {
     let restored = journal.restored
     monitor = Monitor(
       config: config, logger: logger, journal: journal.file, restored: restored, healthObserver: healthObserver,
-      outputs: outputs(descriptors))
+      inputs: MonitorWiring.inputs(config: config, checkin: options.checkin), outputs: outputs(descriptors))
     if let follow = options.follow { monitor.becomeStandby(following: follow, silentAfter: options.primarySilentAfter) }
   }
 

@@ -5,14 +5,18 @@ import NIOCore
 /// The monitor's inputs and outputs as the config asks for them: the one list `run`, `run --headless` and `demo`
 /// share. A new input or output is a line here (and its config section).
 public enum MonitorWiring {
-  /// UDP heartbeats, probes, heartbeat files, the conference bridges' rosters; the UDP socket on `listen` instead of the config's, if given.
-  public static func inputs(config: ConferenceConfig, listen: (host: String, port: Int)? = nil) -> [any MonitorInput] {
+  /// UDP heartbeats, probes, heartbeat files, the conference bridges' rosters, and the check-in page when the
+  /// HTTP server serves one (`checkin`, made by whoever starts that server); the UDP socket on `listen` instead of
+  /// the config's, if given.
+  public static func inputs(
+    config: ConferenceConfig, listen: (host: String, port: Int)? = nil, checkin: CheckinInput? = nil
+  ) -> [any MonitorInput] {
     [
       UDPInput(host: listen?.host ?? config.udp.host, port: listen?.port ?? config.udp.port),
       ProbeInput(),
       HeartbeatFileInput(config: config),
       BridgeInput(config: config),
-    ]
+    ] + (checkin.map { [$0] } ?? [])
   }
 
   /// The outputs the hub itself feeds: the status file when `status_file` is set. `loop` is the hub's.

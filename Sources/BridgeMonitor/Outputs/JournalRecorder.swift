@@ -98,7 +98,7 @@ struct JournalRecorder {
     sampledRevision = revision
     samplesWaiting = false
     for index in records.indices {
-      guard let count = records[index].headcount, records[index].headcountSource != .manual else {
+      guard let count = records[index].headcount, records[index].headcountSource?.isTypedByPerson != true else {
         windowPeak[index] = nil
         continue
       }

@@ -92,6 +92,8 @@ extension DashboardView {
       var provenance = [record.headcountSource.map(strings.source) ?? "–"]
       if record.headcountSource == .manual, let setBy = record.headcountSetBy {
         provenance = [strings(.countByHand, setBy.operatorName), time(setBy.unixSeconds)]
+      } else if record.headcountSource == .checkin, let setBy = record.headcountSetBy {
+        provenance = [strings(.sourceCheckin) + ": " + TextSanitizer.printable(setBy.operatorName), time(setBy.unixSeconds)]
       } else if let at = record.headcountAt {
         provenance.append(time(at.unixSeconds))
       }

@@ -191,7 +191,7 @@ extension DashboardView {
   /// up), so the row agrees with its group's figure; `*` when set by hand.
   static func headcountText(_ record: SiteRecord, strings: Strings) -> (text: String, counted: Bool) {
     guard let count = record.headcount else { return ("–", true) }
-    let text = strings.number(count) + (record.headcountSource == .manual ? "*" : "")
+    let text = strings.number(count) + (record.headcountSource?.isTypedByPerson == true ? "*" : "")
     return RollupContribution(record).uncountedHeadcount == nil ? (text, true) : ("(\(text))", false)
   }
 

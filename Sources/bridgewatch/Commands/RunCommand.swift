@@ -152,7 +152,9 @@ struct DashboardFlags: ParsableArguments {
 struct MetricsFlags: ParsableArguments {
   @Option(
     name: .customLong("metrics-listen"),
-    help: "Serve Prometheus metrics at http://HOST:PORT/metrics (for example 127.0.0.1:9740; port 0 picks one).")
+    help:
+      "Serve Prometheus metrics at http://HOST:PORT/metrics, and the check-in page at /c/<token> when checkin.enabled (for example 127.0.0.1:9740; port 0 picks one)."
+  )
   var listen: String?
 
   @Flag(name: .customLong("metrics-per-site"), help: "Also export per-site series (up, last heard, headcount): four per site.")
