@@ -332,13 +332,23 @@ public struct StatusEngine: Sendable {
   public mutating func setHeadcount(_ count: Int, site index: Int, operatorName: String, now: ClockReading) throws(OperatorActionError) {
     guard records.indices.contains(index) else { throw .noSuchSite }
     guard (0...ConfigLoader.maximumExpected).contains(count) else { throw .headcountOutOfRange(count) }
+    setTypedHeadcount(
+      count, source: .manual, typedBy: operatorName, site: index, now: now,
+      event: .headcountSet(count: count, operatorName: operatorName))
+  }
+
+  /// A count a person typed (an operator, or a site on its check-in page): it stands, with who typed it, until a
+  /// newer heartbeat reports one.
+  private mutating func setTypedHeadcount(
+    _ count: Int, source: HeartbeatSource, typedBy: String, site index: Int, now: ClockReading, event: EngineEvent.Kind
+  ) {
     let before = RollupContribution(records[index])
     records[index].headcount = count
-    records[index].headcountSource = .manual
+    records[index].headcountSource = source
     records[index].headcountAt = now
-    records[index].headcountSetBy = OperatorStamp(operatorName: operatorName, unixSeconds: now.unixSeconds)
+    records[index].headcountSetBy = OperatorStamp(operatorName: typedBy, unixSeconds: now.unixSeconds)
     history.noteHeadcount(count, site: index, at: now.monotonicNanos)
-    emit(EngineEvent(time: now, siteIndex: index, kind: .headcountSet(count: count, operatorName: operatorName)))
+    emit(EngineEvent(time: now, siteIndex: index, kind: event))
     commit(site: index, before: before)
   }
 
@@ -349,14 +359,8 @@ public struct StatusEngine: Sendable {
     guard records.indices.contains(index) else { return }
     heartbeat(HeartbeatInput(source: .checkin, state: state), site: index, heardAt: now, now: now)
     guard let count, (0...ConfigLoader.maximumExpected).contains(count) else { return }
-    let before = RollupContribution(records[index])
-    records[index].headcount = count
-    records[index].headcountSource = .checkin
-    records[index].headcountAt = now
-    records[index].headcountSetBy = OperatorStamp(operatorName: typedBy, unixSeconds: now.unixSeconds)
-    history.noteHeadcount(count, site: index, at: now.monotonicNanos)
-    emit(EngineEvent(time: now, siteIndex: index, kind: .checkinHeadcount(count: count, typedBy: typedBy)))
-    commit(site: index, before: before)
+    setTypedHeadcount(
+      count, source: .checkin, typedBy: typedBy, site: index, now: now, event: .checkinHeadcount(count: count, typedBy: typedBy))
   }
 
   /// Puts back what the journal kept from before a restart: no events (they are in the journal already).
