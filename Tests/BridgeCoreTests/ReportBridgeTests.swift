@@ -57,6 +57,11 @@ import Testing
     #expect(afternoon.sites[1].bridgeSeconds == 0 && !afternoon.sites[1].wasInBridge)
     #expect(afternoon.total.inBridge == 1 && afternoon.total.bridgeSeconds == 110 * 60)
     #expect(report.sessions.allSatisfy { $0.hasBridge })
+    // In all: the two sessions added, per site.
+    #expect(report.bridgeInAllSessions.map(\.seconds) == [225 * 60, 60 * 60, 0])
+    #expect(report.bridgeInAllSessions.map(\.drops) == [1, 1, 0])
+    let one = try ConferenceReport.build(config: Self.config(), records: Self.day, session: "Chiều")
+    #expect(one.bridgeInAllSessions.isEmpty, "one session's own figures say it all")
   }
 
   @Test func aLeaveAMinuteBeforeTheEndIsADroppedCallAndOneAfterItIsNot() throws {
@@ -129,6 +134,8 @@ import Testing
     #expect(markdown.contains("| Hòa Bình | 3 | 0 | 0 | 0.0% | 0 | 0s | 0 | 126 | 0.0% | – | 0 | 2 | 2h55m | 2 |"), "\(markdown)")
     #expect(markdown.contains("| 1h55m | 1 |\n| DB |"))
     #expect(markdown.contains("A dropped call is a point leaving the bridge while the session runs"))
+    #expect(markdown.contains("## In the bridge, all sessions\n"))
+    #expect(markdown.contains("| TT | Phường Tân Thịnh | Hòa Bình / TP Hòa Bình | 3h45m | 1 |\n"), "\(markdown)")
     let vietnamese = ReportRenderer.render(report, config: config, format: .md, language: .vi)
     #expect(vietnamese.contains("- Trong cầu hội nghị: 2/3 điểm cầu; tổng thời gian trong cầu 2h55m; số lần rớt cuộc gọi: 2\n"))
     #expect(vietnamese.contains("| Thời gian trong cầu | Rớt cuộc gọi |"))
@@ -150,11 +157,15 @@ import Testing
     #expect(total["in_bridge"] as? Int == 2 && total["bridge_seconds"] as? Double == 10500 && total["bridge_drops"] as? Int == 2)
     let tt = (morning["sites"] as! [[String: Any]])[0]
     #expect(tt["in_bridge"] as? Bool == true && tt["bridge_seconds"] as? Double == 6900 && tt["bridge_drops"] as? Int == 1)
+    let inAll = object["bridge_all_sessions"] as! [[String: Any]]
+    #expect(inAll.map { $0["id"] as? String } == ["TT", "DB", "LS"])
+    #expect(inAll[0]["bridge_seconds"] as? Double == 13500 && inAll[0]["bridge_drops"] as? Int == 1)
 
     let html = ReportRenderer.render(report, config: config, format: .html)
     #expect(html.contains("<li>In the bridge: 2 of 3 points; 2h55m in the bridge in all; dropped calls: 2</li>"))
     #expect(html.contains("<th>Time in bridge</th><th>Dropped calls</th></tr>"))
     #expect(html.contains("<td class=\"number\">1h55m</td><td class=\"number\">1</td></tr>"))
+    #expect(html.contains("<h2>In the bridge, all sessions</h2>"))
   }
 
   @Test func aJournalWithoutBridgeRecordsReadsAsBefore() throws {
@@ -166,7 +177,7 @@ import Testing
     for language in [Language.en, .vi] {
       for format in ReportFormat.allCases {
         let text = ReportRenderer.render(report, config: config, format: format, language: language)
-        for word in [ReportText.summaryBridge, .columnInBridge, .columnBridgeTime, .columnBridgeDrops] {
+        for word in [ReportText.summaryBridge, .columnInBridge, .columnBridgeTime, .columnBridgeDrops, .bridgeAllSessions] {
           let fixed = word.template(language).components(separatedBy: "{0}")[0]
           #expect(!text.contains(fixed), "\(format) \(language) says \(fixed)")
         }

@@ -167,6 +167,26 @@ public struct GroupReport: Sendable, Equatable {
   }
 }
 
+/// A site's time in the conference bridge and dropped calls over every session of the report.
+public struct BridgeInAllSessions: Sendable, Equatable {
+  public var site: Int
+  public var seconds: Double
+  public var drops: Int
+}
+
+extension ConferenceReport {
+  /// Each site's bridge figures added over the report's sessions (sessions of a schedule do not overlap); empty
+  /// when the journal has no bridge record or the report has a single session (its own figures say it all).
+  public var bridgeInAllSessions: [BridgeInAllSessions] {
+    guard sessions.count > 1, sessions[0].hasBridge else { return [] }
+    return sessions[0].sites.indices.map { index in
+      BridgeInAllSessions(
+        site: sessions[0].sites[index].site, seconds: sessions.reduce(0) { $0 + $1.sites[index].bridgeSeconds },
+        drops: sessions.reduce(0) { $0 + $1.sites[index].bridgeDrops })
+    }
+  }
+}
+
 /// A figure over the session, sampled for a chart.
 public struct SeriesPoint: Sendable, Equatable {
   public var unixSeconds: Double

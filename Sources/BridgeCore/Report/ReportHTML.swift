@@ -109,6 +109,15 @@ enum ReportHTML {
       }
       html.raw("</section>\n")
     }
+    let bridgeRows = words.bridgeAllSessionsRows(report)
+    if !bridgeRows.isEmpty {
+      html.raw("<h2>")
+      html.text(words(.bridgeAllSessions))
+      html.raw("</h2>\n")
+      table(
+        &html, words, columns: ReportWords.bridgeAllSessionsColumns, rows: bridgeRows, flagged: bridgeRows.map { _ in false },
+        textColumns: 3)
+    }
     html.raw("<p class=\"rules\">")
     html.text(words.rules(report))
     html.raw("</p>\n<p class=\"made\">")

@@ -113,6 +113,15 @@ public enum ReportRenderer {
       }
       lines.append("")
     }
+    let bridgeRows = words.bridgeAllSessionsRows(report)
+    if !bridgeRows.isEmpty {
+      lines.append("## \(words(.bridgeAllSessions))")
+      lines.append("")
+      lines.append("| " + ReportWords.bridgeAllSessionsColumns.map { words($0) }.joined(separator: " | ") + " |")
+      lines.append("|---|---|---|--:|--:|")
+      for row in bridgeRows { lines.append("| " + row.map(cell).joined(separator: " | ") + " |") }
+      lines.append("")
+    }
     lines.append(words.rules(report))
     return lines.joined(separator: "\n") + "\n"
   }
@@ -320,7 +329,20 @@ public enum ReportRenderer {
       }
       out.raw("]}")
     }
-    out.raw("\n]}\n")
+    out.raw("\n]")
+    let bridgeTotals = report.bridgeInAllSessions
+    if !bridgeTotals.isEmpty {
+      out.raw(", \"bridge_all_sessions\": [")
+      for (index, total) in bridgeTotals.enumerated() {
+        out.raw(index == 0 ? "\n  {\"id\": " : ",\n  {\"id\": ")
+        out.string(config.sites[total.site].id)
+        out.raw(", \"bridge_seconds\": ")
+        out.number(total.seconds, decimals: 1)
+        out.raw(", \"bridge_drops\": \(total.drops)}")
+      }
+      out.raw("]")
+    }
+    out.raw("}\n")
     return out.text
   }
 

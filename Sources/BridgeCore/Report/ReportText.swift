@@ -16,7 +16,7 @@ public enum ReportText: String, CaseIterable, Sendable {
   case chartAttendance, chartConnected, chartHeadcount, chartOutages, chartOutagesNote, chartNoOutages, chartAxisPercent
   case generatedBy, splitBrain, and
   // MARK: The conference bridge (issue 32)
-  case summaryBridge, columnInBridge, columnBridgeTime, columnBridgeDrops, bridgeRules
+  case summaryBridge, columnInBridge, columnBridgeTime, columnBridgeDrops, bridgeRules, bridgeAllSessions
 
   /// The template in `language`.
   public func template(_ language: Language) -> String {
@@ -168,6 +168,7 @@ public enum ReportText: String, CaseIterable, Sendable {
     .columnInBridge: ("In bridge", "Trong cầu"),
     .columnBridgeTime: ("Time in bridge", "Thời gian trong cầu"),
     .columnBridgeDrops: ("Dropped calls", "Rớt cuộc gọi"),
+    .bridgeAllSessions: ("In the bridge, all sessions", "Trong cầu hội nghị, tất cả các phiên"),
     .bridgeRules: (
       "The conference bridge (as its polls saw it): time in the bridge is from a join to a leave; a stop or restart of "
         + "the monitor ends it (with one bridge, a point still in it is back in from the restart). A dropped call is a "

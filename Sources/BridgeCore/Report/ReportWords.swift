@@ -149,6 +149,16 @@ struct ReportWords: Sendable {
     siteCells(site, aboveMark: aboveMark) + (bridge ? [duration(site.bridgeSeconds), count(site.bridgeDrops)] : [])
   }
 
+  /// The table of each point's bridge figures over all sessions (none for one session or no bridge records).
+  static let bridgeAllSessionsColumns: [ReportText] = [.columnID, .columnName, .columnGroup, .columnBridgeTime, .columnBridgeDrops]
+
+  func bridgeAllSessionsRows(_ report: ConferenceReport) -> [[String]] {
+    report.bridgeInAllSessions.map { total in
+      let site = config.sites[total.site]
+      return [site.id, site.name, site.groupLabel, duration(total.seconds), count(total.drops)]
+    }
+  }
+
   /// How the figures are counted; the bridge's rule only when some session has bridge figures.
   func rules(_ report: ConferenceReport) -> String {
     self(.rules) + (report.sessions.contains(where: \.hasBridge) ? " " + self(.bridgeRules) : "")
