@@ -89,6 +89,47 @@ import Testing
     #expect(pngBytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && pngBytes.count > 20_000)
   }
 
+  /// The journal above with a conference bridge's joins and leaves: HN-1 in all session, HB-1 dropped at 09:01 and
+  /// back at 09:11, HN-2 never in.
+  static func journalWithBridge() -> String {
+    let start = LocalTimeText.parse("2026-02-07 08:00", utcOffsetSeconds: 7 * 3600)!
+    func at(_ minutes: Double, _ site: String, _ joined: Bool) -> String {
+      JournalCodec.encode(JournalRecord(unixSeconds: start + minutes * 60, site: site, kind: .bridge(inBridge: joined)))
+    }
+    var lines = journal().split(separator: "\n").map(String.init)
+    let stop = lines.removeLast()
+    // In time order: HB-1's join after its status at -15, HN-1's after its count at -20.
+    lines.insert(at(-14, "HB-1", true), at: 7)
+    lines.insert(at(-19, "HN-1", true), at: 3)
+    lines += [at(61, "HB-1", false), at(71, "HB-1", true), stop]
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  @Test func theHTMLReportShowsTheBridgeInChromium() throws {
+    try RequiredTool.require("chromium")
+    let folder = try makeScratchDirectory("bw-report-bridge")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try Self.config.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
+    try Self.journalWithBridge().write(toFile: folder + "/bridgewatch.journal", atomically: true, encoding: .utf8)
+    let made = try Binary.run([
+      "report", folder + "/conference.yaml", "--format", "html", "--lang", "vi", "--output", folder + "/report.html",
+    ])
+    #expect(made.status == 0, "\(made.stderr)")
+    let page = try Self.chromium(["--dump-dom", "file://\(folder)/report.html"], profile: folder + "/profile")
+    #expect(page.status == 0, "\(page.errors)")
+    let dom = page.output
+    // HN-1 08:00-11:30 (3h30m), HB-1 08:00-09:01 and 09:11-11:30 (3h20m); one dropped call; HB-2 is a planned absence.
+    #expect(dom.contains("<li>Trong cầu hội nghị: 2/3 điểm cầu; tổng thời gian trong cầu 6h50m; số lần rớt cuộc gọi: 1</li>"), "\(dom)")
+    #expect(dom.contains("<th>Thời gian trong cầu</th><th>Rớt cuộc gọi</th></tr>"))
+    #expect(dom.contains("<td class=\"number\">3h20m</td><td class=\"number\">1</td></tr>"), "\(dom)")
+    let png = try Self.chromium(
+      ["--hide-scrollbars", "--window-size=1600,1400", "--screenshot=\(folder)/report.png", "file://\(folder)/report.html"],
+      profile: folder + "/profile")
+    #expect(png.status == 0, "\(png.errors)")
+    let pngBytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/report.png"))
+    #expect(pngBytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && pngBytes.count > 20_000)
+  }
+
   static func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
 
   /// Headless Chromium with its own profile folder (removed with the test's), no sandbox (tests may run as root).

@@ -48,7 +48,7 @@ public struct ConferenceReport: Sendable, Equatable {
 
     public init(config: ConferenceConfig) {
       self.config = config
-      timeline = Timeline(siteCount: config.sites.count)
+      timeline = Timeline(siteCount: config.sites.count, bridgeCarriesAcrossStart: config.bridges.count == 1)
       var index: [String: Int] = [:]
       for (position, site) in config.sites.enumerated() { index[site.id] = position }
       siteIndex = index
@@ -80,9 +80,10 @@ public struct ConferenceReport: Sendable, Equatable {
         var changes: [Timeline.CountedChange] = []
         let sites = config.sites.indices.map { index in
           let before = changes.count
-          let site = timeline.report(
+          var site = timeline.report(
             site: index, from: session.start, to: observedEnd, rollCall: session.rollCall, expected: config.sites[index].expected,
             changes: &changes)
+          timeline.bridgeFigures(of: &site, from: session.start, to: observedEnd, sessionEnd: session.end)
           // A planned absence is in no group's figures.
           if site.plannedAbsence != nil { changes.removeSubrange(before...) }
           return site
@@ -104,7 +105,7 @@ public struct ConferenceReport: Sendable, Equatable {
           // Each province followed by its own districts, wherever the roster first mentions them.
           groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0],
           actions: timeline.actions.filter { $0.unixSeconds >= session.start && $0.unixSeconds <= observedEnd },
-          connectedSeries: sweep.connected, headcountSeries: sweep.headcount)
+          connectedSeries: sweep.connected, headcountSeries: sweep.headcount, hasBridge: timeline.hasBridgeRecords)
       }
       return ConferenceReport(title: config.title, sessions: reports, clockSteps: timeline.clockSteps)
     }

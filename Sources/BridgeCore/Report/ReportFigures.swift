@@ -77,6 +77,12 @@ public struct SiteReport: Sendable, Equatable {
   /// How the site was heard over the whole journal (agent datagrams, heartbeat files, the monitor's probes), as
   /// the status records of its heartbeats say; empty for journals from before that was recorded.
   public var heardBy: [HeartbeatSource] = []
+  /// Seconds in the conference bridge in the session (docs/REPORT.md, "The conference bridge").
+  public var bridgeSeconds: Double = 0
+  /// Whether the site was in the bridge at some moment of the session.
+  public var wasInBridge = false
+  /// Dropped calls: leaves of the bridge at a moment of the session before its end.
+  public var bridgeDrops = 0
 
   public init(site: Int, expected: Int) {
     self.site = site
@@ -124,6 +130,10 @@ public struct GroupReport: Sendable, Equatable {
   public var countsAboveExpected = 0
   /// False while the journal ends before the roll call: no attendance yet.
   public var rollCallReached = true
+  /// Sites in the conference bridge at some moment of the session, their seconds in it and their dropped calls.
+  public var inBridge = 0
+  public var bridgeSeconds: Double = 0
+  public var bridgeDrops = 0
 
   public init(path: [String]) { self.path = path }
 
@@ -151,6 +161,29 @@ public struct GroupReport: Sendable, Equatable {
     averageHeadcount += site.averageHeadcount ?? 0
     expected += site.expected
     countsAboveExpected += site.countAboveExpected ? 1 : 0
+    inBridge += site.wasInBridge ? 1 : 0
+    bridgeSeconds += site.bridgeSeconds
+    bridgeDrops += site.bridgeDrops
+  }
+}
+
+/// A site's time in the conference bridge and dropped calls over every session of the report.
+public struct BridgeInAllSessions: Sendable, Equatable {
+  public var site: Int
+  public var seconds: Double
+  public var drops: Int
+}
+
+extension ConferenceReport {
+  /// Each site's bridge figures added over the report's sessions (sessions of a schedule do not overlap); empty
+  /// when the journal has no bridge record or the report has a single session (its own figures say it all).
+  public var bridgeInAllSessions: [BridgeInAllSessions] {
+    guard sessions.count > 1, sessions[0].hasBridge else { return [] }
+    return sessions[0].sites.indices.map { index in
+      BridgeInAllSessions(
+        site: sessions[0].sites[index].site, seconds: sessions.reduce(0) { $0 + $1.sites[index].bridgeSeconds },
+        drops: sessions.reduce(0) { $0 + $1.sites[index].bridgeDrops })
+    }
   }
 }
 
@@ -179,6 +212,9 @@ public struct SessionReport: Sendable, Equatable {
   public var connectedSeries: [SeriesPoint] = []
   /// The conference's counted headcount over the session, sampled the same way.
   public var headcountSeries: [SeriesPoint] = []
+  /// Whether the journal has `bridge` records: only then do the formats show the bridge's figures, so a
+  /// conference without a bridge reads as it always did.
+  public var hasBridge = false
 
   public var rollCallReached: Bool { rollCall <= observedEnd }
 }

@@ -46,7 +46,8 @@ enum ReportHTML {
       html.text(words(.byGroup))
       html.raw("</h3>\n")
       table(
-        &html, words, columns: ReportWords.groupColumns, rows: session.groups.map(words.groupCells),
+        &html, words, columns: ReportWords.groupColumns(session),
+        rows: session.groups.map { words.groupCells($0, bridge: session.hasBridge) },
         flagged: session.groups.map { $0.countsAboveExpected > 0 }, textColumns: 1)
 
       html.raw("<h3>")
@@ -54,7 +55,7 @@ enum ReportHTML {
       html.raw("</h3>\n")
       let present = session.sites.filter { $0.plannedAbsence == nil }
       table(
-        &html, words, columns: ReportWords.siteColumns, rows: present.map { words.siteCells($0) },
+        &html, words, columns: ReportWords.siteColumns(session), rows: present.map { words.siteCells($0, bridge: session.hasBridge) },
         flagged: present.map(\.countAboveExpected), textColumns: 4)
 
       let above = words.countsAboveExpected(session)
@@ -108,8 +109,17 @@ enum ReportHTML {
       }
       html.raw("</section>\n")
     }
+    let bridgeRows = words.bridgeAllSessionsRows(report)
+    if !bridgeRows.isEmpty {
+      html.raw("<h2>")
+      html.text(words(.bridgeAllSessions))
+      html.raw("</h2>\n")
+      table(
+        &html, words, columns: ReportWords.bridgeAllSessionsColumns, rows: bridgeRows, flagged: bridgeRows.map { _ in false },
+        textColumns: 3)
+    }
     html.raw("<p class=\"rules\">")
-    html.text(words(.rules))
+    html.text(words.rules(report))
     html.raw("</p>\n<p class=\"made\">")
     html.text(words(.generatedBy))
     html.raw("</p>\n</body>\n</html>\n")

@@ -38,16 +38,21 @@ public enum ReportRenderer {
       lines.append("")
       lines.append("### \(words(.byGroup))")
       lines.append("")
-      lines.append("| " + ReportWords.groupColumns.map { words($0) }.joined(separator: " | ") + " |")
-      lines.append("|---" + String(repeating: "|--:", count: ReportWords.groupColumns.count - 1) + "|")
-      for group in session.groups { lines.append("| " + words.groupCells(group).map(cell).joined(separator: " | ") + " |") }
+      let groupColumns = ReportWords.groupColumns(session)
+      lines.append("| " + groupColumns.map { words($0) }.joined(separator: " | ") + " |")
+      lines.append("|---" + String(repeating: "|--:", count: groupColumns.count - 1) + "|")
+      for group in session.groups {
+        lines.append("| " + words.groupCells(group, bridge: session.hasBridge).map(cell).joined(separator: " | ") + " |")
+      }
       lines.append("")
       lines.append("### \(words(.bySite))")
       lines.append("")
-      lines.append("| " + ReportWords.siteColumns.map { words($0) }.joined(separator: " | ") + " |")
-      lines.append("|---|---|---|---" + String(repeating: "|--:", count: 6) + "|---" + String(repeating: "|--:", count: 4) + "|")
+      lines.append("| " + ReportWords.siteColumns(session).map { words($0) }.joined(separator: " | ") + " |")
+      lines.append(
+        "|---|---|---|---" + String(repeating: "|--:", count: 6) + "|---" + String(repeating: "|--:", count: 4)
+          + String(repeating: "|--:", count: session.hasBridge ? ReportWords.siteBridgeColumns.count : 0) + "|")
       for site in session.sites where site.plannedAbsence == nil {
-        lines.append("| " + words.siteCells(site, aboveMark: " ⚠").map(cell).joined(separator: " | ") + " |")
+        lines.append("| " + words.siteCells(site, bridge: session.hasBridge, aboveMark: " ⚠").map(cell).joined(separator: " | ") + " |")
       }
       lines.append("")
       let above = words.countsAboveExpected(session)
@@ -108,7 +113,16 @@ public enum ReportRenderer {
       }
       lines.append("")
     }
-    lines.append(words(.rules))
+    let bridgeRows = words.bridgeAllSessionsRows(report)
+    if !bridgeRows.isEmpty {
+      lines.append("## \(words(.bridgeAllSessions))")
+      lines.append("")
+      lines.append("| " + ReportWords.bridgeAllSessionsColumns.map { words($0) }.joined(separator: " | ") + " |")
+      lines.append("|---|---|---|--:|--:|")
+      for row in bridgeRows { lines.append("| " + row.map(cell).joined(separator: " | ") + " |") }
+      lines.append("")
+    }
+    lines.append(words.rules(report))
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -141,11 +155,16 @@ public enum ReportRenderer {
       .columnRollCallCount, .columnCountFrom, .columnCountBy, .columnCountAt, .columnPeak, .columnAverageCount, .columnExpected,
       .columnAttendance, .columnAboveExpected, .columnHeardBy,
     ]
-    var rows = [columns.map { words.csvHeader($0) }]
+    // The bridge's columns come last, so a consumer of the columns above reads them where it always did.
+    let bridge = report.sessions.contains(where: \.hasBridge)
+    let bridgeColumns: [ReportText] = bridge ? [.columnInBridge, .columnBridgeTime, .columnBridgeDrops] : []
+    var rows = [(columns + bridgeColumns).map { words.csvHeader($0) }]
     for session in report.sessions {
       let sessionName = words.sessionName(session)
       func groupRow(_ level: ReportText, _ group: GroupReport) -> [String] {
-        [
+        let bridgeCells: [String] =
+          bridge ? ["\(group.inBridge)", words.decimal(group.bridgeSeconds, digits: 0), "\(group.bridgeDrops)"] : []
+        let cells: [String] = [
           sessionName, words(level), group.path.joined(separator: GroupPath.separator), "", "", "\(group.points)",
           "\(group.plannedAbsences)", "\(group.connected)", "\(group.connectedAtRollCall)", words.decimal(group.onlinePercent),
           "\(group.outages)", words.decimal(group.outageSeconds, digits: 0), "", "",
@@ -153,6 +172,7 @@ public enum ReportRenderer {
           words.decimal(group.averageHeadcount), "\(group.expected)", group.attendancePercent.map { words.decimal($0) } ?? "",
           "\(group.countsAboveExpected)", "",
         ]
+        return cells + bridgeCells
       }
       rows.append(groupRow(.levelTotal, session.total))
       for group in session.groups { rows.append(groupRow(.levelGroup, group)) }
@@ -160,16 +180,20 @@ public enum ReportRenderer {
         let siteConfig = config.sites[site.site]
         let absent = site.plannedAbsence != nil
         let provenance = site.rollCall?.provenance
-        rows.append([
+        let bridgeCells: [String] =
+          bridge ? [site.wasInBridge ? "1" : "0", words.decimal(site.bridgeSeconds, digits: 0), "\(site.bridgeDrops)"] : []
+        let cells: [String] = [
           sessionName, words(.levelSite), siteConfig.groupLabel, siteConfig.id, siteConfig.name, "1", absent ? "1" : "0",
           site.firstConnectSeconds == nil ? "0" : "1", site.connectedAtRollCall ? "1" : "0", words.decimal(site.onlinePercent),
           "\(site.outages)", words.decimal(site.outageSeconds, digits: 0), words.decimal(site.longestOutageSeconds, digits: 0),
           site.firstConnectSeconds.map { words.decimal($0, digits: 0) } ?? "", site.rollCall.map { "\($0.count)" } ?? "",
           provenance.map { words.source($0.source) } ?? "", provenance?.operatorName ?? "",
           provenance.map { words.time($0.unixSeconds, seconds: true) } ?? "", site.peak.map { "\($0.count)" } ?? "",
-          site.averageHeadcount.map { words.decimal($0) } ?? "", "\(site.expected)", site.attendancePercent.map { words.decimal($0) } ?? "",
+          site.averageHeadcount.map { words.decimal($0) } ?? "", "\(site.expected)",
+          site.attendancePercent.map { words.decimal($0) } ?? "",
           site.countAboveExpected ? "1" : "0", words.heardBy(site.heardBy, empty: ""),
-        ])
+        ]
+        rows.append(cells + bridgeCells)
       }
     }
     return "\u{FEFF}" + rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
@@ -238,11 +262,11 @@ public enum ReportRenderer {
       out.raw(", ")
       time("observed_end", session.observedEnd)
       out.raw(",\n   \"total\": ")
-      group(&out, session.total, offset: offset)
+      group(&out, session.total, offset: offset, bridge: session.hasBridge)
       out.raw(",\n   \"groups\": [")
       for (index, entry) in session.groups.enumerated() {
         out.raw(index == 0 ? "\n    " : ",\n    ")
-        group(&out, entry, offset: offset)
+        group(&out, entry, offset: offset, bridge: session.hasBridge)
       }
       out.raw("],\n   \"sites\": [")
       for (index, site) in session.sites.enumerated() {
@@ -280,7 +304,13 @@ public enum ReportRenderer {
         out.raw(", \"expected\": \(site.expected), \"attendance_percent\": ")
         optionalNumber(site.attendancePercent, decimals: 2)
         out.raw(", \"above_expected\": \(site.countAboveExpected)")
-        out.raw(", \"heard_by\": [\(site.heardBy.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]}")
+        out.raw(", \"heard_by\": [\(site.heardBy.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))]")
+        if session.hasBridge {
+          out.raw(", \"in_bridge\": \(site.wasInBridge), \"bridge_seconds\": ")
+          out.number(site.bridgeSeconds, decimals: 1)
+          out.raw(", \"bridge_drops\": \(site.bridgeDrops)")
+        }
+        out.raw("}")
       }
       out.raw("],\n   \"actions\": [")
       for (index, action) in session.actions.enumerated() {
@@ -299,11 +329,24 @@ public enum ReportRenderer {
       }
       out.raw("]}")
     }
-    out.raw("\n]}\n")
+    out.raw("\n]")
+    let bridgeTotals = report.bridgeInAllSessions
+    if !bridgeTotals.isEmpty {
+      out.raw(", \"bridge_all_sessions\": [")
+      for (index, total) in bridgeTotals.enumerated() {
+        out.raw(index == 0 ? "\n  {\"id\": " : ",\n  {\"id\": ")
+        out.string(config.sites[total.site].id)
+        out.raw(", \"bridge_seconds\": ")
+        out.number(total.seconds, decimals: 1)
+        out.raw(", \"bridge_drops\": \(total.drops)}")
+      }
+      out.raw("]")
+    }
+    out.raw("}\n")
     return out.text
   }
 
-  static func group(_ out: inout JSONWriter, _ group: GroupReport, offset: Int) {
+  static func group(_ out: inout JSONWriter, _ group: GroupReport, offset: Int, bridge: Bool = false) {
     out.raw("{\"path\": ")
     out.string(group.path.joined(separator: GroupPath.separator))
     out.raw(
@@ -321,7 +364,13 @@ public enum ReportRenderer {
     out.number(group.averageHeadcount, decimals: 1)
     out.raw(", \"expected\": \(group.expected), \"attendance_percent\": ")
     if let attendance = group.attendancePercent { out.number(attendance, decimals: 2) } else { out.raw("null") }
-    out.raw(", \"counts_above_expected\": \(group.countsAboveExpected)}")
+    out.raw(", \"counts_above_expected\": \(group.countsAboveExpected)")
+    if bridge {
+      out.raw(", \"in_bridge\": \(group.inBridge), \"bridge_seconds\": ")
+      out.number(group.bridgeSeconds, decimals: 1)
+      out.raw(", \"bridge_drops\": \(group.bridgeDrops)")
+    }
+    out.raw("}")
   }
 }
 

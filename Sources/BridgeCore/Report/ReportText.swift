@@ -17,6 +17,8 @@ public enum ReportText: String, CaseIterable, Sendable {
   case clockNote, rules, aboveFlag
   case chartAttendance, chartConnected, chartHeadcount, chartOutages, chartOutagesNote, chartNoOutages, chartAxisPercent
   case generatedBy, splitBrain, and
+  // MARK: The conference bridge (issue 32)
+  case summaryBridge, columnInBridge, columnBridgeTime, columnBridgeDrops, bridgeRules, bridgeAllSessions
 
   /// The template in `language`.
   public func template(_ language: Language) -> String {
@@ -161,5 +163,23 @@ public enum ReportText: String, CaseIterable, Sendable {
         + "(máy được chuyển làm máy chính sau cùng), thao tác lấy từ cả hai."
     ),
     .and: (" and ", " và "),
+    // MARK: The conference bridge (issue 32)
+    .summaryBridge: (
+      "In the bridge: {0} of {1} points; {2} in the bridge in all; dropped calls: {3}",
+      "Trong cầu hội nghị: {0}/{1} điểm cầu; tổng thời gian trong cầu {2}; số lần rớt cuộc gọi: {3}"
+    ),
+    .columnInBridge: ("In bridge", "Trong cầu"),
+    .columnBridgeTime: ("Time in bridge", "Thời gian trong cầu"),
+    .columnBridgeDrops: ("Dropped calls", "Rớt cuộc gọi"),
+    .bridgeAllSessions: ("In the bridge, all sessions", "Trong cầu hội nghị, tất cả các phiên"),
+    .bridgeRules: (
+      "The conference bridge (as its polls saw it): time in the bridge is from a join to a leave; a stop or restart of "
+        + "the monitor ends it (with one bridge, a point still in it is back in from the restart). A dropped call is a "
+        + "point leaving the bridge while the session runs, whether or not it rejoins; leaving at the session's end is not.",
+      "Cầu hội nghị (theo các lần đọc danh sách của cầu): thời gian trong cầu tính từ lúc vào đến lúc rời cầu; máy giám "
+        + "sát dừng hoặc khởi động lại thì khoảng đó kết thúc (với một cầu, điểm cầu vẫn còn trong cầu được tính lại từ lúc "
+        + "khởi động). Rớt cuộc gọi: điểm cầu rời cầu khi phiên đang diễn ra, dù có vào lại hay không; rời cầu lúc phiên "
+        + "kết thúc thì không tính."
+    ),
   ]
 }

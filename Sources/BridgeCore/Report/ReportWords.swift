@@ -16,7 +16,7 @@ struct ReportWords: Sendable {
     switch text {
     case .columnOnline: self(text) + " (%)"
     case .columnAttendance: self(text) + " (%)"
-    case .columnOutageTime, .columnLongest, .columnFirstConnect: self(text) + (language == .vi ? " (giây)" : " (s)")
+    case .columnOutageTime, .columnLongest, .columnFirstConnect, .columnBridgeTime: self(text) + (language == .vi ? " (giây)" : " (s)")
     default: self(text)
     }
   }
@@ -90,6 +90,10 @@ struct ReportWords: Sendable {
         .summaryPoints, count(total.points), count(total.connected), percent(ratio(total.connected, total.points)),
         count(total.connectedAtRollCall))
     ]
+    if session.hasBridge {
+      lines.append(
+        self(.summaryBridge, count(total.inBridge), count(total.points), duration(total.bridgeSeconds), count(total.bridgeDrops)))
+    }
     if session.rollCallReached {
       lines.append(self(.summaryAttendance, count(total.rollCallHeadcount), count(total.expected), percent(total.attendancePercent)))
     }
@@ -124,6 +128,41 @@ struct ReportWords: Sendable {
     .columnGroup, .columnPoints, .columnConnected, .columnAtRollCall, .columnOnline, .columnOutages, .columnOutageTime,
     .columnRollCallCount, .columnExpected, .columnAttendance, .columnPeakOneMoment, .columnAverage,
   ]
+
+  /// The bridge's columns, added at the end of each table only when the journal has bridge records.
+  static let groupBridgeColumns: [ReportText] = [.columnInBridge, .columnBridgeTime, .columnBridgeDrops]
+  static let siteBridgeColumns: [ReportText] = [.columnBridgeTime, .columnBridgeDrops]
+
+  static func groupColumns(_ session: SessionReport) -> [ReportText] {
+    groupColumns + (session.hasBridge ? groupBridgeColumns : [])
+  }
+
+  static func siteColumns(_ session: SessionReport) -> [ReportText] {
+    siteColumns + (session.hasBridge ? siteBridgeColumns : [])
+  }
+
+  func groupCells(_ group: GroupReport, bridge: Bool) -> [String] {
+    groupCells(group) + (bridge ? [count(group.inBridge), duration(group.bridgeSeconds), count(group.bridgeDrops)] : [])
+  }
+
+  func siteCells(_ site: SiteReport, bridge: Bool, aboveMark: String = "") -> [String] {
+    siteCells(site, aboveMark: aboveMark) + (bridge ? [duration(site.bridgeSeconds), count(site.bridgeDrops)] : [])
+  }
+
+  /// The table of each point's bridge figures over all sessions (none for one session or no bridge records).
+  static let bridgeAllSessionsColumns: [ReportText] = [.columnID, .columnName, .columnGroup, .columnBridgeTime, .columnBridgeDrops]
+
+  func bridgeAllSessionsRows(_ report: ConferenceReport) -> [[String]] {
+    report.bridgeInAllSessions.map { total in
+      let site = config.sites[total.site]
+      return [site.id, site.name, site.groupLabel, duration(total.seconds), count(total.drops)]
+    }
+  }
+
+  /// How the figures are counted; the bridge's rule only when some session has bridge figures.
+  func rules(_ report: ConferenceReport) -> String {
+    self(.rules) + (report.sessions.contains(where: \.hasBridge) ? " " + self(.bridgeRules) : "")
+  }
 
   func groupCells(_ group: GroupReport) -> [String] {
     [

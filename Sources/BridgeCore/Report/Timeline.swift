@@ -55,6 +55,17 @@ struct Timeline: Sendable {
   }
 
   let siteCount: Int
+  /// Each time a site came into or went out of a conference bridge as the report counts it (BridgeTimeFigures.swift);
+  /// grouped and re-based like the other steps.
+  private var bridgeSteps: [BridgeStep] = []
+  private var bridgeStarts: [Int] = []
+  /// Whether each site is in a bridge now, as the journal read so far says.
+  private var inBridge: [Bool]
+  /// A restarted monitor with exactly one bridge takes back who was in it (BridgeBoard's `restoredSince`) and
+  /// journals only a leave for a site gone; with several it journals its first poll's joins anew.
+  let bridgeCarriesAcrossStart: Bool
+  /// Whether the journal has any `bridge` record: only then does the report show bridge figures.
+  private(set) var hasBridgeRecords = false
   /// Each status change; after `seal`, grouped by site, each site's in time order.
   private var statusSteps: [StatusStep] = []
   /// Each headcount (or its loss at a start or stop), with the highest count since the previous sample.
@@ -82,6 +93,7 @@ struct Timeline: Sendable {
     var firstStatus: Int
     var firstCount: Int
     var firstAction: Int
+    var firstBridge = 0
     var earliest = Double.infinity
     var latest = -Double.infinity
     /// The clock step that ended it; nil when a start (or the journal's end) did.
@@ -97,8 +109,10 @@ struct Timeline: Sendable {
   private(set) var firstTime = Double.infinity
   private(set) var lastTime = -Double.infinity
 
-  init(siteCount: Int) {
+  init(siteCount: Int, bridgeCarriesAcrossStart: Bool = false) {
     self.siteCount = siteCount
+    self.bridgeCarriesAcrossStart = bridgeCarriesAcrossStart
+    inBridge = Array(repeating: false, count: siteCount)
     marked = Array(repeating: false, count: siteCount)
     manual = Array(repeating: nil, count: siteCount)
     latestCount = Array(repeating: -1, count: siteCount)
@@ -113,10 +127,12 @@ struct Timeline: Sendable {
     switch record.kind {
     case .clock(let step):
       segments[segments.count - 1].stepAtEnd = step
-      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count))
+      segments.append(
+        Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count, firstBridge: bridgeSteps.count))
       steps.append((segments.count - 1, time, step))
     case .start:
-      segments.append(Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count))
+      segments.append(
+        Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count, firstBridge: bridgeSteps.count))
     default: break
     }
     segments[segments.count - 1].earliest = min(segments[segments.count - 1].earliest, time)
@@ -125,6 +141,7 @@ struct Timeline: Sendable {
     case .start, .stop:
       // A (re)started monitor knows nothing until sites are heard again; marks and hand counts carry over.
       let starting = if case .start = record.kind { true } else { false }
+      bridgeStretchesEnd(at: time, starting: starting)
       for site in 0..<siteCount {
         statusSteps.append(StatusStep(time: time, site: Int32(site), status: starting && marked[site] ? .marked : .unknown))
         let carried = starting ? manual[site] : nil
@@ -138,6 +155,13 @@ struct Timeline: Sendable {
     }
     guard let site else { return }
     switch record.kind {
+    case .bridge(let joined):
+      hasBridgeRecords = true
+      // A join while in (a checkpoint's, or a restarted monitor's) keeps the stretch; a leave while out is no leave.
+      if joined != inBridge[site] {
+        inBridge[site] = joined
+        bridgeSteps.append(BridgeStep(time: time, site: Int32(site), state: joined ? .joined : .left))
+      }
     case .status(_, let to, _, let source):
       statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
       if let source { heardBy[site].insert(source) }
@@ -194,6 +218,7 @@ struct Timeline: Sendable {
     for (position, action) in actions.enumerated() where action.kind == .mark { marksBySite[action.site, default: []].append(position) }
     (statusSteps, statusStarts) = Self.groupedBySite(statusSteps, siteCount: siteCount)
     (countSteps, countStarts) = Self.groupedBySite(countSteps, siteCount: siteCount)
+    (bridgeSteps, bridgeStarts) = Self.groupedBySite(bridgeSteps, siteCount: siteCount)
   }
 
   /// Times before a clock step, back to the start of its run, move onto the clock after it (the later clock is
@@ -211,6 +236,8 @@ struct Timeline: Sendable {
         for position in segments[index].firstCount..<countEnd { countSteps[position].time += offset }
         let actionEnd = index + 1 < segments.count ? segments[index + 1].firstAction : actions.count
         for position in segments[index].firstAction..<actionEnd { actions[position].unixSeconds += offset }
+        let bridgeEnd = index + 1 < segments.count ? segments[index + 1].firstBridge : bridgeSteps.count
+        for position in segments[index].firstBridge..<bridgeEnd { bridgeSteps[position].time += offset }
       }
       if segments[index].earliest <= segments[index].latest {
         firstTime = min(firstTime, segments[index].earliest + offset)
@@ -228,6 +255,20 @@ struct Timeline: Sendable {
 
   func statuses(of site: Int) -> ArraySlice<StatusStep> { statusSteps[statusStarts[site]..<statusStarts[site + 1]] }
   func headcounts(of site: Int) -> ArraySlice<CountStep> { countSteps[countStarts[site]..<countStarts[site + 1]] }
+  func bridgeChanges(of site: Int) -> ArraySlice<BridgeStep> { bridgeSteps[bridgeStarts[site]..<bridgeStarts[site + 1]] }
+
+  /// A stop or a start ends every stretch in the bridge, as it ends every status: nobody watched the bridge in
+  /// between. A start with one bridge takes the sites that were in back in, as the restarted monitor does.
+  private mutating func bridgeStretchesEnd(at time: Double, starting: Bool) {
+    for site in 0..<siteCount where inBridge[site] {
+      bridgeSteps.append(BridgeStep(time: time, site: Int32(site), state: .notWatched))
+      if starting && bridgeCarriesAcrossStart {
+        bridgeSteps.append(BridgeStep(time: time, site: Int32(site), state: .carried))
+      } else if starting {
+        inBridge[site] = false
+      }
+    }
+  }
 
   /// A counting sort by site (stable), then each site's run put in time order: journal order is time order
   /// except within a second (actions are written before the tick's batch), so equal times keep journal order.
