@@ -10,7 +10,7 @@ public struct BridgeHTTPError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// A plain-HTTP POST that cannot hang or grow: one connection per request (HTTP/1.0, so the answer is never
 /// chunked and ends when the server closes), a deadline over the whole exchange, and a cap on what is read. Blocking:
-/// it runs on the bridge input's own thread. A bridge's API is a few requests per poll, so a connection each
+/// it runs on the bridge input's own thread; the host's lookup is under the deadline too (`HostResolver`). A bridge's API is a few requests per poll, so a connection each
 /// costs nothing that matters and leaves no half-read connection behind after a failure.
 public struct BoundedHTTPClient: Sendable {
   public var timeout: Duration
@@ -18,11 +18,14 @@ public struct BoundedHTTPClient: Sendable {
   /// The timeout a failure names: the caller's whole budget when `timeout` is what is left of it (a poll's
   /// requests share one deadline), so the same silence reads the same on every poll and is not a new problem.
   public var statedTimeout: Duration
+  /// How the host becomes addresses, under the same deadline as the exchange.
+  public var resolver: HostResolver
 
-  public init(timeout: Duration, maximumResponseBytes: Int, statedTimeout: Duration? = nil) {
+  public init(timeout: Duration, maximumResponseBytes: Int, statedTimeout: Duration? = nil, resolver: HostResolver = .system) {
     self.timeout = timeout
     self.maximumResponseBytes = maximumResponseBytes
     self.statedTimeout = statedTimeout ?? timeout
+    self.resolver = resolver
   }
 
   /// POSTs `body` (JSON) to `path` and returns the status code and the body.
@@ -78,27 +81,19 @@ public struct BoundedHTTPClient: Sendable {
   }
 
   private func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> Int32 {
-    var hints = addrinfo()
-    hints.ai_family = AF_UNSPEC
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    hints.ai_flags = AI_NUMERICSERV
-    var found: UnsafeMutablePointer<addrinfo>?
-    let resolved = getaddrinfo(host, String(port), &hints, &found)
-    guard resolved == 0, let first = found else {
-      throw BridgeHTTPError("\(host) does not resolve (\(String(cString: gai_strerror(resolved))))")
-    }
-    defer { freeaddrinfo(found) }
+    // The lookup is under the same deadline as the rest: a DNS server that never answers cannot hold the poll.
+    let addresses = try resolver.resolve(host: host, port: port, deadline: deadline, statedTimeout: statedTimeout)
     var lastProblem = "no address"
-    var entry: UnsafeMutablePointer<addrinfo>? = first
-    while let address = entry {
-      entry = address.pointee.ai_next
-      let descriptor = socket(
-        address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+    for address in addresses {
+      let descriptor = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
       guard descriptor >= 0 else {
         lastProblem = String(cString: strerror(errno))
         continue
       }
-      if Glibc.connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return descriptor }
+      let started = address.bytes.withUnsafeBytes { raw in
+        Glibc.connect(descriptor, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+      }
+      if started == 0 { return descriptor }
       guard errno == EINPROGRESS else {
         lastProblem = String(cString: strerror(errno))
         close(descriptor)

@@ -19,9 +19,12 @@ public struct JanusRosterClient {
   public static let maximumParticipants = 100_000
   public static let maximumResponseBytes = 16 * 1024 * 1024
 
-  public init(bridge: BridgeSettings, timeout: Duration) {
+  private let resolver: HostResolver
+
+  public init(bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system) {
     self.bridge = bridge
     self.timeout = timeout
+    self.resolver = resolver
   }
 
   /// One poll: the roster or why not, and whether a new session had to replace an old one.
@@ -124,7 +127,8 @@ public struct JanusRosterClient {
     let left = pollDeadline - ContinuousClock.now
     guard left > .zero else { throw .failed("no answer within \(timeout)") }
     do {
-      let http = BoundedHTTPClient(timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout)
+      let http = BoundedHTTPClient(
+        timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver)
       answer = try http.post(host: bridge.host, port: bridge.port, path: path, body: bytes)
     } catch {
       throw .failed(error.description)

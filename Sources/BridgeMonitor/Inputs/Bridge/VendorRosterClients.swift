@@ -9,13 +9,15 @@ struct VendorHTTP {
   let timeout: Duration
   let deadline: ContinuousClock.Instant
   let say: Strings
+  let resolver: HostResolver
 
   static let maximumResponseBytes = 16 * 1024 * 1024
 
   func get(_ path: String) throws(BridgePayloadProblem) -> [UInt8] {
     let left = deadline - ContinuousClock.now
     guard left > .zero else { throw BridgePayloadProblem("no answer within \(timeout)") }
-    let http = BoundedHTTPClient(timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout)
+    let http = BoundedHTTPClient(
+      timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver)
     let account = "\(bridge.credentials?.username ?? ""):\(bridge.credentials?.password ?? "")"
     let answer: (status: Int, body: [UInt8])
     do {
@@ -72,14 +74,18 @@ public struct CMSRosterClient {
   /// A coSpace has one call at a time; a few more are read (a call being replaced), no further.
   public static let maximumCalls = 8
 
-  public init(bridge: BridgeSettings, timeout: Duration) {
+  private let resolver: HostResolver
+
+  public init(bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system) {
     self.bridge = bridge
     self.timeout = timeout
+    self.resolver = resolver
   }
 
   public func poll() -> BridgePollOutcome {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
-    let http = VendorHTTP(bridge: bridge, vendor: "CMS", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say)
+    let http = VendorHTTP(
+      bridge: bridge, vendor: "CMS", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
     do throws(BridgePayloadProblem) {
       return .roster(try readRoster(http, say: say))
     } catch {
@@ -133,14 +139,18 @@ public struct PexipRosterClient {
   public static let pageSize = 500
   static let maximumNextBytes = 2048
 
-  public init(bridge: BridgeSettings, timeout: Duration) {
+  private let resolver: HostResolver
+
+  public init(bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system) {
     self.bridge = bridge
     self.timeout = timeout
+    self.resolver = resolver
   }
 
   public func poll() -> BridgePollOutcome {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
-    let http = VendorHTTP(bridge: bridge, vendor: "Pexip", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say)
+    let http = VendorHTTP(
+      bridge: bridge, vendor: "Pexip", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
     do throws(BridgePayloadProblem) {
       return .roster(try readRoster(http, say: say))
     } catch {
