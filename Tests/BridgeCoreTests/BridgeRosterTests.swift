@@ -183,4 +183,28 @@ import Testing
     #expect(board.state(site: 1) == .notInBridge)
     #expect(Self.isIn(board.state(site: 0)))
   }
+
+  /// Two bridges: a site that leaves one while still in the other has not left; the journal says it left only
+  /// when it is in neither, and joined only when it came into the first of them. The report reads the journal.
+  @Test func withTwoBridgesTheJournalSaysASiteLeftOnlyWhenItLeavesTheLastOne() throws {
+    let config = Self.config(["A", "B"].map { Self.site($0) }, bridges: 2)
+    var board = BridgeBoard(config: config)
+    let inBoth = [BridgeParticipant(id: "1", display: "A")]
+    board.apply(.roster(inBoth), bridge: 0, now: 10)
+    board.apply(.roster(inBoth), bridge: 1, now: 20)
+    #expect(board.drainRecords() == [JournalRecord(unixSeconds: 10, site: "A", kind: .bridge(inBridge: true))])
+    // A leaves bridge 1, still in bridge 0: in, nothing journaled.
+    board.apply(.roster([]), bridge: 1, now: 30)
+    #expect(Self.isIn(board.state(site: 0)))
+    #expect(board.drainRecords().isEmpty)
+    // Back into bridge 1 while in bridge 0: still nothing; then out of bridge 0 while in bridge 1: nothing.
+    board.apply(.roster(inBoth), bridge: 1, now: 40)
+    board.apply(.roster([]), bridge: 0, now: 50)
+    #expect(Self.isIn(board.state(site: 0)))
+    #expect(board.drainRecords().isEmpty)
+    // Out of the last one: the leave.
+    board.apply(.roster([]), bridge: 1, now: 60)
+    #expect(board.state(site: 0) == .notInBridge)
+    #expect(board.drainRecords() == [JournalRecord(unixSeconds: 60, site: "A", kind: .bridge(inBridge: false))])
+  }
 }

@@ -98,14 +98,21 @@ public struct BridgeBoard: Sendable {
       polls[bridge].participants = roster.count
       polls[bridge].unmatchedCount = result.unmatchedCount
       polls[bridge].unmatchedNames = result.unmatchedNames
-      for site in result.joined {
+      // The journal says whether a site is in any bridge: a join into a second bridge, or a leave from one while
+      // another still has it, changes nothing there (another bridge's last roster counts even while that bridge
+      // is not read: its own next roster journals the leave).
+      for site in result.joined where !isInAnotherBridge(site: site, than: bridge) {
         pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: true)))
       }
-      for site in result.left {
+      for site in result.left where !isInAnotherBridge(site: site, than: bridge) {
         pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: false)))
       }
       return result
     }
+  }
+
+  private func isInAnotherBridge(site: Int, than bridge: Int) -> Bool {
+    presence.indices.contains { $0 != bridge && presence[$0][site] != nil }
   }
 
   /// The joins and leaves since the last drain, for the journal.
