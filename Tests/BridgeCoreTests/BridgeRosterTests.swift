@@ -152,13 +152,13 @@ import Testing
     var board = BridgeBoard(config: config)
     board.apply(.roster([BridgeParticipant(id: "1", display: "B")]), bridge: 0, now: 30)
     board.apply(.roster([BridgeParticipant(id: "1", display: "B")]), bridge: 0, now: 40)
-    let checkpoint = board.checkpointRecords()
-    #expect(checkpoint == [JournalRecord(unixSeconds: 30, site: "B", kind: .bridge(inBridge: true))])
+    let checkpoint = board.checkpointRecords(unixSeconds: 45)
+    #expect(checkpoint == [JournalRecord(unixSeconds: 45, site: "B", kind: .bridge(inBridge: true), madeAt: 30)])
     let restored = RestoredSite.replay(checkpoint, siteIndex: { ["A": 0, "B": 1][$0] }, siteCount: 2)
     #expect(restored.map(\.bridgeSince) == [nil, 30])
     // A roster not known now says nothing.
     board.apply(.failed(problem: "down"), bridge: 0, now: 50)
-    #expect(board.checkpointRecords().isEmpty)
+    #expect(board.checkpointRecords(unixSeconds: 55).isEmpty)
   }
 
   @Test func theTwoDisagreementsFollowTheStatusRules() {
@@ -206,5 +206,28 @@ import Testing
     board.apply(.roster([]), bridge: 1, now: 60)
     #expect(board.state(site: 0) == .notInBridge)
     #expect(board.drainRecords() == [JournalRecord(unixSeconds: 60, site: "A", kind: .bridge(inBridge: false))])
+  }
+
+  /// A journal deleted under the running monitor starts again with a checkpoint: its bridge joins are written at
+  /// the checkpoint's time with the join's time in `made_at`, so its lines are in time order from its `start`, a
+  /// restart still takes back when each site joined, and the report of the new journal spans from its `start`.
+  @Test func aRecreatedJournalsBridgeJoinsAreAtItsStartWithTheJoinTimeInMadeAt() throws {
+    let config = Self.config(["A", "B"].map { Self.site($0) })
+    var board = BridgeBoard(config: config)
+    board.apply(.roster([BridgeParticipant(id: "1", display: "A")]), bridge: 0, now: 1_795_394_000)
+    let start = 1_795_394_600.0
+    let records =
+      JournalRecord.checkpoint([SiteRecord(), SiteRecord()], sites: config.sites, unixSeconds: start)
+      + board.checkpointRecords(unixSeconds: start)
+    let decoded = try records.map { try JournalCodec.decode(JournalCodec.encode($0)[...]).get() }
+    #expect(decoded == records)
+    #expect(JournalCodec.encode(records[1]).contains("\"made_at\":1795394000"))
+    #expect(decoded.map(\.unixSeconds) == decoded.map(\.unixSeconds).sorted())
+    #expect(decoded.allSatisfy { $0.unixSeconds >= start })
+    let restored = RestoredSite.replay(decoded, siteIndex: { ["A": 0, "B": 1][$0] }, siteCount: 2)
+    #expect(restored.map(\.bridgeSince) == [1_795_394_000, nil])
+    let report = try ConferenceReport.build(
+      config: config, records: decoded + [JournalRecord(unixSeconds: start + 60, site: nil, kind: .stop)])
+    #expect(report.sessions.first?.start == start)
   }
 }

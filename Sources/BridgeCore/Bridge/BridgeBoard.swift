@@ -121,12 +121,14 @@ public struct BridgeBoard: Sendable {
     return pendingRecords
   }
 
-  /// A join for each site in a bridge now, at the time it joined: what a journal created anew under the running
-  /// monitor starts with (after `JournalRecord.checkpoint`), so that a later restart still knows who is in.
-  public func checkpointRecords() -> [JournalRecord] {
+  /// A join for each site in a bridge now: what a journal created anew under the running monitor starts with
+  /// (after `JournalRecord.checkpoint` at `unixSeconds`), so that a later restart still knows who is in. Each is
+  /// written at the checkpoint's time, so the new journal never goes back before its `start`, with the time the
+  /// site joined in `made_at` (what a restart takes back as when it joined).
+  public func checkpointRecords(unixSeconds: Double) -> [JournalRecord] {
     siteIDs.indices.compactMap { site in
       guard case .inBridge(let leg) = state(site: site) else { return nil }
-      return JournalRecord(unixSeconds: leg.since, site: siteIDs[site], kind: .bridge(inBridge: true))
+      return JournalRecord(unixSeconds: unixSeconds, site: siteIDs[site], kind: .bridge(inBridge: true), madeAt: leg.since)
     }
   }
 
