@@ -18,6 +18,8 @@ public final class MonitorProcess: Sendable {
     public var peer: String?
     /// How many connections the metrics endpoint may hold (0: none is served), for the descriptor budget.
     public var metricsConnections = 0
+    /// The language of the bridges' problems (`--lang`; nil: the locale's).
+    public var language: Language?
 
     public init() {}
   }
@@ -66,7 +68,7 @@ public final class MonitorProcess: Sendable {
     let restored = journal.restored
     monitor = Monitor(
       config: config, logger: logger, journal: journal.file, restored: restored, healthObserver: healthObserver,
-      outputs: outputs(descriptors))
+      outputs: outputs(descriptors), language: options.language)
     if let follow = options.follow { monitor.becomeStandby(following: follow, silentAfter: options.primarySilentAfter) }
   }
 

@@ -6,12 +6,15 @@ import NIOCore
 /// share. A new input or output is a line here (and its config section).
 public enum MonitorWiring {
   /// UDP heartbeats, probes, heartbeat files, the conference bridges' rosters; the UDP socket on `listen` instead of the config's, if given.
-  public static func inputs(config: ConferenceConfig, listen: (host: String, port: Int)? = nil) -> [any MonitorInput] {
+  /// `language`: of the bridges' problems (the run's `--lang`; nil: the locale's).
+  public static func inputs(config: ConferenceConfig, listen: (host: String, port: Int)? = nil, language: Language? = nil)
+    -> [any MonitorInput]
+  {
     [
       UDPInput(host: listen?.host ?? config.udp.host, port: listen?.port ?? config.udp.port),
       ProbeInput(),
       HeartbeatFileInput(config: config),
-      BridgeInput(config: config),
+      BridgeInput(config: config, language: language),
     ]
   }
 

@@ -1,3 +1,4 @@
+import BridgeCore
 import Foundation
 import Glibc
 import Synchronization
@@ -15,21 +16,22 @@ public struct ResolvedAddress: Sendable, Equatable {
 /// looked up at every poll (DNS and /etc/hosts as they are now), as any other client of the bridge would.
 public final class HostResolver: Sendable {
   /// A blocking lookup of `host` (never a numeric address): the system's `getaddrinfo`, or a test's stand-in.
-  public typealias Lookup = @Sendable (_ host: String, _ port: Int) -> Result<[ResolvedAddress], BridgeHTTPError>
+  public typealias Lookup = @Sendable (_ host: String, _ port: Int, _ say: Strings) -> Result<[ResolvedAddress], BridgeHTTPError>
 
   private let lookup: Lookup
   private let running = Mutex<[String: PendingLookup]>([:])
 
   /// The system's resolver (glibc: /etc/hosts, then DNS, as /etc/nsswitch.conf says).
-  public static let system = HostResolver(lookup: { host, port in HostResolver.getaddrinfoLookup(host, port, flags: 0) })
+  public static let system = HostResolver(lookup: { host, port, say in HostResolver.getaddrinfoLookup(host, port, flags: 0, say: say) })
 
   public init(lookup: @escaping Lookup) { self.lookup = lookup }
 
   /// The addresses of `host`, or why not by `deadline`.
-  public func resolve(host: String, port: Int, deadline: ContinuousClock.Instant, statedTimeout: Duration) throws(BridgeHTTPError)
+  public func resolve(host: String, port: Int, deadline: ContinuousClock.Instant, statedTimeout: Duration, say: Strings)
+    throws(BridgeHTTPError)
     -> [ResolvedAddress]
   {
-    if case .success(let numeric) = Self.getaddrinfoLookup(host, port, flags: AI_NUMERICHOST) { return numeric }
+    if case .success(let numeric) = Self.getaddrinfoLookup(host, port, flags: AI_NUMERICHOST, say: say) { return numeric }
     let key = "\(host) \(port)"
     let (pending, isNew) = running.withLock { table in
       if let existing = table[key] { return (existing, false) }
@@ -39,7 +41,7 @@ public final class HostResolver: Sendable {
     }
     if isNew {
       let thread = Thread { [self] in
-        let result = lookup(host, port)
+        let result = lookup(host, port, say)
         running.withLock { _ = $0.removeValue(forKey: key) }
         pending.finish(result)
       }
@@ -47,14 +49,14 @@ public final class HostResolver: Sendable {
       thread.start()
     }
     guard let result = pending.wait(until: deadline) else {
-      throw BridgeHTTPError("\(host) did not resolve within \(statedTimeout)")
+      throw BridgeHTTPError(say(.hostResolveTimeout, host, DurationText.format(statedTimeout)))
     }
     return try result.get()
   }
 
   /// `getaddrinfo` for a TCP connection to `host`:`port`, with `flags` added (`AI_NUMERICHOST`: only a numeric
   /// address, answered without any lookup).
-  static func getaddrinfoLookup(_ host: String, _ port: Int, flags: Int32) -> Result<[ResolvedAddress], BridgeHTTPError> {
+  static func getaddrinfoLookup(_ host: String, _ port: Int, flags: Int32, say: Strings) -> Result<[ResolvedAddress], BridgeHTTPError> {
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -62,7 +64,7 @@ public final class HostResolver: Sendable {
     var found: UnsafeMutablePointer<addrinfo>?
     let resolved = getaddrinfo(host, String(port), &hints, &found)
     guard resolved == 0, found != nil else {
-      return .failure(BridgeHTTPError("\(host) does not resolve (\(String(cString: gai_strerror(resolved))))"))
+      return .failure(BridgeHTTPError(say(.hostDoesNotResolve, host, String(cString: gai_strerror(resolved)))))
     }
     defer { freeaddrinfo(found) }
     var addresses: [ResolvedAddress] = []

@@ -15,9 +15,9 @@ struct VendorHTTP {
 
   func get(_ path: String) throws(BridgePayloadProblem) -> [UInt8] {
     let left = deadline - ContinuousClock.now
-    guard left > .zero else { throw BridgePayloadProblem("no answer within \(timeout)") }
+    guard left > .zero else { throw BridgePayloadProblem(say(.httpNoAnswerWithin, DurationText.format(timeout))) }
     let http = BoundedHTTPClient(
-      timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver)
+      timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say)
     let account = "\(bridge.credentials?.username ?? ""):\(bridge.credentials?.password ?? "")"
     let answer: (status: Int, body: [UInt8])
     do {
@@ -75,15 +75,19 @@ public struct CMSRosterClient {
   public static let maximumCalls = 8
 
   private let resolver: HostResolver
+  private let say: Strings
 
-  public init(bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system) {
+  public init(
+    bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system,
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+  ) {
     self.bridge = bridge
     self.timeout = timeout
     self.resolver = resolver
+    self.say = say
   }
 
   public func poll() -> BridgePollOutcome {
-    let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
     let http = VendorHTTP(
       bridge: bridge, vendor: "CMS", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
     do throws(BridgePayloadProblem) {
@@ -140,15 +144,19 @@ public struct PexipRosterClient {
   static let maximumNextBytes = 2048
 
   private let resolver: HostResolver
+  private let say: Strings
 
-  public init(bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system) {
+  public init(
+    bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system,
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+  ) {
     self.bridge = bridge
     self.timeout = timeout
     self.resolver = resolver
+    self.say = say
   }
 
   public func poll() -> BridgePollOutcome {
-    let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
     let http = VendorHTTP(
       bridge: bridge, vendor: "Pexip", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
     do throws(BridgePayloadProblem) {
