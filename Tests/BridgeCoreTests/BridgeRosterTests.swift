@@ -152,13 +152,13 @@ import Testing
     var board = BridgeBoard(config: config)
     board.apply(.roster([BridgeParticipant(id: "1", display: "B")]), bridge: 0, now: 30)
     board.apply(.roster([BridgeParticipant(id: "1", display: "B")]), bridge: 0, now: 40)
-    let checkpoint = board.checkpointRecords()
-    #expect(checkpoint == [JournalRecord(unixSeconds: 30, site: "B", kind: .bridge(inBridge: true))])
+    let checkpoint = board.checkpointRecords(unixSeconds: 45)
+    #expect(checkpoint == [JournalRecord(unixSeconds: 45, site: "B", kind: .bridge(inBridge: true), madeAt: 30)])
     let restored = RestoredSite.replay(checkpoint, siteIndex: { ["A": 0, "B": 1][$0] }, siteCount: 2)
     #expect(restored.map(\.bridgeSince) == [nil, 30])
     // A roster not known now says nothing.
     board.apply(.failed(problem: "down"), bridge: 0, now: 50)
-    #expect(board.checkpointRecords().isEmpty)
+    #expect(board.checkpointRecords(unixSeconds: 55).isEmpty)
   }
 
   @Test func theTwoDisagreementsFollowTheStatusRules() {
@@ -182,5 +182,52 @@ import Testing
     board.apply(.roster([]), bridge: 1, now: 10)
     #expect(board.state(site: 1) == .notInBridge)
     #expect(Self.isIn(board.state(site: 0)))
+  }
+
+  /// Two bridges: a site that leaves one while still in the other has not left; the journal says it left only
+  /// when it is in neither, and joined only when it came into the first of them. The report reads the journal.
+  @Test func withTwoBridgesTheJournalSaysASiteLeftOnlyWhenItLeavesTheLastOne() throws {
+    let config = Self.config(["A", "B"].map { Self.site($0) }, bridges: 2)
+    var board = BridgeBoard(config: config)
+    let inBoth = [BridgeParticipant(id: "1", display: "A")]
+    board.apply(.roster(inBoth), bridge: 0, now: 10)
+    board.apply(.roster(inBoth), bridge: 1, now: 20)
+    #expect(board.drainRecords() == [JournalRecord(unixSeconds: 10, site: "A", kind: .bridge(inBridge: true))])
+    // A leaves bridge 1, still in bridge 0: in, nothing journaled.
+    board.apply(.roster([]), bridge: 1, now: 30)
+    #expect(Self.isIn(board.state(site: 0)))
+    #expect(board.drainRecords().isEmpty)
+    // Back into bridge 1 while in bridge 0: still nothing; then out of bridge 0 while in bridge 1: nothing.
+    board.apply(.roster(inBoth), bridge: 1, now: 40)
+    board.apply(.roster([]), bridge: 0, now: 50)
+    #expect(Self.isIn(board.state(site: 0)))
+    #expect(board.drainRecords().isEmpty)
+    // Out of the last one: the leave.
+    board.apply(.roster([]), bridge: 1, now: 60)
+    #expect(board.state(site: 0) == .notInBridge)
+    #expect(board.drainRecords() == [JournalRecord(unixSeconds: 60, site: "A", kind: .bridge(inBridge: false))])
+  }
+
+  /// A journal deleted under the running monitor starts again with a checkpoint: its bridge joins are written at
+  /// the checkpoint's time with the join's time in `made_at`, so its lines are in time order from its `start`, a
+  /// restart still takes back when each site joined, and the report of the new journal spans from its `start`.
+  @Test func aRecreatedJournalsBridgeJoinsAreAtItsStartWithTheJoinTimeInMadeAt() throws {
+    let config = Self.config(["A", "B"].map { Self.site($0) })
+    var board = BridgeBoard(config: config)
+    board.apply(.roster([BridgeParticipant(id: "1", display: "A")]), bridge: 0, now: 1_795_394_000)
+    let start = 1_795_394_600.0
+    let records =
+      JournalRecord.checkpoint([SiteRecord(), SiteRecord()], sites: config.sites, unixSeconds: start)
+      + board.checkpointRecords(unixSeconds: start)
+    let decoded = try records.map { try JournalCodec.decode(JournalCodec.encode($0)[...]).get() }
+    #expect(decoded == records)
+    #expect(JournalCodec.encode(records[1]).contains("\"made_at\":1795394000"))
+    #expect(decoded.map(\.unixSeconds) == decoded.map(\.unixSeconds).sorted())
+    #expect(decoded.allSatisfy { $0.unixSeconds >= start })
+    let restored = RestoredSite.replay(decoded, siteIndex: { ["A": 0, "B": 1][$0] }, siteCount: 2)
+    #expect(restored.map(\.bridgeSince) == [1_795_394_000, nil])
+    let report = try ConferenceReport.build(
+      config: config, records: decoded + [JournalRecord(unixSeconds: start + 60, site: nil, kind: .stop)])
+    #expect(report.sessions.first?.start == start)
   }
 }

@@ -1,6 +1,8 @@
 import BridgeCore
 import Foundation
 import Glibc
+import Synchronization
+import TestSupport
 import Testing
 
 @testable import BridgeMonitor
@@ -108,7 +110,7 @@ import Testing
       _ = try client.post(host: "127.0.0.1", port: server.port, path: "/janus", body: Array("{}".utf8))
       Issue.record("a silent server gave an answer")
     } catch {
-      #expect(error.description == "no answer within 10.0 seconds", "\(error)")
+      #expect(error.description == "no answer within 10s", "\(error)")
     }
   }
 
@@ -134,5 +136,48 @@ import Testing
     let (outcome, renewed) = client.poll()
     #expect(outcome == .failed(problem: "HTTP 502 with a body that is not a JSON object"))
     #expect(!renewed)
+  }
+
+  /// A DNS server that never answers: each kind's whole poll (lookup, connect, send, read) stays under its one
+  /// deadline and comes back failed, naming the host, while the lookup is still stuck; later polls wait on that same
+  /// lookup instead of starting another thread each.
+  @Test func aResolverThatHangsDoesNotHoldAPollPastItsDeadline() throws {
+    let release = DispatchSemaphore(value: 0)
+    let lookups = Mutex<Int>(0)
+    let hanging = HostResolver { _, _, _ in
+      lookups.withLock { $0 += 1 }
+      release.wait()
+      return .failure(BridgeHTTPError("released"))
+    }
+    defer { for _ in 0..<8 { release.signal() } }
+    let settings: [BridgeSettings] = [
+      BridgeSettings(kind: .janus, url: "http://janus.local:8088/janus", host: "janus.local", port: 8088, path: "/janus", room: 1234),
+      BridgeSettings(
+        kind: .cms, url: "http://janus.local:8088/api/v1", host: "janus.local", port: 8088, path: "/api/v1", room: 0, conference: "c"),
+      BridgeSettings(
+        kind: .pexip, url: "http://janus.local:8088/api", host: "janus.local", port: 8088, path: "/api", room: 0, conference: "c"),
+    ]
+    for bridge in settings {
+      let outcome = Mutex<BridgePollOutcome?>(nil)
+      let thread = Thread {
+        var client: BridgeRosterClient =
+          switch bridge.kind {
+          case .janus: .janus(JanusRosterClient(bridge: bridge, timeout: .milliseconds(300), resolver: hanging))
+          case .cms: .cms(CMSRosterClient(bridge: bridge, timeout: .milliseconds(300), resolver: hanging))
+          case .pexip: .pexip(PexipRosterClient(bridge: bridge, timeout: .milliseconds(300), resolver: hanging))
+          }
+        let result = client.poll().outcome
+        outcome.withLock { $0 = result }
+      }
+      thread.start()
+      // Generous: the deadline is 300 ms; without it the poll would wait for the lookup, which never ends here.
+      let finished = eventually(timeout: .seconds(60)) { outcome.withLock { $0 } }
+      guard case .failed(let problem) = finished else {
+        Issue.record("\(bridge.kind): the poll did not come back: \(String(describing: finished))")
+        return
+      }
+      #expect(problem.contains("janus.local"), "\(bridge.kind): \(problem)")
+    }
+    #expect(lookups.withLock { $0 } == 1)
   }
 }

@@ -63,6 +63,22 @@ import Testing
     #expect(Self.leftovers.find(in: result.stdout).isEmpty, "\(Self.leftovers.find(in: result.stdout))\n\(result.stdout)")
   }
 
+  /// The keys file's problems follow `--lang` too (issue 32 review): the real `check` says them in Vietnamese.
+  @Test func checkSaysTheKeysFilesProblemsInVietnamese() throws {
+    let folder = try makeScratchDirectory("bw-lang-keys")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try Self.config.write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+    try "HB-XX: \"a-secret-of-enough-bytes\"\n".write(toFile: folder + "/keys.yaml", atomically: true, encoding: .utf8)
+    chmod(folder + "/keys.yaml", 0o600)
+    let vietnamese = try Binary.run(["check", folder + "/c.yaml", "--lang", "vi"])
+    #expect(vietnamese.status == 1)
+    #expect(
+      vietnamese.stderr.contains("keys.yaml:1") && vietnamese.stderr.contains("khóa cho điểm cầu 'HB-XX' không có trong cấu hình"),
+      "\(vietnamese.stderr)")
+    let english = try Binary.run(["check", folder + "/c.yaml", "--lang", "en"], environment: ["LANG": "vi_VN.UTF-8"])
+    #expect(english.stderr.contains("key for unknown site 'HB-XX' (not in the config)"), "\(english.stderr)")
+  }
+
   @Test func statusSpeaksVietnameseAndNamesWhomToCall() throws {
     let monitor = try HeadlessMonitor(config: Self.config, files: Self.keys)
     defer { _ = monitor.stop() }

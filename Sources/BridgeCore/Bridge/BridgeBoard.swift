@@ -98,14 +98,21 @@ public struct BridgeBoard: Sendable {
       polls[bridge].participants = roster.count
       polls[bridge].unmatchedCount = result.unmatchedCount
       polls[bridge].unmatchedNames = result.unmatchedNames
-      for site in result.joined {
+      // The journal says whether a site is in any bridge: a join into a second bridge, or a leave from one while
+      // another still has it, changes nothing there (another bridge's last roster counts even while that bridge
+      // is not read: its own next roster journals the leave).
+      for site in result.joined where !isInAnotherBridge(site: site, than: bridge) {
         pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: true)))
       }
-      for site in result.left {
+      for site in result.left where !isInAnotherBridge(site: site, than: bridge) {
         pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: false)))
       }
       return result
     }
+  }
+
+  private func isInAnotherBridge(site: Int, than bridge: Int) -> Bool {
+    presence.indices.contains { $0 != bridge && presence[$0][site] != nil }
   }
 
   /// The joins and leaves since the last drain, for the journal.
@@ -114,12 +121,14 @@ public struct BridgeBoard: Sendable {
     return pendingRecords
   }
 
-  /// A join for each site in a bridge now, at the time it joined: what a journal created anew under the running
-  /// monitor starts with (after `JournalRecord.checkpoint`), so that a later restart still knows who is in.
-  public func checkpointRecords() -> [JournalRecord] {
+  /// A join for each site in a bridge now: what a journal created anew under the running monitor starts with
+  /// (after `JournalRecord.checkpoint` at `unixSeconds`), so that a later restart still knows who is in. Each is
+  /// written at the checkpoint's time, so the new journal never goes back before its `start`, with the time the
+  /// site joined in `made_at` (what a restart takes back as when it joined).
+  public func checkpointRecords(unixSeconds: Double) -> [JournalRecord] {
     siteIDs.indices.compactMap { site in
       guard case .inBridge(let leg) = state(site: site) else { return nil }
-      return JournalRecord(unixSeconds: leg.since, site: siteIDs[site], kind: .bridge(inBridge: true))
+      return JournalRecord(unixSeconds: unixSeconds, site: siteIDs[site], kind: .bridge(inBridge: true), madeAt: leg.since)
     }
   }
 

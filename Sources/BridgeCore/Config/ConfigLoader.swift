@@ -26,10 +26,15 @@ public struct ConfigLoader {
   // MARK: Site keys (issue 33): `bridgewatch keys` reads a config whose keys file it is about to create.
   var keysFileMayBeMissing = false
   var siteKeyEntries: [String: SiteKeyEntry] = [:]
+  // MARK: Bridge HTTP client and keys file (issue 32 review): the language of the keys file's problems.
+  var say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
 
   init(path: String) { self.path = path }
 
-  public static func load(path: String, keysFileMayBeMissing: Bool = false) throws(ConfigErrors) -> LoadedConfig {
+  /// `language`: of the keys file's problems (`--lang`; nil: the locale's).
+  public static func load(path: String, keysFileMayBeMissing: Bool = false, language: Language? = nil) throws(ConfigErrors)
+    -> LoadedConfig
+  {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConfigErrors(problems: [
         ConfigProblem(FileLine(file: path, line: 0), "cannot read the file (\(FileProblem.describe(path: path)))")
@@ -40,11 +45,14 @@ public struct ConfigLoader {
     case .success(let decoded): text = decoded
     case .failure(let bad): throw ConfigErrors(problems: [ConfigProblem(FileLine(file: path, line: bad.line), "the file is \(bad)")])
     }
-    return try load(yaml: text, path: path, keysFileMayBeMissing: keysFileMayBeMissing)
+    return try load(yaml: text, path: path, keysFileMayBeMissing: keysFileMayBeMissing, language: language)
   }
 
-  public static func load(yaml: String, path: String, keysFileMayBeMissing: Bool = false) throws(ConfigErrors) -> LoadedConfig {
+  public static func load(yaml: String, path: String, keysFileMayBeMissing: Bool = false, language: Language? = nil) throws(ConfigErrors)
+    -> LoadedConfig
+  {
     var loader = ConfigLoader(path: path)
+    if let language { loader.say = Strings(language) }
     loader.keysFileMayBeMissing = keysFileMayBeMissing
     let config = loader.parse(yaml: yaml)
     if let config, loader.problems.isEmpty {

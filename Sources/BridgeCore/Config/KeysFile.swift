@@ -8,7 +8,7 @@ extension ConfigLoader {
   mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
     if keysFileMayBeMissing && !FileManager.default.fileExists(atPath: keysPath) { return [:] }
     guard let data = FileManager.default.contents(atPath: keysPath) else {
-      fail(node, "cannot read keys file '\(keysPath)' (\(FileProblem.describe(path: keysPath)))")
+      fail(node, say(.keysCannotRead, keysPath, FileProblem.describe(path: keysPath)))
       return [:]
     }
     if let attributes = try? FileManager.default.attributesOfItem(atPath: keysPath),
@@ -16,15 +16,15 @@ extension ConfigLoader {
     {
       warnings.append(
         ConfigProblem(
-          FileLine(file: keysPath, line: 0), "keys file is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it"))
+          FileLine(file: keysPath, line: 0), say(.keysReadableByOthers, String(mode, radix: 8))))
     }
     guard case .success(let text) = TextFile.decode(Array(data)) else {
       let line = TextFile.decode(Array(data)).failureLine
-      problems.append(ConfigProblem(FileLine(file: keysPath, line: line), "the keys file is not valid UTF-8"))
+      problems.append(ConfigProblem(FileLine(file: keysPath, line: line), say(.keysNotUTF8)))
       return [:]
     }
-    let keysLoader = ConfigLoader(path: keysPath)
-    var nested = keysLoader
+    var nested = ConfigLoader(path: keysPath)
+    nested.say = say
     var siteKeyEntries: [String: SiteKeyEntry] = [:]
     defer {
       problems += nested.problems
@@ -41,34 +41,34 @@ extension ConfigLoader {
       nested.problems.append(ConfigProblem(FileLine(file: keysPath, line: error.line), error.description))
       return [:]
     } catch {
-      nested.problems.append(ConfigProblem(FileLine(file: keysPath, line: 0), "cannot parse YAML: \(error)"))
+      nested.problems.append(ConfigProblem(FileLine(file: keysPath, line: 0), say(.keysCannotParse, "\(error)")))
       return [:]
     }
     guard let root else { return [:] }
     guard let mapping = root.mapping else {
-      nested.fail(root, "the keys file must map site ids to secrets ('HB-TU: \"secret\"')")
+      nested.fail(root, say(.keysNotMapping))
       return [:]
     }
     var keys: [String: [UInt8]] = [:]
     var tokenOwners: [String: String] = [:]
     for (keyNode, valueNode) in mapping {
       guard let id = keyNode.scalar?.string else {
-        nested.fail(keyNode, "keys must be site ids")
+        nested.fail(keyNode, say(.keysNotSiteID))
         continue
       }
       guard knownSites.contains(id) else {
-        nested.fail(keyNode, "key for unknown site '\(id)' (not in the config)")
+        nested.fail(keyNode, say(.keysUnknownSiteID, id))
         continue
       }
       guard let entry = nested.siteKeyEntry(valueNode, id) else { continue }
       if entry.secret.utf8.count < 16 {
         nested.warnings.append(
-          ConfigProblem(nested.at(valueNode), "the secret for '\(id)' is short (\(entry.secret.utf8.count) bytes); use at least 16"))
+          ConfigProblem(nested.at(valueNode), say(.keysSecretShort, id, entry.secret.utf8.count)))
       }
       keys[id] = Array(entry.secret.utf8)
       if let token = entry.checkinToken {
         if let owner = tokenOwners[token] {
-          nested.fail(valueNode, "the check-in token of '\(id)' is also the token of '\(owner)'; each site needs its own")
+          nested.fail(valueNode, say(.keysTokenShared, id, owner))
         }
         tokenOwners[token] = id
       }
@@ -125,12 +125,12 @@ extension ConfigLoader {
   mutating func siteKeyEntry(_ node: Node, _ id: String) -> SiteKeyEntry? {
     if node.scalar != nil { return string(node, id).map { SiteKeyEntry(secret: $0) } }
     guard let mapping = node.mapping else {
-      fail(node, "'\(id)' must be a secret or a mapping (secret, token, previous, previous_until)")
+      fail(node, say(.keysEntryBad, id))
       return nil
     }
     let entries = checkedEntries(mapping, allowed: Self.siteKeyFields, context: "'\(id)'")
     guard let secretNode = entries["secret"] else {
-      fail(node, "'\(id)' has no secret")
+      fail(node, say(.keysNoSecret, id))
       return nil
     }
     guard let secret = string(secretNode, "secret") else { return nil }
@@ -139,7 +139,7 @@ extension ConfigLoader {
       if SiteKeyEntry.isValidToken(token) {
         entry.checkinToken = token
       } else {
-        fail(node, "'token' must be 16 to 64 characters of a-z and 2-7 (as `bridgewatch keys` makes them)")
+        fail(node, say(.keysTokenBad))
       }
     }
     switch (entries["previous"], entries["previous_until"]) {
@@ -148,16 +148,16 @@ extension ConfigLoader {
       if let secret = string(previous, "previous"), let text = string(until, "previous_until") {
         // Accepted beside the current key until its grace ends: an empty one would let anyone sign.
         let strong = !secret.isEmpty
-        if !strong { fail(previous, "'previous' must not be empty: it is accepted as the site's key until its grace ends") }
+        if !strong { fail(previous, say(.keysPreviousEmpty)) }
         let time = SiteKeyEntry.parseUTC(text)
-        if time == nil { fail(until, "'previous_until' must be a UTC time like 2026-12-05T23:00:00Z, got '\(text)'") }
+        if time == nil { fail(until, say(.keysPreviousUntilBad, text)) }
         if strong, let time {
           entry.previousSecret = secret
           entry.previousUntil = time
         }
       }
-    case (let previous?, nil): fail(previous, "'previous' needs 'previous_until', the end of its grace")
-    case (nil, let until?): fail(until, "'previous_until' without 'previous'")
+    case (let previous?, nil): fail(previous, say(.keysPreviousNeedsUntil))
+    case (nil, let until?): fail(until, say(.keysUntilWithoutPrevious))
     }
     return entry
   }
@@ -166,8 +166,11 @@ extension ConfigLoader {
 extension ConfigLoader {
   /// Every site's entry in the keys file at `path`, read by the monitor's own rules (file:line for each problem);
   /// a file not there yet reads as empty when `mayBeMissing` (`bridgewatch keys` is about to create it).
-  public static func loadSiteKeys(path: String, sites: [SiteConfig], mayBeMissing: Bool) throws(ConfigErrors) -> [String: SiteKeyEntry] {
+  public static func loadSiteKeys(path: String, sites: [SiteConfig], mayBeMissing: Bool, language: Language? = nil) throws(ConfigErrors)
+    -> [String: SiteKeyEntry]
+  {
     var loader = ConfigLoader(path: path)
+    if let language { loader.say = Strings(language) }
     loader.keysFileMayBeMissing = mayBeMissing
     _ = loader.loadKeys(path: path, from: Node(path), knownSites: Set(sites.map(\.id)))
     guard loader.problems.isEmpty else { throw ConfigErrors(problems: loader.problems) }

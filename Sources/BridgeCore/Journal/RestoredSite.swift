@@ -152,7 +152,7 @@ public struct RestoredSite: Sendable, Equatable {
       case .bridge(let inBridge):
         // A join keeps the earliest time of a stretch in the bridge; a leave ends it.
         if inBridge, case .set(.some) = changes[index].bridgeSince { break }
-        changes[index].bridgeSince = .set(inBridge ? record.unixSeconds : nil)
+        changes[index].bridgeSince = .set(inBridge ? record.actionTime : nil)
       default: break
       }
     }

@@ -119,6 +119,15 @@ public enum TextKey: String, CaseIterable, Sendable {
   case vendorHTTPStatus, vendorUnauthorized, vendorNotXML, vendorNotJSON, vendorFieldMissing, vendorFieldWrongType
   case vendorTooManyParticipants, vendorTooManyPages, vendorNextNotPath, vendorCMSFailure, vendorTooManyCalls
   case vendorXMLTooDeep, vendorXMLTooMany, vendorXMLDoctype, vendorXMLMalformed
+  // MARK: Bridge HTTP client and keys file (issue 32 review): poll and keys-file problems (BridgeHTTPStrings.swift)
+  case httpHeaderNotOneLine, httpNoAnswerWithin, httpPollFailed, httpCannotConnect, httpNoAddress, httpSendFailed
+  case httpAnswerTooLarge, httpReadFailed, httpClosedWithoutAnswer, httpNotHTTP, httpNotHTTPLine, httpChunked, httpBodyTooLarge
+  case hostDoesNotResolve, hostResolveTimeout
+  case janusSessionGone, janusCannotEncode, janusNotJSON, janusError, janusNoReason, janusUnexpected, janusNoSessionID
+  case janusNoHandleID, janusNoSession, janusNoPluginData, janusRefusedList, janusNoParticipants, janusNoRoster
+  case keysCannotRead, keysReadableByOthers, keysNotUTF8, keysCannotParse, keysNotMapping, keysNotSiteID, keysUnknownSiteID
+  case keysSecretShort, keysTokenShared, keysEntryBad, keysNoSecret, keysTokenBad, keysPreviousEmpty, keysPreviousUntilBad
+  case keysPreviousNeedsUntil, keysUntilWithoutPrevious
 }
 
 public struct Strings: Sendable {
@@ -241,12 +250,14 @@ public struct Strings: Sendable {
     .merging(englishBridgeTable) { dashboard, _ in dashboard }
     .merging(englishVendorBridgeTable) { dashboard, _ in dashboard }
     .merging(englishCheckinTable) { earlier, _ in earlier }
+    .merging(englishBridgeHTTPTable) { dashboard, _ in dashboard }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeTable) { dashboard, _ in dashboard }
     .merging(vietnameseVendorBridgeTable) { dashboard, _ in dashboard }
     .merging(vietnameseCheckinTable) { earlier, _ in earlier }
+    .merging(vietnameseBridgeHTTPTable) { dashboard, _ in dashboard }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",

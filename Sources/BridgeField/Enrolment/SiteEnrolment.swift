@@ -27,7 +27,7 @@ public enum SiteEnrolment {
   public static func run(_ options: Options, strings: Strings, now: Double) throws(Problem) -> [String] {
     let config: ConferenceConfig
     do {
-      config = try ConfigLoader.load(path: options.configPath, keysFileMayBeMissing: true).config
+      config = try ConfigLoader.load(path: options.configPath, keysFileMayBeMissing: true, language: strings.language).config
     } catch {
       throw Problem(description: error.description + "\n" + strings(.keysConfigProblems, options.configPath))
     }
@@ -55,7 +55,7 @@ public enum SiteEnrolment {
     }
     let existing: [String: SiteKeyEntry]
     do {
-      existing = try ConfigLoader.loadSiteKeys(path: keysPath, sites: config.sites, mayBeMissing: true)
+      existing = try ConfigLoader.loadSiteKeys(path: keysPath, sites: config.sites, mayBeMissing: true, language: strings.language)
     } catch {
       throw Problem(description: error.description)
     }

@@ -5,7 +5,7 @@ extension Monitor {
   /// The state to write first into a journal created again under the running monitor.
   func checkpoint(_ now: ClockReading) -> () -> [JournalRecord] {
     { [self] in
-      let (records, bridgeJoins) = intake.withState { ($0.engine.records, $0.bridges.checkpointRecords()) }
+      let (records, bridgeJoins) = intake.withState { ($0.engine.records, $0.bridges.checkpointRecords(unixSeconds: now.unixSeconds)) }
       return JournalRecord.checkpoint(records, sites: config.sites, unixSeconds: now.unixSeconds) + bridgeJoins
     }
   }

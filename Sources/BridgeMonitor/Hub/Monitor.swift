@@ -41,11 +41,12 @@ public final class Monitor: Sendable {
 
   /// `journal` receives every status change, operator action and headcount sample; `restored` is what an
   /// earlier run left in it (marks, acknowledgements, headcounts set by hand). `inputs` are the config's
-  /// (`MonitorWiring`) unless given; `outputs` come after the config's own (the status file).
+  /// (`MonitorWiring`) unless given; `outputs` come after the config's own (the status file); `language` is the
+  /// bridges' problems' (nil: the locale's).
   public init(
     config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil,
     journal: sending JournalFile? = nil, restored: [RestoredSite] = [], healthObserver: (any MonitorHealthObserver)? = nil,
-    inputs: [any MonitorInput]? = nil, outputs: [any MonitorOutput] = []
+    inputs: [any MonitorInput]? = nil, outputs: [any MonitorOutput] = [], language: Language? = nil
   ) {
     self.config = config
     self.healthObserver = healthObserver
@@ -68,7 +69,7 @@ public final class Monitor: Sendable {
       state.restoreBridges(config: config, since: restored.map(\.bridgeSince))
     }
     intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state)
-    self.inputs = inputs ?? MonitorWiring.inputs(config: config)
+    self.inputs = inputs ?? MonitorWiring.inputs(config: config, language: language)
     self.outputs = MonitorWiring.outputs(config: config, logger: logger, loop: loop) + outputs
     let recorder = JournalRecorder(
       file: journal, sites: config.sites, restored: restored, logger: logger, healthObserver: healthObserver)

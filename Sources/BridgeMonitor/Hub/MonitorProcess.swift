@@ -20,6 +20,8 @@ public final class MonitorProcess: Sendable {
     public var metricsConnections = 0
     /// The check-in page's input, when the HTTP server serves it (`checkin.enabled`).
     public var checkin: CheckinInput?
+    /// The language of the bridges' problems (`--lang`; nil: the locale's).
+    public var language: Language?
 
     public init() {}
   }
@@ -68,7 +70,8 @@ public final class MonitorProcess: Sendable {
     let restored = journal.restored
     monitor = Monitor(
       config: config, logger: logger, journal: journal.file, restored: restored, healthObserver: healthObserver,
-      inputs: MonitorWiring.inputs(config: config, checkin: options.checkin), outputs: outputs(descriptors))
+      inputs: MonitorWiring.inputs(config: config, checkin: options.checkin, language: options.language),
+      outputs: outputs(descriptors), language: options.language)
     if let follow = options.follow { monitor.becomeStandby(following: follow, silentAfter: options.primarySilentAfter) }
   }
 

@@ -7,15 +7,15 @@ import NIOCore
 public enum MonitorWiring {
   /// UDP heartbeats, probes, heartbeat files, the conference bridges' rosters, and the check-in page when the
   /// HTTP server serves one (`checkin`, made by whoever starts that server); the UDP socket on `listen` instead of
-  /// the config's, if given.
+  /// the config's, if given. `language`: of the bridges' problems (the run's `--lang`; nil: the locale's).
   public static func inputs(
-    config: ConferenceConfig, listen: (host: String, port: Int)? = nil, checkin: CheckinInput? = nil
+    config: ConferenceConfig, listen: (host: String, port: Int)? = nil, checkin: CheckinInput? = nil, language: Language? = nil
   ) -> [any MonitorInput] {
     [
       UDPInput(host: listen?.host ?? config.udp.host, port: listen?.port ?? config.udp.port),
       ProbeInput(),
       HeartbeatFileInput(config: config),
-      BridgeInput(config: config),
+      BridgeInput(config: config, language: language),
     ] + (checkin.map { [$0] } ?? [])
   }
 

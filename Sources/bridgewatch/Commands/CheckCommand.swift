@@ -15,7 +15,7 @@ struct CheckCommand: ParsableCommand {
   @OptionGroup var language: LanguageFlag
 
   func run() throws {
-    let loaded = try loadConfigOrExit(config, toRun: true)
+    let loaded = try loadConfigOrExit(config, toRun: true, language: language.language)
     printOutput(ConfigSummary.render(loaded, strings: language.strings))
   }
 }
@@ -27,11 +27,12 @@ func reportConfigErrors(_ problems: [ConfigProblem]) {
 }
 
 /// Loads a config for a command, or prints every problem as FILE:LINE and exits 1. `toRun`: also refuse what
-/// would stop the monitor at start (`run`, and `check`, which must refuse what `run` refuses).
-func loadConfigOrExit(_ path: String, toRun: Bool = false) throws -> LoadedConfig {
+/// would stop the monitor at start (`run`, and `check`, which must refuse what `run` refuses). `language`: of the
+/// keys file's problems (`--lang`; nil: the locale's).
+func loadConfigOrExit(_ path: String, toRun: Bool = false, language: Language? = nil) throws -> LoadedConfig {
   let loaded: LoadedConfig
   do {
-    loaded = try ConfigLoader.load(path: path)
+    loaded = try ConfigLoader.load(path: path, language: language)
   } catch {
     reportConfigErrors(error.problems)
     throw ExitCode(1)

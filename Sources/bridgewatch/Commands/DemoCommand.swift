@@ -84,6 +84,7 @@ struct DemoCommand: AsyncParsableCommand {
     let speed = self.speed
     let holder = DriverHolder()
     var runner = MonitorRunner(config: config, warnings: [], listen: ("127.0.0.1", 0))
+    runner.options.language = dashboard.language.language
     runner.onStart = { bound in
       guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
       let driver = SimulatorDriver(plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints)

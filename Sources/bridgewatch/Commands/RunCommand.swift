@@ -68,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
     StopSignals.install()
     StopSignals.starting("loading the config")
     MemoryTuning.returnLargeBuffersToTheKernel()
-    var loaded = try loadConfigOrExit(config, toRun: listen == nil)
+    var loaded = try loadConfigOrExit(config, toRun: listen == nil, language: dashboard.language.language)
     StopSignals.starting("looking for a monitor already running")
     try metrics.apply(to: &loaded.config)
     var listenOverride: (host: String, port: Int)?
@@ -101,6 +101,7 @@ struct RunCommand: AsyncParsableCommand {
     runner.options.follow = follow
     runner.options.primarySilentAfter = DurationText.parse(primarySilentAfter)!
     runner.options.peer = peer
+    runner.options.language = dashboard.language.language
     guard headless else {
       if let problem = DashboardTerminal.problem() {
         printError("bridgewatch: \(problem); use --headless to run without the dashboard")

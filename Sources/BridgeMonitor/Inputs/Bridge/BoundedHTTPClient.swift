@@ -10,7 +10,7 @@ public struct BridgeHTTPError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// A plain-HTTP POST that cannot hang or grow: one connection per request (HTTP/1.0, so the answer is never
 /// chunked and ends when the server closes), a deadline over the whole exchange, and a cap on what is read. Blocking:
-/// it runs on the bridge input's own thread. A bridge's API is a few requests per poll, so a connection each
+/// it runs on the bridge input's own thread; the host's lookup is under the deadline too (`HostResolver`). A bridge's API is a few requests per poll, so a connection each
 /// costs nothing that matters and leaves no half-read connection behind after a failure.
 public struct BoundedHTTPClient: Sendable {
   public var timeout: Duration
@@ -18,11 +18,20 @@ public struct BoundedHTTPClient: Sendable {
   /// The timeout a failure names: the caller's whole budget when `timeout` is what is left of it (a poll's
   /// requests share one deadline), so the same silence reads the same on every poll and is not a new problem.
   public var statedTimeout: Duration
+  /// How the host becomes addresses, under the same deadline as the exchange.
+  public var resolver: HostResolver
+  /// The language of the problems (the run's `--lang`, else the locale).
+  public var say: Strings
 
-  public init(timeout: Duration, maximumResponseBytes: Int, statedTimeout: Duration? = nil) {
+  public init(
+    timeout: Duration, maximumResponseBytes: Int, statedTimeout: Duration? = nil, resolver: HostResolver = .system,
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+  ) {
     self.timeout = timeout
     self.maximumResponseBytes = maximumResponseBytes
     self.statedTimeout = statedTimeout ?? timeout
+    self.resolver = resolver
+    self.say = say
   }
 
   /// POSTs `body` (JSON) to `path` and returns the status code and the body.
@@ -44,7 +53,7 @@ public struct BoundedHTTPClient: Sendable {
     var extra = ""
     for header in headers {
       guard !(header.name + header.value).contains(where: { $0 == "\r" || $0 == "\n" }) else {
-        throw BridgeHTTPError("a request header is not one line")
+        throw BridgeHTTPError(say(.httpHeaderNotOneLine))
       }
       extra += "\(header.name): \(header.value)\r\n"
     }
@@ -57,12 +66,12 @@ public struct BoundedHTTPClient: Sendable {
       + extra + "User-Agent: bridgewatch\r\nConnection: close\r\n\r\n"
     try send(Array(head.utf8) + body, on: descriptor, deadline: deadline)
     let response = try receive(on: descriptor, deadline: deadline)
-    return try Self.parse(response, maximumBody: maximumResponseBytes)
+    return try Self.parse(response, maximumBody: maximumResponseBytes, say: say)
   }
 
   private func remainingMilliseconds(_ deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> Int32 {
     let left = deadline - ContinuousClock.now
-    guard left > .zero else { throw BridgeHTTPError("no answer within \(statedTimeout)") }
+    guard left > .zero else { throw BridgeHTTPError(say(.httpNoAnswerWithin, DurationText.format(statedTimeout))) }
     return Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
   }
 
@@ -73,32 +82,24 @@ public struct BoundedHTTPClient: Sendable {
       let result = poll(&entry, 1, milliseconds)
       if result > 0 { return }
       if result < 0 && errno == EINTR { continue }
-      if result < 0 { throw BridgeHTTPError("poll failed: \(String(cString: strerror(errno)))") }
+      if result < 0 { throw BridgeHTTPError(say(.httpPollFailed, String(cString: strerror(errno)))) }
     }
   }
 
   private func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> Int32 {
-    var hints = addrinfo()
-    hints.ai_family = AF_UNSPEC
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    hints.ai_flags = AI_NUMERICSERV
-    var found: UnsafeMutablePointer<addrinfo>?
-    let resolved = getaddrinfo(host, String(port), &hints, &found)
-    guard resolved == 0, let first = found else {
-      throw BridgeHTTPError("\(host) does not resolve (\(String(cString: gai_strerror(resolved))))")
-    }
-    defer { freeaddrinfo(found) }
-    var lastProblem = "no address"
-    var entry: UnsafeMutablePointer<addrinfo>? = first
-    while let address = entry {
-      entry = address.pointee.ai_next
-      let descriptor = socket(
-        address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+    // The lookup is under the same deadline as the rest: a DNS server that never answers cannot hold the poll.
+    let addresses = try resolver.resolve(host: host, port: port, deadline: deadline, statedTimeout: statedTimeout, say: say)
+    var lastProblem = say(.httpNoAddress)
+    for address in addresses {
+      let descriptor = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
       guard descriptor >= 0 else {
         lastProblem = String(cString: strerror(errno))
         continue
       }
-      if Glibc.connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return descriptor }
+      let started = address.bytes.withUnsafeBytes { raw in
+        Glibc.connect(descriptor, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+      }
+      if started == 0 { return descriptor }
       guard errno == EINPROGRESS else {
         lastProblem = String(cString: strerror(errno))
         close(descriptor)
@@ -117,7 +118,7 @@ public struct BoundedHTTPClient: Sendable {
       lastProblem = String(cString: strerror(problem))
       close(descriptor)
     }
-    throw BridgeHTTPError("cannot connect to \(host):\(port): \(lastProblem)")
+    throw BridgeHTTPError(say(.httpCannotConnect, "\(host):\(port)", lastProblem))
   }
 
   private func send(_ bytes: [UInt8], on descriptor: Int32, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) {
@@ -129,7 +130,7 @@ public struct BoundedHTTPClient: Sendable {
       } else if result < 0 && (errno == EAGAIN || errno == EINTR) {
         try wait(descriptor, for: Int16(POLLOUT), deadline: deadline)
       } else {
-        throw BridgeHTTPError("sending the request failed: \(String(cString: strerror(errno)))")
+        throw BridgeHTTPError(say(.httpSendFailed, String(cString: strerror(errno))))
       }
     }
   }
@@ -142,13 +143,13 @@ public struct BoundedHTTPClient: Sendable {
       let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
       if count > 0 {
         response.append(contentsOf: chunk[..<count])
-        if response.count > cap { throw BridgeHTTPError("the answer is larger than \(cap) bytes") }
+        if response.count > cap { throw BridgeHTTPError(say(.httpAnswerTooLarge, cap)) }
       } else if count == 0 {
         return response
       } else if errno == EAGAIN || errno == EINTR {
         try wait(descriptor, for: Int16(POLLIN), deadline: deadline)
       } else {
-        throw BridgeHTTPError("reading the answer failed: \(String(cString: strerror(errno)))")
+        throw BridgeHTTPError(say(.httpReadFailed, String(cString: strerror(errno))))
       }
     }
   }
@@ -156,16 +157,17 @@ public struct BoundedHTTPClient: Sendable {
   static let maximumHeadBytes = 16 * 1024
 
   /// The status and body of a whole HTTP/1.x response (the server closed the connection after it).
-  static func parse(_ response: [UInt8], maximumBody: Int) throws(BridgeHTTPError) -> (status: Int, body: [UInt8]) {
+  static func parse(_ response: [UInt8], maximumBody: Int, say: Strings = .english) throws(BridgeHTTPError) -> (status: Int, body: [UInt8])
+  {
     let separator: [UInt8] = [13, 10, 13, 10]
     guard let end = response.firstRange(of: separator), end.lowerBound <= maximumHeadBytes else {
-      throw BridgeHTTPError(response.isEmpty ? "the bridge closed the connection without an answer" : "not an HTTP answer")
+      throw BridgeHTTPError(say(response.isEmpty ? .httpClosedWithoutAnswer : .httpNotHTTP))
     }
     let head = String(decoding: response[..<end.lowerBound], as: UTF8.self)
     let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
     let statusParts = lines.first?.split(separator: " ", maxSplits: 2) ?? []
     guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]), (100...599).contains(status)
-    else { throw BridgeHTTPError("not an HTTP answer: '\(TextSanitizer.printable(String(lines.first?.prefix(60) ?? "")))'") }
+    else { throw BridgeHTTPError(say(.httpNotHTTPLine, TextSanitizer.printable(String(lines.first?.prefix(60) ?? "")))) }
     var body = Array(response[end.upperBound...])
     for line in lines.dropFirst() {
       guard let colon = line.firstIndex(of: ":") else { continue }
@@ -173,10 +175,10 @@ public struct BoundedHTTPClient: Sendable {
       let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
       if name == "content-length", let length = Int(value), length >= 0, length < body.count { body = Array(body[..<length]) }
       if name == "transfer-encoding", value.lowercased().contains("chunked") {
-        throw BridgeHTTPError("the bridge answered an HTTP/1.0 request in chunks")
+        throw BridgeHTTPError(say(.httpChunked))
       }
     }
-    guard body.count <= maximumBody else { throw BridgeHTTPError("the answer's body is larger than \(maximumBody) bytes") }
+    guard body.count <= maximumBody else { throw BridgeHTTPError(say(.httpBodyTooLarge, maximumBody)) }
     return (status, body)
   }
 }

@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeThreads
+import Foundation
 import Glibc
 import Synchronization
 
@@ -17,7 +18,11 @@ public final class BridgeInput: MonitorInput {
   /// Set by `stop`: the loop leaves after the poll under way, not after every bridge's.
   private let stopping = Atomic<Bool>(false)
 
-  public init(config: ConferenceConfig) {
+  /// The language of the bridges' problems (the run's `--lang`; nil: the locale's).
+  private let say: Strings
+
+  public init(config: ConferenceConfig, language: Language? = nil) {
+    say = Strings(language ?? Language.fromEnvironment(ProcessInfo.processInfo.environment))
     bridges = config.bridges
     inbox = config.bridges.isEmpty ? nil : WakeableInbox(capacity: 4)
   }
@@ -53,7 +58,7 @@ public final class BridgeInput: MonitorInput {
   private func run(bridges: [BridgeSettings], inbox: WakeableInbox<Message>, intake: MonitorIntake) {
     // A poll (all its requests) may take at most the poll period and never more than 10 s: a poll never runs into
     // the next, and a stop waits for one poll at most.
-    var clients = bridges.map { BridgeRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10))) }
+    var clients = bridges.map { BridgeRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10)), say: say) }
     var due = bridges.map { _ in ContinuousClock.now }
     var lastProblem: [String?] = bridges.map { _ in nil }
     while true {
@@ -98,11 +103,11 @@ enum BridgeRosterClient {
   case cms(CMSRosterClient)
   case pexip(PexipRosterClient)
 
-  init(bridge: BridgeSettings, timeout: Duration) {
+  init(bridge: BridgeSettings, timeout: Duration, say: Strings) {
     switch bridge.kind {
-    case .janus: self = .janus(JanusRosterClient(bridge: bridge, timeout: timeout))
-    case .cms: self = .cms(CMSRosterClient(bridge: bridge, timeout: timeout))
-    case .pexip: self = .pexip(PexipRosterClient(bridge: bridge, timeout: timeout))
+    case .janus: self = .janus(JanusRosterClient(bridge: bridge, timeout: timeout, say: say))
+    case .cms: self = .cms(CMSRosterClient(bridge: bridge, timeout: timeout, say: say))
+    case .pexip: self = .pexip(PexipRosterClient(bridge: bridge, timeout: timeout, say: say))
     }
   }
 

@@ -19,9 +19,17 @@ public struct JanusRosterClient {
   public static let maximumParticipants = 100_000
   public static let maximumResponseBytes = 16 * 1024 * 1024
 
-  public init(bridge: BridgeSettings, timeout: Duration) {
+  private let resolver: HostResolver
+  private let say: Strings
+
+  public init(
+    bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system,
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+  ) {
     self.bridge = bridge
     self.timeout = timeout
+    self.resolver = resolver
+    self.say = say
   }
 
   /// One poll: the roster or why not, and whether a new session had to replace an old one.
@@ -36,22 +44,22 @@ public struct JanusRosterClient {
       } catch {
         // A session Janus no longer has is made again at once, once; any other failure keeps the session for
         // the next poll (Janus may only have been out of reach).
-        guard case .sessionGone = error else { return (.failed(problem: error.description), renewed) }
+        guard case .sessionGone = error else { return (.failed(problem: error.text(say)), renewed) }
         session = nil
         handle = nil
-        if attempt == 1 { return (.failed(problem: error.description), renewed) }
+        if attempt == 1 { return (.failed(problem: error.text(say)), renewed) }
       }
     }
-    return (.failed(problem: "no roster"), renewed)
+    return (.failed(problem: say(.janusNoRoster)), renewed)
   }
 
-  enum JanusProblem: Error, CustomStringConvertible {
+  enum JanusProblem: Error {
     case sessionGone(String)
     case failed(String)
 
-    var description: String {
+    func text(_ say: Strings) -> String {
       switch self {
-      case .sessionGone(let reason): "Janus no longer has the session: \(reason)"
+      case .sessionGone(let reason): say(.janusSessionGone, reason)
       case .failed(let reason): reason
       }
     }
@@ -61,11 +69,11 @@ public struct JanusRosterClient {
   private mutating func openSession() throws(JanusProblem) -> Bool {
     let created = try request(path: bridge.path, ["janus": "create"])
     guard let id = Self.unsigned((created["data"] as? [String: Any])?["id"]) else {
-      throw .failed("Janus's create answer has no session id")
+      throw .failed(say(.janusNoSessionID))
     }
     let attached = try request(path: "\(bridge.path)/\(id)", ["janus": "attach", "plugin": bridge.plugin.packageName])
     guard let handleID = Self.unsigned((attached["data"] as? [String: Any])?["id"]) else {
-      throw .failed("Janus's attach answer has no handle id")
+      throw .failed(say(.janusNoHandleID))
     }
     let replaced = hadSession
     session = id
@@ -75,20 +83,20 @@ public struct JanusRosterClient {
   }
 
   private mutating func listParticipants() throws(JanusProblem) -> [BridgeParticipant] {
-    guard let session, let handle else { throw .failed("no session") }
+    guard let session, let handle else { throw .failed(say(.janusNoSession)) }
     let answer = try request(
       path: "\(bridge.path)/\(session)/\(handle)",
       ["janus": "message", "body": ["request": "listparticipants", "room": Int(bridge.room)]])
     guard let pluginData = (answer["plugindata"] as? [String: Any])?["data"] as? [String: Any] else {
-      throw .failed("Janus's listparticipants answer has no plugindata")
+      throw .failed(say(.janusNoPluginData))
     }
     if let code = pluginData["error_code"] {
-      let reason = (pluginData["error"] as? String).map { String($0.prefix(120)) } ?? "no reason given"
-      throw .failed("Janus refused listparticipants for room \(bridge.room): \(code) \(reason)")
+      let reason = (pluginData["error"] as? String).map { String($0.prefix(120)) } ?? say(.janusNoReason)
+      throw .failed(say(.janusRefusedList, bridge.room, "\(code)", reason))
     }
-    guard let list = pluginData["participants"] as? [Any] else { throw .failed("Janus's answer lists no participants") }
+    guard let list = pluginData["participants"] as? [Any] else { throw .failed(say(.janusNoParticipants)) }
     guard list.count <= Self.maximumParticipants else {
-      throw .failed("the roster has \(list.count) participants; at most \(Self.maximumParticipants) are read")
+      throw .failed(say(.vendorTooManyParticipants, list.count, Self.maximumParticipants))
     }
     var roster: [BridgeParticipant] = []
     roster.reserveCapacity(list.count)
@@ -118,31 +126,32 @@ public struct JanusRosterClient {
     do {
       bytes = Array(try JSONSerialization.data(withJSONObject: body))
     } catch {
-      throw .failed("cannot encode the request: \(error)")
+      throw .failed(say(.janusCannotEncode, "\(error)"))
     }
     let answer: (status: Int, body: [UInt8])
     let left = pollDeadline - ContinuousClock.now
-    guard left > .zero else { throw .failed("no answer within \(timeout)") }
+    guard left > .zero else { throw .failed(say(.httpNoAnswerWithin, DurationText.format(timeout))) }
     do {
-      let http = BoundedHTTPClient(timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout)
+      let http = BoundedHTTPClient(
+        timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say)
       answer = try http.post(host: bridge.host, port: bridge.port, path: path, body: bytes)
     } catch {
       throw .failed(error.description)
     }
     guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any] else {
-      throw .failed("HTTP \(answer.status) with a body that is not a JSON object")
+      throw .failed(say(.janusNotJSON, answer.status))
     }
     let kind = object["janus"] as? String
     if kind == "error" {
       let error = object["error"] as? [String: Any]
       let code = Self.unsigned(error?["code"]) ?? 0
-      let reason = TextSanitizer.printable(String(((error?["reason"] as? String) ?? "no reason given").prefix(120)))
+      let reason = TextSanitizer.printable(String(((error?["reason"] as? String) ?? say(.janusNoReason)).prefix(120)))
       // 458: no such session; 459: no such handle (Janus's API reference).
       if code == 458 || code == 459 { throw .sessionGone("\(code) \(reason)") }
-      throw .failed("Janus error \(code): \(reason)")
+      throw .failed(say(.janusError, code, reason))
     }
     guard kind == "success" || kind == "ack" else {
-      throw .failed("unexpected Janus answer '\(TextSanitizer.printable(String((kind ?? "none").prefix(40))))' (HTTP \(answer.status))")
+      throw .failed(say(.janusUnexpected, TextSanitizer.printable(String((kind ?? "none").prefix(40))), answer.status))
     }
     return object
   }

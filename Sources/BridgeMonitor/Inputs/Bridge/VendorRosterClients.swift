@@ -9,13 +9,15 @@ struct VendorHTTP {
   let timeout: Duration
   let deadline: ContinuousClock.Instant
   let say: Strings
+  let resolver: HostResolver
 
   static let maximumResponseBytes = 16 * 1024 * 1024
 
   func get(_ path: String) throws(BridgePayloadProblem) -> [UInt8] {
     let left = deadline - ContinuousClock.now
-    guard left > .zero else { throw BridgePayloadProblem("no answer within \(timeout)") }
-    let http = BoundedHTTPClient(timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout)
+    guard left > .zero else { throw BridgePayloadProblem(say(.httpNoAnswerWithin, DurationText.format(timeout))) }
+    let http = BoundedHTTPClient(
+      timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say)
     let account = "\(bridge.credentials?.username ?? ""):\(bridge.credentials?.password ?? "")"
     let answer: (status: Int, body: [UInt8])
     do {
@@ -72,14 +74,22 @@ public struct CMSRosterClient {
   /// A coSpace has one call at a time; a few more are read (a call being replaced), no further.
   public static let maximumCalls = 8
 
-  public init(bridge: BridgeSettings, timeout: Duration) {
+  private let resolver: HostResolver
+  private let say: Strings
+
+  public init(
+    bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system,
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+  ) {
     self.bridge = bridge
     self.timeout = timeout
+    self.resolver = resolver
+    self.say = say
   }
 
   public func poll() -> BridgePollOutcome {
-    let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
-    let http = VendorHTTP(bridge: bridge, vendor: "CMS", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say)
+    let http = VendorHTTP(
+      bridge: bridge, vendor: "CMS", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
     do throws(BridgePayloadProblem) {
       return .roster(try readRoster(http, say: say))
     } catch {
@@ -133,14 +143,22 @@ public struct PexipRosterClient {
   public static let pageSize = 500
   static let maximumNextBytes = 2048
 
-  public init(bridge: BridgeSettings, timeout: Duration) {
+  private let resolver: HostResolver
+  private let say: Strings
+
+  public init(
+    bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system,
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+  ) {
     self.bridge = bridge
     self.timeout = timeout
+    self.resolver = resolver
+    self.say = say
   }
 
   public func poll() -> BridgePollOutcome {
-    let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
-    let http = VendorHTTP(bridge: bridge, vendor: "Pexip", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say)
+    let http = VendorHTTP(
+      bridge: bridge, vendor: "Pexip", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
     do throws(BridgePayloadProblem) {
       return .roster(try readRoster(http, say: say))
     } catch {
