@@ -43,21 +43,25 @@ import Testing
     ].joined(separator: "\n") + "\n"
   }
 
-  @Test func theHTMLReportRendersInChromiumAsAPageAPDFAndAPicture() throws {
-    try RequiredTool.require("chromium")
-    let folder = try makeScratchDirectory("bw-report-html")
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+  /// The real binary's Vietnamese HTML report of `journal` in `folder`, and the page as Chromium built it.
+  static func renderedReport(journal: String, in folder: String) throws -> String {
     try Self.config.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
-    try Self.journal().write(toFile: folder + "/bridgewatch.journal", atomically: true, encoding: .utf8)
+    try journal.write(toFile: folder + "/bridgewatch.journal", atomically: true, encoding: .utf8)
     let made = try Binary.run([
       "report", folder + "/conference.yaml", "--format", "html", "--lang", "vi", "--output", folder + "/report.html",
     ])
     #expect(made.status == 0, "\(made.stderr)")
-
-    // The page as Chromium built it: the figures an organiser copies, and the charts' elements.
     let page = try Self.chromium(["--dump-dom", "file://\(folder)/report.html"], profile: folder + "/profile")
     #expect(page.status == 0, "\(page.errors)")
-    let dom = page.output
+    return page.output
+  }
+
+  @Test func theHTMLReportRendersInChromiumAsAPageAPDFAndAPicture() throws {
+    try RequiredTool.require("chromium")
+    let folder = try makeScratchDirectory("bw-report-html")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    // The page as Chromium built it: the figures an organiser copies, and the charts' elements.
+    let dom = try Self.renderedReport(journal: Self.journal(), in: folder)
     #expect(dom.contains("<h1>Báo cáo: Hội nghị trực tuyến toàn quốc</h1>"))
     #expect(dom.contains("Điểm danh lúc 2026-02-07 08:15 (15m00s sau giờ bắt đầu)."), "\(dom)")
     #expect(dom.contains("Điểm cầu: 3 tham gia, 3 đã kết nối (100,0%), 3 kết nối lúc điểm danh"))
@@ -109,15 +113,7 @@ import Testing
     try RequiredTool.require("chromium")
     let folder = try makeScratchDirectory("bw-report-bridge")
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try Self.config.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
-    try Self.journalWithBridge().write(toFile: folder + "/bridgewatch.journal", atomically: true, encoding: .utf8)
-    let made = try Binary.run([
-      "report", folder + "/conference.yaml", "--format", "html", "--lang", "vi", "--output", folder + "/report.html",
-    ])
-    #expect(made.status == 0, "\(made.stderr)")
-    let page = try Self.chromium(["--dump-dom", "file://\(folder)/report.html"], profile: folder + "/profile")
-    #expect(page.status == 0, "\(page.errors)")
-    let dom = page.output
+    let dom = try Self.renderedReport(journal: Self.journalWithBridge(), in: folder)
     // HN-1 08:00-11:30 (3h30m), HB-1 08:00-09:01 and 09:11-11:30 (3h20m); one dropped call; HB-2 is a planned absence.
     #expect(dom.contains("<li>Trong cầu hội nghị: 2/3 điểm cầu; tổng thời gian trong cầu 6h50m; số lần rớt cuộc gọi: 1</li>"), "\(dom)")
     #expect(dom.contains("<th>Thời gian trong cầu</th><th>Rớt cuộc gọi</th></tr>"))
