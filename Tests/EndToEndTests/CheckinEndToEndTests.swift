@@ -177,7 +177,14 @@ import Testing
     let pid = (try? String(contentsOfFile: folder + "/monitor.pid", encoding: .utf8)).flatMap {
       Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
     }
-    defer { if let pid { kill(pid, SIGINT) } }
+    // Stopped, and gone, before the folder is removed: a monitor still stopping would write its status file and
+    // journal checkpoint into a folder made again.
+    defer {
+      if let pid {
+        kill(pid, SIGINT)
+        _ = eventually(timeout: .seconds(15)) { kill(pid, 0) != 0 ? true : nil }
+      }
+    }
     #expect(result.status == 0, "\(result.output) \((try? String(contentsOfFile: folder + "/monitor.log", encoding: .utf8)) ?? "")")
     #expect(result.output.contains("<h1>Tỉnh ủy Hòa Bình</h1>"), "\(result.output)")
     #expect(result.output.contains("bridgewatch_checkin_refused_total{reason=\"unknown_token\"} 0"), "\(result.output)")
