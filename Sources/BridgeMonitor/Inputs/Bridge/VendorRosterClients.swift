@@ -13,6 +13,20 @@ struct VendorHTTP {
 
   static let maximumResponseBytes = 16 * 1024 * 1024
 
+  /// One poll of a vendor's roster, every request of it within `timeout`: what `read` makes of it, or its problem.
+  static func poll(
+    bridge: BridgeSettings, vendor: String, timeout: Duration, say: Strings, resolver: HostResolver,
+    read: (VendorHTTP) throws(BridgePayloadProblem) -> [BridgeParticipant]
+  ) -> BridgePollOutcome {
+    let http = VendorHTTP(
+      bridge: bridge, vendor: vendor, timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
+    do throws(BridgePayloadProblem) {
+      return .roster(try read(http))
+    } catch {
+      return .failed(problem: error.description)
+    }
+  }
+
   func get(_ path: String) throws(BridgePayloadProblem) -> [UInt8] {
     let left = deadline - ContinuousClock.now
     guard left > .zero else { throw BridgePayloadProblem(say(.httpNoAnswerWithin, DurationText.format(timeout))) }
@@ -88,12 +102,8 @@ public struct CMSRosterClient {
   }
 
   public func poll() -> BridgePollOutcome {
-    let http = VendorHTTP(
-      bridge: bridge, vendor: "CMS", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
-    do throws(BridgePayloadProblem) {
-      return .roster(try readRoster(http, say: say))
-    } catch {
-      return .failed(problem: error.description)
+    VendorHTTP.poll(bridge: bridge, vendor: "CMS", timeout: timeout, say: say, resolver: resolver) { http throws(BridgePayloadProblem) in
+      try readRoster(http, say: say)
     }
   }
 
@@ -157,12 +167,8 @@ public struct PexipRosterClient {
   }
 
   public func poll() -> BridgePollOutcome {
-    let http = VendorHTTP(
-      bridge: bridge, vendor: "Pexip", timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
-    do throws(BridgePayloadProblem) {
-      return .roster(try readRoster(http, say: say))
-    } catch {
-      return .failed(problem: error.description)
+    VendorHTTP.poll(bridge: bridge, vendor: "Pexip", timeout: timeout, say: say, resolver: resolver) { http throws(BridgePayloadProblem) in
+      try readRoster(http, say: say)
     }
   }
 
