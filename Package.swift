@@ -26,12 +26,13 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
-    // Sockets and files: UDP listener, heartbeat-file poller, status file, journal. Process/ holds what every
-    // long-running bridgewatch process shares: the stop signals, a long read's progress, memory tuning.
+    // Sockets and files: UDP listener, heartbeat-file poller, status file, journal. Process/ holds what a monitor
+    // process needs beside them: a long read's progress, memory tuning, its log handler.
     .target(
       name: "BridgeMonitor",
       dependencies: [
         "BridgeCore",
+        "BridgePlatform",
         "BridgeThreads",
         "CLinux",
         .product(name: "NIOCore", package: "swift-nio"),
@@ -62,8 +63,8 @@ let package = Package(
     ),
     // What runs at the bridge points and in rehearsals: the agent (its session, pure, and its loop over a plain UDP
     // client that `send` and the simulator share), the simulator (plan, driver, stand-in probe endpoints), demo
-    // rosters. The stop signals and atomic file writes come from BridgeMonitor.
-    .target(name: "BridgeField", dependencies: ["BridgeCore", "BridgeMonitor"]),
+    // rosters. It does not depend on the monitor: a site's machine runs the agent without any of it.
+    .target(name: "BridgeField", dependencies: ["BridgeCore", "BridgePlatform"]),
     // The benchmarks `bridgewatch bench` runs: some time code in this process, the others start the bridgewatch
     // binary itself (its path is passed in) and measure it from outside.
     .target(
@@ -72,6 +73,7 @@ let package = Package(
         "BridgeCore",
         "BridgeField",
         "BridgeMonitor",
+        "BridgePlatform",
         "BridgeTUI",
         "CLinux",
         .product(name: "Crypto", package: "swift-crypto"),
@@ -85,6 +87,7 @@ let package = Package(
         "BridgeCore",
         "BridgeMetrics",
         "BridgeMonitor",
+        "BridgePlatform",
         "BridgeTUI",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -93,6 +96,9 @@ let package = Package(
     // One named service thread and one wakeable inbox (a pipe a poll loop watches), for every thread that is not
     // an NIO loop: the dashboard, the console server, the prober.
     .target(name: "BridgeThreads"),
+    // What every long-running command needs from Linux, the monitor and the agent alike: the stop signals and
+    // atomic file writes.
+    .target(name: "BridgePlatform", dependencies: ["BridgeCore", "CLinux"]),
     // Linux calls the Glibc module lacks: recvmmsg and sendmmsg for the UDP listener and the load benchmark's
     // sender, mallopt for the monitor's memory, a pseudo-terminal for the tests.
     .target(name: "CLinux"),
@@ -105,6 +111,7 @@ let package = Package(
         "BridgeField",
         "BridgeMonitor",
         "BridgeMetrics",
+        "BridgePlatform",
         "BridgeTUI",
         "CLinux",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -132,7 +139,10 @@ let package = Package(
     .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["bridgewatch", "BridgeCore", "BridgeField", "BridgeMonitor", "CLinux", "TestSupport"]),
+      name: "EndToEndTests",
+      dependencies: [
+        "bridgewatch", "BridgeCore", "BridgeField", "BridgeMonitor", "BridgePlatform", "CLinux", "TestSupport",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

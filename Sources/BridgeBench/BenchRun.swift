@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeMonitor
+import BridgePlatform
 import Foundation
 
 /// What the benchmarks that run this binary share: a scratch folder (kept with `keep`), the binary's own path,

@@ -1,5 +1,5 @@
 import BridgeCore
-import BridgeMonitor
+import BridgePlatform
 import Foundation
 
 /// The agent's two ways of working: UDP heartbeats to the monitor, or a heartbeat file kept fresh. Each runs until a

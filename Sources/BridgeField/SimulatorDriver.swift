@@ -1,5 +1,5 @@
 import BridgeCore
-import BridgeMonitor
+import BridgePlatform
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgePlatform
 import Foundation
 
 /// A resolved IPv4 or IPv6 address to send heartbeats to.

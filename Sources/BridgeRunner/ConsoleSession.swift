@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeMonitor
+import BridgePlatform
 import BridgeTUI
 import Logging
 

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeMetrics
 import BridgeMonitor
+import BridgePlatform
 import BridgeTUI
 import Foundation
 import Logging

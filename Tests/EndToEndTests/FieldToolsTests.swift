@@ -1,3 +1,4 @@
+import BridgePlatform
 import Foundation
 import TestSupport
 import Testing

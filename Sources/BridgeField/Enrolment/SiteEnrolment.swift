@@ -1,5 +1,5 @@
 import BridgeCore
-import BridgeMonitor
+import BridgePlatform
 import Foundation
 
 /// `bridgewatch keys`: reads the config and its keys file, applies a `SiteKeyPlan`, writes the keys file

@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgePlatform
 import Synchronization
 
 /// Encodes and writes the status file in chunks (it is megabytes at national scale, never whole in memory). Writes

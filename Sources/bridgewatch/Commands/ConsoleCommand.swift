@@ -1,6 +1,7 @@
 import ArgumentParser
 import BridgeCore
 import BridgeMonitor
+import BridgePlatform
 import BridgeRunner
 import BridgeTUI
 import Foundation

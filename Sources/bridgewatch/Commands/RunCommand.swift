@@ -2,6 +2,7 @@ import ArgumentParser
 import BridgeCore
 import BridgeMetrics
 import BridgeMonitor
+import BridgePlatform
 import BridgeRunner
 import BridgeTUI
 import Foundation

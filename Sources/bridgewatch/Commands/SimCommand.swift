@@ -2,6 +2,7 @@ import ArgumentParser
 import BridgeCore
 import BridgeField
 import BridgeMonitor
+import BridgePlatform
 import Foundation
 
 struct SimCommand: ParsableCommand {
