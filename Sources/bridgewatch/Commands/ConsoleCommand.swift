@@ -19,11 +19,7 @@ struct ConsoleCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "The conference config (YAML); only its journal and console.socket are read.")
-  var config: String?
-
-  @Option(help: "The monitor's console socket, instead of the config's.")
-  var socket: String?
+  @OptionGroup var monitor: MonitorSocketFlags
 
   @Flag(name: .customLong("read-only"), help: "A wall screen: every action key answers 'read-only console'.")
   var readOnly = false
@@ -48,13 +44,12 @@ struct ConsoleCommand: ParsableCommand {
   @OptionGroup var dashboard: DashboardFlags
 
   func validate() throws {
-    if config == nil && socket == nil { throw ValidationError("give the config (or --socket PATH)") }
     if relayConsoles && !relay { throw ValidationError("--relay-consoles goes with --relay") }
   }
 
   func run() throws {
     StopSignals.install()
-    let path = try socketPathOrExit(config: config, socket: socket)
+    let path = try monitor.socketPathOrExit()
     if relay {
       StopSignals.onStop { _ in Glibc.exit(0) }
       do {
@@ -66,7 +61,7 @@ struct ConsoleCommand: ParsableCommand {
       return
     }
     var session = ConsoleSession(
-      socketPath: path, options: try dashboard.options(defaultTheme: "default", configPath: config ?? path),
+      socketPath: path, options: try dashboard.options(defaultTheme: "default", configPath: monitor.config ?? path),
       themeGiven: dashboard.theme != nil)
     session.readOnly = readOnly
     session.group = group
@@ -85,21 +80,13 @@ struct PromoteCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "The standby's conference config (YAML).")
-  var config: String?
-
-  @Option(help: "The standby's console socket, instead of the config's.")
-  var socket: String?
+  @OptionGroup var standby: MonitorSocketFlags
 
   @Option(name: .customLong("operator"), help: "Who promotes (default: $USER); recorded in the journal.")
   var operatorName: String?
 
-  func validate() throws {
-    if config == nil && socket == nil { throw ValidationError("give the config (or --socket PATH)") }
-  }
-
   func run() throws {
-    let path = try socketPathOrExit(config: config, socket: socket)
+    let path = try standby.socketPathOrExit()
     let name = operatorName ?? ProcessInfo.processInfo.environment["USER"] ?? ConsoleSocket.userName(getuid())
     let outcome = try askMonitor { try ConsoleClient.promote(path: path, operatorName: name) }
     switch outcome {
@@ -122,20 +109,12 @@ struct StatusCommand: ParsableCommand {
     discussion: "Exits 3 when no monitor runs for the config, 1 when it cannot be asked."
   )
 
-  @Argument(help: "The conference config (YAML).")
-  var config: String?
-
-  @Option(help: "The monitor's console socket, instead of the config's.")
-  var socket: String?
+  @OptionGroup var monitor: MonitorSocketFlags
 
   @OptionGroup var language: LanguageFlag
 
-  func validate() throws {
-    if config == nil && socket == nil { throw ValidationError("give the config (or --socket PATH)") }
-  }
-
   func run() throws {
-    let path = try socketPathOrExit(config: config, socket: socket)
+    let path = try monitor.socketPathOrExit()
     let status = try askMonitor(strings: language.strings, socketPath: path) { try ConsoleClient.status(path: path) }
     printOutput(
       StatusSummary.text(status, socketPath: path, utcOffsetSeconds: TimeZone.current.secondsFromGMT(), strings: language.strings))
@@ -156,12 +135,25 @@ private func askMonitor<T>(strings: Strings = .english, socketPath: String? = ni
   }
 }
 
-private func socketPathOrExit(config: String?, socket: String?) throws -> String {
-  if let socket { return socket }
-  do {
-    return try ConfigLoader.consoleSocketPath(configPath: config!)
-  } catch {
-    reportConfigErrors(error.problems)
-    throw ExitCode(1)
+/// The running monitor a command talks to (console, promote, status): its config, or its console socket.
+struct MonitorSocketFlags: ParsableArguments {
+  @Argument(help: "The monitor's conference config (YAML); only its journal and console.socket are read.")
+  var config: String?
+
+  @Option(help: "The monitor's console socket, instead of the config's.")
+  var socket: String?
+
+  func validate() throws {
+    if config == nil && socket == nil { throw ValidationError("give the config (or --socket PATH)") }
+  }
+
+  func socketPathOrExit() throws -> String {
+    if let socket { return socket }
+    do {
+      return try ConfigLoader.consoleSocketPath(configPath: config!)
+    } catch {
+      reportConfigErrors(error.problems)
+      throw ExitCode(1)
+    }
   }
 }
