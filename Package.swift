@@ -65,8 +65,8 @@ let package = Package(
     // client that `send` and the simulator share), the simulator (plan, driver, stand-in probe endpoints), demo
     // rosters. It does not depend on the monitor: a site's machine runs the agent without any of it.
     .target(name: "BridgeField", dependencies: ["BridgeCore", "BridgePlatform"]),
-    // The benchmarks `bridgewatch bench` runs: some time code in this process, the others start the bridgewatch
-    // binary itself (its path is passed in) and measure it from outside.
+    // The benchmarks `bridgewatch bench` runs, with the command's arguments: some time code in this process, the
+    // others start the bridgewatch binary itself (its path is passed in) and measure it from outside.
     .target(
       name: "BridgeBench",
       dependencies: [
@@ -76,6 +76,7 @@ let package = Package(
         "BridgePlatform",
         "BridgeTUI",
         "CLinux",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),

@@ -42,7 +42,7 @@ public enum BenchRun {
   }
 
   /// Writes a line to standard error, made printable like every line the executable writes there.
-  private static func say(_ text: String) {
+  static func say(_ text: String) {
     FileHandleOutput.writeAll(fd: 2, TextSanitizer.printableLines(text) + "\n")
   }
 }

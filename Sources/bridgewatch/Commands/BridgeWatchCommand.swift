@@ -1,4 +1,5 @@
 import ArgumentParser
+import BridgeBench
 import BridgeCore
 import BridgeRunner
 

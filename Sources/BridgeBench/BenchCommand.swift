@@ -1,11 +1,13 @@
 import ArgumentParser
-import BridgeBench
 import BridgeCore
 import BridgeMonitor
 import Foundation
 
-struct BenchCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
+/// `bridgewatch bench`: its subcommands, their arguments and one call each; the executable lists it.
+public struct BenchCommand: ParsableCommand {
+  public init() {}
+
+  public static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure BridgeWatch on this machine (build with -c release first).",
     discussion: """
@@ -66,7 +68,7 @@ struct LoadBench: ParsableCommand {
 
   func run() throws {
     guard FileManager.default.fileExists(atPath: ceiling) else {
-      printError("bench: \(ceiling) not found; run from the repository root or give --ceiling PATH")
+      BenchRun.say("bench: \(ceiling) not found; run from the repository root or give --ceiling PATH")
       throw ExitCode(2)
     }
     try inScratchDirectory(keep: false) { directory, binary, report in
@@ -97,7 +99,7 @@ struct ConsolesBench: ParsableCommand {
 
   func run() throws {
     guard consoles >= 2, sites >= 1, seconds >= 1, actions >= 1 else {
-      printError("bench consoles: needs at least 2 consoles, 1 site, 1 second and 1 action")
+      BenchRun.say("bench consoles: needs at least 2 consoles, 1 site, 1 second and 1 action")
       throw ExitCode(2)
     }
     try inScratchDirectory(keep: false) { directory, binary, report in
@@ -121,7 +123,7 @@ struct ProbesBench: ParsableCommand {
   func run() throws {
     BenchRun.warnIfDebugBuild("bench probes")
     guard sites >= 1, seconds >= 1 else {
-      printError("bench probes: needs at least 1 site and 1 second")
+      BenchRun.say("bench probes: needs at least 1 site and 1 second")
       throw ExitCode(2)
     }
     try inScratchDirectory(keep: false) { directory, binary, report in
@@ -168,7 +170,7 @@ struct StartupBench: ParsableCommand {
     BenchRun.warnIfDebugBuild("bench startup")
     let sizes = sites.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }), runs >= 1 else {
-      printError("bench startup: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000); --runs at least 1")
+      BenchRun.say("bench startup: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000); --runs at least 1")
       throw ExitCode(2)
     }
     try inScratchDirectory(keep: false) { directory, binary, report in
