@@ -25,8 +25,13 @@ public struct BenchCommand: ParsableCommand {
       startup: the monitor started on national rosters of 7,400, 31,097 and 100,000 sites (a group per commune), \
       with metrics off, on, and per site: time until it listens and peak RSS, with the cost per site against the \
       smallest roster's.
+      scale: the national conference's figures at 7,400, 31,097 and 100,000 sites in one run, each against the \
+      first: engine, frames, filter, status file, monitor CPU at 1/s and at 5 s, scrape, console attach and cost, \
+      loss, peak RSS.
       """,
-    subcommands: [MicroBench.self, LoadBench.self, JournalBench.self, ConsolesBench.self, ProbesBench.self, StartupBench.self],
+    subcommands: [
+      MicroBench.self, LoadBench.self, JournalBench.self, ConsolesBench.self, ProbesBench.self, StartupBench.self, ScaleBench.self,
+    ],
     defaultSubcommand: MicroBench.self)
 }
 
@@ -168,15 +173,51 @@ struct StartupBench: ParsableCommand {
 
   func run() throws {
     BenchRun.warnIfDebugBuild("bench startup")
-    let sizes = sites.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }), runs >= 1 else {
-      BenchRun.say("bench startup: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000); --runs at least 1")
+    let sizes = try rosterSizes(sites)
+    guard runs >= 1 else {
+      BenchRun.say("bench startup: --runs takes at least 1")
       throw ExitCode(2)
     }
     try inScratchDirectory(keep: false) { directory, binary, report in
-      try StartupBenchmark(binary: binary, sizes: sizes.map { $0! }, runs: runs, directory: directory).run(report: report)
+      try StartupBenchmark(binary: binary, sizes: sizes, runs: runs, directory: directory).run(report: report)
     }
   }
+}
+
+struct ScaleBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "scale", abstract: "The national conference's figures at growing rosters in one run, each against the first's.")
+
+  @Option(help: "Roster sizes, comma-separated; each is set against the first.")
+  var sites = "7400,31097,100000"
+
+  @Option(help: "Seconds each load phase is measured.")
+  var seconds = 15
+
+  @Option(help: "Consoles attached to each monitor.")
+  var consoles = 5
+
+  func run() throws {
+    BenchRun.warnIfDebugBuild("bench scale")
+    let sizes = try rosterSizes(sites)
+    guard seconds >= 1, consoles >= 1 else {
+      BenchRun.say("bench scale: --seconds and --consoles take at least 1")
+      throw ExitCode(2)
+    }
+    try inScratchDirectory(keep: false) { directory, binary, report in
+      try ScaleBenchmark(binary: binary, sizes: sizes, seconds: seconds, consoles: consoles, directory: directory).run(report: report)
+    }
+  }
+}
+
+/// `--sites 7400,31097,100000`: the sizes, each at least 1; exits 2 with the rule otherwise.
+private func rosterSizes(_ text: String) throws -> [Int] {
+  let sizes = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+  guard !sizes.isEmpty, sizes.count == text.split(separator: ",").count, sizes.allSatisfy({ $0 >= 1 }) else {
+    BenchRun.say("bench: --sites takes sizes of at least 1, comma-separated (e.g. 7400,31097,100000)")
+    throw ExitCode(2)
+  }
+  return sizes
 }
 
 /// Runs a benchmark that starts this binary (see `BenchRun`); its failure, said already, exits 1.

@@ -206,6 +206,13 @@ public struct LoadBenchmark {
   /// was written; the second lets a batch being applied at `unixTime` count as a change). Counts alone are
   /// refreshed every few seconds, so this can wait that long; a monitor that writes nothing is an error, never 0.
   static func accepted(statusFile: String, writtenAfter unixTime: Double, timeout: Double = 15) throws -> Int {
+    try counters(statusFile: statusFile, writtenAfter: unixTime, timeout: timeout).accepted
+  }
+
+  /// The datagram counters of a status file that shows the monitor after `unixTime`, as `accepted` reads them.
+  static func counters(statusFile: String, writtenAfter unixTime: Double, timeout: Double = 15) throws -> (
+    received: Int, accepted: Int, rejected: [String: Int]
+  ) {
     let deadline = now() + timeout
     while now() < deadline {
       var info = stat()
@@ -213,9 +220,10 @@ public struct LoadBenchmark {
       if let data = FileManager.default.contents(atPath: statusFile),
         let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
         let generated = json["generated_at"] as? Double, generated > unixTime || touched > unixTime + 1,
-        let counters = json["counters"] as? [String: Any], let accepted = counters["datagrams_accepted"] as? Int
+        let counters = json["counters"] as? [String: Any], let accepted = counters["datagrams_accepted"] as? Int,
+        let received = counters["datagrams_received"] as? Int
       {
-        return accepted
+        return (received, accepted, (counters["rejected"] as? [String: Int]) ?? [:])
       }
       usleep(50_000)
     }

@@ -137,7 +137,8 @@ public struct StartupBenchmark {
 }
 
 extension String {
-  fileprivate func leftPadded(_ width: Int) -> String {
+  /// Right-aligned in `width` columns, for the benchmarks' tables.
+  func leftPadded(_ width: Int) -> String {
     count >= width ? self : String(repeating: " ", count: width - count) + self
   }
 }
