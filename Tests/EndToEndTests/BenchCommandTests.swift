@@ -48,4 +48,30 @@ import Testing
     }
     #expect(result.stderr.contains("debug build"))
   }
+
+  @Test func theScaleBenchmarkPrintsEveryFigureForEveryRosterWithNothingLost() throws {
+    let result = try Binary.run(["bench", "scale", "--sites", "60,120", "--seconds", "1", "--consoles", "2"], timeout: 300)
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    for figure in [
+      "engine tick", "status file: encode", "frame: table 250x70", "frame: wall or overview 250x70", "filter keystroke",
+      "monitor CPU, 1 heartbeat/site/s", "monitor CPU, default 5 s interval", "scrape /metrics (per-site series)",
+      "console attach to first snapshot", "per console: monitor memory", "heartbeats lost", "peak RSS",
+    ] {
+      #expect(lines.contains { $0.hasPrefix(figure + " ") }, "\(figure) missing from:\n\(result.stdout)")
+    }
+    // A value for each roster, then its growth against the first ("x1.0" for the first roster itself).
+    let peak = lines.first { $0.hasPrefix("peak RSS ") } ?? ""
+    #expect(peak.contains(try Regex(#"^peak RSS +[0-9.]+ MiB +[0-9.]+ MiB +x1\.0 x[0-9.]+ "#)), "\(peak)")
+    // Every heartbeat sent while measured reached the monitor, at both sizes.
+    let lost = lines.first { $0.hasPrefix("heartbeats lost ") } ?? ""
+    #expect(lost.contains("60: met (0), 120: met (0)"), "\(lost)")
+    #expect(result.stderr.contains("debug build"))
+  }
+
+  @Test func theScaleBenchmarkRefusesABadRosterSize() throws {
+    let result = try Binary.run(["bench", "scale", "--sites", "7400,x"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("--sites takes sizes of at least 1"), "\(result.stderr)")
+  }
 }
