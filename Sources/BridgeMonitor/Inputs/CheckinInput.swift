@@ -106,9 +106,7 @@ public final class CheckinInput: MonitorInput {
     guard let intake = intake.withLock({ $0 }) else {
       return Answer(status: 503, html: CheckinPage.plain(.checkinNotRecorded, language: language))
     }
-    intake.withState { state in
-      state.withEngine { $0.checkin(count: form.count, state: form.reportedState, typedBy: form.who, site: site, now: now) }
-    }
+    intake.checkin(count: form.count, state: form.reportedState, typedBy: form.who, site: site, now: now)
     var lines = recordedLines(form, at: now.unixSeconds, strings)
     if form.action == .help { lines.append(strings(.checkinHelpStillOn)) }
     return Answer(status: 200, html: CheckinPage.result(site: facts, language: language, notice: .init(.done, lines)))
