@@ -79,8 +79,8 @@ import Testing
     let doc = try String(contentsOfFile: Repository.path("docs/CONSOLE-PROTOCOL.md"), encoding: .utf8)
     let lines = doc.split(separator: "\n").filter { $0.hasPrefix("s> {") || $0.hasPrefix("p< {") }
     let messages = try lines.map { try ConsoleProtocol.decode(Array($0.dropFirst(3).utf8)) }
-    guard messages.count == 3, case .hello(let hello) = messages[0], case .actions(let batch) = messages[1],
-      case .actions(let keepAlive) = messages[2]
+    guard messages.count == 4, case .hello(let hello) = messages[0], case .actions(let batch) = messages[1],
+      case .actions(let checkins) = messages[2], case .actions(let keepAlive) = messages[3]
     else {
       Issue.record("\(messages)")
       return
@@ -88,6 +88,8 @@ import Testing
     #expect(hello.purpose == .follow && hello.follow?.after == 6)
     #expect(batch.actions.map(\.revision) == [7] && batch.epoch == hello.follow?.epoch)
     #expect(batch.actions.first?.who.displayName == "lan (ops)")
-    #expect(keepAlive.actions.isEmpty && keepAlive.revision == 7)
+    #expect(checkins.actions.first?.checkin == FollowedCheckin(site: "BK-CD", count: 45, state: .help))
+    #expect(checkins.actions.first?.request == nil && checkins.actions.first?.who.name == "Chị Lan 0912 345 678")
+    #expect(keepAlive.actions.isEmpty && keepAlive.revision == 8)
   }
 }

@@ -20,7 +20,7 @@ import Testing
     let after2 = log.actions(after: 2, epoch: "run-1")
     #expect(after2?.map(\.revision) == [3, 4, 5])
     // The primary checked what the operator saw; a standby lagging by a heartbeat must not refuse on it.
-    #expect(after2?.allSatisfy { $0.request.seenStatus == nil } == true)
+    #expect(after2?.allSatisfy { $0.request?.seenStatus == nil } == true)
     #expect(log.actions(after: 5, epoch: "run-1") == [])
     #expect(log.actions(after: 2, epoch: "run-0") == nil)
     #expect(log.actions(after: 9, epoch: "run-1") == nil)
@@ -160,6 +160,39 @@ import Testing
     let data = try JSONEncoder().encode(role)
     #expect(try JSONDecoder().decode(MonitorRole.self, from: data) == role)
     #expect(String(decoding: data, as: UTF8.self).contains("\"primary_silent_since\":12"))
+  }
+
+  /// Check-ins travel with the operators' actions: in the log's order, on the wire, and in a resync as the typed
+  /// count with who typed it; a followed action is a request or a check-in, never both or neither.
+  @Test func checkinsTravelInTheActionLogOnTheWireAndInAResync() throws {
+    var log = ActionLog(epoch: "run-1")
+    log.append(OperatorRequest(site: "HB-TU", action: .clear), by: lan, at: 1)
+    let checkin = FollowedCheckin(site: "HB-DB-TULY", count: 45, state: .help)
+    log.append(checkin, by: OperatorIdentity(name: "Chị Lan 0912"), at: 2)
+    let after = try #require(log.actions(after: 1, epoch: "run-1"))
+    #expect(after.map(\.revision) == [2] && after[0].checkin == checkin && after[0].request == nil && after[0].site == "HB-DB-TULY")
+    let message = ConsoleMessage.actions(FollowActions(epoch: "run-1", revision: 2, actions: after))
+    var line = ConsoleProtocol.encode(message)
+    #expect(line.removeLast() == 0x0A)
+    #expect(try ConsoleProtocol.decode(line) == message)
+    for bad in [
+      #"{"rev":3,"operator":{"name":"x"},"at":5}"#,
+      #"{"rev":3,"operator":{"name":"x"},"at":5,"checkin":{"site":"A"},"request":{"site":"A","action":"clear"}}"#,
+    ] {
+      #expect(throws: (any Error).self) { try JSONDecoder().decode(FollowedAction.self, from: Data(bad.utf8)) }
+    }
+
+    // The primary's engine after a check-in; a standby that has nothing gets it back, one that has it gets nothing.
+    let config = ConferenceConfig(sites: Self.sites)
+    var primary = StatusEngine(config: config)
+    primary.checkin(count: 45, state: nil, typedBy: "Chị Lan 0912", site: 1, now: Self.start)
+    let state = FollowState(epoch: "run-1", revision: 2, records: primary.records, sites: Self.sites)
+    #expect(state.sites.map(\.id) == ["HB-DB-TULY"] && state.sites[0].checkinHeadcount == 45 && state.sites[0].manualHeadcount == nil)
+    let fresh = StatusEngine(config: config)
+    let resync = state.checkins(toBring: fresh.records, sites: Self.sites)
+    #expect(resync.map(\.checkin) == [FollowedCheckin(site: "HB-DB-TULY", count: 45, state: nil)])
+    #expect(resync.first?.who.name == "Chị Lan 0912" && resync.first?.at == Self.start.unixSeconds)
+    #expect(state.checkins(toBring: primary.records, sites: Self.sites).isEmpty)
   }
 
   @Test func roleRecordsRoundTripInTheJournal() throws {

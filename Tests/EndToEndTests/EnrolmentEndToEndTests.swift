@@ -158,6 +158,95 @@ import Testing
     #expect(monitor.waitHeadcount(site, 14) != nil)
   }
 
+  /// One heartbeat through the real `send` with a key file: true when the monitor acknowledged it (it acknowledges
+  /// only what it accepts, so false is a refusal once the monitor is known to listen).
+  static func sendAcked(_ site: String, keyFile: String, port: Int, sequence: inout UInt64) throws -> Bool {
+    sequence += 1
+    let sent = try Binary.run(
+      [
+        "send", "--site", site, "--monitor", "127.0.0.1:\(port)", "--key-file", keyFile, "--seq", "\(sequence)", "--count", "20",
+        "--timeout", "1s",
+      ], environment: ["LANG": "C.UTF-8"])
+    return sent.status == 0
+  }
+
+  /// Writes `text` as the keys file the way `keys` does: a whole new file renamed over the old one.
+  static func replaceKeysFile(_ folder: String, with text: String, mode: mode_t = 0o600) throws {
+    try text.write(toFile: folder + "/keys.yaml.new", atomically: false, encoding: .utf8)
+    chmod(folder + "/keys.yaml.new", mode)
+    #expect(rename(folder + "/keys.yaml.new", folder + "/keys.yaml") == 0)
+  }
+
+  @Test func theRunningMonitorLoadsAChangedKeysFileWithoutARestart() throws {
+    let folder = try makeScratchDirectory("bw-reload")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let config = Self.config(sites: 3) + "metrics:\n  listen: 127.0.0.1:0\ncheckin:\n  enabled: true\n"
+    try config.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
+    let port = freeUDPPort()
+    let bundles = ["--monitor", "127.0.0.1:\(port)", "--bundles", folder + "/bundles"]
+    // P0-S2 is not enrolled yet when the monitor starts.
+    #expect(try Self.keys(["--site", "HB-DB-TULY", "--site", "P0-S1"] + bundles, in: folder).status == 0)
+    try FileManager.default.copyItem(atPath: folder + "/bundles/P0-S1", toPath: folder + "/old-bundle")
+    let monitor = try HeadlessMonitor(config: config, listen: "127.0.0.1:\(port)", directory: folder)
+    defer { _ = monitor.stop() }
+    let base = try #require(monitor.waitFor(seconds: 20) { CheckinEndToEndTests.checkinBase(in: $0) }, "\(monitor.log)")
+    var sequence: UInt64 = 0
+    #expect(try Self.sendAcked("P0-S1", keyFile: folder + "/old-bundle/agent.key", port: port, sequence: &sequence))
+
+    // A site enrolled while the monitor runs: its key and its check-in link work without a restart.
+    #expect(try Self.keys(["--site", "P0-S2"] + bundles, in: folder).status == 0)
+    let newSite = eventually(timeout: .seconds(20), every: .milliseconds(200)) {
+      try? Self.sendAcked("P0-S2", keyFile: folder + "/bundles/P0-S2/agent.key", port: port, sequence: &sequence) == true ? true : nil
+    }
+    #expect(newSite == true, "the new site's key was not loaded: \(monitor.log.suffix(2000))")
+    #expect(monitor.log.contains("keys file \(folder)/keys.yaml loaded again and in force now: 3 of 3 sites have a key"), "\(monitor.log)")
+    let token = try #require(try CheckinEndToEndTests.tokens(folder)["P0-S2"])
+    let page = try CheckinEndToEndTests.curl(base + "/c/" + token)
+    #expect(page.status == 200 && page.body.contains("Xã số 2"), "\(page.status) \(page.body.prefix(300))")
+
+    // A rotation: the new key is heard as soon as the file is loaded, the old one until its grace ends, not after.
+    let rotated = try Self.keys(["--rotate", "--site", "P0-S1", "--grace", "6s"] + bundles, in: folder)
+    #expect(rotated.status == 0 && rotated.stdout.contains("a running monitor loads them"), "\(rotated.stdout) \(rotated.stderr)")
+    let sites = try ConfigLoader.load(path: folder + "/conference.yaml").config.sites
+    let graceEnds = try #require(
+      try ConfigLoader.loadSiteKeys(path: folder + "/keys.yaml", sites: sites, mayBeMissing: false)["P0-S1"]?.previousUntil)
+    let newKey = eventually(timeout: .seconds(20), every: .milliseconds(100)) {
+      try? Self.sendAcked("P0-S1", keyFile: folder + "/bundles/P0-S1/agent.key", port: port, sequence: &sequence) == true ? true : nil
+    }
+    #expect(newKey == true, "the rotated key was not loaded: \(monitor.log.suffix(2000))")
+    #expect(Date().timeIntervalSince1970 < graceEnds - 1, "the machine was too slow to test inside the grace")
+    #expect(
+      try Self.sendAcked("P0-S1", keyFile: folder + "/old-bundle/agent.key", port: port, sequence: &sequence),
+      "the old key refused during its grace: \(monitor.log.suffix(2000))")
+    Thread.sleep(forTimeInterval: max(0, graceEnds - Date().timeIntervalSince1970) + 1)
+    #expect(try !Self.sendAcked("P0-S1", keyFile: folder + "/old-bundle/agent.key", port: port, sequence: &sequence))
+    let refused = monitor.waitForStatus(seconds: 15) { json in
+      (monitor.site("P0-S1", in: json)?["rejected"] as? [String: Any])?["reason"] as? String == "bad_mac"
+    }
+    #expect(refused != nil, "the old key was not refused after its grace: \(monitor.log.suffix(2000))")
+    #expect(try Self.sendAcked("P0-S1", keyFile: folder + "/bundles/P0-S1/agent.key", port: port, sequence: &sequence))
+
+    // A keys file that is now wrong is refused with its line and rule; the keys in force stay.
+    let good = try String(contentsOfFile: folder + "/keys.yaml", encoding: .utf8)
+    try Self.replaceKeysFile(folder, with: good + "\"NO-SUCH-SITE\": \"0123456789abcdef0123456789abcdef\"\n")
+    let badLine = good.split(separator: "\n", omittingEmptySubsequences: false).count
+    let problem = eventually(timeout: .seconds(20), every: .milliseconds(100)) { monitor.statusFile()?["keys_file_problem"] as? String }
+    #expect(
+      problem?.contains("\(folder)/keys.yaml:\(badLine): ") == true && problem?.contains("NO-SUCH-SITE") == true, "\(problem ?? "none")")
+    #expect(
+      monitor.waitFor(seconds: 10) { $0.contains("changed but is REFUSED; the keys loaded at") ? true : nil } == true, "\(monitor.log)")
+    #expect(try Self.sendAcked("P0-S1", keyFile: folder + "/bundles/P0-S1/agent.key", port: port, sequence: &sequence))
+    // Readable by others: refused too, whatever it holds; fixed, it is loaded and the problem is gone.
+    try Self.replaceKeysFile(folder, with: good, mode: 0o644)
+    let open = eventually(timeout: .seconds(20), every: .milliseconds(100)) {
+      (monitor.statusFile()?["keys_file_problem"] as? String).flatMap { $0.contains("readable by other users (mode 644)") ? $0 : nil }
+    }
+    #expect(open != nil, "\(monitor.statusFile()?["keys_file_problem"] ?? "none")")
+    chmod(folder + "/keys.yaml", 0o600)
+    #expect(monitor.waitForStatus(seconds: 20) { $0["keys_file_problem"] is NSNull } != nil, "\(monitor.log.suffix(2000))")
+    #expect(try Self.sendAcked("P0-S2", keyFile: folder + "/bundles/P0-S2/agent.key", port: port, sequence: &sequence))
+  }
+
   @Test func keysRefusesWhatItCannotDoAndWritesNothing() throws {
     let folder = try makeScratchDirectory("bw-keys-refusals")
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -403,6 +403,71 @@ import Testing
     #expect(refused.stderr.contains("\(west):4: error: unknown role \"primray\""), "\(refused.stderr)")
   }
 
+  /// A site with no agent is known only through its check-in page at the primary: each check-in travels on the
+  /// follow link (a live standby gets it at once, one started later in its resync), so after a promotion the site
+  /// is still online on the standby with the count its organiser typed, and the standby's journal has it.
+  @Test func aCheckinAtThePrimaryReachesTheStandbyAndOutlivesAPromotion() throws {
+    let config = CheckinEndToEndTests.config.replacingOccurrences(
+      of: "keys: keys.yaml\n", with: "keys: keys.yaml\ntiming:\n  interval: 5s\n  late_after: 90s\n  offline_after: 180s\n")
+    let folder = try makeScratchDirectory("bw-standby-checkin")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try config.write(toFile: folder + "/conference.yaml", atomically: true, encoding: .utf8)
+    #expect(try Binary.run(["keys", folder + "/conference.yaml"], environment: ["LANG": "C.UTF-8"]).status == 0)
+    let keys = ["keys.yaml": try String(contentsOfFile: folder + "/keys.yaml", encoding: .utf8)]
+    let token = try #require(try CheckinEndToEndTests.tokens(folder)["HB-DB-TULY"])
+
+    let primary = try HeadlessMonitor(config: config, files: keys)
+    defer { _ = primary.stop() }
+    let primarySocket = primary.directory + "/conference.sock"
+    let standby = try HeadlessMonitor(config: config, files: keys, arguments: ["--follow", primarySocket, "--primary-silent-after", "3s"])
+    defer { _ = standby.stop() }
+    #expect(standby.waitForStatus { Self.standbyPart($0)["primary_last_contact"] is Double } != nil, "\(standby.log)")
+    let base = try #require(primary.waitFor(seconds: 20) { CheckinEndToEndTests.checkinBase(in: $0) }, "\(primary.log)")
+
+    // The organiser sends the headcount, then asks for help, on the primary's page.
+    let who = "Chị Lan 0912 345 678"
+    for (action, count) in [("count", "45"), ("help", "")] {
+      let page = try CheckinEndToEndTests.curl(base + "/c/" + token)
+      let sent = try CheckinEndToEndTests.curl(
+        base + "/c/" + token, form: CheckinEndToEndTests.stamp(page.body) + [("who", who), ("count", count), ("action", action)])
+      #expect(sent.status == 200, "\(sent.body)")
+    }
+    func carriesTheCheckin(_ monitor: HeadlessMonitor, _ json: [String: Any]) -> Bool {
+      guard let site = monitor.site("HB-DB-TULY", in: json) else { return false }
+      return site["status"] as? String == "online" && site["source"] as? String == "checkin" && site["headcount"] as? Int == 45
+        && site["headcount_source"] as? String == "checkin" && site["headcount_by"] as? String == who
+        && (site["flags"] as? [String])?.contains("help") == true
+    }
+    #expect(primary.waitForStatus(seconds: 15) { carriesTheCheckin(primary, $0) } != nil, "\(primary.log)")
+    #expect(standby.waitForStatus(seconds: 15) { carriesTheCheckin(standby, $0) } != nil, "\(standby.statusFile() ?? [:])\n\(standby.log)")
+    // A standby started after the check-ins gets the count (and who typed it) in its resync.
+    let late = try HeadlessMonitor(config: config, files: keys, arguments: ["--follow", primarySocket, "--primary-silent-after", "20s"])
+    defer { _ = late.stop() }
+    let resynced = late.waitForStatus(seconds: 15) { json in
+      guard let site = late.site("HB-DB-TULY", in: json) else { return false }
+      return site["headcount"] as? Int == 45 && site["headcount_by"] as? String == who && site["headcount_source"] as? String == "checkin"
+    }
+    #expect(resynced != nil, "\(late.statusFile() ?? [:])\n\(late.log)")
+
+    // The primary dies; the standby is promoted and the site is still there, online, with its count.
+    primary.finish(signal: SIGKILL)
+    #expect(standby.waitForStatus(seconds: 10) { Self.standbyPart($0)["primary_silent_since"] is Double } != nil, "\(standby.log)")
+    let promote = try Binary.run(["promote", standby.directory + "/conference.yaml", "--operator", "minh"])
+    #expect(promote.status == 0, "\(promote.stdout)\(promote.stderr)")
+    let promoted = standby.waitForStatus { Self.role($0) == "primary" && carriesTheCheckin(standby, $0) }
+    #expect(promoted != nil, "\(standby.statusFile() ?? [:])")
+    #expect((promoted?["total"] as? [String: Any])?["headcount"] as? Int == 45, "\(promoted?["total"] ?? "")")
+
+    // The standby's journal has the check-in as the primary's: the count with who typed it, the call for help.
+    let journal = try standby.journal()
+    #expect(journal.records.contains { $0.site == "HB-DB-TULY" && $0.kind == .headcount(count: 45, source: .checkin, operatorName: who) })
+    #expect(journal.records.contains { $0.site == "HB-DB-TULY" && $0.kind == .help(true) })
+    #expect(
+      journal.records.contains {
+        $0.site == "HB-DB-TULY" && $0.kind == .status(from: .unknown, to: .online, cause: "heartbeat", source: .checkin)
+      }, "\(journal.records.filter { $0.site == "HB-DB-TULY" })")
+  }
+
   /// The pid of the relay process that connects to `socket`. The standby's shell (`sh -c COMMAND`, which does not
   /// exec) and the standby itself hold the same words in their command lines, so the whole line must match.
   static func relayPID(socket: String) -> Int32? {

@@ -82,7 +82,7 @@ public struct CheckinGate: Sendable {
 
   public let limits: Limits
   /// Each site's token bytes (empty: the site has none), in roster order.
-  private let tokens: [[UInt8]]
+  private var tokens: [[UInt8]]
   private let stampKey: [UInt8]
   private var siteBuckets: [Bucket]
   private var unknownBucket: Bucket
@@ -100,6 +100,14 @@ public struct CheckinGate: Sendable {
     unknownBucket = Bucket(tokens: limits.unknownBurst)
     overallBucket = Bucket(tokens: limits.overallBurst)
     used = Array(repeating: [:], count: tokens.count)
+  }
+
+  /// The tokens of a keys file loaded again (`KeysFileWatch`), same roster order: a new site's link works from now
+  /// on, a token taken away is a wrong link. Rates and used stamps stay per site; a form served with a site's old
+  /// token no longer verifies (its signature covers the token) and is answered with a fresh form.
+  public mutating func replaceTokens(_ tokens: [String?]) {
+    guard tokens.count == self.tokens.count else { return }
+    self.tokens = tokens.map { $0.map { Array($0.utf8) } ?? [] }
   }
 
   /// The site whose token `candidate` is, comparing it with every site's token in full (no early exit, no hash), so

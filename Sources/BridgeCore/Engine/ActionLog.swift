@@ -1,8 +1,12 @@
 /// An operator action as the primary applied it, for its standbys: the request, who made it, when, and its place
-/// in the primary's order.
+/// in the primary's order. Or, in the same order, a site's check-in (`checkin`, README "Sites without an agent"):
+/// a site known only through its check-in page stays known on a standby; `who` is then who typed it.
 public struct FollowedAction: Sendable, Equatable, Codable {
   public var revision: UInt64
-  public var request: OperatorRequest
+  /// The operator's request; nil for a check-in.
+  public var request: OperatorRequest?
+  /// A check-in page's submission; nil for an operator's action.
+  public var checkin: FollowedCheckin?
   public var who: OperatorIdentity
   /// When the primary applied it (unix seconds): the standby journals it with this time.
   public var at: Double
@@ -14,7 +18,33 @@ public struct FollowedAction: Sendable, Equatable, Codable {
     self.at = at
   }
 
-  enum CodingKeys: String, CodingKey { case revision = "rev", request, who = "operator", at }
+  public init(revision: UInt64, checkin: FollowedCheckin, who: OperatorIdentity, at: Double) {
+    self.revision = revision
+    self.checkin = checkin
+    self.who = who
+    self.at = at
+  }
+
+  /// The site it is about.
+  public var site: String { request?.site ?? checkin?.site ?? "" }
+
+  enum CodingKeys: String, CodingKey { case revision = "rev", request, checkin, who = "operator", at }
+}
+
+// MARK: Check-ins on the follow link (issue 33)
+
+/// A check-in as the primary applied it (`StatusEngine.checkin`): a heartbeat with source `checkin`, the state it
+/// said (`help`, `ok`; nil: none) and the headcount typed, if any.
+public struct FollowedCheckin: Sendable, Equatable, Codable {
+  public var site: String
+  public var count: Int?
+  public var state: ReportedState?
+
+  public init(site: String, count: Int?, state: ReportedState?) {
+    self.site = site
+    self.count = count
+    self.state = state
+  }
 }
 
 /// The primary's recent operator actions by revision, bounded: a standby that reconnects asks for what came after
@@ -39,6 +69,16 @@ public struct ActionLog: Sendable {
     let action = FollowedAction(revision: revision, request: request, who: who, at: unixSeconds)
     entries.append(action)
     // Trimmed in steps, not one element per action.
+    if entries.count > limit + limit / 8 { entries.removeFirst(entries.count - limit) }
+    return action
+  }
+
+  /// A check-in applied here, in the same order as the operators' actions.
+  @discardableResult
+  public mutating func append(_ checkin: FollowedCheckin, by who: OperatorIdentity, at unixSeconds: Double) -> FollowedAction {
+    revision += 1
+    let action = FollowedAction(revision: revision, checkin: checkin, who: who, at: unixSeconds)
+    entries.append(action)
     if entries.count > limit + limit / 8 { entries.removeFirst(entries.count - limit) }
     return action
   }

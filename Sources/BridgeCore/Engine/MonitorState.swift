@@ -101,7 +101,11 @@ public struct MonitorState {
 
   public private(set) var engine: StatusEngine
   public private(set) var counters = IngestCounters()
-  public let authenticator: HeartbeatAuthenticator
+  /// Replaced whole when the keys file is loaded again (`replaceKeys`).
+  public private(set) var authenticator: HeartbeatAuthenticator
+  /// Why the keys file as it is now on disk was refused (FILE:LINE and rule), while the keys loaded before stay in
+  /// force; nil once a good one is loaded.
+  public private(set) var keysFileProblem: String?
   /// Content of each site's heartbeat file as last read, so a file that was only touched counts as a bare heartbeat.
   private var lastFileContent: [[UInt8]?]
 
@@ -121,6 +125,21 @@ public struct MonitorState {
     self.refuseSignedBefore = refuseSignedBefore
     bridges = BridgeBoard(config: config)
   }
+
+  // MARK: Keys file reloaded by the running monitor (issue 33, rotation without a restart)
+
+  /// The keys file as loaded again: the sites' verifying keys (and a rotated site's previous one until its grace
+  /// ends) are these from the next heartbeat on. A site's last accepted `ts`/`seq` stays: a replay stays a replay.
+  public mutating func replaceKeys(_ entries: [String: SiteKeyEntry], sites: [SiteConfig], requireAuth: Bool) {
+    authenticator = HeartbeatAuthenticator(sites: sites, siteKeys: entries, requireAuth: requireAuth)
+    keysFileProblem = nil
+  }
+
+  /// The keys file on disk was refused: the keys in force stay, and every face can say why.
+  public mutating func refuseKeysFile(_ problem: String) { keysFileProblem = problem }
+
+  /// The keys file on disk is again the one in force (a refused change was undone).
+  public mutating func clearKeysFileProblem() { keysFileProblem = nil }
 
   /// The bridge board anew with when each site joined as the journal says (`RestoredSite.bridgeSince`).
   public mutating func restoreBridges(config: ConferenceConfig, since: [Double?]) {
@@ -271,7 +290,8 @@ public struct MonitorState {
     MonitorSnapshot(
       title: title, takenAt: now, sites: siteFacts, records: engine.records, rollups: engine.rollups,
       groups: engine.groups, counters: counters, detail: detailSite.flatMap { detail(site: $0, now: now) },
-      recordsRevision: engine.recordsRevision, bridge: bridges.isEmpty ? nil : bridges.view(records: engine.records))
+      recordsRevision: engine.recordsRevision, bridge: bridges.isEmpty ? nil : bridges.view(records: engine.records),
+      keysFileProblem: keysFileProblem)
   }
 
   /// The last hour of one site, for a detail pane; nil for a site the config does not have.
@@ -304,6 +324,8 @@ public struct MonitorSnapshot: Sendable {
   public var recordsRevision: UInt64 = 0
   /// The conference bridges' view of each site, and their polling; nil without `bridges:`.
   public var bridge: BridgeView? = nil
+  /// Why a changed keys file was refused, while the keys loaded before stay in force (`MonitorState.keysFileProblem`).
+  public var keysFileProblem: String? = nil
 
   /// Seconds since the site was last heard, nil if never.
   public func ageSeconds(site index: Int) -> Double? {

@@ -355,9 +355,12 @@ public struct StatusEngine: Sendable {
   /// A submission of a site's check-in page (a site without an agent): a heartbeat with source `checkin`, the
   /// state it says (`help` raises the site's help flag, `ok` lowers it; nil leaves it), and a headcount typed by
   /// `typedBy` (already bounded and sanitized by the page), kept with who typed it like one set by hand.
-  public mutating func checkin(count: Int?, state: ReportedState?, typedBy: String, site index: Int, now: ClockReading) {
+  /// `heardAt`: when it was sent, if before `now` (a standby copying the primary's check-in late).
+  public mutating func checkin(
+    count: Int?, state: ReportedState?, typedBy: String, site index: Int, now: ClockReading, heardAt: ClockReading? = nil
+  ) {
     guard records.indices.contains(index) else { return }
-    heartbeat(HeartbeatInput(source: .checkin, state: state), site: index, heardAt: now, now: now)
+    heartbeat(HeartbeatInput(source: .checkin, state: state), site: index, heardAt: heardAt ?? now, now: now)
     guard let count, (0...ConfigLoader.maximumExpected).contains(count) else { return }
     setTypedHeadcount(
       count, source: .checkin, typedBy: typedBy, site: index, now: now, event: .checkinHeadcount(count: count, typedBy: typedBy))

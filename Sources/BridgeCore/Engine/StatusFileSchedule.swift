@@ -24,6 +24,7 @@ public struct StatusFileSchedule: Sendable {
       var fileErrors: UInt64
       var badFiles: UInt64
       var journalProblem: String?
+      var keysFileProblem: String?
       var clockNote: ClockNote?
       var role: MonitorRole?
       var bridge: BridgeTriggers?
@@ -33,6 +34,7 @@ public struct StatusFileSchedule: Sendable {
         fileErrors = snapshot.counters.fileErrors
         badFiles = snapshot.counters.badFiles
         journalProblem = snapshot.journalProblem
+        keysFileProblem = snapshot.keysFileProblem
         clockNote = snapshot.clockNote
         // A standby hears its primary every second; the time of the last word is content, not a trigger.
         role = snapshot.role

@@ -71,6 +71,12 @@ public struct JournalRecord: Sendable, Hashable {
     }
   }
 
+  /// A headcount sent from a check-in page (a standby copying the primary's keeps when it was sent in `made_at`).
+  public var isCheckinHeadcount: Bool {
+    if case .headcount(_, .checkin, _, _) = kind { return true }
+    return false
+  }
+
   /// Never dropped from a full backlog: operator actions, and what the report needs to place everything else in
   /// time (starts, stops, clock steps).
   public var isNeverDropped: Bool {

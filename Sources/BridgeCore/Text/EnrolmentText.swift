@@ -39,7 +39,8 @@ extension Strings {
     .settingIntervalForm: "a duration of at least 100ms (e.g. 5s)", .settingCountForm: "a headcount from 0 to {0}",
     .settingLanguageForm: "vi or en",
     .keysWritten: "keys file {0}: {1} sites, {2} new secrets, {3} kept; mode {4}",
-    .keysRotated: "rotated {0} secrets: the old ones stay valid until {1} UTC (grace {2}); restart the monitor to load them",
+    .keysRotated:
+      "rotated {0} secrets: the old ones stay valid until {1} UTC (grace {2}); a running monitor loads them within 2 seconds (its log says so)",
     .keysBundles: "agent bundles for {0} sites in {1}", .keysSheet: "printable sheet: {0}",
     .keysSecretsNotShown: "secrets are not printed: they are in the keys file and each bundle's agent.key",
     .keysUnknownSite: "--site {0}: no such site in {1}", .keysNoKeysFile: "{0} names no keys file (keys: keys.yaml); give --keys-file PATH",
@@ -69,7 +70,7 @@ extension Strings {
     .settingLanguageForm: "vi hoặc en",
     .keysWritten: "tệp khóa {0}: {1} điểm cầu, {2} khóa mới, giữ nguyên {3}; quyền {4}",
     .keysRotated:
-      "đã đổi {0} khóa: khóa cũ vẫn dùng được đến {1} UTC (thời gian chuyển {2}); khởi động lại máy giám sát để nạp khóa mới",
+      "đã đổi {0} khóa: khóa cũ vẫn dùng được đến {1} UTC (thời gian chuyển {2}); máy giám sát đang chạy tự nạp khóa mới trong vòng 2 giây (nhật ký của nó ghi lại)",
     .keysBundles: "gói cài đặt phần mềm cho {0} điểm cầu trong {1}", .keysSheet: "bảng in: {0}",
     .keysSecretsNotShown: "khóa bí mật không được in ra: chúng nằm trong tệp khóa và tệp agent.key của từng gói",
     .keysUnknownSite: "--site {0}: không có điểm cầu này trong {1}",

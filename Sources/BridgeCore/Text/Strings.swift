@@ -128,6 +128,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keysCannotRead, keysReadableByOthers, keysNotUTF8, keysCannotParse, keysNotMapping, keysNotSiteID, keysUnknownSiteID
   case keysSecretShort, keysTokenShared, keysEntryBad, keysNoSecret, keysTokenBad, keysPreviousEmpty, keysPreviousUntilBad
   case keysPreviousNeedsUntil, keysUntilWithoutPrevious
+  // MARK: Keys file reloaded by the running monitor (issue 33, rotation without a restart; KeysReloadText.swift)
+  case keysReloaded, keysReloadRefused
 }
 
 public struct Strings: Sendable {
@@ -251,6 +253,7 @@ public struct Strings: Sendable {
     .merging(englishVendorBridgeTable) { dashboard, _ in dashboard }
     .merging(englishCheckinTable) { earlier, _ in earlier }
     .merging(englishBridgeHTTPTable) { dashboard, _ in dashboard }
+    .merging(englishKeysReloadTable) { earlier, _ in earlier }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
@@ -258,6 +261,7 @@ public struct Strings: Sendable {
     .merging(vietnameseVendorBridgeTable) { dashboard, _ in dashboard }
     .merging(vietnameseCheckinTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeHTTPTable) { dashboard, _ in dashboard }
+    .merging(vietnameseKeysReloadTable) { earlier, _ in earlier }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",

@@ -15,9 +15,20 @@ extension OperatorMark {
 extension FollowedAction {
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    self.init(
-      revision: try container.decode(UInt64.self, forKey: .revision), request: try container.decode(OperatorRequest.self, forKey: .request),
-      who: try container.decode(OperatorIdentity.self, forKey: .who), at: try container.decodeTime(forKey: .at))
+    let revision = try container.decode(UInt64.self, forKey: .revision)
+    let who = try container.decode(OperatorIdentity.self, forKey: .who)
+    let at = try container.decodeTime(forKey: .at)
+    // One or the other: an operator's request, or a site's check-in.
+    switch (
+      try container.decodeIfPresent(OperatorRequest.self, forKey: .request),
+      try container.decodeIfPresent(FollowedCheckin.self, forKey: .checkin)
+    ) {
+    case (let request?, nil): self.init(revision: revision, request: request, who: who, at: at)
+    case (nil, let checkin?): self.init(revision: revision, checkin: checkin, who: who, at: at)
+    default:
+      throw DecodingError.dataCorruptedError(
+        forKey: .request, in: container, debugDescription: "a followed action has a request or a check-in")
+    }
   }
 }
 

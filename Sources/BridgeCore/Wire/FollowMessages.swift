@@ -31,10 +31,13 @@ public struct FollowState: Sendable, Equatable, Codable {
     public var manualHeadcount: Int?
     /// Who set `manualHeadcount` and when; absent from a primary that did not know.
     public var manualHeadcountBy: OperatorStamp?
+    /// A headcount sent from the site's check-in page, with who typed it and when (issue 33: check-ins follow).
+    public var checkinHeadcount: Int?
+    public var checkinHeadcountBy: OperatorStamp?
 
     public init(
       id: String, mark: OperatorMark? = nil, acknowledgedBy: String? = nil, claim: SiteClaim? = nil, manualHeadcount: Int? = nil,
-      manualHeadcountBy: OperatorStamp? = nil
+      manualHeadcountBy: OperatorStamp? = nil, checkinHeadcount: Int? = nil, checkinHeadcountBy: OperatorStamp? = nil
     ) {
       self.id = id
       self.mark = mark
@@ -42,10 +45,13 @@ public struct FollowState: Sendable, Equatable, Codable {
       self.claim = claim
       self.manualHeadcount = manualHeadcount
       self.manualHeadcountBy = manualHeadcountBy
+      self.checkinHeadcount = checkinHeadcount
+      self.checkinHeadcountBy = checkinHeadcountBy
     }
 
     enum CodingKeys: String, CodingKey {
       case id, mark, acknowledgedBy = "acknowledged_by", claim, manualHeadcount = "headcount", manualHeadcountBy = "headcount_by"
+      case checkinHeadcount = "checkin_headcount", checkinHeadcountBy = "checkin_headcount_by"
     }
   }
 
@@ -67,7 +73,9 @@ public struct FollowState: Sendable, Equatable, Codable {
       let site = Site(
         id: config.id, mark: record.mark, acknowledgedBy: record.acknowledgedBy, claim: record.claim,
         manualHeadcount: record.headcountSource == .manual ? record.headcount : nil,
-        manualHeadcountBy: record.headcountSource == .manual ? record.headcountSetBy : nil)
+        manualHeadcountBy: record.headcountSource == .manual ? record.headcountSetBy : nil,
+        checkinHeadcount: record.headcountSource == .checkin ? record.headcount : nil,
+        checkinHeadcountBy: record.headcountSource == .checkin ? record.headcountSetBy : nil)
       return site == Site(id: config.id) ? nil : site
     }
   }
@@ -112,6 +120,25 @@ public struct FollowState: Sendable, Equatable, Codable {
           add(.setHeadcount(count), by.map { OperatorIdentity(name: $0.operatorName) } ?? resync, by?.unixSeconds)
         }
       }
+    }
+    return out
+  }
+
+  /// The check-in headcounts that `records` (a standby's) lack, as the check-ins that bring them (no state: the
+  /// call for help, if any, is the site's own to say again), each by who typed it and when.
+  public func checkins(toBring records: [SiteRecord], sites configs: [SiteConfig]) -> [FollowedAction] {
+    let wanted = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    var out: [FollowedAction] = []
+    for (config, record) in zip(configs, records) {
+      guard let target = wanted[config.id], let count = target.checkinHeadcount, let by = target.checkinHeadcountBy else { continue }
+      let standbyHas = record.headcountSource == .checkin && record.headcount == count && Self.isSame(record.headcountSetBy, by)
+      // A count the standby has from a newer source (a heartbeat, an operator) is not put back.
+      let standbyNewer = (record.headcountAt?.unixSeconds ?? 0) > by.unixSeconds
+      guard !standbyHas, !standbyNewer else { continue }
+      out.append(
+        FollowedAction(
+          revision: 0, checkin: FollowedCheckin(site: config.id, count: count, state: nil), who: OperatorIdentity(name: by.operatorName),
+          at: by.unixSeconds))
     }
     return out
   }

@@ -26,6 +26,15 @@ public struct HeartbeatAuthenticator {
     self.requireAuth = requireAuth
   }
 
+  /// From the keys file's entries (a keys file loaded again while the monitor runs: `KeysFileWatch`).
+  public init(sites: [SiteConfig], siteKeys: [String: SiteKeyEntry], requireAuth: Bool) {
+    var previous: [String: (secret: [UInt8], until: Double)] = [:]
+    for (id, entry) in siteKeys {
+      if let secret = entry.previousSecret, let until = entry.previousUntil { previous[id] = (Array(secret.utf8), until) }
+    }
+    self.init(sites: sites, keys: siteKeys.mapValues { Array($0.secret.utf8) }, requireAuth: requireAuth, previousKeys: previous)
+  }
+
   public init(config: ConferenceConfig) {
     var previous: [String: (secret: [UInt8], until: Double)] = [:]
     for (id, entry) in config.siteKeys {

@@ -118,6 +118,9 @@ public enum StatusFileEncoder {
     // null unless the wall clock stepped in the last 10 minutes or most signed heartbeats are refused as stale.
     out.raw(",\n  \"clock_problem\": ")
     if let note = snapshot.clockNote { out.string(note.text) } else { out.raw("null") }
+    // null unless the keys file changed on disk and was refused: its FILE:LINE and rule; the keys before stay.
+    out.raw(",\n  \"keys_file_problem\": ")
+    if let problem = snapshot.keysFileProblem { out.string(problem) } else { out.raw("null") }
     // Primary or standby: scripts and the old primary's operators read it here (README "Running with a standby").
     role(snapshot.role ?? .primary, into: &out)
     if let bridge = snapshot.bridge { bridgeSummary(bridge, into: &out) }

@@ -68,7 +68,7 @@ public final class Monitor: Sendable {
     if !config.bridges.isEmpty && restored.count == config.sites.count {
       state.restoreBridges(config: config, since: restored.map(\.bridgeSince))
     }
-    intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state)
+    intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state, pair: pair)
     self.inputs = inputs ?? MonitorWiring.inputs(config: config, language: language)
     self.outputs = MonitorWiring.outputs(config: config, logger: logger, loop: loop) + outputs
     let recorder = JournalRecorder(

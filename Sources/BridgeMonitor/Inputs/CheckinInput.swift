@@ -39,8 +39,11 @@ public final class CheckinInput: MonitorInput {
       CheckinGate(tokens: config.sites.map { config.siteKeys[$0.id]?.checkinToken }, stampKey: key, limits: limits))
   }
 
-  /// Sites that have a check-in link.
+  /// Sites that have a check-in link (at the start; `KeysFileWatch` replaces the tokens of a reloaded keys file).
   public var sitesWithToken: Int { config.sites.count { config.siteKeys[$0.id]?.checkinToken != nil } }
+
+  /// The links of a keys file loaded again: each site's token, in roster order (nil: none).
+  public func replaceTokens(_ tokens: [String?]) { gate.withLock { $0.replaceTokens(tokens) } }
 
   public func start(deliver intake: MonitorIntake) async throws { self.intake.withLock { $0 = intake } }
 
@@ -103,9 +106,7 @@ public final class CheckinInput: MonitorInput {
     guard let intake = intake.withLock({ $0 }) else {
       return Answer(status: 503, html: CheckinPage.plain(.checkinNotRecorded, language: language))
     }
-    intake.withState { state in
-      state.withEngine { $0.checkin(count: form.count, state: form.reportedState, typedBy: form.who, site: site, now: now) }
-    }
+    intake.checkin(count: form.count, state: form.reportedState, typedBy: form.who, site: site, now: now)
     var lines = recordedLines(form, at: now.unixSeconds, strings)
     if form.action == .help { lines.append(strings(.checkinHelpStillOn)) }
     return Answer(status: 200, html: CheckinPage.result(site: facts, language: language, notice: .init(.done, lines)))

@@ -22,13 +22,31 @@ public final class MonitorIntake: Sendable {
   /// The hub's loop, for an input that works on a timer.
   let loop: any EventLoop
   private let state: Mutex<MonitorState>
+  /// The hub's place in a primary/standby pair: check-ins are logged there for the standbys.
+  private let pair: MonitorPair?
 
-  init(config: ConferenceConfig, clock: any MonitorClock, logger: Logger, loop: any EventLoop, state: sending MonitorState) {
+  init(
+    config: ConferenceConfig, clock: any MonitorClock, logger: Logger, loop: any EventLoop, state: sending MonitorState,
+    pair: MonitorPair? = nil
+  ) {
     self.config = config
     self.clock = clock
     self.logger = logger
     self.loop = loop
     self.state = Mutex(state)
+    self.pair = pair
+  }
+
+  /// A check-in page's submission for site `index` (`StatusEngine.checkin`), applied and logged for the standbys
+  /// under the one lock, so a standby's resync and the log agree.
+  func checkin(count: Int?, state reported: ReportedState?, typedBy: String, site index: Int, now: ClockReading) {
+    guard index < config.sites.count else { return }
+    state.withLock { state in
+      state.withEngine { $0.checkin(count: count, state: reported, typedBy: typedBy, site: index, now: now) }
+      pair?.record(
+        FollowedCheckin(site: config.sites[index].id, count: count, state: reported), by: OperatorIdentity(name: typedBy),
+        at: now.unixSeconds)
+    }
   }
 
   /// Applies one batch of heartbeat evidence under the lock, heard now: the door for an input that needs no more

@@ -41,6 +41,11 @@ final class MonitorPair: Sendable {
     actionLog.withLock { _ = $0.append(request, by: who, at: unixSeconds) }
   }
 
+  /// A check-in applied here, for the standbys (in order with the operators' actions).
+  func record(_ checkin: FollowedCheckin, by who: OperatorIdentity, at unixSeconds: Double) {
+    actionLog.withLock { _ = $0.append(checkin, by: who, at: unixSeconds) }
+  }
+
   /// The actions after `position` for a standby of this monitor, or nil when it needs the whole state.
   func followedActions(after position: FollowPosition?) -> (epoch: String, revision: UInt64, actions: [FollowedAction]?) {
     actionLog.withLock { log in
@@ -88,30 +93,58 @@ final class MonitorPair: Sendable {
     var notes: [String] = []
     // What the engine had pending is journaled as it came.
     var events = state.withEngine { $0.drainEvents() }
-    var records = events.flatMap { JournalRecord.records(for: $0, sites: sites) }
+    // Status changes name what was heard, as the tick's do (a copied check-in's heartbeat: `checkin`).
+    func journaled(_ events: [EngineEvent], _ state: MonitorState) -> [JournalRecord] {
+      events.flatMap { JournalRecord.records(for: $0, sites: sites, heardBy: state.engine.records[$0.siteIndex].lastSource) }
+    }
+    var records = journaled(events, state)
     for action in actions {
       let at = ClockReading(monotonicNanos: now.monotonicNanos, unixSeconds: action.at)
       do {
-        try state.withEngine { engine in try engine.apply(action.request, by: action.who, now: at) }
-        record(action.request, by: action.who, at: action.at)
+        if let request = action.request {
+          try state.withEngine { engine in try engine.apply(request, by: action.who, now: at) }
+          record(request, by: action.who, at: action.at)
+        } else if let checkin = action.checkin {
+          try applyCheckin(checkin, by: action.who, at: at, to: &state, now: now)
+        }
       } catch {
         // What the primary sent goes to a log: made to fit the operator-text rule first.
         notes.append(
-          "\(OperatorText.clamped(action.request.site, as: .note)) (\(OperatorText.clamped(action.who.displayName, as: .operatorName))): \(error)"
+          "\(OperatorText.clamped(action.site, as: .note)) (\(OperatorText.clamped(action.who.displayName, as: .operatorName))): \(error)"
         )
       }
       let applied = state.withEngine { $0.drainEvents() }
       events += applied
-      let copies = applied.flatMap { JournalRecord.records(for: $0, sites: sites) }
+      let copies = journaled(applied, state)
       guard action.at < now.unixSeconds - Self.followedActionDelay else {
         records += copies  // as the primary journaled it: the same line in both journals
         continue
       }
       records += copies.map { copy in
-        JournalRecord(unixSeconds: now.unixSeconds, site: copy.site, kind: copy.kind, madeAt: copy.isOperatorAction ? action.at : nil)
+        JournalRecord(
+          unixSeconds: now.unixSeconds, site: copy.site, kind: copy.kind,
+          madeAt: copy.isOperatorAction || copy.isCheckinHeadcount ? action.at : nil)
       }
     }
     return (events, records, notes)
+  }
+
+  /// A check-in the primary applied, applied here as the primary did (`StatusEngine.checkin`), heard when it was
+  /// sent: one that comes late (after the link was down) does not make the site look heard now. What the primary
+  /// sent is checked again: a known site, a name the page would keep, a count in range.
+  private func applyCheckin(
+    _ checkin: FollowedCheckin, by who: OperatorIdentity, at: ClockReading, to state: inout MonitorState, now: ClockReading
+  )
+    throws(OperatorActionError)
+  {
+    guard let index = state.engine.index(of: checkin.site) else { throw .noSuchSite }
+    let typedBy = CheckinForm.cleanWho(who.name)
+    do throws(OperatorTextError) { try OperatorText.check(typedBy, as: .operatorName) } catch { throw .invalidText(error) }
+    if let count = checkin.count, !(0...ConfigLoader.maximumExpected).contains(count) { throw .headcountOutOfRange(count) }
+    let late = max(0, now.unixSeconds - at.unixSeconds)
+    let heardAt = ClockReading(monotonicNanos: now.monotonicNanos - Int64(min(late, 86_400) * 1e9), unixSeconds: at.unixSeconds)
+    state.withEngine { $0.checkin(count: checkin.count, state: checkin.state, typedBy: typedBy, site: index, now: at, heardAt: heardAt) }
+    record(checkin, by: OperatorIdentity(name: typedBy), at: at.unixSeconds)
   }
 
   /// Makes this standby the primary, or says why not: refused while the primary is heard (two primaries would be

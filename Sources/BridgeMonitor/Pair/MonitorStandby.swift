@@ -52,7 +52,8 @@ extension Monitor {
       let records = self.intake.withState { $0.engine.records }
       let now = clock.now().unixSeconds
       let requests = state.requests(toBring: records, sites: config.sites)
-      return applyFollowed(requests.map { FollowedAction(revision: 0, request: $0.request, who: $0.who, at: $0.at ?? now) })
+      let checkins = state.checkins(toBring: records, sites: config.sites)
+      return applyFollowed(requests.map { FollowedAction(revision: 0, request: $0.request, who: $0.who, at: $0.at ?? now) } + checkins)
     }
   }
 

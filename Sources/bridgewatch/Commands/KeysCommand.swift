@@ -11,7 +11,8 @@ struct KeysCommand: ParsableCommand {
       Creates a secret (and a check-in token) for each site of CONFIG that has none, or only for the --site given, \
       and writes the keys file (the config's keys:, or --keys-file) atomically, mode 600 as the monitor asks (an \
       existing file keeps its owner and group). --rotate gives the chosen sites new secrets; their old ones stay valid for \
-      --grace, so sites can be switched one by one (restart the monitor to load the file). With --bundles DIR, each \
+      --grace, so sites can be switched one by one; a running monitor loads the new file within 2 seconds, no \
+      restart. With --bundles DIR, each \
       chosen site gets DIR/<id>/ (agent.yaml, agent.key, bridgewatch-agent.service, README-vi.txt, README-en.txt) \
       and DIR/sheet.html lists every site, with its check-in link <checkin-base>/c/<token> when --checkin-base is \
       given. Secrets are never printed. README "Enrol the sites" walks through it.
