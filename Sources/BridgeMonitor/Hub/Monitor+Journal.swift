@@ -17,3 +17,8 @@ extension Monitor {
     return owned.value.journal.write(records, sync: sync, now: now, checkpoint: checkpoint(now))
   }
 }
+
+/// An operator action that came after the monitor's last tick: refused, for the journal is closed.
+public struct MonitorStopped: Error, CustomStringConvertible {
+  public var description: String { "the monitor is stopping" }
+}

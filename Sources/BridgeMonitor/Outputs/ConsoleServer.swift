@@ -5,13 +5,14 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Serves the monitor's state to consoles on a Unix socket (docs/CONSOLE-PROTOCOL.md), on a thread of its own:
-/// one subscription to the monitor, one delta encoded per publish for every console, each console with its own
-/// bounded queue. A console that stalls loses its queued deltas and gets a fresh snapshot when it reads again;
-/// nothing it does reaches ingest, the journal or the other consoles. Over 400 lines: the server and its thread's
-/// loop (accepting, reading, handling requests, greeting) share this file's private state; what the loop publishes
-/// (ConsoleFeed), writes (ConsoleQueue) and keeps per connection (ConsoleConnection) live beside it.
-public final class ConsoleServer: Sendable {
+/// Serves the monitor's state to consoles on a Unix socket (docs/CONSOLE-PROTOCOL.md), on a thread of its own: an
+/// output of the hub (it asks for the detail panes its consoles show), one delta encoded per publish for every
+/// console, each console with its own bounded queue. A console that stalls loses its queued deltas and gets a
+/// fresh snapshot when it reads again; nothing it does reaches ingest, the journal or the other consoles. This file
+/// is the server and its thread's loop; beside it, by job: admitting connections (ConsoleAdmission), reading them
+/// and answering requests (ConsoleRequests), publishing (ConsoleFeed), writing (ConsoleQueue), what is kept per
+/// connection (ConsoleConnection), what other threads hand the loop (ConsoleServerInbox).
+public final class ConsoleServer: MonitorOutput {
   public struct Limits: Sendable {
     public var maximumConsoles = 64
     /// Standbys following at once (one is the design; a few allow a rehearsal beside the real one).
@@ -41,7 +42,6 @@ public final class ConsoleServer: Sendable {
 
   public let path: String
   private let monitor: Monitor
-  private let facts: ConsoleFacts
   private let logger: Logger
   private let limits: Limits
   private let listenFD: Int32
@@ -52,14 +52,15 @@ public final class ConsoleServer: Sendable {
   private let finished = Mutex<CheckedContinuation<Void, Never>?>(nil)
   private let done = Atomic<Bool>(false)
   private let attachedList = Mutex<ConsoleList>(ConsoleList(consoles: []))
+  /// The sites whose last hour the consoles show, set by the console thread, read by the hub as it publishes.
+  private let shownSites = Mutex<Set<Int>>([])
   /// The socket file's identity, so stopping removes only our own socket.
   private let socketInode: UInt64
 
-  /// Listens on `path` (see `ConsoleSocket.listen`); call `start` to serve.
-  public init(path: String, monitor: Monitor, facts: ConsoleFacts, logger: Logger, limits: Limits = Limits()) throws {
+  /// Listens on `path` (see `ConsoleSocket.listen`); serves once `monitor`, whose output it is, starts it.
+  public init(path: String, monitor: Monitor, logger: Logger, limits: Limits = Limits()) throws {
     self.path = path
     self.monitor = monitor
-    self.facts = facts
     self.logger = logger
     self.limits = limits
     listenFD = try ConsoleSocket.listen(path: path)
@@ -73,12 +74,10 @@ public final class ConsoleServer: Sendable {
   /// The console thread's name in /proc (`bench consoles` reads its CPU time).
   public static let threadName = "bw-consoles"
 
-  public func start() {
-    let subscription = monitor.subscribe { [inbox] update in inbox.post(update) }
+  public func start(facts: ConsoleFacts) async {
     let thread = ServiceThread(name: ConsoleServer.threadName) { [self] in
-      let loop = ConsoleServerLoop(server: self, subscription: subscription)
+      let loop = ConsoleServerLoop(server: self, facts: facts)
       loop.run()
-      subscription.cancel()
       done.store(true, ordering: .releasing)
       finished.withLock { $0 }?.resume()
     }
@@ -86,6 +85,13 @@ public final class ConsoleServer: Sendable {
     thread.start()
     monitor.requestPublish()
   }
+
+  /// Every update, on the hub's loop: handed to the console thread, which folds what it has not taken yet.
+  public func receive(_ update: MonitorUpdate) {
+    inbox.post(update)
+  }
+
+  public var detailSites: Set<Int> { shownSites.withLock { $0 } }
 
   /// Closes every console and removes the socket.
   public func stop() async {
@@ -110,13 +116,12 @@ public final class ConsoleServer: Sendable {
   }
 
   // For the loop.
-  fileprivate var context:
-    (monitor: Monitor, facts: ConsoleFacts, logger: Logger, limits: Limits, listenFD: Int32, inbox: ConsoleServerInbox)
-  {
-    (monitor, facts, logger, limits, listenFD, inbox)
+  fileprivate var context: (monitor: Monitor, logger: Logger, limits: Limits, listenFD: Int32, inbox: ConsoleServerInbox) {
+    (monitor, logger, limits, listenFD, inbox)
   }
   fileprivate var isStopped: Bool { stopped.load(ordering: .relaxed) }
   fileprivate func publishList(_ list: ConsoleList) { attachedList.withLock { $0 = list } }
+  fileprivate func show(_ sites: Set<Int>) { shownSites.withLock { $0 = sites } }
 }
 
 /// The console thread's state and loop.
@@ -128,7 +133,6 @@ final class ConsoleServerLoop {
   let limits: ConsoleServer.Limits
   let listenFD: Int32
   let inbox: ConsoleServerInbox
-  let subscription: MonitorSubscription
   let indexByID: [String: Int]
   var connections: [Int: ConsoleConnection] = [:]
   var nextID = 0
@@ -146,10 +150,10 @@ final class ConsoleServerLoop {
   var recentEvents: [EngineEvent] = []
   static let recentEventLimit = ConsoleServerInbox.recentEventLimit
 
-  init(server: ConsoleServer, subscription: MonitorSubscription) {
+  init(server: ConsoleServer, facts: ConsoleFacts) {
     self.server = server
-    (monitor, facts, logger, limits, listenFD, inbox) = server.context
-    self.subscription = subscription
+    self.facts = facts
+    (monitor, logger, limits, listenFD, inbox) = server.context
     connectionLog = ConnectionLogBudget(burst: limits.logBurst, window: limits.logWindow)
     var indexByID: [String: Int] = [:]
     for (index, site) in facts.sites.enumerated() { indexByID[site.id] = index }
@@ -218,6 +222,6 @@ final class ConsoleServerLoop {
   }
 
   func updateDetailRequests() {
-    subscription.showDetails(Set(connections.values.compactMap(\.detailSite)))
+    server.show(Set(connections.values.compactMap(\.detailSite)))
   }
 }
