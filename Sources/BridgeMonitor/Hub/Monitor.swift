@@ -16,7 +16,7 @@ public final class Monitor: Sendable {
     /// Events drained (and journaled) right after an operator action, delivered to the faces at the next publish.
     var carriedEvents: [EngineEvent] = []
     var clockWatcher: ClockWatcher
-    var journal: JournalRecorder
+    var journal: JournalLog
     /// The last tick has run and the journal is closed: an action still coming (a console's, whose server stops
     /// after the hub's last update) is refused, not applied unjournaled.
     var stopped = false
@@ -81,7 +81,7 @@ public final class Monitor: Sendable {
     self.inputs = inputs ?? MonitorWiring.inputs(config: config, language: language)
     givenOutputs = outputs
     consoleLimits = consoles
-    let recorder = JournalRecorder(
+    let recorder = JournalLog(
       file: journal, sites: config.sites, restored: restored, logger: logger, healthObserver: healthObserver)
     owned = .makeBoxSendingValue(LoopOwned(clockWatcher: ClockWatcher(logger: logger), journal: recorder), eventLoop: loop)
   }

@@ -4,7 +4,7 @@ import Logging
 /// The journal as the hub writes it: each tick's status changes with the headcount samples that are due, and each
 /// operator action synchronously (fsynced before the operator's answer). Owns the headcount sampling and what the
 /// faces show while records wait. Lives on the hub's loop (in its loop-bound box): nothing here is locked.
-struct JournalRecorder {
+struct JournalLog {
   /// At most one headcount sample per site in this long.
   static let headcountSampleNanos: Int64 = 10_000_000_000
   /// How often the journal's checkpoint is written while lines are added: a restart after a crash reads at most
