@@ -16,7 +16,6 @@ public final class Monitor: Sendable {
     /// Events drained (and journaled) right after an operator action, delivered to the faces at the next publish.
     var carriedEvents: [EngineEvent] = []
     var clockWatcher: ClockWatcher
-    var journal: JournalLog
     /// The last tick has run and the journal is closed: an action still coming (a console's, whose server stops
     /// after the hub's last update) is refused, not applied unjournaled.
     var stopped = false
@@ -36,9 +35,12 @@ public final class Monitor: Sendable {
   private let consoleLimits: ConsoleServer.Limits?
   /// The inputs started, until they are stopped.
   private let running = Mutex<[any MonitorInput]>([])
-  /// The outputs, from start (the wiring's, then the given ones) until stop.
-  private let outputs = Mutex<[any MonitorOutput]>([])
+  /// The outputs, from start (the wiring's, then the given ones) until stop; the journal alone before start, so
+  /// a monitor stopped before it started still journals its stop.
+  private let outputs: Mutex<[any MonitorOutput]>
   let owned: NIOLoopBoundBox<LoopOwned>
+  /// The journal: an output, and the hook through which an operator action is on disk before it is answered.
+  let journal: JournalRecorder
   /// Everyone who gets updates with a detail pane of their own: the dashboard, the console server.
   private let subscribers = MonitorSubscribers()
   private let healthObserver: (any MonitorHealthObserver)?
@@ -77,13 +79,17 @@ public final class Monitor: Sendable {
     if !config.bridges.isEmpty && restored.count == config.sites.count {
       state.restoreBridges(config: config, since: restored.map(\.bridgeSince))
     }
-    intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state)
+    let intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state)
+    self.intake = intake
     self.inputs = inputs ?? MonitorWiring.inputs(config: config, language: language)
     givenOutputs = outputs
     consoleLimits = consoles
-    let recorder = JournalLog(
-      file: journal, sites: config.sites, restored: restored, logger: logger, healthObserver: healthObserver)
-    owned = .makeBoxSendingValue(LoopOwned(clockWatcher: ClockWatcher(logger: logger), journal: recorder), eventLoop: loop)
+    let recorder = JournalRecorder(
+      file: journal, sites: config.sites, restored: restored, logger: logger, healthObserver: healthObserver, loop: loop
+    ) { [intake, sites = config.sites] now in Self.checkpoint(intake, sites: sites, now: now) }
+    self.journal = recorder
+    self.outputs = Mutex<[any MonitorOutput]>([recorder])
+    owned = .makeBoxSendingValue(LoopOwned(clockWatcher: ClockWatcher(logger: logger)), eventLoop: loop)
   }
 
   /// Delivers every update (after every tick, with the events drained in it) to `handler`, on the event loop,
@@ -159,10 +165,12 @@ public final class Monitor: Sendable {
     // The bridges' joins and leaves go with the clock's records: neither is an engine event.
     let clockRecords = owned.value.clockWatcher.observe(now: now, counters: taken.counters) + bridgeRecords
     pair.watchPrimary(now: now)
-    owned.value.journal.recordTick(clock: clockRecords, events: fresh, snapshot: taken, now: now, checkpoint: checkpoint(now))
-    let events = owned.value.carriedEvents + fresh
+    let carried = owned.value.carriedEvents
     owned.value.carriedEvents = []
-    return publish(events, taken, details, to: audience, outputs, now: now, isTick: !isFinal, isFinal: isFinal)
+    var update = MonitorUpdate(events: carried + fresh, snapshot: taken, isTick: !isFinal, isFinal: isFinal)
+    update.journalRecords = clockRecords
+    update.eventsJournaled = carried.count
+    return publish(update, details, to: audience, outputs, now: now)
   }
 
   /// The sites whose last hour a subscriber or an output (the console server, for its consoles) asked about.
@@ -181,26 +189,27 @@ public final class Monitor: Sendable {
   /// What the hub adds to the engine's snapshot: the journal's problem, the clock's note, the role.
   private func completed(_ taken: MonitorSnapshot, now: ClockReading) -> MonitorSnapshot {
     var snapshot = taken
-    snapshot.journalProblem = owned.value.journal.problem
+    snapshot.journalProblem = journal.problem
     snapshot.clockNote = owned.value.clockWatcher.note(now: now)
     snapshot.role = pair.current
     return snapshot
   }
 
-  /// Hands `events` and the snapshot to every subscriber, each with the detail pane it asked for, then to the
-  /// outputs, each with the last hours it asked for.
+  /// Hands the update (its snapshot completed) to every subscriber, each with the detail pane it asked for, then to
+  /// the outputs (the journal first), each with the last hours it asked for.
   private func publish(
-    _ events: [EngineEvent], _ taken: MonitorSnapshot, _ details: [Int: SiteHistoryView], to audience: [MonitorSubscription],
-    _ outputs: [any MonitorOutput], now: ClockReading, isTick: Bool, isFinal: Bool = false
+    _ taken: MonitorUpdate, _ details: [Int: SiteHistoryView], to audience: [MonitorSubscription], _ outputs: [any MonitorOutput],
+    now: ClockReading
   ) -> MonitorSnapshot {
-    let snapshot = completed(taken, now: now)
+    var update = taken
+    update.snapshot = completed(taken.snapshot, now: now)
+    let snapshot = update.snapshot
     for subscriber in audience {
       var own = snapshot
       let asked = subscriber.detailSites
       own.detail = asked.count == 1 ? details[asked.first!] : nil
-      subscriber.deliver(MonitorUpdate(events: events, snapshot: own, details: details.filter { asked.contains($0.key) }))
+      subscriber.deliver(MonitorUpdate(events: update.events, snapshot: own, details: details.filter { asked.contains($0.key) }))
     }
-    let update = MonitorUpdate(events: events, snapshot: snapshot, isTick: isTick, isFinal: isFinal)
     for output in outputs {
       let asked = output.detailSites
       guard !asked.isEmpty else {
@@ -224,7 +233,9 @@ public final class Monitor: Sendable {
     let (taken, details) = intake.withState { state in self.snapshot(of: state, wanted: wanted, now: now) }
     let events = owned.value.carriedEvents
     owned.value.carriedEvents = []
-    _ = publish(events, taken, details, to: audience, outputs, now: now, isTick: false)
+    var update = MonitorUpdate(events: events, snapshot: taken)
+    update.eventsJournaled = events.count
+    _ = publish(update, details, to: audience, outputs, now: now)
   }
 
   // MARK: - For the faces
@@ -313,11 +324,9 @@ public final class Monitor: Sendable {
       return running
     }
     for input in started { await input.stop() }
-    // A last tick so the final status file and log lines reflect the end state.
+    // A last tick so the final status file and log lines reflect the end state; the journal writes its stop from it.
     try? await loop.submit { [self] in
-      let snapshot = tick(isFinal: true)
-      let now = clock.now()
-      owned.value.journal.recordStop(snapshot.records, now: now, checkpoint: checkpoint(now))
+      tick(isFinal: true)
       owned.value.stopped = true
     }.get()
     // Let go of them, too: the console server holds this hub.

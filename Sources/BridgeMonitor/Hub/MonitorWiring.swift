@@ -20,14 +20,15 @@ public enum MonitorWiring {
     ] + (checkin.map { [$0] } ?? [])
   }
 
-  /// The outputs the config asks for: the status file when `status_file` is set, and the console server when
+  /// The outputs the config asks for: the journal (opened by the replay; the hub made its recorder, which it also
+  /// calls directly for operator actions), the status file when `status_file` is set, and the console server when
   /// `consoles` gives its limits (a `MonitorProcess`: a bare hub in a test or a benchmark serves no socket). Made as
   /// `hub` starts: the console socket listens here, and a monitor that cannot own it does not start (consoles would
   /// find nothing, or whatever squats the path).
   static func outputs(config: ConferenceConfig, logger: Logger, hub: Monitor, consoles: ConsoleServer.Limits?) throws(MonitorStartError)
     -> [any MonitorOutput]
   {
-    var outputs: [any MonitorOutput] = []
+    var outputs: [any MonitorOutput] = [hub.journal]
     if let path = config.statusFilePath { outputs.append(StatusFileOutput(path: path, logger: logger, loop: hub.loop)) }
     if let consoles {
       do {
