@@ -37,12 +37,12 @@ public final class Monitor: Sendable {
   private let running = Mutex<[any MonitorInput]>([])
   /// The outputs, from start (the wiring's, then the given ones) until stop; the journal alone before start, so
   /// a monitor stopped before it started still journals its stop.
-  private let outputs: Mutex<[any MonitorOutput]>
+  let outputs: Mutex<[any MonitorOutput]>
   let owned: NIOLoopBoundBox<LoopOwned>
   /// The journal: an output, and the hook through which an operator action is on disk before it is answered.
   let journal: JournalRecorder
   /// Everyone who gets updates with a detail pane of their own: the dashboard, the console server.
-  private let subscribers = MonitorSubscribers()
+  let subscribers = MonitorSubscribers()
   private let healthObserver: (any MonitorHealthObserver)?
   /// Primary or standby, the action log standbys follow, and the primary's contact watch.
   let pair: MonitorPair
@@ -171,71 +171,6 @@ public final class Monitor: Sendable {
     update.journalRecords = clockRecords
     update.eventsJournaled = carried.count
     return publish(update, details, to: audience, outputs, now: now)
-  }
-
-  /// The sites whose last hour a subscriber or an output (the console server, for its consoles) asked about.
-  private static func detailSites(_ audience: [MonitorSubscription], _ outputs: [any MonitorOutput]) -> Set<Int> {
-    audience.reduce(into: Set<Int>()) { $0.formUnion($1.detailSites) }.union(outputs.flatMap(\.detailSites))
-  }
-
-  /// One snapshot for all subscribers and outputs, and the last hour of each site in `wanted`. Under the lock.
-  private func snapshot(of state: MonitorState, wanted: Set<Int>, now: ClockReading) -> (
-    MonitorSnapshot, [Int: SiteHistoryView]
-  ) {
-    let details = Dictionary(uniqueKeysWithValues: wanted.compactMap { site in state.detail(site: site, now: now).map { (site, $0) } })
-    return (state.snapshot(now: now, title: config.title), details)
-  }
-
-  /// What the hub adds to the engine's snapshot: the journal's problem, the clock's note, the role.
-  private func completed(_ taken: MonitorSnapshot, now: ClockReading) -> MonitorSnapshot {
-    var snapshot = taken
-    snapshot.journalProblem = journal.problem
-    snapshot.clockNote = owned.value.clockWatcher.note(now: now)
-    snapshot.role = pair.current
-    return snapshot
-  }
-
-  /// Hands the update (its snapshot completed) to every subscriber, each with the detail pane it asked for, then to
-  /// the outputs (the journal first), each with the last hours it asked for.
-  private func publish(
-    _ taken: MonitorUpdate, _ details: [Int: SiteHistoryView], to audience: [MonitorSubscription], _ outputs: [any MonitorOutput],
-    now: ClockReading
-  ) -> MonitorSnapshot {
-    var update = taken
-    update.snapshot = completed(taken.snapshot, now: now)
-    let snapshot = update.snapshot
-    for subscriber in audience {
-      var own = snapshot
-      let asked = subscriber.detailSites
-      own.detail = asked.count == 1 ? details[asked.first!] : nil
-      subscriber.deliver(MonitorUpdate(events: update.events, snapshot: own, details: details.filter { asked.contains($0.key) }))
-    }
-    for output in outputs {
-      let asked = output.detailSites
-      guard !asked.isEmpty else {
-        output.receive(update)
-        continue
-      }
-      var own = update
-      own.details = details.filter { asked.contains($0.key) }
-      output.receive(own)
-    }
-    return snapshot
-  }
-
-  /// Publishes the current state and the events of operator actions now, without the tick's work (silence,
-  /// journal batch, status file): an action or a detail request shows on every face at once.
-  func publishNow() {
-    let now = clock.now()
-    let audience = subscribers.all
-    let outputs = self.outputs.withLock { $0 }
-    let wanted = Self.detailSites(audience, outputs)
-    let (taken, details) = intake.withState { state in self.snapshot(of: state, wanted: wanted, now: now) }
-    let events = owned.value.carriedEvents
-    owned.value.carriedEvents = []
-    var update = MonitorUpdate(events: events, snapshot: taken)
-    update.eventsJournaled = events.count
-    _ = publish(update, details, to: audience, outputs, now: now)
   }
 
   // MARK: - For the faces
