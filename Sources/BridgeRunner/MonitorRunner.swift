@@ -98,7 +98,7 @@ public struct MonitorRunner {
   private func start(_ process: MonitorProcess) async throws {
     StopSignals.started()
     do {
-      try await process.start(onStarted: onStart, onStopping: onStop)
+      try await process.start(onStarted: onStart)
     } catch {
       throw RunFailure("bridgewatch: \(error)")
     }

@@ -14,17 +14,14 @@ import Testing
     var path: String { server.path }
 
     static func start(limits: ConsoleServer.Limits = ConsoleServer.Limits(), log: CollectedLog? = nil) async throws -> Served {
-      let fixture = try await MonitorFixture.start()
-      let server = try ConsoleServer(
-        path: fixture.directory + "/test.sock", monitor: fixture.monitor,
-        facts: ConsoleFacts(config: fixture.config, listenAddress: "127.0.0.1:\(fixture.port)"),
-        logger: log?.logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits)
-      server.start()
+      let fixture = try await MonitorFixture.start(
+        consoles: limits, logger: log?.logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+      let server = try #require(fixture.monitor.consoleServer, "the hub's wiring holds the console server")
       return Served(fixture: fixture, server: server)
     }
 
+    /// The hub stops its outputs, the console server among them.
     func stop() async {
-      await server.stop()
       await fixture.stop()
     }
   }
@@ -252,9 +249,7 @@ import Testing
     let served = try await Served.start()
     defer { Task { await served.stop() } }
     #expect(throws: ConsoleSocket.Failure.self) {
-      _ = try ConsoleServer(
-        path: served.path, monitor: served.fixture.monitor, facts: ConsoleFacts(config: served.fixture.config, listenAddress: ""),
-        logger: Logger(label: "test"))
+      _ = try ConsoleServer(path: served.path, monitor: served.fixture.monitor, logger: Logger(label: "test"))
     }
     // A socket file nobody listens on (a monitor killed with -9 leaves one).
     let stale = served.fixture.directory + "/stale.sock"

@@ -28,6 +28,31 @@ import Testing
     func stop() async { stopped.store(true, ordering: .relaxed) }
   }
 
+  /// An output that shows the last hour of the sites in `asked`.
+  final class DetailOutput: MonitorOutput {
+    let asked = Mutex<Set<Int>>([])
+    let updates = Mutex<[MonitorUpdate]>([])
+    func start(facts: ConsoleFacts) async throws {}
+    func receive(_ update: MonitorUpdate) { updates.withLock { $0.append(update) } }
+    func stop() async {}
+    var detailSites: Set<Int> { asked.withLock { $0 } }
+  }
+
+  /// An output that acts as a console would, at the hub's final update: it asks for a mark.
+  final class LateConsole: MonitorOutput {
+    let monitor = Mutex<Monitor?>(nil)
+    let outcome = Mutex<Result<[EngineEvent], any Error>?>(nil)
+    func start(facts: ConsoleFacts) async throws {}
+    func receive(_ update: MonitorUpdate) {
+      guard update.isFinal, let monitor = monitor.withLock({ $0 }) else { return }
+      let request = OperatorRequest(site: "HB-TU", action: .mark(reason: "muộn"))
+      monitor.applyAndPublish(request, by: OperatorIdentity(name: "lan")).whenComplete { result in
+        self.outcome.withLock { $0 = result }
+      }
+    }
+    func stop() async {}
+  }
+
   static func config() -> ConferenceConfig {
     var config = ConferenceConfig(
       sites: [("HB-TU", "Hòa Bình"), ("BK-TU", "Bắc Kạn")].map { id, group in
@@ -72,6 +97,43 @@ import Testing
     let updates = output.updates.withLock { $0 }
     #expect(updates.last?.isTick == false && updates.last?.isFinal == true)
     #expect(updates.dropLast().allSatisfy { !$0.isFinal })
+  }
+
+  /// An output that shows sites' last hour (as the console server does for its consoles) gets those it asks for
+  /// in every update, and no other; an output that asks for none gets none.
+  @Test func anOutputGetsTheDetailPanesItAsksFor() async throws {
+    let clock = ManualClock(unixSeconds: 1_770_000_000)
+    let input = ScriptedInput()
+    let plain = RecordingOutput()
+    let detailed = DetailOutput()
+    let monitor = Monitor(
+      config: Self.config(), clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+      inputs: [input], outputs: [plain, detailed])
+    _ = try await monitor.startPorts()
+    defer { Task { await monitor.stop() } }
+    input.hear(site: 1, count: 42)
+    try await monitor.tickNow()
+    #expect(detailed.updates.withLock { $0.last }?.details.isEmpty == true, "nothing asked, nothing given")
+    detailed.asked.withLock { $0 = [1] }
+    try await monitor.tickNow()
+    let last = try #require(detailed.updates.withLock { $0.last })
+    #expect(Array(last.details.keys) == [1])
+    #expect(plain.updates.withLock { $0.last }?.details.isEmpty == true)
+  }
+
+  /// An operator action that reaches the hub after its last tick (a console's: the console server stops after the
+  /// hub's last update) is refused, not applied: the journal is closed, and an action it did not take would be lost.
+  @Test func anActionAfterTheLastTickIsRefused() async throws {
+    let late = LateConsole()
+    let monitor = Monitor(
+      config: Self.config(), clock: ManualClock(unixSeconds: 1_770_000_000),
+      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), inputs: [ScriptedInput()], outputs: [late])
+    late.monitor.withLock { $0 = monitor }
+    _ = try await monitor.startPorts()
+    await monitor.stop()
+    late.monitor.withLock { $0 = nil }
+    let outcome = try #require(eventually { late.outcome.withLock { $0 } }, "the late action was answered")
+    #expect(throws: MonitorStopped.self) { try outcome.get() }
   }
 
   /// The status file as an output: written after a tick, and at stop with the last state even when that came

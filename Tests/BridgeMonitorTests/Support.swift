@@ -5,7 +5,8 @@ import Logging
 import TestSupport
 
 /// A monitor on a free loopback port with a manual clock set to the real time (so file mtimes and
-/// signed `ts` make sense) and a temporary directory for heartbeat and status files.
+/// signed `ts` make sense) and a temporary directory for heartbeat and status files; with `consoles`, it serves
+/// consoles on `test.sock` there.
 struct MonitorFixture {
   let monitor: Monitor
   let clock: ManualClock
@@ -15,7 +16,8 @@ struct MonitorFixture {
 
   static func start(
     sites: [(id: String, group: String)] = [("HB-TU", "Hòa Bình"), ("HB-DB-HU", "Hòa Bình / Đà Bắc"), ("HB-DB-TULY", "Hòa Bình / Đà Bắc")],
-    keys: [String: String] = [:], requireAuth: Bool = false, timing: Timing = Timing()
+    keys: [String: String] = [:], requireAuth: Bool = false, timing: Timing = Timing(), consoles: ConsoleServer.Limits? = nil,
+    logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
   ) async throws -> MonitorFixture {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-ingest-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory + "/heartbeats", withIntermediateDirectories: true)
@@ -31,8 +33,9 @@ struct MonitorFixture {
     config.udp.port = 0
     config.statusFilePath = directory + "/status.json"
     config.timing = timing
+    config.console.socketPath = directory + "/test.sock"
     let clock = ManualClock(unixSeconds: Date().timeIntervalSince1970)
-    let monitor = Monitor(config: config, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    let monitor = Monitor(config: config, clock: clock, logger: logger, consoles: consoles)
     let address = try await monitor.start()
     return MonitorFixture(monitor: monitor, clock: clock, port: address.port!, directory: directory, config: config)
   }

@@ -16,7 +16,9 @@ public final class Monitor: Sendable {
     /// Events drained (and journaled) right after an operator action, delivered to the faces at the next publish.
     var carriedEvents: [EngineEvent] = []
     var clockWatcher: ClockWatcher
-    var journal: JournalRecorder
+    /// The last tick has run and the journal is closed: an action still coming (a console's, whose server stops
+    /// after the hub's last update) is refused, not applied unjournaled.
+    var stopped = false
   }
 
   public let config: ConferenceConfig
@@ -27,12 +29,20 @@ public final class Monitor: Sendable {
   /// The state behind its lock, shared with the inputs.
   let intake: MonitorIntake
   private let inputs: [any MonitorInput]
-  private let outputs: [any MonitorOutput]
+  /// The outputs given besides the config's own (made at start: `MonitorWiring.outputs`).
+  private let givenOutputs: [any MonitorOutput]
+  /// The console server's limits, when this monitor serves consoles (a `MonitorProcess`; a bare hub does not).
+  private let consoleLimits: ConsoleServer.Limits?
   /// The inputs started, until they are stopped.
   private let running = Mutex<[any MonitorInput]>([])
+  /// The outputs, from start (the wiring's, then the given ones) until stop; the journal alone before start, so
+  /// a monitor stopped before it started still journals its stop.
+  let outputs: Mutex<[any MonitorOutput]>
   let owned: NIOLoopBoundBox<LoopOwned>
+  /// The journal: an output, and the hook through which an operator action is on disk before it is answered.
+  let journal: JournalRecorder
   /// Everyone who gets updates with a detail pane of their own: the dashboard, the console server.
-  private let subscribers = MonitorSubscribers()
+  let subscribers = MonitorSubscribers()
   private let healthObserver: (any MonitorHealthObserver)?
   /// Primary or standby, the action log standbys follow, and the primary's contact watch.
   let pair: MonitorPair
@@ -41,12 +51,13 @@ public final class Monitor: Sendable {
 
   /// `journal` receives every status change, operator action and headcount sample; `restored` is what an
   /// earlier run left in it (marks, acknowledgements, headcounts set by hand). `inputs` are the config's
-  /// (`MonitorWiring`) unless given; `outputs` come after the config's own (the status file); `language` is the
-  /// bridges' problems' (nil: the locale's).
+  /// (`MonitorWiring`) unless given; `outputs` come after the config's own (the status file, the console server
+  /// when `consoles` gives its limits); `language` is the bridges' problems' (nil: the locale's).
   public init(
     config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil,
     journal: sending JournalFile? = nil, restored: [RestoredSite] = [], healthObserver: (any MonitorHealthObserver)? = nil,
-    inputs: [any MonitorInput]? = nil, outputs: [any MonitorOutput] = [], language: Language? = nil
+    inputs: [any MonitorInput]? = nil, outputs: [any MonitorOutput] = [], consoles: ConsoleServer.Limits? = nil,
+    language: Language? = nil
   ) {
     self.config = config
     self.healthObserver = healthObserver
@@ -68,12 +79,17 @@ public final class Monitor: Sendable {
     if !config.bridges.isEmpty && restored.count == config.sites.count {
       state.restoreBridges(config: config, since: restored.map(\.bridgeSince))
     }
-    intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state, pair: pair)
+    let intake = MonitorIntake(config: config, clock: clock, logger: logger, loop: loop, state: state, pair: pair)
+    self.intake = intake
     self.inputs = inputs ?? MonitorWiring.inputs(config: config, language: language)
-    self.outputs = MonitorWiring.outputs(config: config, logger: logger, loop: loop) + outputs
+    givenOutputs = outputs
+    consoleLimits = consoles
     let recorder = JournalRecorder(
-      file: journal, sites: config.sites, restored: restored, logger: logger, healthObserver: healthObserver)
-    owned = .makeBoxSendingValue(LoopOwned(clockWatcher: ClockWatcher(logger: logger), journal: recorder), eventLoop: loop)
+      file: journal, sites: config.sites, restored: restored, logger: logger, healthObserver: healthObserver, loop: loop
+    ) { [intake, sites = config.sites] now in Self.checkpoint(intake, sites: sites, now: now) }
+    self.journal = recorder
+    self.outputs = Mutex<[any MonitorOutput]>([recorder])
+    owned = .makeBoxSendingValue(LoopOwned(clockWatcher: ClockWatcher(logger: logger)), eventLoop: loop)
   }
 
   /// Delivers every update (after every tick, with the events drained in it) to `handler`, on the event loop,
@@ -85,8 +101,11 @@ public final class Monitor: Sendable {
   /// The number of live subscriptions (for the status line and tests).
   public var subscriberCount: Int { subscribers.count }
 
-  /// Starts the inputs (the UDP socket on `listen` instead of the config's, if given), the tick and the outputs.
-  /// Returns the UDP input's bound address.
+  /// The console server, while this monitor serves consoles (from start until stop).
+  public var consoleServer: ConsoleServer? { outputs.withLock { $0.lazy.compactMap { $0 as? ConsoleServer }.first } }
+
+  /// Starts the inputs (the UDP socket on `listen` instead of the config's, if given), the tick and the outputs
+  /// (the console socket listens before they start). Returns the UDP input's bound address.
   @discardableResult
   public func start(listen: (host: String, port: Int)? = nil) async throws -> SocketAddress {
     guard let address = try await startPorts(listen: listen) else {
@@ -123,6 +142,8 @@ public final class Monitor: Sendable {
       writeJournal(records, sync: true)
     }.get()
     let facts = ConsoleFacts(config: config, listenAddress: address.map(MonitorProcess.describe) ?? "")
+    let outputs = try MonitorWiring.outputs(config: config, logger: logger, hub: self, consoles: consoleLimits) + givenOutputs
+    self.outputs.withLock { $0 = outputs }
     for output in outputs { try await output.start(facts: facts) }
     return address
   }
@@ -133,65 +154,23 @@ public final class Monitor: Sendable {
     defer { healthObserver?.tickTook(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
     let now = clock.now()
     let audience = subscribers.all
+    let outputs = self.outputs.withLock { $0 }
+    let wanted = Self.detailSites(audience, outputs)
     let (fresh, taken, details, bridgeRecords) = intake.withState { state in
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
-      let (taken, details) = self.snapshot(of: state, for: audience, now: now)
+      let (taken, details) = self.snapshot(of: state, wanted: wanted, now: now)
       return (fresh, taken, details, state.drainBridgeRecords(now: now))
     }
     // The bridges' joins and leaves go with the clock's records: neither is an engine event.
     let clockRecords = owned.value.clockWatcher.observe(now: now, counters: taken.counters) + bridgeRecords
     pair.watchPrimary(now: now)
-    owned.value.journal.recordTick(clock: clockRecords, events: fresh, snapshot: taken, now: now, checkpoint: checkpoint(now))
-    let events = owned.value.carriedEvents + fresh
+    let carried = owned.value.carriedEvents
     owned.value.carriedEvents = []
-    return publish(events, taken, details, to: audience, now: now, isTick: !isFinal, isFinal: isFinal)
-  }
-
-  /// One snapshot for all subscribers, and the last hour of each site one of them asked about. Under the lock.
-  private func snapshot(of state: MonitorState, for audience: [MonitorSubscription], now: ClockReading) -> (
-    MonitorSnapshot, [Int: SiteHistoryView]
-  ) {
-    let wanted = audience.reduce(into: Set<Int>()) { $0.formUnion($1.detailSites) }
-    let details = Dictionary(uniqueKeysWithValues: wanted.compactMap { site in state.detail(site: site, now: now).map { (site, $0) } })
-    return (state.snapshot(now: now, title: config.title), details)
-  }
-
-  /// What the hub adds to the engine's snapshot: the journal's problem, the clock's note, the role.
-  private func completed(_ taken: MonitorSnapshot, now: ClockReading) -> MonitorSnapshot {
-    var snapshot = taken
-    snapshot.journalProblem = owned.value.journal.problem
-    snapshot.clockNote = owned.value.clockWatcher.note(now: now)
-    snapshot.role = pair.current
-    return snapshot
-  }
-
-  /// Hands `events` and the snapshot to every subscriber, each with the detail pane it asked for, then to the outputs.
-  private func publish(
-    _ events: [EngineEvent], _ taken: MonitorSnapshot, _ details: [Int: SiteHistoryView], to audience: [MonitorSubscription],
-    now: ClockReading, isTick: Bool, isFinal: Bool = false
-  ) -> MonitorSnapshot {
-    let snapshot = completed(taken, now: now)
-    for subscriber in audience {
-      var own = snapshot
-      let asked = subscriber.detailSites
-      own.detail = asked.count == 1 ? details[asked.first!] : nil
-      subscriber.deliver(MonitorUpdate(events: events, snapshot: own, details: details.filter { asked.contains($0.key) }))
-    }
-    let update = MonitorUpdate(events: events, snapshot: snapshot, isTick: isTick, isFinal: isFinal)
-    for output in outputs { output.receive(update) }
-    return snapshot
-  }
-
-  /// Publishes the current state and the events of operator actions now, without the tick's work (silence,
-  /// journal batch, status file): an action or a detail request shows on every face at once.
-  func publishNow() {
-    let now = clock.now()
-    let audience = subscribers.all
-    let (taken, details) = intake.withState { state in self.snapshot(of: state, for: audience, now: now) }
-    let events = owned.value.carriedEvents
-    owned.value.carriedEvents = []
-    _ = publish(events, taken, details, to: audience, now: now, isTick: false)
+    var update = MonitorUpdate(events: carried + fresh, snapshot: taken, isTick: !isFinal, isFinal: isFinal)
+    update.journalRecords = clockRecords
+    update.eventsJournaled = carried.count
+    return publish(update, details, to: audience, outputs, now: now)
   }
 
   // MARK: - For the faces
@@ -225,6 +204,7 @@ public final class Monitor: Sendable {
   /// screen confirms only what is on disk.
   private func applyOnLoop<T: Sendable>(_ body: @escaping @Sendable (inout StatusEngine, ClockReading) throws -> T) -> EventLoopFuture<T> {
     loop.submit { [self] in
+      guard !owned.value.stopped else { throw MonitorStopped() }
       let now = clock.now()
       let (result, events) = try intake.withState { state in
         let result = try state.withEngine { engine in try body(&engine, now) }
@@ -279,12 +259,16 @@ public final class Monitor: Sendable {
       return running
     }
     for input in started { await input.stop() }
-    // A last tick so the final status file and log lines reflect the end state.
+    // A last tick so the final status file and log lines reflect the end state; the journal writes its stop from it.
     try? await loop.submit { [self] in
-      let snapshot = tick(isFinal: true)
-      let now = clock.now()
-      owned.value.journal.recordStop(snapshot.records, now: now, checkpoint: checkpoint(now))
+      tick(isFinal: true)
+      owned.value.stopped = true
     }.get()
+    // Let go of them, too: the console server holds this hub.
+    let outputs = self.outputs.withLock { outputs in
+      defer { outputs = [] }
+      return outputs
+    }
     for output in outputs { await output.stop() }
     try? await ownsGroup?.shutdownGracefully()
   }

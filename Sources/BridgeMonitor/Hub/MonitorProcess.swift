@@ -5,8 +5,8 @@ import NIOCore
 import Synchronization
 
 /// One run of the monitor, shared by `run`, `run --headless` and `demo`: descriptors fitted to the process, the
-/// journal replayed, the hub built with its inputs and outputs, then the console server and the standby pair;
-/// started in that order and stopped in the reverse one. The faces (dashboard, headless log) are the caller's.
+/// journal replayed, the hub built with its inputs and outputs (the console server among them), then the standby
+/// pair; started in that order and stopped in the reverse one. The faces (dashboard, headless log) are the caller's.
 public final class MonitorProcess: Sendable {
   public struct Options: Sendable {
     /// The UDP socket instead of the config's `udp.listen`.
@@ -32,7 +32,6 @@ public final class MonitorProcess: Sendable {
   }
 
   private struct Running {
-    var consoles: ConsoleServer
     var follower: Follower?
     var peerWatch: PeerWatch?
   }
@@ -71,7 +70,7 @@ public final class MonitorProcess: Sendable {
     monitor = Monitor(
       config: config, logger: logger, journal: journal.file, restored: restored, healthObserver: healthObserver,
       inputs: MonitorWiring.inputs(config: config, checkin: options.checkin, language: options.language),
-      outputs: outputs(descriptors), language: options.language)
+      outputs: outputs(descriptors), consoles: Self.consoleLimits(descriptors, config: config), language: options.language)
     if let follow = options.follow { monitor.becomeStandby(following: follow, silentAfter: options.primarySilentAfter) }
   }
 
@@ -79,14 +78,12 @@ public final class MonitorProcess: Sendable {
   public var consoleFacts: ConsoleFacts { facts.withLock { $0 } ?? ConsoleFacts(config: config, listenAddress: "") }
 
   /// The consoles attached now (for the metrics).
-  public var consoleCount: Int { running.withLock { $0?.consoles.consoles.consoles.count } ?? 0 }
+  public var consoleCount: Int { monitor.consoleServer?.consoles.consoles.count ?? 0 }
 
-  /// Starts the hub (its inputs, tick and outputs), calls `onStarted` with the UDP address, then starts the console
-  /// server and the pair. What fails is stopped again, with `onStopping` called once the hub had started.
+  /// Starts the hub (its inputs, tick and outputs, the console server among them), calls `onStarted` with the UDP
+  /// address, then starts the pair. A hub that fails to start is stopped again.
   @discardableResult
-  public func start(onStarted: @Sendable (SocketAddress) -> Void = { _ in }, onStopping: @Sendable () -> Void = {}) async throws(Failure)
-    -> SocketAddress
-  {
+  public func start(onStarted: @Sendable (SocketAddress) -> Void = { _ in }) async throws(Failure) -> SocketAddress {
     let address: SocketAddress
     do {
       address = try await monitor.start(listen: options.listen)
@@ -100,14 +97,6 @@ public final class MonitorProcess: Sendable {
     let facts = ConsoleFacts(config: config, listenAddress: Self.describe(address))
     self.facts.withLock { $0 = facts }
     onStarted(address)
-    let consoles: ConsoleServer
-    do {
-      consoles = try startConsoleServer(facts: facts)
-    } catch {
-      onStopping()
-      await monitor.stop()
-      throw Failure(description: "consoles cannot attach: \(error); the monitor does not start without its console socket")
-    }
     var follower: Follower?
     if let follow = options.follow {
       logger.notice(
@@ -118,11 +107,12 @@ public final class MonitorProcess: Sendable {
     }
     let peerWatch = options.peer.map { PeerWatch(source: $0, monitor: monitor) }
     peerWatch?.start()
-    running.withLock { $0 = Running(consoles: consoles, follower: follower, peerWatch: peerWatch) }
+    running.withLock { $0 = Running(follower: follower, peerWatch: peerWatch) }
     return address
   }
 
-  /// Stops the pair, the consoles and the hub (which stops its inputs, ticks a last time and stops its outputs).
+  /// Stops the pair and the hub (which stops its inputs, ticks a last time and stops its outputs, the consoles
+  /// among them).
   public func stop() async {
     let running = running.withLock { running in
       defer { running = nil }
@@ -130,28 +120,18 @@ public final class MonitorProcess: Sendable {
     }
     running?.follower?.stop()
     running?.peerWatch?.stop()
-    await running?.consoles.stop()
     await monitor.stop()
   }
 
-  /// Listens for consoles. A monitor that cannot own its socket does not start: consoles would find nothing, or
-  /// whatever squats the path.
-  private func startConsoleServer(facts: ConsoleFacts) throws -> ConsoleServer {
+  /// The console server's limits from the fitted descriptors and the config's read-only users.
+  private static func consoleLimits(_ descriptors: DescriptorBudget, config: ConferenceConfig) -> ConsoleServer.Limits {
     var limits = ConsoleServer.Limits()
     limits.maximumConsoles = descriptors.consoles
     limits.maximumStandbys = descriptors.standbys
     limits.maximumPending = descriptors.pending
     limits.descriptorReserve = descriptors.reserve
     limits.readOnlyUsers = Set(config.console.readOnlyUsers)
-    let server = try ConsoleServer(path: config.consoleSocketPath, monitor: monitor, facts: facts, logger: logger, limits: limits)
-    server.start()
-    // The demo's config is made in memory: there, only the socket names the monitor.
-    let how =
-      FileManager.default.fileExists(atPath: config.path)
-      ? "bridgewatch console \(config.path)  (socket \(config.consoleSocketPath))"
-      : "bridgewatch console --socket \(config.consoleSocketPath)"
-    logger.info("consoles attach with: \(how)")
-    return server
+    return limits
   }
 
   /// Fits what this config may hold open into the process's descriptor limit: raises the soft limit toward the

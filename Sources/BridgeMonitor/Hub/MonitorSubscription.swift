@@ -13,6 +13,12 @@ public struct MonitorUpdate: Sendable {
   public var isTick = false
   /// The last update, published as the monitor stops: the outputs write their last state from it.
   public var isFinal = false
+  /// What this tick adds to the journal besides its events' records: the clock's steps and the bridges' joins and
+  /// leaves (no engine event says them). For the journal recorder.
+  public var journalRecords: [JournalRecord] = []
+  /// How many of `events`, from the first, are on disk already: an operator action's, journaled before it was
+  /// answered. For the journal recorder, which must not write them twice.
+  public var eventsJournaled = 0
 }
 
 /// One subscriber's end of the monitor's updates: what it wants besides the shared snapshot (a site's last hour)

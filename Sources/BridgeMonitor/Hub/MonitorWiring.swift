@@ -1,4 +1,5 @@
 import BridgeCore
+import Foundation
 import Logging
 import NIOCore
 
@@ -23,10 +24,30 @@ public enum MonitorWiring {
     return inputs
   }
 
-  /// The outputs the hub itself feeds: the status file when `status_file` is set. `loop` is the hub's.
-  public static func outputs(config: ConferenceConfig, logger: Logger, loop: any EventLoop) -> [any MonitorOutput] {
-    var outputs: [any MonitorOutput] = []
-    if let path = config.statusFilePath { outputs.append(StatusFileOutput(path: path, logger: logger, loop: loop)) }
+  /// The outputs the config asks for: the journal (opened by the replay; the hub made its recorder, which it also
+  /// calls directly for operator actions), the status file when `status_file` is set, and the console server when
+  /// `consoles` gives its limits (a `MonitorProcess`: a bare hub in a test or a benchmark serves no socket). Made as
+  /// `hub` starts: the console socket listens here, and a monitor that cannot own it does not start (consoles would
+  /// find nothing, or whatever squats the path).
+  static func outputs(config: ConferenceConfig, logger: Logger, hub: Monitor, consoles: ConsoleServer.Limits?) throws(MonitorStartError)
+    -> [any MonitorOutput]
+  {
+    var outputs: [any MonitorOutput] = [hub.journal]
+    if let path = config.statusFilePath { outputs.append(StatusFileOutput(path: path, logger: logger, loop: hub.loop)) }
+    if let consoles {
+      do {
+        outputs.append(try ConsoleServer(path: config.consoleSocketPath, monitor: hub, logger: logger, limits: consoles))
+      } catch {
+        throw MonitorStartError(
+          description: "consoles cannot attach: \(error); the monitor does not start without its console socket")
+      }
+      // The demo's config is made in memory: there, only the socket names the monitor.
+      let how =
+        FileManager.default.fileExists(atPath: config.path)
+        ? "bridgewatch console \(config.path)  (socket \(config.consoleSocketPath))"
+        : "bridgewatch console --socket \(config.consoleSocketPath)"
+      logger.info("consoles attach with: \(how)")
+    }
     return outputs
   }
 }

@@ -5,13 +5,14 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Serves the monitor's state to consoles on a Unix socket (docs/CONSOLE-PROTOCOL.md), on a thread of its own:
-/// one subscription to the monitor, one delta encoded per publish for every console, each console with its own
-/// bounded queue. A console that stalls loses its queued deltas and gets a fresh snapshot when it reads again;
-/// nothing it does reaches ingest, the journal or the other consoles. Over 400 lines: the server and its thread's
-/// loop (accepting, reading, handling requests, greeting) share this file's private state; what the loop publishes
-/// (ConsoleFeed), writes (ConsoleQueue) and keeps per connection (ConsoleConnection) live beside it.
-public final class ConsoleServer: Sendable {
+/// Serves the monitor's state to consoles on a Unix socket (docs/CONSOLE-PROTOCOL.md), on a thread of its own: an
+/// output of the hub (it asks for the detail panes its consoles show), one delta encoded per publish for every
+/// console, each console with its own bounded queue. A console that stalls loses its queued deltas and gets a
+/// fresh snapshot when it reads again; nothing it does reaches ingest, the journal or the other consoles. This file
+/// is the server and its thread's loop; beside it, by job: admitting connections (ConsoleAdmission), reading them
+/// and answering requests (ConsoleRequests), publishing (ConsoleFeed), writing (ConsoleQueue), what is kept per
+/// connection (ConsoleConnection), what other threads hand the loop (ConsoleServerInbox).
+public final class ConsoleServer: MonitorOutput {
   public struct Limits: Sendable {
     public var maximumConsoles = 64
     /// Standbys following at once (one is the design; a few allow a rehearsal beside the real one).
@@ -41,7 +42,6 @@ public final class ConsoleServer: Sendable {
 
   public let path: String
   private let monitor: Monitor
-  private let facts: ConsoleFacts
   private let logger: Logger
   private let limits: Limits
   private let listenFD: Int32
@@ -52,14 +52,15 @@ public final class ConsoleServer: Sendable {
   private let finished = Mutex<CheckedContinuation<Void, Never>?>(nil)
   private let done = Atomic<Bool>(false)
   private let attachedList = Mutex<ConsoleList>(ConsoleList(consoles: []))
+  /// The sites whose last hour the consoles show, set by the console thread, read by the hub as it publishes.
+  private let shownSites = Mutex<Set<Int>>([])
   /// The socket file's identity, so stopping removes only our own socket.
   private let socketInode: UInt64
 
-  /// Listens on `path` (see `ConsoleSocket.listen`); call `start` to serve.
-  public init(path: String, monitor: Monitor, facts: ConsoleFacts, logger: Logger, limits: Limits = Limits()) throws {
+  /// Listens on `path` (see `ConsoleSocket.listen`); serves once `monitor`, whose output it is, starts it.
+  public init(path: String, monitor: Monitor, logger: Logger, limits: Limits = Limits()) throws {
     self.path = path
     self.monitor = monitor
-    self.facts = facts
     self.logger = logger
     self.limits = limits
     listenFD = try ConsoleSocket.listen(path: path)
@@ -73,12 +74,10 @@ public final class ConsoleServer: Sendable {
   /// The console thread's name in /proc (`bench consoles` reads its CPU time).
   public static let threadName = "bw-consoles"
 
-  public func start() {
-    let subscription = monitor.subscribe { [inbox] update in inbox.post(update) }
+  public func start(facts: ConsoleFacts) async {
     let thread = ServiceThread(name: ConsoleServer.threadName) { [self] in
-      let loop = ConsoleServerLoop(server: self, subscription: subscription)
+      let loop = ConsoleServerLoop(server: self, facts: facts)
       loop.run()
-      subscription.cancel()
       done.store(true, ordering: .releasing)
       finished.withLock { $0 }?.resume()
     }
@@ -86,6 +85,13 @@ public final class ConsoleServer: Sendable {
     thread.start()
     monitor.requestPublish()
   }
+
+  /// Every update, on the hub's loop: handed to the console thread, which folds what it has not taken yet.
+  public func receive(_ update: MonitorUpdate) {
+    inbox.post(update)
+  }
+
+  public var detailSites: Set<Int> { shownSites.withLock { $0 } }
 
   /// Closes every console and removes the socket.
   public func stop() async {
@@ -110,13 +116,12 @@ public final class ConsoleServer: Sendable {
   }
 
   // For the loop.
-  fileprivate var context:
-    (monitor: Monitor, facts: ConsoleFacts, logger: Logger, limits: Limits, listenFD: Int32, inbox: ConsoleServerInbox)
-  {
-    (monitor, facts, logger, limits, listenFD, inbox)
+  fileprivate var context: (monitor: Monitor, logger: Logger, limits: Limits, listenFD: Int32, inbox: ConsoleServerInbox) {
+    (monitor, logger, limits, listenFD, inbox)
   }
   fileprivate var isStopped: Bool { stopped.load(ordering: .relaxed) }
   fileprivate func publishList(_ list: ConsoleList) { attachedList.withLock { $0 = list } }
+  fileprivate func show(_ sites: Set<Int>) { shownSites.withLock { $0 = sites } }
 }
 
 /// The console thread's state and loop.
@@ -128,7 +133,6 @@ final class ConsoleServerLoop {
   let limits: ConsoleServer.Limits
   let listenFD: Int32
   let inbox: ConsoleServerInbox
-  let subscription: MonitorSubscription
   let indexByID: [String: Int]
   var connections: [Int: ConsoleConnection] = [:]
   var nextID = 0
@@ -146,10 +150,10 @@ final class ConsoleServerLoop {
   var recentEvents: [EngineEvent] = []
   static let recentEventLimit = ConsoleServerInbox.recentEventLimit
 
-  init(server: ConsoleServer, subscription: MonitorSubscription) {
+  init(server: ConsoleServer, facts: ConsoleFacts) {
     self.server = server
-    (monitor, facts, logger, limits, listenFD, inbox) = server.context
-    self.subscription = subscription
+    self.facts = facts
+    (monitor, logger, limits, listenFD, inbox) = server.context
     connectionLog = ConnectionLogBudget(burst: limits.logBurst, window: limits.logWindow)
     var indexByID: [String: Int] = [:]
     for (index, site) in facts.sites.enumerated() { indexByID[site.id] = index }
@@ -207,299 +211,6 @@ final class ConsoleServerLoop {
     return left <= .zero ? 0 : Int32(min(left.milliseconds + 1, 1000))
   }
 
-  /// Closes the pending connections past their deadline.
-  func dropOverdue() {
-    let now = ContinuousClock.now
-    for connection in connections.values where connection.isPending && connection.acceptedAt + limits.pendingDeadline <= now {
-      let what = connection.hello == nil ? "no hello" : "its \(connection.hello!.purpose.rawValue) reply not read"
-      let reason = "\(what) within \(DurationText.format(limits.pendingDeadline))"
-      if connection.hello == nil { Self.refuseAtOnce(connection.fd, reason) }
-      drop(connection, reason: reason, level: .notice)
-    }
-  }
-
-  /// Keeps at most `maximumPending` pending connections: the oldest one that has not said hello goes (a client
-  /// says it as soon as it connects), or the newest when all of them did.
-  func boundPending(newest: ConsoleConnection) {
-    let pending = connections.values.filter(\.isPending)
-    guard pending.count > limits.maximumPending else { return }
-    let victim = pending.filter { $0.hello == nil }.min { $0.id < $1.id } ?? newest
-    let reason = "\(pending.count - 1) other connections are waiting for their hello or reply, the most this monitor keeps"
-    if victim.hello == nil { Self.refuseAtOnce(victim.fd, reason) }
-    drop(victim, reason: reason, level: .notice)
-  }
-
-  /// Reads the consoles and standbys whose other end hung up, so they are gone before a new one is counted
-  /// against the limit (a reconnect storm leaves many whose end is not read yet).
-  func dropHungUp() {
-    let held = connections.values.filter { $0.isAttached || $0.isFollower }
-    var fds = held.map { pollfd(fd: $0.fd, events: Int16(POLLIN) | Self.peerClosed, revents: 0) }
-    guard !fds.isEmpty, poll(&fds, nfds_t(fds.count), 0) > 0 else { return }
-    for (index, connection) in held.enumerated() where fds[index].revents & (Self.peerClosed | Int16(POLLHUP | POLLERR)) != 0 {
-      read(connection, toTheEnd: true)
-    }
-  }
-
-  /// Tells a connection about to be closed why, if its socket takes the line at once (a client that never
-  /// said hello gets no queue): a console then says the monitor's reason rather than "closed".
-  static func refuseAtOnce(_ fd: Int32, _ reason: String) {
-    let line = ConsoleProtocol.encode(.refused(ConsoleRefusal(reason: reason)))
-    _ = line.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-  }
-
-  /// POLLRDHUP: the peer closed its end (Linux).
-  static let peerClosed: Int16 = 0x2000
-
-  /// A connection line, within the log budget.
-  func logConnection(_ level: Logger.Level, _ kind: ConnectionLogBudget.Kind, _ message: @autoclosure () -> String) {
-    guard connectionLog.admit(kind, now: .now) else { return }
-    logger.log(level: level, "\(message())")
-  }
-
-  /// The descriptor number from which an accepted connection is closed at once: the process's soft limit less the
-  /// reserve (descriptors are numbered lowest free first, so one at or past it leaves fewer than the reserve free).
-  func descriptorCeiling() -> Int32 {
-    var limit = rlimit()
-    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else { return .max }
-    return Int32(limit.rlim_cur) - Int32(limits.descriptorReserve)
-  }
-
-  // MARK: Connections
-
-  func accept() {
-    let ceiling = descriptorCeiling()
-    while true {
-      let fd = Glibc.accept(listenFD, nil, nil)
-      guard fd >= 0 else {
-        if errno == EMFILE || errno == ENFILE {
-          // The listener stays readable while the connection waits: wait a moment rather than spin.
-          acceptPausedUntil = .now + .milliseconds(100)
-          logConnection(
-            .warning, .refused, "console connections wait: this process has no descriptor left (\(String(cString: strerror(errno))))")
-        }
-        return
-      }
-      guard fd < ceiling else {
-        Self.refuseAtOnce(fd, "the monitor is short of file descriptors; try again later")
-        close(fd)
-        logConnection(
-          .warning, .refused,
-          "console connection closed at once: fewer than \(limits.descriptorReserve) descriptors left, kept for the journal, status file and heartbeat files"
-        )
-        continue
-      }
-      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-      guard let peer = ConsoleSocket.peer(of: fd) else {
-        close(fd)
-        continue
-      }
-      var bufferSize = limits.sendBufferBytes
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
-      let connection = ConsoleConnection(id: nextID, fd: fd, unixUser: peer.user, peerPID: peer.pid, since: Date().timeIntervalSince1970)
-      nextID += 1
-      connections[connection.id] = connection
-      // A client says hello as soon as it connects (and a storm's hangs up as fast): handle both now.
-      read(connection, toTheEnd: true)
-      if connections[connection.id] != nil { boundPending(newest: connection) }
-    }
-  }
-
-  func drop(_ connection: ConsoleConnection, reason: String, level: Logger.Level) {
-    guard !connection.isClosed else { return }
-    connection.isClosed = true
-    close(connection.fd)
-    connections.removeValue(forKey: connection.id)
-    switch connection.hello?.purpose {
-    case .follow:
-      logConnection(level == .info ? .notice : level, .detached, "standby detached: \(connection.label): \(reason)")
-    case .console:
-      logConnection(level, .detached, "console detached: \(connection.label): \(reason)")
-      updateDetailRequests()
-      publishList()
-    case nil:
-      logConnection(level, .droppedBeforeHello, "connection of \(connection.label) closed before its hello: \(reason)")
-    case .status?, .peer?:
-      if level > .debug {
-        logConnection(level, .dropped, "\(connection.hello!.purpose.rawValue) connection of \(connection.label) closed: \(reason)")
-      }
-    }
-  }
-
-  /// Reads what `connection` sent. `toTheEnd`: on past a short read, to see whether the peer also hung up (a
-  /// few reads at most).
-  func read(_ connection: ConsoleConnection, toTheEnd: Bool = false) {
-    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-    var reads = 0
-    while true {
-      reads += 1
-      let count = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, $0.count) }
-      if count == 0 {
-        if connection.closeWhenFlushed || connection.hello?.purpose == .status || connection.hello?.purpose == .peer {
-          connection.readClosed = true
-          return
-        }
-        drop(connection, reason: "closed by the console", level: .info)
-        return
-      }
-      if count < 0 {
-        if errno == EAGAIN || errno == EINTR { break }
-        drop(connection, reason: "read failed: \(String(cString: strerror(errno)))", level: .notice)
-        return
-      }
-      chunk.withUnsafeBytes { connection.framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-      do {
-        while let line = try connection.framer.nextLine() {
-          if connection.hello == nil, let version = ConsoleProtocol.otherVersion(line) {
-            // Another version's hello may not parse as ours: answer with the version rather than "malformed".
-            refuse(connection, Self.versionRefusal(theirs: version))
-            return
-          }
-          try handle(try ConsoleProtocol.decode(line), from: connection)
-          guard connections[connection.id] != nil else { return }
-        }
-      } catch {
-        drop(connection, reason: "\(error)", level: .notice)
-        return
-      }
-      if count < chunk.count && (!toTheEnd || reads >= 4) { break }
-    }
-  }
-
-  func handle(_ message: ConsoleMessage, from connection: ConsoleConnection) throws(ConsoleProtocolError) {
-    guard let hello = connection.hello else {
-      guard case .hello(let hello) = message else { throw .malformed("expected hello first, got \(message.typeName)") }
-      greet(connection, hello)
-      return
-    }
-    guard hello.purpose == .console, !connection.closeWhenFlushed else {
-      throw .malformed("\(message.typeName) from a \(hello.purpose.rawValue) connection")
-    }
-    switch message {
-    case .promote(let promote):
-      guard let who = actor(of: connection, answering: promote.id) else { return }
-      logger.notice("promotion asked by \(connection.label)")
-      answer(promote.id, to: connection, when: monitor.promote(by: who))
-    case .request(let request):
-      guard let who = actor(of: connection, answering: request.id) else { return }
-      answer(request.id, to: connection, when: monitor.applyAndPublish(request.request, by: who).map { _ in })
-    case .show(let show):
-      connection.detailSite = show.site.flatMap { indexByID[$0] }
-      connection.lastDetail = nil
-      updateDetailRequests()
-      monitor.requestPublish()
-    case .resync:
-      dropQueue(of: connection)
-      connection.needsSnapshot = true
-    default:
-      throw .malformed("a console does not send \(message.typeName)")
-    }
-  }
-
-  /// Who acts through this console, or nil (answered at once) when it is read-only.
-  func actor(of connection: ConsoleConnection, answering id: Int) -> OperatorIdentity? {
-    guard let hello = connection.hello, !hello.readOnly else {
-      enqueue(.answer(ConsoleAnswer(id: id, outcome: .notAllowed("read-only console"))), to: connection)
-      return nil
-    }
-    return OperatorIdentity(name: hello.operatorName, unixUser: connection.unixUser)
-  }
-
-  /// Answers request `id` when `result` completes: applied, refused with the engine's reason, applied but not yet
-  /// saved, or not allowed (the monitor's role, a stop).
-  func answer(_ id: Int, to connection: ConsoleConnection, when result: EventLoopFuture<Void>) {
-    let inbox = self.inbox
-    let connectionID = connection.id
-    result.whenComplete { result in
-      let outcome: ConsoleAnswer.Outcome
-      switch result {
-      case .success: outcome = .applied
-      case .failure(let refused as OperatorActionError): outcome = .refused(refused)
-      case .failure(let unsaved as JournalNotSaved): outcome = .unsaved(unsaved.reason)
-      case .failure(let error): outcome = .notAllowed("\(error)")
-      }
-      inbox.post(ConsoleAnswer(id: id, outcome: outcome), to: connectionID)
-    }
-  }
-
-  func greet(_ connection: ConsoleConnection, _ hello: ConsoleHello) {
-    var hello = hello
-    hello.operatorName = OperatorText.clamped(hello.operatorName.trimmingCharacters(in: .whitespaces), as: .operatorName)
-    if hello.operatorName.isEmpty { hello.operatorName = connection.unixUser }
-    hello.group = hello.group.map { String(TextSanitizer.printable($0).prefix(200)) }
-    connection.hello = hello
-    guard hello.version == ConsoleProtocol.version else {
-      refuse(connection, Self.versionRefusal(theirs: hello.version))
-      return
-    }
-    func held(_ purpose: ConsoleHello.Purpose) -> Int {
-      connections.values.filter { purpose == .console ? $0.isAttached : $0.isFollower }.count - (hello.purpose == purpose ? 1 : 0)
-    }
-    // Those that already hung up do not count.
-    if hello.purpose == .console && held(.console) >= limits.maximumConsoles
-      || hello.purpose == .follow && held(.follow) >= limits.maximumStandbys
-    {
-      dropHungUp()
-    }
-    let attached = held(.console)
-    if hello.purpose == .console && attached >= limits.maximumConsoles {
-      logConnection(
-        .warning, .refused, "console refused for \(connection.label): \(attached) consoles are attached, the most this monitor takes")
-      refuse(
-        connection,
-        "\(attached) consoles are attached, the most this monitor takes (console.max_consoles in the config); close one or raise the limit"
-      )
-      return
-    }
-    let following = held(.follow)
-    if hello.purpose == .follow && following >= limits.maximumStandbys {
-      logConnection(.warning, .refused, "standby refused for \(connection.label): \(following) standbys follow this monitor already")
-      refuse(connection, "\(following) standbys follow this monitor already, the most it takes")
-      return
-    }
-    let forced = !hello.readOnly && limits.readOnlyUsers.contains(connection.unixUser)
-    if forced {
-      hello.readOnly = true
-      connection.hello = hello
-    }
-    let welcome = ConsoleWelcome(
-      pid: Int(getpid()), unixUser: connection.unixUser, facts: facts, readOnly: forced ? true : nil, role: monitor.currentRole)
-    enqueue(.welcome(welcome), to: connection)
-    switch hello.purpose {
-    case .peer:
-      connection.closeWhenFlushed = true
-      flush(connection)
-      return
-    case .follow:
-      let position = hello.follow.map { ", after revision \($0.after)" } ?? ", wants the whole state"
-      logConnection(.notice, .attached, "standby attached: \(connection.label)\(position)")
-      sendFollowed(to: connection, after: hello.follow)
-      flush(connection)
-      return
-    case .console, .status: break
-    }
-    connection.needsSnapshot = true
-    if published == nil { monitor.requestPublish() }
-    if hello.purpose == .console {
-      let mode = hello.readOnly ? ", read-only" : ""
-      let group = hello.group.map { ", group \($0)" } ?? ""
-      logConnection(.info, .attached, "console attached: \(connection.label)\(mode)\(group)")
-      publishList()
-    }
-    serveSnapshotIfDue(connection)
-  }
-
-  static func versionRefusal(theirs: Int) -> String {
-    "this monitor speaks console protocol version \(ConsoleProtocol.version), the console version \(theirs): use the same bridgewatch for both"
-  }
-
-  func refuse(_ connection: ConsoleConnection, _ reason: String) {
-    enqueue(.refused(ConsoleRefusal(reason: reason)), to: connection)
-    connection.hello?.purpose = .status
-    connection.closeWhenFlushed = true
-    flush(connection)
-  }
-
   func publishList() {
     server.publishList(
       ConsoleList(
@@ -511,6 +222,6 @@ final class ConsoleServerLoop {
   }
 
   func updateDetailRequests() {
-    subscription.showDetails(Set(connections.values.compactMap(\.detailSite)))
+    server.show(Set(connections.values.compactMap(\.detailSite)))
   }
 }

@@ -22,7 +22,7 @@ public final class HeadlessLog: MonitorOutput {
   public func start(facts: ConsoleFacts) async throws { listenAddress.withLock { $0 = facts.listenAddress } }
 
   /// Says where the monitor listens, once all of it has started: scripts and tests take this line to mean that
-  /// heartbeats are heard and consoles can attach (the console socket comes up after the outputs start).
+  /// heartbeats are heard and consoles can attach (the console server is one of the outputs).
   public func announceListening() {
     guard let address = listenAddress.withLock({ $0 }) else { return }
     logger.info("listening on udp \(address); \(sites.count) sites; heartbeat files in \(heartbeatDirectory)")

@@ -1,175 +1,58 @@
 import BridgeCore
 import Logging
+import NIOCore
 
-/// The journal as the hub writes it: each tick's status changes with the headcount samples that are due, and each
-/// operator action synchronously (fsynced before the operator's answer). Owns the headcount sampling and what the
-/// faces show while records wait. Lives on the hub's loop (in its loop-bound box): nothing here is locked.
-struct JournalRecorder {
-  /// At most one headcount sample per site in this long.
-  static let headcountSampleNanos: Int64 = 10_000_000_000
-  /// How often the journal's checkpoint is written while lines are added: a restart after a crash reads at most
-  /// this much journal after it (a 31,097-site checkpoint takes some tens of milliseconds on the loop).
-  static let checkpointNanos: Int64 = 300_000_000_000
+/// The journal as one of the hub's outputs: each tick's update is journaled as it comes (its status changes, the
+/// clock's and the bridges' records, the headcount samples that are due, fsynced), and the final one with the last
+/// samples, the stop and the checkpoint, before the file is closed. `JournalLog` keeps the state between them.
+///
+/// Not a pure `MonitorOutput`, by one hook: an operator action must be on disk before it is answered, and the hub
+/// answers before any update carries the action, so the hub writes an action's records (and the start, a role's
+/// change) through `write(_:sync:now:)`, synchronously on its loop, and shows `problem` on each snapshot it
+/// publishes. An update says how many of its events were so written (`eventsJournaled`): they are not written
+/// twice. A tick's own records that wait show on the faces from the next publish. Runs on the hub's loop only:
+/// the state is in a loop-bound box, which traps elsewhere.
+public final class JournalRecorder: MonitorOutput {
+  private let log: NIOLoopBoundBox<JournalLog>
+  /// The state to write first into a journal created again under the running monitor.
+  private let checkpoint: @Sendable (ClockReading) -> [JournalRecord]
 
-  let file: JournalFile?
-  private let sites: [SiteConfig]
-  private let logger: Logger
-  private let healthObserver: (any MonitorHealthObserver)?
-  /// What the faces show while journal records wait; `cause` is its reason alone, logged once.
-  private(set) var problem: String?
-  private var cause: String?
-  private var lastSampledHeadcount: [Int?]
-  private var lastSampleNanos: [Int64]
-  /// Per site: the highest reported headcount since its last journal sample.
-  private var windowPeak: [Int?]
-  /// The records the last sampling pass saw, and whether it left a change waiting for its window: with neither
-  /// a new record nor a waiting change, a pass would find nothing (a quiet monitor skips it).
-  private var sampledRevision: UInt64?
-  private var samplesWaiting = false
-  /// When the checkpoint was last written (or due from), and whether lines were written since.
-  private var lastCheckpointNanos: Int64?
-  private var linesSinceCheckpoint = false
-  private var checkpointProblem: String?
-
-  /// `restored` is what an earlier run left in the journal: a headcount set by hand is not sampled again.
-  init(file: JournalFile?, sites: [SiteConfig], restored: [RestoredSite], logger: Logger, healthObserver: (any MonitorHealthObserver)?) {
-    self.file = file
-    self.sites = sites
-    self.logger = logger
-    self.healthObserver = healthObserver
-    lastSampledHeadcount = Array(repeating: nil, count: sites.count)
-    lastSampleNanos = Array(repeating: .min / 2, count: sites.count)
-    windowPeak = Array(repeating: nil, count: sites.count)
-    for (index, site) in restored.enumerated() where index < sites.count && site != RestoredSite() {
-      lastSampledHeadcount[index] = site.manualHeadcount
-    }
-  }
-
-  /// One tick's batch: the clock's records, the status changes of the last second, and the headcount samples
-  /// that are due; built in one array, as at first contact it holds two records for every site.
-  mutating func recordTick(
-    clock clockRecords: [JournalRecord], events: [EngineEvent], snapshot: MonitorSnapshot, now: ClockReading,
-    checkpoint: () -> [JournalRecord]
+  /// `restored` is what an earlier run left in `file`; `checkpoint` reads the hub's state (under its lock).
+  init(
+    file: sending JournalFile?, sites: [SiteConfig], restored: [RestoredSite], logger: Logger,
+    healthObserver: (any MonitorHealthObserver)?, loop: any EventLoop,
+    checkpoint: @escaping @Sendable (ClockReading) -> [JournalRecord]
   ) {
-    guard file != nil else { return }
-    var batch = clockRecords
-    for event in events {
-      batch += JournalRecord.records(for: event, sites: sites, heardBy: snapshot.records[event.siteIndex].lastSource)
-    }
-    appendHeadcountSamples(snapshot.records, revision: snapshot.recordsRevision, now: now, to: &batch)
-    write(batch, sync: true, now: now, checkpoint: checkpoint)
-    let last = lastCheckpointNanos ?? now.monotonicNanos
-    lastCheckpointNanos = last
-    if linesSinceCheckpoint && now.monotonicNanos - last >= Self.checkpointNanos { writeCheckpoint(now: now) }
+    log = .makeBoxSendingValue(
+      JournalLog(file: file, sites: sites, restored: restored, logger: logger, healthObserver: healthObserver), eventLoop: loop)
+    self.checkpoint = checkpoint
   }
 
-  /// Writes the journal's checkpoint; a failure is logged once per cause (the next start then reads the whole
-  /// journal, which is slower but loses nothing).
-  private mutating func writeCheckpoint(now: ClockReading) {
-    guard let file else { return }
-    lastCheckpointNanos = now.monotonicNanos
-    let problem = file.writeCheckpoint(unixSeconds: now.unixSeconds)
-    if problem == nil { linesSinceCheckpoint = false }
-    if let problem, problem != checkpointProblem {
-      logger.warning("journal checkpoint: \(problem); the next start reads the whole journal")
-    }
-    checkpointProblem = problem
+  /// The journal is open since it was replayed; the hub writes its start through `write` before its first tick.
+  public func start(facts: ConsoleFacts) async throws {}
+
+  /// A tick's update: its batch. The final one: its batch, then the stop and the checkpoint, and the file is
+  /// closed. Any other update (an action's, a face's request) brings nothing the journal lacks.
+  public func receive(_ update: MonitorUpdate) {
+    guard update.isTick || update.isFinal else { return }
+    let now = update.snapshot.takenAt
+    let state = { [checkpoint] in checkpoint(now) }
+    log.value.recordTick(
+      clock: update.journalRecords, events: Array(update.events.dropFirst(update.eventsJournaled)), snapshot: update.snapshot,
+      now: now, checkpoint: state)
+    if update.isFinal { log.value.recordStop(update.snapshot.records, now: now, checkpoint: state) }
   }
 
-  /// The last records at stop: counts still inside their 10-second window go now (or the report's figures would
-  /// fall short of the screen's), then the stop; what cannot be written is logged, and the file is closed.
-  mutating func recordStop(_ records: [SiteRecord], now: ClockReading, checkpoint: () -> [JournalRecord]) {
-    var last: [JournalRecord] = []
-    appendHeadcountSamples(records, revision: nil, now: now, flush: true, to: &last)
-    last.append(JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop))
-    write(last, sync: true, now: now, checkpoint: checkpoint)
-    if let file, !file.backlog.isEmpty { reportUnsaved(file) }
-    writeCheckpoint(now: now)
-    file?.close()
+  /// Nothing is left: the final update wrote the stop and closed the file.
+  public func stop() async {}
+
+  // MARK: The hook the synchronous path needs
+
+  /// Writes `records` now (fsynced with `sync`), or leaves them waiting: the problem the faces show when they wait.
+  func write(_ records: [JournalRecord], sync: Bool, now: ClockReading) -> String? {
+    log.value.write(records, sync: sync, now: now, checkpoint: { [checkpoint] in checkpoint(now) })
   }
 
-  /// Appends a sample for each site whose reported headcount changed, at most one per site per 10 seconds
-  /// (`flush`: every change now, whatever the window, as on stop). A count that rose and fell back within a window
-  /// is not lost: the sample carries the window's `peak`.
-  private mutating func appendHeadcountSamples(
-    _ records: [SiteRecord], revision: UInt64?, now: ClockReading, flush: Bool = false, to samples: inout [JournalRecord]
-  ) {
-    if !flush, !samplesWaiting, let revision, revision == sampledRevision { return }
-    sampledRevision = revision
-    samplesWaiting = false
-    for index in records.indices {
-      guard let count = records[index].headcount, records[index].headcountSource?.isTypedByPerson != true else {
-        windowPeak[index] = nil
-        continue
-      }
-      let peak = max(windowPeak[index] ?? count, count)
-      windowPeak[index] = peak
-      guard count != lastSampledHeadcount[index] || peak > count else { continue }
-      guard flush || now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos else {
-        samplesWaiting = true
-        continue
-      }
-      lastSampledHeadcount[index] = count
-      lastSampleNanos[index] = now.monotonicNanos
-      windowPeak[index] = nil
-      samples.append(
-        JournalRecord(
-          unixSeconds: now.unixSeconds, site: sites[index].id,
-          kind: .headcount(
-            count: count, source: records[index].headcountSource ?? .udp, operatorName: nil, peak: peak > count ? peak : nil)))
-    }
-  }
-
-  /// Writes to the journal, or leaves the records waiting in its backlog; what waits is logged once per cause and
-  /// shown on the faces until it is written. Returns that problem when the records wait. `checkpoint` is the
-  /// state to write first into a journal created again.
-  @discardableResult
-  mutating func write(_ records: [JournalRecord], sync: Bool, now: ClockReading, checkpoint: () -> [JournalRecord]) -> String? {
-    guard let file else { return nil }
-    let outcome = file.append(records, sync: sync, now: now.unixSeconds, checkpoint: checkpoint)
-    if file.lastAppendWroteLines { linesSinceCheckpoint = true }
-    switch outcome {
-    case .written, .recreated:
-      if file.lastAppendWroteLines {
-        healthObserver?.journalWritten(atUnixSeconds: now.unixSeconds, syncSeconds: file.lastSyncSeconds)
-      }
-    case .waiting: healthObserver?.journalWriteFailed()
-    }
-    switch outcome {
-    case .written:
-      if problem != nil { logger.notice("journal \(file.path) is being written again; nothing waits") }
-      problem = nil
-      cause = nil
-      return nil
-    case .recreated:
-      logger.warning(
-        "journal \(file.path) was deleted under the running monitor; created it again with the current state (marks, acknowledgements, statuses, headcounts); the older history was in the deleted file"
-      )
-      problem = nil
-      cause = nil
-      return nil
-    case .waiting(let reason):
-      let backlog = file.backlog
-      var waiting =
-        "waiting: \(backlog.operatorActionCount) operator action(s), \(backlog.records.count - backlog.operatorActionCount) other record(s)"
-      if backlog.droppedCount > 0 { waiting += "; \(backlog.droppedCount) status/headcount record(s) dropped to stay bounded" }
-      if cause != reason { logger.error("\(reason); records wait and are written when the journal takes them again") }
-      cause = reason
-      problem = "\(reason) (\(waiting))"
-      return problem
-    }
-  }
-
-  /// At exit with records still unwritten: every waiting operator action goes to the log as its journal line, so
-  /// it can be added to the journal by hand; nothing is dropped without a word.
-  private func reportUnsaved(_ file: JournalFile) {
-    let backlog = file.backlog
-    let others = backlog.records.count - backlog.operatorActionCount
-    logger.critical(
-      "journal \(file.path) was NOT written at exit: \(backlog.operatorActionCount) operator action(s) and \(others) other record(s) are lost unless added by hand; the operator actions follow as journal lines"
-    )
-    for record in backlog.records where record.isOperatorAction {
-      logger.critical("unsaved journal line: \(JournalCodec.encode(record))")
-    }
-  }
+  /// What the faces show while records wait (nil: nothing waits).
+  var problem: String? { log.value.problem }
 }

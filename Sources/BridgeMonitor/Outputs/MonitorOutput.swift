@@ -11,4 +11,12 @@ public protocol MonitorOutput: AnyObject, Sendable {
   func receive(_ update: MonitorUpdate)
   /// After the hub's last update (its final tick): finish what is in flight and let go of what it holds.
   func stop() async
+  /// The sites whose last hour this output shows (the console server: those its consoles look at); the hub puts
+  /// them in `update.details`. Read as the hub publishes.
+  var detailSites: Set<Int> { get }
+}
+
+extension MonitorOutput {
+  /// Most outputs show no site's last hour.
+  public var detailSites: Set<Int> { [] }
 }
