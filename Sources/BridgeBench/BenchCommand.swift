@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeCore
+import BridgeField
 import BridgeMonitor
 import Foundation
 
@@ -17,9 +18,10 @@ public struct BenchCommand: ParsableCommand {
       C ceiling program (benchmarks/ceiling/udp_ceiling.c, compiled with cc); prints both rates and their ratio, \
       kernel drops, CPU and peak RSS. With --dashboard, also the CPU of the monitor with its dashboard open (in tmux) \
       at national load and idle.
-      journal: a journal shaped like two national days (2,000,000 lines, 7,400 sites) is generated; the monitor is \
-      restarted on it (time until it listens, peak RSS) and the report is run on it (time, peak RSS), next to the \
-      time it takes only to read the file.
+      journal: a journal shaped like two national days is generated (7,400 sites and 2,000,000 lines by default; \
+      --sites 31097 is the conference of February 2026, about 8.4 million lines, the same lines per site); the \
+      monitor is restarted on it (time until it listens, with and without its checkpoint, peak RSS) and the report \
+      is run on it (time, peak RSS), next to the time it takes only to read the file.
       probes: a monitor probes a national roster by SIP OPTIONS every 5 s, answered on loopback; its CPU next to \
       the responder's, and any false late or offline.
       startup: the monitor started on national rosters of 7,400, 31,097 and 100,000 sites (a group per commune), \
@@ -144,8 +146,11 @@ struct JournalBench: ParsableCommand {
   @Option(help: "Sites in the roster.")
   var sites = 7400
 
-  @Option(help: "Lines in the generated journal.")
-  var lines = 2_000_000
+  @Option(help: "2026 (34 provinces and their communes, the default) or 2021 (63 provinces with districts), as for demo.")
+  var shape: RosterShape = .shape2026
+
+  @Option(help: "Lines in the generated journal (default: as many per site as 2,000,000 for 7,400 sites).")
+  var lines: Int?
 
   @Option(help: "Runs of each measurement; the range is printed.")
   var runs = 3
@@ -153,10 +158,18 @@ struct JournalBench: ParsableCommand {
   @Flag(help: "Keep the generated config and journal (for profiling) and say where they are.")
   var keep = false
 
+  func validate() throws {
+    guard (1...100_000).contains(sites) else { throw ValidationError("--sites must be from 1 to 100,000") }
+    if let lines, !(1...50_000_000).contains(lines) { throw ValidationError("--lines must be from 1 to 50,000,000") }
+  }
+
   func run() throws {
     BenchRun.warnIfDebugBuild("bench journal")
     try inScratchDirectory(keep: keep) { directory, binary, report in
-      try JournalBenchmark(binary: binary, sites: sites, lines: lines, runs: max(1, runs), directory: directory).run(report: report)
+      try JournalBenchmark(
+        binary: binary, sites: sites, lines: lines ?? JournalGenerator.lines(forSites: sites), shape2021: shape == .shape2021,
+        runs: max(1, runs), directory: directory
+      ).run(report: report)
     }
   }
 }

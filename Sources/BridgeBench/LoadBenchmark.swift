@@ -143,11 +143,16 @@ public struct LoadBenchmark {
     try Self.writeConference(sites: count, interval: interval, name: name, directory: directory)
   }
 
-  /// A national roster of `count` signed sites, as a config, CSV and keys file in `directory`.
-  static func writeConference(sites count: Int, interval: String, name: String, directory: String) throws -> (
-    config: String, roster: [SiteConfig]
-  ) {
-    let roster = DemoRoster.national(sites: count, heartbeatDirectory: directory + "/heartbeats")
+  /// A national roster of `count` signed sites, as a config, CSV and keys file in `directory`: shaped like 2021's
+  /// (63 provinces with districts) unless `shape2026`, the demo's roster of February 2026 (34 provinces, communes).
+  static func writeConference(sites count: Int, interval: String, name: String, directory: String, shape2026: Bool = false) throws
+    -> (config: String, roster: [SiteConfig])
+  {
+    let heartbeats = directory + "/heartbeats"
+    let roster =
+      shape2026
+      ? DemoRoster.conference2026(sites: count, heartbeatDirectory: heartbeats)
+      : DemoRoster.national(sites: count, heartbeatDirectory: heartbeats)
     var csv = "id,name,group,expected\n"
     var keys = ""
     for site in roster {

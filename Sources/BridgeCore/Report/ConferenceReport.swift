@@ -40,7 +40,7 @@ public struct ConferenceReport: Sendable, Equatable {
 
   /// The report's state, fed one record at a time as the journal is read: what it keeps per site is the steps
   /// of its status and headcount, never the records themselves.
-  public struct Builder: Sendable {
+  public struct Builder: Sendable, JournalFold {
     let config: ConferenceConfig
     var timeline: Timeline
     private let siteIndex: [String: Int]
@@ -57,6 +57,13 @@ public struct ConferenceReport: Sendable, Equatable {
     public mutating func take(_ record: JournalRecord) {
       recordCount += 1
       timeline.take(record, site: record.site.flatMap { siteIndex[$0] })
+    }
+
+    /// This builder followed by `later`, the builder of the records right after the ones this one took: a long
+    /// journal is read in stretches on all cores, each into its own builder, joined in order.
+    public mutating func append(_ later: Builder) {
+      recordCount += later.recordCount
+      timeline.append(later.timeline)
     }
 
     /// The report, once every record is in.

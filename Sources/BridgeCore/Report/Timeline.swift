@@ -3,6 +3,11 @@
 /// While the journal is read, steps go to the end of one log in journal order: appending to one array per site
 /// missed the cache twice a record (7,400 arrays) and took a quarter of the report's time. `seal` then groups
 /// the log by site with a counting sort, which keeps journal order within a site.
+///
+/// A long journal is read in stretches on all cores, one timeline each, joined in order (Timeline+Join.swift). A
+/// stretch does not know the state its first records meet (is a site marked when a start comes, whose count does
+/// a hand count correct): what depends on it is kept as unresolved and settled by the join, or by `seal` with the
+/// state at the journal's beginning (nothing marked, no counts). One journal read whole goes the same way.
 struct Timeline: Sendable {
   struct StatusStep: Sendable, TimedStep {
     var time: Double
@@ -18,6 +23,8 @@ struct Timeline: Sendable {
     var storedPeak: Int32
     /// `sources`' index of how the count arrived.
     var storedSource: UInt8
+    /// `storedSource` of a start's step that carries the count set by hand before the stretch (unresolved).
+    static let carriedFromBefore: UInt8 = 255
     /// 1 + the index in `Timeline.operatorNames` of who set it by hand; 0 for none.
     var storedOperator: UInt16
 
@@ -54,45 +61,79 @@ struct Timeline: Sendable {
     var connected: Bool
   }
 
+  /// What a stretch of the journal knows of a site's state: what one of its records set, or nothing yet.
+  enum Known<Value: Sendable>: Sendable {
+    case fromBefore
+    case set(Value)
+  }
+
+  /// A count set by hand, carried over a restart.
+  struct ManualCount: Sendable {
+    var count: Int
+    var operatorNumber: UInt16
+  }
+
+  /// A hand count that may correct the count before it, where that one is not known yet: `target` is where the
+  /// site's latest step is (a start's unresolved one), nil when it lies before the stretch.
+  struct PendingCorrection: Sendable {
+    var step: Int
+    var action: Int?
+    var target: Int?
+  }
+
+  /// A `bridge` record, or a start (`site` -1) or stop (-2): replayed in order by `seal`, since what a start does
+  /// to the bridge depends on who was in it.
+  struct BridgeEvent: Sendable {
+    var time: Double
+    var site: Int32
+    var joined: Bool
+  }
+
   let siteCount: Int
+  // Internal, not private: the join (Timeline+Join.swift) works on them.
   /// Each time a site came into or went out of a conference bridge as the report counts it (BridgeTimeFigures.swift);
-  /// grouped and re-based like the other steps.
-  private var bridgeSteps: [BridgeStep] = []
-  private var bridgeStarts: [Int] = []
-  /// Whether each site is in a bridge now, as the journal read so far says.
-  private var inBridge: [Bool]
+  /// made from `bridgeEvents` by `seal`, then grouped and re-based like the other steps.
+  var bridgeSteps: [BridgeStep] = []
+  var bridgeStarts: [Int] = []
+  var bridgeEvents: [BridgeEvent] = []
   /// A restarted monitor with exactly one bridge takes back who was in it (BridgeBoard's `restoredSince`) and
   /// journals only a leave for a site gone; with several it journals its first poll's joins anew.
   let bridgeCarriesAcrossStart: Bool
   /// Whether the journal has any `bridge` record: only then does the report show bridge figures.
-  private(set) var hasBridgeRecords = false
+  var hasBridgeRecords = false
   /// Each status change; after `seal`, grouped by site, each site's in time order.
-  private var statusSteps: [StatusStep] = []
+  var statusSteps: [StatusStep] = []
   /// Each headcount (or its loss at a start or stop), with the highest count since the previous sample.
-  private var countSteps: [CountStep] = []
+  var countSteps: [CountStep] = []
   /// Operator actions, in journal order (few: people make them).
-  private(set) var actions: [OperatorAction] = []
+  var actions: [OperatorAction] = []
   /// After `seal`: where each site's steps start in the arrays above (one more entry: the end).
   private var statusStarts: [Int] = []
   private var countStarts: [Int] = []
-  private(set) var marked: [Bool]
+  var marked: [Known<Bool>]
   /// Per site, the sources its heartbeat-caused status changes named.
-  private(set) var heardBy: [Set<HeartbeatSource>]
+  var heardBy: [Set<HeartbeatSource>]
   /// The last headcount set by hand, while no heartbeat has replaced it: a restarted monitor shows it again.
-  private var manual: [(count: Int, operatorNumber: UInt16)?]
-  /// Per site, where its latest count step is in `countSteps` (-1: none yet), for corrections.
-  private var latestCount: [Int]
+  var manual: [Known<ManualCount?>]
+  /// Per site, where its latest count step is in `countSteps` (-1: none in this stretch), for corrections.
+  var latestCount: [Int]
+  /// Unresolved: starts' status steps of sites whose mark is from before, and count steps carrying a hand count
+  /// from before (`CountStep.carriedFromBefore`); hand counts that may correct a count from before.
+  var markedFromBefore: [Int] = []
+  var carriedFromBefore: [Int] = []
+  var pendingCorrections: [PendingCorrection] = []
   /// After `seal`: per site, where its marks are in `actions` (few: people make them).
   private var marksBySite: [Int: [Int]] = [:]
   /// Who set counts by hand, each name once; a step refers to it by number.
-  private(set) var operatorNames: [String] = []
-  private var operatorNumbers: [String: UInt16] = [:]
+  var operatorNames: [String] = []
+  var operatorNumbers: [String: UInt16] = [:]
 
   /// A stretch of the journal on one wall clock: a new one begins at each start and at each clock step.
   struct Segment {
     var firstStatus: Int
     var firstCount: Int
     var firstAction: Int
+    /// Where it begins in `bridgeEvents`; in `bridgeSteps` once `seal` has replayed them.
     var firstBridge = 0
     var earliest = Double.infinity
     var latest = -Double.infinity
@@ -102,9 +143,9 @@ struct Timeline: Sendable {
     var offset = 0.0
   }
 
-  private(set) var segments = [Segment(firstStatus: 0, firstCount: 0, firstAction: 0)]
+  var segments = [Segment(firstStatus: 0, firstCount: 0, firstAction: 0)]
   /// Clock steps: the segment each begins, and by how much.
-  private var steps: [(segment: Int, unixSeconds: Double, seconds: Double)] = []
+  var steps: [(segment: Int, unixSeconds: Double, seconds: Double)] = []
   /// After `seal`: the earliest and latest time of any record, re-based.
   private(set) var firstTime = Double.infinity
   private(set) var lastTime = -Double.infinity
@@ -112,9 +153,8 @@ struct Timeline: Sendable {
   init(siteCount: Int, bridgeCarriesAcrossStart: Bool = false) {
     self.siteCount = siteCount
     self.bridgeCarriesAcrossStart = bridgeCarriesAcrossStart
-    inBridge = Array(repeating: false, count: siteCount)
-    marked = Array(repeating: false, count: siteCount)
-    manual = Array(repeating: nil, count: siteCount)
+    marked = Array(repeating: .fromBefore, count: siteCount)
+    manual = Array(repeating: .fromBefore, count: siteCount)
     latestCount = Array(repeating: -1, count: siteCount)
     heardBy = Array(repeating: [], count: siteCount)
   }
@@ -128,11 +168,11 @@ struct Timeline: Sendable {
     case .clock(let step):
       segments[segments.count - 1].stepAtEnd = step
       segments.append(
-        Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count, firstBridge: bridgeSteps.count))
+        Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count, firstBridge: bridgeEvents.count))
       steps.append((segments.count - 1, time, step))
     case .start:
       segments.append(
-        Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count, firstBridge: bridgeSteps.count))
+        Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count, firstBridge: bridgeEvents.count))
     default: break
     }
     segments[segments.count - 1].earliest = min(segments[segments.count - 1].earliest, time)
@@ -141,14 +181,30 @@ struct Timeline: Sendable {
     case .start, .stop:
       // A (re)started monitor knows nothing until sites are heard again; marks and hand counts carry over.
       let starting = if case .start = record.kind { true } else { false }
-      bridgeStretchesEnd(at: time, starting: starting)
+      bridgeEvents.append(BridgeEvent(time: time, site: starting ? -1 : -2, joined: false))
       for site in 0..<siteCount {
-        statusSteps.append(StatusStep(time: time, site: Int32(site), status: starting && marked[site] ? .marked : .unknown))
-        let carried = starting ? manual[site] : nil
+        var status = SiteStatus.unknown
+        var carried: ManualCount?
+        var carriesFromBefore = false
+        if starting {
+          switch marked[site] {
+          case .set(let isMarked): if isMarked { status = .marked }
+          case .fromBefore: markedFromBefore.append(statusSteps.count)
+          }
+          switch manual[site] {
+          case .set(let count): carried = count
+          case .fromBefore: carriesFromBefore = true
+          }
+        }
+        statusSteps.append(StatusStep(time: time, site: Int32(site), status: status))
         latestCount[site] = countSteps.count
-        countSteps.append(
-          CountStep(
-            time: time, site: site, count: carried?.count, peak: nil, source: .manual, operatorNumber: carried?.operatorNumber ?? 0))
+        var step = CountStep(
+          time: time, site: site, count: carried?.count, peak: nil, source: .manual, operatorNumber: carried?.operatorNumber ?? 0)
+        if carriesFromBefore {
+          step.storedSource = CountStep.carriedFromBefore
+          carriedFromBefore.append(countSteps.count)
+        }
+        countSteps.append(step)
       }
       return
     default: break
@@ -157,19 +213,15 @@ struct Timeline: Sendable {
     switch record.kind {
     case .bridge(let joined):
       hasBridgeRecords = true
-      // A join while in (a checkpoint's, or a restarted monitor's) keeps the stretch; a leave while out is no leave.
-      if joined != inBridge[site] {
-        inBridge[site] = joined
-        bridgeSteps.append(BridgeStep(time: time, site: Int32(site), state: joined ? .joined : .left))
-      }
+      bridgeEvents.append(BridgeEvent(time: time, site: Int32(site), joined: joined))
     case .status(_, let to, _, let source):
       statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
       if let source { heardBy[site].insert(source) }
     case .mark(let name, let reason):
-      marked[site] = true
+      marked[site] = .set(true)
       actions.append(OperatorAction(unixSeconds: time, site: site, kind: .mark, operatorName: name, detail: reason))
     case .clear(let name):
-      marked[site] = false
+      marked[site] = .set(false)
       actions.append(OperatorAction(unixSeconds: time, site: site, kind: .clear, operatorName: name))
     case .acknowledge(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .acknowledge, operatorName: name))
     case .claim(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .claim, operatorName: name))
@@ -177,30 +229,28 @@ struct Timeline: Sendable {
     case .headcount(let value, let source, let name, let peak):
       var number: UInt16 = 0
       if source.isTypedByPerson, let name { number = operatorNumber(name) }
-      let step = CountStep(time: time, site: site, count: value, peak: peak, source: source, operatorNumber: number)
-      var corrected: Int?
       let previous = latestCount[site]
-      if source == .manual, previous >= 0, let previousCount = countSteps[previous].count,
-        time - countSteps[previous].time <= ConferenceReport.correctionWindow, time >= countSteps[previous].time
-      {
-        // A correction: the count it replaces is taken as never in force (a typo must not reach a published peak).
-        corrected = previousCount
-        countSteps[previous] = CountStep(
-          time: countSteps[previous].time, site: site, count: value, peak: nil, source: .manual, operatorNumber: number)
+      let position = countSteps.count
+      latestCount[site] = position
+      countSteps.append(CountStep(time: time, site: site, count: value, peak: peak, source: source, operatorNumber: number))
+      manual[site] = .set(source == .manual ? ManualCount(count: value, operatorNumber: number) : nil)
+      guard source == .manual else { return }
+      var action: Int?
+      if let name {
+        action = actions.count
+        actions.append(OperatorAction(unixSeconds: time, site: site, kind: .headcount, operatorName: name, detail: "\(value)"))
       }
-      latestCount[site] = countSteps.count
-      countSteps.append(step)
-      manual[site] = source == .manual ? (value, number) : nil
-      if let name, source == .manual {
-        actions.append(
-          OperatorAction(
-            unixSeconds: time, site: site, kind: .headcount, operatorName: name, detail: "\(value)", correctedCount: corrected))
+      let correction = PendingCorrection(step: position, action: action, target: previous < 0 ? nil : previous)
+      if previous >= 0 && countSteps[previous].storedSource != CountStep.carriedFromBefore {
+        correct(correction, target: previous)
+      } else {
+        pendingCorrections.append(correction)
       }
     default: break
     }
   }
 
-  private mutating func operatorNumber(_ name: String) -> UInt16 {
+  mutating func operatorNumber(_ name: String) -> UInt16 {
     if let number = operatorNumbers[name] { return number }
     // Names beyond the 65,535th stay unnamed in the provenance (never in practice: people set counts).
     guard operatorNames.count < Int(UInt16.max) else { return 0 }
@@ -209,9 +259,23 @@ struct Timeline: Sendable {
     return UInt16(operatorNames.count)
   }
 
+  /// A hand count within the correction window after the site's previous count replaces it: the count it
+  /// replaces is taken as never in force (a typo must not reach a published peak).
+  mutating func correct(_ correction: PendingCorrection, target: Int) {
+    let previous = countSteps[target]
+    let step = countSteps[correction.step]
+    guard let previousCount = previous.count, step.time - previous.time <= ConferenceReport.correctionWindow, step.time >= previous.time
+    else { return }
+    countSteps[target] = CountStep(
+      time: previous.time, site: Int(step.site), count: step.count, peak: nil, source: .manual, operatorNumber: step.storedOperator)
+    if let action = correction.action { actions[action].correctedCount = previousCount }
+  }
+
   /// Re-bases the times before each clock step, then groups the steps by site, each site's in time order.
   mutating func seal() {
     guard !isSealed else { return }
+    settleWithJournalStart()
+    replayBridgeEvents()
     rebase()
     // Re-based runs can interleave; equal times keep journal order.
     actions = actions.enumerated().sorted { ($0.element.unixSeconds, $0.offset) < ($1.element.unixSeconds, $1.offset) }.map(\.element)
@@ -257,17 +321,41 @@ struct Timeline: Sendable {
   func headcounts(of site: Int) -> ArraySlice<CountStep> { countSteps[countStarts[site]..<countStarts[site + 1]] }
   func bridgeChanges(of site: Int) -> ArraySlice<BridgeStep> { bridgeSteps[bridgeStarts[site]..<bridgeStarts[site + 1]] }
 
+  /// The bridge's steps from its records, in journal order; each segment's `firstBridge` becomes a step's place.
+  /// A join while in (a checkpoint's, or a restarted monitor's) keeps the stretch; a leave while out is no leave.
   /// A stop or a start ends every stretch in the bridge, as it ends every status: nobody watched the bridge in
   /// between. A start with one bridge takes the sites that were in back in, as the restarted monitor does.
-  private mutating func bridgeStretchesEnd(at time: Double, starting: Bool) {
-    for site in 0..<siteCount where inBridge[site] {
-      bridgeSteps.append(BridgeStep(time: time, site: Int32(site), state: .notWatched))
-      if starting && bridgeCarriesAcrossStart {
-        bridgeSteps.append(BridgeStep(time: time, site: Int32(site), state: .carried))
-      } else if starting {
-        inBridge[site] = false
+  private mutating func replayBridgeEvents() {
+    var inBridge = [Bool](repeating: false, count: siteCount)
+    var segment = 0
+    for (index, event) in bridgeEvents.enumerated() {
+      while segment < segments.count && segments[segment].firstBridge <= index {
+        segments[segment].firstBridge = bridgeSteps.count
+        segment += 1
+      }
+      if event.site >= 0 {
+        let site = Int(event.site)
+        if event.joined != inBridge[site] {
+          inBridge[site] = event.joined
+          bridgeSteps.append(BridgeStep(time: event.time, site: event.site, state: event.joined ? .joined : .left))
+        }
+        continue
+      }
+      let starting = event.site == -1
+      for site in 0..<siteCount where inBridge[site] {
+        bridgeSteps.append(BridgeStep(time: event.time, site: Int32(site), state: .notWatched))
+        if starting && bridgeCarriesAcrossStart {
+          bridgeSteps.append(BridgeStep(time: event.time, site: Int32(site), state: .carried))
+        } else if starting {
+          inBridge[site] = false
+        }
       }
     }
+    while segment < segments.count {
+      segments[segment].firstBridge = bridgeSteps.count
+      segment += 1
+    }
+    bridgeEvents = []
   }
 
   /// A counting sort by site (stable), then each site's run put in time order: journal order is time order
