@@ -9,8 +9,9 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Measure BridgeWatch on this machine (build with -c release first).",
     discussion: """
-      micro: ingest (decode, verify, apply), engine tick, roll-up recount, frame composition and filtering at \
-      national scale, each next to a reference measured in the same run.
+      micro: ingest (decode, verify, apply), the conference bridge's reconcile of a 31,097-participant roster, engine \
+      tick, roll-up recount, frame composition and filtering at national scale, each next to a reference measured in \
+      the same run.
       load: a headless monitor takes a blast of signed heartbeats over loopback, then the same blast goes to the \
       C ceiling program (benchmarks/ceiling/udp_ceiling.c, compiled with cc); prints both rates and their ratio, \
       kernel drops, CPU and peak RSS. With --dashboard, also the CPU of the monitor with its dashboard open (in tmux) \
@@ -37,7 +38,7 @@ struct MicroBench: ParsableCommand {
   @Option(help: "Samples per figure; the median is printed.")
   var samples = 7
 
-  @Option(help: "Only the benchmarks whose group contains this: ingest, ingest-signed, engine, frame, filter (for profiling).")
+  @Option(help: "Only the benchmarks whose group contains this: ingest, ingest-signed, bridge, engine, frame, filter (for profiling).")
   var only: String?
 
   func run() throws {
