@@ -166,7 +166,7 @@ public struct SimulationPlan: Sendable {
         if let site = take() { sites[site].dropsOut = true }
       }
       if playsBridge {
-        let each = count >= 4 ? max(2, count / 500) : 0
+        let each = count >= 4 ? max(2, count / 2000) : 0
         for _ in 0..<each {
           if let site = take() { sites[site].agentStopsAt = sites[site].connectAt + pace.helpStart + 5 }
         }

@@ -49,4 +49,48 @@ import Testing
     #expect(polls["unmatched_names"] as? [String] == ["Khách mời 1", "Khách mời 2"])
     #expect(demo.stop() == 0)
   }
+
+  @Test func simPlaysTheConfigsBridgeBesideARealMonitor() throws {
+    let bridgePort = freeTCPPort()
+    let sites = (1...12).map { "  - {id: S\($0 < 10 ? "0" : "")\($0), name: \"Xã \($0)\", group: \"Thử\", expected: 10}" }
+    let config = """
+      title: "Hội nghị thử"
+      timing:
+        interval: 1s
+        late_after: 3s
+        offline_after: 6s
+      status_file: status.json
+      bridges:
+        - kind: janus
+          url: http://127.0.0.1:\(bridgePort)/janus
+          room: 1234
+          poll: 1s
+      sites:
+      \(sites.joined(separator: "\n"))
+      """
+    let monitor = try HeadlessMonitor(config: config)
+    defer { _ = monitor.stop() }
+    let sim = try BackgroundProcess([
+      "sim", monitor.directory + "/conference.yaml", "--monitor", "127.0.0.1:\(monitor.port)", "--scenario", "quick", "--play-bridge",
+      "--duration", "150s",
+    ])
+    defer { _ = sim.stop() }
+    let roles = { (role: String) in
+      sim.waitFor(seconds: 20) { output -> [String]? in
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("  \(role): ") }) else { return nil }
+        return line.dropFirst("  \(role): ".count).split(separator: ", ").map { String($0.split(separator: " ").first ?? "") }
+      }
+    }
+    let silent = try #require(roles("agent stops, codec stays in the bridge"), "\(sim.output)")
+    let absent = try #require(roles("agent runs, never joins the bridge"), "\(sim.output)")
+    #expect(sim.output.contains("plays the conference bridge: a Janus AudioBridge at http://127.0.0.1:\(bridgePort)/janus, room 1234"))
+    let seen = monitor.waitForStatus(seconds: 120) { json in
+      guard let bridges = json["bridges"] as? [String: Any] else { return false }
+      let disagreement = { (id: String) in (Self.site(id, in: json)?["bridge"] as? [String: Any])?["disagreement"] as? String }
+      return (bridges["in_bridge"] as? Int ?? 0) >= 6 && (bridges["unmatched"] as? Int) == 2
+        && silent.allSatisfy { disagreement($0) == "in_bridge_agent_silent" }
+        && absent.allSatisfy { disagreement($0) == "agent_alive_not_in_bridge" }
+    }
+    #expect(seen != nil, "\(String(describing: monitor.statusFile()?["bridges"]))\n\(sim.output.suffix(2000))\n\(monitor.log.suffix(2000))")
+  }
 }
