@@ -137,7 +137,7 @@ let package = Package(
       dependencies: ["BridgeCore", "BridgeMonitor", "BridgeMetrics", "TestSupport", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(name: "BridgeThreadsTests", dependencies: ["BridgeThreads"]),
-    .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "TestSupport"]),
+    .testTarget(name: "BridgeFieldTests", dependencies: ["BridgeField", "BridgeCore", "BridgeMonitor", "TestSupport"]),
     .testTarget(name: "BridgeTUITests", dependencies: ["BridgeTUI", "BridgeCore", "BridgeField", "TestSupport"]),
     .testTarget(
       name: "EndToEndTests",

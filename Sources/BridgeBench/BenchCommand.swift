@@ -12,8 +12,9 @@ public struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Measure BridgeWatch on this machine (build with -c release first).",
     discussion: """
-      micro: ingest (decode, verify, apply), engine tick, roll-up recount, frame composition and filtering at \
-      national scale, each next to a reference measured in the same run.
+      micro: ingest (decode, verify, apply), the conference bridge's reconcile of a 31,097-participant roster, engine \
+      tick, roll-up recount, frame composition and filtering at national scale, each next to a reference measured in \
+      the same run.
       load: a headless monitor takes a blast of signed heartbeats over loopback, then the same blast goes to the \
       C ceiling program (benchmarks/ceiling/udp_ceiling.c, compiled with cc); prints both rates and their ratio, \
       kernel drops, CPU and peak RSS. With --dashboard, also the CPU of the monitor with its dashboard open (in tmux) \
@@ -46,7 +47,7 @@ struct MicroBench: ParsableCommand {
   @Option(help: "Samples per figure; the median is printed.")
   var samples = 7
 
-  @Option(help: "Only the benchmarks whose group contains this: ingest, ingest-signed, engine, frame, filter (for profiling).")
+  @Option(help: "Only the benchmarks whose group contains this: ingest, ingest-signed, bridge, engine, frame, filter (for profiling).")
   var only: String?
 
   func run() throws {
@@ -147,7 +148,7 @@ struct JournalBench: ParsableCommand {
   var sites = 7400
 
   @Option(help: "2026 (34 provinces and their communes, the default) or 2021 (63 provinces with districts), as for demo.")
-  var shape: RosterShape = .shape2026
+  var shape = "2026"
 
   @Option(help: "Lines in the generated journal (default: as many per site as 2,000,000 for 7,400 sites).")
   var lines: Int?
@@ -160,6 +161,7 @@ struct JournalBench: ParsableCommand {
 
   func validate() throws {
     guard (1...100_000).contains(sites) else { throw ValidationError("--sites must be from 1 to 100,000") }
+    guard ["2026", "2021"].contains(shape) else { throw ValidationError("--shape is 2026 or 2021") }
     if let lines, !(1...50_000_000).contains(lines) { throw ValidationError("--lines must be from 1 to 50,000,000") }
   }
 
@@ -167,7 +169,7 @@ struct JournalBench: ParsableCommand {
     BenchRun.warnIfDebugBuild("bench journal")
     try inScratchDirectory(keep: keep) { directory, binary, report in
       try JournalBenchmark(
-        binary: binary, sites: sites, lines: lines ?? JournalGenerator.lines(forSites: sites), shape2021: shape == .shape2021,
+        binary: binary, sites: sites, lines: lines ?? JournalGenerator.lines(forSites: sites), shape2021: shape == "2021",
         runs: max(1, runs), directory: directory
       ).run(report: report)
     }

@@ -9,7 +9,7 @@ import Foundation
 public struct MicroBenchmarks {
   let sites: Int
   let samples: Int
-  /// Run only the groups whose name contains this (ingest, engine, frame, filter); nil runs all.
+  /// Run only the groups whose name contains this (ingest, bridge, engine, frame, filter); nil runs all.
   var only: String?
 
   public init(sites: Int, samples: Int, only: String?) {
@@ -107,6 +107,8 @@ public struct MicroBenchmarks {
         results.append(Result(name: "  reference: HMAC-SHA256 of the same bytes", nanosecondsPerOperation: hmac))
       }
     }
+
+    if wants("bridge") { results += bridgeReconcile(unixSeconds: Double(unixSeconds)) }
 
     guard wants("engine") || wants("frame") || wants("filter") else { return results }
     // The engine's tick and a roll-up recount, with every site online.

@@ -12,6 +12,7 @@ public enum DemoConference {
     let plain = plan.sites.indices.filter { index in
       let site = plan.sites[index]
       return !site.usesHeartbeatFile && !site.signsWithWrongKey && !site.asksForHelp && !site.flaps && site.lossPercent == 0
+        && site.agentStopsAt == nil && !site.neverInBridge
         && !config.sites[index].heartbeatFileIsExplicit
     }
     let dropping = plain.filter { plan.sites[$0].dropsOut || plan.sites[$0].inStormDistrict }.prefix(1)
@@ -57,5 +58,29 @@ public enum DemoConference {
       config.sites[index].heartbeatFileIsExplicit = true
     }
     return config
+  }
+
+  /// The demo's conference bridge: a simulated Janus AudioBridge on a free loopback port, and the config's
+  /// `bridges:` entry polling it every 2 s, so the demo shows who is in the bridge and both disagreements.
+  public static func playBridge(_ config: inout ConferenceConfig) throws -> SimulatedJanus {
+    let bridge = try SimulatedJanus()
+    config.bridges = [
+      BridgeSettings(
+        kind: .janus, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: bridge.room, poll: .seconds(2),
+        location: FileLine(file: config.path, line: 0))
+    ]
+    return bridge
+  }
+
+  /// For `sim --play-bridge`: a simulated Janus where the config's first Janus AudioBridge is, which must be on
+  /// this machine's loopback (127.0.0.1) so the simulator can take its port.
+  public static func bridgeToPlay(_ config: ConferenceConfig) throws -> SimulatedJanus {
+    guard let bridge = config.bridges.first(where: { $0.kind == .janus && $0.plugin == .audiobridge }) else {
+      throw SimulatedJanus.ListenFailure(description: "the config has no Janus AudioBridge under bridges: to play")
+    }
+    guard bridge.host == "127.0.0.1" || bridge.host == "localhost" else {
+      throw SimulatedJanus.ListenFailure(description: "\(bridge.location): the bridge to play must be at 127.0.0.1, not \(bridge.host)")
+    }
+    return try SimulatedJanus(host: "127.0.0.1", port: bridge.port, path: bridge.path, room: bridge.room)
   }
 }

@@ -68,6 +68,11 @@ public struct SimulatedSite: Sendable, Hashable {
   public var dropsOut = false
   public var inStormDistrict = false
   public var usesHeartbeatFile = false
+  /// With a simulated bridge (`playsBridge`): the site's agent stops for good at this time while its codec stays in
+  /// the bridge ("in the bridge, agent silent"); or its agent runs while it never joins the bridge ("agent alive,
+  /// not in the bridge").
+  public var agentStopsAt: Double?
+  public var neverInBridge = false
 }
 
 /// One heartbeat a simulated site produces.
@@ -105,7 +110,9 @@ public struct SimulationPlan: Sendable {
   static let dropOutCycle: Double = 900
   static let helpCycle: Double = 1800
 
-  public init(config: ConferenceConfig, scenario: SimulationScenario, seed: UInt64) {
+  /// `playsBridge`: the simulator also plays a conference bridge (`SimulatedJanus`), so some sites take the
+  /// bridge's two disagreements as roles.
+  public init(config: ConferenceConfig, scenario: SimulationScenario, seed: UInt64, playsBridge: Bool = false) {
     self.scenario = scenario
     self.seed = seed
     let pace = scenario.pace
@@ -158,6 +165,15 @@ public struct SimulationPlan: Sendable {
       for _ in 0..<dropOuts {
         if let site = take() { sites[site].dropsOut = true }
       }
+      if playsBridge {
+        let each = count >= 4 ? max(2, count / 2000) : 0
+        for _ in 0..<each {
+          if let site = take() { sites[site].agentStopsAt = sites[site].connectAt + pace.helpStart + 5 }
+        }
+        for _ in 0..<each {
+          if let site = take() { sites[site].neverInBridge = true }
+        }
+      }
     }
     self.sites = sites
     secrets = config.sites.enumerated().map { index, site in
@@ -197,6 +213,7 @@ public struct SimulationPlan: Sendable {
       return nil
     }
     if site.dropsOut && isInDropOut(site: index, sinceConnect: sinceConnect) { return nil }
+    if let stop = site.agentStopsAt, time >= stop { return nil }
     let key = UInt64(index)
     let lost = site.lossPercent > 0 && SimRandom.unit(seed, 40, key, number) * 100 < Double(site.lossPercent)
     var state = ReportedState.ok
@@ -223,6 +240,17 @@ public struct SimulationPlan: Sendable {
     return position >= start && position < start + length
   }
 
+  /// Whether `site`'s codec is in the simulated bridge at simulated time `time`: from when its line comes up, out
+  /// while its line is down (the storm, a drop-out: the call drops with it), never for a `neverInBridge` site. An
+  /// agent that stopped (`agentStopsAt`) or flaps does not take the codec out.
+  public func isInBridge(site index: Int, at time: Double) -> Bool {
+    let site = sites[index]
+    guard !site.neverInBridge, time >= site.connectAt else { return false }
+    if site.inStormDistrict && time >= stormStart && time < stormStart + stormLength { return false }
+    if site.dropsOut && isInDropOut(site: index, sinceConnect: time - site.connectAt) { return false }
+    return true
+  }
+
   /// People arrive over the first minutes after the line comes up, then the count wavers by up to 2%.
   private func headcount(site index: Int, number: UInt64, sinceConnect: Double) -> Int {
     let expected = Double(self.expected[index])
@@ -247,7 +275,11 @@ public struct SimulationPlan: Sendable {
     func describe(_ index: Int) -> String { "\(ids[index]) (\(names[index]))" }
     var lines: [String] = []
     var dropOuts: [Int] = []
+    var stopping: [Int] = []
+    var absent: [Int] = []
     for (index, site) in sites.enumerated() {
+      if site.agentStopsAt != nil { stopping.append(index) }
+      if site.neverInBridge { absent.append(index) }
       if site.flaps { lines.append("flaps: \(describe(index))") }
       if site.asksForHelp { lines.append("asks for help: \(describe(index))") }
       if site.lossPercent > 0 { lines.append("loses \(site.lossPercent)% of datagrams: \(describe(index))") }
@@ -258,6 +290,11 @@ public struct SimulationPlan: Sendable {
       let named = dropOuts.prefix(3).map(describe).joined(separator: ", ")
       lines.append("drop out now and then: \(named)" + (dropOuts.count > 3 ? " and \(dropOuts.count - 3) more" : ""))
     }
+    func some(_ sites: [Int]) -> String {
+      sites.prefix(3).map(describe).joined(separator: ", ") + (sites.count > 3 ? " and \(sites.count - 3) more" : "")
+    }
+    if !stopping.isEmpty { lines.append("agent stops, codec stays in the bridge: \(some(stopping))") }
+    if !absent.isEmpty { lines.append("agent runs, never joins the bridge: \(some(absent))") }
     if let stormDistrict {
       lines.append(
         "storm: \(stormDistrict.joined(separator: GroupPath.separator)) loses its line from "

@@ -29,9 +29,14 @@ public final class SimulatorDriver: Sendable {
   /// Per site, the simulated time of its last heartbeat in the plan (played sites only), and when the run began.
   private let lastUp: Mutex<(times: [Double], start: UInt64)>
   private let upWindow: Double
+  /// The conference bridge the simulator plays (its roster from `plan.isInBridge`), and each site's name in it.
+  let bridge: SimulatedJanus?
+  private let bridgeNames: [String]
 
-  public init(plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil)
-  {
+  public init(
+    plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil,
+    bridge: SimulatedJanus? = nil
+  ) {
     self.plan = plan
     heartbeatFiles = config.sites.map(\.heartbeatFile)
     self.addresses = addresses
@@ -41,6 +46,13 @@ public final class SimulatorDriver: Sendable {
     lastUp = Mutex((Array(repeating: -.infinity, count: config.sites.count), DispatchTime.now().uptimeNanoseconds))
     // Up while its heartbeats keep coming: a beat and a half of the plan's interval.
     upWindow = 1.5 * Double(config.timing.interval.nanoseconds) / 1e9
+    self.bridge = bridge
+    bridgeNames = config.sites.map(\.bridgeMatchName)
+  }
+
+  /// Simulated seconds since the run began.
+  private func simulatedNow() -> Double {
+    lastUp.withLock { Double(DispatchTime.now().uptimeNanoseconds - $0.start) / 1e9 * speed }
   }
 
   /// Whether the plan has `site` up now (for its simulated endpoint).
@@ -68,6 +80,8 @@ public final class SimulatorDriver: Sendable {
     lastUp.withLock { $0.start = start }
     endpoints?.start { [self] site in isUp(site) }
     defer { endpoints?.stop() }
+    bridge?.start { [self] in plan.bridgeRoster(names: bridgeNames, at: simulatedNow()) }
+    defer { bridge?.stop() }
     var nextProgress = progressEvery
     var pending = Totals()
     while !stopRequested.load(ordering: .relaxed) && !StopSignals.isRequested {

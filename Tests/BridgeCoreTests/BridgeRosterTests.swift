@@ -58,6 +58,17 @@ import Testing
     #expect(second.presence[2]?.since == 105)
   }
 
+  @Test func aNameMatchesWhicheverFormTheConfigAndTheBridgeWriteItIn() {
+    let precomposed = "Xã Hòa Bình"
+    let decomposed = precomposed.decomposedStringWithCanonicalMapping
+    #expect(Array(precomposed.utf8) != Array(decomposed.utf8))
+    for (configured, sent) in [(precomposed, precomposed), (precomposed, decomposed), (decomposed, precomposed), (decomposed, decomposed)] {
+      let index = BridgeNameIndex(sites: [Self.site("A"), Self.site("B", bridgeName: configured)])
+      #expect(index.site(named: sent) == 1)
+      #expect(index.site(named: sent + " ") == nil)
+    }
+  }
+
   @Test func participantsNoSiteClaimsAreCountedAndListedNeverDropped() {
     let index = BridgeNameIndex(sites: [Self.site("A")])
     let roster = [

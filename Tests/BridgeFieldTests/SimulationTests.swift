@@ -10,8 +10,10 @@ struct Rehearsal {
   var state: MonitorState
   var statusAt: [Double: [SiteStatus]] = [:]
 
-  init(config: ConferenceConfig, scenario: SimulationScenario, seed: UInt64, seconds: Int, sampleAt: [Double] = []) {
-    let plan = SimulationPlan(config: config, scenario: scenario, seed: seed)
+  init(
+    config: ConferenceConfig, scenario: SimulationScenario, seed: UInt64, seconds: Int, sampleAt: [Double] = [], playsBridge: Bool = false
+  ) {
+    let plan = SimulationPlan(config: config, scenario: scenario, seed: seed, playsBridge: playsBridge)
     var run = SimulationRun(plan: plan)
     state = MonitorState(config: config)
     let start = 1_763_800_000.0

@@ -49,12 +49,43 @@ public enum BridgeDisagreement: Sendable, Equatable, CaseIterable {
   case aliveNotInBridge
 }
 
+/// What a reconcile pass of one bridge starts from, taken from the board under the monitor's lock in constant time
+/// (the arrays are shared with the board, not copied), so that the pass itself runs outside the lock.
+public struct BridgePassBase: Sendable {
+  public let bridge: Int
+  /// The board and the bridge's roster this base was taken from: a pass applies as computed only while both
+  /// are unchanged (`BridgeBoard.apply(_: BridgePreparedPass)`).
+  let board: UInt64
+  let generation: UInt64
+  let previous: [BridgeLeg?]
+  /// When the journal says each site joined, while the bridge's first roster has not taken them yet; else empty.
+  let restoredSince: [Double?]
+  let index: BridgeNameIndex
+}
+
+/// A poll reconciled outside the lock, ready to apply: the outcome, the pass computed from its base, and the base
+/// itself (held until the caller drops this, so the roster it replaces is freed outside the lock too).
+public struct BridgePreparedPass: Sendable {
+  public let base: BridgePassBase
+  public let outcome: BridgePollOutcome
+  /// The reconcile of a roster against the base; nil for a failed poll.
+  public let result: BridgeReconcile?
+  public let now: Double
+  public let sessionRenewed: Bool
+}
+
 /// The bridges' side of the monitor's state: each bridge's latest roster per site, its polling, and the journal
-/// records of joins and leaves not yet drained. Pure; the bridge input applies polls under the monitor's lock.
+/// records of joins and leaves not yet drained. Pure. The bridge input reconciles a roster outside the monitor's
+/// lock (`passBase`, `prepare`) and applies the result under it (`apply(_: BridgePreparedPass)`): a swap of the
+/// bridge's roster and a record per join and leave, never a pass over the whole roster while heartbeats wait.
 public struct BridgeBoard: Sendable {
   public private(set) var polls: [BridgePollState]
   /// `presence[bridge][site]`: the site's leg in that bridge's last successful roster.
   private var presence: [[BridgeLeg?]]
+  /// Per bridge, bumped by every roster applied: a pass prepared from an older base is reconciled again.
+  private var generations: [UInt64]
+  /// Tells this board from another one (a restored monitor makes its board anew).
+  private let identity = UInt64.random(in: 1...UInt64.max)
   private let index: BridgeNameIndex
   private let siteIDs: [String]
   /// When the journal says each site joined a bridge it had not left when the previous run stopped; used once, by
@@ -66,6 +97,7 @@ public struct BridgeBoard: Sendable {
   public init(config: ConferenceConfig, restoredSince: [Double?] = []) {
     polls = config.bridges.map { BridgePollState(label: $0.label) }
     presence = Array(repeating: Array(repeating: nil, count: config.sites.count), count: config.bridges.count)
+    generations = Array(repeating: 0, count: config.bridges.count)
     index = BridgeNameIndex(sites: config.sites)
     siteIDs = config.sites.map(\.id)
     self.restoredSince = restoredSince.count == config.sites.count ? restoredSince : Array(repeating: nil, count: config.sites.count)
@@ -75,39 +107,95 @@ public struct BridgeBoard: Sendable {
 
   public var isEmpty: Bool { polls.isEmpty }
 
-  /// Applies one poll of bridge `bridge` at `now` (Unix seconds). A roster is reconciled against the last one;
-  /// each join and leave becomes a journal record. A failure keeps the last roster but makes it unknown.
+  /// Applies one poll of bridge `bridge` at `now` (Unix seconds), the whole pass at once: a roster is reconciled
+  /// against the last one; each join and leave becomes a journal record. A failure keeps the last roster but makes
+  /// it unknown. The monitor's bridge input splits this in two (`prepare` outside its lock, then
+  /// `apply(_: BridgePreparedPass)` under it), which must leave the board as this does (`BridgePassTests`).
   @discardableResult
   public mutating func apply(_ outcome: BridgePollOutcome, bridge: Int, now: Double, sessionRenewed: Bool = false) -> BridgeReconcile? {
     guard polls.indices.contains(bridge) else { return nil }
-    polls[bridge].polls += 1
-    if sessionRenewed { polls[bridge].sessionsRenewed += 1 }
+    countPoll(bridge: bridge, sessionRenewed: sessionRenewed)
     switch outcome {
     case .failed(let problem):
-      polls[bridge].failures += 1
-      polls[bridge].problem = TextSanitizer.printable(String(problem.prefix(200)))
+      fail(bridge: bridge, problem: problem)
       return nil
     case .roster(let roster):
       let restored = restoredPending[bridge] ? restoredSince : []
-      restoredPending[bridge] = false
       let result = BridgeReconcile.reconcile(
         previous: presence[bridge], roster: roster, index: index, now: now, restoredSince: restored)
-      presence[bridge] = result.presence
-      polls[bridge].lastSuccess = now
-      polls[bridge].problem = nil
-      polls[bridge].participants = roster.count
-      polls[bridge].unmatchedCount = result.unmatchedCount
-      polls[bridge].unmatchedNames = result.unmatchedNames
-      // The journal says whether a site is in any bridge: a join into a second bridge, or a leave from one while
-      // another still has it, changes nothing there (another bridge's last roster counts even while that bridge
-      // is not read: its own next roster journals the leave).
-      for site in result.joined where !isInAnotherBridge(site: site, than: bridge) {
-        pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: true)))
-      }
-      for site in result.left where !isInAnotherBridge(site: site, than: bridge) {
-        pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: false)))
-      }
+      take(result, rosterSize: roster.count, bridge: bridge, now: now)
       return result
+    }
+  }
+
+  /// What a pass of `bridge` starts from, in constant time (under the monitor's lock); nil for no such bridge.
+  public func passBase(bridge: Int) -> BridgePassBase? {
+    guard polls.indices.contains(bridge) else { return nil }
+    return BridgePassBase(
+      bridge: bridge, board: identity, generation: generations[bridge], previous: presence[bridge],
+      restoredSince: restoredPending[bridge] ? restoredSince : [], index: index)
+  }
+
+  /// The pass itself, outside the lock: the roster matched and compared with the base's (one lookup per
+  /// participant, one pass over the sites).
+  public static func prepare(_ base: BridgePassBase, outcome: BridgePollOutcome, now: Double, sessionRenewed: Bool = false)
+    -> BridgePreparedPass
+  {
+    var result: BridgeReconcile?
+    if case .roster(let roster) = outcome {
+      result = BridgeReconcile.reconcile(
+        previous: base.previous, roster: roster, index: base.index, now: now, restoredSince: base.restoredSince)
+    }
+    return BridgePreparedPass(base: base, outcome: outcome, result: result, now: now, sessionRenewed: sessionRenewed)
+  }
+
+  /// Applies a prepared pass (under the lock): the bridge's new roster takes the old one's place, and each site
+  /// that joined or left becomes a journal record. Should the bridge's roster have changed since the base was taken
+  /// (another pass applied meanwhile, or the board made anew), the roster is reconciled again here against the
+  /// current one, so the board ends as `apply(_:bridge:now:)` would leave it. A failed poll has nothing to
+  /// reconcile and is applied as it is.
+  @discardableResult
+  public mutating func apply(_ prepared: BridgePreparedPass) -> BridgeReconcile? {
+    let bridge = prepared.base.bridge
+    guard prepared.base.board == identity, polls.indices.contains(bridge), prepared.base.generation == generations[bridge],
+      let result = prepared.result
+    else {
+      return apply(prepared.outcome, bridge: bridge, now: prepared.now, sessionRenewed: prepared.sessionRenewed)
+    }
+    countPoll(bridge: bridge, sessionRenewed: prepared.sessionRenewed)
+    guard case .roster(let roster) = prepared.outcome else { return nil }
+    take(result, rosterSize: roster.count, bridge: bridge, now: prepared.now)
+    return result
+  }
+
+  private mutating func countPoll(bridge: Int, sessionRenewed: Bool) {
+    polls[bridge].polls += 1
+    if sessionRenewed { polls[bridge].sessionsRenewed += 1 }
+  }
+
+  private mutating func fail(bridge: Int, problem: String) {
+    polls[bridge].failures += 1
+    polls[bridge].problem = TextSanitizer.printable(String(problem.prefix(200)))
+  }
+
+  /// A reconciled roster becomes the bridge's: its presence (one assignment), its poll state, its journal records.
+  private mutating func take(_ result: BridgeReconcile, rosterSize: Int, bridge: Int, now: Double) {
+    restoredPending[bridge] = false
+    presence[bridge] = result.presence
+    generations[bridge] &+= 1
+    polls[bridge].lastSuccess = now
+    polls[bridge].problem = nil
+    polls[bridge].participants = rosterSize
+    polls[bridge].unmatchedCount = result.unmatchedCount
+    polls[bridge].unmatchedNames = result.unmatchedNames
+    // The journal says whether a site is in any bridge: a join into a second bridge, or a leave from one while
+    // another still has it, changes nothing there (another bridge's last roster counts even while that bridge
+    // is not read: its own next roster journals the leave).
+    for site in result.joined where !isInAnotherBridge(site: site, than: bridge) {
+      pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: true)))
+    }
+    for site in result.left where !isInAnotherBridge(site: site, than: bridge) {
+      pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: false)))
     }
   }
 

@@ -47,25 +47,42 @@ public struct BridgeParticipant: Sendable, Hashable {
 /// matches no site: the one matching rule, docs/BRIDGES.md "How matching works".
 public struct BridgeNameIndex: Sendable {
   private let siteByName: [String: Int]
+  /// The same names by their NFC UTF-8 bytes: a display name whose bytes are one of these is that site's, without
+  /// the Unicode normalisation Swift does to hash and compare a non-ASCII `String` (most of a national pass's time
+  /// with Vietnamese names). A name sent in another form (decomposed) misses here and is found in `siteByName`.
+  private let siteByBytes: [UTF8Key: Int]
   private let siteByAddress: [String: Int]
+
+  /// UTF-8 bytes, hashed as one buffer.
+  struct UTF8Key: Hashable, Sendable {
+    let bytes: [UInt8]
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+  }
 
   public init(sites: [SiteConfig]) {
     var siteByName: [String: Int] = [:]
     var siteByAddress: [String: Int] = [:]
+    var siteByBytes: [UTF8Key: Int] = [:]
     siteByName.reserveCapacity(sites.count)
+    siteByBytes.reserveCapacity(sites.count)
     for (index, site) in sites.enumerated() {
       if siteByName[site.bridgeMatchName] == nil { siteByName[site.bridgeMatchName] = index }
+      let key = UTF8Key(bytes: Array(Self.normalized(site.bridgeMatchName).utf8))
+      if siteByBytes[key] == nil { siteByBytes[key] = index }
       if let key = Self.sipKey(site.bridgeMatchName), siteByAddress[key] == nil { siteByAddress[key] = index }
     }
     self.siteByName = siteByName
+    self.siteByBytes = siteByBytes
     self.siteByAddress = siteByAddress
   }
 
-  public func site(named display: String) -> Int? { siteByName[display] }
+  public func site(named display: String) -> Int? {
+    siteByBytes[UTF8Key(bytes: Array(display.utf8))] ?? siteByName[display]
+  }
 
   /// The participant's site: by its display name, else by its SIP address where it has one.
   public func site(for participant: BridgeParticipant) -> Int? {
-    if let site = siteByName[participant.display] { return site }
+    if let site = site(named: participant.display) { return site }
     guard !siteByAddress.isEmpty, let address = participant.address, let key = Self.sipKey(address) else { return nil }
     return siteByAddress[key]
   }

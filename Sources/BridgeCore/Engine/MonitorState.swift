@@ -154,6 +154,14 @@ public struct MonitorState {
     bridges.apply(outcome, bridge: bridge, now: now.unixSeconds, sessionRenewed: sessionRenewed)
   }
 
+  /// What a pass of bridge `bridge` starts from (`BridgeBoard.passBase`): taken under the lock in constant time, so
+  /// the bridge input reconciles outside it.
+  public func bridgePassBase(bridge: Int) -> BridgePassBase? { bridges.passBase(bridge: bridge) }
+
+  /// Applies a pass the bridge input reconciled outside the lock (`BridgeBoard.apply(_: BridgePreparedPass)`).
+  @discardableResult
+  public mutating func receiveBridgePass(_ prepared: BridgePreparedPass) -> BridgeReconcile? { bridges.apply(prepared) }
+
   /// The bridges' joins and leaves since the last call, for the journal, stamped `now` (the tick's time: a poll's
   /// own time could be before an operator action journaled since, and the journal never goes back in time).
   public mutating func drainBridgeRecords(now: ClockReading) -> [JournalRecord] {

@@ -79,7 +79,14 @@ struct DemoCommand: AsyncParsableCommand {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var demoConfig = try DemoConference.config(sites: sites, districts: shape == .shape2021, directory: directory)
     try metrics.apply(to: &demoConfig)
-    let plan = SimulationPlan(config: demoConfig, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
+    let bridge: SimulatedJanus
+    do {
+      bridge = try DemoConference.playBridge(&demoConfig)
+    } catch {
+      printError("bridgewatch demo: cannot play the conference bridge: \(error)")
+      throw ExitCode(1)
+    }
+    let plan = SimulationPlan(config: demoConfig, scenario: SimulationScenario(rawValue: scenario)!, seed: seed, playsBridge: true)
     let endpoints = DemoConference.probeSomeSites(&demoConfig, plan: plan)
     let config = demoConfig
     let speed = self.speed
@@ -88,7 +95,8 @@ struct DemoCommand: AsyncParsableCommand {
     runner.options.language = dashboard.language.language
     runner.onStart = { bound in
       guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
-      let driver = SimulatorDriver(plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints)
+      let driver = SimulatorDriver(
+        plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints, bridge: bridge)
       holder.driver = driver
       let thread = Thread { try? driver.run() }
       thread.name = "simulator"
@@ -100,6 +108,7 @@ struct DemoCommand: AsyncParsableCommand {
       printError("demo: \(what), scenario \(scenario), seed \(seed); status file: \(directory)/status.json")
       for line in plan.roles(names: config.sites.map(\.name)) { printError("demo: " + line) }
       let probed = config.sites.filter { $0.probe != nil }
+      printError("demo: conference bridge (a simulated Janus AudioBridge): \(bridge.url) room \(bridge.room)")
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await exitOnFailure { try await runner.runHeadless(summaryEvery: 10) }
     } else {

@@ -36,6 +36,12 @@ struct SimCommand: ParsableCommand {
   @Option(help: "Stop after this long (e.g. 10m); default: until Ctrl-C.")
   var duration: String?
 
+  @Flag(
+    help:
+      "Also play the config's Janus AudioBridge (its url on 127.0.0.1): serve its listparticipants with the simulated sites in the bridge, some agents stopping while in it, some alive and never in it."
+  )
+  var playBridge = false
+
   func validate() throws {
     guard speed > 0, speed <= 1000 else { throw ValidationError("--speed must be more than 0 and at most 1000") }
     guard SimulationScenario(rawValue: scenario) != nil else {
@@ -62,7 +68,17 @@ struct SimCommand: ParsableCommand {
       printError("bridgewatch sim: \(error)")
       throw ExitCode(1)
     }
-    let plan = SimulationPlan(config: conference, scenario: SimulationScenario(rawValue: scenario)!, seed: seed)
+    var bridge: SimulatedJanus?
+    if playBridge {
+      do {
+        bridge = try DemoConference.bridgeToPlay(conference)
+      } catch {
+        printError("bridgewatch sim: cannot play the bridge: \(error)")
+        throw ExitCode(1)
+      }
+    }
+    let plan = SimulationPlan(
+      config: conference, scenario: SimulationScenario(rawValue: scenario)!, seed: seed, playsBridge: bridge != nil)
     print(
       "simulating \(NumberText.grouped(conference.sites.count)) sites of \(config) → \(addresses.map { "\($0)" }.joined(separator: " and ")), scenario \(scenario), "
         + "seed \(seed), speed \(speed)×")
@@ -73,9 +89,10 @@ struct SimCommand: ParsableCommand {
         "  plays the endpoints of \(endpoints.playedSites.count) probed sites on this machine (answering the monitor's probes while up)")
     }
     for skipped in endpoints.skipped { printError("warning: cannot play probed endpoint \(skipped)") }
+    if let bridge { printOutput("  plays the conference bridge: a Janus AudioBridge at \(bridge.url), room \(bridge.room)") }
     StopSignals.install()
     let driver = SimulatorDriver(
-      plan: plan, config: conference, addresses: addresses, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints)
+      plan: plan, config: conference, addresses: addresses, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints, bridge: bridge)
     try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in
       print("\(DurationText.format(.seconds(Int(simulated)))) simulated · \(SimulatorDriver.describe(totals))")
     }

@@ -5,7 +5,8 @@ import Glibc
 import Synchronization
 
 /// The conference bridges (`bridges:`): each bridge's roster polled every `poll` on a thread of its own (`bw-bridge`;
-/// the HTTP exchanges block), each poll applied under one lock and reconciled there (`BridgeBoard`). A bridge that
+/// the HTTP exchanges block), each poll reconciled outside the monitor's lock and its changes applied under it
+/// (`BridgeBoard.prepare`, `apply`; docs/BRIDGES.md "The reconcile and the lock"). A bridge that
 /// fails is logged when its problem changes, not at every poll.
 public final class BridgeInput: MonitorInput {
   private enum Message: Sendable { case stop, pollNow }
@@ -67,8 +68,12 @@ public final class BridgeInput: MonitorInput {
         if stopping.load(ordering: .acquiring) { return }
         let (outcome, renewed) = clients[index].poll()
         let reading = intake.clock.now()
-        intake.withState { state in
-          _ = state.receiveBridgePoll(outcome, bridge: index, now: reading, sessionRenewed: renewed)
+        // The roster is matched and compared outside the lock (a national roster is tens of thousands of
+        // participants, and heartbeats wait on the lock); under it, only the base is taken and the changes applied.
+        if let base = intake.withState({ state in state.bridgePassBase(bridge: index) }) {
+          let prepared = BridgeBoard.prepare(base, outcome: outcome, now: reading.unixSeconds, sessionRenewed: renewed)
+          intake.withState { state in _ = state.receiveBridgePass(prepared) }
+          // `prepared` still holds the roster it replaced: freed here, outside the lock, as it goes out of scope.
         }
         completed.add(1, ordering: .releasing)
         let problem: String? = if case .failed(let problem) = outcome { problem } else { nil }

@@ -1,0 +1,111 @@
+import BridgeCore
+import BridgeField
+import BridgeMonitor
+import Foundation
+import TestSupport
+import Testing
+
+/// The bridge the simulator and the demo play (issue 32, item 4): a Janus-shaped AudioBridge whose room follows the
+/// plan, with some agents stopping while their codec stays in and some agents alive at points never in.
+@Suite struct SimulatedBridgeTests {
+  static let hoaBinh: ConferenceConfig = {
+    var config = SimulationTests.hoaBinh
+    config.bridges = [BridgeSettings(url: "http://127.0.0.1:1/janus", host: "127.0.0.1", port: 1, path: "/janus", room: 1234)]
+    return config
+  }()
+
+  static func participants(_ roster: [SimulatedJanus.Participant]) -> [BridgeParticipant] {
+    roster.map { BridgeParticipant(id: String($0.id), display: $0.display, muted: $0.muted, mediaUp: false) }
+  }
+
+  @Test func thePlayedBridgeRaisesBothDisagreementsThroughTheRealEngine() throws {
+    let config = Self.hoaBinh
+    let plan = SimulationPlan(config: config, scenario: .quick, seed: 1, playsBridge: true)
+    let stopping = plan.sites.indices.filter { plan.sites[$0].agentStopsAt != nil }
+    let absent = plan.sites.indices.filter { plan.sites[$0].neverInBridge }
+    #expect(stopping.count == 2 && absent.count == 2)
+    // The bridge's roles are taken after every other role: the plan is otherwise the one without a bridge.
+    let without = SimulationPlan(config: config, scenario: .quick, seed: 1)
+    for index in plan.sites.indices {
+      var site = plan.sites[index]
+      site.agentStopsAt = nil
+      site.neverInBridge = false
+      #expect(site == without.sites[index], "site \(index)")
+    }
+    var rehearsal = Rehearsal(config: config, scenario: .quick, seed: 1, seconds: 120, playsBridge: true)
+    let roster = plan.bridgeRoster(names: config.sites.map(\.bridgeMatchName), at: 120)
+    let now = ClockReading(monotonicNanos: 120_000_000_000, unixSeconds: 1_763_800_120)
+    rehearsal.state.receiveBridgePoll(.roster(Self.participants(roster)), bridge: 0, now: now)
+    let view = rehearsal.state.bridges.view(records: rehearsal.state.engine.records)
+    for site in stopping {
+      #expect(view.disagreement(site: site) == .inBridgeAgentSilent, "\(config.sites[site].id): agent stopped, still in")
+    }
+    for site in absent {
+      #expect(view.disagreement(site: site) == .aliveNotInBridge, "\(config.sites[site].id): agent alive, never in")
+    }
+    #expect(view.unmatchedCount == SimulationPlan.bridgeGuests.count)
+    #expect(view.polls[0].unmatchedNames == SimulationPlan.bridgeGuests)
+    // Past the storm (25 s to 100 s at the quick pace) nearly every point is in.
+    #expect(view.inBridgeCount * 10 >= config.sites.count * 9, "only \(view.inBridgeCount) in")
+    // During the storm its district's points are out of the bridge as their lines are down: no disagreement.
+    let storm = plan.bridgeRoster(names: config.sites.map(\.bridgeMatchName), at: 60)
+    let stormSites = plan.sites.indices.filter { plan.sites[$0].inStormDistrict }
+    #expect(!stormSites.isEmpty)
+    let inDuringStorm = Set(storm.map(\.display))
+    #expect(stormSites.allSatisfy { !inDuringStorm.contains(config.sites[$0].bridgeMatchName) })
+  }
+
+  @Test func theMonitorsJanusClientReadsTheSimulatedRoom() throws {
+    let janus = try SimulatedJanus()
+    let roster = [
+      SimulatedJanus.Participant(id: 7, display: "HB-TU", muted: false),
+      SimulatedJanus.Participant(id: 8, display: "Tỉnh ủy Hòa Bình \"A\"", muted: true),
+    ]
+    janus.start { roster }
+    defer { janus.stop() }
+    let settings = BridgeSettings(
+      url: janus.url, host: janus.host, port: janus.port, path: janus.path, room: janus.room, poll: .seconds(2))
+    var client = JanusRosterClient(bridge: settings, timeout: .seconds(5), say: Strings(.en))
+    let (outcome, renewed) = client.poll()
+    #expect(!renewed)
+    guard case .roster(let read) = outcome else {
+      Issue.record("no roster: \(outcome)")
+      return
+    }
+    #expect(read.map(\.id) == ["7", "8"])
+    #expect(read.map(\.display) == roster.map(\.display))
+    #expect(read.map(\.muted) == [false, true])
+    #expect(read.map(\.mediaUp) == [false, false])
+    // The second poll reuses the session (create and attach once, then listparticipants and keepalive each poll).
+    #expect(client.poll().sessionRenewed == false)
+    #expect(janus.requestsServed == 6)
+    // Another room is refused as Janus refuses it.
+    var other = settings
+    other.room = 999
+    var wrong = JanusRosterClient(bridge: other, timeout: .seconds(5), say: Strings(.en))
+    guard case .failed(let problem) = wrong.poll().outcome else {
+      Issue.record("room 999 was read")
+      return
+    }
+    #expect(problem.contains("485") && problem.contains("No such room (999)"), "\(problem)")
+  }
+
+  @Test func aRequestOverTheBoundsOrNotAPostIsRefused() throws {
+    let janus = try SimulatedJanus()
+    janus.start { [] }
+    defer { janus.stop() }
+    let get = try #require(HTTPTestResponse.fetch(port: janus.port, method: "GET", path: "/janus"))
+    #expect(get.status == 405)
+    let client = try #require(TCPTestClient(port: janus.port))
+    let huge = 100 * 1024
+    _ = client.send("POST /janus HTTP/1.0\r\nContent-Length: \(huge)\r\n\r\n")
+    let refused = try #require(HTTPTestResponse.parse(client.readToEnd()))
+    #expect(refused.status == 400)
+    // A session the bridge never made is Janus's 458, which makes the monitor's client start a new one.
+    let stale = try #require(TCPTestClient(port: janus.port))
+    let body = #"{"janus":"keepalive","transaction":"t"}"#
+    _ = stale.send("POST /janus/42 HTTP/1.0\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    let answer = try #require(HTTPTestResponse.parse(stale.readToEnd()))
+    #expect(answer.status == 200 && answer.body.contains("\"code\":458"), "\(answer.body)")
+  }
+}

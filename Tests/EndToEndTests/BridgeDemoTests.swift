@@ -1,0 +1,96 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The demo plays a conference bridge (issue 32, item 4): the real `bridgewatch demo` serves a Janus-shaped
+/// AudioBridge on loopback and its monitor polls it, so without Janus installed the status file shows sites in the
+/// bridge, both disagreements and the guests no site claims.
+@Suite struct BridgeDemoTests {
+  /// The site ids of a role line of the demo's opening ("demo: agent stops, codec stays in the bridge: HB-X (...), ...").
+  static func ids(_ output: String, role: String) -> [String]? {
+    guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("demo: \(role): ") }) else { return nil }
+    let list = line.dropFirst("demo: \(role): ".count)
+    return list.split(separator: ", ").map { String($0.split(separator: " ").first ?? "") }
+  }
+
+  static func site(_ id: String, in json: [String: Any]) -> [String: Any]? {
+    (json["sites"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+  }
+
+  @Test func theDemosBridgeShowsSitesInAndBothDisagreements() throws {
+    let demo = try BackgroundProcess(["demo", "--headless", "--speed", "4"])
+    defer { _ = demo.stop() }
+    let path = try #require(demo.waitFor(seconds: 30) { $0.firstMatch(of: /status file: (\S+)/).map { String($0.output.1) } })
+    let url = try #require(demo.waitFor(seconds: 10) { $0.firstMatch(of: /conference bridge \(a simulated Janus AudioBridge\): (\S+)/) })
+    #expect(url.output.1.hasPrefix("http://127.0.0.1:"))
+    let silent = try #require(demo.waitFor(seconds: 10) { Self.ids($0, role: "agent stops, codec stays in the bridge") })
+    let absent = try #require(demo.waitFor(seconds: 10) { Self.ids($0, role: "agent runs, never joins the bridge") })
+    #expect(silent.count == 2 && absent.count == 2, "\(demo.output.prefix(3000))")
+    var last: [String: Any]?
+    var seen = false
+    let deadline = Date().addingTimeInterval(180)
+    while Date() < deadline && !seen {
+      Thread.sleep(forTimeInterval: 1)
+      guard let data = FileManager.default.contents(atPath: path),
+        let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let bridges = json["bridges"] as? [String: Any]
+      else { continue }
+      last = bridges
+      let disagreement = { (id: String) in (Self.site(id, in: json)?["bridge"] as? [String: Any])?["disagreement"] as? String }
+      seen =
+        (bridges["in_bridge"] as? Int ?? 0) >= 40 && (bridges["unmatched"] as? Int) == 2
+        && silent.allSatisfy { disagreement($0) == "in_bridge_agent_silent" }
+        && absent.allSatisfy { disagreement($0) == "agent_alive_not_in_bridge" }
+        && (bridges["in_bridge_agent_silent"] as? Int ?? 0) >= 2 && (bridges["agent_alive_not_in_bridge"] as? Int ?? 0) >= 2
+    }
+    #expect(seen, "\(String(describing: last))\n\(demo.output.suffix(2000))")
+    let polls = try #require((last?["polls"] as? [[String: Any]])?.first)
+    #expect(polls["problem"] is NSNull, "\(polls)")
+    #expect(polls["unmatched_names"] as? [String] == ["Khách mời 1", "Khách mời 2"])
+    #expect(demo.stop() == 0)
+  }
+
+  @Test func simPlaysTheConfigsBridgeBesideARealMonitor() throws {
+    let bridgePort = freeTCPPort()
+    let sites = (1...12).map { "  - {id: S\($0 < 10 ? "0" : "")\($0), name: \"Xã \($0)\", group: \"Thử\", expected: 10}" }
+    let config = """
+      title: "Hội nghị thử"
+      timing:
+        interval: 1s
+        late_after: 3s
+        offline_after: 6s
+      status_file: status.json
+      bridges:
+        - kind: janus
+          url: http://127.0.0.1:\(bridgePort)/janus
+          room: 1234
+          poll: 1s
+      sites:
+      \(sites.joined(separator: "\n"))
+      """
+    let monitor = try HeadlessMonitor(config: config)
+    defer { _ = monitor.stop() }
+    let sim = try BackgroundProcess([
+      "sim", monitor.directory + "/conference.yaml", "--monitor", "127.0.0.1:\(monitor.port)", "--scenario", "quick", "--play-bridge",
+      "--duration", "150s",
+    ])
+    defer { _ = sim.stop() }
+    let roles = { (role: String) in
+      sim.waitFor(seconds: 20) { output -> [String]? in
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("  \(role): ") }) else { return nil }
+        return line.dropFirst("  \(role): ".count).split(separator: ", ").map { String($0.split(separator: " ").first ?? "") }
+      }
+    }
+    let silent = try #require(roles("agent stops, codec stays in the bridge"), "\(sim.output)")
+    let absent = try #require(roles("agent runs, never joins the bridge"), "\(sim.output)")
+    #expect(sim.output.contains("plays the conference bridge: a Janus AudioBridge at http://127.0.0.1:\(bridgePort)/janus, room 1234"))
+    let seen = monitor.waitForStatus(seconds: 120) { json in
+      guard let bridges = json["bridges"] as? [String: Any] else { return false }
+      let disagreement = { (id: String) in (Self.site(id, in: json)?["bridge"] as? [String: Any])?["disagreement"] as? String }
+      return (bridges["in_bridge"] as? Int ?? 0) >= 6 && (bridges["unmatched"] as? Int) == 2
+        && silent.allSatisfy { disagreement($0) == "in_bridge_agent_silent" }
+        && absent.allSatisfy { disagreement($0) == "agent_alive_not_in_bridge" }
+    }
+    #expect(seen != nil, "\(String(describing: monitor.statusFile()?["bridges"]))\n\(sim.output.suffix(2000))\n\(monitor.log.suffix(2000))")
+  }
+}
