@@ -8,28 +8,18 @@ import Synchronization
 /// thread of its own, as a network share can block, and applied under one lock; a file that cannot be read is
 /// logged.
 public final class HeartbeatFileInput: MonitorInput {
-  private struct Running {
-    var intake: MonitorIntake
-    var task: RepeatedTask
-  }
-
   /// Scans never overlap (one thread, one repeated task): the lock is never contended.
   private let poller: Mutex<HeartbeatFilePoller>
-  private let threadPool = NIOThreadPool(numberOfThreads: 1)
-  private let running = Mutex<Running?>(nil)
+  private let looks = RepeatedLook()
 
   public init(config: ConferenceConfig) {
     poller = Mutex(HeartbeatFilePoller(paths: config.sites.map(\.heartbeatFile)))
   }
 
   public func start(deliver intake: MonitorIntake) async throws {
-    threadPool.start()
     let config = intake.config
     let period = max(config.timing.interval / 2, .seconds(1))
-    let task = intake.loop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: .nanoseconds(period.nanoseconds)) { [self] _ in
-      scan(into: intake)
-    }
-    running.withLock { $0 = Running(intake: intake, task: task) }
+    looks.start(intake: intake, initialDelay: .zero, period: period) { [self] in scan(into: intake) }
     var isDirectory: ObjCBool = false
     if !FileManager.default.fileExists(atPath: config.heartbeatDirectory, isDirectory: &isDirectory) || !isDirectory.boolValue {
       intake.logger.warning(
@@ -37,28 +27,16 @@ public final class HeartbeatFileInput: MonitorInput {
     }
   }
 
-  public func stop() async {
-    let running = running.withLock { running in
-      defer { running = nil }
-      return running
-    }
-    let cancelled = running.map { running in
-      let promise = running.intake.loop.makePromise(of: Void.self)
-      running.task.cancel(promise: promise)
-      return promise.futureResult
-    }
-    try? await cancelled?.get()
-    try? await threadPool.shutdownGracefully()
-  }
+  public func stop() async { await looks.stop() }
 
   /// Scans now and applies what changed (tests and `--once` tools; the timer does the same).
   public func scanNow() async throws {
-    guard let intake = running.withLock({ $0?.intake }) else { return }
+    guard let intake = looks.intake else { return }
     try await intake.loop.flatSubmit { [self] in scan(into: intake) }.get()
   }
 
   private func scan(into intake: MonitorIntake) -> EventLoopFuture<Void> {
-    threadPool.runIfActive(eventLoop: intake.loop) { [self] in poller.withLock { $0.scan() } }
+    looks.threadPool.runIfActive(eventLoop: intake.loop) { [self] in poller.withLock { $0.scan() } }
       .map { changes in
         let now = intake.clock.now()
         intake.withState { state in

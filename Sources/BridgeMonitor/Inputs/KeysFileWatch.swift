@@ -39,11 +39,6 @@ public final class KeysFileWatch: MonitorInput {
     var lastLogNanos: Int64?
   }
 
-  private struct Running {
-    var intake: MonitorIntake
-    var task: RepeatedTask
-  }
-
   /// At most one refusal line per this long; the status file always has the latest.
   static let logEveryNanos: Int64 = 10_000_000_000
   /// A refusal lists this many problems at most (a wrong file of 200 lines is not 200 lines of log).
@@ -54,8 +49,7 @@ public final class KeysFileWatch: MonitorInput {
   private let say: Strings
   private let period: Duration
   private let watching: Mutex<Watching>
-  private let threadPool = NIOThreadPool(numberOfThreads: 1)
-  private let running = Mutex<Running?>(nil)
+  private let looks = RepeatedLook()
 
   /// `checkin`: the check-in page's input, whose links follow the file too. `period`: between two looks.
   public init(path: String, checkin: CheckinInput?, language: Language? = nil, period: Duration = .milliseconds(500)) {
@@ -69,29 +63,12 @@ public final class KeysFileWatch: MonitorInput {
   }
 
   public func start(deliver intake: MonitorIntake) async throws {
-    threadPool.start()
-    let task = intake.loop.scheduleRepeatedAsyncTask(
-      initialDelay: .nanoseconds(period.nanoseconds), delay: .nanoseconds(period.nanoseconds)
-    ) {
-      [self] _ in
-      threadPool.runIfActive(eventLoop: intake.loop) { [self] in look(into: intake) }
+    looks.start(intake: intake, initialDelay: period, period: period) { [self] in
+      looks.threadPool.runIfActive(eventLoop: intake.loop) { [self] in look(into: intake) }
     }
-    running.withLock { $0 = Running(intake: intake, task: task) }
   }
 
-  public func stop() async {
-    let running = running.withLock { running in
-      defer { running = nil }
-      return running
-    }
-    let cancelled = running.map { running in
-      let promise = running.intake.loop.makePromise(of: Void.self)
-      running.task.cancel(promise: promise)
-      return promise.futureResult
-    }
-    try? await cancelled?.get()
-    try? await threadPool.shutdownGracefully()
-  }
+  public func stop() async { await looks.stop() }
 
   static func version(of path: String) -> Version? {
     var info = stat()
