@@ -3,8 +3,10 @@ import TestSupport
 import Testing
 
 /// The benchmarks' figures mean something only in a release build on a quiet machine (docs/PERFORMANCE.md); here
-/// the command must run end to end and report every figure, with the debug build warned about.
-@Suite struct BenchCommandTests {
+/// the command must run end to end and report every figure, with the debug build warned about. One at a time:
+/// each starts monitors and times code, and two at once on a busy 2-core machine starved each other past their
+/// 300 s limit to listen.
+@Suite(.serialized) struct BenchCommandTests {
   @Test func microBenchmarksReportEveryFigure() throws {
     let result = try Binary.run(["bench", "micro", "--sites", "300", "--samples", "1"])
     #expect(result.status == 0, "\(result.stderr)")
