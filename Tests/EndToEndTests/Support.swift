@@ -28,14 +28,24 @@ enum Binary {
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    // Read both pipes before waiting so a chatty child cannot block on a full pipe.
+    // Both pipes are read at once, standard error on a thread of its own: read one after the other, a child (or a
+    // monitor a benchmark started, which shares its pipes) that fills the second pipe blocks while the first is
+    // read to its end, which never comes.
+    let errData = Mutex(Data())
+    let errRead = DispatchSemaphore(value: 0)
+    let errReading = err.fileHandleForReading
+    Thread {
+      let data = errReading.readDataToEndOfFile()
+      errData.withLock { $0 = data }
+      errRead.signal()
+    }.start()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    errRead.wait()
     process.waitUntilExit()
     return Result(
       status: process.terminationStatus,
       stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+      stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
   }
 }
 
