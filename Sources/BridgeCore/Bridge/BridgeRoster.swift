@@ -47,28 +47,19 @@ public struct BridgeParticipant: Sendable, Hashable {
 /// matches no site: the one matching rule, docs/BRIDGES.md "How matching works".
 public struct BridgeNameIndex: Sendable {
   private let siteByName: [String: Int]
-  /// The same names by their NFC UTF-8 bytes: a display name whose bytes are one of these is that site's, without
-  /// the Unicode normalisation Swift does to hash and compare a non-ASCII `String` (most of a national pass's time
-  /// with Vietnamese names). A name sent in another form (decomposed) misses here and is found in `siteByName`.
-  private let siteByBytes: [UTF8Key: Int]
+  /// The same names by their NFC UTF-8 bytes, looked up without allocating or normalising (`BridgeNameTable`); a
+  /// name sent in another form (decomposed) misses there and is found in `siteByName`.
+  private let siteByBytes: BridgeNameTable
   private let siteByAddress: [String: Int]
-
-  /// UTF-8 bytes, hashed as one buffer.
-  struct UTF8Key: Hashable, Sendable {
-    let bytes: [UInt8]
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-  }
 
   public init(sites: [SiteConfig]) {
     var siteByName: [String: Int] = [:]
     var siteByAddress: [String: Int] = [:]
-    var siteByBytes: [UTF8Key: Int] = [:]
+    var siteByBytes = BridgeNameTable(capacity: sites.count)
     siteByName.reserveCapacity(sites.count)
-    siteByBytes.reserveCapacity(sites.count)
     for (index, site) in sites.enumerated() {
       if siteByName[site.bridgeMatchName] == nil { siteByName[site.bridgeMatchName] = index }
-      let key = UTF8Key(bytes: Array(Self.normalized(site.bridgeMatchName).utf8))
-      if siteByBytes[key] == nil { siteByBytes[key] = index }
+      siteByBytes.insert(Self.normalized(site.bridgeMatchName), site: index)
       if let key = Self.sipKey(site.bridgeMatchName), siteByAddress[key] == nil { siteByAddress[key] = index }
     }
     self.siteByName = siteByName
@@ -77,7 +68,9 @@ public struct BridgeNameIndex: Sendable {
   }
 
   public func site(named display: String) -> Int? {
-    siteByBytes[UTF8Key(bytes: Array(display.utf8))] ?? siteByName[display]
+    if let site = siteByBytes.site(exactly: display) { return site }
+    // A name already in NFC that is not in the table is no site's in any form: skip the normalising lookup.
+    return BridgeNameTable.isCertainlyNFC(display) ? nil : siteByName[display]
   }
 
   /// The participant's site: by its display name, else by its SIP address where it has one.

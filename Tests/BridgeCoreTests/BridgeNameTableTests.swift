@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import BridgeCore
+
+/// The byte table the reconcile looks display names up in (`BridgeNameTable`), and the one rule it must not bend:
+/// a name matches whichever Unicode form either side writes it in (`BridgeNameIndex`).
+@Suite struct BridgeNameTableTests {
+  @Test func everyNameIsFoundAndNoNearMissIs() {
+    // Enough names to fill probe runs: the table is at most half full, so collisions are certain at this size.
+    let names = (0..<5_000).map { "Xã Hòa Bình \($0)" }
+    var table = BridgeNameTable(capacity: names.count)
+    for (site, name) in names.enumerated() { table.insert(name, site: site) }
+    for (site, name) in names.enumerated() { #expect(table.site(exactly: name) == site) }
+    #expect(table.site(exactly: "Xã Hòa Bình") == nil)
+    #expect(table.site(exactly: "Xã Hòa Bình 5000") == nil)
+    #expect(table.site(exactly: "Xã Hòa Bình 12 ") == nil)
+    #expect(table.site(exactly: "") == nil)
+  }
+
+  @Test func aNameGivenTwiceKeepsItsFirstSite() {
+    var table = BridgeNameTable(capacity: 4)
+    table.insert("Phường Ba Đình", site: 3)
+    table.insert("Phường Ba Đình", site: 7)
+    table.insert("", site: 9)
+    #expect(table.site(exactly: "Phường Ba Đình") == 3)
+    #expect(table.site(exactly: "") == 9)
+  }
+
+  @Test func onlyTextCertainlyInNFCSkipsTheNormalisingLookup() {
+    #expect(BridgeNameTable.isCertainlyNFC("Đặc khu Côn Đảo - Điểm cầu 2"))
+    #expect(BridgeNameTable.isCertainlyNFC("UBND xã Nậm Pồ"))
+    #expect(!BridgeNameTable.isCertainlyNFC("Ho\u{300}a Bi\u{300}nh"))
+    // U+2126 OHM SIGN becomes U+03A9 in NFC: beyond the quick ranges, so it is looked up the slow way.
+    #expect(!BridgeNameTable.isCertainlyNFC("\u{2126}"))
+  }
+
+  @Test func theIndexStillMatchesAcrossFormsBeyondVietnamese() {
+    var ohm = SiteConfig(id: "OHM", name: "Ohm", group: ["G"], expected: 1, heartbeatFile: "/x/ohm.hb")
+    ohm.bridgeName = "\u{2126} room"
+    var hoaBinh = SiteConfig(id: "HB", name: "Hòa Bình", group: ["G"], expected: 1, heartbeatFile: "/x/hb.hb")
+    hoaBinh.bridgeName = "Ho\u{300}a Bi\u{300}nh"
+    let index = BridgeNameIndex(sites: [ohm, hoaBinh])
+    #expect(index.site(named: "\u{3A9} room") == 0)
+    #expect(index.site(named: "\u{2126} room") == 0)
+    #expect(index.site(named: "Hòa Bình") == 1)
+    #expect(index.site(named: "Ho\u{300}a Bi\u{300}nh") == 1)
+    #expect(index.site(named: "Hòa Bình 2") == nil)
+  }
+}
