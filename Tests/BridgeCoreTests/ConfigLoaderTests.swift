@@ -326,6 +326,22 @@ import Testing
     #expect(error?.problems.first?.description == directory + "/keys.yaml:2: key for unknown site 'ZZ' (not in the config)")
   }
 
+  /// The keys file is text only: a site written twice is refused, even when one is quoted and the other looks like a
+  /// number (`01` and `"01"`, which Yams' default typing tells apart and the second would silently replace).
+  @Test func aSiteGivenTwiceInTheKeysFileIsRefusedWhateverItsQuoting() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-keys-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let keys = "01: \"0123456789abcdef0\"\n\"01\": \"fedcba98765432100\"\n"
+    try keys.write(toFile: directory + "/keys.yaml", atomically: true, encoding: .utf8)
+    chmod(directory + "/keys.yaml", 0o600)
+    let site = "sites:\n  - {id: \"01\", name: \"Điểm 01\", group: \"Hòa Bình\", expected: 10}\n"
+    try ("keys: keys.yaml\n" + site).write(toFile: directory + "/c.yaml", atomically: true, encoding: .utf8)
+    let error = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: directory + "/c.yaml") }
+    #expect(error?.problems.first?.description.hasPrefix(directory + "/keys.yaml:") == true, "\(String(describing: error))")
+    #expect(error?.problems.first?.description.contains("duplicate key '01'") == true, "\(String(describing: error))")
+  }
+
   @Test func warnsAboutReadableKeysFile() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-keys-\(UUID())").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

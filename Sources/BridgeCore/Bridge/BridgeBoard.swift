@@ -98,7 +98,8 @@ public struct BridgeBoard: Sendable {
     polls = config.bridges.map { BridgePollState(label: $0.label) }
     presence = Array(repeating: Array(repeating: nil, count: config.sites.count), count: config.bridges.count)
     generations = Array(repeating: 0, count: config.bridges.count)
-    index = BridgeNameIndex(sites: config.sites)
+    // Without bridges nothing is looked up: a national roster's names are not indexed for nothing at start.
+    index = BridgeNameIndex(sites: config.bridges.isEmpty ? [] : config.sites)
     siteIDs = config.sites.map(\.id)
     self.restoredSince = restoredSince.count == config.sites.count ? restoredSince : Array(repeating: nil, count: config.sites.count)
     // The journal's joins do not say which bridge: only a config with one bridge takes them back.

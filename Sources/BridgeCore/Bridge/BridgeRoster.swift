@@ -59,8 +59,9 @@ public struct BridgeNameIndex: Sendable {
     siteByName.reserveCapacity(sites.count)
     for (index, site) in sites.enumerated() {
       if siteByName[site.bridgeMatchName] == nil { siteByName[site.bridgeMatchName] = index }
-      siteByBytes.insert(Self.normalized(site.bridgeMatchName), site: index)
-      if let key = Self.sipKey(site.bridgeMatchName), siteByAddress[key] == nil { siteByAddress[key] = index }
+      let name = site.bridgeMatchName
+      siteByBytes.insert(BridgeNameTable.isCertainlyNFC(name) ? name : Self.normalized(name), site: index)
+      if name.utf8.contains(UInt8(ascii: "@")), let key = Self.sipKey(name), siteByAddress[key] == nil { siteByAddress[key] = index }
     }
     self.siteByName = siteByName
     self.siteByBytes = siteByBytes

@@ -301,7 +301,7 @@ extension ConfigLoader {
   static func bridgeNameProblem(_ text: String, site id: String?) -> String? {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
     let what = "the bridge_name of site '\(id ?? "?")'"
-    if text.trimmingCharacters(in: .whitespaces).isEmpty { return say(.bridgeNameBad, id ?? "?", BridgeSettings.maximumBridgeNameLength) }
+    if text.trimmedOfSpaces.isEmpty { return say(.bridgeNameBad, id ?? "?", BridgeSettings.maximumBridgeNameLength) }
     if let problem = controlCharacterProblem(text, what) { return problem }
     guard text.count <= BridgeSettings.maximumBridgeNameLength else {
       return say(.bridgeNameBad, id ?? "?", BridgeSettings.maximumBridgeNameLength)

@@ -33,7 +33,7 @@ extension ConfigLoader {
     }
     let root: Node?
     do {
-      root = try composeYAML(text)
+      root = try composeYAML(text, plainScalarsAreText: true)
     } catch let error as YamlError {
       nested.problems.append(Self.describe(error, path: keysPath))
       return [:]

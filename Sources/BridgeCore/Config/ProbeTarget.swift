@@ -38,7 +38,7 @@ public struct ProbeTarget: Sendable, Hashable, CustomStringConvertible {
 
   /// Parses `sip://[USER@]HOST[:PORT]`, `tcp://HOST:PORT` or `icmp://HOST`; the error says what is wrong.
   public static func parse(_ text: String) -> Result<ProbeTarget, ProbeTargetError> {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let trimmed = text.trimmedOfSpaces
     // Every message starts with the target as written; the config loader puts "probe " before it.
     guard let schemeEnd = trimmed.range(of: "://") else {
       return .failure(ProbeTargetError("'\(trimmed)' has no scheme; write sip://HOST[:PORT], tcp://HOST:PORT or icmp://HOST"))

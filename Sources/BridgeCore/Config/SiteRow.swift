@@ -42,7 +42,7 @@ struct SiteRowValidator {
       fail(field, "bad site id '\(field.text)': use 1 to 64 of A-Z a-z 0-9 . _ -")
     }
     if let field = row.name {
-      if field.text.trimmingCharacters(in: .whitespaces).isEmpty {
+      if field.text.trimmedOfSpaces.isEmpty {
         fail(field, "site '\(label)' has an empty name")
       } else if let problem = ConfigLoader.controlCharacterProblem(field.text, "the name of site '\(label)'") {
         fail(field, problem)

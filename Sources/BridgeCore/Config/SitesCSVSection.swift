@@ -29,7 +29,7 @@ extension ConfigLoader {
           FileLine(file: csvPath, line: 1), "the roster is empty; expected a header row id,name,group,expected[,heartbeat_file]"))
       return []
     }
-    let headerNames = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    let headerNames = header.fields.map { $0.trimmedOfSpaces.lowercased() }
     let optional = headerNames.dropFirst(4)
     guard Array(headerNames.prefix(4)) == Array(Self.csvColumns.prefix(4)),
       optional.allSatisfy({ Self.csvColumns.dropFirst(4).contains($0) }), Set(optional).count == optional.count
@@ -57,7 +57,7 @@ extension ConfigLoader {
             "expected \(columns) columns (\(headerNames.joined(separator: ","))), found \(record.fields.count)"))
         continue
       }
-      let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+      let fields = record.fields.map(\.trimmedOfSpaces)
       // Every column the header names is written in each record; an empty optional one is absent.
       func field(_ column: Int?, optional: Bool = true) -> SiteRow.Field? {
         guard let column, !(optional && fields[column].isEmpty) else { return nil }

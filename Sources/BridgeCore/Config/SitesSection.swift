@@ -52,7 +52,7 @@ extension ConfigLoader {
   /// characters ("Anh Tuấn 0912 345 678").
   static func contactProblem(_ text: String, site id: String?) -> String? {
     let what = "the contact of site '\(id ?? "?")'"
-    if text.trimmingCharacters(in: .whitespaces).isEmpty { return "\(what) is empty; leave 'contact' out instead" }
+    if text.trimmedOfSpaces.isEmpty { return "\(what) is empty; leave 'contact' out instead" }
     if let problem = controlCharacterProblem(text, what) { return problem }
     guard text.count <= maximumContactLength else {
       return "\(what) has \(text.count) characters; at most \(maximumContactLength) (a name and a phone number)"
