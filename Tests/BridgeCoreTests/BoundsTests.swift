@@ -196,7 +196,9 @@ import Testing
         count: Int.random(in: 0...HeartbeatCodec.maximumCount, using: &random), source: sources.randomElement(using: &random)!,
         operatorName: Bool.random(using: &random) ? text(&random) : nil,
         peak: Bool.random(using: &random) ? Int.random(in: 0...HeartbeatCodec.maximumCount, using: &random) : nil),
-      .claim(operatorName: text(&random)), .release(operatorName: Bool.random(using: &random) ? text(&random) : nil),
+      .claim(operatorName: text(&random)),
+      .release(
+        operatorName: Bool.random(using: &random) ? text(&random) : nil, claimedBy: Bool.random(using: &random) ? text(&random) : nil),
       .flapping(Bool.random(using: &random)), .help(Bool.random(using: &random)),
       .gap(dropped: Int.random(in: 0...1_000_000, using: &random), until: time(&random)), .clock(step: time(&random) - 1_700_000_000),
       .role(["primary", "standby", "replaced"].randomElement(using: &random)!, note: text(&random)),

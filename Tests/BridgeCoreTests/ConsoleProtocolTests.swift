@@ -85,7 +85,9 @@ import Testing
       .request(ConsoleRequest(id: 1, request: OperatorRequest(site: "BK-TU", action: .mark(reason: "line down"), seenStatus: .online))),
       .request(ConsoleRequest(id: 2, request: OperatorRequest(site: "BK-TU", action: .release(force: true)))),
       .request(ConsoleRequest(id: 3, request: OperatorRequest(site: "BK-TU", action: .setHeadcount(77)))),
-      .answer(ConsoleAnswer(id: 1, outcome: .applied)),
+      .answer(ConsoleAnswer(id: 1, outcome: .applied(events: engineEvents))),
+      .answer(ConsoleAnswer(id: 5, outcome: .applied(events: []))),
+      .answer(ConsoleAnswer(id: 6, outcome: .applied(events: nil))),
       .answer(
         ConsoleAnswer(
           id: 2,
@@ -103,6 +105,25 @@ import Testing
     for message in messages {
       #expect(try roundTrip(message) == message, "\(message.typeName)")
     }
+  }
+
+  /// An answer carries the events its request caused, within a bound; an older monitor's answer has none, and
+  /// an older console ignores them (fields a receiver does not know are ignored).
+  @Test func anAppliedAnswerCarriesItsEventsWithinABound() throws {
+    var engine = try busyEngine()
+    let events = try engine.apply(OperatorRequest(site: "BK-TU", action: .mark(reason: "line down")), by: lan, now: at(seconds: 3))
+    let line = String(decoding: ConsoleProtocol.encode(.answer(ConsoleAnswer(id: 1, outcome: .applied(events: events)))), as: UTF8.self)
+    #expect(line.contains(#""events":[{"kind":{"statusChanged":"#), "\(line)")
+    let older = try ConsoleProtocol.decode(Array(#"{"id":1,"outcome":"applied","type":"answer"}"#.utf8))
+    #expect(older == .answer(ConsoleAnswer(id: 1, outcome: .applied(events: nil))))
+    let event = String(decoding: try JSONEncoder().encode(ConsoleEvent(events[0])), as: UTF8.self)
+    let many = Array(repeating: event, count: ConsoleAnswer.maximumEvents + 1).joined(separator: ",")
+    let tooMany = decodeError(#"{"events":["# + many + #"],"id":1,"outcome":"applied","type":"answer"}"#)
+    guard case .malformed(let why)? = tooMany else {
+      Issue.record("an answer with too many events was not refused: \(String(describing: tooMany))")
+      return
+    }
+    #expect(why.contains("at most \(ConsoleAnswer.maximumEvents) events"), "\(why)")
   }
 
   @Test func theFactsNeverCarryAKeyButSayWhichSitesSign() throws {

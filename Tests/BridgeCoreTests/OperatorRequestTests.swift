@@ -66,6 +66,57 @@ import Testing
     #expect(events.count == 1, "only the first mark made an event: \(events)")
   }
 
+  /// What a face says after an action is made from the answer: the events the apply returned, in the event log's
+  /// words. A second mark on a marked site makes no event, and the answer says nothing was done, with who marked
+  /// it, when and why, in both languages; an apply that caused no event says nothing changed.
+  @Test func aSecondMarkMakesNoEventAndItsAnswerSaysNothingChanged() throws {
+    let now = Self.start
+    var engine = engineWithOnlineSites()
+    let first = try engine.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), by: lan, now: now)
+    _ = engine.drainEvents()
+    let second = try #require(
+      refusal { () throws(OperatorActionError) in
+        try engine.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "power cut")), by: minh, now: now.advanced(by: .seconds(60)))
+      })
+    #expect(engine.drainEvents().isEmpty, "the second mark changed no state")
+    func said(_ outcome: ConsoleAnswer.Outcome, _ language: Language) -> (text: String, isProblem: Bool) {
+      AnswerText.describe(outcome, site: "HB-TU", sites: Self.sites, strings: Strings(language), utcOffsetSeconds: 7 * 3600)
+    }
+    #expect(said(.refused(second), .en) == ("not done: already marked by lan at 09:12 (line down)", true))
+    #expect(said(.refused(second), .vi) == ("chưa thực hiện: đã được lan đánh dấu lúc 09:12 (line down)", true))
+    // The first mark is said as the event log says its event, in the screen's language.
+    #expect(said(.applied(events: first), .en) == ("HB-TU Điểm HB-TU: online -> marked (marked by lan: line down)", false))
+    #expect(said(.applied(events: first), .vi).text == EventText.describe(first[0], sites: Self.sites, strings: Strings(.vi)))
+    #expect(said(.applied(events: []), .en) == ("HB-TU: nothing changed", false))
+    #expect(said(.applied(events: []), .vi) == ("HB-TU: không có gì thay đổi", false))
+  }
+
+  /// A forced release names whose claim it ended, in the event (and so the journal, the event log and the answer);
+  /// the journal keeps reading releases written before it said so.
+  @Test func aForcedReleaseNamesWhoseClaimItEnded() throws {
+    let now = Self.start
+    var engine = engineWithOnlineSites()
+    try engine.apply(OperatorRequest(site: "HB-TU", action: .claim), by: lan, now: now)
+    let released = try engine.apply(OperatorRequest(site: "HB-TU", action: .release(force: true)), by: minh, now: now)
+    #expect(released.map(\.kind) == [.claimReleased(operatorName: "minh (ops)", claimedBy: "lan")])
+    let answer = AnswerText.describe(
+      .applied(events: released), site: "HB-TU", sites: Self.sites, strings: .english, utcOffsetSeconds: 7 * 3600)
+    #expect(answer.text == "HB-TU Điểm HB-TU: minh (ops) ended the claim of lan")
+    #expect(
+      EventText.describe(released[0], sites: Self.sites, strings: Strings(.vi))
+        == "HB-TU Điểm HB-TU: minh (ops) đã kết thúc lượt xử lý của lan")
+    let record = try #require(JournalRecord.records(for: released[0], sites: Self.sites).first)
+    #expect(
+      JournalCodec.encode(record) == #"{"t":1763863920.000,"type":"release","site":"HB-TU","operator":"minh (ops)","claimed_by":"lan"}"#)
+    #expect(try JournalCodec.decode(Substring(JournalCodec.encode(record))).get() == record)
+    let older = try JournalCodec.decode(#"{"t":1763863920.000,"type":"release","site":"HB-TU","operator":"minh (ops)"}"#).get()
+    #expect(older.kind == .release(operatorName: "minh (ops)", claimedBy: nil))
+    // One's own release reads as before.
+    try engine.apply(OperatorRequest(site: "HB-TU", action: .claim), by: lan, now: now)
+    let own = try engine.apply(OperatorRequest(site: "HB-TU", action: .release(force: false)), by: lan, now: now)
+    #expect(EventText.describe(own[0], sites: Self.sites) == "HB-TU Điểm HB-TU: released by lan")
+  }
+
   @Test func actionsOnAStatusThatChangedMeanwhileSayWhatItIsNow() throws {
     var now = Self.start
     var engine = engineWithOnlineSites()
@@ -126,11 +177,11 @@ import Testing
     let events = engine.drainEvents()
     let kinds = events.map(\.kind)
     #expect(kinds.contains(.claimed(operatorName: "lan")))
-    #expect(kinds.contains(.claimReleased(operatorName: "minh (ops)")))
-    #expect(kinds.last == .claimReleased(operatorName: nil))
+    #expect(kinds.contains(.claimReleased(operatorName: "minh (ops)", claimedBy: "lan")))
+    #expect(kinds.last == .claimReleased(operatorName: nil, claimedBy: "lan"))
     // Each goes to the journal.
     let journaled = events.flatMap { JournalRecord.records(for: $0, sites: Self.sites) }.map(\.kind)
-    #expect(journaled.contains(.claim(operatorName: "lan")) && journaled.last == .release(operatorName: nil))
+    #expect(journaled.contains(.claim(operatorName: "lan")) && journaled.last == .release(operatorName: nil, claimedBy: "lan"))
   }
 
   @Test func claimsAreJournaledAndComeBackAfterARestart() throws {

@@ -71,7 +71,12 @@ import Testing
     #expect(state.snapshot.records[1].mark?.reason == "line down")
     #expect(state.snapshot.records[0].lastSequence == 2)
     #expect(state.snapshot.detail?.beats.last == .heard)
-    #expect(answers.map(\.outcome) == [.applied, .refused(.alreadyMarked(try #require(state.snapshot.records[1].mark)))])
+    // The answer carries the event the mark caused, as its delta did.
+    let marked = EngineEvent(
+      time: ClockReading(monotonicNanos: 33_497_382_947_412, unixSeconds: 1_795_426_998.173246), siteIndex: 1,
+      kind: .statusChanged(from: .unknown, to: .marked, cause: .marked(operatorName: "lan (ops)", reason: "line down")))
+    #expect(
+      answers.map(\.outcome) == [.applied(events: [marked]), .refused(.alreadyMarked(try #require(state.snapshot.records[1].mark)))])
   }
 
   /// The standby example: the follow hello, then the primary's actions and a keep-alive, each as this version reads.

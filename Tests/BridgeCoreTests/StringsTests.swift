@@ -51,7 +51,7 @@ import Testing
   @Test func anArgumentIsNeverTreatedAsATemplate() {
     let en = Strings(.en)
     // A hostile site name holding a placeholder is shown as written, and the other arguments stay in place.
-    #expect(en(.markedOffline, "HB-{1}", "line down") == "HB-{1} marked offline: line down")
+    #expect(en(.causeMarked, "HB-{1}", "line down") == "marked by HB-{1}: line down")
     #expect(en(.eventHeadcount, "X {2}", 52, "lan") == "X {2}: headcount set to 52 by lan")
   }
 

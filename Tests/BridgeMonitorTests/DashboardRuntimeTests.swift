@@ -1,8 +1,8 @@
-import BridgeCore
 import Foundation
 import Synchronization
 import Testing
 
+@testable import BridgeCore
 @testable import BridgeMonitor
 @testable import BridgeTUI
 
@@ -88,7 +88,7 @@ import Testing
 
     // Acknowledged while late: when silence takes them offline, nobody is called.
     for site in ["HB-TU", "HB-DB-HU", "HB-DB-TULY"] {
-      #expect(await rig.link.answer(to: OperatorRequest(site: site, action: .acknowledge), operatorName: "lan") == .applied)
+      #expect(await rig.link.answer(to: OperatorRequest(site: site, action: .acknowledge), operatorName: "lan").isApplied)
     }
     try await rig.pass(seconds: 20)
     #expect(rig.screen.contains("Offline 3"), "\(rig.screen)")
@@ -111,7 +111,7 @@ import Testing
     let rig = try await Rig.start()
     try await rig.hearAll()
     rig.settle()
-    #expect(await rig.link.answer(to: OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), operatorName: "lan") == .applied)
+    #expect(await rig.link.answer(to: OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), operatorName: "lan").isApplied)
     rig.settle()
     #expect(rig.backend.bells == 0, "a mark is the operator's own doing")
     #expect(rig.screen.contains("marked by lan"), "the event log says who: \(rig.screen)")
@@ -280,12 +280,16 @@ import Testing
     let sent = link.sent.withLock { $0 }
     let request = try #require(sent.first?.request)
     #expect(sent.count == 1 && request.action == .claim)
-    let confirmation = "\(request.site): you are on it"
+    // The answer says what the claim did, as its event reads in the event log (no update carried it here).
+    let site = try #require(fixture.config.sites.firstIndex { $0.id == request.site })
+    let claimed = EngineEvent(
+      time: ClockReading(monotonicNanos: 1, unixSeconds: 1_763_863_920), siteIndex: site, kind: .claimed(operatorName: "lan"))
+    let confirmation = "\(request.site) \(fixture.config.sites[site].name): lan is on it"
     runtime.redraw(backend)
     #expect(!backend.screen.joined().contains(confirmation))
 
     let answer = try #require(sent.first?.answer)
-    Thread { answer(.applied) }.start()  // as a console link's reader thread answers
+    Thread { answer(.applied(events: [claimed])) }.start()  // as a console link's reader thread answers
     for _ in 0..<100 where !backend.screen.joined().contains(confirmation) {
       _ = runtime.step(backend, waitMilliseconds: 50)
       runtime.redraw(backend)

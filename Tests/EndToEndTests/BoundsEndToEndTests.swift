@@ -64,7 +64,7 @@ import Testing
     #expect(
       desk.answer(to: OperatorRequest(site: "HB-TU", action: .mark(reason: "dòng 1\u{1B}[2Jdòng 2")), operatorName: "lan")
         == .refused(.invalidText(OperatorTextError(field: .reason, problem: .controlCharacter))))
-    #expect(desk.answer(to: OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
+    #expect(desk.answer(to: OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), operatorName: "lan").isApplied)
     desk.detach()
     #expect(monitor.finish() == 0)
 
@@ -97,7 +97,7 @@ import Testing
       hello: ConsoleHello(operatorName: "lan", readOnly: false, group: nil, purpose: .console))
     desk.attach { _ in }
     defer { desk.detach() }
-    #expect(desk.answer(to: OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
+    #expect(desk.answer(to: OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), operatorName: "lan").isApplied)
     let dropped = standby.waitFor(seconds: 10) { log in log.contains("outside 1970-01-01…2100-01-01") ? true : nil }
     #expect(dropped == true, "\(standby.log)")
     #expect(standby.process.isRunning)

@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgeMonitor
 import Foundation
 import TestSupport
 import Testing
@@ -79,6 +80,48 @@ import Testing
     let gone = try Binary.run(["status", monitor.directory + "/conference.yaml"])
     #expect(gone.status == 3, "\(gone.stdout)\(gone.stderr)")
     #expect(gone.stderr.contains("no monitor is running"))
+  }
+
+  /// Operator A is on a site; operator B, on another console, releases it anyway. B's screen says whose claim it
+  /// ended (the answer's event, in the event log's words), A's event log says the same, and the journal keeps it.
+  @Test func aForcedReleaseSaysWhoseClaimItEnded() throws {
+    let monitor = try HeadlessMonitor(config: Self.config)
+    defer { _ = monitor.stop() }
+    let sender = UDPTestSocket()
+    for site in ["HB-TU", "HB-DB-TULY", "BK-TU"] { sender.send("BW1 site=\(site) seq=1 count=40", port: monitor.port) }
+    let user = ConsoleSocket.userName(getuid())
+    func display(_ name: String) -> String { name == user ? name : "\(name) (\(user))" }
+
+    let deskA = try TmuxSession(width: 120, height: 30, command: Self.consoleCommand(monitor.directory, "--operator lan"))
+    let deskB = try TmuxSession(width: 120, height: 30, command: Self.consoleCommand(monitor.directory, "--operator minh"))
+    for desk in [deskA, deskB] {
+      let up = desk.waitFor { Self.line($0, containing: "● online", "HB-TU") && Self.line($0, containing: "BK-TU") }
+      #expect(up.ok, "\(up.screen)")
+    }
+    // The first site is selected on both: A takes it.
+    try deskA.send("i")
+    let claimed = deskB.waitFor { $0.contains("HB-TU Tỉnh ủy Hòa Bình: \(display("lan")) is on it") }
+    #expect(claimed.ok, "\(claimed.screen)")
+
+    // B asks to take it over, is asked first, and says yes.
+    try deskB.send("i")
+    let asked = deskB.waitFor { $0.contains("Release it? y = yes") }
+    #expect(asked.ok, "\(asked.screen)")
+    try deskB.send("y")
+    let ended = "HB-TU Tỉnh ủy Hòa Bình: \(display("minh")) ended the claim of \(display("lan"))"
+    let saidToB = deskB.waitFor { screen in
+      // Said twice: in the event log and on the status line above the footer, where the answer goes.
+      let lines = screen.split(separator: "\n")
+      return lines.filter { $0.contains(ended) }.count == 2 && !Self.line(screen, containing: "● online", "HB-TU", "is on it")
+    }
+    #expect(saidToB.ok, "\(saidToB.screen)")
+    let seenByA = deskA.waitFor { $0.contains(ended) }
+    #expect(seenByA.ok, "\(seenByA.screen)")
+
+    let journal = try String(contentsOfFile: monitor.directory + "/bridgewatch.journal", encoding: .utf8)
+    #expect(
+      journal.contains(#""type":"release","site":"HB-TU","operator":"\#(display("minh"))","claimed_by":"\#(display("lan"))""#),
+      "\(journal)")
   }
 
   @Test func consolesReconnectByThemselvesAfterTheMonitorIsKilledAndShowTheRestoredMark() throws {

@@ -29,7 +29,8 @@ import Testing
     try session.send("o")
     #expect(session.waitFor { $0.contains("Reason: 1 no signal") }.ok)
     try session.send("3", "Enter")
-    #expect(session.waitFor { $0.contains("HB-TU marked offline: line down") }.ok)
+    // Each answer is said as its event reads (the event log's words).
+    #expect(session.waitFor { $0.contains("HB-TU Tỉnh ủy Hòa Bình: online -> marked (marked by tester: line down)") }.ok)
     try session.send("j", "j")  // past the Đà Bắc group row
     #expect(session.waitFor { $0.contains(" HB-DB-TULY  Xã Tú Lý  ·") }.ok)
     try session.send("c")
@@ -38,7 +39,7 @@ import Testing
     let asked = session.waitFor { $0.contains("HB-DB-TULY: 52 people is more than the 45 expected. Set 52? y = yes") }
     #expect(asked.ok, "\(asked.screen)")
     try session.send("y")
-    let counted = session.waitFor { $0.contains("HB-DB-TULY: headcount set to 52") }
+    let counted = session.waitFor { $0.contains("HB-DB-TULY Xã Tú Lý: headcount set to 52 by tester") }
     #expect(counted.ok, "\(counted.screen)")
     try session.send("j", "j")  // past the Mai Châu group row
     let offline = session.waitFor { screen in
@@ -47,7 +48,7 @@ import Testing
     }
     #expect(offline.ok, "\(offline.screen)")
     try session.send("a")
-    #expect(session.waitFor { $0.contains("HB-MC-HU acknowledged") }.ok)
+    #expect(session.waitFor { $0.contains("HB-MC-HU Huyện ủy Mai Châu: acknowledged by tester") }.ok)
 
     // Power cut: no clean shutdown at all.
     let pid = try #require(try session.foregroundProcessID())

@@ -67,9 +67,9 @@ import Testing
       hello: ConsoleHello(operatorName: "lan", readOnly: false, group: nil, purpose: .console))
     desk.attach { _ in }
     defer { desk.detach() }
-    #expect(desk.answer(to: OperatorRequest(site: "LS-MARK", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
+    #expect(desk.answer(to: OperatorRequest(site: "LS-MARK", action: .mark(reason: "mất điện")), operatorName: "lan").isApplied)
     // A count phoned in for a site never heard: shown, not counted.
-    #expect(desk.answer(to: OperatorRequest(site: "LS-NEVER", action: .setHeadcount(20)), operatorName: "lan") == .applied)
+    #expect(desk.answer(to: OperatorRequest(site: "LS-NEVER", action: .setHeadcount(20)), operatorName: "lan").isApplied)
     let console = try TmuxSession(
       width: 200, height: 40, command: "'\(Binary.path)' console '\(monitor.directory)/conference.yaml' --no-bell --operator minh")
 

@@ -49,7 +49,7 @@ import Testing
     // A mark on the primary reaches the standby's status file within 2 s, with its operator.
     let desk = try Self.console(primary.directory)
     defer { desk.detach() }
-    #expect(desk.answer(to: OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), operatorName: "lan") == .applied)
+    #expect(desk.answer(to: OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), operatorName: "lan").isApplied)
     let followed = standby.waitForStatus(seconds: 2) { json in
       (standby.site("HB-DB-TULY", in: json)?["mark"] as? [String: Any])?["reason"] as? String == "mất điện"
     }
@@ -85,7 +85,7 @@ import Testing
     // Promoted, it takes actions.
     let promote = try Binary.run(["promote", standby.directory + "/conference.yaml", "--operator", "minh"])
     #expect(promote.status == 0 && promote.stdout.contains("promoted"), "\(promote.stdout)\(promote.stderr)")
-    #expect(standbyDesk.answer(to: OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "đứt cáp")), operatorName: "minh") == .applied)
+    #expect(standbyDesk.answer(to: OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "đứt cáp")), operatorName: "minh").isApplied)
     let promoted = try #require(standby.waitForStatus { Self.role($0) == "primary" && Self.standbyPart($0)["promoted_at"] is Double })
     #expect(standby.site("HB-MC-HU", in: promoted)?["status"] as? String == "marked")
 
@@ -147,7 +147,7 @@ import Testing
         (OperatorRequest(site: "HB-DB-TULY", action: .clear), "minh"),
         (OperatorRequest(site: "HB-MC-HU", action: .setHeadcount(90 + round)), "minh"),
       ] {
-        #expect(desk.answer(to: request, operatorName: name) == .applied)
+        #expect(desk.answer(to: request, operatorName: name).isApplied)
         made += 1
       }
     }
@@ -170,7 +170,7 @@ import Testing
     for count in [201, 202, 203] {
       // Above the hall's 150 expected: confirmed, as a console does after asking; the standby takes it as confirmed.
       let request = OperatorRequest(site: "HB-TU", action: .setHeadcount(count), confirmedAboveExpected: true)
-      #expect(desk.answer(to: request, operatorName: "lan") == .applied)
+      #expect(desk.answer(to: request, operatorName: "lan").isApplied)
       made += 1
     }
     caughtUp = false
@@ -237,7 +237,7 @@ import Testing
         OperatorRequest(site: "HB-DB-TULY", action: .mark(reason: "mất điện")), OperatorRequest(site: "HB-TU", action: .claim),
         OperatorRequest(site: "HB-MC-HU", action: .setHeadcount(77)),
       ] {
-        #expect(desk.answer(to: request, operatorName: "lan") == .applied)
+        #expect(desk.answer(to: request, operatorName: "lan").isApplied)
       }
     }
     let primaryActions = try Self.actionLines(primary)
@@ -337,7 +337,7 @@ import Testing
     // Still following: the link works beside the spew.
     let desk = try Self.console(primary.directory)
     defer { desk.detach() }
-    #expect(desk.answer(to: OperatorRequest(site: "HB-TU", action: .setHeadcount(12)), operatorName: "lan") == .applied)
+    #expect(desk.answer(to: OperatorRequest(site: "HB-TU", action: .setHeadcount(12)), operatorName: "lan").isApplied)
     #expect(standby!.waitForStatus { standby!.site("HB-TU", in: $0)?["headcount"] as? Int == 12 } != nil, "\(standby!.log)")
 
     // The relay dies: the standby connects again, and the first link's leftovers are gone with it.

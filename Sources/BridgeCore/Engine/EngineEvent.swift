@@ -21,8 +21,9 @@ public struct EngineEvent: Sendable, Hashable {
     /// A headcount sent from the site's check-in page, with who typed it (not an operator action).
     indirect case checkinHeadcount(count: Int, typedBy: String)
     indirect case claimed(operatorName: String)
-    /// `operatorName` nil: the claim ended by itself, the site being back online.
-    indirect case claimReleased(operatorName: String?)
+    /// `operatorName` nil: the claim ended by itself, the site being back online. `claimedBy`: whose claim it was
+    /// (someone else's when a release was forced); nil when read from a journal written before it was kept.
+    indirect case claimReleased(operatorName: String?, claimedBy: String?)
     case flappingChanged(isFlapping: Bool)
     case helpRequestChanged(isRequested: Bool)
     /// Heartbeats came back while the site stays marked offline by an operator.

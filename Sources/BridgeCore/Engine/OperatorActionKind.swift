@@ -18,7 +18,7 @@ public enum OperatorActionKind: String, CaseIterable, Sendable {
     case .acknowledged: self = .acknowledge
     case .headcountSet: self = .setHeadcount
     case .claimed: self = .claim
-    case .claimReleased(let operatorName): if operatorName == nil { return nil } else { self = .release }
+    case .claimReleased(let operatorName, _): if operatorName == nil { return nil } else { self = .release }
     default: return nil
     }
   }
@@ -33,20 +33,6 @@ extension OperatorRequest.Action {
     case .setHeadcount: .setHeadcount
     case .claim: .claim
     case .release: .release
-    }
-  }
-}
-
-extension OperatorRequest {
-  /// What a face says once the monitor applied it.
-  public func confirmation(_ strings: Strings) -> String {
-    switch action {
-    case .mark(let reason): strings(.markedOffline, site, reason)
-    case .clear: strings(.markCleared, site)
-    case .acknowledge: strings(.acknowledged, site)
-    case .setHeadcount(let count): strings(.headcountSet, site, strings.number(count))
-    case .claim: strings(.claimTaken, site)
-    case .release: strings(.claimReleased, site)
     }
   }
 }

@@ -290,7 +290,7 @@ public struct StatusEngine: Sendable {
     guard let claim = records[index].claim else { throw .notClaimed }
     if claim.operatorName != operatorName && !force { throw .claimedByAnother(claim) }
     records[index].claim = nil
-    emit(EngineEvent(time: now, siteIndex: index, kind: .claimReleased(operatorName: operatorName)))
+    emit(EngineEvent(time: now, siteIndex: index, kind: .claimReleased(operatorName: operatorName, claimedBy: claim.operatorName)))
   }
 
   public mutating func mark(site index: Int, operatorName: String, reason: String, now: ClockReading) throws(OperatorActionError) {
@@ -413,9 +413,9 @@ public struct StatusEngine: Sendable {
       emit(EngineEvent(time: now, siteIndex: index, kind: .statusChanged(from: old, to: new, cause: cause)))
     }
     // Whoever was on it is done: the site is back.
-    if new == .online, records[index].claim != nil {
+    if new == .online, let claim = records[index].claim {
       records[index].claim = nil
-      emit(EngineEvent(time: now, siteIndex: index, kind: .claimReleased(operatorName: nil)))
+      emit(EngineEvent(time: now, siteIndex: index, kind: .claimReleased(operatorName: nil, claimedBy: claim.operatorName)))
     }
   }
 

@@ -44,10 +44,14 @@ public enum JournalCodec {
     case .clear(let operatorName), .acknowledge(let operatorName), .claim(let operatorName):
       out.raw(",\"operator\":")
       out.string(OperatorText.clamped(operatorName, as: .operatorName))
-    case .release(let operatorName):
+    case .release(let operatorName, let claimedBy):
       if let operatorName {
         out.raw(",\"operator\":")
         out.string(OperatorText.clamped(operatorName, as: .operatorName))
+      }
+      if let claimedBy {
+        out.raw(",\"claimed_by\":")
+        out.string(OperatorText.clamped(claimedBy, as: .operatorName))
       }
     case .headcount(let count, let source, let operatorName, let peak):
       out.raw(",\"count\":\(count),\"source\":")
@@ -149,7 +153,9 @@ public enum JournalCodec {
     case .clear: kind = operatorName.map { .clear(operatorName: $0) }
     case .ack: kind = operatorName.map { .acknowledge(operatorName: $0) }
     case .claim: kind = operatorName.map { .claim(operatorName: $0) }
-    case .release: kind = .release(operatorName: operatorName)
+    // `claimed_by` was added later: older journals have none.
+    case .release:
+      kind = .release(operatorName: operatorName, claimedBy: fields.claimedBy.map { OperatorText.clamped($0, as: .operatorName) })
     case .headcount:
       if let count = inRange(fields.count), let source = fields.source.flatMap(HeartbeatSource.init(rawValue:)) {
         kind = .headcount(count: count, source: source, operatorName: operatorName, peak: inRange(fields.peak))

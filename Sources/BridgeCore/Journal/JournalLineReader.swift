@@ -31,6 +31,7 @@ struct JournalLineFields {
   var on: Bool?
   var role: String?
   var madeAt: Double?
+  var claimedBy: String?
 }
 
 enum JournalLineReader {
@@ -129,13 +130,14 @@ enum JournalLineReader {
     /// The known keys, told apart by their bytes; the raw value is a bit in the set of keys seen.
     enum Key: Int {
       case time, type, site, from, to, cause, operatorName, reason, source, count, peak, sites, dropped, until, step, on, role, madeAt
+      case claimedBy
       case unknown
 
       static let names: [(StaticString, Key)] = [
         ("t", .time), ("type", .type), ("site", .site), ("from", .from), ("to", .to), ("cause", .cause),
         ("operator", .operatorName), ("reason", .reason), ("source", .source), ("count", .count), ("peak", .peak),
         ("sites", .sites), ("dropped", .dropped), ("until", .until), ("step", .step), ("on", .on), ("role", .role),
-        ("made_at", .madeAt),
+        ("made_at", .madeAt), ("claimed_by", .claimedBy),
       ]
 
       var name: String { Self.names.first { $0.1 == self }.map { "\($0.0)" } ?? "?" }
@@ -173,6 +175,7 @@ enum JournalLineReader {
       case (.reason, .string(let text, _)): fields.reason = text
       case (.source, .string(let text, _)): fields.source = text
       case (.role, .string(let text, _)): fields.role = text
+      case (.claimedBy, .string(let text, _)): fields.claimedBy = text
       default: break
       }
     }

@@ -15,8 +15,9 @@ public struct JournalRecord: Sendable, Hashable {
     /// sample when it was above `count` (samples are at most one per 10 s; the peak must not fall between them).
     case headcount(count: Int, source: HeartbeatSource, operatorName: String?, peak: Int? = nil)
     case claim(operatorName: String)
-    /// `operatorName` nil: ended by itself, the site back online.
-    case release(operatorName: String?)
+    /// `operatorName` nil: ended by itself, the site back online. `claimedBy`: whose claim it ended (nil in
+    /// journals written before it was kept).
+    case release(operatorName: String?, claimedBy: String? = nil)
     case flapping(Bool)
     case help(Bool)
     /// `dropped` status changes and headcount samples, from this record's time to `until`, could not be written
@@ -65,7 +66,7 @@ public struct JournalRecord: Sendable, Hashable {
   public var isOperatorAction: Bool {
     switch kind {
     case .mark, .clear, .acknowledge, .claim: true
-    case .release(let operatorName): operatorName != nil
+    case .release(let operatorName, _): operatorName != nil
     case .headcount(_, let source, _, _): source == .manual
     default: false
     }
@@ -118,8 +119,8 @@ public struct JournalRecord: Sendable, Hashable {
       return [JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: .checkin, operatorName: typedBy))]
     case .claimed(let operatorName):
       return [JournalRecord(unixSeconds: time, site: site, kind: .claim(operatorName: operatorName))]
-    case .claimReleased(let operatorName):
-      return [JournalRecord(unixSeconds: time, site: site, kind: .release(operatorName: operatorName))]
+    case .claimReleased(let operatorName, let claimedBy):
+      return [JournalRecord(unixSeconds: time, site: site, kind: .release(operatorName: operatorName, claimedBy: claimedBy))]
     case .flappingChanged(let isFlapping):
       return [JournalRecord(unixSeconds: time, site: site, kind: .flapping(isFlapping))]
     case .helpRequestChanged(let isRequested):

@@ -225,7 +225,7 @@ struct Timeline: Sendable {
       actions.append(OperatorAction(unixSeconds: time, site: site, kind: .clear, operatorName: name))
     case .acknowledge(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .acknowledge, operatorName: name))
     case .claim(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .claim, operatorName: name))
-    case .release(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .release, operatorName: name))
+    case .release(let name, _): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .release, operatorName: name))
     case .headcount(let value, let source, let name, let peak):
       var number: UInt16 = 0
       if source.isTypedByPerson, let name { number = operatorNumber(name) }

@@ -22,8 +22,10 @@ public enum EventText {
     case .countProblemChanged(let problem?): return strings(.eventCountFileProblem, who, strings.countFileReason(problem))
     case .countProblemChanged(nil): return strings(.eventCountFileReadable, who)
     case .claimed(let name): return strings(.eventClaimed, who, TextSanitizer.printable(name))
-    case .claimReleased(let name?): return strings(.eventClaimReleased, who, TextSanitizer.printable(name))
-    case .claimReleased(nil): return strings(.eventClaimEnded, who)
+    case .claimReleased(let name?, let owner?) where owner != name:
+      return strings(.eventClaimReleasedOther, who, TextSanitizer.printable(name), TextSanitizer.printable(owner))
+    case .claimReleased(let name?, _): return strings(.eventClaimReleased, who, TextSanitizer.printable(name))
+    case .claimReleased(nil, _): return strings(.eventClaimEnded, who)
     }
   }
 }

@@ -44,9 +44,9 @@ public enum TextKey: String, CaseIterable, Sendable {
   case statusSince, countSource, promptHint, markPrompt, headcountPrompt, filterPrompt, filterHint, confirmQuit
   case helpTitle, helpClose, tooSmall, enlarge, confirmRelease, confirmHeadcount
   // Messages
-  case cancelled, giveReason, badHeadcount, notMarked, cannotAcknowledge, themeChanged, themeNoColours, markedOffline
-  case claimTaken, claimReleased, flagClaimed, readOnlyConsole, readOnlyTag, monitorGone, noAnswer
-  case markCleared, acknowledged, headcountSet, notDone, filterCleared, problemsOnly, allSites, sortChanged
+  case cancelled, giveReason, badHeadcount, notMarked, cannotAcknowledge, themeChanged, themeNoColours
+  case flagClaimed, readOnlyConsole, readOnlyTag, monitorGone, noAnswer
+  case notDone, filterCleared, problemsOnly, allSites, sortChanged
   // Mark presets
   case presetNoSignal, presetPowerCut, presetLineDown, presetCancelled
   // Key help
@@ -130,6 +130,12 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keysPreviousNeedsUntil, keysUntilWithoutPrevious
   // MARK: Keys file reloaded by the running monitor (issue 33, rotation without a restart; KeysReloadText.swift)
   case keysReloaded, keysReloadRefused
+  // MARK: What the monitor's answer to an operator action did, from its events (issue 31; AnswerText.swift)
+  case eventClaimReleasedOther, answerNothingChanged, answerAppliedUntold
+  case refusalNoSuchSite, refusalNotMarked, refusalNothingToAcknowledge, refusalHeadcountOutOfRange, refusalEmptyReason
+  case refusalHeadcountAboveExpected, refusalFieldOperatorName, refusalFieldReason, refusalFieldNote, refusalTextTooLong
+  case refusalTextControlCharacter, refusalAlreadyMarked, refusalAlreadyAcknowledged, refusalChangedMeanwhile
+  case refusalAlreadyClaimed, refusalNotClaimed, refusalClaimedByAnother
 }
 
 public struct Strings: Sendable {
@@ -254,6 +260,7 @@ public struct Strings: Sendable {
     .merging(englishCheckinTable) { earlier, _ in earlier }
     .merging(englishBridgeHTTPTable) { dashboard, _ in dashboard }
     .merging(englishKeysReloadTable) { earlier, _ in earlier }
+    .merging(englishAnswerTable) { earlier, _ in earlier }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
@@ -262,6 +269,7 @@ public struct Strings: Sendable {
     .merging(vietnameseCheckinTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeHTTPTable) { dashboard, _ in dashboard }
     .merging(vietnameseKeysReloadTable) { earlier, _ in earlier }
+    .merging(vietnameseAnswerTable) { earlier, _ in earlier }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
@@ -306,8 +314,7 @@ public struct Strings: Sendable {
     .cancelled: "cancelled", .giveReason: "give a reason: 1-{0} or text",
     .badHeadcount: "headcount must be a whole number from 0 to {0}; '{1}' was not applied",
     .notMarked: "{0} is not marked offline", .cannotAcknowledge: "only a late or offline site can be acknowledged; {0} is {1}",
-    .themeChanged: "theme: {0}", .themeNoColours: " (this terminal has no colours)", .markedOffline: "{0} marked offline: {1}",
-    .markCleared: "{0}: mark cleared", .acknowledged: "{0} acknowledged", .headcountSet: "{0}: headcount set to {1}",
+    .themeChanged: "theme: {0}", .themeNoColours: " (this terminal has no colours)",
     .notDone: "not done: {0}", .filterCleared: "filter cleared",
     .problemsOnly: "showing problems only (offline, late, marked, help, flapping)",
     .allSites: "showing all sites", .sortChanged: "sorted by {0}",
@@ -321,7 +328,7 @@ public struct Strings: Sendable {
     .keyMark: "mark the selected site offline, with a reason", .keyClear: "clear the mark on the selected site",
     .keyAcknowledge: "acknowledge a late or offline site: no alert, bell",
     .keyClaim: "I'm on it (shown on every console); again to release",
-    .footerClaim: "on it", .claimTaken: "{0}: you are on it", .claimReleased: "{0}: released",
+    .footerClaim: "on it",
     .readOnlyConsole: "read-only console: actions are made on another console", .readOnlyTag: "read-only",
     .monitorGone: "monitor gone, reconnecting",
     .roleStandby: "STANDBY", .rolePrimarySilent: "PRIMARY SILENT since {0}: if it is down, promote this standby: {1}",
@@ -395,8 +402,7 @@ public struct Strings: Sendable {
     .badHeadcount: "quân số phải là số nguyên từ 0 đến {0}; '{1}' không được áp dụng",
     .notMarked: "{0} chưa bị đánh dấu ngoại tuyến",
     .cannotAcknowledge: "chỉ xác nhận được điểm cầu chậm hoặc mất kết nối; {0} đang {1}", .themeChanged: "giao diện: {0}",
-    .themeNoColours: " (terminal này không có màu)", .markedOffline: "đã đánh dấu ngoại tuyến {0}: {1}",
-    .markCleared: "{0}: đã bỏ đánh dấu", .acknowledged: "{0} đã xác nhận", .headcountSet: "{0}: quân số đặt thành {1}",
+    .themeNoColours: " (terminal này không có màu)",
     .notDone: "chưa thực hiện: {0}", .filterCleared: "đã bỏ lọc",
     .problemsOnly: "chỉ hiện sự cố (mất kết nối, chậm, ngoại tuyến, cần hỗ trợ, chập chờn)", .allSites: "hiện tất cả điểm cầu",
     .sortChanged: "sắp xếp theo {0}",
@@ -411,7 +417,7 @@ public struct Strings: Sendable {
     .keyWall: "toàn cảnh mỗi điểm một ô, quá nhiều thì tổng quan", .keyMark: "đánh dấu ngoại tuyến điểm cầu đang chọn, kèm lý do",
     .keyClear: "bỏ đánh dấu điểm cầu đang chọn", .keyAcknowledge: "xác nhận điểm chậm/mất kết nối: tắt cảnh báo, chuông",
     .keyClaim: "tôi đang xử lý (mọi màn hình đều thấy); bấm lại để thôi",
-    .footerClaim: "xử lý", .claimTaken: "{0}: bạn đang xử lý", .claimReleased: "{0}: đã thôi xử lý",
+    .footerClaim: "xử lý",
     .readOnlyConsole: "màn hình chỉ xem: thao tác ở màn hình khác", .readOnlyTag: "chỉ xem",
     .monitorGone: "mất kết nối máy giám sát, đang kết nối lại",
     .roleStandby: "DỰ PHÒNG", .rolePrimarySilent: "MÁY CHÍNH IM LẶNG từ {0}: nếu máy chính hỏng, nâng máy dự phòng này lên: {1}",

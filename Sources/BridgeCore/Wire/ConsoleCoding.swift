@@ -136,14 +136,21 @@ extension OperatorActionError: Codable {
 }
 
 extension ConsoleAnswer: Codable {
-  enum CodingKeys: String, CodingKey { case id, outcome, refusal, text }
+  enum CodingKeys: String, CodingKey { case id, outcome, refusal, text, events }
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     id = try container.decode(Int.self, forKey: .id)
     let word = try container.decode(String.self, forKey: .outcome)
     switch word {
-    case "applied": outcome = .applied
+    case "applied":
+      // Added within version 1: an older monitor sends none.
+      let events = try container.decodeIfPresent([ConsoleEvent].self, forKey: .events)
+      if let events, events.count > Self.maximumEvents {
+        throw DecodingError.dataCorruptedError(
+          forKey: .events, in: container, debugDescription: "an answer carries at most \(Self.maximumEvents) events, got \(events.count)")
+      }
+      outcome = .applied(events: events?.map(\.event))
     case "refused": outcome = .refused(try container.decode(OperatorActionError.self, forKey: .refusal))
     case "unsaved": outcome = .unsaved(try container.decode(String.self, forKey: .text))
     case "not_allowed": outcome = .notAllowed(try container.decode(String.self, forKey: .text))
@@ -156,7 +163,9 @@ extension ConsoleAnswer: Codable {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(id, forKey: .id)
     switch outcome {
-    case .applied: try container.encode("applied", forKey: .outcome)
+    case .applied(let events):
+      try container.encode("applied", forKey: .outcome)
+      try container.encodeIfPresent(events?.map(ConsoleEvent.init), forKey: .events)
     case .refused(let refusal):
       try container.encode("refused", forKey: .outcome)
       // No text: a console words the refusal itself, in its language and the conference's local time.

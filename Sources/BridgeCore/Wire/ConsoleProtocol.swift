@@ -183,15 +183,26 @@ public struct ConsoleRequest: Sendable, Equatable, Codable {
 
 public struct ConsoleAnswer: Sendable, Equatable {
   public enum Outcome: Sendable, Equatable {
-    case applied
+    /// Applied, with the events it caused (the monitor's site indexes, like a delta's), which say what changed: none
+    /// when nothing did. Nil from a monitor older than the field (it said only that it applied the request).
+    case applied(events: [EngineEvent]?)
     case refused(OperatorActionError)
     /// Applied, but the journal could not take it yet: it waits in the backlog.
     case unsaved(String)
     /// Not applied: the console may not act (read-only) or the monitor is stopping.
     case notAllowed(String)
+
+    public var isApplied: Bool {
+      if case .applied = self { return true }
+      return false
+    }
   }
   public var id: Int
   public var outcome: Outcome
+  /// The most events an answer may carry (decode refuses more): one request causes a few (a clear that brings a
+  /// claimed site back online causes two, the status and the claim's end).
+  public static let maximumEvents = 16
+
   public init(id: Int, outcome: Outcome) {
     self.id = id
     self.outcome = outcome

@@ -26,7 +26,7 @@ public final class InProcessLink: MonitorLink {
     // published (and delivered) before the future completes.
     monitor.applyAndPublish(request, by: OperatorIdentity(name: operatorName)).whenComplete { result in
       switch result {
-      case .success: answer(.applied)
+      case .success(let events): answer(.applied(events: events))
       case .failure(let refused as OperatorActionError): answer(.refused(refused))
       case .failure(let unsaved as JournalNotSaved): answer(.unsaved(unsaved.reason))
       case .failure(let error): answer(.notAllowed("\(error)"))
@@ -352,7 +352,13 @@ public final class ConsoleClient: MonitorLink {
       }
       deliver?(LinkUpdate(snapshot: update, events: []))
     case .answer(let answer):
-      state.withLock { $0.awaiting.removeValue(forKey: answer.id) }?(answer.outcome)
+      let (outcome, waiting) = state.withLock { state in
+        var outcome = answer.outcome
+        // The events name the monitor's sites: renumbered to the ones shown, as a delta's are.
+        if case .applied(let events?) = outcome { outcome = .applied(events: state.mirror.shownEvents(events)) }
+        return (outcome, state.awaiting.removeValue(forKey: answer.id))
+      }
+      waiting?(outcome)
     case .refused(let refusal):
       throw Refused(description: refusal.reason)
     case .consoles, .welcome, .actions, .state:

@@ -59,10 +59,11 @@ extension ConsoleServerLoop {
     case .promote(let promote):
       guard let who = actor(of: connection, answering: promote.id) else { return }
       logger.notice("promotion asked by \(connection.label)")
-      answer(promote.id, to: connection, when: monitor.promote(by: who))
+      // A promotion causes no engine event: its answer says only that it was done.
+      answer(promote.id, to: connection, when: monitor.promote(by: who).map { nil })
     case .request(let request):
       guard let who = actor(of: connection, answering: request.id) else { return }
-      answer(request.id, to: connection, when: monitor.applyAndPublish(request.request, by: who).map { _ in })
+      answer(request.id, to: connection, when: monitor.applyAndPublish(request.request, by: who).map { $0 })
     case .show(let show):
       connection.detailSite = show.site.flatMap { indexByID[$0] }
       connection.lastDetail = nil
@@ -85,15 +86,15 @@ extension ConsoleServerLoop {
     return OperatorIdentity(name: hello.operatorName, unixUser: connection.unixUser)
   }
 
-  /// Answers request `id` when `result` completes: applied, refused with the engine's reason, applied but not yet
-  /// saved, or not allowed (the monitor's role, a stop).
-  func answer(_ id: Int, to connection: ConsoleConnection, when result: EventLoopFuture<Void>) {
+  /// Answers request `id` when `result` completes: applied (with the events it caused, which the console words),
+  /// refused with the engine's reason, applied but not yet saved, or not allowed (the monitor's role, a stop).
+  func answer(_ id: Int, to connection: ConsoleConnection, when result: EventLoopFuture<[EngineEvent]?>) {
     let inbox = self.inbox
     let connectionID = connection.id
     result.whenComplete { result in
       let outcome: ConsoleAnswer.Outcome
       switch result {
-      case .success: outcome = .applied
+      case .success(let events): outcome = .applied(events: events)
       case .failure(let refused as OperatorActionError): outcome = .refused(refused)
       case .failure(let unsaved as JournalNotSaved): outcome = .unsaved(unsaved.reason)
       case .failure(let error): outcome = .notAllowed("\(error)")

@@ -25,8 +25,8 @@ public final class DashboardInbox: Sendable {
 /// What other threads hand the UI thread, through its inbox.
 enum DashboardMessage: Sendable {
   case update(LinkUpdate)
-  /// The monitor's answer to a request this dashboard sent, with what to say if it was applied.
-  case answer(ConsoleAnswer.Outcome, confirmation: String)
+  /// The monitor's answer to a request this dashboard sent about site `site` (its id).
+  case answer(ConsoleAnswer.Outcome, site: String)
 
   /// Folds an update into the one still waiting: the newest snapshot and connection, the events of both. Bounded:
   /// if the UI stalls, the newest events are kept rather than grow without limit.

@@ -142,15 +142,15 @@ public final class DashboardRuntime {
     var newSnapshot: MonitorSnapshot?
     var events: [EngineEvent] = []
     var newConnection: LinkUpdate.Connection?
-    var answers: [(outcome: ConsoleAnswer.Outcome, confirmation: String)] = []
+    var answers: [(outcome: ConsoleAnswer.Outcome, site: String)] = []
     for message in inbox.messages.drain().messages {
       switch message {
       case .update(let update):
         newSnapshot = update.snapshot ?? newSnapshot
         events += update.events
         newConnection = update.connection
-      case .answer(let outcome, let confirmation):
-        answers.append((outcome, confirmation))
+      case .answer(let outcome, let site):
+        answers.append((outcome, site))
       }
     }
     if let newConnection, newConnection != connection {
@@ -171,7 +171,7 @@ public final class DashboardRuntime {
       needsWholeFrame = true
     }
     for answer in answers {
-      say(answer.outcome, confirmation: answer.confirmation)
+      say(answer.outcome, site: answer.site)
       dirty = true
       needsWholeFrame = true
     }
@@ -320,22 +320,17 @@ public final class DashboardRuntime {
   }
 
   private func perform(_ request: OperatorRequest) {
-    let confirmation = request.confirmation(state.strings)
     // The UI thread never waits: the answer comes back through the inbox, after the update that shows the new
     // state (applied, journaled and published to every face before the monitor answers).
-    link.perform(request, operatorName: options.operatorName) { [messages = inbox.messages] outcome in
-      messages.post(.answer(outcome, confirmation: confirmation))
+    link.perform(request, operatorName: options.operatorName) { [messages = inbox.messages, site = request.site] outcome in
+      messages.post(.answer(outcome, site: site))
     }
   }
 
-  /// The status line after the monitor answered a request.
-  private func say(_ outcome: ConsoleAnswer.Outcome, confirmation: String) {
-    let strings = state.strings
-    switch outcome {
-    case .applied: state.message = (confirmation, false)
-    case .refused(let refused): state.message = (strings(.notDone, refused.describe(utcOffsetSeconds: utcOffset)), true)
-    case .unsaved(let reason): state.message = ("\(JournalNotSaved(reason: reason))", true)
-    case .notAllowed(let reason): state.message = (strings(.notDone, reason), true)
-    }
+  /// The status line after the monitor answered a request: what its events say it did (the event log's words),
+  /// that it changed nothing, or why it was not done.
+  private func say(_ outcome: ConsoleAnswer.Outcome, site: String) {
+    let said = AnswerText.describe(outcome, site: site, sites: snapshot.sites, strings: state.strings, utcOffsetSeconds: utcOffset)
+    state.message = (said.text, said.isProblem)
   }
 }
