@@ -130,6 +130,10 @@ public enum TextKey: String, CaseIterable, Sendable {
   case keysPreviousNeedsUntil, keysUntilWithoutPrevious
   // MARK: Keys file reloaded by the running monitor (issue 33, rotation without a restart; KeysReloadText.swift)
   case keysReloaded, keysReloadRefused
+  // MARK: Bridge call quality (issue 32): the row, header and detail pane's quality (BridgeQualityText.swift)
+  case bridgeCellDegraded, bridgeCellBad, headerBridgeDegraded, headerBridgeBad, detailBridgeQuality, qualityGood
+  case qualityDegraded, qualityBad, detailBridgeLoss, detailBridgeJitter, detailBridgeRoundTrip, detailBridgeSays
+  case detailBridgeAlarms
 }
 
 public struct Strings: Sendable {
@@ -254,6 +258,7 @@ public struct Strings: Sendable {
     .merging(englishCheckinTable) { earlier, _ in earlier }
     .merging(englishBridgeHTTPTable) { dashboard, _ in dashboard }
     .merging(englishKeysReloadTable) { earlier, _ in earlier }
+    .merging(englishBridgeQualityTable) { earlier, _ in earlier }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
@@ -262,6 +267,7 @@ public struct Strings: Sendable {
     .merging(vietnameseCheckinTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeHTTPTable) { dashboard, _ in dashboard }
     .merging(vietnameseKeysReloadTable) { earlier, _ in earlier }
+    .merging(vietnameseBridgeQualityTable) { earlier, _ in earlier }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",
