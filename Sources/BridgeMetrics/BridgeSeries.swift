@@ -18,6 +18,8 @@ struct BridgeSeries: Sendable {
   let polls: [Counter]
   let failures: [Counter]
   let sessionsRenewed: [Counter]
+  /// Bridge points in a bridge by call-quality verdict, indexed like `BridgeVerdict.allCases`.
+  let verdicts: [Gauge]
 
   init?(config: ConferenceConfig, registry: CountingRegistry) {
     guard !config.bridges.isEmpty else { return nil }
@@ -26,6 +28,11 @@ struct BridgeSeries: Sendable {
       "Bridge points whose bridge roster and heartbeats disagree (README \"Status rules\"): in_bridge_agent_silent, agent_alive_not_in_bridge"
     agentSilent = registry.gauge("bridgewatch_bridge_disagreements", labels: [("kind", "in_bridge_agent_silent")], help: disagreement)
     notInBridge = registry.gauge("bridgewatch_bridge_disagreements", labels: [("kind", "agent_alive_not_in_bridge")], help: disagreement)
+    verdicts = BridgeVerdict.allCases.map {
+      registry.gauge(
+        "bridgewatch_bridge_quality_sites", labels: [("verdict", $0.rawValue)],
+        help: "Bridge points in a conference bridge by the call quality it gives (docs/BRIDGES.md \"Call quality\"): good, degraded, bad")
+    }
     let labels = config.bridges.map { [("bridge", $0.label)] }
     up = labels.map {
       registry.gauge("bridgewatch_bridge_up", labels: $0, help: "1 while the bridge's last roster poll succeeded, else 0")
@@ -61,6 +68,7 @@ struct BridgeSeries: Sendable {
     inBridge.set(to: Double(view.inBridgeCount))
     agentSilent.set(to: Double(view.agentSilentCount))
     notInBridge.set(to: Double(view.notInBridgeCount))
+    for (index, verdict) in BridgeVerdict.allCases.enumerated() { verdicts[index].set(to: Double(view.verdictCount(verdict))) }
     for (index, poll) in view.polls.enumerated() where index < up.count {
       up[index].set(to: poll.isKnown ? 1 : 0)
       lastSuccess[index].set(to: poll.lastSuccess ?? 0)
@@ -72,5 +80,52 @@ struct BridgeSeries: Sendable {
       sessionsRenewed[index].increment(by: Int64(poll.sessionsRenewed &- min(poll.sessionsRenewed, before.sessionsRenewed)))
     }
     exported = view.polls
+  }
+}
+
+// MARK: Bridge call quality (issue 32)
+
+/// A bridge point's call-quality figures as its bridge gives them (docs/METRICS.md "Conference bridge"): loss,
+/// jitter and round trip, NaN while the bridge gives none (the site is not in, or not yet asked). Made only with
+/// `metrics.per_site` and a bridge of a kind that gives figures (CMS); else no series at all.
+struct BridgeQualityFamilies: Sendable {
+  var loss: GaugeFamily
+  var jitter: GaugeFamily
+  var roundTrip: GaugeFamily
+  let enabled: Bool
+
+  init(config: ConferenceConfig) {
+    enabled = config.metrics.perSite && config.bridges.contains { $0.kind == .cms }
+    let count = enabled ? config.sites.count : 0
+    loss = GaugeFamily(
+      name: "bridgewatch_site_bridge_packet_loss_percent",
+      help: "Packet loss of a bridge point's media as its conference bridge receives it, in percent; NaN when the bridge gives none",
+      expectedSeries: count)
+    jitter = GaugeFamily(
+      name: "bridgewatch_site_bridge_jitter_milliseconds",
+      help: "Jitter of a bridge point's media as its conference bridge receives it; NaN when the bridge gives none", expectedSeries: count)
+    roundTrip = GaugeFamily(
+      name: "bridgewatch_site_bridge_round_trip_milliseconds",
+      help: "Round trip between the conference bridge and a bridge point; NaN when the bridge gives none", expectedSeries: count)
+  }
+
+  var families: [GaugeFamily] { enabled ? [loss, jitter, roundTrip] : [] }
+
+  mutating func add(labels: [(String, String)]) {
+    guard enabled else { return }
+    loss.values[loss.add(labels: labels)] = .nan
+    jitter.values[jitter.add(labels: labels)] = .nan
+    roundTrip.values[roundTrip.add(labels: labels)] = .nan
+  }
+
+  mutating func update(from view: BridgeView) {
+    guard enabled else { return }
+    for index in view.sites.indices where index < loss.count {
+      var quality: BridgeQuality?
+      if case .inBridge(let leg) = view.sites[index] { quality = leg.quality }
+      loss.values[index] = quality?.lossPercent ?? .nan
+      jitter.values[index] = quality?.jitterMilliseconds ?? .nan
+      roundTrip.values[index] = quality?.roundTripMilliseconds ?? .nan
+    }
   }
 }

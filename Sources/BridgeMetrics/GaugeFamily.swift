@@ -57,7 +57,8 @@ struct GaugeFamily: Sendable {
     var start = 0
     for (end, value) in zip(prefixEnds, values) {
       buffer.append(contentsOf: prefixes[start..<end])
-      buffer.append(contentsOf: value.description.utf8)
+      // The text format's spelling of "no figure" (a bridge point's call quality the bridge does not give).
+      buffer.append(contentsOf: (value.isNaN ? "NaN" : value.description).utf8)
       buffer.append(UInt8(ascii: "\n"))
       start = end
     }

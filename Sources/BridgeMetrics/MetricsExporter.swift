@@ -35,9 +35,12 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     var siteLastHeard: GaugeFamily
     var siteHeadcount: GaugeFamily
     var siteUnacknowledged: GaugeFamily
+    /// Bridge call quality (issue 32): per site, with `metrics.per_site` and a bridge that gives figures (CMS).
+    var siteBridgeQuality: BridgeQualityFamilies
 
     var families: [GaugeFamily] {
       [sites, expected, reported, help, countFileProblems, unacknowledged, siteUp, siteLastHeard, siteHeadcount, siteUnacknowledged]
+        + siteBridgeQuality.families
     }
   }
 
@@ -200,7 +203,8 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
       siteUnacknowledged: GaugeFamily(
         name: "bridgewatch_site_unacknowledged_alert",
         help: "1 while a bridge point is late or offline and no operator has acknowledged it (a marked one is not)",
-        expectedSeries: siteCount))
+        expectedSeries: siteCount),
+      siteBridgeQuality: BridgeQualityFamilies(config: config))
     for node in groups.nodes {
       let labels = groupLabels(node)
       for status in SiteStatus.allCases { roster.sites.add(labels: labels + [("status", status.description)]) }
@@ -219,6 +223,7 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
         roster.siteLastHeard.add(labels: labels)
         roster.siteHeadcount.add(labels: labels)
         roster.siteUnacknowledged.add(labels: labels)
+        roster.siteBridgeQuality.add(labels: labels)
       }
     }
     for (site, ancestors) in zip(config.sites, groups.ancestorsOfSite) {
@@ -352,5 +357,6 @@ extension MetricsExporter.RosterSeries {
       siteHeadcount.values[index] = Double(contribution.countedHeadcount)
       siteUnacknowledged.values[index] = contribution.alert ? 1 : 0
     }
+    if let bridge = snapshot.bridge { siteBridgeQuality.update(from: bridge) }
   }
 }

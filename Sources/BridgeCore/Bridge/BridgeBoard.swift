@@ -198,6 +198,11 @@ public struct BridgeBoard: Sendable {
     for site in result.left where !isInAnotherBridge(site: site, than: bridge) {
       pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: false)))
     }
+    // A change of a site's call-quality verdict (at most one per site per poll), from the bridge that has it alone.
+    for site in result.verdictChanged where !isInAnotherBridge(site: site, than: bridge) {
+      let verdict = result.presence[site]?.quality?.verdict?.rawValue
+      pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridgeQuality(verdict: verdict)))
+    }
   }
 
   private func isInAnotherBridge(site: Int, than bridge: Int) -> Bool {
@@ -247,26 +252,18 @@ public struct BridgeBoard: Sendable {
     }
   }
 
-  /// What the faces read, for every site: one pass over the sites and bridges.
+  /// What the faces read, for every site: one pass over the sites and bridges, counted by `BridgeView.counting`.
   public func view(records: [SiteRecord]) -> BridgeView {
     var sites: [BridgeSiteState] = []
     sites.reserveCapacity(records.count)
     var disagreements: [BridgeDisagreement?] = []
     disagreements.reserveCapacity(records.count)
-    var inBridge = 0
-    var silent = 0
-    var absent = 0
     for site in records.indices {
       let state = state(site: site)
-      if case .inBridge = state { inBridge += 1 }
-      let disagreement = Self.disagreement(state, heartbeatStatus: records[site].heartbeatStatus)
-      if disagreement == .inBridgeAgentSilent { silent += 1 } else if disagreement == .aliveNotInBridge { absent += 1 }
       sites.append(state)
-      disagreements.append(disagreement)
+      disagreements.append(Self.disagreement(state, heartbeatStatus: records[site].heartbeatStatus))
     }
-    return BridgeView(
-      polls: polls, sites: sites, disagreements: disagreements, inBridgeCount: inBridge, agentSilentCount: silent,
-      notInBridgeCount: absent)
+    return BridgeView.counting(polls: polls, sites: sites, disagreements: disagreements)
   }
 }
 
@@ -286,6 +283,17 @@ public struct BridgeView: Sendable, Equatable {
   public var inBridgeCount: Int
   public var agentSilentCount: Int
   public var notInBridgeCount: Int
+  /// Sites in a bridge by their call-quality verdict (`BridgeQuality.verdict`), indexed like `BridgeVerdict.allCases`;
+  /// a site in with no verdict is in none.
+  public var verdictCounts: [Int] = [0, 0, 0]
+
+  public func verdictCount(_ verdict: BridgeVerdict) -> Int { verdictCounts[BridgeVerdict.allCases.firstIndex(of: verdict)!] }
+
+  /// Site `site`'s call-quality verdict while it is in a bridge.
+  public func verdict(site: Int) -> BridgeVerdict? {
+    guard sites.indices.contains(site), case .inBridge(let leg) = sites[site] else { return nil }
+    return leg.quality?.verdict
+  }
 
   /// Participants no site claims, over every bridge whose roster is known.
   public var unmatchedCount: Int { polls.reduce(0) { $0 + $1.currentUnmatchedCount } }

@@ -15,11 +15,17 @@ public struct BridgeParticipant: Sendable, Hashable {
   /// The caller's SIP address where the kind gives one (CMS `remoteParty`, Pexip `remote_alias`): a site is
   /// matched by it when its display name matches no site.
   public var address: String?
+  /// What the bridge says of the leg's media quality, where it says it (CMS, Pexip): docs/BRIDGES.md "Call quality".
+  public var quality: BridgeQuality?
 
   public static let maximumIDBytes = 64
   public static let maximumDisplayBytes = 256
 
-  public init(id: String, display: String, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil, address: String? = nil) {
+  public init(
+    id: String, display: String, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil, address: String? = nil,
+    quality: BridgeQuality? = nil
+  ) {
+    self.quality = quality.flatMap { $0.isEmpty ? nil : $0 }
     self.id = Self.bounded(id, bytes: Self.maximumIDBytes)
     self.display = Self.bounded(display, bytes: Self.maximumDisplayBytes)
     self.muted = muted
@@ -29,7 +35,7 @@ public struct BridgeParticipant: Sendable, Hashable {
   }
 
   /// At most `bytes` of UTF-8, cut at a character boundary.
-  static func bounded(_ text: String, bytes: Int) -> String {
+  public static func bounded(_ text: String, bytes: Int) -> String {
     guard text.utf8.count > bytes else { return text }
     var out = ""
     for character in text {
@@ -112,6 +118,21 @@ public struct BridgeLeg: Sendable, Hashable {
   public var talking: Bool?
   public var mediaUp: Bool?
   public var legs: Int
+  /// The leg's call quality, as the bridge last said it (nil: it says nothing of it).
+  public var quality: BridgeQuality? = nil
+
+  public init(
+    participantID: String, since: Double, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil, legs: Int,
+    quality: BridgeQuality? = nil
+  ) {
+    self.participantID = participantID
+    self.since = since
+    self.muted = muted
+    self.talking = talking
+    self.mediaUp = mediaUp
+    self.legs = legs
+    self.quality = quality
+  }
 }
 
 /// A polled roster reconciled against what the previous one said: who is in, who joined, who left, and the
@@ -124,6 +145,8 @@ public struct BridgeReconcile: Sendable, Equatable {
   /// Participants matched to no site, counted whole; their names kept up to `maximumUnmatchedNames`.
   public var unmatchedCount: Int
   public var unmatchedNames: [String]
+  /// Sites in this roster and the previous one whose call-quality verdict changed (for the journal).
+  public var verdictChanged: [Int] = []
 
   public static let maximumUnmatchedNames = 50
 
@@ -143,21 +166,32 @@ public struct BridgeReconcile: Sendable, Equatable {
       }
       if presence[site] != nil {
         presence[site]!.legs += 1
+        // The same site twice: its worst leg's quality is the site's.
+        if let quality = participant.quality, (quality.verdict ?? .good) > (presence[site]!.quality?.verdict ?? .good) {
+          presence[site]!.quality = quality
+        }
         continue
       }
       let since = previous[site]?.since ?? (site < restoredSince.count ? restoredSince[site] : nil) ?? now
       presence[site] = BridgeLeg(
         participantID: participant.id, since: since, muted: participant.muted, talking: participant.talking,
-        mediaUp: participant.mediaUp, legs: 1)
+        mediaUp: participant.mediaUp, legs: 1, quality: participant.quality)
     }
     var joined: [Int] = []
     var left: [Int] = []
+    var verdictChanged: [Int] = []
     for site in presence.indices {
       let wasIn = previous[site] != nil || (site < restoredSince.count && restoredSince[site] != nil)
       let isIn = presence[site] != nil
       if isIn && !wasIn { joined.append(site) } else if wasIn && !isIn { left.append(site) }
+      if let now = presence[site], now.quality?.verdict != previous[site]?.quality?.verdict,
+        now.quality?.verdict != nil || previous[site] != nil
+      {
+        verdictChanged.append(site)
+      }
     }
     return BridgeReconcile(
-      presence: presence, joined: joined, left: left, unmatchedCount: unmatchedCount, unmatchedNames: unmatchedNames)
+      presence: presence, joined: joined, left: left, unmatchedCount: unmatchedCount, unmatchedNames: unmatchedNames,
+      verdictChanged: verdictChanged)
   }
 }

@@ -45,9 +45,41 @@ public enum CMSPayload {
       // A leg without a display name (an endpoint that sends none) is still in the call: matched by its address,
       // else listed by it, or by its id.
       let display = name.isEmpty ? (address ?? "#\(id)") : name
-      legs.append(BridgeParticipant(id: id, display: display, address: address))
+      // The leg's active alarms (section 8.3.1: "<alarms>" holds one element per alarm): CMS believes the leg may
+      // be degraded. Names it does not document are not kept.
+      let alarms = leg.child("alarms")?.children.map(\.name) ?? []
+      legs.append(BridgeParticipant(id: id, display: display, address: address, quality: BridgeQuality(alarms: alarms)))
     }
     return (total, legs)
+  }
+
+  /// A leg's media figures from `GET /callLegs/<call leg id>` (section 8.3.3; the status is Appendix A.1.2 "Call
+  /// leg status": `<status>` with `rxAudio`, `txAudio`, `rxVideo`, `txVideo` sections, several video sections told
+  /// apart by `role`, each with `packetLossPercentage` and `jitter`, and `roundTripTime` where CMS measured it).
+  /// Loss and jitter are the worst of the sections CMS receives (rx: the site's media reaching the bridge); the round
+  /// trip the worst of any section. A figure that is not a number is refused, naming it.
+  public static func callLegStatus(_ bytes: [UInt8], request: String, say: Strings) throws(BridgePayloadProblem) -> BridgeQuality {
+    let root = try document(bytes, request: request, say: say)
+    guard root.name == "callLeg" else { throw missing("<callLeg>", request, say) }
+    guard let status = root.child("status") else { throw missing("<status>", request, say) }
+    var loss: Double?
+    var jitter: Double?
+    var roundTrip: Double?
+    func number(_ section: BoundedXML.Element, _ field: String) throws(BridgePayloadProblem) -> Double? {
+      guard let text = section.child(field)?.text.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+      guard let value = Double(text), value.isFinite, value >= 0 else {
+        throw BridgePayloadProblem(say(.vendorFieldWrongType, "CMS", request, "\(section.name).\(field)", "a number"))
+      }
+      return value
+    }
+    for section in status.children where ["rxAudio", "rxVideo", "txAudio", "txVideo"].contains(section.name) {
+      if section.name.hasPrefix("rx") {
+        if let value = try number(section, "packetLossPercentage") { loss = max(loss ?? value, value) }
+        if let value = try number(section, "jitter") { jitter = max(jitter ?? value, value) }
+      }
+      if let value = try number(section, "roundTripTime") { roundTrip = max(roundTrip ?? value, value) }
+    }
+    return BridgeQuality(lossPercent: loss, jitterMilliseconds: jitter, roundTripMilliseconds: roundTrip)
   }
 
   /// What a refusal says (`<failureDetails><coSpaceDoesNotExist /></failureDetails>`, the guide's "Failure
@@ -133,7 +165,15 @@ public enum PexipPayload {
       let address = [texts["remote_alias"], texts["source_alias"]].compactMap { $0 }.first { !$0.isEmpty }
       let name = texts["display_name"] ?? ""
       let display = name.isEmpty ? (address ?? "#\(id)") : name
-      participants.append(BridgeParticipant(id: id, display: display, address: address))
+      // Pexip's own verdict on the call (`0_unknown` ... `4_terrible`): a word it may add later reads as none.
+      var callQuality: String?
+      switch fields["call_quality"] {
+      case nil, is NSNull: break
+      case let text as String: callQuality = String(text.prefix(32))
+      default: throw wrong("objects[\(index)].call_quality", "a text")
+      }
+      participants.append(
+        BridgeParticipant(id: id, display: display, address: address, quality: BridgeQuality(bridgeWord: callQuality)))
     }
     return Page(next: next, totalCount: totalCount, participants: participants)
   }

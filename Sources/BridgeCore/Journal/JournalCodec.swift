@@ -65,6 +65,12 @@ public enum JournalCodec {
       out.raw(",\"on\":\(on)")
     case .bridge(let inBridge):
       out.raw(",\"on\":\(inBridge),\"source\":\"bridge\"")
+    case .bridgeQuality(let verdict):
+      if let verdict {
+        out.raw(",\"to\":")
+        out.string(verdict)
+      }
+      out.raw(",\"source\":\"bridge\"")
     case .countFile(let problem):
       out.raw(",\"on\":\(problem != nil)")
       if let problem {
@@ -109,6 +115,7 @@ public enum JournalCodec {
     case .clock: "clock"
     case .role: "role"
     case .bridge: "bridge"
+    case .bridgeQuality: "bridge_quality"
     case .countFile: "count_file"
     }
   }
@@ -174,6 +181,13 @@ public enum JournalCodec {
     case .bridge:
       // Written with `source: bridge`; a line without it is taken too (only the bridge writes this type).
       kind = fields.on.map { .bridge(inBridge: $0) }
+    case .bridgeQuality:
+      // A verdict this build does not know is refused as a bad field, not guessed at.
+      if let word = fields.to {
+        kind = BridgeVerdict(rawValue: word).map { .bridgeQuality(verdict: $0.rawValue) }
+      } else {
+        kind = .bridgeQuality(verdict: nil)
+      }
     case .countFile:
       // The reason is the agent's word for the problem (a `CountFileProblem`); one this build does not know is kept.
       kind = fields.on.map { .countFile(problem: $0 ? OperatorText.clamped(fields.reason ?? "other", as: .note) : nil) }

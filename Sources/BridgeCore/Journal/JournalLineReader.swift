@@ -47,11 +47,12 @@ enum JournalLineReader {
   /// holding one costs no reference counting.
   /// The record types, most frequent first; `types` spells them in the same order.
   enum RecordType: Int {
-    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release, role, bridge, countFile
+    case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release, role, bridge, countFile,
+      bridgeQuality
   }
   static let types: [StaticString] = [
     "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock", "claim", "release", "role",
-    "bridge", "count_file",
+    "bridge", "count_file", "bridge_quality",
   ]
   static let statuses: [StaticString] = ["unknown", "online", "late", "offline", "marked"]
   static let causes: [StaticString] = ["heartbeat", "silence", "mark", "clear", "checkpoint"]

@@ -32,6 +32,9 @@ public struct JournalRecord: Sendable, Hashable {
     case role(String, note: String)
     /// The site joined (`true`) or left a conference bridge's roster, as a poll saw it (`source: bridge`).
     case bridge(inBridge: Bool)
+    /// The site's call-quality verdict as the bridge judges it changed to `verdict` (`good`, `degraded`, `bad`; nil:
+    /// the bridge no longer says), as a poll saw it (`source: bridge`; docs/BRIDGES.md "Call quality").
+    case bridgeQuality(verdict: String?)
     /// The site's agent began (`problem`, its wire word) or stopped (nil) saying its count file cannot be read.
     case countFile(problem: String?)
   }

@@ -136,6 +136,10 @@ public enum TextKey: String, CaseIterable, Sendable {
   case refusalHeadcountAboveExpected, refusalFieldOperatorName, refusalFieldReason, refusalFieldNote, refusalTextTooLong
   case refusalTextControlCharacter, refusalAlreadyMarked, refusalAlreadyAcknowledged, refusalChangedMeanwhile
   case refusalAlreadyClaimed, refusalNotClaimed, refusalClaimedByAnother
+  // MARK: Bridge call quality (issue 32): the row, header and detail pane's quality (BridgeQualityText.swift)
+  case bridgeCellDegraded, bridgeCellBad, headerBridgeDegraded, headerBridgeBad, detailBridgeQuality, qualityGood
+  case qualityDegraded, qualityBad, detailBridgeLoss, detailBridgeJitter, detailBridgeRoundTrip, detailBridgeSays
+  case detailBridgeAlarms
 }
 
 public struct Strings: Sendable {
@@ -261,6 +265,7 @@ public struct Strings: Sendable {
     .merging(englishBridgeHTTPTable) { dashboard, _ in dashboard }
     .merging(englishKeysReloadTable) { earlier, _ in earlier }
     .merging(englishAnswerTable) { earlier, _ in earlier }
+    .merging(englishBridgeQualityTable) { earlier, _ in earlier }
   private static let allVietnamese = vietnameseTable.merging(vietnameseCommandTable) { dashboard, _ in dashboard }
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
@@ -270,6 +275,7 @@ public struct Strings: Sendable {
     .merging(vietnameseBridgeHTTPTable) { dashboard, _ in dashboard }
     .merging(vietnameseKeysReloadTable) { earlier, _ in earlier }
     .merging(vietnameseAnswerTable) { earlier, _ in earlier }
+    .merging(vietnameseBridgeQualityTable) { earlier, _ in earlier }
 
   static let englishTable: [TextKey: String] = [
     .attendance: "Attendance {0} / {1}", .headerOnline: "Online", .headerOffline: "Offline", .headerLate: "Late",

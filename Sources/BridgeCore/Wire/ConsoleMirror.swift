@@ -77,6 +77,7 @@ public struct ConsoleMirror: Sendable {
     snapshot.takenAt = message.taken.reading
     apply(message.status)
     snapshot.rollups = Rollup.recount(sites: sites, records: records, groups: groups)
+    applyBridge(message.bridge, whole: true)
     revision = message.revision
   }
 
@@ -95,6 +96,7 @@ public struct ConsoleMirror: Sendable {
     if wholeChanged { snapshot.rollups = Rollup.recount(sites: sites, records: snapshot.records, groups: groups) }
     snapshot.takenAt = delta.taken.reading
     apply(delta.status)
+    if let bridge = delta.bridge { applyBridge(bridge, whole: false) }
     revision = delta.revision
     return .applied(events: delta.events.compactMap { shown($0.event) })
   }
@@ -118,6 +120,30 @@ public struct ConsoleMirror: Sendable {
     snapshot.clockNote = status.clockNote
     snapshot.role = status.role
     consoleCount = status.consoles
+  }
+
+  /// The bridges' state for the shown sites, kept from the snapshot's and deltas' `bridge` (nil polls: no bridge).
+  private var bridgePolls: [BridgePollState]?
+  private var bridgeLegs: [BridgeLeg?] = []
+  private var bridgeDisagreements: [BridgeDisagreement?] = []
+
+  /// `whole`: a snapshot's (every site not listed is neither in nor disagreeing); else a delta's changes.
+  private mutating func applyBridge(_ bridge: ConsoleBridge?, whole: Bool) {
+    guard let bridge else {
+      (bridgePolls, bridgeLegs, bridgeDisagreements, snapshot.bridge) = (nil, [], [], nil)
+      return
+    }
+    if whole || bridgeLegs.count != sites.count {
+      bridgeLegs = Array(repeating: nil, count: sites.count)
+      bridgeDisagreements = Array(repeating: nil, count: sites.count)
+    }
+    if let summary = bridge.summary { bridgePolls = summary.polls.map(\.state) }
+    for entry in bridge.sites {
+      guard let local = shownIndex(ofMonitorSite: entry.index) else { continue }
+      bridgeLegs[local] = entry.leg?.leg
+      bridgeDisagreements[local] = entry.disagreement
+    }
+    snapshot.bridge = bridgePolls.map { Self.bridgeView(polls: $0, legs: bridgeLegs, disagreements: bridgeDisagreements) }
   }
 
   /// The events that concern shown sites, renumbered to them.

@@ -6,15 +6,19 @@ public struct ConsoleSnapshot: Sendable, Equatable, Codable {
   public var status: ConsoleMonitorStatus
   /// The monitor's latest events, oldest first, so a console attaching mid-conference starts with a log.
   public var events: [ConsoleEvent]?
+  /// The conference bridges (absent without `bridges:`, and from monitors before it): `ConsoleBridge`.
+  public var bridge: ConsoleBridge?
 
   public init(
-    revision: UInt64, taken: ConsoleClock, sites: [ConsoleSite], status: ConsoleMonitorStatus, events: [ConsoleEvent]? = nil
+    revision: UInt64, taken: ConsoleClock, sites: [ConsoleSite], status: ConsoleMonitorStatus, events: [ConsoleEvent]? = nil,
+    bridge: ConsoleBridge? = nil
   ) {
     self.revision = revision
     self.taken = taken
     self.sites = sites
     self.status = status
     self.events = events
+    self.bridge = bridge
   }
 }
 
@@ -28,11 +32,14 @@ public struct ConsoleDelta: Sendable, Equatable, Codable {
   public var beats: ConsoleBeats
   public var events: [ConsoleEvent]
   public var status: ConsoleMonitorStatus
+  /// What of the bridges changed since `base` (absent: nothing).
+  public var bridge: ConsoleBridge?
 
   public init(
     revision: UInt64, base: UInt64, taken: ConsoleClock, sites: [ConsoleSite], beats: ConsoleBeats, events: [ConsoleEvent],
-    status: ConsoleMonitorStatus
+    status: ConsoleMonitorStatus, bridge: ConsoleBridge? = nil
   ) {
+    self.bridge = bridge
     self.revision = revision
     self.base = base
     self.taken = taken

@@ -27,6 +27,7 @@ public enum StatusSummary {
           role, utcOffsetSeconds: utcOffsetSeconds, promoteCommand: status.mirror.facts.promoteCommand ?? "bridgewatch promote CONFIG",
           strings: strings), at: 1)
     }
+    if let bridge = snapshot.bridge { lines.append(bridgeLine(bridge, strings: strings)) }
     let claimed = snapshot.records.filter { $0.claim != nil }.count
     if claimed > 0 { lines.append(strings(.statusClaimed, number(claimed))) }
     if let problem = snapshot.journalProblem { lines.append(strings(.journalNotWritten, problem)) }
@@ -45,6 +46,22 @@ public enum StatusSummary {
     }
     // Names and notes come from another process: each stays on its own line.
     return TextSanitizer.joinedLines(lines)
+  }
+
+  // MARK: Bridge on consoles (issue 32)
+
+  /// The bridges' figures, as the dashboard's header says them (the monitor's own counts, from the console protocol).
+  static func bridgeLine(_ bridge: BridgeView, strings: Strings) -> String {
+    func number(_ value: Int) -> String { strings.number(value) }
+    var parts = [
+      strings(.headerBridgeIn, number(bridge.inBridgeCount)), strings(.headerAgentSilent, number(bridge.agentSilentCount)),
+      strings(.headerNotInBridge, number(bridge.notInBridgeCount)), strings(.headerUnmatched, number(bridge.unmatchedCount)),
+    ]
+    if bridge.verdictCount(.degraded) > 0 { parts.append(strings(.headerBridgeDegraded, number(bridge.verdictCount(.degraded)))) }
+    if bridge.verdictCount(.bad) > 0 { parts.append(strings(.headerBridgeBad, number(bridge.verdictCount(.bad)))) }
+    let failing = bridge.polls.filter { !$0.isKnown }.count
+    if failing > 0 { parts.append(strings(.headerBridgeFailing, number(failing))) }
+    return parts.joined(separator: "  ·  ")
   }
 
   /// The sites someone should call now (offline, late, asking for help), worst first, each with its contact: the

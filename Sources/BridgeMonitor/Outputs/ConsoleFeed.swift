@@ -68,7 +68,8 @@ extension ConsoleServerLoop {
     revision += 1
     let delta = ConsoleDelta(
       revision: revision, base: base, taken: ConsoleClock(snapshot.takenAt), sites: whole, beats: ConsoleBeats(beats),
-      events: events.map(ConsoleEvent.init), status: monitorStatus)
+      events: events.map(ConsoleEvent.init), status: monitorStatus,
+      bridge: snapshot.bridge.flatMap { ConsoleBridge.delta(from: previous.bridge, to: $0) })
     var encoded: [UInt8]?
     for connection in connections.values where connection.isAttached {
       if !connection.needsSnapshot {
@@ -98,7 +99,7 @@ extension ConsoleServerLoop {
       let snapshot = ConsoleSnapshot(
         revision: revision, taken: ConsoleClock(published.takenAt),
         sites: published.records.enumerated().map { ConsoleSite($0.element, index: $0.offset) }, status: monitorStatus,
-        events: recentEvents.map(ConsoleEvent.init))
+        events: recentEvents.map(ConsoleEvent.init), bridge: published.bridge.map(ConsoleBridge.init))
       encodedSnapshot = (revision, ConsoleProtocol.encode(.snapshot(snapshot)))
     }
     connection.needsSnapshot = false

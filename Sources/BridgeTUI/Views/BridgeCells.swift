@@ -25,6 +25,12 @@ extension DashboardView {
     _ snapshot: MonitorSnapshot, site index: Int, recoverAfter: Int, strings: Strings, probed: Bool
   ) -> [FlagPart] {
     var parts = flagParts(snapshot.records[index], recoverAfter: recoverAfter, strings: strings, probed: probed)
+    // A call the bridge judges degraded or bad is a problem beside the row's others (good says nothing more).
+    switch snapshot.bridge?.verdict(site: index) {
+    case .degraded?: parts.insert(FlagPart(strings(.bridgeCellDegraded), isProblem: true), at: 0)
+    case .bad?: parts.insert(FlagPart(strings(.bridgeCellBad), isProblem: true), at: 0)
+    default: break
+    }
     guard let part = bridgeFlag(snapshot, site: index, strings: strings) else { return parts }
     if part.isProblem { parts.insert(part, at: 0) } else { parts.append(part) }
     return parts
@@ -41,6 +47,10 @@ extension DashboardView {
     }
     if bridge.notInBridgeCount > 0 {
       stats.append((2, strings(.headerNotInBridge, strings.number(bridge.notInBridgeCount)), true))
+    }
+    if bridge.verdictCount(.bad) > 0 { stats.append((3, strings(.headerBridgeBad, strings.number(bridge.verdictCount(.bad))), true)) }
+    if bridge.verdictCount(.degraded) > 0 {
+      stats.append((4, strings(.headerBridgeDegraded, strings.number(bridge.verdictCount(.degraded))), true))
     }
     // Participants no site claims are never dropped silently: their count goes before the header's plain figures.
     if bridge.unmatchedCount > 0 {
@@ -68,6 +78,7 @@ extension DashboardView {
       if !media.isEmpty { parts.append(strings(.detailBridgeMedia, media.joined(separator: ", "))) }
       if leg.legs > 1 { parts.append(strings(.detailBridgeLegs, leg.legs)) }
       lines.append([(label, .dim), (parts.joined(separator: "  ·  "), .normal)])
+      if let quality = bridgeQualityLine(leg.quality, label: label, strings: strings) { lines.append(quality) }
     case .notInBridge:
       let read = bridge.polls.compactMap(\.lastSuccess).min().map(time) ?? "–"
       lines.append([(label, .dim), (strings(.detailBridgeOut, read), .normal)])
@@ -82,5 +93,22 @@ extension DashboardView {
     case nil: break
     }
     return lines
+  }
+}
+
+// MARK: Bridge call quality (issue 32)
+
+extension DashboardView {
+  /// The detail pane's quality line: the verdict, the figures it was judged by, the bridge's own word and alarms;
+  /// none when the bridge says nothing of the call (Janus).
+  static func bridgeQualityLine(_ quality: BridgeQuality?, label: String, strings: Strings) -> [(String, Role)]? {
+    guard let quality, let verdict = quality.verdict else { return nil }
+    var parts = [strings(.detailBridgeQuality, strings.verdict(verdict))]
+    if let loss = quality.lossPercent { parts.append(strings(.detailBridgeLoss, strings.percent(loss))) }
+    if let jitter = quality.jitterMilliseconds { parts.append(strings(.detailBridgeJitter, Int(jitter.rounded()))) }
+    if let roundTrip = quality.roundTripMilliseconds { parts.append(strings(.detailBridgeRoundTrip, Int(roundTrip.rounded()))) }
+    if let word = quality.bridgeWord { parts.append(strings(.detailBridgeSays, word)) }
+    if !quality.alarms.isEmpty { parts.append(strings(.detailBridgeAlarms, quality.alarms.joined(separator: ", "))) }
+    return [(label, .dim), (parts.joined(separator: "  ·  "), verdict == .good ? .normal : .flag)]
   }
 }

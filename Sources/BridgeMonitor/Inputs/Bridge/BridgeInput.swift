@@ -21,10 +21,13 @@ public final class BridgeInput: MonitorInput {
 
   /// The language of the bridges' problems (the run's `--lang`; nil: the locale's).
   private let say: Strings
+  /// The sites' names, for the clients that ask for a leg's quality only when a site has it (CMS).
+  private let sites: BridgeNameIndex?
 
   public init(config: ConferenceConfig, language: Language? = nil) {
     say = Strings(language ?? Language.fromEnvironment(ProcessInfo.processInfo.environment))
     bridges = config.bridges
+    sites = config.bridges.isEmpty ? nil : BridgeNameIndex(sites: config.sites)
     inbox = config.bridges.isEmpty ? nil : WakeableInbox(capacity: 4)
   }
 
@@ -59,7 +62,7 @@ public final class BridgeInput: MonitorInput {
   private func run(bridges: [BridgeSettings], inbox: WakeableInbox<Message>, intake: MonitorIntake) {
     // A poll (all its requests) may take at most the poll period and never more than 10 s: a poll never runs into
     // the next, and a stop waits for one poll at most.
-    var clients = bridges.map { BridgeRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10)), say: say) }
+    var clients = bridges.map { BridgeRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10)), say: say, sites: sites) }
     var due = bridges.map { _ in ContinuousClock.now }
     var lastProblem: [String?] = bridges.map { _ in nil }
     while true {
@@ -108,10 +111,10 @@ enum BridgeRosterClient {
   case cms(CMSRosterClient)
   case pexip(PexipRosterClient)
 
-  init(bridge: BridgeSettings, timeout: Duration, say: Strings) {
+  init(bridge: BridgeSettings, timeout: Duration, say: Strings, sites: BridgeNameIndex? = nil) {
     switch bridge.kind {
     case .janus: self = .janus(JanusRosterClient(bridge: bridge, timeout: timeout, say: say))
-    case .cms: self = .cms(CMSRosterClient(bridge: bridge, timeout: timeout, say: say))
+    case .cms: self = .cms(CMSRosterClient(bridge: bridge, timeout: timeout, say: say, sites: sites))
     case .pexip: self = .pexip(PexipRosterClient(bridge: bridge, timeout: timeout, say: say))
     }
   }

@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import Synchronization
 
 /// A GET on a CMS or Pexip API with the account of `credentials_file` (HTTP Basic), under the poll's one deadline;
 /// any answer but 200 is a problem in the environment's language.
@@ -90,20 +91,24 @@ public struct CMSRosterClient {
 
   private let resolver: HostResolver
   private let say: Strings
+  /// The sites' names: a leg's status is asked for only when it is a site's (docs/BRIDGES.md "Call quality").
+  private let sites: BridgeNameIndex?
+  private let statuses = CMSLegStatuses()
 
   public init(
     bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system,
-    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment)), sites: BridgeNameIndex? = nil
   ) {
     self.bridge = bridge
     self.timeout = timeout
     self.resolver = resolver
     self.say = say
+    self.sites = sites
   }
 
   public func poll() -> BridgePollOutcome {
     VendorHTTP.poll(bridge: bridge, vendor: "CMS", timeout: timeout, say: say, resolver: resolver) { http throws(BridgePayloadProblem) in
-      try readRoster(http, say: say)
+      statuses.fill(try readRoster(http, say: say), sites: sites, http: http, say: say)
     }
   }
 
@@ -201,5 +206,49 @@ public struct PexipRosterClient {
       next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
     else { throw BridgePayloadProblem(say(.vendorNextNotPath, String(next.prefix(80)))) }
     return next
+  }
+}
+
+// MARK: Bridge call quality (issue 32)
+
+/// The CMS legs' media figures (`GET /callLegs/<id>`), asked for at most `maximumPerPoll` legs a poll, only legs a
+/// site has (a guest's quality is nobody's to watch), the longest unasked first: with more sites in the call than
+/// that, each leg is asked every few polls, and keeps its last figures in between. A leg whose status cannot be read
+/// (it left meanwhile, a refusal, the poll's deadline) keeps its last figures and never fails the roster.
+final class CMSLegStatuses: Sendable {
+  static let maximumPerPoll = 20
+  private struct Known { var quality: BridgeQuality; var askedAt: UInt64 }
+  private let state = Mutex<(known: [String: Known], polls: UInt64)>(([:], 0))
+
+  func fill(_ roster: [BridgeParticipant], sites: BridgeNameIndex?, http: VendorHTTP, say: Strings) -> [BridgeParticipant] {
+    var (known, polls) = state.withLock { $0 }
+    polls += 1
+    let present = Set(roster.map(\.id))
+    known = known.filter { present.contains($0.key) }
+    let wanted = roster.filter { sites?.site(for: $0) != nil }
+      .sorted { (known[$0.id]?.askedAt ?? 0, $0.id) < (known[$1.id]?.askedAt ?? 0, $1.id) }
+      .prefix(Self.maximumPerPoll)
+    for leg in wanted {
+      guard ContinuousClock.now < http.deadline else { break }
+      let path = "\(http.bridge.path)/callLegs/\(VendorHTTP.queryValue(leg.id))"
+      do throws(BridgePayloadProblem) {
+        let quality = try CMSPayload.callLegStatus(http.get(path), request: VendorHTTP.requestName(path), say: say)
+        known[leg.id] = Known(quality: quality, askedAt: polls)
+      } catch {
+        if var stale = known[leg.id] {
+          stale.askedAt = polls
+          known[leg.id] = stale
+        } else {
+          known[leg.id] = Known(quality: BridgeQuality(), askedAt: polls)
+        }
+      }
+    }
+    state.withLock { $0 = (known, polls) }
+    return roster.map { leg in
+      guard let figures = known[leg.id]?.quality, !figures.isEmpty else { return leg }
+      var leg = leg
+      leg.quality = (leg.quality ?? BridgeQuality()).merged(with: figures)
+      return leg
+    }
   }
 }
