@@ -172,4 +172,76 @@ import Testing
     #expect(try await harness.bridge().sites[2] == .unknown)
     await harness.stop()
   }
+
+  static func fixture(_ name: String) -> String {
+    (try? String(contentsOfFile: Repository.path("Tests/Fixtures/bridges/" + name), encoding: .utf8)) ?? ""
+  }
+
+  @Test func theCDRGuidesPostsAndPexipEventsArePlayedOverHTTP() async throws {
+    let basic = "Basic " + Data("bw:pw".utf8).base64EncodedString()
+    let cms = try FixtureHTTPServer(authorization: basic) { _ in (200, Array(#"<?xml version="1.0"?><calls total="0"></calls>"#.utf8)) }
+    defer { cms.stop() }
+    let pexip = try FixtureHTTPServer(authorization: basic) { _ in (200, Array(#"{"meta": {"next": null}, "objects": []}"#.utf8)) }
+    defer { pexip.stop() }
+    let sites: [(String, String)] = [("C1", "sip:sipclient1@example.com"), ("HN", "Hà Nội"), ("HP", "sip:haiphong@vc.example.com")]
+    var config = ConferenceConfig(
+      sites: sites.map { entry in
+        var site = SiteConfig(id: entry.0, name: entry.0, group: ["G"], expected: 1, heartbeatFile: "/x/\(entry.0).hb")
+        site.bridgeName = entry.1
+        return site
+      })
+    let account = BridgeSettings.Credentials(username: "bw", password: "pw")
+    config.bridges = [
+      BridgeSettings(
+        kind: .cms, url: "", host: "127.0.0.1", port: cms.port, path: "/api/v1", room: 0, poll: .seconds(60),
+        eventsListen: "127.0.0.1:0", credentials: account, conference: "50605235-60cf-484a-9fa1-278ad0646243"),
+      BridgeSettings(
+        kind: .pexip, url: "", host: "127.0.0.1", port: pexip.port, path: "/api/admin/status/v1", room: 0, poll: .seconds(60),
+        eventsListen: "127.0.0.1:0", credentials: account, conference: "Hội nghị toàn quốc"),
+    ]
+    let input = BridgeInput(config: config, language: .en)
+    let monitor = Monitor(config: config, logger: Logger(label: "test"), inputs: [input])
+    _ = try await monitor.startPorts()
+    func view() async throws -> BridgeView { try #require(try await monitor.snapshot().bridge) }
+    let read = try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+      try await view().polls.allSatisfy(\.isKnown)
+    }
+    #expect(read)
+    let polls = input.pollsCompleted
+    let http = BoundedHTTPClient(timeout: .seconds(20), maximumResponseBytes: 1 << 16)
+    func post(_ bridge: Int, _ name: String) throws -> String {
+      let port = try #require(input.eventPort(bridge: bridge))
+      let answer = try http.post(host: "127.0.0.1", port: port, path: "/cdr", body: Array(Self.fixture(name).utf8))
+      #expect(answer.status == 200, "\(name): \(String(decoding: answer.body, as: UTF8.self))")
+      return String(decoding: answer.body, as: UTF8.self)
+    }
+    // CMS: the guide's five posts: sipclient1's leg (C1) in, sipclient2's (nobody's) in and out; post 4 again
+    // (CMS sends a batch again until it has its 200) changes nothing.
+    for number in 1...5 { _ = try post(0, "cms-cdr-post\(number).xml") }
+    #expect(try post(0, "cms-cdr-post4.xml") == "applied 0, ignored 1\n")
+    // Pexip: the sink started: a poll, which comes before anything else is posted.
+    _ = try post(1, "pexip-eventsink-started.json")
+    #expect(eventually(timeout: .seconds(30)) { input.pollsCompleted > polls })
+    let afterStart = input.pollsCompleted
+    // Hà Nội and Hải Phòng connect, Hà Nội goes; Hải Phòng's event again is a replay.
+    for name in ["connected-hn", "connected-hp", "disconnected-hn"] { _ = try post(1, "pexip-eventsink-\(name).json") }
+    #expect(try post(1, "pexip-eventsink-connected-hp.json") == "applied 0, ignored 1\n")
+    var state = try await view()
+    #expect(Self.isIn(state, 0) && !Self.isIn(state, 1) && Self.isIn(state, 2))
+    #expect(state.polls[0].participants == 1 && state.polls[0].unmatchedCount == 0)
+    #expect(state.polls[1].participants == 1)
+    #expect(input.pollsCompleted == afterStart)
+    // A seq gap (4, then 9): applied, and Pexip polled again, whose empty room takes Hải Phòng out.
+    let gap = Self.fixture("pexip-eventsink-other-conference.json").replacingOccurrences(of: #""seq": 5"#, with: #""seq": 9"#)
+    let port = try #require(input.eventPort(bridge: 1))
+    #expect(try http.post(host: "127.0.0.1", port: port, path: "/e", body: Array(gap.utf8)).status == 200)
+    let polled = try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+      let current = try await view()
+      return input.pollsCompleted > afterStart && !Self.isIn(current, 2)
+    }
+    #expect(polled)
+    state = try await view()
+    #expect(Self.isIn(state, 0))
+    await monitor.stop()
+  }
 }
