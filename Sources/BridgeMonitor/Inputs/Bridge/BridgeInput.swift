@@ -52,13 +52,14 @@ public final class BridgeInput: MonitorInput {
   public func start(deliver intake: MonitorIntake) async throws {
     guard !bridges.isEmpty else { return }
     guard let inbox else { throw MonitorStartError(description: "no descriptor left for the bridge input's inbox") }
+    // The receivers first: one that cannot listen (its port taken) stops the start before any poll runs.
+    try await startReceivers(intake: intake)
     let bridges = self.bridges
     let service = ServiceThread(name: "bw-bridge") { [self] in
       run(bridges: bridges, inbox: inbox, intake: intake)
     }
     thread.withLock { $0 = service }
     service.start()
-    try await startReceivers(intake: intake)
   }
 
   public func stop() async {
