@@ -104,6 +104,35 @@ import Testing
     #expect(Array(sequence.prefix(3)) == ["HB-S1=in", "HB-S2=in", "HB-S2=out"], "\(sequence)")
     #expect(lines.filter { $0.contains("\"type\":\"bridge\"") }.allSatisfy { $0.contains("\"source\":\"bridge\"") })
   }
+
+  @Test func aTakenEventsPortStopsTheStartAtItsLine() throws {
+    let folder = try makeScratchDirectory("bw-events-port")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    // Something else listens on the port first.
+    let squatter = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(squatter) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(squatter, $0, length) == 0 && listen(squatter, 1) == 0 && getsockname(squatter, $0, &length) == 0
+      }
+    }
+    try #require(listening)
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    try """
+    sites:
+      - {id: A, name: A, group: G, expected: 1}
+    bridges:
+      - {kind: janus, url: "http://127.0.0.1:1/janus", room: 1234, events_listen: "127.0.0.1:\(port)"}
+    """.write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+    let run = try Binary.run(["run", folder + "/c.yaml", "--headless", "--listen", "127.0.0.1:0"], environment: ["LANG": "C.UTF-8"])
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("cannot listen for events on 127.0.0.1:\(port) (\(folder)/c.yaml:4)"), "\(run.stderr)")
+    #expect(run.stderr.contains("Address already in use"), "\(run.stderr)")
+  }
 }
 
 extension JanusUnderTest {
