@@ -58,6 +58,45 @@ extension MicroBenchmarks {
         name: "bridge reconcile, \(NumberText.grouped(roster.count)) participants", nanosecondsPerOperation: pass, target: 20_000_000,
         note: "\(NumberText.grouped(roster.count - expectedIn)) unmatched; Vietnamese display names"),
       Result(name: "  reference: the name lookups alone", nanosecondsPerOperation: lookups),
+      bridgeEvent(config: config, roster: roster, unixSeconds: now),
     ]
+  }
+
+  /// A pushed event as the receiver takes it (`BridgeInput.receive`, less the HTTP): a Janus sample handler's body
+  /// of one AudioBridge event parsed, admitted by the members and applied to the board of the national roster.
+  /// The sites out of the roster (every 25th) join and are kicked in turn, so each event moves a site and
+  /// journals it.
+  func bridgeEvent(config: ConferenceConfig, roster: [BridgeParticipant], unixSeconds: Double) -> Result {
+    var board = BridgeBoard(config: config)
+    board.apply(.roster(roster), bridge: 0, now: unixSeconds)
+    _ = board.drainRecords()
+    var members = BridgeMembers()
+    members.replace(with: roster)
+    let outside = config.sites.indices.filter { $0 % 25 == 7 }.prefix(1000)
+    func body(_ event: String, site: Int) -> [UInt8] {
+      let name = config.sites[site].bridgeMatchName
+      let display = event == "joined" ? #","display":"\#(name)","setup":false,"muted":false"# : ""
+      return Array(
+        #"[{"emitter":"MyJanusInstance","type":64,"timestamp":1796456594206389,"session_id":3281067703620077,"handle_id":1402601622309469,"event":{"plugin":"janus.plugin.audiobridge","data":{"event":"\#(event)","room":1234,"id":\#(9_000_000 + site)\#(display)}}}]"#
+          .utf8)
+    }
+    let bodies = outside.flatMap { [body("joined", site: $0), body("kicked", site: $0)] }
+    var now = unixSeconds
+    var moved = 0
+    let perEvent = median {
+      let begin = Self.now()
+      for bytes in bodies {
+        now += 0.001
+        guard let batch = try? JanusEventPayload.parse(bytes, room: 1234, plugin: .audiobridge) else { continue }
+        let changes = batch.events.compactMap { members.admit($0) }
+        if board.apply(changes: changes, bridge: 0, now: now) { moved += changes.count }
+      }
+      return (bodies.count, Self.now() - begin)
+    }
+    precondition(moved == bodies.count * samples, "every event must move a site")
+    precondition(board.drainRecords().count == moved, "every event must be journaled")
+    return Result(
+      name: "bridge event received (parse + apply)", nanosecondsPerOperation: perEvent,
+      note: "a Janus AudioBridge join or kick on the \(NumberText.grouped(roster.count))-participant board")
   }
 }

@@ -105,6 +105,23 @@ import Testing
     #expect(problems(twice).contains { $0.hasPrefix("\(twicePath):6: ") && $0.contains("127.0.0.1:8088") })
   }
 
+  @Test func eventsListenIsReadAndTwoBridgesCannotShareIt() throws {
+    let (one, _) = try load(
+      "bridges:\n  - {kind: janus, url: \"http://127.0.0.1:8088/janus\", room: 1, events_listen: \"127.0.0.1:8099\"}")
+    let config = try one.get().config
+    #expect(config.bridges.first?.eventsListen == "127.0.0.1:8099")
+    #expect(try one.get().warnings.isEmpty)
+    let (two, path) = try load(
+      """
+      bridges:
+        - {kind: janus, url: "http://127.0.0.1:8088/janus", room: 1, events_listen: "127.0.0.1:8099"}
+        - {kind: janus, url: "http://127.0.0.1:8088/janus", room: 2, events_listen: "127.0.0.1:8099"}
+      """)
+    let label = "janus audiobridge room 1 at 127.0.0.1:8088"
+    #expect(
+      problems(two).contains { $0.hasPrefix("\(path):6: ") && $0.hasSuffix(say(.bridgeListenTwice, "127.0.0.1:8099", label, "\(path):5")) })
+  }
+
   @Test func twoSitesTheBridgeCannotTellApartAreRefused() throws {
     let (result, path) = try load(
       "bridges:\n  - {kind: janus, url: \"http://127.0.0.1:8088/janus\", room: 1}",

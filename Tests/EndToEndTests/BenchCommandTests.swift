@@ -13,7 +13,7 @@ import Testing
     for figure in [
       "ingest: decode + apply, unsigned", "ingest: decode + verify + apply, signed", "reference: HMAC-SHA256", "engine tick, 300 sites",
       "roll-up recount", "frame: table 250x70, by group", "frame: wall 250x70", "filter keystroke",
-      "bridge reconcile, 31,097 participants", "reference: the name lookups alone",
+      "bridge reconcile, 31,097 participants", "reference: the name lookups alone", "bridge event received (parse + apply)",
     ] {
       #expect(result.stdout.contains(figure), "\(figure) missing from:\n\(result.stdout)")
     }

@@ -189,13 +189,18 @@ final class JanusUnderTest: @unchecked Sendable {
 
   let folder: String
   let port: Int
+  /// Janus's own log, written to a file when its event handler is on (`-N` keeps it off standard output).
+  let logFile: String?
   private var process: BackgroundProcess?
   private var logs: [String] = []
   private let http = BoundedHTTPClient(timeout: .seconds(10), maximumResponseBytes: 1 << 20)
 
-  init() throws {
+  /// `eventsBackend`: where Janus's sample event handler posts its events (`backend`), grouped, plugin, session
+  /// and core events only; nil: event handlers off.
+  init(eventsBackend: String? = nil) throws {
     folder = try makeScratchDirectory("bw-janus")
     port = freeTCPPort()
+    logFile = eventsBackend == nil ? nil : folder + "/janus.log"
     try """
     general: {
       configs_folder = "\(folder)"
@@ -212,8 +217,20 @@ final class JanusUnderTest: @unchecked Sendable {
     }
     transports: { disable = "libjanus_websockets.so,libjanus_pfunix.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_rabbitmq.so" }
     loggers: { disable = "libjanus_jsonlog.so" }
-    events: { broadcast = false }
+    events: { \(eventsBackend == nil ? "broadcast = false" : "broadcast = true, disable = \"\(Self.otherEventHandlers)\"") }
     """.write(toFile: folder + "/janus.jcfg", atomically: true, encoding: .utf8)
+    if let eventsBackend {
+      // As conf/janus.eventhandler.sampleevh.jcfg.sample documents it.
+      try """
+      general: {
+        enabled = true
+        events = "sessions,plugins,core"
+        grouping = true
+        json = "compact"
+        backend = "\(eventsBackend)"
+      }
+      """.write(toFile: folder + "/janus.eventhandler.sampleevh.jcfg", atomically: true, encoding: .utf8)
+    }
     try """
     general: { json = "compact", base_path = "/janus", http = true, port = \(port), ip = "127.0.0.1", https = false }
     admin: { admin_http = false }
@@ -224,6 +241,9 @@ final class JanusUnderTest: @unchecked Sendable {
     """.write(toFile: folder + "/janus.plugin.audiobridge.jcfg", atomically: true, encoding: .utf8)
     try start()
   }
+
+  /// The event handlers Debian ships beside the sample one: off, each would want a broker or a server.
+  static let otherEventHandlers = "libjanus_gelfevh.so,libjanus_mqttevh.so,libjanus_nanomsgevh.so,libjanus_rabbitmqevh.so,libjanus_wsevh.so"
 
   /// Where Debian's package put Janus's modules (the folder names an architecture), as its sample config says.
   static func installedFolder(_ kind: String) -> String {
@@ -239,7 +259,8 @@ final class JanusUnderTest: @unchecked Sendable {
   var log: String { (logs + [process?.output ?? ""]).joined(separator: "\n--- restarted ---\n") }
 
   private func start() throws {
-    let janus = try BackgroundProcess(executable: "/usr/bin/janus", ["-F", folder, "-C", folder + "/janus.jcfg", "-N"])
+    let janus = try BackgroundProcess(
+      executable: "/usr/bin/janus", ["-F", folder, "-C", folder + "/janus.jcfg", "-N"] + (logFile.map { ["-L", $0, "-o"] } ?? []))
     process = janus
     let answered = eventually(timeout: .seconds(30), every: .milliseconds(100)) {
       (try? http.get(host: "127.0.0.1", port: port, path: "/janus/info"))?.status == 200

@@ -205,6 +205,58 @@ public struct BridgeBoard: Sendable {
     }
   }
 
+  /// Applies changes a bridge pushed between polls (under the lock): the work is one lookup per change, never the
+  /// roster. A join puts its site in (a journal record unless another bridge has it) or adds a leg; a leave takes
+  /// one leg away, the site out with its last; one no site claims is counted or uncounted. Taken only while the
+  /// bridge's roster is known (false otherwise: the receiver asks for a poll instead). Bumps the generation, so
+  /// that a poll prepared meanwhile is reconciled again against it.
+  public mutating func apply(changes: [BridgeRosterChange], bridge: Int, now: Double) -> Bool {
+    guard polls.indices.contains(bridge), polls[bridge].isKnown else { return false }
+    generations[bridge] &+= 1
+    for change in changes {
+      switch change {
+      case .joined(let participant):
+        polls[bridge].participants += 1
+        guard let site = index.site(for: participant), site < siteIDs.count else {
+          polls[bridge].unmatchedCount += 1
+          if polls[bridge].unmatchedNames.count < BridgeReconcile.maximumUnmatchedNames {
+            polls[bridge].unmatchedNames.append(participant.display)
+          }
+          continue
+        }
+        if presence[bridge][site] != nil {
+          presence[bridge][site]!.legs += 1
+          continue
+        }
+        presence[bridge][site] = BridgeLeg(
+          participantID: participant.id, since: now, muted: participant.muted, talking: participant.talking,
+          mediaUp: participant.mediaUp, legs: 1)
+        if !isInAnotherBridge(site: site, than: bridge) {
+          pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: true)))
+        }
+      case .left(let participant):
+        polls[bridge].participants = max(0, polls[bridge].participants - 1)
+        guard let site = index.site(for: participant), site < siteIDs.count else {
+          polls[bridge].unmatchedCount = max(0, polls[bridge].unmatchedCount - 1)
+          if let named = polls[bridge].unmatchedNames.firstIndex(of: participant.display) {
+            polls[bridge].unmatchedNames.remove(at: named)
+          }
+          continue
+        }
+        guard let leg = presence[bridge][site] else { continue }
+        if leg.legs > 1 {
+          presence[bridge][site]!.legs -= 1
+          continue
+        }
+        presence[bridge][site] = nil
+        if !isInAnotherBridge(site: site, than: bridge) {
+          pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: false)))
+        }
+      }
+    }
+    return true
+  }
+
   private func isInAnotherBridge(site: Int, than bridge: Int) -> Bool {
     presence.indices.contains { $0 != bridge && presence[$0][site] != nil }
   }

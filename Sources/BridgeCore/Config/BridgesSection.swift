@@ -42,7 +42,7 @@ public struct BridgeSettings: Sendable, Hashable {
   /// CMS: the coSpace id whose call is watched; Pexip: the conference (service) name. Nil for Janus.
   public var conference: String?
   public var poll: Duration
-  /// Where the push receiver would listen (read and checked; not served yet).
+  /// Where the bridge's push receiver listens (`BridgeEventReceiver`; docs/BRIDGES.md "What is pushed").
   public var eventsListen: String?
   public var credentials: Credentials?
   public var location: FileLine
@@ -151,6 +151,10 @@ extension ConfigLoader {
         fail(item, say(.bridgeDuplicate, bridge.label, first.location))
         continue
       }
+      if let listen = bridge.eventsListen, let first = bridges.first(where: { $0.eventsListen == listen }) {
+        fail(item, say(.bridgeListenTwice, TextSanitizer.printable(listen), first.label, first.location))
+        continue
+      }
       bridges.append(bridge)
     }
     return bridges
@@ -218,7 +222,6 @@ extension ConfigLoader {
     if let listenNode = entries["events_listen"], let text = string(listenNode, "events_listen") {
       if HostPort.parse(text) != nil {
         eventsListen = text
-        warnings.append(ConfigProblem(at(listenNode), say(.bridgeEventsNotServed)))
       } else {
         fail(listenNode, say(.bridgeListenBad, TextSanitizer.printable(String(text.prefix(80)))))
       }

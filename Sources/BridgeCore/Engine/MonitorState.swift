@@ -162,6 +162,12 @@ public struct MonitorState {
   @discardableResult
   public mutating func receiveBridgePass(_ prepared: BridgePreparedPass) -> BridgeReconcile? { bridges.apply(prepared) }
 
+  /// Applies changes a bridge's receiver pushed (`BridgeBoard.apply(changes:bridge:now:)`); false while the
+  /// bridge's roster is not known.
+  public mutating func receiveBridgeChanges(_ changes: [BridgeRosterChange], bridge: Int, now: ClockReading) -> Bool {
+    bridges.apply(changes: changes, bridge: bridge, now: now.unixSeconds)
+  }
+
   /// The bridges' joins and leaves since the last call, for the journal, stamped `now` (the tick's time: a poll's
   /// own time could be before an operator action journaled since, and the journal never goes back in time).
   public mutating func drainBridgeRecords(now: ClockReading) -> [JournalRecord] {

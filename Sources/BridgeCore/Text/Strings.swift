@@ -114,6 +114,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   case headerBridgeIn, headerAgentSilent, headerNotInBridge, headerUnmatched, headerBridgeFailing
   case detailBridge, detailBridgeIn, detailBridgeOut, detailBridgeUnknown, detailBridgeMedia, detailBridgeLegs
   case checkBridge, detailBridgeAgentSilent, detailBridgeNotIn, bridgeMuted, bridgeUnmuted, bridgeTalking, bridgeMediaUp, bridgeMediaDown
+  // MARK: Bridge push receivers (issue 32, events_listen): the config's problems (BridgeEventStrings.swift)
+  case bridgeListenTwice
   // MARK: Bridge vendors (issue 32): CMS and Pexip config and poll problems (VendorBridgeStrings.swift)
   case vendorCredentialsBad, vendorConferenceBad, vendorJanusOnly, vendorConferenceNotJanus
   case vendorHTTPStatus, vendorUnauthorized, vendorNotXML, vendorNotJSON, vendorFieldMissing, vendorFieldWrongType
@@ -260,6 +262,7 @@ public struct Strings: Sendable {
     .merging(englishOverviewTable) { dashboard, _ in dashboard }
     .merging(englishEnrolmentTable) { earlier, _ in earlier }
     .merging(englishBridgeTable) { dashboard, _ in dashboard }
+    .merging(englishBridgeEventTable) { dashboard, _ in dashboard }
     .merging(englishVendorBridgeTable) { dashboard, _ in dashboard }
     .merging(englishCheckinTable) { earlier, _ in earlier }
     .merging(englishBridgeHTTPTable) { dashboard, _ in dashboard }
@@ -270,6 +273,7 @@ public struct Strings: Sendable {
     .merging(vietnameseOverviewTable) { dashboard, _ in dashboard }
     .merging(vietnameseEnrolmentTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeTable) { dashboard, _ in dashboard }
+    .merging(vietnameseBridgeEventTable) { dashboard, _ in dashboard }
     .merging(vietnameseVendorBridgeTable) { dashboard, _ in dashboard }
     .merging(vietnameseCheckinTable) { earlier, _ in earlier }
     .merging(vietnameseBridgeHTTPTable) { dashboard, _ in dashboard }

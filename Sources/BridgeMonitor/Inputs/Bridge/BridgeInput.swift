@@ -2,17 +2,23 @@ import BridgeCore
 import BridgeThreads
 import Foundation
 import Glibc
+import NIOPosix
 import Synchronization
 
 /// The conference bridges (`bridges:`): each bridge's roster polled every `poll` on a thread of its own (`bw-bridge`;
 /// the HTTP exchanges block), each poll reconciled outside the monitor's lock and its changes applied under it
 /// (`BridgeBoard.prepare`, `apply`; docs/BRIDGES.md "The reconcile and the lock"). A bridge that
-/// fails is logged when its problem changes, not at every poll.
+/// fails is logged when its problem changes, not at every poll. A bridge with `events_listen` also has a push
+/// receiver (`BridgeEventReceiver`, BridgeInput+Events.swift) whose events change its roster between polls.
 public final class BridgeInput: MonitorInput {
-  private enum Message: Sendable { case stop, pollNow }
+  enum Message: Sendable {
+    case stop
+    /// Poll this bridge (nil: every bridge) now.
+    case pollNow(Int?)
+  }
 
-  private let bridges: [BridgeSettings]
-  private let inbox: WakeableInbox<Message>?
+  let bridges: [BridgeSettings]
+  let inbox: WakeableInbox<Message>?
   private let thread = Mutex<ServiceThread?>(nil)
   /// Polls completed since start, over every bridge (tests wait on it).
   private let completed = Atomic<Int>(0)
@@ -20,20 +26,37 @@ public final class BridgeInput: MonitorInput {
   private let stopping = Atomic<Bool>(false)
 
   /// The language of the bridges' problems (the run's `--lang`; nil: the locale's).
-  private let say: Strings
+  let say: Strings
   /// The sites' names, for the clients that ask for a leg's quality only when a site has it (CMS).
   private let sites: BridgeNameIndex?
+  /// Per bridge, its receiver's state: who it counts as in (the last poll's roster, then its events), the senders'
+  /// sequence numbers, CMS's calls and legs.
+  let receiverStates: [BridgeReceiverBox]
+  /// The receivers' one event loop thread, their servers, and the port each bridge's listens on.
+  let receiverGroup = Mutex<MultiThreadedEventLoopGroup?>(nil)
+  let receivers = Mutex<[BridgeEventReceiver]>([])
+  let receiverPorts = Mutex<[Int: Int]>([:])
+  let intake = Mutex<MonitorIntake?>(nil)
+  /// The receivers' bounds (tests narrow them before `start`).
+  let receiverLimits = Mutex(BridgeEventReceiver.Limits())
+  /// Events applied, bodies refused, since start (tests wait on them).
+  let eventsApplied = Atomic<Int>(0)
+  let bodiesRefused = Atomic<Int>(0)
+  let refusalNote = Mutex(ThrottledNote())
 
   public init(config: ConferenceConfig, language: Language? = nil) {
     say = Strings(language ?? Language.fromEnvironment(ProcessInfo.processInfo.environment))
     bridges = config.bridges
     sites = config.bridges.isEmpty ? nil : BridgeNameIndex(sites: config.sites)
-    inbox = config.bridges.isEmpty ? nil : WakeableInbox(capacity: 4)
+    inbox = config.bridges.isEmpty ? nil : WakeableInbox(capacity: 64)
+    receiverStates = config.bridges.map { BridgeReceiverBox(bridge: $0) }
   }
 
   public func start(deliver intake: MonitorIntake) async throws {
     guard !bridges.isEmpty else { return }
     guard let inbox else { throw MonitorStartError(description: "no descriptor left for the bridge input's inbox") }
+    // The receivers first: one that cannot listen (its port taken) stops the start before any poll runs.
+    try await startReceivers(intake: intake)
     let bridges = self.bridges
     let service = ServiceThread(name: "bw-bridge") { [self] in
       run(bridges: bridges, inbox: inbox, intake: intake)
@@ -43,6 +66,7 @@ public final class BridgeInput: MonitorInput {
   }
 
   public func stop() async {
+    await stopReceivers()
     stopping.store(true, ordering: .releasing)
     inbox?.post(.stop)
     let service = thread.withLock { thread in
@@ -56,8 +80,8 @@ public final class BridgeInput: MonitorInput {
   /// Polls completed since start.
   public var pollsCompleted: Int { completed.load(ordering: .acquiring) }
 
-  /// Polls every bridge at once (tests and the future event receiver after a gap).
-  public func pollNow() { inbox?.post(.pollNow) }
+  /// Polls every bridge at once (tests), or bridge `bridge` (its receiver, after a restart or a gap).
+  public func pollNow(bridge: Int? = nil) { inbox?.post(.pollNow(bridge)) }
 
   private func run(bridges: [BridgeSettings], inbox: WakeableInbox<Message>, intake: MonitorIntake) {
     // A poll (all its requests) may take at most the poll period and never more than 10 s: a poll never runs into
@@ -75,8 +99,19 @@ public final class BridgeInput: MonitorInput {
         // participants, and heartbeats wait on the lock); under it, only the base is taken and the changes applied.
         if let base = intake.withState({ state in state.bridgePassBase(bridge: index) }) {
           let prepared = BridgeBoard.prepare(base, outcome: outcome, now: reading.unixSeconds, sessionRenewed: renewed)
-          intake.withState { state in _ = state.receiveBridgePass(prepared) }
-          // `prepared` still holds the roster it replaced: freed here, outside the lock, as it goes out of scope.
+          // A receiver counts from this roster on (a join it pushes is new only if this roster lacked it): swapped
+          // in with the pass, under the receiver's lock, so that no event falls between the two.
+          var fresh: BridgeMembers?
+          if case .roster(let roster) = outcome, bridges[index].eventsListen != nil {
+            fresh = BridgeMembers()
+            fresh!.replace(with: roster)
+          }
+          var replaced = fresh
+          receiverStates[index].state.withLock { receiver in
+            intake.withState { state in _ = state.receiveBridgePass(prepared) }
+            if replaced != nil { swap(&receiver.members, &replaced!) }
+          }
+          // `prepared` and `replaced` still hold what they replaced: freed here, outside the locks.
         }
         completed.add(1, ordering: .releasing)
         let problem: String? = if case .failed(let problem) = outcome { problem } else { nil }
@@ -98,8 +133,8 @@ public final class BridgeInput: MonitorInput {
       _ = poll(&entry, 1, milliseconds)
       let drained = inbox.drain()
       if drained.messages.contains(where: { if case .stop = $0 { true } else { false } }) || inbox.isClosed { return }
-      if drained.messages.contains(where: { if case .pollNow = $0 { true } else { false } }) {
-        due = due.map { _ in ContinuousClock.now }
+      for case .pollNow(let bridge) in drained.messages {
+        for index in due.indices where bridge == nil || bridge == index { due[index] = ContinuousClock.now }
       }
     }
   }
