@@ -10,9 +10,7 @@ import Testing
   /// verdict: bad) and HB-MC-HU (nothing said of its call).
   static func snapshot(detailSite: Int?) -> MonitorSnapshot {
     var snapshot = DashboardFixture.snapshot(detailSite: detailSite)
-    var config = ConferenceConfig(
-      sites: snapshot.sites.map { SiteConfig(id: $0.id, name: $0.name, group: ["G"], expected: 1, heartbeatFile: "/x") })
-    config.bridges = [BridgeSettings(url: "http://127.0.0.1:8088/janus", host: "127.0.0.1", port: 8088, path: "/janus", room: 1234)]
+    let config = DashboardFixture.configWithOneBridge(snapshot)
     var board = BridgeBoard(config: config)
     board.apply(
       .roster([

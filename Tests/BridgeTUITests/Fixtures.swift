@@ -9,6 +9,14 @@ import TestSupport
 enum DashboardFixture {
   static let nfdName = "Huye\u{323}\u{302}n u\u{309}y Mai Cha\u{302}u"  // "Huyện ủy Mai Châu", decomposed
 
+  /// The fixture's sites as a config with one Janus room, for a bridge board beside `snapshot`'s state.
+  static func configWithOneBridge(_ snapshot: MonitorSnapshot) -> ConferenceConfig {
+    var config = ConferenceConfig(
+      sites: snapshot.sites.map { SiteConfig(id: $0.id, name: $0.name, group: ["G"], expected: 1, heartbeatFile: "/x") })
+    config.bridges = [BridgeSettings(url: "http://127.0.0.1:8088/janus", host: "127.0.0.1", port: 8088, path: "/janus", room: 1234)]
+    return config
+  }
+
   /// `claims`: sites someone is on, and who.
   static func snapshot(detailSite: Int? = nil, claims: [(site: Int, by: String)] = []) -> MonitorSnapshot {
     let rows: [(String, String, String, Int)] = [

@@ -75,12 +75,7 @@ import Testing
       "--duration", "150s",
     ])
     defer { _ = sim.stop() }
-    let roles = { (role: String) in
-      sim.waitFor(seconds: 20) { output -> [String]? in
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("  \(role): ") }) else { return nil }
-        return line.dropFirst("  \(role): ".count).split(separator: ", ").map { String($0.split(separator: " ").first ?? "") }
-      }
-    }
+    let roles = { (role: String) in sim.playedBridgeSites(role) }
     let silent = try #require(roles("agent stops, codec stays in the bridge"), "\(sim.output)")
     let absent = try #require(roles("agent runs, never joins the bridge"), "\(sim.output)")
     #expect(sim.output.contains("plays the conference bridge: a Janus AudioBridge at http://127.0.0.1:\(bridgePort)/janus, room 1234"))

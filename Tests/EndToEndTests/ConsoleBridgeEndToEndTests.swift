@@ -53,12 +53,7 @@ import Testing
       "300s",
     ])
     defer { _ = sim.stop() }
-    let roles = { (role: String) in
-      sim.waitFor(seconds: 20) { output -> [String]? in
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("  \(role): ") }) else { return nil }
-        return line.dropFirst("  \(role): ".count).split(separator: ", ").map { String($0.split(separator: " ").first ?? "") }
-      }
-    }
+    let roles = { (role: String) in sim.playedBridgeSites(role) }
     let silent = try #require(roles("agent stops, codec stays in the bridge"), "\(sim.output)")
     let absent = try #require(roles("agent runs, never joins the bridge"), "\(sim.output)")
     let console = try TmuxSession(

@@ -257,3 +257,14 @@ extension MonitorLink {
     return answer.withLock { $0 }!
   }
 }
+
+extension BackgroundProcess {
+  /// The site ids `sim --play-bridge` printed for one of its roles ("agent stops, codec stays in the bridge"),
+  /// waiting up to 20 s for the line; nil if it never came.
+  func playedBridgeSites(_ role: String) -> [String]? {
+    waitFor(seconds: 20) { output -> [String]? in
+      guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("  \(role): ") }) else { return nil }
+      return line.dropFirst("  \(role): ".count).split(separator: ", ").map { String($0.split(separator: " ").first ?? "") }
+    }
+  }
+}

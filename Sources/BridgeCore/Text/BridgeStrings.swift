@@ -17,7 +17,6 @@ extension Strings {
     .bridgePluginBad: "bridge 'plugin' must be audiobridge or videoroom, got '{0}'",
     .bridgePollBad: "bridge 'poll' must be a duration from {0} to {1}, got '{2}'",
     .bridgeListenBad: "bridge 'events_listen' must be HOST:PORT, got '{0}'",
-    .bridgeEventsNotServed: "bridge 'events_listen' is not served yet: this version polls the roster only (docs/BRIDGES.md)",
     .bridgeCredentialsUnreadable: "cannot read the bridge credentials file '{0}' ({1})",
     .bridgeCredentialsReadable: "the bridge credentials file is readable by other users (mode {0}); chmod 600 it",
     .bridgeCredentialsBad:
@@ -53,7 +52,6 @@ extension Strings {
     .bridgePluginBad: "'plugin' của cầu phải là audiobridge hoặc videoroom, nhận được '{0}'",
     .bridgePollBad: "'poll' của cầu phải là khoảng thời gian từ {0} đến {1}, nhận được '{2}'",
     .bridgeListenBad: "'events_listen' của cầu phải có dạng HOST:PORT, nhận được '{0}'",
-    .bridgeEventsNotServed: "'events_listen' của cầu chưa được phục vụ: phiên bản này chỉ hỏi danh sách (docs/BRIDGES.md)",
     .bridgeCredentialsUnreadable: "không đọc được tệp thông tin đăng nhập cầu '{0}' ({1})",
     .bridgeCredentialsReadable: "người dùng khác đọc được tệp thông tin đăng nhập cầu (quyền {0}); hãy chạy chmod 600",
     .bridgeCredentialsBad:
