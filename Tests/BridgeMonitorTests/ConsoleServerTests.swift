@@ -300,6 +300,20 @@ import Testing
     #expect(all.last?.siteIndex == 1)
   }
 
+  /// A welcome larger than the queue's bound is still sent: it carries the roster's facts, over 4 MiB at 31,097
+  /// sites (every console was closed as "not reading" at that size), and the roster bounds it.
+  @Test func aWelcomeLargerThanTheQueueIsStillSent() async throws {
+    var limits = ConsoleServer.Limits.small
+    limits.queueBytes = 256
+    let served = try await Served.start(limits: limits)
+    defer { Task { await served.stop() } }
+    let desk = try RawConsole(path: served.path)
+    desk.hello()
+    let welcome = try #require(desk.receive(until: { if case .welcome = $0 { $0 } else { nil } }))
+    #expect(ConsoleProtocol.encode(welcome).count > limits.queueBytes)
+    #expect(desk.receive(until: { if case .snapshot = $0 { true } else { nil } }) == true)
+  }
+
   @Test func aConsoleThatSendsRequestsWithoutReadingTheAnswersIsClosed() async throws {
     let served = try await Served.start(limits: .small)
     defer { Task { await served.stop() } }

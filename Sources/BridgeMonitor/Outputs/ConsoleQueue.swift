@@ -36,9 +36,11 @@ extension ConsoleServerLoop {
   func enqueue(bytes: [UInt8], to connection: ConsoleConnection, kind: QueuedLine.Kind = .update) {
     guard !connection.isClosed else { return }
     let waiting = connection.queuedBytes[kind, default: 0]
-    if kind == .reply && waiting + bytes.count > limits.queueBytes {
+    if kind == .reply && waiting > 0 && waiting + bytes.count > limits.queueBytes {
       // Requests sent without reading the answers (or a standby not reading its actions): nothing to replace them
       // with, and no bound otherwise. A standby that comes back asks from its position, or gets the whole state.
+      // One reply alone is always taken: a welcome carries the roster's facts (over 4 MiB at 31,097 sites), and
+      // the roster bounds it.
       let why = connection.hello?.purpose == .follow ? "it does not read what it is sent" : "it sends requests without reading the answers"
       drop(connection, reason: why, level: .notice)
       return
