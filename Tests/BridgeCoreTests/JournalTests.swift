@@ -26,6 +26,30 @@ import Testing
         == #"{"t":1763800001.500,"type":"status","site":"HB-TU","from":"unknown","to":"online","cause":"heartbeat"}"#)
   }
 
+  /// A checkpoint is written in pieces (a national one is megabytes): the pieces make the same bytes as the whole
+  /// text, each about the size asked for, and a refused piece stops the writing.
+  @Test func aCheckpointWrittenInPiecesIsTheSameBytes() {
+    let state = (0..<500).map {
+      JournalRecord(unixSeconds: 1_763_800_000, site: "S\($0)", kind: .status(from: .unknown, to: .online, cause: "checkpoint"))
+    }
+    let checkpoint = JournalCheckpoint(offset: 42, lines: 7, records: 7, tailDigest: 9, device: 1, inode: 2, unixSeconds: 1_763_800_000)
+    var pieces: [[UInt8]] = []
+    checkpoint.write(state: state, chunkBytes: 4096) { piece in
+      pieces.append(piece)
+      return true
+    }
+    #expect(pieces.count > 3)
+    #expect(pieces.dropLast().allSatisfy { $0.count >= 4096 && $0.count < 4096 + 200 })
+    #expect(pieces.flatMap { $0 } == Array(checkpoint.fileText(state: state).utf8))
+    #expect(String(decoding: pieces.flatMap { $0 }, as: UTF8.self).hasPrefix("BWCHECKPOINT v=1 offset=42 "))
+    var offered = 0
+    checkpoint.write(state: state, chunkBytes: 4096) { _ in
+      offered += 1
+      return false
+    }
+    #expect(offered == 1)
+  }
+
   @Test func badLinesSayWhatIsWrong() {
     let cases: [(String, String)] = [
       ("not json", "not a JSON object"),

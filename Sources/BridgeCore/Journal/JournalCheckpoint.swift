@@ -55,9 +55,29 @@ public struct JournalCheckpoint: Sendable, Equatable {
 
   /// The checkpoint's header and its state records, as the file holds them.
   public func fileText(state: [JournalRecord]) -> String {
-    var text = headerLine + "\n"
-    for record in state { text += JournalCodec.encode(record) + "\n" }
+    var text = ""
+    write(state: state, chunkBytes: .max) { piece in
+      text += String(decoding: piece, as: UTF8.self)
+      return true
+    }
     return text
+  }
+
+  /// The same bytes as `fileText`, handed to `output` in pieces of about `chunkBytes`: the monitor writes a
+  /// national checkpoint (several megabytes) without holding it whole, twice (as text and as bytes), at its peak.
+  /// Stops at the first piece `output` refuses (returns false).
+  public func write(state: [JournalRecord], chunkBytes: Int = 256 * 1024, _ output: ([UInt8]) -> Bool) {
+    var buffer = Array((headerLine + "\n").utf8)
+    buffer.reserveCapacity(min(chunkBytes, 1 << 20) + 4096)
+    for record in state {
+      buffer += JournalCodec.encode(record).utf8
+      buffer.append(0x0A)
+      if buffer.count >= chunkBytes {
+        guard output(buffer) else { return }
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    if !buffer.isEmpty { _ = output(buffer) }
   }
 
   /// Reads a header line; the error says what is wrong with it.

@@ -115,13 +115,17 @@ extension JournalFile {
     let checkpoint = JournalCheckpoint(
       offset: Int(size), lines: lineCount, records: recordCount, tailDigest: digest, device: identity.device,
       inode: identity.inode, unixSeconds: unixSeconds)
-    let text = checkpoint.fileText(state: restorable.replay.stateRecords(sites: restorable.sites, unixSeconds: unixSeconds))
+    let state = restorable.replay.stateRecords(sites: restorable.sites, unixSeconds: unixSeconds)
     let final = Self.checkpointPath(journal: path)
     let temporary = final + ".tmp"
     unlink(temporary)
     let out = Foundation.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard out >= 0 else { return "cannot write \(temporary): \(String(cString: strerror(errno)))" }
-    var failure = FileHandleOutput.write(fd: out, Array(text.utf8))
+    var failure: Int32 = 0
+    checkpoint.write(state: state) { piece in
+      failure = FileHandleOutput.write(fd: out, piece)
+      return failure == 0
+    }
     if failure == 0 && fsync(out) != 0 { failure = errno }
     Foundation.close(out)
     if failure == 0 && rename(temporary, final) != 0 { failure = errno }
