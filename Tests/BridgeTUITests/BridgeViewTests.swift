@@ -9,16 +9,12 @@ import Testing
   /// The fixture's conference with one Janus room holding HB-TU (online), HB-DB-TULY (offline by heartbeats) and a
   /// guest; the other sites are not in it.
   static func snapshot(detailSite: Int?) -> MonitorSnapshot {
-    var snapshot = DashboardFixture.snapshot(detailSite: detailSite)
-    let config = DashboardFixture.configWithOneBridge(snapshot)
-    var board = BridgeBoard(config: config)
-    board.apply(
-      .roster([
+    DashboardFixture.snapshot(
+      detailSite: detailSite,
+      bridgeRoster: [
         BridgeParticipant(id: "1", display: "HB-TU", muted: false), BridgeParticipant(id: "2", display: "HB-DB-TULY"),
         BridgeParticipant(id: "3", display: "Khách"),
-      ]), bridge: 0, now: snapshot.takenAt.unixSeconds - 65)
-    snapshot.bridge = board.view(records: snapshot.records)
-    return snapshot
+      ])
   }
 
   @Test(arguments: [Language.en, .vi])

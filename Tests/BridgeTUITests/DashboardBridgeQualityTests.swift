@@ -9,19 +9,15 @@ import Testing
   /// The fixture's conference with a bridge holding HB-TU (CMS's figures: degraded), HB-DB-TULY (Pexip's own
   /// verdict: bad) and HB-MC-HU (nothing said of its call).
   static func snapshot(detailSite: Int?) -> MonitorSnapshot {
-    var snapshot = DashboardFixture.snapshot(detailSite: detailSite)
-    let config = DashboardFixture.configWithOneBridge(snapshot)
-    var board = BridgeBoard(config: config)
-    board.apply(
-      .roster([
+    DashboardFixture.snapshot(
+      detailSite: detailSite,
+      bridgeRoster: [
         BridgeParticipant(
           id: "1", display: "HB-TU",
           quality: BridgeQuality(lossPercent: 2.5, jitterMilliseconds: 41, roundTripMilliseconds: 66, alarms: ["packetLoss"])),
         BridgeParticipant(id: "2", display: "HB-DB-TULY", quality: BridgeQuality(bridgeWord: "3_bad")),
         BridgeParticipant(id: "3", display: "HB-MC-HU"),
-      ]), bridge: 0, now: snapshot.takenAt.unixSeconds - 65)
-    snapshot.bridge = board.view(records: snapshot.records)
-    return snapshot
+      ])
   }
 
   @Test(arguments: [Language.en, .vi])

@@ -9,12 +9,16 @@ import TestSupport
 enum DashboardFixture {
   static let nfdName = "Huye\u{323}\u{302}n u\u{309}y Mai Cha\u{302}u"  // "Huyện ủy Mai Châu", decomposed
 
-  /// The fixture's sites as a config with one Janus room, for a bridge board beside `snapshot`'s state.
-  static func configWithOneBridge(_ snapshot: MonitorSnapshot) -> ConferenceConfig {
+  /// `snapshot(detailSite:)` with one Janus room whose roster is `roster`, polled 65 s before the snapshot.
+  static func snapshot(detailSite: Int?, bridgeRoster roster: [BridgeParticipant]) -> MonitorSnapshot {
+    var snapshot = snapshot(detailSite: detailSite)
     var config = ConferenceConfig(
       sites: snapshot.sites.map { SiteConfig(id: $0.id, name: $0.name, group: ["G"], expected: 1, heartbeatFile: "/x") })
     config.bridges = [BridgeSettings(url: "http://127.0.0.1:8088/janus", host: "127.0.0.1", port: 8088, path: "/janus", room: 1234)]
-    return config
+    var board = BridgeBoard(config: config)
+    board.apply(.roster(roster), bridge: 0, now: snapshot.takenAt.unixSeconds - 65)
+    snapshot.bridge = board.view(records: snapshot.records)
+    return snapshot
   }
 
   /// `claims`: sites someone is on, and who.
