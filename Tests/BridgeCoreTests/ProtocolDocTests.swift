@@ -79,6 +79,45 @@ import Testing
       answers.map(\.outcome) == [.applied(events: [marked]), .refused(.alreadyMarked(try #require(state.snapshot.records[1].mark)))])
   }
 
+  /// The example's welcome and snapshot as rows give a console the state the objects gave it.
+  @Test func theConsoleProtocolsRowsExampleGivesTheSameState() throws {
+    let doc = try String(contentsOfFile: Repository.path("docs/CONSOLE-PROTOCOL.md"), encoding: .utf8)
+    func messages(_ prefix: String) throws -> [ConsoleMessage] {
+      try doc.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map {
+        try ConsoleProtocol.decode(Array($0.drop(while: { $0 != "{" }).utf8))
+      }
+    }
+    func mirror(_ messages: [ConsoleMessage]) throws -> ConsoleMirror? {
+      // The first welcome and the first snapshot: the objects example goes on with deltas.
+      var mirror: ConsoleMirror?
+      for message in messages {
+        switch message {
+        case .welcome(let welcome) where mirror == nil: mirror = try ConsoleMirror(facts: welcome.facts)
+        case .snapshot(let snapshot) where mirror != nil && mirror?.revision == nil: mirror?.apply(snapshot)
+        default: break
+        }
+      }
+      return mirror
+    }
+    let rowsMessages = try messages("r< {")
+    #expect(rowsMessages.count == 2)
+    guard case .hello(let hello)? = try messages("r> {").first else {
+      Issue.record("no hello in the rows example")
+      return
+    }
+    #expect(hello.readsRows == true)
+    let fromRows = try #require(try mirror(rowsMessages))
+    let fromObjects = try #require(try mirror(try messages("< {")))
+    #expect(fromRows.snapshot.sites == fromObjects.snapshot.sites)
+    #expect(fromRows.snapshot.records.count == 2)
+    for (rows, objects) in zip(fromRows.snapshot.records, fromObjects.snapshot.records) {
+      #expect(rows.status == objects.status && rows.headcount == objects.headcount && rows.lastSequence == objects.lastSequence)
+      #expect(rows.lastHeard?.monotonicNanos == objects.lastHeard?.monotonicNanos)
+      #expect(abs((rows.lastHeard?.unixSeconds ?? 0) - (objects.lastHeard?.unixSeconds ?? 0)) < 0.001)
+    }
+    #expect(fromRows.snapshot.records[0].lastSource == .udp && fromRows.snapshot.records[1].status == .unknown)
+  }
+
   /// The standby example: the follow hello, then the primary's actions and a keep-alive, each as this version reads.
   @Test func theConsoleProtocolsStandbyExampleDecodes() throws {
     let doc = try String(contentsOfFile: Repository.path("docs/CONSOLE-PROTOCOL.md"), encoding: .utf8)

@@ -43,24 +43,31 @@ import Testing
     func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
     func send(_ message: ConsoleMessage) { send(ConsoleProtocol.encode(message)) }
 
-    func hello(version: Int = ConsoleProtocol.version, readOnly: Bool = false, purpose: ConsoleHello.Purpose = .console) {
-      send(.hello(ConsoleHello(version: version, operatorName: "lan", readOnly: readOnly, group: nil, purpose: purpose)))
+    func hello(
+      version: Int = ConsoleProtocol.version, readOnly: Bool = false, purpose: ConsoleHello.Purpose = .console, readsRows: Bool? = true
+    ) {
+      send(
+        .hello(
+          ConsoleHello(version: version, operatorName: "lan", readOnly: readOnly, group: nil, purpose: purpose, readsRows: readsRows)))
     }
 
-    /// The next message; nil when the monitor closed the connection (or nothing came within 5 s).
-    func receive() -> ConsoleMessage? {
+    /// The next line as sent, without its newline; nil when the monitor closed the connection (or nothing came
+    /// within 5 s).
+    func receiveLine() -> [UInt8]? {
       var chunk = [UInt8](repeating: 0, count: 65536)
       while true {
         if let newline = pending.firstIndex(of: 0x0A) {
-          let line = pending[..<newline]
           defer { pending.removeFirst(newline + 1) }
-          return try? ConsoleProtocol.decode(line)
+          return Array(pending[..<newline])
         }
         let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         if count <= 0 { return nil }
         pending += chunk[0..<count]
       }
     }
+
+    /// The next message; nil when the monitor closed the connection (or nothing came within 5 s).
+    func receive() -> ConsoleMessage? { receiveLine().flatMap { try? ConsoleProtocol.decode($0) } }
 
     /// Messages until one matches.
     func receive<T>(until match: (ConsoleMessage) -> T?) -> T? {
@@ -113,6 +120,37 @@ import Testing
     guard case .refused(.alreadyMarked(let mark)) = refused?.outcome else { Issue.record("\(String(describing: refused))"); return }
     #expect(mark.reason == "line down")
     #expect(served.server.consoles.consoles.count == 2)
+  }
+
+  /// A console that says it reads rows gets the roster as rows; one from before them (no `rows` in its hello) gets
+  /// JSON objects, and both hold the same state.
+  @Test func rowsGoOnlyToConsolesThatAskForThem() async throws {
+    let served = try await Served.start()
+    defer { Task { await served.stop() } }
+    var lines: [Bool: (welcome: String, snapshot: String)] = [:]
+    var decoded: [Bool: (ConsoleFacts, [ConsoleSite])] = [:]
+    for readsRows in [false, true] {
+      let desk = try RawConsole(path: served.path)
+      desk.hello(readsRows: readsRows ? true : nil)
+      let welcome = try #require(desk.receiveLine())
+      let snapshot = try #require(desk.receiveLine())
+      lines[readsRows] = (String(decoding: welcome, as: UTF8.self), String(decoding: snapshot, as: UTF8.self))
+      guard case .welcome(let welcomed) = try ConsoleProtocol.decode(welcome),
+        case .snapshot(let state) = try ConsoleProtocol.decode(snapshot)
+      else {
+        Issue.record("not a welcome and a snapshot")
+        return
+      }
+      decoded[readsRows] = (welcomed.facts, state.sites)
+    }
+    let old = try #require(lines[false])
+    let new = try #require(lines[true])
+    #expect(!old.welcome.contains("site_rows") && old.welcome.contains(#""sites":[{"#))
+    #expect(new.welcome.contains(#""site_rows":"HB-TU\t"#) && new.welcome.contains(#""sites":[]"#))
+    #expect(!old.snapshot.contains(#""rows""#) && new.snapshot.contains(#""rows":"0,"#))
+    #expect(decoded[false]?.0 == decoded[true]?.0)
+    #expect(decoded[false]?.1.map(\.index) == decoded[true]?.1.map(\.index))
+    #expect(decoded[true]?.1.count == 3)
   }
 
   @Test func aReadOnlyConsoleIsAnsweredNotAllowedAndNothingChanges() async throws {

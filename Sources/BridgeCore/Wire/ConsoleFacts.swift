@@ -98,7 +98,48 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
   public var signedSites: Set<String> { Set(sites.filter(\.signs).map(\.id)) }
 
   enum CodingKeys: String, CodingKey {
-    case title, sites, sessions, utcOffsetSeconds = "utc_offset", recoverAfter = "recover_after", listenAddress = "listen", theme
-    case promoteCommand = "promote_command"
+    case title, sites, siteRows = "site_rows", sessions, utcOffsetSeconds = "utc_offset", recoverAfter = "recover_after"
+    case listenAddress = "listen", theme, promoteCommand = "promote_command"
+  }
+
+  /// For a console that reads rows (`ConsoleRows`), the sites travel as `site_rows` (and `sites` is empty) when
+  /// every one fits; decoded, `sites` holds them.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    title = try container.decode(String.self, forKey: .title)
+    sites = try container.decode([Site].self, forKey: .sites)
+    if let rows = try container.decodeIfPresent(String.self, forKey: .siteRows) {
+      guard sites.isEmpty else {
+        throw DecodingError.dataCorruptedError(forKey: .siteRows, in: container, debugDescription: "sites both as rows and as objects")
+      }
+      switch ConsoleRows.decodeFacts(rows) {
+      case .success(let fromRows): sites = fromRows
+      case .failure(let problem):
+        throw DecodingError.dataCorruptedError(forKey: .siteRows, in: container, debugDescription: problem.description)
+      }
+    }
+    sessions = try container.decode([Session].self, forKey: .sessions)
+    utcOffsetSeconds = try container.decode(Int.self, forKey: .utcOffsetSeconds)
+    recoverAfter = try container.decode(Int.self, forKey: .recoverAfter)
+    listenAddress = try container.decode(String.self, forKey: .listenAddress)
+    theme = try container.decode(String.self, forKey: .theme)
+    promoteCommand = try container.decodeIfPresent(String.self, forKey: .promoteCommand)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(title, forKey: .title)
+    if ConsoleRows.wanted(by: encoder) && ConsoleRows.fit(sites) {
+      try container.encode([Site](), forKey: .sites)
+      try container.encode(ConsoleRows.encode(facts: sites), forKey: .siteRows)
+    } else {
+      try container.encode(sites, forKey: .sites)
+    }
+    try container.encode(sessions, forKey: .sessions)
+    try container.encode(utcOffsetSeconds, forKey: .utcOffsetSeconds)
+    try container.encode(recoverAfter, forKey: .recoverAfter)
+    try container.encode(listenAddress, forKey: .listenAddress)
+    try container.encode(theme, forKey: .theme)
+    try container.encodeIfPresent(promoteCommand, forKey: .promoteCommand)
   }
 }

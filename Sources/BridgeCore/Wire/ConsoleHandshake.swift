@@ -18,10 +18,12 @@ public struct ConsoleHello: Sendable, Equatable, Codable {
   public var purpose: Purpose
   /// A standby's position in this primary's actions (nil: it wants the whole state first).
   public var follow: FollowPosition?
+  /// The console reads the roster as rows (`ConsoleRows`); absent from consoles before them, which get JSON objects.
+  public var readsRows: Bool?
 
   public init(
     version: Int = ConsoleProtocol.version, operatorName: String, readOnly: Bool, group: String?, purpose: Purpose,
-    follow: FollowPosition? = nil
+    follow: FollowPosition? = nil, readsRows: Bool? = true
   ) {
     self.version = version
     self.operatorName = operatorName
@@ -29,10 +31,11 @@ public struct ConsoleHello: Sendable, Equatable, Codable {
     self.group = group
     self.purpose = purpose
     self.follow = follow
+    self.readsRows = readsRows
   }
 
   enum CodingKeys: String, CodingKey {
-    case version, operatorName = "operator", readOnly = "read_only", group, purpose, follow
+    case version, operatorName = "operator", readOnly = "read_only", group, purpose, follow, readsRows = "rows"
   }
 }
 

@@ -11,11 +11,30 @@ public enum ConsoleProtocol {
   /// The longest line a monitor may send: a snapshot of a very large conference is one line.
   public static let maximumMonitorLine = 64 * 1024 * 1024
 
-  /// Encodes a message as one line, newline included.
-  public static func encode(_ message: ConsoleMessage) -> [UInt8] {
-    var bytes = Array((try? lineEncoder.encode(message)) ?? Data())
+  /// Encodes a message as one line, newline included; the roster as rows when the console reads them
+  /// (`ConsoleHello.readsRows`).
+  public static func encode(_ message: ConsoleMessage, rows: Bool = false) -> [UInt8] {
+    var bytes = Array((try? (rows ? rowsEncoder : lineEncoder).encode(message)) ?? Data())
     bytes.append(0x0A)
     return bytes
+  }
+
+  /// The facts as a welcome carries them, for `encodeWelcome`.
+  public static func encode(facts: ConsoleFacts, rows: Bool) -> [UInt8] {
+    Array((try? (rows ? rowsEncoder : lineEncoder).encode(facts)) ?? Data())
+  }
+
+  /// A welcome whose facts were encoded once (`encode(facts:rows:)`, in the same form): they are the roster, the
+  /// same for every console and megabytes at national scale, while the rest is the console's own. Byte for byte
+  /// the line `encode(.welcome(welcome), rows:)` writes: keys are sorted, so `facts` comes first.
+  public static func encodeWelcome(_ welcome: ConsoleWelcome, facts encodedFacts: [UInt8], rows: Bool) -> [UInt8] {
+    var bare = welcome
+    bare.facts.sites = []
+    bare.facts.sessions = []
+    let prefix = Array(#"{"facts":"#.utf8) + encode(facts: bare.facts, rows: rows)
+    let line = encode(.welcome(bare), rows: rows)
+    guard line.starts(with: prefix) else { return encode(.welcome(welcome), rows: rows) }
+    return Array(#"{"facts":"#.utf8) + encodedFacts + line[prefix.count...]
   }
 
   /// Decodes one line (without its newline).
@@ -46,12 +65,16 @@ public enum ConsoleProtocol {
 
   private struct StatedVersion: Decodable { var version: Int }
 
-  private static let lineEncoder: JSONEncoder = {
+  private static let lineEncoder = makeEncoder(rows: false)
+  private static let rowsEncoder = makeEncoder(rows: true)
+
+  private static func makeEncoder(rows: Bool) -> JSONEncoder {
     let encoder = JSONEncoder()
     // Never "\/": a path reads as written; keys in one order, so the same state is the same line.
     encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+    if rows { encoder.userInfo[ConsoleRows.userInfoKey] = true }
     return encoder
-  }()
+  }
 }
 
 public enum ConsoleProtocolError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -20,6 +20,45 @@ public struct ConsoleSnapshot: Sendable, Equatable, Codable {
     self.events = events
     self.bridge = bridge
   }
+
+  enum CodingKeys: String, CodingKey { case revision, taken, sites, rows, status, events, bridge }
+
+  /// For a console that reads rows (`ConsoleRows`), the sites a row holds travel in `rows`, the rest in `sites`;
+  /// decoded, `sites` holds them all again, in the facts' order.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    revision = try container.decode(UInt64.self, forKey: .revision)
+    taken = try container.decode(ConsoleClock.self, forKey: .taken)
+    sites = try container.decode([ConsoleSite].self, forKey: .sites)
+    if let rows = try container.decodeIfPresent(String.self, forKey: .rows) {
+      switch ConsoleRows.decodeRecords(rows) {
+      case .success(let fromRows):
+        sites += fromRows
+        sites.sort { $0.index < $1.index }
+      case .failure(let problem):
+        throw DecodingError.dataCorruptedError(forKey: .rows, in: container, debugDescription: problem.description)
+      }
+    }
+    status = try container.decode(ConsoleMonitorStatus.self, forKey: .status)
+    events = try container.decodeIfPresent([ConsoleEvent].self, forKey: .events)
+    bridge = try container.decodeIfPresent(ConsoleBridge.self, forKey: .bridge)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(revision, forKey: .revision)
+    try container.encode(taken, forKey: .taken)
+    if ConsoleRows.wanted(by: encoder) {
+      let fitting = sites.map(ConsoleRows.fits)
+      try container.encode(zip(sites, fitting).filter { !$0.1 }.map(\.0), forKey: .sites)
+      try container.encode(ConsoleRows.encode(records: zip(sites, fitting).filter(\.1).map(\.0)), forKey: .rows)
+    } else {
+      try container.encode(sites, forKey: .sites)
+    }
+    try container.encode(status, forKey: .status)
+    try container.encodeIfPresent(events, forKey: .events)
+    try container.encodeIfPresent(bridge, forKey: .bridge)
+  }
 }
 
 /// What changed from `base` to `revision`: sites whose state changed (whole), sites only heard again (`beats`,

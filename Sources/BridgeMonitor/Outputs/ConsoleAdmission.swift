@@ -167,7 +167,9 @@ extension ConsoleServerLoop {
     }
     let welcome = ConsoleWelcome(
       pid: Int(getpid()), unixUser: connection.unixUser, facts: facts, readOnly: forced ? true : nil, role: monitor.currentRole)
-    enqueue(.welcome(welcome), to: connection)
+    let rows = connection.readsRows
+    if encodedFacts[rows] == nil { encodedFacts[rows] = ConsoleProtocol.encode(facts: facts, rows: rows) }
+    enqueue(bytes: ConsoleProtocol.encodeWelcome(welcome, facts: encodedFacts[rows]!, rows: rows), to: connection, kind: .reply)
     switch hello.purpose {
     case .peer:
       connection.closeWhenFlushed = true

@@ -43,6 +43,8 @@ final class ConsoleConnection {
     self.since = since
   }
 
+  /// It reads the roster as rows (`ConsoleRows`): a console from before them gets JSON objects.
+  var readsRows: Bool { hello?.readsRows == true }
   var isAttached: Bool { hello?.purpose == .console && !closeWhenFlushed }
   var isFollower: Bool { hello?.purpose == .follow && !closeWhenFlushed }
   /// Not (yet, or no longer) an attached console or standby: bounded in number and in time.

@@ -41,7 +41,7 @@ extension ConsoleServerLoop {
     guard let update, servesState else {
       published = nil
       publishedDetails = [:]
-      encodedSnapshot = nil
+      encodedSnapshots = nil
       revision += 1
       return
     }
@@ -95,15 +95,17 @@ extension ConsoleServerLoop {
   /// Sends a snapshot to a console that needs one, once what it was sending is out.
   func serveSnapshotIfDue(_ connection: ConsoleConnection) {
     guard connection.needsSnapshot, connection.queue.isEmpty, let published else { return }
-    if encodedSnapshot?.revision != revision {
+    if encodedSnapshots?.revision != revision { encodedSnapshots = (revision, [:]) }
+    let rows = connection.readsRows
+    if encodedSnapshots?.byForm[rows] == nil {
       let snapshot = ConsoleSnapshot(
         revision: revision, taken: ConsoleClock(published.takenAt),
         sites: published.records.enumerated().map { ConsoleSite($0.element, index: $0.offset) }, status: monitorStatus,
         events: recentEvents.map(ConsoleEvent.init), bridge: published.bridge.map(ConsoleBridge.init))
-      encodedSnapshot = (revision, ConsoleProtocol.encode(.snapshot(snapshot)))
+      encodedSnapshots?.byForm[rows] = ConsoleProtocol.encode(.snapshot(snapshot), rows: rows)
     }
     connection.needsSnapshot = false
-    enqueue(bytes: encodedSnapshot!.bytes, to: connection, kind: .snapshot)
+    enqueue(bytes: encodedSnapshots!.byForm[rows]!, to: connection, kind: .snapshot)
     connection.lastDetail = nil
     sendDetailIfChanged(connection)
     if connection.hello?.purpose == .status {

@@ -30,7 +30,7 @@ extension ConsoleServerLoop {
       case .snapshot: .snapshot
       default: .reply
       }
-    enqueue(bytes: ConsoleProtocol.encode(message), to: connection, kind: kind)
+    enqueue(bytes: ConsoleProtocol.encode(message, rows: connection.readsRows), to: connection, kind: kind)
   }
 
   func enqueue(bytes: [UInt8], to connection: ConsoleConnection, kind: QueuedLine.Kind = .update) {

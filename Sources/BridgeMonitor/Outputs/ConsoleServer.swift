@@ -129,6 +129,8 @@ final class ConsoleServerLoop {
   let server: ConsoleServer
   let monitor: Monitor
   let facts: ConsoleFacts
+  /// The facts as every welcome carries them, encoded once per form (`ConsoleRows`) when a console first needs it.
+  var encodedFacts: [Bool: [UInt8]] = [:]
   let logger: Logger
   let limits: ConsoleServer.Limits
   let listenFD: Int32
@@ -140,8 +142,9 @@ final class ConsoleServerLoop {
   /// What the consoles were last told (the base of the next delta).
   var published: MonitorSnapshot?
   var publishedDetails: [Int: SiteHistoryView] = [:]
-  /// The snapshot message of `published`, encoded once for every console that needs it.
-  var encodedSnapshot: (revision: UInt64, bytes: [UInt8])?
+  /// The snapshot message of `published`, encoded once per form (rows or JSON objects: `ConsoleRows`) for every
+  /// console that needs it.
+  var encodedSnapshots: (revision: UInt64, byForm: [Bool: [UInt8]])?
   /// Connection log lines against the flood of a reconnect storm.
   var connectionLog: ConnectionLogBudget
   /// Accepting stops a moment when the process is out of descriptors (the listener would stay readable).

@@ -130,6 +130,9 @@ public struct LineFramer: Sendable {
   private var buffer: [UInt8] = []
   /// Where the unread part of `buffer` begins (compacted when it passes half).
   private var start = 0
+  /// Where the search for the next newline resumes: the bytes before it hold none, so a line of megabytes that
+  /// arrives in many reads is scanned once, not once per read.
+  private var scanned = 0
 
   public init(limit: Int) { self.limit = limit }
 
@@ -138,15 +141,23 @@ public struct LineFramer: Sendable {
   /// The next complete line without its newline; nil when none is complete yet. Throws when the pending line is
   /// already longer than the limit.
   public mutating func nextLine() throws(ConsoleProtocolError) -> ArraySlice<UInt8>? {
-    if let newline = buffer[start...].firstIndex(of: 0x0A) {
+    let from = max(start, scanned)
+    let found = buffer.withUnsafeBytes { bytes -> Int? in
+      guard from < bytes.count, let hit = memchr(bytes.baseAddress! + from, 0x0A, bytes.count - from) else { return nil }
+      return UnsafeRawPointer(hit) - UnsafeRawPointer(bytes.baseAddress!)
+    }
+    if let newline = found {
       guard newline - start <= limit else { throw .lineTooLong(limit: limit) }
       let line = buffer[start..<newline]
       start = newline + 1
+      scanned = start
       return line
     }
+    scanned = buffer.count
     guard buffer.count - start <= limit else { throw .lineTooLong(limit: limit) }
     if start > 0 && start >= buffer.count / 2 {
       buffer.removeFirst(start)
+      scanned -= start
       start = 0
     }
     return nil

@@ -1,0 +1,170 @@
+import BridgeCore
+import Foundation
+import Testing
+
+/// The roster's rows (`ConsoleRows`): a console that reads them gets the same state as one reading JSON objects,
+/// whatever a row cannot hold still travels as an object, a console from before them never gets them, and every
+/// malformed row is refused with the row and the reason.
+@Suite struct ConsoleRowsTests {
+  let protocolTests = ConsoleProtocolTests()
+
+  func object(_ line: [UInt8]) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+  }
+
+  func decodedSnapshot(_ line: [UInt8]) throws -> ConsoleSnapshot {
+    guard case .snapshot(let snapshot) = try ConsoleProtocol.decode(line.dropLast()) else {
+      Issue.record("not a snapshot")
+      throw RowsProblemForTest()
+    }
+    return snapshot
+  }
+
+  struct RowsProblemForTest: Error {}
+
+  @Test func aSnapshotInRowsDecodesToTheSameSitesAsInObjects() throws {
+    var engine = try protocolTests.busyEngine()
+    engine.heartbeat(
+      HeartbeatInput(source: .file, sequence: nil, count: nil, state: .degraded), site: 2, heardAt: protocolTests.at(seconds: 4.5),
+      now: protocolTests.at(seconds: 4.5))
+    let snapshot = protocolTests.snapshot(engine, revision: 9)
+    let rowsLine = ConsoleProtocol.encode(.snapshot(snapshot), rows: true)
+    let objectsLine = ConsoleProtocol.encode(.snapshot(snapshot))
+    #expect(rowsLine.count < objectsLine.count)
+
+    let wire = try object(rowsLine)
+    let objects = try #require(wire["sites"] as? [[String: Any]])
+    #expect(objects.compactMap { $0["i"] as? Int } == [1, 3], "the marked and the claimed site travel as objects")
+    let rows = try #require(wire["rows"] as? String)
+    #expect(rows.split(separator: ",").count == 2 * 21, "the two others travel as rows of 21 integers")
+    #expect(try object(objectsLine)["rows"] == nil, "a console that does not read rows gets none")
+
+    let fromRows = try decodedSnapshot(rowsLine)
+    #expect(fromRows == (try decodedSnapshot(objectsLine)))
+    #expect(fromRows.sites.map(\.index) == [0, 1, 2, 3], "in the facts' order")
+    protocolTests.expectSame(fromRows.sites.map(\.record), engine.records)
+    #expect(fromRows.sites[2].flags.contains(.degraded) && fromRows.sites[2].source == .file)
+  }
+
+  @Test func aSiteARowCannotHoldTravelsAsAnObject() throws {
+    let site = ConsoleSite(try protocolTests.busyEngine().records[0], index: 0)
+    #expect(ConsoleRows.fits(site))
+    for change: (inout ConsoleSite) -> Void in [
+      { $0.probe = "answered" },
+      {
+        $0.rejected = SiteRejection(reason: .badMAC, count: 2, lastAt: ClockReading(monotonicNanos: 1, unixSeconds: 1), source: "10.0.0.9")
+      },
+      { $0.countProblem = "unreadable" }, { $0.acknowledgedBy = "lan" }, { $0.sequence = UInt64.max },
+      { $0.count = -1 }, { $0.heard = ConsoleClock(ClockReading(monotonicNanos: 2_000_000_000_000_000_000, unixSeconds: 5)) },
+    ] {
+      var changed = site
+      change(&changed)
+      #expect(!ConsoleRows.fits(changed))
+      let snapshot = ConsoleSnapshot(
+        revision: 1, taken: site.heard!, sites: [changed],
+        status: ConsoleMonitorStatus(counters: IngestCounters(), journalProblem: nil, clockNote: nil, consoles: 1))
+      #expect(try decodedSnapshot(ConsoleProtocol.encode(.snapshot(snapshot), rows: true)).sites == [changed])
+    }
+  }
+
+  @Test func factsInRowsDecodeToTheSameFactsUnlessATextHoldsASeparator() throws {
+    var config = ConferenceConfig(sites: ConsoleProtocolTests.sites)
+    config.sites[0].probe = try ProbeTarget.parse("sip://10.0.0.5:5060").get()
+    config.sites[1].contact = "Anh Tuấn 0912 345 678"
+    config.keys = ["BK-TU": Array("a-secret-key-of-the-site".utf8)]
+    let facts = ConsoleFacts(config: config, listenAddress: "0.0.0.0:7400")
+    let welcome = ConsoleWelcome(pid: 1, unixUser: "ops", facts: facts)
+    let line = ConsoleProtocol.encode(.welcome(welcome), rows: true)
+    let wire = try #require(try object(line)["facts"] as? [String: Any])
+    #expect((wire["sites"] as? [Any])?.isEmpty == true)
+    #expect((wire["site_rows"] as? String)?.split(separator: "\n").count == 4)
+    #expect(try ConsoleProtocol.decode(line.dropLast()) == .welcome(welcome))
+    #expect(try ConsoleProtocol.decode(ConsoleProtocol.encode(.welcome(welcome)).dropLast()) == .welcome(welcome))
+
+    var tabbed = facts
+    tabbed.sites[2].heartbeatFile = "/tmp/a\tb.hb"
+    let fallback = ConsoleProtocol.encode(.welcome(ConsoleWelcome(pid: 1, unixUser: "ops", facts: tabbed)), rows: true)
+    #expect((try object(fallback)["facts"] as? [String: Any])?["site_rows"] == nil, "a tab in a path: objects")
+    guard case .welcome(let received) = try ConsoleProtocol.decode(fallback.dropLast()) else {
+      Issue.record("not a welcome")
+      return
+    }
+    #expect(received.facts == tabbed)
+  }
+
+  @Test func aWelcomeWhoseFactsWereEncodedOnceIsTheSameLine() throws {
+    let facts = ConsoleProtocolTests.facts()
+    for rows in [false, true] {
+      for welcome in [
+        ConsoleWelcome(pid: 42, unixUser: "ops", facts: facts),
+        ConsoleWelcome(pid: 42, unixUser: "khách \"quote\"", facts: facts, readOnly: true, role: MonitorRole(kind: .primary)),
+      ] {
+        let once = ConsoleProtocol.encode(facts: facts, rows: rows)
+        #expect(ConsoleProtocol.encodeWelcome(welcome, facts: once, rows: rows) == ConsoleProtocol.encode(.welcome(welcome), rows: rows))
+      }
+    }
+  }
+
+  @Test func aHelloFromAConsoleBeforeRowsAsksForObjects() throws {
+    let old = #"{"type":"hello","version":1,"operator":"lan","read_only":false,"purpose":"console"}"#
+    guard case .hello(let hello) = try ConsoleProtocol.decode(Array(old.utf8)) else {
+      Issue.record("not a hello")
+      return
+    }
+    #expect(hello.readsRows == nil)
+    let now = ConsoleHello(operatorName: "lan", readOnly: false, group: nil, purpose: .console)
+    #expect(String(decoding: ConsoleProtocol.encode(.hello(now)), as: UTF8.self).contains(#""rows":true"#))
+  }
+
+  @Test func malformedRowsAreRefusedWithTheRowAndTheReason() throws {
+    let good = Array(repeating: "0", count: 21)
+    let empty = ConsoleSnapshot(
+      revision: 1, taken: ConsoleClock(ConsoleProtocolTests.start), sites: [],
+      status: ConsoleMonitorStatus(counters: IngestCounters(), journalProblem: nil, clockNote: nil, consoles: 0))
+    let template = String(decoding: ConsoleProtocol.encode(.snapshot(empty), rows: true).dropLast(), as: UTF8.self)
+    #expect(template.contains(#""rows":"""#))
+    func refusal(_ rows: String) -> String? {
+      do {
+        _ = try ConsoleProtocol.decode(Array(template.replacingOccurrences(of: #""rows":"""#, with: #""rows":"\#(rows)""#).utf8))
+        return nil
+      } catch {
+        return error.description
+      }
+    }
+    #expect(refusal(good.joined(separator: ",")) == nil, "a row of zeros is a site never heard")
+    var second = good
+    second[1] = "9"
+    let cases: [(String, String)] = [
+      (good.dropLast().joined(separator: ","), "groups of 21"),
+      ((good + second).joined(separator: ","), "row 2: status 9 out of range"),
+      (good.joined(separator: ",").replacingOccurrences(of: "0,0,0", with: "0,x,0"), "not a digit"),
+      ("1234567890123456789" + String(repeating: ",0", count: 20), "18 digits"),
+      ("0,," + Array(repeating: "0", count: 19).joined(separator: ","), "empty number"),
+      ("-5" + String(repeating: ",0", count: 20), "index -5 out of range"),
+
+      ("0,1,1,5,99999999999999999" + String(repeating: ",0", count: 16), "since"),
+    ]
+    for (rows, reason) in cases {
+      let why = try #require(refusal(rows), "rows \(rows.prefix(60)) were accepted")
+      #expect(why.contains(reason), "\(why) should say \(reason)")
+    }
+
+    func factsRefusal(_ siteRows: String, sites: String = "[]") -> String? {
+      let line =
+        #"{"type":"welcome","version":1,"pid":1,"unix_user":"ops","facts":{"title":"T","sites":\#(sites),"site_rows":"\#(siteRows)","sessions":[],"utc_offset":0,"recover_after":3,"listen":"","theme":"dark"}}"#
+      do {
+        _ = try ConsoleProtocol.decode(Array(line.utf8))
+        return nil
+      } catch {
+        return error.description
+      }
+    }
+    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t\t"#) == nil)
+    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t"#)?.contains("site row 1 has 7 fields") == true)
+    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t\t\nB\tN\tG\tfive\t/b.hb\t0\t\t"#)?.contains("site row 2") == true)
+    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t2\t\t"#)?.contains("signs") == true)
+    #expect(factsRefusal(#"A\tName\tG\t1234567890\t/a.hb\t1\t\t"#) != nil, "ten digits")
+    let object = #"[{"id":"A","name":"N","group":["G"],"expected":1,"heartbeat_file":"/a","signs":false}]"#
+    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t\t"#, sites: object)?.contains("both") == true)
+  }
+}
