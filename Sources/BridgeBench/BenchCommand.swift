@@ -47,7 +47,8 @@ struct MicroBench: ParsableCommand {
   @Option(help: "Samples per figure; the median is printed.")
   var samples = 7
 
-  @Option(help: "Only the benchmarks whose group contains this: ingest, ingest-signed, bridge, engine, frame, filter (for profiling).")
+  @Option(
+    help: "Only the benchmarks whose group contains this: ingest, ingest-signed, bridge, console, engine, frame, filter (for profiling).")
   var only: String?
 
   func run() throws {

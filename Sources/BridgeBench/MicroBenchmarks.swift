@@ -9,7 +9,7 @@ import Foundation
 public struct MicroBenchmarks {
   let sites: Int
   let samples: Int
-  /// Run only the groups whose name contains this (ingest, bridge, engine, frame, filter); nil runs all.
+  /// Run only the groups whose name contains this (ingest, bridge, console, engine, frame, filter); nil runs all.
   var only: String?
 
   public init(sites: Int, samples: Int, only: String?) {
@@ -109,6 +109,8 @@ public struct MicroBenchmarks {
     }
 
     if wants("bridge") { results += bridgeReconcile(unixSeconds: Double(unixSeconds)) }
+
+    if wants("console") { results += consoleAttach(start: start) }
 
     guard wants("engine") || wants("frame") || wants("filter") else { return results }
     // The engine's tick and a roll-up recount, with every site online.
