@@ -63,6 +63,7 @@ public struct ScaleBenchmark {
     Figure(name: "heartbeats lost", unit: .count, target: { _ in 0 }),
     Figure(name: "heartbeats rejected", unit: .count, target: { _ in 0 }),
     Figure(name: "kernel drops", unit: .count, target: { _ in 0 }),
+    Figure(name: "  of them while consoles attach", unit: .count),
     Figure(name: "peak RSS", unit: .mebibytes, target: national(192, 512)),
   ]
 
@@ -179,6 +180,7 @@ public struct ScaleBenchmark {
 
     report("\(NumberText.grouped(sites)) sites: \(consoles) consoles attach")
     let residentBefore = residentMiB()
+    let dropsBeforeConsoles = LoadBenchmark.socketState(port: udpPort)?.drops ?? 0
     var links: [ConsoleClient] = []
     defer { for link in links { link.detach() } }
     var attachTimes: [Double] = []
@@ -203,6 +205,7 @@ public struct ScaleBenchmark {
     let withConsoles = cpuPercent(over: seconds)
     figures["per console: monitor CPU"] = (withConsoles - perSecond) / Double(max(1, consoles))
     figures["per console: monitor memory"] = (residentMiB() - residentBefore) / Double(max(1, consoles))
+    figures["  of them while consoles attach"] = Double((LoadBenchmark.socketState(port: udpPort)?.drops ?? 0) - dropsBeforeConsoles)
     for link in links { link.detach() }
     links = []
 
