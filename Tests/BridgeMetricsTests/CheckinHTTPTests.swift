@@ -90,69 +90,72 @@ import Testing
 
   @Test func theFormIsServedAndASubmissionReachesTheEngineOnce() async throws {
     let served = try await Self.serve()
-    defer { Task { await served.stop() } }
-    let page = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)"))
-    #expect(page.status == 200)
-    #expect(page.headers["content-type"] == "text/html; charset=utf-8")
-    #expect(page.headers["cache-control"] == "no-store")
-    #expect(page.headers["referrer-policy"] == "no-referrer")
-    #expect(page.body.contains("Điểm HB-TU") && page.body.contains("Quân số"))
-    let english = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)?lang=en"))
-    #expect(english.body.contains("We are connected"))
+    try await stopping(served.stop) { () async throws in
+      let page = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)"))
+      #expect(page.status == 200)
+      #expect(page.headers["content-type"] == "text/html; charset=utf-8")
+      #expect(page.headers["cache-control"] == "no-store")
+      #expect(page.headers["referrer-policy"] == "no-referrer")
+      #expect(page.body.contains("Điểm HB-TU") && page.body.contains("Quân số"))
+      let english = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)?lang=en"))
+      #expect(english.body.contains("We are connected"))
 
-    let body = Self.formBody(try Self.stamp(page.body), count: "45", who: "Lan \u{1B}[31m0912")
-    let answer = try #require(Self.post(port: served.port, body: body))
-    #expect(answer.status == 200)
-    #expect(answer.body.contains("quân số 45") && answer.body.contains("Lan [31m0912"))
-    let record = try await served.monitor.snapshot().records[0]
-    #expect(record.headcount == 45 && record.headcountSource == .checkin && record.lastSource == .checkin)
-    #expect(record.headcountSetBy?.operatorName == "Lan [31m0912")
-    // The same form again (a double tap): said, not applied again.
-    let again = try #require(Self.post(port: served.port, body: body))
-    #expect(again.status == 200 && again.body.contains("không tính thêm"))
-    #expect(
-      eventually(timeout: .seconds(10)) {
-        Self.metric(served.port, #"bridgewatch_checkin_submissions_total{outcome="accepted"}"#) == 1
-          && Self.metric(served.port, #"bridgewatch_checkin_submissions_total{outcome="duplicate"}"#) == 1
-          && Self.metric(served.port, #"bridgewatch_heartbeats_accepted_total{source="checkin"}"#) == 1
-      }, "the counters in /metrics")
+      let body = Self.formBody(try Self.stamp(page.body), count: "45", who: "Lan \u{1B}[31m0912")
+      let answer = try #require(Self.post(port: served.port, body: body))
+      #expect(answer.status == 200)
+      #expect(answer.body.contains("quân số 45") && answer.body.contains("Lan [31m0912"))
+      let record = try await served.monitor.snapshot().records[0]
+      #expect(record.headcount == 45 && record.headcountSource == .checkin && record.lastSource == .checkin)
+      #expect(record.headcountSetBy?.operatorName == "Lan [31m0912")
+      // The same form again (a double tap): said, not applied again.
+      let again = try #require(Self.post(port: served.port, body: body))
+      #expect(again.status == 200 && again.body.contains("không tính thêm"))
+      #expect(
+        eventually(timeout: .seconds(10)) {
+          Self.metric(served.port, #"bridgewatch_checkin_submissions_total{outcome="accepted"}"#) == 1
+            && Self.metric(served.port, #"bridgewatch_checkin_submissions_total{outcome="duplicate"}"#) == 1
+            && Self.metric(served.port, #"bridgewatch_heartbeats_accepted_total{source="checkin"}"#) == 1
+        }, "the counters in /metrics")
+    }
   }
 
   @Test func wrongTokensGetOnePlain404AndAreCounted() async throws {
     let served = try await Self.serve()
-    defer { Task { await served.stop() } }
-    let first = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/wrongtokenaaaabbbbcccc"))
-    let second = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)x"))
-    let post = try #require(Self.post(port: served.port, path: "/c/nope", body: Array("a=b".utf8)))
-    #expect(first.status == 404 && second.status == 404 && post.status == 404)
-    #expect(first.body == second.body && first.body == post.body)
-    #expect(!first.body.contains("HB-TU"))
-    #expect(
-      eventually(timeout: .seconds(10)) {
-        Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="unknown_token"}"#) == 3
-      }, "the refusals in /metrics")
+    try await stopping(served.stop) { () async throws in
+      let first = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/wrongtokenaaaabbbbcccc"))
+      let second = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)x"))
+      let post = try #require(Self.post(port: served.port, path: "/c/nope", body: Array("a=b".utf8)))
+      #expect(first.status == 404 && second.status == 404 && post.status == 404)
+      #expect(first.body == second.body && first.body == post.body)
+      #expect(!first.body.contains("HB-TU"))
+      #expect(
+        eventually(timeout: .seconds(10)) {
+          Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="unknown_token"}"#) == 3
+        }, "the refusals in /metrics")
+    }
   }
 
   @Test func bodiesOverTheCapAre413WhateverTheirFraming() async throws {
     let served = try await Self.serve()
-    defer { Task { await served.stop() } }
-    let announced = try #require(Self.post(port: served.port, body: Array(repeating: UInt8(ascii: "a"), count: 5000)))
-    #expect(announced.status == 413)
-    #expect(announced.headers["connection"] == "close")
-    let chunk = String(repeating: "a", count: 3000)
-    let chunked = try #require(
-      Self.request(
-        port: served.port,
-        "POST /c/\(Self.token) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + "bb8\r\n\(chunk)\r\nbb8\r\n\(chunk)\r\n0\r\n\r\n"))
-    #expect(chunked.status == 413)
-    // A POST to /metrics is still 405, and the server still serves.
-    #expect(Self.post(port: served.port, path: "/metrics", body: [0x61])?.status == 405)
-    #expect(HTTPTestResponse.fetch(port: served.port)?.status == 200)
-    #expect(
-      eventually(timeout: .seconds(10)) {
-        Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="too_large"}"#) == 2
-      }, "the refusals in /metrics")
+    try await stopping(served.stop) { () async throws in
+      let announced = try #require(Self.post(port: served.port, body: Array(repeating: UInt8(ascii: "a"), count: 5000)))
+      #expect(announced.status == 413)
+      #expect(announced.headers["connection"] == "close")
+      let chunk = String(repeating: "a", count: 3000)
+      let chunked = try #require(
+        Self.request(
+          port: served.port,
+          "POST /c/\(Self.token) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "bb8\r\n\(chunk)\r\nbb8\r\n\(chunk)\r\n0\r\n\r\n"))
+      #expect(chunked.status == 413)
+      // A POST to /metrics is still 405, and the server still serves.
+      #expect(Self.post(port: served.port, path: "/metrics", body: [0x61])?.status == 405)
+      #expect(HTTPTestResponse.fetch(port: served.port)?.status == 200)
+      #expect(
+        eventually(timeout: .seconds(10)) {
+          Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="too_large"}"#) == 2
+        }, "the refusals in /metrics")
+    }
   }
 
   @Test func aFloodIs429WithRetryAfterAndCounted() async throws {
@@ -160,37 +163,39 @@ import Testing
     limits.perTokenBurst = 3
     limits.perTokenRefillSeconds = 600
     let served = try await Self.serve(limits: limits)
-    defer { Task { await served.stop() } }
-    let statuses = (0..<6).compactMap { _ in HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)") }
-    #expect(statuses.map(\.status) == [200, 200, 200, 429, 429, 429])
-    #expect(statuses.last?.headers["retry-after"] == "60")
-    #expect(
-      eventually(timeout: .seconds(10)) {
-        Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="rate_limited"}"#) == 3
-      }, "the refusals in /metrics")
+    try await stopping(served.stop) { () async throws in
+      let statuses = (0..<6).compactMap { _ in HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)") }
+      #expect(statuses.map(\.status) == [200, 200, 200, 429, 429, 429])
+      #expect(statuses.last?.headers["retry-after"] == "60")
+      #expect(
+        eventually(timeout: .seconds(10)) {
+          Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="rate_limited"}"#) == 3
+        }, "the refusals in /metrics")
+    }
   }
 
   @Test func forgedStaleAndBadFormsAreRefusedWithAFreshFormAndNothingApplied() async throws {
     let served = try await Self.serve()
-    defer { Task { await served.stop() } }
-    let forged = CheckinStamp(
-      issued: Int64(Date().timeIntervalSince1970), nonce: "0123456789abcdef", signature: String(repeating: "0", count: 64))
-    let stale = try #require(Self.post(port: served.port, body: Self.formBody(forged)))
-    #expect(stale.status == 409)
-    #expect(stale.body.contains("name=\"sig\""), "a fresh form to send again")
-    let page = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)?lang=en"))
-    let noWho = try #require(Self.post(port: served.port, body: Self.formBody(try Self.stamp(page.body), who: " ")))
-    #expect(noWho.status == 422)
-    let badCount = try #require(Self.post(port: served.port, body: Self.formBody(try Self.stamp(page.body), count: "148 người")))
-    #expect(badCount.status == 422 && badCount.body.contains("value=\"148 người\""))
-    let garbage = try #require(Self.post(port: served.port, body: Array("%%%".utf8)))
-    #expect(garbage.status == 400)
-    #expect(try await served.monitor.snapshot().records[0].headcount == nil)
-    #expect(
-      eventually(timeout: .seconds(10)) {
-        Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="stale_form"}"#) == 1
-          && Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="invalid_field"}"#) == 2
-          && Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="malformed"}"#) == 1
-      }, "the refusals in /metrics")
+    try await stopping(served.stop) { () async throws in
+      let forged = CheckinStamp(
+        issued: Int64(Date().timeIntervalSince1970), nonce: "0123456789abcdef", signature: String(repeating: "0", count: 64))
+      let stale = try #require(Self.post(port: served.port, body: Self.formBody(forged)))
+      #expect(stale.status == 409)
+      #expect(stale.body.contains("name=\"sig\""), "a fresh form to send again")
+      let page = try #require(HTTPTestResponse.fetch(port: served.port, path: "/c/\(Self.token)?lang=en"))
+      let noWho = try #require(Self.post(port: served.port, body: Self.formBody(try Self.stamp(page.body), who: " ")))
+      #expect(noWho.status == 422)
+      let badCount = try #require(Self.post(port: served.port, body: Self.formBody(try Self.stamp(page.body), count: "148 người")))
+      #expect(badCount.status == 422 && badCount.body.contains("value=\"148 người\""))
+      let garbage = try #require(Self.post(port: served.port, body: Array("%%%".utf8)))
+      #expect(garbage.status == 400)
+      #expect(try await served.monitor.snapshot().records[0].headcount == nil)
+      #expect(
+        eventually(timeout: .seconds(10)) {
+          Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="stale_form"}"#) == 1
+            && Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="invalid_field"}"#) == 2
+            && Self.metric(served.port, #"bridgewatch_checkin_refused_total{reason="malformed"}"#) == 1
+        }, "the refusals in /metrics")
+    }
   }
 }

@@ -101,27 +101,28 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     let monitor = exportedMonitor(config, clock: clock, exporter: exporter)
     monitor.becomeStandby(following: "/run/bridgewatch/primary.sock", silentAfter: .seconds(10))
     _ = try await monitor.start()
-    defer { Task { await monitor.stop() } }
-    clock.advance(by: .seconds(2))
-    monitor.notePrimaryContact()
-    try await monitor.tickNow()
-    var text = exporter.renderText()
-    #expect(metricValue(text, "bridgewatch_standby") == 1)
-    #expect(metricValue(text, "bridgewatch_primary_silent") == 0)
-    #expect(metricValue(text, "bridgewatch_primary_last_contact_timestamp_seconds") == 1_795_000_002)
-    clock.advance(by: .seconds(11))
-    try await monitor.tickNow()
-    text = exporter.renderText()
-    #expect(metricValue(text, "bridgewatch_primary_silent") == 1)
-    try await monitor.promote(by: OperatorIdentity(name: "minh")).get()
-    try await monitor.tickNow()
-    text = exporter.renderText()
-    #expect(metricValue(text, "bridgewatch_standby") == 0)
-    #expect(metricValue(text, "bridgewatch_primary_silent") == 0)
-    #expect(metricValue(text, "bridgewatch_replaced") == 0)
-    monitor.noteReplaced(by: "/run/bridgewatch/other.sock", promotedAt: 1_795_000_020)
-    try await monitor.tickNow()
-    #expect(metricValue(exporter.renderText(), "bridgewatch_replaced") == 1)
+    try await stopping(monitor.stop) { () async throws in
+      clock.advance(by: .seconds(2))
+      monitor.notePrimaryContact()
+      try await monitor.tickNow()
+      var text = exporter.renderText()
+      #expect(metricValue(text, "bridgewatch_standby") == 1)
+      #expect(metricValue(text, "bridgewatch_primary_silent") == 0)
+      #expect(metricValue(text, "bridgewatch_primary_last_contact_timestamp_seconds") == 1_795_000_002)
+      clock.advance(by: .seconds(11))
+      try await monitor.tickNow()
+      text = exporter.renderText()
+      #expect(metricValue(text, "bridgewatch_primary_silent") == 1)
+      try await monitor.promote(by: OperatorIdentity(name: "minh")).get()
+      try await monitor.tickNow()
+      text = exporter.renderText()
+      #expect(metricValue(text, "bridgewatch_standby") == 0)
+      #expect(metricValue(text, "bridgewatch_primary_silent") == 0)
+      #expect(metricValue(text, "bridgewatch_replaced") == 0)
+      monitor.noteReplaced(by: "/run/bridgewatch/other.sock", promotedAt: 1_795_000_020)
+      try await monitor.tickNow()
+      #expect(metricValue(exporter.renderText(), "bridgewatch_replaced") == 1)
+    }
   }
 
   @Test func theFiguresFollowARealMonitor() async throws {
@@ -133,64 +134,65 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     let opened = try JournalFile.open(path: directory + "/bridgewatch.journal", skipBadLines: false)
     let monitor = exportedMonitor(config, clock: clock, exporter: exporter, journal: opened.file)
     let port = try await monitor.start().port!
-    defer { Task { await monitor.stop() } }
-    let socket = UDPTestSocket()
-    socket.send("BW1 site=HB-DB-HU seq=1 count=80 count_problem=not_a_number", port: port)
-    #expect(socket.receive() != nil)
-    socket.send("BW1 site=SL-TU seq=1 count=150 state=help", port: port)
-    #expect(socket.receive() != nil)
-    socket.send("BW1 site=NOBODY seq=1", port: port)
-    socket.send("not a heartbeat", port: port)
-    try await waitUntil { try await monitor.snapshot().counters.datagramsReceived == 4 }
-    try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), by: OperatorIdentity(name: "lan"))
-    try await monitor.apply(OperatorRequest(site: "HB-DB-HU", action: .setHeadcount(85)), by: OperatorIdentity(name: "lan"))
-    try await monitor.tickNow()
-    let text = exporter.renderText()
-    #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"online\"}") == 2)
-    #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"marked\"}") == 1)
-    #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"unknown\"}") == 1)
-    #expect(metricValue(text, "bridgewatch_sites{\(daBac),status=\"online\"}") == 1)
-    #expect(metricValue(text, "bridgewatch_headcount_reported{\(daBac)}") == 85)
-    #expect(metricValue(text, "bridgewatch_headcount_reported{\(conference)}") == 235)
-    #expect(metricValue(text, #"bridgewatch_help_requests{group="Sơn La",province="Sơn La",depth="1"}"#) == 1)
-    #expect(metricValue(text, "bridgewatch_count_file_problems{\(daBac)}") == 1)
-    #expect(metricValue(text, "bridgewatch_count_file_problems{\(conference)}") == 1)
-    #expect(metricValue(text, #"bridgewatch_count_file_problems{group="Sơn La",province="Sơn La",depth="1"}"#) == 0)
-    #expect(metricValue(text, #"bridgewatch_heartbeats_accepted_total{source="udp"}"#) == 2)
-    #expect(metricValue(text, "bridgewatch_datagrams_received_total") == 4)
-    #expect(metricValue(text, #"bridgewatch_datagrams_rejected_total{reason="unknown_site"}"#) == 1)
-    #expect(metricValue(text, #"bridgewatch_datagrams_rejected_total{reason="malformed"}"#) == 1)
-    #expect(metricValue(text, "bridgewatch_acks_sent_total") == 2)
-    #expect(metricValue(text, #"bridgewatch_operator_actions_total{action="mark"}"#) == 1)
-    #expect(metricValue(text, #"bridgewatch_operator_actions_total{action="set_headcount"}"#) == 1)
-    #expect(metricValue(text, #"bridgewatch_operator_actions_total{action="acknowledge"}"#) == 0)
-    #expect(metricValue(text, "bridgewatch_tick_duration_seconds_count") ?? 0 >= 1)
-    #expect(metricValue(text, "bridgewatch_journal_fsync_duration_seconds_count") ?? 0 >= 2)
-    #expect(abs((metricValue(text, "bridgewatch_journal_last_write_timestamp_seconds") ?? 0) - clock.now().unixSeconds) < 1)
-    let tuly = #"site="HB-DB-TULY",group="Hòa Bình / Đà Bắc",province="Hòa Bình""#
-    let hu = #"site="HB-DB-HU",group="Hòa Bình / Đà Bắc",province="Hòa Bình""#
-    #expect(metricValue(text, "bridgewatch_site_up{\(hu)}") == 1)
-    #expect(metricValue(text, "bridgewatch_site_headcount{\(hu)}") == 85)
-    #expect(abs((metricValue(text, "bridgewatch_site_last_heard_timestamp_seconds{\(hu)}") ?? 0) - clock.now().unixSeconds) < 1)
-    #expect(metricValue(text, "bridgewatch_site_up{\(tuly)}") == 0)
-    // No operator's name or reason reaches a label or a value.
-    #expect(!text.contains("lan") && !text.contains("mất điện"))
+    try await stopping(monitor.stop) { () async throws in
+      let socket = UDPTestSocket()
+      socket.send("BW1 site=HB-DB-HU seq=1 count=80 count_problem=not_a_number", port: port)
+      #expect(socket.receive() != nil)
+      socket.send("BW1 site=SL-TU seq=1 count=150 state=help", port: port)
+      #expect(socket.receive() != nil)
+      socket.send("BW1 site=NOBODY seq=1", port: port)
+      socket.send("not a heartbeat", port: port)
+      try await waitUntil { try await monitor.snapshot().counters.datagramsReceived == 4 }
+      try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), by: OperatorIdentity(name: "lan"))
+      try await monitor.apply(OperatorRequest(site: "HB-DB-HU", action: .setHeadcount(85)), by: OperatorIdentity(name: "lan"))
+      try await monitor.tickNow()
+      let text = exporter.renderText()
+      #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"online\"}") == 2)
+      #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"marked\"}") == 1)
+      #expect(metricValue(text, "bridgewatch_sites{\(conference),status=\"unknown\"}") == 1)
+      #expect(metricValue(text, "bridgewatch_sites{\(daBac),status=\"online\"}") == 1)
+      #expect(metricValue(text, "bridgewatch_headcount_reported{\(daBac)}") == 85)
+      #expect(metricValue(text, "bridgewatch_headcount_reported{\(conference)}") == 235)
+      #expect(metricValue(text, #"bridgewatch_help_requests{group="Sơn La",province="Sơn La",depth="1"}"#) == 1)
+      #expect(metricValue(text, "bridgewatch_count_file_problems{\(daBac)}") == 1)
+      #expect(metricValue(text, "bridgewatch_count_file_problems{\(conference)}") == 1)
+      #expect(metricValue(text, #"bridgewatch_count_file_problems{group="Sơn La",province="Sơn La",depth="1"}"#) == 0)
+      #expect(metricValue(text, #"bridgewatch_heartbeats_accepted_total{source="udp"}"#) == 2)
+      #expect(metricValue(text, "bridgewatch_datagrams_received_total") == 4)
+      #expect(metricValue(text, #"bridgewatch_datagrams_rejected_total{reason="unknown_site"}"#) == 1)
+      #expect(metricValue(text, #"bridgewatch_datagrams_rejected_total{reason="malformed"}"#) == 1)
+      #expect(metricValue(text, "bridgewatch_acks_sent_total") == 2)
+      #expect(metricValue(text, #"bridgewatch_operator_actions_total{action="mark"}"#) == 1)
+      #expect(metricValue(text, #"bridgewatch_operator_actions_total{action="set_headcount"}"#) == 1)
+      #expect(metricValue(text, #"bridgewatch_operator_actions_total{action="acknowledge"}"#) == 0)
+      #expect(metricValue(text, "bridgewatch_tick_duration_seconds_count") ?? 0 >= 1)
+      #expect(metricValue(text, "bridgewatch_journal_fsync_duration_seconds_count") ?? 0 >= 2)
+      #expect(abs((metricValue(text, "bridgewatch_journal_last_write_timestamp_seconds") ?? 0) - clock.now().unixSeconds) < 1)
+      let tuly = #"site="HB-DB-TULY",group="Hòa Bình / Đà Bắc",province="Hòa Bình""#
+      let hu = #"site="HB-DB-HU",group="Hòa Bình / Đà Bắc",province="Hòa Bình""#
+      #expect(metricValue(text, "bridgewatch_site_up{\(hu)}") == 1)
+      #expect(metricValue(text, "bridgewatch_site_headcount{\(hu)}") == 85)
+      #expect(abs((metricValue(text, "bridgewatch_site_last_heard_timestamp_seconds{\(hu)}") ?? 0) - clock.now().unixSeconds) < 1)
+      #expect(metricValue(text, "bridgewatch_site_up{\(tuly)}") == 0)
+      // No operator's name or reason reaches a label or a value.
+      #expect(!text.contains("lan") && !text.contains("mất điện"))
 
-    // Silence: the Đà Bắc district's site goes offline and alerts until acknowledged.
-    clock.advance(by: .seconds(120))
-    try await monitor.tickNow()
-    let silent = exporter.renderText()
-    #expect(metricValue(silent, "bridgewatch_sites{\(daBac),status=\"offline\"}") == 1)
-    #expect(metricValue(silent, "bridgewatch_unacknowledged_alerts{\(daBac)}") == 1)
-    #expect(metricValue(silent, "bridgewatch_site_unacknowledged_alert{\(hu)}") == 1)
-    try await monitor.apply(OperatorRequest(site: "HB-DB-HU", action: .acknowledge), by: OperatorIdentity(name: "lan"))
-    try await monitor.tickNow()
-    let acknowledged = exporter.renderText()
-    #expect(metricValue(acknowledged, "bridgewatch_unacknowledged_alerts{\(daBac)}") == 0)
-    #expect(metricValue(acknowledged, "bridgewatch_site_unacknowledged_alert{\(hu)}") == 0)
-    #expect(metricValue(acknowledged, #"bridgewatch_operator_actions_total{action="acknowledge"}"#) == 1)
-    // Counters never go back: the earlier increments stay.
-    #expect(metricValue(acknowledged, #"bridgewatch_operator_actions_total{action="mark"}"#) == 1)
+      // Silence: the Đà Bắc district's site goes offline and alerts until acknowledged.
+      clock.advance(by: .seconds(120))
+      try await monitor.tickNow()
+      let silent = exporter.renderText()
+      #expect(metricValue(silent, "bridgewatch_sites{\(daBac),status=\"offline\"}") == 1)
+      #expect(metricValue(silent, "bridgewatch_unacknowledged_alerts{\(daBac)}") == 1)
+      #expect(metricValue(silent, "bridgewatch_site_unacknowledged_alert{\(hu)}") == 1)
+      try await monitor.apply(OperatorRequest(site: "HB-DB-HU", action: .acknowledge), by: OperatorIdentity(name: "lan"))
+      try await monitor.tickNow()
+      let acknowledged = exporter.renderText()
+      #expect(metricValue(acknowledged, "bridgewatch_unacknowledged_alerts{\(daBac)}") == 0)
+      #expect(metricValue(acknowledged, "bridgewatch_site_unacknowledged_alert{\(hu)}") == 0)
+      #expect(metricValue(acknowledged, #"bridgewatch_operator_actions_total{action="acknowledge"}"#) == 1)
+      // Counters never go back: the earlier increments stay.
+      #expect(metricValue(acknowledged, #"bridgewatch_operator_actions_total{action="mark"}"#) == 1)
+    }
   }
 
   @Test func aJournalThatCannotBeWrittenCountsFailures() async throws {
@@ -203,16 +205,17 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     let opened = try JournalFile.open(path: journalPath, skipBadLines: false)
     let monitor = exportedMonitor(config, clock: clock, exporter: exporter, journal: opened.file)
     _ = try await monitor.start()
-    defer { Task { await monitor.stop() } }
-    // Another file at the journal's path: the monitor must not write into it; its records wait.
-    try FileManager.default.removeItem(atPath: journalPath)
-    try Data("someone else's file\n".utf8).write(to: URL(fileURLWithPath: journalPath))
-    let failed = await #expect(throws: JournalNotSaved.self) {
-      try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), by: OperatorIdentity(name: "lan"))
+    try await stopping(monitor.stop) { () async throws in
+      // Another file at the journal's path: the monitor must not write into it; its records wait.
+      try FileManager.default.removeItem(atPath: journalPath)
+      try Data("someone else's file\n".utf8).write(to: URL(fileURLWithPath: journalPath))
+      let failed = await #expect(throws: JournalNotSaved.self) {
+        try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "line down")), by: OperatorIdentity(name: "lan"))
+      }
+      #expect(failed != nil)
+      try await monitor.tickNow()
+      #expect(metricValue(exporter.renderText(), "bridgewatch_journal_write_failures_total") ?? 0 >= 2)
     }
-    #expect(failed != nil)
-    try await monitor.tickNow()
-    #expect(metricValue(exporter.renderText(), "bridgewatch_journal_write_failures_total") ?? 0 >= 2)
   }
 
   @Test func consolesAttachedComesFromTheConsoleServer() async throws {
@@ -222,15 +225,16 @@ private let daBac = #"group="Hòa Bình / Đà Bắc",province="Hòa Bình",dept
     let exporter = MetricsExporter(config: config, startUnixSeconds: 0)
     let monitor = exportedMonitor(config, clock: ManualClock(unixSeconds: Date().timeIntervalSince1970), exporter: exporter)
     _ = try await monitor.start()
-    defer { Task { await monitor.stop() } }
-    let attached = Mutex(0)
-    exporter.countConsoles { attached.withLock { $0 } }
-    attached.withLock { $0 = 3 }
-    try await monitor.tickNow()
-    #expect(metricValue(exporter.renderText(), "bridgewatch_consoles_attached") == 3)
-    attached.withLock { $0 = 1 }
-    try await monitor.tickNow()
-    #expect(metricValue(exporter.renderText(), "bridgewatch_consoles_attached") == 1)
+    try await stopping(monitor.stop) { () async throws in
+      let attached = Mutex(0)
+      exporter.countConsoles { attached.withLock { $0 } }
+      attached.withLock { $0 = 3 }
+      try await monitor.tickNow()
+      #expect(metricValue(exporter.renderText(), "bridgewatch_consoles_attached") == 3)
+      attached.withLock { $0 = 1 }
+      try await monitor.tickNow()
+      #expect(metricValue(exporter.renderText(), "bridgewatch_consoles_attached") == 1)
+    }
   }
 
   @Test func aFloodOfScrapesRendersOncePerSnapshot() async throws {

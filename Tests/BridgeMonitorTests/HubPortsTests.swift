@@ -110,15 +110,16 @@ import Testing
       config: Self.config(), clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
       inputs: [input], outputs: [plain, detailed])
     _ = try await monitor.startPorts()
-    defer { Task { await monitor.stop() } }
-    input.hear(site: 1, count: 42)
-    try await monitor.tickNow()
-    #expect(detailed.updates.withLock { $0.last }?.details.isEmpty == true, "nothing asked, nothing given")
-    detailed.asked.withLock { $0 = [1] }
-    try await monitor.tickNow()
-    let last = try #require(detailed.updates.withLock { $0.last })
-    #expect(Array(last.details.keys) == [1])
-    #expect(plain.updates.withLock { $0.last }?.details.isEmpty == true)
+    try await stopping(monitor.stop) { () async throws in
+      input.hear(site: 1, count: 42)
+      try await monitor.tickNow()
+      #expect(detailed.updates.withLock { $0.last }?.details.isEmpty == true, "nothing asked, nothing given")
+      detailed.asked.withLock { $0 = [1] }
+      try await monitor.tickNow()
+      let last = try #require(detailed.updates.withLock { $0.last })
+      #expect(Array(last.details.keys) == [1])
+      #expect(plain.updates.withLock { $0.last }?.details.isEmpty == true)
+    }
   }
 
   /// An operator action that reaches the hub after its last tick (a console's: the console server stops after the

@@ -112,44 +112,45 @@ final class HandSIPEndpoint {
   @Test func hostileAnswersAreCountedAndDropped() async throws {
     let endpoint = HandSIPEndpoint()
     let fixture = try await ProbeFixture.start([("CODEC", "sip://127.0.0.1:\(endpoint.port)")], slow: true)
-    defer { Task { await fixture.stop() } }
-    // Each round answers the newest probe with the hostile set, then rightly, twice. A round that comes too late
-    // on a busy machine (its probe timed out) finds everything unmatched, and the next round tries again.
-    var rounds = 0
-    var snapshot = try await fixture.monitor.snapshot()
-    while rounds < 5 && snapshot.records[0].status != .online {
-      let options = try #require(endpoint.receiveOptions(timeoutMilliseconds: 8000), "a probe comes within each 5 s period")
-      rounds += 1
-      let right = HandSIPEndpoint.response("200 OK", callID: options.callID, sequence: options.sequence)
-      // The right answer from another socket: wrong source.
-      HandSIPEndpoint().socket.send(right, port: options.from)
-      // A forged Call-ID, and the right Call-ID with another CSeq.
-      endpoint.socket.send(HandSIPEndpoint.response("200 OK", callID: "0-0@bridgewatch", sequence: options.sequence), port: options.from)
-      endpoint.socket.send(HandSIPEndpoint.response("200 OK", callID: options.callID, sequence: "99999"), port: options.from)
-      endpoint.socket.send([0x1b, 0x5d, 0x32, 0x3b, 0x70, 0x77, 0x6e, 0x07, 0x00, 0xff], port: options.from)
-      endpoint.socket.send(Array(repeating: UInt8(ascii: "S"), count: 65_000), port: options.from)
-      endpoint.socket.send(HandSIPEndpoint.response("100 Trying", callID: options.callID, sequence: options.sequence), port: options.from)
-      endpoint.socket.send(right, port: options.from)
-      endpoint.socket.send(right, port: options.from)  // a duplicate
-      snapshot = try await fixture.waitFor {
-        $0.counters[probe: .tooLarge] == UInt64(rounds) && $0.counters[probe: .unmatched] >= UInt64(3 * rounds)
+    try await stopping(fixture.stop) { () async throws in
+      // Each round answers the newest probe with the hostile set, then rightly, twice. A round that comes too late
+      // on a busy machine (its probe timed out) finds everything unmatched, and the next round tries again.
+      var rounds = 0
+      var snapshot = try await fixture.monitor.snapshot()
+      while rounds < 5 && snapshot.records[0].status != .online {
+        let options = try #require(endpoint.receiveOptions(timeoutMilliseconds: 8000), "a probe comes within each 5 s period")
+        rounds += 1
+        let right = HandSIPEndpoint.response("200 OK", callID: options.callID, sequence: options.sequence)
+        // The right answer from another socket: wrong source.
+        HandSIPEndpoint().socket.send(right, port: options.from)
+        // A forged Call-ID, and the right Call-ID with another CSeq.
+        endpoint.socket.send(HandSIPEndpoint.response("200 OK", callID: "0-0@bridgewatch", sequence: options.sequence), port: options.from)
+        endpoint.socket.send(HandSIPEndpoint.response("200 OK", callID: options.callID, sequence: "99999"), port: options.from)
+        endpoint.socket.send([0x1b, 0x5d, 0x32, 0x3b, 0x70, 0x77, 0x6e, 0x07, 0x00, 0xff], port: options.from)
+        endpoint.socket.send(Array(repeating: UInt8(ascii: "S"), count: 65_000), port: options.from)
+        endpoint.socket.send(HandSIPEndpoint.response("100 Trying", callID: options.callID, sequence: options.sequence), port: options.from)
+        endpoint.socket.send(right, port: options.from)
+        endpoint.socket.send(right, port: options.from)  // a duplicate
+        snapshot = try await fixture.waitFor {
+          $0.counters[probe: .tooLarge] == UInt64(rounds) && $0.counters[probe: .unmatched] >= UInt64(3 * rounds)
+        }
       }
+      let record = snapshot.records[0]
+      #expect(record.status == .online, "after \(rounds) rounds: \(snapshot.counters)")
+      #expect(record.lastSource == .probe)
+      // The answer's code, unless the next probe (nobody answers it) has timed out since.
+      let outcome = record.probeOutcome
+      #expect(outcome == .sipAnswered(code: 200) || outcome == .timedOut, "\(String(describing: outcome))")
+      // An answered probe shows its round trip; a probe that timed out since shows none (no answer, no RTT).
+      #expect((record.rttMilliseconds != nil) == (outcome == .sipAnswered(code: 200)), "\(String(describing: outcome))")
+      let counters = snapshot.counters
+      #expect(counters[probe: .wrongSource] >= 1)
+      #expect(counters[probe: .unmatched] >= UInt64(3 * rounds), "forged Call-ID, another CSeq, the duplicate")
+      #expect(counters[probe: .malformed] == UInt64(rounds))
+      #expect(counters[probe: .tooLarge] == UInt64(rounds))
+      #expect(counters.probeHeartbeats == 1, "only the true answer counted")
+      #expect(counters.probesSent >= 1)
     }
-    let record = snapshot.records[0]
-    #expect(record.status == .online, "after \(rounds) rounds: \(snapshot.counters)")
-    #expect(record.lastSource == .probe)
-    // The answer's code, unless the next probe (nobody answers it) has timed out since.
-    let outcome = record.probeOutcome
-    #expect(outcome == .sipAnswered(code: 200) || outcome == .timedOut, "\(String(describing: outcome))")
-    // An answered probe shows its round trip; a probe that timed out since shows none (no answer, no RTT).
-    #expect((record.rttMilliseconds != nil) == (outcome == .sipAnswered(code: 200)), "\(String(describing: outcome))")
-    let counters = snapshot.counters
-    #expect(counters[probe: .wrongSource] >= 1)
-    #expect(counters[probe: .unmatched] >= UInt64(3 * rounds), "forged Call-ID, another CSeq, the duplicate")
-    #expect(counters[probe: .malformed] == UInt64(rounds))
-    #expect(counters[probe: .tooLarge] == UInt64(rounds))
-    #expect(counters.probeHeartbeats == 1, "only the true answer counted")
-    #expect(counters.probesSent >= 1)
   }
 
   /// A listener (connected), a closed port (refused: the host is up) and a listener whose backlog is full (the SYN
@@ -165,28 +166,30 @@ final class HandSIPEndpoint {
       ("OPEN", "tcp://127.0.0.1:\(listener.port)"), ("CLOSED", "tcp://127.0.0.1:\(closedPort)"),
       ("HOLE", "tcp://127.0.0.1:\(blackHole.port)"),
     ])
-    defer { Task { await fixture.stop() } }
-    let snapshot = try await fixture.waitFor { snapshot in
-      snapshot.records[0].status == .online && snapshot.records[1].status == .online && snapshot.records[2].probeOutcome == .timedOut
+    try await stopping(fixture.stop) { () async throws in
+      let snapshot = try await fixture.waitFor { snapshot in
+        snapshot.records[0].status == .online && snapshot.records[1].status == .online && snapshot.records[2].probeOutcome == .timedOut
+      }
+      #expect(snapshot.records[0].probeOutcome == .tcpConnected)
+      #expect(snapshot.records[1].probeOutcome == .tcpRefused)
+      #expect(snapshot.records[1].status == .online, "refused is alive")
+      #expect(snapshot.records[2].probeOutcome == .timedOut)
+      #expect(snapshot.records[2].status == .unknown)
+      // Unanswered since its first probe: offline once offline_after has passed.
+      fixture.clock.advance(by: .seconds(6))
+      try await fixture.monitor.tickNow()
+      #expect(try await fixture.record(2).status == .offline)
+      // Operators act on probed sites as on any other. (On the silent one: a claim on a site that answers would end by
+      // itself when the manual clock's jump makes it offline and its next answer brings it back.)
+      try await fixture.monitor.apply(OperatorRequest(site: "HOLE", action: .acknowledge), by: OperatorIdentity(name: "lan"))
+      #expect(try await fixture.record(2).acknowledgedBy == "lan")
+      try await fixture.monitor.apply(OperatorRequest(site: "HOLE", action: .claim), by: OperatorIdentity(name: "minh"))
+      #expect(try await fixture.record(2).claim?.operatorName == "minh")
+      try await fixture.monitor.apply(
+        OperatorRequest(site: "HOLE", action: .mark(reason: "router down")), by: OperatorIdentity(name: "lan"))
+      let acted = try await fixture.monitor.snapshot()
+      #expect(acted.records[2].status == .marked && acted.records[2].mark?.reason == "router down")
     }
-    #expect(snapshot.records[0].probeOutcome == .tcpConnected)
-    #expect(snapshot.records[1].probeOutcome == .tcpRefused)
-    #expect(snapshot.records[1].status == .online, "refused is alive")
-    #expect(snapshot.records[2].probeOutcome == .timedOut)
-    #expect(snapshot.records[2].status == .unknown)
-    // Unanswered since its first probe: offline once offline_after has passed.
-    fixture.clock.advance(by: .seconds(6))
-    try await fixture.monitor.tickNow()
-    #expect(try await fixture.record(2).status == .offline)
-    // Operators act on probed sites as on any other. (On the silent one: a claim on a site that answers would end by
-    // itself when the manual clock's jump makes it offline and its next answer brings it back.)
-    try await fixture.monitor.apply(OperatorRequest(site: "HOLE", action: .acknowledge), by: OperatorIdentity(name: "lan"))
-    #expect(try await fixture.record(2).acknowledgedBy == "lan")
-    try await fixture.monitor.apply(OperatorRequest(site: "HOLE", action: .claim), by: OperatorIdentity(name: "minh"))
-    #expect(try await fixture.record(2).claim?.operatorName == "minh")
-    try await fixture.monitor.apply(OperatorRequest(site: "HOLE", action: .mark(reason: "router down")), by: OperatorIdentity(name: "lan"))
-    let acted = try await fixture.monitor.snapshot()
-    #expect(acted.records[2].status == .marked && acted.records[2].mark?.reason == "router down")
   }
 }
 
