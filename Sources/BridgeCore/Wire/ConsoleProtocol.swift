@@ -14,7 +14,11 @@ public enum ConsoleProtocol {
   /// Encodes a message as one line, newline included; the roster as rows when the console reads them
   /// (`ConsoleHello.readsRows`).
   public static func encode(_ message: ConsoleMessage, rows: Bool = false) -> [UInt8] {
-    var bytes = Array((try? (rows ? rowsEncoder : lineEncoder).encode(message)) ?? Data())
+    let data = (try? (rows ? rowsEncoder : lineEncoder).encode(message)) ?? Data()
+    // Room for the newline at once: a snapshot is megabytes, and appending it to a full array copies them again.
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(data.count + 1)
+    bytes.append(contentsOf: data)
     bytes.append(0x0A)
     return bytes
   }
@@ -34,7 +38,13 @@ public enum ConsoleProtocol {
     let prefix = Array(#"{"facts":"#.utf8) + encode(facts: bare.facts, rows: rows)
     let line = encode(.welcome(bare), rows: rows)
     guard line.starts(with: prefix) else { return encode(.welcome(welcome), rows: rows) }
-    return Array(#"{"facts":"#.utf8) + encodedFacts + line[prefix.count...]
+    let opening = #"{"facts":"#.utf8
+    var spliced: [UInt8] = []
+    spliced.reserveCapacity(opening.count + encodedFacts.count + line.count - prefix.count)
+    spliced.append(contentsOf: opening)
+    spliced.append(contentsOf: encodedFacts)
+    spliced.append(contentsOf: line[prefix.count...])
+    return spliced
   }
 
   /// Decodes one line (without its newline).

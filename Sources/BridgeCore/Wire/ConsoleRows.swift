@@ -39,8 +39,8 @@ public enum ConsoleRows {
   static let largest: Int64 = 999_999_999_999_999_999
 
   /// The rows of `sites`, each of which `fits`. Unix times travel in milliseconds, as beats do.
-  static func encode(records sites: [ConsoleSite]) -> String {
-    var writer = IntegerWriter(capacity: sites.count * 96)
+  static func encode(records sites: some Sequence<ConsoleSite>, count: Int) -> String {
+    var writer = IntegerWriter(capacity: count * 96)
     for site in sites {
       writer.append(Int64(site.index))
       writer.append(Int64(site.status.rawValue))

@@ -51,7 +51,8 @@ public struct ConsoleSnapshot: Sendable, Equatable, Codable {
     if ConsoleRows.wanted(by: encoder) {
       let fitting = sites.map(ConsoleRows.fits)
       try container.encode(zip(sites, fitting).filter { !$0.1 }.map(\.0), forKey: .sites)
-      try container.encode(ConsoleRows.encode(records: zip(sites, fitting).filter(\.1).map(\.0)), forKey: .rows)
+      let rows = ConsoleRows.encode(records: zip(sites, fitting).lazy.filter(\.1).map(\.0), count: fitting.count { $0 })
+      try container.encode(rows, forKey: .rows)
     } else {
       try container.encode(sites, forKey: .sites)
     }
