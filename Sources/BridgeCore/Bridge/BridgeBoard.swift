@@ -100,8 +100,11 @@ public struct BridgeBoard: Sendable {
     generations = Array(repeating: 0, count: config.bridges.count)
     // Without bridges nothing is looked up: a national roster's names are not indexed for nothing at start.
     index = BridgeNameIndex(sites: config.bridges.isEmpty ? [] : config.sites)
-    siteIDs = config.sites.map(\.id)
-    self.restoredSince = restoredSince.count == config.sites.count ? restoredSince : Array(repeating: nil, count: config.sites.count)
+    // Nor is anything kept per site: without bridges no record names a site and nothing is restored.
+    siteIDs = config.bridges.isEmpty ? [] : config.sites.map(\.id)
+    self.restoredSince =
+      config.bridges.isEmpty
+      ? [] : restoredSince.count == config.sites.count ? restoredSince : Array(repeating: nil, count: config.sites.count)
     // The journal's joins do not say which bridge: only a config with one bridge takes them back.
     restoredPending = Array(repeating: config.bridges.count == 1, count: config.bridges.count)
   }

@@ -35,6 +35,8 @@ public final class Monitor: Sendable {
   private let consoleLimits: ConsoleServer.Limits?
   /// The inputs started, until they are stopped.
   private let running = Mutex<[any MonitorInput]>([])
+  /// What the outputs were started with (`startPorts`), for the faces that ask once the monitor runs.
+  private let startedFacts = Mutex<ConsoleFacts?>(nil)
   /// The outputs, from start (the wiring's, then the given ones) until stop; the journal alone before start, so
   /// a monitor stopped before it started still journals its stop.
   let outputs: Mutex<[any MonitorOutput]>
@@ -101,6 +103,10 @@ public final class Monitor: Sendable {
   /// The number of live subscriptions (for the status line and tests).
   public var subscriberCount: Int { subscribers.count }
 
+  /// The facts the outputs were started with (the console server's welcome), once `startPorts` got that far: one
+  /// per-site array shared by whoever shows the conference, not one each (a megabyte at 10,000 sites).
+  public var consoleFacts: ConsoleFacts? { startedFacts.withLock { $0 } }
+
   /// The console server, while this monitor serves consoles (from start until stop).
   public var consoleServer: ConsoleServer? { outputs.withLock { $0.lazy.compactMap { $0 as? ConsoleServer }.first } }
 
@@ -142,6 +148,7 @@ public final class Monitor: Sendable {
       writeJournal(records, sync: true)
     }.get()
     let facts = ConsoleFacts(config: config, listenAddress: address.map(MonitorProcess.describe) ?? "")
+    startedFacts.withLock { $0 = facts }
     let outputs = try MonitorWiring.outputs(config: config, logger: logger, hub: self, consoles: consoleLimits) + givenOutputs
     self.outputs.withLock { $0 = outputs }
     for output in outputs { try await output.start(facts: facts) }

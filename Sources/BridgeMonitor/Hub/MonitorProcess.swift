@@ -94,7 +94,8 @@ public final class MonitorProcess: Sendable {
       let port = options.listen?.port ?? config.udp.port
       throw Failure(description: "cannot listen on \(HostPortText.format(host: host, port: port)): \(error)")
     }
-    let facts = ConsoleFacts(config: config, listenAddress: Self.describe(address))
+    // The hub's own, built for its outputs from the same config and address.
+    let facts = monitor.consoleFacts ?? ConsoleFacts(config: config, listenAddress: Self.describe(address))
     self.facts.withLock { $0 = facts }
     onStarted(address)
     var follower: Follower?

@@ -99,7 +99,7 @@ extension JournalFile {
   /// From now on, keep the restorable state of what the file holds (`replay`: of what it holds already), so that
   /// `writeCheckpoint` can write it.
   public func trackRestorableState(_ replay: RestoredSite.Replay, sites: [SiteConfig]) {
-    restorable = Restorable(replay: replay, empty: RestoredSite.Replay(sites: sites), sites: sites)
+    restorable = Restorable(replay: replay, sites: sites)
   }
 
   /// Writes the checkpoint of everything in the file now (atomically: a temporary file, fsynced, renamed over the

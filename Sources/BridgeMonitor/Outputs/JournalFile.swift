@@ -29,8 +29,8 @@ public final class JournalFile {
 
   struct Restorable {
     var replay: RestoredSite.Replay
-    /// The replay of nothing, for a journal created again.
-    let empty: RestoredSite.Replay
+    /// The config's sites: a journal created again starts from the replay of nothing for them, made then (kept
+    /// made in advance, it was a second per-site array and id index alive for the whole run: 1.75 MB at 10,000 sites).
     let sites: [SiteConfig]
   }
 
@@ -321,7 +321,7 @@ public final class JournalFile {
     needsLineBreak = false
     lineCount = 0
     recordCount = 0
-    if restorable != nil { restorable!.replay = restorable!.empty }
+    if restorable != nil { restorable!.replay = RestoredSite.Replay(sites: restorable!.sites) }
     if let failure = writeLines([checkpoint], sync: true) {
       throw OpenError(description: "cannot write journal \(path): \(String(cString: strerror(failure)))")
     }
