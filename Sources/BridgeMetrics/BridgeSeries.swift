@@ -18,6 +18,8 @@ struct BridgeSeries: Sendable {
   let polls: [Counter]
   let failures: [Counter]
   let sessionsRenewed: [Counter]
+  let eventsApplied: [Counter]
+  let bodiesRefused: [Counter]
   /// Bridge points in a bridge by call-quality verdict, indexed like `BridgeVerdict.allCases`.
   let verdicts: [Gauge]
 
@@ -61,6 +63,16 @@ struct BridgeSeries: Sendable {
         "bridgewatch_bridge_sessions_renewed_total", labels: $0,
         help: "Times the bridge had lost the monitor's API session (a Janus restart) and a new one was made")
     }
+    eventsApplied = labels.map {
+      registry.counter(
+        "bridgewatch_bridge_events_applied_total", labels: $0,
+        help: "Joins and leaves the bridge pushed to its events_listen receiver that changed the roster")
+    }
+    bodiesRefused = labels.map {
+      registry.counter(
+        "bridgewatch_bridge_event_bodies_refused_total", labels: $0,
+        help: "Bodies the bridge pushed that its receiver answered other than 200 (the bridge is polled instead)")
+    }
   }
 
   /// Sets the gauges from `view` and advances the counters past `exported` (the polls as last rendered).
@@ -78,6 +90,8 @@ struct BridgeSeries: Sendable {
       polls[index].increment(by: Int64(poll.polls &- min(poll.polls, before.polls)))
       failures[index].increment(by: Int64(poll.failures &- min(poll.failures, before.failures)))
       sessionsRenewed[index].increment(by: Int64(poll.sessionsRenewed &- min(poll.sessionsRenewed, before.sessionsRenewed)))
+      eventsApplied[index].increment(by: Int64(poll.eventsApplied &- min(poll.eventsApplied, before.eventsApplied)))
+      bodiesRefused[index].increment(by: Int64(poll.bodiesRefused &- min(poll.bodiesRefused, before.bodiesRefused)))
     }
     exported = view.polls
   }

@@ -101,6 +101,8 @@ import Testing
     #expect(view.unmatchedCount == 1 && view.polls[0].unmatchedNames == ["Khách"])
     #expect(harness.input.pollsCompleted == polls)
     #expect(harness.input.pushedEventsApplied == 3)
+    // The faces count what the receiver applied (the status file, metrics and consoles read it from the view).
+    #expect(view.polls[0].eventsApplied == 3 && view.polls[0].bodiesRefused == 0)
 
     // Janus restarted (its rooms empty): the core's "started" asks for a poll, which finds the room as it is.
     room.participants.withLock { $0 = [] }
@@ -140,6 +142,8 @@ import Testing
     _ = junk.send("\u{1b}[2J hello\r\n\r\n")
     #expect(HTTPTestResponse.parse(junk.readToEnd())?.status == 400)
     #expect(harness.input.pushedBodiesRefused >= 5)
+    let refused = try await harness.bridge().polls[0]
+    #expect(refused.bodiesRefused == UInt64(harness.input.pushedBodiesRefused) && refused.eventsApplied == 0)
     #expect(try await harness.bridge().inBridgeCount == 0)
     await harness.stop()
   }

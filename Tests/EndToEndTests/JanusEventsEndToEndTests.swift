@@ -67,6 +67,9 @@ import Testing
       monitor.waitForStatus(seconds: 30) { states($0) == ["in", "out", "out", "out"] }, "\(monitor.log)\n\(janus.ownLog)")
     #expect(poll(kicked)["polls"] as? Int == polls, "a poll came between: \(poll(kicked))")
     #expect(poll(kicked)["participants"] as? Int == 2)
+    // The receiver's own count: three joins and a kick applied, none refused (Janus's other events, such as its
+    // session events, change no roster and count as neither).
+    #expect(poll(kicked)["events_applied"] as? Int == 4 && poll(kicked)["bodies_refused"] as? Int == 0, "\(poll(kicked))")
 
     // The receiver is down (the monitor stopped) while S1 is kicked and S3 and S4 join: Janus's events for them
     // find nobody and are lost. The monitor back, its first poll restores all three.

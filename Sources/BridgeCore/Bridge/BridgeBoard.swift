@@ -20,6 +20,10 @@ public struct BridgePollState: Sendable, Equatable {
   public var failures: UInt64 = 0
   /// Times the bridge's session had to be made again (Janus restarted, or the session timed out).
   public var sessionsRenewed: UInt64 = 0
+  /// Pushed events the receiver applied (`events_listen`): a join or a leave that changed the roster.
+  public var eventsApplied: UInt64 = 0
+  /// Pushed bodies the receiver answered other than 200 (refused, or not taken now: the bridge is polled instead).
+  public var bodiesRefused: UInt64 = 0
 
   public init(label: String) { self.label = label }
 
@@ -216,6 +220,7 @@ public struct BridgeBoard: Sendable {
   public mutating func apply(changes: [BridgeRosterChange], bridge: Int, now: Double) -> Bool {
     guard polls.indices.contains(bridge), polls[bridge].isKnown else { return false }
     generations[bridge] &+= 1
+    polls[bridge].eventsApplied &+= UInt64(changes.count)
     for change in changes {
       switch change {
       case .joined(let participant):
@@ -265,6 +270,12 @@ public struct BridgeBoard: Sendable {
   }
 
   /// The joins and leaves since the last drain, for the journal.
+  /// A pushed body the receiver did not answer 200, for the faces' count.
+  public mutating func noteBodyRefused(bridge: Int) {
+    guard polls.indices.contains(bridge) else { return }
+    polls[bridge].bodiesRefused &+= 1
+  }
+
   public mutating func drainRecords() -> [JournalRecord] {
     defer { pendingRecords.removeAll(keepingCapacity: true) }
     return pendingRecords

@@ -168,6 +168,9 @@ public struct MonitorState {
     bridges.apply(changes: changes, bridge: bridge, now: now.unixSeconds)
   }
 
+  /// A body bridge `bridge`'s receiver answered other than 200.
+  public mutating func noteBridgeBodyRefused(bridge: Int) { bridges.noteBodyRefused(bridge: bridge) }
+
   /// The bridges' joins and leaves since the last call, for the journal, stamped `now` (the tick's time: a poll's
   /// own time could be before an operator action journaled since, and the journal never goes back in time).
   public mutating func drainBridgeRecords(now: ClockReading) -> [JournalRecord] {

@@ -95,7 +95,7 @@ public struct ConsoleBridgePoll: Sendable, Equatable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case label = "bridge", lastSuccess = "last_success", problem, participants, unmatched, unmatchedNames = "unmatched_names"
-    case polls, failures, sessionsRenewed = "sessions_renewed"
+    case polls, failures, sessionsRenewed = "sessions_renewed", eventsApplied = "events_applied", bodiesRefused = "bodies_refused"
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -109,6 +109,8 @@ public struct ConsoleBridgePoll: Sendable, Equatable, Codable {
     try container.encode(state.polls, forKey: .polls)
     try container.encode(state.failures, forKey: .failures)
     try container.encode(state.sessionsRenewed, forKey: .sessionsRenewed)
+    try container.encode(state.eventsApplied, forKey: .eventsApplied)
+    try container.encode(state.bodiesRefused, forKey: .bodiesRefused)
   }
 
   public init(from decoder: any Decoder) throws {
@@ -127,6 +129,9 @@ public struct ConsoleBridgePoll: Sendable, Equatable, Codable {
     state.polls = try container.decode(UInt64.self, forKey: .polls)
     state.failures = try container.decode(UInt64.self, forKey: .failures)
     state.sessionsRenewed = try container.decode(UInt64.self, forKey: .sessionsRenewed)
+    // Absent from monitors before the receivers' counts.
+    state.eventsApplied = try container.decodeIfPresent(UInt64.self, forKey: .eventsApplied) ?? 0
+    state.bodiesRefused = try container.decodeIfPresent(UInt64.self, forKey: .bodiesRefused) ?? 0
   }
 
   static func text(_ text: String, bytes: Int) -> String {

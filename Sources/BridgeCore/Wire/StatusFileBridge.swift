@@ -41,6 +41,10 @@ extension StatusFileEncoder {
       out.int(poll.failures)
       out.raw(", \"sessions_renewed\": ")
       out.int(poll.sessionsRenewed)
+      out.raw(", \"events_applied\": ")
+      out.int(poll.eventsApplied)
+      out.raw(", \"bodies_refused\": ")
+      out.int(poll.bodiesRefused)
       out.raw("}")
     }
     out.raw("]}")

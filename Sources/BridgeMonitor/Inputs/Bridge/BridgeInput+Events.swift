@@ -105,6 +105,7 @@ extension BridgeInput {
   func noteRefusal(_ answer: BridgeEventReceiver.Answer, bridge index: Int) {
     bodiesRefused.add(1, ordering: .releasing)
     guard let intake = intake.withLock({ $0 }) else { return }
+    intake.withState { $0.noteBridgeBodyRefused(bridge: index) }
     if answer.status == .serviceUnavailable || answer.status == .payloadTooLarge { pollNow(bridge: index) }
     guard let more = refusalNote.withLock({ $0.due(count: 1, now: intake.clock.now()) }) else { return }
     intake.logger.warning(
