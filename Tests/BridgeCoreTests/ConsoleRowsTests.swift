@@ -1,5 +1,6 @@
 import BridgeCore
 import Foundation
+import TestSupport
 import Testing
 
 /// The roster's rows (`ConsoleRows`): a console that reads them gets the same state as one reading JSON objects,
@@ -114,6 +115,44 @@ import Testing
     #expect(hello.readsRows == nil)
     let now = ConsoleHello(operatorName: "lan", readOnly: false, group: nil, purpose: .console)
     #expect(String(decoding: ConsoleProtocol.encode(.hello(now)), as: UTF8.self).contains(#""rows":true"#))
+  }
+
+  /// A welcome and a snapshot in rows, mangled a byte or a cut at a time: each is read or refused, never a crash,
+  /// and what is read has every site's index in the roster's range.
+  @Test func mangledRowsAreReadOrRefusedNeverACrash() throws {
+    let engine = try protocolTests.busyEngine()
+    let lines = [
+      ConsoleProtocol.encode(.welcome(ConsoleWelcome(pid: 1, unixUser: "ops", facts: ConsoleProtocolTests.facts())), rows: true),
+      ConsoleProtocol.encode(.snapshot(protocolTests.snapshot(engine, revision: 3)), rows: true),
+    ]
+    var random = SeededGenerator(state: 30)
+    let bytes: [UInt8] = Array("0123456789,-\\t\\n\"x".utf8) + [0x09, 0xC3, 0x1F]
+    var read = 0
+    var refused = 0
+    for line in lines {
+      for _ in 0..<400 {
+        var mangled = Array(line.dropLast())
+        for _ in 0..<Int.random(in: 1...3, using: &random) {
+          let position = Int.random(in: 0..<mangled.count, using: &random)
+          switch Int.random(in: 0..<3, using: &random) {
+          case 0: mangled[position] = bytes.randomElement(using: &random)!
+          case 1: mangled.remove(at: position)
+          default: mangled.insert(bytes.randomElement(using: &random)!, at: position)
+          }
+        }
+        do {
+          switch try ConsoleProtocol.decode(mangled) {
+          case .snapshot(let snapshot): #expect(snapshot.sites.allSatisfy { (0...Int(Int32.max)).contains($0.index) })
+          case .welcome(let welcome): #expect(welcome.facts.sites.allSatisfy { $0.expected >= 0 })
+          default: break
+          }
+          read += 1
+        } catch {
+          refused += 1
+        }
+      }
+    }
+    #expect(read > 0 && refused > 0, "read \(read), refused \(refused)")
   }
 
   @Test func malformedRowsAreRefusedWithTheRowAndTheReason() throws {
