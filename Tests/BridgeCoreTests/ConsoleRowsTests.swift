@@ -78,14 +78,16 @@ import Testing
     let line = ConsoleProtocol.encode(.welcome(welcome), rows: true)
     let wire = try #require(try object(line)["facts"] as? [String: Any])
     #expect((wire["sites"] as? [Any])?.isEmpty == true)
-    #expect((wire["site_rows"] as? String)?.split(separator: "\n").count == 4)
+    let siteRows = try #require(wire["site_rows"] as? String)
+    #expect(siteRows.split(separator: "\u{7F}", omittingEmptySubsequences: false).count == 4 * 8 + 7, "8 fields a site and 7 group parts")
+    #expect(!String(decoding: line, as: UTF8.self).contains("\\u"), "DEL travels as it is, not escaped")
     #expect(try ConsoleProtocol.decode(line.dropLast()) == .welcome(welcome))
     #expect(try ConsoleProtocol.decode(ConsoleProtocol.encode(.welcome(welcome)).dropLast()) == .welcome(welcome))
 
     var tabbed = facts
-    tabbed.sites[2].heartbeatFile = "/tmp/a\tb.hb"
+    tabbed.sites[2].heartbeatFile = "/tmp/a\u{7F}b.hb"
     let fallback = ConsoleProtocol.encode(.welcome(ConsoleWelcome(pid: 1, unixUser: "ops", facts: tabbed)), rows: true)
-    #expect((try object(fallback)["facts"] as? [String: Any])?["site_rows"] == nil, "a tab in a path: objects")
+    #expect((try object(fallback)["facts"] as? [String: Any])?["site_rows"] == nil, "a DEL in a path: objects")
     guard case .welcome(let received) = try ConsoleProtocol.decode(fallback.dropLast()) else {
       Issue.record("not a welcome")
       return
@@ -126,7 +128,7 @@ import Testing
       ConsoleProtocol.encode(.snapshot(protocolTests.snapshot(engine, revision: 3)), rows: true),
     ]
     var random = SeededGenerator(state: 30)
-    let bytes: [UInt8] = Array("0123456789,-\\t\\n\"x".utf8) + [0x09, 0xC3, 0x1F]
+    let bytes: [UInt8] = Array("0123456789,-\\t\\n\"x".utf8) + [0x09, 0xC3, 0x1F, 0x7F]
     var read = 0
     var refused = 0
     for line in lines {
@@ -198,12 +200,16 @@ import Testing
         return error.description
       }
     }
-    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t\t"#) == nil)
-    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t"#)?.contains("site row 1 has 7 fields") == true)
-    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t\t\nB\tN\tG\tfive\t/b.hb\t0\t\t"#)?.contains("site row 2") == true)
-    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t2\t\t"#)?.contains("signs") == true)
-    #expect(factsRefusal(#"A\tName\tG\t1234567890\t/a.hb\t1\t\t"#) != nil, "ten digits")
+    func row(_ fields: String...) -> String { fields.joined(separator: "\\u007f") }
+    #expect(factsRefusal(row("A", "Name", "1", "G", "5", "/a.hb", "1", "", "")) == nil)
+    #expect(factsRefusal(row("A", "Name", "2", "G", "H", "5", "/a.hb", "1", "", "")) == nil, "two group parts")
+    #expect(factsRefusal(row("A", "Name", "1", "G", "5", "/a.hb", "1", ""))?.contains("site row 1 is cut short") == true)
+    #expect(factsRefusal(row("A", "Name", "33", "G", "5", "/a.hb", "1", "", ""))?.contains("site row 1") == true, "33 parts")
+    let twoSites = row("A", "Name", "1", "G", "5", "/a.hb", "1", "", "", "B", "N", "1", "G", "five", "/b.hb", "0", "", "")
+    #expect(factsRefusal(twoSites)?.contains("site row 2") == true)
+    #expect(factsRefusal(row("A", "Name", "1", "G", "5", "/a.hb", "2", "", ""))?.contains("signs") == true)
+    #expect(factsRefusal(row("A", "Name", "1", "G", "1234567890", "/a.hb", "1", "", "")) != nil, "ten digits")
     let object = #"[{"id":"A","name":"N","group":["G"],"expected":1,"heartbeat_file":"/a","signs":false}]"#
-    #expect(factsRefusal(#"A\tName\tG\t5\t/a.hb\t1\t\t"#, sites: object)?.contains("both") == true)
+    #expect(factsRefusal(row("A", "Name", "1", "G", "5", "/a.hb", "1", "", ""), sites: object)?.contains("both") == true)
   }
 }

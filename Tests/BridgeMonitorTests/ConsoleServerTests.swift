@@ -147,7 +147,7 @@ import Testing
       let old = try #require(lines[false])
       let new = try #require(lines[true])
       #expect(!old.welcome.contains("site_rows") && old.welcome.contains(#""sites":[{"#))
-      #expect(new.welcome.contains(#""site_rows":"HB-TU\t"#) && new.welcome.contains(#""sites":[]"#))
+      #expect(new.welcome.contains("\"site_rows\":\"HB-TU\u{7F}") && new.welcome.contains(#""sites":[]"#))
       #expect(!old.snapshot.contains(#""rows""#) && new.snapshot.contains(#""rows":"0,"#))
       #expect(decoded[false]?.0 == decoded[true]?.0)
       #expect(decoded[false]?.1.map(\.index) == decoded[true]?.1.map(\.index))

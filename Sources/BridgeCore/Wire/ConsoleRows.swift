@@ -84,49 +84,46 @@ public enum ConsoleRows {
 
   // MARK: Sites' facts
 
-  /// Between fields of a site's facts, between sites, between a group's parts: a roster's texts hold none of them
-  /// (the config refuses control characters in names and groups); facts that do are sent as JSON objects.
-  static let fieldSeparator: Character = "\t"
-  static let siteSeparator: Character = "\n"
-  static let groupSeparator: Character = "\u{1F}"
-  static let fieldsPerFact = 8
+  /// Between every two fields: DEL, which JSON carries as it is (a tab or a newline travel as escapes, which made
+  /// the welcome's decoding the slowest part of a console's first screen at 100,000 sites) and which a roster's
+  /// names and groups never hold (the config refuses control characters in them); facts whose texts do hold one
+  /// are sent as JSON objects.
+  static let separator: UInt8 = 0x7F
+  /// A group's parts, at most (a site's group path is a few levels deep; this bounds what a row may claim).
+  static let maximumGroupDepth = 32
 
-  /// Whether every site's facts fit rows: no separator in any text, no empty probe or contact (empty is none), an
+  /// Whether every site's facts fit rows: no DEL in any text, no empty probe or contact (empty is none), an
   /// expected headcount of at most nine digits.
   static func fit(_ sites: [ConsoleFacts.Site]) -> Bool {
-    func clean(_ text: String) -> Bool {
-      !text.utf8.contains { $0 == 0x09 || $0 == 0x0A || $0 == 0x1F }
-    }
+    func clean(_ text: String) -> Bool { !text.utf8.contains(separator) }
     return sites.allSatisfy { site in
-      clean(site.id) && clean(site.name) && (0...999_999_999).contains(site.expected) && site.group.allSatisfy { !$0.isEmpty && clean($0) }
-        && clean(site.heartbeatFile)
+      clean(site.id) && clean(site.name) && (0...999_999_999).contains(site.expected) && site.group.count <= maximumGroupDepth
+        && site.group.allSatisfy(clean) && clean(site.heartbeatFile)
         && site.probe.map { !$0.isEmpty && clean($0) } ?? true && site.contact.map { !$0.isEmpty && clean($0) } ?? true
     }
   }
 
-  /// id, name, group, expected, heartbeat file, signs (1 or 0), probe, contact; tab-separated, a site a line.
+  /// Per site: id, name, the group's number of parts and each part, expected, heartbeat file, signs (1 or 0),
+  /// probe, contact; every field after the previous one's DEL.
   static func encode(facts sites: [ConsoleFacts.Site]) -> String {
-    var text = ""
-    text.reserveCapacity(sites.count * 96)
-    for (index, site) in sites.enumerated() {
-      if index > 0 { text.append(siteSeparator) }
-      text += site.id
-      text.append(fieldSeparator)
-      text += site.name
-      text.append(fieldSeparator)
-      text += site.group.joined(separator: String(groupSeparator))
-      text.append(fieldSeparator)
-      text += String(site.expected)
-      text.append(fieldSeparator)
-      text += site.heartbeatFile
-      text.append(fieldSeparator)
-      text += site.signs ? "1" : "0"
-      text.append(fieldSeparator)
-      text += site.probe ?? ""
-      text.append(fieldSeparator)
-      text += site.contact ?? ""
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(sites.count * 112)
+    func field(_ text: String) {
+      if !bytes.isEmpty { bytes.append(separator) }
+      bytes.append(contentsOf: text.utf8)
     }
-    return text
+    for site in sites {
+      field(site.id)
+      field(site.name)
+      field(String(site.group.count))
+      for part in site.group { field(part) }
+      field(String(site.expected))
+      field(site.heartbeatFile)
+      field(site.signs ? "1" : "0")
+      field(site.probe ?? "")
+      field(site.contact ?? "")
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   static func decodeFacts(_ text: String) -> Result<[ConsoleFacts.Site], RowsProblem> {
@@ -134,32 +131,31 @@ public enum ConsoleRows {
     return text.withUTF8 { bytes in
       var sites: [ConsoleFacts.Site] = []
       guard !bytes.isEmpty else { return .success(sites) }
-      // Where each field of the current row starts and ends: texts are made once a row is whole.
-      var bounds: [Range<Int>] = []
-      bounds.reserveCapacity(fieldsPerFact)
-      var fieldStart = 0
-      for offset in 0...bytes.count {
-        let byte: UInt8 = offset < bytes.count ? bytes[offset] : 0x0A
-        guard byte == 0x09 || byte == 0x0A else { continue }
-        bounds.append(fieldStart..<offset)
-        fieldStart = offset + 1
-        guard byte == 0x0A else { continue }
+      var fields = bytes.split(separator: separator, omittingEmptySubsequences: false)[...]
+      func next() -> Slice<UnsafeBufferPointer<UInt8>>? { fields.popFirst() }
+      func text(_ field: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: field), as: UTF8.self)
+      }
+      while !fields.isEmpty {
         let number = sites.count + 1
-        guard bounds.count == fieldsPerFact else {
-          return .failure(RowsProblem("site row \(number) has \(bounds.count) fields, not \(fieldsPerFact)"))
+        guard let id = next(), let name = next(), let depthField = next(), let depth = Self.wholeNumber(depthField),
+          depth <= maximumGroupDepth, fields.count >= depth + 5
+        else {
+          return .failure(RowsProblem("site row \(number) is cut short or names more than \(maximumGroupDepth) group parts"))
         }
-        func text(_ field: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[bounds[field]]), as: UTF8.self) }
-        func optional(_ field: Int) -> String? { bounds[field].isEmpty ? nil : text(field) }
-        let signs = bytes[bounds[5]]
-        guard let expected = Self.wholeNumber(bytes[bounds[3]]), signs.count == 1, signs.first == 0x30 || signs.first == 0x31 else {
+        let group = (0..<depth).map { _ in text(next()!) }
+        let expectedField = next()!
+        let file = next()!
+        let signs = next()!
+        let probe = next()!
+        let contact = next()!
+        guard let expected = Self.wholeNumber(expectedField), signs.count == 1, signs.first == 0x30 || signs.first == 0x31 else {
           return .failure(RowsProblem("site row \(number): expected headcount or signs out of range"))
         }
-        let group = bytes[bounds[2]].split(separator: 0x1F).map { String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self) }
         sites.append(
           ConsoleFacts.Site(
-            id: text(0), name: text(1), group: group, expected: expected, heartbeatFile: text(4), signs: signs.first == 0x31,
-            probe: optional(6), contact: optional(7)))
-        bounds.removeAll(keepingCapacity: true)
+            id: text(id), name: text(name), group: group, expected: expected, heartbeatFile: text(file), signs: signs.first == 0x31,
+            probe: probe.isEmpty ? nil : text(probe), contact: contact.isEmpty ? nil : text(contact)))
       }
       return .success(sites)
     }
