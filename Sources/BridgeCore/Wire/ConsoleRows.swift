@@ -174,7 +174,8 @@ public enum ConsoleRows {
 
   // MARK: Integers
 
-  /// Comma-separated integers, each 1 to 18 digits with an optional minus; the first problem, if any.
+  /// Comma-separated integers, each 1 to 18 digits with an optional minus; the first problem, if any. Beats are
+  /// read with it too.
   static func parseIntegers(_ text: String, into values: inout [Int64]) -> RowsProblem? {
     var text = text
     return text.withUTF8 { bytes -> RowsProblem? in
@@ -209,7 +210,7 @@ public struct RowsProblem: Error, Sendable, Equatable, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
-/// Appends integers as decimal text, comma-separated, without a String per number.
+/// Appends integers as decimal text, comma-separated, without a String per number (rows and beats).
 struct IntegerWriter {
   private var bytes: [UInt8] = []
 

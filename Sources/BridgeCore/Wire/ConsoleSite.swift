@@ -159,19 +159,17 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
   public init() { text = "" }
 
   public init(_ beats: [Beat]) {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(beats.count * 48)
+    var writer = IntegerWriter(capacity: beats.count * 48)
     for beat in beats {
-      for value: Int64 in [
-        Int64(beat.index), beat.heard.monotonicNanos, Int64((beat.heard.unixSeconds * 1000).rounded()),
-        beat.sequence.map { Int64(clamping: $0) } ?? -1, Int64(beat.rtt ?? -1), Int64(beat.received), Int64(beat.missed),
-        beat.refreshedCount ? 1 : 0,
-      ] {
-        if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
-        Self.append(value, to: &bytes)
-      }
+      writer.append(Int64(beat.index))
+      writer.append(ConsoleClock(beat.heard))
+      writer.append(beat.sequence.map { Int64(clamping: $0) } ?? -1)
+      writer.append(Int64(beat.rtt ?? -1))
+      writer.append(Int64(beat.received))
+      writer.append(Int64(beat.missed))
+      writer.append(beat.refreshedCount ? 1 : 0)
     }
-    text = String(decoding: bytes, as: UTF8.self)
+    text = writer.text
   }
 
   public init(from decoder: any Decoder) throws {
@@ -191,26 +189,7 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
   /// The beats, or nil when the text is not groups of eight integers in range.
   public func beats() -> [Beat]? {
     var values: [Int64] = []
-    var current: Int64 = 0
-    var negative = false
-    var digits = 0
-    var utf8 = Array(text.utf8)
-    guard !utf8.isEmpty else { return [] }
-    utf8.append(UInt8(ascii: ","))
-    for byte in utf8 {
-      switch byte {
-      case UInt8(ascii: "-") where digits == 0 && !negative: negative = true
-      case UInt8(ascii: "0")...UInt8(ascii: "9"):
-        guard digits < 18 else { return nil }
-        current = current * 10 + Int64(byte - UInt8(ascii: "0"))
-        digits += 1
-      case UInt8(ascii: ","):
-        guard digits > 0 else { return nil }
-        values.append(negative ? -current : current)
-        (current, negative, digits) = (0, false, 0)
-      default: return nil
-      }
-    }
+    guard ConsoleRows.parseIntegers(text, into: &values) == nil else { return nil }
     guard values.count % Self.fieldsPerBeat == 0 else { return nil }
     var beats: [Beat] = []
     beats.reserveCapacity(values.count / Self.fieldsPerBeat)
@@ -227,10 +206,6 @@ public struct ConsoleBeats: Sendable, Equatable, Codable {
           refreshedCount: v[7] == 1))
     }
     return beats
-  }
-
-  private static func append(_ value: Int64, to bytes: inout [UInt8]) {
-    bytes.append(contentsOf: String(value).utf8)
   }
 }
 
