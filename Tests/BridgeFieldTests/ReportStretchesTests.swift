@@ -55,9 +55,12 @@ import Testing
     return config
   }
 
-  static func report(_ config: ConferenceConfig, _ stretches: [ArraySlice<JournalRecord>]) throws -> ConferenceReport {
+  static func report(_ config: ConferenceConfig, _ stretches: [ArraySlice<JournalRecord>], stepBlockShift: Int? = nil) throws
+    -> ConferenceReport
+  {
     var builders = stretches.map { stretch in
-      var builder = ConferenceReport.Builder(config: config)
+      var builder =
+        stepBlockShift.map { ConferenceReport.Builder(config: config, stepBlockShift: $0) } ?? ConferenceReport.Builder(config: config)
       for record in stretch { builder.take(record) }
       return builder
     }
@@ -96,6 +99,24 @@ import Testing
       guard third > cut else { continue }
       let three = try Self.report(config, [records[..<cut], records[cut..<third], records[third...]])
       #expect(three == whole, "cuts after records \(cut) and \(third)")
+    }
+  }
+
+  /// The timeline keeps its steps in blocks (2 million steps each) and groups them by site a run of sites at a
+  /// time: with blocks of 1 to 64 steps, this journal's thousands of steps cross every seam, read whole and in
+  /// stretches, and the report is the same.
+  @Test(arguments: [0, 3, 6])
+  func aReportIsTheSameWhateverTheStepBlocks(stepBlockShift: Int) throws {
+    let sites = DemoRoster.conference2026(sites: 40, heartbeatDirectory: "/tmp/hb")
+    let config = Self.config(sites: sites)
+    let records = Self.journal(sites: sites)
+    let whole = try Self.report(config, [records[...]])
+    #expect(try Self.report(config, [records[...]], stepBlockShift: stepBlockShift) == whole)
+    for cut in [1, 999, records.count / 2, records.count - 1] {
+      let three = try Self.report(
+        config, [records[..<cut], records[cut..<min(records.count, cut + 777)], records[min(records.count, cut + 777)...]],
+        stepBlockShift: stepBlockShift)
+      #expect(three == whole, "cut after record \(cut)")
     }
   }
 }

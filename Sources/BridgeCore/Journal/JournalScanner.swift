@@ -137,7 +137,8 @@ public struct JournalScanner: Sendable {
 /// same as one fold over both.
 public protocol JournalFold: Sendable {
   mutating func take(_ record: JournalRecord)
-  mutating func append(_ later: Self)
+  /// `later` is consumed: what it holds may be moved rather than copied.
+  mutating func append(_ later: consuming Self)
 }
 
 extension JournalScanner {
@@ -188,13 +189,14 @@ extension JournalScanner {
       results.withLock { $0[part] = (scanner, mine, failure) }
     }
     return results.withLock { parts -> Result<(JournalScanner, Fold), ReadError> in
-      var (scanner, joined, failure) = parts[0]!
+      // Taken out of `parts`, so that a fold's join can move what each later one holds instead of copying it.
+      var (scanner, joined, failure) = parts.removeValue(forKey: 0)!
       if let failure { return .failure(ReadError(errno: failure)) }
       for part in 1..<count {
-        let (later, laterFold, laterFailure) = parts[part]!
+        let (later, laterFold, laterFailure) = parts.removeValue(forKey: part)!
         if let laterFailure { return .failure(ReadError(errno: laterFailure)) }
         scanner.append(later)
-        joined.append(laterFold)
+        joined.append(consume laterFold)
       }
       return .success((scanner, joined))
     }

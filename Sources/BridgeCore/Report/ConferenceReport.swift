@@ -47,8 +47,15 @@ public struct ConferenceReport: Sendable, Equatable {
     public private(set) var recordCount = 0
 
     public init(config: ConferenceConfig) {
+      self.init(config: config, stepBlockShift: StepLog<Timeline.CountStep>.defaultBlockShift)
+    }
+
+    /// `stepBlockShift`: how many steps a block of the timeline's logs holds (1 << it); tests make it small so
+    /// that a short journal crosses the blocks' seams.
+    package init(config: ConferenceConfig, stepBlockShift: Int) {
       self.config = config
-      timeline = Timeline(siteCount: config.sites.count, bridgeCarriesAcrossStart: config.bridges.count == 1)
+      timeline = Timeline(
+        siteCount: config.sites.count, bridgeCarriesAcrossStart: config.bridges.count == 1, stepBlockShift: stepBlockShift)
       var index: [String: Int] = [:]
       for (position, site) in config.sites.enumerated() { index[site.id] = position }
       siteIndex = index
@@ -61,9 +68,11 @@ public struct ConferenceReport: Sendable, Equatable {
 
     /// This builder followed by `later`, the builder of the records right after the ones this one took: a long
     /// journal is read in stretches on all cores, each into its own builder, joined in order.
-    public mutating func append(_ later: Builder) {
+    public mutating func append(_ later: consuming Builder) {
       recordCount += later.recordCount
-      timeline.append(later.timeline)
+      var taken = Timeline(siteCount: 0)
+      swap(&taken, &later.timeline)
+      timeline.append(consume taken)
     }
 
     /// The report, once every record is in.
@@ -84,7 +93,10 @@ public struct ConferenceReport: Sendable, Equatable {
       let tree = GroupTree(sites: config.sites)
       let reports = sessions.map { session -> SessionReport in
         let observedEnd = max(session.start, min(session.end, lastTime))
+        // At most one change a site per step and one at the session's start; reserved, not written, so only what
+        // is used is in memory, and the array is never copied as it grows.
         var changes: [Timeline.CountedChange] = []
+        changes.reserveCapacity(timeline.stepCount + config.sites.count)
         let sites = config.sites.indices.map { index in
           let before = changes.count
           var site = timeline.report(
@@ -101,7 +113,7 @@ public struct ConferenceReport: Sendable, Equatable {
         }
         let rollCallReached = session.rollCall <= observedEnd
         for node in groups.indices { groups[node].rollCallReached = rollCallReached }
-        let sweep = Timeline.sweep(changes, tree: tree, siteCount: config.sites.count, from: session.start, to: observedEnd)
+        let sweep = Timeline.sweep(&changes, tree: tree, siteCount: config.sites.count, from: session.start, to: observedEnd)
         for node in groups.indices {
           groups[node].peakHeadcount = sweep.peaks[node]?.count
           groups[node].peakAt = sweep.peaks[node]?.at

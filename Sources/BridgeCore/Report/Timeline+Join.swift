@@ -2,8 +2,9 @@
 /// steps go after this one's, and what the later one could not know (the state its first records met) is settled
 /// from this one's state, or left for the next join, or for `seal` when this one does not know it either.
 extension Timeline {
-  /// This timeline followed by `later`, the timeline of the records right after the ones this one took.
-  mutating func append(_ later: Timeline) {
+  /// This timeline followed by `later`, the timeline of the records right after the ones this one took. Its
+  /// steps are moved, not copied: its blocks are given back as they are taken.
+  mutating func append(_ later: consuming Timeline) {
     precondition(!isSealed && !later.isSealed, "only timelines still taking records are joined")
     let statusOffset = statusSteps.count
     let countOffset = countSteps.count
@@ -18,8 +19,8 @@ extension Timeline {
       count.map { ManualCount(count: $0.count, operatorNumber: numbers[Int($0.operatorNumber)]) }
     }
 
-    statusSteps.append(contentsOf: later.statusSteps)
-    countSteps.append(contentsOf: later.countSteps)
+    statusSteps.append(draining: &later.statusSteps)
+    countSteps.append(draining: &later.countSteps)
     actions.append(contentsOf: later.actions)
     bridgeEvents.append(contentsOf: later.bridgeEvents)
     if renumbered {

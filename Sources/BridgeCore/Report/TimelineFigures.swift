@@ -134,10 +134,12 @@ extension Timeline {
 
   /// The group sums at each moment, from every site's changes: each group's highest counted headcount (and
   /// when), and the conference's connected points and headcount sampled for the charts.
-  static func sweep(_ changes: [CountedChange], tree: GroupTree, siteCount: Int, from start: Double, to end: Double) -> (
+  /// `changes` is put in time order in place (a copy of millions of changes would be the report's peak); the
+  /// order of changes at one moment does not matter, as every change at a moment is applied before the sums.
+  static func sweep(_ ordered: inout [CountedChange], tree: GroupTree, siteCount: Int, from start: Double, to end: Double) -> (
     peaks: [(count: Int, at: Double)?], connected: [SeriesPoint], headcount: [SeriesPoint]
   ) {
-    let ordered = changes.sorted { $0.time < $1.time }
+    ordered.sort { $0.time < $1.time }
     var counted = [Int32](repeating: 0, count: siteCount)
     var up = [Bool](repeating: false, count: siteCount)
     var sums = [Int](repeating: 0, count: tree.nodes.count)
