@@ -124,7 +124,8 @@ public struct ConferenceReport: Sendable, Equatable {
           // Each province followed by its own districts, wherever the roster first mentions them.
           groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0],
           actions: timeline.actions.filter { $0.unixSeconds >= session.start && $0.unixSeconds <= observedEnd },
-          connectedSeries: sweep.connected, headcountSeries: sweep.headcount, hasBridge: timeline.hasBridgeRecords)
+          connectedSeries: sweep.connected, headcountSeries: sweep.headcount, hasBridge: timeline.hasBridgeRecords,
+          hasCallQuality: timeline.hasQualityRecords)
       }
       return ConferenceReport(title: config.title, sessions: reports, clockSteps: timeline.clockSteps)
     }

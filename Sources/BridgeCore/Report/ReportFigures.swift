@@ -83,6 +83,9 @@ public struct SiteReport: Sendable, Equatable {
   public var wasInBridge = false
   /// Dropped calls: leaves of the bridge at a moment of the session before its end.
   public var bridgeDrops = 0
+  /// Of `bridgeSeconds`, the seconds the bridge said the site's call was degraded, and bad (`bridge_quality`).
+  public var callDegradedSeconds: Double = 0
+  public var callBadSeconds: Double = 0
 
   public init(site: Int, expected: Int) {
     self.site = site
@@ -134,6 +137,11 @@ public struct GroupReport: Sendable, Equatable {
   public var inBridge = 0
   public var bridgeSeconds: Double = 0
   public var bridgeDrops = 0
+  /// Sites whose call the bridge said was degraded or bad at some moment of the session, and the sums of their
+  /// seconds so.
+  public var callProblemPoints = 0
+  public var callDegradedSeconds: Double = 0
+  public var callBadSeconds: Double = 0
 
   public init(path: [String]) { self.path = path }
 
@@ -164,6 +172,9 @@ public struct GroupReport: Sendable, Equatable {
     inBridge += site.wasInBridge ? 1 : 0
     bridgeSeconds += site.bridgeSeconds
     bridgeDrops += site.bridgeDrops
+    callProblemPoints += site.callDegradedSeconds + site.callBadSeconds > 0 ? 1 : 0
+    callDegradedSeconds += site.callDegradedSeconds
+    callBadSeconds += site.callBadSeconds
   }
 }
 
@@ -215,6 +226,8 @@ public struct SessionReport: Sendable, Equatable {
   /// Whether the journal has `bridge` records: only then do the formats show the bridge's figures, so a
   /// conference without a bridge reads as it always did.
   public var hasBridge = false
+  /// Whether it has `bridge_quality` records: only then do the formats show the calls' quality.
+  public var hasCallQuality = false
 
   public var rollCallReached: Bool { rollCall <= observedEnd }
 }

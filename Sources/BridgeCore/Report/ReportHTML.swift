@@ -47,7 +47,7 @@ enum ReportHTML {
       html.raw("</h3>\n")
       table(
         &html, words, columns: ReportWords.groupColumns(session),
-        rows: session.groups.map { words.groupCells($0, bridge: session.hasBridge) },
+        rows: session.groups.map { words.groupCells($0, session) },
         flagged: session.groups.map { $0.countsAboveExpected > 0 }, textColumns: 1)
 
       html.raw("<h3>")
@@ -55,7 +55,7 @@ enum ReportHTML {
       html.raw("</h3>\n")
       let present = session.sites.filter { $0.plannedAbsence == nil }
       table(
-        &html, words, columns: ReportWords.siteColumns(session), rows: present.map { words.siteCells($0, bridge: session.hasBridge) },
+        &html, words, columns: ReportWords.siteColumns(session), rows: present.map { words.siteCells($0, session) },
         flagged: present.map(\.countAboveExpected), textColumns: 4)
 
       let above = words.countsAboveExpected(session)

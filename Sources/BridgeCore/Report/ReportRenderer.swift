@@ -42,7 +42,7 @@ public enum ReportRenderer {
       lines.append("| " + groupColumns.map { words($0) }.joined(separator: " | ") + " |")
       lines.append("|---" + String(repeating: "|--:", count: groupColumns.count - 1) + "|")
       for group in session.groups {
-        lines.append("| " + words.groupCells(group, bridge: session.hasBridge).map(cell).joined(separator: " | ") + " |")
+        lines.append("| " + words.groupCells(group, session).map(cell).joined(separator: " | ") + " |")
       }
       lines.append("")
       lines.append("### \(words(.bySite))")
@@ -50,9 +50,10 @@ public enum ReportRenderer {
       lines.append("| " + ReportWords.siteColumns(session).map { words($0) }.joined(separator: " | ") + " |")
       lines.append(
         "|---|---|---|---" + String(repeating: "|--:", count: 6) + "|---" + String(repeating: "|--:", count: 4)
-          + String(repeating: "|--:", count: session.hasBridge ? ReportWords.siteBridgeColumns.count : 0) + "|")
+          + String(repeating: "|--:", count: session.hasBridge ? ReportWords.siteBridgeColumns.count : 0)
+          + String(repeating: "|--:", count: session.hasCallQuality ? ReportWords.siteCallQualityColumns.count : 0) + "|")
       for site in session.sites where site.plannedAbsence == nil {
-        lines.append("| " + words.siteCells(site, bridge: session.hasBridge, aboveMark: " ⚠").map(cell).joined(separator: " | ") + " |")
+        lines.append("| " + words.siteCells(site, session, aboveMark: " ⚠").map(cell).joined(separator: " | ") + " |")
       }
       lines.append("")
       let above = words.countsAboveExpected(session)
@@ -158,12 +159,21 @@ public enum ReportRenderer {
     // The bridge's columns come last, so a consumer of the columns above reads them where it always did.
     let bridge = report.sessions.contains(where: \.hasBridge)
     let bridgeColumns: [ReportText] = bridge ? [.columnInBridge, .columnBridgeTime, .columnBridgeDrops] : []
-    var rows = [(columns + bridgeColumns).map { words.csvHeader($0) }]
+    // Then the calls' quality's: points with a call degraded or bad (1/0 for a point), seconds degraded, seconds bad.
+    let quality = report.sessions.contains(where: \.hasCallQuality)
+    let qualityColumns: [ReportText] = quality ? ReportWords.groupCallQualityColumns : []
+    var rows = [(columns + bridgeColumns + qualityColumns).map { words.csvHeader($0) }]
     for session in report.sessions {
       let sessionName = words.sessionName(session)
       func groupRow(_ level: ReportText, _ group: GroupReport) -> [String] {
         let bridgeCells: [String] =
           bridge ? ["\(group.inBridge)", words.decimal(group.bridgeSeconds, digits: 0), "\(group.bridgeDrops)"] : []
+        let qualityCells: [String] =
+          quality
+          ? [
+            "\(group.callProblemPoints)", words.decimal(group.callDegradedSeconds, digits: 0),
+            words.decimal(group.callBadSeconds, digits: 0),
+          ] : []
         let cells: [String] = [
           sessionName, words(level), group.path.joined(separator: GroupPath.separator), "", "", "\(group.points)",
           "\(group.plannedAbsences)", "\(group.connected)", "\(group.connectedAtRollCall)", words.decimal(group.onlinePercent),
@@ -172,7 +182,7 @@ public enum ReportRenderer {
           words.decimal(group.averageHeadcount), "\(group.expected)", group.attendancePercent.map { words.decimal($0) } ?? "",
           "\(group.countsAboveExpected)", "",
         ]
-        return cells + bridgeCells
+        return cells + bridgeCells + qualityCells
       }
       rows.append(groupRow(.levelTotal, session.total))
       for group in session.groups { rows.append(groupRow(.levelGroup, group)) }
@@ -182,6 +192,12 @@ public enum ReportRenderer {
         let provenance = site.rollCall?.provenance
         let bridgeCells: [String] =
           bridge ? [site.wasInBridge ? "1" : "0", words.decimal(site.bridgeSeconds, digits: 0), "\(site.bridgeDrops)"] : []
+        let qualityCells: [String] =
+          quality
+          ? [
+            site.callDegradedSeconds + site.callBadSeconds > 0 ? "1" : "0", words.decimal(site.callDegradedSeconds, digits: 0),
+            words.decimal(site.callBadSeconds, digits: 0),
+          ] : []
         let cells: [String] = [
           sessionName, words(.levelSite), siteConfig.groupLabel, siteConfig.id, siteConfig.name, "1", absent ? "1" : "0",
           site.firstConnectSeconds == nil ? "0" : "1", site.connectedAtRollCall ? "1" : "0", words.decimal(site.onlinePercent),
@@ -193,7 +209,7 @@ public enum ReportRenderer {
           site.attendancePercent.map { words.decimal($0) } ?? "",
           site.countAboveExpected ? "1" : "0", words.heardBy(site.heardBy, empty: ""),
         ]
-        rows.append(cells + bridgeCells)
+        rows.append(cells + bridgeCells + qualityCells)
       }
     }
     return "\u{FEFF}" + rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
@@ -262,11 +278,11 @@ public enum ReportRenderer {
       out.raw(", ")
       time("observed_end", session.observedEnd)
       out.raw(",\n   \"total\": ")
-      group(&out, session.total, offset: offset, bridge: session.hasBridge)
+      group(&out, session.total, offset: offset, bridge: session.hasBridge, quality: session.hasCallQuality)
       out.raw(",\n   \"groups\": [")
       for (index, entry) in session.groups.enumerated() {
         out.raw(index == 0 ? "\n    " : ",\n    ")
-        group(&out, entry, offset: offset, bridge: session.hasBridge)
+        group(&out, entry, offset: offset, bridge: session.hasBridge, quality: session.hasCallQuality)
       }
       out.raw("],\n   \"sites\": [")
       for (index, site) in session.sites.enumerated() {
@@ -310,6 +326,12 @@ public enum ReportRenderer {
           out.number(site.bridgeSeconds, decimals: 1)
           out.raw(", \"bridge_drops\": \(site.bridgeDrops)")
         }
+        if session.hasCallQuality {
+          out.raw(", \"call_degraded_seconds\": ")
+          out.number(site.callDegradedSeconds, decimals: 1)
+          out.raw(", \"call_bad_seconds\": ")
+          out.number(site.callBadSeconds, decimals: 1)
+        }
         out.raw("}")
       }
       out.raw("],\n   \"actions\": [")
@@ -346,7 +368,7 @@ public enum ReportRenderer {
     return out.text
   }
 
-  static func group(_ out: inout JSONWriter, _ group: GroupReport, offset: Int, bridge: Bool = false) {
+  static func group(_ out: inout JSONWriter, _ group: GroupReport, offset: Int, bridge: Bool = false, quality: Bool = false) {
     out.raw("{\"path\": ")
     out.string(group.path.joined(separator: GroupPath.separator))
     out.raw(
@@ -369,6 +391,12 @@ public enum ReportRenderer {
       out.raw(", \"in_bridge\": \(group.inBridge), \"bridge_seconds\": ")
       out.number(group.bridgeSeconds, decimals: 1)
       out.raw(", \"bridge_drops\": \(group.bridgeDrops)")
+    }
+    if quality {
+      out.raw(", \"call_problem_points\": \(group.callProblemPoints), \"call_degraded_seconds\": ")
+      out.number(group.callDegradedSeconds, decimals: 1)
+      out.raw(", \"call_bad_seconds\": ")
+      out.number(group.callBadSeconds, decimals: 1)
     }
     out.raw("}")
   }

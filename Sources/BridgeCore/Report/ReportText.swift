@@ -19,6 +19,7 @@ public enum ReportText: String, CaseIterable, Sendable {
   case generatedBy, splitBrain, and
   // MARK: The conference bridge (issue 32)
   case summaryBridge, columnInBridge, columnBridgeTime, columnBridgeDrops, bridgeRules, bridgeAllSessions
+  case summaryCallQuality, columnCallProblemPoints, columnCallDegraded, columnCallBad, callQualityRules
 
   /// The template in `language`.
   public func template(_ language: Language) -> String {
@@ -180,6 +181,23 @@ public enum ReportText: String, CaseIterable, Sendable {
         + "sát dừng hoặc khởi động lại thì khoảng đó kết thúc (với một cầu, điểm cầu vẫn còn trong cầu được tính lại từ lúc "
         + "khởi động). Rớt cuộc gọi: điểm cầu rời cầu khi phiên đang diễn ra, dù có vào lại hay không; rời cầu lúc phiên "
         + "kết thúc thì không tính."
+    ),
+    .summaryCallQuality: (
+      "Call quality (the bridge's verdict): {0} points had their call degraded or bad; degraded {1}, bad {2} in all",
+      "Chất lượng cuộc gọi (theo đánh giá của cầu): {0} điểm cầu có lúc cuộc gọi giảm chất lượng hoặc xấu; tổng thời gian "
+        + "giảm chất lượng {1}, xấu {2}"
+    ),
+    .columnCallProblemPoints: ("Points with call degraded or bad", "Điểm có cuộc gọi giảm chất lượng hoặc xấu"),
+    .columnCallDegraded: ("Call degraded", "Cuộc gọi giảm chất lượng"),
+    .columnCallBad: ("Call bad", "Cuộc gọi xấu"),
+    .callQualityRules: (
+      "Call quality is the bridge's own verdict on a point's call, or its packet loss, jitter and round trip against "
+        + "fixed thresholds, as its polls saw it: the time counted is time in the bridge with the call degraded, or bad. "
+        + "A leave, or a stop or restart of the monitor, ends a verdict until the next poll gives one.",
+      "Chất lượng cuộc gọi là đánh giá của chính cầu về cuộc gọi của điểm cầu, hoặc tỉ lệ mất gói, độ trễ biến thiên và "
+        + "thời gian khứ hồi so với các ngưỡng cố định, theo các lần đọc của cầu: thời gian được tính là thời gian trong cầu "
+        + "khi cuộc gọi giảm chất lượng, hoặc xấu. Rời cầu, hoặc máy giám sát dừng hay khởi động lại, thì đánh giá đó kết "
+        + "thúc cho đến lần đọc sau."
     ),
   ]
 }

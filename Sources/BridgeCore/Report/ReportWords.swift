@@ -16,7 +16,8 @@ struct ReportWords: Sendable {
     switch text {
     case .columnOnline: self(text) + " (%)"
     case .columnAttendance: self(text) + " (%)"
-    case .columnOutageTime, .columnLongest, .columnFirstConnect, .columnBridgeTime: self(text) + (language == .vi ? " (giây)" : " (s)")
+    case .columnOutageTime, .columnLongest, .columnFirstConnect, .columnBridgeTime, .columnCallDegraded, .columnCallBad:
+      self(text) + (language == .vi ? " (giây)" : " (s)")
     default: self(text)
     }
   }
@@ -94,6 +95,10 @@ struct ReportWords: Sendable {
       lines.append(
         self(.summaryBridge, count(total.inBridge), count(total.points), duration(total.bridgeSeconds), count(total.bridgeDrops)))
     }
+    if session.hasCallQuality {
+      lines.append(
+        self(.summaryCallQuality, count(total.callProblemPoints), duration(total.callDegradedSeconds), duration(total.callBadSeconds)))
+    }
     if session.rollCallReached {
       lines.append(self(.summaryAttendance, count(total.rollCallHeadcount), count(total.expected), percent(total.attendancePercent)))
     }
@@ -133,20 +138,29 @@ struct ReportWords: Sendable {
   static let groupBridgeColumns: [ReportText] = [.columnInBridge, .columnBridgeTime, .columnBridgeDrops]
   static let siteBridgeColumns: [ReportText] = [.columnBridgeTime, .columnBridgeDrops]
 
+  /// The calls' quality's columns, after the bridge's, only when the journal has `bridge_quality` records.
+  static let groupCallQualityColumns: [ReportText] = [.columnCallProblemPoints, .columnCallDegraded, .columnCallBad]
+  static let siteCallQualityColumns: [ReportText] = [.columnCallDegraded, .columnCallBad]
+
   static func groupColumns(_ session: SessionReport) -> [ReportText] {
-    groupColumns + (session.hasBridge ? groupBridgeColumns : [])
+    groupColumns + (session.hasBridge ? groupBridgeColumns : []) + (session.hasCallQuality ? groupCallQualityColumns : [])
   }
 
   static func siteColumns(_ session: SessionReport) -> [ReportText] {
-    siteColumns + (session.hasBridge ? siteBridgeColumns : [])
+    siteColumns + (session.hasBridge ? siteBridgeColumns : []) + (session.hasCallQuality ? siteCallQualityColumns : [])
   }
 
-  func groupCells(_ group: GroupReport, bridge: Bool) -> [String] {
-    groupCells(group) + (bridge ? [count(group.inBridge), duration(group.bridgeSeconds), count(group.bridgeDrops)] : [])
+  func groupCells(_ group: GroupReport, _ session: SessionReport) -> [String] {
+    groupCells(group)
+      + (session.hasBridge ? [count(group.inBridge), duration(group.bridgeSeconds), count(group.bridgeDrops)] : [])
+      + (session.hasCallQuality
+        ? [count(group.callProblemPoints), duration(group.callDegradedSeconds), duration(group.callBadSeconds)] : [])
   }
 
-  func siteCells(_ site: SiteReport, bridge: Bool, aboveMark: String = "") -> [String] {
-    siteCells(site, aboveMark: aboveMark) + (bridge ? [duration(site.bridgeSeconds), count(site.bridgeDrops)] : [])
+  func siteCells(_ site: SiteReport, _ session: SessionReport, aboveMark: String = "") -> [String] {
+    siteCells(site, aboveMark: aboveMark)
+      + (session.hasBridge ? [duration(site.bridgeSeconds), count(site.bridgeDrops)] : [])
+      + (session.hasCallQuality ? [duration(site.callDegradedSeconds), duration(site.callBadSeconds)] : [])
   }
 
   /// The table of each point's bridge figures over all sessions (none for one session or no bridge records).
@@ -162,6 +176,7 @@ struct ReportWords: Sendable {
   /// How the figures are counted; the bridge's rule only when some session has bridge figures.
   func rules(_ report: ConferenceReport) -> String {
     self(.rules) + (report.sessions.contains(where: \.hasBridge) ? " " + self(.bridgeRules) : "")
+      + (report.sessions.contains(where: \.hasCallQuality) ? " " + self(.callQualityRules) : "")
   }
 
   func groupCells(_ group: GroupReport) -> [String] {

@@ -68,6 +68,7 @@ extension Timeline {
       if !later.heardBy[site].isEmpty { heardBy[site].formUnion(later.heardBy[site]) }
     }
     hasBridgeRecords = hasBridgeRecords || later.hasBridgeRecords
+    hasQualityRecords = hasQualityRecords || later.hasQualityRecords
 
     // The later stretch's first segment goes on with this one's last (a start or clock step would have begun one).
     let first = later.segments[0]

@@ -92,12 +92,13 @@ struct Timeline: Sendable {
     var target: Int?
   }
 
-  /// A `bridge` record, or a start (`site` -1) or stop (-2): replayed in order by `seal`, since what a start does
-  /// to the bridge depends on who was in it.
+  /// A `bridge` or `bridge_quality` record, or a start (`site` -1) or stop (-2): replayed in order by `seal`, since
+  /// what a start does to the bridge depends on who was in it.
   struct BridgeEvent: Sendable {
     var time: Double
     var site: Int32
-    var joined: Bool
+    /// `.joined` or `.left` for a `bridge` record, a verdict for a `bridge_quality` one; unused for a start or stop.
+    var change: BridgeStep.State
   }
 
   let siteCount: Int
@@ -111,6 +112,8 @@ struct Timeline: Sendable {
   let bridgeCarriesAcrossStart: Bool
   /// Whether the journal has any `bridge` record: only then does the report show bridge figures.
   var hasBridgeRecords = false
+  /// Whether it has any `bridge_quality` record: only then does the report show the calls' quality.
+  var hasQualityRecords = false
   /// Each status change, in journal order until `seal` groups them into `statusesBySite`.
   var statusSteps = StepLog<StatusStep>()
   /// Each headcount (or its loss at a start or stop), with the highest count since the previous sample; in
@@ -195,7 +198,7 @@ struct Timeline: Sendable {
     case .start, .stop:
       // A (re)started monitor knows nothing until sites are heard again; marks and hand counts carry over.
       let starting = if case .start = record.kind { true } else { false }
-      bridgeEvents.append(BridgeEvent(time: time, site: starting ? -1 : -2, joined: false))
+      bridgeEvents.append(BridgeEvent(time: time, site: starting ? -1 : -2, change: .notWatched))
       for site in 0..<siteCount {
         var status = SiteStatus.unknown
         var carried: ManualCount?
@@ -227,7 +230,10 @@ struct Timeline: Sendable {
     switch record.kind {
     case .bridge(let joined):
       hasBridgeRecords = true
-      bridgeEvents.append(BridgeEvent(time: time, site: Int32(site), joined: joined))
+      bridgeEvents.append(BridgeEvent(time: time, site: Int32(site), change: joined ? .joined : .left))
+    case .bridgeQuality(let verdict):
+      hasQualityRecords = true
+      bridgeEvents.append(BridgeEvent(time: time, site: Int32(site), change: BridgeStep.State(verdict: verdict)))
     case .status(_, let to, _, let source):
       statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
       if let source { heardBy[site].insert(source) }
@@ -353,9 +359,15 @@ struct Timeline: Sendable {
       }
       if event.site >= 0 {
         let site = Int(event.site)
-        if event.joined != inBridge[site] {
-          inBridge[site] = event.joined
-          bridgeSteps.append(BridgeStep(time: event.time, site: event.site, state: event.joined ? .joined : .left))
+        switch event.change {
+        case .joined, .left:
+          let joined = event.change == .joined
+          if joined != inBridge[site] {
+            inBridge[site] = joined
+            bridgeSteps.append(BridgeStep(time: event.time, site: event.site, state: event.change))
+          }
+        default:
+          bridgeSteps.append(BridgeStep(time: event.time, site: event.site, state: event.change))
         }
         continue
       }
