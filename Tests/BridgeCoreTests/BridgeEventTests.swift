@@ -49,6 +49,36 @@ import Testing
     #expect(try Self.parse(single).events.count == 1)
   }
 
+  /// VideoRoom's bodies as Janus 1.1.2 sent them (Tests/Fixtures/bridges/janus-1.1.2-videoroom-sampleevh-bodies.*): a
+  /// publisher's `joined`, `kicked` and `leaving`; and what an AudioBridge receiver makes of the same bodies
+  /// (another plugin's events: nothing), and a VideoRoom receiver of AudioBridge's.
+  @Test func janusVideoRoomBodiesAreReadAsJanusSentThem() throws {
+    let text = try String(
+      contentsOfFile: Repository.path("Tests/Fixtures/bridges/janus-1.1.2-videoroom-sampleevh-bodies.jsonl"), encoding: .utf8)
+    let bodies = text.split(separator: "\n").map { Array($0.utf8) }
+    try #require(bodies.count == 9)
+    func parse(_ body: [UInt8], room: UInt64 = 1234) throws(BridgeEventRefusal) -> BridgeEventBatch {
+      try JanusEventPayload.parse(body, room: room, plugin: .videoroom)
+    }
+    #expect(try parse(bodies[0]) == BridgeEventBatch(events: [], ignored: 1), "a session made")
+    #expect(try parse(bodies[1]).events == [.joined(BridgeParticipant(id: "3356088333683605", display: "HB-S1", muted: nil, mediaUp: nil))])
+    #expect(try parse(bodies[3]).events == [.joined(BridgeParticipant(id: "2515904574607788", display: "HB-S2", muted: nil, mediaUp: nil))])
+    #expect(try parse(bodies[4]).events == [.left(id: "2515904574607788", display: nil)], "kicked")
+    #expect(try parse(bodies[5]).events == [.left(id: "3356088333683605", display: nil)], "leaving")
+    #expect(try parse(bodies[7]).events == [.resync(reason: "room 1234 destroyed")])
+    #expect(try parse(bodies[8]).events == [.resync(reason: "Janus shutdown")])
+    #expect(try parse(bodies[1], room: 999) == BridgeEventBatch(events: [], ignored: 1), "another room")
+    // The other plugin's events change nothing on either receiver.
+    #expect(try Self.parse(bodies[1]) == BridgeEventBatch(events: [], ignored: 1))
+    #expect(try parse(Self.bodies[2]) == BridgeEventBatch(events: [], ignored: 1))
+    // AudioBridge's word for a leave is not VideoRoom's, nor the other way round.
+    let audioLeft = Array(#"[{"type":64,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"left","room":1234,"id":5}}}]"#.utf8)
+    #expect(try parse(audioLeft) == BridgeEventBatch(events: [], ignored: 1))
+    let unpublished = Array(
+      #"[{"type":64,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"unpublished","room":1234,"id":5}}}]"#.utf8)
+    #expect(try parse(unpublished) == BridgeEventBatch(events: [], ignored: 1), "a publisher that stops sending stays")
+  }
+
   @Test func theBodiesPlayedThroughMembersAndBoardMoveTheRosterOnce() throws {
     let config = BridgeRosterTests.config([BridgeRosterTests.site("HB-S1"), BridgeRosterTests.site("HB-S2")])
     var board = BridgeBoard(config: config)

@@ -196,8 +196,8 @@ final class JanusUnderTest: @unchecked Sendable {
   private let http = BoundedHTTPClient(timeout: .seconds(10), maximumResponseBytes: 1 << 20)
 
   /// `eventsBackend`: where Janus's sample event handler posts its events (`backend`), grouped, plugin, session
-  /// and core events only; nil: event handlers off.
-  init(eventsBackend: String? = nil) throws {
+  /// and core events only; nil: event handlers off. `videoRoom`: the VideoRoom plugin too, with room 1234.
+  init(eventsBackend: String? = nil, videoRoom: Bool = false) throws {
     folder = try makeScratchDirectory("bw-janus")
     port = freeTCPPort()
     logFile = eventsBackend == nil ? nil : folder + "/janus.log"
@@ -213,7 +213,7 @@ final class JanusUnderTest: @unchecked Sendable {
     }
     nat: { ice_ignore_list = "vmnet" }
     plugins: {
-      disable = "libjanus_voicemail.so,libjanus_recordplay.so,libjanus_streaming.so,libjanus_sip.so,libjanus_nosip.so,libjanus_videocall.so,libjanus_videoroom.so,libjanus_textroom.so,libjanus_echotest.so,libjanus_duktape.so,libjanus_lua.so"
+      disable = "libjanus_voicemail.so,libjanus_recordplay.so,libjanus_streaming.so,libjanus_sip.so,libjanus_nosip.so,libjanus_videocall.so,\(videoRoom ? "" : "libjanus_videoroom.so,")libjanus_textroom.so,libjanus_echotest.so,libjanus_duktape.so,libjanus_lua.so"
     }
     transports: { disable = "libjanus_websockets.so,libjanus_pfunix.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_rabbitmq.so" }
     loggers: { disable = "libjanus_jsonlog.so" }
@@ -239,6 +239,12 @@ final class JanusUnderTest: @unchecked Sendable {
     general: { }
     room-1234: { description = "BridgeWatch test", sampling_rate = 48000, allow_rtp_participants = true }
     """.write(toFile: folder + "/janus.plugin.audiobridge.jcfg", atomically: true, encoding: .utf8)
+    if videoRoom {
+      try """
+      general: { }
+      room-1234: { description = "BridgeWatch test", publishers = 100 }
+      """.write(toFile: folder + "/janus.plugin.videoroom.jcfg", atomically: true, encoding: .utf8)
+    }
     try start()
   }
 
@@ -331,6 +337,37 @@ final class JanusUnderTest: @unchecked Sendable {
         ])
     }
     return joined
+  }
+
+  /// Joins VideoRoom room 1234 as a publisher named `display`, without media (a publisher is in the room, and in
+  /// its `listparticipants`, from its join; publishing would need WebRTC).
+  func joinVideoRoom(display: String) throws -> Participant {
+    let session = try id(try call("/janus", ["janus": "create"]))
+    let handle = try id(try call("/janus/\(session)", ["janus": "attach", "plugin": "janus.plugin.videoroom"]))
+    _ = try call(
+      "/janus/\(session)/\(handle)",
+      ["janus": "message", "body": ["request": "join", "ptype": "publisher", "room": 1234, "display": display]])
+    let events = try http.get(host: "127.0.0.1", port: port, path: "/janus/\(session)?maxev=1")
+    let parsed = try JSONSerialization.jsonObject(with: Data(events.body))
+    let event = (parsed as? [[String: Any]])?.first ?? (parsed as? [String: Any]) ?? [:]
+    guard let data = (event["plugindata"] as? [String: Any])?["data"] as? [String: Any], data["videoroom"] as? String == "joined",
+      let participant = (data["id"] as? NSNumber)?.uint64Value
+    else { throw Failure(description: "join of \(display) answered \(String(decoding: events.body, as: UTF8.self))") }
+    return Participant(session: session, handle: handle, id: participant)
+  }
+
+  /// VideoRoom `leave` by the participant itself.
+  func leaveVideoRoom(_ participant: Participant) throws {
+    _ = try call("/janus/\(participant.session)/\(participant.handle)", ["janus": "message", "body": ["request": "leave"]])
+  }
+
+  /// VideoRoom `kick` (the room has no secret), asked on the participant's own handle.
+  func kickFromVideoRoom(_ participant: Participant) throws {
+    let answer = try call(
+      "/janus/\(participant.session)/\(participant.handle)",
+      ["janus": "message", "body": ["request": "kick", "room": 1234, "id": participant.id]])
+    let data = (answer["plugindata"] as? [String: Any])?["data"] as? [String: Any]
+    guard data?["videoroom"] as? String == "success" else { throw Failure(description: "kick answered \(answer)") }
   }
 
   /// AudioBridge `kick` (the room has no secret).

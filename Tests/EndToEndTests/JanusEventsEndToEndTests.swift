@@ -108,6 +108,60 @@ import Testing
     #expect(lines.filter { $0.contains("\"type\":\"bridge\"") }.allSatisfy { $0.contains("\"source\":\"bridge\"") })
   }
 
+  /// A VideoRoom bridge (`plugin: videoroom`): its roster polled from a real Janus's VideoRoom, then publishers'
+  /// joins, kick and leave taken from their events alone (the next poll is a minute away).
+  @Test func videoRoomJoinsKicksAndLeavesAreTakenFromTheirEvents() throws {
+    try RequiredTool.require("janus")
+    let eventsPort = freeTCPPort()
+    let janus = try JanusUnderTest(eventsBackend: "http://127.0.0.1:\(eventsPort)/janus-events", videoRoom: true)
+    defer { janus.stop() }
+    try #require(janus.waitForEventsSettled(lost: 1), "\(janus.ownLog)")
+    // One publisher is in before the monitor starts: the first poll must find it.
+    let s1 = try janus.joinVideoRoom(display: "HB-S1")
+    // Its events (a session made, a join) find nobody and are given up, grouped in one batch or two.
+    try #require(janus.waitForEventsSettled(lost: 2), "\(janus.ownLog)")
+
+    let config = """
+      title: VideoRoom events
+      timing: {interval: 1s, late_after: 2s, offline_after: 3s}
+      status_file: status.json
+      sites:
+        - {id: HB-S1, name: S1, group: Hòa Bình, expected: 10}
+        - {id: HB-S2, name: S2, group: Hòa Bình, expected: 10}
+        - {id: HB-S3, name: S3, group: Hòa Bình, expected: 10}
+      bridges:
+        - {kind: janus, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, plugin: videoroom, poll: 60s, events_listen: "127.0.0.1:\(eventsPort)"}
+      """
+    let monitor = try HeadlessMonitor(config: config)
+    defer { _ = monitor.stop() }
+    func poll(_ json: [String: Any]) -> [String: Any] {
+      ((json["bridges"] as? [String: Any])?["polls"] as? [[String: Any]])?.first ?? [:]
+    }
+    func states(_ json: [String: Any]) -> [String] {
+      ["HB-S1", "HB-S2", "HB-S3"].map { ((monitor.site($0, in: json)?["bridge"] as? [String: Any])?["state"] as? String) ?? "-" }
+    }
+
+    // The first poll reads VideoRoom's `listparticipants`: S1 in.
+    let first = try #require(
+      monitor.waitForStatus(seconds: 30) { states($0) == ["in", "out", "out"] }, "\(monitor.log)\n\(janus.ownLog)")
+    let polls = try #require(poll(first)["polls"] as? Int)
+    #expect(poll(first)["participants"] as? Int == 1)
+
+    // S2 and S3 join: in by their `joined` events; S2 kicked and S1 leaving: out by theirs. No poll between.
+    let s2 = try janus.joinVideoRoom(display: "HB-S2")
+    _ = try janus.joinVideoRoom(display: "HB-S3")
+    let joined = try #require(
+      monitor.waitForStatus(seconds: 30) { states($0) == ["in", "in", "in"] }, "\(monitor.log)\n\(janus.ownLog)")
+    #expect(poll(joined)["polls"] as? Int == polls, "a poll came between: \(poll(joined))")
+    try janus.kickFromVideoRoom(s2)
+    try janus.leaveVideoRoom(s1)
+    let left = try #require(
+      monitor.waitForStatus(seconds: 30) { states($0) == ["out", "out", "in"] }, "\(monitor.log)\n\(janus.ownLog)")
+    #expect(poll(left)["polls"] as? Int == polls, "a poll came between: \(poll(left))")
+    #expect(poll(left)["participants"] as? Int == 1)
+    #expect(poll(left)["events_applied"] as? Int == 4 && poll(left)["bodies_refused"] as? Int == 0, "\(poll(left))")
+  }
+
   @Test func aTakenEventsPortStopsTheStartAtItsLine() throws {
     let folder = try makeScratchDirectory("bw-events-port")
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -48,14 +48,15 @@ public enum BridgeEventLimits {
 /// (src/events.c): `type`, `timestamp`, `session_id`, `handle_id`, `event`. What is read (docs/BRIDGES.md):
 /// - `type` 64 (`JANUS_EVENT_TYPE_PLUGIN`) with `event.plugin` the watched plugin and `event.data.room` the watched
 ///   room: AudioBridge's `data.event` `joined` (`id`, `display`, `muted`, `setup`), `left` (`id`, `display`),
-///   `kicked` and `kicked_all` (`id`) (src/plugins/janus_audiobridge.c, each `gateway->notify_event`); `destroyed`
-///   (the room went) is a resync;
+///   `kicked` and `kicked_all` (`id`) (src/plugins/janus_audiobridge.c, each `gateway->notify_event`); VideoRoom's
+///   `joined` (`id`, `display`: a publisher came into the room, as `listparticipants` lists it), `leaving` and
+///   `kicked` (`id`) (src/plugins/janus_videoroom.c: the `join` handler and `janus_videoroom_leave_or_unpublish`;
+///   `unpublished` stops a publisher's media, not its presence); for either, `destroyed` (the room went) is a resync;
 /// - `type` 1 (`JANUS_EVENT_TYPE_SESSION`) with `event.name` `destroyed` or `timeout` (src/janus.c): a session went,
 ///   perhaps the poller's own: a resync;
 /// - `type` 256 (`JANUS_EVENT_TYPE_CORE`) with `event.status` `started` or `shutdown` (src/janus.c): Janus restarted
 ///   or is stopping: a resync.
-/// Everything else is acknowledged and ignored. VideoRoom's events are not read (a VideoRoom bridge is resynced by
-/// the session and core events only).
+/// Everything else is acknowledged and ignored.
 public enum JanusEventPayload {
   public static func parse(_ bytes: [UInt8], room: UInt64, plugin: BridgeSettings.JanusPlugin) throws(BridgeEventRefusal)
     -> BridgeEventBatch
@@ -84,7 +85,7 @@ public enum JanusEventPayload {
       let body = event["event"] as? [String: Any]
       switch type {
       case 64:
-        guard plugin == .audiobridge, let body, body["plugin"] as? String == plugin.packageName,
+        guard let body, body["plugin"] as? String == plugin.packageName,
           let data = body["data"] as? [String: Any], sameRoom(data["room"], room)
         else {
           batch.ignored += 1
@@ -94,6 +95,8 @@ public enum JanusEventPayload {
           batch.ignored += 1
           continue
         }
+        // The words each plugin uses for a participant going (a VideoRoom publisher that only stops publishing stays).
+        let leaving: Set<String> = plugin == .audiobridge ? ["left", "kicked", "kicked_all"] : ["leaving", "kicked"]
         switch what {
         case "joined":
           guard let id = identifier(data["id"]) else { throw BridgeEventRefusal("event \(position): 'joined' without an id") }
@@ -104,7 +107,7 @@ public enum JanusEventPayload {
             .joined(
               BridgeParticipant(
                 id: id, display: display ?? "#\(id)", muted: data["muted"] as? Bool, mediaUp: data["setup"] as? Bool)))
-        case "left", "kicked", "kicked_all":
+        case _ where leaving.contains(what):
           guard let id = identifier(data["id"]) else { throw BridgeEventRefusal("event \(position): '\(what)' without an id") }
           guard let display = optionalText(data["display"]) else {
             throw BridgeEventRefusal("event \(position): 'display' is not a text")
