@@ -8,7 +8,8 @@ import Synchronization
 /// faces' copy of the records, status-file encoding, frames, a filter keystroke), then the real binary, headless,
 /// with metrics per site, fed signed heartbeats over loopback at one per site per second and then at the default
 /// 5 s interval: its CPU, a scrape of `/metrics`, consoles attaching (time to their first full snapshot, CPU and
-/// memory each), heartbeats lost, peak RSS. Restart and report on a two-day journal are `bench journal --sites N`.
+/// memory each), heartbeats lost, peak RSS; then the real dashboard on a pseudo-terminal under the same load, keys
+/// typed into it (key to screen). Restart and report on a two-day journal are `bench journal --sites N`.
 public struct ScaleBenchmark {
   let binary: String
   let sizes: [Int]
@@ -65,7 +66,12 @@ public struct ScaleBenchmark {
     Figure(name: "kernel drops", unit: .count, target: { _ in 0 }),
     Figure(name: "  of them while consoles attach", unit: .count),
     Figure(name: "peak RSS", unit: .mebibytes, target: national(192, 512)),
+    Figure(name: "key to screen under load, median", unit: .milliseconds, target: national(50, 100)),
+    Figure(name: "key to screen under load, worst", unit: .milliseconds),
   ]
+
+  /// Keys typed into the dashboard at each size.
+  static let keyPresses = 20
 
   public func run(report: (String) -> Void) throws {
     report(
@@ -100,7 +106,7 @@ public struct ScaleBenchmark {
       if !verdicts.isEmpty { line += "   " + verdicts.joined(separator: ", ") }
       report(line)
     }
-    report("key to screen under load: bench load --dashboard; restart and report on two days: bench journal --sites N")
+    report("restart and report on two days: bench journal --sites N")
   }
 
   /// Every figure at one roster size.
@@ -230,7 +236,47 @@ public struct ScaleBenchmark {
     stopped = true
     guard status == 0 else { throw BenchFailure("the monitor did not stop cleanly (exit \(status))") }
     figures["peak RSS"] = Double(peak) / 1024
+
+    report("\(NumberText.grouped(sites)) sites: key to screen, the dashboard open at one heartbeat per site per second")
+    let keys = try keyToScreen(config: config, roster: roster, statusFile: statusFile)
+    figures["key to screen under load, median"] = keys.sorted()[keys.count / 2]
+    figures["key to screen under load, worst"] = keys.max()
     return figures
+  }
+
+  /// The real dashboard (`run`, not headless) on a 250x70 pseudo-terminal, every site beating once a second: the
+  /// milliseconds from each of `keyPresses` keys to its answer on the terminal (`KeyToScreen`), typed at uneven
+  /// moments so that they fall anywhere between the monitor's ticks.
+  func keyToScreen(config: String, roster: [SiteConfig], statusFile: String) throws -> [Double] {
+    let port = LoadBenchmark.freePort()
+    let dashboard = try KeyToScreen(binary: binary, config: config, listen: "127.0.0.1:\(port)")
+    defer { dashboard.stop() }
+    let begin = LoadBenchmark.now()
+    while LoadBenchmark.socketState(port: port) == nil || !dashboard.hasDrawn {
+      guard !ChildProcess.hasExited(dashboard.pid) else { throw BenchFailure("the dashboard exited before listening (\(config))") }
+      guard LoadBenchmark.now() - begin < 300 else { throw BenchFailure("the dashboard did not listen within 300 s") }
+      usleep(20_000)
+    }
+    let pacer = Pacer(port: port, roster: roster)
+    pacer.start()
+    defer { pacer.stop() }
+    let warmUp = LoadBenchmark.now()
+    while (try? LoadBenchmark.accepted(statusFile: statusFile, writtenAfter: LoadBenchmark.unixNow(), timeout: 10)) ?? 0 < roster.count,
+      LoadBenchmark.now() - warmUp < 60
+    {
+      usleep(500_000)
+    }
+    usleep(2_000_000)
+    var milliseconds: [Double] = []
+    for press in 0..<Self.keyPresses {
+      guard let seconds = dashboard.measureOnce() else {
+        throw BenchFailure("the dashboard did not answer a key within 5 s (press \(press + 1))")
+      }
+      milliseconds.append(seconds * 1000)
+      // 250 to 450 ms apart, never in step with the tick.
+      usleep(UInt32(250_000 + (press * 37_000) % 200_000))
+    }
+    return milliseconds
   }
 
   /// Signed heartbeats for every site from one thread, a round every `period` milliseconds, each round spread over

@@ -184,7 +184,12 @@ extension ConsoleServerLoop {
     case .console, .status: break
     }
     connection.needsSnapshot = true
-    if published == nil { monitor.requestPublish() }
+    if published == nil {
+      // Said before asking: the publish asked for must not come back empty because the loop had not yet said
+      // that someone wants the state (the console would then wait for the next tick, up to a second).
+      inbox.wantsSnapshots.store(true, ordering: .relaxed)
+      monitor.requestPublish()
+    }
     if hello.purpose == .console {
       let mode = hello.readOnly ? ", read-only" : ""
       let group = hello.group.map { ", group \($0)" } ?? ""

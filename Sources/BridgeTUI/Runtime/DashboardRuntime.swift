@@ -38,7 +38,12 @@ public final class DashboardRuntime {
   private let notice: @Sendable (String) -> Void
   private var warnings: [String] = []
   private var dirty = true
+  /// A key came since the last frame: its answer is drawn at once, not at the updates' pace.
+  private var keyWaiting = false
   private var lastFrame: UInt64 = 0
+  /// Updates are drawn at most ten times a second; a key's answer at most a hundred (a held key or a paste).
+  static let updateFrameNanoseconds: UInt64 = 100_000_000
+  static let keyFrameNanoseconds: UInt64 = 10_000_000
   private var shownDetailSite: Int?
 
   /// `operatorIdentity`: the name the monitor records for this console's actions ("lan (ops)"), to tell its own
@@ -118,16 +123,19 @@ public final class DashboardRuntime {
     warnings = []
   }
 
-  /// One turn of the loop: draws if something changed (at most ten frames a second), waits for input or an
-  /// update (`waitMilliseconds`, or until the next frame is due, or a second), applies them. False: stop.
+  /// One turn of the loop: draws if something changed (updates at most ten frames a second, a key's answer at
+  /// once), waits for input or an update (`waitMilliseconds`, or until the next frame is due, or a second), applies
+  /// them. False: stop.
   public func step(_ backend: any TerminalBackend, waitMilliseconds: Int32?) -> Bool {
     let now = DispatchTime.now().uptimeNanoseconds
-    if dirty && now - lastFrame >= 100_000_000 {
+    let pace = keyWaiting ? Self.keyFrameNanoseconds : Self.updateFrameNanoseconds
+    if dirty && now - lastFrame >= pace {
       draw(backend)
       lastFrame = now
       dirty = false
+      keyWaiting = false
     }
-    let due = dirty ? Int32(max(1, (100_000_000 - Int64(now - lastFrame)) / 1_000_000)) : 1000
+    let due = dirty ? Int32(max(1, (Int64(pace) - Int64(now - lastFrame)) / 1_000_000)) : 1000
     var fds = [
       pollfd(fd: backend.inputDescriptor, events: Int16(POLLIN), revents: 0),
       pollfd(fd: inbox.messages.descriptor, events: Int16(POLLIN), revents: 0),
@@ -177,6 +185,7 @@ public final class DashboardRuntime {
     }
     for key in backend.readKeys() {
       dirty = true
+      keyWaiting = true
       needsWholeFrame = true
       if key == .resize { continue }
       switch state.handle(key, snapshot: snapshot) {
@@ -212,6 +221,7 @@ public final class DashboardRuntime {
     draw(backend)
     lastFrame = DispatchTime.now().uptimeNanoseconds
     dirty = false
+    keyWaiting = false
   }
 
   private func draw(_ backend: any TerminalBackend) {
