@@ -61,15 +61,35 @@ public enum DemoConference {
   }
 
   /// The demo's conference bridge: a simulated Janus AudioBridge on a free loopback port, and the config's
-  /// `bridges:` entry polling it every 2 s, so the demo shows who is in the bridge and both disagreements.
+  /// `bridges:` entry polling it every 5 s with its push receiver (`events_listen`) on another free loopback port,
+  /// so the demo shows who is in the bridge and both disagreements, a join before the next poll (`bridgeEvents`).
   public static func playBridge(_ config: inout ConferenceConfig) throws -> SimulatedJanus {
     let bridge = try SimulatedJanus()
+    let eventsPort = try freeLoopbackPort()
     config.bridges = [
       BridgeSettings(
-        kind: .janus, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: bridge.room, poll: .seconds(2),
-        location: FileLine(file: config.path, line: 0))
+        kind: .janus, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: bridge.room, poll: .seconds(5),
+        eventsListen: "127.0.0.1:\(eventsPort)", location: FileLine(file: config.path, line: 0))
     ]
     return bridge
+  }
+
+  /// The played bridge's event handler, posting to the config's `events_listen` for it; nil when it has none.
+  public static func bridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedJanus) throws -> JanusEventPusher? {
+    guard let played = config.bridges.first(where: { $0.kind == .janus && $0.plugin == .audiobridge }),
+      let listen = played.eventsListen
+    else { return nil }
+    guard let (host, port) = HostPort.parse(listen), port > 0 else {
+      throw SimulatedJanus.ListenFailure(description: "\(played.location): events_listen \(listen) names no port to post to")
+    }
+    return try JanusEventPusher(host: host, port: port, room: bridge.room)
+  }
+
+  /// A loopback TCP port free a moment ago (bound and let go: the monitor's receiver binds it a moment later).
+  static func freeLoopbackPort() throws -> Int {
+    let probe = try SimulatedJanus()
+    defer { probe.stop() }
+    return probe.port
   }
 
   /// For `sim --play-bridge`: a simulated Janus where the config's first Janus AudioBridge is, which must be on

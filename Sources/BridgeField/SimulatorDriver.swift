@@ -32,10 +32,12 @@ public final class SimulatorDriver: Sendable {
   /// The conference bridge the simulator plays (its roster from `plan.isInBridge`), and each site's name in it.
   let bridge: SimulatedJanus?
   private let bridgeNames: [String]
+  /// The bridge's event handler: each join and leave of its room POSTed to the monitor's `events_listen`.
+  public let bridgeEvents: JanusEventPusher?
 
   public init(
     plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil,
-    bridge: SimulatedJanus? = nil
+    bridge: SimulatedJanus? = nil, bridgeEvents: JanusEventPusher? = nil
   ) {
     self.plan = plan
     heartbeatFiles = config.sites.map(\.heartbeatFile)
@@ -48,6 +50,7 @@ public final class SimulatorDriver: Sendable {
     upWindow = 1.5 * Double(config.timing.interval.nanoseconds) / 1e9
     self.bridge = bridge
     bridgeNames = config.sites.map(\.bridgeMatchName)
+    self.bridgeEvents = bridge == nil ? nil : bridgeEvents
   }
 
   /// Simulated seconds since the run began.
@@ -82,6 +85,12 @@ public final class SimulatorDriver: Sendable {
     defer { endpoints?.stop() }
     bridge?.start { [self] in plan.bridgeRoster(names: bridgeNames, at: simulatedNow()) }
     defer { bridge?.stop() }
+    // The room is looked at and its events posted on the pusher's own threads: the clock below never waits on them.
+    // A look walks every site (58 ms at 31,097 sites in a debug build): a national room is looked at every second,
+    // still well before the next poll.
+    let look: Duration = plan.sites.count > 5_000 ? .seconds(1) : .milliseconds(200)
+    bridgeEvents?.start(every: look) { [self] in plan.bridgeRoster(names: bridgeNames, at: simulatedNow()) }
+    defer { bridgeEvents?.stop() }
     var nextProgress = progressEvery
     var pending = Totals()
     while !stopRequested.load(ordering: .relaxed) && !StopSignals.isRequested {

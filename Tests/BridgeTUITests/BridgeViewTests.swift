@@ -70,6 +70,48 @@ import Testing
     #expect(!SiteList.visibleSites(withoutBridge, index: index, options: options)[site])
   }
 
+  /// What the push receivers took (`events_listen`): per bridge in the detail pane; summed in the header where it
+  /// has room (it only informs, so it gives way first); nothing while a bridge is only polled.
+  @Test(arguments: [Language.en, .vi])
+  func thePushReceiversCountsShowInTheHeaderAndTheDetailPane(language: Language) throws {
+    var snapshot = Self.snapshot(detailSite: 2)
+    var bridge = try #require(snapshot.bridge)
+    bridge.polls[0].eventsApplied = 1_234
+    bridge.polls[0].bodiesRefused = 3
+    snapshot.bridge = bridge
+    var state = DashboardState()
+    state.strings = Strings(language)
+    let strings = state.strings
+    state.selectedSite = 2
+    state.showsDetail = true
+    let screen = DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 320, height: 40))
+    let lines = screenText(screen).split(separator: "\n")
+    let header = strings(.headerBridgeEventsRefused, strings.number(1_234), strings.number(3))
+    #expect(header == (language == .en ? "Bridge events 1,234, refused 3" : "Sự kiện cầu 1.234, từ chối 3"))
+    #expect(lines[1].contains(header), "\(lines[1])")
+    let pushed = strings(.detailBridgePushed, bridge.polls[0].label, strings.number(1_234), strings.number(3))
+    #expect(lines.contains { $0.contains(strings(.detailBridge) + ": " + pushed) }, "\(screenText(screen))")
+    // At 220 columns this fixture's header is full: the count goes before "In bridge" would; the pane keeps it.
+    let narrower = screenText(DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 220, height: 40)))
+    #expect(!narrower.split(separator: "\n")[1].contains(header) && narrower.contains(pushed))
+
+    // None refused: the applied count alone. A label from the config reaches the screen only sanitised.
+    bridge.polls[0].bodiesRefused = 0
+    bridge.polls[0].label = "janus \u{1B}[31mroom"
+    snapshot.bridge = bridge
+    let quiet = screenText(DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 320, height: 40)))
+    let quietLines = quiet.split(separator: "\n")
+    #expect(quietLines[1].contains(strings(.headerBridgeEvents, strings.number(1_234))), "\(quietLines[1])")
+    #expect(!quietLines[1].contains(strings(.headerBridgeEventsRefused, strings.number(1_234), "0")))
+    #expect(!quiet.contains("\u{1B}") && quiet.contains(TextSanitizer.printable("janus \u{1B}[31mroom")))
+
+    // Only polled: no count, no line.
+    bridge.polls[0].eventsApplied = 0
+    snapshot.bridge = bridge
+    let polled = screenText(DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 320, height: 40)))
+    #expect(!polled.contains(strings(.headerBridgeEvents, "0")) && !polled.contains(pushed))
+  }
+
   @Test func withoutBridgesNothingChanges() {
     var state = DashboardState()
     let screen = DashboardView.render(

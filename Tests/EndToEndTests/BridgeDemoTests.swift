@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 
 /// The demo plays a conference bridge (issue 32, item 4): the real `bridgewatch demo` serves a Janus-shaped
-/// AudioBridge on loopback and its monitor polls it, so without Janus installed the status file shows sites in the
-/// bridge, both disagreements and the guests no site claims.
+/// AudioBridge on loopback, its monitor polls it and the simulated Janus pushes its joins and leaves to the
+/// monitor's events_listen, so without Janus installed the status file shows sites in the bridge, both
+/// disagreements, the guests no site claims and the events applied.
 @Suite struct BridgeDemoTests {
   /// The site ids of a role line of the demo's opening ("demo: agent stops, codec stays in the bridge: HB-X (...), ...").
   static func ids(_ output: String, role: String) -> [String]? {
@@ -47,11 +48,15 @@ import Testing
     let polls = try #require((last?["polls"] as? [[String: Any]])?.first)
     #expect(polls["problem"] is NSNull, "\(polls)")
     #expect(polls["unmatched_names"] as? [String] == ["Khách mời 1", "Khách mời 2"])
+    // The simulated Janus pushes its joins and leaves to the demo's events_listen, applied between polls.
+    #expect(demo.output.contains("demo: its joins and leaves posted to the monitor's events_listen 127.0.0.1:"))
+    #expect(polls["events_applied"] as? Int ?? 0 > 0, "\(polls)")
     #expect(demo.stop() == 0)
   }
 
   @Test func simPlaysTheConfigsBridgeBesideARealMonitor() throws {
     let bridgePort = freeTCPPort()
+    let eventsPort = freeTCPPort()
     let sites = (1...12).map { "  - {id: S\($0 < 10 ? "0" : "")\($0), name: \"Xã \($0)\", group: \"Thử\", expected: 10}" }
     let config = """
       title: "Hội nghị thử"
@@ -64,7 +69,8 @@ import Testing
         - kind: janus
           url: http://127.0.0.1:\(bridgePort)/janus
           room: 1234
-          poll: 1s
+          poll: 5s
+          events_listen: 127.0.0.1:\(eventsPort)
       sites:
       \(sites.joined(separator: "\n"))
       """
@@ -87,5 +93,14 @@ import Testing
         && absent.allSatisfy { disagreement($0) == "agent_alive_not_in_bridge" }
     }
     #expect(seen != nil, "\(String(describing: monitor.statusFile()?["bridges"]))\n\(sim.output.suffix(2000))\n\(monitor.log.suffix(2000))")
+    // Pushed to the config's events_listen as Janus's sample event handler, and applied between the polls.
+    #expect(
+      sim.output.contains(
+        "posts the bridge's joins and leaves as Janus's sample event handler to http://127.0.0.1:\(eventsPort)/janus-events"))
+    let pushed = monitor.waitForStatus(seconds: 30) { json in
+      let polls = (json["bridges"] as? [String: Any])?["polls"] as? [[String: Any]]
+      return polls?.first?["events_applied"] as? Int ?? 0 > 0
+    }
+    #expect(pushed != nil, "\(String(describing: monitor.statusFile()?["bridges"]))")
   }
 }

@@ -114,8 +114,9 @@ public enum TextKey: String, CaseIterable, Sendable {
   case headerBridgeIn, headerAgentSilent, headerNotInBridge, headerUnmatched, headerBridgeFailing
   case detailBridge, detailBridgeIn, detailBridgeOut, detailBridgeUnknown, detailBridgeMedia, detailBridgeLegs
   case checkBridge, detailBridgeAgentSilent, detailBridgeNotIn, bridgeMuted, bridgeUnmuted, bridgeTalking, bridgeMediaUp, bridgeMediaDown
-  // MARK: Bridge push receivers (issue 32, events_listen): the config's problems (BridgeEventStrings.swift)
-  case bridgeListenTwice
+  // MARK: Bridge push receivers (issue 32, events_listen): the config's problems, the dashboard's counts
+  // (BridgeEventStrings.swift)
+  case bridgeListenTwice, headerBridgeEvents, headerBridgeEventsRefused, detailBridgePushed
   // MARK: Bridge vendors (issue 32): CMS and Pexip config and poll problems (VendorBridgeStrings.swift)
   case vendorCredentialsBad, vendorConferenceBad, vendorJanusOnly, vendorConferenceNotJanus
   case vendorHTTPStatus, vendorUnauthorized, vendorNotXML, vendorNotJSON, vendorFieldMissing, vendorFieldWrongType

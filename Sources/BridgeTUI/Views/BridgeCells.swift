@@ -57,6 +57,14 @@ extension DashboardView {
       stats.append((5, strings(.headerUnmatched, strings.number(bridge.unmatchedCount)), true))
     }
     stats.append((8, strings(.headerBridgeIn, strings.number(bridge.inBridgeCount)), false))
+    // What the push receivers took: it informs (a refused body only makes the bridge polled at once), so it goes
+    // first when the line is short.
+    let (applied, refused) = pushedCounts(bridge.polls)
+    if refused > 0 {
+      stats.append((9, strings(.headerBridgeEventsRefused, strings.number(applied), strings.number(refused)), false))
+    } else if applied > 0 {
+      stats.append((9, strings(.headerBridgeEvents, strings.number(applied)), false))
+    }
     return stats
   }
 
@@ -92,7 +100,21 @@ extension DashboardView {
     case .aliveNotInBridge?: lines.append([(label, .dim), (strings(.detailBridgeNotIn, heartbeats), .flag)])
     case nil: break
     }
+    // Each bridge pushed to (`events_listen`): what its receiver applied and refused, beside what its polls say.
+    for poll in bridge.polls where poll.eventsApplied > 0 || poll.bodiesRefused > 0 {
+      let (applied, refused) = pushedCounts([poll])
+      lines.append([
+        (label, .dim), (strings(.detailBridgePushed, poll.label, strings.number(applied), strings.number(refused)), .dim),
+      ])
+    }
     return lines
+  }
+
+  /// The receivers' events applied and bodies refused, summed over `polls`.
+  static func pushedCounts(_ polls: [BridgePollState]) -> (applied: Int, refused: Int) {
+    polls.reduce((0, 0)) { sum, poll in
+      (sum.0 &+ Int(clamping: poll.eventsApplied), sum.1 &+ Int(clamping: poll.bodiesRefused))
+    }
   }
 }
 

@@ -80,8 +80,10 @@ struct DemoCommand: AsyncParsableCommand {
     var demoConfig = try DemoConference.config(sites: sites, districts: shape == .shape2021, directory: directory)
     try metrics.apply(to: &demoConfig)
     let bridge: SimulatedJanus
+    let bridgeEvents: JanusEventPusher?
     do {
       bridge = try DemoConference.playBridge(&demoConfig)
+      bridgeEvents = try DemoConference.bridgeEvents(demoConfig, playing: bridge)
     } catch {
       printError("bridgewatch demo: cannot play the conference bridge: \(error)")
       throw ExitCode(1)
@@ -96,7 +98,8 @@ struct DemoCommand: AsyncParsableCommand {
     runner.onStart = { bound in
       guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
       let driver = SimulatorDriver(
-        plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints, bridge: bridge)
+        plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints, bridge: bridge,
+        bridgeEvents: bridgeEvents)
       holder.driver = driver
       let thread = Thread { try? driver.run() }
       thread.name = "simulator"
@@ -109,6 +112,10 @@ struct DemoCommand: AsyncParsableCommand {
       for line in plan.roles(names: config.sites.map(\.name)) { printError("demo: " + line) }
       let probed = config.sites.filter { $0.probe != nil }
       printError("demo: conference bridge (a simulated Janus AudioBridge): \(bridge.url) room \(bridge.room)")
+      if let events = bridgeEvents {
+        printError(
+          "demo: its joins and leaves posted to the monitor's events_listen \(HostPortText.format(host: events.host, port: events.port))")
+      }
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await exitOnFailure { try await runner.runHeadless(summaryEvery: 10) }
     } else {

@@ -38,7 +38,7 @@ struct SimCommand: ParsableCommand {
 
   @Flag(
     help:
-      "Also play the config's Janus AudioBridge (its url on 127.0.0.1): serve its listparticipants with the simulated sites in the bridge, some agents stopping while in it, some alive and never in it."
+      "Also play the config's Janus AudioBridge (its url on 127.0.0.1): serve its listparticipants with the simulated sites in the bridge, some agents stopping while in it, some alive and never in it; with events_listen, post its joins and leaves there as Janus's sample event handler does."
   )
   var playBridge = false
 
@@ -69,9 +69,11 @@ struct SimCommand: ParsableCommand {
       throw ExitCode(1)
     }
     var bridge: SimulatedJanus?
+    var bridgeEvents: JanusEventPusher?
     if playBridge {
       do {
         bridge = try DemoConference.bridgeToPlay(conference)
+        bridgeEvents = try DemoConference.bridgeEvents(conference, playing: bridge!)
       } catch {
         printError("bridgewatch sim: cannot play the bridge: \(error)")
         throw ExitCode(1)
@@ -90,13 +92,20 @@ struct SimCommand: ParsableCommand {
     }
     for skipped in endpoints.skipped { printError("warning: cannot play probed endpoint \(skipped)") }
     if let bridge { printOutput("  plays the conference bridge: a Janus AudioBridge at \(bridge.url), room \(bridge.room)") }
+    if let bridgeEvents {
+      printOutput(
+        "  posts the bridge's joins and leaves as Janus's sample event handler to http://\(HostPortText.format(host: bridgeEvents.host, port: bridgeEvents.port))\(bridgeEvents.path)"
+      )
+    }
     StopSignals.install()
     let driver = SimulatorDriver(
-      plan: plan, config: conference, addresses: addresses, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints, bridge: bridge)
+      plan: plan, config: conference, addresses: addresses, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints, bridge: bridge,
+      bridgeEvents: bridgeEvents)
+    func pushed() -> String { bridgeEvents.map { " · " + JanusEventPusher.describe($0.totals) } ?? "" }
     try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in
-      print("\(DurationText.format(.seconds(Int(simulated)))) simulated · \(SimulatorDriver.describe(totals))")
+      print("\(DurationText.format(.seconds(Int(simulated)))) simulated · \(SimulatorDriver.describe(totals))\(pushed())")
     }
-    print("done · \(SimulatorDriver.describe(driver.currentTotals))")
+    print("done · \(SimulatorDriver.describe(driver.currentTotals))\(pushed())")
   }
 
   /// Where to reach a monitor that listens on all addresses: this machine.
