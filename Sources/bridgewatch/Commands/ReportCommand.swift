@@ -46,7 +46,8 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let loaded = try loadConfigOrExit(config)
+    // The report never uses the sites' secrets: it is made where the keys file is not (or cannot be read).
+    let loaded = try loadConfigOrExit(config, readsKeys: false)
     let language = self.language.language
     let report = try Self.orExit {
       try JournalReport.make(
