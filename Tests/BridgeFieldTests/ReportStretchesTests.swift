@@ -55,12 +55,13 @@ import Testing
     return config
   }
 
-  static func report(_ config: ConferenceConfig, _ stretches: [ArraySlice<JournalRecord>], stepBlockShift: Int? = nil) throws
-    -> ConferenceReport
-  {
+  static func report(
+    _ config: ConferenceConfig, _ stretches: [ArraySlice<JournalRecord>], stepBlockShift: Int? = nil, siteParts: Int? = nil
+  ) throws -> ConferenceReport {
     var builders = stretches.map { stretch in
       var builder =
-        stepBlockShift.map { ConferenceReport.Builder(config: config, stepBlockShift: $0) } ?? ConferenceReport.Builder(config: config)
+        stepBlockShift.map { ConferenceReport.Builder(config: config, stepBlockShift: $0, siteParts: siteParts) }
+        ?? ConferenceReport.Builder(config: config)
       for record in stretch { builder.take(record) }
       return builder
     }
@@ -103,19 +104,20 @@ import Testing
   }
 
   /// The timeline keeps its steps in blocks (2 million steps each) and groups them by site a run of sites at a
-  /// time: with blocks of 1 to 64 steps, this journal's thousands of steps cross every seam, read whole and in
-  /// stretches, and the report is the same.
-  @Test(arguments: [0, 3, 6])
-  func aReportIsTheSameWhateverTheStepBlocks(stepBlockShift: Int) throws {
+  /// time, and the sites' figures are computed in parts on all cores, their changes swept across the parts: with
+  /// blocks of 1 to 64 steps and 1 to 7 parts, this journal's thousands of steps cross every seam, read whole and
+  /// in stretches, and the report is the same.
+  @Test(arguments: [(0, 1), (3, 2), (6, 7)])
+  func aReportIsTheSameWhateverTheStepBlocksAndSiteParts(stepBlockShift: Int, siteParts: Int) throws {
     let sites = DemoRoster.conference2026(sites: 40, heartbeatDirectory: "/tmp/hb")
     let config = Self.config(sites: sites)
     let records = Self.journal(sites: sites)
     let whole = try Self.report(config, [records[...]])
-    #expect(try Self.report(config, [records[...]], stepBlockShift: stepBlockShift) == whole)
+    #expect(try Self.report(config, [records[...]], stepBlockShift: stepBlockShift, siteParts: siteParts) == whole)
     for cut in [1, 999, records.count / 2, records.count - 1] {
       let three = try Self.report(
         config, [records[..<cut], records[cut..<min(records.count, cut + 777)], records[min(records.count, cut + 777)...]],
-        stepBlockShift: stepBlockShift)
+        stepBlockShift: stepBlockShift, siteParts: siteParts)
       #expect(three == whole, "cut after record \(cut)")
     }
   }

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// The post-conference report, computed from the journal alone.
 public struct ConferenceReport: Sendable, Equatable {
   public var title: String
@@ -44,6 +47,7 @@ public struct ConferenceReport: Sendable, Equatable {
     let config: ConferenceConfig
     var timeline: Timeline
     private let siteIndex: [String: Int]
+    private var siteParts: Int?
     public private(set) var recordCount = 0
 
     public init(config: ConferenceConfig) {
@@ -51,9 +55,11 @@ public struct ConferenceReport: Sendable, Equatable {
     }
 
     /// `stepBlockShift`: how many steps a block of the timeline's logs holds (1 << it); tests make it small so
-    /// that a short journal crosses the blocks' seams.
-    package init(config: ConferenceConfig, stepBlockShift: Int) {
+    /// that a short journal crosses the blocks' seams. `siteParts`: in how many parts the sites' figures are
+    /// computed at once (nil: one per core, and none under 1,000 sites; tests split a small roster).
+    package init(config: ConferenceConfig, stepBlockShift: Int, siteParts: Int? = nil) {
       self.config = config
+      self.siteParts = siteParts
       timeline = Timeline(
         siteCount: config.sites.count, bridgeCarriesAcrossStart: config.bridges.count == 1, stepBlockShift: stepBlockShift)
       var index: [String: Int] = [:]
@@ -93,20 +99,9 @@ public struct ConferenceReport: Sendable, Equatable {
       let tree = GroupTree(sites: config.sites)
       let reports = sessions.map { session -> SessionReport in
         let observedEnd = max(session.start, min(session.end, lastTime))
-        // At most one change a site per step and one at the session's start; reserved, not written, so only what
-        // is used is in memory, and the array is never copied as it grows.
-        var changes: [Timeline.CountedChange] = []
-        changes.reserveCapacity(timeline.stepCount + config.sites.count)
-        let sites = config.sites.indices.map { index in
-          let before = changes.count
-          var site = timeline.report(
-            site: index, from: session.start, to: observedEnd, rollCall: session.rollCall, expected: config.sites[index].expected,
-            changes: &changes)
-          timeline.bridgeFigures(of: &site, from: session.start, to: observedEnd, sessionEnd: session.end)
-          // A planned absence is in no group's figures.
-          if site.plannedAbsence != nil { changes.removeSubrange(before...) }
-          return site
-        }
+        var changes: [[Timeline.CountedChange]] = []
+        let sites = Self.siteFigures(
+          timeline, config: config, session: session, observedEnd: observedEnd, parts: siteParts, changes: &changes)
         var groups = tree.nodes.map { GroupReport(path: $0.path) }
         for site in sites {
           for node in tree.ancestorsOfSite[site.site] { groups[node].add(site) }
@@ -128,6 +123,44 @@ public struct ConferenceReport: Sendable, Equatable {
           hasCallQuality: timeline.hasQualityRecords)
       }
       return ConferenceReport(title: config.title, sessions: reports, clockSteps: timeline.clockSteps)
+    }
+
+    /// Every site's figures in one session, and its changes of counted headcount for the group sums: the sites in
+    /// as many consecutive parts as there are cores, each part on its own core with its own list of changes.
+    static func siteFigures(
+      _ timeline: Timeline, config: ConferenceConfig, session: ScheduleSession, observedEnd: Double, parts: Int?,
+      changes: inout [[Timeline.CountedChange]]
+    ) -> [SiteReport] {
+      let siteCount = config.sites.count
+      let partCount = max(1, min(parts ?? min(ProcessInfo.processInfo.activeProcessorCount, siteCount / 1_000), siteCount))
+      let results = Mutex<[Int: ([SiteReport], [Timeline.CountedChange])]>([:])
+      DispatchQueue.concurrentPerform(iterations: partCount) { part in
+        let range = (siteCount * part / partCount)..<(siteCount * (part + 1) / partCount)
+        // At most one change a site per step and one at the session's start; reserved, not written, so only what
+        // is used is in memory, and the array is never copied as it grows.
+        var changes: [Timeline.CountedChange] = []
+        changes.reserveCapacity(timeline.stepCount + range.count)
+        let sites = range.map { index in
+          let before = changes.count
+          var site = timeline.report(
+            site: index, from: session.start, to: observedEnd, rollCall: session.rollCall, expected: config.sites[index].expected,
+            changes: &changes)
+          timeline.bridgeFigures(of: &site, from: session.start, to: observedEnd, sessionEnd: session.end)
+          // A planned absence is in no group's figures.
+          if site.plannedAbsence != nil { changes.removeSubrange(before...) }
+          return site
+        }
+        results.withLock { $0[part] = (sites, changes) }
+      }
+      var sites: [SiteReport] = []
+      sites.reserveCapacity(siteCount)
+      changes = []
+      for part in 0..<partCount {
+        let (partSites, partChanges) = results.withLock { $0.removeValue(forKey: part)! }
+        sites += partSites
+        changes.append(partChanges)
+      }
+      return sites
     }
   }
 }

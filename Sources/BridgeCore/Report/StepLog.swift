@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// The report's steps in journal order, kept in blocks of 2,097,152 steps (32 MiB or more each) rather than one
 /// array: a two-day journal of a 31,097-site conference is 8.4 million headcount steps (200 MB), and one array of
 /// them was copied whole at each join of two stretches and again when grouped by site, two copies alive at once
@@ -105,17 +108,22 @@ struct StepsBySite<Step: TimedStep & Sendable>: Sendable {
       return steps
     }
     log.drain { step in unsorted[Int(step.site) / sitesPerRun].append(step) }
-    var runs: [Run] = []
-    runs.reserveCapacity(runCount)
-    for run in 0..<runCount {
+    // The runs grouped on all cores at once, each moved in and out of the lock's keeping (never copied), and each
+    // run's unsorted steps given back as soon as it is grouped.
+    let keeping = Mutex<(unsorted: [Int: [Step]], grouped: [Int: Run])>(([:], [:]))
+    for run in (0..<runCount).reversed() {
+      let steps = unsorted.removeLast()
+      keeping.withLock { $0.unsorted[run] = steps }
+    }
+    DispatchQueue.concurrentPerform(iterations: runCount) { run in
       let firstSite = run * sitesPerRun
       let sites = max(0, min(sitesPerRun, siteCount - firstSite))
-      let steps = unsorted[run]
-      unsorted[run] = []
-      runs.append(Self.grouped(steps, firstSite: firstSite, sites: sites))
+      let steps = keeping.withLock { $0.unsorted.removeValue(forKey: run)! }
+      let grouped = Self.grouped(steps, firstSite: firstSite, sites: sites)
+      keeping.withLock { $0.grouped[run] = grouped }
     }
     self.sitesPerRun = sitesPerRun
-    self.runs = runs
+    self.runs = (0..<runCount).map { run in keeping.withLock { $0.grouped.removeValue(forKey: run)! } }
   }
 
   /// Steps of every site.

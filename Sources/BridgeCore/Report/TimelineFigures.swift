@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// What the timeline says of one site over a session, and of its groups at each moment.
 extension Timeline {
   func report(
@@ -134,12 +137,24 @@ extension Timeline {
 
   /// The group sums at each moment, from every site's changes: each group's highest counted headcount (and
   /// when), and the conference's connected points and headcount sampled for the charts.
-  /// `changes` is put in time order in place (a copy of millions of changes would be the report's peak); the
-  /// order of changes at one moment does not matter, as every change at a moment is applied before the sums.
-  static func sweep(_ ordered: inout [CountedChange], tree: GroupTree, siteCount: Int, from start: Double, to end: Double) -> (
-    peaks: [(count: Int, at: Double)?], connected: [SeriesPoint], headcount: [SeriesPoint]
-  ) {
-    ordered.sort { $0.time < $1.time }
+  /// Each part of `changes` (a run of sites' changes, `ConferenceReport.Builder.siteFigures`) is put in time order in
+  /// place, the parts on all cores at once, then read in time order across them (a copy of millions of changes would
+  /// be the report's peak); the order of changes at one moment does not matter, as every change at a moment is
+  /// applied before the sums.
+  static func sweep(
+    _ parts: inout [[CountedChange]], tree: GroupTree, siteCount: Int, from start: Double, to end: Double
+  ) -> (peaks: [(count: Int, at: Double)?], connected: [SeriesPoint], headcount: [SeriesPoint]) {
+    sortInPlace(&parts)
+    // The part whose next change comes first (few parts: one per core).
+    var heads = [Int](repeating: 0, count: parts.count)
+    func nextPart() -> Int? {
+      var best: Int?
+      for part in parts.indices where heads[part] < parts[part].count {
+        if let chosen = best, parts[chosen][heads[chosen]].time <= parts[part][heads[part]].time { continue }
+        best = part
+      }
+      return best
+    }
     var counted = [Int32](repeating: 0, count: siteCount)
     var up = [Bool](repeating: false, count: siteCount)
     var sums = [Int](repeating: 0, count: tree.nodes.count)
@@ -163,15 +178,16 @@ extension Timeline {
         if width == 0 { nextSample = samples + 1 }
       }
     }
-    var position = 0
-    while position < ordered.count {
-      let time = ordered[position].time
+    var first = true
+    while let part = nextPart() {
+      let time = parts[part][heads[part]].time
       // What happens at the very end (the monitor stopping) lasts no time: it is no moment of the session.
       if time >= end && end > start { break }
-      if position > 0 { emitSamples(before: time, inclusive: false) }
+      if !first { emitSamples(before: time, inclusive: false) }
+      first = false
       // Every change at one moment first, then the sums: a site dropping as another rises is no peak.
-      while position < ordered.count && ordered[position].time == time {
-        let change = ordered[position]
+      while let next = nextPart(), parts[next][heads[next]].time == time {
+        let change = parts[next][heads[next]]
         let site = Int(change.site)
         let delta = Int(change.counted) - Int(counted[site])
         if delta != 0 {
@@ -186,7 +202,7 @@ extension Timeline {
         if up[site] != change.connected { connectedNow += change.connected ? 1 : -1 }
         counted[site] = change.counted
         up[site] = change.connected
-        position += 1
+        heads[next] += 1
       }
       for node in touched {
         touchedMark[node] = false
@@ -197,5 +213,23 @@ extension Timeline {
     }
     emitSamples(before: end, inclusive: true)
     return (peaks, connectedSeries, headcountSeries)
+  }
+
+  /// Each part sorted by time where it lies, on its own core.
+  private static func sortInPlace(_ parts: inout [[CountedChange]]) {
+    let count = parts.count
+    guard count > 1 else {
+      for index in parts.indices { parts[index].sort { $0.time < $1.time } }
+      return
+    }
+    // Moved into the lock's keeping and out again, so that each is sorted with no second reference (no copy).
+    let keeping = Mutex<[Int: [CountedChange]]>([:])
+    for index in parts.indices.reversed() { keeping.withLock { $0[index] = parts.removeLast() } }
+    DispatchQueue.concurrentPerform(iterations: count) { index in
+      var part = keeping.withLock { $0.removeValue(forKey: index)! }
+      part.sort { $0.time < $1.time }
+      keeping.withLock { $0[index] = part }
+    }
+    parts = (0..<count).map { index in keeping.withLock { $0.removeValue(forKey: index)! } }
   }
 }
