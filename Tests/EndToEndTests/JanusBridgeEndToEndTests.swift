@@ -123,6 +123,15 @@ import Testing
     #expect(Array(sequence.prefix(3)).sorted() == ["HB-S1=in", "HB-S2=in", "HB-S3=in"])
     #expect(Array(sequence.dropFirst(3)) == ["HB-S2=out", "HB-S1=out", "HB-S3=out"])
     #expect(lines.filter { $0.contains("\"type\":\"bridge\"") }.allSatisfy { $0.contains("\"source\":\"bridge\"") })
+    // And each disagreement as the monitor saw it, for the report: S4 alive out of the bridge from the start, S3 in
+    // it with its agent silent once its agent stopped, S2 alive once kicked.
+    let disagreements = lines.compactMap { try? JournalCodec.decode($0).get() }.compactMap { record -> String? in
+      guard case .bridgeDisagreement(let word) = record.kind else { return nil }
+      return "\(record.site ?? "")=\(word ?? "none")"
+    }
+    for expected in ["HB-S4=agent_alive_not_in_bridge", "HB-S3=in_bridge_agent_silent", "HB-S2=agent_alive_not_in_bridge"] {
+      #expect(disagreements.contains(expected), "\(disagreements)")
+    }
   }
 
   /// The metrics say what the status file says: sites in the bridge and each disagreement.

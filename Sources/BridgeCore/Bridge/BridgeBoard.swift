@@ -51,6 +51,19 @@ public enum BridgeDisagreement: Sendable, Equatable, CaseIterable {
   case inBridgeAgentSilent
   /// Online or late by heartbeats, while every bridge's roster is known and none has it.
   case aliveNotInBridge
+
+  /// Its word in the journal (`bridge_disagreement`) and the status file.
+  public var journalWord: String {
+    switch self {
+    case .inBridgeAgentSilent: "in_bridge_agent_silent"
+    case .aliveNotInBridge: "agent_alive_not_in_bridge"
+    }
+  }
+
+  public init?(journalWord: String) {
+    guard let found = Self.allCases.first(where: { $0.journalWord == journalWord }) else { return nil }
+    self = found
+  }
 }
 
 /// What a reconcile pass of one bridge starts from, taken from the board under the monitor's lock in constant time

@@ -116,6 +116,9 @@ public struct MonitorState {
   public let siteFacts: [SiteFacts]
   /// The conference bridges' rosters (empty without `bridges:`).
   public private(set) var bridges: BridgeBoard
+  /// Each site's disagreement as last journaled (`bridge_disagreement`), so that only its changes are; empty until
+  /// the first tick with bridges, which journals whatever disagreement there is then (a start says nothing of them).
+  private var journaledDisagreements: [BridgeDisagreement?] = []
 
   public init(config: ConferenceConfig, refuseSignedBefore: UInt64 = 0) {
     engine = StatusEngine(config: config)
@@ -172,10 +175,24 @@ public struct MonitorState {
   public mutating func noteBridgeBodyRefused(bridge: Int) { bridges.noteBodyRefused(bridge: bridge) }
 
   /// The bridges' joins and leaves since the last call, for the journal, stamped `now` (the tick's time: a poll's
-  /// own time could be before an operator action journaled since, and the journal never goes back in time).
-  public mutating func drainBridgeRecords(now: ClockReading) -> [JournalRecord] {
+  /// own time could be before an operator action journaled since, and the journal never goes back in time); then
+  /// each site whose disagreement in `view` (the tick's snapshot's) is not the one last journaled.
+  public mutating func drainBridgeRecords(now: ClockReading, view: BridgeView? = nil) -> [JournalRecord] {
     guard !bridges.isEmpty else { return [] }
-    return bridges.drainRecords().map { JournalRecord(unixSeconds: now.unixSeconds, site: $0.site, kind: $0.kind) }
+    var records = bridges.drainRecords().map { JournalRecord(unixSeconds: now.unixSeconds, site: $0.site, kind: $0.kind) }
+    if let view {
+      if journaledDisagreements.count != view.disagreements.count {
+        journaledDisagreements = Array(repeating: nil, count: view.disagreements.count)
+      }
+      for site in view.disagreements.indices where view.disagreements[site] != journaledDisagreements[site] {
+        journaledDisagreements[site] = view.disagreements[site]
+        records.append(
+          JournalRecord(
+            unixSeconds: now.unixSeconds, site: engine.sites[site].id,
+            kind: .bridgeDisagreement(view.disagreements[site]?.journalWord)))
+      }
+    }
+    return records
   }
 
   @discardableResult

@@ -71,6 +71,12 @@ public enum JournalCodec {
         out.string(verdict)
       }
       out.raw(",\"source\":\"bridge\"")
+    case .bridgeDisagreement(let disagreement):
+      if let disagreement {
+        out.raw(",\"to\":")
+        out.string(disagreement)
+      }
+      out.raw(",\"source\":\"bridge\"")
     case .countFile(let problem):
       out.raw(",\"on\":\(problem != nil)")
       if let problem {
@@ -116,6 +122,7 @@ public enum JournalCodec {
     case .role: "role"
     case .bridge: "bridge"
     case .bridgeQuality: "bridge_quality"
+    case .bridgeDisagreement: "bridge_disagreement"
     case .countFile: "count_file"
     }
   }
@@ -187,6 +194,13 @@ public enum JournalCodec {
         kind = BridgeVerdict(rawValue: word).map { .bridgeQuality(verdict: $0.rawValue) }
       } else {
         kind = .bridgeQuality(verdict: nil)
+      }
+    case .bridgeDisagreement:
+      // A disagreement this build does not know is refused as a bad field, not guessed at.
+      if let word = fields.to {
+        kind = BridgeDisagreement(journalWord: word).map { .bridgeDisagreement($0.journalWord) }
+      } else {
+        kind = .bridgeDisagreement(nil)
       }
     case .countFile:
       // The reason is the agent's word for the problem (a `CountFileProblem`); one this build does not know is kept.

@@ -48,11 +48,11 @@ enum JournalLineReader {
   /// The record types, most frequent first; `types` spells them in the same order.
   enum RecordType: Int {
     case status, headcount, start, stop, mark, clear, ack, flapping, help, gap, clock, claim, release, role, bridge, countFile,
-      bridgeQuality
+      bridgeQuality, bridgeDisagreement
   }
   static let types: [StaticString] = [
     "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock", "claim", "release", "role",
-    "bridge", "count_file", "bridge_quality",
+    "bridge", "count_file", "bridge_quality", "bridge_disagreement",
   ]
   static let statuses: [StaticString] = ["unknown", "online", "late", "offline", "marked"]
   static let causes: [StaticString] = ["heartbeat", "silence", "mark", "clear", "checkpoint"]

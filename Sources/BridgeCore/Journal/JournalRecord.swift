@@ -35,6 +35,9 @@ public struct JournalRecord: Sendable, Hashable {
     /// The site's call-quality verdict as the bridge judges it changed to `verdict` (`good`, `degraded`, `bad`; nil:
     /// the bridge no longer says), as a poll saw it (`source: bridge`; docs/BRIDGES.md "Call quality").
     case bridgeQuality(verdict: String?)
+    /// The site's disagreement between the bridge and its heartbeats (README "Status rules") changed to
+    /// `disagreement` (`BridgeDisagreement.journalWord`; nil: none), as the tick saw it (`source: bridge`).
+    case bridgeDisagreement(String?)
     /// The site's agent began (`problem`, its wire word) or stopped (nil) saying its count file cannot be read.
     case countFile(problem: String?)
   }

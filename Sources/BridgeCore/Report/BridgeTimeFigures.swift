@@ -16,6 +16,17 @@ extension Timeline {
       case carried
       /// The bridge's verdict on the site's call from here (`bridge_quality`), or none.
       case good, degraded, bad, noVerdict
+      /// The site's disagreement between the bridge and its heartbeats from here (`bridge_disagreement`), or none.
+      case agentSilent, aliveNotInBridge, agreeing
+
+      init(disagreement word: String?) {
+        self =
+          switch word.flatMap(BridgeDisagreement.init(journalWord:)) {
+          case .inBridgeAgentSilent: .agentSilent
+          case .aliveNotInBridge: .aliveNotInBridge
+          case nil: .agreeing
+          }
+      }
 
       init(verdict: String?) {
         self =
@@ -35,15 +46,20 @@ extension Timeline {
   /// The site's time in the bridge between `start` and `end` (the session's observed end), clipped to it the way
   /// `report(site:...)` clips its time online, and its leaves at a moment of the session before `sessionEnd`; of
   /// that time, how long the bridge said its call was degraded, and bad. A leave, a stop or a start ends a verdict:
-  /// the next call's, or the restarted monitor's next poll's, comes with its own record.
+  /// the next call's, or the restarted monitor's next poll's, comes with its own record. And the time in each
+  /// disagreement, as the monitor journaled it (a stop or start ends one: the restarted monitor journals it anew).
   func bridgeFigures(of report: inout SiteReport, from start: Double, to end: Double, sessionEnd: Double) {
     var inBridge = false
     var verdict = BridgeStep.State.noVerdict
+    var disagreement = BridgeStep.State.agreeing
     var since = -Double.infinity
     /// Adds the time from `since` to `until`, clipped to the session, to what the state then was.
     func account(until: Double) {
       let seconds = min(until, end) - max(since, start)
-      guard inBridge, seconds > 0 else { return }
+      guard seconds > 0 else { return }
+      if disagreement == .agentSilent { report.agentSilentSeconds += seconds }
+      if disagreement == .aliveNotInBridge { report.aliveNotInBridgeSeconds += seconds }
+      guard inBridge else { return }
       report.bridgeSeconds += seconds
       report.wasInBridge = true
       if verdict == .degraded { report.callDegradedSeconds += seconds }
@@ -68,8 +84,11 @@ extension Timeline {
       case .notWatched:
         inBridge = false
         verdict = .noVerdict
+        disagreement = .agreeing
       case .good, .degraded, .bad, .noVerdict:
         verdict = change.state
+      case .agentSilent, .aliveNotInBridge, .agreeing:
+        disagreement = change.state
       }
     }
     account(until: .infinity)

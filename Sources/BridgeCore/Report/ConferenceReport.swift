@@ -120,7 +120,7 @@ public struct ConferenceReport: Sendable, Equatable {
           groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0],
           actions: timeline.actions.filter { $0.unixSeconds >= session.start && $0.unixSeconds <= observedEnd },
           connectedSeries: sweep.connected, headcountSeries: sweep.headcount, hasBridge: timeline.hasBridgeRecords,
-          hasCallQuality: timeline.hasQualityRecords)
+          hasCallQuality: timeline.hasQualityRecords, hasDisagreements: timeline.hasDisagreementRecords)
       }
       return ConferenceReport(title: config.title, sessions: reports, clockSteps: timeline.clockSteps)
     }

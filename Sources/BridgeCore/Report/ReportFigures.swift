@@ -86,6 +86,10 @@ public struct SiteReport: Sendable, Equatable {
   /// Of `bridgeSeconds`, the seconds the bridge said the site's call was degraded, and bad (`bridge_quality`).
   public var callDegradedSeconds: Double = 0
   public var callBadSeconds: Double = 0
+  /// Seconds in each disagreement between the bridge and the heartbeats (`bridge_disagreement`): in the bridge with
+  /// the agent silent, and the agent alive while not in the bridge.
+  public var agentSilentSeconds: Double = 0
+  public var aliveNotInBridgeSeconds: Double = 0
 
   public init(site: Int, expected: Int) {
     self.site = site
@@ -142,6 +146,10 @@ public struct GroupReport: Sendable, Equatable {
   public var callProblemPoints = 0
   public var callDegradedSeconds: Double = 0
   public var callBadSeconds: Double = 0
+  /// Sites in a disagreement at some moment of the session, and the sums of their seconds in each.
+  public var disagreementPoints = 0
+  public var agentSilentSeconds: Double = 0
+  public var aliveNotInBridgeSeconds: Double = 0
 
   public init(path: [String]) { self.path = path }
 
@@ -175,6 +183,9 @@ public struct GroupReport: Sendable, Equatable {
     callProblemPoints += site.callDegradedSeconds + site.callBadSeconds > 0 ? 1 : 0
     callDegradedSeconds += site.callDegradedSeconds
     callBadSeconds += site.callBadSeconds
+    disagreementPoints += site.agentSilentSeconds + site.aliveNotInBridgeSeconds > 0 ? 1 : 0
+    agentSilentSeconds += site.agentSilentSeconds
+    aliveNotInBridgeSeconds += site.aliveNotInBridgeSeconds
   }
 }
 
@@ -228,6 +239,8 @@ public struct SessionReport: Sendable, Equatable {
   public var hasBridge = false
   /// Whether it has `bridge_quality` records: only then do the formats show the calls' quality.
   public var hasCallQuality = false
+  /// Whether it has `bridge_disagreement` records: only then do the formats show the disagreements.
+  public var hasDisagreements = false
 
   public var rollCallReached: Bool { rollCall <= observedEnd }
 }

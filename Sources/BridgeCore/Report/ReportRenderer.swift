@@ -51,7 +51,8 @@ public enum ReportRenderer {
       lines.append(
         "|---|---|---|---" + String(repeating: "|--:", count: 6) + "|---" + String(repeating: "|--:", count: 4)
           + String(repeating: "|--:", count: session.hasBridge ? ReportWords.siteBridgeColumns.count : 0)
-          + String(repeating: "|--:", count: session.hasCallQuality ? ReportWords.siteCallQualityColumns.count : 0) + "|")
+          + String(repeating: "|--:", count: session.hasCallQuality ? ReportWords.siteCallQualityColumns.count : 0)
+          + String(repeating: "|--:", count: session.hasDisagreements ? ReportWords.siteDisagreementColumns.count : 0) + "|")
       for site in session.sites where site.plannedAbsence == nil {
         lines.append("| " + words.siteCells(site, session, aboveMark: " ⚠").map(cell).joined(separator: " | ") + " |")
       }
@@ -162,7 +163,10 @@ public enum ReportRenderer {
     // Then the calls' quality's: points with a call degraded or bad (1/0 for a point), seconds degraded, seconds bad.
     let quality = report.sessions.contains(where: \.hasCallQuality)
     let qualityColumns: [ReportText] = quality ? ReportWords.groupCallQualityColumns : []
-    var rows = [(columns + bridgeColumns + qualityColumns).map { words.csvHeader($0) }]
+    // Then the disagreements': points disagreeing (1/0 for a point), seconds in each disagreement.
+    let disagreements = report.sessions.contains(where: \.hasDisagreements)
+    let disagreementColumns: [ReportText] = disagreements ? ReportWords.groupDisagreementColumns : []
+    var rows = [(columns + bridgeColumns + qualityColumns + disagreementColumns).map { words.csvHeader($0) }]
     for session in report.sessions {
       let sessionName = words.sessionName(session)
       func groupRow(_ level: ReportText, _ group: GroupReport) -> [String] {
@@ -182,7 +186,13 @@ public enum ReportRenderer {
           words.decimal(group.averageHeadcount), "\(group.expected)", group.attendancePercent.map { words.decimal($0) } ?? "",
           "\(group.countsAboveExpected)", "",
         ]
-        return cells + bridgeCells + qualityCells
+        let disagreementCells: [String] =
+          disagreements
+          ? [
+            "\(group.disagreementPoints)", words.decimal(group.agentSilentSeconds, digits: 0),
+            words.decimal(group.aliveNotInBridgeSeconds, digits: 0),
+          ] : []
+        return cells + bridgeCells + qualityCells + disagreementCells
       }
       rows.append(groupRow(.levelTotal, session.total))
       for group in session.groups { rows.append(groupRow(.levelGroup, group)) }
@@ -209,7 +219,13 @@ public enum ReportRenderer {
           site.attendancePercent.map { words.decimal($0) } ?? "",
           site.countAboveExpected ? "1" : "0", words.heardBy(site.heardBy, empty: ""),
         ]
-        rows.append(cells + bridgeCells + qualityCells)
+        let disagreementCells: [String] =
+          disagreements
+          ? [
+            site.agentSilentSeconds + site.aliveNotInBridgeSeconds > 0 ? "1" : "0", words.decimal(site.agentSilentSeconds, digits: 0),
+            words.decimal(site.aliveNotInBridgeSeconds, digits: 0),
+          ] : []
+        rows.append(cells + bridgeCells + qualityCells + disagreementCells)
       }
     }
     return "\u{FEFF}" + rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
@@ -278,11 +294,15 @@ public enum ReportRenderer {
       out.raw(", ")
       time("observed_end", session.observedEnd)
       out.raw(",\n   \"total\": ")
-      group(&out, session.total, offset: offset, bridge: session.hasBridge, quality: session.hasCallQuality)
+      group(
+        &out, session.total, offset: offset, bridge: session.hasBridge, quality: session.hasCallQuality,
+        disagreements: session.hasDisagreements)
       out.raw(",\n   \"groups\": [")
       for (index, entry) in session.groups.enumerated() {
         out.raw(index == 0 ? "\n    " : ",\n    ")
-        group(&out, entry, offset: offset, bridge: session.hasBridge, quality: session.hasCallQuality)
+        group(
+          &out, entry, offset: offset, bridge: session.hasBridge, quality: session.hasCallQuality,
+          disagreements: session.hasDisagreements)
       }
       out.raw("],\n   \"sites\": [")
       for (index, site) in session.sites.enumerated() {
@@ -332,6 +352,12 @@ public enum ReportRenderer {
           out.raw(", \"call_bad_seconds\": ")
           out.number(site.callBadSeconds, decimals: 1)
         }
+        if session.hasDisagreements {
+          out.raw(", \"agent_silent_seconds\": ")
+          out.number(site.agentSilentSeconds, decimals: 1)
+          out.raw(", \"alive_not_in_bridge_seconds\": ")
+          out.number(site.aliveNotInBridgeSeconds, decimals: 1)
+        }
         out.raw("}")
       }
       out.raw("],\n   \"actions\": [")
@@ -368,7 +394,9 @@ public enum ReportRenderer {
     return out.text
   }
 
-  static func group(_ out: inout JSONWriter, _ group: GroupReport, offset: Int, bridge: Bool = false, quality: Bool = false) {
+  static func group(
+    _ out: inout JSONWriter, _ group: GroupReport, offset: Int, bridge: Bool = false, quality: Bool = false, disagreements: Bool = false
+  ) {
     out.raw("{\"path\": ")
     out.string(group.path.joined(separator: GroupPath.separator))
     out.raw(
@@ -397,6 +425,12 @@ public enum ReportRenderer {
       out.number(group.callDegradedSeconds, decimals: 1)
       out.raw(", \"call_bad_seconds\": ")
       out.number(group.callBadSeconds, decimals: 1)
+    }
+    if disagreements {
+      out.raw(", \"disagreement_points\": \(group.disagreementPoints), \"agent_silent_seconds\": ")
+      out.number(group.agentSilentSeconds, decimals: 1)
+      out.raw(", \"alive_not_in_bridge_seconds\": ")
+      out.number(group.aliveNotInBridgeSeconds, decimals: 1)
     }
     out.raw("}")
   }

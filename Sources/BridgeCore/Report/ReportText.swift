@@ -20,6 +20,7 @@ public enum ReportText: String, CaseIterable, Sendable {
   // MARK: The conference bridge (issue 32)
   case summaryBridge, columnInBridge, columnBridgeTime, columnBridgeDrops, bridgeRules, bridgeAllSessions
   case summaryCallQuality, columnCallProblemPoints, columnCallDegraded, columnCallBad, callQualityRules
+  case summaryDisagreements, columnDisagreementPoints, columnAgentSilent, columnAliveNotInBridge, disagreementRules
 
   /// The template in `language`.
   public func template(_ language: Language) -> String {
@@ -198,6 +199,23 @@ public enum ReportText: String, CaseIterable, Sendable {
         + "thời gian khứ hồi so với các ngưỡng cố định, theo các lần đọc của cầu: thời gian được tính là thời gian trong cầu "
         + "khi cuộc gọi giảm chất lượng, hoặc xấu. Rời cầu, hoặc máy giám sát dừng hay khởi động lại, thì đánh giá đó kết "
         + "thúc cho đến lần đọc sau."
+    ),
+    .summaryDisagreements: (
+      "Bridge and heartbeats disagreeing: {0} points; in the bridge with the agent silent {1}, agent alive and not in "
+        + "the bridge {2} in all",
+      "Cầu và tín hiệu không khớp: {0} điểm cầu; trong cầu nhưng phần mềm im lặng {1}, phần mềm hoạt động nhưng không "
+        + "trong cầu {2}"
+    ),
+    .columnDisagreementPoints: ("Points disagreeing", "Điểm không khớp"),
+    .columnAgentSilent: ("In bridge with agent silent", "Trong cầu nhưng phần mềm im lặng"),
+    .columnAliveNotInBridge: ("Agent alive out of bridge", "Phần mềm hoạt động nhưng không trong cầu"),
+    .disagreementRules: (
+      "A disagreement is the bridge and the heartbeats saying different things, as the monitor judged it each second: "
+        + "in the bridge while the heartbeats say offline or never heard, or online or late while no bridge has the "
+        + "point; a stop or restart of the monitor ends one until the restarted monitor sees it again.",
+      "Không khớp là khi cầu và tín hiệu nhịp tim nói khác nhau, theo đánh giá của máy giám sát mỗi giây: trong cầu "
+        + "nhưng tín hiệu báo mất kết nối hoặc chưa từng nhận, hoặc tín hiệu báo trực tuyến hay trễ nhưng không cầu nào có "
+        + "điểm cầu đó; máy giám sát dừng hoặc khởi động lại thì khoảng đó kết thúc cho đến khi máy khởi động lại thấy lại."
     ),
   ]
 }

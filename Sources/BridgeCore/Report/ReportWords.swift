@@ -16,7 +16,8 @@ struct ReportWords: Sendable {
     switch text {
     case .columnOnline: self(text) + " (%)"
     case .columnAttendance: self(text) + " (%)"
-    case .columnOutageTime, .columnLongest, .columnFirstConnect, .columnBridgeTime, .columnCallDegraded, .columnCallBad:
+    case .columnOutageTime, .columnLongest, .columnFirstConnect, .columnBridgeTime, .columnCallDegraded, .columnCallBad,
+      .columnAgentSilent, .columnAliveNotInBridge:
       self(text) + (language == .vi ? " (giây)" : " (s)")
     default: self(text)
     }
@@ -99,6 +100,12 @@ struct ReportWords: Sendable {
       lines.append(
         self(.summaryCallQuality, count(total.callProblemPoints), duration(total.callDegradedSeconds), duration(total.callBadSeconds)))
     }
+    if session.hasDisagreements {
+      lines.append(
+        self(
+          .summaryDisagreements, count(total.disagreementPoints), duration(total.agentSilentSeconds),
+          duration(total.aliveNotInBridgeSeconds)))
+    }
     if session.rollCallReached {
       lines.append(self(.summaryAttendance, count(total.rollCallHeadcount), count(total.expected), percent(total.attendancePercent)))
     }
@@ -141,13 +148,18 @@ struct ReportWords: Sendable {
   /// The calls' quality's columns, after the bridge's, only when the journal has `bridge_quality` records.
   static let groupCallQualityColumns: [ReportText] = [.columnCallProblemPoints, .columnCallDegraded, .columnCallBad]
   static let siteCallQualityColumns: [ReportText] = [.columnCallDegraded, .columnCallBad]
+  /// The disagreements' columns, last, only when the journal has `bridge_disagreement` records.
+  static let groupDisagreementColumns: [ReportText] = [.columnDisagreementPoints, .columnAgentSilent, .columnAliveNotInBridge]
+  static let siteDisagreementColumns: [ReportText] = [.columnAgentSilent, .columnAliveNotInBridge]
 
   static func groupColumns(_ session: SessionReport) -> [ReportText] {
     groupColumns + (session.hasBridge ? groupBridgeColumns : []) + (session.hasCallQuality ? groupCallQualityColumns : [])
+      + (session.hasDisagreements ? groupDisagreementColumns : [])
   }
 
   static func siteColumns(_ session: SessionReport) -> [ReportText] {
     siteColumns + (session.hasBridge ? siteBridgeColumns : []) + (session.hasCallQuality ? siteCallQualityColumns : [])
+      + (session.hasDisagreements ? siteDisagreementColumns : [])
   }
 
   func groupCells(_ group: GroupReport, _ session: SessionReport) -> [String] {
@@ -155,12 +167,15 @@ struct ReportWords: Sendable {
       + (session.hasBridge ? [count(group.inBridge), duration(group.bridgeSeconds), count(group.bridgeDrops)] : [])
       + (session.hasCallQuality
         ? [count(group.callProblemPoints), duration(group.callDegradedSeconds), duration(group.callBadSeconds)] : [])
+      + (session.hasDisagreements
+        ? [count(group.disagreementPoints), duration(group.agentSilentSeconds), duration(group.aliveNotInBridgeSeconds)] : [])
   }
 
   func siteCells(_ site: SiteReport, _ session: SessionReport, aboveMark: String = "") -> [String] {
     siteCells(site, aboveMark: aboveMark)
       + (session.hasBridge ? [duration(site.bridgeSeconds), count(site.bridgeDrops)] : [])
       + (session.hasCallQuality ? [duration(site.callDegradedSeconds), duration(site.callBadSeconds)] : [])
+      + (session.hasDisagreements ? [duration(site.agentSilentSeconds), duration(site.aliveNotInBridgeSeconds)] : [])
   }
 
   /// The table of each point's bridge figures over all sessions (none for one session or no bridge records).
@@ -177,6 +192,7 @@ struct ReportWords: Sendable {
   func rules(_ report: ConferenceReport) -> String {
     self(.rules) + (report.sessions.contains(where: \.hasBridge) ? " " + self(.bridgeRules) : "")
       + (report.sessions.contains(where: \.hasCallQuality) ? " " + self(.callQualityRules) : "")
+      + (report.sessions.contains(where: \.hasDisagreements) ? " " + self(.disagreementRules) : "")
   }
 
   func groupCells(_ group: GroupReport) -> [String] {

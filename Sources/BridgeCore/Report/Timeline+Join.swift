@@ -69,6 +69,7 @@ extension Timeline {
     }
     hasBridgeRecords = hasBridgeRecords || later.hasBridgeRecords
     hasQualityRecords = hasQualityRecords || later.hasQualityRecords
+    hasDisagreementRecords = hasDisagreementRecords || later.hasDisagreementRecords
 
     // The later stretch's first segment goes on with this one's last (a start or clock step would have begun one).
     let first = later.segments[0]

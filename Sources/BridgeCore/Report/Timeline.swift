@@ -114,6 +114,8 @@ struct Timeline: Sendable {
   var hasBridgeRecords = false
   /// Whether it has any `bridge_quality` record: only then does the report show the calls' quality.
   var hasQualityRecords = false
+  /// Whether it has any `bridge_disagreement` record: only then does the report show the disagreements.
+  var hasDisagreementRecords = false
   /// Each status change, in journal order until `seal` groups them into `statusesBySite`.
   var statusSteps = StepLog<StatusStep>()
   /// Each headcount (or its loss at a start or stop), with the highest count since the previous sample; in
@@ -234,6 +236,9 @@ struct Timeline: Sendable {
     case .bridgeQuality(let verdict):
       hasQualityRecords = true
       bridgeEvents.append(BridgeEvent(time: time, site: Int32(site), change: BridgeStep.State(verdict: verdict)))
+    case .bridgeDisagreement(let word):
+      hasDisagreementRecords = true
+      bridgeEvents.append(BridgeEvent(time: time, site: Int32(site), change: BridgeStep.State(disagreement: word)))
     case .status(_, let to, _, let source):
       statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
       if let source { heardBy[site].insert(source) }
@@ -351,6 +356,7 @@ struct Timeline: Sendable {
   /// between. A start with one bridge takes the sites that were in back in, as the restarted monitor does.
   private mutating func replayBridgeEvents() {
     var inBridge = [Bool](repeating: false, count: siteCount)
+    var disagreeing = [Bool](repeating: false, count: siteCount)
     var segment = 0
     for (index, event) in bridgeEvents.enumerated() {
       while segment < segments.count && segments[segment].firstBridge <= index {
@@ -366,13 +372,22 @@ struct Timeline: Sendable {
             inBridge[site] = joined
             bridgeSteps.append(BridgeStep(time: event.time, site: event.site, state: event.change))
           }
+        case .agentSilent, .aliveNotInBridge, .agreeing:
+          disagreeing[site] = event.change != .agreeing
+          bridgeSteps.append(BridgeStep(time: event.time, site: event.site, state: event.change))
         default:
           bridgeSteps.append(BridgeStep(time: event.time, site: event.site, state: event.change))
         }
         continue
       }
       let starting = event.site == -1
+      // A stop or start ends every disagreement (the restarted monitor journals those it sees anew).
+      for site in 0..<siteCount where disagreeing[site] && !inBridge[site] {
+        bridgeSteps.append(BridgeStep(time: event.time, site: Int32(site), state: .agreeing))
+        disagreeing[site] = false
+      }
       for site in 0..<siteCount where inBridge[site] {
+        disagreeing[site] = false
         bridgeSteps.append(BridgeStep(time: event.time, site: Int32(site), state: .notWatched))
         if starting && bridgeCarriesAcrossStart {
           bridgeSteps.append(BridgeStep(time: event.time, site: Int32(site), state: .carried))

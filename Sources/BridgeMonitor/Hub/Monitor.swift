@@ -167,9 +167,9 @@ public final class Monitor: Sendable {
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
       let (taken, details) = self.snapshot(of: state, wanted: wanted, now: now)
-      return (fresh, taken, details, state.drainBridgeRecords(now: now))
+      return (fresh, taken, details, state.drainBridgeRecords(now: now, view: taken.bridge))
     }
-    // The bridges' joins and leaves go with the clock's records: neither is an engine event.
+    // The bridges' joins, leaves and disagreements go with the clock's records: none is an engine event.
     let clockRecords = owned.value.clockWatcher.observe(now: now, counters: taken.counters) + bridgeRecords
     pair.watchPrimary(now: now)
     let carried = owned.value.carriedEvents
