@@ -133,9 +133,8 @@ public struct ConferenceReport: Sendable, Equatable {
     ) -> [SiteReport] {
       let siteCount = config.sites.count
       let partCount = max(1, min(parts ?? min(ProcessInfo.processInfo.activeProcessorCount, siteCount / 1_000), siteCount))
-      let results = Mutex<[Int: ([SiteReport], [Timeline.CountedChange])]>([:])
-      DispatchQueue.concurrentPerform(iterations: partCount) { part in
-        let range = (siteCount * part / partCount)..<(siteCount * (part + 1) / partCount)
+      var ranges = (0..<partCount).map { part in (siteCount * part / partCount)..<(siteCount * (part + 1) / partCount) }
+      let results = OnAllCores.map(&ranges) { range in
         // At most one change a site per step and one at the session's start; reserved, not written, so only what
         // is used is in memory, and the array is never copied as it grows.
         var changes: [Timeline.CountedChange] = []
@@ -150,17 +149,10 @@ public struct ConferenceReport: Sendable, Equatable {
           if site.plannedAbsence != nil { changes.removeSubrange(before...) }
           return site
         }
-        results.withLock { $0[part] = (sites, changes) }
+        return (sites, changes)
       }
-      var sites: [SiteReport] = []
-      sites.reserveCapacity(siteCount)
-      changes = []
-      for part in 0..<partCount {
-        let (partSites, partChanges) = results.withLock { $0.removeValue(forKey: part)! }
-        sites += partSites
-        changes.append(partChanges)
-      }
-      return sites
+      changes = results.map(\.1)
+      return results.flatMap(\.0)
     }
   }
 }

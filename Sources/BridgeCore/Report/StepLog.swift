@@ -108,22 +108,14 @@ struct StepsBySite<Step: TimedStep & Sendable>: Sendable {
       return steps
     }
     log.drain { step in unsorted[Int(step.site) / sitesPerRun].append(step) }
-    // The runs grouped on all cores at once, each moved in and out of the lock's keeping (never copied), and each
-    // run's unsorted steps given back as soon as it is grouped.
-    let keeping = Mutex<(unsorted: [Int: [Step]], grouped: [Int: Run])>(([:], [:]))
-    for run in (0..<runCount).reversed() {
-      let steps = unsorted.removeLast()
-      keeping.withLock { $0.unsorted[run] = steps }
-    }
-    DispatchQueue.concurrentPerform(iterations: runCount) { run in
-      let firstSite = run * sitesPerRun
-      let sites = max(0, min(sitesPerRun, siteCount - firstSite))
-      let steps = keeping.withLock { $0.unsorted.removeValue(forKey: run)! }
-      let grouped = Self.grouped(steps, firstSite: firstSite, sites: sites)
-      keeping.withLock { $0.grouped[run] = grouped }
+    // The runs grouped on all cores at once, each run's unsorted steps given back as soon as it is grouped.
+    var numbered = unsorted.enumerated().map { (run: $0.offset, steps: $0.element) }
+    unsorted = []
+    self.runs = OnAllCores.map(&numbered) { unsortedRun in
+      let firstSite = unsortedRun.run * sitesPerRun
+      return Self.grouped(unsortedRun.steps, firstSite: firstSite, sites: max(0, min(sitesPerRun, siteCount - firstSite)))
     }
     self.sitesPerRun = sitesPerRun
-    self.runs = (0..<runCount).map { run in keeping.withLock { $0.grouped.removeValue(forKey: run)! } }
   }
 
   /// Steps of every site.

@@ -217,19 +217,6 @@ extension Timeline {
 
   /// Each part sorted by time where it lies, on its own core.
   private static func sortInPlace(_ parts: inout [[CountedChange]]) {
-    let count = parts.count
-    guard count > 1 else {
-      for index in parts.indices { parts[index].sort { $0.time < $1.time } }
-      return
-    }
-    // Moved into the lock's keeping and out again, so that each is sorted with no second reference (no copy).
-    let keeping = Mutex<[Int: [CountedChange]]>([:])
-    for index in parts.indices.reversed() { keeping.withLock { $0[index] = parts.removeLast() } }
-    DispatchQueue.concurrentPerform(iterations: count) { index in
-      var part = keeping.withLock { $0.removeValue(forKey: index)! }
-      part.sort { $0.time < $1.time }
-      keeping.withLock { $0[index] = part }
-    }
-    parts = (0..<count).map { index in keeping.withLock { $0.removeValue(forKey: index)! } }
+    OnAllCores.update(&parts) { part in part.sort { $0.time < $1.time } }
   }
 }
