@@ -35,6 +35,34 @@ import Testing
     at(minutes, site, .bridge(inBridge: false), seconds: seconds)
   }
 
+  /// `records` cut in two at every record, each half read into its own builder (blocks of two steps, the first
+  /// half's sites in `siteParts` parts) and joined: the report read in one go.
+  static func expectTheSameInStretches(_ records: [JournalRecord], siteParts: Int? = nil) throws {
+    let config = config()
+    let whole = try ConferenceReport.build(config: config, records: records)
+    for cut in 1..<records.count {
+      var first = ConferenceReport.Builder(config: config, stepBlockShift: 1, siteParts: siteParts)
+      var later = ConferenceReport.Builder(config: config, stepBlockShift: 1)
+      for record in records[..<cut] { first.take(record) }
+      for record in records[cut...] { later.take(record) }
+      first.append(later)
+      #expect(try first.build() == whole, "cut after record \(cut)")
+    }
+  }
+
+  /// AttendanceTests' check on `report` in each format: no English word is left in the Vietnamese.
+  static func expectNoEnglishInVietnamese(_ report: ConferenceReport) {
+    let vietnameseWords = Set(ReportText.allCases.flatMap { AttendanceTests.words($0.template(.vi)) })
+    let englishOnly = Set(ReportText.allCases.flatMap { AttendanceTests.words($0.template(.en)) }).subtracting(vietnameseWords)
+      .subtracting(["docs", "REPORT"])
+    for format in [ReportFormat.md, .csv, .html] {
+      var text = ReportRenderer.render(report, config: config(), format: format, language: .vi)
+      if format == .html { text = AttendanceTests.pageText(text) }
+      let left = Set(AttendanceTests.words(text)).intersection(englishOnly)
+      #expect(left.isEmpty, "English in the Vietnamese \(format): \(left.sorted())")
+    }
+  }
+
   /// TT drops at 09:00 and rejoins at 09:05, then hangs up as the morning ends; DB leaves at 09:30 for good; LS
   /// never joins. In the afternoon only TT comes back, at 14:10, until the monitor stops at 16:30.
   static let day: [JournalRecord] = [

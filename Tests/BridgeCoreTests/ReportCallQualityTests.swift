@@ -60,16 +60,7 @@ import Testing
   }
 
   @Test func aReportReadInStretchesHasTheSameCallQuality() throws {
-    let config = Day.config()
-    let whole = try ConferenceReport.build(config: config, records: Self.day)
-    for cut in 1..<Self.day.count {
-      var first = ConferenceReport.Builder(config: config, stepBlockShift: 1)
-      var later = ConferenceReport.Builder(config: config, stepBlockShift: 1)
-      for record in Self.day[..<cut] { first.take(record) }
-      for record in Self.day[cut...] { later.take(record) }
-      first.append(later)
-      #expect(try first.build() == whole, "cut after record \(cut)")
-    }
+    try Day.expectTheSameInStretches(Self.day)
   }
 
   @Test func everyFormatCarriesTheCallQualityInBothLanguages() throws {
@@ -113,16 +104,8 @@ import Testing
         "<li>Call quality (the bridge&#39;s verdict): 2 points had their call degraded or bad; degraded 20m00s, bad 20m00s in all</li>"))
     #expect(html.contains("<th>Call degraded</th><th>Call bad</th></tr>"))
 
-    // The Vietnamese report, with the bridge's and the calls' figures, has no English left (AttendanceTests' check).
-    let vietnameseWords = Set(ReportText.allCases.flatMap { AttendanceTests.words($0.template(.vi)) })
-    let englishOnly = Set(ReportText.allCases.flatMap { AttendanceTests.words($0.template(.en)) }).subtracting(vietnameseWords)
-      .subtracting(["docs", "REPORT"])
-    for format in [ReportFormat.md, .csv, .html] {
-      var text = ReportRenderer.render(report, config: config, format: format, language: .vi)
-      if format == .html { text = AttendanceTests.pageText(text) }
-      let left = Set(AttendanceTests.words(text)).intersection(englishOnly)
-      #expect(left.isEmpty, "English in the Vietnamese \(format): \(left.sorted())")
-    }
+    // The Vietnamese report, with the bridge's and the calls' figures, has no English left.
+    Day.expectNoEnglishInVietnamese(report)
   }
 
   @Test func aJournalWithoutQualityRecordsReadsAsBefore() throws {

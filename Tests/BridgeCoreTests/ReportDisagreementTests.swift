@@ -59,16 +59,7 @@ import Testing
   }
 
   @Test func aReportReadInStretchesHasTheSameDisagreements() throws {
-    let config = Day.config()
-    let whole = try ConferenceReport.build(config: config, records: Self.day)
-    for cut in 1..<Self.day.count {
-      var first = ConferenceReport.Builder(config: config, stepBlockShift: 1, siteParts: 2)
-      var later = ConferenceReport.Builder(config: config, stepBlockShift: 1)
-      for record in Self.day[..<cut] { first.take(record) }
-      for record in Self.day[cut...] { later.take(record) }
-      first.append(later)
-      #expect(try first.build() == whole, "cut after record \(cut)")
-    }
+    try Day.expectTheSameInStretches(Self.day, siteParts: 2)
   }
 
   @Test func everyFormatCarriesTheDisagreementsInBothLanguages() throws {
@@ -94,17 +85,8 @@ import Testing
     #expect(total["disagreement_points"] as? Int == 2 && total["alive_not_in_bridge_seconds"] as? Double == 1200)
     #expect(((morning["sites"] as! [[String: Any]])[0])["agent_silent_seconds"] as? Double == 900)
 
-    // The Vietnamese report has no English left (AttendanceTests' check), and a journal without such records shows
-    // none of it.
-    let vietnameseWords = Set(ReportText.allCases.flatMap { AttendanceTests.words($0.template(.vi)) })
-    let englishOnly = Set(ReportText.allCases.flatMap { AttendanceTests.words($0.template(.en)) }).subtracting(vietnameseWords)
-      .subtracting(["docs", "REPORT"])
-    for format in [ReportFormat.md, .csv, .html] {
-      var text = ReportRenderer.render(report, config: config, format: format, language: .vi)
-      if format == .html { text = AttendanceTests.pageText(text) }
-      let left = Set(AttendanceTests.words(text)).intersection(englishOnly)
-      #expect(left.isEmpty, "English in the Vietnamese \(format): \(left.sorted())")
-    }
+    // The Vietnamese report has no English left, and a journal without such records shows none of it.
+    Day.expectNoEnglishInVietnamese(report)
     let plain = try ConferenceReport.build(config: config, records: Day.day)
     for format in ReportFormat.allCases {
       let text = ReportRenderer.render(plain, config: config, format: format)

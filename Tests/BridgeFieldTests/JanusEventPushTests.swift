@@ -152,22 +152,9 @@ final class AnsweringServer: Sendable {
   private let done = DispatchSemaphore(value: 0)
 
   init(status: Int) throws {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let listening = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-        bind(descriptor, pointer, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, pointer, &length) == 0
-      }
-    }
-    guard listening else {
-      close(descriptor)
-      throw CannotListen()
-    }
+    guard let (descriptor, port) = listenOnLoopback() else { throw CannotListen() }
     listener = descriptor
-    port = Int(UInt16(bigEndian: address.sin_port))
+    self.port = port
     let thread = Thread { [self] in
       defer { done.signal() }
       while !stopping.load(ordering: .acquiring) {

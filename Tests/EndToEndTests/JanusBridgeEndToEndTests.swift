@@ -328,13 +328,7 @@ final class JanusUnderTest: @unchecked Sendable {
           "rtp": ["ip": "127.0.0.1", "port": 5, "payload_type": 111],
         ],
       ])
-    // The join is asynchronous: its answer is the session's next event.
-    let events = try http.get(host: "127.0.0.1", port: port, path: "/janus/\(session)?maxev=1")
-    let parsed = try JSONSerialization.jsonObject(with: Data(events.body))
-    let event = (parsed as? [[String: Any]])?.first ?? (parsed as? [String: Any]) ?? [:]
-    guard let data = (event["plugindata"] as? [String: Any])?["data"] as? [String: Any], data["audiobridge"] as? String == "joined",
-      let participant = (data["id"] as? NSNumber)?.uint64Value
-    else { throw Failure(description: "join of \(display) answered \(String(decoding: events.body, as: UTF8.self))") }
+    let (data, participant) = try joinAnswer(session: session, plugin: "audiobridge", display: display)
     let joined = Participant(session: session, handle: handle, id: participant)
     if sendMedia, let rtp = data["rtp"] as? [String: Any], let ip = rtp["ip"] as? String, let rtpPort = (rtp["port"] as? NSNumber)?.intValue
     {
@@ -356,13 +350,20 @@ final class JanusUnderTest: @unchecked Sendable {
     _ = try call(
       "/janus/\(session)/\(handle)",
       ["janus": "message", "body": ["request": "join", "ptype": "publisher", "room": 1234, "display": display]])
+    let (_, participant) = try joinAnswer(session: session, plugin: "videoroom", display: display)
+    return Participant(session: session, handle: handle, id: participant)
+  }
+
+  /// A join is asynchronous: its answer is the session's next event, the plugin's data saying `joined` with the
+  /// participant's id.
+  private func joinAnswer(session: UInt64, plugin: String, display: String) throws -> (data: [String: Any], id: UInt64) {
     let events = try http.get(host: "127.0.0.1", port: port, path: "/janus/\(session)?maxev=1")
     let parsed = try JSONSerialization.jsonObject(with: Data(events.body))
     let event = (parsed as? [[String: Any]])?.first ?? (parsed as? [String: Any]) ?? [:]
-    guard let data = (event["plugindata"] as? [String: Any])?["data"] as? [String: Any], data["videoroom"] as? String == "joined",
+    guard let data = (event["plugindata"] as? [String: Any])?["data"] as? [String: Any], data[plugin] as? String == "joined",
       let participant = (data["id"] as? NSNumber)?.uint64Value
     else { throw Failure(description: "join of \(display) answered \(String(decoding: events.body, as: UTF8.self))") }
-    return Participant(session: session, handle: handle, id: participant)
+    return (data, participant)
   }
 
   /// VideoRoom `leave` by the participant itself.
@@ -370,22 +371,14 @@ final class JanusUnderTest: @unchecked Sendable {
     _ = try call("/janus/\(participant.session)/\(participant.handle)", ["janus": "message", "body": ["request": "leave"]])
   }
 
-  /// VideoRoom `kick` (the room has no secret), asked on the participant's own handle.
-  func kickFromVideoRoom(_ participant: Participant) throws {
+  /// The plugin's `kick` (the room has no secret), asked on the participant's own handle: `audiobridge` or
+  /// `videoroom`.
+  func kick(_ participant: Participant, plugin: String = "audiobridge") throws {
     let answer = try call(
       "/janus/\(participant.session)/\(participant.handle)",
       ["janus": "message", "body": ["request": "kick", "room": 1234, "id": participant.id]])
     let data = (answer["plugindata"] as? [String: Any])?["data"] as? [String: Any]
-    guard data?["videoroom"] as? String == "success" else { throw Failure(description: "kick answered \(answer)") }
-  }
-
-  /// AudioBridge `kick` (the room has no secret).
-  func kick(_ participant: Participant) throws {
-    let answer = try call(
-      "/janus/\(participant.session)/\(participant.handle)",
-      ["janus": "message", "body": ["request": "kick", "room": 1234, "id": participant.id]])
-    let data = (answer["plugindata"] as? [String: Any])?["data"] as? [String: Any]
-    guard data?["audiobridge"] as? String == "success" else { throw Failure(description: "kick answered \(answer)") }
+    guard data?[plugin] as? String == "success" else { throw Failure(description: "kick answered \(answer)") }
   }
 }
 

@@ -16,18 +16,7 @@ import Testing
     // Janus posts its `started` event to nobody yet: once it has given it up, nothing of its own is pending.
     try #require(janus.waitForEventsSettled(lost: 1), "\(janus.ownLog)")
 
-    let config = """
-      title: Bridge events
-      timing: {interval: 1s, late_after: 2s, offline_after: 3s}
-      status_file: status.json
-      sites:
-        - {id: HB-S1, name: S1, group: Hòa Bình, expected: 10}
-        - {id: HB-S2, name: S2, group: Hòa Bình, expected: 10}
-        - {id: HB-S3, name: S3, group: Hòa Bình, expected: 10}
-        - {id: HB-S4, name: S4, group: Hòa Bình, expected: 10}
-      bridges:
-        - {kind: janus, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, poll: 60s, events_listen: "127.0.0.1:\(eventsPort)"}
-      """
+    let config = Self.config(sites: 4, janus: janus, eventsPort: eventsPort)
     let monitor = try HeadlessMonitor(config: config)
     defer { _ = monitor.stop() }
     #expect(
@@ -121,17 +110,7 @@ import Testing
     // Its events (a session made, a join) find nobody and are given up, grouped in one batch or two.
     try #require(janus.waitForEventsSettled(lost: 2), "\(janus.ownLog)")
 
-    let config = """
-      title: VideoRoom events
-      timing: {interval: 1s, late_after: 2s, offline_after: 3s}
-      status_file: status.json
-      sites:
-        - {id: HB-S1, name: S1, group: Hòa Bình, expected: 10}
-        - {id: HB-S2, name: S2, group: Hòa Bình, expected: 10}
-        - {id: HB-S3, name: S3, group: Hòa Bình, expected: 10}
-      bridges:
-        - {kind: janus, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, plugin: videoroom, poll: 60s, events_listen: "127.0.0.1:\(eventsPort)"}
-      """
+    let config = Self.config(sites: 3, janus: janus, eventsPort: eventsPort, plugin: "videoroom")
     let monitor = try HeadlessMonitor(config: config)
     defer { _ = monitor.stop() }
     func poll(_ json: [String: Any]) -> [String: Any] {
@@ -153,13 +132,26 @@ import Testing
     let joined = try #require(
       monitor.waitForStatus(seconds: 30) { states($0) == ["in", "in", "in"] }, "\(monitor.log)\n\(janus.ownLog)")
     #expect(poll(joined)["polls"] as? Int == polls, "a poll came between: \(poll(joined))")
-    try janus.kickFromVideoRoom(s2)
+    try janus.kick(s2, plugin: "videoroom")
     try janus.leaveVideoRoom(s1)
     let left = try #require(
       monitor.waitForStatus(seconds: 30) { states($0) == ["out", "out", "in"] }, "\(monitor.log)\n\(janus.ownLog)")
     #expect(poll(left)["polls"] as? Int == polls, "a poll came between: \(poll(left))")
     #expect(poll(left)["participants"] as? Int == 1)
     #expect(poll(left)["events_applied"] as? Int == 4 && poll(left)["bodies_refused"] as? Int == 0, "\(poll(left))")
+  }
+
+  /// Sites HB-S1 to HB-S`sites` and one Janus bridge on room 1234, polled once a minute and pushed to.
+  static func config(sites: Int, janus: JanusUnderTest, eventsPort: Int, plugin: String = "audiobridge") -> String {
+    """
+    title: Bridge events
+    timing: {interval: 1s, late_after: 2s, offline_after: 3s}
+    status_file: status.json
+    sites:
+    \((1...sites).map { "  - {id: HB-S\($0), name: S\($0), group: Hòa Bình, expected: 10}" }.joined(separator: "\n"))
+    bridges:
+      - {kind: janus, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, plugin: \(plugin), poll: 60s, events_listen: "127.0.0.1:\(eventsPort)"}
+    """
   }
 
   @Test func aTakenEventsPortStopsTheStartAtItsLine() throws {
