@@ -18,19 +18,9 @@ import Testing
     private let thread: Thread
 
     init(answer: [UInt8]?, hold: Double = 0) throws {
-      let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      guard let (descriptor, port) = listenOnLoopback(backlog: 4) else { throw BridgeHTTPError("cannot listen") }
       listener = descriptor
-      var address = sockaddr_in()
-      address.sin_family = sa_family_t(AF_INET)
-      address.sin_addr.s_addr = inet_addr("127.0.0.1")
-      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-      let listening = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-          bind(descriptor, pointer, length) == 0 && listen(descriptor, 4) == 0 && getsockname(descriptor, pointer, &length) == 0
-        }
-      }
-      guard listening else { throw BridgeHTTPError("cannot listen") }
-      port = Int(UInt16(bigEndian: address.sin_port))
+      self.port = port
       thread = Thread {
         let connection = accept(descriptor, nil, nil)
         guard connection >= 0 else { return }
