@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The post-conference report, computed from the journal alone.
 public struct ConferenceReport: Sendable, Equatable {

@@ -1,6 +1,3 @@
-import Foundation
-import Synchronization
-
 /// The report's steps in journal order, kept in blocks of 2,097,152 steps (32 MiB or more each) rather than one
 /// array: a two-day journal of a 31,097-site conference is 8.4 million headcount steps (200 MB), and one array of
 /// them was copied whole at each join of two stretches and again when grouped by site, two copies alive at once

@@ -1,6 +1,3 @@
-import Foundation
-import Synchronization
-
 /// What the timeline says of one site over a session, and of its groups at each moment.
 extension Timeline {
   func report(
