@@ -125,11 +125,12 @@ struct BridgeQualityFamilies: Sendable {
 
   var families: [GaugeFamily] { enabled ? [loss, jitter, roundTrip] : [] }
 
-  mutating func add(labels: [(String, String)]) {
+  /// Each site's series, NaN until the bridge gives a figure; the labels are the other per-site gauges'.
+  mutating func adopt(_ series: SeriesLabels) {
     guard enabled else { return }
-    loss.values[loss.add(labels: labels)] = .nan
-    jitter.values[jitter.add(labels: labels)] = .nan
-    roundTrip.values[roundTrip.add(labels: labels)] = .nan
+    loss.adopt(series, value: .nan)
+    jitter.adopt(series, value: .nan)
+    roundTrip.adopt(series, value: .nan)
   }
 
   mutating func update(from view: BridgeView) {

@@ -206,26 +206,29 @@ public final class MetricsExporter: MonitorHealthObserver, Sendable {
         help: "1 while a bridge point is late or offline and no operator has acknowledged it (a marked one is not)",
         expectedSeries: siteCount),
       siteBridgeQuality: BridgeQualityFamilies(config: config))
+    // Families with the same series share their labels' bytes.
+    var groupSeries = SeriesLabels()
+    groupSeries.reserve(groupCount)
     for node in groups.nodes {
       let labels = groupLabels(node)
       for status in SiteStatus.allCases { roster.sites.add(labels: labels + [("status", status.description)]) }
-      roster.expected.add(labels: labels)
-      roster.reported.add(labels: labels)
-      roster.help.add(labels: labels)
-      roster.countFileProblems.add(labels: labels)
-      roster.unacknowledged.add(labels: labels)
+      groupSeries.add(labels)
+    }
+    for family in [\RosterSeries.expected, \.reported, \.help, \.countFileProblems, \.unacknowledged] {
+      roster[keyPath: family].adopt(groupSeries)
     }
     if config.metrics.perSite {
+      var siteSeries = SeriesLabels()
+      siteSeries.reserve(siteCount)
       for site in config.sites {
-        let labels = [
+        siteSeries.add([
           ("site", site.id), ("group", site.group.joined(separator: GroupPath.separator)), ("province", site.group.first ?? ""),
-        ]
-        roster.siteUp.add(labels: labels)
-        roster.siteLastHeard.add(labels: labels)
-        roster.siteHeadcount.add(labels: labels)
-        roster.siteUnacknowledged.add(labels: labels)
-        roster.siteBridgeQuality.add(labels: labels)
+        ])
       }
+      for family in [\RosterSeries.siteUp, \.siteLastHeard, \.siteHeadcount, \.siteUnacknowledged] {
+        roster[keyPath: family].adopt(siteSeries)
+      }
+      roster.siteBridgeQuality.adopt(siteSeries)
     }
     for (site, ancestors) in zip(config.sites, groups.ancestorsOfSite) {
       for node in ancestors {
