@@ -24,10 +24,7 @@ public struct ConfigLoader {
   var runProblems: [ConfigProblem] = []
   let path: String
   // MARK: Site keys (issue 33): `bridgewatch keys` reads a config whose keys file it is about to create.
-  var keysFileMayBeMissing = false
-  /// False for what never uses the sites' secrets (the report): the keys file is named, not read, so that a report
-  /// can be made where the secrets are not (an organiser's copy of the config and the journal).
-  var readsKeys = true
+  var keysFile = KeysFileUse.required
   var siteKeyEntries: [String: SiteKeyEntry] = [:]
   // MARK: Bridge HTTP client and keys file (issue 32 review): the language of the keys file's problems.
   var say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
@@ -35,8 +32,8 @@ public struct ConfigLoader {
   init(path: String) { self.path = path }
 
   /// `language`: of the keys file's problems (`--lang`; nil: the locale's).
-  public static func load(path: String, keysFileMayBeMissing: Bool = false, language: Language? = nil, readsKeys: Bool = true)
-    throws(ConfigErrors) -> LoadedConfig
+  public static func load(path: String, keysFile: KeysFileUse = .required, language: Language? = nil) throws(ConfigErrors)
+    -> LoadedConfig
   {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConfigErrors(problems: [
@@ -48,16 +45,15 @@ public struct ConfigLoader {
     case .success(let decoded): text = decoded
     case .failure(let bad): throw ConfigErrors(problems: [ConfigProblem(FileLine(file: path, line: bad.line), "the file is \(bad)")])
     }
-    return try load(yaml: text, path: path, keysFileMayBeMissing: keysFileMayBeMissing, language: language, readsKeys: readsKeys)
+    return try load(yaml: text, path: path, keysFile: keysFile, language: language)
   }
 
-  public static func load(
-    yaml: String, path: String, keysFileMayBeMissing: Bool = false, language: Language? = nil, readsKeys: Bool = true
-  ) throws(ConfigErrors) -> LoadedConfig {
+  public static func load(yaml: String, path: String, keysFile: KeysFileUse = .required, language: Language? = nil)
+    throws(ConfigErrors) -> LoadedConfig
+  {
     var loader = ConfigLoader(path: path)
     if let language { loader.say = Strings(language) }
-    loader.keysFileMayBeMissing = keysFileMayBeMissing
-    loader.readsKeys = readsKeys
+    loader.keysFile = keysFile
     let config = loader.parse(yaml: yaml)
     if let config, loader.problems.isEmpty {
       return LoadedConfig(config: config, warnings: loader.warnings, runProblems: loader.runProblems)
@@ -188,7 +184,7 @@ public struct ConfigLoader {
     if let node = entries["keys"], let value = string(node, "keys") {
       let keysPath = PathText.join(baseDirectory, value)
       config.keysPath = keysPath
-      if readsKeys {
+      if keysFile != .notRead {
         config.keys = loadKeys(path: keysPath, from: node, knownSites: Set(sites.map(\.id)))
         config.siteKeys = siteKeyEntries
       }

@@ -1,12 +1,19 @@
 import Foundation
 import Yams
 
+/// How a config's `keys:` file is taken: required (the monitor, `check`), read if it is there (`bridgewatch keys`
+/// is about to create it), or named and not read (the report never uses the secrets, so it is made where they are
+/// not: an organiser's copy of the config and the journal).
+public enum KeysFileUse: Sendable {
+  case required, mayBeMissing, notRead
+}
+
 /// `keys:`, the file of the sites' secrets. A site's value is its secret (`HB-TU: "secret"`), or, as
 /// `bridgewatch keys` writes it, a mapping: `secret`, `token` (its check-in link's token), and during a rotation's
 /// grace `previous` with `previous_until` (an ISO 8601 UTC time). README "Enrol the sites" documents the format.
 extension ConfigLoader {
   mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
-    if keysFileMayBeMissing && !FileManager.default.fileExists(atPath: keysPath) { return [:] }
+    if keysFile == .mayBeMissing && !FileManager.default.fileExists(atPath: keysPath) { return [:] }
     guard let data = FileManager.default.contents(atPath: keysPath) else {
       fail(node, say(.keysCannotRead, keysPath, FileProblem.describe(path: keysPath)))
       return [:]
@@ -171,7 +178,7 @@ extension ConfigLoader {
   {
     var loader = ConfigLoader(path: path)
     if let language { loader.say = Strings(language) }
-    loader.keysFileMayBeMissing = mayBeMissing
+    loader.keysFile = mayBeMissing ? .mayBeMissing : .required
     _ = loader.loadKeys(path: path, from: Node(path), knownSites: Set(sites.map(\.id)))
     guard loader.problems.isEmpty else { throw ConfigErrors(problems: loader.problems) }
     return loader.siteKeyEntries

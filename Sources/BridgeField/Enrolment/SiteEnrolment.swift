@@ -27,7 +27,7 @@ public enum SiteEnrolment {
   public static func run(_ options: Options, strings: Strings, now: Double) throws(Problem) -> [String] {
     let config: ConferenceConfig
     do {
-      config = try ConfigLoader.load(path: options.configPath, keysFileMayBeMissing: true, language: strings.language).config
+      config = try ConfigLoader.load(path: options.configPath, keysFile: .mayBeMissing, language: strings.language).config
     } catch {
       throw Problem(description: error.description + "\n" + strings(.keysConfigProblems, options.configPath))
     }

@@ -29,10 +29,12 @@ func reportConfigErrors(_ problems: [ConfigProblem]) {
 /// Loads a config for a command, or prints every problem as FILE:LINE and exits 1. `toRun`: also refuse what
 /// would stop the monitor at start (`run`, and `check`, which must refuse what `run` refuses). `language`: of the
 /// keys file's problems (`--lang`; nil: the locale's).
-func loadConfigOrExit(_ path: String, toRun: Bool = false, language: Language? = nil, readsKeys: Bool = true) throws -> LoadedConfig {
+func loadConfigOrExit(_ path: String, toRun: Bool = false, language: Language? = nil, keysFile: KeysFileUse = .required) throws
+  -> LoadedConfig
+{
   let loaded: LoadedConfig
   do {
-    loaded = try ConfigLoader.load(path: path, language: language, readsKeys: readsKeys)
+    loaded = try ConfigLoader.load(path: path, keysFile: keysFile, language: language)
   } catch {
     reportConfigErrors(error.problems)
     throw ExitCode(1)

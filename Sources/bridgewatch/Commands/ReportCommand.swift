@@ -47,7 +47,7 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     // The report never uses the sites' secrets: it is made where the keys file is not (or cannot be read).
-    let loaded = try loadConfigOrExit(config, readsKeys: false)
+    let loaded = try loadConfigOrExit(config, keysFile: .notRead)
     let language = self.language.language
     let report = try Self.orExit {
       try JournalReport.make(
