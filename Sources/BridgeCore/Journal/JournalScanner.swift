@@ -175,31 +175,29 @@ extension JournalScanner {
       if next > bounds.last! && next < size { bounds.append(next) }
     }
     bounds.append(size)
-    let count = bounds.count - 1
     let starts = bounds
-    let results = Mutex<[Int: (JournalScanner, Fold, Int32?)]>([:])
     let total = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: count) { part in
+    var parts = Array(0..<(bounds.count - 1))
+    var results = OnAllCores.map(&parts) { part in
       var scanner = JournalScanner()
       var mine = fold
       let failure = scanner.read(fd: fd, from: starts[part], to: starts[part + 1], visit: { mine.take($0) }) { read in
         let sum = total.add(read, ordering: .relaxed).newValue
         if part == 0 { progress(sum) }
       }
-      results.withLock { $0[part] = (scanner, mine, failure) }
+      return (scanner, mine, failure)
     }
-    return results.withLock { parts -> Result<(JournalScanner, Fold), ReadError> in
-      // Taken out of `parts`, so that a fold's join can move what each later one holds instead of copying it.
-      var (scanner, joined, failure) = parts.removeValue(forKey: 0)!
-      if let failure { return .failure(ReadError(errno: failure)) }
-      for part in 1..<count {
-        let (later, laterFold, laterFailure) = parts.removeValue(forKey: part)!
-        if let laterFailure { return .failure(ReadError(errno: laterFailure)) }
-        scanner.append(later)
-        joined.append(consume laterFold)
-      }
-      return .success((scanner, joined))
+    // Taken out one at a time (the last first, once reversed), so that a fold's join can move what each later one
+    // holds instead of copying it.
+    results.reverse()
+    var (scanner, joined, failure) = results.removeLast()
+    if let failure { return .failure(ReadError(errno: failure)) }
+    while let (later, laterFold, laterFailure) = results.popLast() {
+      if let laterFailure { return .failure(ReadError(errno: laterFailure)) }
+      scanner.append(later)
+      joined.append(consume laterFold)
     }
+    return .success((scanner, joined))
   }
 
   public struct ReadError: Error, Sendable {
