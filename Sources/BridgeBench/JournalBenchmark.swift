@@ -177,16 +177,27 @@ public struct JournalBenchmark {
 
 /// A child process started with posix_spawn, so that its peak RSS can be had from wait4.
 enum ChildProcess {
-  static func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
+  /// Output to /dev/null and this process's environment; or, with `terminal` (a pseudo-terminal's slave, and the
+  /// master to close in the child), the terminal as standard input, output and error and `environment` alone.
+  static func spawn(_ path: String, _ arguments: [String], terminal: (slave: Int32, master: Int32)? = nil, environment: [String] = [])
+    throws -> pid_t
+  {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    if let terminal {
+      for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_adddup2(&actions, terminal.slave, fd) }
+      posix_spawn_file_actions_addclose(&actions, terminal.master)
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    }
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { for argument in argv { free(argument) } }
+    let envp = environment.map { strdup($0) } + [nil]
+    defer { for pointer in argv + envp { free(pointer) } }
     var pid: pid_t = 0
-    let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    let result =
+      terminal == nil ? posix_spawn(&pid, path, &actions, nil, argv, environ) : posix_spawn(&pid, path, &actions, nil, argv, envp)
     guard result == 0 else { throw BenchFailure("cannot start \(path): \(String(cString: strerror(result)))") }
     return pid
   }

@@ -34,23 +34,14 @@ final class KeyToScreen: Sendable {
     }
     defer { close(slave) }
     self.master = master
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_adddup2(&actions, slave, fd) }
-    posix_spawn_file_actions_addclose(&actions, master)
-    let arguments = [binary, "run", config, "--listen", listen, "--no-bell"]
-    let environment = ["TERM=xterm-256color", "LANG=C.UTF-8", "PATH=/usr/bin:/bin", "HOME=\(NSHomeDirectory())"]
-    let argv = arguments.map { strdup($0) } + [nil]
-    let envp = environment.map { strdup($0) } + [nil]
-    defer { for pointer in argv + envp { free(pointer) } }
-    var pid: pid_t = 0
-    let result = posix_spawn(&pid, binary, &actions, nil, argv, envp)
-    guard result == 0 else {
+    do {
+      pid = try ChildProcess.spawn(
+        binary, ["run", config, "--listen", listen, "--no-bell"], terminal: (slave, master),
+        environment: ["TERM=xterm-256color", "LANG=C.UTF-8", "PATH=/usr/bin:/bin", "HOME=\(NSHomeDirectory())"])
+    } catch {
       close(master)
-      throw BenchFailure("cannot start \(binary): \(String(cString: strerror(result)))")
+      throw error
     }
-    self.pid = pid
     Thread { [self] in drain() }.start()
   }
 
