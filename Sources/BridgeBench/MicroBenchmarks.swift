@@ -129,10 +129,48 @@ public struct MicroBenchmarks {
       }
       return (50, Self.now() - begin)
     }
-    results.append(Result(name: "engine tick, \(NumberText.grouped(sites)) sites", nanosecondsPerOperation: tick))
+    results.append(Result(name: "engine tick, \(NumberText.grouped(sites)) sites", nanosecondsPerOperation: tick, note: "nothing heard since the last"))
+    // A second of a conference at the default 5 s interval: a fifth of the sites heard, then the tick (its silence
+    // pass) and the publish taking which records changed. The heartbeats' own cost is the ingest figure's.
+    let fifth = config.sites.indices.filter { $0 % 5 == 0 }
+    var loaded = state.engine
+    _ = loaded.takeChangedSites()
+    var loadReading = start
+    var changedTaken = 0
+    func hearFifth() {
+      loadReading = loadReading.advanced(by: .milliseconds(10))
+      for index in fifth { loaded.heartbeat(HeartbeatInput(source: .udp), site: index, heardAt: loadReading, now: loadReading) }
+    }
+    let loadedTick = median {
+      var spent: UInt64 = 0
+      for _ in 0..<10 {
+        hearFifth()
+        let begin = Self.now()
+        loaded.tick(now: loadReading)
+        spent += Self.now() - begin
+        _ = loaded.takeChangedSites()
+      }
+      return (10, spent)
+    }
+    results.append(Result(name: "  engine tick after a fifth of the sites were heard", nanosecondsPerOperation: loadedTick, note: "its silence pass"))
+    let changesTaken = median {
+      var spent: UInt64 = 0
+      for _ in 0..<10 {
+        hearFifth()
+        let begin = Self.now()
+        changedTaken += loaded.takeChangedSites().sites.count
+        spent += Self.now() - begin
+      }
+      return (10, spent)
+    }
+    precondition(changedTaken == fifth.count * 10 * samples, "every site heard must be taken as changed")
+    results.append(
+      Result(
+        name: "changed sites taken for a publish (\(NumberText.grouped(fifth.count)) of \(NumberText.grouped(sites)))",
+        nanosecondsPerOperation: changesTaken, note: "what the console delta and headcount samples look at"))
     // The first heartbeat after each snapshot for the faces copies every record (the snapshot shares them), once a
     // second at load; the reference copies the same bytes without looking at them.
-    let records = engine.records
+    let records = engine.records.all
     let recordsCopy = median {
       let begin = Self.now()
       let copy = UnsafeMutableBufferPointer<SiteRecord>.allocate(capacity: records.count)
@@ -155,7 +193,7 @@ public struct MicroBenchmarks {
     var groupsSeen = 0
     let recount = median {
       let begin = Self.now()
-      for _ in 0..<20 { groupsSeen += Rollup.recount(sites: engine.sites, records: engine.records, groups: engine.groups).count }
+      for _ in 0..<20 { groupsSeen += Rollup.recount(sites: engine.sites, records: engine.records.all, groups: engine.groups).count }
       return (20, Self.now() - begin)
     }
     results.append(

@@ -60,7 +60,7 @@ import Testing
     board.apply(
       .roster([Self.participant("BK-TU", id: "11"), Self.participant("HB-TU", id: "12"), Self.participant("Khách", id: "13")]),
       bridge: 0, now: 1_763_863_921)
-    let view = board.view(records: engine.records)
+    let view = board.view(records: engine.records.all)
     #expect(view.inBridgeCount == 2 && view.agentSilentCount == 1 && view.notInBridgeCount == 1 && view.unmatchedCount == 1)
 
     var whole = try ConsoleMirror(facts: ConsoleProtocolTests.facts())
@@ -80,14 +80,14 @@ import Testing
     let engine = Self.engine()
     var board = BridgeBoard(config: Self.config())
     board.apply(.roster([Self.participant("BK-TU", id: "11"), Self.participant("HB-TU", id: "12")]), bridge: 0, now: 1_763_863_921)
-    let first = board.view(records: engine.records)
+    let first = board.view(records: engine.records.all)
     var mirror = try ConsoleMirror(facts: ConsoleProtocolTests.facts())
     mirror.apply(try Self.snapshot(engine, first, revision: 1))
     #expect(ConsoleBridge.delta(from: first, to: first) == nil, "nothing changed: no bridge in the delta")
 
     // BK-CD joins, HB-TU leaves: two sites travel, and the summary (its counts and the poll's time).
     board.apply(.roster([Self.participant("BK-TU", id: "11"), Self.participant("BK-CD", id: "14")]), bridge: 0, now: 1_763_863_926)
-    let second = board.view(records: engine.records)
+    let second = board.view(records: engine.records.all)
     let change = try #require(ConsoleBridge.delta(from: first, to: second))
     #expect(Set(change.sites.map(\.index)) == [1, 3])
     #expect(change.summary != nil)
@@ -96,7 +96,7 @@ import Testing
 
     // The bridge fails: every site unknown, no disagreement; the problem reaches the console printable.
     board.apply(.failed(problem: "refused \u{1B}[2J here"), bridge: 0, now: 1_763_863_931)
-    let third = board.view(records: engine.records)
+    let third = board.view(records: engine.records.all)
     #expect(mirror.apply(try Self.delta(engine, from: second, to: third, base: 2)) == .applied(events: []))
     #expect(mirror.snapshot.bridge == third)
     #expect(mirror.snapshot.bridge?.sites.allSatisfy { $0 == .unknown } == true)
@@ -104,7 +104,7 @@ import Testing
 
     // Read again: the same roster as before it failed.
     board.apply(.roster([Self.participant("BK-TU", id: "11"), Self.participant("BK-CD", id: "14")]), bridge: 0, now: 1_763_863_936)
-    let fourth = board.view(records: engine.records)
+    let fourth = board.view(records: engine.records.all)
     #expect(mirror.apply(try Self.delta(engine, from: third, to: fourth, base: 3)) == .applied(events: []))
     #expect(mirror.snapshot.bridge == fourth)
   }

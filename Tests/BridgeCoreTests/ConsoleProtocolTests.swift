@@ -174,7 +174,7 @@ import Testing
 
   @Test func aHeartbeatAloneTravelsAsABeatAndAnythingReadTravelsWhole() throws {
     var engine = try busyEngine()
-    let before = engine.records
+    let before = engine.records.all
     engine.heartbeat(
       HeartbeatInput(source: .udp, sequence: 8, count: 30, state: .ok, rttMilliseconds: 9, senderTimestamp: nil), site: 0,
       heardAt: at(seconds: 5), now: at(seconds: 5))
@@ -258,9 +258,9 @@ import Testing
     #expect(mirror.revision == 1)
     #expect(mirror.snapshot.title == "Hội nghị trực tuyến toàn quốc")
     #expect(mirror.consoleCount == 2)
-    expectSame(mirror.snapshot.records, engine.records)
+    expectSame(mirror.snapshot.records, engine.records.all)
 
-    let before = engine.records
+    let before = engine.records.all
     engine.heartbeat(
       HeartbeatInput(source: .udp, sequence: 9, count: 31, state: .ok, rttMilliseconds: 8, senderTimestamp: nil), site: 0,
       heardAt: at(seconds: 5), now: at(seconds: 5))
@@ -268,7 +268,7 @@ import Testing
     let events = engine.drainEvents()
     let outcome = mirror.apply(delta(from: before, to: engine, base: 1, revision: 2, events: events))
     #expect(outcome == .applied(events: events))
-    expectSame(mirror.snapshot.records, engine.records)
+    expectSame(mirror.snapshot.records, engine.records.all)
     #expect(mirror.snapshot.rollups[0].statusCounts[.marked] == 2)
     // Roll-ups do not travel: the console computes the monitor's own figures from the records.
     #expect(mirror.snapshot.rollups == engine.rollups)
@@ -294,7 +294,7 @@ import Testing
     #expect(path.shownSites == [1, 2])
 
     // Events outside the group are not shown; those inside are renumbered to the shown sites.
-    let before = engine.records
+    let before = engine.records.all
     try engine.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "x")), by: lan, now: at(seconds: 4))
     try engine.apply(OperatorRequest(site: "BK-CD-XA", action: .mark(reason: "y")), by: lan, now: at(seconds: 4))
     let events = engine.drainEvents()

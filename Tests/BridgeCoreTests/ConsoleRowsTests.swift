@@ -43,7 +43,7 @@ import Testing
     let fromRows = try decodedSnapshot(rowsLine)
     #expect(fromRows == (try decodedSnapshot(objectsLine)))
     #expect(fromRows.sites.map(\.index) == [0, 1, 2, 3], "in the facts' order")
-    protocolTests.expectSame(fromRows.sites.map(\.record), engine.records)
+    protocolTests.expectSame(fromRows.sites.map(\.record), engine.records.all)
     #expect(fromRows.sites[2].flags.contains(.degraded) && fromRows.sites[2].source == .file)
   }
 

@@ -79,7 +79,7 @@ import Testing
     harness.beat(2)
     harness.waitTicking(40)
     try? harness.engine.acknowledge(site: 2, operatorName: "Minh", now: harness.now)
-    let checkpoint = JournalRecord.checkpoint(harness.engine.records, sites: harness.engine.sites, unixSeconds: 5000)
+    let checkpoint = JournalRecord.checkpoint(harness.engine.records.all, sites: harness.engine.sites, unixSeconds: 5000)
     #expect(checkpoint.first?.kind == .start(sites: 3))
     let restored = RestoredSite.replay(checkpoint, siteIndex: { ["S0", "S1", "S2"].firstIndex(of: $0) }, siteCount: 3)
     #expect(restored[1].mark?.operatorName == "Lan" && restored[1].mark?.reason == "line down")

@@ -147,7 +147,7 @@ import Testing
   }
 
   static func recount(_ engine: StatusEngine) -> [Rollup] {
-    Rollup.recount(sites: engine.sites, records: engine.records, groups: engine.groups)
+    Rollup.recount(sites: engine.sites, records: engine.records.all, groups: engine.groups)
   }
 }
 

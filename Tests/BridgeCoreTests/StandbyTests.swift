@@ -84,9 +84,9 @@ import Testing
     try primary.apply(OperatorRequest(site: "HB-MC-HU", action: .acknowledge), by: OperatorIdentity(name: "minh"), now: later)
     // The standby had a mark the primary has since cleared.
     try standby.apply(OperatorRequest(site: "HB-MC-HU", action: .mark(reason: "old")), by: lan, now: later)
-    let state = FollowState(epoch: "e", revision: 4, records: primary.records, sites: Self.sites)
+    let state = FollowState(epoch: "e", revision: 4, records: primary.records.all, sites: Self.sites)
     #expect(state.sites.map(\.id) == ["HB-TU", "HB-DB-TULY", "HB-MC-HU"])
-    let requests = state.requests(toBring: standby.records, sites: Self.sites)
+    let requests = state.requests(toBring: standby.records.all, sites: Self.sites)
     for request in requests {
       let at = request.at.map { ClockReading(monotonicNanos: later.monotonicNanos, unixSeconds: $0) } ?? later
       try standby.apply(request.request, by: request.who, now: at)
@@ -102,7 +102,7 @@ import Testing
     #expect(standby.records[1].headcountSetBy == OperatorStamp(operatorName: "lan (ops)", unixSeconds: later.unixSeconds))
     #expect(!requests.contains { $0.who.displayName == "resync from the primary" && $0.request.action == .setHeadcount(31) })
     // Brought to the same state, there is nothing more to do: a second resync applies nothing twice.
-    #expect(state.requests(toBring: standby.records, sites: Self.sites).isEmpty)
+    #expect(state.requests(toBring: standby.records.all, sites: Self.sites).isEmpty)
   }
 
   /// The primary restarts: its decisions come back from its journal, to the millisecond, while the standby holds
@@ -127,14 +127,14 @@ import Testing
     let restored = RestoredSite.replay(reread, siteIndex: { id in Self.sites.firstIndex { $0.id == id } }, siteCount: Self.sites.count)
     var restarted = StatusEngine(sites: Self.sites, timing: Timing())
     for (index, site) in restored.enumerated() { restarted.restore(site, site: index, now: Self.start) }
-    let state = FollowState(epoch: "run-2", revision: 0, records: restarted.records, sites: Self.sites)
+    let state = FollowState(epoch: "run-2", revision: 0, records: restarted.records.all, sites: Self.sites)
     #expect(state.sites.count == 3)
-    let requests = state.requests(toBring: standby.records, sites: Self.sites)
+    let requests = state.requests(toBring: standby.records.all, sites: Self.sites)
     #expect(requests.isEmpty, "\(requests.map { "\($0.request) by \($0.who.displayName)" })")
     // A real difference still is one: a decision the standby lacks, by its operator at its time.
     var behind = StatusEngine(sites: Self.sites, timing: Timing())
     try behind.apply(actions[0], by: lan, now: made)
-    let missing = state.requests(toBring: behind.records, sites: Self.sites)
+    let missing = state.requests(toBring: behind.records.all, sites: Self.sites)
     #expect(missing.map(\.request.site) == ["HB-DB-TULY", "HB-MC-HU"])
     #expect(
       missing.allSatisfy { $0.who.displayName == "lan (ops)" && $0.at.map { JournalTime.sameMillisecond($0, made.unixSeconds) } == true })
@@ -186,13 +186,13 @@ import Testing
     let config = ConferenceConfig(sites: Self.sites)
     var primary = StatusEngine(config: config)
     primary.checkin(count: 45, state: nil, typedBy: "Chị Lan 0912", site: 1, now: Self.start)
-    let state = FollowState(epoch: "run-1", revision: 2, records: primary.records, sites: Self.sites)
+    let state = FollowState(epoch: "run-1", revision: 2, records: primary.records.all, sites: Self.sites)
     #expect(state.sites.map(\.id) == ["HB-DB-TULY"] && state.sites[0].checkinHeadcount == 45 && state.sites[0].manualHeadcount == nil)
     let fresh = StatusEngine(config: config)
-    let resync = state.checkins(toBring: fresh.records, sites: Self.sites)
+    let resync = state.checkins(toBring: fresh.records.all, sites: Self.sites)
     #expect(resync.map(\.checkin) == [FollowedCheckin(site: "HB-DB-TULY", count: 45, state: nil)])
     #expect(resync.first?.who.name == "Chị Lan 0912" && resync.first?.at == Self.start.unixSeconds)
-    #expect(state.checkins(toBring: primary.records, sites: Self.sites).isEmpty)
+    #expect(state.checkins(toBring: primary.records.all, sites: Self.sites).isEmpty)
   }
 
   @Test func roleRecordsRoundTripInTheJournal() throws {

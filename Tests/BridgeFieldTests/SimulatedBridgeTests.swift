@@ -36,7 +36,7 @@ import Testing
     let roster = plan.bridgeRoster(names: config.sites.map(\.bridgeMatchName), at: 120)
     let now = ClockReading(monotonicNanos: 120_000_000_000, unixSeconds: 1_763_800_120)
     rehearsal.state.receiveBridgePoll(.roster(Self.participants(roster)), bridge: 0, now: now)
-    let view = rehearsal.state.bridges.view(records: rehearsal.state.engine.records)
+    let view = rehearsal.state.bridges.view(records: rehearsal.state.engine.records.all)
     for site in stopping {
       #expect(view.disagreement(site: site) == .inBridgeAgentSilent, "\(config.sites[site].id): agent stopped, still in")
     }

@@ -164,4 +164,67 @@ import Testing
     #expect(marked["status"] as? String == "marked", "\(marked)")
     #expect(heard["status"] as? String == "online" && heard["headcount"] as? Int == 42, "\(heard)")
   }
+
+  /// Each update says which sites changed since the one before it, a tick's or an action's alike: the lists chain
+  /// from one update's revision to the next and name the sites heard or acted on, so that a console's delta and
+  /// the journal's samples look at those alone.
+  @Test func everyUpdateListsTheSitesChangedSinceTheOneBefore() async throws {
+    let input = ScriptedInput()
+    let output = RecordingOutput()
+    let monitor = Monitor(
+      config: Self.config(), clock: ManualClock(unixSeconds: 1_770_000_000),
+      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), inputs: [input], outputs: [output])
+    _ = try await monitor.startPorts()
+    try await stopping(monitor.stop) { () async throws in
+      input.hear(site: 1, count: 42)
+      try await monitor.tickNow()
+      try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), by: OperatorIdentity(name: "lan"))
+      try await monitor.tickNow()
+    }
+    let updates = output.updates.withLock { $0 }
+    #expect(updates.count >= 4)
+    for (earlier, later) in zip(updates, updates.dropFirst()) {
+      let changes = try #require(later.snapshot.changes)
+      #expect(changes.baseRevision == earlier.snapshot.recordsRevision)
+      #expect(changes.sites.isEmpty == (later.snapshot.recordsRevision == earlier.snapshot.recordsRevision))
+    }
+    #expect(updates.contains { $0.snapshot.changes?.sites == [1] && $0.snapshot.records[1].headcount == 42 })
+    #expect(updates.contains { !$0.isTick && $0.snapshot.changes?.sites == [0] && $0.snapshot.records[0].status == .marked })
+  }
+
+  /// A count that changed within 10 seconds of the site's last sample waits for its window: the tick at the end of
+  /// the window journals it though nothing was heard since (the sampling looks at the sites written since the last
+  /// pass and at those still waiting, not at every site).
+  @Test func aCountWaitingForItsWindowIsJournaledWhenTheWindowEndsWithoutAnotherHeartbeat() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-hubports-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var config = Self.config()
+    config.journalPath = directory + "/bridgewatch.journal"
+    let clock = ManualClock(unixSeconds: 1_770_000_000)
+    let input = ScriptedInput()
+    let file = try JournalFile.open(path: config.journalPath, skipBadLines: false).file
+    let monitor = Monitor(
+      config: config, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), journal: file,
+      inputs: [input])
+    _ = try await monitor.startPorts()
+    try await stopping(monitor.stop) { () async throws in
+      input.hear(site: 1, count: 10)
+      try await monitor.tickNow()
+      clock.advance(by: .seconds(2))
+      input.hear(site: 1, count: 20)
+      try await monitor.tickNow()
+      try await monitor.apply(OperatorRequest(site: "HB-TU", action: .mark(reason: "mất điện")), by: OperatorIdentity(name: "lan"))
+      clock.advance(by: .seconds(9))
+      try await monitor.tickNow()
+      clock.advance(by: .seconds(30))
+    }
+    let journal = JournalContent.parse(Array(try Data(contentsOf: URL(fileURLWithPath: config.journalPath))))
+    let samples = journal.records.compactMap { record -> (count: Int, at: Double)? in
+      guard case .headcount(let count, _, _, _) = record.kind, record.site == "BK-TU" else { return nil }
+      return (count, record.unixSeconds)
+    }
+    #expect(samples.map { $0.count } == [10, 20], "\(samples)")
+    #expect(samples.map { $0.at } == [1_770_000_000, 1_770_000_011], "the waiting count at its window's end, not at stop")
+  }
 }

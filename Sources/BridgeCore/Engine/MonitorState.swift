@@ -322,10 +322,18 @@ public struct MonitorState {
   /// `detailSite`: the site whose last hour the dashboard's detail pane shows, if one is open.
   public func snapshot(now: ClockReading, title: String, detailSite: Int? = nil) -> MonitorSnapshot {
     MonitorSnapshot(
-      title: title, takenAt: now, sites: siteFacts, records: engine.records, rollups: engine.rollups,
+      title: title, takenAt: now, sites: siteFacts, records: engine.records.all, rollups: engine.rollups,
       groups: engine.groups, counters: counters, detail: detailSite.flatMap { detail(site: $0, now: now) },
-      recordsRevision: engine.recordsRevision, bridge: bridges.isEmpty ? nil : bridges.view(records: engine.records),
+      recordsRevision: engine.recordsRevision, bridge: bridges.isEmpty ? nil : bridges.view(records: engine.records.all),
       keysFileProblem: keysFileProblem)
+  }
+
+  /// A snapshot to publish: it also carries which sites changed since the last one published (`changes`), so the
+  /// faces that saw that one look at those sites only. Only the hub's publishing takes these.
+  public mutating func snapshotToPublish(now: ClockReading, title: String) -> MonitorSnapshot {
+    var taken = snapshot(now: now, title: title)
+    taken.changes = engine.takeChangedSites()
+    return taken
   }
 
   /// The last hour of one site, for a detail pane; nil for a site the config does not have.
@@ -340,7 +348,10 @@ public struct MonitorSnapshot: Sendable {
   public var takenAt: ClockReading
   public var sites: [SiteFacts]
   public var records: [SiteRecord] {
-    didSet { recordsRevision &+= 1 }
+    didSet {
+      recordsRevision &+= 1
+      changes = nil
+    }
   }
   public var rollups: [Rollup]
   public var groups: GroupTree
@@ -360,6 +371,8 @@ public struct MonitorSnapshot: Sendable {
   public var bridge: BridgeView? = nil
   /// Why a changed keys file was refused, while the keys loaded before stay in force (`MonitorState.keysFileProblem`).
   public var keysFileProblem: String? = nil
+  /// The sites whose records may differ from the snapshot published before this one (nil: not said; compare all).
+  public var changes: SiteChanges? = nil
 
   /// Seconds since the site was last heard, nil if never.
   public func ageSeconds(site index: Int) -> Double? {

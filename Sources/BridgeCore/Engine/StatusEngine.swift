@@ -15,12 +15,11 @@ public struct StatusEngine: Sendable {
   public let sites: [SiteConfig]
   public let timing: Timing
   public let groups: GroupTree
-  public private(set) var records: [SiteRecord] {
-    // A plain didSet (no oldValue) still lets `records[i].x = y` mutate in place.
-    didSet { recordsRevision &+= 1 }
-  }
+  public private(set) var records: SiteRecords
   /// Moves with every change to any site's record: a face that saw this revision has nothing new to lay out.
-  public private(set) var recordsRevision: UInt64 = 0
+  public var recordsRevision: UInt64 { records.revision }
+  /// The revision at the last `takeChangedSites`.
+  private var changesTakenAtRevision: UInt64 = 0
   /// The records as of the last silence pass, and the earliest time silence could change one of them.
   private var silenceCheckedRevision: UInt64 = .max
   private(set) var nextSilenceDeadline: Int64 = .min
@@ -38,7 +37,7 @@ public struct StatusEngine: Sendable {
     self.sites = sites
     self.timing = timing
     groups = GroupTree(sites: sites)
-    records = Array(repeating: SiteRecord(), count: sites.count)
+    records = SiteRecords(count: sites.count)
     rollups = Array(repeating: Rollup(), count: groups.nodes.count)
     history = HistoryStore(sites: sites.count, interval: timing.interval)
     var indexByID: [String: Int] = [:]
@@ -63,6 +62,13 @@ public struct StatusEngine: Sendable {
   public func index(of id: String) -> Int? { indexByID[id] }
 
   public var total: Rollup { rollups[0] }
+
+  /// The sites whose records were written since the last call: what a publish hands the faces, so that their work
+  /// follows what changed (a console's delta, the journal's headcount samples) instead of comparing every record.
+  public mutating func takeChangedSites() -> SiteChanges {
+    defer { changesTakenAtRevision = recordsRevision }
+    return SiteChanges(baseRevision: changesTakenAtRevision, sites: records.takeChanged())
+  }
 
   /// Events since the last drain, oldest first. The owner drains at least once per tick.
   public mutating func drainEvents() -> [EngineEvent] {

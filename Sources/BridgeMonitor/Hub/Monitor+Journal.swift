@@ -4,7 +4,7 @@ import BridgeCore
 extension Monitor {
   /// The state to write first into a journal created again under the running monitor.
   static func checkpoint(_ intake: MonitorIntake, sites: [SiteConfig], now: ClockReading) -> [JournalRecord] {
-    let (records, bridgeJoins) = intake.withState { ($0.engine.records, $0.bridges.checkpointRecords(unixSeconds: now.unixSeconds)) }
+    let (records, bridgeJoins) = intake.withState { ($0.engine.records.all, $0.bridges.checkpointRecords(unixSeconds: now.unixSeconds)) }
     return JournalRecord.checkpoint(records, sites: sites, unixSeconds: now.unixSeconds) + bridgeJoins
   }
 

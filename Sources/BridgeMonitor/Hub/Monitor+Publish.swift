@@ -9,11 +9,11 @@ extension Monitor {
   }
 
   /// One snapshot for all subscribers and outputs, and the last hour of each site in `wanted`. Under the lock.
-  func snapshot(of state: MonitorState, wanted: Set<Int>, now: ClockReading) -> (
+  func snapshot(of state: inout MonitorState, wanted: Set<Int>, now: ClockReading) -> (
     MonitorSnapshot, [Int: SiteHistoryView]
   ) {
     let details = Dictionary(uniqueKeysWithValues: wanted.compactMap { site in state.detail(site: site, now: now).map { (site, $0) } })
-    return (state.snapshot(now: now, title: config.title), details)
+    return (state.snapshotToPublish(now: now, title: config.title), details)
   }
 
   /// What the hub adds to the engine's snapshot: the journal's problem, the clock's note, the role.
@@ -60,7 +60,7 @@ extension Monitor {
     let audience = subscribers.all
     let outputs = self.outputs.withLock { $0 }
     let wanted = Self.detailSites(audience, outputs)
-    let (taken, details) = intake.withState { state in self.snapshot(of: state, wanted: wanted, now: now) }
+    let (taken, details) = intake.withState { state in self.snapshot(of: &state, wanted: wanted, now: now) }
     let events = owned.value.carriedEvents
     owned.value.carriedEvents = []
     var update = MonitorUpdate(events: events, snapshot: taken)

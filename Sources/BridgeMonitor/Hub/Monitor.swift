@@ -166,7 +166,7 @@ public final class Monitor: Sendable {
     let (fresh, taken, details, bridgeRecords) = intake.withState { state in
       state.withEngine { $0.tick(now: now) }
       let fresh = state.withEngine { $0.drainEvents() }
-      let (taken, details) = self.snapshot(of: state, wanted: wanted, now: now)
+      let (taken, details) = self.snapshot(of: &state, wanted: wanted, now: now)
       return (fresh, taken, details, state.drainBridgeRecords(now: now, view: taken.bridge))
     }
     // The bridges' joins, leaves and disagreements go with the clock's records: none is an engine event.

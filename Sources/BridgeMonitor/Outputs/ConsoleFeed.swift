@@ -56,12 +56,19 @@ extension ConsoleServerLoop {
     }
     var whole: [ConsoleSite] = []
     var beats: [ConsoleBeats.Beat] = []
-    for index in snapshot.records.indices {
+    func compare(_ index: Int) {
       switch ConsoleSite.change(from: previous.records[index], to: snapshot.records[index]) {
       case .none: break
       case .beat: beats.append(ConsoleBeats.Beat(snapshot.records[index], index: index))
       case .whole: whole.append(ConsoleSite(snapshot.records[index], index: index))
       }
+    }
+    // The engine says which sites it wrote since the snapshot kept here: only those are compared. Without that
+    // (an update missed while nobody was served), every one.
+    if let changes = snapshot.changes, changes.baseRevision == previous.recordsRevision {
+      for index in changes.sites { compare(Int(index)) }
+    } else {
+      for index in snapshot.records.indices { compare(index) }
     }
     published = snapshot
     let base = revision

@@ -46,6 +46,12 @@ final class ConsoleServerInbox: Sendable {
     let limit = wakes ? Self.eventLimit : Self.recentEventLimit
     pending.withLock {
       $0.events += update.events
+      // Two updates folded into one: the later one's changes start where the earlier one's snapshot stood (the
+      // console thread checks that they join up with what it kept, and compares every site when not).
+      var update = update
+      if let earlier = $0.update?.snapshot {
+        update.snapshot.changes = earlier.changes?.followed(by: update.snapshot.changes, endingAt: earlier.recordsRevision)
+      }
       $0.update = keep ? update : nil
       $0.updated = true
       if $0.events.count > limit {

@@ -22,10 +22,12 @@ struct JournalLog {
   private var lastSampleNanos: [Int64]
   /// Per site: the highest reported headcount since its last journal sample.
   private var windowPeak: [Int?]
-  /// The records the last sampling pass saw, and whether it left a change waiting for its window: with neither
-  /// a new record nor a waiting change, a pass would find nothing (a quiet monitor skips it).
-  private var sampledRevision: UInt64?
-  private var samplesWaiting = false
+  /// The sites the next sampling pass looks at: those whose records the engine wrote since the last pass, and
+  /// those whose change waits for its window. Every site when an update's changes did not join up with the last
+  /// one seen (`seenRevision`), as at start.
+  private var toSample: SiteIndexSet
+  private var samplesAll = true
+  private var seenRevision: UInt64?
   /// When the checkpoint was last written (or due from), and whether lines were written since.
   private var lastCheckpointNanos: Int64?
   private var linesSinceCheckpoint = false
@@ -40,9 +42,21 @@ struct JournalLog {
     lastSampledHeadcount = Array(repeating: nil, count: sites.count)
     lastSampleNanos = Array(repeating: .min / 2, count: sites.count)
     windowPeak = Array(repeating: nil, count: sites.count)
+    toSample = SiteIndexSet(siteCount: sites.count)
     for (index, site) in restored.enumerated() where index < sites.count && site != RestoredSite() {
       lastSampledHeadcount[index] = site.manualHeadcount
     }
+  }
+
+  /// Takes note of which sites an update's snapshot says changed; every update, not only a tick's, for the
+  /// changes of each publish follow on from the one before.
+  mutating func noteChanges(_ snapshot: MonitorSnapshot) {
+    if let changes = snapshot.changes, changes.baseRevision == seenRevision {
+      toSample.formUnion(changes.sites)
+    } else {
+      samplesAll = true
+    }
+    seenRevision = snapshot.recordsRevision
   }
 
   /// One tick's batch: the clock's records, the status changes of the last second, and the headcount samples
@@ -56,7 +70,7 @@ struct JournalLog {
     for event in events {
       batch += JournalRecord.records(for: event, sites: sites, heardBy: snapshot.records[event.siteIndex].lastSource)
     }
-    appendHeadcountSamples(snapshot.records, revision: snapshot.recordsRevision, now: now, to: &batch)
+    appendHeadcountSamples(snapshot.records, now: now, to: &batch)
     write(batch, sync: true, now: now, checkpoint: checkpoint)
     let last = lastCheckpointNanos ?? now.monotonicNanos
     lastCheckpointNanos = last
@@ -80,7 +94,8 @@ struct JournalLog {
   /// fall short of the screen's), then the stop; what cannot be written is logged, and the file is closed.
   mutating func recordStop(_ records: [SiteRecord], now: ClockReading, checkpoint: () -> [JournalRecord]) {
     var last: [JournalRecord] = []
-    appendHeadcountSamples(records, revision: nil, now: now, flush: true, to: &last)
+    samplesAll = true
+    appendHeadcountSamples(records, now: now, flush: true, to: &last)
     last.append(JournalRecord(unixSeconds: now.unixSeconds, site: nil, kind: .stop))
     write(last, sync: true, now: now, checkpoint: checkpoint)
     if let file, !file.backlog.isEmpty { reportUnsaved(file) }
@@ -90,24 +105,28 @@ struct JournalLog {
 
   /// Appends a sample for each site whose reported headcount changed, at most one per site per 10 seconds
   /// (`flush`: every change now, whatever the window, as on stop). A count that rose and fell back within a window
-  /// is not lost: the sample carries the window's `peak`.
+  /// is not lost: the sample carries the window's `peak`. Looks at the sites in `toSample` only (or all): a record
+  /// no write touched since the last pass has nothing new, unless its change waits for its window.
   private mutating func appendHeadcountSamples(
-    _ records: [SiteRecord], revision: UInt64?, now: ClockReading, flush: Bool = false, to samples: inout [JournalRecord]
+    _ records: [SiteRecord], now: ClockReading, flush: Bool = false, to samples: inout [JournalRecord]
   ) {
-    if !flush, !samplesWaiting, let revision, revision == sampledRevision { return }
-    sampledRevision = revision
-    samplesWaiting = false
-    for index in records.indices {
+    let looked = toSample.removeAll()
+    var waiting: [Int32] = []
+    defer {
+      samplesAll = false
+      toSample.formUnion(waiting)
+    }
+    func lookAt(_ index: Int) {
       guard let count = records[index].headcount, records[index].headcountSource?.isTypedByPerson != true else {
         windowPeak[index] = nil
-        continue
+        return
       }
       let peak = max(windowPeak[index] ?? count, count)
       windowPeak[index] = peak
-      guard count != lastSampledHeadcount[index] || peak > count else { continue }
+      guard count != lastSampledHeadcount[index] || peak > count else { return }
       guard flush || now.monotonicNanos - lastSampleNanos[index] >= Self.headcountSampleNanos else {
-        samplesWaiting = true
-        continue
+        waiting.append(Int32(index))
+        return
       }
       lastSampledHeadcount[index] = count
       lastSampleNanos[index] = now.monotonicNanos
@@ -117,6 +136,11 @@ struct JournalLog {
           unixSeconds: now.unixSeconds, site: sites[index].id,
           kind: .headcount(
             count: count, source: records[index].headcountSource ?? .udp, operatorName: nil, peak: peak > count ? peak : nil)))
+    }
+    if samplesAll {
+      for index in records.indices { lookAt(index) }
+    } else {
+      for index in looked { lookAt(Int(index)) }
     }
   }
 

@@ -34,6 +34,7 @@ public final class JournalRecorder: MonitorOutput {
   /// A tick's update: its batch. The final one: its batch, then the stop and the checkpoint, and the file is
   /// closed. Any other update (an action's, a face's request) brings nothing the journal lacks.
   public func receive(_ update: MonitorUpdate) {
+    log.value.noteChanges(update.snapshot)
     guard update.isTick || update.isFinal else { return }
     let now = update.snapshot.takenAt
     let state = { [checkpoint] in checkpoint(now) }

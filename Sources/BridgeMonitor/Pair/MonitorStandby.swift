@@ -24,7 +24,7 @@ extension Monitor {
   /// The whole operator state for a standby, at the revision it stands for. Read under the state lock (actions are
   /// applied and logged under it), not on the loop: the console thread that asks never waits for a tick.
   public func followState() -> FollowState {
-    let (records, log) = intake.withState { ($0.engine.records, pair.followedActions(after: nil)) }
+    let (records, log) = intake.withState { ($0.engine.records.all, pair.followedActions(after: nil)) }
     return FollowState(epoch: log.epoch, revision: log.revision, records: records, sites: config.sites)
   }
 
@@ -49,7 +49,7 @@ extension Monitor {
   /// Brings this standby to the primary's whole operator state (a resync): only what differs is applied.
   public func applyFollowed(_ state: FollowState) -> EventLoopFuture<[String]> {
     loop.flatSubmit { [self] in
-      let records = self.intake.withState { $0.engine.records }
+      let records = self.intake.withState { $0.engine.records.all }
       let now = clock.now().unixSeconds
       let requests = state.requests(toBring: records, sites: config.sites)
       let checkins = state.checkins(toBring: records, sites: config.sites)
