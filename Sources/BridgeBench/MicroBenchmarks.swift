@@ -129,7 +129,8 @@ public struct MicroBenchmarks {
       }
       return (50, Self.now() - begin)
     }
-    results.append(Result(name: "engine tick, \(NumberText.grouped(sites)) sites", nanosecondsPerOperation: tick, note: "nothing heard since the last"))
+    results.append(
+      Result(name: "engine tick, \(NumberText.grouped(sites)) sites", nanosecondsPerOperation: tick, note: "nothing heard since the last"))
     // A second of a conference at the default 5 s interval: a fifth of the sites heard, then the tick (its silence
     // pass) and the publish taking which records changed. The heartbeats' own cost is the ingest figure's.
     let fifth = config.sites.indices.filter { $0 % 5 == 0 }
@@ -152,7 +153,8 @@ public struct MicroBenchmarks {
       }
       return (10, spent)
     }
-    results.append(Result(name: "  engine tick after a fifth of the sites were heard", nanosecondsPerOperation: loadedTick, note: "its silence pass"))
+    results.append(
+      Result(name: "  engine tick after a fifth of the sites were heard", nanosecondsPerOperation: loadedTick, note: "its silence pass"))
     let changesTaken = median {
       var spent: UInt64 = 0
       for _ in 0..<10 {
