@@ -236,6 +236,23 @@ import Testing
       #expect(problem?.contains("stepped +1 h 0 min 0 s") == true, "\(problem ?? "no clock_problem in the status file")")
     }
   }
+
+  /// The receive buffer asked for follows the roster (a second and more of heartbeats at one per site per
+  /// second), and the monitor says at start when the kernel's cap leaves it under a second, with the command that
+  /// raises the cap; a granted buffer, or a small roster's 8 MiB, says nothing.
+  @Test func theReceiveBufferFollowsTheRosterAndACapThatStarvesItIsSaid() throws {
+    #expect(UDPInput.receiveBufferAsked(sites: 7_400) == 8 << 20)
+    #expect(UDPInput.receiveBufferAsked(sites: 100_000) == 49_920_000)
+    #expect(UDPInput.receiveBufferAsked(sites: 2_000_000) == 256 << 20)
+    // The kernel counts twice what is asked; with rmem_max at 4 MiB it grants 8 MiB of its count.
+    #expect(UDPInput.receiveBufferNote(asked: 8 << 20, granted: 8 << 20, sites: 7_400) == nil, "1.36 s of heartbeats")
+    let asked = UDPInput.receiveBufferAsked(sites: 31_097)
+    #expect(UDPInput.receiveBufferNote(asked: asked, granted: 2 * Int(asked), sites: 31_097) == nil, "granted in full")
+    let note = try #require(UDPInput.receiveBufferNote(asked: asked, granted: 8 << 20, sites: 31_097))
+    #expect(note.contains("holds 8 MiB of the 29 MiB asked"), "\(note)")
+    #expect(note.contains("about 324 ms of heartbeats") && note.contains("for 31,097 sites"), "\(note)")
+    #expect(note.contains("sysctl -w net.core.rmem_max=\(asked)"), "\(note)")
+  }
 }
 
 /// A monitor where nothing happens does not rebuild its status file: it touches it every 5 s (the monitor is alive)

@@ -65,6 +65,9 @@ import Testing
     #expect(try root.run("id -nG bridgewatch").stdout == "bridgewatch\n")
     #expect(try root.run("getent group bridgewatch-count").status == 0)
 
+    // The receive buffer's cap, for systemd-sysctl at boot (postinst applies it at once only on a booted host).
+    #expect(root.read("/usr/lib/sysctl.d/60-bridgewatch.conf")?.contains("\nnet.core.rmem_max = 268435456\n") == true)
+
     // The units as installed pass systemd's own check (their binary, man pages and environment file exist).
     let verify = try root.run("systemd-analyze verify " + Self.units.map { "/usr/lib/systemd/system/" + $0 }.joined(separator: " "))
     #expect(verify.status == 0 && verify.stderr.isEmpty, "\(verify.stdout)\(verify.stderr)")

@@ -19,7 +19,12 @@ final class DatagramListener: Sendable {
     var description: String
   }
 
-  /// Binds `host`:`port` (a numeric address or a name; port 0 picks a free one).
+  /// What the kernel holds of queued datagrams for this socket while the thread is busy, as it counts them: twice
+  /// what was asked (the other half for each datagram's bookkeeping), or less where `net.core.rmem_max` caps it.
+  let receiveBufferBytes: Int
+
+  /// Binds `host`:`port` (a numeric address or a name; port 0 picks a free one), asking the kernel to hold
+  /// `receiveBufferBytes` of queued datagrams.
   init(host: String, port: Int, receiveBufferBytes: Int32 = 8 << 20) throws(ListenError) {
     var hints = addrinfo()
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
@@ -35,8 +40,15 @@ final class DatagramListener: Sendable {
     var size = receiveBufferBytes
     // No SO_REUSEADDR or SO_REUSEPORT: UDP has no TIME_WAIT to skip, and with either one another process (any
     // local user, or a second monitor by mistake) could bind the same port and take the heartbeats.
-    // The kernel caps this at net.core.rmem_max; a smaller buffer only means drops sooner under a flood.
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    // SO_RCVBUFFORCE passes net.core.rmem_max, with CAP_NET_ADMIN only (root); else SO_RCVBUF, capped at it. A
+    // smaller buffer only means drops sooner when the thread stalls; `receiveBufferBytes` says what was granted.
+    if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+    var granted: Int32 = 0
+    var grantedLength = socklen_t(MemoryLayout<Int32>.size)
+    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &grantedLength)
+    self.receiveBufferBytes = Int(granted)
     guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
       let reason = errno
       close(fd)

@@ -20,8 +20,35 @@ public final class UDPInput: MonitorInput {
   /// The bound address, once started.
   public var address: SocketAddress? { listener.withLock { $0?.address } }
 
+  /// What the kernel counts for one queued heartbeat: its bytes and its bookkeeping (832 for a 150-byte heartbeat
+  /// on Linux 6.x, measured on loopback; docs/PERFORMANCE.md).
+  static let queuedHeartbeatBytes = 832
+
+  /// The receive buffer asked for: a second and more of heartbeats at one per site per second (the kernel counts
+  /// twice what is asked), so that the receiving thread may stall that long without a heartbeat lost; 8 MiB at
+  /// least, 256 MiB at most.
+  package static func receiveBufferAsked(sites: Int) -> Int32 {
+    Int32(min(max(sites * queuedHeartbeatBytes * 12 / 20, 8 << 20), 256 << 20))
+  }
+
+  /// The line said at start when the kernel granted less than asked and what it holds is under a second of
+  /// heartbeats at one per site per second; nil otherwise.
+  package static func receiveBufferNote(asked: Int32, granted: Int, sites: Int) -> String? {
+    let heldMilliseconds = granted / queuedHeartbeatBytes * 1000 / max(sites, 1)
+    guard granted < 2 * Int(asked), heldMilliseconds < 1000 else { return nil }
+    return "udp receive buffer: the kernel holds \(granted >> 20) MiB of the \((2 * Int(asked)) >> 20) MiB asked "
+      + "(net.core.rmem_max caps it), about \(NumberText.grouped(heldMilliseconds)) ms of heartbeats at one per site per "
+      + "second for \(NumberText.grouped(sites)) sites: a longer stall of the receiving thread drops heartbeats in the "
+      + "kernel (counted as kernel drops). Raise the cap: sysctl -w net.core.rmem_max=\(asked), and keep it in "
+      + "/etc/sysctl.d/ (the Debian package's /usr/lib/sysctl.d/60-bridgewatch.conf does)"
+  }
+
   public func start(deliver intake: MonitorIntake) async throws {
-    let listener = try DatagramListener(host: host, port: port)
+    let asked = Self.receiveBufferAsked(sites: intake.config.sites.count)
+    let listener = try DatagramListener(host: host, port: port, receiveBufferBytes: asked)
+    if let note = Self.receiveBufferNote(asked: asked, granted: listener.receiveBufferBytes, sites: intake.config.sites.count) {
+      intake.logger.warning("\(note)")
+    }
     // "BW1 ack site=<id> seq=" of every site, back to back; site i's runs from `ends[i]` to `ends[i + 1]`.
     var prefixes: [UInt8] = []
     var ends = [0]
