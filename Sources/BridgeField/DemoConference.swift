@@ -74,6 +74,20 @@ public enum DemoConference {
     return bridge
   }
 
+  /// The demo's second bridge: a simulated Pexip conference on a free loopback port carrying a tenth of the sites
+  /// (`SimulationPlan.isOnSecondBridge`) with Pexip's verdict on each call, and the config's `bridges:` entry
+  /// polling it every 5 s with an account made for the run: the demo shows calls going bad, which Janus's room
+  /// cannot say. A site is in the bridge when it is in either.
+  public static func playSecondBridge(_ config: inout ConferenceConfig) throws -> SimulatedPexip {
+    let password = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 36) }.joined()
+    let bridge = try SimulatedPexip(conference: "Hội nghị trực tuyến toàn quốc", username: "bridgewatch-demo", password: password)
+    config.bridges.append(
+      BridgeSettings(
+        kind: .pexip, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: 0, poll: .seconds(5),
+        credentials: bridge.credentials, location: FileLine(file: config.path, line: 0), conference: bridge.conference))
+    return bridge
+  }
+
   /// The played bridge's event handler, posting to the config's `events_listen` for it; nil when it has none.
   public static func bridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedJanus) throws -> JanusEventPusher? {
     guard let played = config.bridges.first(where: { $0.kind == .janus && $0.plugin == .audiobridge }),

@@ -31,13 +31,15 @@ public final class SimulatorDriver: Sendable {
   private let upWindow: Double
   /// The conference bridge the simulator plays (its roster from `plan.isInBridge`), and each site's name in it.
   let bridge: SimulatedJanus?
+  /// The second bridge, a Pexip conference carrying a tenth of the sites with its verdict on each call.
+  let secondBridge: SimulatedPexip?
   private let bridgeNames: [String]
   /// The bridge's event handler: each join and leave of its room POSTed to the monitor's `events_listen`.
   public let bridgeEvents: JanusEventPusher?
 
   public init(
     plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil,
-    bridge: SimulatedJanus? = nil, bridgeEvents: JanusEventPusher? = nil
+    bridge: SimulatedJanus? = nil, bridgeEvents: JanusEventPusher? = nil, secondBridge: SimulatedPexip? = nil
   ) {
     self.plan = plan
     heartbeatFiles = config.sites.map(\.heartbeatFile)
@@ -49,6 +51,7 @@ public final class SimulatorDriver: Sendable {
     // Up while its heartbeats keep coming: a beat and a half of the plan's interval.
     upWindow = 1.5 * Double(config.timing.interval.nanoseconds) / 1e9
     self.bridge = bridge
+    self.secondBridge = secondBridge
     bridgeNames = config.sites.map(\.bridgeMatchName)
     self.bridgeEvents = bridge == nil ? nil : bridgeEvents
   }
@@ -83,13 +86,18 @@ public final class SimulatorDriver: Sendable {
     lastUp.withLock { $0.start = start }
     endpoints?.start { [self] site in isUp(site) }
     defer { endpoints?.stop() }
-    bridge?.start { [self] in plan.bridgeRoster(names: bridgeNames, at: simulatedNow()) }
+    let secondPlayed = secondBridge != nil
+    bridge?.start { [self] in plan.bridgeRoster(names: bridgeNames, at: simulatedNow(), secondBridgePlayed: secondPlayed) }
     defer { bridge?.stop() }
+    secondBridge?.start { [self] in plan.secondBridgeRoster(names: bridgeNames, at: simulatedNow()) }
+    defer { secondBridge?.stop() }
     // The room is looked at and its events posted on the pusher's own threads: the clock below never waits on them.
     // A look walks every site (58 ms at 31,097 sites in a debug build): a national room is looked at every second,
     // still well before the next poll.
     let look: Duration = plan.sites.count > 5_000 ? .seconds(1) : .milliseconds(200)
-    bridgeEvents?.start(every: look) { [self] in plan.bridgeRoster(names: bridgeNames, at: simulatedNow()) }
+    bridgeEvents?.start(every: look) { [self] in
+      plan.bridgeRoster(names: bridgeNames, at: simulatedNow(), secondBridgePlayed: secondPlayed)
+    }
     defer { bridgeEvents?.stop() }
     var nextProgress = progressEvery
     var pending = Totals()

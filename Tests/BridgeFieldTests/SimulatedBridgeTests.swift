@@ -108,4 +108,66 @@ import Testing
     let answer = try #require(HTTPTestResponse.parse(stale.readToEnd()))
     #expect(answer.status == 200 && answer.body.contains("\"code\":458"), "\(answer.body)")
   }
+
+  /// The demo's second bridge, a Pexip conference: the monitor's own Pexip client reads it through its pages with
+  /// the run's account, each participant with Pexip's verdict on its call; a wrong password is refused as Pexip
+  /// refuses it, and another conference's name lists nobody.
+  @Test func theMonitorsPexipClientReadsTheSimulatedConferenceThroughItsPages() throws {
+    let pexip = try SimulatedPexip(conference: "Hội nghị toàn quốc", username: "bw", password: "mật-khẩu")
+    let words = ["1_good", "2_ok", "3_bad", "4_terrible", "0_unknown"]
+    let roster = (0..<1_203).map { index in
+      SimulatedPexip.Participant(
+        id: "p-\(index)", display: "Điểm \(index)", alias: "sip:\(index)@demo.invalid", callQuality: words[index % words.count])
+    }
+    pexip.start { roster }
+    defer { pexip.stop() }
+    let settings = BridgeSettings(
+      kind: .pexip, url: pexip.url, host: pexip.host, port: pexip.port, path: pexip.path, room: 0, poll: .seconds(2),
+      credentials: pexip.credentials, conference: pexip.conference)
+    guard case .roster(let read) = PexipRosterClient(bridge: settings, timeout: .seconds(5), say: Strings(.en)).poll() else {
+      Issue.record("no roster")
+      return
+    }
+    #expect(read.map(\.id) == roster.map(\.id), "the ids differ")
+    #expect(read.map(\.display) == roster.map(\.display), "the names differ")
+    #expect(read.map(\.address) == roster.map(\.alias), "the addresses differ")
+    // "0_unknown" is Pexip saying it does not know: no verdict, as the client reads it.
+    let expected = roster.map { $0.callQuality == "0_unknown" ? nil : $0.callQuality }
+    #expect(read.map { $0.quality?.bridgeWord } == expected, "the verdicts differ")
+    #expect(pexip.requestsServed == 3, "1,203 participants in pages of 500")
+
+    var wrong = settings
+    wrong.credentials?.password = "sai"
+    guard case .failed(let problem) = PexipRosterClient(bridge: wrong, timeout: .seconds(5), say: Strings(.en)).poll() else {
+      Issue.record("a wrong password was let in")
+      return
+    }
+    #expect(problem.contains("401"), "\(problem)")
+    var other = settings
+    other.conference = "Hội nghị khác"
+    #expect(PexipRosterClient(bridge: other, timeout: .seconds(5), say: Strings(.en)).poll() == .roster([]))
+  }
+
+  /// With the second bridge played, a tenth of the sites are in it instead of the Janus room, each with a verdict:
+  /// a site whose plan loses heartbeats has a bad or terrible call; the room keeps the others and the guests.
+  @Test func theSecondBridgeCarriesATenthOfTheSitesWithTheirCallsVerdicts() {
+    let config = Self.hoaBinh
+    let plan = SimulationPlan(config: config, scenario: .quick, seed: 1, playsBridge: true)
+    let names = config.sites.map(\.bridgeMatchName)
+    for time in [30.0, 130, 400] {
+      let second = plan.secondBridgeRoster(names: names, at: time)
+      let room = plan.bridgeRoster(names: names, at: time, secondBridgePlayed: true)
+      let alone = plan.bridgeRoster(names: names, at: time)
+      let onSecond = Set(second.map(\.display))
+      #expect(!onSecond.isEmpty)
+      #expect(second.allSatisfy { participant in SimulationPlan.isOnSecondBridge(site: names.firstIndex(of: participant.display)!) })
+      // Split, not doubled: the two together are the room played alone.
+      #expect(Set(room.map(\.display)).isDisjoint(with: onSecond))
+      #expect(Set(room.map(\.display)).union(onSecond) == Set(alone.map(\.display)), "at \(time) s")
+      for participant in second where plan.sites[names.firstIndex(of: participant.display)!].lossPercent > 0 {
+        #expect(["3_bad", "4_terrible"].contains(participant.callQuality), "\(participant)")
+      }
+      #expect(second.allSatisfy { BridgeQuality.bridgeWords[$0.callQuality] != nil })
+    }
+  }
 }

@@ -28,6 +28,7 @@ import Testing
     let absent = try #require(demo.waitFor(seconds: 10) { Self.ids($0, role: "agent runs, never joins the bridge") })
     #expect(silent.count == 2 && absent.count == 2, "\(demo.output.prefix(3000))")
     var last: [String: Any]?
+    var verdicts: [Int: String] = [:]
     var seen = false
     let deadline = Date().addingTimeInterval(180)
     while Date() < deadline && !seen {
@@ -38,8 +39,14 @@ import Testing
       else { continue }
       last = bridges
       let disagreement = { (id: String) in (Self.site(id, in: json)?["bridge"] as? [String: Any])?["disagreement"] as? String }
+      // The second bridge's verdicts, by the site's place in the roster (the status file keeps the config's order).
+      verdicts = [:]
+      for (index, site) in ((json["sites"] as? [[String: Any]]) ?? []).enumerated() {
+        let quality = (site["bridge"] as? [String: Any])?["quality"] as? [String: Any]
+        if let word = quality?["bridge_verdict"] as? String { verdicts[index] = word }
+      }
       seen =
-        (bridges["in_bridge"] as? Int ?? 0) >= 40 && (bridges["unmatched"] as? Int) == 2
+        (bridges["in_bridge"] as? Int ?? 0) >= 40 && (bridges["unmatched"] as? Int) == 2 && verdicts.count >= 3
         && silent.allSatisfy { disagreement($0) == "in_bridge_agent_silent" }
         && absent.allSatisfy { disagreement($0) == "agent_alive_not_in_bridge" }
         && (bridges["in_bridge_agent_silent"] as? Int ?? 0) >= 2 && (bridges["agent_alive_not_in_bridge"] as? Int ?? 0) >= 2
@@ -47,6 +54,12 @@ import Testing
     #expect(seen, "\(String(describing: last))\n\(demo.output.suffix(2000))")
     let polls = try #require((last?["polls"] as? [[String: Any]])?.first)
     #expect(polls["problem"] is NSNull, "\(polls)")
+    // The second bridge, a Pexip conference: read with its account, one site in ten in it, each with Pexip's verdict.
+    let second = try #require((last?["polls"] as? [[String: Any]])?.last)
+    #expect(demo.output.contains("demo: a second bridge (a simulated Pexip conference, with its verdict on each call)"))
+    #expect((second["bridge"] as? String)?.hasPrefix("pexip conference") == true && second["problem"] is NSNull, "\(second)")
+    #expect(verdicts.keys.allSatisfy { $0 % 10 == 4 }, "\(verdicts)")
+    #expect(Set(verdicts.values).isSubset(of: ["0_unknown", "1_good", "2_ok", "3_bad", "4_terrible"]), "\(verdicts)")
     #expect(polls["unmatched_names"] as? [String] == ["Khách mời 1", "Khách mời 2"])
     // The simulated Janus pushes its joins and leaves to the demo's events_listen, applied between polls.
     #expect(demo.output.contains("demo: its joins and leaves posted to the monitor's events_listen 127.0.0.1:"))

@@ -81,9 +81,11 @@ struct DemoCommand: AsyncParsableCommand {
     try metrics.apply(to: &demoConfig)
     let bridge: SimulatedJanus
     let bridgeEvents: JanusEventPusher?
+    let secondBridge: SimulatedPexip
     do {
       bridge = try DemoConference.playBridge(&demoConfig)
       bridgeEvents = try DemoConference.bridgeEvents(demoConfig, playing: bridge)
+      secondBridge = try DemoConference.playSecondBridge(&demoConfig)
     } catch {
       printError("bridgewatch demo: cannot play the conference bridge: \(error)")
       throw ExitCode(1)
@@ -99,7 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
       guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
       let driver = SimulatorDriver(
         plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints, bridge: bridge,
-        bridgeEvents: bridgeEvents)
+        bridgeEvents: bridgeEvents, secondBridge: secondBridge)
       holder.driver = driver
       let thread = Thread { try? driver.run() }
       thread.name = "simulator"
@@ -116,6 +118,8 @@ struct DemoCommand: AsyncParsableCommand {
         printError(
           "demo: its joins and leaves posted to the monitor's events_listen \(HostPortText.format(host: events.host, port: events.port))")
       }
+      printError(
+        "demo: a second bridge (a simulated Pexip conference, with its verdict on each call) carrying one site in ten: \(secondBridge.url)")
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await exitOnFailure { try await runner.runHeadless(summaryEvery: 10) }
     } else {
