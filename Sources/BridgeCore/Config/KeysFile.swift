@@ -11,76 +11,121 @@ public enum KeysFileUse: Sendable {
 /// `keys:`, the file of the sites' secrets. A site's value is its secret (`HB-TU: "secret"`), or, as
 /// `bridgewatch keys` writes it, a mapping: `secret`, `token` (its check-in link's token), and during a rotation's
 /// grace `previous` with `previous_until` (an ISO 8601 UTC time). README "Enrol the sites" documents the format.
+/// The keys file as read on its own, before the roster is known: each entry's fields and what is wrong with it, in
+/// the file's order. Sendable, so that the monitor reads it on a second core while the first reads the roster (at
+/// 31,097 sites each is a fifth of a restart); `ConfigLoader.applyKeys` then checks the ids against the roster.
+struct KeysFileReading: Sendable {
+  struct Entry: Sendable {
+    /// Nil for a key that is no site id (its problem says so).
+    var id: String?
+    var idAt: FileLine
+    var valueAt: FileLine
+    /// Nil when the value was refused (its problems say why).
+    var entry: SiteKeyEntry?
+    var problems: [ConfigProblem] = []
+    var warnings: [ConfigProblem] = []
+  }
+  var entries: [Entry] = []
+  /// The file's own: unreadable, readable by others, not UTF-8, not YAML, not a mapping.
+  var problems: [ConfigProblem] = []
+  var warnings: [ConfigProblem] = []
+}
+
 extension ConfigLoader {
   mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
-    if keysFile == .mayBeMissing && !FileManager.default.fileExists(atPath: keysPath) { return [:] }
+    applyKeys(Self.readKeysFile(path: keysPath, use: keysFile, named: at(node), say: say), knownSites: knownSites)
+  }
+
+  /// Reads the keys file at `keysPath`, which the config names at `named`; nothing about the roster.
+  static func readKeysFile(path keysPath: String, use: KeysFileUse, named: FileLine, say: Strings) -> KeysFileReading {
+    var reading = KeysFileReading()
+    if use == .mayBeMissing && !FileManager.default.fileExists(atPath: keysPath) { return reading }
     guard let data = FileManager.default.contents(atPath: keysPath) else {
-      fail(node, say(.keysCannotRead, keysPath, FileProblem.describe(path: keysPath)))
-      return [:]
+      reading.problems.append(ConfigProblem(named, say(.keysCannotRead, keysPath, FileProblem.describe(path: keysPath))))
+      return reading
     }
     if let attributes = try? FileManager.default.attributesOfItem(atPath: keysPath),
       let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0
     {
-      warnings.append(
+      reading.warnings.append(
         ConfigProblem(
           FileLine(file: keysPath, line: 0), say(.keysReadableByOthers, String(mode, radix: 8))))
     }
     guard case .success(let text) = TextFile.decode(Array(data)) else {
       let line = TextFile.decode(Array(data)).failureLine
-      problems.append(ConfigProblem(FileLine(file: keysPath, line: line), say(.keysNotUTF8)))
-      return [:]
+      reading.problems.append(ConfigProblem(FileLine(file: keysPath, line: line), say(.keysNotUTF8)))
+      return reading
     }
     var nested = ConfigLoader(path: keysPath)
     nested.say = say
-    var siteKeyEntries: [String: SiteKeyEntry] = [:]
-    defer {
-      problems += nested.problems
-      warnings += nested.warnings
-      self.siteKeyEntries = siteKeyEntries
-    }
     let root: Node?
     do {
       root = try composeYAML(text, plainScalarsAreText: true)
     } catch let error as YamlError {
-      nested.problems.append(Self.describe(error, path: keysPath))
-      return [:]
+      reading.problems.append(Self.describe(error, path: keysPath))
+      return reading
     } catch let error as YAMLAliasError {
-      nested.problems.append(ConfigProblem(FileLine(file: keysPath, line: error.line), error.description))
-      return [:]
+      reading.problems.append(ConfigProblem(FileLine(file: keysPath, line: error.line), error.description))
+      return reading
     } catch {
-      nested.problems.append(ConfigProblem(FileLine(file: keysPath, line: 0), say(.keysCannotParse, "\(error)")))
-      return [:]
+      reading.problems.append(ConfigProblem(FileLine(file: keysPath, line: 0), say(.keysCannotParse, "\(error)")))
+      return reading
     }
-    guard let root else { return [:] }
+    guard let root else { return reading }
     guard let mapping = root.mapping else {
-      nested.fail(root, say(.keysNotMapping))
-      return [:]
+      reading.problems.append(ConfigProblem(nested.at(root), say(.keysNotMapping)))
+      return reading
     }
-    var keys: [String: [UInt8]] = [:]
-    var tokenOwners: [String: String] = [:]
+    reading.entries.reserveCapacity(mapping.count)
     for (keyNode, valueNode) in mapping {
-      guard let id = keyNode.scalar?.string else {
-        nested.fail(keyNode, say(.keysNotSiteID))
+      var entry = KeysFileReading.Entry(id: keyNode.scalar?.string, idAt: nested.at(keyNode), valueAt: nested.at(valueNode))
+      if entry.id == nil {
+        entry.problems.append(ConfigProblem(entry.idAt, say(.keysNotSiteID)))
+      } else {
+        nested.problems = []
+        nested.warnings = []
+        entry.entry = nested.siteKeyEntry(valueNode, entry.id!)
+        entry.problems = nested.problems
+        entry.warnings = nested.warnings
+      }
+      reading.entries.append(entry)
+    }
+    return reading
+  }
+
+  /// The keys of the roster's sites from a reading of the keys file: an id the roster lacks is refused at its line,
+  /// a check-in token two sites share at the second; sets `siteKeyEntries`.
+  mutating func applyKeys(_ reading: KeysFileReading, knownSites: Set<String>) -> [String: [UInt8]] {
+    problems += reading.problems
+    warnings += reading.warnings
+    var keys: [String: [UInt8]] = Dictionary(minimumCapacity: reading.entries.count)
+    var entries: [String: SiteKeyEntry] = Dictionary(minimumCapacity: reading.entries.count)
+    var tokenOwners: [String: String] = [:]
+    for read in reading.entries {
+      guard let id = read.id else {
+        problems += read.problems
         continue
       }
       guard knownSites.contains(id) else {
-        nested.fail(keyNode, say(.keysUnknownSiteID, id))
+        problems.append(ConfigProblem(read.idAt, say(.keysUnknownSiteID, id)))
         continue
       }
-      guard let entry = nested.siteKeyEntry(valueNode, id) else { continue }
+      problems += read.problems
+      warnings += read.warnings
+      guard let entry = read.entry else { continue }
       if entry.secret.utf8.count < 16 {
-        nested.warnings.append(
-          ConfigProblem(nested.at(valueNode), say(.keysSecretShort, id, entry.secret.utf8.count)))
+        warnings.append(ConfigProblem(read.valueAt, say(.keysSecretShort, id, entry.secret.utf8.count)))
       }
       keys[id] = Array(entry.secret.utf8)
       if let token = entry.checkinToken {
         if let owner = tokenOwners[token] {
-          nested.fail(valueNode, say(.keysTokenShared, id, owner))
+          problems.append(ConfigProblem(read.valueAt, say(.keysTokenShared, id, owner)))
         }
         tokenOwners[token] = id
       }
-      siteKeyEntries[id] = entry
+      entries[id] = entry
     }
+    siteKeyEntries = entries
     return keys
   }
 }

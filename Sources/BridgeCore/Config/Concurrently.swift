@@ -1,0 +1,25 @@
+import Foundation
+import Synchronization
+
+/// A value computed on a thread of its own while the caller goes on; `value` waits for it (once it is there, at
+/// once). For work at start that would otherwise wait its turn: the keys file read while the roster is.
+final class Concurrently<Value: Sendable>: Sendable {
+  private let result = Mutex<Value?>(nil)
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ work: @escaping @Sendable () -> Value) {
+    let thread = Thread { [self] in
+      let value = work()
+      result.withLock { $0 = value }
+      done.signal()
+    }
+    thread.name = "bw-concurrently"
+    thread.start()
+  }
+
+  var value: Value {
+    if let value = result.withLock({ $0 }) { return value }
+    done.wait()
+    return result.withLock { $0! }
+  }
+}
