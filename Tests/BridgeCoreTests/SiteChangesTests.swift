@@ -1,4 +1,5 @@
 import BridgeCore
+import TestSupport
 import Testing
 
 /// The engine says which sites it wrote since the last publish, so that a console's delta and the journal's
@@ -23,23 +24,11 @@ import Testing
       + " \(String(describing: record.rejection)) \(record.receivedCount) \(record.missedCount) \(record.recoveryStreak)"
   }
 
-  /// A splitmix64 stream: the same operations on every run.
-  struct Stream: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   /// Thousands of heartbeats, probes, silences, rejections, file problems and operator actions in a random order,
   /// with a publish every few: between two publishes, a site not in the list has not changed in anything a face
   /// sees, and the lists chain from one publish's revision to the next.
   @Test func everySiteWhoseRecordChangedIsInTheNextPublishsList() {
-    var random = Stream(state: 2026)
+    var random = SeededGenerator(state: 2026)
     var engine = StatusEngine(sites: Self.sites, timing: Timing())
     var now = ClockReading(monotonicNanos: 1_000_000_000_000, unixSeconds: 1_770_000_000)
     var published = engine.records.all

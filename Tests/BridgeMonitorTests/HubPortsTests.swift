@@ -140,8 +140,7 @@ import Testing
   /// The status file as an output: written after a tick, and at stop with the last state even when that came
   /// after the last tick (an operator's mark), though it keeps no tick's snapshot between ticks.
   @Test func theStatusFileWrittenAtStopShowsAnActionAfterTheLastTick() async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-hubports-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let directory = try makeScratchDirectory("bw-hubports")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var config = Self.config()
     config.statusFilePath = directory + "/status.json"
@@ -196,8 +195,7 @@ import Testing
   /// the window journals it though nothing was heard since (the sampling looks at the sites written since the last
   /// pass and at those still waiting, not at every site).
   @Test func aCountWaitingForItsWindowIsJournaledWhenTheWindowEndsWithoutAnotherHeartbeat() async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-hubports-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let directory = try makeScratchDirectory("bw-hubports")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var config = Self.config()
     config.journalPath = directory + "/bridgewatch.journal"

@@ -19,7 +19,7 @@ struct MonitorFixture {
     keys: [String: String] = [:], requireAuth: Bool = false, timing: Timing = Timing(), consoles: ConsoleServer.Limits? = nil,
     logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
   ) async throws -> MonitorFixture {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bw-ingest-\(UUID().uuidString)").path
+    let directory = try makeScratchDirectory("bw-ingest")
     try FileManager.default.createDirectory(atPath: directory + "/heartbeats", withIntermediateDirectories: true)
     var config = ConferenceConfig(
       sites: sites.map { site in

@@ -236,13 +236,6 @@ final class OutputCollector: @unchecked Sendable {
   }
 }
 
-/// A fresh folder under the temporary directory; the caller removes it.
-func makeScratchDirectory(_ prefix: String) throws -> String {
-  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-  try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-  return directory
-}
-
 extension MonitorLink {
   /// Sends `request` and waits for the monitor's answer (a test's convenience: the dashboard never waits; the
   /// link answers within `ConsoleClient.answerTimeout`).
