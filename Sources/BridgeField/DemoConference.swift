@@ -90,13 +90,13 @@ public enum DemoConference {
 
   /// The played bridge's event handler, posting to the config's `events_listen` for it; nil when it has none.
   public static func bridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedJanus) throws -> JanusEventPusher? {
-    guard let played = config.bridges.first(where: { $0.kind == .janus && $0.plugin == .audiobridge }),
+    guard let played = config.bridges.first(where: { $0.kind == .janus && $0.plugin == bridge.plugin }),
       let listen = played.eventsListen
     else { return nil }
     guard let (host, port) = HostPort.parse(listen), port > 0 else {
       throw SimulatedJanus.ListenFailure(description: "\(played.location): events_listen \(listen) names no port to post to")
     }
-    return try JanusEventPusher(host: host, port: port, room: bridge.room)
+    return try JanusEventPusher(host: host, port: port, room: bridge.room, plugin: bridge.plugin)
   }
 
   /// A loopback TCP port free a moment ago (bound and let go: the monitor's receiver binds it a moment later).
@@ -106,15 +106,15 @@ public enum DemoConference {
     return probe.port
   }
 
-  /// For `sim --play-bridge`: a simulated Janus where the config's first Janus AudioBridge is, which must be on
-  /// this machine's loopback (127.0.0.1) so the simulator can take its port.
+  /// For `sim --play-bridge`: a simulated Janus where the config's first Janus room (AudioBridge or VideoRoom) is,
+  /// which must be on this machine's loopback (127.0.0.1) so the simulator can take its port.
   public static func bridgeToPlay(_ config: ConferenceConfig) throws -> SimulatedJanus {
-    guard let bridge = config.bridges.first(where: { $0.kind == .janus && $0.plugin == .audiobridge }) else {
-      throw SimulatedJanus.ListenFailure(description: "the config has no Janus AudioBridge under bridges: to play")
+    guard let bridge = config.bridges.first(where: { $0.kind == .janus }) else {
+      throw SimulatedJanus.ListenFailure(description: "the config has no Janus room under bridges: to play")
     }
     guard bridge.host == "127.0.0.1" || bridge.host == "localhost" else {
       throw SimulatedJanus.ListenFailure(description: "\(bridge.location): the bridge to play must be at 127.0.0.1, not \(bridge.host)")
     }
-    return try SimulatedJanus(host: "127.0.0.1", port: bridge.port, path: bridge.path, room: bridge.room)
+    return try SimulatedJanus(host: "127.0.0.1", port: bridge.port, path: bridge.path, room: bridge.room, plugin: bridge.plugin)
   }
 }

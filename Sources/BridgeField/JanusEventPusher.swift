@@ -35,6 +35,7 @@ public final class JanusEventPusher: Sendable {
   public let port: Int
   public let path: String
   public let room: UInt64
+  public let plugin: BridgeSettings.JanusPlugin
   private let address: UDPAddress
   private let backoff: Duration
   private let timeout: Duration
@@ -64,8 +65,8 @@ public final class JanusEventPusher: Sendable {
   /// Posts to `http://host:port/path`; `backoff` is the first retry's wait, `timeout` a POST's whole time (both
   /// janus_sampleevh.c's: 100 ms and curl's 10 s). Sends nothing until `start`.
   public init(
-    host: String, port: Int, path: String = "/janus-events", room: UInt64 = 1234, backoff: Duration = .milliseconds(100),
-    timeout: Duration = .seconds(10)
+    host: String, port: Int, path: String = "/janus-events", room: UInt64 = 1234, plugin: BridgeSettings.JanusPlugin = .audiobridge,
+    backoff: Duration = .milliseconds(100), timeout: Duration = .seconds(10)
   ) throws {
     // A monitor listening on every address is reached on this machine's loopback.
     let target = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host
@@ -77,6 +78,7 @@ public final class JanusEventPusher: Sendable {
     self.port = port
     self.path = path
     self.room = room
+    self.plugin = plugin
     self.backoff = backoff
     self.timeout = timeout
   }
@@ -116,7 +118,7 @@ public final class JanusEventPusher: Sendable {
     }
     guard let roster else { return }
     spawn("sim-janus-room") { [self] in
-      var watched = JanusRoomEvents(room: room)
+      var watched = JanusRoomEvents(room: room, plugin: plugin)
       while !stopping.load(ordering: .acquiring) {
         push(watched.events(for: roster(), unixMicroseconds: Self.nowMicroseconds()))
         pause(every)
@@ -311,30 +313,37 @@ public enum JanusEventShape {
     ])
   }
 
-  /// AudioBridge's `joined` (type 64) in `room`, on the participant's session and handle.
+  /// The plugin's `joined` (type 64) in `room`, on the participant's session and handle: AudioBridge's with `setup`
+  /// and `muted`, VideoRoom's with its `private_id` (Tests/Fixtures/bridges/janus-1.1.2-videoroom-sampleevh-bodies.*).
   public static func joined(
-    _ participant: SimulatedJanus.Participant, room: UInt64, session: UInt64, handle: UInt64, unixMicroseconds: UInt64
+    _ participant: SimulatedJanus.Participant, room: UInt64, session: UInt64, handle: UInt64, unixMicroseconds: UInt64,
+    plugin: BridgeSettings.JanusPlugin = .audiobridge
   ) -> [UInt8] {
-    SimulatedJanus.json([
+    let data: [String: Any] =
+      plugin == .audiobridge
+      ? [
+        "event": "joined", "room": room, "id": participant.id, "display": participant.display, "setup": false,
+        "muted": participant.muted,
+      ]
+      : ["event": "joined", "room": room, "id": participant.id, "private_id": handle % (1 << 31), "display": participant.display]
+    return SimulatedJanus.json([
       "emitter": JanusEventPusher.emitter, "type": 64, "timestamp": unixMicroseconds, "session_id": session, "handle_id": handle,
-      "event": [
-        "plugin": "janus.plugin.audiobridge",
-        "data": [
-          "event": "joined", "room": room, "id": participant.id, "display": participant.display, "setup": false,
-          "muted": participant.muted,
-        ],
-      ],
+      "event": ["plugin": plugin.packageName, "data": data],
     ])
   }
 
-  /// AudioBridge's `left` (type 64), raised once the participant's session has gone: no session or handle.
-  public static func left(_ participant: SimulatedJanus.Participant, room: UInt64, unixMicroseconds: UInt64) -> [UInt8] {
-    SimulatedJanus.json([
+  /// A participant gone (type 64), raised once its session has gone: no session or handle. AudioBridge says `left`
+  /// with the name, VideoRoom `leaving` with the id alone.
+  public static func left(
+    _ participant: SimulatedJanus.Participant, room: UInt64, unixMicroseconds: UInt64, plugin: BridgeSettings.JanusPlugin = .audiobridge
+  ) -> [UInt8] {
+    let data: [String: Any] =
+      plugin == .audiobridge
+      ? ["event": "left", "room": room, "id": participant.id, "display": participant.display]
+      : ["event": "leaving", "room": room, "id": participant.id]
+    return SimulatedJanus.json([
       "emitter": JanusEventPusher.emitter, "type": 64, "timestamp": unixMicroseconds,
-      "event": [
-        "plugin": "janus.plugin.audiobridge",
-        "data": ["event": "left", "room": room, "id": participant.id, "display": participant.display],
-      ],
+      "event": ["plugin": plugin.packageName, "data": data],
     ])
   }
 }
@@ -343,10 +352,14 @@ public enum JanusEventShape {
 /// session `created`, then `joined`), one gone from it `left`. Pure; the pusher's room thread keeps one.
 public struct JanusRoomEvents: Sendable {
   public let room: UInt64
+  public let plugin: BridgeSettings.JanusPlugin
   private var present: [UInt64: SimulatedJanus.Participant] = [:]
   private var previous: [SimulatedJanus.Participant] = []
 
-  public init(room: UInt64) { self.room = room }
+  public init(room: UInt64, plugin: BridgeSettings.JanusPlugin = .audiobridge) {
+    self.room = room
+    self.plugin = plugin
+  }
 
   /// The events since the last look, joins first then leaves, each in the room's order.
   public mutating func events(for roster: [SimulatedJanus.Participant], unixMicroseconds: UInt64) -> [[UInt8]] {
@@ -362,10 +375,11 @@ public struct JanusRoomEvents: Sendable {
       let handle = (session &* 0xBF58_476D_1CE4_E5B9) % (1 << 53)
       events.append(JanusEventShape.sessionCreated(session: session, unixMicroseconds: unixMicroseconds))
       events.append(
-        JanusEventShape.joined(participant, room: room, session: session, handle: handle, unixMicroseconds: unixMicroseconds))
+        JanusEventShape.joined(
+          participant, room: room, session: session, handle: handle, unixMicroseconds: unixMicroseconds, plugin: plugin))
     }
     for participant in previous where now[participant.id] == nil {
-      events.append(JanusEventShape.left(participant, room: room, unixMicroseconds: unixMicroseconds))
+      events.append(JanusEventShape.left(participant, room: room, unixMicroseconds: unixMicroseconds, plugin: plugin))
     }
     present = now
     previous = roster

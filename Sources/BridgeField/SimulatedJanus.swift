@@ -3,8 +3,9 @@ import Foundation
 import Synchronization
 
 /// The simulator's conference bridge: a stand-in for Janus's HTTP API on loopback, speaking the part of it the
-/// monitor's Janus input uses (`create`, `attach`, the AudioBridge's `listparticipants`, `keepalive`; docs/BRIDGES.md
-/// "Janus") with the same JSON Janus 1.1.2 answers, so `sim` and `demo` show the bridge without Janus installed.
+/// monitor's Janus input uses (`create`, `attach`, the AudioBridge's or VideoRoom's `listparticipants`, `keepalive`;
+/// docs/BRIDGES.md "Janus") with the same JSON Janus 1.1.2 answers, so `sim` and `demo` show the bridge without
+/// Janus installed.
 /// Who is in the room comes from `roster` at each `listparticipants`. Served by a `LoopbackHTTPServer` (one
 /// connection at a time, every read bounded).
 public final class SimulatedJanus: Sendable {
@@ -25,15 +26,20 @@ public final class SimulatedJanus: Sendable {
 
   public let path: String
   public let room: UInt64
+  /// AudioBridge (the demo's) or VideoRoom (`sim --play-bridge` on a config watching one).
+  public let plugin: BridgeSettings.JanusPlugin
   private let server: LoopbackHTTPServer
   /// Sessions made, each with its one handle (the monitor keeps one session per bridge).
   private let sessions = Mutex<[UInt64: UInt64]>([:])
 
   /// Listens on `host`:`port` (0: a free port, read back in `port`); serves nothing until `start`.
-  public init(host: String = "127.0.0.1", port: Int = 0, path: String = "/janus", room: UInt64 = 1234) throws {
+  public init(
+    host: String = "127.0.0.1", port: Int = 0, path: String = "/janus", room: UInt64 = 1234, plugin: BridgeSettings.JanusPlugin = .audiobridge
+  ) throws {
     server = try LoopbackHTTPServer(host: host, port: port, threadName: "sim-janus")
     self.path = path
     self.room = room
+    self.plugin = plugin
   }
 
   public var host: String { server.host }
@@ -94,31 +100,40 @@ public final class SimulatedJanus: Sendable {
     guard let handle = sessions.withLock({ $0[session] }) else { return error(458, "No such session \(session)") }
     switch (kind, ids.count) {
     case ("attach", 1):
-      guard request["plugin"] as? String == "janus.plugin.audiobridge" else { return error(460, "No such plugin") }
+      guard request["plugin"] as? String == plugin.packageName else { return error(460, "No such plugin") }
       return Self.json(["janus": "success", "session_id": session, "transaction": transaction, "data": ["id": handle]])
     case ("keepalive", 1):
       return Self.json(["janus": "ack", "session_id": session, "transaction": transaction])
     case ("message", 2):
       guard ids[1] == handle else { return error(459, "No such handle \(ids[1]!) in session \(session)") }
       let message = request["body"] as? [String: Any]
+      // Each plugin's own words and codes (janus_audiobridge.c, janus_videoroom.c of 1.1.2).
+      let name = plugin.rawValue
+      let (unknownRequest, noSuchRoom) = plugin == .audiobridge ? (481, 485) : (423, 426)
       guard message?["request"] as? String == "listparticipants" else {
-        return plugin(session, handle, transaction, ["audiobridge": "event", "error_code": 481, "error": "Unknown request"])
+        return pluginData(session, handle, transaction, [name: "event", "error_code": unknownRequest, "error": "Unknown request"])
       }
       let asked = (message?["room"] as? NSNumber)?.uint64Value
       guard asked == room else {
-        return plugin(session, handle, transaction, ["audiobridge": "event", "error_code": 485, "error": "No such room (\(asked ?? 0))"])
+        return pluginData(
+          session, handle, transaction, [name: "event", "error_code": noSuchRoom, "error": "No such room (\(asked ?? 0))"])
       }
-      let participants: [[String: Any]] = roster().map { ["id": $0.id, "display": $0.display, "setup": false, "muted": $0.muted] }
-      return plugin(session, handle, transaction, ["audiobridge": "participants", "room": room, "participants": participants])
+      // A VideoRoom lists publishers with `publisher` (whether they send media: none here, as no WebRTC is played).
+      let participants: [[String: Any]] = roster().map { participant in
+        plugin == .audiobridge
+          ? ["id": participant.id, "display": participant.display, "setup": false, "muted": participant.muted]
+          : ["id": participant.id, "display": participant.display, "publisher": false]
+      }
+      return pluginData(session, handle, transaction, [name: "participants", "room": room, "participants": participants])
     default:
       return error(457, "Unhandled request '\(kind.prefix(40))' at this path")
     }
   }
 
-  private func plugin(_ session: UInt64, _ handle: UInt64, _ transaction: String, _ data: [String: Any]) -> [UInt8] {
+  private func pluginData(_ session: UInt64, _ handle: UInt64, _ transaction: String, _ data: [String: Any]) -> [UInt8] {
     Self.json([
       "janus": "success", "session_id": session, "transaction": transaction, "sender": handle,
-      "plugindata": ["plugin": "janus.plugin.audiobridge", "data": data],
+      "plugindata": ["plugin": plugin.packageName, "data": data],
     ])
   }
 

@@ -54,6 +54,39 @@ import Testing
     #expect(started.events == [.resync(reason: "Janus started")])
   }
 
+  /// A played VideoRoom (`sim --play-bridge` on a config watching one) raises VideoRoom's own events: `joined` with
+  /// its `private_id`, `leaving` with the id alone, in the shapes Debian's Janus 1.1.2 posted; the monitor reads them.
+  @Test func aPlayedVideoRoomsJoinsAndLeavesAreVideoRoomsEvents() throws {
+    var room = JanusRoomEvents(room: 1234, plugin: .videoroom)
+    let first = room.events(for: [Self.a], unixMicroseconds: 1_796_477_980_282_060)
+    let joined = try JanusEventPayload.parse(Self.body(first), room: 1234, plugin: .videoroom)
+    #expect(joined.events.count == 1 && joined.ignored == 1, "\(joined)")
+    guard case .joined(let participant) = joined.events.first else {
+      Issue.record("no join: \(joined)")
+      return
+    }
+    #expect(participant.id == "11" && participant.display == "A")
+    let second = room.events(for: [], unixMicroseconds: 1_796_477_983_727_094)
+    let left = try JanusEventPayload.parse(Self.body(second), room: 1234, plugin: .videoroom)
+    #expect(left.events.count == 1, "\(left)")
+    guard case .left(let id, _) = left.events.first else {
+      Issue.record("no leave: \(left)")
+      return
+    }
+    #expect(id == "11")
+    // An AudioBridge's monitor takes none of them.
+    #expect(try JanusEventPayload.parse(Self.body(first), room: 1234, plugin: .audiobridge).events.isEmpty)
+    // The same fields as the VideoRoom bodies Debian's Janus 1.1.2 posted (its first "joined" and its "leaving").
+    let captured = try String(
+      contentsOfFile: Repository.path("Tests/Fixtures/bridges/janus-1.1.2-videoroom-sampleevh-bodies.jsonl"), encoding: .utf8
+    ).split(separator: "\n").map { line in
+      let array = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any])
+      return try JSONSerialization.data(withJSONObject: array[array.count - 1])
+    }
+    #expect(Self.keys(first[1]) == Self.keys(Array(captured[1])))
+    #expect(Self.keys(second[0]) == Self.keys(Array(captured[5])))
+  }
+
   @Test func theSimulatedJanussPushesAreAppliedBeforeAnyPoll() async throws {
     let room = BridgeReceiverTests.Room()
     room.participants.withLock { $0 = [Self.a] }

@@ -90,6 +90,40 @@ import Testing
     #expect(problem.contains("485") && problem.contains("No such room (999)"), "\(problem)")
   }
 
+  /// `sim --play-bridge` on a config watching a VideoRoom plays one: the monitor's own Janus client attaches to the
+  /// VideoRoom plugin and reads its publishers (no media: `publisher` false); another room is refused with 426, as
+  /// janus_videoroom.c refuses it.
+  @Test func theMonitorsJanusClientReadsASimulatedVideoRoom() throws {
+    let janus = try SimulatedJanus(plugin: .videoroom)
+    janus.start { [SimulatedJanus.Participant(id: 7, display: "HB-TU", muted: false)] }
+    defer { janus.stop() }
+    let settings = BridgeSettings(
+      url: janus.url, host: janus.host, port: janus.port, path: janus.path, room: janus.room, plugin: .videoroom, poll: .seconds(2))
+    var client = JanusRosterClient(bridge: settings, timeout: .seconds(5), say: Strings(.en))
+    guard case .roster(let read) = client.poll().outcome else {
+      Issue.record("no roster")
+      return
+    }
+    #expect(read.map(\.id) == ["7"] && read.map(\.display) == ["HB-TU"] && read.map(\.mediaUp) == [false])
+    // An AudioBridge's client finds no such plugin there.
+    var audio = settings
+    audio.plugin = .audiobridge
+    var wrongPlugin = JanusRosterClient(bridge: audio, timeout: .seconds(5), say: Strings(.en))
+    guard case .failed(let refused) = wrongPlugin.poll().outcome else {
+      Issue.record("an AudioBridge was attached in a VideoRoom's place")
+      return
+    }
+    #expect(refused.contains("460"), "\(refused)")
+    var other = settings
+    other.room = 999
+    var wrongRoom = JanusRosterClient(bridge: other, timeout: .seconds(5), say: Strings(.en))
+    guard case .failed(let problem) = wrongRoom.poll().outcome else {
+      Issue.record("room 999 was read")
+      return
+    }
+    #expect(problem.contains("426") && problem.contains("No such room (999)"), "\(problem)")
+  }
+
   @Test func aRequestOverTheBoundsOrNotAPostIsRefused() throws {
     let janus = try SimulatedJanus()
     janus.start { [] }

@@ -67,7 +67,9 @@ import Testing
     #expect(demo.stop() == 0)
   }
 
-  @Test func simPlaysTheConfigsBridgeBesideARealMonitor() throws {
+  /// `sim --play-bridge` beside a real monitor, for a config watching an AudioBridge and one watching a VideoRoom.
+  @Test(arguments: ["audiobridge", "videoroom"])
+  func simPlaysTheConfigsBridgeBesideARealMonitor(plugin: String) throws {
     let bridgePort = freeTCPPort()
     let eventsPort = freeTCPPort()
     let sites = (1...12).map { "  - {id: S\($0 < 10 ? "0" : "")\($0), name: \"Xã \($0)\", group: \"Thử\", expected: 10}" }
@@ -82,6 +84,7 @@ import Testing
         - kind: janus
           url: http://127.0.0.1:\(bridgePort)/janus
           room: 1234
+          plugin: \(plugin)
           poll: 5s
           events_listen: 127.0.0.1:\(eventsPort)
       sites:
@@ -97,7 +100,8 @@ import Testing
     let roles = { (role: String) in sim.playedBridgeSites(role) }
     let silent = try #require(roles("agent stops, codec stays in the bridge"), "\(sim.output)")
     let absent = try #require(roles("agent runs, never joins the bridge"), "\(sim.output)")
-    #expect(sim.output.contains("plays the conference bridge: a Janus AudioBridge at http://127.0.0.1:\(bridgePort)/janus, room 1234"))
+    let kind = plugin == "audiobridge" ? "AudioBridge" : "VideoRoom"
+    #expect(sim.output.contains("plays the conference bridge: a Janus \(kind) at http://127.0.0.1:\(bridgePort)/janus, room 1234"))
     let seen = monitor.waitForStatus(seconds: 120) { json in
       guard let bridges = json["bridges"] as? [String: Any] else { return false }
       let disagreement = { (id: String) in (Self.site(id, in: json)?["bridge"] as? [String: Any])?["disagreement"] as? String }

@@ -91,7 +91,10 @@ struct SimCommand: ParsableCommand {
         "  plays the endpoints of \(endpoints.playedSites.count) probed sites on this machine (answering the monitor's probes while up)")
     }
     for skipped in endpoints.skipped { printError("warning: cannot play probed endpoint \(skipped)") }
-    if let bridge { printOutput("  plays the conference bridge: a Janus AudioBridge at \(bridge.url), room \(bridge.room)") }
+    if let bridge {
+      let kind = bridge.plugin == .audiobridge ? "AudioBridge" : "VideoRoom"
+      printOutput("  plays the conference bridge: a Janus \(kind) at \(bridge.url), room \(bridge.room)")
+    }
     if let bridgeEvents {
       printOutput(
         "  posts the bridge's joins and leaves as Janus's sample event handler to http://\(HostPortText.format(host: bridgeEvents.host, port: bridgeEvents.port))\(bridgeEvents.path)"
