@@ -34,7 +34,8 @@ public final class SimulatedJanus: Sendable {
 
   /// Listens on `host`:`port` (0: a free port, read back in `port`); serves nothing until `start`.
   public init(
-    host: String = "127.0.0.1", port: Int = 0, path: String = "/janus", room: UInt64 = 1234, plugin: BridgeSettings.JanusPlugin = .audiobridge
+    host: String = "127.0.0.1", port: Int = 0, path: String = "/janus", room: UInt64 = 1234,
+    plugin: BridgeSettings.JanusPlugin = .audiobridge
   ) throws {
     server = try LoopbackHTTPServer(host: host, port: port, threadName: "sim-janus")
     self.path = path
