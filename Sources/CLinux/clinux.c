@@ -73,6 +73,8 @@ int bw_send_batch_to(int fd, const unsigned char *slots, size_t slot_size, const
 
 int bw_set_mmap_threshold(size_t bytes) { return mallopt(M_MMAP_THRESHOLD, (int)bytes); }
 
+int bw_trim_free_memory(void) { return malloc_trim(0); }
+
 int bw_open_pty(int *master, int *slave, unsigned short rows, unsigned short cols) {
   int m = posix_openpt(O_RDWR | O_NOCTTY);
   if (m < 0) return -1;

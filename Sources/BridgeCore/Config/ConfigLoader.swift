@@ -31,6 +31,9 @@ public struct ConfigLoader {
 
   init(path: String) { self.path = path }
 
+  /// From this size on, the keys file is read on a thread of its own (about 20,000 sites' keys).
+  static let keysFileReadAside = 1 << 20
+
   /// `language`: of the keys file's problems (`--lang`; nil: the locale's).
   public static func load(path: String, keysFile: KeysFileUse = .required, language: Language? = nil) throws(ConfigErrors)
     -> LoadedConfig
@@ -113,14 +116,17 @@ public struct ConfigLoader {
     let baseDirectory = PathText.directory(of: path)
     var config = ConferenceConfig(sites: [], baseDirectory: baseDirectory, path: path)
     let entries = checkedEntries(mapping, allowed: Self.topLevelKeys, context: "the config")
-    // The keys file is read on a thread of its own while this one reads the rest and the roster, its ids checked
-    // against the roster after: at 31,097 sites each read is a fifth of a restart.
+    // A large keys file is read on a thread of its own while this one reads the rest and the roster, its ids
+    // checked against the roster after: at 31,097 sites (1.6 MB) each read is a fifth of a restart.
     let keysNode = entries["keys"]
     let keysPath = keysNode.flatMap { string($0, "keys") }.map { PathText.join(baseDirectory, $0) }
     var keysReading: Concurrently<KeysFileReading>?
     if let keysNode, let keysPath, keysFile != .notRead {
       let (use, named, say) = (keysFile, at(keysNode), say)
-      keysReading = Concurrently { Self.readKeysFile(path: keysPath, use: use, named: named, say: say) }
+      let size = (try? FileManager.default.attributesOfItem(atPath: keysPath)[.size] as? Int) ?? 0
+      keysReading = Concurrently(onItsOwnThread: size >= Self.keysFileReadAside) {
+        Self.readKeysFile(path: keysPath, use: use, named: named, say: say)
+      }
     }
 
     if let node = entries["title"], let title = string(node, "title") {

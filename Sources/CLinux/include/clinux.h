@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-/// Linux calls Swift's Glibc module does not expose: recvmmsg and sendmmsg (they need _GNU_SOURCE), mallopt.
+/// Linux calls Swift's Glibc module does not expose: recvmmsg and sendmmsg (they need _GNU_SOURCE), mallopt and
+/// malloc_trim.
 /// Addresses are `struct sockaddr_storage` arrays passed as `void *` so this header includes no system header of
 /// its own (one here would take those declarations away from Swift's Glibc module in the targets that import both).
 
@@ -31,6 +32,9 @@ int bw_receive_stamped(int fd, unsigned char *buffer, size_t size, void *address
 /// Makes glibc give every allocation of at least `bytes` back to the kernel when it is freed (a fixed mmap
 /// threshold instead of one that rises with each large buffer freed). Returns 1 on success.
 int bw_set_mmap_threshold(size_t bytes);
+
+/// Gives the kernel back the free pages of every malloc arena (malloc_trim). Returns 1 when some were given back.
+int bw_trim_free_memory(void);
 
 /// Opens a pseudo-terminal pair of `rows` x `cols` without making it anyone's controlling terminal (tests run the
 /// dashboard on it and close the master to play a terminal that goes away). Returns 0, or -1 with errno set.

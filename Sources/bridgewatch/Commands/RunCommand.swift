@@ -70,6 +70,7 @@ struct RunCommand: AsyncParsableCommand {
     StopSignals.starting("loading the config")
     MemoryTuning.returnLargeBuffersToTheKernel()
     var loaded = try loadConfigOrExit(config, toRun: listen == nil, language: dashboard.language.language)
+    MemoryTuning.giveBackWhatStartFreed()
     StopSignals.starting("looking for a monitor already running")
     try metrics.apply(to: &loaded.config)
     var listenOverride: (host: String, port: Int)?
