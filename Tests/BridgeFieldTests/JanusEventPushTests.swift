@@ -19,6 +19,15 @@ import Testing
     [UInt8(ascii: "[")] + Array(events.joined(separator: [UInt8(ascii: ",")])) + [UInt8(ascii: "]")]
   }
 
+  /// The last event of each body a real Janus posted, from a fixture of Tests/Fixtures/bridges (a body a line).
+  static func capturedEvents(_ fixture: String) throws -> [Data] {
+    try String(contentsOfFile: Repository.path("Tests/Fixtures/bridges/" + fixture), encoding: .utf8).split(separator: "\n").map {
+      line in
+      let array = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any])
+      return try JSONSerialization.data(withJSONObject: array[array.count - 1])
+    }
+  }
+
   static func keys(_ json: [UInt8]) -> (top: Set<String>, data: Set<String>) {
     let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] ?? [:]
     let data = ((object["event"] as? [String: Any])?["data"] as? [String: Any]) ?? [:]
@@ -41,12 +50,7 @@ import Testing
     #expect(try JanusEventPayload.parse(Self.body(second), room: 999, plugin: .audiobridge).events.isEmpty)
 
     // The same fields as the bodies Debian's Janus 1.1.2 posted (its "joined" and its last "left", lines 3 and 8).
-    let captured = try String(
-      contentsOfFile: Repository.path("Tests/Fixtures/bridges/janus-1.1.2-sampleevh-bodies.jsonl"), encoding: .utf8
-    ).split(separator: "\n").map { line in
-      let array = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any])
-      return try JSONSerialization.data(withJSONObject: array[array.count - 1])
-    }
+    let captured = try Self.capturedEvents("janus-1.1.2-sampleevh-bodies.jsonl")
     #expect(Self.keys(first[1]) == Self.keys(Array(captured[2])))
     #expect(Self.keys(first[0]) == Self.keys(Array(captured[1])))
     #expect(Self.keys(second[2]) == Self.keys(Array(captured[7])))
@@ -77,12 +81,7 @@ import Testing
     // An AudioBridge's monitor takes none of them.
     #expect(try JanusEventPayload.parse(Self.body(first), room: 1234, plugin: .audiobridge).events.isEmpty)
     // The same fields as the VideoRoom bodies Debian's Janus 1.1.2 posted (its first "joined" and its "leaving").
-    let captured = try String(
-      contentsOfFile: Repository.path("Tests/Fixtures/bridges/janus-1.1.2-videoroom-sampleevh-bodies.jsonl"), encoding: .utf8
-    ).split(separator: "\n").map { line in
-      let array = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any])
-      return try JSONSerialization.data(withJSONObject: array[array.count - 1])
-    }
+    let captured = try Self.capturedEvents("janus-1.1.2-videoroom-sampleevh-bodies.jsonl")
     #expect(Self.keys(first[1]) == Self.keys(Array(captured[1])))
     #expect(Self.keys(second[0]) == Self.keys(Array(captured[5])))
   }
