@@ -101,7 +101,7 @@ public enum DemoConference {
 
   /// A loopback TCP port free a moment ago (bound and let go: the monitor's receiver binds it a moment later).
   static func freeLoopbackPort() throws -> Int {
-    let probe = try SimulatedJanus()
+    let probe = try LoopbackHTTPServer(host: "127.0.0.1", port: 0, threadName: "free-port")
     defer { probe.stop() }
     return probe.port
   }

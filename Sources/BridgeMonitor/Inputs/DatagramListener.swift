@@ -24,8 +24,8 @@ final class DatagramListener: Sendable {
   let receiveBufferBytes: Int
 
   /// Binds `host`:`port` (a numeric address or a name; port 0 picks a free one), asking the kernel to hold
-  /// `receiveBufferBytes` of queued datagrams.
-  init(host: String, port: Int, receiveBufferBytes: Int32 = 8 << 20) throws(ListenError) {
+  /// `askedBufferBytes` of queued datagrams.
+  init(host: String, port: Int, askedBufferBytes: Int32 = 8 << 20) throws(ListenError) {
     var hints = addrinfo()
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
     hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
@@ -37,7 +37,7 @@ final class DatagramListener: Sendable {
     defer { freeaddrinfo(found) }
     let fd = socket(info.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw ListenError(description: "socket: \(String(cString: strerror(errno)))") }
-    var size = receiveBufferBytes
+    var size = askedBufferBytes
     // No SO_REUSEADDR or SO_REUSEPORT: UDP has no TIME_WAIT to skip, and with either one another process (any
     // local user, or a second monitor by mistake) could bind the same port and take the heartbeats.
     // SO_RCVBUFFORCE passes net.core.rmem_max, with CAP_NET_ADMIN only (root); else SO_RCVBUF, capped at it. A

@@ -45,7 +45,7 @@ public final class UDPInput: MonitorInput {
 
   public func start(deliver intake: MonitorIntake) async throws {
     let asked = Self.receiveBufferAsked(sites: intake.config.sites.count)
-    let listener = try DatagramListener(host: host, port: port, receiveBufferBytes: asked)
+    let listener = try DatagramListener(host: host, port: port, askedBufferBytes: asked)
     if let note = Self.receiveBufferNote(asked: asked, granted: listener.receiveBufferBytes, sites: intake.config.sites.count) {
       intake.logger.warning("\(note)")
     }
