@@ -135,6 +135,12 @@ public enum JournalCodec {
 
   /// Decodes one line's bytes (without its line break).
   public static func decode(bytes line: UnsafeBufferPointer<UInt8>) -> Result<JournalRecord, JournalLineError> {
+    if let common = JournalCommonLines.decode(line) { return .success(common) }
+    return decodeInGeneral(line)
+  }
+
+  /// Decodes any line, through the general reader (the common lines' exact form is read apart, to the same record).
+  static func decodeInGeneral(_ line: UnsafeBufferPointer<UInt8>) -> Result<JournalRecord, JournalLineError> {
     var fields = JournalLineFields()
     if let problem = JournalLineReader.read(line, into: &fields) { return .failure(JournalLineError(problem)) }
     guard let time = fields.time else { return .failure(JournalLineError("missing or bad \"t\"")) }

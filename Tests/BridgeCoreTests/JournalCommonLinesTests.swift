@@ -1,0 +1,111 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import BridgeCore
+
+/// The common lines' own reader against the general one: every line it takes is read to the record the general
+/// reader makes of it, and the lines the monitor writes most are taken.
+@Suite struct JournalCommonLinesTests {
+  func common(_ line: String) -> JournalRecord? {
+    var bytes = Array(line.utf8)
+    return bytes.withUnsafeMutableBufferPointer { JournalCommonLines.decode(UnsafeBufferPointer($0)) }
+  }
+
+  func general(_ line: String) -> Result<JournalRecord, JournalLineError> {
+    var bytes = Array(line.utf8)
+    return bytes.withUnsafeMutableBufferPointer { JournalCodec.decodeInGeneral(UnsafeBufferPointer($0)) }
+  }
+
+  static let statuses: [SiteStatus] = [.unknown, .online, .late, .offline, .marked]
+
+  func randomCommonRecord(_ random: inout SeededGenerator) -> JournalRecord {
+    let idCharacters = Array("ABCDEFGHIKLMNOPQRSTUVXY0123456789-_.")
+    let site = String((0..<Int.random(in: 1...24, using: &random)).map { _ in idCharacters.randomElement(using: &random)! })
+    // Times as the monitor's clock gives them, to the microsecond: the writer keeps milliseconds.
+    let time = Double.random(in: 1_700_000_000...1_900_000_000, using: &random)
+    if Bool.random(using: &random) {
+      let count = Int.random(in: 0...HeartbeatCodec.maximumCount, using: &random)
+      let peak = Bool.random(using: &random) ? Int.random(in: 0...HeartbeatCodec.maximumCount, using: &random) : nil
+      let source: HeartbeatSource = Bool.random(using: &random) ? .udp : .file
+      return JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: source, operatorName: nil, peak: peak))
+    }
+    let cause = ["heartbeat", "silence", "mark", "clear", "checkpoint"].randomElement(using: &random)!
+    let source = [nil, HeartbeatSource.udp, .file, .probe].randomElement(using: &random)!
+    return JournalRecord(
+      unixSeconds: time, site: site,
+      kind: .status(
+        from: Self.statuses.randomElement(using: &random)!, to: Self.statuses.randomElement(using: &random)!, cause: cause,
+        source: source))
+  }
+
+  @Test func theLinesTheMonitorWritesMostAreTakenAndReadAsTheGeneralReaderReadsThem() throws {
+    var random = SeededGenerator(state: 30)
+    for _ in 0..<20_000 {
+      let line = JournalCodec.encode(randomCommonRecord(&random))
+      let taken = try #require(common(line), "not taken: \(line)")
+      #expect(taken == (try general(line).get()), "\(line)")
+    }
+  }
+
+  @Test func aLineChangedAnywhereIsEitherReadAsTheGeneralReaderReadsItOrLeftToIt() {
+    var random = SeededGenerator(state: 31)
+    // Bytes that change what a line means: digits, signs, quotes, escapes, spaces, letters, non-ASCII.
+    let replacements = Array("0123456789.-+eE\"\\ ,:{}xanu\u{00e2}\t".utf8)
+    var takenAfterChange = 0
+    for _ in 0..<30_000 {
+      var bytes = Array(JournalCodec.encode(randomCommonRecord(&random)).utf8)
+      for _ in 0..<Int.random(in: 1...2, using: &random) {
+        let at = Int.random(in: 0..<bytes.count, using: &random)
+        switch Int.random(in: 0..<4, using: &random) {
+        case 0: bytes[at] = replacements.randomElement(using: &random)!
+        case 1: bytes.remove(at: at)
+        case 2: bytes.insert(replacements.randomElement(using: &random)!, at: at)
+        default: bytes.removeSubrange(at...)
+        }
+        if bytes.isEmpty { bytes = [UInt8(ascii: "{")] }
+      }
+      let line = String(decoding: bytes, as: UTF8.self)
+      guard String(validating: bytes, as: UTF8.self) != nil else { continue }
+      let whole = JournalCodec.decode(Substring(line))
+      #expect(whole == general(line), "\(line)")
+      if let taken = common(line) {
+        takenAfterChange += 1
+        #expect(Result.success(taken) == general(line), "\(line)")
+      }
+    }
+    // Many changes leave a line of the same form (another digit, another id): those are still taken.
+    #expect(takenAfterChange > 1_000)
+  }
+
+  @Test func formsOutsideTheExactOneAreLeftToTheGeneralReader() throws {
+    let left = [
+      // Spaces, another key order, an escape in the id, an operator.
+      #"{"t": 1796267403.001,"type":"headcount","site":"QNX-011-DU","count":170,"source":"udp"}"#,
+      #"{"type":"headcount","t":1796267403.001,"site":"QNX-011-DU","count":170,"source":"udp"}"#,
+      #"{"t":1796267403.001,"type":"headcount","site":"QNX\u002D011","count":170,"source":"udp"}"#,
+      #"{"t":1796267403.001,"type":"headcount","site":"QNX-011-DU","count":170,"source":"manual","operator":"lan"}"#,
+      // Numbers: an integral time, a leading zero, an exponent, a count or peak out of range, a count as a float.
+      #"{"t":1796267403,"type":"headcount","site":"QNX-011-DU","count":170,"source":"udp"}"#,
+      #"{"t":01796267403.001,"type":"headcount","site":"QNX-011-DU","count":170,"source":"udp"}"#,
+      #"{"t":1.796267403001e9,"type":"headcount","site":"QNX-011-DU","count":170,"source":"udp"}"#,
+      #"{"t":1796267403.001,"type":"headcount","site":"QNX-011-DU","count":1000001,"source":"udp"}"#,
+      #"{"t":1796267403.001,"type":"headcount","site":"QNX-011-DU","count":17,"source":"udp","peak":12345678}"#,
+      #"{"t":1796267403.001,"type":"headcount","site":"QNX-011-DU","count":170.0,"source":"udp"}"#,
+      #"{"t":5102444800.001,"type":"headcount","site":"QNX-011-DU","count":170,"source":"udp"}"#,
+      // A cause or source this reader does not know, a key given twice, something after the object.
+      #"{"t":1796267403.001,"type":"status","site":"A","from":"online","to":"late","cause":"marked"}"#,
+      #"{"t":1796267403.001,"type":"status","site":"A","from":"online","to":"late","cause":"heartbeat","source":"manual"}"#,
+      #"{"t":1796267403.001,"type":"status","site":"A","from":"online","to":"late","cause":"heartbeat","cause":"silence"}"#,
+      #"{"t":1796267403.001,"type":"status","site":"A","from":"online","to":"late","cause":"heartbeat"} "#,
+    ]
+    for line in left {
+      #expect(common(line) == nil, "\(line)")
+      #expect(JournalCodec.decode(Substring(line)) == general(line), "\(line)")
+    }
+    // The general reader's verdicts stand: a count out of range is a bad line, a peak out of range is dropped.
+    #expect((try? general(left[7]).get()) == nil)
+    let peakDropped = try general(left[8]).get()
+    #expect(peakDropped.kind == .headcount(count: 17, source: .udp, operatorName: nil, peak: nil))
+  }
+}
