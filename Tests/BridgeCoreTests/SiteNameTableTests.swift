@@ -3,13 +3,13 @@ import Testing
 
 @testable import BridgeCore
 
-/// The byte table the reconcile looks display names up in (`BridgeNameTable`), and the one rule it must not bend:
+/// The byte table the reconcile looks display names up in (`SiteNameTable`), and the one rule it must not bend:
 /// a name matches whichever Unicode form either side writes it in (`BridgeNameIndex`).
-@Suite struct BridgeNameTableTests {
+@Suite struct SiteNameTableTests {
   @Test func everyNameIsFoundAndNoNearMissIs() {
     // Enough names to fill probe runs: the table is at most half full, so collisions are certain at this size.
     let names = (0..<5_000).map { "Xã Hòa Bình \($0)" }
-    var table = BridgeNameTable(capacity: names.count)
+    var table = SiteNameTable(capacity: names.count)
     for (site, name) in names.enumerated() { table.insert(name, site: site) }
     for (site, name) in names.enumerated() { #expect(table.site(exactly: name) == site) }
     #expect(table.site(exactly: "Xã Hòa Bình") == nil)
@@ -19,7 +19,7 @@ import Testing
   }
 
   @Test func aNameGivenTwiceKeepsItsFirstSite() {
-    var table = BridgeNameTable(capacity: 4)
+    var table = SiteNameTable(capacity: 4)
     table.insert("Phường Ba Đình", site: 3)
     table.insert("Phường Ba Đình", site: 7)
     table.insert("", site: 9)
@@ -28,11 +28,11 @@ import Testing
   }
 
   @Test func onlyTextCertainlyInNFCSkipsTheNormalisingLookup() {
-    #expect(BridgeNameTable.isCertainlyNFC("Đặc khu Côn Đảo - Điểm cầu 2"))
-    #expect(BridgeNameTable.isCertainlyNFC("UBND xã Nậm Pồ"))
-    #expect(!BridgeNameTable.isCertainlyNFC("Ho\u{300}a Bi\u{300}nh"))
+    #expect(BridgeNameIndex.isCertainlyNFC("Đặc khu Côn Đảo - Điểm cầu 2"))
+    #expect(BridgeNameIndex.isCertainlyNFC("UBND xã Nậm Pồ"))
+    #expect(!BridgeNameIndex.isCertainlyNFC("Ho\u{300}a Bi\u{300}nh"))
     // U+2126 OHM SIGN becomes U+03A9 in NFC: beyond the quick ranges, so it is looked up the slow way.
-    #expect(!BridgeNameTable.isCertainlyNFC("\u{2126}"))
+    #expect(!BridgeNameIndex.isCertainlyNFC("\u{2126}"))
   }
 
   @Test func theIndexStillMatchesAcrossFormsBeyondVietnamese() {

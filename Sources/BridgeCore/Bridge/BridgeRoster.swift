@@ -53,20 +53,20 @@ public struct BridgeParticipant: Sendable, Hashable {
 /// matches no site: the one matching rule, docs/BRIDGES.md "How matching works".
 public struct BridgeNameIndex: Sendable {
   private let siteByName: [String: Int]
-  /// The same names by their NFC UTF-8 bytes, looked up without allocating or normalising (`BridgeNameTable`); a
+  /// The same names by their NFC UTF-8 bytes, looked up without allocating or normalising (`SiteNameTable`); a
   /// name sent in another form (decomposed) misses there and is found in `siteByName`.
-  private let siteByBytes: BridgeNameTable
+  private let siteByBytes: SiteNameTable
   private let siteByAddress: [String: Int]
 
   public init(sites: [SiteConfig]) {
     var siteByName: [String: Int] = [:]
     var siteByAddress: [String: Int] = [:]
-    var siteByBytes = BridgeNameTable(capacity: sites.count)
+    var siteByBytes = SiteNameTable(capacity: sites.count)
     siteByName.reserveCapacity(sites.count)
     for (index, site) in sites.enumerated() {
       if siteByName[site.bridgeMatchName] == nil { siteByName[site.bridgeMatchName] = index }
       let name = site.bridgeMatchName
-      siteByBytes.insert(BridgeNameTable.isCertainlyNFC(name) ? name : Self.normalized(name), site: index)
+      siteByBytes.insert(BridgeNameIndex.isCertainlyNFC(name) ? name : Self.normalized(name), site: index)
       if name.utf8.contains(UInt8(ascii: "@")), let key = Self.sipKey(name), siteByAddress[key] == nil { siteByAddress[key] = index }
     }
     self.siteByName = siteByName
@@ -74,10 +74,23 @@ public struct BridgeNameIndex: Sendable {
     self.siteByAddress = siteByAddress
   }
 
+  /// True when `text` is certainly in NFC by its scalars alone: each is below U+0300 (all starters, none changed
+  /// by NFC) or a precomposed letter of Latin Extended Additional (U+1E00–U+1EFF, where Vietnamese letters with two
+  /// marks live). Such a text that misses the table names no site in any form; anything else (a combining mark, a
+  /// script beyond these) is looked up the slow way.
+  static func isCertainlyNFC(_ text: String) -> Bool {
+    for scalar in text.unicodeScalars {
+      let value = scalar.value
+      if value < 0x300 || (0x1E00...0x1EFF).contains(value) { continue }
+      return false
+    }
+    return true
+  }
+
   public func site(named display: String) -> Int? {
     if let site = siteByBytes.site(exactly: display) { return site }
     // A name already in NFC that is not in the table is no site's in any form: skip the normalising lookup.
-    return BridgeNameTable.isCertainlyNFC(display) ? nil : siteByName[display]
+    return BridgeNameIndex.isCertainlyNFC(display) ? nil : siteByName[display]
   }
 
   /// The participant's site: by its display name, else by its SIP address where it has one.

@@ -1,25 +1,27 @@
 import Foundation
 
-/// Sites by the NFC UTF-8 bytes of their bridge names, for the reconcile's hot path: a lookup hashes a display
-/// name's bytes where they lie and compares them with the stored ones, so it allocates nothing and skips the
-/// Unicode normalisation Swift does to hash and compare a non-ASCII `String` (most of a national pass's time with
-/// Vietnamese names, issue 32's 20 ms target).
+/// Sites by the exact UTF-8 bytes of a name: a lookup hashes the bytes where they lie and compares them with the
+/// stored ones, so it allocates nothing and skips the Unicode normalisation Swift does to hash and compare a `String`.
+/// The reconcile looks participants' display names up in one (`BridgeNameIndex`, issue 32's 20 ms target, most of
+/// which was normalising Vietnamese names), the report its journal's site ids (a quarter of reading a two-day
+/// journal's common lines was hashing ids for a dictionary).
 ///
 /// Open addressing with linear probing over a power-of-two slot array at most half full; every name's bytes in one
-/// buffer. The first site given a name keeps it (as `BridgeNameIndex` does for its dictionaries).
-struct BridgeNameTable: Sendable {
+/// buffer. The first site given a name keeps it (as a dictionary filled in order with "if absent" would).
+struct SiteNameTable: Sendable {
   private var bytes: [UInt8] = []
   /// Entry `i`'s bytes are `bytes[starts[i]..<starts[i + 1]]`.
   private var starts: [Int] = [0]
   private var sites: [Int] = []
-  /// Entry + 1 in each used slot, 0 in a free one.
-  private var slots: [Int32]
+  /// In a used slot, the top half of the name's hash and its entry + 1 (0 in a free one): a probe that meets
+  /// another name is told apart by the hash in the slot, without reading the other name's bytes.
+  private var slots: [UInt64]
   private let mask: Int
 
   init(capacity: Int) {
     var size = 16
     while size < capacity * 2 { size *= 2 }
-    slots = [Int32](repeating: 0, count: size)
+    slots = [UInt64](repeating: 0, count: size)
     mask = size - 1
     sites.reserveCapacity(capacity)
     starts.reserveCapacity(capacity + 1)
@@ -32,24 +34,28 @@ struct BridgeNameTable: Sendable {
     name.withUTF8 { buffer in
       let raw = UnsafeRawBufferPointer(buffer)
       guard sites.count < Int(Int32.max) - 1 else { return }
-      var slot = Int(truncatingIfNeeded: Self.hash(raw)) & mask
+      let hash = Self.hash(raw)
+      var slot = Int(truncatingIfNeeded: hash) & mask
       while slots[slot] != 0 {
-        if matches(entry: Int(slots[slot]) - 1, raw) { return }
+        if slots[slot] >> 32 == hash >> 32, matches(entry: Int(slots[slot] & 0xFFFF_FFFF) - 1, raw) { return }
         slot = (slot + 1) & mask
       }
       bytes.append(contentsOf: buffer)
       starts.append(bytes.count)
       sites.append(site)
-      slots[slot] = Int32(sites.count)
+      slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(sites.count)
     }
   }
 
   /// The site whose name is exactly these bytes.
   func site(bytes name: UnsafeRawBufferPointer) -> Int? {
-    var slot = Int(truncatingIfNeeded: Self.hash(name)) & mask
+    let hash = Self.hash(name)
+    var slot = Int(truncatingIfNeeded: hash) & mask
     while slots[slot] != 0 {
-      let entry = Int(slots[slot]) - 1
-      if matches(entry: entry, name) { return sites[entry] }
+      if slots[slot] >> 32 == hash >> 32 {
+        let entry = Int(slots[slot] & 0xFFFF_FFFF) - 1
+        if matches(entry: entry, name) { return sites[entry] }
+      }
       slot = (slot + 1) & mask
     }
     return nil
@@ -62,34 +68,49 @@ struct BridgeNameTable: Sendable {
     return copy.withUTF8 { site(bytes: UnsafeRawBufferPointer($0)) }
   }
 
+  /// Compared eight bytes at a time, in line: a call to `memcmp` for a name of ten bytes cost more than the compare.
   private func matches(entry: Int, _ name: UnsafeRawBufferPointer) -> Bool {
     let start = starts[entry]
     let count = starts[entry + 1] - start
     guard count == name.count else { return false }
+    guard count > 0 else { return true }
     return bytes.withUnsafeBytes { stored in
-      count == 0 || memcmp(stored.baseAddress! + start, name.baseAddress!, count) == 0
+      let mine = stored.baseAddress! + start
+      let theirs = name.baseAddress!
+      var offset = 0
+      while offset + 8 <= count {
+        guard mine.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == theirs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        else { return false }
+        offset += 8
+      }
+      while offset < count {
+        guard mine.load(fromByteOffset: offset, as: UInt8.self) == theirs.load(fromByteOffset: offset, as: UInt8.self) else { return false }
+        offset += 1
+      }
+      return true
     }
   }
 
-  /// FNV-1a, 64 bits: names are short (tens of bytes), and a fixed hash keeps the table the same from run to run.
+  /// Eight bytes at a time, each folded in with a multiply, then mixed: names are short (tens of bytes), and a
+  /// fixed hash keeps the table the same from run to run.
   static func hash(_ name: UnsafeRawBufferPointer) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in name {
-      hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+    let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(name.count) &* multiplier
+    var offset = 0
+    while offset + 8 <= name.count {
+      hash = (hash ^ name.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
+      hash ^= hash >> 32
+      offset += 8
     }
-    return hash ^ (hash >> 29)
-  }
-
-  /// True when `text` is certainly in NFC by its scalars alone: each is below U+0300 (all starters, none changed
-  /// by NFC) or a precomposed letter of Latin Extended Additional (U+1E00–U+1EFF, where Vietnamese letters with two
-  /// marks live). Such a text that misses the table names no site in any form; anything else (a combining mark, a
-  /// script beyond these) is looked up the slow way.
-  static func isCertainlyNFC(_ text: String) -> Bool {
-    for scalar in text.unicodeScalars {
-      let value = scalar.value
-      if value < 0x300 || (0x1E00...0x1EFF).contains(value) { continue }
-      return false
+    var tail: UInt64 = 0
+    var shift: UInt64 = 0
+    while offset < name.count {
+      tail |= UInt64(name[offset]) << shift
+      shift += 8
+      offset += 1
     }
-    return true
+    hash = (hash ^ tail) &* multiplier
+    hash ^= hash >> 29
+    return hash &* 0xBF58_476D_1CE4_E5B9 ^ (hash >> 32)
   }
 }

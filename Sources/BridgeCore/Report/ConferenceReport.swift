@@ -45,7 +45,8 @@ public struct ConferenceReport: Sendable, Equatable {
   public struct Builder: Sendable, JournalFold {
     let config: ConferenceConfig
     var timeline: Timeline
-    private let siteIndex: [String: Int]
+    /// Site ids are ASCII (SiteRow's rule), so their bytes are the id: no normalising hash per record.
+    private let siteIndex: SiteNameTable
     private var siteParts: Int?
     public private(set) var recordCount = 0
 
@@ -61,14 +62,14 @@ public struct ConferenceReport: Sendable, Equatable {
       self.siteParts = siteParts
       timeline = Timeline(
         siteCount: config.sites.count, bridgeCarriesAcrossStart: config.bridges.count == 1, stepBlockShift: stepBlockShift)
-      var index: [String: Int] = [:]
-      for (position, site) in config.sites.enumerated() { index[site.id] = position }
+      var index = SiteNameTable(capacity: config.sites.count)
+      for (position, site) in config.sites.enumerated() { index.insert(site.id, site: position) }
       siteIndex = index
     }
 
     public mutating func take(_ record: JournalRecord) {
       recordCount += 1
-      timeline.take(record, site: record.site.flatMap { siteIndex[$0] })
+      timeline.take(record, site: record.site.flatMap { siteIndex.site(exactly: $0) })
     }
 
     /// This builder followed by `later`, the builder of the records right after the ones this one took: a long
