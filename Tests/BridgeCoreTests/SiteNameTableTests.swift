@@ -18,6 +18,17 @@ import Testing
     #expect(table.site(exactly: "") == nil)
   }
 
+  @Test func namesAreToldApartPastTheirFirstSixteenBytesAndByLength() {
+    // An entry holds a name's first 16 bytes; the rest is compared from the shared buffer.
+    let names = ["THCM-PHUONG-BEN-THANH-01", "THCM-PHUONG-BEN-THANH-02", "THCM-PHUONG-BEN-", "THCM-PHUONG-BEN", "THCM-PHUONG-BEN-THANH-0"]
+    var table = SiteNameTable(capacity: names.count)
+    for (site, name) in names.enumerated() { table.insert(name, site: site) }
+    for (site, name) in names.enumerated() { #expect(table.site(exactly: name) == site) }
+    #expect(table.site(exactly: "THCM-PHUONG-BEN-THANH-03") == nil)
+    #expect(table.site(exactly: "THCM-PHUONG-BEN-THANH-011") == nil)
+    #expect(table.site(exactly: "XHCM-PHUONG-BEN-THANH-01") == nil)
+  }
+
   @Test func aNameGivenTwiceKeepsItsFirstSite() {
     var table = SiteNameTable(capacity: 4)
     table.insert("Phường Ba Đình", site: 3)
