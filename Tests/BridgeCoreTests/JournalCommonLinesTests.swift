@@ -9,7 +9,7 @@ import Testing
 @Suite struct JournalCommonLinesTests {
   func common(_ line: String) -> JournalRecord? {
     var bytes = Array(line.utf8)
-    return bytes.withUnsafeMutableBufferPointer { JournalCommonLines.decode(UnsafeBufferPointer($0)) }
+    return bytes.withUnsafeMutableBufferPointer { JournalCommonLines.decode(UnsafeBufferPointer($0))?.record }
   }
 
   func general(_ line: String) -> Result<JournalRecord, JournalLineError> {
@@ -107,5 +107,54 @@ import Testing
     #expect((try? general(left[7]).get()) == nil)
     let peakDropped = try general(left[8]).get()
     #expect(peakDropped.kind == .headcount(count: 17, source: .udp, operatorName: nil, peak: nil))
+  }
+
+  @Test func aReportReadThroughTheCommonLinesIsTheReportOfTheRecords() throws {
+    let ids = (0..<40).map { "S-\($0)-" + String(repeating: "x", count: $0 % 20) }
+    var config = ConferenceConfig(
+      sites: ids.enumerated().map { index, id in
+        SiteConfig(id: id, name: id, group: ["P\(index % 3)", "C\(index % 7)"], expected: 50, heartbeatFile: "/tmp/\(id).hb")
+      })
+    let start = 1_770_426_000.0
+    config.schedule.sessions = [ScheduleSession(name: "one", start: start + 60, end: start + 3_000)]
+    var random = SeededGenerator(state: 32)
+    var records = [JournalRecord(unixSeconds: start, site: nil, kind: .start(sites: ids.count))]
+    var time = start
+    for step in 0..<4_000 {
+      time += Double.random(in: 0...1.5, using: &random)
+      let site = ids.randomElement(using: &random)!
+      let statuses: [SiteStatus] = [.online, .late, .offline]
+      let kind: JournalRecord.Kind =
+        switch Int.random(in: 0..<20, using: &random) {
+        case 0: .headcount(count: Int.random(in: 0...90, using: &random), source: .manual, operatorName: "Lan")
+        case 1: .mark(operatorName: "Minh", reason: "line down")
+        case 2: .clear(operatorName: "Minh")
+        case 3..<9:
+          .status(
+            from: statuses.randomElement(using: &random)!, to: statuses.randomElement(using: &random)!, cause: "heartbeat",
+            source: [nil, .udp, .file].randomElement(using: &random)!)
+        default:
+          .headcount(
+            count: Int.random(in: 0...90, using: &random), source: Bool.random(using: &random) ? .udp : .file, operatorName: nil,
+            peak: Bool.random(using: &random) ? Int.random(in: 0...120, using: &random) : nil)
+        }
+      records.append(JournalRecord(unixSeconds: time, site: site, kind: kind))
+      if step == 2_000 {
+        records.append(JournalRecord(unixSeconds: time, site: nil, kind: .stop))
+        records.append(JournalRecord(unixSeconds: time + 5, site: nil, kind: .start(sites: ids.count)))
+        time += 5
+      }
+      if step == 3_000 { records.append(JournalRecord(unixSeconds: time, site: nil, kind: .clock(step: 2.5))) }
+    }
+    let text = records.map(JournalCodec.encode).joined(separator: "\n") + "\n"
+    let read = JournalContent.parse(Array(text.utf8)).records
+    #expect(read.count == records.count)
+    let whole = try ConferenceReport.build(config: config, records: read)
+    var builder = ConferenceReport.Builder(config: config)
+    var scanner = JournalScanner()
+    Array(text.utf8).withUnsafeBufferPointer { scanner.feed($0, into: &builder) }
+    scanner.finish(into: &builder)
+    #expect(builder.recordCount == records.count)
+    #expect(try builder.build() == whole)
   }
 }

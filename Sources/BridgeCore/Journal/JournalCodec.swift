@@ -135,7 +135,7 @@ public enum JournalCodec {
 
   /// Decodes one line's bytes (without its line break).
   public static func decode(bytes line: UnsafeBufferPointer<UInt8>) -> Result<JournalRecord, JournalLineError> {
-    if let common = JournalCommonLines.decode(line) { return .success(common) }
+    if let common = JournalCommonLines.decode(line) { return .success(common.record) }
     return decodeInGeneral(line)
   }
 

@@ -12,7 +12,8 @@ enum JournalCommonLines {
   /// The longest site id taken here; the general reader takes any.
   static let maximumSiteLength = 64
 
-  static func decode(_ line: UnsafeBufferPointer<UInt8>) -> JournalRecord? {
+  /// The line read, or nil when it is not one of the two in their exact form.
+  static func decode(_ line: UnsafeBufferPointer<UInt8>) -> JournalCommonLine? {
     var cursor = Cursor(line)
     guard cursor.take("{\"t\":"), let time = cursor.time(), cursor.take(",\"type\":\"") else { return nil }
     if cursor.take("headcount\",\"site\":\"") {
@@ -32,7 +33,7 @@ enum JournalCommonLines {
         peak = value
       }
       guard cursor.take("}"), cursor.atEnd else { return nil }
-      return JournalRecord(unixSeconds: time, site: site, kind: .headcount(count: count, source: source, operatorName: nil, peak: peak))
+      return JournalCommonLine(unixSeconds: time, siteID: site, kind: .headcount(count: count, source: source, peak: peak))
     }
     if cursor.take("status\",\"site\":\"") {
       guard let site = cursor.siteID(), cursor.take("\",\"from\":\""), let from = cursor.status(), cursor.take("\",\"to\":\""),
@@ -44,7 +45,7 @@ enum JournalCommonLines {
         source = heard
       }
       guard cursor.take("}"), cursor.atEnd else { return nil }
-      return JournalRecord(unixSeconds: time, site: site, kind: .status(from: from, to: to, cause: cause, source: source))
+      return JournalCommonLine(unixSeconds: time, siteID: site, kind: .status(from: from, to: to, cause: cause, source: source))
     }
     return nil
   }
@@ -109,9 +110,9 @@ enum JournalCommonLines {
       return value
     }
 
-    /// Printable ASCII up to the closing quote, with no quote or backslash inside (so no escape): the string the
-    /// general reader would make of it.
-    mutating func siteID() -> String? {
+    /// Printable ASCII up to the closing quote, with no quote or backslash inside (so no escape): the bytes of the
+    /// string the general reader would make of it.
+    mutating func siteID() -> UnsafeBufferPointer<UInt8>? {
       let start = position
       while position < bytes.count {
         let byte = bytes[position]
@@ -121,7 +122,7 @@ enum JournalCommonLines {
       }
       let length = position - start
       guard length > 0, length <= JournalCommonLines.maximumSiteLength, position < bytes.count else { return nil }
-      return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+      return UnsafeBufferPointer(rebasing: bytes[start..<position])
     }
 
     mutating func status() -> SiteStatus? {
@@ -148,6 +149,31 @@ enum JournalCommonLines {
       if take("file") { return .file }
       if take("probe") { return .probe }
       return nil
+    }
+  }
+}
+
+/// A common line as read: its site id still the line's bytes, so a fold that finds sites by their bytes (the
+/// report) makes no string of it.
+public struct JournalCommonLine {
+  public enum Kind {
+    case headcount(count: Int, source: HeartbeatSource, peak: Int?)
+    case status(from: SiteStatus, to: SiteStatus, cause: String, source: HeartbeatSource?)
+  }
+
+  public var unixSeconds: Double
+  /// Printable ASCII, valid only while the line's bytes are (during the call that hands it over).
+  public var siteID: UnsafeBufferPointer<UInt8>
+  public var kind: Kind
+
+  /// The record this line is, as the general reader makes it.
+  public var record: JournalRecord {
+    let site = String(decoding: siteID, as: UTF8.self)
+    return switch kind {
+    case .headcount(let count, let source, let peak):
+      JournalRecord(unixSeconds: unixSeconds, site: site, kind: .headcount(count: count, source: source, operatorName: nil, peak: peak))
+    case .status(let from, let to, let cause, let source):
+      JournalRecord(unixSeconds: unixSeconds, site: site, kind: .status(from: from, to: to, cause: cause, source: source))
     }
   }
 }

@@ -42,16 +42,23 @@ public struct JournalScanner: Sendable {
 
   /// Takes the next piece of the file; `visit` gets each record whose line ends in it.
   public mutating func feed(_ piece: UnsafeBufferPointer<UInt8>, _ visit: (JournalRecord) -> Void) {
+    withoutActuallyEscaping(visit) { visit in
+      var visitor = RecordVisitor(visit: visit)
+      feed(piece, into: &visitor)
+    }
+  }
+
+  mutating func feed<Visitor: JournalLineVisitor>(_ piece: UnsafeBufferPointer<UInt8>, into visitor: inout Visitor) {
     guard let base = piece.baseAddress else { return }
     var lineStart = 0
     while lineStart < piece.count {
       guard let found = memchr(base + lineStart, 0x0A, piece.count - lineStart) else { break }
       let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
       if partial.isEmpty && !partialTooLong {
-        takeLine(UnsafeBufferPointer(rebasing: piece[lineStart..<end]), visit)
+        takeLine(UnsafeBufferPointer(rebasing: piece[lineStart..<end]), into: &visitor)
       } else {
         keepPartial(UnsafeBufferPointer(rebasing: piece[lineStart..<end]))
-        takePartialLine(visit)
+        takePartialLine(into: &visitor)
       }
       lineStart = end + 1
       validLength = bytesRead + lineStart
@@ -62,12 +69,19 @@ public struct JournalScanner: Sendable {
 
   /// The end of the file: a last line without a line break is kept if whole, else set apart as torn.
   public mutating func finish(_ visit: (JournalRecord) -> Void) {
+    withoutActuallyEscaping(visit) { visit in
+      var visitor = RecordVisitor(visit: visit)
+      finish(into: &visitor)
+    }
+  }
+
+  mutating func finish<Visitor: JournalLineVisitor>(into visitor: inout Visitor) {
     guard !partial.isEmpty || partialTooLong else { return }
     lineCount += 1
     let decoded = partialTooLong ? nil : partial.withUnsafeBufferPointer { try? JournalCodec.decode(bytes: $0).get() }
     if let decoded {
       recordCount += 1
-      visit(decoded)
+      visitor.take(decoded)
       validLength = bytesRead
       endsWithoutLineBreak = true
     } else {
@@ -87,28 +101,34 @@ public struct JournalScanner: Sendable {
     }
   }
 
-  private mutating func takePartialLine(_ visit: (JournalRecord) -> Void) {
+  private mutating func takePartialLine<Visitor: JournalLineVisitor>(into visitor: inout Visitor) {
     if partialTooLong {
       lineCount += 1
       noteBad(JournalLineError("longer than \(NumberText.grouped(Self.maximumLineLength)) bytes"))
     } else {
-      partial.withUnsafeBufferPointer { takeLine($0, visit) }
+      partial.withUnsafeBufferPointer { takeLine($0, into: &visitor) }
     }
     partial.removeAll(keepingCapacity: true)
     partialTooLong = false
   }
 
-  private mutating func takeLine(_ line: UnsafeBufferPointer<UInt8>, _ visit: (JournalRecord) -> Void) {
+  private mutating func takeLine<Visitor: JournalLineVisitor>(_ line: UnsafeBufferPointer<UInt8>, into visitor: inout Visitor) {
     lineCount += 1
     if line.isEmpty { return }
     if line.count > Self.maximumLineLength {
       noteBad(JournalLineError("longer than \(NumberText.grouped(Self.maximumLineLength)) bytes"))
       return
     }
-    switch JournalCodec.decode(bytes: line) {
+    // The two lines that are nearly all of a journal, handed over as read (JournalCommonLines).
+    if let common = JournalCommonLines.decode(line) {
+      recordCount += 1
+      visitor.take(common)
+      return
+    }
+    switch JournalCodec.decodeInGeneral(line) {
     case .success(let record):
       recordCount += 1
-      visit(record)
+      visitor.take(record)
     case .failure(let error) where error.isUnknownType:
       unknownTypeLineCount += 1
       if unknownTypeLines.count < Self.namedLineLimit { unknownTypeLines.append((lineCount, error)) }
@@ -125,9 +145,12 @@ public struct JournalScanner: Sendable {
   /// Returns errno if a read fails.
   public mutating func read(fd: Int32, visit: (JournalRecord) -> Void, progress: (Int) -> Void = { _ in }) -> Int32? {
     var total = 0
-    return read(fd: fd, from: 0, to: .max, visit: visit) { count in
-      total += count
-      progress(total)
+    return withoutActuallyEscaping(visit) { visit in
+      var visitor = RecordVisitor(visit: visit)
+      return read(fd: fd, from: 0, to: .max, into: &visitor) { count in
+        total += count
+        progress(total)
+      }
     }
   }
 }
@@ -135,10 +158,27 @@ public struct JournalScanner: Sendable {
 /// Something computed from a journal's records in order, that can be computed for consecutive stretches of the
 /// journal apart (on all cores) and joined: `a` over the first stretch, then `append(b)` over the next, is the
 /// same as one fold over both.
-public protocol JournalFold: Sendable {
+public protocol JournalFold: Sendable, JournalLineVisitor {
   mutating func take(_ record: JournalRecord)
   /// `later` is consumed: what it holds may be moved rather than copied.
   mutating func append(_ later: consuming Self)
+}
+
+/// What a scan hands each record to. A common line (a headcount sample or status change in the writer's exact
+/// form) comes as read, its site id still bytes: by default it is made into its record and taken as one.
+public protocol JournalLineVisitor {
+  mutating func take(_ record: JournalRecord)
+  mutating func take(_ line: JournalCommonLine)
+}
+
+extension JournalLineVisitor {
+  public mutating func take(_ line: JournalCommonLine) { take(line.record) }
+}
+
+/// A closure given every record.
+struct RecordVisitor: JournalLineVisitor {
+  let visit: (JournalRecord) -> Void
+  func take(_ record: JournalRecord) { visit(record) }
 }
 
 extension JournalScanner {
@@ -181,7 +221,7 @@ extension JournalScanner {
     var results = OnAllCores.map(&parts) { part in
       var scanner = JournalScanner()
       var mine = fold
-      let failure = scanner.read(fd: fd, from: starts[part], to: starts[part + 1], visit: { mine.take($0) }) { read in
+      let failure = scanner.read(fd: fd, from: starts[part], to: starts[part + 1], into: &mine) { read in
         let sum = total.add(read, ordering: .relaxed).newValue
         if part == 0 { progress(sum) }
       }
@@ -220,7 +260,9 @@ extension JournalScanner {
 
   /// Reads bytes `start..<end` of `fd` (or to its end) with pread, a megabyte at a time; `progress` gets the bytes
   /// just read.
-  mutating func read(fd: Int32, from start: Int, to end: Int, visit: (JournalRecord) -> Void, progress: (Int) -> Void) -> Int32? {
+  mutating func read<Visitor: JournalLineVisitor>(
+    fd: Int32, from start: Int, to end: Int, into visitor: inout Visitor, progress: (Int) -> Void
+  ) -> Int32? {
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
     defer { buffer.deallocate() }
     var position = start
@@ -229,11 +271,11 @@ extension JournalScanner {
       if count < 0 && errno == EINTR { continue }
       if count < 0 { return errno }
       if count == 0 { break }
-      feed(UnsafeBufferPointer(rebasing: buffer[0..<count]), visit)
+      feed(UnsafeBufferPointer(rebasing: buffer[0..<count]), into: &visitor)
       position += count
       progress(count)
     }
-    finish(visit)
+    finish(into: &visitor)
     return nil
   }
 }

@@ -72,6 +72,12 @@ public struct ConferenceReport: Sendable, Equatable {
       timeline.take(record, site: record.site.flatMap { siteIndex.site(exactly: $0) })
     }
 
+    /// A common line's site found by its id's bytes, with no string made of them.
+    public mutating func take(_ line: JournalCommonLine) {
+      recordCount += 1
+      timeline.take(line, site: siteIndex.site(bytes: UnsafeRawBufferPointer(line.siteID)))
+    }
+
     /// This builder followed by `later`, the builder of the records right after the ones this one took: a long
     /// journal is read in stretches on all cores, each into its own builder, joined in order.
     public mutating func append(_ later: consuming Builder) {

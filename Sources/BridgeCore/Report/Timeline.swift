@@ -194,8 +194,7 @@ struct Timeline: Sendable {
         Segment(firstStatus: statusSteps.count, firstCount: countSteps.count, firstAction: actions.count, firstBridge: bridgeEvents.count))
     default: break
     }
-    segments[segments.count - 1].earliest = min(segments[segments.count - 1].earliest, time)
-    segments[segments.count - 1].latest = max(segments[segments.count - 1].latest, time)
+    noteTime(time)
     switch record.kind {
     case .start, .stop:
       // A (re)started monitor knows nothing until sites are heard again; marks and hand counts carry over.
@@ -239,9 +238,7 @@ struct Timeline: Sendable {
     case .bridgeDisagreement(let word):
       hasDisagreementRecords = true
       bridgeEvents.append(BridgeEvent(time: time, site: Int32(site), change: BridgeStep.State(disagreement: word)))
-    case .status(_, let to, _, let source):
-      statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
-      if let source { heardBy[site].insert(source) }
+    case .status(_, let to, _, let source): takeStatus(time: time, site: site, to: to, source: source)
     case .mark(let name, let reason):
       marked[site] = .set(true)
       actions.append(OperatorAction(unixSeconds: time, site: site, kind: .mark, operatorName: name, detail: reason))
@@ -252,26 +249,55 @@ struct Timeline: Sendable {
     case .claim(let name): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .claim, operatorName: name))
     case .release(let name, _): actions.append(OperatorAction(unixSeconds: time, site: site, kind: .release, operatorName: name))
     case .headcount(let value, let source, let name, let peak):
-      var number: UInt16 = 0
-      if source.isTypedByPerson, let name { number = operatorNumber(name) }
-      let previous = latestCount[site]
-      let position = countSteps.count
-      latestCount[site] = position
-      countSteps.append(CountStep(time: time, site: site, count: value, peak: peak, source: source, operatorNumber: number))
-      manual[site] = .set(source == .manual ? ManualCount(count: value, operatorNumber: number) : nil)
-      guard source == .manual else { return }
-      var action: Int?
-      if let name {
-        action = actions.count
-        actions.append(OperatorAction(unixSeconds: time, site: site, kind: .headcount, operatorName: name, detail: "\(value)"))
-      }
-      let correction = PendingCorrection(step: position, action: action, target: previous < 0 ? nil : previous)
-      if previous >= 0 && countSteps[previous].storedSource != CountStep.carriedFromBefore {
-        correct(correction, target: previous)
-      } else {
-        pendingCorrections.append(correction)
-      }
+      takeHeadcount(time: time, site: site, count: value, source: source, operatorName: name, peak: peak)
     default: break
+    }
+  }
+
+  /// A common line (a headcount sample or status change as the writer gives it): what `take` does with its record.
+  mutating func take(_ line: JournalCommonLine, site: Int?) {
+    precondition(!isSealed, "a sealed timeline takes no more records")
+    noteTime(line.unixSeconds)
+    guard let site else { return }
+    switch line.kind {
+    case .status(_, let to, _, let source): takeStatus(time: line.unixSeconds, site: site, to: to, source: source)
+    case .headcount(let count, let source, let peak):
+      takeHeadcount(time: line.unixSeconds, site: site, count: count, source: source, operatorName: nil, peak: peak)
+    }
+  }
+
+  /// The current segment spans `time`.
+  private mutating func noteTime(_ time: Double) {
+    segments[segments.count - 1].earliest = min(segments[segments.count - 1].earliest, time)
+    segments[segments.count - 1].latest = max(segments[segments.count - 1].latest, time)
+  }
+
+  private mutating func takeStatus(time: Double, site: Int, to: SiteStatus, source: HeartbeatSource?) {
+    statusSteps.append(StatusStep(time: time, site: Int32(site), status: to))
+    if let source { heardBy[site].insert(source) }
+  }
+
+  private mutating func takeHeadcount(
+    time: Double, site: Int, count value: Int, source: HeartbeatSource, operatorName name: String?, peak: Int?
+  ) {
+    var number: UInt16 = 0
+    if source.isTypedByPerson, let name { number = operatorNumber(name) }
+    let previous = latestCount[site]
+    let position = countSteps.count
+    latestCount[site] = position
+    countSteps.append(CountStep(time: time, site: site, count: value, peak: peak, source: source, operatorNumber: number))
+    manual[site] = .set(source == .manual ? ManualCount(count: value, operatorNumber: number) : nil)
+    guard source == .manual else { return }
+    var action: Int?
+    if let name {
+      action = actions.count
+      actions.append(OperatorAction(unixSeconds: time, site: site, kind: .headcount, operatorName: name, detail: "\(value)"))
+    }
+    let correction = PendingCorrection(step: position, action: action, target: previous < 0 ? nil : previous)
+    if previous >= 0 && countSteps[previous].storedSource != CountStep.carriedFromBefore {
+      correct(correction, target: previous)
+    } else {
+      pendingCorrections.append(correction)
     }
   }
 
