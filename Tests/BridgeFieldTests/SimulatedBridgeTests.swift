@@ -55,6 +55,13 @@ import Testing
     #expect(stormSites.allSatisfy { !inDuringStorm.contains(config.sites[$0].bridgeMatchName) })
   }
 
+  /// What the monitor's Janus client says when a poll with `settings` is refused; nil when it read a roster.
+  static func refusal(polling settings: BridgeSettings) -> String? {
+    var client = JanusRosterClient(bridge: settings, timeout: .seconds(5), say: Strings(.en))
+    guard case .failed(let problem) = client.poll().outcome else { return nil }
+    return problem
+  }
+
   @Test func theMonitorsJanusClientReadsTheSimulatedRoom() throws {
     let janus = try SimulatedJanus()
     let roster = [
@@ -82,11 +89,7 @@ import Testing
     // Another room is refused as Janus refuses it.
     var other = settings
     other.room = 999
-    var wrong = JanusRosterClient(bridge: other, timeout: .seconds(5), say: Strings(.en))
-    guard case .failed(let problem) = wrong.poll().outcome else {
-      Issue.record("room 999 was read")
-      return
-    }
+    let problem = try #require(Self.refusal(polling: other), "room 999 was read")
     #expect(problem.contains("485") && problem.contains("No such room (999)"), "\(problem)")
   }
 
@@ -108,19 +111,11 @@ import Testing
     // An AudioBridge's client finds no such plugin there.
     var audio = settings
     audio.plugin = .audiobridge
-    var wrongPlugin = JanusRosterClient(bridge: audio, timeout: .seconds(5), say: Strings(.en))
-    guard case .failed(let refused) = wrongPlugin.poll().outcome else {
-      Issue.record("an AudioBridge was attached in a VideoRoom's place")
-      return
-    }
+    let refused = try #require(Self.refusal(polling: audio), "an AudioBridge was attached in a VideoRoom's place")
     #expect(refused.contains("460"), "\(refused)")
     var other = settings
     other.room = 999
-    var wrongRoom = JanusRosterClient(bridge: other, timeout: .seconds(5), say: Strings(.en))
-    guard case .failed(let problem) = wrongRoom.poll().outcome else {
-      Issue.record("room 999 was read")
-      return
-    }
+    let problem = try #require(Self.refusal(polling: other), "room 999 was read")
     #expect(problem.contains("426") && problem.contains("No such room (999)"), "\(problem)")
   }
 

@@ -88,12 +88,10 @@ enum JournalCommonLines {
         position += 1
       }
       guard fractionDigits > 0, digits + fractionDigits <= 15 else { return nil }
-      let seconds = Double(mantissa) / Self.powersOfTen[fractionDigits]
+      let seconds = Double(mantissa) / JournalLineReader.powersOfTen[fractionDigits]
       guard seconds > 0, UnixTime(seconds: seconds) != nil else { return nil }
       return seconds
     }
-
-    private static let powersOfTen: [Double] = (0...15).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
 
     /// A headcount: `0`, or digits without a leading zero, at most `HeartbeatCodec.maximumCount`.
     mutating func count() -> Int? {

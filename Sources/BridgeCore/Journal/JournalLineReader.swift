@@ -54,6 +54,8 @@ enum JournalLineReader {
     "status", "headcount", "start", "stop", "mark", "clear", "ack", "flapping", "help", "gap", "clock", "claim", "release", "role",
     "bridge", "count_file", "bridge_quality", "bridge_disagreement",
   ]
+  /// Exact doubles (10^15 < 2^53): a decimal of up to 15 digits over one of them is one correctly rounded division.
+  static let powersOfTen: [Double] = (0...15).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
   static let statuses: [StaticString] = ["unknown", "online", "late", "offline", "marked"]
   static let causes: [StaticString] = ["heartbeat", "silence", "mark", "clear", "checkpoint"]
   static let sources: [StaticString] = ["udp", "file", "manual"]
@@ -247,7 +249,7 @@ enum JournalLineReader {
       let significant = digits + fractionDigits
       if !hasExponent && significant <= 15 {
         // Both operands are exact doubles (below 2^53 and a power of ten up to 1e22): one rounding, the right one.
-        let magnitude = Double(mantissa) / Self.powersOfTen[fractionDigits]
+        let magnitude = Double(mantissa) / JournalLineReader.powersOfTen[fractionDigits]
         let value = negative ? -magnitude : magnitude
         let integer = value == value.rounded() && abs(value) < 1e15 ? Int(value) : nil
         return .number(value, integer: integer)
@@ -277,8 +279,6 @@ enum JournalLineReader {
       }
       return nil
     }
-
-    private static let powersOfTen: [Double] = (0...15).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
 
     /// A string: where it lies in the line when it has no escapes (nearly always), else its bytes with the
     /// escapes resolved.

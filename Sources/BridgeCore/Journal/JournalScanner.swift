@@ -159,7 +159,6 @@ public struct JournalScanner: Sendable {
 /// journal apart (on all cores) and joined: `a` over the first stretch, then `append(b)` over the next, is the
 /// same as one fold over both.
 public protocol JournalFold: Sendable, JournalLineVisitor {
-  mutating func take(_ record: JournalRecord)
   /// `later` is consumed: what it holds may be moved rather than copied.
   mutating func append(_ later: consuming Self)
 }
