@@ -72,4 +72,34 @@ import Testing
     #expect((0..<5).allSatisfy { none[$0].isEmpty })
     #expect(StepsBySite<Step>()[3].isEmpty)
   }
+
+  /// The report's parts each keep the runs of their own sites and give each back once its sites are done: what a
+  /// part holds shrinks as it goes, to nothing, and the steps it reads are the ones grouped whole.
+  @Test(arguments: [1, 2, 3])
+  func partsKeepTheirOwnRunsAndGiveThemBackAsTheyGo(parts: Int) {
+    let sites = 40
+    let steps = Self.steps(3_000, sites: sites, seed: 11)
+    var log = Self.log(steps, blockShift: 4)
+    var whole = StepsBySite(grouping: &log, siteCount: sites)
+    let ranges = (0..<parts).map { part in (sites * part / parts)..<(sites * (part + 1) / parts) }
+    var held = ranges.map { whole.keeping(sites: $0) }
+    if parts > 1 {
+      #expect(held.allSatisfy { $0.count < steps.count }, "a part holds only some runs")
+    }
+    #expect(held.reduce(0) { $0 + $1.count } >= steps.count, "every run is held by some part")
+    for (part, range) in ranges.enumerated() {
+      var before = held[part].count
+      for site in range {
+        #expect(Array(held[part][site]) == Array(whole[site]), "site \(site) in part \(part)")
+        held[part].release(sitesBefore: site + 1)
+        #expect(held[part].count <= before)
+        before = held[part].count
+      }
+      #expect(held[part].count < steps.count / parts, "part \(part) gave back what it read")
+      held[part].release(sitesBefore: range.upperBound + sites)
+      #expect(held[part].count == 0)
+    }
+    whole.release(sitesBefore: sites)
+    #expect(whole.count == 0)
+  }
 }

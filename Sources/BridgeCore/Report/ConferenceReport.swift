@@ -87,7 +87,7 @@ public struct ConferenceReport: Sendable, Equatable {
       timeline.append(consume taken)
     }
 
-    /// The report, once every record is in.
+    /// The report, once every record is in. Once: the builder gives up its steps as it makes the figures.
     public mutating func build(session name: String? = nil) throws(BuildError) -> ConferenceReport {
       guard recordCount > 0 else { throw .emptyJournal }
       timeline.seal()
@@ -102,63 +102,112 @@ public struct ConferenceReport: Sendable, Equatable {
         }
         sessions = [chosen]
       }
+      let windows = sessions.map { SessionWindow(session: $0, observedEnd: max($0.start, min($0.end, lastTime))) }
+      let (sitesBySession, figuredChanges) = Self.siteFigures(&timeline, config: config, windows: windows, parts: siteParts)
+      var changesBySession = figuredChanges
       let tree = GroupTree(sites: config.sites)
-      let reports = sessions.map { session -> SessionReport in
-        let observedEnd = max(session.start, min(session.end, lastTime))
-        var changes: [[Timeline.CountedChange]] = []
-        let sites = Self.siteFigures(
-          timeline, config: config, session: session, observedEnd: observedEnd, parts: siteParts, changes: &changes)
+      var reports: [SessionReport] = []
+      for (index, window) in windows.enumerated() {
+        let (session, observedEnd) = (window.session, window.observedEnd)
+        let sites = sitesBySession[index]
         var groups = tree.nodes.map { GroupReport(path: $0.path) }
         for site in sites {
           for node in tree.ancestorsOfSite[site.site] { groups[node].add(site) }
         }
         let rollCallReached = session.rollCall <= observedEnd
         for node in groups.indices { groups[node].rollCallReached = rollCallReached }
+        // Taken out, so that the sweep sorts the only copy where it lies, and it is freed before the next session's.
+        var changes: [[Timeline.CountedChange]] = []
+        swap(&changes, &changesBySession[index])
         let sweep = Timeline.sweep(&changes, tree: tree, siteCount: config.sites.count, from: session.start, to: observedEnd)
+        changes = []
         for node in groups.indices {
           groups[node].peakHeadcount = sweep.peaks[node]?.count
           groups[node].peakAt = sweep.peaks[node]?.at
         }
-        return SessionReport(
-          name: session.name, start: session.start, end: session.end, rollCall: session.rollCall, observedEnd: observedEnd,
-          sites: sites,
-          // Each province followed by its own districts, wherever the roster first mentions them.
-          groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0],
-          actions: timeline.actions.filter { $0.unixSeconds >= session.start && $0.unixSeconds <= observedEnd },
-          connectedSeries: sweep.connected, headcountSeries: sweep.headcount, hasBridge: timeline.hasBridgeRecords,
-          hasCallQuality: timeline.hasQualityRecords, hasDisagreements: timeline.hasDisagreementRecords)
+        reports.append(
+          SessionReport(
+            name: session.name, start: session.start, end: session.end, rollCall: session.rollCall, observedEnd: observedEnd,
+            sites: sites,
+            // Each province followed by its own districts, wherever the roster first mentions them.
+            groups: tree.depthFirstOrder.dropFirst().map { groups[$0] }, total: groups[0],
+            actions: timeline.actions(from: session.start, through: observedEnd), connectedSeries: sweep.connected,
+            headcountSeries: sweep.headcount, hasBridge: timeline.hasBridgeRecords, hasCallQuality: timeline.hasQualityRecords,
+            hasDisagreements: timeline.hasDisagreementRecords))
       }
       return ConferenceReport(title: config.title, sessions: reports, clockSteps: timeline.clockSteps)
     }
 
-    /// Every site's figures in one session, and its changes of counted headcount for the group sums: the sites in
-    /// as many consecutive parts as there are cores, each part on its own core with its own list of changes.
+    struct SessionWindow: Sendable {
+      var session: ScheduleSession
+      /// Where the journal's records stop within the session.
+      var observedEnd: Double
+    }
+
+    /// A run of consecutive sites, a timeline holding their steps only, and their figures in each session.
+    private struct SitePart: Sendable {
+      var range: Range<Int>
+      var timeline: Timeline
+      var sites: [[SiteReport]] = []
+      var changes: [[Timeline.CountedChange]] = []
+    }
+
+    /// Every site's figures in each session, and its changes of counted headcount for the group sums: the sites in
+    /// as many consecutive parts as there are cores, each part on its own core with its own lists of changes. Each
+    /// site's figures in every session are made at once, so that each part gives back its steps as it goes: the
+    /// changes grow as the steps shrink. `timeline` holds no steps after.
     static func siteFigures(
-      _ timeline: Timeline, config: ConferenceConfig, session: ScheduleSession, observedEnd: Double, parts: Int?,
-      changes: inout [[Timeline.CountedChange]]
-    ) -> [SiteReport] {
+      _ timeline: inout Timeline, config: ConferenceConfig, windows: [SessionWindow], parts: Int?
+    ) -> (sites: [[SiteReport]], changes: [[[Timeline.CountedChange]]]) {
       let siteCount = config.sites.count
       let partCount = max(1, min(parts ?? min(ProcessInfo.processInfo.activeProcessorCount, siteCount / 1_000), siteCount))
-      var ranges = (0..<partCount).map { part in (siteCount * part / partCount)..<(siteCount * (part + 1) / partCount) }
-      let results = OnAllCores.map(&ranges) { range in
+      var siteParts = (0..<partCount).map { part in
+        let range = (siteCount * part / partCount)..<(siteCount * (part + 1) / partCount)
+        return SitePart(range: range, timeline: timeline.keepingSteps(ofSites: range))
+      }
+      timeline.releaseSteps()
+      // Each part changed where it lies, its timeline the only holder of its steps.
+      OnAllCores.update(&siteParts) { part in
         // At most one change a site per step and one at the session's start; reserved, not written, so only what
         // is used is in memory, and the array is never copied as it grows.
-        var changes: [Timeline.CountedChange] = []
-        changes.reserveCapacity(timeline.stepCount + range.count)
-        let sites = range.map { index in
-          let before = changes.count
-          var site = timeline.report(
-            site: index, from: session.start, to: observedEnd, rollCall: session.rollCall, expected: config.sites[index].expected,
-            changes: &changes)
-          timeline.bridgeFigures(of: &site, from: session.start, to: observedEnd, sessionEnd: session.end)
-          // A planned absence is in no group's figures.
-          if site.plannedAbsence != nil { changes.removeSubrange(before...) }
-          return site
+        let room = part.timeline.stepCount + part.range.count
+        part.changes = windows.map { _ in
+          var changes: [Timeline.CountedChange] = []
+          changes.reserveCapacity(room)
+          return changes
         }
-        return (sites, changes)
+        part.sites = windows.map { _ in
+          var sites: [SiteReport] = []
+          sites.reserveCapacity(part.range.count)
+          return sites
+        }
+        for index in part.range {
+          for (session, window) in windows.enumerated() {
+            let before = part.changes[session].count
+            var site = part.timeline.report(
+              site: index, from: window.session.start, to: window.observedEnd, rollCall: window.session.rollCall,
+              expected: config.sites[index].expected, changes: &part.changes[session])
+            part.timeline.bridgeFigures(of: &site, from: window.session.start, to: window.observedEnd, sessionEnd: window.session.end)
+            // A planned absence is in no group's figures.
+            if site.plannedAbsence != nil { part.changes[session].removeSubrange(before...) }
+            part.sites[session].append(site)
+          }
+          part.timeline.releaseSteps(ofSitesBefore: index + 1)
+        }
+        // The run it shares with the next part, if any.
+        part.timeline.releaseSteps()
       }
-      changes = results.map(\.1)
-      return results.flatMap(\.0)
+      var sitesBySession = [[SiteReport]](repeating: [], count: windows.count)
+      var changesBySession = [[[Timeline.CountedChange]]](repeating: [], count: windows.count)
+      for part in siteParts.indices {
+        for session in windows.indices {
+          sitesBySession[session].append(contentsOf: siteParts[part].sites[session])
+          // Moved, not shared: the sweep sorts each list where it lies.
+          changesBySession[session].append(siteParts[part].changes[session])
+          siteParts[part].changes[session] = []
+        }
+      }
+      return (sitesBySession, changesBySession)
     }
   }
 }

@@ -81,7 +81,9 @@ struct StepsBySite<Step: TimedStep & Sendable>: Sendable {
   }
 
   private let sitesPerRun: Int
-  private let runs: [Run]
+  private var runs: [Run]
+  /// Runs before this one are given back (`release(sitesBefore:)`).
+  private var firstHeldRun = 0
 
   init() {
     sitesPerRun = 1
@@ -115,12 +117,34 @@ struct StepsBySite<Step: TimedStep & Sendable>: Sendable {
     self.sitesPerRun = sitesPerRun
   }
 
-  /// Steps of every site.
+  /// Steps of every site still held.
   var count: Int { runs.reduce(0) { $0 + $1.steps.count } }
+
+  /// The steps of the sites in `sites` only: the runs of no site in it are not held by the copy, so a part of the
+  /// roster computed on its own core frees its runs as it goes (`release`), whatever the other parts hold.
+  func keeping(sites: Range<Int>) -> StepsBySite {
+    var kept = self
+    for run in runs.indices where !(run * sitesPerRun..<(run + 1) * sitesPerRun).overlaps(sites) {
+      kept.runs[run] = Run(steps: [], starts: [])
+    }
+    return kept
+  }
+
+  /// Gives back the runs that hold only sites before `site`, whose figures are made; their steps are freed once no
+  /// other part holds them. A site before `site` is not asked for again.
+  mutating func release(sitesBefore site: Int) {
+    let end = min(site / sitesPerRun, runs.count)
+    guard firstHeldRun < end else { return }
+    while firstHeldRun < end {
+      runs[firstHeldRun] = Run(steps: [], starts: [])
+      firstHeldRun += 1
+    }
+  }
 
   subscript(site: Int) -> ArraySlice<Step> {
     let run = site / sitesPerRun
     guard run < runs.count else { return [] }
+    precondition(run >= firstHeldRun, "the steps of site \(site) were given back")
     let local = site - run * sitesPerRun
     return runs[run].steps[runs[run].starts[local]..<runs[run].starts[local + 1]]
   }

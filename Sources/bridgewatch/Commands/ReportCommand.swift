@@ -46,6 +46,9 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
+    // The figures give back each site's steps once made (ConferenceReport.siteFigures): only pages given to the
+    // kernel bring the peak down, not pages kept by malloc for later.
+    MemoryTuning.returnLargeBuffersToTheKernel()
     // The report never uses the sites' secrets: it is made where the keys file is not (or cannot be read).
     let loaded = try loadConfigOrExit(config, keysFile: .notRead)
     let language = self.language.language
