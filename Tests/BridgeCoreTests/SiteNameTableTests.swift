@@ -19,7 +19,7 @@ import Testing
   }
 
   @Test func namesAreToldApartPastTheirFirstSixteenBytesAndByLength() {
-    // An entry holds a name's first 16 bytes; the rest is compared from the shared buffer.
+    // A slot holds a name's first 16 bytes; the rest is compared from the shared buffer.
     let names = ["THCM-PHUONG-BEN-THANH-01", "THCM-PHUONG-BEN-THANH-02", "THCM-PHUONG-BEN-", "THCM-PHUONG-BEN", "THCM-PHUONG-BEN-THANH-0"]
     var table = SiteNameTable(capacity: names.count)
     for (site, name) in names.enumerated() { table.insert(name, site: site) }
@@ -36,6 +36,12 @@ import Testing
     table.insert("", site: 9)
     #expect(table.site(exactly: "Phường Ba Đình") == 3)
     #expect(table.site(exactly: "") == 9)
+    // Past its capacity a table takes no more names (it stays at most half full, so a probe always ends).
+    table.insert("Phường Kim Mã", site: 10)
+    table.insert("Phường Giảng Võ", site: 11)
+    table.insert("Phường Láng", site: 12)
+    #expect(table.site(exactly: "Phường Kim Mã") == 10 && table.site(exactly: "Phường Giảng Võ") == 11)
+    #expect(table.site(exactly: "Phường Láng") == nil)
   }
 
   @Test func onlyTextCertainlyInNFCSkipsTheNormalisingLookup() {
