@@ -56,7 +56,7 @@ public struct RestoredSite: Sendable, Equatable {
       }
     }
 
-    struct SiteChanges: Sendable {
+    struct SiteChanges: Sendable, Equatable {
       var mark = Change<OperatorMark?>.unchanged
       var acknowledgedBy = Change<String?>.unchanged
       var manualHeadcount = Change<Int?>.unchanged
@@ -76,27 +76,28 @@ public struct RestoredSite: Sendable, Equatable {
       }
     }
 
-    private var changes: [SiteChanges]
+    private var changes: SiteChangeTable
     private var orphans: [String: Change<OperatorMark?>] = [:]
     private var orphanOrder: [String] = []
     /// Each site id's place in the config, for `take(_:)`.
     let siteIndex: [String: Int]
 
     public init(siteCount: Int) {
-      changes = Array(repeating: SiteChanges(), count: siteCount)
+      changes = SiteChangeTable(count: siteCount)
       siteIndex = [:]
     }
 
     /// A replay for the config's `sites`, looking each record's site up by its id.
     public init(sites: [SiteConfig]) {
-      changes = Array(repeating: SiteChanges(), count: sites.count)
+      changes = SiteChangeTable(count: sites.count)
       var index: [String: Int] = [:]
       for (position, site) in sites.enumerated() { index[site.id] = position }
       siteIndex = index
     }
 
     public var sites: [RestoredSite] {
-      changes.map { site in
+      changes.indices.map { index in
+        let site = changes[index]
         var restored = RestoredSite(
           mark: site.mark.value(or: nil), acknowledgedBy: site.acknowledgedBy.value(or: nil),
           manualHeadcount: site.manualHeadcount.value(or: nil), wasHeard: site.wasHeard, claim: site.claim.value(or: nil),
@@ -136,8 +137,12 @@ public struct RestoredSite: Sendable, Equatable {
       case .acknowledge(let operatorName):
         changes[index].acknowledgedBy = .set(operatorName)
       case .status(_, let to, _, _):
-        if to == .online { changes[index].acknowledgedBy = .set(nil) }
-        if to == .online || to == .late || to == .offline { changes[index].wasHeard = true }
+        if to == .online { changes.clearAcknowledgement(index) }
+        if to == .online || to == .late || to == .offline { changes.markHeard(index) }
+      case .headcount(_, let source, _, _) where !source.isTypedByPerson:
+        // A count from the agent (the common case, on the bits alone): it ends a typed one, and the site was heard.
+        changes.clearTypedCount(index)
+        changes.markHeard(index)
       case .headcount(let count, let source, let operatorName, _):
         // A typed count (by an operator or on the check-in page) stands across a restart, with who typed it.
         changes[index].manualHeadcount = .set(source.isTypedByPerson ? count : nil)
@@ -162,7 +167,8 @@ public struct RestoredSite: Sendable, Equatable {
     /// acknowledgement, so the acknowledgement comes after it); `unixSeconds` for what keeps no time of its own.
     public func stateRecords(sites: [SiteConfig], unixSeconds: Double) -> [JournalRecord] {
       var records: [JournalRecord] = []
-      for (index, site) in changes.enumerated() {
+      for index in changes.indices {
+        let site = changes[index]
         let id = sites[index].id
         if site.wasHeard {
           records.append(
@@ -207,3 +213,5 @@ public struct RestoredSite: Sendable, Equatable {
     }
   }
 }
+
+extension RestoredSite.Replay.Change: Equatable where Value: Equatable {}
