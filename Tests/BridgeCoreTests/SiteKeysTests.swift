@@ -119,6 +119,20 @@ import Testing
     #expect(entry.checkinToken == "abcdefghijklmnopqrstuvwxyz234567")
     #expect(entry.previousUntil == 1_796_511_600)
     #expect(SiteKeyEntry.utcText(1_796_511_600) == "2026-12-05T23:00:00Z")
+
+    // The secrets as bytes are a view of the same entries: a secret set there keeps the site's token and
+    // previous secret, one removed there is gone from the entries.
+    var changed = config
+    changed.keys["HB-DB"] = Array("a-new-secret-for-the-district".utf8)
+    #expect(
+      changed.siteKeys["HB-DB"]
+        == SiteKeyEntry(
+          secret: "a-new-secret-for-the-district", checkinToken: entry.checkinToken, previousSecret: entry.previousSecret,
+          previousUntil: entry.previousUntil))
+    changed.keys["HB-TU"] = nil
+    #expect(changed.siteKeys["HB-TU"] == nil && changed.keys.count == 1)
+    #expect(config.keys["HB-TU"] != nil && config.siteKeys["HB-DB"] == entry, "a copy changed, not the config it came from")
+    #expect(HeartbeatAuthenticator(config: changed).hasKey(site: 1) && !HeartbeatAuthenticator(config: changed).hasKey(site: 0))
   }
 
   @Test func aBadKeysEntryIsRefusedAtItsLine() throws {

@@ -27,7 +27,7 @@ struct MonitorFixture {
           id: site.id, name: "Điểm \(site.id)", group: GroupPath.parse(site.group)!, expected: 50,
           heartbeatFile: directory + "/heartbeats/\(site.id).hb")
       }, baseDirectory: directory, path: directory + "/test.yaml")
-    config.keys = keys.mapValues { Array($0.utf8) }
+    config.siteKeys = keys.mapValues { SiteKeyEntry(secret: $0) }
     config.udp.requireAuth = requireAuth
     config.udp.host = "127.0.0.1"
     config.udp.port = 0

@@ -25,7 +25,6 @@ public struct ConfigLoader {
   let path: String
   // MARK: Site keys (issue 33): `bridgewatch keys` reads a config whose keys file it is about to create.
   var keysFile = KeysFileUse.required
-  var siteKeyEntries: [String: SiteKeyEntry] = [:]
   // MARK: Bridge HTTP client and keys file (issue 32 review): the language of the keys file's problems.
   var say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
 
@@ -198,8 +197,7 @@ public struct ConfigLoader {
 
     config.keysPath = keysPath
     if let keysReading {
-      config.keys = applyKeys(keysReading.value, knownSites: Set(sites.map(\.id)))
-      config.siteKeys = siteKeyEntries
+      config.siteKeys = applyKeys(keysReading.value, knownSites: Set(sites.map(\.id)))
     }
     return config
   }

@@ -17,7 +17,7 @@ public enum ConfigSummary {
     lines.append(
       strings(
         .checkUDP, HostPortText.format(host: config.udp.host, port: config.udp.port),
-        strings(config.udp.requireAuth ? .authRequired : .authOptional), number(config.keys.count), number(config.sites.count)))
+        strings(config.udp.requireAuth ? .authRequired : .authOptional), number(config.siteKeys.count), number(config.sites.count)))
     lines.append(strings(.checkHeartbeatFiles, config.heartbeatDirectory))
     lines.append(strings(.checkJournal, config.journalPath))
     let readOnly =

@@ -32,7 +32,7 @@ struct KeysFileReading: Sendable {
 }
 
 extension ConfigLoader {
-  mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: [UInt8]] {
+  mutating func loadKeys(path keysPath: String, from node: Node, knownSites: Set<String>) -> [String: SiteKeyEntry] {
     applyKeys(Self.readKeysFile(path: keysPath, use: keysFile, named: at(node), say: say), knownSites: knownSites)
   }
 
@@ -94,11 +94,10 @@ extension ConfigLoader {
   }
 
   /// The keys of the roster's sites from a reading of the keys file: an id the roster lacks is refused at its line,
-  /// a check-in token two sites share at the second; sets `siteKeyEntries`.
-  mutating func applyKeys(_ reading: KeysFileReading, knownSites: Set<String>) -> [String: [UInt8]] {
+  /// a check-in token two sites share at the second.
+  mutating func applyKeys(_ reading: KeysFileReading, knownSites: Set<String>) -> [String: SiteKeyEntry] {
     problems += reading.problems
     warnings += reading.warnings
-    var keys: [String: [UInt8]] = Dictionary(minimumCapacity: reading.entries.count)
     var entries: [String: SiteKeyEntry] = Dictionary(minimumCapacity: reading.entries.count)
     var tokenOwners: [String: String] = [:]
     for read in reading.entries {
@@ -121,7 +120,6 @@ extension ConfigLoader {
       if entry.secret.utf8.count < 16 {
         warnings.append(ConfigProblem(read.valueAt, say(.keysSecretShort, id, entry.secret.utf8.count)))
       }
-      keys[id] = Array(entry.secret.utf8)
       if let token = entry.checkinToken {
         if let owner = tokenOwners[token] {
           problems.append(ConfigProblem(read.valueAt, say(.keysTokenShared, id, owner)))
@@ -130,8 +128,7 @@ extension ConfigLoader {
       }
       entries[id] = entry
     }
-    siteKeyEntries = entries
-    return keys
+    return entries
   }
 
   /// `text` in storage of this thread's own (a String made from another shares that one's).
@@ -237,8 +234,36 @@ extension ConfigLoader {
     var loader = ConfigLoader(path: path)
     if let language { loader.say = Strings(language) }
     loader.keysFile = mayBeMissing ? .mayBeMissing : .required
-    _ = loader.loadKeys(path: path, from: Node(path), knownSites: Set(sites.map(\.id)))
+    let entries = loader.loadKeys(path: path, from: Node(path), knownSites: Set(sites.map(\.id)))
     guard loader.problems.isEmpty else { throw ConfigErrors(problems: loader.problems) }
-    return loader.siteKeyEntries
+    return entries
   }
+}
+
+/// Each site's shared secret as bytes, over the keys file's entries (`ConferenceConfig.keys`): what sets a secret
+/// keeps the entry's check-in token and previous secret; a secret is text (the keys file's string), so bytes set
+/// here are taken as UTF-8.
+public struct SiteSecrets: Sendable, ExpressibleByDictionaryLiteral {
+  public private(set) var entries: [String: SiteKeyEntry]
+
+  public init(_ entries: [String: SiteKeyEntry]) { self.entries = entries }
+
+  public init(_ secrets: [String: [UInt8]]) {
+    entries = secrets.mapValues { SiteKeyEntry(secret: String(decoding: $0, as: UTF8.self)) }
+  }
+
+  public init(dictionaryLiteral elements: (String, [UInt8])...) {
+    self.init(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+  }
+
+  public subscript(id: String) -> [UInt8]? {
+    get { entries[id].map { Array($0.secret.utf8) } }
+    set {
+      guard let newValue else { return entries[id] = nil }
+      entries[id, default: SiteKeyEntry(secret: "")].secret = String(decoding: newValue, as: UTF8.self)
+    }
+  }
+
+  public var count: Int { entries.count }
+  public var isEmpty: Bool { entries.isEmpty }
 }

@@ -41,11 +41,7 @@ public struct HeartbeatAuthenticator {
   }
 
   public init(config: ConferenceConfig) {
-    var previous: [String: (secret: [UInt8], until: Double)] = [:]
-    for (id, entry) in config.siteKeys {
-      if let secret = entry.previousSecret, let until = entry.previousUntil { previous[id] = (Array(secret.utf8), until) }
-    }
-    self.init(sites: config.sites, keys: config.keys, requireAuth: config.udp.requireAuth, previousKeys: previous)
+    self.init(sites: config.sites, siteKeys: config.siteKeys, requireAuth: config.udp.requireAuth)
   }
 
   public func hasKey(site index: Int) -> Bool { keyedMACs[index] != nil }
