@@ -68,7 +68,8 @@ public struct ConsoleFacts: Sendable, Equatable, Codable {
     title = config.title
     sites = config.sites.map {
       Site(
-        id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile, signs: config.siteKeys[$0.id] != nil,
+        id: $0.id, name: $0.name, group: $0.group, expected: $0.expected, heartbeatFile: $0.heartbeatFile,
+        signs: config.siteKeys[$0.id] != nil,
         probe: $0.probe?.description, contact: $0.contact)
     }
     sessions = config.schedule.sessions.map { Session(name: $0.name, start: $0.start, end: $0.end) }
