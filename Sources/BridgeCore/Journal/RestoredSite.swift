@@ -145,11 +145,13 @@ public struct RestoredSite: Sendable, Equatable {
         changes.markHeard(index)
       case .headcount(let count, let source, let operatorName, _):
         // A typed count (by an operator or on the check-in page) stands across a restart, with who typed it.
-        changes[index].manualHeadcount = .set(source.isTypedByPerson ? count : nil)
-        changes[index].manualHeadcountBy = .set(
-          source.isTypedByPerson ? operatorName.map { OperatorStamp(operatorName: $0, unixSeconds: record.actionTime) } : nil)
-        changes[index].manualHeadcountSource = .set(source.isTypedByPerson ? source : .manual)
-        if source != .manual { changes[index].wasHeard = true }
+        var site = changes[index]
+        site.manualHeadcount = .set(count)
+        site.manualHeadcountBy = .set(operatorName.map { OperatorStamp(operatorName: $0, unixSeconds: record.actionTime) })
+        site.manualHeadcountSource = .set(source)
+        // A count from the check-in page says someone is at the site.
+        if source != .manual { site.wasHeard = true }
+        changes[index] = site
       case .claim(let operatorName):
         changes[index].claim = .set(SiteClaim(operatorName: operatorName, unixSeconds: record.actionTime))
       case .release:

@@ -134,7 +134,6 @@ struct StepsBySite<Step: TimedStep & Sendable>: Sendable {
   /// other part holds them. A site before `site` is not asked for again.
   mutating func release(sitesBefore site: Int) {
     let end = min(site / sitesPerRun, runs.count)
-    guard firstHeldRun < end else { return }
     while firstHeldRun < end {
       runs[firstHeldRun] = Run(steps: [], starts: [])
       firstHeldRun += 1
