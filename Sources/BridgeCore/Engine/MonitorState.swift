@@ -24,8 +24,8 @@ public struct MonitorState {
   /// the first tick with bridges, which journals whatever disagreement there is then (a start says nothing of them).
   private var journaledDisagreements: [BridgeDisagreement?] = []
 
-  public init(config: ConferenceConfig, refuseSignedBefore: UInt64 = 0) {
-    engine = StatusEngine(config: config)
+  public init(config: ConferenceConfig, refuseSignedBefore: UInt64 = 0, siteIndex: SiteIndex? = nil) {
+    engine = StatusEngine(config: config, siteIndex: siteIndex)
     siteFacts = engine.sites.map(SiteFacts.init)
     authenticator = HeartbeatAuthenticator(config: config)
     lastFileContent = Array(repeating: nil, count: config.sites.count)

@@ -28,21 +28,20 @@ public struct StatusEngine: Sendable {
   private var pendingEvents: [EngineEvent] = []
   /// Every site's last hour, for the detail pane.
   public private(set) var history: HistoryStore
-  private let indexByID: [String: Int]
+  /// The sites' places by id, shared with the run's other holders (`SiteIndex`).
+  public let siteIndex: SiteIndex
   private let lateNanos: Int64
   private let offlineNanos: Int64
   private let flapWindowNanos: Int64
 
-  public init(sites: [SiteConfig], timing: Timing) {
+  public init(sites: [SiteConfig], timing: Timing, siteIndex: SiteIndex? = nil) {
     self.sites = sites
     self.timing = timing
     groups = GroupTree(sites: sites)
     records = SiteRecords(count: sites.count)
     rollups = Array(repeating: Rollup(), count: groups.nodes.count)
     history = HistoryStore(sites: sites.count, interval: timing.interval)
-    var indexByID: [String: Int] = [:]
-    for (index, site) in sites.enumerated() { indexByID[site.id] = index }
-    self.indexByID = indexByID
+    self.siteIndex = siteIndex ?? SiteIndex(sites: sites)
     lateNanos = timing.lateAfter.nanoseconds
     offlineNanos = timing.offlineAfter.nanoseconds
     flapWindowNanos = timing.flapWindow.nanoseconds
@@ -55,11 +54,12 @@ public struct StatusEngine: Sendable {
     }
   }
 
-  public init(config: ConferenceConfig) {
-    self.init(sites: config.sites, timing: config.timing)
+  /// `siteIndex`: the config's sites' (built when not given).
+  public init(config: ConferenceConfig, siteIndex: SiteIndex? = nil) {
+    self.init(sites: config.sites, timing: config.timing, siteIndex: siteIndex)
   }
 
-  public func index(of id: String) -> Int? { indexByID[id] }
+  public func index(of id: String) -> Int? { siteIndex[id] }
 
   public var total: Rollup { rollups[0] }
 
@@ -256,7 +256,7 @@ public struct StatusEngine: Sendable {
   }
 
   private mutating func perform(_ request: OperatorRequest, by who: OperatorIdentity, now: ClockReading) throws(OperatorActionError) {
-    guard let index = indexByID[request.site] else { throw .noSuchSite }
+    guard let index = siteIndex[request.site] else { throw .noSuchSite }
     let record = records[index]
     if let seen = request.seenStatus, seen != record.status { throw .changedMeanwhile(now: record.status) }
     do throws(OperatorTextError) { try OperatorText.check(who.name, as: .operatorName) } catch { throw .invalidText(error) }

@@ -80,19 +80,18 @@ public struct RestoredSite: Sendable, Equatable {
     private var orphans: [String: Change<OperatorMark?>] = [:]
     private var orphanOrder: [String] = []
     /// Each site id's place in the config, for `take(_:)`.
-    let siteIndex: [String: Int]
+    public let siteIndex: SiteIndex
 
     public init(siteCount: Int) {
       changes = SiteChangeTable(count: siteCount)
-      siteIndex = [:]
+      siteIndex = SiteIndex(sites: [])
     }
 
-    /// A replay for the config's `sites`, looking each record's site up by its id.
-    public init(sites: [SiteConfig]) {
+    /// A replay for the config's `sites`, looking each record's site up by its id in `siteIndex` (the sites', built
+    /// when not given).
+    public init(sites: [SiteConfig], siteIndex: SiteIndex? = nil) {
       changes = SiteChangeTable(count: sites.count)
-      var index: [String: Int] = [:]
-      for (position, site) in sites.enumerated() { index[site.id] = position }
-      siteIndex = index
+      self.siteIndex = siteIndex ?? SiteIndex(sites: sites)
     }
 
     public var sites: [RestoredSite] {

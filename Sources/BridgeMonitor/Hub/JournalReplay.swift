@@ -9,13 +9,15 @@ public struct JournalReplay {
   public let restored: [RestoredSite]
   public let notes: [String]
 
-  /// Opens the journal at `path` (created if absent) and replays it for `sites`. `progress` is told how far the
-  /// read has got (bytes read, of the file's size). Throws with the reason the monitor cannot start.
+  /// Opens the journal at `path` (created if absent) and replays it for `sites` (found by `siteIndex`, the run's).
+  /// `progress` is told how far the read has got (bytes read, of the file's size). Throws with the reason the
+  /// monitor cannot start.
   public static func open(
-    path: String, sites: [SiteConfig], skipBadLines: Bool, progress: @escaping @Sendable (_ read: Int, _ size: Int) -> Void
+    path: String, sites: [SiteConfig], siteIndex: SiteIndex? = nil, skipBadLines: Bool,
+    progress: @escaping @Sendable (_ read: Int, _ size: Int) -> Void
   ) throws -> JournalReplay {
     let started = ContinuousClock.now
-    let empty = RestoredSite.Replay(sites: sites)
+    let empty = RestoredSite.Replay(sites: sites, siteIndex: siteIndex)
     let resume = JournalFile.readCheckpoint(journal: path, fold: empty)
     let (opened, replay) = try JournalFile.open(path: path, skipBadLines: skipBadLines, fold: empty, resume: resume, progress: progress)
     let restored = replay.sites

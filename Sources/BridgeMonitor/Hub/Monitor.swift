@@ -22,6 +22,8 @@ public final class Monitor: Sendable {
   }
 
   public let config: ConferenceConfig
+  /// The sites' places by id, one for the run (`SiteIndex`).
+  public let siteIndex: SiteIndex
   public let loop: any EventLoop
   let clock: any MonitorClock
   private let logger: Logger
@@ -54,12 +56,13 @@ public final class Monitor: Sendable {
   /// `journal` receives every status change, operator action and headcount sample; `restored` is what an
   /// earlier run left in it (marks, acknowledgements, headcounts set by hand). `inputs` are the config's
   /// (`MonitorWiring`) unless given; `outputs` come after the config's own (the status file, the console server
-  /// when `consoles` gives its limits); `language` is the bridges' problems' (nil: the locale's).
+  /// when `consoles` gives its limits); `language` is the bridges' problems' (nil: the locale's); `siteIndex` the
+  /// config's sites' (built when not given).
   public init(
     config: ConferenceConfig, clock: any MonitorClock = SystemClock(), logger: Logger, group: (any EventLoopGroup)? = nil,
     journal: sending JournalFile? = nil, restored: [RestoredSite] = [], healthObserver: (any MonitorHealthObserver)? = nil,
     inputs: [any MonitorInput]? = nil, outputs: [any MonitorOutput] = [], consoles: ConsoleServer.Limits? = nil,
-    language: Language? = nil
+    language: Language? = nil, siteIndex: SiteIndex? = nil
   ) {
     self.config = config
     self.healthObserver = healthObserver
@@ -74,7 +77,9 @@ public final class Monitor: Sendable {
       promoteCommand: MonitorRole.promoteCommand(configPath: config.path), logger: logger)
     // A signed heartbeat from before this start is a replay of one captured earlier (its ts would pass the skew
     // window for two minutes after a restart).
-    var state = MonitorState(config: config, refuseSignedBefore: UInt64(max(0, now.unixSeconds.rounded(.down))))
+    var state = MonitorState(
+      config: config, refuseSignedBefore: UInt64(max(0, now.unixSeconds.rounded(.down))), siteIndex: siteIndex)
+    self.siteIndex = state.engine.siteIndex
     for (index, site) in restored.enumerated() where index < config.sites.count && site != RestoredSite() {
       state.withEngine { $0.restore(site, site: index, now: now) }
     }

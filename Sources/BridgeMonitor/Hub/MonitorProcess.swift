@@ -58,9 +58,12 @@ public final class MonitorProcess: Sendable {
     descriptors = try Self.fitDescriptors(config: config, metricsConnections: options.metricsConnections, logger: logger)
     phase("reading the journal")
     let journal: JournalReplay
+    // One index of the sites for the run: the replay's, the engine's and the console server's.
+    let siteIndex = SiteIndex(sites: config.sites)
     do {
       journal = try JournalReplay.open(
-        path: config.journalPath, sites: config.sites, skipBadLines: options.skipBadJournalLines, progress: journalProgress)
+        path: config.journalPath, sites: config.sites, siteIndex: siteIndex, skipBadLines: options.skipBadJournalLines,
+        progress: journalProgress)
     } catch {
       throw Failure(description: "\(error)")
     }
@@ -70,7 +73,8 @@ public final class MonitorProcess: Sendable {
     monitor = Monitor(
       config: config, logger: logger, journal: journal.file, restored: restored, healthObserver: healthObserver,
       inputs: MonitorWiring.inputs(config: config, checkin: options.checkin, language: options.language),
-      outputs: outputs(descriptors), consoles: Self.consoleLimits(descriptors, config: config), language: options.language)
+      outputs: outputs(descriptors), consoles: Self.consoleLimits(descriptors, config: config), language: options.language,
+      siteIndex: siteIndex)
     if let follow = options.follow { monitor.becomeStandby(following: follow, silentAfter: options.primarySilentAfter) }
   }
 

@@ -65,7 +65,7 @@ extension ConsoleServerLoop {
       guard let who = actor(of: connection, answering: request.id) else { return }
       answer(request.id, to: connection, when: monitor.applyAndPublish(request.request, by: who).map { $0 })
     case .show(let show):
-      connection.detailSite = show.site.flatMap { indexByID[$0] }
+      connection.detailSite = show.site.flatMap { siteIndex[$0] }
       connection.lastDetail = nil
       updateDetailRequests()
       monitor.requestPublish()

@@ -135,7 +135,7 @@ final class ConsoleServerLoop {
   let limits: ConsoleServer.Limits
   let listenFD: Int32
   let inbox: ConsoleServerInbox
-  let indexByID: [String: Int]
+  let siteIndex: SiteIndex
   var connections: [Int: ConsoleConnection] = [:]
   var nextID = 0
   var revision: UInt64 = 0
@@ -158,9 +158,8 @@ final class ConsoleServerLoop {
     self.facts = facts
     (monitor, logger, limits, listenFD, inbox) = server.context
     connectionLog = ConnectionLogBudget(burst: limits.logBurst, window: limits.logWindow)
-    var indexByID: [String: Int] = [:]
-    for (index, site) in facts.sites.enumerated() { indexByID[site.id] = index }
-    self.indexByID = indexByID
+    // The facts' sites are the config's, in its order: the engine's index is theirs.
+    siteIndex = monitor.siteIndex
   }
 
   func run() {

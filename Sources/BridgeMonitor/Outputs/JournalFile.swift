@@ -321,7 +321,7 @@ public final class JournalFile {
     needsLineBreak = false
     lineCount = 0
     recordCount = 0
-    if restorable != nil { restorable!.replay = RestoredSite.Replay(sites: restorable!.sites) }
+    if restorable != nil { restorable!.replay = RestoredSite.Replay(sites: restorable!.sites, siteIndex: restorable!.replay.siteIndex) }
     if let failure = writeLines([checkpoint], sync: true) {
       throw OpenError(description: "cannot write journal \(path): \(String(cString: strerror(failure)))")
     }
