@@ -35,6 +35,8 @@ let package = Package(
         "BridgePlatform",
         "BridgeThreads",
         "CLinux",
+        // The bridge client's HTTPS (a bridge's url of https://).
+        "COpenSSL",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         // The bridges' push receivers (events_listen).
@@ -58,6 +60,8 @@ let package = Package(
     ),
     // ncursesw, reached only by BridgeTUI's CursesBackend.
     .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+    // OpenSSL's libssl, reached only by BridgeMonitor's TLSClient (HTTPS to a conference bridge).
+    .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
     // Dashboard: views render snapshots into a cell grid with roles; one backend copies it to curses.
     .target(
       name: "BridgeTUI",

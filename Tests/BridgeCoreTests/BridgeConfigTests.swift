@@ -57,6 +57,39 @@ import Testing
     #expect(config.sites.map(\.bridgeMatchName) == ["Tỉnh ủy Hòa Bình", "HB-DB"])
   }
 
+  /// CMS and Pexip serve their APIs over HTTPS only: an https url is read with port 443 by default, and `ca_file`
+  /// names what its certificate must chain to, checked now at its line rather than at the first poll.
+  @Test func anHTTPSBridgeIsReadWithItsCAFileAndAWrongOneIsSaidAtItsLine() throws {
+    let certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    let account = "username: bw\npassword: s3cret\n"
+    let (result, _) = try load(
+      """
+      bridges:
+        - {kind: pexip, url: "https://pexip.example.vn", conference: HN, credentials_file: bridge.secret, ca_file: bridge-ca.pem}
+        - {kind: cms, url: "https://10.0.0.5:445", conference: 2dcf, credentials_file: bridge.secret}
+      """, files: ["bridge.secret": account, "bridge-ca.pem": certificate])
+    let config = try result.get().config
+    #expect(config.bridges.map(\.secure) == [true, true])
+    #expect(config.bridges.map(\.port) == [443, 445])
+    #expect(config.bridges.map(\.path) == ["/api/admin/status/v1", "/api/v1"])
+    #expect(config.bridges[0].caFile?.hasSuffix("/bridge-ca.pem") == true && config.bridges[1].caFile == nil)
+
+    let (refused, path) = try load(
+      """
+      bridges:
+        - {kind: janus, url: "http://127.0.0.1:8088/janus", room: 1, ca_file: bridge-ca.pem}
+        - {kind: pexip, url: "https://a.example", conference: A, credentials_file: bridge.secret, ca_file: missing.pem}
+        - {kind: pexip, url: "https://b.example", conference: B, credentials_file: bridge.secret, ca_file: bridge.secret}
+      """, files: ["bridge.secret": account, "bridge-ca.pem": certificate])
+    let found = problems(refused)
+    let folder = (path as NSString).deletingLastPathComponent
+    #expect(found.contains("\(path):5: \(say(.bridgeCAFileNeedsHTTPS))"), "\(found)")
+    #expect(
+      found.contains { $0.hasPrefix("\(path):6: \(say(.bridgeCAFileBad, folder + "/missing.pem", "").dropLast(1))") }, "\(found)")
+    #expect(
+      found.contains("\(path):7: \(say(.bridgeCAFileBad, folder + "/bridge.secret", say(.bridgeCAFileNoCertificate)))"), "\(found)")
+  }
+
   @Test func anUnknownKindIsRefusedAtItsLine() throws {
     let (result, path) = try load(
       """
@@ -74,7 +107,7 @@ import Testing
       """
       bridges:
         - kind: janus
-          url: https://janus.example/janus
+          url: ftp://janus.example/janus
           room: 0
           poll: 10m
           plugin: streaming
@@ -85,7 +118,7 @@ import Testing
         - {kind: janus, room: 2}
       """)
     let found = problems(result)
-    #expect(found.contains("\(path):6: \(say(.bridgeURLHTTPS))"))
+    #expect(found.contains("\(path):6: \(say(.bridgeURLBad, "ftp://janus.example/janus"))"))
     #expect(found.contains("\(path):7: \(say(.bridgeRoomBad, BridgeSettings.maximumRoom, "0"))"))
     #expect(found.contains("\(path):8: \(say(.bridgePollBad, "1s", "5m", "10m"))"))
     #expect(found.contains("\(path):9: \(say(.bridgePluginBad, "streaming"))"))

@@ -72,6 +72,16 @@ import Testing
     #expect(answer.body == Array("hello".utf8))
   }
 
+  /// A bridge that closes before the body it announced (restarting, a cut link) gave no answer, not a short one.
+  @Test func anAnswerCutShortOfItsLengthIsRefused() throws {
+    let server = try ScriptedServer(answer: Array("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n{\"partic".utf8))
+    guard case .failure(let error) = post(server) else {
+      Issue.record("8 bytes of an announced 100 were taken for an answer")
+      return
+    }
+    #expect(error.description == "the answer was cut short: 8 of its 100 bytes came", "\(error)")
+  }
+
   @Test func aBodyOverTheCapIsRefusedNotKept() throws {
     let body = [UInt8](repeating: UInt8(ascii: "x"), count: 200_000)
     let server = try ScriptedServer(answer: Array("HTTP/1.0 200 OK\r\n\r\n".utf8) + body)

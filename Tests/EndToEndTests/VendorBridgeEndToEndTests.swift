@@ -103,4 +103,57 @@ import Testing
       english.stderr.contains("\(folder)/c.yaml:4: error: bridge 'room' is for a janus bridge; a cms bridge names its 'conference'"),
       "\(english.stderr)")
   }
+
+  /// CMS and Pexip serve their APIs over HTTPS only. Both behind real TLS (socat with a certificate from a test CA):
+  /// the bridge whose `ca_file` names that CA is read; the one trusting the system's store is refused with X.509's
+  /// reason, sends no password, and `check` says what each trusts.
+  @Test func anHTTPSBridgeIsReadThroughItsCAFileAndAnUntrustedOneSaysWhy() throws {
+    let folder = try makeScratchDirectory("bw-vendor-tls")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let server = try FixtureHTTPServer(authorization: Self.basic) { path in
+      if path.hasPrefix("/api/v1/calls?coSpaceFilter=\(Self.coSpace)&") { return (200, Self.fixture("cms-calls.xml")) }
+      if path.hasPrefix("/api/admin/status/v1/participant/?conference=") {
+        return (200, Self.fixture(path.hasSuffix("offset=2") ? "pexip-participants-page2.json" : "pexip-participants-page1.json"))
+      }
+      return (404, [])
+    }
+    defer { server.stop() }
+    let front = try TLSFront(backend: server.port, folder: folder)
+    defer { front.stop() }
+    let config = """
+      title: Bridges over HTTPS
+      status_file: status.json
+      sites:
+        - {id: HN, name: Hà Nội, group: G, expected: 10, bridge_name: "Hà Nội"}
+        - {id: DN, name: Đà Nẵng, group: G, expected: 10}
+        - {id: CT, name: Cần Thơ, group: G, expected: 10}
+      bridges:
+        - {kind: pexip, url: "https://127.0.0.1:\(front.port)", conference: "Hội nghị toàn quốc", credentials_file: bridge.secret, poll: 1s, ca_file: \(front.caFile)}
+        - {kind: cms, url: "https://localhost:\(front.port)", conference: \(Self.coSpace), credentials_file: bridge.secret, poll: 1s}
+      """
+    try config.write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+    try Self.account.write(toFile: folder + "/bridge.secret", atomically: true, encoding: .utf8)
+    chmod(folder + "/bridge.secret", 0o600)
+    let check = try Binary.run(["check", folder + "/c.yaml"], environment: ["LANG": "C.UTF-8", "LC_ALL": ""])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.stdout.contains("roster read every 1s, over HTTPS trusting \(front.caFile)"), "\(check.stdout)")
+    #expect(check.stdout.contains("roster read every 1s, over HTTPS trusting the system's certificates"), "\(check.stdout)")
+
+    let monitor = try HeadlessMonitor(config: config, files: ["bridge.secret": Self.account])
+    defer { _ = monitor.stop() }
+    func polls(_ json: [String: Any]) -> [[String: Any]] { (json["bridges"] as? [String: Any])?["polls"] as? [[String: Any]] ?? [] }
+    // Cần Thơ is in neither roster, but CMS's is not read: it might be there, so it is unknown, not out.
+    let read = try #require(
+      monitor.waitForStatus(seconds: 30) { json in
+        let state = { (id: String) in (monitor.site(id, in: json)?["bridge"] as? [String: Any])?["state"] as? String }
+        return state("HN") == "in" && state("DN") == "in" && state("CT") == "unknown" && polls(json).count == 2
+          && polls(json)[1]["problem"] is String
+      }, "\(monitor.log)\n\(server.paths.suffix(10))\n\(monitor.statusFile().map { "\($0)" } ?? "")")
+    #expect(polls(read)[0]["problem"] is NSNull)
+    #expect(
+      polls(read)[1]["problem"] as? String == "the certificate of localhost is not trusted: unable to get local issuer certificate",
+      "\(polls(read)[1])")
+    // Every request that reached the server came through the trusted bridge's TLS; none was CMS's.
+    #expect(!server.paths.isEmpty && server.paths.allSatisfy { $0.hasPrefix("/api/admin/status/v1/") }, "\(server.paths)")
+  }
 }

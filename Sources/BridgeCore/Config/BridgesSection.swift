@@ -46,12 +46,18 @@ public struct BridgeSettings: Sendable, Hashable {
   public var eventsListen: String?
   public var credentials: Credentials?
   public var location: FileLine
+  /// The url is https: every request is TLS, the bridge's certificate checked against `caFile` or the system's store.
+  public var secure: Bool
+  /// `ca_file`, resolved against the config's folder: the certificates an https bridge's must chain to.
+  public var caFile: String?
 
   public init(
     kind: Kind = .janus, url: String, host: String, port: Int, path: String, room: UInt64, plugin: JanusPlugin = .audiobridge,
     poll: Duration = .seconds(5), eventsListen: String? = nil, credentials: Credentials? = nil,
-    location: FileLine = FileLine(file: "", line: 0), conference: String? = nil
+    location: FileLine = FileLine(file: "", line: 0), conference: String? = nil, secure: Bool = false, caFile: String? = nil
   ) {
+    self.secure = secure
+    self.caFile = caFile
     self.kind = kind
     self.url = url
     self.host = host
@@ -95,10 +101,12 @@ public struct BridgeSettings: Sendable, Hashable {
   public static let maximumRoom: UInt64 = 1 << 53
   public static let maximumBridgeNameLength = 128
 
-  /// `http://HOST:PORT/PATH` split, or nil when it is not that shape. https is refused by the caller.
-  public static func splitURL(_ text: String, defaultPath: String = "/janus") -> (host: String, port: Int, path: String)? {
-    guard text.hasPrefix("http://") else { return nil }
-    let rest = text.dropFirst("http://".count)
+  /// `http://HOST:PORT/PATH` or `https://HOST:PORT/PATH` split (the port 80 or 443 when not written), or nil when it
+  /// is not that shape.
+  public static func splitURL(_ text: String, defaultPath: String = "/janus") -> (host: String, port: Int, path: String, secure: Bool)? {
+    let secure = text.hasPrefix("https://")
+    guard secure || text.hasPrefix("http://") else { return nil }
+    let rest = text.dropFirst(secure ? "https://".count : "http://".count)
     let slash = rest.firstIndex(of: "/") ?? rest.endIndex
     let authority = String(rest[..<slash])
     let path = slash == rest.endIndex ? defaultPath : String(rest[slash...])
@@ -119,9 +127,9 @@ public struct BridgeSettings: Sendable, Hashable {
       portText = nil
     }
     guard !host.isEmpty, host.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else { return nil }
-    let port = portText.map { Int($0) ?? -1 } ?? 80
+    let port = portText.map { Int($0) ?? -1 } ?? (secure ? 443 : 80)
     guard (1...65535).contains(port) else { return nil }
-    return (host, port, path)
+    return (host, port, path, secure)
   }
 }
 
@@ -130,7 +138,9 @@ public struct BridgeSettings: Sendable, Hashable {
 /// `bridges:`, the conference bridges whose rosters are polled. Each problem is said at its line, in the language
 /// of the environment (LANG), as `BridgeStrings` holds it.
 extension ConfigLoader {
-  static let bridgeKeys = ["kind", "url", "credentials_file", "room", "plugin", "poll", "events_listen", "conference"]
+  static let bridgeKeys = ["kind", "url", "credentials_file", "room", "plugin", "poll", "events_listen", "conference", "ca_file"]
+  /// A CA bundle larger than this is not one (Debian's whole store is about 200 KiB).
+  static let maximumCAFileBytes = 1 << 20
 
   mutating func parseBridges(_ node: Node, baseDirectory: String) -> [BridgeSettings] {
     let say = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
@@ -181,13 +191,11 @@ extension ConfigLoader {
     if !missing.isEmpty { fail(node, say(.bridgeMissing, missing.map { "'\($0)'" }.joined(separator: ", "))) }
     let conference = parseVendorBridgeFields(entries, kind: kind, say: say)
     var url = ""
-    var split: (host: String, port: Int, path: String)?
+    var split: (host: String, port: Int, path: String, secure: Bool)?
     if let urlNode = entries["url"], let text = string(urlNode, "url") {
       url = text
       if text.utf8.count > BridgeSettings.maximumURLBytes {
         fail(urlNode, say(.bridgeURLTooLong, text.utf8.count, BridgeSettings.maximumURLBytes))
-      } else if text.hasPrefix("https://") {
-        fail(urlNode, say(.bridgeURLHTTPS))
       } else if let parts = BridgeSettings.splitURL(text, defaultPath: BridgeSettings.defaultPath(kind)) {
         split = parts
       } else {
@@ -230,10 +238,40 @@ extension ConfigLoader {
     if let fileNode = entries["credentials_file"], let text = string(fileNode, "credentials_file") {
       credentials = loadBridgeCredentials(path: PathText.join(baseDirectory, text), from: fileNode, kind: kind, say: say)
     }
+    var caFile: String?
+    if let caNode = entries["ca_file"], let text = string(caNode, "ca_file") {
+      if let split, !split.secure {
+        fail(caNode, say(.bridgeCAFileNeedsHTTPS))
+      } else {
+        caFile = checkCAFile(path: PathText.join(baseDirectory, text), from: caNode, say: say)
+      }
+    }
     guard problems.count == before, let split else { return nil }
     return BridgeSettings(
       kind: kind, url: url, host: split.host, port: split.port, path: split.path, room: room, plugin: plugin, poll: poll,
-      eventsListen: eventsListen, credentials: credentials, location: at(node), conference: conference)
+      eventsListen: eventsListen, credentials: credentials, location: at(node), conference: conference, secure: split.secure,
+      caFile: caFile)
+  }
+
+  /// `ca_file` is read, not trusted blindly: a file that is missing, too large or holds no PEM certificate is said
+  /// at its line now rather than at the first poll. OpenSSL reads it again when the bridge input starts.
+  private mutating func checkCAFile(path: String, from node: Node, say: Strings) -> String? {
+    let printable = TextSanitizer.printable(path)
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      fail(node, say(.bridgeCAFileBad, printable, FileProblem.describe(path: path)))
+      return nil
+    }
+    defer { try? handle.close() }
+    let data = (try? handle.read(upToCount: Self.maximumCAFileBytes + 1)) ?? Data()
+    if data.count > Self.maximumCAFileBytes {
+      fail(node, say(.bridgeCAFileBad, printable, say(.bridgeCAFileTooLarge, Self.maximumCAFileBytes)))
+      return nil
+    }
+    guard data.range(of: Data("-----BEGIN CERTIFICATE-----".utf8)) != nil else {
+      fail(node, say(.bridgeCAFileBad, printable, say(.bridgeCAFileNoCertificate)))
+      return nil
+    }
+    return path
   }
 
   /// The same rules as the keys file: unreadable is an error, readable by others a warning, YAML with line numbers.

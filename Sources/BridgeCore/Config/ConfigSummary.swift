@@ -52,7 +52,10 @@ public enum ConfigSummary {
       }
     }
     if let statusFile = config.statusFilePath { lines.append(strings(.checkStatusFile, statusFile)) }
-    for bridge in config.bridges { lines.append(strings(.checkBridge, bridge.label, DurationText.format(bridge.poll))) }
+    for bridge in config.bridges {
+      let trusting = bridge.secure ? strings(.checkBridgeHTTPS, bridge.caFile ?? strings(.checkBridgeSystemTrust)) : ""
+      lines.append(strings(.checkBridge, bridge.label, DurationText.format(bridge.poll)) + trusting)
+    }
     lines.append(strings(.checkGroups))
     let nameWidth = tree.nodes.dropFirst().map { $0.name.count + 2 * $0.depth }.max() ?? 0
     var expectedByNode = [Int](repeating: 0, count: tree.nodes.count)

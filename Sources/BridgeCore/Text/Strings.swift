@@ -108,11 +108,13 @@ public enum TextKey: String, CaseIterable, Sendable {
   case checkCheckin, checkCheckinNoListen
   // MARK: Bridge (issue 32): the `bridges:` config, the bridge's column, header, detail pane (BridgeStrings.swift)
   case bridgesNotList, bridgesTooMany, bridgeNotMapping, bridgeMissing, bridgeKindUnknown, bridgeURLTooLong
-  case bridgeURLHTTPS, bridgeURLBad, bridgeRoomBad, bridgePluginBad, bridgePollBad, bridgeListenBad
+  case bridgeCAFileNeedsHTTPS, bridgeCAFileBad, bridgeCAFileTooLarge, bridgeCAFileNoCertificate
+  case bridgeURLBad, bridgeRoomBad, bridgePluginBad, bridgePollBad, bridgeListenBad
   case bridgeCredentialsUnreadable, bridgeCredentialsReadable, bridgeCredentialsBad, bridgeDuplicate, bridgeNameTwice, bridgeNameBad
   case bridgeCellIn, bridgeCellOut, bridgeCellUnknown, bridgeCellSilent, bridgeCellAbsent
   case headerBridgeIn, headerAgentSilent, headerNotInBridge, headerUnmatched, headerBridgeFailing
   case detailBridge, detailBridgeIn, detailBridgeOut, detailBridgeUnknown, detailBridgeMedia, detailBridgeLegs
+  case checkBridgeHTTPS, checkBridgeSystemTrust
   case checkBridge, detailBridgeAgentSilent, detailBridgeNotIn, bridgeMuted, bridgeUnmuted, bridgeTalking, bridgeMediaUp, bridgeMediaDown
   // MARK: Bridge push receivers (issue 32, events_listen): the config's problems, the dashboard's counts
   // (BridgeEventStrings.swift)
@@ -125,7 +127,8 @@ public enum TextKey: String, CaseIterable, Sendable {
   // MARK: Bridge HTTP client and keys file (issue 32 review): poll and keys-file problems (BridgeHTTPStrings.swift)
   case httpHeaderNotOneLine, httpNoAnswerWithin, httpPollFailed, httpCannotConnect, httpNoAddress, httpSendFailed
   case httpAnswerTooLarge, httpReadFailed, httpClosedWithoutAnswer, httpNotHTTP, httpNotHTTPLine, httpChunked, httpBodyTooLarge
-  case hostDoesNotResolve, hostResolveTimeout
+  case hostDoesNotResolve, hostResolveTimeout, httpAnswerCutShort
+  case tlsSetupFailed, tlsCAFileUnreadable, tlsCertificateRefused, tlsFailed, tlsClosedAbruptly
   case janusSessionGone, janusCannotEncode, janusNotJSON, janusError, janusNoReason, janusUnexpected, janusNoSessionID
   case janusNoHandleID, janusNoSession, janusNoPluginData, janusRefusedList, janusNoParticipants, janusNoRoster
   case keysCannotRead, keysReadableByOthers, keysNotUTF8, keysCannotParse, keysNotMapping, keysNotSiteID, keysUnknownSiteID

@@ -8,10 +8,11 @@ public struct BridgeHTTPError: Error, Sendable, Equatable, CustomStringConvertib
   public init(_ description: String) { self.description = description }
 }
 
-/// A plain-HTTP POST that cannot hang or grow: one connection per request (HTTP/1.0, so the answer is never
+/// An HTTP or HTTPS request that cannot hang or grow: one connection per request (HTTP/1.0, so the answer is never
 /// chunked and ends when the server closes), a deadline over the whole exchange, and a cap on what is read. Blocking:
-/// it runs on the bridge input's own thread; the host's lookup is under the deadline too (`HostResolver`). A bridge's API is a few requests per poll, so a connection each
-/// costs nothing that matters and leaves no half-read connection behind after a failure.
+/// it runs on the bridge input's own thread; the host's lookup and the TLS handshake are under the deadline too
+/// (`HostResolver`, `TLSConnection`). A bridge's API is a few requests per poll, so a connection each costs nothing
+/// that matters and leaves no half-read connection behind after a failure.
 public struct BoundedHTTPClient: Sendable {
   public var timeout: Duration
   public var maximumResponseBytes: Int
@@ -22,11 +23,14 @@ public struct BoundedHTTPClient: Sendable {
   public var resolver: HostResolver
   /// The language of the problems (the run's `--lang`, else the locale).
   public var say: Strings
+  /// HTTPS with what it trusts, or nil for plain HTTP.
+  public var tls: TLSClientContext?
 
   public init(
     timeout: Duration, maximumResponseBytes: Int, statedTimeout: Duration? = nil, resolver: HostResolver = .system,
-    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment)), tls: TLSClientContext? = nil
   ) {
+    self.tls = tls
     self.timeout = timeout
     self.maximumResponseBytes = maximumResponseBytes
     self.statedTimeout = statedTimeout ?? timeout
@@ -60,12 +64,24 @@ public struct BoundedHTTPClient: Sendable {
     let deadline = ContinuousClock.now + timeout
     let descriptor = try connect(host: host, port: port, deadline: deadline)
     defer { close(descriptor) }
+    var secure: TLSConnection?
+    if let tls {
+      let connection = try TLSConnection(context: tls, descriptor: descriptor, say: say) { (descriptor, events) throws(BridgeHTTPError) in
+        try wait(descriptor, for: events, deadline: deadline)
+      }
+      try connection.handshake(host: host)
+      secure = connection
+    }
     let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     let head =
       "\(method) \(path) HTTP/1.0\r\nHost: \(hostHeader)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
       + extra + "User-Agent: bridgewatch\r\nConnection: close\r\n\r\n"
-    try send(Array(head.utf8) + body, on: descriptor, deadline: deadline)
-    let response = try receive(on: descriptor, deadline: deadline)
+    if let secure {
+      try secure.send(Array(head.utf8) + body)
+    } else {
+      try send(Array(head.utf8) + body, on: descriptor, deadline: deadline)
+    }
+    let response = try receive(on: descriptor, deadline: deadline, secure: secure)
     return try Self.parse(response, maximumBody: maximumResponseBytes, say: say)
   }
 
@@ -135,12 +151,14 @@ public struct BoundedHTTPClient: Sendable {
     }
   }
 
-  private func receive(on descriptor: Int32, deadline: ContinuousClock.Instant) throws(BridgeHTTPError) -> [UInt8] {
+  private func receive(on descriptor: Int32, deadline: ContinuousClock.Instant, secure: TLSConnection?) throws(BridgeHTTPError)
+    -> [UInt8]
+  {
     let cap = maximumResponseBytes + Self.maximumHeadBytes
     var response: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
-      let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+      let count = try secure?.receive(into: &chunk) ?? chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
       if count > 0 {
         response.append(contentsOf: chunk[..<count])
         if response.count > cap { throw BridgeHTTPError(say(.httpAnswerTooLarge, cap)) }
@@ -173,7 +191,11 @@ public struct BoundedHTTPClient: Sendable {
       guard let colon = line.firstIndex(of: ":") else { continue }
       let name = line[..<colon].lowercased()
       let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-      if name == "content-length", let length = Int(value), length >= 0, length < body.count { body = Array(body[..<length]) }
+      if name == "content-length", let length = Int(value), length >= 0 {
+        // A connection closed before the whole body came (the bridge restarting, a cut link) is not an answer.
+        guard length <= body.count else { throw BridgeHTTPError(say(.httpAnswerCutShort, body.count, length)) }
+        body = Array(body[..<length])
+      }
       if name == "transfer-encoding", value.lowercased().contains("chunked") {
         throw BridgeHTTPError(say(.httpChunked))
       }

@@ -20,6 +20,7 @@ public struct JanusRosterClient {
   public static let maximumResponseBytes = 16 * 1024 * 1024
 
   private let resolver: HostResolver
+  private let tls: BridgeTLS
   private let say: Strings
 
   public init(
@@ -29,6 +30,7 @@ public struct JanusRosterClient {
     self.bridge = bridge
     self.timeout = timeout
     self.resolver = resolver
+    self.tls = BridgeTLS(bridge, say: say)
     self.say = say
   }
 
@@ -133,7 +135,8 @@ public struct JanusRosterClient {
     guard left > .zero else { throw .failed(say(.httpNoAnswerWithin, DurationText.format(timeout))) }
     do {
       let http = BoundedHTTPClient(
-        timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say)
+        timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say,
+        tls: try tls.context())
       answer = try http.post(host: bridge.host, port: bridge.port, path: path, body: bytes)
     } catch {
       throw .failed(error.description)

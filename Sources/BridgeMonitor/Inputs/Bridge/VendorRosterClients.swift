@@ -11,16 +11,18 @@ struct VendorHTTP {
   let deadline: ContinuousClock.Instant
   let say: Strings
   let resolver: HostResolver
+  let tls: BridgeTLS
 
   static let maximumResponseBytes = 16 * 1024 * 1024
 
   /// One poll of a vendor's roster, every request of it within `timeout`: what `read` makes of it, or its problem.
   static func poll(
-    bridge: BridgeSettings, vendor: String, timeout: Duration, say: Strings, resolver: HostResolver,
+    bridge: BridgeSettings, vendor: String, timeout: Duration, say: Strings, resolver: HostResolver, tls: BridgeTLS,
     read: (VendorHTTP) throws(BridgePayloadProblem) -> [BridgeParticipant]
   ) -> BridgePollOutcome {
     let http = VendorHTTP(
-      bridge: bridge, vendor: vendor, timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver)
+      bridge: bridge, vendor: vendor, timeout: timeout, deadline: ContinuousClock.now + timeout, say: say, resolver: resolver,
+      tls: tls)
     do throws(BridgePayloadProblem) {
       return .roster(try read(http))
     } catch {
@@ -31,11 +33,12 @@ struct VendorHTTP {
   func get(_ path: String) throws(BridgePayloadProblem) -> [UInt8] {
     let left = deadline - ContinuousClock.now
     guard left > .zero else { throw BridgePayloadProblem(say(.httpNoAnswerWithin, DurationText.format(timeout))) }
-    let http = BoundedHTTPClient(
-      timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say)
     let account = "\(bridge.credentials?.username ?? ""):\(bridge.credentials?.password ?? "")"
     let answer: (status: Int, body: [UInt8])
     do {
+      let http = BoundedHTTPClient(
+        timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say,
+        tls: try tls.context())
       answer = try http.get(
         host: bridge.host, port: bridge.port, path: path,
         headers: [("Authorization", "Basic " + Data(account.utf8).base64EncodedString()), ("Accept", "*/*")])
@@ -90,6 +93,7 @@ public struct CMSRosterClient {
   public static let maximumCalls = 8
 
   private let resolver: HostResolver
+  private let tls: BridgeTLS
   private let say: Strings
   /// The sites' names: a leg's status is asked for only when it is a site's (docs/BRIDGES.md "Call quality").
   private let sites: BridgeNameIndex?
@@ -102,12 +106,14 @@ public struct CMSRosterClient {
     self.bridge = bridge
     self.timeout = timeout
     self.resolver = resolver
+    self.tls = BridgeTLS(bridge, say: say)
     self.say = say
     self.sites = sites
   }
 
   public func poll() -> BridgePollOutcome {
-    VendorHTTP.poll(bridge: bridge, vendor: "CMS", timeout: timeout, say: say, resolver: resolver) { http throws(BridgePayloadProblem) in
+    VendorHTTP.poll(bridge: bridge, vendor: "CMS", timeout: timeout, say: say, resolver: resolver, tls: tls) {
+      http throws(BridgePayloadProblem) in
       statuses.fill(try readRoster(http, say: say), sites: sites, http: http, say: say)
     }
   }
@@ -159,6 +165,7 @@ public struct PexipRosterClient {
   static let maximumNextBytes = 2048
 
   private let resolver: HostResolver
+  private let tls: BridgeTLS
   private let say: Strings
 
   public init(
@@ -168,11 +175,13 @@ public struct PexipRosterClient {
     self.bridge = bridge
     self.timeout = timeout
     self.resolver = resolver
+    self.tls = BridgeTLS(bridge, say: say)
     self.say = say
   }
 
   public func poll() -> BridgePollOutcome {
-    VendorHTTP.poll(bridge: bridge, vendor: "Pexip", timeout: timeout, say: say, resolver: resolver) { http throws(BridgePayloadProblem) in
+    VendorHTTP.poll(bridge: bridge, vendor: "Pexip", timeout: timeout, say: say, resolver: resolver, tls: tls) {
+      http throws(BridgePayloadProblem) in
       try readRoster(http, say: say)
     }
   }
