@@ -22,6 +22,8 @@ let package = Package(
     .target(
       name: "BridgeCore",
       dependencies: [
+        // SHA-256 resumed from a kept chaining value, for the heartbeats' MACs (KeyedHMACSHA256).
+        "COpenSSL",
         .product(name: "Yams", package: "Yams"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
@@ -60,7 +62,8 @@ let package = Package(
     ),
     // ncursesw, reached only by BridgeTUI's CursesBackend.
     .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
-    // OpenSSL's libssl, reached only by BridgeMonitor's TLSClient (HTTPS to a conference bridge).
+    // OpenSSL: libssl for BridgeMonitor's TLSClient (HTTPS to a conference bridge), libcrypto's SHA-256 for
+    // BridgeCore's KeyedHMACSHA256.
     .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
     // Dashboard: views render snapshots into a cell grid with roles; one backend copies it to curses.
     .target(
