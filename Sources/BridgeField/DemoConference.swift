@@ -76,27 +76,42 @@ public enum DemoConference {
 
   /// The demo's second bridge: a simulated Pexip conference on a free loopback port carrying a tenth of the sites
   /// (`SimulationPlan.isOnSecondBridge`) with Pexip's verdict on each call, and the config's `bridges:` entry
-  /// polling it every 5 s with an account made for the run: the demo shows calls going bad, which Janus's room
-  /// cannot say. A site is in the bridge when it is in either.
+  /// polling it every 5 s with an account made for the run and its event sink's receiver (`events_listen`) on another
+  /// free loopback port: the demo shows calls going bad, which Janus's room cannot say. A site is in the bridge when
+  /// it is in either.
   public static func playSecondBridge(_ config: inout ConferenceConfig) throws -> SimulatedPexip {
     let password = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 36) }.joined()
     let bridge = try SimulatedPexip(conference: "Hội nghị trực tuyến toàn quốc", username: "bridgewatch-demo", password: password)
+    let eventsPort = try freeLoopbackPort()
     config.bridges.append(
       BridgeSettings(
         kind: .pexip, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: 0, poll: .seconds(5),
-        credentials: bridge.credentials, location: FileLine(file: config.path, line: 0), conference: bridge.conference))
+        eventsListen: "127.0.0.1:\(eventsPort)", credentials: bridge.credentials, location: FileLine(file: config.path, line: 0),
+        conference: bridge.conference))
     return bridge
   }
 
+  /// The second bridge's event sink, posting to the config's `events_listen` for it (path /pexip-events, as an event
+  /// sink's URL names it); nil when it has none.
+  public static func secondBridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedPexip) throws -> BridgeEventPusher? {
+    guard let played = config.bridges.first(where: { $0.kind == .pexip && $0.conference == bridge.conference }),
+      let listen = played.eventsListen
+    else { return nil }
+    guard let (host, port) = HostPort.parse(listen), port > 0 else {
+      throw SimulatedJanus.ListenFailure(description: "\(played.location): events_listen \(listen) names no port to post to")
+    }
+    return try BridgeEventPusher(host: host, port: port, path: "/pexip-events", onePerPost: true)
+  }
+
   /// The played bridge's event handler, posting to the config's `events_listen` for it; nil when it has none.
-  public static func bridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedJanus) throws -> JanusEventPusher? {
+  public static func bridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedJanus) throws -> BridgeEventPusher? {
     guard let played = config.bridges.first(where: { $0.kind == .janus && $0.plugin == bridge.plugin }),
       let listen = played.eventsListen
     else { return nil }
     guard let (host, port) = HostPort.parse(listen), port > 0 else {
       throw SimulatedJanus.ListenFailure(description: "\(played.location): events_listen \(listen) names no port to post to")
     }
-    return try JanusEventPusher(host: host, port: port, room: bridge.room, plugin: bridge.plugin)
+    return try BridgeEventPusher(host: host, port: port, room: bridge.room, plugin: bridge.plugin)
   }
 
   /// A loopback TCP port free a moment ago (bound and let go: the monitor's receiver binds it a moment later).

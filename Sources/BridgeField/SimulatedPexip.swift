@@ -120,3 +120,59 @@ extension SimulationPlan {
     return roster
   }
 }
+
+/// Successive looks at the simulated Pexip conference made into its event sink's messages (the Administrator Guide's
+/// "Event sink API": one JSON object a POST, `{"node", "seq", "version", "time", "event", "data"}`, `seq` counted
+/// from 1 by the Conferencing Node): first `eventsink_started`, then a participant not in the last look
+/// `participant_connected`, one whose verdict changed `participant_updated`, one gone `participant_disconnected`.
+/// The data carries the fields the monitor's receiver reads (`PexipEventPayload`) and the participant's
+/// `call_quality`. Pure; the pusher's look thread keeps one.
+public struct PexipConferenceEvents: Sendable {
+  public let conference: String
+  /// The simulated Conferencing Node's address, which names the sender of `seq`.
+  public let node: String
+  private var sequence: UInt64 = 0
+  private var present: [String: SimulatedPexip.Participant] = [:]
+  private var previous: [SimulatedPexip.Participant] = []
+
+  public init(conference: String, node: String = "127.0.0.1") {
+    self.conference = conference
+    self.node = node
+  }
+
+  /// The messages since the last look: connects and updates in the conference's order, then disconnects.
+  public mutating func events(for roster: [SimulatedPexip.Participant], unixMicroseconds: UInt64) -> [[UInt8]] {
+    var events: [[UInt8]] = []
+    let time = Double(unixMicroseconds) / 1e6
+    if sequence == 0 { events.append(message("eventsink_started", data: [:], time: time)) }
+    var now: [String: SimulatedPexip.Participant] = [:]
+    now.reserveCapacity(roster.count)
+    for participant in roster {
+      now[participant.id] = participant
+      if let before = present[participant.id] {
+        if before != participant { events.append(message("participant_updated", data: data(participant), time: time)) }
+      } else {
+        events.append(message("participant_connected", data: data(participant), time: time))
+      }
+    }
+    for participant in previous where now[participant.id] == nil {
+      events.append(message("participant_disconnected", data: data(participant), time: time))
+    }
+    present = now
+    previous = roster
+    return events
+  }
+
+  private func data(_ participant: SimulatedPexip.Participant) -> [String: Any] {
+    [
+      "uuid": participant.id, "conference": conference, "display_name": participant.display, "remote_alias": participant.alias,
+      "source_alias": participant.alias, "call_quality": participant.callQuality, "service_type": "conference", "role": "guest",
+      "protocol": "SIP", "call_direction": "in",
+    ]
+  }
+
+  private mutating func message(_ event: String, data: [String: Any], time: Double) -> [UInt8] {
+    sequence += 1
+    return LoopbackHTTPServer.json(["node": node, "seq": sequence, "version": 1, "time": time, "event": event, "data": data])
+  }
+}

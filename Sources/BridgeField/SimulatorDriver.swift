@@ -35,11 +35,14 @@ public final class SimulatorDriver: Sendable {
   let secondBridge: SimulatedPexip?
   private let bridgeNames: [String]
   /// The bridge's event handler: each join and leave of its room POSTed to the monitor's `events_listen`.
-  public let bridgeEvents: JanusEventPusher?
+  public let bridgeEvents: BridgeEventPusher?
+  /// The second bridge's event sink: each connect, verdict change and disconnect POSTed to its `events_listen`.
+  public let secondBridgeEvents: BridgeEventPusher?
 
   public init(
     plan: SimulationPlan, config: ConferenceConfig, addresses: [UDPAddress], speed: Double, endpoints: SimulatedEndpoints? = nil,
-    bridge: SimulatedJanus? = nil, bridgeEvents: JanusEventPusher? = nil, secondBridge: SimulatedPexip? = nil
+    bridge: SimulatedJanus? = nil, bridgeEvents: BridgeEventPusher? = nil, secondBridge: SimulatedPexip? = nil,
+    secondBridgeEvents: BridgeEventPusher? = nil
   ) {
     self.plan = plan
     heartbeatFiles = config.sites.map(\.heartbeatFile)
@@ -54,6 +57,7 @@ public final class SimulatorDriver: Sendable {
     self.secondBridge = secondBridge
     bridgeNames = config.sites.map(\.bridgeMatchName)
     self.bridgeEvents = bridge == nil ? nil : bridgeEvents
+    self.secondBridgeEvents = secondBridge == nil ? nil : secondBridgeEvents
   }
 
   /// Simulated seconds since the run began.
@@ -91,6 +95,13 @@ public final class SimulatorDriver: Sendable {
     defer { bridge?.stop() }
     secondBridge?.start { [self] in plan.secondBridgeRoster(names: bridgeNames, at: simulatedNow()) }
     defer { secondBridge?.stop() }
+    if let secondBridge, let secondBridgeEvents {
+      let watched = Mutex(PexipConferenceEvents(conference: secondBridge.conference))
+      secondBridgeEvents.start(every: .milliseconds(500)) { [self] now in
+        watched.withLock { $0.events(for: plan.secondBridgeRoster(names: bridgeNames, at: simulatedNow()), unixMicroseconds: now) }
+      }
+    }
+    defer { secondBridgeEvents?.stop() }
     // The room is looked at and its events posted on the pusher's own threads: the clock below never waits on them.
     // A look walks every site (58 ms at 31,097 sites in a debug build): a national room is looked at every second,
     // still well before the next poll.

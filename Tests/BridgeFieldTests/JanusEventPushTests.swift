@@ -91,7 +91,7 @@ import Testing
     room.participants.withLock { $0 = [Self.a] }
     // Polled once a minute: a change seen sooner came from an event.
     let harness = try await BridgeReceiverTests.start(room: room)
-    let pusher = try JanusEventPusher(host: "127.0.0.1", port: harness.eventPort, room: harness.janus.room)
+    let pusher = try BridgeEventPusher(host: "127.0.0.1", port: harness.eventPort, room: harness.janus.room)
     let polled = harness.input.pollsCompleted
     pusher.start(every: .milliseconds(50)) { room.participants.withLock { $0 } }
     // Janus's "started" asks for a poll at once; from then on only the events move the roster.
@@ -123,7 +123,7 @@ import Testing
   }
 
   @Test func noAnswerIsRetriedFiveTimesDoublingThenGivenUpWithoutBlocking() throws {
-    let pusher = try JanusEventPusher(host: "127.0.0.1", port: try Self.closedPort(), backoff: .milliseconds(20), timeout: .seconds(2))
+    let pusher = try BridgeEventPusher(host: "127.0.0.1", port: try Self.closedPort(), backoff: .milliseconds(20), timeout: .seconds(2))
     pusher.start()
     defer { pusher.stop() }
     let began = ContinuousClock.now
@@ -148,7 +148,7 @@ import Testing
   func anAnswerIsNeverSentAgain(status: Int) throws {
     let server = try AnsweringServer(status: status)
     defer { server.stop() }
-    let pusher = try JanusEventPusher(host: "127.0.0.1", port: server.port, backoff: .milliseconds(10))
+    let pusher = try BridgeEventPusher(host: "127.0.0.1", port: server.port, backoff: .milliseconds(10))
     pusher.start()
     defer { pusher.stop() }
     var room = JanusRoomEvents(room: 1234)
@@ -164,7 +164,7 @@ import Testing
   }
 
   @Test func aFullQueueDropsAndCounts() throws {
-    let pusher = try JanusEventPusher(host: "127.0.0.1", port: try Self.closedPort())
+    let pusher = try BridgeEventPusher(host: "127.0.0.1", port: try Self.closedPort())
     // Not started: nothing is taken off the queue.
     let event = JanusEventShape.started(unixMicroseconds: 1)
     pusher.push(Array(repeating: event, count: 50_000))

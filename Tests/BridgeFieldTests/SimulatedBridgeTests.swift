@@ -199,4 +199,39 @@ import Testing
       #expect(second.allSatisfy { BridgeQuality.bridgeWords[$0.callQuality] != nil })
     }
   }
+
+  /// What the simulated Pexip's event sink writes, the monitor's receiver reads: `eventsink_started` first, then a
+  /// connect for each participant that came, an update for a changed verdict, a disconnect for one that went, `seq`
+  /// counting from 1 without a gap, and nothing for a look that changed nothing.
+  @Test func theSimulatedEventSinksMessagesAreWhatTheReceiverReads() throws {
+    let conference = "Hội nghị trực tuyến toàn quốc"
+    var sink = PexipConferenceEvents(conference: conference)
+    let hanoi = SimulatedPexip.Participant(id: "p-1", display: "Hà Nội", alias: "sip:hanoi@demo.invalid", callQuality: "1_good")
+    let danang = SimulatedPexip.Participant(id: "p-2", display: "Đà Nẵng", alias: "sip:danang@demo.invalid", callQuality: "1_good")
+    var worse = danang
+    worse.callQuality = "3_bad"
+    let looks: [[SimulatedPexip.Participant]] = [[hanoi, danang], [hanoi, danang], [hanoi, worse], [worse]]
+    var read: [PexipEventPayload.Read] = []
+    var counts: [Int] = []
+    for (step, roster) in looks.enumerated() {
+      let messages = sink.events(for: roster, unixMicroseconds: 1_796_500_000_000_000 + UInt64(step) * 1_000_000)
+      counts.append(messages.count)
+      for message in messages { read.append(try PexipEventPayload.parse(message, conference: conference)) }
+    }
+    #expect(counts == [3, 0, 1, 1])
+    #expect(read.map(\.sequence) == [1, 2, 3, 4, 5])
+    #expect(Set(read.map(\.node)) == ["127.0.0.1"])
+    #expect(read[0].batch.events.first.map { if case .resync = $0 { true } else { false } } == true, "\(read[0])")
+    let joined = read[1...2].flatMap(\.batch.events).compactMap { event -> String? in
+      if case .joined(let participant) = event { participant.display } else { nil }
+    }
+    #expect(joined == ["Hà Nội", "Đà Nẵng"])
+    #expect(read[4].batch.events == [.left(id: "p-1", display: "Hà Nội")])
+    // The verdict's change is an update, read as a connect of one already in (it changes nothing of who is in).
+    if case .joined(let participant) = read[3].batch.events.first {
+      #expect(participant.id == "p-2")
+    } else {
+      Issue.record("the update was not read as the participant in: \(read[3])")
+    }
+  }
 }

@@ -64,6 +64,9 @@ import Testing
     // The simulated Janus pushes its joins and leaves to the demo's events_listen, applied between polls.
     #expect(demo.output.contains("demo: its joins and leaves posted to the monitor's events_listen 127.0.0.1:"))
     #expect(polls["events_applied"] as? Int ?? 0 > 0, "\(polls)")
+    // The simulated Pexip pushes as its event sink does, one message a POST, applied between its polls too.
+    #expect(demo.output.contains("demo: its connects, verdicts and disconnects posted as Pexip's event sink to 127.0.0.1:"))
+    #expect(second["events_applied"] as? Int ?? 0 > 0, "\(second)")
     #expect(demo.stop() == 0)
   }
 

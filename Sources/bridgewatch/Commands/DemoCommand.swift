@@ -80,12 +80,14 @@ struct DemoCommand: AsyncParsableCommand {
     var demoConfig = try DemoConference.config(sites: sites, districts: shape == .shape2021, directory: directory)
     try metrics.apply(to: &demoConfig)
     let bridge: SimulatedJanus
-    let bridgeEvents: JanusEventPusher?
+    let bridgeEvents: BridgeEventPusher?
     let secondBridge: SimulatedPexip
+    let secondBridgeEvents: BridgeEventPusher?
     do {
       bridge = try DemoConference.playBridge(&demoConfig)
       bridgeEvents = try DemoConference.bridgeEvents(demoConfig, playing: bridge)
       secondBridge = try DemoConference.playSecondBridge(&demoConfig)
+      secondBridgeEvents = try DemoConference.secondBridgeEvents(demoConfig, playing: secondBridge)
     } catch {
       printError("bridgewatch demo: cannot play the conference bridge: \(error)")
       throw ExitCode(1)
@@ -101,7 +103,7 @@ struct DemoCommand: AsyncParsableCommand {
       guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
       let driver = SimulatorDriver(
         plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints, bridge: bridge,
-        bridgeEvents: bridgeEvents, secondBridge: secondBridge)
+        bridgeEvents: bridgeEvents, secondBridge: secondBridge, secondBridgeEvents: secondBridgeEvents)
       holder.driver = driver
       let thread = Thread { try? driver.run() }
       thread.name = "simulator"
@@ -120,6 +122,11 @@ struct DemoCommand: AsyncParsableCommand {
       }
       printError(
         "demo: a second bridge (a simulated Pexip conference, with its verdict on each call) carrying one site in ten: \(secondBridge.url)")
+      if let events = secondBridgeEvents {
+        printError(
+          "demo: its connects, verdicts and disconnects posted as Pexip's event sink to \(HostPortText.format(host: events.host, port: events.port))\(events.path)"
+        )
+      }
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await exitOnFailure { try await runner.runHeadless(summaryEvery: 10) }
     } else {

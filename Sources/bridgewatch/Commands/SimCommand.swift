@@ -69,7 +69,7 @@ struct SimCommand: ParsableCommand {
       throw ExitCode(1)
     }
     var bridge: SimulatedJanus?
-    var bridgeEvents: JanusEventPusher?
+    var bridgeEvents: BridgeEventPusher?
     if playBridge {
       do {
         bridge = try DemoConference.bridgeToPlay(conference)
@@ -104,7 +104,7 @@ struct SimCommand: ParsableCommand {
     let driver = SimulatorDriver(
       plan: plan, config: conference, addresses: addresses, speed: speed, endpoints: endpoints.isEmpty ? nil : endpoints, bridge: bridge,
       bridgeEvents: bridgeEvents)
-    func pushed() -> String { bridgeEvents.map { " · " + JanusEventPusher.describe($0.totals) } ?? "" }
+    func pushed() -> String { bridgeEvents.map { " · " + BridgeEventPusher.describe($0.totals) } ?? "" }
     try driver.run(duration: duration.flatMap(DurationText.parse).map { Double($0.nanoseconds) / 1e9 }) { simulated, totals in
       print("\(DurationText.format(.seconds(Int(simulated)))) simulated · \(SimulatorDriver.describe(totals))\(pushed())")
     }

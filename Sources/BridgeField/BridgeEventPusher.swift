@@ -3,18 +3,19 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// The simulated Janus's sample event handler (`libjanus_sampleevh.so`, Janus 1.1.2, `grouping = true`): the room's
-/// joins and leaves POSTed to the monitor's `events_listen` as Janus posts them (docs/BRIDGES.md "What is pushed"),
-/// so `demo` and `sim --play-bridge` show a join before the next poll.
+/// The simulated bridges' pushes to the monitor's `events_listen` (docs/BRIDGES.md "What is pushed"), so `demo` and
+/// `sim --play-bridge` show a join before the next poll: Janus's sample event handler (`libjanus_sampleevh.so`,
+/// Janus 1.1.2, `grouping = true`: a JSON array of events a POST) or Pexip's event sink (`onePerPost`: one JSON object
+/// a POST, `PexipConferenceEvents`).
 ///
 /// As src/events/janus_sampleevh.c does it: events are queued as they happen and one thread sends them, one POST
 /// per batch of what is queued (at most 100 events, a JSON array); a POST that gets no answer (refused connection,
 /// no answer within `timeout`) is sent again 5 times after 100, 200, 400, 800 and 1,600 ms (`backoff` doubling),
 /// then given up; an answer of any status ends it (a refusal is counted, never sent again: the receiver polls
-/// instead). The room is looked at on a thread of its own, so neither the POSTs nor their retries hold the
-/// simulation's clock. Bounded: the queue (`maximumQueuedEvents`; more are dropped and counted), a body, an
-/// answer, and each POST's time.
-public final class JanusEventPusher: Sendable {
+/// instead). The simulated Pexip retries the same way (Pexip's own schedule is not played). The bridge is looked at
+/// on a thread of its own, so neither the POSTs nor their retries hold the simulation's clock. Bounded: the queue
+/// (`maximumQueuedEvents`; more are dropped and counted), a body, an answer, and each POST's time.
+public final class BridgeEventPusher: Sendable {
   /// What the pusher did so far.
   public struct Totals: Sendable, Equatable {
     /// POSTs answered 200, and the events they carried.
@@ -36,6 +37,8 @@ public final class JanusEventPusher: Sendable {
   public let path: String
   public let room: UInt64
   public let plugin: BridgeSettings.JanusPlugin
+  /// Pexip's event sink: each event its own POST, the object itself (not an array).
+  public let onePerPost: Bool
   private let address: UDPAddress
   private let backoff: Duration
   private let timeout: Duration
@@ -66,8 +69,9 @@ public final class JanusEventPusher: Sendable {
   /// janus_sampleevh.c's: 100 ms and curl's 10 s). Sends nothing until `start`.
   public init(
     host: String, port: Int, path: String = "/janus-events", room: UInt64 = 1234, plugin: BridgeSettings.JanusPlugin = .audiobridge,
-    backoff: Duration = .milliseconds(100), timeout: Duration = .seconds(10)
+    backoff: Duration = .milliseconds(100), timeout: Duration = .seconds(10), onePerPost: Bool = false
   ) throws {
+    self.onePerPost = onePerPost
     // A monitor listening on every address is reached on this machine's loopback.
     let target = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host
     switch UDPAddress.resolve(host: target, port: port) {
@@ -104,9 +108,30 @@ public final class JanusEventPusher: Sendable {
   /// Starts the sender; with `roster`, also a thread that looks at the room every `every` and queues each join and
   /// leave since the last look (the first look joins whoever is in).
   public func start(every: Duration = .milliseconds(200), roster: (@Sendable () -> [SimulatedJanus.Participant])? = nil) {
+    guard let roster else {
+      startSender()
+      return
+    }
     // Janus's core says it started before anything else (the monitor polls again on it).
-    if roster != nil { push([JanusEventShape.started(unixMicroseconds: Self.nowMicroseconds())]) }
-    spawn("sim-janus-evh") { [self] in
+    push([JanusEventShape.started(unixMicroseconds: Self.nowMicroseconds())])
+    let watched = Mutex(JanusRoomEvents(room: room, plugin: plugin))
+    start(every: every) { now in watched.withLock { $0.events(for: roster(), unixMicroseconds: now) } }
+  }
+
+  /// Starts the sender, and a thread that queues what `look` says happened every `every` (given the time in Unix
+  /// microseconds): any bridge's events.
+  public func start(every: Duration, look: @escaping @Sendable (UInt64) -> [[UInt8]]) {
+    startSender()
+    spawn("sim-bridge-look") { [self] in
+      while !stopping.load(ordering: .acquiring) {
+        push(look(Self.nowMicroseconds()))
+        pause(every)
+      }
+    }
+  }
+
+  private func startSender() {
+    spawn("sim-bridge-push") { [self] in
       while !stopping.load(ordering: .acquiring) {
         let batch = takeBatch()
         if batch.isEmpty {
@@ -114,14 +139,6 @@ public final class JanusEventPusher: Sendable {
           continue
         }
         send(batch)
-      }
-    }
-    guard let roster else { return }
-    spawn("sim-janus-room") { [self] in
-      var watched = JanusRoomEvents(room: room, plugin: plugin)
-      while !stopping.load(ordering: .acquiring) {
-        push(watched.events(for: roster(), unixMicroseconds: Self.nowMicroseconds()))
-        pause(every)
       }
     }
   }
@@ -163,7 +180,7 @@ public final class JanusEventPusher: Sendable {
     queue.withLock { queue in
       var bytes = 2
       var count = 0
-      for event in queue.prefix(Self.maximumEventsPerPost) {
+      for event in queue.prefix(onePerPost ? 1 : Self.maximumEventsPerPost) {
         guard count == 0 || bytes + event.count + 1 <= Self.maximumBodyBytes else { break }
         bytes += event.count + 1
         count += 1
@@ -175,12 +192,12 @@ public final class JanusEventPusher: Sendable {
 
   /// One batch: POSTed, sent again while it gets no answer (at most `maximumRetries` times), then counted.
   private func send(_ batch: [[UInt8]]) {
-    var body: [UInt8] = [UInt8(ascii: "[")]
-    for (position, event) in batch.enumerated() {
+    var body: [UInt8] = onePerPost ? batch[0] : [UInt8(ascii: "[")]
+    for (position, event) in batch.enumerated() where !onePerPost {
       if position > 0 { body.append(UInt8(ascii: ",")) }
       body += event
     }
-    body.append(UInt8(ascii: "]"))
+    if !onePerPost { body.append(UInt8(ascii: "]")) }
     var attempt = 0
     while true {
       switch post(body) {
@@ -300,7 +317,7 @@ public enum JanusEventShape {
   /// The core's `started` (type 256, subtype 1), as Janus posts it once it runs.
   public static func started(unixMicroseconds: UInt64) -> [UInt8] {
     SimulatedJanus.json([
-      "emitter": JanusEventPusher.emitter, "type": 256, "subtype": 1, "timestamp": unixMicroseconds,
+      "emitter": BridgeEventPusher.emitter, "type": 256, "subtype": 1, "timestamp": unixMicroseconds,
       "event": ["status": "started", "info": ["janus": "server_info", "name": "Janus WebRTC Server", "version_string": "1.1.2"]],
     ])
   }
@@ -308,7 +325,7 @@ public enum JanusEventShape {
   /// A session made over the HTTP transport (type 1, `created`), before its participant joins.
   public static func sessionCreated(session: UInt64, unixMicroseconds: UInt64) -> [UInt8] {
     SimulatedJanus.json([
-      "emitter": JanusEventPusher.emitter, "type": 1, "timestamp": unixMicroseconds, "session_id": session,
+      "emitter": BridgeEventPusher.emitter, "type": 1, "timestamp": unixMicroseconds, "session_id": session,
       "event": ["name": "created", "transport": ["transport": "janus.transport.http", "id": String(session &* 31)]],
     ])
   }
@@ -327,7 +344,7 @@ public enum JanusEventShape {
       ]
       : ["event": "joined", "room": room, "id": participant.id, "private_id": handle % (1 << 31), "display": participant.display]
     return SimulatedJanus.json([
-      "emitter": JanusEventPusher.emitter, "type": 64, "timestamp": unixMicroseconds, "session_id": session, "handle_id": handle,
+      "emitter": BridgeEventPusher.emitter, "type": 64, "timestamp": unixMicroseconds, "session_id": session, "handle_id": handle,
       "event": ["plugin": plugin.packageName, "data": data],
     ])
   }
@@ -342,7 +359,7 @@ public enum JanusEventShape {
       ? ["event": "left", "room": room, "id": participant.id, "display": participant.display]
       : ["event": "leaving", "room": room, "id": participant.id]
     return SimulatedJanus.json([
-      "emitter": JanusEventPusher.emitter, "type": 64, "timestamp": unixMicroseconds,
+      "emitter": BridgeEventPusher.emitter, "type": 64, "timestamp": unixMicroseconds,
       "event": ["plugin": plugin.packageName, "data": data],
     ])
   }
