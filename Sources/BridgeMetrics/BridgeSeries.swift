@@ -22,6 +22,9 @@ struct BridgeSeries: Sendable {
   let bodiesRefused: [Counter]
   /// Bridge points in a bridge by call-quality verdict, indexed like `BridgeVerdict.allCases`.
   let verdicts: [Gauge]
+  /// Bridge points in a bridge whose audio Janus's Admin API says is arriving, and is not (`admin_url`).
+  let audioArriving: Gauge
+  let audioNotArriving: Gauge
 
   init?(config: ConferenceConfig, registry: CountingRegistry) {
     guard !config.bridges.isEmpty else { return nil }
@@ -35,6 +38,10 @@ struct BridgeSeries: Sendable {
         "bridgewatch_bridge_quality_sites", labels: [("verdict", $0.rawValue)],
         help: "Bridge points in a conference bridge by the call quality it gives (docs/BRIDGES.md \"Call quality\"): good, degraded, bad")
     }
+    let audioHelp =
+      "Bridge points in a Janus room whose audio is arriving or not, by its Admin API (docs/BRIDGES.md \"Media through the Admin API\"); sites not read are in neither"
+    audioArriving = registry.gauge("bridgewatch_bridge_audio_sites", labels: [("audio", "arriving")], help: audioHelp)
+    audioNotArriving = registry.gauge("bridgewatch_bridge_audio_sites", labels: [("audio", "not_arriving")], help: audioHelp)
     let labels = config.bridges.map { [("bridge", $0.label)] }
     up = labels.map {
       registry.gauge("bridgewatch_bridge_up", labels: $0, help: "1 while the bridge's last roster poll succeeded, else 0")
@@ -81,6 +88,13 @@ struct BridgeSeries: Sendable {
     agentSilent.set(to: Double(view.agentSilentCount))
     notInBridge.set(to: Double(view.notInBridgeCount))
     for (index, verdict) in BridgeVerdict.allCases.enumerated() { verdicts[index].set(to: Double(view.verdictCount(verdict))) }
+    var arriving = 0
+    var notArriving = 0
+    for case .inBridge(let leg) in view.sites {
+      if leg.audioArriving == true { arriving += 1 } else if leg.audioArriving == false { notArriving += 1 }
+    }
+    audioArriving.set(to: Double(arriving))
+    audioNotArriving.set(to: Double(notArriving))
     for (index, poll) in view.polls.enumerated() where index < up.count {
       up[index].set(to: poll.isKnown ? 1 : 0)
       lastSuccess[index].set(to: poll.lastSuccess ?? 0)

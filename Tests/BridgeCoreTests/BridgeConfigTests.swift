@@ -90,6 +90,27 @@ import Testing
       found.contains("\(path):7: \(say(.bridgeCAFileBad, folder + "/bridge.secret", say(.bridgeCAFileNoCertificate)))"), "\(found)")
   }
 
+  /// Janus's Admin API for each participant's audio: `admin_url` (its own port, /admin by default) with
+  /// `admin_secret` from the credentials file; on another kind it is refused at its line.
+  @Test func janusAdminURLAndSecretAreReadAndRefusedElsewhere() throws {
+    let (result, _) = try load(
+      """
+      bridges:
+        - {kind: janus, url: "http://127.0.0.1:8088/janus", room: 1, admin_url: "http://127.0.0.1:7088", credentials_file: j.secret}
+      """, files: ["j.secret": "admin_secret: adm1n\n"])
+    let bridge = try #require(try result.get().config.bridges.first)
+    #expect(bridge.admin == BridgeSettings.AdminEndpoint(host: "127.0.0.1", port: 7088, path: "/admin", secure: false))
+    #expect(bridge.credentials?.adminSecret == "adm1n" && bridge.credentials?.apiSecret == nil)
+    let (refused, path) = try load(
+      """
+      bridges:
+        - {kind: pexip, url: "https://p.example", conference: A, credentials_file: p.secret, admin_url: "http://p.example:7088"}
+        - {kind: janus, url: "http://127.0.0.1:8088/janus", room: 2, admin_url: "ws://127.0.0.1:7188"}
+      """, files: ["p.secret": "username: a\npassword: b\n"])
+    #expect(problems(refused).contains("\(path):5: \(say(.bridgeAdminURLNotJanus))"), "\(problems(refused))")
+    #expect(problems(refused).contains("\(path):6: \(say(.bridgeURLBad, "ws://127.0.0.1:7188"))"), "\(problems(refused))")
+  }
+
   @Test func anUnknownKindIsRefusedAtItsLine() throws {
     let (result, path) = try load(
       """

@@ -27,7 +27,7 @@ import Testing
   }
 
   static func participant(_ site: String, id: String) -> BridgeParticipant {
-    BridgeParticipant(id: id, display: site, muted: false, talking: true, mediaUp: false)
+    BridgeParticipant(id: id, display: site, muted: false, talking: true, mediaUp: false, audioArriving: true)
   }
 
   static func wire(_ message: ConsoleMessage) throws -> ConsoleMessage {

@@ -50,9 +50,9 @@ import Testing
     #expect(metricValue(text, #"bridgewatch_bridge_quality_sites{verdict="good"}"#) == 0)
     #expect(metricValue(text, #"bridgewatch_bridge_quality_sites{verdict="degraded"}"#) == 1)
     #expect(metricValue(text, #"bridgewatch_bridge_quality_sites{verdict="bad"}"#) == 1)
-    // The documented count: per group 10, the monitor's 67, per site 4, and the bridges' 6 + 9 × 1, plus 3 per site.
+    // The documented count: per group 10, the monitor's 67, per site 4, and the bridges' 8 + 9 × 1, plus 3 per site.
     let histogramLines = (MetricsExporter.tickBuckets.count + 3) + (MetricsExporter.syncBuckets.count + 3)
-    #expect(seriesCount(text) == 4 * 10 + 28 + 9 + histogramLines + 4 * 4 + 6 + 9 + 3 * 4)
+    #expect(seriesCount(text) == 4 * 10 + 28 + 9 + histogramLines + 4 * 4 + 8 + 9 + 3 * 4)
   }
 
   @Test func noPerSiteFiguresWithoutPerSiteOrWithABridgeThatGivesNone() {
@@ -64,7 +64,7 @@ import Testing
       #expect(!text.contains("bridgewatch_site_bridge_"), "\(kind) per site \(perSite)")
       #expect(metricValue(text, #"bridgewatch_bridge_quality_sites{verdict="bad"}"#) == 1, "\(kind)")
       let histogramLines = (MetricsExporter.tickBuckets.count + 3) + (MetricsExporter.syncBuckets.count + 3)
-      #expect(seriesCount(text) == 4 * 10 + 28 + 9 + histogramLines + (perSite ? 4 * 4 : 0) + 6 + 9, "\(kind)")
+      #expect(seriesCount(text) == 4 * 10 + 28 + 9 + histogramLines + (perSite ? 4 * 4 : 0) + 8 + 9, "\(kind)")
     }
   }
 }

@@ -32,9 +32,9 @@ import Testing
         - {id: HB-S3, name: S3, group: Hòa Bình, expected: 10}
         - {id: HB-S4, name: S4, group: Hòa Bình, expected: 10}
       bridges:
-        - {kind: janus, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, poll: 1s}
+        - {kind: janus, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, poll: 1s, admin_url: "http://127.0.0.1:\(janus.adminPort)/admin", credentials_file: janus.secret}
       """
-    let monitor = try HeadlessMonitor(config: config)
+    let monitor = try HeadlessMonitor(config: config, files: ["janus.secret": "admin_secret: \(JanusUnderTest.adminSecret)\n"])
     defer { _ = monitor.stop() }
     var agents: [String: BackgroundProcess] = [:]
     for id in ["HB-S1", "HB-S2", "HB-S3", "HB-S4"] {
@@ -61,6 +61,20 @@ import Testing
     #expect(poll["unmatched_names"] as? [String] == ["Khách"])
     #expect(poll["participants"] as? Int == 4)
     #expect(bridge(joined, "HB-S1")?["muted"] as? Bool == false)
+
+    // Each site's audio, as Janus's Admin API says it: arriving from the three senders; S1's sender frozen
+    // (SIGSTOP), its audio stops arriving while it stays in the room; let go on (SIGCONT), it arrives again.
+    func audio(_ json: [String: Any], _ id: String) -> Bool? { bridge(json, id)?["audio_arriving"] as? Bool }
+    _ = try #require(
+      monitor.waitForStatus(seconds: 30) { json in ["HB-S1", "HB-S2", "HB-S3"].allSatisfy { audio(json, $0) == true } },
+      "\(monitor.log)")
+    s1.pauseMedia()
+    let frozen = try #require(monitor.waitForStatus(seconds: 30) { audio($0, "HB-S1") == false }, "\(monitor.log)")
+    #expect(state(frozen, "HB-S1") == "in")
+    #expect(audio(frozen, "HB-S2") == true && audio(frozen, "HB-S3") == true)
+    try expectMetrics(port: metricsPort, agree: frozen)
+    s1.resumeMedia()
+    _ = try #require(monitor.waitForStatus(seconds: 30) { audio($0, "HB-S1") == true }, "\(monitor.log)")
     try expectMetrics(port: metricsPort, agree: joined)
     // The bridge's series are valid exposition.
     let exposition = try #require(HTTPTestResponse.fetch(port: metricsPort)?.body)
@@ -137,6 +151,7 @@ import Testing
   /// The metrics say what the status file says: sites in the bridge and each disagreement.
   func expectMetrics(port: Int, agree json: [String: Any]) throws {
     let summary = json["bridges"] as? [String: Any] ?? [:]
+    let audio = ((json["sites"] as? [[String: Any]]) ?? []).compactMap { ($0["bridge"] as? [String: Any])?["audio_arriving"] as? Bool }
     // A scrape renders the latest snapshot; the status file may be one tick older or newer, so wait for agreement.
     let agreed = eventually(timeout: .seconds(15), every: .milliseconds(200)) { () -> Bool in
       guard let body = HTTPTestResponse.fetch(port: port)?.body else { return false }
@@ -145,6 +160,8 @@ import Testing
           == Double(summary["in_bridge_agent_silent"] as? Int ?? -1)
         && metricValue(body, #"bridgewatch_bridge_disagreements{kind="agent_alive_not_in_bridge"}"#)
           == Double(summary["agent_alive_not_in_bridge"] as? Int ?? -1)
+        && metricValue(body, #"bridgewatch_bridge_audio_sites{audio="arriving"}"#) == Double(audio.filter { $0 }.count)
+        && metricValue(body, #"bridgewatch_bridge_audio_sites{audio="not_arriving"}"#) == Double(audio.filter { !$0 }.count)
     }
     #expect(agreed, "metrics and status file disagree: \(HTTPTestResponse.fetch(port: port)?.body ?? "no answer")")
   }
@@ -194,10 +211,16 @@ final class JanusUnderTest: @unchecked Sendable {
       self.id = id
     }
     func stopMedia() { sender.map(killHard) }
+    /// The sender frozen (SIGSTOP) or let go on (SIGCONT): its stream stops and resumes, its process stays.
+    func pauseMedia() { sender.map { _ = kill($0.process.processIdentifier, SIGSTOP) } }
+    func resumeMedia() { sender.map { _ = kill($0.process.processIdentifier, SIGCONT) } }
   }
 
   let folder: String
   let port: Int
+  /// Janus's Admin API (`admin_url`), with `adminSecret`.
+  let adminPort: Int
+  static let adminSecret = "bw-admin-test"
   /// Janus's own log, written to a file when its event handler is on (`-N` keeps it off standard output).
   let logFile: String?
   private var process: BackgroundProcess?
@@ -209,6 +232,7 @@ final class JanusUnderTest: @unchecked Sendable {
   init(eventsBackend: String? = nil, videoRoom: Bool = false) throws {
     folder = try makeScratchDirectory("bw-janus")
     port = freeTCPPort()
+    adminPort = freeTCPPort()
     logFile = eventsBackend == nil ? nil : folder + "/janus.log"
     try """
     general: {
@@ -219,6 +243,7 @@ final class JanusUnderTest: @unchecked Sendable {
       loggers_folder = "\(Self.installedFolder("loggers"))"
       debug_level = 4
       session_timeout = 0
+      admin_secret = "\(Self.adminSecret)"
     }
     nat: { ice_ignore_list = "vmnet" }
     plugins: {
@@ -242,7 +267,7 @@ final class JanusUnderTest: @unchecked Sendable {
     }
     try """
     general: { json = "compact", base_path = "/janus", http = true, port = \(port), ip = "127.0.0.1", https = false }
-    admin: { admin_http = false }
+    admin: { admin_http = true, admin_base_path = "/admin", admin_port = \(adminPort), admin_ip = "127.0.0.1", admin_https = false }
     """.write(toFile: folder + "/janus.transport.http.jcfg", atomically: true, encoding: .utf8)
     try """
     general: { }
@@ -315,8 +340,10 @@ final class JanusUnderTest: @unchecked Sendable {
   }
 
   /// Joins room 1234 as `display` with plain RTP (AudioBridge `join` with an `rtp` object), then, unless told not
-  /// to, sends it a live Opus stream with GStreamer to the address and port Janus answered.
+  /// to, sends it a live Opus stream with GStreamer to the address and port Janus answered. The stream leaves from the
+  /// address and port the join gave Janus: Janus connects its RTP socket to them, so the kernel drops anything else.
   func join(display: String, sendMedia: Bool = true) throws -> Participant {
+    let source = freeUDPPort()
     let session = try id(try call("/janus", ["janus": "create"]))
     let handle = try id(try call("/janus/\(session)", ["janus": "attach", "plugin": "janus.plugin.audiobridge"]))
     _ = try call(
@@ -325,7 +352,7 @@ final class JanusUnderTest: @unchecked Sendable {
         "janus": "message",
         "body": [
           "request": "join", "room": 1234, "display": display, "muted": false,
-          "rtp": ["ip": "127.0.0.1", "port": 5, "payload_type": 111],
+          "rtp": ["ip": "127.0.0.1", "port": source, "payload_type": 111],
         ],
       ])
     let (data, participant) = try joinAnswer(session: session, plugin: "audiobridge", display: display)
@@ -336,7 +363,7 @@ final class JanusUnderTest: @unchecked Sendable {
         executable: "/usr/bin/gst-launch-1.0",
         [
           "-q", "audiotestsrc", "is-live=true", "wave=sine", "!", "audioconvert", "!", "audioresample", "!", "opusenc", "!",
-          "rtpopuspay", "pt=111", "!", "udpsink", "host=\(ip)", "port=\(rtpPort)",
+          "rtpopuspay", "pt=111", "!", "udpsink", "host=\(ip)", "port=\(rtpPort)", "bind-address=127.0.0.1", "bind-port=\(source)",
         ])
     }
     return joined

@@ -251,7 +251,7 @@ public struct BridgeBoard: Sendable {
         }
         presence[bridge][site] = BridgeLeg(
           participantID: participant.id, since: now, muted: participant.muted, talking: participant.talking,
-          mediaUp: participant.mediaUp, legs: 1)
+          mediaUp: participant.mediaUp, legs: 1, audioArriving: participant.audioArriving)
         if !isInAnotherBridge(site: site, than: bridge) {
           pendingRecords.append(JournalRecord(unixSeconds: now, site: siteIDs[site], kind: .bridge(inBridge: true)))
         }

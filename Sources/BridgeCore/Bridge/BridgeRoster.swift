@@ -12,6 +12,9 @@ public struct BridgeParticipant: Sendable, Hashable {
   public var talking: Bool?
   /// The leg's media is set up (an RTP or WebRTC peer is connected).
   public var mediaUp: Bool?
+  /// Janus's Admin API: the participant's audio is arriving (its jitter buffer holds packets), or not (docs/BRIDGES.md
+  /// "Media through the Admin API"); nil where it is not read.
+  public var audioArriving: Bool?
   /// The caller's SIP address where the kind gives one (CMS `remoteParty`, Pexip `remote_alias`): a site is
   /// matched by it when its display name matches no site.
   public var address: String?
@@ -23,8 +26,9 @@ public struct BridgeParticipant: Sendable, Hashable {
 
   public init(
     id: String, display: String, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil, address: String? = nil,
-    quality: BridgeQuality? = nil
+    quality: BridgeQuality? = nil, audioArriving: Bool? = nil
   ) {
+    self.audioArriving = audioArriving
     self.quality = quality.flatMap { $0.isEmpty ? nil : $0 }
     self.id = Self.bounded(id, bytes: Self.maximumIDBytes)
     self.display = Self.bounded(display, bytes: Self.maximumDisplayBytes)
@@ -133,11 +137,14 @@ public struct BridgeLeg: Sendable, Hashable {
   public var legs: Int
   /// The leg's call quality, as the bridge last said it (nil: it says nothing of it).
   public var quality: BridgeQuality? = nil
+  /// Whether its audio is arriving, where the bridge says (Janus's Admin API).
+  public var audioArriving: Bool? = nil
 
   public init(
     participantID: String, since: Double, muted: Bool? = nil, talking: Bool? = nil, mediaUp: Bool? = nil, legs: Int,
-    quality: BridgeQuality? = nil
+    quality: BridgeQuality? = nil, audioArriving: Bool? = nil
   ) {
+    self.audioArriving = audioArriving
     self.participantID = participantID
     self.since = since
     self.muted = muted
@@ -188,7 +195,7 @@ public struct BridgeReconcile: Sendable, Equatable {
       let since = previous[site]?.since ?? (site < restoredSince.count ? restoredSince[site] : nil) ?? now
       presence[site] = BridgeLeg(
         participantID: participant.id, since: since, muted: participant.muted, talking: participant.talking,
-        mediaUp: participant.mediaUp, legs: 1, quality: participant.quality)
+        mediaUp: participant.mediaUp, legs: 1, quality: participant.quality, audioArriving: participant.audioArriving)
     }
     var joined: [Int] = []
     var left: [Int] = []

@@ -16,10 +16,12 @@ public struct BridgeSettings: Sendable, Hashable {
     public var packageName: String { "janus.plugin.\(rawValue)" }
   }
 
-  /// Read from `credentials_file`: Janus's `api_secret` and/or a stored `token` (both optional); for CMS and
-  /// Pexip, the API account's `username` and `password` (both required), sent as HTTP Basic authentication.
+  /// Read from `credentials_file`: Janus's `api_secret` and/or a stored `token`, and its Admin API's
+  /// `admin_secret` (all optional); for CMS and Pexip, the API account's `username` and `password` (both required),
+  /// sent as HTTP Basic authentication.
   public struct Credentials: Sendable, Hashable {
     public var apiSecret: String?
+    public var adminSecret: String?
     public var token: String?
     public var username: String?
     public var password: String?
@@ -50,6 +52,24 @@ public struct BridgeSettings: Sendable, Hashable {
   public var secure: Bool
   /// `ca_file`, resolved against the config's folder: the certificates an https bridge's must chain to.
   public var caFile: String?
+  /// Janus's Admin API (`admin_url`), read for each participant's media (docs/BRIDGES.md "Media through the Admin
+  /// API"); nil: not read.
+  public var admin: AdminEndpoint?
+
+  /// Where Janus's Admin API answers: its own port and path (janus.transport.http.jcfg's `admin_port`,
+  /// `admin_base_path`).
+  public struct AdminEndpoint: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var path: String
+    public var secure: Bool
+    public init(host: String, port: Int, path: String, secure: Bool) {
+      self.host = host
+      self.port = port
+      self.path = path
+      self.secure = secure
+    }
+  }
 
   public init(
     kind: Kind = .janus, url: String, host: String, port: Int, path: String, room: UInt64, plugin: JanusPlugin = .audiobridge,
@@ -138,7 +158,9 @@ public struct BridgeSettings: Sendable, Hashable {
 /// `bridges:`, the conference bridges whose rosters are polled. Each problem is said at its line, in the language
 /// of the environment (LANG), as `BridgeStrings` holds it.
 extension ConfigLoader {
-  static let bridgeKeys = ["kind", "url", "credentials_file", "room", "plugin", "poll", "events_listen", "conference", "ca_file"]
+  static let bridgeKeys = [
+    "kind", "url", "credentials_file", "room", "plugin", "poll", "events_listen", "conference", "ca_file", "admin_url",
+  ]
   /// A CA bundle larger than this is not one (Debian's whole store is about 200 KiB).
   static let maximumCAFileBytes = 1 << 20
 
@@ -240,17 +262,30 @@ extension ConfigLoader {
     }
     var caFile: String?
     if let caNode = entries["ca_file"], let text = string(caNode, "ca_file") {
-      if let split, !split.secure {
+      let adminIsHTTPS = entries["admin_url"]?.string?.hasPrefix("https://") ?? false
+      if let split, !split.secure, !adminIsHTTPS {
         fail(caNode, say(.bridgeCAFileNeedsHTTPS))
       } else {
         caFile = checkCAFile(path: PathText.join(baseDirectory, text), from: caNode, say: say)
       }
     }
+    var admin: BridgeSettings.AdminEndpoint?
+    if let adminNode = entries["admin_url"], let text = string(adminNode, "admin_url") {
+      if kind != .janus {
+        fail(adminNode, say(.bridgeAdminURLNotJanus))
+      } else if text.utf8.count <= BridgeSettings.maximumURLBytes, let parts = BridgeSettings.splitURL(text, defaultPath: "/admin") {
+        admin = .init(host: parts.host, port: parts.port, path: parts.path, secure: parts.secure)
+      } else {
+        fail(adminNode, say(.bridgeURLBad, TextSanitizer.printable(String(text.prefix(80)))))
+      }
+    }
     guard problems.count == before, let split else { return nil }
-    return BridgeSettings(
+    var settings = BridgeSettings(
       kind: kind, url: url, host: split.host, port: split.port, path: split.path, room: room, plugin: plugin, poll: poll,
       eventsListen: eventsListen, credentials: credentials, location: at(node), conference: conference, secure: split.secure,
       caFile: caFile)
+    settings.admin = admin
+    return settings
   }
 
   /// `ca_file` is read, not trusted blindly: a file that is missing, too large or holds no PEM certificate is said
@@ -299,7 +334,7 @@ extension ConfigLoader {
         ConfigProblem(FileLine(file: path, line: 0), kind == .janus ? say(.bridgeCredentialsBad) : say(.vendorCredentialsBad)))
       return nil
     }
-    let allowed = kind == .janus ? ["api_secret", "token"] : ["username", "password"]
+    let allowed = kind == .janus ? ["api_secret", "token", "admin_secret"] : ["username", "password"]
     let entries = nested.checkedEntries(mapping, allowed: allowed, context: "the bridge credentials file")
     var credentials = BridgeSettings.Credentials()
     for (key, valueNode) in entries {
@@ -310,6 +345,7 @@ extension ConfigLoader {
       }
       switch key {
       case "api_secret": credentials.apiSecret = value
+      case "admin_secret": credentials.adminSecret = value
       case "token": credentials.token = value
       case "username": credentials.username = value
       default: credentials.password = value

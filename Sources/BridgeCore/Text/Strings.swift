@@ -114,7 +114,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case bridgeCellIn, bridgeCellOut, bridgeCellUnknown, bridgeCellSilent, bridgeCellAbsent
   case headerBridgeIn, headerAgentSilent, headerNotInBridge, headerUnmatched, headerBridgeFailing
   case detailBridge, detailBridgeIn, detailBridgeOut, detailBridgeUnknown, detailBridgeMedia, detailBridgeLegs
-  case checkBridgeHTTPS, checkBridgeSystemTrust
+  case checkBridgeHTTPS, checkBridgeSystemTrust, bridgeAudioArriving, bridgeAudioNotArriving, bridgeAdminURLNotJanus
   case checkBridge, detailBridgeAgentSilent, detailBridgeNotIn, bridgeMuted, bridgeUnmuted, bridgeTalking, bridgeMediaUp, bridgeMediaDown
   // MARK: Bridge push receivers (issue 32, events_listen): the config's problems, the dashboard's counts
   // (BridgeEventStrings.swift)

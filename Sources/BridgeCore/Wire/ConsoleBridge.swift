@@ -192,7 +192,9 @@ public struct ConsoleBridgeLeg: Sendable, Equatable, Codable {
   /// A roster larger than the bridge clients take (100,000) cannot put a site in it more often.
   static let maximumLegs = 100_000
 
-  enum CodingKeys: String, CodingKey { case id, since, legs, muted, talking, mediaUp = "media_up", quality }
+  enum CodingKeys: String, CodingKey {
+    case id, since, legs, muted, talking, mediaUp = "media_up", quality, audioArriving = "audio_arriving"
+  }
 
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
@@ -202,6 +204,7 @@ public struct ConsoleBridgeLeg: Sendable, Equatable, Codable {
     try container.encodeIfPresent(leg.muted, forKey: .muted)
     try container.encodeIfPresent(leg.talking, forKey: .talking)
     try container.encodeIfPresent(leg.mediaUp, forKey: .mediaUp)
+    try container.encodeIfPresent(leg.audioArriving, forKey: .audioArriving)
     try container.encodeIfPresent(leg.quality.map(ConsoleBridgeQuality.init), forKey: .quality)
   }
 
@@ -216,7 +219,8 @@ public struct ConsoleBridgeLeg: Sendable, Equatable, Codable {
       since: try container.decodeTime(forKey: .since), muted: try container.decodeIfPresent(Bool.self, forKey: .muted),
       talking: try container.decodeIfPresent(Bool.self, forKey: .talking),
       mediaUp: try container.decodeIfPresent(Bool.self, forKey: .mediaUp), legs: legs,
-      quality: try container.decodeIfPresent(ConsoleBridgeQuality.self, forKey: .quality)?.quality)
+      quality: try container.decodeIfPresent(ConsoleBridgeQuality.self, forKey: .quality)?.quality,
+      audioArriving: try container.decodeIfPresent(Bool.self, forKey: .audioArriving))
   }
 }
 

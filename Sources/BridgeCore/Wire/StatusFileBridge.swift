@@ -58,7 +58,9 @@ extension StatusFileEncoder {
       out.number(leg.since, decimals: 3)
       out.raw(", \"legs\": ")
       out.int(leg.legs)
-      for (key, value) in [("muted", leg.muted), ("talking", leg.talking), ("media_up", leg.mediaUp)] {
+      for (key, value) in [
+        ("muted", leg.muted), ("talking", leg.talking), ("media_up", leg.mediaUp), ("audio_arriving", leg.audioArriving),
+      ] {
         out.raw(", \"\(key)\": ")
         out.raw(value.map { $0 ? "true" : "false" } ?? "null")
       }

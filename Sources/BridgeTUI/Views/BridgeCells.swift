@@ -83,6 +83,7 @@ extension DashboardView {
       if let muted = leg.muted { media.append(muted ? strings(.bridgeMuted) : strings(.bridgeUnmuted)) }
       if leg.talking == true { media.append(strings(.bridgeTalking)) }
       if let up = leg.mediaUp { media.append(up ? strings(.bridgeMediaUp) : strings(.bridgeMediaDown)) }
+      if let arriving = leg.audioArriving { media.append(arriving ? strings(.bridgeAudioArriving) : strings(.bridgeAudioNotArriving)) }
       if !media.isEmpty { parts.append(strings(.detailBridgeMedia, media.joined(separator: ", "))) }
       if leg.legs > 1 { parts.append(strings(.detailBridgeLegs, leg.legs)) }
       lines.append([(label, .dim), (parts.joined(separator: "  ·  "), .normal)])

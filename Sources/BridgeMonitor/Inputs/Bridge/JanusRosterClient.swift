@@ -41,7 +41,8 @@ public struct JanusRosterClient {
     for attempt in 0..<2 {
       do throws(JanusProblem) {
         if session == nil, try openSession() { renewed = true }
-        let roster = try listParticipants()
+        var roster = try listParticipants()
+        if bridge.admin != nil, bridge.plugin == .audiobridge { readAudio(into: &roster) }
         return (.roster(roster), renewed)
       } catch {
         // A session Janus no longer has is made again at once, once; any other failure keeps the session for
@@ -119,11 +120,70 @@ public struct JanusRosterClient {
     return roster
   }
 
-  private func request(path: String, _ fields: [String: Any]) throws(JanusProblem) -> [String: Any] {
+  /// At most this many Admin API requests a poll (the session list, each session's handles, each handle's info: about
+  /// two a participant): a larger room has its audio left unread rather than a poll that never ends.
+  public static let maximumAdminRequests = 2_000
+
+  /// Each AudioBridge participant's audio, from Janus's Admin API (docs/BRIDGES.md "Media through the Admin API"):
+  /// `list_sessions`, each session's `list_handles`, each handle's `handle_info`; a handle of this plugin in this
+  /// room names its participant (`plugin_specific.id`), and its audio is arriving while its jitter buffer holds
+  /// packets (`queue-in`, which Janus 1.1.2 leaves out once the buffer is empty). Whatever fails here leaves every
+  /// participant's audio unknown (nil), never the roster unread.
+  private func readAudio(into roster: inout [BridgeParticipant]) {
+    guard let admin = bridge.admin else { return }
+    var arriving: [String: Bool] = [:]
+    do throws(JanusProblem) {
+      var requests = 1
+      let sessions = try request(path: admin.path, ["janus": "list_sessions"], admin: admin)["sessions"] as? [Any] ?? []
+      for case let session as NSNumber in sessions {
+        requests += 1
+        guard requests <= Self.maximumAdminRequests else { return }
+        let handles =
+          try request(path: "\(admin.path)/\(session.uint64Value)", ["janus": "list_handles"], admin: admin)["handles"] as? [Any] ?? []
+        for case let handle as NSNumber in handles {
+          requests += 1
+          guard requests <= Self.maximumAdminRequests else { return }
+          let answer: [String: Any]
+          do throws(JanusProblem) {
+            answer = try request(
+              path: "\(admin.path)/\(session.uint64Value)/\(handle.uint64Value)", ["janus": "handle_info"], admin: admin)
+          } catch {
+            // A session or handle gone between the lists and its info: left, not a failure.
+            if case .sessionGone = error { continue }
+            throw error
+          }
+          guard let info = answer["info"] as? [String: Any], info["plugin"] as? String == bridge.plugin.packageName,
+            let specific = info["plugin_specific"] as? [String: Any], Self.sameRoom(specific["room"], bridge.room)
+          else { continue }
+          let id: String? =
+            if let number = Self.unsigned(specific["id"]) { String(number) } else { specific["id"] as? String }
+          guard let id else { continue }
+          arriving[id] = (Self.unsigned(specific["queue-in"]) ?? 0) > 0
+        }
+      }
+    } catch {
+      return
+    }
+    for index in roster.indices { roster[index].audioArriving = arriving[roster[index].id] }
+  }
+
+  /// A room id as Janus gives it in `plugin_specific`: a number, or text with `string_ids`.
+  static func sameRoom(_ value: Any?, _ room: UInt64) -> Bool {
+    if let number = unsigned(value) { return number == room }
+    return (value as? String) == String(room)
+  }
+
+  private func request(path: String, _ fields: [String: Any], admin: BridgeSettings.AdminEndpoint? = nil) throws(JanusProblem)
+    -> [String: Any]
+  {
     var body = fields
     body["transaction"] = "bw" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-    if let secret = bridge.credentials?.apiSecret { body["apisecret"] = secret }
-    if let token = bridge.credentials?.token { body["token"] = token }
+    if admin != nil {
+      if let secret = bridge.credentials?.adminSecret { body["admin_secret"] = secret }
+    } else {
+      if let secret = bridge.credentials?.apiSecret { body["apisecret"] = secret }
+      if let token = bridge.credentials?.token { body["token"] = token }
+    }
     let bytes: [UInt8]
     do {
       bytes = Array(try JSONSerialization.data(withJSONObject: body))
@@ -136,8 +196,8 @@ public struct JanusRosterClient {
     do {
       let http = BoundedHTTPClient(
         timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say,
-        tls: try tls.context())
-      answer = try http.post(host: bridge.host, port: bridge.port, path: path, body: bytes)
+        tls: try tls.context(secure: admin?.secure ?? bridge.secure))
+      answer = try http.post(host: admin?.host ?? bridge.host, port: admin?.port ?? bridge.port, path: path, body: bytes)
     } catch {
       throw .failed(error.description)
     }

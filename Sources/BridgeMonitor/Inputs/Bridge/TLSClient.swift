@@ -150,7 +150,7 @@ public enum BridgeTLS: Sendable {
   case broken(BridgeHTTPError)
 
   public init(_ bridge: BridgeSettings, say: Strings) {
-    guard bridge.secure else {
+    guard bridge.secure || bridge.admin?.secure == true else {
       self = .plain
       return
     }
@@ -161,11 +161,13 @@ public enum BridgeTLS: Sendable {
     }
   }
 
-  /// The context for a request, nil for plain HTTP.
-  public func context() throws(BridgeHTTPError) -> TLSClientContext? {
+  /// The context for a request to an endpoint that is `secure` (the bridge's url, or Janus's `admin_url`), nil for
+  /// plain HTTP.
+  public func context(secure: Bool = true) throws(BridgeHTTPError) -> TLSClientContext? {
+    guard secure else { return nil }
     switch self {
-    case .plain: nil
-    case .secure(let context): context
+    case .plain: return nil
+    case .secure(let context): return context
     case .broken(let problem): throw problem
     }
   }

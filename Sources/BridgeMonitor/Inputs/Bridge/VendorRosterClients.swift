@@ -38,7 +38,7 @@ struct VendorHTTP {
     do {
       let http = BoundedHTTPClient(
         timeout: left, maximumResponseBytes: Self.maximumResponseBytes, statedTimeout: timeout, resolver: resolver, say: say,
-        tls: try tls.context())
+        tls: try tls.context(secure: bridge.secure))
       answer = try http.get(
         host: bridge.host, port: bridge.port, path: path,
         headers: [("Authorization", "Basic " + Data(account.utf8).base64EncodedString()), ("Accept", "*/*")])
