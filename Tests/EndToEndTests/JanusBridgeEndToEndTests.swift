@@ -148,6 +148,34 @@ import Testing
     }
   }
 
+  /// A wrong admin secret: the roster is still read and the site in, its audio unknown (null, not "not arriving"),
+  /// and the log says once why the Admin API was not read.
+  @Test func aRefusedAdminAPILeavesTheRosterReadAndTheAudioUnknown() throws {
+    try RequiredTool.require("janus", "gst-launch-1.0")
+    let janus = try JanusUnderTest()
+    defer { janus.stop() }
+    let site = try janus.join(display: "HB-S1")
+    defer { site.stopMedia() }
+    let config = """
+      title: Bridge
+      status_file: status.json
+      sites:
+        - {id: HB-S1, name: S1, group: Hòa Bình, expected: 10}
+      bridges:
+        - {kind: janus, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, poll: 1s, admin_url: "http://127.0.0.1:\(janus.adminPort)/admin", credentials_file: janus.secret}
+      """
+    let monitor = try HeadlessMonitor(config: config, files: ["janus.secret": "admin_secret: not-the-secret\n"])
+    defer { _ = monitor.stop() }
+    let read = try #require(
+      monitor.waitForStatus(seconds: 30) { json in
+        (monitor.site("HB-S1", in: json)?["bridge"] as? [String: Any])?["state"] as? String == "in"
+          && monitor.log.contains("cannot read the audio from Janus's Admin API")
+      }, "\(monitor.log)")
+    let bridge = monitor.site("HB-S1", in: read)?["bridge"] as? [String: Any]
+    #expect(bridge?["audio_arriving"] is NSNull, "\(String(describing: bridge))")
+    #expect(monitor.log.contains("Janus error 403"), "\(monitor.log)")
+  }
+
   /// The metrics say what the status file says: sites in the bridge and each disagreement.
   func expectMetrics(port: Int, agree json: [String: Any]) throws {
     let summary = json["bridges"] as? [String: Any] ?? [:]

@@ -89,6 +89,7 @@ public final class BridgeInput: MonitorInput {
     var clients = bridges.map { BridgeRosterClient(bridge: $0, timeout: min($0.poll, .seconds(10)), say: say, sites: sites) }
     var due = bridges.map { _ in ContinuousClock.now }
     var lastProblem: [String?] = bridges.map { _ in nil }
+    var lastAdminProblem: [String?] = bridges.map { _ in nil }
     while true {
       let now = ContinuousClock.now
       for index in clients.indices where due[index] <= now {
@@ -124,6 +125,16 @@ public final class BridgeInput: MonitorInput {
           lastProblem[index] = problem
         }
         if renewed { intake.logger.notice("bridge \(bridges[index].label): Janus had lost the session; a new one was made") }
+        // The Admin API's audio is extra: its failure leaves the roster read, and is said once per change.
+        let adminProblem = clients[index].adminProblem
+        if adminProblem != lastAdminProblem[index] {
+          if let adminProblem {
+            intake.logger.warning("bridge \(bridges[index].label): cannot read the audio from Janus's Admin API: \(adminProblem)")
+          } else {
+            intake.logger.notice("bridge \(bridges[index].label): Janus's Admin API read")
+          }
+          lastAdminProblem[index] = adminProblem
+        }
         due[index] = ContinuousClock.now + bridges[index].poll
       }
       let next = due.min()!
@@ -152,6 +163,11 @@ enum BridgeRosterClient {
     case .cms: self = .cms(CMSRosterClient(bridge: bridge, timeout: timeout, say: say, sites: sites))
     case .pexip: self = .pexip(PexipRosterClient(bridge: bridge, timeout: timeout, say: say))
     }
+  }
+
+  /// Why Janus's Admin API could not be read at the last poll (only Janus has one).
+  var adminProblem: String? {
+    if case .janus(let client) = self { client.adminProblem } else { nil }
   }
 
   /// One poll; only Janus has a session to renew.

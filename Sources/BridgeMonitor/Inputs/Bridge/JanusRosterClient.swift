@@ -14,6 +14,8 @@ public struct JanusRosterClient {
   private var handle: UInt64?
   /// A session was made before: the next one replaces it (counted, as a restart of Janus would make it).
   private var hadSession = false
+  /// Why the last poll's Admin API read failed (the audio then unknown), nil when it succeeded or is not asked.
+  public private(set) var adminProblem: String?
 
   /// A roster of this many participants is refused (a national conference has about 11,000 points).
   public static let maximumParticipants = 100_000
@@ -42,7 +44,7 @@ public struct JanusRosterClient {
       do throws(JanusProblem) {
         if session == nil, try openSession() { renewed = true }
         var roster = try listParticipants()
-        if bridge.admin != nil, bridge.plugin == .audiobridge { readAudio(into: &roster) }
+        if bridge.admin != nil, bridge.plugin == .audiobridge { adminProblem = readAudio(into: &roster) }
         return (.roster(roster), renewed)
       } catch {
         // A session Janus no longer has is made again at once, once; any other failure keeps the session for
@@ -129,20 +131,20 @@ public struct JanusRosterClient {
   /// room names its participant (`plugin_specific.id`), and its audio is arriving while its jitter buffer holds
   /// packets (`queue-in`, which Janus 1.1.2 leaves out once the buffer is empty). Whatever fails here leaves every
   /// participant's audio unknown (nil), never the roster unread.
-  private func readAudio(into roster: inout [BridgeParticipant]) {
-    guard let admin = bridge.admin else { return }
+  private func readAudio(into roster: inout [BridgeParticipant]) -> String? {
+    guard let admin = bridge.admin else { return nil }
     var arriving: [String: Bool] = [:]
     do throws(JanusProblem) {
       var requests = 1
       let sessions = try request(path: admin.path, ["janus": "list_sessions"], admin: admin)["sessions"] as? [Any] ?? []
       for case let session as NSNumber in sessions {
         requests += 1
-        guard requests <= Self.maximumAdminRequests else { return }
+        guard requests <= Self.maximumAdminRequests else { return say(.janusAdminTooMany, Self.maximumAdminRequests) }
         let handles =
           try request(path: "\(admin.path)/\(session.uint64Value)", ["janus": "list_handles"], admin: admin)["handles"] as? [Any] ?? []
         for case let handle as NSNumber in handles {
           requests += 1
-          guard requests <= Self.maximumAdminRequests else { return }
+          guard requests <= Self.maximumAdminRequests else { return say(.janusAdminTooMany, Self.maximumAdminRequests) }
           let answer: [String: Any]
           do throws(JanusProblem) {
             answer = try request(
@@ -162,9 +164,10 @@ public struct JanusRosterClient {
         }
       }
     } catch {
-      return
+      return error.text(say)
     }
     for index in roster.indices { roster[index].audioArriving = arriving[roster[index].id] }
+    return nil
   }
 
   /// A room id as Janus gives it in `plugin_specific`: a number, or text with `string_ids`.
