@@ -41,8 +41,8 @@ extension Strings {
     .detailBridgeUnknown: "not known: {0}", .detailBridgeMedia: "Janus says: {0}", .detailBridgeLegs: "{0} legs with this name",
     .detailBridgeAgentSilent: "in the bridge, agent silent: the bridge has it, its heartbeats say {0}",
     .detailBridgeNotIn: "agent alive, not in the bridge: its heartbeats say {0}, no bridge roster has it",
-    .bridgeMuted: "muted", .bridgeUnmuted: "not muted", .bridgeTalking: "talking", .bridgeMediaUp: "WebRTC up",
-    .bridgeMediaDown: "no WebRTC (plain RTP, or not connected)",
+    .bridgeMuted: "muted", .bridgeUnmuted: "not muted", .bridgeTalking: "talking", .bridgeMediaUp: "media set up",
+    .bridgeMediaDown: "media not set up",
   ]
 
   static let vietnameseBridgeTable: [TextKey: String] = [
@@ -83,7 +83,7 @@ extension Strings {
     .detailBridgeUnknown: "chưa rõ: {0}", .detailBridgeMedia: "Janus báo: {0}", .detailBridgeLegs: "{0} kết nối cùng tên này",
     .detailBridgeAgentSilent: "trong cầu, agent im lặng: cầu có điểm này, nhịp tim báo {0}",
     .detailBridgeNotIn: "agent sống, không trong cầu: nhịp tim báo {0}, không danh sách cầu nào có điểm này",
-    .bridgeMuted: "tắt tiếng", .bridgeUnmuted: "không tắt tiếng", .bridgeTalking: "đang nói", .bridgeMediaUp: "WebRTC đã kết nối",
-    .bridgeMediaDown: "không có WebRTC (RTP thuần, hoặc chưa kết nối)",
+    .bridgeMuted: "tắt tiếng", .bridgeUnmuted: "không tắt tiếng", .bridgeTalking: "đang nói", .bridgeMediaUp: "đã thiết lập đường truyền",
+    .bridgeMediaDown: "chưa thiết lập đường truyền",
   ]
 }
