@@ -87,5 +87,6 @@ import Testing
       return
     }
     #expect(engine.history.storageCounts == before.storageCounts)
+    #expect(engine.history.mostEventsHeld == HistoryStore.eventsPerSite)
   }
 }
