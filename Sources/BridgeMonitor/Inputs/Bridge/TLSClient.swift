@@ -1,29 +1,41 @@
 import BridgeCore
 import COpenSSL
 import Glibc
+import Synchronization
 
 /// What a bridge's HTTPS trusts: the certificates of `ca_file` (a CA bundle, or a self-signed bridge's own
-/// certificate), else the system's store (Debian's /etc/ssl/certs). Made once per bridge when its input starts; an
-/// OpenSSL `SSL_CTX` is safe to share between threads once set up, and nothing changes it after.
-public final class TLSClientContext: @unchecked Sendable {
-  fileprivate let context: OpaquePointer
+/// certificate), else the system's store (Debian's /etc/ssl/certs). Made once per bridge when its input starts, set up
+/// whole before anything shares it.
+public final class TLSClientContext: Sendable {
+  /// OpenSSL's `SSL_CTX`. OpenSSL lets threads share one once it is set up; the lock is what lets the compiler check
+  /// it (a pointer is not `Sendable`), held only while a session is made from it.
+  private let context: Mutex<OpaquePointer>
 
   /// Fails with the file and OpenSSL's reason when the trusted certificates cannot be loaded.
   public init(caFile: String?, say: Strings) throws(BridgeHTTPError) {
-    guard let context = SSL_CTX_new(TLS_client_method()) else { throw BridgeHTTPError(say(.tlsSetupFailed, Self.openSSLReason())) }
-    self.context = context
-    guard bridgewatch_tls_context_setup(context) == 1 else { throw BridgeHTTPError(say(.tlsSetupFailed, Self.openSSLReason())) }
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
-    if let caFile {
-      guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
-        throw BridgeHTTPError(say(.tlsCAFileUnreadable, caFile, Self.openSSLReason()))
-      }
+    guard let made = SSL_CTX_new(TLS_client_method()) else { throw BridgeHTTPError(say(.tlsSetupFailed, Self.openSSLReason())) }
+    var problem: BridgeHTTPError?
+    if bridgewatch_tls_context_setup(made) != 1 {
+      problem = BridgeHTTPError(say(.tlsSetupFailed, Self.openSSLReason()))
     } else {
-      guard SSL_CTX_set_default_verify_paths(context) == 1 else { throw BridgeHTTPError(say(.tlsSetupFailed, Self.openSSLReason())) }
+      SSL_CTX_set_verify(made, SSL_VERIFY_PEER, nil)
+      if let caFile, SSL_CTX_load_verify_locations(made, caFile, nil) != 1 {
+        problem = BridgeHTTPError(say(.tlsCAFileUnreadable, caFile, Self.openSSLReason()))
+      } else if caFile == nil, SSL_CTX_set_default_verify_paths(made) != 1 {
+        problem = BridgeHTTPError(say(.tlsSetupFailed, Self.openSSLReason()))
+      }
     }
+    if let problem {
+      SSL_CTX_free(made)
+      throw problem
+    }
+    context = Mutex(made)
   }
 
-  deinit { SSL_CTX_free(context) }
+  deinit { context.withLock { SSL_CTX_free($0) } }
+
+  /// A new session (`SSL`) on this context; the caller frees it.
+  fileprivate func newSession() -> OpaquePointer? { context.withLock { SSL_new($0) } }
 
   /// The oldest error OpenSSL queued on this thread, in its words ("certificate verify failed"), and the queue
   /// emptied so that the next exchange starts clean.
@@ -47,7 +59,7 @@ final class TLSConnection {
   init(
     context: TLSClientContext, descriptor: Int32, say: Strings, wait: @escaping (Int32, Int16) throws(BridgeHTTPError) -> Void
   ) throws(BridgeHTTPError) {
-    guard let connection = SSL_new(context.context) else { throw BridgeHTTPError(say(.tlsSetupFailed, TLSClientContext.openSSLReason())) }
+    guard let connection = context.newSession() else { throw BridgeHTTPError(say(.tlsSetupFailed, TLSClientContext.openSSLReason())) }
     self.connection = connection
     self.descriptor = descriptor
     self.say = say
