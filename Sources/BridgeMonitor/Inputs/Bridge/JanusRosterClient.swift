@@ -140,8 +140,15 @@ public struct JanusRosterClient {
       for case let session as NSNumber in sessions {
         requests += 1
         guard requests <= Self.maximumAdminRequests else { return say(.janusAdminTooMany, Self.maximumAdminRequests) }
-        let handles =
-          try request(path: "\(admin.path)/\(session.uint64Value)", ["janus": "list_handles"], admin: admin)["handles"] as? [Any] ?? []
+        let handles: [Any]
+        do throws(JanusProblem) {
+          handles =
+            try request(path: "\(admin.path)/\(session.uint64Value)", ["janus": "list_handles"], admin: admin)["handles"] as? [Any] ?? []
+        } catch {
+          // A session gone between the list and its handles (a participant leaving): skipped, as a handle is below.
+          if case .sessionGone = error { continue }
+          throw error
+        }
         for case let handle as NSNumber in handles {
           requests += 1
           guard requests <= Self.maximumAdminRequests else { return say(.janusAdminTooMany, Self.maximumAdminRequests) }
@@ -150,7 +157,7 @@ public struct JanusRosterClient {
             answer = try request(
               path: "\(admin.path)/\(session.uint64Value)/\(handle.uint64Value)", ["janus": "handle_info"], admin: admin)
           } catch {
-            // A session or handle gone between the lists and its info: left, not a failure.
+            // A handle gone between the lists and its info: skipped, not a failure.
             if case .sessionGone = error { continue }
             throw error
           }
