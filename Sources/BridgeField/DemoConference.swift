@@ -95,23 +95,26 @@ public enum DemoConference {
   /// sink's URL names it); nil when it has none.
   public static func secondBridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedPexip) throws -> BridgeEventPusher? {
     guard let played = config.bridges.first(where: { $0.kind == .pexip && $0.conference == bridge.conference }),
-      let listen = played.eventsListen
+      let (host, port) = try eventsTarget(played)
     else { return nil }
-    guard let (host, port) = HostPort.parse(listen), port > 0 else {
-      throw SimulatedJanus.ListenFailure(description: "\(played.location): events_listen \(listen) names no port to post to")
-    }
     return try BridgeEventPusher(host: host, port: port, path: "/pexip-events", onePerPost: true)
   }
 
   /// The played bridge's event handler, posting to the config's `events_listen` for it; nil when it has none.
   public static func bridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedJanus) throws -> BridgeEventPusher? {
     guard let played = config.bridges.first(where: { $0.kind == .janus && $0.plugin == bridge.plugin }),
-      let listen = played.eventsListen
+      let (host, port) = try eventsTarget(played)
     else { return nil }
+    return try BridgeEventPusher(host: host, port: port, room: bridge.room, plugin: bridge.plugin)
+  }
+
+  /// Where a played bridge posts its events: the entry's `events_listen`, nil without one.
+  static func eventsTarget(_ played: BridgeSettings) throws -> (host: String, port: Int)? {
+    guard let listen = played.eventsListen else { return nil }
     guard let (host, port) = HostPort.parse(listen), port > 0 else {
       throw SimulatedJanus.ListenFailure(description: "\(played.location): events_listen \(listen) names no port to post to")
     }
-    return try BridgeEventPusher(host: host, port: port, room: bridge.room, plugin: bridge.plugin)
+    return (host, port)
   }
 
   /// A loopback TCP port free a moment ago (bound and let go: the monitor's receiver binds it a moment later).

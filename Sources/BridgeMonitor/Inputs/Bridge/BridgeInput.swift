@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeThreads
 import Foundation
 import Glibc
+import Logging
 import NIOPosix
 import Synchronization
 
@@ -115,24 +116,21 @@ public final class BridgeInput: MonitorInput {
           // `prepared` and `replaced` still hold what they replaced: freed here, outside the locks.
         }
         completed.add(1, ordering: .releasing)
+        // Each problem is said once per change: the roster's, and (Janus) the Admin API's, whose failure leaves the
+        // roster read.
+        let label = bridges[index].label
         let problem: String? = if case .failed(let problem) = outcome { problem } else { nil }
         if problem != lastProblem[index] {
-          if let problem {
-            intake.logger.warning("bridge \(bridges[index].label): cannot read the roster: \(problem)")
-          } else {
-            intake.logger.notice("bridge \(bridges[index].label): roster read")
-          }
+          Self.logChange(
+            problem, failed: "bridge \(label): cannot read the roster", read: "bridge \(label): roster read", to: intake.logger)
           lastProblem[index] = problem
         }
-        if renewed { intake.logger.notice("bridge \(bridges[index].label): Janus had lost the session; a new one was made") }
-        // The Admin API's audio is extra: its failure leaves the roster read, and is said once per change.
+        if renewed { intake.logger.notice("bridge \(label): Janus had lost the session; a new one was made") }
         let adminProblem = clients[index].adminProblem
         if adminProblem != lastAdminProblem[index] {
-          if let adminProblem {
-            intake.logger.warning("bridge \(bridges[index].label): cannot read the audio from Janus's Admin API: \(adminProblem)")
-          } else {
-            intake.logger.notice("bridge \(bridges[index].label): Janus's Admin API read")
-          }
+          Self.logChange(
+            adminProblem, failed: "bridge \(label): cannot read the audio from Janus's Admin API",
+            read: "bridge \(label): Janus's Admin API read", to: intake.logger)
           lastAdminProblem[index] = adminProblem
         }
         due[index] = ContinuousClock.now + bridges[index].poll
@@ -148,6 +146,13 @@ public final class BridgeInput: MonitorInput {
         for index in due.indices where bridge == nil || bridge == index { due[index] = ContinuousClock.now }
       }
     }
+  }
+}
+
+extension BridgeInput {
+  /// A problem that began (a warning with its reason) or ended (a notice).
+  static func logChange(_ problem: String?, failed: String, read: String, to logger: Logger) {
+    if let problem { logger.warning("\(failed): \(problem)") } else { logger.notice("\(read)") }
   }
 }
 
