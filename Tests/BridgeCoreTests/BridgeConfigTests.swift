@@ -80,6 +80,7 @@ import Testing
         - {kind: janus, url: "http://127.0.0.1:8088/janus", room: 1, ca_file: bridge-ca.pem}
         - {kind: pexip, url: "https://a.example", conference: A, credentials_file: bridge.secret, ca_file: missing.pem}
         - {kind: pexip, url: "https://b.example", conference: B, credentials_file: bridge.secret, ca_file: bridge.secret}
+        - {kind: pexip, url: "https://c.example", conference: C, credentials_file: bridge.secret, ca_file: /dev/zero}
       """, files: ["bridge.secret": account, "bridge-ca.pem": certificate])
     let found = problems(refused)
     let folder = (path as NSString).deletingLastPathComponent
@@ -88,6 +89,8 @@ import Testing
       found.contains { $0.hasPrefix("\(path):6: \(say(.bridgeCAFileBad, folder + "/missing.pem", "").dropLast(1))") }, "\(found)")
     #expect(
       found.contains("\(path):7: \(say(.bridgeCAFileBad, folder + "/bridge.secret", say(.bridgeCAFileNoCertificate)))"), "\(found)")
+    // A device is refused before it is opened (a FIFO's open would wait for a writer, holding `check`).
+    #expect(found.contains("\(path):8: \(say(.bridgeCAFileBad, "/dev/zero", say(.bridgeCAFileNotRegular)))"), "\(found)")
   }
 
   /// Janus's Admin API for each participant's audio: `admin_url` (its own port, /admin by default) with

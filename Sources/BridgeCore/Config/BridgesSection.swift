@@ -292,6 +292,12 @@ extension ConfigLoader {
   /// at its line now rather than at the first poll. OpenSSL reads it again when the bridge input starts.
   private mutating func checkCAFile(path: String, from node: Node, say: Strings) -> String? {
     let printable = TextSanitizer.printable(path)
+    // A FIFO or a device would hold `check` and the start on its read: only a regular file (or a link to one) is read.
+    var info = stat()
+    if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+      fail(node, say(.bridgeCAFileBad, printable, say(.bridgeCAFileNotRegular)))
+      return nil
+    }
     guard let handle = FileHandle(forReadingAtPath: path) else {
       fail(node, say(.bridgeCAFileBad, printable, FileProblem.describe(path: path)))
       return nil

@@ -14,6 +14,7 @@ extension Strings {
     .bridgeCAFileBad: "bridge 'ca_file' {0}: {1}",
     .bridgeCAFileTooLarge: "larger than {0} bytes, which no CA bundle is",
     .bridgeCAFileNoCertificate: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+    .bridgeCAFileNotRegular: "is not a regular file",
     .bridgeURLBad:
       "bridge 'url' must be http://HOST:PORT/PATH or https://HOST:PORT/PATH (for example http://127.0.0.1:8088/janus), got '{0}'",
     .bridgeRoomBad: "bridge 'room' must be a whole number from 1 to {0}, got '{1}'",
@@ -56,6 +57,7 @@ extension Strings {
     .bridgeCAFileBad: "'ca_file' của cầu {0}: {1}",
     .bridgeCAFileTooLarge: "lớn hơn {0} byte, không phải một bộ chứng chỉ CA",
     .bridgeCAFileNoCertificate: "không chứa chứng chỉ PEM nào (-----BEGIN CERTIFICATE-----)",
+    .bridgeCAFileNotRegular: "không phải tệp thường",
     .bridgeURLBad:
       "'url' của cầu phải có dạng http://HOST:PORT/PATH hoặc https://HOST:PORT/PATH (ví dụ http://127.0.0.1:8088/janus), nhận được '{0}'",
     .bridgeRoomBad: "'room' của cầu phải là số nguyên từ 1 đến {0}, nhận được '{1}'",

@@ -108,7 +108,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case checkCheckin, checkCheckinNoListen
   // MARK: Bridge (issue 32): the `bridges:` config, the bridge's column, header, detail pane (BridgeStrings.swift)
   case bridgesNotList, bridgesTooMany, bridgeNotMapping, bridgeMissing, bridgeKindUnknown, bridgeURLTooLong
-  case bridgeCAFileNeedsHTTPS, bridgeCAFileBad, bridgeCAFileTooLarge, bridgeCAFileNoCertificate
+  case bridgeCAFileNeedsHTTPS, bridgeCAFileBad, bridgeCAFileTooLarge, bridgeCAFileNoCertificate, bridgeCAFileNotRegular
   case bridgeURLBad, bridgeRoomBad, bridgePluginBad, bridgePollBad, bridgeListenBad
   case bridgeCredentialsUnreadable, bridgeCredentialsReadable, bridgeCredentialsBad, bridgeDuplicate, bridgeNameTwice, bridgeNameBad
   case bridgeCellIn, bridgeCellOut, bridgeCellUnknown, bridgeCellSilent, bridgeCellAbsent
