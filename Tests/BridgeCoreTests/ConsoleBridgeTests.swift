@@ -59,7 +59,7 @@ import Testing
     var board = BridgeBoard(config: Self.config())
     board.apply(
       .roster([Self.participant("BK-TU", id: "11"), Self.participant("HB-TU", id: "12"), Self.participant("Khách", id: "13")]),
-      bridge: 0, now: 1_763_863_921)
+      bridge: 0, now: 1_763_863_921, audioProblem: "Janus error 403: Unauthorized request")
     let view = board.view(records: engine.records.all)
     #expect(view.inBridgeCount == 2 && view.agentSilentCount == 1 && view.notInBridgeCount == 1 && view.unmatchedCount == 1)
 

@@ -72,6 +72,37 @@ import Testing
 
   /// What the push receivers took (`events_listen`): per bridge in the detail pane; summed in the header where it
   /// has room (it only informs, so it gives way first); nothing while a bridge is only polled.
+  /// Janus's Admin API asked for and not read: a site in the room says why its audio is unknown, on a line of its
+  /// own; once its audio is read, the line goes.
+  @Test(arguments: [Language.en, .vi])
+  func anUnreadAudioSaysWhyInTheDetailPane(language: Language) throws {
+    var snapshot = Self.snapshot(detailSite: 2)
+    var bridge = try #require(snapshot.bridge)
+    bridge.polls[0].audioProblem = "Janus error 403: Unauthorized \u{1B}[2Jrequest"
+    snapshot.bridge = bridge
+    var state = DashboardState()
+    state.strings = Strings(language)
+    let strings = state.strings
+    state.selectedSite = 2
+    state.showsDetail = true
+    let screen = screenText(DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 260, height: 40)))
+    let unread = strings(
+      .detailBridgeAudioUnread, bridge.polls[0].label + ": " + TextSanitizer.printable("Janus error 403: Unauthorized \u{1B}[2Jrequest"))
+    #expect(screen.contains(strings(.detailBridge) + ": " + unread), "\(screen)")
+    #expect(!screen.contains("\u{1B}"))
+    // The audio read for that site: nothing unknown to explain.
+    guard case .inBridge(var leg) = bridge.sites[2] else {
+      Issue.record("site 2 is not in the fixture's bridge")
+      return
+    }
+    leg.audioArriving = false
+    bridge.sites[2] = .inBridge(leg)
+    snapshot.bridge = bridge
+    let read = screenText(DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 260, height: 40)))
+    #expect(!read.contains(strings(.detailBridgeAudioUnread, "")), "\(read)")
+    #expect(read.contains(strings(.bridgeAudioNotArriving)), "\(read)")
+  }
+
   @Test(arguments: [Language.en, .vi])
   func thePushReceiversCountsShowInTheHeaderAndTheDetailPane(language: Language) throws {
     var snapshot = Self.snapshot(detailSite: 2)

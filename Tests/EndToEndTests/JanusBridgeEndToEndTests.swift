@@ -174,6 +174,9 @@ import Testing
     let bridge = monitor.site("HB-S1", in: read)?["bridge"] as? [String: Any]
     #expect(bridge?["audio_arriving"] is NSNull, "\(String(describing: bridge))")
     #expect(monitor.log.contains("Janus error 403"), "\(monitor.log)")
+    let poll = ((read["bridges"] as? [String: Any])?["polls"] as? [[String: Any]])?.first
+    #expect((poll?["audio_problem"] as? String)?.hasPrefix("Janus error 403") == true, "\(String(describing: poll))")
+    #expect(poll?["problem"] is NSNull)
   }
 
   /// The metrics say what the status file says: sites in the bridge and each disagreement.

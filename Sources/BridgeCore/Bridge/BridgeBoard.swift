@@ -24,6 +24,9 @@ public struct BridgePollState: Sendable, Equatable {
   public var eventsApplied: UInt64 = 0
   /// Pushed bodies the receiver answered other than 200 (refused, or not taken now: the bridge is polled instead).
   public var bodiesRefused: UInt64 = 0
+  /// Why the last poll could not read its participants' audio (Janus's Admin API, `admin_url`); nil when it could,
+  /// or does not ask. The roster stands either way.
+  public var audioProblem: String?
 
   public init(label: String) { self.label = label }
 
@@ -89,6 +92,7 @@ public struct BridgePreparedPass: Sendable {
   public let result: BridgeReconcile?
   public let now: Double
   public let sessionRenewed: Bool
+  public var audioProblem: String? = nil
 }
 
 /// The bridges' side of the monitor's state: each bridge's latest roster per site, its polling, and the journal
@@ -133,9 +137,11 @@ public struct BridgeBoard: Sendable {
   /// it unknown. The monitor's bridge input splits this in two (`prepare` outside its lock, then
   /// `apply(_: BridgePreparedPass)` under it), which must leave the board as this does (`BridgePassTests`).
   @discardableResult
-  public mutating func apply(_ outcome: BridgePollOutcome, bridge: Int, now: Double, sessionRenewed: Bool = false) -> BridgeReconcile? {
+  public mutating func apply(
+    _ outcome: BridgePollOutcome, bridge: Int, now: Double, sessionRenewed: Bool = false, audioProblem: String? = nil
+  ) -> BridgeReconcile? {
     guard polls.indices.contains(bridge) else { return nil }
-    countPoll(bridge: bridge, sessionRenewed: sessionRenewed)
+    countPoll(bridge: bridge, sessionRenewed: sessionRenewed, audioProblem: audioProblem)
     switch outcome {
     case .failed(let problem):
       fail(bridge: bridge, problem: problem)
@@ -159,15 +165,16 @@ public struct BridgeBoard: Sendable {
 
   /// The pass itself, outside the lock: the roster matched and compared with the base's (one lookup per
   /// participant, one pass over the sites).
-  public static func prepare(_ base: BridgePassBase, outcome: BridgePollOutcome, now: Double, sessionRenewed: Bool = false)
-    -> BridgePreparedPass
-  {
+  public static func prepare(
+    _ base: BridgePassBase, outcome: BridgePollOutcome, now: Double, sessionRenewed: Bool = false, audioProblem: String? = nil
+  ) -> BridgePreparedPass {
     var result: BridgeReconcile?
     if case .roster(let roster) = outcome {
       result = BridgeReconcile.reconcile(
         previous: base.previous, roster: roster, index: base.index, now: now, restoredSince: base.restoredSince)
     }
-    return BridgePreparedPass(base: base, outcome: outcome, result: result, now: now, sessionRenewed: sessionRenewed)
+    return BridgePreparedPass(
+      base: base, outcome: outcome, result: result, now: now, sessionRenewed: sessionRenewed, audioProblem: audioProblem)
   }
 
   /// Applies a prepared pass (under the lock): the bridge's new roster takes the old one's place, and each site
@@ -181,17 +188,20 @@ public struct BridgeBoard: Sendable {
     guard prepared.base.board == identity, polls.indices.contains(bridge), prepared.base.generation == generations[bridge],
       let result = prepared.result
     else {
-      return apply(prepared.outcome, bridge: bridge, now: prepared.now, sessionRenewed: prepared.sessionRenewed)
+      return apply(
+        prepared.outcome, bridge: bridge, now: prepared.now, sessionRenewed: prepared.sessionRenewed,
+        audioProblem: prepared.audioProblem)
     }
-    countPoll(bridge: bridge, sessionRenewed: prepared.sessionRenewed)
+    countPoll(bridge: bridge, sessionRenewed: prepared.sessionRenewed, audioProblem: prepared.audioProblem)
     guard case .roster(let roster) = prepared.outcome else { return nil }
     take(result, rosterSize: roster.count, bridge: bridge, now: prepared.now)
     return result
   }
 
-  private mutating func countPoll(bridge: Int, sessionRenewed: Bool) {
+  private mutating func countPoll(bridge: Int, sessionRenewed: Bool, audioProblem: String?) {
     polls[bridge].polls += 1
     if sessionRenewed { polls[bridge].sessionsRenewed += 1 }
+    polls[bridge].audioProblem = audioProblem.map { TextSanitizer.printable(String($0.prefix(200))) }
   }
 
   private mutating func fail(bridge: Int, problem: String) {

@@ -115,7 +115,7 @@ public enum TextKey: String, CaseIterable, Sendable {
   case headerBridgeIn, headerAgentSilent, headerNotInBridge, headerUnmatched, headerBridgeFailing
   case detailBridge, detailBridgeIn, detailBridgeOut, detailBridgeUnknown, detailBridgeMedia, detailBridgeLegs
   case checkBridgeHTTPS, checkBridgeSystemTrust, bridgeAudioArriving, bridgeAudioNotArriving, bridgeAdminURLNotJanus
-  case janusAdminTooMany
+  case janusAdminTooMany, detailBridgeAudioUnread
   case checkBridge, detailBridgeAgentSilent, detailBridgeNotIn, bridgeMuted, bridgeUnmuted, bridgeTalking, bridgeMediaUp, bridgeMediaDown
   // MARK: Bridge push receivers (issue 32, events_listen): the config's problems, the dashboard's counts
   // (BridgeEventStrings.swift)

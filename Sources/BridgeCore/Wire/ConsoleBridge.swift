@@ -96,6 +96,7 @@ public struct ConsoleBridgePoll: Sendable, Equatable, Codable {
   enum CodingKeys: String, CodingKey {
     case label = "bridge", lastSuccess = "last_success", problem, participants, unmatched, unmatchedNames = "unmatched_names"
     case polls, failures, sessionsRenewed = "sessions_renewed", eventsApplied = "events_applied", bodiesRefused = "bodies_refused"
+    case audioProblem = "audio_problem"
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -103,6 +104,7 @@ public struct ConsoleBridgePoll: Sendable, Equatable, Codable {
     try container.encode(state.label, forKey: .label)
     try container.encodeIfPresent(state.lastSuccess, forKey: .lastSuccess)
     try container.encodeIfPresent(state.problem, forKey: .problem)
+    try container.encodeIfPresent(state.audioProblem, forKey: .audioProblem)
     try container.encode(state.participants, forKey: .participants)
     try container.encode(state.unmatchedCount, forKey: .unmatched)
     if !state.unmatchedNames.isEmpty { try container.encode(state.unmatchedNames, forKey: .unmatchedNames) }
@@ -118,6 +120,7 @@ public struct ConsoleBridgePoll: Sendable, Equatable, Codable {
     state = BridgePollState(label: Self.text(try container.decode(String.self, forKey: .label), bytes: 256))
     state.lastSuccess = try container.decodeTimeIfPresent(forKey: .lastSuccess)
     state.problem = try container.decodeIfPresent(String.self, forKey: .problem).map { Self.text($0, bytes: 1024) }
+    state.audioProblem = try container.decodeIfPresent(String.self, forKey: .audioProblem).map { Self.text($0, bytes: 1024) }
     state.participants = try container.decodeCount(forKey: .participants)
     state.unmatchedCount = try container.decodeCount(forKey: .unmatched)
     let names = try container.decodeIfPresent([String].self, forKey: .unmatchedNames) ?? []

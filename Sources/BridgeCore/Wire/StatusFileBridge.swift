@@ -26,6 +26,8 @@ extension StatusFileEncoder {
       if let at = poll.lastSuccess { out.number(at, decimals: 3) } else { out.raw("null") }
       out.raw(", \"problem\": ")
       if let problem = poll.problem { out.string(problem) } else { out.raw("null") }
+      out.raw(", \"audio_problem\": ")
+      if let problem = poll.audioProblem { out.string(problem) } else { out.raw("null") }
       out.raw(", \"participants\": ")
       out.int(poll.participants)
       out.raw(", \"unmatched\": ")

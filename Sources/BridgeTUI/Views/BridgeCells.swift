@@ -87,6 +87,11 @@ extension DashboardView {
       if !media.isEmpty { parts.append(strings(.detailBridgeMedia, media.joined(separator: ", "))) }
       if leg.legs > 1 { parts.append(strings(.detailBridgeLegs, leg.legs)) }
       lines.append([(label, .dim), (parts.joined(separator: "  ·  "), .normal)])
+      // Audio asked for (admin_url) but not read: why, so that "nothing said" is not taken for "no problem".
+      let unread = bridge.polls.compactMap { poll in poll.audioProblem.map { "\(poll.label): \($0)" } }
+      if leg.audioArriving == nil, !unread.isEmpty {
+        lines.append([(label, .dim), (strings(.detailBridgeAudioUnread, unread.joined(separator: "; ")), .dim)])
+      }
       if let quality = bridgeQualityLine(leg.quality, label: label, strings: strings) { lines.append(quality) }
     case .notInBridge:
       let read = bridge.polls.compactMap(\.lastSuccess).min().map(time) ?? "–"

@@ -100,7 +100,8 @@ public final class BridgeInput: MonitorInput {
         // The roster is matched and compared outside the lock (a national roster is tens of thousands of
         // participants, and heartbeats wait on the lock); under it, only the base is taken and the changes applied.
         if let base = intake.withState({ state in state.bridgePassBase(bridge: index) }) {
-          let prepared = BridgeBoard.prepare(base, outcome: outcome, now: reading.unixSeconds, sessionRenewed: renewed)
+          let prepared = BridgeBoard.prepare(
+            base, outcome: outcome, now: reading.unixSeconds, sessionRenewed: renewed, audioProblem: clients[index].adminProblem)
           // A receiver counts from this roster on (a join it pushes is new only if this roster lacked it): swapped
           // in with the pass, under the receiver's lock, so that no event falls between the two.
           var fresh: BridgeMembers?

@@ -39,6 +39,7 @@ public struct JanusRosterClient {
   /// One poll: the roster or why not, and whether a new session had to replace an old one.
   public mutating func poll() -> (outcome: BridgePollOutcome, sessionRenewed: Bool) {
     var renewed = false
+    adminProblem = nil
     pollDeadline = ContinuousClock.now + timeout
     for attempt in 0..<2 {
       do throws(JanusProblem) {
