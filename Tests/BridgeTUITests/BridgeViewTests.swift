@@ -17,6 +17,15 @@ import Testing
       ])
   }
 
+  /// The dashboard in `language` with site 2 (HB-DB-TULY, in the room) selected and its detail pane open.
+  static func detailOfSite2(_ language: Language) -> DashboardState {
+    var state = DashboardState()
+    state.strings = Strings(language)
+    state.selectedSite = 2
+    state.showsDetail = true
+    return state
+  }
+
   @Test(arguments: [Language.en, .vi])
   func disagreementsShowOnTheirRowsAndInTheHeader(language: Language) throws {
     var state = DashboardState()
@@ -40,11 +49,8 @@ import Testing
 
   @Test(arguments: [Language.en, .vi])
   func theDetailPaneSaysSinceWhenAndWhyItDisagrees(language: Language) throws {
-    var state = DashboardState()
-    state.strings = Strings(language)
+    var state = Self.detailOfSite2(language)
     let strings = state.strings
-    state.selectedSite = 2
-    state.showsDetail = true
     let screen = DashboardView.render(
       Self.snapshot(detailSite: 2), state: &state, context: DashboardFixture.context(width: 220, height: 40))
     let lines = screenText(screen).split(separator: "\n")
@@ -80,11 +86,8 @@ import Testing
     var bridge = try #require(snapshot.bridge)
     bridge.polls[0].audioProblem = "Janus error 403: Unauthorized \u{1B}[2Jrequest"
     snapshot.bridge = bridge
-    var state = DashboardState()
-    state.strings = Strings(language)
+    var state = Self.detailOfSite2(language)
     let strings = state.strings
-    state.selectedSite = 2
-    state.showsDetail = true
     let screen = screenText(DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 260, height: 40)))
     let unread = strings(
       .detailBridgeAudioUnread, bridge.polls[0].label + ": " + TextSanitizer.printable("Janus error 403: Unauthorized \u{1B}[2Jrequest"))
@@ -110,11 +113,8 @@ import Testing
     bridge.polls[0].eventsApplied = 1_234
     bridge.polls[0].bodiesRefused = 3
     snapshot.bridge = bridge
-    var state = DashboardState()
-    state.strings = Strings(language)
+    var state = Self.detailOfSite2(language)
     let strings = state.strings
-    state.selectedSite = 2
-    state.showsDetail = true
     let screen = DashboardView.render(snapshot, state: &state, context: DashboardFixture.context(width: 320, height: 40))
     let lines = screenText(screen).split(separator: "\n")
     let header = strings(.headerBridgeEventsRefused, strings.number(1_234), strings.number(3))

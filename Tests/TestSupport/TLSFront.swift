@@ -44,12 +44,10 @@ public final class TLSFront: @unchecked Sendable {
     socat.standardError = FileHandle.nullDevice
     try socat.run()
     // Ready when it accepts: a plain TCP connect is enough (socat's child then fails the handshake and exits).
-    for _ in 0..<100 {
-      if Self.accepts(port) { return }
-      usleep(50_000)
+    guard eventually(timeout: .seconds(5), every: .milliseconds(50), { TCPTestClient(port: port) != nil }) else {
+      stop()
+      throw Failure(description: "socat did not listen on \(port)")
     }
-    stop()
-    throw Failure(description: "socat did not listen on \(port)")
   }
 
   /// SIGKILL: a process started from a test's thread inherits its blocked signals, SIGTERM among them. Each
@@ -66,15 +64,4 @@ public final class TLSFront: @unchecked Sendable {
     guard result.status == 0 else { throw Failure(description: "openssl \(arguments.first ?? ""): \(result.errors)") }
   }
 
-  private static func accepts(_ port: Int) -> Bool {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
-  }
 }
