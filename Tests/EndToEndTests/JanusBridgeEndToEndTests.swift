@@ -72,10 +72,10 @@ import Testing
     let frozen = try #require(monitor.waitForStatus(seconds: 30) { audio($0, "HB-S1") == false }, "\(monitor.log)")
     #expect(state(frozen, "HB-S1") == "in")
     #expect(audio(frozen, "HB-S2") == true && audio(frozen, "HB-S3") == true)
-    try expectMetrics(port: metricsPort, agree: frozen)
+    try expectMetrics(port: metricsPort, agreeWith: monitor)
     s1.resumeMedia()
     _ = try #require(monitor.waitForStatus(seconds: 30) { audio($0, "HB-S1") == true }, "\(monitor.log)")
-    try expectMetrics(port: metricsPort, agree: joined)
+    try expectMetrics(port: metricsPort, agreeWith: monitor)
     // The bridge's series are valid exposition.
     let exposition = try #require(HTTPTestResponse.fetch(port: metricsPort)?.body)
     #expect(exposition.contains("bridgewatch_bridge_participants{bridge=\"janus audiobridge room 1234 at 127.0.0.1:\(janus.port)\"} 4"))
@@ -88,7 +88,7 @@ import Testing
       monitor.waitForStatus(seconds: 30) { disagreement($0, "HB-S3") == "in_bridge_agent_silent" }, "\(monitor.log)")
     #expect(state(silent, "HB-S3") == "in")
     #expect(summary(silent)["in_bridge_agent_silent"] as? Int == 1)
-    try expectMetrics(port: metricsPort, agree: silent)
+    try expectMetrics(port: metricsPort, agreeWith: monitor)
 
     // S2 is kicked: out at the next poll, and alive by its agent.
     try janus.kick(s2)
@@ -123,7 +123,7 @@ import Testing
     #expect(summary(restarted)["in_bridge"] as? Int == 0)
     #expect(summary(restarted)["agent_alive_not_in_bridge"] as? Int == 3)
     #expect(summary(restarted)["in_bridge_agent_silent"] as? Int == 0)
-    try expectMetrics(port: metricsPort, agree: restarted)
+    try expectMetrics(port: metricsPort, agreeWith: again)
 
     // The journal has each join and leave with source bridge (none again at the monitor's restart), and the reader
     // reads what the writer wrote.
@@ -179,13 +179,16 @@ import Testing
     #expect(poll?["problem"] is NSNull)
   }
 
-  /// The metrics say what the status file says: sites in the bridge and each disagreement.
-  func expectMetrics(port: Int, agree json: [String: Any]) throws {
-    let summary = json["bridges"] as? [String: Any] ?? [:]
-    let audio = ((json["sites"] as? [[String: Any]]) ?? []).compactMap { ($0["bridge"] as? [String: Any])?["audio_arriving"] as? Bool }
-    // A scrape renders the latest snapshot; the status file may be one tick older or newer, so wait for agreement.
+  /// The metrics say what the status file says: sites in the bridge, each disagreement and each site's audio. A
+  /// scrape renders the latest snapshot and the status file may be a tick older or newer, and the audio is read on
+  /// its own, so both are read again until they agree.
+  func expectMetrics(port: Int, agreeWith monitor: HeadlessMonitor) throws {
+    var last = ""
     let agreed = eventually(timeout: .seconds(15), every: .milliseconds(200)) { () -> Bool in
-      guard let body = HTTPTestResponse.fetch(port: port)?.body else { return false }
+      guard let json = monitor.statusFile(), let body = HTTPTestResponse.fetch(port: port)?.body else { return false }
+      let summary = json["bridges"] as? [String: Any] ?? [:]
+      let audio = ((json["sites"] as? [[String: Any]]) ?? []).compactMap { ($0["bridge"] as? [String: Any])?["audio_arriving"] as? Bool }
+      last = "status file: \(summary), audio \(audio)\nmetrics: \(body)"
       return metricValue(body, "bridgewatch_bridge_sites_in") == Double(summary["in_bridge"] as? Int ?? -1)
         && metricValue(body, #"bridgewatch_bridge_disagreements{kind="in_bridge_agent_silent"}"#)
           == Double(summary["in_bridge_agent_silent"] as? Int ?? -1)
@@ -194,7 +197,7 @@ import Testing
         && metricValue(body, #"bridgewatch_bridge_audio_sites{audio="arriving"}"#) == Double(audio.filter { $0 }.count)
         && metricValue(body, #"bridgewatch_bridge_audio_sites{audio="not_arriving"}"#) == Double(audio.filter { !$0 }.count)
     }
-    #expect(agreed, "metrics and status file disagree: \(HTTPTestResponse.fetch(port: port)?.body ?? "no answer")")
+    #expect(agreed, "metrics and status file disagree: \(last)")
   }
 
   @Test func anUnknownBridgeKindIsRefusedInTheOperatorsLanguage() throws {
