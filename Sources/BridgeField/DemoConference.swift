@@ -61,67 +61,66 @@ public enum DemoConference {
   }
 
   /// The demo's conference bridge: a simulated Janus AudioBridge on a free loopback port, and the config's
-  /// `bridges:` entry polling it every 5 s with its push receiver (`events_listen`) on another free loopback port,
-  /// so the demo shows who is in the bridge and both disagreements, a join before the next poll (`bridgeEvents`).
+  /// `bridges:` entry polling it every 5 s with its push receiver (`events_listen`) on loopback port 0, so the
+  /// demo shows who is in the bridge and both disagreements, a join before the next poll (`bridgeEvents`). Port 0:
+  /// the receiver takes the port the kernel gives as it binds, which nothing can take first, and the demo posts
+  /// to it once the monitor has started (`MonitorProcess.Started`).
   public static func playBridge(_ config: inout ConferenceConfig) throws -> SimulatedJanus {
     let bridge = try SimulatedJanus()
-    let eventsPort = try freeLoopbackPort()
     config.bridges = [
       BridgeSettings(
         kind: .janus, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: bridge.room, poll: .seconds(5),
-        eventsListen: "127.0.0.1:\(eventsPort)", location: FileLine(file: config.path, line: 0))
+        eventsListen: "127.0.0.1:0", location: FileLine(file: config.path, line: 0))
     ]
     return bridge
   }
 
   /// The demo's second bridge: a simulated Pexip conference on a free loopback port carrying a tenth of the sites
   /// (`SimulationPlan.isOnSecondBridge`) with Pexip's verdict on each call, and the config's `bridges:` entry
-  /// polling it every 5 s with an account made for the run and its event sink's receiver (`events_listen`) on another
-  /// free loopback port: the demo shows calls going bad, which Janus's room cannot say. A site is in the bridge when
-  /// it is in either.
+  /// polling it every 5 s with an account made for the run and its event sink's receiver (`events_listen`) on
+  /// loopback port 0 as the first's: the demo shows calls going bad, which Janus's room cannot say. A site is in the
+  /// bridge when it is in either.
   public static func playSecondBridge(_ config: inout ConferenceConfig) throws -> SimulatedPexip {
     let password = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 36) }.joined()
     let bridge = try SimulatedPexip(conference: "Hội nghị trực tuyến toàn quốc", username: "bridgewatch-demo", password: password)
-    let eventsPort = try freeLoopbackPort()
     config.bridges.append(
       BridgeSettings(
         kind: .pexip, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: 0, poll: .seconds(5),
-        eventsListen: "127.0.0.1:\(eventsPort)", credentials: bridge.credentials, location: FileLine(file: config.path, line: 0),
+        eventsListen: "127.0.0.1:0", credentials: bridge.credentials, location: FileLine(file: config.path, line: 0),
         conference: bridge.conference))
     return bridge
   }
 
   /// The second bridge's event sink, posting to the config's `events_listen` for it (path /pexip-events, as an event
-  /// sink's URL names it); nil when it has none.
-  public static func secondBridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedPexip) throws -> BridgeEventPusher? {
-    guard let played = config.bridges.first(where: { $0.kind == .pexip && $0.conference == bridge.conference }),
-      let (host, port) = try eventsTarget(played)
+  /// sink's URL names it), on the port its receiver bound when `listening` has it; nil when it has none.
+  public static func secondBridgeEvents(
+    _ config: ConferenceConfig, playing bridge: SimulatedPexip, listening: [Int: Int] = [:]
+  ) throws -> BridgeEventPusher? {
+    guard let index = config.bridges.firstIndex(where: { $0.kind == .pexip && $0.conference == bridge.conference }),
+      let (host, port) = try eventsTarget(config.bridges[index], bound: listening[index])
     else { return nil }
     return try BridgeEventPusher(host: host, port: port, path: "/pexip-events", onePerPost: true)
   }
 
-  /// The played bridge's event handler, posting to the config's `events_listen` for it; nil when it has none.
-  public static func bridgeEvents(_ config: ConferenceConfig, playing bridge: SimulatedJanus) throws -> BridgeEventPusher? {
-    guard let played = config.bridges.first(where: { $0.kind == .janus && $0.plugin == bridge.plugin }),
-      let (host, port) = try eventsTarget(played)
+  /// The played bridge's event handler, posting to the config's `events_listen` for it, on the port its receiver
+  /// bound when `listening` has it; nil when it has none.
+  public static func bridgeEvents(
+    _ config: ConferenceConfig, playing bridge: SimulatedJanus, listening: [Int: Int] = [:]
+  ) throws -> BridgeEventPusher? {
+    guard let index = config.bridges.firstIndex(where: { $0.kind == .janus && $0.plugin == bridge.plugin }),
+      let (host, port) = try eventsTarget(config.bridges[index], bound: listening[index])
     else { return nil }
     return try BridgeEventPusher(host: host, port: port, room: bridge.room, plugin: bridge.plugin)
   }
 
-  /// Where a played bridge posts its events: the entry's `events_listen`, nil without one.
-  static func eventsTarget(_ played: BridgeSettings) throws -> (host: String, port: Int)? {
+  /// Where a played bridge posts its events: the entry's `events_listen` (its port the one `bound` if given), nil
+  /// without one.
+  static func eventsTarget(_ played: BridgeSettings, bound: Int?) throws -> (host: String, port: Int)? {
     guard let listen = played.eventsListen else { return nil }
-    guard let (host, port) = HostPort.parse(listen), port > 0 else {
+    guard let (host, port) = HostPort.parse(listen), let port = bound ?? (port > 0 ? port : nil) else {
       throw SimulatedJanus.ListenFailure(description: "\(played.location): events_listen \(listen) names no port to post to")
     }
     return (host, port)
-  }
-
-  /// A loopback TCP port free a moment ago (bound and let go: the monitor's receiver binds it a moment later).
-  static func freeLoopbackPort() throws -> Int {
-    let probe = try LoopbackHTTPServer(host: "127.0.0.1", port: 0, threadName: "free-port")
-    defer { probe.stop() }
-    return probe.port
   }
 
   /// For `sim --play-bridge`: a simulated Janus where the config's first Janus room (AudioBridge or VideoRoom) is,

@@ -39,8 +39,8 @@ public struct MonitorRunner {
   public var config: ConferenceConfig
   public var warnings: [ConfigProblem]
   public var options = MonitorProcess.Options()
-  /// Called once the socket is bound, with the bound address (the demo starts its simulator here).
-  public var onStart: @Sendable (SocketAddress) -> Void = { _ in }
+  /// Called once the sockets are bound, with where they listen (the demo starts its simulator here).
+  public var onStart: @Sendable (MonitorProcess.Started) -> Void = { _ in }
   /// Called when the monitor is about to stop.
   public var onStop: @Sendable () -> Void = {}
 

@@ -115,6 +115,12 @@ public final class Monitor: Sendable {
   /// The console server, while this monitor serves consoles (from start until stop).
   public var consoleServer: ConsoleServer? { outputs.withLock { $0.lazy.compactMap { $0 as? ConsoleServer }.first } }
 
+  /// The ports the bridges' event receivers listen on once started, by the bridge's index in `config.bridges` (an
+  /// `events_listen` of port 0 takes whatever port the kernel gives).
+  public var bridgeEventPorts: [Int: Int] {
+    running.withLock { $0.lazy.compactMap { $0 as? BridgeInput }.first }?.eventPorts ?? [:]
+  }
+
   /// Starts the inputs (the UDP socket on `listen` instead of the config's, if given), the tick and the outputs
   /// (the console socket listens before they start). Returns the UDP input's bound address.
   @discardableResult

@@ -84,10 +84,18 @@ public final class MonitorProcess: Sendable {
   /// The consoles attached now (for the metrics).
   public var consoleCount: Int { monitor.consoleServer?.consoles.consoles.count ?? 0 }
 
-  /// Starts the hub (its inputs, tick and outputs, the console server among them), calls `onStarted` with the UDP
-  /// address, then starts the pair. A hub that fails to start is stopped again.
+  /// Where a started monitor listens: what whoever started it (the demo's simulator) sends to.
+  public struct Started: Sendable {
+    /// The UDP heartbeat socket's bound address.
+    public var address: SocketAddress
+    /// Each bridge's event receiver's bound port, by the bridge's index in the config.
+    public var bridgeEventPorts: [Int: Int]
+  }
+
+  /// Starts the hub (its inputs, tick and outputs, the console server among them), calls `onStarted` with where it
+  /// listens, then starts the pair. A hub that fails to start is stopped again.
   @discardableResult
-  public func start(onStarted: @Sendable (SocketAddress) -> Void = { _ in }) async throws(Failure) -> SocketAddress {
+  public func start(onStarted: @Sendable (Started) -> Void = { _ in }) async throws(Failure) -> SocketAddress {
     let address: SocketAddress
     do {
       address = try await monitor.start(listen: options.listen)
@@ -101,7 +109,7 @@ public final class MonitorProcess: Sendable {
     // The hub's own, built for its outputs from the same config and address.
     let facts = monitor.consoleFacts ?? ConsoleFacts(config: config, listenAddress: Self.describe(address))
     self.facts.withLock { $0 = facts }
-    onStarted(address)
+    onStarted(Started(address: address, bridgeEventPorts: monitor.bridgeEventPorts))
     var follower: Follower?
     if let follow = options.follow {
       logger.notice(

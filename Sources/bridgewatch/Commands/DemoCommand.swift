@@ -80,14 +80,10 @@ struct DemoCommand: AsyncParsableCommand {
     var demoConfig = try DemoConference.config(sites: sites, districts: shape == .shape2021, directory: directory)
     try metrics.apply(to: &demoConfig)
     let bridge: SimulatedJanus
-    let bridgeEvents: BridgeEventPusher?
     let secondBridge: SimulatedPexip
-    let secondBridgeEvents: BridgeEventPusher?
     do {
       bridge = try DemoConference.playBridge(&demoConfig)
-      bridgeEvents = try DemoConference.bridgeEvents(demoConfig, playing: bridge)
       secondBridge = try DemoConference.playSecondBridge(&demoConfig)
-      secondBridgeEvents = try DemoConference.secondBridgeEvents(demoConfig, playing: secondBridge)
     } catch {
       printError("bridgewatch demo: cannot play the conference bridge: \(error)")
       throw ExitCode(1)
@@ -96,11 +92,24 @@ struct DemoCommand: AsyncParsableCommand {
     let endpoints = DemoConference.probeSomeSites(&demoConfig, plan: plan)
     let config = demoConfig
     let speed = self.speed
+    let headless = self.headless
     let holder = DriverHolder()
     var runner = MonitorRunner(config: config, warnings: [], listen: ("127.0.0.1", 0))
     runner.options.language = dashboard.language.language
-    runner.onStart = { bound in
-      guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: bound.port ?? 0) else { return }
+    // The simulator starts once the monitor listens: it sends to the ports the monitor bound (port 0 each).
+    runner.onStart = { started in
+      guard case .success(let address) = UDPAddress.resolve(host: "127.0.0.1", port: started.address.port ?? 0) else { return }
+      // Without its events the demo still plays: the bridges are polled.
+      func pusher(_ make: () throws -> BridgeEventPusher?) -> BridgeEventPusher? {
+        do { return try make() } catch {
+          printError("bridgewatch demo: a bridge's events are not posted, it is polled only: \(error)")
+          return nil
+        }
+      }
+      let ports = started.bridgeEventPorts
+      let bridgeEvents = pusher { try DemoConference.bridgeEvents(config, playing: bridge, listening: ports) }
+      let secondBridgeEvents = pusher { try DemoConference.secondBridgeEvents(config, playing: secondBridge, listening: ports) }
+      if headless { Self.sayWherePosted(bridgeEvents, secondBridgeEvents) }
       let driver = SimulatorDriver(
         plan: plan, config: config, addresses: [address], speed: speed, endpoints: endpoints, bridge: bridge,
         bridgeEvents: bridgeEvents, secondBridge: secondBridge, secondBridgeEvents: secondBridgeEvents)
@@ -116,17 +125,8 @@ struct DemoCommand: AsyncParsableCommand {
       for line in plan.roles(names: config.sites.map(\.name)) { printError("demo: " + line) }
       let probed = config.sites.filter { $0.probe != nil }
       printError("demo: conference bridge (a simulated Janus AudioBridge): \(bridge.url) room \(bridge.room)")
-      if let events = bridgeEvents {
-        printError(
-          "demo: its joins and leaves posted to the monitor's events_listen \(HostPortText.format(host: events.host, port: events.port))")
-      }
       printError(
         "demo: a second bridge (a simulated Pexip conference, with its verdict on each call) carrying one site in ten: \(secondBridge.url)")
-      if let events = secondBridgeEvents {
-        printError(
-          "demo: its connects, verdicts and disconnects posted as Pexip's event sink to \(HostPortText.format(host: events.host, port: events.port))\(events.path)"
-        )
-      }
       printError("demo: probed by the monitor, without an agent: \(probed.map { "\($0.id) (\($0.probe!))" }.joined(separator: ", "))")
       try await exitOnFailure { try await runner.runHeadless(summaryEvery: 10) }
     } else {
@@ -135,6 +135,20 @@ struct DemoCommand: AsyncParsableCommand {
       try await exitOnFailure { try await runner.runDashboard(options) }
     }
     if let report { try writeReport(to: report, config: config) }
+  }
+
+  /// Where the played bridges post their events, once the monitor's receivers have their ports.
+  private static func sayWherePosted(_ bridgeEvents: BridgeEventPusher?, _ secondBridgeEvents: BridgeEventPusher?) {
+    if let events = bridgeEvents {
+      printError(
+        "demo: the Janus bridge's joins and leaves posted to the monitor's events_listen \(HostPortText.format(host: events.host, port: events.port))"
+      )
+    }
+    if let events = secondBridgeEvents {
+      printError(
+        "demo: the Pexip bridge's connects, verdicts and disconnects posted as its event sink to \(HostPortText.format(host: events.host, port: events.port))\(events.path)"
+      )
+    }
   }
 
   /// The report of the journal just played, before its folder goes.

@@ -21,6 +21,9 @@ extension BridgeInput {
   /// The port bridge `bridge`'s receiver listens on (after `start`), nil when it has none.
   public func eventPort(bridge: Int) -> Int? { receiverPorts.withLock { $0[bridge] } }
 
+  /// Every receiver's port (after `start`), by the bridge's index.
+  public var eventPorts: [Int: Int] { receiverPorts.withLock { $0 } }
+
   func startReceivers(intake: MonitorIntake) async throws {
     self.intake.withLock { $0 = intake }
     let listening = bridges.indices.filter { bridges[$0].eventsListen != nil }
