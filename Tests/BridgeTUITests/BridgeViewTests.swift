@@ -47,6 +47,24 @@ import Testing
     #expect(tu.contains(strings(.bridgeCellIn)) && !tu.contains(strings(.bridgeCellSilent)), "\(tu)")
   }
 
+  /// A bridge change alone (no record changed: sites the bridge sees and no agent reports) is a whole frame, not the
+  /// last frame with its times moved: a dashboard of sites without agents showed "bridge not read" and every site's
+  /// bridge unknown until a key was pressed.
+  @Test func aBridgeChangeAloneIsNotATimeOnlyFrame() throws {
+    let before = Self.snapshot(detailSite: nil)
+    let context = DashboardFixture.context(width: 160, height: 40)
+    var left = before
+    var bridge = try #require(left.bridge)
+    bridge.sites[0] = .notInBridge
+    left.bridge = bridge
+    #expect(left.recordsRevision == before.recordsRevision)
+    #expect(DashboardView.FrameBasis(left, context: context) != DashboardView.FrameBasis(before, context: context))
+    var polled = before
+    polled.bridge?.polls[0].problem = "cannot connect"
+    #expect(DashboardView.FrameBasis(polled, context: context) != DashboardView.FrameBasis(before, context: context))
+    #expect(DashboardView.FrameBasis(before, context: context) == DashboardView.FrameBasis(before, context: context))
+  }
+
   @Test(arguments: [Language.en, .vi])
   func theDetailPaneSaysSinceWhenAndWhyItDisagrees(language: Language) throws {
     var state = Self.detailOfSite2(language)

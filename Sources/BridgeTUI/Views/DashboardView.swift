@@ -121,6 +121,10 @@ public enum DashboardView {
     var sessionLabel: String?
     var banner: String?
     var alarm: [String]
+    /// The bridges: a join, a leave, a poll's problem or a call's quality changes the rows and the header without a
+    /// record changing. Last, so that a frame whose records changed is told apart before the sites' bridge states
+    /// are compared (arrays rebuilt each snapshot: one pass over them, about a second apart).
+    var bridge: BridgeView?
 
     init(_ snapshot: MonitorSnapshot, context: ViewContext) {
       width = context.width
@@ -134,6 +138,7 @@ public enum DashboardView {
       sessionLabel = context.sessionLabel
       banner = context.banner
       alarm = context.alarm
+      bridge = snapshot.bridge
     }
   }
 
