@@ -115,7 +115,8 @@ struct BridgeSeries: Sendable {
 
 /// A bridge point's call-quality figures as its bridge gives them (docs/METRICS.md "Conference bridge"): loss,
 /// jitter and round trip, NaN while the bridge gives none (the site is not in, or not yet asked). Made only with
-/// `metrics.per_site` and a bridge of a kind that gives figures (CMS); else no series at all.
+/// `metrics.per_site` and a bridge that gives figures (`BridgeSettings.givesQualityFigures`: CMS, a Janus AudioBridge
+/// with `admin_url`); else no series at all.
 struct BridgeQualityFamilies: Sendable {
   var loss: GaugeFamily
   var jitter: GaugeFamily
@@ -123,7 +124,7 @@ struct BridgeQualityFamilies: Sendable {
   let enabled: Bool
 
   init(config: ConferenceConfig) {
-    enabled = config.metrics.perSite && config.bridges.contains { $0.kind == .cms }
+    enabled = config.metrics.perSite && config.bridges.contains(where: \.givesQualityFigures)
     let count = enabled ? config.sites.count : 0
     loss = GaugeFamily(
       name: "bridgewatch_site_bridge_packet_loss_percent",

@@ -102,6 +102,16 @@ public struct BridgeSettings: Sendable, Hashable {
     }
   }
 
+  /// The bridge gives loss, jitter and round trip figures (docs/BRIDGES.md "Call quality"): CMS, and a Janus
+  /// AudioBridge read through its Admin API (for its WebRTC participants).
+  public var givesQualityFigures: Bool {
+    switch kind {
+    case .cms: true
+    case .janus: admin != nil && plugin == .audiobridge
+    case .pexip: false
+    }
+  }
+
   /// The API's base path when the url gives none.
   public static func defaultPath(_ kind: Kind) -> String {
     switch kind {

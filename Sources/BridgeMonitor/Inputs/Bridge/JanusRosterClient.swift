@@ -16,6 +16,9 @@ public struct JanusRosterClient {
   private var hadSession = false
   /// Why the last poll's Admin API read failed (the audio then unknown), nil when it succeeded or is not asked.
   public private(set) var adminProblem: String?
+  /// Each WebRTC handle's media counters at the last Admin API read, by handle id: a loss is over one poll. Only
+  /// the handles of the last read are kept (at most `maximumAdminRequests`).
+  private var mediaCounters: [UInt64: [String: JanusMediaStats.Counters]] = [:]
 
   /// A roster of this many participants is refused (a national conference has about 11,000 points).
   public static let maximumParticipants = 100_000
@@ -45,7 +48,7 @@ public struct JanusRosterClient {
       do throws(JanusProblem) {
         if session == nil, try openSession() { renewed = true }
         var roster = try listParticipants()
-        if bridge.admin != nil, bridge.plugin == .audiobridge { adminProblem = readAudio(into: &roster) }
+        if bridge.admin != nil, bridge.plugin == .audiobridge { adminProblem = readMedia(into: &roster) }
         return (.roster(roster), renewed)
       } catch {
         // A session Janus no longer has is made again at once, once; any other failure keeps the session for
@@ -127,14 +130,18 @@ public struct JanusRosterClient {
   /// two a participant): a larger room has its audio left unread rather than a poll that never ends.
   public static let maximumAdminRequests = 2_000
 
-  /// Each AudioBridge participant's audio, from Janus's Admin API (docs/BRIDGES.md "Media through the Admin API"):
-  /// `list_sessions`, each session's `list_handles`, each handle's `handle_info`; a handle of this plugin in this
-  /// room names its participant (`plugin_specific.id`), and its audio is arriving while its jitter buffer holds
-  /// packets (`queue-in`, which Janus 1.1.2 leaves out once the buffer is empty). Whatever fails here leaves every
-  /// participant's audio unknown (nil), never the roster unread.
-  private func readAudio(into roster: inout [BridgeParticipant]) -> String? {
+  /// Each AudioBridge participant's audio and, for a WebRTC participant, its call quality, from Janus's Admin API
+  /// (docs/BRIDGES.md "Media through the Admin API", "Call quality"): `list_sessions`, each session's
+  /// `list_handles`, each handle's `handle_info`; a handle of this plugin in this room names its participant
+  /// (`plugin_specific.id`), and its audio is arriving while its jitter buffer holds packets (`queue-in`, which
+  /// Janus 1.1.2 leaves out once the buffer is empty); its `webrtc.media` gives loss, jitter and round trip
+  /// (`JanusMediaStats`). Whatever fails here leaves every participant's audio and quality unknown (nil), never the
+  /// roster unread.
+  private mutating func readMedia(into roster: inout [BridgeParticipant]) -> String? {
     guard let admin = bridge.admin else { return nil }
     var arriving: [String: Bool] = [:]
+    var quality: [String: BridgeQuality] = [:]
+    var counters: [UInt64: [String: JanusMediaStats.Counters]] = [:]
     do throws(JanusProblem) {
       var requests = 1
       let sessions = try request(path: admin.path, ["janus": "list_sessions"], admin: admin)["sessions"] as? [Any] ?? []
@@ -169,12 +176,20 @@ public struct JanusRosterClient {
             if let number = Self.unsigned(specific["id"]) { String(number) } else { specific["id"] as? String }
           guard let id else { continue }
           arriving[id] = (Self.unsigned(specific["queue-in"]) ?? 0) > 0
+          let media = JanusMediaStats.read(webrtc: info["webrtc"], previous: mediaCounters[handle.uint64Value] ?? [:])
+          if !media.counters.isEmpty { counters[handle.uint64Value] = media.counters }
+          quality[id] = media.quality
         }
       }
     } catch {
+      mediaCounters = [:]
       return error.text(say)
     }
-    for index in roster.indices { roster[index].audioArriving = arriving[roster[index].id] }
+    mediaCounters = counters
+    for index in roster.indices {
+      roster[index].audioArriving = arriving[roster[index].id]
+      roster[index].quality = quality[roster[index].id]
+    }
     return nil
   }
 
