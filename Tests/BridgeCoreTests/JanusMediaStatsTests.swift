@@ -100,6 +100,23 @@ import Testing
     #expect(JanusMediaStats.read(webrtc: ["media": ["0": ["type": "audio"]]], previous: [:]).counters.isEmpty)
   }
 
+  @Test func audioArrivesWhileAnAudioMediumReceivedBytesInTheLastSecond() throws {
+    // The AudioBridge participant, captured while Chromium sent.
+    #expect(JanusMediaStats.audioArriving(webrtc: try webrtc()) == true)
+    #expect(JanusMediaStats.audioArriving(webrtc: try webrtc { $0["stats"] = ["in": ["packets": 10, "bytes_lastsec": 0]] }) == false)
+    // The VideoRoom publisher, captured a moment after Chromium ended: its packets counted, none in the last second.
+    let data = try Data(
+      contentsOf: URL(fileURLWithPath: Repository.path("Tests/Fixtures/bridges/janus-1.1.2-admin-handle-info-videoroom-publisher.json")))
+    let info = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["info"] as? [String: Any])
+    #expect((info["plugin_specific"] as? [String: Any])?["type"] as? String == "publisher")
+    #expect(JanusMediaStats.audioArriving(webrtc: info["webrtc"]) == false)
+    #expect(JanusMediaStats.read(webrtc: info["webrtc"], previous: [:]).quality?.lossPercent == 0)
+    // No audio medium Janus counts: unknown, not "not arriving".
+    #expect(JanusMediaStats.audioArriving(webrtc: nil) == nil)
+    #expect(JanusMediaStats.audioArriving(webrtc: try webrtc { $0["type"] = "video" }) == nil)
+    #expect(JanusMediaStats.audioArriving(webrtc: try webrtc { $0["stats"] = ["in": ["bytes_lastsec": "4000"]] }) == nil)
+  }
+
   @Test func hostileValuesAreDroppedNotTrusted() throws {
     for bad in ["12", -3, 1.5, 1e300, Double.nan, true as Any] as [Any] {
       let odd = try webrtc {

@@ -92,7 +92,42 @@ import Testing
   }
 }
 
-/// A site joining Janus's AudioBridge room over WebRTC: Debian's Chromium, headless, with its fake microphone, on the
+extension JanusWebRTCTests {
+  /// A VideoRoom publisher (Chromium, audio only) read through the Admin API: its audio arriving and its call
+  /// quality; frozen with SIGSTOP, its audio stops arriving while it stays in the room; let go on, it arrives again.
+  @Test func aVideoRoomPublishersAudioAndQualityAreReadAndItsSilenceSeen() throws {
+    try RequiredTool.require("janus", "chromium")
+    let janus = try JanusUnderTest(videoRoom: true)
+    defer { janus.stop() }
+    let browser = try WebRTCSite(janus: janus, display: "HB-V1", plugin: "videoroom")
+    defer { browser.stop() }
+    try browser.waitForMedia()
+    let config = """
+      title: Bridge
+      status_file: status.json
+      sites:
+        - {id: HB-V1, name: V1, group: Hòa Bình, expected: 10}
+      bridges:
+        - {kind: janus, plugin: videoroom, url: "http://127.0.0.1:\(janus.port)/janus", room: 1234, poll: 1s, admin_url: "http://127.0.0.1:\(janus.adminPort)/admin", credentials_file: janus.secret}
+      """
+    let monitor = try HeadlessMonitor(config: config, files: ["janus.secret": "admin_secret: \(JanusUnderTest.adminSecret)\n"])
+    defer { _ = monitor.stop() }
+    func bridge(_ json: [String: Any]) -> [String: Any]? { monitor.site("HB-V1", in: json)?["bridge"] as? [String: Any] }
+    let sending = try #require(
+      monitor.waitForStatus(seconds: 30) { json in
+        bridge(json)?["audio_arriving"] as? Bool == true && (bridge(json)?["quality"] as? [String: Any])?["verdict"] as? String == "good"
+      }, "\(monitor.log)\n\(browser.log)")
+    #expect(bridge(sending)?["state"] as? String == "in")
+    browser.pause()
+    let frozen = try #require(
+      monitor.waitForStatus(seconds: 30) { bridge($0)?["audio_arriving"] as? Bool == false }, "\(monitor.log)")
+    #expect(bridge(frozen)?["state"] as? String == "in", "a frozen publisher stays in the room")
+    browser.resume()
+    _ = try #require(monitor.waitForStatus(seconds: 30) { bridge($0)?["audio_arriving"] as? Bool == true }, "\(monitor.log)")
+  }
+}
+
+/// A site joining Janus's AudioBridge room (or publishing in a VideoRoom) over WebRTC: Debian's Chromium, headless, with its fake microphone, on the
 /// page Tests/Fixtures/browser/janus-webrtc-join.html (Janus's HTTP API: create, attach, join with the offer). With
 /// a relay, Janus's candidates in its answer are replaced by the relay's address and the relay is told the first
 /// IPv4 one, so the site's media passes through it.
@@ -102,9 +137,9 @@ final class WebRTCSite {
 
   struct Failure: Error, CustomStringConvertible { var description: String }
 
-  init(janus: JanusUnderTest, display: String, relay: LossyUDPRelay? = nil) throws {
+  init(janus: JanusUnderTest, display: String, plugin: String = "audiobridge", relay: LossyUDPRelay? = nil) throws {
     profile = try makeScratchDirectory("bw-chromium")
-    var query = "janus=http://127.0.0.1:\(janus.port)/janus&room=1234&display=\(display)"
+    var query = "janus=http://127.0.0.1:\(janus.port)/janus&room=1234&display=\(display)&plugin=\(plugin)"
     if let relay { query += "&relay=127.0.0.1:\(relay.port)" }
     let page = "file://" + Repository.path("Tests/Fixtures/browser/janus-webrtc-join.html") + "?" + query
     browser = try BackgroundProcess(
@@ -148,6 +183,12 @@ final class WebRTCSite {
       throw Failure(description: "the WebRTC site's media never came up:\n\(log)")
     }
   }
+
+  /// Freezes Chromium, every process of it (SIGSTOP): its media stops, its session stays.
+  func pause() { _ = try? runTool("pkill", ["-STOP", "-f", "--", "--user-data-dir=" + profile], input: "") }
+
+  /// Lets it go on (SIGCONT).
+  func resume() { _ = try? runTool("pkill", ["-CONT", "-f", "--", "--user-data-dir=" + profile], input: "") }
 
   /// Chromium and every process it started (each names the profile on its command line), then the profile.
   func stop() {

@@ -53,6 +53,21 @@ public enum JanusMediaStats {
     return (quality.isEmpty ? nil : quality, counters)
   }
 
+  /// Whether a WebRTC participant's audio is arriving: an audio medium (`type: audio`) that received bytes in the
+  /// last second (`stats.in.bytes_lastsec`, which Janus 1.1.2 brings to 0 within two seconds of the sender stopping);
+  /// nil without an audio medium Janus counts (a plain-RTP participant, a video-only publisher).
+  public static func audioArriving(webrtc: Any?) -> Bool? {
+    guard let media = (webrtc as? [String: Any])?["media"] as? [String: Any] else { return nil }
+    var arriving: Bool?
+    for (_, value) in media.sorted(by: { $0.key < $1.key }).prefix(maximumMedia) {
+      guard let medium = value as? [String: Any], medium["type"] as? String == "audio",
+        let bytes = counter(((medium["stats"] as? [String: Any])?["in"] as? [String: Any])?["bytes_lastsec"])
+      else { continue }
+      arriving = (arriving ?? false) || bytes > 0
+    }
+    return arriving
+  }
+
   /// A whole number Janus wrote (JSON integer), in range; not a JSON boolean, which Foundation also gives as a number
   /// (of type "c").
   static func counter(_ value: Any?) -> UInt64? {

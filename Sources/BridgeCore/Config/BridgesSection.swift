@@ -102,12 +102,12 @@ public struct BridgeSettings: Sendable, Hashable {
     }
   }
 
-  /// The bridge gives loss, jitter and round trip figures (docs/BRIDGES.md "Call quality"): CMS, and a Janus
-  /// AudioBridge read through its Admin API (for its WebRTC participants).
+  /// The bridge gives loss, jitter and round trip figures (docs/BRIDGES.md "Call quality"): CMS, and a Janus room
+  /// read through its Admin API (for its WebRTC participants).
   public var givesQualityFigures: Bool {
     switch kind {
     case .cms: true
-    case .janus: admin != nil && plugin == .audiobridge
+    case .janus: admin != nil
     case .pexip: false
     }
   }

@@ -48,7 +48,7 @@ public struct JanusRosterClient {
       do throws(JanusProblem) {
         if session == nil, try openSession() { renewed = true }
         var roster = try listParticipants()
-        if bridge.admin != nil, bridge.plugin == .audiobridge { adminProblem = readMedia(into: &roster) }
+        if bridge.admin != nil { adminProblem = readMedia(into: &roster) }
         return (.roster(roster), renewed)
       } catch {
         // A session Janus no longer has is made again at once, once; any other failure keeps the session for
@@ -130,13 +130,14 @@ public struct JanusRosterClient {
   /// two a participant): a larger room has its audio left unread rather than a poll that never ends.
   public static let maximumAdminRequests = 2_000
 
-  /// Each AudioBridge participant's audio and, for a WebRTC participant, its call quality, from Janus's Admin API
+  /// Each participant's audio and, for a WebRTC participant, its call quality, from Janus's Admin API
   /// (docs/BRIDGES.md "Media through the Admin API", "Call quality"): `list_sessions`, each session's
-  /// `list_handles`, each handle's `handle_info`; a handle of this plugin in this room names its participant
-  /// (`plugin_specific.id`), and its audio is arriving while its jitter buffer holds packets (`queue-in`, which
-  /// Janus 1.1.2 leaves out once the buffer is empty); its `webrtc.media` gives loss, jitter and round trip
-  /// (`JanusMediaStats`). Whatever fails here leaves every participant's audio and quality unknown (nil), never the
-  /// roster unread.
+  /// `list_handles`, each handle's `handle_info`; a handle of this plugin in this room (a VideoRoom's: a publisher)
+  /// names its participant (`plugin_specific.id`). An AudioBridge participant's audio is arriving while its jitter
+  /// buffer holds packets (`queue-in`, which Janus 1.1.2 leaves out once the buffer is empty); a VideoRoom
+  /// publisher's while its audio medium received bytes in the last second. Its `webrtc.media` gives loss, jitter and
+  /// round trip (`JanusMediaStats`). Whatever fails here leaves every participant's audio and quality unknown (nil),
+  /// never the roster unread.
   private mutating func readMedia(into roster: inout [BridgeParticipant]) -> String? {
     guard let admin = bridge.admin else { return nil }
     var arriving: [String: Bool] = [:]
@@ -170,12 +171,16 @@ public struct JanusRosterClient {
             throw error
           }
           guard let info = answer["info"] as? [String: Any], info["plugin"] as? String == bridge.plugin.packageName,
-            let specific = info["plugin_specific"] as? [String: Any], Self.sameRoom(specific["room"], bridge.room)
+            let specific = info["plugin_specific"] as? [String: Any], Self.sameRoom(specific["room"], bridge.room),
+            bridge.plugin == .audiobridge || specific["type"] as? String == "publisher"
           else { continue }
           let id: String? =
             if let number = Self.unsigned(specific["id"]) { String(number) } else { specific["id"] as? String }
           guard let id else { continue }
-          arriving[id] = (Self.unsigned(specific["queue-in"]) ?? 0) > 0
+          switch bridge.plugin {
+          case .audiobridge: arriving[id] = (Self.unsigned(specific["queue-in"]) ?? 0) > 0
+          case .videoroom: arriving[id] = JanusMediaStats.audioArriving(webrtc: info["webrtc"])
+          }
           let media = JanusMediaStats.read(webrtc: info["webrtc"], previous: mediaCounters[handle.uint64Value] ?? [:])
           if !media.counters.isEmpty { counters[handle.uint64Value] = media.counters }
           quality[id] = media.quality
