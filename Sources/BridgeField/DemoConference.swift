@@ -78,7 +78,7 @@ public enum DemoConference {
   /// The demo's second bridge: a simulated Pexip conference on a free loopback port carrying a tenth of the sites
   /// (`SimulationPlan.isOnSecondBridge`) with Pexip's verdict on each call, and the config's `bridges:` entry
   /// polling it every 5 s with an account made for the run and its event sink's receiver (`events_listen`) on
-  /// loopback port 0 as the first's: the demo shows calls going bad, which Janus's room cannot say. A site is in the
+  /// loopback port 0 as the first's: the demo shows calls going bad, which its simulated Janus (no Admin API) cannot say. A site is in the
   /// bridge when it is in either.
   public static func playSecondBridge(_ config: inout ConferenceConfig) throws -> SimulatedPexip {
     let password = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 36) }.joined()

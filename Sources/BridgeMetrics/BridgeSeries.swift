@@ -115,8 +115,8 @@ struct BridgeSeries: Sendable {
 
 /// A bridge point's call-quality figures as its bridge gives them (docs/METRICS.md "Conference bridge"): loss,
 /// jitter and round trip, NaN while the bridge gives none (the site is not in, or not yet asked). Made only with
-/// `metrics.per_site` and a bridge that gives figures (`BridgeSettings.givesQualityFigures`: CMS, a Janus AudioBridge
-/// with `admin_url`); else no series at all.
+/// `metrics.per_site` and a bridge that gives figures (`BridgeSettings.givesQualityFigures`: CMS, a Janus room with
+/// `admin_url`); else no series at all.
 struct BridgeQualityFamilies: Sendable {
   var loss: GaugeFamily
   var jitter: GaugeFamily
