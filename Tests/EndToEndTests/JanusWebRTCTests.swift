@@ -9,7 +9,35 @@ import Testing
 /// microphone, joins the AudioBridge room through a relay of the test's that can drop the site's RTP packets; the
 /// monitor reads loss, jitter and round trip from Janus's Admin API and judges the call by the documented thresholds
 /// (docs/BRIDGES.md "Call quality").
-@Suite(.serialized) struct JanusWebRTCTests {
+/// An interface that is up, not loopback, with an IPv4 address: where Janus offers its ICE candidates.
+enum NetworkInterfaces {
+  static let machineHasOne: Bool = {
+    var list: UnsafeMutablePointer<ifaddrs>?
+    guard getifaddrs(&list) == 0 else { return false }
+    defer { freeifaddrs(list) }
+    var entry = list
+    while let current = entry {
+      let flags = Int32(bitPattern: current.pointee.ifa_flags)
+      if let address = current.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET),
+        flags & Int32(IFF_UP) != 0, flags & Int32(IFF_LOOPBACK) == 0
+      {
+        return true
+      }
+      entry = current.pointee.ifa_next
+    }
+    return false
+  }()
+}
+
+@Suite(
+  .serialized,
+  .enabled(
+    if: NetworkInterfaces.machineHasOne,
+    "Janus's ICE (libnice) gathers no loopback candidate: WebRTC to it needs an interface with an IPv4 address other than loopback, and this machine has none"
+  )
+)
+struct JanusWebRTCTests {
+
   @Test func aWebRTCSitesLossAsJanusCountsItMakesItsCallBadAndGoodAgain() throws {
     try RequiredTool.require("janus", "gst-launch-1.0", "chromium")
     let janus = try JanusUnderTest()
