@@ -65,15 +65,27 @@ public enum DemoConference {
   /// demo shows who is in the bridge and both disagreements, a join before the next poll (`bridgeEvents`). Port 0:
   /// the receiver takes the port the kernel gives as it binds, which nothing can take first, and the demo posts
   /// to it once the monitor has started (`MonitorProcess.Started`).
+  ///
+  /// A roster that Janus's Admin API can be read for within its cap (`adminSiteLimit`: about two requests a
+  /// participant, `JanusRosterClient.maximumAdminRequests` a poll) also has it played and read (`admin_url`): each
+  /// site's audio arriving or not, and the call quality of the third that join over WebRTC
+  /// (`SimulationPlan.webrtcCounts`).
   public static func playBridge(_ config: inout ConferenceConfig) throws -> SimulatedJanus {
-    let bridge = try SimulatedJanus()
-    config.bridges = [
-      BridgeSettings(
-        kind: .janus, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: bridge.room, poll: .seconds(5),
-        eventsListen: "127.0.0.1:0", location: FileLine(file: config.path, line: 0))
-    ]
+    let readsAdmin = config.sites.count <= adminSiteLimit
+    let bridge = try SimulatedJanus(adminPath: readsAdmin ? "/admin" : nil)
+    var settings = BridgeSettings(
+      kind: .janus, url: bridge.url, host: bridge.host, port: bridge.port, path: bridge.path, room: bridge.room, poll: .seconds(5),
+      eventsListen: "127.0.0.1:0", location: FileLine(file: config.path, line: 0))
+    if let adminPath = bridge.adminPath {
+      settings.admin = .init(host: bridge.host, port: bridge.port, path: adminPath, secure: false)
+    }
+    config.bridges = [settings]
     return bridge
   }
+
+  /// The largest demo roster whose Admin API is played: a session list, then two requests a participant (the
+  /// guests' included) within `JanusRosterClient.maximumAdminRequests`.
+  static let adminSiteLimit = 900
 
   /// The demo's second bridge: a simulated Pexip conference on a free loopback port carrying a tenth of the sites
   /// (`SimulationPlan.isOnSecondBridge`) with Pexip's verdict on each call, and the config's `bridges:` entry
@@ -124,7 +136,8 @@ public enum DemoConference {
   }
 
   /// For `sim --play-bridge`: a simulated Janus where the config's first Janus room (AudioBridge or VideoRoom) is,
-  /// which must be on this machine's loopback (127.0.0.1) so the simulator can take its port.
+  /// which must be on this machine's loopback (127.0.0.1) so the simulator can take its port; with its Admin API
+  /// where the config's `admin_url` names the same port.
   public static func bridgeToPlay(_ config: ConferenceConfig) throws -> SimulatedJanus {
     guard let bridge = config.bridges.first(where: { $0.kind == .janus }) else {
       throw SimulatedJanus.ListenFailure(description: "the config has no Janus room under bridges: to play")
@@ -132,6 +145,10 @@ public enum DemoConference {
     guard bridge.host == "127.0.0.1" || bridge.host == "localhost" else {
       throw SimulatedJanus.ListenFailure(description: "\(bridge.location): the bridge to play must be at 127.0.0.1, not \(bridge.host)")
     }
-    return try SimulatedJanus(host: "127.0.0.1", port: bridge.port, path: bridge.path, room: bridge.room, plugin: bridge.plugin)
+    // Its Admin API too when the config's `admin_url` is on the same port (a real Janus serves it on another: there
+    // the monitor says the audio is not read).
+    let admin = bridge.admin.flatMap { $0.port == bridge.port && !$0.secure && $0.path != bridge.path ? $0.path : nil }
+    return try SimulatedJanus(
+      host: "127.0.0.1", port: bridge.port, path: bridge.path, room: bridge.room, plugin: bridge.plugin, adminPath: admin)
   }
 }

@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeField
 import BridgeMonitor
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -91,6 +92,63 @@ import Testing
     other.room = 999
     let problem = try #require(Self.refusal(polling: other), "room 999 was read")
     #expect(problem.contains("485") && problem.contains("No such room (999)"), "\(problem)")
+  }
+
+  /// The demo's Janus plays the Admin API too: the monitor's own client reads each participant's audio (`queue-in`)
+  /// and a WebRTC participant's counts as a real Janus gives them, its loss over the poll since its last counts.
+  @Test func theMonitorsJanusClientReadsTheSimulatedAdminAPI() throws {
+    let janus = try SimulatedJanus(adminPath: "/admin")
+    let counts = Mutex(SimulatedJanus.WebRTCCounts(lost: 10, received: 990, jitterMilliseconds: 12, roundTripMilliseconds: 80))
+    janus.start {
+      [
+        SimulatedJanus.Participant(id: 7, display: "HB-TU", muted: false, webrtc: counts.withLock { $0 }),
+        SimulatedJanus.Participant(id: 8, display: "HB-DB-TULY", muted: false, audioArriving: false),
+      ]
+    }
+    defer { janus.stop() }
+    var settings = BridgeSettings(
+      url: janus.url, host: janus.host, port: janus.port, path: janus.path, room: janus.room, poll: .seconds(2))
+    settings.admin = .init(host: janus.host, port: janus.port, path: "/admin", secure: false)
+    var client = JanusRosterClient(bridge: settings, timeout: .seconds(5), say: Strings(.en))
+    guard case .roster(let first) = client.poll().outcome else {
+      Issue.record("no roster")
+      return
+    }
+    #expect(client.adminProblem == nil, "\(client.adminProblem ?? "")")
+    #expect(first.map(\.audioArriving) == [true, false])
+    #expect(first.map(\.mediaUp) == [true, false], "a WebRTC participant's media is set up")
+    // Since the call began: 10 of 1,000, 1%, degraded; the plain-RTP participant has no quality.
+    #expect(first[0].quality?.lossPercent == 1 && first[0].quality?.jitterMilliseconds == 12)
+    #expect(first[0].quality?.roundTripMilliseconds == 80 && first[0].quality?.verdict == .degraded)
+    #expect(first[1].quality == nil)
+    // The next poll: 0 lost of 1,000 more, a good call.
+    counts.withLock { $0 = .init(lost: 10, received: 1_990, jitterMilliseconds: 12, roundTripMilliseconds: 80) }
+    guard case .roster(let second) = client.poll().outcome else {
+      Issue.record("no roster")
+      return
+    }
+    #expect(second[0].quality?.lossPercent == 0 && second[0].quality?.verdict == .good)
+  }
+
+  /// The demo's plan: a third of the sites, and the one whose plan loses heartbeats, join over WebRTC; Janus's
+  /// counts only grow while they are connected; that lossy site's call is bad.
+  @Test func thePlannedWebRTCCountsGrowAndTheLossySiteIsBad() throws {
+    let config = Self.hoaBinh
+    let plan = SimulationPlan(config: config, scenario: .quick, seed: 1, playsBridge: true)
+    let names = config.sites.map(\.bridgeMatchName)
+    let early = plan.bridgeRoster(names: names, at: 150)
+    let later = plan.bridgeRoster(names: names, at: 210)
+    let webrtc = later.filter { $0.webrtc != nil }
+    #expect(webrtc.count * 5 >= config.sites.count, "about a third: \(webrtc.count)")
+    for participant in webrtc {
+      guard let before = early.first(where: { $0.id == participant.id })?.webrtc, let after = participant.webrtc else { continue }
+      #expect(after.lost >= before.lost && after.received > before.received, "\(participant.display)")
+    }
+    let lossy = try #require(plan.sites.indices.first { plan.sites[$0].lossPercent > 0 })
+    let counts = try #require(later.first { $0.display == names[lossy] }?.webrtc)
+    let loss = Double(counts.lost) * 100 / Double(counts.lost + counts.received)
+    #expect(loss >= BridgeQuality.lossThresholds.bad, "\(loss)%")
+    #expect(later.contains { !$0.audioArriving }, "some site's audio does not arrive")
   }
 
   /// `sim --play-bridge` on a config watching a VideoRoom plays one: the monitor's own Janus client attaches to the

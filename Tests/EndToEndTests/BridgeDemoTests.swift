@@ -29,6 +29,8 @@ import Testing
     #expect(silent.count == 2 && absent.count == 2, "\(demo.output.prefix(3000))")
     var last: [String: Any]?
     var verdicts: [Int: String] = [:]
+    var janusFigures: [String: [String: Any]] = [:]
+    var audio: [Bool] = []
     var seen = false
     let deadline = Date().addingTimeInterval(180)
     while Date() < deadline && !seen {
@@ -41,12 +43,21 @@ import Testing
       let disagreement = { (id: String) in (Self.site(id, in: json)?["bridge"] as? [String: Any])?["disagreement"] as? String }
       // The second bridge's verdicts, by the site's place in the roster (the status file keeps the config's order).
       verdicts = [:]
+      janusFigures = [:]
+      audio = []
       for (index, site) in ((json["sites"] as? [[String: Any]]) ?? []).enumerated() {
-        let quality = (site["bridge"] as? [String: Any])?["quality"] as? [String: Any]
+        let bridge = site["bridge"] as? [String: Any]
+        let quality = bridge?["quality"] as? [String: Any]
         if let word = quality?["bridge_verdict"] as? String { verdicts[index] = word }
+        // Janus's figures, read through its played Admin API: a loss, no verdict word of the bridge's own.
+        if let quality, quality["loss_percent"] is Double, quality["bridge_verdict"] is NSNull {
+          janusFigures[site["id"] as? String ?? ""] = quality
+        }
+        if let arriving = bridge?["audio_arriving"] as? Bool { audio.append(arriving) }
       }
       seen =
         (bridges["in_bridge"] as? Int ?? 0) >= 40 && (bridges["unmatched"] as? Int) == 2 && verdicts.count >= 3
+        && janusFigures.count >= 10 && audio.contains(true) && audio.contains(false)
         && silent.allSatisfy { disagreement($0) == "in_bridge_agent_silent" }
         && absent.allSatisfy { disagreement($0) == "agent_alive_not_in_bridge" }
         && (bridges["in_bridge_agent_silent"] as? Int ?? 0) >= 2 && (bridges["agent_alive_not_in_bridge"] as? Int ?? 0) >= 2
@@ -54,6 +65,11 @@ import Testing
     #expect(seen, "\(String(describing: last))\n\(demo.output.suffix(2000))")
     let polls = try #require((last?["polls"] as? [[String: Any]])?.first)
     #expect(polls["problem"] is NSNull, "\(polls)")
+    // The Janus room's Admin API is read: no problem, a third of its sites with Janus's figures, the site whose plan
+    // loses heartbeats a bad call.
+    #expect(polls["audio_problem"] is NSNull, "\(polls)")
+    #expect(janusFigures.values.contains { $0["verdict"] as? String == "bad" }, "\(janusFigures)")
+    #expect(janusFigures.values.allSatisfy { $0["jitter_ms"] is Double && $0["rtt_ms"] is Double }, "\(janusFigures)")
     // The second bridge, a Pexip conference: read with its account, one site in ten in it, each with Pexip's verdict.
     let second = try #require((last?["polls"] as? [[String: Any]])?.last)
     #expect(demo.output.contains("demo: a second bridge (a simulated Pexip conference, with its verdict on each call)"))
@@ -100,6 +116,7 @@ import Testing
           plugin: \(plugin)
           poll: 5s
           events_listen: 127.0.0.1:\(eventsPort)
+          admin_url: http://127.0.0.1:\(bridgePort)/admin
       sites:
       \(sites.joined(separator: "\n"))
       """
@@ -132,5 +149,15 @@ import Testing
       return polls?.first?["events_applied"] as? Int ?? 0 > 0
     }
     #expect(pushed != nil, "\(String(describing: monitor.statusFile()?["bridges"]))")
+    // Its Admin API is played on the same port: an AudioBridge's sites in the room all have their audio read; a
+    // VideoRoom's, those publishing over WebRTC (the simulated others have no media Janus counts: unknown).
+    let audio = monitor.waitForStatus(seconds: 30) { json in
+      let inRoom = ((json["sites"] as? [[String: Any]]) ?? []).compactMap { $0["bridge"] as? [String: Any] }.filter {
+        $0["state"] as? String == "in"
+      }
+      let read = inRoom.filter { $0["audio_arriving"] is Bool }
+      return !read.isEmpty && (plugin == "videoroom" || read.count == inRoom.count)
+    }
+    #expect(audio != nil, "\(String(describing: monitor.statusFile()?["sites"]))\n\(monitor.log.suffix(2000))")
   }
 }
