@@ -6,7 +6,7 @@ import Testing
 
 /// A WebRTC participant's call quality from Janus's Admin API (`handle_info`'s `webrtc.media`), read from the answer
 /// Janus 1.1.2 gave for Chromium in an AudioBridge room (Tests/Fixtures/bridges/janus-1.1.2-admin-handle-info-webrtc.*)
-/// and from variants of it: loss over one poll, jitter, round trip; hostile values dropped, never trusted.
+/// and from variants of it: loss over the last 10 s, jitter, round trip; hostile values dropped, never trusted.
 @Suite struct JanusMediaStatsTests {
   /// The fixture's `info.webrtc`, with `change` applied to its one medium ("0").
   func webrtc(_ change: (inout [String: Any]) -> Void = { _ in }) throws -> [String: Any] {
@@ -40,39 +40,75 @@ import Testing
     medium["stats"] = stats
   }
 
-  @Test func theCapturedAnswerIsAGoodCallWithNoLossAndItsCountersKept() throws {
-    let read = JanusMediaStats.read(webrtc: try webrtc(), previous: [:])
-    let quality = try #require(read.quality)
-    // Janus counted no packet lost of the 1,500-odd Chromium sent; its jitter 0 ms on loopback; its round trip 0,
-    // which is Janus's "not measured yet" (and under a millisecond here), so not a figure.
-    #expect(quality.lossPercent == 0)
-    #expect(quality.jitterMilliseconds == 0)
-    #expect(quality.roundTripMilliseconds == nil)
-    #expect(quality.verdict == .good)
-    let kept = try #require(read.counters["0"])
-    #expect(kept.lost == 0 && kept.received > 1_000, "\(kept)")
+  /// Reads `webrtc` at `now` after `history`.
+  func read(_ webrtc: Any?, _ history: [String: [JanusMediaStats.Sample]] = [:], at now: Double = 100) -> (
+    quality: BridgeQuality?, history: [String: [JanusMediaStats.Sample]]
+  ) {
+    JanusMediaStats.read(webrtc: webrtc, history: history, now: now)
   }
 
-  @Test func lossIsOverThePollSinceTheCountersKeptAndFromTheStartWithoutThem() throws {
-    let now = try webrtc {
-      set("lost", 30, in: &$0)
-      setReceived(1_070, in: &$0)
+  @Test func theCapturedAnswerReadFirstHasItsJitterAndNoLossYet() throws {
+    let first = read(try webrtc())
+    let quality = try #require(first.quality)
+    // Janus's jitter 0 ms on loopback; its round trip 0, Janus's "not measured yet" (and under a millisecond here),
+    // so not a figure; no loss on a first read: there is nothing 10 s old to count from.
+    #expect(quality.jitterMilliseconds == 0)
+    #expect(quality.roundTripMilliseconds == nil)
+    #expect(quality.lossPercent == nil)
+    #expect(quality.verdict == .good)
+    let kept = try #require(first.history["0"])
+    #expect(kept.count == 1 && kept[0].lost == 0 && kept[0].received > 1_000 && kept[0].seconds == 100, "\(kept)")
+    // Ten seconds on, with no packet lost: 0%.
+    let later = try webrtc { setReceived(kept[0].received + 500, in: &$0) }
+    #expect(read(later, first.history, at: 110).quality?.lossPercent == 0)
+  }
+
+  @Test func lossIsOverTheLastTenSecondsAgainstTheNewestReadThatOld() throws {
+    func at(_ lost: Int, _ received: Int) throws -> [String: Any] {
+      try webrtc {
+        set("lost", lost, in: &$0)
+        setReceived(received, in: &$0)
+      }
     }
-    // Since the last poll: 30 lost of 1,000 expected is 3%, degraded.
-    let sincePoll = JanusMediaStats.read(webrtc: now, previous: ["0": .init(lost: 0, received: 100)])
-    #expect(sincePoll.quality?.lossPercent == 3)
-    #expect(sincePoll.quality?.verdict == .degraded)
-    #expect(sincePoll.counters["0"] == .init(lost: 30, received: 1_070))
-    // A first read: since the call began, 30 of 1,100.
-    let first = try #require(JanusMediaStats.read(webrtc: now, previous: [:]).quality?.lossPercent)
-    #expect(abs(first - 30.0 * 100 / 1_100) < 1e-9)
-    // Counters that went back (a renegotiated medium) are read from the start again, not as a negative loss.
-    let reset = JanusMediaStats.read(webrtc: now, previous: ["0": .init(lost: 50, received: 5_000)])
-    #expect(reset.quality?.lossPercent == first)
-    // No packet since the last poll: no loss figure (the audio line says it is not arriving), jitter still read.
-    let idle = JanusMediaStats.read(webrtc: now, previous: ["0": .init(lost: 30, received: 1_070)])
-    #expect(idle.quality?.lossPercent == nil)
-    #expect(idle.quality?.jitterMilliseconds == 0)
+    // Reads at 0 s (nothing lost), 5 s (10 lost of 250) and 12 s (30 lost of 600 since 0).
+    var history = read(try at(0, 0), at: 0).history
+    let five = read(try at(10, 240), history, at: 5)
+    #expect(five.quality?.lossPercent == nil, "5 s is not a window")
+    history = five.history
+    let twelve = read(try at(30, 570), history, at: 12)
+    // Against the read at 0 s, the newest at least 10 s old: 30 of 600, 5%, bad.
+    #expect(twelve.quality?.lossPercent == 5)
+    #expect(twelve.quality?.verdict == .bad)
+    // Reads older than the window's base are let go; the base and the newer ones are kept.
+    #expect(twelve.history["0"]?.map(\.seconds) == [0, 5, 12])
+    // At 16 s the base is the read at 5 s: 20 lost of 450 since.
+    let sixteen = read(try at(30, 680), twelve.history, at: 16)
+    #expect(abs((sixteen.quality?.lossPercent ?? -1) - 20.0 * 100 / 460) < 1e-9, "\(String(describing: sixteen.quality))")
+    #expect(sixteen.history["0"]?.map(\.seconds) == [5, 12, 16])
+    // Counters that went back (a renegotiated medium): no loss until 10 s of the new counts, never a negative one.
+    let reset = read(try at(2, 100), sixteen.history, at: 20)
+    #expect(reset.quality?.lossPercent == nil)
+    #expect(reset.history["0"]?.map(\.seconds) == [20])
+    // No packet in the window: no loss figure (the audio line says it is not arriving), jitter still read.
+    let idle = read(try at(2, 100), reset.history, at: 31)
+    #expect(idle.quality?.lossPercent == nil && idle.quality?.jitterMilliseconds == 0)
+  }
+
+  @Test func pollingFasterThanTheWindowKeepsItsBaseAndABoundedHistory() throws {
+    var history: [String: [JanusMediaStats.Sample]] = [:]
+    var lastLoss: Double?
+    for tick in 0...40 {
+      let answer = try webrtc {
+        set("lost", tick, in: &$0)
+        setReceived(tick * 99, in: &$0)
+      }
+      let result = JanusMediaStats.read(webrtc: answer, history: history, now: Double(tick) * 0.5)
+      history = result.history
+      lastLoss = result.quality?.lossPercent
+      #expect((history["0"]?.count ?? 0) <= JanusMediaStats.maximumSamples)
+    }
+    // Every half second: one packet in a hundred lost, 1%, whatever the window's exact base.
+    #expect(lastLoss.map { abs($0 - 1) < 1e-9 } == true, "\(String(describing: lastLoss))")
   }
 
   @Test func jitterAndRoundTripAreJudgedByTheDocumentedThresholds() throws {
@@ -80,7 +116,7 @@ import Testing
       set("jitter-local", 61, in: &$0)
       set("rtt", 320, in: &$0)
     }
-    let quality = try #require(JanusMediaStats.read(webrtc: shaky, previous: [:]).quality)
+    let quality = try #require(read(shaky).quality)
     #expect(quality.jitterMilliseconds == 61 && quality.roundTripMilliseconds == 320)
     #expect(quality.verdict == .bad)
     // The worst of two media: a second medium's larger jitter is the handle's.
@@ -90,14 +126,14 @@ import Testing
     set("jitter-local", 45, in: &video)
     media["1"] = video
     two["media"] = media
-    #expect(JanusMediaStats.read(webrtc: two, previous: [:]).quality?.jitterMilliseconds == 45)
+    #expect(read(two).quality?.jitterMilliseconds == 45)
   }
 
   @Test func aPlainRTPParticipantOrAnAnswerWithoutMediaGivesNoQuality() throws {
-    #expect(JanusMediaStats.read(webrtc: nil, previous: [:]).quality == nil)
-    #expect(JanusMediaStats.read(webrtc: ["ice": ["state": "ready"]], previous: [:]).quality == nil)
-    #expect(JanusMediaStats.read(webrtc: ["media": "none"], previous: [:]).quality == nil)
-    #expect(JanusMediaStats.read(webrtc: ["media": ["0": ["type": "audio"]]], previous: [:]).counters.isEmpty)
+    #expect(read(nil).quality == nil)
+    #expect(read(["ice": ["state": "ready"]]).quality == nil)
+    #expect(read(["media": "none"]).quality == nil)
+    #expect(read(["media": ["0": ["type": "audio"]]]).history.isEmpty)
   }
 
   @Test func audioArrivesWhileAnAudioMediumReceivedBytesInTheLastSecond() throws {
@@ -110,7 +146,7 @@ import Testing
     let info = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["info"] as? [String: Any])
     #expect((info["plugin_specific"] as? [String: Any])?["type"] as? String == "publisher")
     #expect(JanusMediaStats.audioArriving(webrtc: info["webrtc"]) == false)
-    #expect(JanusMediaStats.read(webrtc: info["webrtc"], previous: [:]).quality?.lossPercent == 0)
+    #expect(read(info["webrtc"]).quality?.jitterMilliseconds != nil)
     // No audio medium Janus counts: unknown, not "not arriving".
     #expect(JanusMediaStats.audioArriving(webrtc: nil) == nil)
     #expect(JanusMediaStats.audioArriving(webrtc: try webrtc { $0["type"] = "video" }) == nil)
@@ -124,15 +160,15 @@ import Testing
         set("jitter-local", bad, in: &$0)
         set("rtt", bad, in: &$0)
       }
-      let read = JanusMediaStats.read(webrtc: odd, previous: [:])
+      let result = read(odd)
       // Nothing of it is read: no loss without its counter, no jitter or round trip but whole numbers in range
       // (a JSON boolean, which Foundation gives as a number, is not one).
-      #expect(read.quality == nil, "\(bad): \(String(describing: read.quality))")
-      #expect(read.counters.isEmpty, "\(bad)")
+      #expect(result.quality == nil, "\(bad): \(String(describing: result.quality))")
+      #expect(result.history.isEmpty, "\(bad)")
     }
     // A jitter beyond a minute is out of BridgeQuality's range: dropped.
     let huge = try webrtc { set("jitter-local", 3_600_000, in: &$0) }
-    #expect(JanusMediaStats.read(webrtc: huge, previous: [:]).quality?.jitterMilliseconds == nil)
+    #expect(read(huge).quality?.jitterMilliseconds == nil)
     // More media than any participant has: only the first 16 are read, and a long mid is not kept.
     var many = try webrtc()
     let medium = (many["media"] as! [String: Any])["0"]!
@@ -140,8 +176,8 @@ import Testing
     for index in 0..<1_000 { media[String(format: "%04d", index)] = medium }
     media[String(repeating: "m", count: 100)] = medium
     many["media"] = media
-    let read = JanusMediaStats.read(webrtc: many, previous: [:])
-    #expect(read.counters.count == JanusMediaStats.maximumMedia)
-    #expect(read.counters.keys.allSatisfy { $0.utf8.count <= 32 })
+    let result = read(many)
+    #expect(result.history.count == JanusMediaStats.maximumMedia)
+    #expect(result.history.keys.allSatisfy { $0.utf8.count <= 32 })
   }
 }

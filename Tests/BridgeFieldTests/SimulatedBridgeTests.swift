@@ -109,7 +109,8 @@ import Testing
     var settings = BridgeSettings(
       url: janus.url, host: janus.host, port: janus.port, path: janus.path, room: janus.room, poll: .seconds(2))
     settings.admin = .init(host: janus.host, port: janus.port, path: "/admin", secure: false)
-    var client = JanusRosterClient(bridge: settings, timeout: .seconds(5), say: Strings(.en))
+    // A loss over each poll rather than over the last 10 s, so that the test need not wait.
+    var client = JanusRosterClient(bridge: settings, timeout: .seconds(5), say: Strings(.en), lossWindow: 0)
     guard case .roster(let first) = client.poll().outcome else {
       Issue.record("no roster")
       return
@@ -117,17 +118,17 @@ import Testing
     #expect(client.adminProblem == nil, "\(client.adminProblem ?? "")")
     #expect(first.map(\.audioArriving) == [true, false])
     #expect(first.map(\.mediaUp) == [true, false], "a WebRTC participant's media is set up")
-    // Since the call began: 10 of 1,000, 1%, degraded; the plain-RTP participant has no quality.
-    #expect(first[0].quality?.lossPercent == 1 && first[0].quality?.jitterMilliseconds == 12)
-    #expect(first[0].quality?.roundTripMilliseconds == 80 && first[0].quality?.verdict == .degraded)
+    // A first read: jitter and round trip, no loss yet; the plain-RTP participant has no quality.
+    #expect(first[0].quality?.lossPercent == nil && first[0].quality?.jitterMilliseconds == 12)
+    #expect(first[0].quality?.roundTripMilliseconds == 80 && first[0].quality?.verdict == .good)
     #expect(first[1].quality == nil)
-    // The next poll: 0 lost of 1,000 more, a good call.
-    counts.withLock { $0 = .init(lost: 10, received: 1_990, jitterMilliseconds: 12, roundTripMilliseconds: 80) }
+    // The next poll: 20 lost of the 1,000 since, 2%, degraded.
+    counts.withLock { $0 = .init(lost: 30, received: 1_970, jitterMilliseconds: 12, roundTripMilliseconds: 80) }
     guard case .roster(let second) = client.poll().outcome else {
       Issue.record("no roster")
       return
     }
-    #expect(second[0].quality?.lossPercent == 0 && second[0].quality?.verdict == .good)
+    #expect(second[0].quality?.lossPercent == 2 && second[0].quality?.verdict == .degraded)
   }
 
   /// The demo's plan: a third of the sites, and the one whose plan loses heartbeats, join over WebRTC; Janus's

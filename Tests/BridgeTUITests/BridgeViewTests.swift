@@ -52,17 +52,24 @@ import Testing
   /// bridge unknown until a key was pressed.
   @Test func aBridgeChangeAloneIsNotATimeOnlyFrame() throws {
     let before = Self.snapshot(detailSite: nil)
-    let context = DashboardFixture.context(width: 160, height: 40)
     var left = before
     var bridge = try #require(left.bridge)
     bridge.sites[0] = .notInBridge
     left.bridge = bridge
     #expect(left.recordsRevision == before.recordsRevision)
-    #expect(DashboardView.FrameBasis(left, context: context) != DashboardView.FrameBasis(before, context: context))
+    #expect(DashboardRuntime.bridgeChanged(from: before, to: left))
     var polled = before
     polled.bridge?.polls[0].problem = "cannot connect"
-    #expect(DashboardView.FrameBasis(polled, context: context) != DashboardView.FrameBasis(before, context: context))
-    #expect(DashboardView.FrameBasis(before, context: context) == DashboardView.FrameBasis(before, context: context))
+    #expect(DashboardRuntime.bridgeChanged(from: before, to: polled))
+    #expect(!DashboardRuntime.bridgeChanged(from: before, to: before))
+    // A record changed too: a whole frame comes anyway, the bridges are not compared.
+    var both = left
+    both.recordsRevision += 1
+    #expect(!DashboardRuntime.bridgeChanged(from: before, to: both))
+    // The runtime counts each such snapshot in the frame basis: another count is another frame.
+    let context = DashboardFixture.context(width: 160, height: 40)
+    #expect(
+      DashboardView.FrameBasis(left, context: context, bridgeRevision: 1) != DashboardView.FrameBasis(before, context: context))
   }
 
   @Test(arguments: [Language.en, .vi])

@@ -21,6 +21,8 @@ public final class DashboardRuntime {
   /// What the last whole frame was drawn from, and whether a key, event or connection change came since: without
   /// either, the next frame only moves the clock and the ages (`DashboardView.refreshTimes`).
   private var drawnBasis: DashboardView.FrameBasis?
+  /// Snapshots whose bridges changed while their records did not (`bridgeChanged`), for the frame basis.
+  private var bridgeRevision: UInt64 = 0
   private var needsWholeFrame = true
   /// Frames that only moved the clock and the ages, counted for tests and profiles.
   public private(set) var timeOnlyFrames = 0
@@ -168,6 +170,7 @@ public final class DashboardRuntime {
       if case .lost(let reason) = newConnection { notice("notice: monitor gone (\(reason)); reconnecting") }
     }
     if let newSnapshot {
+      if Self.bridgeChanged(from: snapshot, to: newSnapshot) { bridgeRevision &+= 1 }
       noteRoleChange(from: snapshot.role, to: newSnapshot.role, at: newSnapshot.takenAt.unixSeconds, backend: backend)
       state.actionsRefused = newSnapshot.role.flatMap { Self.actionRefusal($0, strings: state.strings, promoteCommand: promoteCommand) }
       snapshot = newSnapshot
@@ -215,6 +218,13 @@ public final class DashboardRuntime {
     return true
   }
 
+  /// Whether `new` changes what the bridges show while its records are those of `old` (a changed record makes a
+  /// whole frame anyway): sites the bridge sees and no agent reports would otherwise keep their last frame. One
+  /// pass over the sites' bridge states a snapshot, about a second apart; nothing of `old` is kept.
+  static func bridgeChanged(from old: MonitorSnapshot, to new: MonitorSnapshot) -> Bool {
+    new.recordsRevision == old.recordsRevision && new.bridge != old.bridge
+  }
+
   /// Draws the current state now, whatever the frame pacing (tests read it back).
   public func redraw(_ backend: any TerminalBackend) {
     needsWholeFrame = true
@@ -252,7 +262,7 @@ public final class DashboardRuntime {
     // The frame before last is no longer the backend's to compare with: it is drawn into.
     var frame = spareFrame ?? ScreenBuffer(width: 0, height: 0)
     spareFrame = nil
-    let basis = DashboardView.FrameBasis(snapshot, context: context)
+    let basis = DashboardView.FrameBasis(snapshot, context: context, bridgeRevision: bridgeRevision)
     if !needsWholeFrame, basis == drawnBasis, DashboardView.refreshesTimes(state, context: context), let drawnFrame {
       frame.overwrite(with: drawnFrame)
       DashboardView.refreshTimes(&frame, snapshot, state: state, context: context)

@@ -121,12 +121,11 @@ public enum DashboardView {
     var sessionLabel: String?
     var banner: String?
     var alarm: [String]
-    /// The bridges: a join, a leave, a poll's problem or a call's quality changes the rows and the header without a
-    /// record changing. Last, so that a frame whose records changed is told apart before the sites' bridge states
-    /// are compared (arrays rebuilt each snapshot: one pass over them, about a second apart).
-    var bridge: BridgeView?
+    /// Counts the snapshots whose bridges changed without a record changing (a join, a leave, a poll's problem, a
+    /// call's quality change the rows and the header): the runtime's, `DashboardRuntime.bridgeChanged`.
+    var bridgeRevision: UInt64
 
-    init(_ snapshot: MonitorSnapshot, context: ViewContext) {
+    init(_ snapshot: MonitorSnapshot, context: ViewContext, bridgeRevision: UInt64 = 0) {
       width = context.width
       height = context.height
       recordsRevision = snapshot.recordsRevision
@@ -138,7 +137,7 @@ public enum DashboardView {
       sessionLabel = context.sessionLabel
       banner = context.banner
       alarm = context.alarm
-      bridge = snapshot.bridge
+      self.bridgeRevision = bridgeRevision
     }
   }
 

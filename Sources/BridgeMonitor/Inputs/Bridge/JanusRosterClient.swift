@@ -16,9 +16,13 @@ public struct JanusRosterClient {
   private var hadSession = false
   /// Why the last poll's Admin API read failed (the audio then unknown), nil when it succeeded or is not asked.
   public private(set) var adminProblem: String?
-  /// Each WebRTC handle's media counters at the last Admin API read, by handle id: a loss is over one poll. Only
-  /// the handles of the last read are kept (at most `maximumAdminRequests`).
-  private var mediaCounters: [UInt64: [String: JanusMediaStats.Counters]] = [:]
+  /// Each WebRTC handle's recent media counts, by handle id (`JanusMediaStats.read`): a loss is over the last
+  /// `lossWindow`. Only the handles of the last read are kept (at most `maximumAdminRequests`), and kept when a
+  /// read fails (the next one goes on from them).
+  private var mediaHistory: [UInt64: [String: [JanusMediaStats.Sample]]] = [:]
+  /// `JanusMediaStats.lossWindowSeconds`; shorter only in tests.
+  private let lossWindow: Double
+  private let started = ContinuousClock.now
 
   /// A roster of this many participants is refused (a national conference has about 11,000 points).
   public static let maximumParticipants = 100_000
@@ -30,8 +34,10 @@ public struct JanusRosterClient {
 
   public init(
     bridge: BridgeSettings, timeout: Duration, resolver: HostResolver = .system,
-    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment))
+    say: Strings = Strings(Language.fromEnvironment(ProcessInfo.processInfo.environment)),
+    lossWindow: Double = JanusMediaStats.lossWindowSeconds
   ) {
+    self.lossWindow = lossWindow
     self.bridge = bridge
     self.timeout = timeout
     self.resolver = resolver
@@ -142,7 +148,9 @@ public struct JanusRosterClient {
     guard let admin = bridge.admin else { return nil }
     var arriving: [String: Bool] = [:]
     var quality: [String: BridgeQuality] = [:]
-    var counters: [UInt64: [String: JanusMediaStats.Counters]] = [:]
+    var history: [UInt64: [String: [JanusMediaStats.Sample]]] = [:]
+    let elapsed = ContinuousClock.now - started
+    let now = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     do throws(JanusProblem) {
       var requests = 1
       let sessions = try request(path: admin.path, ["janus": "list_sessions"], admin: admin)["sessions"] as? [Any] ?? []
@@ -181,16 +189,16 @@ public struct JanusRosterClient {
           case .audiobridge: arriving[id] = (Self.unsigned(specific["queue-in"]) ?? 0) > 0
           case .videoroom: arriving[id] = JanusMediaStats.audioArriving(webrtc: info["webrtc"])
           }
-          let media = JanusMediaStats.read(webrtc: info["webrtc"], previous: mediaCounters[handle.uint64Value] ?? [:])
-          if !media.counters.isEmpty { counters[handle.uint64Value] = media.counters }
+          let media = JanusMediaStats.read(
+            webrtc: info["webrtc"], history: mediaHistory[handle.uint64Value] ?? [:], now: now, window: lossWindow)
+          if !media.history.isEmpty { history[handle.uint64Value] = media.history }
           quality[id] = media.quality
         }
       }
     } catch {
-      mediaCounters = [:]
       return error.text(say)
     }
-    mediaCounters = counters
+    mediaHistory = history
     for index in roster.indices {
       roster[index].audioArriving = arriving[roster[index].id]
       roster[index].quality = quality[roster[index].id]
