@@ -79,6 +79,31 @@ import Testing
     return false
   }
 
+  /// A receiver that cannot listen (its port taken) stops the start, and the receivers already listening are
+  /// stopped with it: their ports are free again, nothing answers there.
+  @Test func aReceiverThatCannotListenStopsTheOnesAlreadyListening() async throws {
+    let squatter = try LoopbackHTTPServer(host: "127.0.0.1", port: 0, threadName: "squatter")
+    defer { squatter.stop() }
+    var config = ConferenceConfig(sites: [SiteConfig(id: "A", name: "A", group: ["G"], expected: 1, heartbeatFile: "/x/A.hb")])
+    config.bridges = [
+      BridgeSettings(
+        url: "http://127.0.0.1:1/janus", host: "127.0.0.1", port: 1, path: "/janus", room: 1, poll: .seconds(3_600),
+        eventsListen: "127.0.0.1:0"),
+      BridgeSettings(
+        url: "http://127.0.0.1:1/janus", host: "127.0.0.1", port: 1, path: "/janus", room: 2, poll: .seconds(3_600),
+        eventsListen: "127.0.0.1:\(squatter.port)"),
+    ]
+    let input = BridgeInput(config: config, language: .en)
+    let monitor = Monitor(config: config, logger: Logger(label: "test"), inputs: [input])
+    await #expect(throws: MonitorStartError.self) { _ = try await monitor.startPorts() }
+    let first = try #require(input.eventPort(bridge: 0), "the first receiver listened")
+    let http = BoundedHTTPClient(timeout: .seconds(5), maximumResponseBytes: 1 << 16)
+    #expect(throws: (any Error).self, "nothing listens on \(first) any more") {
+      _ = try http.post(host: "127.0.0.1", port: first, path: "/janus-events", body: Array("[]".utf8))
+    }
+    await monitor.stop()
+  }
+
   @Test func aPushedJoinAndKickAreAppliedBeforeTheAnswer() async throws {
     let room = Room()
     room.participants.withLock { $0 = [SimulatedJanus.Participant(id: 1, display: "A", muted: false)] }

@@ -56,8 +56,14 @@ public final class BridgeInput: MonitorInput {
   public func start(deliver intake: MonitorIntake) async throws {
     guard !bridges.isEmpty else { return }
     guard let inbox else { throw MonitorStartError(description: "no descriptor left for the bridge input's inbox") }
-    // The receivers first: one that cannot listen (its port taken) stops the start before any poll runs.
-    try await startReceivers(intake: intake)
+    // The receivers first: one that cannot listen (its port taken) stops the start before any poll runs, and the
+    // ones already listening are stopped with their thread (the hub stops only the inputs that started).
+    do {
+      try await startReceivers(intake: intake)
+    } catch {
+      await stopReceivers()
+      throw error
+    }
     let bridges = self.bridges
     let service = ServiceThread(name: "bw-bridge") { [self] in
       run(bridges: bridges, inbox: inbox, intake: intake)
