@@ -131,10 +131,10 @@ struct BridgeQualityFamilies: Sendable {
       help: "Packet loss of a bridge point's media as its conference bridge receives it, in percent; NaN when the bridge gives none",
       expectedSeries: count)
     jitter = GaugeFamily(
-      name: "bridgewatch_site_bridge_jitter_milliseconds",
+      name: "bridgewatch_site_bridge_jitter_seconds",
       help: "Jitter of a bridge point's media as its conference bridge receives it; NaN when the bridge gives none", expectedSeries: count)
     roundTrip = GaugeFamily(
-      name: "bridgewatch_site_bridge_round_trip_milliseconds",
+      name: "bridgewatch_site_bridge_round_trip_seconds",
       help: "Round trip between the conference bridge and a bridge point; NaN when the bridge gives none", expectedSeries: count)
   }
 
@@ -154,8 +154,9 @@ struct BridgeQualityFamilies: Sendable {
       var quality: BridgeQuality?
       if case .inBridge(let leg) = view.sites[index] { quality = leg.quality }
       loss.values[index] = quality?.lossPercent ?? .nan
-      jitter.values[index] = quality?.jitterMilliseconds ?? .nan
-      roundTrip.values[index] = quality?.roundTripMilliseconds ?? .nan
+      // In seconds, Prometheus's base unit (promtool refuses a name in milliseconds).
+      jitter.values[index] = quality?.jitterMilliseconds.map { $0 / 1_000 } ?? .nan
+      roundTrip.values[index] = quality?.roundTripMilliseconds.map { $0 / 1_000 } ?? .nan
     }
   }
 }

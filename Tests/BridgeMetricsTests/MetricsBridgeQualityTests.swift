@@ -44,8 +44,8 @@ import Testing
     let text = exporter.renderText()
     let hbtu = #"{site="HB-TU",group="Hòa Bình",province="Hòa Bình"}"#
     #expect(metricValue(text, "bridgewatch_site_bridge_packet_loss_percent" + hbtu) == 2.5)
-    #expect(metricValue(text, "bridgewatch_site_bridge_jitter_milliseconds" + hbtu) == 41)
-    #expect(metricValue(text, "bridgewatch_site_bridge_round_trip_milliseconds" + hbtu) == 66)
+    #expect(metricValue(text, "bridgewatch_site_bridge_jitter_seconds" + hbtu) == 0.041)
+    #expect(metricValue(text, "bridgewatch_site_bridge_round_trip_seconds" + hbtu) == 0.066)
     #expect(text.contains(#"bridgewatch_site_bridge_packet_loss_percent{site="SL-TU",group="Sơn La",province="Sơn La"} NaN"#))
     #expect(metricValue(text, #"bridgewatch_bridge_quality_sites{verdict="good"}"#) == 0)
     #expect(metricValue(text, #"bridgewatch_bridge_quality_sites{verdict="degraded"}"#) == 1)
