@@ -184,7 +184,9 @@ final class WebRTCSite {
           // addresses rather than mDNS names (Janus cannot resolve those).
           "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
           "--disable-features=WebRtcHideLocalIpsWithMdns", "--enable-logging=stderr", "--v=0", page,
-        ])
+        ],
+        // Its temporary files (a folder a run in TMPDIR, left behind when it is killed) in the profile, removed with it.
+        environment: ["TMPDIR": profile])
     }
     guard let relay else { return }
     // The page says Janus's candidates before it answers with the relay's: the relay forwards to the first IPv4 one.

@@ -155,9 +155,11 @@ final class BackgroundProcess: @unchecked Sendable {
   let process = Process()
   private let collector = OutputCollector()
 
-  init(executable: String = Binary.path, _ arguments: [String]) throws {
+  /// `environment`: variables set over the test's own.
+  init(executable: String = Binary.path, _ arguments: [String], environment: [String: String] = [:]) throws {
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.standardOutput = collector.pipe
     process.standardError = collector.pipe
     process.standardInput = FileHandle.nullDevice
