@@ -42,9 +42,7 @@ import Testing
       command:
         "cd '\(directory)' && '\(Binary.path)' run conference.yaml --listen 127.0.0.1:\(port) --operator tester --no-bell --lang en; echo EXITED=$?"
     )
-    func row(_ screen: String, _ id: String) -> String {
-      screen.split(separator: "\n").first { $0.contains(" \(id) ") }.map(String.init) ?? ""
-    }
+    func row(_ screen: String, _ id: String) -> String { ConsoleBridgeEndToEndTests.row(screen, site: id) ?? "" }
     func statusFile() -> [String: Any]? {
       (try? Data(contentsOf: URL(fileURLWithPath: directory + "/status.json"))).flatMap {
         try? JSONSerialization.jsonObject(with: $0) as? [String: Any]

@@ -155,7 +155,9 @@ public enum JanusEventPayload {
     }
   }
 
-  static func sameRoom(_ value: Any?, _ room: UInt64) -> Bool {
+  /// A room id as Janus gives it (an event's `data.room`, a handle's `plugin_specific.room`): a number, or text
+  /// with `string_ids`.
+  public static func sameRoom(_ value: Any?, _ room: UInt64) -> Bool {
     if let number = unsigned(value) { return number == room }
     return (value as? String) == String(room)
   }

@@ -40,15 +40,13 @@ public enum JanusMediaStats {
   public static func read(
     webrtc: Any?, history: [String: [Sample]], now: Double, window: Double = lossWindowSeconds
   ) -> (quality: BridgeQuality?, history: [String: [Sample]]) {
-    guard let media = (webrtc as? [String: Any])?["media"] as? [String: Any] else { return (nil, [:]) }
+    guard let media = media(webrtc) else { return (nil, [:]) }
     var loss: Double?
     var jitter: Double?
     var roundTrip: Double?
     var kept: [String: [Sample]] = [:]
-    for (mid, value) in media.sorted(by: { $0.key < $1.key }).prefix(maximumMedia) {
-      guard mid.utf8.count <= 32, let medium = value as? [String: Any],
-        let rtcp = (medium["rtcp"] as? [String: Any])?["main"] as? [String: Any]
-      else { continue }
+    for (mid, medium) in media {
+      guard let rtcp = (medium["rtcp"] as? [String: Any])?["main"] as? [String: Any] else { continue }
       if let value = milliseconds(rtcp["jitter-local"]) { jitter = max(jitter ?? 0, value) }
       if let value = milliseconds(rtcp["rtt"]), value > 0 { roundTrip = max(roundTrip ?? 0, value) }
       let received = ((medium["stats"] as? [String: Any])?["in"] as? [String: Any])?["packets"]
@@ -74,15 +72,25 @@ public enum JanusMediaStats {
   /// last second (`stats.in.bytes_lastsec`, which Janus 1.1.2 brings to 0 one to three seconds after the sender stops);
   /// nil without an audio medium Janus counts (a plain-RTP participant, a video-only publisher).
   public static func audioArriving(webrtc: Any?) -> Bool? {
-    guard let media = (webrtc as? [String: Any])?["media"] as? [String: Any] else { return nil }
+    guard let media = media(webrtc) else { return nil }
     var arriving: Bool?
-    for (_, value) in media.sorted(by: { $0.key < $1.key }).prefix(maximumMedia) {
-      guard let medium = value as? [String: Any], medium["type"] as? String == "audio",
+    for (_, medium) in media {
+      guard medium["type"] as? String == "audio",
         let bytes = counter(((medium["stats"] as? [String: Any])?["in"] as? [String: Any])?["bytes_lastsec"])
       else { continue }
       arriving = (arriving ?? false) || bytes > 0
     }
     return arriving
+  }
+
+  /// `webrtc.media`'s media by mid, in mid order: at most `maximumMedia`, each mid of at most 32 bytes and a
+  /// medium an object; nil without `media`.
+  static func media(_ webrtc: Any?) -> [(mid: String, medium: [String: Any])]? {
+    guard let media = (webrtc as? [String: Any])?["media"] as? [String: Any] else { return nil }
+    return media.sorted(by: { $0.key < $1.key }).prefix(maximumMedia).compactMap { mid, value in
+      guard mid.utf8.count <= 32, let medium = value as? [String: Any] else { return nil }
+      return (mid, medium)
+    }
   }
 
   /// A whole number Janus wrote (JSON integer), in range; not a JSON boolean, which Foundation also gives as a number

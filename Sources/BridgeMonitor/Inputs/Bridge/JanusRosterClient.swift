@@ -179,7 +179,7 @@ public struct JanusRosterClient {
             throw error
           }
           guard let info = answer["info"] as? [String: Any], info["plugin"] as? String == bridge.plugin.packageName,
-            let specific = info["plugin_specific"] as? [String: Any], Self.sameRoom(specific["room"], bridge.room),
+            let specific = info["plugin_specific"] as? [String: Any], JanusEventPayload.sameRoom(specific["room"], bridge.room),
             bridge.plugin == .audiobridge || specific["type"] as? String == "publisher"
           else { continue }
           let id: String? =
@@ -204,12 +204,6 @@ public struct JanusRosterClient {
       roster[index].quality = quality[roster[index].id]
     }
     return nil
-  }
-
-  /// A room id as Janus gives it in `plugin_specific`: a number, or text with `string_ids`.
-  static func sameRoom(_ value: Any?, _ room: UInt64) -> Bool {
-    if let number = unsigned(value) { return number == room }
-    return (value as? String) == String(room)
   }
 
   private func request(path: String, _ fields: [String: Any], admin: BridgeSettings.AdminEndpoint? = nil) throws(JanusProblem)
